@@ -1,0 +1,64 @@
+//! The command line: argument parsing with clap, and exit codes. All work happens in the library.
+//!
+//! Exit codes: `0` success; `1` the check found a problem (an alert changed, an expectation
+//! failed, a gate did not pass); `2` bad input or usage (the message names file, line and column
+//! where there is one).
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use rulegate::diagnostic::{render_all, Diagnostic};
+
+#[derive(Debug, Parser)]
+#[command(name = "rulegate", version, about = "Proves what an Elastic ES|QL detection rule does before it ships.")]
+pub struct Cli {
+    /// Colour diagnostics: auto (on a terminal, unless NO_COLOR is set), always or never.
+    #[arg(long, global = true, default_value = "auto", value_parser = ["auto", "always", "never"])]
+    pub color: String,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {}
+
+/// What a subcommand reports: success, a failed check, or diagnostics for bad input.
+#[allow(dead_code)] // each variant gains its first user with the subcommands that report it
+pub enum Outcome {
+    Success,
+    CheckFailed,
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // clap prints help and version to stdout with code 0, usage errors with code 2.
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let color = use_color(&cli.color);
+    match run(cli) {
+        Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::CheckFailed) => ExitCode::from(1),
+        Err(diagnostics) => {
+            eprint!("{}", render_all(&diagnostics, color));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<Outcome, Vec<Diagnostic>> {
+    match cli.command {}
+}
+
+fn use_color(choice: &str) -> bool {
+    use std::io::IsTerminal;
+    match choice {
+        "always" => true,
+        "never" => false,
+        _ => std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal(),
+    }
+}

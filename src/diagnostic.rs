@@ -1,0 +1,272 @@
+//! Errors and warnings as data, and the one place that renders them as caret text.
+//!
+//! Every stage returns [`Diagnostic`] values; nothing below the CLI prints. Codes are grouped by
+//! the stage that emits them, so a code tells a reader where to look:
+//!
+//! | range | stage |
+//! |---|---|
+//! | `E0xx` | command line, files and I/O |
+//! | `E1xx` | rule files (TOML, schema, Elastic validation) |
+//! | `E2xx` | ES\|QL syntax |
+//! | `E3xx` | ES\|QL evaluation |
+//! | `E4xx` | input documents and mappings |
+//! | `E5xx` | Kubernetes audit import |
+//! | `E6xx` | scenarios |
+//! | `E7xx` | schedules, snapshots and the check gate |
+//! | `E8xx` | diff, mutation and coverage |
+//! | `Wxxx` | warnings, same ranges |
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::span::{LineIndex, Span};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// A file a diagnostic points into: its path as the user named it, and its whole text.
+#[derive(Debug, PartialEq, Eq)]
+pub struct SourceFile {
+    pub path: String,
+    pub text: String,
+}
+
+impl SourceFile {
+    pub fn new(path: impl Into<String>, text: impl Into<String>) -> Arc<SourceFile> {
+        Arc::new(SourceFile {
+            path: path.into(),
+            text: text.into(),
+        })
+    }
+}
+
+/// One labelled place in the source; the first label of a diagnostic is the primary one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub code: &'static str,
+    pub message: String,
+    /// The file the labels point into; `None` for errors that have no file (usage errors).
+    pub file: Option<Arc<SourceFile>>,
+    /// A path named by the error when there is no text to show (a missing file, say).
+    pub path: Option<String>,
+    pub labels: Vec<Label>,
+    pub help: Option<String>,
+    pub notes: Vec<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            file: None,
+            path: None,
+            labels: Vec::new(),
+            help: None,
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, message)
+        }
+    }
+
+    pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_note(mut self, note: impl Into<String>) -> Diagnostic {
+        self.notes.push(note.into());
+        self
+    }
+
+    /// Attaches the file the labels point into (its path is shown in the header).
+    pub fn in_file(mut self, file: &Arc<SourceFile>) -> Diagnostic {
+        self.file = Some(Arc::clone(file));
+        self
+    }
+
+    /// Names a path when there is no text to point into.
+    pub fn at_path(mut self, path: impl AsRef<Path>) -> Diagnostic {
+        self.path = Some(path.as_ref().display().to_string());
+        self
+    }
+
+    /// Moves every label `offset` bytes further: query spans become rule-file spans.
+    pub fn shifted(mut self, offset: usize) -> Diagnostic {
+        for label in &mut self.labels {
+            label.span = label.span.shifted(offset);
+        }
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// `path:line:col` of the primary label, or the path alone.
+    pub fn location(&self) -> Option<String> {
+        match (&self.file, self.labels.first()) {
+            (Some(file), Some(label)) => {
+                let index = LineIndex::new(&file.text);
+                let at = index.line_col(&file.text, label.span.start as usize);
+                Some(format!("{}:{}:{}", file.path, at.line, at.column))
+            }
+            (Some(file), None) => Some(file.path.clone()),
+            (None, _) => self.path.clone(),
+        }
+    }
+
+    /// Renders the diagnostic as caret text. `color` adds ANSI colours (callers pass `true`
+    /// only when the stream is a terminal and `NO_COLOR` is unset).
+    pub fn render(&self, color: bool) -> String {
+        let paint = |code: &str, text: &str| {
+            if color {
+                format!("\x1b[{code}m{text}\x1b[0m")
+            } else {
+                text.to_string()
+            }
+        };
+        let (word, tint) = match self.severity {
+            Severity::Error => ("error", "1;31"),
+            Severity::Warning => ("warning", "1;33"),
+        };
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{}{}",
+            paint(tint, &format!("{word}[{}]", self.code)),
+            paint("1", &format!(": {}", self.message))
+        );
+        let Some(location) = self.location() else {
+            self.render_footer(&mut out, "", &paint);
+            return out;
+        };
+        let Some(file) = self.file.as_ref().filter(|_| !self.labels.is_empty()) else {
+            let _ = writeln!(out, " --> {location}");
+            self.render_footer(&mut out, "", &paint);
+            return out;
+        };
+        let index = LineIndex::new(&file.text);
+        let last_line = self
+            .labels
+            .iter()
+            .map(|l| index.line_of(l.span.end as usize))
+            .max()
+            .unwrap_or(0);
+        let gutter = " ".repeat((last_line + 1).to_string().len());
+        let _ = writeln!(out, "{gutter}{} {location}", paint("1;34", "-->"));
+        let _ = writeln!(out, "{gutter} {}", paint("1;34", "|"));
+        for (i, label) in self.labels.iter().enumerate() {
+            let start = label.span.start as usize;
+            let line = index.line_of(start);
+            let text = index.line_text(&file.text, line);
+            let line_start = index.line_start(line);
+            let col = file
+                .text
+                .get(line_start..start)
+                .map(|s| s.chars().count())
+                .unwrap_or(0);
+            // A span that runs past its first line is underlined to the end of that line.
+            let end = (label.span.end as usize).min(line_start + text.len());
+            let width = file
+                .text
+                .get(start..end)
+                .map(|s| s.chars().count())
+                .unwrap_or(0)
+                .max(1);
+            let number = format!("{:>w$}", line + 1, w = gutter.len());
+            let _ = writeln!(out, "{} {} {}", paint("1;34", &number), paint("1;34", "|"), text);
+            let marker = if i == 0 { "^" } else { "-" };
+            let carets = marker.repeat(width);
+            let tail = if label.message.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", label.message)
+            };
+            let _ = writeln!(
+                out,
+                "{gutter} {} {}{}",
+                paint("1;34", "|"),
+                " ".repeat(col),
+                paint(if i == 0 { tint } else { "1;34" }, &format!("{carets}{tail}"))
+            );
+        }
+        self.render_footer(&mut out, &gutter, &paint);
+        out
+    }
+
+    fn render_footer(&self, out: &mut String, gutter: &str, paint: &dyn Fn(&str, &str) -> String) {
+        for note in &self.notes {
+            let _ = writeln!(out, "{gutter} {} note: {note}", paint("1;34", "="));
+        }
+        if let Some(help) = &self.help {
+            let _ = writeln!(out, "{gutter} {} help: {help}", paint("1;34", "="));
+        }
+    }
+}
+
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render(false))
+    }
+}
+
+/// Renders many diagnostics, errors and warnings alike, separated by blank lines.
+pub fn render_all(diagnostics: &[Diagnostic], color: bool) -> String {
+    diagnostics
+        .iter()
+        .map(|d| d.render(color))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_caret_under_the_primary_label() {
+        let file = SourceFile::new("rules/x.toml", "a = 1\nquery = \"from x | whre\"\n");
+        let text = &file.text;
+        let at = text.find("whre").unwrap();
+        let d = Diagnostic::error("E201", "unknown command `whre`")
+            .in_file(&file)
+            .with_label(Span::new(at, at + 4), "not a command")
+            .with_help("did you mean `where`?");
+        assert_eq!(
+            d.render(false),
+            "error[E201]: unknown command `whre`\n --> rules/x.toml:2:20\n  |\n2 | query = \"from x | whre\"\n  |                    ^^^^ not a command\n  = help: did you mean `where`?\n"
+        );
+    }
+
+    #[test]
+    fn path_only_diagnostics_name_the_path() {
+        let d = Diagnostic::error("E001", "cannot read file: not found").at_path("missing.toml");
+        assert_eq!(d.render(false), "error[E001]: cannot read file: not found\n --> missing.toml\n");
+    }
+}

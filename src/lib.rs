@@ -1,0 +1,21 @@
+//! rulegate proves what an Elastic ES|QL detection rule does before it ships.
+//!
+//! The pipeline, one module per stage:
+//!
+//! ```text
+//!  rule TOML ──► rule ──► syntax ──► eval ──────────► schedule ──► report
+//!                (model,  (lexer,    (reference       (Kibana       (inspect, run reports,
+//!                 checks)  parser,    ES|QL engine)    executions,   snapshots, check gate)
+//!                          printer)        ▲            alerts)
+//!  audit logs ──► audit ───────────────────┤
+//!  scenario TOML ──► scenario (DSL, personas, generator)
+//! ```
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`span`], [`diagnostic`] | source positions; errors as data and their one renderer |
+//! | [`syntax`] | ES\|QL tokens, syntax tree with spans, parser, canonical printer |
+
+pub mod diagnostic;
+pub mod span;
+pub mod syntax;

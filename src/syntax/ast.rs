@@ -1,0 +1,379 @@
+//! The ES|QL syntax tree: every node carries its byte span, and spans never take part in equality.
+//!
+//! Spans are byte offsets into the query text as the parser saw it (for a rule, the `query`
+//! string; `rule::Rule::query_offset` maps them into the TOML file). Equality is structural:
+//! `parse(print(q)) == q` holds although the printed text lays the query out differently.
+//!
+//! Names follow the grammar in `docs/esql-semantics.md` and Elasticsearch's `EsqlBaseParser.g4`.
+
+use crate::span::Span;
+
+/// Implements `PartialEq` over every field but `span`, destructuring exhaustively so that a new
+/// field is a compile error here rather than silently ignored by equality.
+macro_rules! span_free_eq {
+    ($ty:ident { $($field:ident),* $(,)? }) => {
+        impl PartialEq for $ty {
+            fn eq(&self, other: &Self) -> bool {
+                let $ty { $($field,)* span: _ } = self;
+                true $(&& *$field == other.$field)*
+            }
+        }
+    };
+}
+
+/// A whole query: a source command followed by processing commands.
+#[derive(Clone, Debug)]
+pub struct Query {
+    pub source: SourceCommand,
+    pub commands: Vec<Command>,
+    pub span: Span,
+}
+span_free_eq!(Query { source, commands });
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum SourceCommand {
+    /// `FROM logs-*, other METADATA _id, _index`
+    From(From),
+    /// `ROW a = 1, b = "x"`
+    Row(Row),
+}
+
+#[derive(Clone, Debug)]
+pub struct From {
+    pub indices: Vec<IndexPattern>,
+    /// Metadata fields requested with `METADATA`, in written order.
+    pub metadata: Vec<Name>,
+    pub span: Span,
+}
+span_free_eq!(From { indices, metadata });
+
+/// An index pattern as written (`logs-kubernetes.audit_logs-*`, `remote:logs-*`, `"quoted"`).
+#[derive(Clone, Debug)]
+pub struct IndexPattern {
+    pub pattern: String,
+    pub span: Span,
+}
+span_free_eq!(IndexPattern { pattern });
+
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub fields: Vec<Field>,
+    pub span: Span,
+}
+span_free_eq!(Row { fields });
+
+/// One processing command after a `|`; its span covers the command from its keyword on.
+#[derive(Clone, Debug)]
+pub struct Command {
+    pub kind: CommandKind,
+    pub span: Span,
+}
+span_free_eq!(Command { kind });
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum CommandKind {
+    /// `WHERE cond`
+    Where(Expr),
+    /// `EVAL a = x + 1, y * 2`
+    Eval(Vec<Field>),
+    /// `STATS c = count(*) WHERE ok BY k`
+    Stats(Stats),
+    /// `INLINE STATS c = count(*) BY k` (also spelled `INLINESTATS`)
+    InlineStats(Stats),
+    /// `KEEP a, b*`
+    Keep(Vec<NamePattern>),
+    /// `DROP a, b*`
+    Drop(Vec<NamePattern>),
+    /// `RENAME old AS new` or `RENAME new = old`
+    Rename(Vec<Rename>),
+    /// `SORT a DESC NULLS LAST, b`
+    Sort(Vec<SortKey>),
+    /// `LIMIT 10`
+    Limit(Limit),
+    /// `MV_EXPAND field`
+    MvExpand(Name),
+    /// `DISSECT input "%{a} %{b}" APPEND_SEPARATOR = ","`
+    Dissect(Dissect),
+    /// `GROK input "%{IP:ip}"`
+    Grok(Grok),
+}
+
+impl CommandKind {
+    /// The command's keyword as the canonical printer writes it.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            CommandKind::Where(_) => "WHERE",
+            CommandKind::Eval(_) => "EVAL",
+            CommandKind::Stats(_) => "STATS",
+            CommandKind::InlineStats(_) => "INLINE STATS",
+            CommandKind::Keep(_) => "KEEP",
+            CommandKind::Drop(_) => "DROP",
+            CommandKind::Rename(_) => "RENAME",
+            CommandKind::Sort(_) => "SORT",
+            CommandKind::Limit(_) => "LIMIT",
+            CommandKind::MvExpand(_) => "MV_EXPAND",
+            CommandKind::Dissect(_) => "DISSECT",
+            CommandKind::Grok(_) => "GROK",
+        }
+    }
+}
+
+/// `[name =] expr`, as in `EVAL`, `ROW` and `STATS … BY`.
+///
+/// An unnamed field's column is named by its exact source text (`MIN(salary  * 10)`), which is
+/// `expr.span` sliced from the query text: see [`Field::column_name`].
+#[derive(Clone, Debug)]
+pub struct Field {
+    pub name: Option<Name>,
+    pub expr: Expr,
+    pub span: Span,
+}
+span_free_eq!(Field { name, expr });
+
+impl Field {
+    /// The output column's name: the alias, or the expression's source text.
+    pub fn column_name(&self, query_text: &str) -> String {
+        match &self.name {
+            Some(name) => name.name.clone(),
+            None => match &self.expr.kind {
+                // A bare column keeps its resolved name (`` `a.b` `` names column `a.b`).
+                ExprKind::Column(name) => name.name.clone(),
+                _ => self.expr.span.slice(query_text).to_string(),
+            },
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stats {
+    pub aggregates: Vec<AggregateField>,
+    pub by: Vec<Field>,
+}
+
+/// One aggregate of `STATS`, with its optional per-aggregate filter: `c = count(*) WHERE ok`.
+#[derive(Clone, Debug)]
+pub struct AggregateField {
+    pub field: Field,
+    pub filter: Option<Expr>,
+    pub span: Span,
+}
+span_free_eq!(AggregateField { field, filter });
+
+/// A column name or a wildcard pattern of `KEEP`/`DROP` (`Esql.*`, `*`).
+#[derive(Clone, Debug)]
+pub struct NamePattern {
+    pub pattern: String,
+    pub span: Span,
+}
+span_free_eq!(NamePattern { pattern });
+
+impl NamePattern {
+    pub fn has_wildcard(&self) -> bool {
+        self.pattern.contains('*')
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Rename {
+    pub old: Name,
+    pub new: Name,
+    pub span: Span,
+}
+span_free_eq!(Rename { old, new });
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SortOrder {
+    Asc,
+    Desc,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NullsOrder {
+    First,
+    Last,
+}
+
+/// One key of `SORT`; the optional parts stay `None` when not written, so printing keeps them out.
+#[derive(Clone, Debug)]
+pub struct SortKey {
+    pub expr: Expr,
+    pub order: Option<SortOrder>,
+    pub nulls: Option<NullsOrder>,
+    pub span: Span,
+}
+span_free_eq!(SortKey { expr, order, nulls });
+
+#[derive(Clone, Debug)]
+pub struct Limit {
+    pub count: u64,
+    pub span: Span,
+}
+span_free_eq!(Limit { count });
+
+#[derive(Clone, Debug)]
+pub struct Dissect {
+    pub input: Expr,
+    pub pattern: StringLiteral,
+    pub append_separator: Option<StringLiteral>,
+    pub span: Span,
+}
+span_free_eq!(Dissect { input, pattern, append_separator });
+
+#[derive(Clone, Debug)]
+pub struct Grok {
+    pub input: Expr,
+    pub pattern: StringLiteral,
+    pub span: Span,
+}
+span_free_eq!(Grok { input, pattern });
+
+/// A field name, resolved: dotted parts joined with `.`, backtick quoting removed
+/// (`` source.`as`.organization.name `` is `source.as.organization.name`).
+#[derive(Clone, Debug)]
+pub struct Name {
+    pub name: String,
+    pub span: Span,
+}
+span_free_eq!(Name { name });
+
+/// A string literal's value after escape processing (triple-quoted strings have none).
+#[derive(Clone, Debug)]
+pub struct StringLiteral {
+    pub value: String,
+    pub span: Span,
+}
+span_free_eq!(StringLiteral { value });
+
+#[derive(Clone, Debug)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+span_free_eq!(Expr { kind });
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    /// `null`, `true`, `42`, `1.5`, `"text"`, `5 minutes`, `[1, 2]`
+    Literal(Literal),
+    /// A column reference: `user.name`, `` `kubernetes.audit.annotations.authorization_k8s_io/decision` ``
+    Column(Name),
+    /// A function call, scalar or aggregate: `to_string(source.ip)`, `count(*)`
+    Call(Call),
+    /// `-x`, `+x`
+    Unary { op: UnaryOp, operand: Box<Expr> },
+    /// Arithmetic and comparison: `a + b`, `a >= 3`
+    Binary {
+        op: BinaryOp,
+        left: Box<Expr>,
+        right: Box<Expr>,
+    },
+    /// `a AND b`
+    And(Box<Expr>, Box<Expr>),
+    /// `a OR b`
+    Or(Box<Expr>, Box<Expr>),
+    /// `NOT a`
+    Not(Box<Expr>),
+    /// `x IN (a, b)`, `x NOT IN (a, b)`
+    In {
+        value: Box<Expr>,
+        list: Vec<Expr>,
+        negated: bool,
+    },
+    /// `x IS NULL`, `x IS NOT NULL`
+    IsNull { value: Box<Expr>, negated: bool },
+    /// `x LIKE "a*"`, `x NOT RLIKE "a.*"`, `x LIKE ("a*", "b?")`
+    Like {
+        value: Box<Expr>,
+        patterns: Vec<StringLiteral>,
+        kind: PatternKind,
+        negated: bool,
+    },
+    /// `x::long`
+    Cast { value: Box<Expr>, target: Name },
+    /// The full-text match operator `field : "query"` (parsed, not evaluable offline).
+    Match { field: Box<Expr>, query: Box<Expr> },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PatternKind {
+    /// Wildcard `LIKE`: `*` and `?`, `\` escapes.
+    Like,
+    /// Lucene regular expression `RLIKE`.
+    Rlike,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnaryOp {
+    Neg,
+    Plus,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinaryOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+    Eq,
+    Neq,
+    Lt,
+    Lte,
+    Gt,
+    Gte,
+    /// `=~`, case-insensitive equality.
+    EqIgnoreCase,
+}
+
+impl BinaryOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Mul => "*",
+            BinaryOp::Div => "/",
+            BinaryOp::Mod => "%",
+            BinaryOp::Eq => "==",
+            BinaryOp::Neq => "!=",
+            BinaryOp::Lt => "<",
+            BinaryOp::Lte => "<=",
+            BinaryOp::Gt => ">",
+            BinaryOp::Gte => ">=",
+            BinaryOp::EqIgnoreCase => "=~",
+        }
+    }
+
+    pub fn is_comparison(self) -> bool {
+        !matches!(
+            self,
+            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod
+        )
+    }
+}
+
+/// A function call. `name` is lower-cased (function names are case-insensitive); the written
+/// spelling survives in the span.
+#[derive(Clone, Debug)]
+pub struct Call {
+    pub name: String,
+    pub args: Vec<Expr>,
+    /// `count(*)`: the only place ES|QL accepts `*` as an argument.
+    pub star: bool,
+    pub span: Span,
+}
+span_free_eq!(Call { name, args, star });
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Literal {
+    Null,
+    Boolean(bool),
+    /// A whole number as written (its ES|QL type, `integer`, `long` or `unsigned_long`, follows
+    /// from its size; a leading `-` is a `UnaryOp::Neg` around it).
+    Integer(u64),
+    Decimal(f64),
+    String(String),
+    /// `5 minutes`, `1 day`, `1y`: the unit as written, lower-cased.
+    TimeSpan { value: u64, unit: String },
+    /// `[1, 2, 3]`, `["a", "b"]`: each element is a literal expression with its own span.
+    Array(Vec<Expr>),
+}

@@ -1,0 +1,43 @@
+//! Helpers shared by the integration tests: snapshot placement, repository paths, the binary.
+
+#![allow(dead_code, unused_macros)]
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// Asserts a snapshot under `snapshots/<area>/<name>.snap`, wherever the assertion is written.
+macro_rules! snapshot {
+    ($area:expr, $name:expr, $value:expr) => {
+        insta::with_settings!({
+            snapshot_path => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots").join($area),
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!($name, $value);
+        });
+    };
+}
+pub(crate) use snapshot;
+
+/// A path inside the repository.
+pub fn repo_path(relative: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+/// A path inside the shared reference material next to the repository (`../shared`).
+pub fn shared_path(relative: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared")
+        .join(relative)
+}
+
+/// The built `rulegate` binary with a clean, colourless environment.
+pub fn rulegate() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rulegate"));
+    command
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_LOG");
+    command
+}
