@@ -15,7 +15,9 @@
 //! |---|---|
 //! | [`span`], [`diagnostic`] | source positions; errors as data and their one renderer |
 //! | [`syntax`] | ES\|QL tokens, syntax tree with spans, parser, canonical printer |
+//! | [`eval`] | the reference ES\|QL engine: documents to rows, typing, evaluation, results |
 
 pub mod diagnostic;
+pub mod eval;
 pub mod span;
 pub mod syntax;
