@@ -15,7 +15,9 @@
 //! |---|---|
 //! | [`span`], [`diagnostic`] | source positions; errors as data and their one renderer |
 //! | [`syntax`] | ES\|QL tokens, syntax tree with spans, parser, canonical printer |
+//! | [`rule`] | rule TOML files: typed model, validation, schedule, query with file spans |
 
 pub mod diagnostic;
+pub mod rule;
 pub mod span;
 pub mod syntax;
