@@ -151,7 +151,7 @@ fn test(value: &Expr, kind: PredicateKind, values: Vec<String>, negated: bool) -
 fn field_of(value: &Expr) -> (String, Option<String>) {
     match &value.kind {
         ExprKind::Column(name) => (name.name.clone(), None),
-        ExprKind::Call(call) => match call.args.iter().find_map(|a| column_inside(a)) {
+        ExprKind::Call(call) => match call.args.iter().find_map(column_inside) {
             Some(field) => (field, Some(call.name.clone())),
             None => (print::expr(value), None),
         },
