@@ -222,6 +222,20 @@ impl<'q> Compiler<'q> {
                 self.cast(v, ty, span)
             }
             ExprKind::Call(call) => functions::compile(self, call, span, schema),
+            ExprKind::Map(entries) => {
+                // Options maps only configure functions (`TO_IP(s, {"leading_zeros": "octal"})`);
+                // they compile to a constant `key=value;…` string the function reads.
+                let mut text = String::new();
+                for entry in entries {
+                    let value = self.expr(&entry.value, &[])?;
+                    let value = match &value.kind {
+                        Kind::Literal(c) => c.to_display(),
+                        _ => String::new(),
+                    };
+                    text.push_str(&format!("{}={};", entry.key.value, value));
+                }
+                Ok(self.make(Kind::Literal(Cell::One(Value::str(&text))), Type::Keyword, span))
+            }
             ExprKind::Match { .. } => Err(error(
                 "E304",
                 span,

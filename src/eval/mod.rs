@@ -204,7 +204,7 @@ fn collect(e: &ast::Expr, out: &mut BTreeSet<String>) {
         ExprKind::Column(n) => {
             out.insert(n.name.clone());
         }
-        ExprKind::Literal(_) => {}
+        ExprKind::Literal(_) | ExprKind::Map(_) => {}
         ExprKind::Call(c) => c.args.iter().for_each(|a| collect(a, out)),
         ExprKind::Unary { operand, .. } => collect(operand, out),
         ExprKind::Binary { left, right, .. }
