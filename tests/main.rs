@@ -4,5 +4,7 @@
 //! | module | what it checks |
 //! |---|---|
 //! | `support` | shared helpers: the `snapshot!` macro, paths, running the binary |
+//! | `esql_spec` | conformance: Elasticsearch's csv-spec tests over their datasets, with a ratchet |
 
+mod esql_spec;
 mod support;

@@ -5,6 +5,7 @@
 //! where there is one).
 
 mod inspect;
+mod query;
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -31,6 +32,8 @@ pub struct Cli {
 pub enum Command {
     /// Show what a rule does: metadata, schedule, stages, exclusions, indicators, outputs.
     Inspect(inspect::InspectArgs),
+    /// Run an ES|QL query (a rule's or --esql) over NDJSON documents, as Elasticsearch would.
+    Query(query::QueryArgs),
 }
 
 /// What a subcommand reports: success, a failed check, or diagnostics for bad input.
@@ -63,6 +66,7 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli, color: bool) -> Result<Outcome, Vec<Diagnostic>> {
     match cli.command {
         Command::Inspect(args) => inspect::run(args, color),
+        Command::Query(args) => query::run(args, color),
     }
 }
 
