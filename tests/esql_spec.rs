@@ -311,18 +311,19 @@ fn skip_reason(t: &SpecTest, datasets: &[&str]) -> Option<String> {
     if t.name.ends_with("-Ignore") {
         return Some("disabled upstream (-Ignore)".into());
     }
-    let q = t.query.to_lowercase();
+    let q = format!("\n{}", t.query.to_lowercase());
     for (needle, why) in [
         ("lookup join", "LOOKUP JOIN needs lookup indices"),
         ("enrich ", "ENRICH needs enrich policies"),
         ("| fork", "FORK is out of scope"),
-        ("set ", "SET statements are out of scope"),
+        ("\nset ", "SET statements are out of scope"),
         ("categorize", "CATEGORIZE is out of scope"),
-        ("st_", "spatial functions are out of scope"),
+        (" st_", "spatial functions are out of scope"),
+        ("(st_", "spatial functions are out of scope"),
         ("bucket(", "BUCKET is out of scope"),
         ("| sample", "SAMPLE is out of scope"),
         ("| change_point", "CHANGE_POINT is out of scope"),
-        ("match(", "full-text functions need a search index"),
+        (" match(", "full-text functions need a search index"),
         ("kql(", "full-text functions need a search index"),
         ("qstr(", "full-text functions need a search index"),
         ("date_nanos", "date_nanos is out of scope"),
@@ -342,6 +343,7 @@ fn skip_reason(t: &SpecTest, datasets: &[&str]) -> Option<String> {
         }
     }
     if let Some(rest) = q.trim_start().strip_prefix("from ") {
+        let rest = rest.trim_start();
         let sources: String = rest
             .split(['|', '\n'])
             .next()
