@@ -158,7 +158,26 @@ impl Plan {
         for command in &query.commands {
             match &command.kind {
                 CommandKind::Where(e) => {
-                    steps.push(Step::Where(c.boolean(e, &schema)?));
+                    let cond = c.boolean(e, &schema)?;
+                    // Elasticsearch merges consecutive filters into one conjunction and
+                    // evaluates every operand, so each reports its warnings.
+                    match steps.last_mut() {
+                        Some(Step::Where(prev)) => {
+                            let site = prev.site;
+                            let placeholder = CExpr {
+                                kind: Kind::Literal(Cell::Null),
+                                ty: Type::Boolean,
+                                site,
+                            };
+                            let left = std::mem::replace(prev, placeholder);
+                            *prev = CExpr {
+                                kind: Kind::And(Box::new(left), Box::new(cond)),
+                                ty: Type::Boolean,
+                                site,
+                            };
+                        }
+                        _ => steps.push(Step::Where(cond)),
+                    }
                 }
                 CommandKind::Eval(fields) => {
                     let mut assignments = Vec::new();
@@ -217,10 +236,11 @@ impl Plan {
                             continue;
                         }
                         names[pos].1 = r.new.name.clone();
+                        // The renamed column keeps its place; one it overwrites goes away.
                         if let Some(other) = names
                             .iter()
-                            .position(|(_, n)| *n == r.new.name)
-                            .filter(|&o| o != pos)
+                            .enumerate()
+                            .position(|(o, (_, n))| o != pos && *n == r.new.name)
                         {
                             names.remove(other);
                         }
