@@ -4,7 +4,11 @@
 //! | module | what it checks |
 //! |---|---|
 //! | `support` | shared helpers: the `snapshot!` macro, paths, running the binary |
+//! | `seed_rule` | the seed rule over hand-written NDJSON sets, `query --format json` snapshots |
+//! | `query_cli` | `rulegate query`: formats, gzip, stdin, bad input (exit 2, `--skip-invalid`) |
 //! | `esql_spec` | conformance: Elasticsearch's csv-spec tests over their datasets, with a ratchet |
 
 mod esql_spec;
+mod query_cli;
+mod seed_rule;
 mod support;
