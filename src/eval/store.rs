@@ -444,9 +444,8 @@ impl Loader {
             path: &mut self.path,
             out: &mut self.scratch,
         };
-        walk.deserialize(&mut de)
-            .map_err(|e| format!("invalid JSON: {e}"))?;
-        de.end().map_err(|e| format!("invalid JSON: {e}"))?;
+        walk.deserialize(&mut de).map_err(json_error)?;
+        de.end().map_err(json_error)?;
         if !text.trim_ascii_start().starts_with(b"{") {
             return Err("a document must be a JSON object".into());
         }
