@@ -4,5 +4,21 @@
 //! | module | what it checks |
 //! |---|---|
 //! | `support` | shared helpers: the `snapshot!` macro, paths, running the binary |
+//! | `cli` | help texts, usage errors, exit codes |
+//! | `syntax` | parser snapshots of `tests/data/parse/`, precedence, spelling, limits, `5m` |
+//! | `spans` | span invariants by slicing the source (used by `corpus` too) |
+//! | `properties` | quickcheck: generated trees survive print → parse; printing is idempotent |
+//! | `rules` | rule loading: schedule defaults, validation, query spans in the TOML file |
+//! | `errors` | one caret diagnostic per error kind from `tests/data/invalid/`, exit code 2 |
+//! | `inspect` | `inspect` of the seed rule in text, JSON and Markdown |
+//! | `corpus` | all 212 detection-rules ES\|QL rules load and parse (or are unsupported) |
 
+mod cli;
+mod corpus;
+mod errors;
+mod inspect;
+mod properties;
+mod rules;
+mod spans;
 mod support;
+mod syntax;

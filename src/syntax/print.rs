@@ -192,10 +192,8 @@ fn index_pattern(pattern: &str) -> String {
 /// quote inside) and is possible (no `"""` inside, no quote at the end, one line).
 pub fn string(value: &str) -> String {
     let wants_triple = value.contains('\\') || value.contains('"');
-    let can_triple = !value.contains("\"\"\"")
-        && !value.ends_with('"')
-        && !value.contains('\n')
-        && !value.contains('\r');
+    let can_triple =
+        !value.contains("\"\"\"") && !value.ends_with('"') && !value.chars().any(char::is_control);
     if wants_triple && can_triple {
         return format!("\"\"\"{value}\"\"\"");
     }

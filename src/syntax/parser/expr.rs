@@ -178,6 +178,17 @@ impl Parser<'_> {
         };
         self.bump()?;
         let right = self.additive()?;
+        if let Some(op) = comparison_token(self.peek_kind()?) {
+            let at = self.peek()?.span;
+            return Err(Box::new(
+                Diagnostic::error(
+                    E_EXPECTED,
+                    format!("comparisons do not chain: unexpected `{op}`"),
+                )
+                .with_label(at, "a second comparison")
+                .with_help("combine comparisons with AND: `a < b AND b < c`"),
+            ));
+        }
         Ok(Expr {
             span: left.span.to(right.span),
             kind: ExprKind::Binary {
@@ -467,6 +478,19 @@ impl Parser<'_> {
             kind: ExprKind::Literal(Literal::Array(items)),
             span: self.span_from(open.start),
         })
+    }
+}
+
+fn comparison_token(kind: &TokenKind) -> Option<&'static str> {
+    match kind {
+        TokenKind::EqEq => Some("=="),
+        TokenKind::NotEq => Some("!="),
+        TokenKind::Lt => Some("<"),
+        TokenKind::Le => Some("<="),
+        TokenKind::Gt => Some(">"),
+        TokenKind::Ge => Some(">="),
+        TokenKind::EqTilde => Some("=~"),
+        _ => None,
     }
 }
 
