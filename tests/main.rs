@@ -10,9 +10,11 @@
 //! | `properties` | quickcheck: generated trees survive print → parse; printing is idempotent |
 //! | `rules` | rule loading: schedule defaults, validation, query spans in the TOML file |
 //! | `errors` | one caret diagnostic per error kind from `tests/data/invalid/`, exit code 2 |
+//! | `analysis` | exclusions, indicators, kinds, locations, group-by and output fields |
 //! | `inspect` | `inspect` of the seed rule in text, JSON and Markdown |
 //! | `corpus` | all 212 detection-rules ES\|QL rules load and parse (or are unsupported) |
 
+mod analysis;
 mod cli;
 mod corpus;
 mod errors;
