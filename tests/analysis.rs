@@ -9,15 +9,33 @@ fn analysis(text: &str) -> Analysis {
 }
 
 /// `(field, kind, values, function)` rows, in query order.
-fn rows(predicates: &[rulegate::analysis::Predicate]) -> Vec<(String, &'static str, Vec<String>, Option<String>)> {
+fn rows(
+    predicates: &[rulegate::analysis::Predicate],
+) -> Vec<(String, &'static str, Vec<String>, Option<String>)> {
     predicates
         .iter()
-        .map(|p| (p.field.clone(), p.kind.name(), p.values.clone(), p.function.clone()))
+        .map(|p| {
+            (
+                p.field.clone(),
+                p.kind.name(),
+                p.values.clone(),
+                p.function.clone(),
+            )
+        })
         .collect()
 }
 
-fn row(field: &str, kind: &'static str, values: &[&str]) -> (String, &'static str, Vec<String>, Option<String>) {
-    (field.into(), kind, values.iter().map(|v| v.to_string()).collect(), None)
+fn row(
+    field: &str,
+    kind: &'static str,
+    values: &[&str],
+) -> (String, &'static str, Vec<String>, Option<String>) {
+    (
+        field.into(),
+        kind,
+        values.iter().map(|v| v.to_string()).collect(),
+        None,
+    )
 }
 
 #[test]
@@ -36,7 +54,11 @@ fn negated_forms_are_exclusions_and_comparisons_are_indicators() {
     );
     assert_eq!(
         rows(&a.indicators),
-        [row("c", "neq", &["w"]), row("f", "rlike", &["r.*"]), row("g", "ge", &["3"])]
+        [
+            row("c", "neq", &["w"]),
+            row("f", "rlike", &["r.*"]),
+            row("g", "ge", &["3"])
+        ]
     );
 }
 
@@ -45,7 +67,11 @@ fn like_is_starts_with_only_for_one_trailing_star() {
     let a = analysis(
         r#"row x = 1 | where a like "pre*" and b like "*mid*" and c like "a?b*" and d like """lit\**""" and e like ("p*", "q*") and f like """esc\*""""#,
     );
-    let kinds: Vec<(&str, Vec<String>)> = a.indicators.iter().map(|p| (p.kind.name(), p.values.clone())).collect();
+    let kinds: Vec<(&str, Vec<String>)> = a
+        .indicators
+        .iter()
+        .map(|p| (p.kind.name(), p.values.clone()))
+        .collect();
     assert_eq!(
         kinds,
         [
@@ -79,30 +105,67 @@ fn conjuncts_keep_their_location_span_and_expression() {
             (at(1, 2), false, "not c in (3)"),
         ]
     );
-    assert_eq!(a.exclusions[0].expr, parse("row z = not c in (3)").map(|q| match q.source {
-        rulegate::syntax::ast::SourceCommand::Row(row) => row.fields[0].expr.clone(),
-        _ => unreachable!(),
-    }).unwrap());
+    assert_eq!(
+        a.exclusions[0].expr,
+        parse("row z = not c in (3)")
+            .map(|q| match q.source {
+                rulegate::syntax::ast::SourceCommand::Row(row) => row.fields[0].expr.clone(),
+                _ => unreachable!(),
+            })
+            .unwrap()
+    );
     assert_eq!(a.group_by, ["a"]);
-    let stages: Vec<(usize, &str)> = a.stages.iter().map(|s| (s.number, s.command.as_str())).collect();
-    assert_eq!(stages, [(1, "from"), (2, "eval"), (3, "where"), (4, "stats"), (5, "where")]);
+    let stages: Vec<(usize, &str)> = a
+        .stages
+        .iter()
+        .map(|s| (s.number, s.command.as_str()))
+        .collect();
+    assert_eq!(
+        stages,
+        [
+            (1, "from"),
+            (2, "eval"),
+            (3, "where"),
+            (4, "stats"),
+            (5, "where")
+        ]
+    );
 }
 
 #[test]
 fn fields_inside_functions_and_casts_are_named_with_the_function() {
-    let a = analysis(r#"row x = 1 | where not to_lower(user.name) == "root" and a::long > 3 and (a == 1 or b == 2)"#);
+    let a = analysis(
+        r#"row x = 1 | where not to_lower(user.name) == "root" and a::long > 3 and (a == 1 or b == 2)"#,
+    );
     let ex = &a.exclusions[0];
-    assert_eq!((ex.field.as_str(), ex.function.as_deref()), ("user.name", Some("to_lower")));
+    assert_eq!(
+        (ex.field.as_str(), ex.function.as_deref()),
+        ("user.name", Some("to_lower"))
+    );
     let cast = &a.indicators[0];
-    assert_eq!((cast.field.as_str(), cast.kind, cast.function.as_deref()), ("a", PredicateKind::Gt, Some("::long")));
+    assert_eq!(
+        (cast.field.as_str(), cast.kind, cast.function.as_deref()),
+        ("a", PredicateKind::Gt, Some("::long"))
+    );
     let or = &a.indicators[1];
-    assert_eq!((or.field.as_str(), or.kind, or.values.clone()), ("a", PredicateKind::Expr, vec!["a == 1 OR b == 2".to_string()]));
+    assert_eq!(
+        (or.field.as_str(), or.kind, or.values.clone()),
+        (
+            "a",
+            PredicateKind::Expr,
+            vec!["a == 1 OR b == 2".to_string()]
+        )
+    );
 }
 
 #[test]
 fn output_fields_are_the_last_keep() {
     let text = "from x | keep a, b | eval c = 1 | keep b, `c`";
     let a = analysis(text);
-    let fields: Vec<(&str, &str)> = a.output_fields.iter().map(|o| (o.field.as_str(), o.source.as_str())).collect();
+    let fields: Vec<(&str, &str)> = a
+        .output_fields
+        .iter()
+        .map(|o| (o.field.as_str(), o.source.as_str()))
+        .collect();
     assert_eq!(fields, [("b", "KEEP b"), ("c", "KEEP `c`")]);
 }

@@ -45,3 +45,36 @@ fn usage_errors_exit_2() {
         assert!(!output.stderr.is_empty(), "{args:?}");
     }
 }
+
+#[test]
+fn readme_inspect_tour_shows_real_output() {
+    let readme = std::fs::read_to_string(crate::support::repo_path("README.md")).unwrap();
+    let start = readme
+        .find("<!-- inspect-tour:start -->")
+        .expect("tour start marker");
+    let end = readme
+        .find("<!-- inspect-tour:end -->")
+        .expect("tour end marker");
+    let block = &readme[start..end];
+    let command_line = block
+        .lines()
+        .find(|l| l.starts_with("$ rulegate "))
+        .unwrap();
+    let args: Vec<&str> = command_line
+        .trim_start_matches("$ rulegate ")
+        .split(' ')
+        .collect();
+    let shown: String = block
+        .lines()
+        .skip_while(|l| !l.starts_with("$ rulegate "))
+        .skip(1)
+        .take_while(|l| *l != "```")
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let output = rulegate().args(&args).output().unwrap();
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        shown,
+        "README tour is stale"
+    );
+}
