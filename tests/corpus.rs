@@ -123,3 +123,35 @@ fn every_esql_rule_of_detection_rules_parses_or_is_unsupported() {
     assert!(errors.is_empty(), "{}", errors.join("\n\n"));
     assert_eq!(parsed + unsupported + rejected.len(), files.len());
 }
+
+/// The Kubernetes reference set mixes rule types (ES|QL, KQL, EQL, new_terms, threshold): every
+/// file loads without errors or warnings, and the non-ES|QL ones say which language they use.
+#[test]
+fn every_kubernetes_reference_rule_loads_whatever_its_language() {
+    let root = crate::support::shared_path("reference/detection-rules-k8s");
+    let mut files = Vec::new();
+    toml_files(&root, &mut files);
+    files.sort();
+    assert!(files.len() >= 100, "{} files", files.len());
+    let mut languages = std::collections::BTreeMap::<String, usize>::new();
+    for path in &files {
+        let loaded = rule::load(path).unwrap_or_else(|errors| {
+            panic!("{}", rulegate::diagnostic::render_all(&errors, false))
+        });
+        assert!(
+            loaded.warnings.is_empty(),
+            "{}",
+            rulegate::diagnostic::render_all(&loaded.warnings, false)
+        );
+        let language = match &loaded.query {
+            QueryStatus::NotEsql { language } => language.clone(),
+            QueryStatus::Parsed { .. } => "esql".to_string(),
+            QueryStatus::Invalid(errors) => {
+                panic!("{}", rulegate::diagnostic::render_all(errors, false))
+            }
+        };
+        *languages.entry(language).or_default() += 1;
+    }
+    println!("kubernetes reference rules by language: {languages:?}");
+    assert!(languages.keys().any(|l| l == "kuery") && languages.keys().any(|l| l == "eql"));
+}

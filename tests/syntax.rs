@@ -313,3 +313,20 @@ fn error_spans_lie_inside_the_input() {
         }
     }
 }
+
+#[test]
+fn only_operator_words_are_reserved_in_names() {
+    // Words with a meaning only inside one command are ordinary names in expressions.
+    same(
+        "row first = 1, asc = 2, on = 3 | sort asc DESC",
+        "row `first` = 1, `asc` = 2, `on` = 3 | sort `asc` DESC",
+    );
+    // After an integer, a keyword ends the number instead of being read as a unit.
+    same(
+        "row a = 1 | sort 5 desc nulls first",
+        "row a = 1 | sort 5 DESC NULLS FIRST",
+    );
+    for text in ["row and = 1", "row a = null.x", "row a = 1 | stats by = 1"] {
+        assert!(parse(text).is_err(), "{text}");
+    }
+}

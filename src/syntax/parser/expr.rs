@@ -337,7 +337,7 @@ impl Parser<'_> {
     /// `5`, or a time span `5 minutes` / `1y` when a unit word follows.
     fn integer_or_time_span(&mut self, value: u64, span: Span) -> PResult<Expr> {
         let unit = match self.peek_word()? {
-            Some(word) if !crate::syntax::token::is_reserved(word) => word,
+            Some(word) if !crate::syntax::token::is_keyword(word) => word,
             _ => {
                 return Ok(Expr {
                     kind: ExprKind::Literal(Literal::Integer(value)),
