@@ -63,3 +63,15 @@ fn non_esql_rules_load_and_are_not_evaluated() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("not evaluated: language kuery"), "{stdout}");
 }
+
+#[test]
+fn detection_rules_esql_checks_are_warnings() {
+    let (code, stdout, stderr) = inspect("tests/data/rules/detection_rules_checks.toml");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("Detection rules checks"),
+        "the report is printed"
+    );
+    assert_eq!(stderr.matches("warning[W102]").count(), 2, "{stderr}");
+    snapshot!("errors", "detection_rules_checks_warning", stderr);
+}

@@ -11,7 +11,9 @@
 //! | `E103` | a value detection-rules rejects (`from`, `interval`, `severity`, …) |
 //! | `E104` | an ES\|QL rule without `query` |
 //! | `W101` | unknown key (ignored) |
+//! | `W102` | an ES\|QL check of detection-rules fails (METADATA, KEEP) |
 
+mod esql_checks;
 mod keys;
 mod model;
 mod query_map;
@@ -134,6 +136,14 @@ pub fn load_str(path: &str, text: &str) -> Result<LoadedRule, Vec<Diagnostic>> {
         return Err(errors);
     }
     let query = query_status(&rule, &document, &file);
+    let mut warnings = warnings;
+    if let QueryStatus::Parsed { query, map, .. } = &query {
+        warnings.extend(
+            esql_checks::check(query)
+                .into_iter()
+                .map(|w| in_rule_file(w, map, &file)),
+        );
+    }
     Ok(LoadedRule {
         rule,
         file,
