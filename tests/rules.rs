@@ -66,7 +66,11 @@ fn validation_reports_every_bad_value_with_its_position() {
 fn unknown_keys_are_warnings_at_their_key() {
     let text = esql("query = 'from x'\nqeury_typo = 1\n[rule.threat_extra]\n");
     let loaded = load_str("t.toml", &text).unwrap();
-    let unknown: Vec<_> = loaded.warnings.iter().filter(|w| w.code == "W101").collect();
+    let unknown: Vec<_> = loaded
+        .warnings
+        .iter()
+        .filter(|w| w.code == "W101")
+        .collect();
     let messages: Vec<String> = unknown.iter().map(|w| w.message.clone()).collect();
     assert_eq!(
         messages,
