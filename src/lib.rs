@@ -15,7 +15,13 @@
 //! |---|---|
 //! | [`span`], [`diagnostic`] | source positions; errors as data and their one renderer |
 //! | [`syntax`] | ES\|QL tokens, syntax tree with spans, parser, canonical printer |
+//! | [`audit`] | raw `audit.k8s.io/v1` events, the ECS mapping of Elastic's integration, log import |
+//! | [`scenario`] | the scenario DSL, the persona library, the deterministic stream generator |
+//! | [`output`] | output files written atomically (temporary file + rename) |
 
+pub mod audit;
 pub mod diagnostic;
+pub mod output;
+pub mod scenario;
 pub mod span;
 pub mod syntax;

@@ -10,8 +10,16 @@ use clap::{Parser, Subcommand};
 
 use rulegate::diagnostic::{render_all, Diagnostic};
 
+mod gen;
+mod ingest;
+mod personas;
+
 #[derive(Debug, Parser)]
-#[command(name = "rulegate", version, about = "Proves what an Elastic ES|QL detection rule does before it ships.")]
+#[command(
+    name = "rulegate",
+    version,
+    about = "Proves what an Elastic ES|QL detection rule does before it ships."
+)]
 pub struct Cli {
     /// Colour diagnostics: auto (on a terminal, unless NO_COLOR is set), always or never.
     #[arg(long, global = true, default_value = "auto", value_parser = ["auto", "always", "never"])]
@@ -21,7 +29,14 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Convert real API-server audit logs (JSON lines, .gz, EventList, AKS envelopes) to ECS NDJSON.
+    Ingest(ingest::Args),
+    /// Generate a scenario's audit stream (ECS, raw audit lines, or an Elasticsearch _bulk body).
+    Gen(gen::Args),
+    /// List the persona library: name, a tab, a one-line description.
+    Personas(personas::Args),
+}
 
 /// What a subcommand reports: success, a failed check, or diagnostics for bad input.
 #[allow(dead_code)] // each variant gains its first user with the subcommands that report it
@@ -51,7 +66,11 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<Outcome, Vec<Diagnostic>> {
-    match cli.command {}
+    match cli.command {
+        Command::Ingest(args) => ingest::run(args),
+        Command::Gen(args) => gen::run(args),
+        Command::Personas(args) => personas::run(args),
+    }
 }
 
 fn use_color(choice: &str) -> bool {
