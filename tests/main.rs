@@ -4,5 +4,7 @@
 //! | module | what it checks |
 //! |---|---|
 //! | `support` | shared helpers: the `snapshot!` macro, paths, running the binary |
+//! | `audit` | ECS mapping vs Elastic's pipeline samples; `rulegate ingest` on every raw sample, .gz, EventList, AKS, bad lines |
 
+mod audit;
 mod support;
