@@ -206,6 +206,15 @@ fn keywords_and_function_names_are_case_insensitive_but_fields_are_not() {
 }
 
 #[test]
+fn decimals_take_every_form_elasticsearch_lexes() {
+    same("row a = 1.e5", "row a = 100000.0");
+    same("row a = .5e1", "row a = 5.0");
+    same("row a = 1.", "row a = 1.0");
+    same("row a = 15E-1", "row a = 1.5");
+    assert!(parse("row a = 1.x").is_err());
+}
+
+#[test]
 fn rename_has_two_spellings() {
     same("row a = 1 | rename a as b", "row a = 1 | rename b = a");
 }
