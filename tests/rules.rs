@@ -147,3 +147,13 @@ fn parsed_queries_know_their_offset_in_the_file() {
     let where_span = query.commands[0].span.shifted(*offset);
     assert_eq!(where_span.slice(&text), "where a == 1");
 }
+
+#[test]
+fn crlf_files_map_query_spans_too() {
+    let text = esql("query = '''\nfrom x\n| whre a\n'''\n").replace('\n', "\r\n");
+    let loaded = load_str("t.toml", &text).unwrap();
+    let QueryStatus::Invalid(errors) = &loaded.query else {
+        panic!("expected an invalid query")
+    };
+    assert_eq!(errors[0].labels[0].span.slice(&text), "whre");
+}
