@@ -62,6 +62,22 @@ fn non_esql_rules_load_and_are_not_evaluated() {
     let (code, stdout, stderr) = inspect("tests/data/rules/kuery_rule.toml");
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("not evaluated: language kuery"), "{stdout}");
+    let output = rulegate()
+        .args([
+            "inspect",
+            "tests/data/rules/kuery_rule.toml",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["stages"], serde_json::json!([]));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "note: not evaluated: language kuery\n"
+    );
 }
 
 #[test]
