@@ -294,7 +294,10 @@ impl Parser<'_> {
             TokenKind::LParen => {
                 self.bump()?;
                 let inner = self.expr()?;
-                self.expect(&TokenKind::RParen)?;
+                if self.eat(&TokenKind::RParen)?.is_none() {
+                    let error = self.unexpected("`)`")?;
+                    return Err(Box::new(error.with_label(token.span, "to close this")));
+                }
                 // The tree has no parenthesis node; the span widens to cover the parentheses.
                 Ok(Expr {
                     kind: inner.kind,
