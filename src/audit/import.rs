@@ -29,9 +29,9 @@ pub struct ImportSummary {
 }
 
 /// Opens a log, decompressing gzip (by its magic bytes, whatever the file is called).
-pub fn open(path: &Path) -> Result<Box<dyn BufRead>, Diagnostic> {
+pub fn open(path: &Path) -> Result<Box<dyn BufRead>, Box<Diagnostic>> {
     let cannot = |error: std::io::Error| {
-        Diagnostic::error("E500", format!("cannot read audit log: {error}")).at_path(path)
+        Box::new(Diagnostic::error("E500", format!("cannot read audit log: {error}")).at_path(path))
     };
     let mut file = BufReader::new(File::open(path).map_err(cannot)?);
     let is_gzip = file.fill_buf().map_err(cannot)?.starts_with(&[0x1f, 0x8b]);
@@ -50,8 +50,8 @@ pub fn read_events(
     reader: impl Read,
     skip_invalid: bool,
     warnings: &mut Vec<Diagnostic>,
-    sink: &mut dyn FnMut(Imported) -> Result<(), Diagnostic>,
-) -> Result<ImportSummary, Diagnostic> {
+    sink: &mut dyn FnMut(Imported) -> Result<(), Box<Diagnostic>>,
+) -> Result<ImportSummary, Box<Diagnostic>> {
     let mut summary = ImportSummary::default();
     let mut reader = BufReader::new(reader);
     let mut pending = String::new();
@@ -61,8 +61,10 @@ pub fn read_events(
     loop {
         line.clear();
         let read = reader.read_line(&mut line).map_err(|error| {
-            Diagnostic::error("E500", format!("cannot read audit log: {error}"))
-                .at_path(format!("{name}:{}", line_number + 1))
+            Box::new(
+                Diagnostic::error("E500", format!("cannot read audit log: {error}"))
+                    .at_path(format!("{name}:{}", line_number + 1)),
+            )
         })?;
         if read == 0 {
             break;
@@ -134,7 +136,7 @@ fn bad(
     skip_invalid: bool,
     warnings: &mut Vec<Diagnostic>,
     summary: &mut ImportSummary,
-) -> Result<(), Diagnostic> {
+) -> Result<(), Box<Diagnostic>> {
     let location = format!("{name}:{line}");
     if skip_invalid {
         summary.skipped += 1;
@@ -144,12 +146,14 @@ fn bad(
         );
         Ok(())
     } else {
-        Err(Diagnostic::error(
-            "E501",
-            format!("line {line} is not an audit event: {message}"),
-        )
-        .at_path(location)
-        .with_help("pass --skip-invalid to skip such lines and count them"))
+        Err(Box::new(
+            Diagnostic::error(
+                "E501",
+                format!("line {line} is not an audit event: {message}"),
+            )
+            .at_path(location)
+            .with_help("pass --skip-invalid to skip such lines and count them"),
+        ))
     }
 }
 
@@ -196,7 +200,7 @@ mod tests {
         text: &str,
         skip: bool,
     ) -> (
-        Result<ImportSummary, Diagnostic>,
+        Result<ImportSummary, Box<Diagnostic>>,
         Vec<usize>,
         Vec<Diagnostic>,
     ) {
