@@ -4,15 +4,17 @@
 //! failed, a gate did not pass); `2` bad input or usage (the message names file, line and column
 //! where there is one).
 
+mod gen;
+mod ingest;
+mod inspect;
+mod personas;
+
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 use rulegate::diagnostic::{render_all, Diagnostic};
-
-mod gen;
-mod ingest;
-mod personas;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -30,6 +32,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Show what a rule does: metadata, schedule, stages, exclusions, indicators, outputs.
+    Inspect(inspect::InspectArgs),
     /// Convert real API-server audit logs (JSON lines, .gz, EventList, AKS envelopes) to ECS NDJSON.
     Ingest(ingest::Args),
     /// Generate a scenario's audit stream (ECS, raw audit lines, or an Elasticsearch _bulk body).
@@ -55,7 +59,7 @@ pub fn main() -> ExitCode {
         }
     };
     let color = use_color(&cli.color);
-    match run(cli) {
+    match run(cli, color) {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::CheckFailed) => ExitCode::from(1),
         Err(diagnostics) => {
@@ -65,11 +69,26 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<Outcome, Vec<Diagnostic>> {
+fn run(cli: Cli, color: bool) -> Result<Outcome, Vec<Diagnostic>> {
     match cli.command {
+        Command::Inspect(args) => inspect::run(args, color),
         Command::Ingest(args) => ingest::run(args),
         Command::Gen(args) => gen::run(args),
         Command::Personas(args) => personas::run(args),
+    }
+}
+
+/// Writes a command's result to stdout; a closed pipe (`| head`) is not an error.
+fn print_stdout(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+}
+
+/// Warnings go to stderr after the result.
+fn print_warnings(warnings: &[Diagnostic], color: bool) {
+    if !warnings.is_empty() {
+        eprint!("{}", render_all(warnings, color));
     }
 }
 
