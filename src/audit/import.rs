@@ -77,43 +77,31 @@ pub fn read_events(
             pending_start = line_number;
         }
         pending.push_str(&line);
-        match serde_json::from_str::<Value>(&pending) {
-            Ok(value) => {
-                pending.clear();
-                match events_of(value) {
-                    Ok(list) => {
-                        for raw in list {
-                            summary.events += 1;
-                            sink(Imported {
-                                line: pending_start,
-                                raw,
-                            })?;
-                        }
-                    }
-                    Err(message) => bad(
-                        name,
-                        pending_start,
-                        message,
-                        skip_invalid,
-                        warnings,
-                        &mut summary,
-                    )?,
+        let events = match serde_json::from_str::<Value>(&pending) {
+            Ok(value) => events_of(value),
+            // An open document: keep reading (a pretty-printed EventList spans many lines).
+            Err(error) if error.is_eof() => continue,
+            Err(error) => Err(format!("not JSON: {error}")),
+        };
+        pending.clear();
+        match events {
+            Ok(list) => {
+                for raw in list {
+                    summary.events += 1;
+                    sink(Imported {
+                        line: pending_start,
+                        raw,
+                    })?;
                 }
             }
-            // An open document: keep reading (a pretty-printed EventList spans many lines).
-            Err(error) if error.is_eof() => {}
-            Err(error) => {
-                pending.clear();
-                let message = format!("not JSON: {error}");
-                bad(
-                    name,
-                    pending_start,
-                    message,
-                    skip_invalid,
-                    warnings,
-                    &mut summary,
-                )?;
-            }
+            Err(message) => bad(
+                name,
+                pending_start,
+                message,
+                skip_invalid,
+                warnings,
+                &mut summary,
+            )?,
         }
     }
     if !pending.trim().is_empty() {
