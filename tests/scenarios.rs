@@ -455,3 +455,24 @@ fn bad_scenarios_exit_2_with_a_located_message_and_write_nothing(
     std::fs::remove_dir_all(&dir).unwrap();
     snapshot!("scenario_errors", name, stderr);
 }
+
+#[test]
+fn personas_lists_one_persona_a_line_with_a_tab() {
+    let output = rulegate().arg("personas").output().unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    // The built-in library plus scenarios/personas.toml (the binary runs from the repository root).
+    assert_eq!(lines.len(), builtin_personas().personas.len() + 1);
+    for line in &lines {
+        let (name, description) = line.split_once('\t').unwrap();
+        assert!(
+            !name.is_empty() && !description.is_empty() && !description.contains('\t'),
+            "{line}"
+        );
+    }
+    assert!(lines
+        .iter()
+        .any(|l| l.starts_with("vault-agent-injector\t")));
+    assert!(lines.iter().any(|l| l.starts_with("helm\tHelm 3 CLI")));
+}
