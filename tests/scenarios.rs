@@ -476,3 +476,43 @@ fn personas_lists_one_persona_a_line_with_a_tab() {
         .any(|l| l.starts_with("vault-agent-injector\t")));
     assert!(lines.iter().any(|l| l.starts_with("helm\tHelm 3 CLI")));
 }
+
+#[test]
+fn gen_writes_the_library_stream_to_a_file_and_stdout() {
+    let relative = "scenarios/attack_forbidden_spray.toml";
+    let scenario = scenario::load(&repo_path(relative)).unwrap();
+    let dir = std::env::temp_dir().join(format!("rulegate-gen-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("out.ndjson");
+    let status = rulegate()
+        .args(["gen", relative, "--seed", "5", "-o"])
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut expected = Vec::new();
+    scenario::write(&scenario, Some(5), Format::Ecs, &mut expected).unwrap();
+    assert!(std::fs::read(&out).unwrap() == expected);
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        1,
+        "only the output, no temporary file"
+    );
+    let raw = rulegate()
+        .args(["gen", relative, "--format", "raw"])
+        .output()
+        .unwrap();
+    assert!(raw.status.success());
+    let mut expected = Vec::new();
+    scenario::write(&scenario, None, Format::Raw, &mut expected).unwrap();
+    assert!(raw.stdout == expected);
+    let first: Value =
+        serde_json::from_slice(raw.stdout.split(|b| *b == b'\n').next().unwrap()).unwrap();
+    assert_eq!(first["kind"], "Event");
+    assert_eq!(
+        first["annotations"]["authorization.k8s.io/decision"],
+        "forbid"
+    );
+    assert_eq!(first["responseStatus"]["code"], 403);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
