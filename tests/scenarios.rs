@@ -516,3 +516,27 @@ fn gen_writes_the_library_stream_to_a_file_and_stdout() {
     assert_eq!(first["responseStatus"]["code"], 403);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The complete example in docs/scenarios.md is a valid scenario.
+#[test]
+fn the_documented_example_loads_and_generates() {
+    let docs = std::fs::read_to_string(repo_path("docs/scenarios.md")).unwrap();
+    let start = docs.find("```toml\n").unwrap() + "```toml\n".len();
+    let example = &docs[start..start + docs[start..].find("```").unwrap()];
+    let path = repo_path("scenarios/docs_example.toml");
+    let scenario = scenario::load_str(&path, example, &builtin_personas())
+        .unwrap_or_else(|d| panic!("{}", rulegate::diagnostic::render_all(&d, false)));
+    let harvest = scenario
+        .steps
+        .iter()
+        .find(|s| s.label == "harvest")
+        .unwrap();
+    assert_eq!((harvest.requests, harvest.repeat), (Some(24), 3));
+    assert_eq!(harvest.activities[0].names.len(), 12);
+    let docs: Vec<Value> = scenario::generate(&scenario, None).collect();
+    let attacker = docs
+        .iter()
+        .filter(|d| d["labels"]["rulegate_actor"] == "attacker")
+        .count();
+    assert_eq!(attacker, 3 * 24);
+}
