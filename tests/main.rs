@@ -3,14 +3,36 @@
 //!
 //! | module | what it checks |
 //! |---|---|
+//! | `scenarios` | scenario library snapshots, determinism, fast writer = canonical mapping, quickcheck, bad input |
 //! | `support` | shared helpers: the `snapshot!` macro, paths, running the binary |
 //! | `seed_rule` | the seed rule over hand-written NDJSON sets, `query --format json` snapshots |
 //! | `query_cli` | `rulegate query`: formats, gzip, stdin, bad input (exit 2, `--skip-invalid`) |
 //! | `eval_edge_cases` | the edge cases of the semantics notes §16, one test each, via the API |
+//! | `cli` | help texts, usage errors, exit codes |
+//! | `syntax` | parser snapshots of `tests/data/parse/`, precedence, spelling, limits, `5m` |
+//! | `spans` | span invariants by slicing the source (used by `corpus` too) |
+//! | `properties` | quickcheck: generated trees survive print → parse; printing is idempotent |
+//! | `rules` | rule loading: schedule defaults, validation, query spans in the TOML file |
+//! | `errors` | one caret diagnostic per error kind from `tests/data/invalid/`, exit code 2 |
+//! | `analysis` | exclusions, indicators, kinds, locations, group-by and output fields |
+//! | `inspect` | `inspect` of the seed rule in text, JSON and Markdown |
+//! | `corpus` | all 212 detection-rules ES\|QL rules load and parse (or are unsupported) |
+//! | `audit` | ECS mapping vs Elastic's pipeline samples; `rulegate ingest` on every raw sample, .gz, EventList, AKS, bad lines |
 //! | `esql_spec` | conformance: Elasticsearch's csv-spec tests over their datasets, with a ratchet |
 
+mod analysis;
+mod audit;
+mod cli;
+mod corpus;
+mod errors;
 mod esql_spec;
 mod eval_edge_cases;
 mod query_cli;
 mod seed_rule;
+mod inspect;
+mod properties;
+mod rules;
+mod scenarios;
+mod spans;
 mod support;
+mod syntax;
