@@ -276,3 +276,30 @@ fn explain_predicate_distinguishes_false_from_null() {
     let outcomes: Vec<Option<bool>> = (0..store.len()).map(|d| first.eval(&store, d, 0)).collect();
     assert_eq!(outcomes, [Some(true), Some(false), None, None]);
 }
+
+#[test]
+fn parallel_reader_matches_sequential() {
+    let text: String = (0..20_000)
+        .map(|i| format!("{{\"k\":\"k{}\",\"n\":{i},\"t\":[\"b\",\"a\"]}}\n", i % 7))
+        .collect();
+    let query = "FROM logs-* METADATA _id | STATS c = COUNT(*), s = SUM(n), i = MIN(_id), t = VALUES(t) BY k";
+    let parsed = rulegate::syntax::parse(query).unwrap();
+    let selection = eval::fields_for(&parsed, &[]);
+    let seq = Documents::from_ndjson(text.as_bytes(), &selection, LoadOptions::default()).unwrap();
+    let par =
+        Documents::from_ndjson_parallel(text.as_bytes(), &selection, LoadOptions::default(), 3)
+            .unwrap();
+    assert_eq!(seq.len(), par.len());
+    assert_eq!(seq.columns, par.columns);
+    let plan = Plan::compile(&parsed, query, &seq.columns).unwrap();
+    assert_eq!(
+        plan.run(&seq, Window::All, 0),
+        plan.run(&par, Window::All, 0)
+    );
+    assert_eq!(par.line_of(19_999), 20_000);
+    let bad = format!("{text}{{oops\n");
+    let err =
+        Documents::from_ndjson_parallel(bad.as_bytes(), &selection, LoadOptions::default(), 2)
+            .unwrap_err();
+    assert_eq!(err.line, 20_001, "error lines count across parts");
+}
