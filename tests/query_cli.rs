@@ -153,3 +153,44 @@ fn full_text_functions_are_not_supported_offline() {
     assert!(err.contains("not supported offline"), "{err}");
     assert!(err.contains("<query>:1:21"), "names the position: {err}");
 }
+
+#[test]
+fn mapping_file_and_index_name() {
+    let input = temp_file("mapped.ndjson", GOOD.as_bytes());
+    let mapping = temp_file(
+        "mapping.json",
+        br#"{"mappings":{"properties":{"k":{"type":"keyword"},"n":{"type":"keyword"}}}}"#,
+    );
+    let mapping = mapping.display().to_string();
+    let (code, out, err) = query(
+        &[
+            "--esql",
+            "FROM logs-* | KEEP n | LIMIT 1",
+            "--format",
+            "json",
+            "--mapping",
+            &mapping,
+        ],
+        &input,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "{\"columns\":[{\"name\":\"n\",\"type\":\"keyword\"}],\"values\":[[\"1\"]]}\n"
+    );
+
+    let q = "FROM other-* METADATA _index, _version | STATS c = COUNT(*) BY _index, _version";
+    let (_, out, _) = query(
+        &["--esql", q, "--format", "csv", "--index", "other-x"],
+        &input,
+    );
+    assert_eq!(out, "c,_index,_version\n3,other-x,1\n");
+    let (_, out, _) = query(
+        &["--esql", q, "--format", "csv", "--index", "logs-x"],
+        &input,
+    );
+    assert_eq!(
+        out, "c,_index,_version\n",
+        "no document is in other-*: no groups"
+    );
+}
