@@ -303,3 +303,24 @@ fn parallel_reader_matches_sequential() {
             .unwrap_err();
     assert_eq!(err.line, 20_001, "error lines count across parts");
 }
+
+#[test]
+fn inline_stats_appends_aggregates_to_every_row() {
+    let t = run(
+        "FROM logs-* | KEEP n, x | INLINE STATS c = COUNT(*) BY x | SORT n",
+        DOCS,
+    );
+    let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["n", "x", "c"]);
+    assert_eq!(
+        rows(&t),
+        // Group `a` counts document 4 too (its multivalued key fans out in the STATS).
+        [
+            "1 | a | 2",
+            "2 | b | 1",
+            "3 | null | 1",
+            "4 | [a, c] | null"
+        ],
+        "a multivalued key does not join back"
+    );
+}

@@ -40,7 +40,8 @@ pub(crate) enum Step {
         removed: Vec<usize>,
     },
     Stats(Box<StatsPlan>),
-    InlineStats(Box<StatsPlan>, Vec<usize>),
+    /// The stats, the input columns kept, and the stats output columns appended.
+    InlineStats(Box<StatsPlan>, Vec<usize>, Vec<usize>),
     /// Sorts by every column: makes unspecified orders deterministic.
     SortAll,
 }
@@ -347,13 +348,15 @@ impl Plan {
                         })
                         .collect();
                     let mut next: Vec<Column> = kept.iter().map(|&i| schema[i].clone()).collect();
-                    for col in &plan.columns {
+                    let mut appended = Vec::new();
+                    for (i, col) in plan.columns.iter().enumerate() {
                         if find(&next, &col.name).is_none() {
                             next.push(col.clone());
+                            appended.push(i);
                         }
                     }
                     schema = next;
-                    steps.push(Step::InlineStats(Box::new(plan), kept));
+                    steps.push(Step::InlineStats(Box::new(plan), kept, appended));
                 }
             }
         }
@@ -703,7 +706,7 @@ fn run_step(step: &Step, table: Vec<Vec<Cell>>, ctx: &mut Ctx) -> Vec<Vec<Cell>>
             }
             state.finish(stats, ctx)
         }
-        Step::InlineStats(stats, kept) => {
+        Step::InlineStats(stats, kept, appended) => {
             let mut state = StatsState::new(stats);
             for row in &table {
                 state.add(stats, row, ctx);
@@ -727,15 +730,11 @@ fn run_step(step: &Step, table: Vec<Vec<Cell>>, ctx: &mut Ctx) -> Vec<Vec<Cell>>
                 };
                 let mut next: Vec<Cell> = kept.iter().map(|&i| row[i].clone()).collect();
                 match found {
-                    Some(r) => next.extend(r.iter().cloned()),
-                    None => next.extend((0..stats.columns.len()).map(|_| Cell::Null)),
+                    Some(r) => next.extend(appended.iter().map(|&i| r[i].clone())),
+                    None => next.extend(appended.iter().map(|_| Cell::Null)),
                 }
-                // Keys that stayed as input columns are not repeated.
-                let width = kept.len() + stats.columns.len();
-                let _ = width;
                 out.push(next);
             }
-            // Drop appended key columns already present among the kept input columns.
             out
         }
         other => {
