@@ -130,30 +130,26 @@ impl Plan {
                 let indices = from.indices.iter().map(|i| i.pattern.clone()).collect();
                 (schema, None, indices, metadata)
             }
-            SourceCommand::Row(r) => {
-                let mut schema: Vec<Column> = Vec::new();
-                let mut row: Vec<Cell> = Vec::new();
-                let mut warnings = Warnings::default();
-                for field in &r.fields {
-                    let e = c.expr(&field.expr, &schema)?;
-                    let mut ctx = Ctx {
-                        now: 0,
-                        warnings: &mut warnings,
-                    };
-                    let v = e.eval(&row, &mut ctx);
-                    let name = field.column_name(text);
-                    if let Some(i) = find(&schema, &name) {
-                        schema.remove(i);
-                        row.remove(i);
-                    }
-                    schema.push(Column { name, ty: e.ty });
-                    row.push(v);
-                }
-                (schema, Some(row), Vec::new(), Vec::new())
-            }
+            SourceCommand::Row(_) => (Vec::new(), Some(Vec::new()), Vec::new(), Vec::new()),
         };
         let source = schema.clone();
         let mut steps = Vec::new();
+        if let SourceCommand::Row(r) = &query.source {
+            // `ROW` is one empty row plus an `EVAL`, evaluated at run time so that its
+            // warnings (and `NOW()`) belong to the run.
+            let mut assignments = Vec::new();
+            for field in &r.fields {
+                let e = c.expr(&field.expr, &schema)?;
+                let name = field.column_name(text);
+                let replaced = find(&schema, &name);
+                if let Some(i) = replaced {
+                    schema.remove(i);
+                }
+                schema.push(Column { name, ty: e.ty });
+                assignments.push((e, replaced));
+            }
+            steps.push(Step::Eval(assignments));
+        }
         let mut has_limit = false;
         let mut sorted = row.is_some();
         for command in &query.commands {
@@ -1181,7 +1177,8 @@ fn compile_stats(
     let mut outputs = Vec::new();
     let mut columns = Vec::new();
     for (i, (name, e, span)) in candidates.iter().enumerate() {
-        if let Some((_, _, later)) = candidates[i + 1..].iter().find(|(n, _, _)| n == name) {
+        // Every shadowed field names the one that wins: the rightmost of its name.
+        if let Some((_, _, later)) = candidates[i + 1..].iter().rev().find(|(n, _, _)| n == name) {
             let here = c.location(*span);
             let there = c.location(*later).replacen("Line", "line", 1);
             notes.push(format!(
