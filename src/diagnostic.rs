@@ -200,7 +200,13 @@ impl Diagnostic {
                 .unwrap_or(0)
                 .max(1);
             let number = format!("{:>w$}", line + 1, w = gutter.len());
-            let _ = writeln!(out, "{} {} {}", paint("1;34", &number), paint("1;34", "|"), text);
+            let _ = writeln!(
+                out,
+                "{} {} {}",
+                paint("1;34", &number),
+                paint("1;34", "|"),
+                text
+            );
             let marker = if i == 0 { "^" } else { "-" };
             let carets = marker.repeat(width);
             let tail = if label.message.is_empty() {
@@ -213,7 +219,10 @@ impl Diagnostic {
                 "{gutter} {} {}{}",
                 paint("1;34", "|"),
                 " ".repeat(col),
-                paint(if i == 0 { tint } else { "1;34" }, &format!("{carets}{tail}"))
+                paint(
+                    if i == 0 { tint } else { "1;34" },
+                    &format!("{carets}{tail}")
+                )
             );
         }
         self.render_footer(&mut out, &gutter, &paint);
@@ -267,6 +276,9 @@ mod tests {
     #[test]
     fn path_only_diagnostics_name_the_path() {
         let d = Diagnostic::error("E001", "cannot read file: not found").at_path("missing.toml");
-        assert_eq!(d.render(false), "error[E001]: cannot read file: not found\n --> missing.toml\n");
+        assert_eq!(
+            d.render(false),
+            "error[E001]: cannot read file: not found\n --> missing.toml\n"
+        );
     }
 }

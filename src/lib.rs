@@ -15,7 +15,9 @@
 //! |---|---|
 //! | [`span`], [`diagnostic`] | source positions; errors as data and their one renderer |
 //! | [`syntax`] | ES\|QL tokens, syntax tree with spans, parser, canonical printer |
+//! | [`schedule`] | Kibana's executions of a rule: windows, `NOW()`, alert ids, dedup, suppression |
 
 pub mod diagnostic;
+pub mod schedule;
 pub mod span;
 pub mod syntax;

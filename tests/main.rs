@@ -4,5 +4,7 @@
 //! | module | what it checks |
 //! |---|---|
 //! | `support` | shared helpers: the `snapshot!` macro, paths, running the binary |
+//! | `schedule` | the scheduler's edges with a fake engine: windows, `NOW()`, ids, duplicates, suppression |
 
+mod schedule;
 mod support;

@@ -11,7 +11,11 @@ use clap::{Parser, Subcommand};
 use rulegate::diagnostic::{render_all, Diagnostic};
 
 #[derive(Debug, Parser)]
-#[command(name = "rulegate", version, about = "Proves what an Elastic ES|QL detection rule does before it ships.")]
+#[command(
+    name = "rulegate",
+    version,
+    about = "Proves what an Elastic ES|QL detection rule does before it ships."
+)]
 pub struct Cli {
     /// Colour diagnostics: auto (on a terminal, unless NO_COLOR is set), always or never.
     #[arg(long, global = true, default_value = "auto", value_parser = ["auto", "always", "never"])]

@@ -217,7 +217,11 @@ pub struct Dissect {
     pub append_separator: Option<StringLiteral>,
     pub span: Span,
 }
-span_free_eq!(Dissect { input, pattern, append_separator });
+span_free_eq!(Dissect {
+    input,
+    pattern,
+    append_separator
+});
 
 #[derive(Clone, Debug)]
 pub struct Grok {
@@ -373,7 +377,10 @@ pub enum Literal {
     Decimal(f64),
     String(String),
     /// `5 minutes`, `1 day`, `1y`: the unit as written, lower-cased.
-    TimeSpan { value: u64, unit: String },
+    TimeSpan {
+        value: u64,
+        unit: String,
+    },
     /// `[1, 2, 3]`, `["a", "b"]`: each element is a literal expression with its own span.
     Array(Vec<Expr>),
 }
