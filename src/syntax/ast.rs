@@ -296,7 +296,19 @@ pub enum ExprKind {
     Cast { value: Box<Expr>, target: Name },
     /// The full-text match operator `field : "query"` (parsed, not evaluable offline).
     Match { field: Box<Expr>, query: Box<Expr> },
+    /// A function's options map, allowed only as a call argument:
+    /// `match(f, "q", {"fuzziness": 1})`.
+    Map(Vec<MapEntry>),
 }
+
+/// One `"key": value` entry of an options map; the value is a constant or a nested map.
+#[derive(Clone, Debug)]
+pub struct MapEntry {
+    pub key: StringLiteral,
+    pub value: Expr,
+    pub span: Span,
+}
+span_free_eq!(MapEntry { key, value });
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PatternKind {
