@@ -182,3 +182,47 @@ where
         self(documents, now)
     }
 }
+
+/// Kibana's `computeIsESQLQueryAggregating`: the query has a command named `stats`. `INLINE
+/// STATS` is a command of another name, so a query with only `INLINE STATS` is not aggregating.
+pub fn is_aggregating(query: &crate::syntax::ast::Query) -> bool {
+    query
+        .commands
+        .iter()
+        .any(|command| matches!(command.kind, crate::syntax::ast::CommandKind::Stats(_)))
+}
+
+/// The fields a query expands with `MV_EXPAND`, in pipeline order.
+pub fn expanded_fields(query: &crate::syntax::ast::Query) -> Vec<String> {
+    query
+        .commands
+        .iter()
+        .filter_map(|command| match &command.kind {
+            crate::syntax::ast::CommandKind::MvExpand(name) => Some(name.name.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::parse;
+
+    #[test]
+    fn only_stats_makes_a_query_aggregating() {
+        assert!(is_aggregating(
+            &parse("FROM a | STATS c = COUNT(*) BY b").unwrap()
+        ));
+        assert!(!is_aggregating(
+            &parse("FROM a | INLINE STATS c = COUNT(*) BY b").unwrap()
+        ));
+        assert!(!is_aggregating(&parse("FROM a | WHERE b == 1").unwrap()));
+    }
+
+    #[test]
+    fn mv_expand_fields_are_listed() {
+        let query = parse("FROM a | MV_EXPAND b | MV_EXPAND c.d").unwrap();
+        assert_eq!(expanded_fields(&query), ["b", "c.d"]);
+    }
+}
