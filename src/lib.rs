@@ -15,9 +15,11 @@
 //! |---|---|
 //! | [`span`], [`diagnostic`] | source positions; errors as data and their one renderer |
 //! | [`syntax`] | ES\|QL tokens, syntax tree with spans, parser, canonical printer |
+//! | [`check`] | the CI gate: every scenario against its snapshot and expectations |
 //! | [`report`] | run reports as YAML, insta `.snap` files, JUnit XML |
 //! | [`schedule`] | Kibana's executions of a rule: windows, `NOW()`, alert ids, dedup, suppression |
 
+pub mod check;
 pub mod diagnostic;
 pub mod report;
 pub mod schedule;
