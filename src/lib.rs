@@ -15,6 +15,7 @@
 //! |---|---|
 //! | [`span`], [`diagnostic`] | source positions; errors as data and their one renderer |
 //! | [`syntax`] | ES\|QL tokens, syntax tree with spans, parser, canonical printer |
+//! | [`rule`] | rule TOML files: typed model, validation, schedule, query with file spans |
 //! | [`check`] | the CI gate: every scenario against its snapshot and expectations |
 //! | [`report`] | run reports as YAML, insta `.snap` files, JUnit XML |
 //! | [`schedule`] | Kibana's executions of a rule: windows, `NOW()`, alert ids, dedup, suppression |
@@ -22,6 +23,7 @@
 pub mod check;
 pub mod diagnostic;
 pub mod report;
+pub mod rule;
 pub mod schedule;
 pub mod span;
 pub mod syntax;

@@ -1,6 +1,6 @@
 //! Parsing of the query pipeline and its commands, in the order of `ast::CommandKind`.
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{suggest, Diagnostic};
 use crate::span::Span;
 use crate::syntax::ast::*;
 use crate::syntax::token::TokenKind;
@@ -124,11 +124,7 @@ impl Parser<'_> {
         let mut diagnostic =
             Diagnostic::error(E_UNKNOWN_COMMAND, format!("unknown command `{word}`"))
                 .with_label(span, "not an ES|QL command");
-        if let Some(near) = SUPPORTED_COMMANDS
-            .iter()
-            .filter(|c| edit_distance(c, word) <= 2)
-            .min_by_key(|c| edit_distance(c, word))
-        {
+        if let Some(near) = suggest(word, SUPPORTED_COMMANDS) {
             diagnostic = diagnostic.with_help(format!("did you mean `{}`?", near.to_uppercase()));
         }
         diagnostic
@@ -416,24 +412,4 @@ impl Parser<'_> {
             _ => Err(self.unexpected(what)?),
         }
     }
-}
-
-/// Levenshtein distance, for "did you mean" suggestions on short command words.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let current = row[j + 1];
-            row[j + 1] = if ca == *cb {
-                previous
-            } else {
-                1 + previous.min(row[j]).min(row[j + 1])
-            };
-            previous = current;
-        }
-    }
-    row[b.len()]
 }
