@@ -587,3 +587,39 @@ fn suppression_groups_are_separate_per_value_and_missing_values_follow_the_strat
 }
 
 const HOUR_MS: i64 = 60 * MINUTE;
+
+#[test]
+fn the_seed_rule_schedules_with_kibana_defaults_and_its_override() {
+    let path = crate::support::shared_path(
+        "reference/detection-rules-k8s/rules/integrations/kubernetes/credential_access_kubernetes_multiple_secret_retrieval_burst.toml",
+    );
+    let loaded = rulegate::rule::load(&path).unwrap();
+    let rule = ScheduledRule::from_loaded(&loaded).unwrap();
+    assert_eq!(rule.schedule.interval, 5 * MINUTE);
+    assert_eq!((rule.schedule.from, rule.schedule.to), (-6 * MINUTE, 0));
+    assert_eq!(rule.schedule.max_signals, 100);
+    assert_eq!(
+        rule.schedule.timestamp_override.as_deref(),
+        Some("event.ingested")
+    );
+    assert!(rule.aggregating);
+    assert_eq!(rule.info.risk_score, 73);
+    assert_eq!(rule.info.severity, "high");
+}
+
+#[test]
+fn a_rule_in_another_language_is_not_evaluated() {
+    let text = std::fs::read_to_string(crate::support::shared_path(
+        "reference/detection-rules-k8s/rules/integrations/kubernetes/credential_access_kubernetes_multiple_secret_retrieval_burst.toml",
+    ))
+    .unwrap()
+    .replace("language = \"esql\"", "language = \"kuery\"")
+    .replace("type = \"esql\"", "type = \"query\"");
+    let loaded = rulegate::rule::load_str("kql.toml", &text).unwrap();
+    let error = ScheduledRule::from_loaded(&loaded).unwrap_err();
+    assert!(
+        error.message.starts_with("not evaluated: language kuery"),
+        "{}",
+        error.message
+    );
+}

@@ -15,6 +15,7 @@
 
 mod alert_id;
 mod alerts;
+mod from_rule;
 pub mod time;
 mod window;
 
