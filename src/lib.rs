@@ -17,11 +17,13 @@
 //! | [`syntax`] | ES\|QL tokens, syntax tree with spans, parser, canonical printer |
 //! | [`rule`] | rule TOML files: typed model, validation, schedule, query with file spans |
 //! | [`check`] | the CI gate: every scenario against its snapshot and expectations |
+//! | [`edges`] | boundary scenarios derived from a rule's syntax tree (`rulegate edges`) |
 //! | [`report`] | run reports as YAML, insta `.snap` files, JUnit XML |
 //! | [`schedule`] | Kibana's executions of a rule: windows, `NOW()`, alert ids, dedup, suppression |
 
 pub mod check;
 pub mod diagnostic;
+pub mod edges;
 pub mod report;
 pub mod rule;
 pub mod schedule;

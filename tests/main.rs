@@ -4,7 +4,9 @@
 //! | module | what it checks |
 //! |---|---|
 //! | `support` | shared helpers: the `snapshot!` macro, paths, running the binary |
+//! | `edges` | `rulegate edges` on the seed rule: the derived model and the scenarios written |
 //! | `schedule` | the scheduler's edges with a fake engine: windows, `NOW()`, ids, duplicates, suppression |
 
+mod edges;
 mod schedule;
 mod support;

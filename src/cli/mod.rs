@@ -4,6 +4,8 @@
 //! failed, a gate did not pass); `2` bad input or usage (the message names file, line and column
 //! where there is one).
 
+mod edges;
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -25,7 +27,10 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Derives threshold, exclusion and schedule edge scenarios from a rule's syntax tree.
+    Edges(edges::EdgesArgs),
+}
 
 /// What a subcommand reports: success, a failed check, or diagnostics for bad input.
 #[allow(dead_code)] // each variant gains its first user with the subcommands that report it
@@ -55,7 +60,9 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<Outcome, Vec<Diagnostic>> {
-    match cli.command {}
+    match cli.command {
+        Command::Edges(args) => edges::run(args),
+    }
 }
 
 fn use_color(choice: &str) -> bool {
