@@ -299,7 +299,7 @@ mod tests {
             .with_help("did you mean `where`?");
         assert_eq!(
             d.render(false),
-            "error[E201]: unknown command `whre`\n --> rules/x.toml:2:20\n  |\n2 | query = \"from x | whre\"\n  |                    ^^^^ not a command\n  = help: did you mean `where`?\n"
+            "error[E201]: unknown command `whre`\n --> rules/x.toml:2:19\n  |\n2 | query = \"from x | whre\"\n  |                   ^^^^ not a command\n  = help: did you mean `where`?\n"
         );
     }
 

@@ -16,11 +16,13 @@
 //! | [`span`], [`diagnostic`] | source positions; errors as data and their one renderer |
 //! | [`syntax`] | ES\|QL tokens, syntax tree with spans, parser, canonical printer |
 //! | [`rule`] | rule TOML files: typed model, validation, schedule, query with file spans |
+//! | [`analysis`] | what a query does: stages, exclusions, indicators, group-by, output fields |
 //! | [`check`] | the CI gate: every scenario against its snapshot and expectations |
 //! | [`edges`] | boundary scenarios derived from a rule's syntax tree (`rulegate edges`) |
-//! | [`report`] | run reports as YAML, insta `.snap` files, JUnit XML |
+//! | [`report`] | renderings: `inspect` text/JSON/Markdown, run reports as YAML, insta `.snap` files, JUnit XML |
 //! | [`schedule`] | Kibana's executions of a rule: windows, `NOW()`, alert ids, dedup, suppression |
 
+pub mod analysis;
 pub mod check;
 pub mod diagnostic;
 pub mod edges;

@@ -5,7 +5,9 @@
 //! where there is one).
 
 mod edges;
+mod inspect;
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -30,6 +32,8 @@ pub struct Cli {
 pub enum Command {
     /// Derives threshold, exclusion and schedule edge scenarios from a rule's syntax tree.
     Edges(edges::EdgesArgs),
+    /// Show what a rule does: metadata, schedule, stages, exclusions, indicators, outputs.
+    Inspect(inspect::InspectArgs),
 }
 
 /// What a subcommand reports: success, a failed check, or diagnostics for bad input.
@@ -49,7 +53,7 @@ pub fn main() -> ExitCode {
         }
     };
     let color = use_color(&cli.color);
-    match run(cli) {
+    match run(cli, color) {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::CheckFailed) => ExitCode::from(1),
         Err(diagnostics) => {
@@ -59,9 +63,24 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<Outcome, Vec<Diagnostic>> {
+fn run(cli: Cli, color: bool) -> Result<Outcome, Vec<Diagnostic>> {
     match cli.command {
         Command::Edges(args) => edges::run(args),
+        Command::Inspect(args) => inspect::run(args, color),
+    }
+}
+
+/// Writes a command's result to stdout; a closed pipe (`| head`) is not an error.
+fn print_stdout(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+}
+
+/// Warnings go to stderr after the result.
+fn print_warnings(warnings: &[Diagnostic], color: bool) {
+    if !warnings.is_empty() {
+        eprint!("{}", render_all(warnings, color));
     }
 }
 

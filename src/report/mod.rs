@@ -1,5 +1,7 @@
-//! Run reports and their outputs: the YAML form, insta snapshot files, JUnit XML.
+//! Rendering of results for people and machines (text, JSON, Markdown, YAML, insta `.snap`
+//! files, JUnit XML); no computation here.
 
+pub mod inspect;
 pub mod junit;
 pub mod snap;
 pub mod yaml;
