@@ -21,13 +21,19 @@
 //! | [`edges`] | boundary scenarios derived from a rule's syntax tree (`rulegate edges`) |
 //! | [`report`] | renderings: `inspect` text/JSON/Markdown, run reports as YAML, insta `.snap` files, JUnit XML |
 //! | [`schedule`] | Kibana's executions of a rule: windows, `NOW()`, alert ids, dedup, suppression |
+//! | [`audit`] | raw `audit.k8s.io/v1` events, the ECS mapping of Elastic's integration, log import |
+//! | [`scenario`] | the scenario DSL, the persona library, the deterministic stream generator |
+//! | [`output`] | output files written atomically (temporary file + rename) |
 
 pub mod analysis;
+pub mod audit;
 pub mod check;
 pub mod diagnostic;
 pub mod edges;
+pub mod output;
 pub mod report;
 pub mod rule;
+pub mod scenario;
 pub mod schedule;
 pub mod span;
 pub mod syntax;

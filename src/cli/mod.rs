@@ -5,7 +5,10 @@
 //! where there is one).
 
 mod edges;
+mod gen;
+mod ingest;
 mod inspect;
+mod personas;
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -34,6 +37,12 @@ pub enum Command {
     Edges(edges::EdgesArgs),
     /// Show what a rule does: metadata, schedule, stages, exclusions, indicators, outputs.
     Inspect(inspect::InspectArgs),
+    /// Convert real API-server audit logs (JSON lines, .gz, EventList, AKS envelopes) to ECS NDJSON.
+    Ingest(ingest::Args),
+    /// Generate a scenario's audit stream (ECS, raw audit lines, or an Elasticsearch _bulk body).
+    Gen(gen::Args),
+    /// List the persona library: name, a tab, a one-line description.
+    Personas(personas::Args),
 }
 
 /// What a subcommand reports: success, a failed check, or diagnostics for bad input.
@@ -67,6 +76,9 @@ fn run(cli: Cli, color: bool) -> Result<Outcome, Vec<Diagnostic>> {
     match cli.command {
         Command::Edges(args) => edges::run(args),
         Command::Inspect(args) => inspect::run(args, color),
+        Command::Ingest(args) => ingest::run(args),
+        Command::Gen(args) => gen::run(args),
+        Command::Personas(args) => personas::run(args),
     }
 }
 
