@@ -21,6 +21,7 @@
 //! | [`check`] | the CI gate: every scenario against its snapshot and expectations |
 //! | [`edges`] | boundary scenarios derived from a rule's syntax tree (`rulegate edges`) |
 //! | [`report`] | renderings: `inspect` text/JSON/Markdown, run reports as YAML, insta `.snap` files, JUnit XML |
+//! | [`runner`] | the one runner: a rule over documents, scheduled and evaluated; scenario runs and their reports |
 //! | [`schedule`] | Kibana's executions of a rule: windows, `NOW()`, alert ids, dedup, suppression |
 //! | [`audit`] | raw `audit.k8s.io/v1` events, the ECS mapping of Elastic's integration, log import |
 //! | [`scenario`] | the scenario DSL, the persona library, the deterministic stream generator |
@@ -35,6 +36,7 @@ pub mod eval;
 pub mod output;
 pub mod report;
 pub mod rule;
+pub mod runner;
 pub mod scenario;
 pub mod schedule;
 pub mod span;
