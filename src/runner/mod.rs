@@ -13,7 +13,10 @@
 mod insight;
 mod scenario;
 
-pub use insight::{exclusion_counts, threshold_margins, ExclusionCount, ThresholdMargin};
+pub use insight::{
+    conjunct_outcomes, exclusion_counts, threshold_margins, ConjunctOutcomes, ExclusionCount,
+    ThresholdMargin,
+};
 pub use scenario::{run_scenario, ExpectationResult, RuleReport, ScenarioRun};
 
 use std::path::{Path, PathBuf};
@@ -111,12 +114,14 @@ pub struct DocumentSet {
 }
 
 impl DocumentSet {
-    /// Loads JSON documents with every field (scenario streams are small; any rule or mutant
-    /// then finds the fields it reads).
+    /// Loads JSON documents with every field, and every mapped field as a column even where no
+    /// document has it (as `FROM` exposes the index mapping). Scenario streams are small; any
+    /// rule or mutant then finds the fields it reads.
     pub fn from_values(values: &[serde_json::Value]) -> Result<DocumentSet, Diagnostic> {
+        let mapping = eval::Mapping::built_in();
         let selection = FieldSelection {
             all: true,
-            names: Default::default(),
+            names: mapping.fields.keys().cloned().collect(),
         };
         let documents = Documents::from_values(values, &selection, LoadOptions::default())
             .map_err(|error| Diagnostic::error("E401", format!("generated document {error}")))?;

@@ -2,14 +2,15 @@
 //! snapshot suite and `check` compare — alerts, exclusion counts, threshold margins — and the
 //! scenario's expectations, each passed or failed.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::{
-    exclusion_counts, run_rule, threshold_margins, DocumentSet, ExclusionCount, PreparedRule,
-    ThresholdMargin,
+    conjunct_outcomes, exclusion_counts, run_rule, threshold_margins, ConjunctOutcomes,
+    DocumentSet, ExclusionCount, PreparedRule, ThresholdMargin,
 };
 use crate::diagnostic::Diagnostic;
 use crate::scenario::{self, Scenario};
@@ -37,6 +38,41 @@ pub struct RuleReport {
     pub alerts: Vec<Alert>,
     pub exclusions: Vec<ExclusionCount>,
     pub thresholds: Vec<ThresholdMargin>,
+    /// Per actor: documents that reached `STATS` (passed every pre-`STATS` conjunct), and per
+    /// field the documents a pre-`STATS` conjunct on that field dropped. For expectations.
+    #[serde(skip)]
+    pub actor_facts: BTreeMap<String, ActorFacts>,
+    /// Fields of the post-`STATS` conjuncts (thresholds).
+    #[serde(skip)]
+    pub threshold_fields: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ActorFacts {
+    pub reached_stats: usize,
+    pub dropped_by_field: BTreeMap<String, usize>,
+}
+
+fn actor_facts(outcomes: &ConjunctOutcomes, docs: &DocumentSet) -> BTreeMap<String, ActorFacts> {
+    let mut facts: BTreeMap<String, ActorFacts> = BTreeMap::new();
+    for (doc, _, values) in &outcomes.documents {
+        let Some(actor) = &docs.actors[*doc] else {
+            continue;
+        };
+        let entry = facts.entry(actor.clone()).or_default();
+        if values.iter().all(|value| *value == Some(true)) {
+            entry.reached_stats += 1;
+        }
+        for (conjunct, value) in outcomes.conjuncts.iter().zip(values) {
+            if *value != Some(true) {
+                *entry
+                    .dropped_by_field
+                    .entry(conjunct.field.clone())
+                    .or_default() += 1;
+            }
+        }
+    }
+    facts
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -164,7 +200,17 @@ pub fn run_scenario(
     for rule_path in &rule_paths {
         let rule = PreparedRule::load(rule_path)?;
         let run = run_rule(&rule, &docs, None, &mut |_| {}).map_err(|error| vec![error])?;
+        let outcomes = conjunct_outcomes(&rule, &docs, &run.plan);
         reports.push(RuleReport {
+            actor_facts: actor_facts(&outcomes, &docs),
+            threshold_fields: rule
+                .analysis
+                .indicators
+                .iter()
+                .filter(|i| i.after_stats)
+                .map(|i| i.field.clone())
+                .collect(),
+            exclusions: exclusion_counts(&outcomes, &docs, &rule),
             rule: rule_path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -172,7 +218,6 @@ pub fn run_scenario(
             name: rule.scheduled.info.name.clone(),
             rule_id: rule.scheduled.info.rule_id.clone(),
             executions: run.replay.executions.len(),
-            exclusions: exclusion_counts(&rule, &docs, &run.plan).map_err(|error| vec![error])?,
             thresholds: threshold_margins(&rule, &docs, &run.plan).map_err(|error| vec![error])?,
             alerts: run.replay.alerts,
         });
@@ -253,21 +298,35 @@ fn evaluate_expectations(scenario: &Scenario, reports: &[RuleReport]) -> Vec<Exp
             .iter()
             .filter(|alert| matches_group(&alert.fields, &wanted))
             .count();
-        let dropped: usize = reports
-            .iter()
-            .flat_map(|report| &report.exclusions)
-            .filter(|exclusion| exclusion.field == suppressed.field)
-            .filter_map(|exclusion| exclusion.by_actor.get(&actor.name))
-            .sum();
+        // The conjunct on `field` that keeps the actor quiet: a pre-`STATS` one (exclusion or
+        // indicator) that dropped some of its documents, or a post-`STATS` threshold its groups
+        // stayed below although its documents reached `STATS`.
+        let mut dropped = 0;
+        let mut below_threshold = false;
+        for report in reports {
+            if let Some(facts) = report.actor_facts.get(&actor.name) {
+                dropped += facts
+                    .dropped_by_field
+                    .get(&suppressed.field)
+                    .copied()
+                    .unwrap_or(0);
+                below_threshold |=
+                    facts.reached_stats > 0 && report.threshold_fields.contains(&suppressed.field);
+            }
+        }
+        let passed = alerting == 0 && (dropped > 0 || below_threshold);
+        let detail = if below_threshold {
+            format!("its groups stayed below the threshold, {alerting} alert(s) for the actor")
+        } else {
+            format!("{dropped} document(s) dropped by it, {alerting} alert(s) for the actor")
+        };
         results.push(ExpectationResult {
             expectation: format!(
-                "actor `{}` is suppressed by the exclusion on `{}`",
+                "actor `{}` is suppressed by the conjunct on `{}`",
                 actor.name, suppressed.field
             ),
-            passed: alerting == 0 && dropped > 0,
-            detail: format!(
-                "{dropped} document(s) dropped by it, {alerting} alert(s) for the actor"
-            ),
+            passed,
+            detail,
         });
     }
     results
