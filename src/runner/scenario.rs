@@ -342,7 +342,7 @@ fn matches_group(fields: &Fields, wanted: &[(String, String)]) -> bool {
             Some(Value::Array(items)) => items
                 .iter()
                 .any(|item| item.as_str() == Some(expected.as_str())),
-            Some(other) => other.to_string() == *expected,
+            Some(other) => serde_json::from_str::<Value>(expected).ok().as_ref() == Some(other),
             None => false,
         })
 }
