@@ -5,10 +5,12 @@
 //! |---|---|
 //! | `support` | shared helpers: the `snapshot!` macro, paths, running the binary |
 //! | `edges` | `rulegate edges` on the seed rule: the derived model and the scenarios written |
+//! | `runs` | the snapshot suite: every scenario's run report under `snapshots/runs/`, its expectations, no orphans |
 //! | `schedule` | the scheduler's edges with a fake engine: windows, `NOW()`, ids, duplicates, suppression |
 //! | `audit` | ECS mapping vs Elastic's pipeline samples; `rulegate ingest` on every raw sample, .gz, EventList, AKS, bad lines |
 
 mod audit;
 mod edges;
+mod runs;
 mod schedule;
 mod support;

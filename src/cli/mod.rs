@@ -4,6 +4,7 @@
 //! failed, a gate did not pass); `2` bad input or usage (the message names file, line and column
 //! where there is one).
 
+mod check;
 mod edges;
 mod gen;
 mod ingest;
@@ -35,6 +36,8 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Derives threshold, exclusion and schedule edge scenarios from a rule's syntax tree.
+    /// Runs every scenario and compares alerts with the committed snapshots (the CI gate).
+    Check(check::CheckArgs),
     Edges(edges::EdgesArgs),
     /// Generates a scenario, schedules and evaluates its rules, reports alerts and expectations.
     Run(run::RunArgs),
@@ -77,6 +80,7 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli, color: bool) -> Result<Outcome, Vec<Diagnostic>> {
     match cli.command {
+        Command::Check(args) => check::run(args),
         Command::Edges(args) => edges::run(args),
         Command::Run(args) => run::run(args),
         Command::Inspect(args) => inspect::run(args, color),

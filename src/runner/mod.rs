@@ -17,7 +17,9 @@ pub use insight::{
     conjunct_outcomes, exclusion_counts, threshold_margins, ConjunctOutcomes, ExclusionCount,
     ThresholdMargin,
 };
-pub use scenario::{run_scenario, ExpectationResult, RuleReport, ScenarioRun};
+pub use scenario::{
+    run_scenario, ActorFacts, ExpectationResult, RuleReport, RuleSource, ScenarioRun,
+};
 
 use std::path::{Path, PathBuf};
 

@@ -177,15 +177,29 @@ fn compact(value: &Value) -> String {
     }
 }
 
-/// Generates the scenario, runs each of its rules (or `rule_override`) and checks expectations.
-pub fn run_scenario(
-    path: &Path,
-    rule_override: Option<&Path>,
-) -> Result<ScenarioRun, Vec<Diagnostic>> {
+/// Where a scenario's rules come from.
+#[derive(Clone, Copy, Debug)]
+pub enum RuleSource<'a> {
+    /// The files the scenario names (`rules = […]`, relative to the scenario file).
+    AsWritten,
+    /// This one rule file instead (`run --rule`).
+    File(&'a Path),
+    /// The file of the same name in this directory (`check --rules DIR`): a changed copy of the
+    /// rules runs against the same scenarios.
+    Dir(&'a Path),
+}
+
+/// Generates the scenario, runs each of its rules and checks the scenario's expectations.
+pub fn run_scenario(path: &Path, rules: RuleSource) -> Result<ScenarioRun, Vec<Diagnostic>> {
     let scenario = scenario::load(path)?;
-    let rule_paths: Vec<PathBuf> = match rule_override {
-        Some(rule) => vec![rule.to_path_buf()],
-        None => scenario.rules.clone(),
+    let rule_paths: Vec<PathBuf> = match rules {
+        RuleSource::File(rule) => vec![rule.to_path_buf()],
+        RuleSource::AsWritten => scenario.rules.clone(),
+        RuleSource::Dir(dir) => scenario
+            .rules
+            .iter()
+            .map(|rule| dir.join(rule.file_name().unwrap_or(rule.as_os_str())))
+            .collect(),
     };
     if rule_paths.is_empty() {
         return Err(vec![Diagnostic::error(
