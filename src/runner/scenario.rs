@@ -126,7 +126,9 @@ impl ScenarioRun {
                     "alert_count": rule.alerts.len(),
                     "duplicates": rule.alerts.iter().filter(|a| a.duplicate_of.is_some()).count(),
                     "alerts": alerts,
-                    "exclusions": rule.exclusions.iter().map(|e| json!({"exclusion": e.exclusion, "documents": e.documents, "by_actor": e.by_actor})).collect::<Vec<_>>(),
+                    // Only exclusions that dropped something: a rule change that does not touch a
+                    // scenario's documents leaves its snapshot as it was.
+                    "exclusions": rule.exclusions.iter().filter(|e| e.documents > 0).map(|e| json!({"exclusion": e.exclusion, "documents": e.documents, "by_actor": e.by_actor})).collect::<Vec<_>>(),
                     "threshold_margins": margins,
                 })
             })
