@@ -85,7 +85,8 @@ fn removing_an_exclusion_fails_the_check_and_names_the_scenarios_it_changes() {
     }
     // The diff shows the new alert for the controller manager.
     assert!(
-        stdout.contains("+          kubernetes.audit.user.username: system:kube-controller-manager"),
+        stdout
+            .contains("+          kubernetes.audit.user.username: system:kube-controller-manager"),
         "{stdout}"
     );
     assert!(stdout.contains("check FAILED"), "{stdout}");

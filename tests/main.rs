@@ -6,6 +6,7 @@
 //! | `support` | shared helpers: the `snapshot!` macro, paths, running the binary |
 //! | `check` | `rulegate check`: green on the tree, red naming changed scenarios, exit 2 on bad input |
 //! | `edges` | `rulegate edges` on the seed rule: the derived model and the scenarios written |
+//! | `replay` | `rulegate replay`: JSON shape, overlap duplicate with the engine, `--raw`, `--first-run`, bad input |
 //! | `runs` | the snapshot suite: every scenario's run report under `snapshots/runs/`, its expectations, no orphans |
 //! | `schedule` | the scheduler's edges with a fake engine: windows, `NOW()`, ids, duplicates, suppression |
 //! | `audit` | ECS mapping vs Elastic's pipeline samples; `rulegate ingest` on every raw sample, .gz, EventList, AKS, bad lines |
@@ -13,6 +14,7 @@
 mod audit;
 mod check;
 mod edges;
+mod replay;
 mod runs;
 mod schedule;
 mod support;

@@ -10,6 +10,7 @@ mod gen;
 mod ingest;
 mod inspect;
 mod personas;
+mod replay;
 mod run;
 
 use std::io::Write as _;
@@ -39,6 +40,8 @@ pub enum Command {
     /// Runs every scenario and compares alerts with the committed snapshots (the CI gate).
     Check(check::CheckArgs),
     Edges(edges::EdgesArgs),
+    /// Runs a rule's Kibana schedule over documents (ECS NDJSON or raw audit) and prints the alerts.
+    Replay(replay::ReplayArgs),
     /// Generates a scenario, schedules and evaluates its rules, reports alerts and expectations.
     Run(run::RunArgs),
     /// Show what a rule does: metadata, schedule, stages, exclusions, indicators, outputs.
@@ -82,6 +85,7 @@ fn run(cli: Cli, color: bool) -> Result<Outcome, Vec<Diagnostic>> {
     match cli.command {
         Command::Check(args) => check::run(args),
         Command::Edges(args) => edges::run(args),
+        Command::Replay(args) => replay::run(args),
         Command::Run(args) => run::run(args),
         Command::Inspect(args) => inspect::run(args, color),
         Command::Ingest(args) => ingest::run(args),

@@ -187,13 +187,13 @@ pub struct RuleRun {
     pub replay: Replay,
 }
 
-/// Plans the executions and runs them. `on_execution` sees each execution's index as it
-/// finishes (progress bars); pass `&mut |_| {}` when not needed.
+/// Plans the executions and runs them. `on_execution(done, total, alerts so far)` is called
+/// after each execution (progress bars); pass `&mut |_, _, _| {}` when not needed.
 pub fn run_rule(
     rule: &PreparedRule,
     docs: &DocumentSet,
     first_run: Option<Timestamp>,
-    on_execution: &mut dyn FnMut(usize),
+    on_execution: &mut dyn FnMut(usize, usize, usize),
 ) -> Result<RuleRun, Diagnostic> {
     let plan = schedule::plan(
         &rule.scheduled.schedule,
@@ -201,18 +201,21 @@ pub fn run_rule(
         first_run,
     );
     let compiled = rule.compile(docs)?;
-    let mut done = 0;
     let mut engine = |indices: &[usize], now: Timestamp| {
         let table = compiled.run(
             &docs.documents,
             eval::Window::Indices(indices),
             now.millis(),
         );
-        done += 1;
-        on_execution(done);
         Ok(result_table(&table))
     };
-    let replay = schedule::replay(&rule.scheduled, &plan, &mut engine)?;
+    let total = plan.len();
+    let mut done = 0;
+    let replay =
+        schedule::replay_observed(&rule.scheduled, &plan, &mut engine, &mut |_, alerts| {
+            done += 1;
+            on_execution(done, total, alerts);
+        })?;
     Ok(RuleRun { plan, replay })
 }
 

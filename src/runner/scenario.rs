@@ -215,7 +215,7 @@ pub fn run_scenario(path: &Path, rules: RuleSource) -> Result<ScenarioRun, Vec<D
     let mut reports = Vec::new();
     for rule_path in &rule_paths {
         let rule = PreparedRule::load(rule_path)?;
-        let run = run_rule(&rule, &docs, None, &mut |_| {}).map_err(|error| vec![error])?;
+        let run = run_rule(&rule, &docs, None, &mut |_, _, _| {}).map_err(|error| vec![error])?;
         let outcomes = conjunct_outcomes(&rule, &docs, &run.plan);
         reports.push(RuleReport {
             actor_facts: actor_facts(&outcomes, &docs),
