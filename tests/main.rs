@@ -3,6 +3,7 @@
 //!
 //! | module | what it checks |
 //! |---|---|
+//! | `scenarios` | scenario library snapshots, determinism, fast writer = canonical mapping, quickcheck, bad input |
 //! | `support` | shared helpers: the `snapshot!` macro, paths, running the binary |
 //! | `check` | `rulegate check`: green on the tree, red naming changed scenarios, exit 2 on bad input |
 //! | `edges` | `rulegate edges` on the seed rule: the derived model and the scenarios written |
@@ -16,5 +17,6 @@ mod check;
 mod edges;
 mod replay;
 mod runs;
+mod scenarios;
 mod schedule;
 mod support;

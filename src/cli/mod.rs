@@ -36,9 +36,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Derives threshold, exclusion and schedule edge scenarios from a rule's syntax tree.
     /// Runs every scenario and compares alerts with the committed snapshots (the CI gate).
     Check(check::CheckArgs),
+    /// Derives threshold, exclusion and schedule edge scenarios from a rule's syntax tree.
     Edges(edges::EdgesArgs),
     /// Runs a rule's Kibana schedule over documents (ECS NDJSON or raw audit) and prints the alerts.
     Replay(replay::ReplayArgs),

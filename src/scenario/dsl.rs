@@ -212,6 +212,8 @@ impl ActorSpec {
 pub(super) struct Ctx {
     pub file: Arc<SourceFile>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Actors already reported as broken: later references to them stay quiet (no cascades).
+    pub broken_actors: Vec<String>,
 }
 
 impl Ctx {
@@ -219,6 +221,7 @@ impl Ctx {
         Ctx {
             file: Arc::clone(file),
             diagnostics: Vec::new(),
+            broken_actors: Vec::new(),
         }
     }
 
@@ -585,7 +588,11 @@ pub(super) fn parse(
                     spec = base;
                     persona_name = Some(persona.get_ref().clone());
                 }
-                None => unknown_persona(&mut ctx, personas, persona),
+                None => {
+                    unknown_persona(&mut ctx, personas, persona);
+                    ctx.broken_actors.push(name.clone());
+                    continue;
+                }
             }
         }
         spec.overlay(ctx.actor_spec(actor_fields));
@@ -668,14 +675,17 @@ pub(super) fn parse(
         });
     }
     if fields.steps.is_empty() && fields.noise.is_empty() {
-        ctx.diagnostics.push(
-            Diagnostic::error(
-                "E607",
-                "the scenario has no steps: it would generate nothing",
-            )
-            .in_file(&file)
-            .with_help("add a `[[steps]]` table (or `[[noise]]`), see docs/scenarios.md"),
-        );
+        // Point at the end of the file, where the steps are missing.
+        let end = text.trim_end().len();
+        let line_start = text[..end].rfind('\n').map_or(0, |i| i + 1);
+        let label = "no `[[steps]]` after this";
+        ctx.error(
+            "E607",
+            "the scenario has no steps: it would generate nothing",
+            line_start..end,
+            label,
+        )
+        .help = Some("add a `[[steps]]` table (or `[[noise]]`), see docs/scenarios.md".into());
     }
 
     let expect = build_expect(&mut ctx, &actors, &fields.expect);
@@ -757,7 +767,7 @@ fn jitter(ctx: &mut Ctx, value: &Option<Spanned<f64>>) -> Option<f64> {
 
 fn actor_ref(ctx: &mut Ctx, actors: &[Actor], name: &Spanned<String>) -> Option<usize> {
     let found = actors.iter().position(|a| &a.name == name.get_ref());
-    if found.is_none() {
+    if found.is_none() && !ctx.broken_actors.contains(name.get_ref()) {
         let near = nearest(name.get_ref(), actors.iter().map(|a| a.name.as_str()));
         let diagnostic = ctx.error(
             "E603",
