@@ -91,7 +91,7 @@ fn load(args: &ReplayArgs, rule: &PreparedRule) -> Result<DocumentSet, Vec<Diagn
                 .at_path(format!("{}:{}", args.input.display(), error.line)),
         ]
     };
-    let reader = import::open(&args.input).map_err(|error| vec![error])?;
+    let reader = import::open(&args.input).map_err(|error| vec![*error])?;
     if !args.raw {
         let documents = Documents::from_ndjson(reader, &selection, LoadOptions::default())
             .map_err(input_error)?;
@@ -104,7 +104,7 @@ fn load(args: &ReplayArgs, rule: &PreparedRule) -> Result<DocumentSet, Vec<Diagn
         values.push(audit::raw_to_ecs(&imported.raw, &EcsOptions::default()));
         Ok(())
     })
-    .map_err(|error| vec![error])?;
+    .map_err(|error| vec![*error])?;
     let documents =
         Documents::from_values(&values, &selection, LoadOptions::default()).map_err(input_error)?;
     Ok(DocumentSet::from_documents(documents))
