@@ -10,6 +10,7 @@
 //! | `cli` | help texts, usage errors, exit codes |
 //! | `corpus` | all 212 detection-rules ES\|QL rules load and parse (or are unsupported) |
 //! | `edges` | `rulegate edges` on the seed rule: the derived model and the scenarios written |
+//! | `explain` | `rulegate explain`: each document's fate (conjunct, false vs null, group) |
 //! | `errors` | one caret diagnostic per error kind from `tests/data/invalid/`, exit code 2 |
 //! | `inspect` | `inspect` of the seed rule in text, JSON and Markdown |
 //! | `properties` | quickcheck: generated trees survive print → parse; printing is idempotent |
@@ -28,6 +29,7 @@ mod cli;
 mod corpus;
 mod edges;
 mod errors;
+mod explain;
 mod inspect;
 mod properties;
 mod replay;

@@ -6,6 +6,7 @@
 
 mod check;
 mod edges;
+mod explain;
 mod gen;
 mod ingest;
 mod inspect;
@@ -40,6 +41,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Derives threshold, exclusion and schedule edge scenarios from a rule's syntax tree.
     Edges(edges::EdgesArgs),
+    /// Says, for every document, what the rule did with it and why.
+    Explain(explain::ExplainArgs),
     /// Runs a rule's Kibana schedule over documents (ECS NDJSON or raw audit) and prints the alerts.
     Replay(replay::ReplayArgs),
     /// Generates a scenario, schedules and evaluates its rules, reports alerts and expectations.
@@ -85,6 +88,7 @@ fn run(cli: Cli, color: bool) -> Result<Outcome, Vec<Diagnostic>> {
     match cli.command {
         Command::Check(args) => check::run(args),
         Command::Edges(args) => edges::run(args),
+        Command::Explain(args) => explain::run(args),
         Command::Replay(args) => replay::run(args),
         Command::Run(args) => run::run(args),
         Command::Inspect(args) => inspect::run(args, color),

@@ -6,9 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde_json::json;
 
-use rulegate::audit::{self, import, EcsOptions};
 use rulegate::diagnostic::Diagnostic;
-use rulegate::eval::{self, Documents, LoadOptions};
 use rulegate::runner::{self, DocumentSet, PreparedRule};
 use rulegate::schedule::Timestamp;
 
@@ -46,7 +44,7 @@ pub fn run(args: ReplayArgs) -> Result<Outcome, Vec<Diagnostic>> {
         })?),
     };
     let progress = std::io::stderr().is_terminal();
-    let docs = load(&args, &rule)?;
+    let docs = DocumentSet::from_input(&args.input, args.raw, &rule)?;
     if progress {
         eprint!("\rdocuments read: {}", docs.documents.len());
     }
@@ -75,39 +73,6 @@ pub fn run(args: ReplayArgs) -> Result<Outcome, Vec<Diagnostic>> {
     };
     print_stdout(&text);
     Ok(Outcome::Success)
-}
-
-/// Loads the input with the fields the rule reads, the range filter's timestamps and every
-/// mapped field (so a field no document has is a null column, not an unknown one).
-fn load(args: &ReplayArgs, rule: &PreparedRule) -> Result<DocumentSet, Vec<Diagnostic>> {
-    let mut selection = eval::fields_for(&rule.query, &[]);
-    selection.names.extend(rule.fields());
-    selection
-        .names
-        .extend(eval::Mapping::built_in().fields.into_keys());
-    let input_error = |error: eval::InputError| {
-        vec![
-            Diagnostic::error("E401", format!("bad input document: {}", error.message))
-                .at_path(format!("{}:{}", args.input.display(), error.line)),
-        ]
-    };
-    let reader = import::open(&args.input).map_err(|error| vec![*error])?;
-    if !args.raw {
-        let documents = Documents::from_ndjson(reader, &selection, LoadOptions::default())
-            .map_err(input_error)?;
-        return Ok(DocumentSet::from_documents(documents));
-    }
-    let mut values = Vec::new();
-    let mut warnings = Vec::new();
-    let name = args.input.display().to_string();
-    import::read_events(&name, reader, false, &mut warnings, &mut |imported| {
-        values.push(audit::raw_to_ecs(&imported.raw, &EcsOptions::default()));
-        Ok(())
-    })
-    .map_err(|error| vec![*error])?;
-    let documents =
-        Documents::from_values(&values, &selection, LoadOptions::default()).map_err(input_error)?;
-    Ok(DocumentSet::from_documents(documents))
 }
 
 fn table(replay: &rulegate::schedule::Replay) -> String {

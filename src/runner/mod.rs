@@ -10,9 +10,11 @@
 //! let run2 = run_rule(&mutant, &docs, None)?;              // same documents
 //! ```
 
+mod explain;
 mod insight;
 mod scenario;
 
+pub use explain::{explain, render_table as render_explain_table, DocumentFate, Fate};
 pub use insight::{
     conjunct_outcomes, exclusion_counts, threshold_margins, ConjunctOutcomes, ExclusionCount,
     ThresholdMargin,
@@ -24,6 +26,7 @@ pub use scenario::{
 use std::path::{Path, PathBuf};
 
 use crate::analysis::{self, Analysis};
+use crate::audit::{self, import, EcsOptions};
 use crate::diagnostic::Diagnostic;
 use crate::eval::{self, Cell, Documents, FieldSelection, LoadOptions, Plan, Value};
 use crate::rule::{self, LoadedRule};
@@ -165,6 +168,46 @@ impl DocumentSet {
                 DocumentTime { primary, fallback }
             })
             .collect()
+    }
+}
+
+impl DocumentSet {
+    /// Reads documents from a file (`.gz` decompressed): ECS NDJSON, or raw Kubernetes audit
+    /// mapped to ECS with `raw`. Loads the fields the rule reads, the range filter's timestamps
+    /// and every mapped field (so a field no document has is a null column, not an unknown one).
+    pub fn from_input(
+        input: &Path,
+        raw: bool,
+        rule: &PreparedRule,
+    ) -> Result<DocumentSet, Vec<Diagnostic>> {
+        let mut selection = eval::fields_for(&rule.query, &[]);
+        selection.names.extend(rule.fields());
+        selection
+            .names
+            .extend(eval::Mapping::built_in().fields.into_keys());
+        let input_error = |error: eval::InputError| {
+            vec![
+                Diagnostic::error("E401", format!("bad input document: {}", error.message))
+                    .at_path(format!("{}:{}", input.display(), error.line)),
+            ]
+        };
+        let reader = import::open(input).map_err(|error| vec![*error])?;
+        if !raw {
+            let documents = Documents::from_ndjson(reader, &selection, LoadOptions::default())
+                .map_err(input_error)?;
+            return Ok(DocumentSet::from_documents(documents));
+        }
+        let mut values = Vec::new();
+        let mut warnings = Vec::new();
+        let name = input.display().to_string();
+        import::read_events(&name, reader, false, &mut warnings, &mut |imported| {
+            values.push(audit::raw_to_ecs(&imported.raw, &EcsOptions::default()));
+            Ok(())
+        })
+        .map_err(|error| vec![*error])?;
+        let documents = Documents::from_values(&values, &selection, LoadOptions::default())
+            .map_err(input_error)?;
+        Ok(DocumentSet::from_documents(documents))
     }
 }
 
