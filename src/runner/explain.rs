@@ -33,7 +33,7 @@ pub enum Fate {
     /// Passed every conjunct before `STATS`: the group it fed, and whether that group alerted in
     /// an execution that read the document.
     Grouped {
-        group: Vec<(String, Value)>,
+        group: Fields,
         alerted: bool,
         alerts: Vec<String>,
     },
@@ -135,7 +135,7 @@ pub fn explain(rule: &PreparedRule, docs: &DocumentSet, run: &RuleRun) -> Vec<Do
                             .map(|alert| alert.id.clone())
                             .collect();
                         Fate::Grouped {
-                            group,
+                            group: Fields(group),
                             alerted: !alerts.is_empty(),
                             alerts,
                         }
