@@ -89,10 +89,11 @@ fn table(replay: &rulegate::schedule::Replay) -> String {
             .map(|(name, value)| format!("{name}={value}"))
             .collect();
         out.push_str(&format!(
-            "{}  {}  {}{}\n    {}\n",
+            "{}  {}  window {} .. {}{}\n    {}\n",
             alert.time,
             alert.id,
-            format!("window {} .. {}", alert.window.from, alert.window.to),
+            alert.window.from,
+            alert.window.to,
             alert
                 .duplicate_of
                 .as_ref()
