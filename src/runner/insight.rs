@@ -245,9 +245,15 @@ fn exclusion_label(conjunct: &Conjunct, all: &[&Conjunct]) -> String {
         format!("{field} {}", c.kind.name())
     };
     let label = describe(conjunct);
-    let same: Vec<&&Conjunct> = all.iter().filter(|other| describe(other) == label).collect();
+    let same: Vec<&&Conjunct> = all
+        .iter()
+        .filter(|other| describe(other) == label)
+        .collect();
     if same.len() > 1 {
-        let position = same.iter().position(|other| other.location == conjunct.location).unwrap_or(0);
+        let position = same
+            .iter()
+            .position(|other| other.location == conjunct.location)
+            .unwrap_or(0);
         format!("{label} #{}", position + 1)
     } else {
         label
