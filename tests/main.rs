@@ -21,6 +21,7 @@
 //! | `spans` | span invariants by slicing the source (used by `corpus` too) |
 //! | `syntax` | parser snapshots of `tests/data/parse/`, precedence, spelling, limits, `5m` |
 //! | `audit` | ECS mapping vs Elastic's pipeline samples; `rulegate ingest` on every raw sample, .gz, EventList, AKS, bad lines |
+//! | `esql_spec` | conformance: Elasticsearch's csv-spec tests over their datasets, with a ratchet |
 
 mod analysis;
 mod audit;
@@ -29,6 +30,7 @@ mod cli;
 mod corpus;
 mod edges;
 mod errors;
+mod esql_spec;
 mod explain;
 mod inspect;
 mod properties;
