@@ -26,8 +26,8 @@
 pub mod analysis;
 pub mod audit;
 pub mod diagnostic;
-pub mod output;
 pub mod eval;
+pub mod output;
 pub mod report;
 pub mod rule;
 pub mod scenario;
