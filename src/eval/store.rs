@@ -289,7 +289,7 @@ fn stable_hash(bytes: &[u8]) -> String {
 
 /// Converts a JSON leaf to a value of the mapped type, with Elasticsearch's coercion; the error
 /// is what indexing would reject the document for.
-fn to_value(s: &Scalar, ty: Type) -> Result<Value, String> {
+fn to_value(s: &Scalar, ty: Type, interner: &mut Interner) -> Result<Value, String> {
     let fail = |what: &str| Err(format!("cannot index {what} as [{}]", ty.name()));
     if let Scalar::Object = s {
         return fail("an object");
@@ -304,10 +304,11 @@ fn to_value(s: &Scalar, ty: Type) -> Result<Value, String> {
                 Scalar::F64(f) => f.to_string(),
                 Scalar::Object => unreachable!("handled above"),
             };
+            let shared = interner.get(&text);
             Ok(if ty == Type::Version {
-                Value::Version(Arc::from(text.as_str()))
+                Value::Version(shared)
             } else {
-                Value::String(Arc::from(text.as_str()))
+                Value::String(shared)
             })
         }
         Type::Boolean => match s {
@@ -362,6 +363,28 @@ fn dynamic_type(s: &Scalar) -> Option<Type> {
     })
 }
 
+/// Shares repeated strings (user names, verbs, resources) between documents; bounded, so
+/// unique values (audit ids) do not grow it without limit.
+#[derive(Default)]
+struct Interner {
+    strings: HashSet<Arc<str>>,
+}
+
+const MAX_INTERNED: usize = 1 << 16;
+
+impl Interner {
+    fn get(&mut self, text: &str) -> Arc<str> {
+        if let Some(s) = self.strings.get(text) {
+            return Arc::clone(s);
+        }
+        let s: Arc<str> = Arc::from(text);
+        if self.strings.len() < MAX_INTERNED {
+            self.strings.insert(Arc::clone(&s));
+        }
+        s
+    }
+}
+
 /// Incremental loader shared by the NDJSON and JSON-value entry points.
 struct Loader {
     options: LoadOptions,
@@ -374,6 +397,7 @@ struct Loader {
     rows: Vec<Vec<(u32, Cell)>>,
     scratch: Vec<(u32, Scalar)>,
     path: String,
+    interner: Interner,
 }
 
 impl Loader {
@@ -409,6 +433,7 @@ impl Loader {
             rows: Vec::new(),
             scratch: Vec::new(),
             path: String::new(),
+            interner: Interner::default(),
         }
     }
 
@@ -463,7 +488,7 @@ impl Loader {
             let mut values = Vec::new();
             while j < scalars.len() && scalars[j].0 == id {
                 if let Some(ty) = self.type_of(id, &scalars[j].1) {
-                    let v = to_value(&scalars[j].1, ty)
+                    let v = to_value(&scalars[j].1, ty, &mut self.interner)
                         .map_err(|m| format!("field [{}]: {m}", self.fields.names[id as usize]))?;
                     values.push(v);
                 }
