@@ -18,18 +18,26 @@
 //! | [`eval`] | the reference ES\|QL engine: documents to rows, typing, evaluation, results |
 //! | [`rule`] | rule TOML files: typed model, validation, schedule, query with file spans |
 //! | [`analysis`] | what a query does: stages, exclusions, indicators, group-by, output fields |
-//! | [`report`] | renderings of results (`inspect`) as text, JSON and Markdown |
+//! | [`check`] | the CI gate: every scenario against its snapshot and expectations |
+//! | [`edges`] | boundary scenarios derived from a rule's syntax tree (`rulegate edges`) |
+//! | [`report`] | renderings: `inspect` text/JSON/Markdown, run reports as YAML, insta `.snap` files, JUnit XML |
+//! | [`runner`] | the one runner: a rule over documents, scheduled and evaluated; scenario runs and their reports |
+//! | [`schedule`] | Kibana's executions of a rule: windows, `NOW()`, alert ids, dedup, suppression |
 //! | [`audit`] | raw `audit.k8s.io/v1` events, the ECS mapping of Elastic's integration, log import |
 //! | [`scenario`] | the scenario DSL, the persona library, the deterministic stream generator |
 //! | [`output`] | output files written atomically (temporary file + rename) |
 
 pub mod analysis;
 pub mod audit;
+pub mod check;
 pub mod diagnostic;
+pub mod edges;
 pub mod eval;
 pub mod output;
 pub mod report;
 pub mod rule;
+pub mod runner;
 pub mod scenario;
+pub mod schedule;
 pub mod span;
 pub mod syntax;

@@ -4,11 +4,16 @@
 //! failed, a gate did not pass); `2` bad input or usage (the message names file, line and column
 //! where there is one).
 
+mod check;
+mod edges;
+mod explain;
 mod gen;
 mod ingest;
 mod inspect;
 mod personas;
 mod query;
+mod replay;
+mod run;
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -33,6 +38,16 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Runs every scenario and compares alerts with the committed snapshots (the CI gate).
+    Check(check::CheckArgs),
+    /// Derives threshold, exclusion and schedule edge scenarios from a rule's syntax tree.
+    Edges(edges::EdgesArgs),
+    /// Says, for every document, what the rule did with it and why.
+    Explain(explain::ExplainArgs),
+    /// Runs a rule's Kibana schedule over documents (ECS NDJSON or raw audit) and prints the alerts.
+    Replay(replay::ReplayArgs),
+    /// Generates a scenario, schedules and evaluates its rules, reports alerts and expectations.
+    Run(run::RunArgs),
     /// Show what a rule does: metadata, schedule, stages, exclusions, indicators, outputs.
     Inspect(inspect::InspectArgs),
     /// Convert real API-server audit logs (JSON lines, .gz, EventList, AKS envelopes) to ECS NDJSON.
@@ -74,6 +89,11 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli, color: bool) -> Result<Outcome, Vec<Diagnostic>> {
     match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Edges(args) => edges::run(args),
+        Command::Explain(args) => explain::run(args),
+        Command::Replay(args) => replay::run(args),
+        Command::Run(args) => run::run(args),
         Command::Inspect(args) => inspect::run(args, color),
         Command::Ingest(args) => ingest::run(args),
         Command::Gen(args) => gen::run(args),
