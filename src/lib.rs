@@ -17,5 +17,6 @@
 //! | [`syntax`] | ES\|QL tokens, syntax tree with spans, parser, canonical printer |
 
 pub mod diagnostic;
+pub mod review;
 pub mod span;
 pub mod syntax;

@@ -1,0 +1,3 @@
+//! Reviewing a tuning change: rule diffs, mutation testing, clause coverage, false-positive pages.
+
+pub mod mutate;
