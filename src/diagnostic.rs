@@ -200,7 +200,13 @@ impl Diagnostic {
                 .unwrap_or(0)
                 .max(1);
             let number = format!("{:>w$}", line + 1, w = gutter.len());
-            let _ = writeln!(out, "{} {} {}", paint("1;34", &number), paint("1;34", "|"), text);
+            let _ = writeln!(
+                out,
+                "{} {} {}",
+                paint("1;34", &number),
+                paint("1;34", "|"),
+                text
+            );
             let marker = if i == 0 { "^" } else { "-" };
             let carets = marker.repeat(width);
             let tail = if label.message.is_empty() {
@@ -213,7 +219,10 @@ impl Diagnostic {
                 "{gutter} {} {}{}",
                 paint("1;34", "|"),
                 " ".repeat(col),
-                paint(if i == 0 { tint } else { "1;34" }, &format!("{carets}{tail}"))
+                paint(
+                    if i == 0 { tint } else { "1;34" },
+                    &format!("{carets}{tail}")
+                )
             );
         }
         self.render_footer(&mut out, &gutter, &paint);
@@ -245,6 +254,36 @@ pub fn render_all(diagnostics: &[Diagnostic], color: bool) -> String {
         .join("\n")
 }
 
+/// The candidate closest to `word` within two edits, for "did you mean" help.
+pub fn suggest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (edit_distance(c, word), *c))
+        .filter(|(distance, _)| *distance <= 2)
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let current = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                previous
+            } else {
+                1 + previous.min(row[j]).min(row[j + 1])
+            };
+            previous = current;
+        }
+    }
+    row[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,13 +299,16 @@ mod tests {
             .with_help("did you mean `where`?");
         assert_eq!(
             d.render(false),
-            "error[E201]: unknown command `whre`\n --> rules/x.toml:2:20\n  |\n2 | query = \"from x | whre\"\n  |                    ^^^^ not a command\n  = help: did you mean `where`?\n"
+            "error[E201]: unknown command `whre`\n --> rules/x.toml:2:19\n  |\n2 | query = \"from x | whre\"\n  |                   ^^^^ not a command\n  = help: did you mean `where`?\n"
         );
     }
 
     #[test]
     fn path_only_diagnostics_name_the_path() {
         let d = Diagnostic::error("E001", "cannot read file: not found").at_path("missing.toml");
-        assert_eq!(d.render(false), "error[E001]: cannot read file: not found\n --> missing.toml\n");
+        assert_eq!(
+            d.render(false),
+            "error[E001]: cannot read file: not found\n --> missing.toml\n"
+        );
     }
 }

@@ -15,8 +15,15 @@
 //! |---|---|
 //! | [`span`], [`diagnostic`] | source positions; errors as data and their one renderer |
 //! | [`syntax`] | ES\|QL tokens, syntax tree with spans, parser, canonical printer |
+//! | [`rule`] | rule TOML files: typed model, validation, schedule, query with file spans |
+//! | [`analysis`] | what a query does: stages, exclusions, indicators, group-by, output fields |
+//! | [`review`] | reviewing tuning changes: rule diffs, mutation testing, coverage, FP pages |
+//! | [`report`] | renderings of results (`inspect`) as text, JSON and Markdown |
 
+pub mod analysis;
 pub mod diagnostic;
+pub mod report;
 pub mod review;
+pub mod rule;
 pub mod span;
 pub mod syntax;

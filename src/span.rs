@@ -120,9 +120,7 @@ impl LineIndex {
             .get(line + 1)
             .map(|&next| next - 1)
             .unwrap_or(text.len());
-        text.get(start..end)
-            .unwrap_or("")
-            .trim_end_matches('\r')
+        text.get(start..end).unwrap_or("").trim_end_matches('\r')
     }
 }
 

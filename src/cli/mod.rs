@@ -4,6 +4,9 @@
 //! failed, a gate did not pass); `2` bad input or usage (the message names file, line and column
 //! where there is one).
 
+mod inspect;
+
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -11,7 +14,11 @@ use clap::{Parser, Subcommand};
 use rulegate::diagnostic::{render_all, Diagnostic};
 
 #[derive(Debug, Parser)]
-#[command(name = "rulegate", version, about = "Proves what an Elastic ES|QL detection rule does before it ships.")]
+#[command(
+    name = "rulegate",
+    version,
+    about = "Proves what an Elastic ES|QL detection rule does before it ships."
+)]
 pub struct Cli {
     /// Colour diagnostics: auto (on a terminal, unless NO_COLOR is set), always or never.
     #[arg(long, global = true, default_value = "auto", value_parser = ["auto", "always", "never"])]
@@ -21,7 +28,10 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Show what a rule does: metadata, schedule, stages, exclusions, indicators, outputs.
+    Inspect(inspect::InspectArgs),
+}
 
 /// What a subcommand reports: success, a failed check, or diagnostics for bad input.
 #[allow(dead_code)] // each variant gains its first user with the subcommands that report it
@@ -40,7 +50,7 @@ pub fn main() -> ExitCode {
         }
     };
     let color = use_color(&cli.color);
-    match run(cli) {
+    match run(cli, color) {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::CheckFailed) => ExitCode::from(1),
         Err(diagnostics) => {
@@ -50,8 +60,24 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<Outcome, Vec<Diagnostic>> {
-    match cli.command {}
+fn run(cli: Cli, color: bool) -> Result<Outcome, Vec<Diagnostic>> {
+    match cli.command {
+        Command::Inspect(args) => inspect::run(args, color),
+    }
+}
+
+/// Writes a command's result to stdout; a closed pipe (`| head`) is not an error.
+fn print_stdout(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+}
+
+/// Warnings go to stderr after the result.
+fn print_warnings(warnings: &[Diagnostic], color: bool) {
+    if !warnings.is_empty() {
+        eprint!("{}", render_all(warnings, color));
+    }
 }
 
 fn use_color(choice: &str) -> bool {

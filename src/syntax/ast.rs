@@ -217,7 +217,11 @@ pub struct Dissect {
     pub append_separator: Option<StringLiteral>,
     pub span: Span,
 }
-span_free_eq!(Dissect { input, pattern, append_separator });
+span_free_eq!(Dissect {
+    input,
+    pattern,
+    append_separator
+});
 
 #[derive(Clone, Debug)]
 pub struct Grok {
@@ -292,7 +296,19 @@ pub enum ExprKind {
     Cast { value: Box<Expr>, target: Name },
     /// The full-text match operator `field : "query"` (parsed, not evaluable offline).
     Match { field: Box<Expr>, query: Box<Expr> },
+    /// A function's options map, allowed only as a call argument:
+    /// `match(f, "q", {"fuzziness": 1})`.
+    Map(Vec<MapEntry>),
 }
+
+/// One `"key": value` entry of an options map; the value is a constant or a nested map.
+#[derive(Clone, Debug)]
+pub struct MapEntry {
+    pub key: StringLiteral,
+    pub value: Expr,
+    pub span: Span,
+}
+span_free_eq!(MapEntry { key, value });
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PatternKind {
@@ -373,7 +389,10 @@ pub enum Literal {
     Decimal(f64),
     String(String),
     /// `5 minutes`, `1 day`, `1y`: the unit as written, lower-cased.
-    TimeSpan { value: u64, unit: String },
+    TimeSpan {
+        value: u64,
+        unit: String,
+    },
     /// `[1, 2, 3]`, `["a", "b"]`: each element is a literal expression with its own span.
     Array(Vec<Expr>),
 }

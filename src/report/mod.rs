@@ -1,0 +1,3 @@
+//! Rendering of results for people and machines (text, JSON, Markdown); no computation here.
+
+pub mod inspect;

@@ -1,0 +1,187 @@
+//! Rule files as `elastic/detection-rules` writes them: loading, validation, the schedule, and
+//! the rule's ES|QL query parsed with spans that point into the TOML file.
+//!
+//! Diagnostic codes of this stage:
+//!
+//! | code | meaning |
+//! |---|---|
+//! | `E001` | the rule file cannot be read |
+//! | `E101` | TOML syntax error |
+//! | `E102` | the file does not match the rule schema (missing field, wrong type) |
+//! | `E103` | a value detection-rules rejects (`from`, `interval`, `severity`, …) |
+//! | `E104` | an ES\|QL rule without `query` |
+//! | `W101` | unknown key (ignored) |
+
+mod keys;
+mod model;
+mod query_map;
+mod schedule;
+mod validate;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Deserialize;
+use toml::de::DeTable;
+
+use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::span::Span;
+use crate::syntax::{self, ast};
+
+pub use model::*;
+pub use query_map::QueryMap;
+pub use schedule::{
+    parse_interval, DateMath, DateUnit, Schedule, DEFAULT_FROM, DEFAULT_INTERVAL,
+    DEFAULT_MAX_SIGNALS,
+};
+pub use validate::RULE_TYPES;
+
+pub const E_READ: &str = "E001";
+pub const E_TOML: &str = "E101";
+pub const E_SCHEMA: &str = "E102";
+
+/// A rule file that loaded: the typed rule, its text (for diagnostics), warnings such as
+/// unknown keys, and what became of its query.
+#[derive(Clone, Debug)]
+pub struct LoadedRule {
+    pub rule: Rule,
+    pub file: Arc<SourceFile>,
+    pub warnings: Vec<Diagnostic>,
+    pub query: QueryStatus,
+}
+
+#[derive(Clone, Debug)]
+pub enum QueryStatus {
+    /// An ES|QL query that parsed. `offset` is the file offset of the query's first byte, so
+    /// `span + offset` is the file span for literal strings (`'''…'''`, the usual form) and for
+    /// basic strings without escapes; `map` is exact for every form, use [`QueryStatus::file_span`].
+    Parsed {
+        query: ast::Query,
+        text: String,
+        offset: usize,
+        map: QueryMap,
+    },
+    /// Not ES|QL: loaded and reported as "not evaluated: language X".
+    NotEsql { language: String },
+    /// An ES|QL query that does not parse; the diagnostics point into the rule file.
+    Invalid(Vec<Diagnostic>),
+}
+
+impl QueryStatus {
+    /// The file span of a span of the parsed query (`None` when there is no parsed query).
+    pub fn file_span(&self, span: Span) -> Option<Span> {
+        match self {
+            QueryStatus::Parsed { map, .. } => Some(map.file_span(span)),
+            _ => None,
+        }
+    }
+
+    /// The parsed query and its text, if any.
+    pub fn parsed(&self) -> Option<(&ast::Query, &str)> {
+        match self {
+            QueryStatus::Parsed { query, text, .. } => Some((query, text)),
+            _ => None,
+        }
+    }
+}
+
+impl LoadedRule {
+    /// Moves a diagnostic about the query text (spans inside the query) into the rule file.
+    pub fn query_diagnostic(&self, diagnostic: Diagnostic) -> Diagnostic {
+        match &self.query {
+            QueryStatus::Parsed { map, .. } => in_rule_file(diagnostic, map, &self.file),
+            _ => diagnostic.in_file(&self.file),
+        }
+    }
+}
+
+fn in_rule_file(mut diagnostic: Diagnostic, map: &QueryMap, file: &Arc<SourceFile>) -> Diagnostic {
+    for label in &mut diagnostic.labels {
+        label.span = map.file_span(label.span);
+    }
+    diagnostic.in_file(file)
+}
+
+/// Reads and loads a rule file. Errors (with any warnings after them) mean the rule is unusable.
+pub fn load(path: &Path) -> Result<LoadedRule, Vec<Diagnostic>> {
+    let text = std::fs::read_to_string(path).map_err(|error| {
+        vec![Diagnostic::error(E_READ, format!("cannot read rule file: {error}")).at_path(path)]
+    })?;
+    load_str(&path.display().to_string(), &text)
+}
+
+/// Loads rule text; `path` only names the file in messages (tests, `git show` output).
+pub fn load_str(path: &str, text: &str) -> Result<LoadedRule, Vec<Diagnostic>> {
+    let file = SourceFile::new(path, text);
+    let document = DeTable::parse(text).map_err(|error| vec![toml_error(&error, &file, E_TOML)])?;
+    let warnings = keys::unknown_keys(&document, &file);
+    let deserializer = toml::de::Deserializer::from(document.clone());
+    let rule = Rule::deserialize(deserializer).map_err(|error| {
+        let mut all = vec![toml_error(&error, &file, E_SCHEMA)];
+        all.extend(warnings.iter().cloned());
+        all
+    })?;
+    let mut errors = validate::validate(&rule, &document, &file);
+    if !errors.is_empty() {
+        errors.extend(warnings);
+        return Err(errors);
+    }
+    let query = query_status(&rule, &document, &file);
+    Ok(LoadedRule {
+        rule,
+        file,
+        warnings,
+        query,
+    })
+}
+
+fn query_status(
+    rule: &Rule,
+    document: &toml::Spanned<DeTable<'_>>,
+    file: &Arc<SourceFile>,
+) -> QueryStatus {
+    let data = &rule.data;
+    if data.rule_type != "esql" {
+        let language = data
+            .language
+            .clone()
+            .unwrap_or_else(|| data.rule_type.clone());
+        return QueryStatus::NotEsql { language };
+    }
+    // Validation guarantees an ES|QL rule has a query.
+    let text = data.query.clone().unwrap_or_default();
+    let token = document
+        .get_ref()
+        .get("rule")
+        .and_then(|rule| rule.get_ref().as_table())
+        .and_then(|table| table.get("query"))
+        .map(|value| Span::new(value.span().start, value.span().end))
+        .unwrap_or_default();
+    let map = QueryMap::new(&file.text, token, &text);
+    match syntax::parse(&text) {
+        Ok(query) => QueryStatus::Parsed {
+            query,
+            offset: map.offset(),
+            text,
+            map,
+        },
+        Err(diagnostic) => QueryStatus::Invalid(vec![in_rule_file(diagnostic, &map, file)]),
+    }
+}
+
+fn toml_error(error: &toml::de::Error, file: &Arc<SourceFile>, code: &'static str) -> Diagnostic {
+    let message = error.message().trim_end().to_string();
+    let (headline, label) = if code == E_TOML {
+        ("invalid TOML", message)
+    } else {
+        (
+            "the rule does not match the detection-rules schema",
+            message,
+        )
+    };
+    let mut diagnostic = Diagnostic::error(code, format!("{headline}: {label}")).in_file(file);
+    if let Some(range) = error.span() {
+        diagnostic = diagnostic.with_label(Span::new(range.start, range.end), "here");
+    }
+    diagnostic
+}
