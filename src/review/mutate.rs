@@ -6,8 +6,12 @@
 //! missing scenario. Mutants are listed in a fixed order (operator, then position in the query), so
 //! reports are deterministic.
 
+use crate::analysis::conjuncts;
+use crate::analysis::prefix_pattern;
 use crate::span::Span;
-use crate::syntax::ast::{BinaryOp, CommandKind, Expr, ExprKind, Literal, PatternKind, Query, StringLiteral};
+use crate::syntax::ast::{
+    BinaryOp, CommandKind, Expr, ExprKind, Literal, PatternKind, Query, StringLiteral,
+};
 
 /// One mutated version of a rule.
 #[derive(Clone, Debug)]
@@ -46,10 +50,22 @@ pub fn mutants(query: &Query, text: &str, interval_ms: i64) -> Vec<Mutant> {
     comparison_mutants(query, text, &mut out);
     drop_by_keys(query, text, &mut out);
     for (change, what) in [
-        (ScheduleChange::Lookback(MINUTE_MS), "widen the look-back by one minute"),
-        (ScheduleChange::Lookback(-MINUTE_MS), "narrow the look-back by one minute"),
-        (ScheduleChange::Interval(MINUTE_MS), "lengthen the interval by one minute"),
-        (ScheduleChange::Interval(-MINUTE_MS), "shorten the interval by one minute"),
+        (
+            ScheduleChange::Lookback(MINUTE_MS),
+            "widen the look-back by one minute",
+        ),
+        (
+            ScheduleChange::Lookback(-MINUTE_MS),
+            "narrow the look-back by one minute",
+        ),
+        (
+            ScheduleChange::Interval(MINUTE_MS),
+            "lengthen the interval by one minute",
+        ),
+        (
+            ScheduleChange::Interval(-MINUTE_MS),
+            "shorten the interval by one minute",
+        ),
     ] {
         if matches!(change, ScheduleChange::Interval(d) if interval_ms + d <= 0) {
             continue;
@@ -65,18 +81,6 @@ pub fn mutants(query: &Query, text: &str, interval_ms: i64) -> Vec<Mutant> {
         });
     }
     out
-}
-
-/// The top-level conjuncts of a boolean expression: `a AND (b AND c)` gives `[a, b, c]`.
-pub fn conjuncts(expr: &Expr) -> Vec<&Expr> {
-    match &expr.kind {
-        ExprKind::And(left, right) => {
-            let mut parts = conjuncts(left);
-            parts.extend(conjuncts(right));
-            parts
-        }
-        _ => vec![expr],
-    }
 }
 
 /// Rebuilds a conjunction from parts (left-associative, as the parser builds it).
@@ -167,7 +171,7 @@ fn for_each_where_expr_mut(query: &mut Query, visit: &mut dyn FnMut(&mut Expr)) 
 fn walk_mut(expr: &mut Expr, visit: &mut dyn FnMut(&mut Expr)) {
     visit(expr);
     match &mut expr.kind {
-        ExprKind::Literal(_) | ExprKind::Column(_) => {}
+        ExprKind::Literal(_) | ExprKind::Column(_) | ExprKind::Map(_) => {}
         ExprKind::Call(call) => call.args.iter_mut().for_each(|a| walk_mut(a, visit)),
         ExprKind::Unary { operand, .. } => walk_mut(operand, visit),
         ExprKind::Binary { left, right, .. }
@@ -202,7 +206,9 @@ fn site_mutants(
     // First pass: count the alternatives at each site, in visit order.
     let mut sites: Vec<usize> = Vec::new();
     let mut probe = query.clone();
-    for_each_where_expr_mut(&mut probe, &mut |e| sites.push(change(&mut e.clone(), None).len()));
+    for_each_where_expr_mut(&mut probe, &mut |e| {
+        sites.push(change(&mut e.clone(), None).len())
+    });
     for (site, &alternatives) in sites.iter().enumerate() {
         for choice in 0..alternatives {
             let mut mutated = query.clone();
@@ -242,7 +248,10 @@ fn remove_in_values(query: &Query, text: &str, out: &mut Vec<Mutant>) {
             .map(|item| {
                 let written = item.span.slice(text).to_string();
                 (
-                    format!("remove {written} from the list of `{}`", e_text(text, value.span)),
+                    format!(
+                        "remove {written} from the list of `{}`",
+                        e_text(text, value.span)
+                    ),
                     item.span,
                     format!("no scenario has `{field}` = {written}"),
                 )
@@ -270,16 +279,18 @@ fn like_prefix_mutants(query: &Query, out: &mut Vec<Mutant>) {
         let mut made = Vec::new();
         let mut edits: Vec<(usize, String)> = Vec::new();
         for (i, pattern) in patterns.iter().enumerate() {
-            let Some(prefix) = literal_prefix(&pattern.value) else {
+            let Some(prefix) = prefix_pattern(&pattern.value) else {
                 continue;
             };
             // Exact match: the prefix alone, with no wildcard.
             made.push((
                 format!("match `{}` exactly instead of as a prefix", pattern.value),
                 pattern.span,
-                format!("no scenario has a `{field}` that starts with `{prefix}` and is longer than it"),
+                format!(
+                    "no scenario has a `{field}` that starts with `{prefix}` and is longer than it"
+                ),
             ));
-            edits.push((i, prefix.clone()));
+            edits.push((i, escape_like(&prefix)));
             // Widened: one character shorter prefix.
             if prefix.chars().count() > 1 {
                 let mut shorter = prefix.clone();
@@ -291,7 +302,7 @@ fn like_prefix_mutants(query: &Query, out: &mut Vec<Mutant>) {
                         "no scenario has a `{field}` that starts with `{shorter}` but not `{prefix}`"
                     ),
                 ));
-                edits.push((i, format!("{shorter}*")));
+                edits.push((i, format!("{}*", escape_like(&shorter))));
             }
         }
         if let Some(choice) = apply {
@@ -305,13 +316,16 @@ fn like_prefix_mutants(query: &Query, out: &mut Vec<Mutant>) {
     });
 }
 
-/// The literal prefix of a LIKE pattern of the form `prefix*` with no other wildcard or escape.
-fn literal_prefix(pattern: &str) -> Option<String> {
-    let prefix = pattern.strip_suffix('*')?;
-    if prefix.is_empty() || prefix.contains(['*', '?', '\\']) {
-        return None;
+/// Writes `text` as a LIKE pattern that matches it literally.
+fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '*' | '?' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
     }
-    Some(prefix.to_string())
+    out
 }
 
 /// The comparison operators a mutant may put in place of `op` (the issue's "neighbours").
@@ -339,7 +353,11 @@ fn comparison_mutants(query: &Query, text: &str, out: &mut Vec<Mutant>) {
             .iter()
             .map(|new| {
                 (
-                    format!("`{column} {} {written_right}` becomes `{column} {} {written_right}`", op.symbol(), new.symbol()),
+                    format!(
+                        "`{column} {} {written_right}` becomes `{column} {} {written_right}`",
+                        op.symbol(),
+                        new.symbol()
+                    ),
                     left.span.to(right.span),
                     format!("no scenario has `{column}` on each side of {written_right} and at it"),
                 )
@@ -443,7 +461,9 @@ fn hint_for_clause(expr: &Expr, text: &str) -> String {
                 values.join(", ")
             )
         }
-        ExprKind::Like { value, patterns, .. } => format!(
+        ExprKind::Like {
+            value, patterns, ..
+        } => format!(
             "no scenario depends on `{}` matching {}",
             field_of(value),
             patterns
@@ -453,11 +473,104 @@ fn hint_for_clause(expr: &Expr, text: &str) -> String {
                 .join(", ")
         ),
         ExprKind::IsNull { value, .. } => {
-            format!("no scenario has documents where `{}` is null", field_of(value))
+            format!(
+                "no scenario has documents where `{}` is null",
+                field_of(value)
+            )
         }
         _ => format!(
             "no scenario has documents for which `{}` alone decides",
             e_text(text, expr.span)
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::{parse, print};
+
+    const QUERY: &str = r#"from logs-* | where a == "x" and not b in ("p", "q") and not c like "sh.h*" | stats n = count_distinct(d) by e, f | where n >= 3"#;
+
+    fn described(query: &str) -> Vec<String> {
+        let parsed = parse(query).expect("test query parses");
+        mutants(&parsed, query, 5 * 60_000)
+            .iter()
+            .map(|m| format!("{}: {}", m.operator, m.description))
+            .collect()
+    }
+
+    #[test]
+    fn every_operator_makes_its_mutants_in_query_order() {
+        assert_eq!(
+            described(QUERY),
+            vec![
+                "drop-conjunct: drop `a == \"x\"`",
+                "negate-conjunct: negate `a == \"x\"`",
+                "drop-conjunct: drop `not b in (\"p\", \"q\")`",
+                "negate-conjunct: negate `not b in (\"p\", \"q\")`",
+                "drop-conjunct: drop `not c like \"sh.h*\"`",
+                "negate-conjunct: negate `not c like \"sh.h*\"`",
+                "drop-conjunct: drop `n >= 3`",
+                "negate-conjunct: negate `n >= 3`",
+                "remove-in-value: remove \"p\" from the list of `b`",
+                "remove-in-value: remove \"q\" from the list of `b`",
+                "like-prefix: match `sh.h*` exactly instead of as a prefix",
+                "like-prefix: widen `sh.h*` to `sh.*`",
+                "comparison: `a == \"x\"` becomes `a != \"x\"`",
+                "comparison: `n >= 3` becomes `n > 3`",
+                "comparison: `n >= 3` becomes `n <= 3`",
+                "comparison: `n >= 3` becomes `n == 3`",
+                "threshold-shift: threshold 3 becomes 4 in `n`",
+                "threshold-shift: threshold 3 becomes 2 in `n`",
+                "drop-by-key: stop grouping by `e`",
+                "drop-by-key: stop grouping by `f`",
+                "schedule: widen the look-back by one minute",
+                "schedule: narrow the look-back by one minute",
+                "schedule: lengthen the interval by one minute",
+                "schedule: shorten the interval by one minute",
+            ]
+        );
+    }
+
+    #[test]
+    fn mutants_change_the_query_as_described() {
+        let parsed = parse(QUERY).unwrap();
+        let all = mutants(&parsed, QUERY, 5 * 60_000);
+        let printed = |operator: &str, nth: usize| {
+            let m = all
+                .iter()
+                .filter(|m| m.operator == operator)
+                .nth(nth)
+                .unwrap();
+            print(&m.query)
+        };
+        assert!(printed("drop-conjunct", 0)
+            .contains("WHERE NOT b IN (\"p\", \"q\") AND NOT c LIKE \"sh.h*\""));
+        assert!(printed("negate-conjunct", 1).contains("WHERE a == \"x\" AND b IN (\"p\", \"q\")"));
+        assert!(printed("remove-in-value", 0).contains("NOT b IN (\"q\")"));
+        assert!(printed("like-prefix", 0).contains("NOT c LIKE \"sh.h\""));
+        assert!(printed("threshold-shift", 0).contains("WHERE n >= 4"));
+        assert!(!printed("drop-by-key", 0).contains("BY e"));
+        // Dropping the only conjunct of a WHERE drops the command.
+        let last = printed("drop-conjunct", 3);
+        assert!(!last.contains(">= 3"), "{last}");
+        // Every mutant is a query the parser accepts again.
+        for m in &all {
+            let text = print(&m.query);
+            assert_eq!(parse(&text).as_ref().ok(), Some(&m.query), "{text}");
+        }
+    }
+
+    #[test]
+    fn an_interval_of_one_minute_is_not_shortened_to_zero() {
+        let parsed = parse("from x | where a == 1").unwrap();
+        let ops: Vec<String> = mutants(&parsed, "from x | where a == 1", 60_000)
+            .into_iter()
+            .filter(|m| m.operator == "schedule")
+            .map(|m| m.description)
+            .collect();
+        assert_eq!(ops.len(), 3);
+        assert!(!ops.iter().any(|d| d.contains("shorten")));
     }
 }
