@@ -1,3 +1,4 @@
 //! Reviewing a tuning change: rule diffs, mutation testing, clause coverage, false-positive pages.
 
 pub mod mutate;
+pub mod rule_diff;
