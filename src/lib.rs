@@ -19,11 +19,17 @@
 //! | [`analysis`] | what a query does: stages, exclusions, indicators, group-by, output fields |
 //! | [`review`] | reviewing tuning changes: rule diffs, mutation testing, coverage, FP pages |
 //! | [`report`] | renderings of results (`inspect`) as text, JSON and Markdown |
+//! | [`audit`] | raw `audit.k8s.io/v1` events, the ECS mapping of Elastic's integration, log import |
+//! | [`scenario`] | the scenario DSL, the persona library, the deterministic stream generator |
+//! | [`output`] | output files written atomically (temporary file + rename) |
 
 pub mod analysis;
+pub mod audit;
 pub mod diagnostic;
+pub mod output;
 pub mod report;
 pub mod review;
 pub mod rule;
+pub mod scenario;
 pub mod span;
 pub mod syntax;

@@ -3,6 +3,10 @@
 //!
 //! | module | what it checks |
 //! |---|---|
+//! | `scenarios` | scenario library snapshots, determinism, fast writer = canonical mapping, quickcheck, bad input |
 //! | `support` | shared helpers: the `snapshot!` macro, paths, running the binary |
+//! | `audit` | ECS mapping vs Elastic's pipeline samples; `rulegate ingest` on every raw sample, .gz, EventList, AKS, bad lines |
 
+mod audit;
+mod scenarios;
 mod support;

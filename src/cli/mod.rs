@@ -4,7 +4,10 @@
 //! failed, a gate did not pass); `2` bad input or usage (the message names file, line and column
 //! where there is one).
 
+mod gen;
+mod ingest;
 mod inspect;
+mod personas;
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -31,6 +34,12 @@ pub struct Cli {
 pub enum Command {
     /// Show what a rule does: metadata, schedule, stages, exclusions, indicators, outputs.
     Inspect(inspect::InspectArgs),
+    /// Convert real API-server audit logs (JSON lines, .gz, EventList, AKS envelopes) to ECS NDJSON.
+    Ingest(ingest::Args),
+    /// Generate a scenario's audit stream (ECS, raw audit lines, or an Elasticsearch _bulk body).
+    Gen(gen::Args),
+    /// List the persona library: name, a tab, a one-line description.
+    Personas(personas::Args),
 }
 
 /// What a subcommand reports: success, a failed check, or diagnostics for bad input.
@@ -63,6 +72,9 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli, color: bool) -> Result<Outcome, Vec<Diagnostic>> {
     match cli.command {
         Command::Inspect(args) => inspect::run(args, color),
+        Command::Ingest(args) => ingest::run(args),
+        Command::Gen(args) => gen::run(args),
+        Command::Personas(args) => personas::run(args),
     }
 }
 

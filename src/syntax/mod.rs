@@ -28,7 +28,7 @@ pub mod token;
 
 use crate::diagnostic::Diagnostic;
 
-pub use parser::MAX_DEPTH;
+pub use parser::{MAX_DEPTH, MAX_NESTING};
 
 /// Parses one ES|QL query. Never panics; the diagnostic's spans index into `text`.
 pub fn parse(text: &str) -> Result<ast::Query, Diagnostic> {

@@ -5,7 +5,7 @@ use crate::span::Span;
 use crate::syntax::ast::*;
 use crate::syntax::token::TokenKind;
 
-use super::{Parser, E_EXPECTED, E_NUMBER, E_UNKNOWN_COMMAND, E_UNSUPPORTED_COMMAND};
+use super::{PResult, Parser, E_EXPECTED, E_NUMBER, E_UNKNOWN_COMMAND, E_UNSUPPORTED_COMMAND};
 
 /// Commands Elasticsearch knows that this parser does not implement. Two-word commands are
 /// matched on their first word (`LOOKUP JOIN`, `LEFT JOIN`).
@@ -61,7 +61,7 @@ impl Parser<'_> {
         }
     }
 
-    pub(super) fn query(&mut self) -> Result<Query, Diagnostic> {
+    pub(super) fn query(&mut self) -> PResult<Query> {
         let first = self.peek()?.span;
         let source = self.source_command()?;
         let mut commands = Vec::new();
@@ -83,7 +83,7 @@ impl Parser<'_> {
     }
 
     /// The command word and its span (`INLINE STATS` and `LOOKUP JOIN` are one command).
-    fn command_word(&mut self) -> Result<(String, Span), Diagnostic> {
+    fn command_word(&mut self) -> PResult<(String, Span)> {
         let Some(word) = self.peek_word()? else {
             return Err(self.unexpected("a command")?);
         };
@@ -130,7 +130,7 @@ impl Parser<'_> {
         diagnostic
     }
 
-    fn source_command(&mut self) -> Result<SourceCommand, Diagnostic> {
+    fn source_command(&mut self) -> PResult<SourceCommand> {
         let (word, span) = self.command_word()?;
         match word.as_str() {
             "from" => self.from(span).map(SourceCommand::From),
@@ -141,19 +141,21 @@ impl Parser<'_> {
                     span: self.span_from(span.start),
                 }))
             }
-            _ if SUPPORTED_COMMANDS.contains(&word.as_str()) => Err(Diagnostic::error(
-                E_EXPECTED,
-                format!(
-                    "a query starts with FROM or ROW, not `{}`",
-                    word.to_uppercase()
-                ),
-            )
-            .with_label(span, "expected FROM or ROW")),
-            _ => Err(self.command_error(&word, span)),
+            _ if SUPPORTED_COMMANDS.contains(&word.as_str()) => Err(Box::new(
+                Diagnostic::error(
+                    E_EXPECTED,
+                    format!(
+                        "a query starts with FROM or ROW, not `{}`",
+                        word.to_uppercase()
+                    ),
+                )
+                .with_label(span, "expected FROM or ROW"),
+            )),
+            _ => Err(Box::new(self.command_error(&word, span))),
         }
     }
 
-    fn from(&mut self, keyword: Span) -> Result<From, Diagnostic> {
+    fn from(&mut self, keyword: Span) -> PResult<From> {
         let mut indices = Vec::new();
         loop {
             self.unpeek();
@@ -184,7 +186,7 @@ impl Parser<'_> {
         })
     }
 
-    fn processing_command(&mut self) -> Result<Command, Diagnostic> {
+    fn processing_command(&mut self) -> PResult<Command> {
         let (word, span) = self.command_word()?;
         let kind = match word.as_str() {
             "where" => CommandKind::Where(self.expr()?),
@@ -208,13 +210,15 @@ impl Parser<'_> {
                 })
             }
             "from" | "row" => {
-                return Err(Diagnostic::error(
-                    E_EXPECTED,
-                    format!("`{}` can only start a query", word.to_uppercase()),
-                )
-                .with_label(span, "a source command after `|`"))
+                return Err(Box::new(
+                    Diagnostic::error(
+                        E_EXPECTED,
+                        format!("`{}` can only start a query", word.to_uppercase()),
+                    )
+                    .with_label(span, "a source command after `|`"),
+                ))
             }
-            _ => return Err(self.command_error(&word, span)),
+            _ => return Err(Box::new(self.command_error(&word, span))),
         };
         Ok(Command {
             kind,
@@ -223,7 +227,7 @@ impl Parser<'_> {
     }
 
     /// `[name =] expr (, [name =] expr)*`
-    fn fields(&mut self) -> Result<Vec<Field>, Diagnostic> {
+    fn fields(&mut self) -> PResult<Vec<Field>> {
         let mut fields = vec![self.field()?];
         while self.eat(&TokenKind::Comma)?.is_some() {
             fields.push(self.field()?);
@@ -231,7 +235,7 @@ impl Parser<'_> {
         Ok(fields)
     }
 
-    fn field(&mut self) -> Result<Field, Diagnostic> {
+    fn field(&mut self) -> PResult<Field> {
         let saved = (self.lexer.clone(), self.peeked.clone(), self.last_end);
         if let Some(name) = self.name()? {
             if self.eat(&TokenKind::Assign)?.is_some() {
@@ -252,7 +256,7 @@ impl Parser<'_> {
         })
     }
 
-    fn stats(&mut self) -> Result<Stats, Diagnostic> {
+    fn stats(&mut self) -> PResult<Stats> {
         let mut aggregates = Vec::new();
         if !self.at_word("by")? && !self.at_command_end()? {
             loop {
@@ -279,14 +283,14 @@ impl Parser<'_> {
         Ok(Stats { aggregates, by })
     }
 
-    fn at_command_end(&mut self) -> Result<bool, Diagnostic> {
+    fn at_command_end(&mut self) -> PResult<bool> {
         Ok(matches!(
             self.peek_kind()?,
             TokenKind::Pipe | TokenKind::Eof
         ))
     }
 
-    fn name_patterns(&mut self) -> Result<Vec<NamePattern>, Diagnostic> {
+    fn name_patterns(&mut self) -> PResult<Vec<NamePattern>> {
         let mut patterns = Vec::new();
         loop {
             self.unpeek();
@@ -304,7 +308,7 @@ impl Parser<'_> {
     }
 
     /// `old AS new` or `new = old`, comma-separated.
-    fn renames(&mut self) -> Result<Vec<Rename>, Diagnostic> {
+    fn renames(&mut self) -> PResult<Vec<Rename>> {
         let mut renames = Vec::new();
         loop {
             let first = self.expect_name("a field name")?;
@@ -327,7 +331,7 @@ impl Parser<'_> {
         }
     }
 
-    fn sort_keys(&mut self) -> Result<Vec<SortKey>, Diagnostic> {
+    fn sort_keys(&mut self) -> PResult<Vec<SortKey>> {
         let mut keys = Vec::new();
         loop {
             let expr = self.expr()?;
@@ -361,7 +365,7 @@ impl Parser<'_> {
         }
     }
 
-    fn limit(&mut self) -> Result<Limit, Diagnostic> {
+    fn limit(&mut self) -> PResult<Limit> {
         let token = self.peek()?.clone();
         match token.kind {
             TokenKind::Integer(count) => {
@@ -371,16 +375,15 @@ impl Parser<'_> {
                     span: token.span,
                 })
             }
-            TokenKind::Decimal(_) => Err(Diagnostic::error(
-                E_NUMBER,
-                "LIMIT takes a whole number that fits in 64 bits",
-            )
-            .with_label(token.span, "not a valid row count")),
+            TokenKind::Decimal(_) => Err(Box::new(
+                Diagnostic::error(E_NUMBER, "LIMIT takes a whole number that fits in 64 bits")
+                    .with_label(token.span, "not a valid row count"),
+            )),
             _ => Err(self.unexpected("a row count")?),
         }
     }
 
-    fn dissect(&mut self) -> Result<Dissect, Diagnostic> {
+    fn dissect(&mut self) -> PResult<Dissect> {
         let input = self.primary()?;
         let pattern = self.string_literal("a DISSECT pattern string")?;
         let mut append_separator = None;
@@ -399,7 +402,7 @@ impl Parser<'_> {
         })
     }
 
-    pub(super) fn string_literal(&mut self, what: &str) -> Result<StringLiteral, Diagnostic> {
+    pub(super) fn string_literal(&mut self, what: &str) -> PResult<StringLiteral> {
         let token = self.peek()?.clone();
         match token.kind {
             TokenKind::String { value, .. } => {

@@ -7,11 +7,11 @@ use crate::span::Span;
 use crate::syntax::ast::*;
 use crate::syntax::token::{is_time_unit, TokenKind};
 
-use super::{too_deep, Parser, E_EXPECTED, E_LIKE_PATTERN, E_TIME_UNIT, MAX_DEPTH};
+use super::{too_deep, PResult, Parser, E_EXPECTED, E_LIKE_PATTERN, E_TIME_UNIT, MAX_DEPTH};
 
 impl Parser<'_> {
     /// A whole boolean expression (the body of `WHERE`, an `EVAL` value, a function argument).
-    pub(super) fn expr(&mut self) -> Result<Expr, Diagnostic> {
+    pub(super) fn expr(&mut self) -> PResult<Expr> {
         let start = self.peek()?.span;
         self.enter(start)?;
         let result = self.or();
@@ -23,15 +23,15 @@ impl Parser<'_> {
     /// because it deepens the tree as much as a nesting level does.
     fn chain(
         &mut self,
-        operand: fn(&mut Self) -> Result<Expr, Diagnostic>,
-        operator: fn(&mut Self) -> Result<Option<BinaryKind>, Diagnostic>,
-    ) -> Result<Expr, Diagnostic> {
+        operand: fn(&mut Self) -> PResult<Expr>,
+        operator: fn(&mut Self) -> PResult<Option<BinaryKind>>,
+    ) -> PResult<Expr> {
         let mut left = operand(self)?;
         let mut links = 0;
         while let Some(op) = operator(self)? {
             links += 1;
             if self.depth + links > MAX_DEPTH {
-                return Err(too_deep(left.span));
+                return Err(Box::new(too_deep(left.span, MAX_DEPTH)));
             }
             let right = operand(self)?;
             let span = left.span.to(right.span);
@@ -50,17 +50,17 @@ impl Parser<'_> {
         Ok(left)
     }
 
-    fn or(&mut self) -> Result<Expr, Diagnostic> {
+    fn or(&mut self) -> PResult<Expr> {
         self.chain(Self::and, |p| Ok(p.eat_word("or")?.map(|_| BinaryKind::Or)))
     }
 
-    fn and(&mut self) -> Result<Expr, Diagnostic> {
+    fn and(&mut self) -> PResult<Expr> {
         self.chain(Self::not, |p| {
             Ok(p.eat_word("and")?.map(|_| BinaryKind::And))
         })
     }
 
-    fn not(&mut self) -> Result<Expr, Diagnostic> {
+    fn not(&mut self) -> PResult<Expr> {
         if let Some(keyword) = self.eat_word("not")? {
             self.enter(keyword)?;
             let operand = self.not();
@@ -76,7 +76,7 @@ impl Parser<'_> {
 
     /// A value optionally followed by one predicate: `[NOT] IN (…)`, `IS [NOT] NULL`,
     /// `[NOT] LIKE …`, `[NOT] RLIKE …`, or the match operator `: query`.
-    fn predicate(&mut self) -> Result<Expr, Diagnostic> {
+    fn predicate(&mut self) -> PResult<Expr> {
         let value = self.comparison()?;
         let start = value.span;
         let negated = if self.at_word("not")? {
@@ -131,7 +131,7 @@ impl Parser<'_> {
         })
     }
 
-    fn list_item(&mut self) -> Result<Expr, Diagnostic> {
+    fn list_item(&mut self) -> PResult<Expr> {
         let start = self.peek()?.span;
         self.enter(start)?;
         let item = self.comparison();
@@ -139,12 +139,7 @@ impl Parser<'_> {
         item
     }
 
-    fn like(
-        &mut self,
-        value: Expr,
-        kind: PatternKind,
-        negated: bool,
-    ) -> Result<ExprKind, Diagnostic> {
+    fn like(&mut self, value: Expr, kind: PatternKind, negated: bool) -> PResult<ExprKind> {
         let patterns = if self.eat(&TokenKind::LParen)?.is_some() {
             let mut patterns = vec![self.string_literal("a pattern string")?];
             while self.eat(&TokenKind::Comma)?.is_some() {
@@ -169,7 +164,7 @@ impl Parser<'_> {
     }
 
     /// `a == b` and friends: at most one comparison (`a < b < c` is an error in ES|QL).
-    fn comparison(&mut self) -> Result<Expr, Diagnostic> {
+    fn comparison(&mut self) -> PResult<Expr> {
         let left = self.additive()?;
         let op = match self.peek_kind()? {
             TokenKind::EqEq => BinaryOp::Eq,
@@ -193,7 +188,7 @@ impl Parser<'_> {
         })
     }
 
-    fn additive(&mut self) -> Result<Expr, Diagnostic> {
+    fn additive(&mut self) -> PResult<Expr> {
         self.chain(Self::multiplicative, |p| {
             let op = match p.peek_kind()? {
                 TokenKind::Plus => BinaryOp::Add,
@@ -205,7 +200,7 @@ impl Parser<'_> {
         })
     }
 
-    fn multiplicative(&mut self) -> Result<Expr, Diagnostic> {
+    fn multiplicative(&mut self) -> PResult<Expr> {
         self.chain(Self::unary, |p| {
             let op = match p.peek_kind()? {
                 TokenKind::Star => BinaryOp::Mul,
@@ -218,7 +213,7 @@ impl Parser<'_> {
         })
     }
 
-    fn unary(&mut self) -> Result<Expr, Diagnostic> {
+    fn unary(&mut self) -> PResult<Expr> {
         let op = match self.peek_kind()? {
             TokenKind::Minus => UnaryOp::Neg,
             TokenKind::Plus => UnaryOp::Plus,
@@ -239,13 +234,13 @@ impl Parser<'_> {
     }
 
     /// `primary (:: type)*`: casts bind tighter than anything else.
-    fn cast(&mut self) -> Result<Expr, Diagnostic> {
+    fn cast(&mut self) -> PResult<Expr> {
         let mut value = self.primary()?;
         let mut links = 0;
         while self.eat(&TokenKind::ColonColon)?.is_some() {
             links += 1;
             if self.depth + links > MAX_DEPTH {
-                return Err(too_deep(value.span));
+                return Err(Box::new(too_deep(value.span, MAX_DEPTH)));
             }
             let Some(word) = self.peek_word()? else {
                 return Err(self.unexpected("a type name")?);
@@ -264,7 +259,7 @@ impl Parser<'_> {
     }
 
     /// Literal, column, function call, array or parenthesised expression.
-    pub(super) fn primary(&mut self) -> Result<Expr, Diagnostic> {
+    pub(super) fn primary(&mut self) -> PResult<Expr> {
         let token = self.peek()?.clone();
         let literal = |kind, span| {
             Ok(Expr {
@@ -320,7 +315,7 @@ impl Parser<'_> {
         }
     }
 
-    fn column(&mut self) -> Result<Expr, Diagnostic> {
+    fn column(&mut self) -> PResult<Expr> {
         let name = self.expect_name("an expression")?;
         Ok(Expr {
             span: name.span,
@@ -329,7 +324,7 @@ impl Parser<'_> {
     }
 
     /// `5`, or a time span `5 minutes` / `1y` when a unit word follows.
-    fn integer_or_time_span(&mut self, value: u64, span: Span) -> Result<Expr, Diagnostic> {
+    fn integer_or_time_span(&mut self, value: u64, span: Span) -> PResult<Expr> {
         let unit = match self.peek_word()? {
             Some(word) if !crate::syntax::token::is_reserved(word) => word,
             _ => {
@@ -352,7 +347,7 @@ impl Parser<'_> {
                     "Elasticsearch does not accept `m`: write `min` or `minute` (or `mo` for months)",
                 );
             }
-            return Err(diagnostic);
+            return Err(Box::new(diagnostic));
         }
         Ok(Expr {
             kind: ExprKind::Literal(Literal::TimeSpan {
@@ -363,7 +358,7 @@ impl Parser<'_> {
         })
     }
 
-    fn call(&mut self, name: String, name_span: Span) -> Result<Expr, Diagnostic> {
+    fn call(&mut self, name: String, name_span: Span) -> PResult<Expr> {
         self.bump()?;
         self.bump()?; // `(`
         self.enter(name_span)?;
@@ -381,7 +376,7 @@ impl Parser<'_> {
         })
     }
 
-    fn call_arguments(&mut self) -> Result<(Vec<Expr>, bool), Diagnostic> {
+    fn call_arguments(&mut self) -> PResult<(Vec<Expr>, bool)> {
         if self.eat(&TokenKind::Star)?.is_some() {
             self.expect(&TokenKind::RParen)?;
             return Ok((Vec::new(), true));
@@ -404,7 +399,7 @@ impl Parser<'_> {
     }
 
     /// `{"key": constant, …}`, a function's options (Elasticsearch's `mapExpression`).
-    fn map(&mut self) -> Result<Expr, Diagnostic> {
+    fn map(&mut self) -> PResult<Expr> {
         let open = self.bump()?.span;
         self.enter(open)?;
         let result = self.map_entries();
@@ -415,7 +410,7 @@ impl Parser<'_> {
         })
     }
 
-    fn map_entries(&mut self) -> Result<Vec<MapEntry>, Diagnostic> {
+    fn map_entries(&mut self) -> PResult<Vec<MapEntry>> {
         let mut entries = Vec::new();
         if self.eat(&TokenKind::RBrace)?.is_some() {
             return Ok(entries);
@@ -430,10 +425,10 @@ impl Parser<'_> {
                 if !is_constant(&value)
                     && !matches!(value.kind, ExprKind::Literal(Literal::Array(_)))
                 {
-                    return Err(
+                    return Err(Box::new(
                         Diagnostic::error(E_EXPECTED, "option values must be constants")
                             .with_label(value.span, "not a literal"),
-                    );
+                    ));
                 }
                 value
             };
@@ -451,16 +446,16 @@ impl Parser<'_> {
     }
 
     /// `[1, -2]`, `["a", "b"]`, `[true]`: constants only, as in Elasticsearch.
-    fn array(&mut self, open: Span) -> Result<Expr, Diagnostic> {
+    fn array(&mut self, open: Span) -> PResult<Expr> {
         self.bump()?;
         let mut items = Vec::new();
         loop {
             let item = self.unary()?;
             if !is_constant(&item) {
-                return Err(
+                return Err(Box::new(
                     Diagnostic::error(E_EXPECTED, "array elements must be constants")
                         .with_label(item.span, "not a literal"),
-                );
+                ));
             }
             items.push(item);
             if self.eat(&TokenKind::Comma)?.is_none() {
@@ -495,7 +490,7 @@ fn is_constant(expr: &Expr) -> bool {
 
 /// A `LIKE` pattern may escape only `*`, `?` and `\` (Elasticsearch's `WildcardPattern`); any
 /// other escape, or a trailing backslash, is an error there, so it is one here.
-fn check_like_pattern(pattern: &StringLiteral) -> Result<(), Diagnostic> {
+fn check_like_pattern(pattern: &StringLiteral) -> PResult<()> {
     let mut chars = pattern.value.chars().peekable();
     while let Some(c) = chars.next() {
         if c != '\\' {
@@ -504,20 +499,20 @@ fn check_like_pattern(pattern: &StringLiteral) -> Result<(), Diagnostic> {
         match chars.next() {
             Some('*' | '?' | '\\') => {}
             Some(other) => {
-                return Err(Diagnostic::error(
+                return Err(Box::new(Diagnostic::error(
                     E_LIKE_PATTERN,
                     format!("invalid LIKE pattern: `\\{other}` is not an escape"),
                 )
                 .with_label(pattern.span, "in this pattern")
-                .with_help("in LIKE, `\\` escapes only `*`, `?` and `\\`; write `\\\\` for a literal backslash"))
+                .with_help("in LIKE, `\\` escapes only `*`, `?` and `\\`; write `\\\\` for a literal backslash")))
             }
             None => {
-                return Err(Diagnostic::error(
+                return Err(Box::new(Diagnostic::error(
                     E_LIKE_PATTERN,
                     "invalid LIKE pattern: it ends with a lone `\\`",
                 )
                 .with_label(pattern.span, "in this pattern")
-                .with_help("write `\\\\` for a literal backslash"))
+                .with_help("write `\\\\` for a literal backslash")))
             }
         }
     }

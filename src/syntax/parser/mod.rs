@@ -14,6 +14,10 @@ use super::ast::{Name, Query};
 use super::lexer::Lexer;
 use super::token::{Token, TokenKind};
 
+/// Parser results box their diagnostic: a slim `Err` keeps the recursive descent's stack
+/// frames small, which is what bounds how deep a query may nest (see `MAX_DEPTH`).
+pub(crate) type PResult<T> = Result<T, Box<Diagnostic>>;
+
 pub const E_EXPECTED: &str = "E200";
 pub const E_UNKNOWN_COMMAND: &str = "E201";
 pub const E_UNSUPPORTED_COMMAND: &str = "E202";
@@ -22,14 +26,19 @@ pub const E_TIME_UNIT: &str = "E206";
 pub const E_TOO_DEEP: &str = "E207";
 pub const E_NUMBER: &str = "E209";
 
-/// How deeply expressions may nest (parentheses, `NOT`, unary signs, calls) plus how long a
-/// chain of one binary operator may grow; beyond it the parser stops with a diagnostic instead
-/// of overflowing the stack here or in the printer and evaluator, which recurse over the tree.
-pub const MAX_DEPTH: usize = 200;
+/// How deeply expressions may nest: parentheses, `NOT`, unary signs, calls, lists. Each level
+/// costs the recursive descent about 16 KiB of stack in a debug build, so 64 levels stay well
+/// inside the 2 MiB of a test thread. Real rules nest a handful of levels.
+pub const MAX_NESTING: usize = 64;
+
+/// How tall an expression tree may grow: nesting plus the links of left-associative chains
+/// (`a OR b OR c …`). Chains cost the parser no stack, but the printer, the evaluator and
+/// `Drop` recurse over the tree, so its height is bounded too.
+pub const MAX_DEPTH: usize = 256;
 
 pub fn parse_query(text: &str) -> Result<Query, Diagnostic> {
     let mut parser = Parser::new(text);
-    parser.query()
+    parser.query().map_err(|boxed| *boxed)
 }
 
 pub(crate) struct Parser<'a> {
@@ -52,27 +61,27 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn peek(&mut self) -> Result<&Token, Diagnostic> {
+    fn peek(&mut self) -> PResult<&Token> {
         if self.peeked.is_none() {
             self.peeked = Some(self.lexer.next_token()?);
         }
         Ok(self.peeked.as_ref().expect("just filled"))
     }
 
-    fn peek_kind(&mut self) -> Result<&TokenKind, Diagnostic> {
+    fn peek_kind(&mut self) -> PResult<&TokenKind> {
         Ok(&self.peek()?.kind)
     }
 
     /// The token after the next one, without consuming either.
-    fn peek_second(&mut self) -> Result<Token, Diagnostic> {
+    fn peek_second(&mut self) -> PResult<Token> {
         self.peek()?;
         let saved = self.lexer.clone();
         let second = self.lexer.next_token();
         self.lexer = saved;
-        second
+        Ok(second?)
     }
 
-    fn bump(&mut self) -> Result<Token, Diagnostic> {
+    fn bump(&mut self) -> PResult<Token> {
         self.peek()?;
         let token = self.peeked.take().expect("peeked above");
         self.last_end = token.span.end as usize;
@@ -80,7 +89,7 @@ impl<'a> Parser<'a> {
     }
 
     /// The text of the next token when it is a word.
-    fn peek_word(&mut self) -> Result<Option<&'a str>, Diagnostic> {
+    fn peek_word(&mut self) -> PResult<Option<&'a str>> {
         let src = self.src;
         let token = self.peek()?;
         Ok(match token.kind {
@@ -89,13 +98,13 @@ impl<'a> Parser<'a> {
         })
     }
 
-    fn at_word(&mut self, keyword: &str) -> Result<bool, Diagnostic> {
+    fn at_word(&mut self, keyword: &str) -> PResult<bool> {
         Ok(self
             .peek_word()?
             .is_some_and(|w| w.eq_ignore_ascii_case(keyword)))
     }
 
-    fn eat_word(&mut self, keyword: &str) -> Result<Option<Span>, Diagnostic> {
+    fn eat_word(&mut self, keyword: &str) -> PResult<Option<Span>> {
         if self.at_word(keyword)? {
             Ok(Some(self.bump()?.span))
         } else {
@@ -103,7 +112,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn eat(&mut self, kind: &TokenKind) -> Result<Option<Span>, Diagnostic> {
+    fn eat(&mut self, kind: &TokenKind) -> PResult<Option<Span>> {
         if self.peek_kind()? == kind {
             Ok(Some(self.bump()?.span))
         } else {
@@ -111,14 +120,14 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn expect(&mut self, kind: &TokenKind) -> Result<Span, Diagnostic> {
+    fn expect(&mut self, kind: &TokenKind) -> PResult<Span> {
         match self.eat(kind)? {
             Some(span) => Ok(span),
             None => Err(self.unexpected(kind.describe())?),
         }
     }
 
-    fn expect_word(&mut self, keyword: &str) -> Result<Span, Diagnostic> {
+    fn expect_word(&mut self, keyword: &str) -> PResult<Span> {
         match self.eat_word(keyword)? {
             Some(span) => Ok(span),
             None => Err(self.unexpected(&format!("`{}`", keyword.to_ascii_uppercase()))?),
@@ -126,7 +135,7 @@ impl<'a> Parser<'a> {
     }
 
     /// "expected X, found Y" at the next token.
-    fn unexpected(&mut self, expected: &str) -> Result<Diagnostic, Diagnostic> {
+    fn unexpected(&mut self, expected: &str) -> PResult<Box<Diagnostic>> {
         let src = self.src;
         let token = self.peek()?.clone();
         let found = match &token.kind {
@@ -134,17 +143,17 @@ impl<'a> Parser<'a> {
             TokenKind::Eof => "the end of the query".to_string(),
             other => other.describe().to_string(),
         };
-        Ok(
+        Ok(Box::new(
             Diagnostic::error(E_EXPECTED, format!("expected {expected}, found {found}"))
                 .with_label(token.span, format!("expected {expected}")),
-        )
+        ))
     }
 
     /// Enters one level of nesting; pair with [`Parser::leave`].
-    fn enter(&mut self, span: Span) -> Result<(), Diagnostic> {
+    fn enter(&mut self, span: Span) -> PResult<()> {
         self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err(too_deep(span));
+        if self.depth > MAX_NESTING {
+            return Err(Box::new(too_deep(span, MAX_NESTING)));
         }
         Ok(())
     }
@@ -155,7 +164,7 @@ impl<'a> Parser<'a> {
 
     /// A (possibly dotted, possibly backtick-quoted) field name: `user.name`,
     /// `` source.`as`.organization.name ``. Returns `None` without consuming when there is none.
-    fn name(&mut self) -> Result<Option<Name>, Diagnostic> {
+    fn name(&mut self) -> PResult<Option<Name>> {
         let src = self.src;
         let first = self.peek()?.clone();
         let mut name = match &first.kind {
@@ -183,7 +192,7 @@ impl<'a> Parser<'a> {
         Ok(Some(Name { name, span }))
     }
 
-    fn expect_name(&mut self, what: &str) -> Result<Name, Diagnostic> {
+    fn expect_name(&mut self, what: &str) -> PResult<Name> {
         match self.name()? {
             Some(name) => Ok(name),
             None => Err(self.unexpected(what)?),
@@ -199,10 +208,10 @@ impl<'a> Parser<'a> {
     }
 }
 
-pub(crate) fn too_deep(span: Span) -> Diagnostic {
+pub(crate) fn too_deep(span: Span, limit: usize) -> Diagnostic {
     Diagnostic::error(
         E_TOO_DEEP,
-        format!("expression nests too deeply (more than {MAX_DEPTH} levels)"),
+        format!("expression nests too deeply (more than {limit} levels)"),
     )
     .with_label(span, "the limit is reached here")
     .with_help("split the expression, or use IN (…) instead of long OR chains")

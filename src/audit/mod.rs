@@ -1,0 +1,16 @@
+//! Kubernetes API-server audit events: the raw `audit.k8s.io/v1` model ([`event`]), the mapping
+//! to the ECS documents Elastic's Kubernetes integration indexes ([`ecs`]), reading real audit
+//! logs ([`import`]), and the timestamp forms they use ([`time`]).
+//!
+//! ```text
+//!  audit log lines / .gz / EventList / AKS envelope ──► import ──► raw JSON ──► ecs::raw_to_ecs ──► ECS NDJSON / _bulk
+//!  scenario generator ──► event::Event (raw) ───────────────────────────────┘
+//! ```
+
+pub mod ecs;
+pub mod event;
+pub mod import;
+pub mod time;
+
+pub use ecs::{raw_to_ecs, EcsOptions, TimestampFrom};
+pub use event::{Event, EventList};

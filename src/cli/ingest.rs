@@ -1,0 +1,117 @@
+//! `rulegate ingest FILE… [-o OUT] [--format ecs|bulk] [--skip-invalid]`: real audit logs → ECS.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use rulegate::audit::ecs::{raw_to_ecs, EcsOptions, TimestampFrom, INDEX, PRESERVE_ORIGINAL};
+use rulegate::audit::import::{self, ImportSummary};
+use rulegate::diagnostic::{render_all, Diagnostic};
+use rulegate::output::AtomicFile;
+use rulegate::scenario::parse_duration;
+
+use super::Outcome;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Audit logs: JSON lines, .gz, EventList JSON, Azure AKS diagnostic envelopes.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Write here (atomically) instead of standard output.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// ecs: one document a line; bulk: an Elasticsearch _bulk body (create actions).
+    #[arg(long, default_value = "ecs", value_parser = ["ecs", "bulk"])]
+    pub format: String,
+    /// Skip lines that are not audit events (reported as warnings, counted in the summary).
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Source of @timestamp for events without one: stage (stageTimestamp) or received.
+    #[arg(long, default_value = "stage", value_parser = ["stage", "received"])]
+    pub timestamp: String,
+    /// event.ingested = @timestamp + this lag, in whole seconds (e.g. 2s).
+    #[arg(long, default_value = "0s")]
+    pub ingest_lag: String,
+    /// Keep the raw line as event.original (adds the preserve_original_event tag).
+    #[arg(long)]
+    pub preserve_original: bool,
+}
+
+pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
+    let Some(ingest_lag) = parse_duration(&args.ingest_lag) else {
+        return Err(vec![Diagnostic::error(
+            "E003",
+            format!("--ingest-lag: `{}` is not a duration", args.ingest_lag),
+        )]);
+    };
+    let io_error =
+        |error: std::io::Error| Diagnostic::error("E002", format!("cannot write output: {error}"));
+    let mut file_out = match &args.output {
+        Some(path) => Some(AtomicFile::create(path).map_err(|e| vec![io_error(e).at_path(path)])?),
+        None => None,
+    };
+    let stdout = std::io::stdout();
+    let mut stdout_lock = stdout.lock();
+    let out: &mut dyn Write = match &mut file_out {
+        Some(file) => file,
+        None => &mut stdout_lock,
+    };
+    let timestamp = if args.timestamp == "received" {
+        TimestampFrom::Received
+    } else {
+        TimestampFrom::Stage
+    };
+    let bulk = args.format == "bulk";
+    let mut warnings = Vec::new();
+    let mut total = ImportSummary::default();
+    let mut line_buffer = Vec::with_capacity(4096);
+    for path in &args.files {
+        let reader = import::open(path).map_err(|d| vec![d])?;
+        let name = path.display().to_string();
+        let mut sink = |event: import::Imported| -> Result<(), Diagnostic> {
+            let original = args.preserve_original.then(|| event.raw.to_string());
+            let options = EcsOptions {
+                timestamp,
+                ingest_lag,
+                original: original.as_deref(),
+                tags: if args.preserve_original {
+                    vec![PRESERVE_ORIGINAL.to_string()]
+                } else {
+                    Vec::new()
+                },
+            };
+            let doc = raw_to_ecs(&event.raw, &options);
+            line_buffer.clear();
+            if bulk {
+                line_buffer.extend_from_slice(
+                    format!("{{\"create\":{{\"_index\":\"{INDEX}\"}}}}\n").as_bytes(),
+                );
+            }
+            serde_json::to_writer(&mut line_buffer, &doc).map_err(|e| io_error(e.into()))?;
+            line_buffer.push(b'\n');
+            out.write_all(&line_buffer).map_err(io_error)
+        };
+        let summary =
+            import::read_events(&name, reader, args.skip_invalid, &mut warnings, &mut sink)
+                .map_err(|d| {
+                    let mut all = std::mem::take(&mut warnings);
+                    all.push(d);
+                    all
+                })?;
+        total.events += summary.events;
+        total.skipped += summary.skipped;
+    }
+    out.flush().map_err(|e| vec![io_error(e)])?;
+    if let Some(file) = file_out {
+        file.commit().map_err(|e| vec![io_error(e)])?;
+    }
+    if !warnings.is_empty() {
+        eprint!("{}", render_all(&warnings, false));
+    }
+    eprintln!(
+        "ingested {} events from {} file(s); {} invalid line(s) skipped",
+        total.events,
+        args.files.len(),
+        total.skipped
+    );
+    Ok(Outcome::Success)
+}
