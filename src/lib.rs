@@ -15,6 +15,7 @@
 //! |---|---|
 //! | [`span`], [`diagnostic`] | source positions; errors as data and their one renderer |
 //! | [`syntax`] | ES\|QL tokens, syntax tree with spans, parser, canonical printer |
+//! | [`eval`] | the reference ES\|QL engine: documents to rows, typing, evaluation, results |
 //! | [`rule`] | rule TOML files: typed model, validation, schedule, query with file spans |
 //! | [`analysis`] | what a query does: stages, exclusions, indicators, group-by, output fields |
 //! | [`review`] | reviewing tuning changes: rule diffs, mutation testing, coverage, FP pages |
@@ -26,6 +27,7 @@
 pub mod analysis;
 pub mod audit;
 pub mod diagnostic;
+pub mod eval;
 pub mod output;
 pub mod report;
 pub mod review;

@@ -1,0 +1,286 @@
+//! Aggregate functions of `STATS`: accumulators per group, fed every value of every row.
+
+use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
+
+use super::expr::{Ctx, LONG_OVERFLOW_MESSAGE};
+use super::value::{Cell, Type, Value};
+
+pub fn is_aggregate(name: &str) -> bool {
+    matches!(
+        name,
+        "count"
+            | "count_distinct"
+            | "values"
+            | "min"
+            | "max"
+            | "sum"
+            | "avg"
+            | "top"
+            | "median"
+            | "median_absolute_deviation"
+            | "std_dev"
+            | "percentile"
+            | "first"
+            | "last"
+            | "sample"
+            | "weighted_avg"
+    )
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AggKind {
+    /// `COUNT(*)`: rows.
+    CountRows,
+    Count,
+    CountDistinct,
+    Values,
+    Min,
+    Max,
+    Sum,
+    Avg,
+    Top {
+        limit: usize,
+        desc: bool,
+    },
+    Median,
+}
+
+impl AggKind {
+    /// The result type for an input of type `input`.
+    pub fn result_type(self, input: Type) -> Type {
+        match self {
+            AggKind::CountRows | AggKind::Count | AggKind::CountDistinct => Type::Long,
+            AggKind::Avg | AggKind::Median => Type::Double,
+            AggKind::Sum => match input {
+                Type::Double => Type::Double,
+                Type::UnsignedLong => Type::UnsignedLong,
+                Type::Null => Type::Null,
+                _ => Type::Long,
+            },
+            _ => input,
+        }
+    }
+}
+
+/// A value usable as a hash key: numbers of one column share a type, so per-type hashing is
+/// consistent with [`Value::compare`] equality.
+#[derive(Clone, Debug)]
+pub struct Key(pub Value);
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Key) -> bool {
+        match (&self.0, &other.0) {
+            (Value::Double(a), Value::Double(b)) => a.to_bits() == b.to_bits(),
+            (a, b) => a.compare(b).is_eq(),
+        }
+    }
+}
+impl Eq for Key {}
+
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        match &self.0 {
+            Value::Boolean(b) => b.hash(state),
+            Value::Integer(v) => (*v as i128).hash(state),
+            Value::Long(v) | Value::Datetime(v) | Value::Duration(v) => (*v as i128).hash(state),
+            Value::UnsignedLong(v) => (*v as i128).hash(state),
+            Value::Double(v) => v.to_bits().hash(state),
+            Value::String(s) | Value::Version(s) => s.hash(state),
+            Value::Ip(b) => b.hash(state),
+            Value::Period { months, days } => (months, days).hash(state),
+        }
+    }
+}
+
+/// One aggregate's running state for one group.
+#[derive(Clone, Debug)]
+pub enum Acc {
+    Count(i64),
+    Distinct(HashSet<Key>),
+    Values(Vec<Value>, HashSet<Key>),
+    Extreme(Option<Value>),
+    SumWhole(Option<i128>),
+    SumDouble {
+        sum: f64,
+        compensation: f64,
+        seen: bool,
+    },
+    Avg {
+        sum: f64,
+        compensation: f64,
+        count: u64,
+    },
+    List(Vec<Value>),
+}
+
+impl Acc {
+    pub fn new(kind: AggKind, input: Type) -> Acc {
+        match kind {
+            AggKind::CountRows | AggKind::Count => Acc::Count(0),
+            AggKind::CountDistinct => Acc::Distinct(HashSet::new()),
+            AggKind::Values => Acc::Values(Vec::new(), HashSet::new()),
+            AggKind::Min | AggKind::Max => Acc::Extreme(None),
+            AggKind::Sum if input == Type::Double => Acc::SumDouble {
+                sum: 0.0,
+                compensation: 0.0,
+                seen: false,
+            },
+            AggKind::Sum => Acc::SumWhole(None),
+            AggKind::Avg => Acc::Avg {
+                sum: 0.0,
+                compensation: 0.0,
+                count: 0,
+            },
+            AggKind::Top { .. } | AggKind::Median => Acc::List(Vec::new()),
+        }
+    }
+
+    /// Feeds one row's argument cell (ignored for `COUNT(*)`).
+    pub fn add(&mut self, kind: AggKind, cell: &Cell) {
+        if kind == AggKind::CountRows {
+            if let Acc::Count(n) = self {
+                *n += 1;
+            }
+            return;
+        }
+        for v in cell.values() {
+            match self {
+                Acc::Count(n) => *n += 1,
+                Acc::Distinct(set) => {
+                    if !set.contains(&Key(v.clone())) {
+                        set.insert(Key(v.clone()));
+                    }
+                }
+                Acc::Values(list, seen) => {
+                    if seen.insert(Key(v.clone())) {
+                        list.push(v.clone());
+                    }
+                }
+                Acc::Extreme(best) => {
+                    let better = match best {
+                        None => true,
+                        Some(b) => {
+                            let o = v.compare(b);
+                            if kind == AggKind::Min {
+                                o.is_lt()
+                            } else {
+                                o.is_gt()
+                            }
+                        }
+                    };
+                    if better {
+                        *best = Some(v.clone());
+                    }
+                }
+                Acc::SumWhole(sum) => {
+                    let x = match v {
+                        Value::Integer(x) => *x as i128,
+                        Value::Long(x) => *x as i128,
+                        Value::UnsignedLong(x) => *x as i128,
+                        _ => 0,
+                    };
+                    *sum = Some(sum.unwrap_or(0) + x);
+                }
+                Acc::SumDouble {
+                    sum,
+                    compensation,
+                    seen,
+                } => {
+                    kahan(sum, compensation, v.as_f64().unwrap_or(0.0));
+                    *seen = true;
+                }
+                Acc::Avg {
+                    sum,
+                    compensation,
+                    count,
+                } => {
+                    kahan(sum, compensation, v.as_f64().unwrap_or(0.0));
+                    *count += 1;
+                }
+                Acc::List(list) => list.push(v.clone()),
+            }
+        }
+    }
+
+    /// The aggregate's value; `ty` is its result type. Overflow gives null and a warning.
+    pub fn finish(self, kind: AggKind, ty: Type, ctx: &mut Ctx, site: u32) -> Cell {
+        match self {
+            Acc::Count(n) => Cell::One(Value::Long(n)),
+            Acc::Distinct(set) => Cell::One(Value::Long(set.len() as i64)),
+            Acc::Values(mut list, _) => {
+                // Elasticsearch leaves the order unspecified; sorted output is deterministic.
+                list.sort_by(|a, b| a.compare(b));
+                Cell::from_values(list)
+            }
+            Acc::Extreme(v) => v.map_or(Cell::Null, Cell::One),
+            Acc::SumWhole(None) => Cell::Null,
+            Acc::SumWhole(Some(s)) => match ty {
+                Type::UnsignedLong => match u64::try_from(s) {
+                    Ok(u) => Cell::One(Value::UnsignedLong(u)),
+                    Err(_) => {
+                        ctx.warn(
+                            site,
+                            "java.lang.ArithmeticException: unsigned_long overflow",
+                        );
+                        Cell::Null
+                    }
+                },
+                _ => match i64::try_from(s) {
+                    Ok(l) => Cell::One(Value::Long(l)),
+                    Err(_) => {
+                        ctx.warn(site, LONG_OVERFLOW_MESSAGE);
+                        Cell::Null
+                    }
+                },
+            },
+            Acc::SumDouble { sum, seen, .. } => {
+                if seen {
+                    Cell::One(Value::Double(sum))
+                } else {
+                    Cell::Null
+                }
+            }
+            Acc::Avg { sum, count, .. } => {
+                if count == 0 {
+                    Cell::Null
+                } else {
+                    Cell::One(Value::Double(sum / count as f64))
+                }
+            }
+            Acc::List(mut list) => match kind {
+                AggKind::Top { limit, desc } => {
+                    list.sort_by(|a, b| if desc { b.compare(a) } else { a.compare(b) });
+                    list.truncate(limit);
+                    Cell::from_values(list)
+                }
+                _ => {
+                    let mut xs: Vec<f64> = list.iter().filter_map(Value::as_f64).collect();
+                    if xs.is_empty() {
+                        return Cell::Null;
+                    }
+                    xs.sort_by(f64::total_cmp);
+                    let m = xs.len() / 2;
+                    let median = if xs.len() % 2 == 1 {
+                        xs[m]
+                    } else {
+                        (xs[m - 1] + xs[m]) / 2.0
+                    };
+                    Cell::One(Value::Double(median))
+                }
+            },
+        }
+    }
+}
+
+/// Kahan summation, as Elasticsearch's double sums use.
+fn kahan(sum: &mut f64, compensation: &mut f64, x: f64) {
+    if !x.is_finite() || !sum.is_finite() {
+        *sum += x;
+        return;
+    }
+    let y = x - *compensation;
+    let t = *sum + y;
+    *compensation = (t - *sum) - y;
+    *sum = t;
+}

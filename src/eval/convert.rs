@@ -1,0 +1,181 @@
+//! Type conversions of `TO_*` functions and `::` casts, with Elasticsearch's failure messages.
+
+use super::value::{Type, Value};
+use super::{datetime, ip};
+
+const INVALID_ARGUMENT: &str = "org.elasticsearch.xpack.esql.core.InvalidArgumentException";
+
+fn out_of_range(text: &str, ty: &str) -> String {
+    format!("{INVALID_ARGUMENT}: [{text}] out of [{ty}] range")
+}
+
+/// Parses a string as a whole number: an integer parse first, then a double parse whose value
+/// must be whole and in range, as `EsqlDataTypeConverter.stringToLong` does.
+fn string_to_long(s: &str) -> Result<i64, String> {
+    let t = s.trim();
+    if let Ok(v) = t.parse::<i64>() {
+        return Ok(v);
+    }
+    match t.parse::<f64>() {
+        Ok(d) if d.is_finite() => double_to_long(d),
+        _ => Err(format!("{INVALID_ARGUMENT}: Cannot parse number [{s}]")),
+    }
+}
+
+fn double_to_long(d: f64) -> Result<i64, String> {
+    if d >= -9.223_372_036_854_776e18 && d < 9.223_372_036_854_776e18 {
+        Ok(d as i64)
+    } else {
+        Err(out_of_range(&super::value::java_double(d), "long"))
+    }
+}
+
+fn long_to_int(v: i64) -> Result<i32, String> {
+    i32::try_from(v).map_err(|_| out_of_range(&v.to_string(), "integer"))
+}
+
+/// Converts one value of a known source type to `to`. The error is the detail line of the
+/// evaluation warning (exception class and message).
+pub fn convert(v: &Value, to: Type) -> Result<Value, String> {
+    Ok(match to {
+        Type::Keyword | Type::Text => Value::str(&v.to_text()),
+        Type::Boolean => Value::Boolean(match v {
+            Value::Boolean(b) => *b,
+            // Java's Boolean.parseBoolean: only "true" (any case) is true.
+            Value::String(s) => s.eq_ignore_ascii_case("true"),
+            Value::Double(d) => *d != 0.0,
+            other => other.as_i64().map(|x| x != 0).ok_or_else(|| unsupported(v, to))?,
+        }),
+        Type::Integer => Value::Integer(match v {
+            Value::Integer(x) => *x,
+            Value::Boolean(b) => *b as i32,
+            Value::Double(d) => {
+                long_to_int(double_to_long(*d).map_err(|_| {
+                    out_of_range(&super::value::java_double(*d), "integer")
+                })?)?
+            }
+            Value::String(s) => long_to_int(string_to_long(s)?)?,
+            other => long_to_int(other.as_i64().ok_or_else(|| match other {
+                Value::UnsignedLong(u) => out_of_range(&u.to_string(), "integer"),
+                _ => unsupported(v, to),
+            })?)?,
+        }),
+        Type::Long => Value::Long(match v {
+            Value::Boolean(b) => *b as i64,
+            Value::Double(d) => double_to_long(*d)?,
+            Value::String(s) => string_to_long(s)?,
+            Value::UnsignedLong(u) => {
+                i64::try_from(*u).map_err(|_| out_of_range(&u.to_string(), "long"))?
+            }
+            other => other.as_i64().ok_or_else(|| unsupported(v, to))?,
+        }),
+        Type::UnsignedLong => Value::UnsignedLong(match v {
+            Value::Boolean(b) => *b as u64,
+            Value::UnsignedLong(u) => *u,
+            Value::Double(d) if *d >= 0.0 && *d < 1.8446744073709552e19 => *d as u64,
+            Value::String(s) => match s.trim().parse::<u64>() {
+                Ok(u) => u,
+                Err(_) => match s.trim().parse::<f64>() {
+                    Ok(d) if (0.0..1.8446744073709552e19).contains(&d) => d as u64,
+                    Ok(_) => return Err(out_of_range(s, "unsigned_long")),
+                    Err(_) => return Err(format!("{INVALID_ARGUMENT}: Cannot parse number [{s}]")),
+                },
+            },
+            other => {
+                let x = other.as_i64().ok_or_else(|| unsupported(v, to))?;
+                u64::try_from(x).map_err(|_| out_of_range(&x.to_string(), "unsigned_long"))?
+            }
+        }),
+        Type::Double => Value::Double(match v {
+            Value::Boolean(b) => *b as i64 as f64,
+            Value::String(s) => s.trim().parse::<f64>().map_err(|_| {
+                format!("java.lang.NumberFormatException: For input string: \"{s}\"")
+            })?,
+            Value::Datetime(ms) => *ms as f64,
+            other => other.as_f64().ok_or_else(|| unsupported(v, to))?,
+        }),
+        Type::Datetime => Value::Datetime(match v {
+            Value::Datetime(ms) => *ms,
+            Value::String(s) => datetime::parse_iso(s).ok_or_else(|| {
+                format!(
+                    "java.lang.IllegalArgumentException: failed to parse date field [{s}] with format [strict_date_optional_time]"
+                )
+            })?,
+            Value::Double(d) => double_to_long(*d)?,
+            Value::UnsignedLong(u) => {
+                i64::try_from(*u).map_err(|_| out_of_range(&u.to_string(), "long"))?
+            }
+            other => other.as_i64().ok_or_else(|| unsupported(v, to))?,
+        }),
+        Type::Ip => match v {
+            Value::Ip(b) => Value::Ip(*b),
+            Value::String(s) => Value::Ip(ip::parse(s).ok_or_else(|| {
+                format!("java.lang.IllegalArgumentException: '{s}' is not an IP string literal.")
+            })?),
+            _ => return Err(unsupported(v, to)),
+        },
+        Type::Version => match v {
+            Value::String(s) | Value::Version(s) => Value::Version(s.clone()),
+            _ => return Err(unsupported(v, to)),
+        },
+        Type::Null | Type::DatePeriod | Type::TimeDuration => return Err(unsupported(v, to)),
+    })
+}
+
+/// Whether a column of type `from` can be converted to `to` at all (a verification error
+/// otherwise).
+pub fn convertible(from: Type, to: Type) -> bool {
+    if from == Type::Null || from == to || to.is_string() {
+        return true;
+    }
+    match to {
+        Type::Boolean | Type::Integer | Type::Long | Type::UnsignedLong | Type::Double => {
+            from.is_numeric() || from.is_string() || from == Type::Boolean || from == Type::Datetime
+        }
+        Type::Datetime => from.is_numeric() || from.is_string(),
+        Type::Ip | Type::Version => from.is_string(),
+        Type::DatePeriod | Type::TimeDuration => from.is_string(),
+        _ => false,
+    }
+}
+
+fn unsupported(v: &Value, to: Type) -> String {
+    format!(
+        "java.lang.IllegalArgumentException: cannot convert [{}] to [{}]",
+        v.to_text(),
+        to.name()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn string_to_boolean_is_java_parse_boolean() {
+        assert_eq!(
+            convert(&Value::str("TRUE"), Type::Boolean).unwrap(),
+            Value::Boolean(true)
+        );
+        assert_eq!(
+            convert(&Value::str("yes"), Type::Boolean).unwrap(),
+            Value::Boolean(false),
+            "any other string is false, not null"
+        );
+    }
+
+    #[test]
+    fn numbers_from_strings() {
+        assert_eq!(
+            convert(&Value::str("12.7"), Type::Long).unwrap(),
+            Value::Long(12)
+        );
+        assert_eq!(
+            convert(&Value::str("1.1.1.1"), Type::Long).unwrap_err(),
+            format!("{INVALID_ARGUMENT}: Cannot parse number [1.1.1.1]")
+        );
+        assert!(convert(&Value::Long(1 << 40), Type::Integer)
+            .unwrap_err()
+            .ends_with("[1099511627776] out of [integer] range"));
+    }
+}

@@ -1,0 +1,570 @@
+//! Dates as milliseconds since the epoch (UTC): ISO-8601 parsing and printing, calendar math,
+//! `DATE_TRUNC`, `DATE_DIFF`, `DATE_EXTRACT` and a Java `DateTimeFormatter` subset.
+
+const MS_PER_DAY: i64 = 86_400_000;
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// (year, month 1-12, day 1-31) of a day number.
+pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+fn is_leap(y: i64) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if is_leap(y) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Broken-down UTC time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Civil {
+    pub year: i64,
+    pub month: i64,
+    pub day: i64,
+    pub hour: i64,
+    pub minute: i64,
+    pub second: i64,
+    pub milli: i64,
+}
+
+pub fn to_civil(ms: i64) -> Civil {
+    let days = ms.div_euclid(MS_PER_DAY);
+    let rem = ms.rem_euclid(MS_PER_DAY);
+    let (year, month, day) = civil_from_days(days);
+    Civil {
+        year,
+        month,
+        day,
+        hour: rem / 3_600_000,
+        minute: rem / 60_000 % 60,
+        second: rem / 1000 % 60,
+        milli: rem % 1000,
+    }
+}
+
+pub fn from_civil(c: &Civil) -> i64 {
+    days_from_civil(c.year, c.month, c.day) * MS_PER_DAY
+        + c.hour * 3_600_000
+        + c.minute * 60_000
+        + c.second * 1000
+        + c.milli
+}
+
+/// `2024-01-02T03:04:05.678Z`, as Elasticsearch prints dates.
+pub fn format_iso(ms: i64) -> String {
+    let c = to_civil(ms);
+    let year = if (0..=9999).contains(&c.year) {
+        format!("{:04}", c.year)
+    } else if c.year > 9999 {
+        format!("+{}", c.year)
+    } else {
+        format!("-{:04}", -c.year)
+    };
+    format!(
+        "{year}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        c.month, c.day, c.hour, c.minute, c.second, c.milli
+    )
+}
+
+/// Parses ISO-8601 as Elasticsearch's `strict_date_optional_time`: a date, optionally a time
+/// (`T` or a space), fractions of a second, and `Z` or an offset. Without a zone it is UTC.
+pub fn parse_iso(text: &str) -> Option<i64> {
+    let s = text.trim().as_bytes();
+    let mut p = 0;
+    let num = |p: &mut usize, min: usize, max: usize| -> Option<i64> {
+        let start = *p;
+        while *p < s.len() && s[*p].is_ascii_digit() && *p - start < max {
+            *p += 1;
+        }
+        if *p - start < min {
+            return None;
+        }
+        std::str::from_utf8(&s[start..*p]).ok()?.parse().ok()
+    };
+    let neg = if s.first() == Some(&b'-') {
+        p += 1;
+        true
+    } else {
+        if s.first() == Some(&b'+') {
+            p += 1;
+        }
+        false
+    };
+    let mut year = num(&mut p, 4, 9)?;
+    if neg {
+        year = -year;
+    }
+    let mut c = Civil {
+        year,
+        month: 1,
+        day: 1,
+        hour: 0,
+        minute: 0,
+        second: 0,
+        milli: 0,
+    };
+    let eat = |p: &mut usize, b: u8| -> bool {
+        if *p < s.len() && s[*p] == b {
+            *p += 1;
+            true
+        } else {
+            false
+        }
+    };
+    if eat(&mut p, b'-') {
+        c.month = num(&mut p, 2, 2)?;
+        if eat(&mut p, b'-') {
+            c.day = num(&mut p, 2, 2)?;
+        }
+    }
+    if p < s.len() && (s[p] == b'T' || s[p] == b't' || s[p] == b' ') {
+        p += 1;
+        c.hour = num(&mut p, 2, 2)?;
+        if eat(&mut p, b':') {
+            c.minute = num(&mut p, 2, 2)?;
+            if eat(&mut p, b':') {
+                c.second = num(&mut p, 2, 2)?;
+                if eat(&mut p, b'.') || eat(&mut p, b',') {
+                    let start = p;
+                    while p < s.len() && s[p].is_ascii_digit() {
+                        p += 1;
+                    }
+                    let digits = &s[start..p];
+                    if digits.is_empty() || digits.len() > 9 {
+                        return None;
+                    }
+                    let mut milli = 0;
+                    for i in 0..3 {
+                        milli = milli * 10 + digits.get(i).map_or(0, |d| (d - b'0') as i64);
+                    }
+                    c.milli = milli;
+                }
+            }
+        }
+    }
+    let mut offset_ms = 0;
+    if p < s.len() {
+        match s[p] {
+            b'Z' | b'z' => p += 1,
+            b'+' | b'-' => {
+                let sign = if s[p] == b'-' { -1 } else { 1 };
+                p += 1;
+                let h = num(&mut p, 2, 2)?;
+                eat(&mut p, b':');
+                let m = if p < s.len() { num(&mut p, 2, 2)? } else { 0 };
+                offset_ms = sign * (h * 3_600_000 + m * 60_000);
+            }
+            _ => return None,
+        }
+    }
+    if p != s.len()
+        || !(1..=12).contains(&c.month)
+        || c.day < 1
+        || c.day > days_in_month(c.year, c.month)
+        || c.hour > 23
+        || c.minute > 59
+        || c.second > 59
+    {
+        return None;
+    }
+    Some(from_civil(&c) - offset_ms)
+}
+
+/// `date + months` with Java's clamping of the day of month (Jan 31 + 1 month is Feb 28/29).
+pub fn add_months(ms: i64, months: i64) -> Option<i64> {
+    let mut c = to_civil(ms);
+    let total = c
+        .year
+        .checked_mul(12)?
+        .checked_add(c.month - 1)?
+        .checked_add(months)?;
+    c.year = total.div_euclid(12);
+    c.month = total.rem_euclid(12) + 1;
+    c.day = c.day.min(days_in_month(c.year, c.month));
+    if c.year.abs() > 300_000_000 {
+        return None;
+    }
+    Some(from_civil(&c))
+}
+
+/// `date + period` (months first, then days, as `java.time.Period.addTo`).
+pub fn add_period(ms: i64, months: i64, days: i64) -> Option<i64> {
+    let ms = if months != 0 {
+        add_months(ms, months)?
+    } else {
+        ms
+    };
+    ms.checked_add(days.checked_mul(MS_PER_DAY)?)
+}
+
+/// Truncates to a multiple of a calendar period or an exact duration, in UTC.
+pub fn trunc(ms: i64, months: i64, days: i64, duration_ms: i64) -> Option<i64> {
+    if months > 0 {
+        let c = to_civil(ms);
+        let total = c.year * 12 + c.month - 1;
+        let t = total - total.rem_euclid(months);
+        return Some(days_from_civil(t.div_euclid(12), t.rem_euclid(12) + 1, 1) * MS_PER_DAY);
+    }
+    if days == 7 {
+        // Weeks start on Monday; 1970-01-01 was a Thursday.
+        let d = ms.div_euclid(MS_PER_DAY);
+        let monday = d - (d + 3).rem_euclid(7);
+        return Some(monday * MS_PER_DAY);
+    }
+    let unit = if days > 0 {
+        days * MS_PER_DAY
+    } else {
+        duration_ms
+    };
+    if unit <= 0 {
+        return None;
+    }
+    Some(ms - ms.rem_euclid(unit))
+}
+
+/// The `DATE_DIFF` unit names; `None` for an unknown unit.
+pub fn diff(unit: &str, start: i64, end: i64) -> Option<Result<i64, ()>> {
+    let unit = unit.to_ascii_lowercase();
+    let ms = end - start;
+    let exact = |per: i64| Some(Ok(ms / per));
+    match unit.as_str() {
+        "year" | "years" | "yy" | "yyyy" => Some(Ok(whole_months(start, end) / 12)),
+        "quarter" | "quarters" | "qq" | "q" => Some(Ok(whole_months(start, end) / 3)),
+        "month" | "months" | "mm" | "m" => Some(Ok(whole_months(start, end))),
+        "dayofyear" | "dy" | "y" | "day" | "days" | "dd" | "d" => exact(MS_PER_DAY),
+        "week" | "weeks" | "wk" | "ww" => exact(7 * MS_PER_DAY),
+        "weekday" | "weekdays" | "dw" => exact(MS_PER_DAY),
+        "hour" | "hours" | "hh" => exact(3_600_000),
+        "minute" | "minutes" | "mi" | "n" => exact(60_000),
+        "second" | "seconds" | "ss" | "s" => exact(1000),
+        "millisecond" | "milliseconds" | "ms" => Some(Ok(ms)),
+        "microsecond" | "microseconds" | "mcs" => Some(ms.checked_mul(1000).ok_or(())),
+        "nanosecond" | "nanoseconds" | "ns" => Some(ms.checked_mul(1_000_000).ok_or(())),
+        _ => None,
+    }
+}
+
+/// Complete calendar months from `start` to `end` (negative when `end` is earlier).
+fn whole_months(start: i64, end: i64) -> i64 {
+    if end < start {
+        return -whole_months(end, start);
+    }
+    let (a, b) = (to_civil(start), to_civil(end));
+    let mut months = (b.year - a.year) * 12 + (b.month - a.month);
+    if months > 0 && add_months(start, months).is_some_and(|t| t > end) {
+        months -= 1;
+    }
+    months
+}
+
+/// `DATE_EXTRACT` with a `java.time.temporal.ChronoField` name.
+pub fn extract(field: &str, ms: i64) -> Option<i64> {
+    let c = to_civil(ms);
+    let days = ms.div_euclid(MS_PER_DAY);
+    let rem = ms.rem_euclid(MS_PER_DAY);
+    Some(match field.to_ascii_uppercase().as_str() {
+        "YEAR" | "YEAR_OF_ERA" => c.year,
+        "MONTH_OF_YEAR" => c.month,
+        "DAY_OF_MONTH" => c.day,
+        "HOUR_OF_DAY" => c.hour,
+        "MINUTE_OF_HOUR" => c.minute,
+        "SECOND_OF_MINUTE" => c.second,
+        "MILLI_OF_SECOND" => c.milli,
+        "MICRO_OF_SECOND" => c.milli * 1000,
+        "NANO_OF_SECOND" => c.milli * 1_000_000,
+        "MILLI_OF_DAY" => rem,
+        "MICRO_OF_DAY" => rem * 1000,
+        "NANO_OF_DAY" => rem * 1_000_000,
+        "SECOND_OF_DAY" => rem / 1000,
+        "MINUTE_OF_DAY" => rem / 60_000,
+        "HOUR_OF_AMPM" => c.hour % 12,
+        "CLOCK_HOUR_OF_AMPM" => (c.hour + 11) % 12 + 1,
+        "CLOCK_HOUR_OF_DAY" => (c.hour + 23) % 24 + 1,
+        "AMPM_OF_DAY" => c.hour / 12,
+        "DAY_OF_WEEK" => (days + 3).rem_euclid(7) + 1,
+        "DAY_OF_YEAR" => days - days_from_civil(c.year, 1, 1) + 1,
+        "EPOCH_DAY" => days,
+        "ALIGNED_WEEK_OF_YEAR" => (days - days_from_civil(c.year, 1, 1)) / 7 + 1,
+        "ALIGNED_WEEK_OF_MONTH" => (c.day - 1) / 7 + 1,
+        "PROLEPTIC_MONTH" => c.year * 12 + c.month - 1,
+        "ERA" => i64::from(c.year > 0),
+        "INSTANT_SECONDS" => ms.div_euclid(1000),
+        _ => return None,
+    })
+}
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const WEEKDAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
+/// Formats with a Java `DateTimeFormatter` pattern (letters `yYuMLdDHhmsSaEe`, `'…'` quoting,
+/// `X`/`Z` zones as UTC). Unsupported letters give `None`.
+pub fn format_pattern(pattern: &str, ms: i64) -> Option<String> {
+    let c = to_civil(ms);
+    let days = ms.div_euclid(MS_PER_DAY);
+    let weekday = (days + 3).rem_euclid(7) as usize;
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let ch = chars[i];
+        if ch == '\'' {
+            i += 1;
+            if chars.get(i) == Some(&'\'') {
+                out.push('\'');
+                i += 1;
+                continue;
+            }
+            while i < chars.len() {
+                if chars[i] == '\'' {
+                    if chars.get(i + 1) == Some(&'\'') {
+                        out.push('\'');
+                        i += 2;
+                        continue;
+                    }
+                    break;
+                }
+                out.push(chars[i]);
+                i += 1;
+            }
+            i += 1;
+            continue;
+        }
+        if !ch.is_ascii_alphabetic() {
+            out.push(ch);
+            i += 1;
+            continue;
+        }
+        let mut n = 1;
+        while chars.get(i + n) == Some(&ch) {
+            n += 1;
+        }
+        i += n;
+        let pad = |v: i64, w: usize| format!("{v:0w$}");
+        match ch {
+            'y' | 'u' | 'Y' => {
+                if n == 2 {
+                    out += &pad(c.year.rem_euclid(100), 2)
+                } else {
+                    out += &pad(c.year, n)
+                }
+            }
+            'M' | 'L' => match n {
+                1 | 2 => out += &pad(c.month, n),
+                3 => out += &MONTHS[(c.month - 1) as usize][..3],
+                _ => out += MONTHS[(c.month - 1) as usize],
+            },
+            'd' => out += &pad(c.day, n),
+            'D' => out += &pad(days - days_from_civil(c.year, 1, 1) + 1, n),
+            'H' => out += &pad(c.hour, n),
+            'k' => out += &pad((c.hour + 23) % 24 + 1, n),
+            'h' => out += &pad((c.hour + 11) % 12 + 1, n),
+            'K' => out += &pad(c.hour % 12, n),
+            'm' => out += &pad(c.minute, n),
+            's' => out += &pad(c.second, n),
+            'S' => {
+                let frac = format!("{:03}000000", c.milli);
+                out += &frac[..n.min(9)];
+            }
+            'a' => out += if c.hour < 12 { "AM" } else { "PM" },
+            'E' | 'e' if ch == 'E' || n >= 3 => {
+                if n >= 4 {
+                    out += WEEKDAYS[weekday]
+                } else {
+                    out += &WEEKDAYS[weekday][..3]
+                }
+            }
+            'e' => out += &pad(weekday as i64 + 1, n),
+            'X' => out += "Z",
+            'Z' => out += "+0000",
+            'x' => out += "+00",
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// Parses with a Java pattern (the numeric letters of [`format_pattern`]); UTC.
+pub fn parse_pattern(pattern: &str, text: &str) -> Option<i64> {
+    let chars: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut i, mut p) = (0, 0);
+    let mut c = Civil {
+        year: 1970,
+        month: 1,
+        day: 1,
+        hour: 0,
+        minute: 0,
+        second: 0,
+        milli: 0,
+    };
+    let mut pm = None;
+    while i < chars.len() {
+        let ch = chars[i];
+        if ch == '\'' {
+            i += 1;
+            while i < chars.len() && chars[i] != '\'' {
+                if t.get(p) != Some(&chars[i]) {
+                    return None;
+                }
+                i += 1;
+                p += 1;
+            }
+            i += 1;
+            continue;
+        }
+        if !ch.is_ascii_alphabetic() {
+            if t.get(p) != Some(&ch) {
+                return None;
+            }
+            i += 1;
+            p += 1;
+            continue;
+        }
+        let mut n = 1;
+        while chars.get(i + n) == Some(&ch) {
+            n += 1;
+        }
+        i += n;
+        if ch == 'a' {
+            let s: String = t.get(p..p + 2)?.iter().collect();
+            pm = Some(s.eq_ignore_ascii_case("PM"));
+            p += 2;
+            continue;
+        }
+        if ch == 'X' || ch == 'Z' {
+            if t.get(p) == Some(&'Z') {
+                p += 1;
+                continue;
+            }
+            return None;
+        }
+        // Adjacent numeric fields take exactly `n` digits; a lone field takes all digits.
+        let next_is_letter = chars.get(i).is_some_and(|c| c.is_ascii_alphabetic());
+        let start = p;
+        while p < t.len() && t[p].is_ascii_digit() && (!next_is_letter || p - start < n.max(2)) {
+            p += 1;
+        }
+        if p == start {
+            return None;
+        }
+        let v: i64 = t[start..p].iter().collect::<String>().parse().ok()?;
+        match ch {
+            'y' | 'u' | 'Y' => c.year = if n == 2 { 2000 + v } else { v },
+            'M' => c.month = v,
+            'd' => c.day = v,
+            'H' | 'k' => c.hour = v,
+            'h' | 'K' => c.hour = v % 12,
+            'm' => c.minute = v,
+            's' => c.second = v,
+            'S' => {
+                let digits = p - start;
+                c.milli = match digits {
+                    1 => v * 100,
+                    2 => v * 10,
+                    3 => v,
+                    _ => v / 10_i64.pow(digits as u32 - 3),
+                }
+            }
+            _ => return None,
+        }
+    }
+    if p != t.len() {
+        return None;
+    }
+    if pm == Some(true) {
+        c.hour += 12;
+    }
+    if !(1..=12).contains(&c.month) || c.day < 1 || c.day > days_in_month(c.year, c.month) {
+        return None;
+    }
+    Some(from_civil(&c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_round_trip() {
+        let ms = parse_iso("2024-01-02T03:04:05.678Z").unwrap();
+        assert_eq!(format_iso(ms), "2024-01-02T03:04:05.678Z");
+        assert_eq!(parse_iso("2024-01-02"), parse_iso("2024-01-02T00:00:00Z"));
+        assert_eq!(
+            parse_iso("2024-01-02T01:00:00+01:00"),
+            parse_iso("2024-01-02T00:00:00Z")
+        );
+        assert_eq!(parse_iso("2024-02-30"), None);
+        assert_eq!(format_iso(-1), "1969-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn month_diff_counts_complete_months() {
+        let a = parse_iso("2023-12-31T23:59:59.999Z").unwrap();
+        let b = parse_iso("2024-01-01T00:00:00Z").unwrap();
+        assert_eq!(diff("month", a, b), Some(Ok(0)));
+        assert_eq!(diff("m", a, b), Some(Ok(0)), "`m` is month in DATE_DIFF");
+        let c = parse_iso("2024-12-31T23:59:59.999Z").unwrap();
+        assert_eq!(diff("year", a, c), Some(Ok(1)));
+    }
+
+    #[test]
+    fn formats_java_patterns() {
+        let ms = parse_iso("2024-03-05T14:07:09.012Z").unwrap();
+        assert_eq!(
+            format_pattern("yyyy-MM-dd HH:mm:ss.SSS", ms).unwrap(),
+            "2024-03-05 14:07:09.012"
+        );
+        assert_eq!(format_pattern("MMM d, ''yy", ms).unwrap(), "Mar 5, '24");
+        assert_eq!(
+            parse_pattern("yyyy-MM-dd", "2024-03-05"),
+            parse_iso("2024-03-05")
+        );
+    }
+}

@@ -1,0 +1,890 @@
+//! Typed expressions: compiling syntax-tree expressions against a schema, and evaluating them
+//! on one row with three-valued logic and Elasticsearch's multivalue rules.
+
+use std::cmp::Ordering;
+
+use crate::diagnostic::Diagnostic;
+use crate::span::{LineIndex, Span};
+use crate::syntax::ast::{self, BinaryOp, ExprKind, Literal, PatternKind, UnaryOp};
+
+use super::convert::{convert, convertible};
+use super::functions::{self, Func};
+use super::pattern::Matcher;
+use super::value::{Cell, Type, Value};
+use super::warnings::{Warnings, MULTI_VALUE};
+use super::Column;
+
+/// A compiled expression with its static type.
+#[derive(Clone, Debug)]
+pub struct CExpr {
+    pub kind: Kind,
+    pub ty: Type,
+    /// The warning site this expression reports failures under.
+    pub site: u32,
+}
+
+#[derive(Clone, Debug)]
+pub enum Kind {
+    Literal(Cell),
+    Column(usize),
+    Neg(Box<CExpr>),
+    Arith(BinaryOp, Box<CExpr>, Box<CExpr>),
+    Compare(BinaryOp, Box<CExpr>, Box<CExpr>),
+    And(Box<CExpr>, Box<CExpr>),
+    Or(Box<CExpr>, Box<CExpr>),
+    Not(Box<CExpr>),
+    In(Box<CExpr>, Vec<CExpr>),
+    IsNull(Box<CExpr>, bool),
+    Like(Box<CExpr>, Vec<Matcher>),
+    Cast(Box<CExpr>, Type),
+    Case(Vec<CExpr>),
+    Call(Func, Vec<CExpr>),
+}
+
+/// Where warnings of one expression are reported: `Line L:C` and its source text.
+#[derive(Clone, Debug)]
+pub struct Site {
+    pub location: String,
+    pub text: String,
+}
+
+/// Compiles expressions of one query text; owns the warning sites.
+pub struct Compiler<'q> {
+    pub text: &'q str,
+    lines: LineIndex,
+    pub sites: Vec<Site>,
+}
+
+pub fn error(code: &'static str, span: Span, message: impl Into<String>) -> Diagnostic {
+    let message = message.into();
+    Diagnostic::error(code, message.clone()).with_label(span, "here")
+}
+
+/// Looks a column up by name.
+pub fn find(schema: &[Column], name: &str) -> Option<usize> {
+    schema.iter().rposition(|c| c.name == name)
+}
+
+impl<'q> Compiler<'q> {
+    pub fn new(text: &'q str) -> Compiler<'q> {
+        Compiler {
+            text,
+            lines: LineIndex::new(text),
+            sites: Vec::new(),
+        }
+    }
+
+    pub fn location(&self, span: Span) -> String {
+        let lc = self.lines.line_col(self.text, span.start as usize);
+        format!("Line {}:{}", lc.line, lc.column)
+    }
+
+    pub fn site(&mut self, span: Span) -> u32 {
+        self.sites.push(Site {
+            location: self.location(span),
+            text: span.slice(self.text).to_string(),
+        });
+        (self.sites.len() - 1) as u32
+    }
+
+    fn make(&mut self, kind: Kind, ty: Type, span: Span) -> CExpr {
+        let site = self.site(span);
+        CExpr { kind, ty, site }
+    }
+
+    pub fn literal(&mut self, lit: &Literal, span: Span) -> Result<CExpr, Diagnostic> {
+        let (cell, ty) = literal_cell(lit, span, self)?;
+        Ok(self.make(Kind::Literal(cell), ty, span))
+    }
+
+    pub fn expr(&mut self, e: &ast::Expr, schema: &[Column]) -> Result<CExpr, Diagnostic> {
+        let span = e.span;
+        match &e.kind {
+            ExprKind::Literal(lit) => self.literal(lit, span),
+            ExprKind::Column(name) => {
+                let index = find(schema, &name.name).ok_or_else(|| {
+                    error("E301", name.span, format!("Unknown column [{}]", name.name))
+                })?;
+                Ok(self.make(Kind::Column(index), schema[index].ty, span))
+            }
+            ExprKind::Unary { op, operand } => {
+                let inner = self.expr(operand, schema)?;
+                if !inner.ty.is_numeric()
+                    && !matches!(inner.ty, Type::Null | Type::DatePeriod | Type::TimeDuration)
+                {
+                    return Err(error(
+                        "E302",
+                        span,
+                        format!(
+                            "argument of [{}] must be numeric, found value of type [{}]",
+                            span.slice(self.text),
+                            inner.ty.name()
+                        ),
+                    ));
+                }
+                Ok(match op {
+                    UnaryOp::Plus => inner,
+                    UnaryOp::Neg => {
+                        // Fold negative literals so that `-2147483648` stays an integer.
+                        if let Kind::Literal(Cell::One(v)) = &inner.kind {
+                            if let Some(n) = negate_literal(v) {
+                                let ty = literal_type(&n);
+                                return Ok(self.make(Kind::Literal(Cell::One(n)), ty, span));
+                            }
+                        }
+                        let ty = inner.ty;
+                        self.make(Kind::Neg(Box::new(inner)), ty, span)
+                    }
+                })
+            }
+            ExprKind::Binary { op, left, right } => {
+                let l = self.expr(left, schema)?;
+                let r = self.expr(right, schema)?;
+                if op.is_comparison() {
+                    self.comparison(*op, l, r, span)
+                } else {
+                    self.arithmetic(*op, l, r, span)
+                }
+            }
+            ExprKind::And(a, b) | ExprKind::Or(a, b) => {
+                let l = self.boolean(a, schema)?;
+                let r = self.boolean(b, schema)?;
+                let kind = if matches!(e.kind, ExprKind::And(..)) {
+                    Kind::And(Box::new(l), Box::new(r))
+                } else {
+                    Kind::Or(Box::new(l), Box::new(r))
+                };
+                Ok(self.make(kind, Type::Boolean, span))
+            }
+            ExprKind::Not(a) => {
+                let inner = self.boolean(a, schema)?;
+                Ok(self.make(Kind::Not(Box::new(inner)), Type::Boolean, span))
+            }
+            ExprKind::In {
+                value,
+                list,
+                negated,
+            } => {
+                let v = self.expr(value, schema)?;
+                let mut items = Vec::new();
+                for item in list {
+                    let it = self.expr(item, schema)?;
+                    let (_, it) = self.unify_for_compare(v.clone(), it, span)?;
+                    items.push(it);
+                }
+                let v = match items.iter().find(|i| i.ty != Type::Null) {
+                    Some(i) => self.unify_for_compare(v, i.clone(), span)?.0,
+                    None => v,
+                };
+                let inner = self.make(Kind::In(Box::new(v), items), Type::Boolean, span);
+                Ok(self.negate_if(inner, *negated, span))
+            }
+            ExprKind::IsNull { value, negated } => {
+                let v = self.expr(value, schema)?;
+                Ok(self.make(Kind::IsNull(Box::new(v), *negated), Type::Boolean, span))
+            }
+            ExprKind::Like {
+                value,
+                patterns,
+                kind,
+                negated,
+            } => {
+                let v = self.expr(value, schema)?;
+                if !matches!(v.ty, Type::Keyword | Type::Text | Type::Null) {
+                    return Err(error(
+                        "E302",
+                        value.span,
+                        format!(
+                            "first argument of [{}] must be [string], found value [{}] type [{}]",
+                            span.slice(self.text),
+                            value.span.slice(self.text),
+                            v.ty.name()
+                        ),
+                    ));
+                }
+                let mut matchers = Vec::new();
+                for p in patterns {
+                    let m = match kind {
+                        PatternKind::Like => Matcher::like(&p.value),
+                        PatternKind::Rlike => Matcher::rlike(&p.value),
+                    }
+                    .map_err(|m| error("E305", p.span, m))?;
+                    matchers.push(m);
+                }
+                let inner = self.make(Kind::Like(Box::new(v), matchers), Type::Boolean, span);
+                Ok(self.negate_if(inner, *negated, span))
+            }
+            ExprKind::Cast { value, target } => {
+                let v = self.expr(value, schema)?;
+                let ty = Type::parse(&target.name).ok_or_else(|| {
+                    error("E302", target.span, format!("Unknown data type [{}]", target.name))
+                })?;
+                self.cast(v, ty, span)
+            }
+            ExprKind::Call(call) => functions::compile(self, call, span, schema),
+            ExprKind::Map(entries) => {
+                // Options maps only configure functions (`TO_IP(s, {"leading_zeros": "octal"})`);
+                // they compile to a constant `key=value;…` string the function reads.
+                let mut text = String::new();
+                for entry in entries {
+                    let value = self.expr(&entry.value, &[])?;
+                    let value = match &value.kind {
+                        Kind::Literal(c) => c.to_display(),
+                        _ => String::new(),
+                    };
+                    text.push_str(&format!("{}={};", entry.key.value, value));
+                }
+                Ok(self.make(Kind::Literal(Cell::One(Value::str(&text))), Type::Keyword, span))
+            }
+            ExprKind::Match { .. } => Err(error(
+                "E304",
+                span,
+                "the full-text match operator `:` needs Elasticsearch's search index and is not supported offline",
+            )),
+        }
+    }
+
+    fn negate_if(&mut self, inner: CExpr, negated: bool, span: Span) -> CExpr {
+        if negated {
+            self.make(Kind::Not(Box::new(inner)), Type::Boolean, span)
+        } else {
+            inner
+        }
+    }
+
+    pub fn boolean(&mut self, e: &ast::Expr, schema: &[Column]) -> Result<CExpr, Diagnostic> {
+        let c = self.expr(e, schema)?;
+        if !matches!(c.ty, Type::Boolean | Type::Null) {
+            return Err(error(
+                "E302",
+                e.span,
+                format!(
+                    "Condition expression needs to be boolean, found [{}]",
+                    c.ty.name().to_uppercase()
+                ),
+            ));
+        }
+        Ok(c)
+    }
+
+    pub fn cast(&mut self, v: CExpr, ty: Type, span: Span) -> Result<CExpr, Diagnostic> {
+        if v.ty == ty || (ty == Type::Keyword && v.ty == Type::Text) {
+            let mut v = v;
+            v.ty = ty;
+            return Ok(v);
+        }
+        if matches!(ty, Type::DatePeriod | Type::TimeDuration) {
+            // `"1 day"::date_period`: constant strings only.
+            if let Kind::Literal(Cell::One(Value::String(s))) = &v.kind {
+                let lit = parse_time_span(s).ok_or_else(|| {
+                    error("E302", span, format!("Cannot parse [{s}] to {}", ty.name()))
+                })?;
+                let (cell, lty) = literal_cell(&lit, span, self)?;
+                if lty == ty {
+                    return Ok(self.make(Kind::Literal(cell), ty, span));
+                }
+            }
+            return Err(error(
+                "E302",
+                span,
+                format!("cannot cast to [{}]", ty.name()),
+            ));
+        }
+        if !convertible(v.ty, ty) {
+            return Err(error(
+                "E302",
+                span,
+                format!(
+                    "argument of [{}] must be convertible to [{}], found value of type [{}]",
+                    span.slice(self.text),
+                    ty.name(),
+                    v.ty.name()
+                ),
+            ));
+        }
+        Ok(self.make(Kind::Cast(Box::new(v), ty), ty, span))
+    }
+
+    /// Brings two operands to one comparable type: numbers promote, and a string compared with
+    /// a date, IP or version is converted to that type.
+    fn unify_for_compare(
+        &mut self,
+        l: CExpr,
+        r: CExpr,
+        span: Span,
+    ) -> Result<(CExpr, CExpr), Diagnostic> {
+        let special = |t: Type| matches!(t, Type::Datetime | Type::Ip | Type::Version);
+        if l.ty.is_string() && special(r.ty) {
+            let l = self.cast(l, r.ty, span)?;
+            return Ok((l, r));
+        }
+        if r.ty.is_string() && special(l.ty) {
+            let r = self.cast(r, l.ty, span)?;
+            return Ok((l, r));
+        }
+        if Type::common(l.ty, r.ty).is_some() || (l.ty.is_numeric() && r.ty.is_numeric()) {
+            return Ok((l, r));
+        }
+        Err(error(
+            "E302",
+            span,
+            format!(
+                "first argument of [{}] is [{}] so second argument must also be [{}] but was [{}]",
+                span.slice(self.text),
+                l.ty.name(),
+                l.ty.name(),
+                r.ty.name()
+            ),
+        ))
+    }
+
+    fn comparison(
+        &mut self,
+        op: BinaryOp,
+        l: CExpr,
+        r: CExpr,
+        span: Span,
+    ) -> Result<CExpr, Diagnostic> {
+        let (l, r) = self.unify_for_compare(l, r, span)?;
+        Ok(self.make(
+            Kind::Compare(op, Box::new(l), Box::new(r)),
+            Type::Boolean,
+            span,
+        ))
+    }
+
+    fn arithmetic(
+        &mut self,
+        op: BinaryOp,
+        l: CExpr,
+        r: CExpr,
+        span: Span,
+    ) -> Result<CExpr, Diagnostic> {
+        let temporal = |t: Type| matches!(t, Type::DatePeriod | Type::TimeDuration);
+        let ty = match (l.ty, r.ty) {
+            (Type::Datetime, t) | (t, Type::Datetime)
+                if temporal(t) && matches!(op, BinaryOp::Add | BinaryOp::Sub) =>
+            {
+                if op == BinaryOp::Sub && temporal(l.ty) {
+                    None
+                } else {
+                    Some(Type::Datetime)
+                }
+            }
+            (a, b) if temporal(a) && a == b && matches!(op, BinaryOp::Add | BinaryOp::Sub) => {
+                Some(a)
+            }
+            (Type::Null, t) | (t, Type::Null) if t.is_numeric() || t == Type::Null => Some(t),
+            (Type::Null, Type::Datetime) | (Type::Datetime, Type::Null) => Some(Type::Datetime),
+            (a, b) if a.is_numeric() && b.is_numeric() => Type::common(a, b),
+            _ => None,
+        };
+        let ty = ty.ok_or_else(|| {
+            error(
+                "E302",
+                span,
+                format!(
+                    "[{}] has arguments with incompatible types [{}] and [{}]",
+                    span.slice(self.text),
+                    l.ty.name(),
+                    r.ty.name()
+                ),
+            )
+        })?;
+        Ok(self.make(Kind::Arith(op, Box::new(l), Box::new(r)), ty, span))
+    }
+}
+
+fn negate_literal(v: &Value) -> Option<Value> {
+    Some(match v {
+        Value::Integer(x) => Value::Integer(x.checked_neg()?),
+        Value::Long(x) if *x == 2_147_483_648 => Value::Integer(i32::MIN),
+        Value::Long(x) => Value::Long(x.checked_neg()?),
+        Value::UnsignedLong(x) if *x == 9_223_372_036_854_775_808 => Value::Long(i64::MIN),
+        Value::Double(x) => Value::Double(-x),
+        _ => return None,
+    })
+}
+
+fn literal_type(v: &Value) -> Type {
+    match v {
+        Value::Boolean(_) => Type::Boolean,
+        Value::Integer(_) => Type::Integer,
+        Value::Long(_) => Type::Long,
+        Value::UnsignedLong(_) => Type::UnsignedLong,
+        Value::Double(_) => Type::Double,
+        Value::String(_) => Type::Keyword,
+        Value::Datetime(_) => Type::Datetime,
+        Value::Ip(_) => Type::Ip,
+        Value::Version(_) => Type::Version,
+        Value::Period { .. } => Type::DatePeriod,
+        Value::Duration(_) => Type::TimeDuration,
+    }
+}
+
+fn integer_value(n: u64) -> Value {
+    if let Ok(i) = i32::try_from(n) {
+        Value::Integer(i)
+    } else if let Ok(l) = i64::try_from(n) {
+        Value::Long(l)
+    } else {
+        Value::UnsignedLong(n)
+    }
+}
+
+/// `"1 day"` as a time-span literal.
+fn parse_time_span(s: &str) -> Option<Literal> {
+    let s = s.trim();
+    let digits = s.find(|c: char| !c.is_ascii_digit())?;
+    let value = s[..digits].parse().ok()?;
+    Some(Literal::TimeSpan {
+        value,
+        unit: s[digits..].trim().to_ascii_lowercase(),
+    })
+}
+
+/// The value of a time span: `Period` for calendar units, `Duration` for exact ones.
+pub fn time_span(value: u64, unit: &str) -> Option<Value> {
+    let v = value as i64;
+    Some(match unit {
+        "millisecond" | "milliseconds" | "ms" => Value::Duration(v),
+        "second" | "seconds" | "sec" | "s" => Value::Duration(v * 1000),
+        "minute" | "minutes" | "min" => Value::Duration(v * 60_000),
+        "hour" | "hours" | "h" => Value::Duration(v * 3_600_000),
+        "day" | "days" | "d" => Value::Period { months: 0, days: v },
+        "week" | "weeks" | "w" => Value::Period {
+            months: 0,
+            days: v * 7,
+        },
+        "month" | "months" | "mo" => Value::Period { months: v, days: 0 },
+        "quarter" | "quarters" | "q" => Value::Period {
+            months: v * 3,
+            days: 0,
+        },
+        "year" | "years" | "yr" | "y" => Value::Period {
+            months: v * 12,
+            days: 0,
+        },
+        _ => return None,
+    })
+}
+
+fn literal_cell(lit: &Literal, span: Span, c: &mut Compiler) -> Result<(Cell, Type), Diagnostic> {
+    Ok(match lit {
+        Literal::Null => (Cell::Null, Type::Null),
+        Literal::Boolean(b) => (Cell::One(Value::Boolean(*b)), Type::Boolean),
+        Literal::Integer(n) => {
+            let v = integer_value(*n);
+            let ty = literal_type(&v);
+            (Cell::One(v), ty)
+        }
+        Literal::Decimal(d) => (Cell::One(Value::Double(*d)), Type::Double),
+        Literal::String(s) => (Cell::One(Value::str(s)), Type::Keyword),
+        Literal::TimeSpan { value, unit } => {
+            let v = time_span(*value, unit).ok_or_else(|| {
+                error("E302", span, format!("Unexpected temporal unit: '{unit}'"))
+            })?;
+            let ty = literal_type(&v);
+            (Cell::One(v), ty)
+        }
+        Literal::Array(items) => {
+            let mut values = Vec::new();
+            let mut ty = Type::Null;
+            for item in items {
+                let ce = c.expr(item, &[])?;
+                let Kind::Literal(cell) = ce.kind else {
+                    return Err(error("E302", item.span, "array elements must be literals"));
+                };
+                ty = Type::common(ty, ce.ty).ok_or_else(|| {
+                    error("E302", item.span, "array elements must all have one type")
+                })?;
+                values.extend(cell.into_values());
+            }
+            // Promote mixed integer/long/double elements to the common type.
+            let values = values
+                .into_iter()
+                .map(|v| {
+                    if literal_type(&v) == ty {
+                        v
+                    } else {
+                        convert(&v, ty).unwrap_or(v)
+                    }
+                })
+                .collect();
+            (Cell::from_values(values), ty)
+        }
+    })
+}
+
+/// Evaluation context of one run: the query's `NOW()` and the warnings collected so far.
+pub struct Ctx<'w> {
+    pub now: i64,
+    pub warnings: &'w mut Warnings,
+}
+
+impl Ctx<'_> {
+    pub fn warn(&mut self, site: u32, detail: &str) {
+        self.warnings.add(site, false, detail);
+    }
+}
+
+/// The single value of each argument, or `None` after a null (silently) or a multivalue
+/// (with the warning), checked left to right as Elasticsearch's evaluators do.
+pub fn singles<'a>(cells: &'a [Cell], ctx: &mut Ctx, site: u32) -> Option<Vec<&'a Value>> {
+    let mut out = Vec::with_capacity(cells.len());
+    for cell in cells {
+        match cell {
+            Cell::Null => return None,
+            Cell::One(v) => out.push(v),
+            Cell::Many(_) => {
+                ctx.warn(site, MULTI_VALUE);
+                return None;
+            }
+        }
+    }
+    Some(out)
+}
+
+impl CExpr {
+    pub fn eval(&self, row: &[Cell], ctx: &mut Ctx) -> Cell {
+        match &self.kind {
+            Kind::Literal(c) => c.clone(),
+            Kind::Column(i) => row[*i].clone(),
+            Kind::Neg(inner) => {
+                let c = inner.eval(row, ctx);
+                let Some(v) = single(&c, ctx, self.site) else {
+                    return Cell::Null;
+                };
+                match negate(v) {
+                    Ok(v) => Cell::One(v),
+                    Err(m) => {
+                        ctx.warn(self.site, &m);
+                        Cell::Null
+                    }
+                }
+            }
+            Kind::Arith(op, l, r) => {
+                let (a, b) = (l.eval(row, ctx), r.eval(row, ctx));
+                let cells = [a, b];
+                let Some(vs) = singles(&cells, ctx, self.site) else {
+                    return Cell::Null;
+                };
+                match arith(*op, vs[0], vs[1], self.ty) {
+                    Ok(v) => Cell::One(v),
+                    Err(m) => {
+                        ctx.warn(self.site, &m);
+                        Cell::Null
+                    }
+                }
+            }
+            Kind::Compare(op, l, r) => {
+                let cells = [l.eval(row, ctx), r.eval(row, ctx)];
+                let Some(vs) = singles(&cells, ctx, self.site) else {
+                    return Cell::Null;
+                };
+                Cell::boolean(Some(compare_op(*op, vs[0], vs[1])))
+            }
+            Kind::And(l, r) => {
+                let a = self.truth(l, row, ctx);
+                if a == Some(false) {
+                    return Cell::boolean(Some(false));
+                }
+                let b = self.truth(r, row, ctx);
+                Cell::boolean(match (a, b) {
+                    (_, Some(false)) => Some(false),
+                    (Some(true), Some(true)) => Some(true),
+                    _ => None,
+                })
+            }
+            Kind::Or(l, r) => {
+                let a = self.truth(l, row, ctx);
+                if a == Some(true) {
+                    return Cell::boolean(Some(true));
+                }
+                let b = self.truth(r, row, ctx);
+                Cell::boolean(match (a, b) {
+                    (_, Some(true)) => Some(true),
+                    (Some(false), Some(false)) => Some(false),
+                    _ => None,
+                })
+            }
+            Kind::Not(inner) => Cell::boolean(self.truth(inner, row, ctx).map(|b| !b)),
+            Kind::In(value, items) => {
+                let v = value.eval(row, ctx);
+                let Some(v) = single(&v, ctx, self.site) else {
+                    return Cell::Null;
+                };
+                let mut saw_null = false;
+                for item in items {
+                    match item.eval(row, ctx) {
+                        Cell::Null => saw_null = true,
+                        Cell::One(x) => {
+                            if compare_op(BinaryOp::Eq, v, &x) {
+                                return Cell::boolean(Some(true));
+                            }
+                        }
+                        Cell::Many(_) => {
+                            ctx.warn(self.site, MULTI_VALUE);
+                            saw_null = true;
+                        }
+                    }
+                }
+                Cell::boolean(if saw_null { None } else { Some(false) })
+            }
+            Kind::IsNull(value, negated) => {
+                let is_null = value.eval(row, ctx).is_null();
+                Cell::boolean(Some(is_null != *negated))
+            }
+            Kind::Like(value, matchers) => {
+                let v = value.eval(row, ctx);
+                let Some(v) = single(&v, ctx, self.site) else {
+                    return Cell::Null;
+                };
+                let s = v.as_str().unwrap_or("");
+                Cell::boolean(Some(matchers.iter().any(|m| m.matches(s))))
+            }
+            Kind::Cast(inner, ty) => {
+                let c = inner.eval(row, ctx);
+                convert_cell(c, *ty, ctx, self.site)
+            }
+            Kind::Case(args) => {
+                let mut i = 0;
+                while i + 1 < args.len() {
+                    match args[i].eval(row, ctx) {
+                        Cell::One(Value::Boolean(true)) => return args[i + 1].eval(row, ctx),
+                        Cell::Many(_) => ctx.warnings.add(self.site, true, MULTI_VALUE),
+                        _ => {}
+                    }
+                    i += 2;
+                }
+                if i < args.len() {
+                    args[i].eval(row, ctx)
+                } else {
+                    Cell::Null
+                }
+            }
+            Kind::Call(func, args) => {
+                let cells: Vec<Cell> = args.iter().map(|a| a.eval(row, ctx)).collect();
+                functions::eval(func, cells, self, ctx)
+            }
+        }
+    }
+
+    /// Truth value of a boolean operand; a multivalue is null with a warning.
+    fn truth(&self, e: &CExpr, row: &[Cell], ctx: &mut Ctx) -> Option<bool> {
+        match e.eval(row, ctx) {
+            Cell::One(Value::Boolean(b)) => Some(b),
+            Cell::Many(_) => {
+                ctx.warn(self.site, MULTI_VALUE);
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// Evaluates a condition: `Some(true)` keeps a row in `WHERE`.
+    pub fn test(&self, row: &[Cell], ctx: &mut Ctx) -> Option<bool> {
+        match self.eval(row, ctx) {
+            Cell::One(Value::Boolean(b)) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// Whether the expression needs no row (a constant).
+    pub fn is_constant(&self) -> bool {
+        match &self.kind {
+            Kind::Literal(_) => true,
+            Kind::Column(_) => false,
+            Kind::Call(Func::Now, _) => true,
+            Kind::Neg(a) | Kind::Not(a) | Kind::Cast(a, _) | Kind::IsNull(a, _) => a.is_constant(),
+            Kind::Like(a, _) => a.is_constant(),
+            Kind::Arith(_, a, b) | Kind::Compare(_, a, b) | Kind::And(a, b) | Kind::Or(a, b) => {
+                a.is_constant() && b.is_constant()
+            }
+            Kind::In(a, xs) => a.is_constant() && xs.iter().all(CExpr::is_constant),
+            Kind::Case(xs) | Kind::Call(_, xs) => xs.iter().all(CExpr::is_constant),
+        }
+    }
+}
+
+pub fn single<'a>(c: &'a Cell, ctx: &mut Ctx, site: u32) -> Option<&'a Value> {
+    match c {
+        Cell::Null => None,
+        Cell::One(v) => Some(v),
+        Cell::Many(_) => {
+            ctx.warn(site, MULTI_VALUE);
+            None
+        }
+    }
+}
+
+/// Converts every value of a cell; failed values are dropped with a warning each.
+pub fn convert_cell(c: Cell, ty: Type, ctx: &mut Ctx, site: u32) -> Cell {
+    let mut out = Vec::new();
+    for v in c.into_values() {
+        match convert(&v, ty) {
+            Ok(x) => out.push(x),
+            Err(m) => ctx.warn(site, &m),
+        }
+    }
+    Cell::from_values(out)
+}
+
+pub fn compare_op(op: BinaryOp, a: &Value, b: &Value) -> bool {
+    if op == BinaryOp::EqIgnoreCase {
+        return match (a.as_str(), b.as_str()) {
+            (Some(x), Some(y)) => x.to_lowercase() == y.to_lowercase(),
+            _ => a.compare(b) == Ordering::Equal,
+        };
+    }
+    // NaN compares unequal to everything, as in Java.
+    if matches!(a, Value::Double(x) if x.is_nan()) || matches!(b, Value::Double(x) if x.is_nan()) {
+        return op == BinaryOp::Neq;
+    }
+    let o = a.compare(b);
+    match op {
+        BinaryOp::Eq => o == Ordering::Equal,
+        BinaryOp::Neq => o != Ordering::Equal,
+        BinaryOp::Lt => o == Ordering::Less,
+        BinaryOp::Lte => o != Ordering::Greater,
+        BinaryOp::Gt => o == Ordering::Greater,
+        BinaryOp::Gte => o != Ordering::Less,
+        _ => false,
+    }
+}
+
+fn negate(v: &Value) -> Result<Value, String> {
+    Ok(match v {
+        Value::Integer(x) => Value::Integer(
+            x.checked_neg()
+                .ok_or("java.lang.ArithmeticException: integer overflow")?,
+        ),
+        Value::Long(x) => Value::Long(x.checked_neg().ok_or(LONG_OVERFLOW_MESSAGE)?),
+        Value::Double(x) => Value::Double(-x),
+        Value::Duration(x) => Value::Duration(-x),
+        Value::Period { months, days } => Value::Period {
+            months: -months,
+            days: -days,
+        },
+        other => other.clone(),
+    })
+}
+
+const INT_OVERFLOW: &str = "java.lang.ArithmeticException: integer overflow";
+pub const LONG_OVERFLOW_MESSAGE: &str = "java.lang.ArithmeticException: long overflow";
+const DIV_ZERO: &str = "java.lang.ArithmeticException: / by zero";
+
+/// Binary arithmetic in the result type `ty`, with Java's overflow and division errors.
+pub fn arith(op: BinaryOp, a: &Value, b: &Value, ty: Type) -> Result<Value, String> {
+    match ty {
+        Type::Datetime => {
+            let (date, span, sign) = match (a, b) {
+                (Value::Datetime(d), s) => (*d, s, if op == BinaryOp::Sub { -1 } else { 1 }),
+                (s, Value::Datetime(d)) => (*d, s, 1),
+                _ => return Err(LONG_OVERFLOW_MESSAGE.into()),
+            };
+            let result = match span {
+                Value::Duration(ms) => date.checked_add(sign * ms),
+                Value::Period { months, days } => {
+                    super::datetime::add_period(date, sign * months, sign * days)
+                }
+                _ => None,
+            };
+            result
+                .map(Value::Datetime)
+                .ok_or_else(|| LONG_OVERFLOW_MESSAGE.into())
+        }
+        Type::Integer => {
+            let (x, y) = (
+                a.as_i64().unwrap_or(0) as i32,
+                b.as_i64().unwrap_or(0) as i32,
+            );
+            let r = match op {
+                BinaryOp::Add => x.checked_add(y),
+                BinaryOp::Sub => x.checked_sub(y),
+                BinaryOp::Mul => x.checked_mul(y),
+                BinaryOp::Div | BinaryOp::Mod if y == 0 => return Err(DIV_ZERO.into()),
+                BinaryOp::Div => x.checked_div(y),
+                _ => x.checked_rem(y),
+            };
+            r.map(Value::Integer).ok_or_else(|| INT_OVERFLOW.into())
+        }
+        Type::Long => {
+            let (x, y) = (a.as_i64().unwrap_or(0), b.as_i64().unwrap_or(0));
+            let r = match op {
+                BinaryOp::Add => x.checked_add(y),
+                BinaryOp::Sub => x.checked_sub(y),
+                BinaryOp::Mul => x.checked_mul(y),
+                BinaryOp::Div | BinaryOp::Mod if y == 0 => return Err(DIV_ZERO.into()),
+                BinaryOp::Div => x.checked_div(y),
+                _ => x.checked_rem(y),
+            };
+            r.map(Value::Long)
+                .ok_or_else(|| LONG_OVERFLOW_MESSAGE.into())
+        }
+        Type::UnsignedLong => {
+            let to_u = |v: &Value| match v {
+                Value::UnsignedLong(u) => *u,
+                other => other.as_i64().unwrap_or(0) as u64,
+            };
+            let (x, y) = (to_u(a), to_u(b));
+            let r = match op {
+                BinaryOp::Add => x.checked_add(y),
+                BinaryOp::Sub => x.checked_sub(y),
+                BinaryOp::Mul => x.checked_mul(y),
+                BinaryOp::Div | BinaryOp::Mod if y == 0 => return Err(DIV_ZERO.into()),
+                BinaryOp::Div => x.checked_div(y),
+                _ => x.checked_rem(y),
+            };
+            r.map(Value::UnsignedLong)
+                .ok_or_else(|| "java.lang.ArithmeticException: unsigned_long overflow".into())
+        }
+        Type::Double => {
+            let (x, y) = (a.as_f64().unwrap_or(0.0), b.as_f64().unwrap_or(0.0));
+            let r = match op {
+                BinaryOp::Add => x + y,
+                BinaryOp::Sub => x - y,
+                BinaryOp::Mul => x * y,
+                BinaryOp::Div if y == 0.0 => return Err(DIV_ZERO.into()),
+                BinaryOp::Div => x / y,
+                _ if y == 0.0 => return Err(DIV_ZERO.into()),
+                _ => x % y,
+            };
+            if r.is_finite() {
+                Ok(Value::Double(r))
+            } else {
+                Err("java.lang.ArithmeticException: not a finite double number".into())
+            }
+        }
+        Type::TimeDuration => match (a, b) {
+            (Value::Duration(x), Value::Duration(y)) => {
+                Ok(Value::Duration(if op == BinaryOp::Sub {
+                    x - y
+                } else {
+                    x + y
+                }))
+            }
+            _ => Err(LONG_OVERFLOW_MESSAGE.into()),
+        },
+        Type::DatePeriod => match (a, b) {
+            (
+                Value::Period {
+                    months: m1,
+                    days: d1,
+                },
+                Value::Period {
+                    months: m2,
+                    days: d2,
+                },
+            ) => {
+                let s = if op == BinaryOp::Sub { -1 } else { 1 };
+                Ok(Value::Period {
+                    months: m1 + s * m2,
+                    days: d1 + s * d2,
+                })
+            }
+            _ => Err(LONG_OVERFLOW_MESSAGE.into()),
+        },
+        _ => Err(LONG_OVERFLOW_MESSAGE.into()),
+    }
+}

@@ -1,0 +1,1063 @@
+//! Scalar functions: type checking at compile time and evaluation on cells.
+
+use crate::diagnostic::Diagnostic;
+use crate::span::Span;
+use crate::syntax::ast;
+
+use super::aggregate::is_aggregate;
+use super::expr::{convert_cell, error, single, singles, CExpr, Compiler, Ctx, Kind};
+use super::value::{Cell, Type, Value};
+use super::{datetime, ip, Column};
+
+#[derive(Clone, Debug)]
+pub enum Func {
+    Coalesce,
+    Greatest,
+    Least,
+    ToType(Type),
+    ToIpWithOptions { octal: bool },
+    ToLower,
+    ToUpper,
+    Concat,
+    Length,
+    Substring,
+    StartsWith,
+    EndsWith,
+    Trim,
+    Ltrim,
+    Rtrim,
+    Replace(Option<Box<regex::Regex>>),
+    Split,
+    Locate,
+    Left,
+    Right,
+    Reverse,
+    Repeat,
+    MvCount,
+    MvFirst,
+    MvLast,
+    MvMin,
+    MvMax,
+    MvSum,
+    MvAvg,
+    MvMedian,
+    MvConcat,
+    MvDedupe,
+    MvSort,
+    MvSlice,
+    MvContains,
+    DateTrunc,
+    DateDiff,
+    DateFormat,
+    DateParse,
+    DateExtract,
+    Now,
+    Round,
+    Abs,
+    Ceil,
+    Floor,
+    Sqrt,
+    Pow,
+    Log10,
+    Signum,
+    Constant(f64),
+    CidrMatch,
+    IpPrefix,
+    JsonExtract,
+}
+
+fn arity(name: &str, n: usize, min: usize, max: usize, span: Span) -> Result<(), Diagnostic> {
+    if n < min || n > max {
+        let expected = if min == max {
+            format!("{min}")
+        } else if max == usize::MAX {
+            format!("at least {min}")
+        } else {
+            format!("{min} to {max}")
+        };
+        return Err(error(
+            "E302",
+            span,
+            format!("function [{name}] expects {expected} arguments, got {n}"),
+        ));
+    }
+    Ok(())
+}
+
+fn expect(ok: bool, span: Span, what: impl FnOnce() -> String) -> Result<(), Diagnostic> {
+    if ok {
+        Ok(())
+    } else {
+        Err(error("E302", span, what()))
+    }
+}
+
+fn string_ty(t: Type) -> bool {
+    t.is_string() || t == Type::Null
+}
+
+fn numeric_ty(t: Type) -> bool {
+    t.is_numeric() || t == Type::Null
+}
+
+/// Compiles a function call (aggregates are rejected here: `STATS` handles them).
+pub fn compile(
+    c: &mut Compiler,
+    call: &ast::Call,
+    span: Span,
+    schema: &[Column],
+) -> Result<CExpr, Diagnostic> {
+    let name = call.name.as_str();
+    if is_aggregate(name) {
+        return Err(error(
+            "E302",
+            span,
+            format!(
+                "aggregate function [{}] is only allowed in STATS",
+                span.slice(c.text)
+            ),
+        ));
+    }
+    if name == "kql" || name == "match" || name == "qstr" || name == "match_phrase" {
+        return Err(error(
+            "E304",
+            span,
+            format!(
+                "full-text function [{}] needs Elasticsearch's search index and is not supported offline",
+                name.to_uppercase()
+            ),
+        ));
+    }
+    let mut args = Vec::new();
+    for a in &call.args {
+        args.push(c.expr(a, schema)?);
+    }
+    let n = args.len();
+    let t = |i: usize| args[i].ty;
+    let text = span.slice(c.text).to_string();
+    let type_error = |i: usize, want: &str| -> String {
+        format!(
+            "argument {} of [{}] must be [{}], found value of type [{}]",
+            i + 1,
+            text,
+            want,
+            args[i].ty.name()
+        )
+    };
+    let common_all = |args: &[CExpr]| -> Option<Type> {
+        args.iter()
+            .try_fold(Type::Null, |acc, a| Type::common(acc, a.ty))
+    };
+    let (func, ty) = match name {
+        "case" => {
+            arity(name, n, 2, usize::MAX, span)?;
+            let mut ty = Type::Null;
+            for (i, a) in args.iter().enumerate() {
+                let is_cond = i % 2 == 0 && i + 1 < n;
+                if is_cond {
+                    expect(matches!(a.ty, Type::Boolean | Type::Null), span, || {
+                        format!(
+                            "condition {} of [{}] must be [boolean]",
+                            i / 2 + 1,
+                            span.slice(c.text)
+                        )
+                    })?;
+                } else {
+                    ty = Type::common(ty, a.ty).ok_or_else(|| {
+                        error("E302", span, "all values of CASE must have the same type")
+                    })?;
+                }
+            }
+            let site = c.site(span);
+            return Ok(CExpr {
+                kind: Kind::Case(args),
+                ty,
+                site,
+            });
+        }
+        "coalesce" | "greatest" | "least" => {
+            arity(name, n, 1, usize::MAX, span)?;
+            let ty = common_all(&args).ok_or_else(|| {
+                error(
+                    "E302",
+                    span,
+                    format!("all arguments of [{text}] must have the same type"),
+                )
+            })?;
+            let f = match name {
+                "coalesce" => Func::Coalesce,
+                "greatest" => Func::Greatest,
+                _ => Func::Least,
+            };
+            (f, ty)
+        }
+        "to_string" | "to_str" | "to_keyword" => (Func::ToType(Type::Keyword), Type::Keyword),
+        "to_ip" => {
+            arity(name, n, 1, 2, span)?;
+            if n == 2 {
+                let octal = match &args[1].kind {
+                    Kind::Literal(Cell::One(Value::String(s))) => s.contains("octal"),
+                    _ => false,
+                };
+                args.truncate(1);
+                (Func::ToIpWithOptions { octal }, Type::Ip)
+            } else {
+                (Func::ToType(Type::Ip), Type::Ip)
+            }
+        }
+        "to_long" => (Func::ToType(Type::Long), Type::Long),
+        "to_integer" | "to_int" => (Func::ToType(Type::Integer), Type::Integer),
+        "to_unsigned_long" | "to_ul" | "to_ulong" => {
+            (Func::ToType(Type::UnsignedLong), Type::UnsignedLong)
+        }
+        "to_double" | "to_dbl" => (Func::ToType(Type::Double), Type::Double),
+        "to_boolean" | "to_bool" => (Func::ToType(Type::Boolean), Type::Boolean),
+        "to_datetime" | "to_dt" => (Func::ToType(Type::Datetime), Type::Datetime),
+        "to_version" | "to_ver" => (Func::ToType(Type::Version), Type::Version),
+        "to_lower" | "to_upper" => {
+            arity(name, n, 1, 1, span)?;
+            expect(string_ty(t(0)), span, || type_error(0, "string"))?;
+            let f = if name == "to_lower" {
+                Func::ToLower
+            } else {
+                Func::ToUpper
+            };
+            (f, Type::Keyword)
+        }
+        "concat" => {
+            arity(name, n, 2, usize::MAX, span)?;
+            for i in 0..n {
+                expect(string_ty(t(i)), span, || type_error(i, "string"))?;
+            }
+            (Func::Concat, Type::Keyword)
+        }
+        "length" => {
+            arity(name, n, 1, 1, span)?;
+            expect(string_ty(t(0)), span, || type_error(0, "string"))?;
+            (Func::Length, Type::Integer)
+        }
+        "substring" => {
+            arity(name, n, 2, 3, span)?;
+            expect(string_ty(t(0)), span, || type_error(0, "string"))?;
+            (Func::Substring, Type::Keyword)
+        }
+        "starts_with" | "ends_with" => {
+            arity(name, n, 2, 2, span)?;
+            let f = if name == "starts_with" {
+                Func::StartsWith
+            } else {
+                Func::EndsWith
+            };
+            (f, Type::Boolean)
+        }
+        "trim" | "ltrim" | "rtrim" => {
+            arity(name, n, 1, 1, span)?;
+            let f = match name {
+                "trim" => Func::Trim,
+                "ltrim" => Func::Ltrim,
+                _ => Func::Rtrim,
+            };
+            (f, Type::Keyword)
+        }
+        "replace" => {
+            arity(name, n, 3, 3, span)?;
+            // A constant pattern compiles once; Java and Rust regex syntax agree on the
+            // constructs rules use (classes, quantifiers, alternation, anchors).
+            let compiled = match &args[1].kind {
+                Kind::Literal(Cell::One(Value::String(p))) => {
+                    Some(Box::new(regex::Regex::new(p).map_err(|e| {
+                        error(
+                            "E305",
+                            call.args[1].span,
+                            format!("invalid regex [{p}]: {e}"),
+                        )
+                    })?))
+                }
+                _ => None,
+            };
+            (Func::Replace(compiled), Type::Keyword)
+        }
+        "split" => {
+            arity(name, n, 2, 2, span)?;
+            (Func::Split, Type::Keyword)
+        }
+        "locate" => {
+            arity(name, n, 2, 3, span)?;
+            (Func::Locate, Type::Integer)
+        }
+        "left" | "right" => {
+            arity(name, n, 2, 2, span)?;
+            (
+                if name == "left" {
+                    Func::Left
+                } else {
+                    Func::Right
+                },
+                Type::Keyword,
+            )
+        }
+        "reverse" => (Func::Reverse, Type::Keyword),
+        "repeat" => (Func::Repeat, Type::Keyword),
+        "mv_count" => {
+            arity(name, n, 1, 1, span)?;
+            (Func::MvCount, Type::Integer)
+        }
+        "mv_first" | "mv_last" | "mv_min" | "mv_max" | "mv_dedupe" => {
+            arity(name, n, 1, 1, span)?;
+            let f = match name {
+                "mv_first" => Func::MvFirst,
+                "mv_last" => Func::MvLast,
+                "mv_min" => Func::MvMin,
+                "mv_max" => Func::MvMax,
+                _ => Func::MvDedupe,
+            };
+            (f, keywordise(t(0)))
+        }
+        "mv_sum" => {
+            arity(name, n, 1, 1, span)?;
+            expect(numeric_ty(t(0)), span, || type_error(0, "numeric"))?;
+            (Func::MvSum, t(0))
+        }
+        "mv_avg" | "mv_median" => {
+            arity(name, n, 1, 1, span)?;
+            expect(numeric_ty(t(0)), span, || type_error(0, "numeric"))?;
+            let ty = if name == "mv_median" && t(0) != Type::Double {
+                t(0)
+            } else {
+                Type::Double
+            };
+            (
+                if name == "mv_avg" {
+                    Func::MvAvg
+                } else {
+                    Func::MvMedian
+                },
+                ty,
+            )
+        }
+        "mv_concat" => {
+            arity(name, n, 2, 2, span)?;
+            (Func::MvConcat, Type::Keyword)
+        }
+        "mv_sort" => {
+            arity(name, n, 1, 2, span)?;
+            (Func::MvSort, keywordise(t(0)))
+        }
+        "mv_slice" => {
+            arity(name, n, 2, 3, span)?;
+            (Func::MvSlice, keywordise(t(0)))
+        }
+        "mv_contains" => {
+            arity(name, n, 2, 2, span)?;
+            (Func::MvContains, Type::Boolean)
+        }
+        "date_trunc" => {
+            arity(name, n, 2, 2, span)?;
+            expect(
+                matches!(t(0), Type::DatePeriod | Type::TimeDuration),
+                span,
+                || type_error(0, "date_period or time_duration"),
+            )?;
+            (Func::DateTrunc, Type::Datetime)
+        }
+        "date_diff" => {
+            arity(name, n, 3, 3, span)?;
+            (Func::DateDiff, Type::Integer)
+        }
+        "date_format" => {
+            arity(name, n, 1, 2, span)?;
+            (Func::DateFormat, Type::Keyword)
+        }
+        "date_parse" => {
+            arity(name, n, 1, 2, span)?;
+            (Func::DateParse, Type::Datetime)
+        }
+        "date_extract" => {
+            arity(name, n, 2, 2, span)?;
+            (Func::DateExtract, Type::Long)
+        }
+        "now" => {
+            arity(name, n, 0, 0, span)?;
+            (Func::Now, Type::Datetime)
+        }
+        "round" => {
+            arity(name, n, 1, 2, span)?;
+            expect(numeric_ty(t(0)), span, || type_error(0, "numeric"))?;
+            (Func::Round, t(0))
+        }
+        "abs" => {
+            arity(name, n, 1, 1, span)?;
+            expect(numeric_ty(t(0)), span, || type_error(0, "numeric"))?;
+            (Func::Abs, t(0))
+        }
+        "ceil" | "floor" => {
+            arity(name, n, 1, 1, span)?;
+            expect(numeric_ty(t(0)), span, || type_error(0, "numeric"))?;
+            (
+                if name == "ceil" {
+                    Func::Ceil
+                } else {
+                    Func::Floor
+                },
+                t(0),
+            )
+        }
+        "sqrt" | "log10" | "signum" => {
+            arity(name, n, 1, 1, span)?;
+            expect(numeric_ty(t(0)), span, || type_error(0, "numeric"))?;
+            let f = match name {
+                "sqrt" => Func::Sqrt,
+                "log10" => Func::Log10,
+                _ => Func::Signum,
+            };
+            (f, Type::Double)
+        }
+        "pow" => {
+            arity(name, n, 2, 2, span)?;
+            (Func::Pow, Type::Double)
+        }
+        "pi" | "e" | "tau" => {
+            arity(name, n, 0, 0, span)?;
+            let v = match name {
+                "pi" => std::f64::consts::PI,
+                "e" => std::f64::consts::E,
+                _ => std::f64::consts::TAU,
+            };
+            (Func::Constant(v), Type::Double)
+        }
+        "cidr_match" => {
+            arity(name, n, 2, usize::MAX, span)?;
+            expect(matches!(t(0), Type::Ip | Type::Null), span, || {
+                type_error(0, "ip")
+            })?;
+            (Func::CidrMatch, Type::Boolean)
+        }
+        "ip_prefix" => {
+            arity(name, n, 3, 3, span)?;
+            (Func::IpPrefix, Type::Ip)
+        }
+        "json_extract" => {
+            arity(name, n, 2, 2, span)?;
+            (Func::JsonExtract, Type::Keyword)
+        }
+        other => return Err(error("E303", span, format!("Unknown function [{other}]"))),
+    };
+    if let Func::ToType(target) = func {
+        arity(name, n, 1, 1, span)?;
+        let a = args.pop().expect("one argument");
+        return c.cast(a, target, span).map(|mut e| {
+            // A conversion function reports warnings under its call text, like a cast.
+            e.ty = target;
+            e
+        });
+    }
+    let site = c.site(span);
+    Ok(CExpr {
+        kind: Kind::Call(func, args),
+        ty,
+        site,
+    })
+}
+
+/// `text` values pass through functions as `keyword`.
+fn keywordise(t: Type) -> Type {
+    if t == Type::Text {
+        Type::Keyword
+    } else {
+        t
+    }
+}
+
+fn s(v: &Value) -> &str {
+    v.as_str().unwrap_or("")
+}
+
+fn kw(s: impl AsRef<str>) -> Cell {
+    Cell::One(Value::str(s.as_ref()))
+}
+
+fn int(i: i64) -> Cell {
+    Cell::One(Value::Integer(i as i32))
+}
+
+/// Evaluates a call on its already evaluated argument cells.
+pub fn eval(func: &Func, args: Vec<Cell>, e: &CExpr, ctx: &mut Ctx) -> Cell {
+    let site = e.site;
+    match func {
+        Func::Coalesce => args.into_iter().find(|c| !c.is_null()).unwrap_or_default(),
+        Func::Greatest | Func::Least => {
+            let mut best: Option<Value> = None;
+            for c in &args {
+                if c.is_null() {
+                    return Cell::Null;
+                }
+                for v in c.values() {
+                    let better = match &best {
+                        None => true,
+                        Some(b) => {
+                            let o = v.compare(b);
+                            if matches!(func, Func::Greatest) {
+                                o.is_gt()
+                            } else {
+                                o.is_lt()
+                            }
+                        }
+                    };
+                    if better {
+                        best = Some(v.clone());
+                    }
+                }
+            }
+            best.map_or(Cell::Null, Cell::One)
+        }
+        Func::ToType(ty) => {
+            let c = args.into_iter().next().unwrap_or_default();
+            convert_cell(c, *ty, ctx, site)
+        }
+        Func::ToIpWithOptions { octal } => {
+            let mut out = Vec::new();
+            for v in args.into_iter().next().unwrap_or_default().into_values() {
+                match ip::parse_leading_zeros(s(&v), *octal) {
+                    Some(b) => out.push(Value::Ip(b)),
+                    None => ctx.warn(
+                        site,
+                        &format!(
+                            "java.lang.IllegalArgumentException: '{}' is not an IP string literal.",
+                            s(&v)
+                        ),
+                    ),
+                }
+            }
+            Cell::from_values(out)
+        }
+        Func::MvCount => match args.first() {
+            Some(c) if !c.is_null() => int(c.values().len() as i64),
+            _ => Cell::Null,
+        },
+        Func::MvFirst | Func::MvLast | Func::MvMin | Func::MvMax => {
+            let vals = args.into_iter().next().unwrap_or_default().into_values();
+            let v = match func {
+                Func::MvFirst => vals.into_iter().next(),
+                Func::MvLast => vals.into_iter().last(),
+                Func::MvMin => vals.into_iter().min_by(|a, b| a.compare(b)),
+                _ => vals.into_iter().max_by(|a, b| a.compare(b)),
+            };
+            v.map_or(Cell::Null, Cell::One)
+        }
+        Func::MvDedupe => {
+            let mut out: Vec<Value> = Vec::new();
+            for v in args.into_iter().next().unwrap_or_default().into_values() {
+                if !out.iter().any(|x| x.compare(&v).is_eq()) {
+                    out.push(v);
+                }
+            }
+            Cell::from_values(out)
+        }
+        Func::MvSum => {
+            let vals = args.into_iter().next().unwrap_or_default().into_values();
+            if vals.is_empty() {
+                return Cell::Null;
+            }
+            let mut acc = vals[0].clone();
+            for v in &vals[1..] {
+                match super::expr::arith(ast::BinaryOp::Add, &acc, v, e.ty) {
+                    Ok(x) => acc = x,
+                    Err(m) => {
+                        ctx.warn(site, &m);
+                        return Cell::Null;
+                    }
+                }
+            }
+            Cell::One(acc)
+        }
+        Func::MvAvg | Func::MvMedian => {
+            let mut vals: Vec<f64> = args
+                .into_iter()
+                .next()
+                .unwrap_or_default()
+                .values()
+                .iter()
+                .filter_map(Value::as_f64)
+                .collect();
+            if vals.is_empty() {
+                return Cell::Null;
+            }
+            if matches!(func, Func::MvAvg) {
+                return Cell::One(Value::Double(vals.iter().sum::<f64>() / vals.len() as f64));
+            }
+            vals.sort_by(f64::total_cmp);
+            let m = vals.len() / 2;
+            let median = if vals.len() % 2 == 1 {
+                vals[m]
+            } else {
+                (vals[m - 1] + vals[m]) / 2.0
+            };
+            match e.ty {
+                Type::Double => Cell::One(Value::Double(median)),
+                Type::Integer => Cell::One(Value::Integer(median.floor() as i32)),
+                _ => Cell::One(Value::Long(median.floor() as i64)),
+            }
+        }
+        Func::MvConcat => {
+            let mut it = args.into_iter();
+            let vals = it.next().unwrap_or_default();
+            let sep = it.next().unwrap_or_default();
+            let Some(sep) = single(&sep, ctx, site) else {
+                return Cell::Null;
+            };
+            if vals.is_null() {
+                return Cell::Null;
+            }
+            let parts: Vec<String> = vals.values().iter().map(Value::to_text).collect();
+            kw(parts.join(s(sep)))
+        }
+        Func::MvSort => {
+            let mut it = args.into_iter();
+            let mut vals = it.next().unwrap_or_default().into_values();
+            let desc = match it.next() {
+                Some(Cell::One(v)) => s(&v).eq_ignore_ascii_case("desc"),
+                _ => false,
+            };
+            vals.sort_by(|a, b| if desc { b.compare(a) } else { a.compare(b) });
+            Cell::from_values(vals)
+        }
+        Func::MvSlice => {
+            let mut it = args.into_iter();
+            let vals = it.next().unwrap_or_default().into_values();
+            let start = it.next().unwrap_or_default();
+            let end = it.next();
+            let Some(start) = single(&start, ctx, site).and_then(Value::as_i64) else {
+                return Cell::Null;
+            };
+            let end = match &end {
+                Some(c) => match single(c, ctx, site).and_then(Value::as_i64) {
+                    Some(x) => x,
+                    None => return Cell::Null,
+                },
+                None => start,
+            };
+            let len = vals.len() as i64;
+            let norm = |i: i64| if i < 0 { len + i } else { i };
+            let (a, b) = (norm(start), norm(end));
+            if a > b || b < 0 || a >= len {
+                return Cell::Null;
+            }
+            let (a, b) = (a.max(0) as usize, b.min(len - 1) as usize);
+            Cell::from_values(vals[a..=b].to_vec())
+        }
+        Func::MvContains => {
+            let (sup, sub) = (&args[0], &args[1]);
+            if sub.is_null() {
+                return Cell::boolean(Some(true));
+            }
+            let all = sub
+                .values()
+                .iter()
+                .all(|v| sup.values().iter().any(|x| x.compare(v).is_eq()));
+            Cell::boolean(Some(all))
+        }
+        Func::Now => Cell::One(Value::Datetime(ctx.now)),
+        Func::Constant(v) => Cell::One(Value::Double(*v)),
+        Func::CidrMatch => {
+            let Some(ipv) = single(&args[0], ctx, site) else {
+                return Cell::Null;
+            };
+            let Value::Ip(bytes) = ipv else {
+                return Cell::Null;
+            };
+            for c in &args[1..] {
+                for block in c.values() {
+                    if ip::cidr_contains(bytes, s(block)) == Some(true) {
+                        return Cell::boolean(Some(true));
+                    }
+                }
+            }
+            Cell::boolean(Some(false))
+        }
+        _ => {
+            let Some(vs) = singles(&args, ctx, site) else {
+                return Cell::Null;
+            };
+            match single_valued(func, &vs, e.ty, ctx.now) {
+                Ok(c) => c,
+                Err(m) => {
+                    ctx.warn(site, &m);
+                    Cell::Null
+                }
+            }
+        }
+    }
+}
+
+/// Functions whose every argument is a single non-null value.
+fn single_valued(func: &Func, a: &[&Value], ty: Type, _now: i64) -> Result<Cell, String> {
+    let arg_i64 = |i: usize| a.get(i).and_then(|v| v.as_i64()).unwrap_or(0);
+    Ok(match func {
+        Func::ToLower => kw(s(a[0]).to_lowercase()),
+        Func::ToUpper => kw(s(a[0]).to_uppercase()),
+        Func::Concat => {
+            let mut out = String::new();
+            for v in a {
+                out.push_str(s(v));
+            }
+            kw(out)
+        }
+        Func::Length => int(s(a[0]).chars().count() as i64),
+        Func::Substring => {
+            let chars: Vec<char> = s(a[0]).chars().collect();
+            let len = chars.len() as i64;
+            let start = arg_i64(1);
+            // 1-based; negative counts from the end; 0 behaves like 1.
+            let from = if start < 0 {
+                (len + start).max(0)
+            } else {
+                (start - 1).max(0)
+            };
+            let count = if a.len() > 2 { arg_i64(2).max(0) } else { len };
+            let from = from.min(len) as usize;
+            let to = (from as i64 + count).min(len) as usize;
+            kw(chars[from..to].iter().collect::<String>())
+        }
+        Func::StartsWith => Cell::boolean(Some(s(a[0]).starts_with(s(a[1])))),
+        Func::EndsWith => Cell::boolean(Some(s(a[0]).ends_with(s(a[1])))),
+        Func::Trim => kw(s(a[0]).trim()),
+        Func::Ltrim => kw(s(a[0]).trim_start()),
+        Func::Rtrim => kw(s(a[0]).trim_end()),
+        Func::Replace(compiled) => {
+            let re = match compiled {
+                Some(re) => (**re).clone(),
+                None => regex::Regex::new(s(a[1]))
+                    .map_err(|e| format!("java.util.regex.PatternSyntaxException: {e}"))?,
+            };
+            // Java's `$1` group references read as Rust's `${1}`.
+            let replacement = java_replacement(s(a[2]));
+            kw(re.replace_all(s(a[0]), replacement.as_str()))
+        }
+        Func::Split => {
+            let delim = s(a[1]);
+            if delim.is_empty() {
+                return Ok(Cell::from_values(
+                    s(a[0])
+                        .chars()
+                        .map(|c| Value::str(&c.to_string()))
+                        .collect(),
+                ));
+            }
+            Cell::from_values(s(a[0]).split(delim).map(Value::str).collect())
+        }
+        Func::Locate => {
+            let hay: Vec<char> = s(a[0]).chars().collect();
+            let needle: Vec<char> = s(a[1]).chars().collect();
+            let start = if a.len() > 2 {
+                (arg_i64(2) - 1).max(0) as usize
+            } else {
+                0
+            };
+            if needle.is_empty() {
+                return Ok(int(start as i64 + 1));
+            }
+            let found = (start..hay.len())
+                .find(|&i| hay[i..].starts_with(&needle))
+                .map_or(0, |i| i as i64 + 1);
+            int(found)
+        }
+        Func::Left | Func::Right => {
+            let chars: Vec<char> = s(a[0]).chars().collect();
+            let n = (arg_i64(1).max(0) as usize).min(chars.len());
+            let part: String = if matches!(func, Func::Left) {
+                chars[..n].iter().collect()
+            } else {
+                chars[chars.len() - n..].iter().collect()
+            };
+            kw(part)
+        }
+        Func::Reverse => kw(s(a[0]).chars().rev().collect::<String>()),
+        Func::Repeat => kw(s(a[0]).repeat(arg_i64(1).max(0) as usize)),
+        Func::DateTrunc => {
+            let Value::Datetime(ms) = a[1] else {
+                return Ok(Cell::Null);
+            };
+            let r = match a[0] {
+                Value::Period { months, days } => datetime::trunc(*ms, *months, *days, 0),
+                Value::Duration(d) => datetime::trunc(*ms, 0, 0, *d),
+                _ => None,
+            };
+            r.map_or(Cell::Null, |v| Cell::One(Value::Datetime(v)))
+        }
+        Func::DateDiff => {
+            let (Some(start), Some(end)) = (a[1].as_i64(), a[2].as_i64()) else {
+                return Ok(Cell::Null);
+            };
+            let unit = s(a[0]);
+            match datetime::diff(unit, start, end) {
+                None => {
+                    return Err(format!(
+                        "java.lang.IllegalArgumentException: A value of [YEAR, QUARTER, MONTH, DAYOFYEAR, DAY, WEEK, WEEKDAY, HOUR, MINUTE, SECOND, MILLISECOND, MICROSECOND, NANOSECOND] or their aliases is required; received [{unit}]"
+                    ))
+                }
+                Some(Err(())) => return Err("java.lang.ArithmeticException: long overflow".into()),
+                Some(Ok(v)) => match i32::try_from(v) {
+                    Ok(i) => Cell::One(Value::Integer(i)),
+                    Err(_) => {
+                        return Err(format!(
+                            "org.elasticsearch.xpack.esql.core.InvalidArgumentException: [{v}] out of [integer] range"
+                        ))
+                    }
+                },
+            }
+        }
+        Func::DateFormat => {
+            let (pattern, date) = if a.len() == 2 {
+                (s(a[0]), a[1])
+            } else {
+                ("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", a[0])
+            };
+            let ms = date.as_i64().unwrap_or(0);
+            match datetime::format_pattern(pattern, ms) {
+                Some(t) => kw(t),
+                None => {
+                    return Err(format!(
+                        "java.lang.IllegalArgumentException: Unsupported date format [{pattern}]"
+                    ))
+                }
+            }
+        }
+        Func::DateParse => {
+            let (pattern, text) = if a.len() == 2 {
+                (Some(s(a[0])), s(a[1]))
+            } else {
+                (None, s(a[0]))
+            };
+            let parsed = match pattern {
+                Some(p) => datetime::parse_pattern(p, text),
+                None => datetime::parse_iso(text),
+            };
+            match parsed {
+                Some(ms) => Cell::One(Value::Datetime(ms)),
+                None => {
+                    return Err(format!(
+                        "java.lang.IllegalArgumentException: failed to parse date field [{text}] with format [{}]",
+                        pattern.unwrap_or("strict_date_optional_time")
+                    ))
+                }
+            }
+        }
+        Func::DateExtract => {
+            let ms = a[1].as_i64().unwrap_or(0);
+            match datetime::extract(s(a[0]), ms) {
+                Some(v) => Cell::One(Value::Long(v)),
+                None => {
+                    return Err(format!(
+                        "java.lang.IllegalArgumentException: No enum constant java.time.temporal.ChronoField.{}",
+                        s(a[0])
+                    ))
+                }
+            }
+        }
+        Func::Round => {
+            let digits = if a.len() > 1 { arg_i64(1) } else { 0 };
+            match a[0] {
+                Value::Double(d) => {
+                    let f = 10f64.powi(digits as i32);
+                    // Java's Math.round semantics: half up.
+                    let r = if digits >= 0 {
+                        (d * f).abs().add_half_floor() * d.signum() / f
+                    } else {
+                        (d / 10f64.powi(-digits as i32)).abs().add_half_floor()
+                            * d.signum()
+                            * 10f64.powi(-digits as i32)
+                    };
+                    Cell::One(Value::Double(if r == 0.0 { 0.0 } else { r }))
+                }
+                whole if digits < 0 => {
+                    let x = whole.as_i64().unwrap_or(0);
+                    let p = 10i64.checked_pow((-digits) as u32).unwrap_or(i64::MAX);
+                    let r = (x.abs() + p / 2) / p * p * x.signum();
+                    Cell::One(match ty {
+                        Type::Integer => Value::Integer(r as i32),
+                        _ => Value::Long(r),
+                    })
+                }
+                whole => Cell::One(whole.clone()),
+            }
+        }
+        Func::Abs => Cell::One(match a[0] {
+            Value::Integer(x) => Value::Integer(x.wrapping_abs()),
+            Value::Long(x) => Value::Long(x.wrapping_abs()),
+            Value::Double(x) => Value::Double(x.abs()),
+            other => other.clone(),
+        }),
+        Func::Ceil | Func::Floor => Cell::One(match a[0] {
+            Value::Double(x) => Value::Double(if matches!(func, Func::Ceil) {
+                x.ceil()
+            } else {
+                x.floor()
+            }),
+            other => other.clone(),
+        }),
+        Func::Sqrt | Func::Log10 | Func::Signum => {
+            let x = a[0].as_f64().unwrap_or(0.0);
+            let r = match func {
+                Func::Sqrt if x < 0.0 => {
+                    return Err("java.lang.ArithmeticException: Square root of negative".into())
+                }
+                Func::Sqrt => x.sqrt(),
+                Func::Log10 if x <= 0.0 => {
+                    return Err("java.lang.ArithmeticException: Log of non-positive number".into())
+                }
+                Func::Log10 => x.log10(),
+                _ => {
+                    if x == 0.0 {
+                        0.0
+                    } else {
+                        x.signum()
+                    }
+                }
+            };
+            Cell::One(Value::Double(r))
+        }
+        Func::Pow => {
+            let r = a[0]
+                .as_f64()
+                .unwrap_or(0.0)
+                .powf(a[1].as_f64().unwrap_or(0.0));
+            if !r.is_finite() {
+                return Err("java.lang.ArithmeticException: not a finite double number".into());
+            }
+            Cell::One(Value::Double(r))
+        }
+        Func::IpPrefix => {
+            let Value::Ip(bytes) = a[0] else {
+                return Ok(Cell::Null);
+            };
+            let v4 = ip::format(bytes).contains('.');
+            let bits = if v4 { arg_i64(1) } else { arg_i64(2) };
+            let (max, name) = if v4 { (32, "v4") } else { (128, "v6") };
+            if !(0..=max).contains(&bits) {
+                return Err(format!(
+                    "java.lang.IllegalArgumentException: Prefix length {name} must be in range [0, {max}], found {bits}"
+                ));
+            }
+            let total = if v4 { bits + 96 } else { bits } as u32;
+            let mask = if total == 0 {
+                0
+            } else {
+                u128::MAX << (128 - total)
+            };
+            let masked = u128::from_be_bytes(*bytes) & mask;
+            let mut out = masked.to_be_bytes();
+            if v4 {
+                out[10] = 0xff;
+                out[11] = 0xff;
+            }
+            Cell::One(Value::Ip(out))
+        }
+        Func::JsonExtract => {
+            let doc: serde_json::Value = serde_json::from_str(s(a[0])).map_err(|e| {
+                format!("java.lang.IllegalArgumentException: invalid JSON input: {e}")
+            })?;
+            let path = s(a[1]);
+            match json_path(&doc, path) {
+                Some(serde_json::Value::String(t)) => kw(t),
+                Some(serde_json::Value::Null) | None => {
+                    return Err(format!(
+                        "java.lang.IllegalArgumentException: path [{path}] does not exist"
+                    ))
+                }
+                Some(other) => kw(other.to_string()),
+            }
+        }
+        _ => Cell::Null,
+    })
+}
+
+trait HalfUp {
+    fn add_half_floor(self) -> f64;
+}
+
+impl HalfUp for f64 {
+    fn add_half_floor(self) -> f64 {
+        (self + 0.5).floor()
+    }
+}
+
+/// Follows `a.b[0].c`, `$.a.b`, `['a.b']` paths through JSON.
+fn json_path<'a>(doc: &'a serde_json::Value, path: &str) -> Option<&'a serde_json::Value> {
+    let mut rest = path.trim();
+    rest = rest.strip_prefix('$').unwrap_or(rest);
+    let mut cur = doc;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('.') {
+            rest = r;
+            continue;
+        }
+        if let Some(r) = rest.strip_prefix('[') {
+            let end = r.find(']')?;
+            let inner = r[..end].trim();
+            rest = &r[end + 1..];
+            if let Some(key) = inner
+                .strip_prefix('\'')
+                .and_then(|k| k.strip_suffix('\''))
+                .or_else(|| inner.strip_prefix('"').and_then(|k| k.strip_suffix('"')))
+            {
+                cur = cur.get(key)?;
+            } else {
+                cur = cur.get(inner.parse::<usize>().ok()?)?;
+            }
+            continue;
+        }
+        let end = rest.find(['.', '[']).unwrap_or(rest.len());
+        cur = cur.get(&rest[..end])?;
+        rest = &rest[end..];
+    }
+    Some(cur)
+}
+
+/// Java's `$1`/`${name}` replacement syntax in Rust's form, `\$` as a literal dollar.
+fn java_replacement(r: &str) -> String {
+    let mut out = String::new();
+    let mut chars = r.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                if let Some(n) = chars.next() {
+                    if n == '$' {
+                        out.push_str("$$");
+                    } else {
+                        out.push(n);
+                    }
+                }
+            }
+            '$' if chars.peek().is_some_and(|d| d.is_ascii_digit()) => {
+                let mut num = String::new();
+                while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                    num.push(*d);
+                    chars.next();
+                }
+                out.push_str(&format!("${{{num}}}"));
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_paths() {
+        let doc: serde_json::Value =
+            serde_json::from_str(r#"{"a":{"b":[{"c":"x"}],"d.e":1}}"#).unwrap();
+        assert_eq!(json_path(&doc, "a.b[0].c"), Some(&serde_json::json!("x")));
+        assert_eq!(json_path(&doc, "$.a['d.e']"), Some(&serde_json::json!(1)));
+        assert_eq!(json_path(&doc, "a.z"), None);
+    }
+
+    #[test]
+    fn java_replacements() {
+        assert_eq!(java_replacement("$1-x"), "${1}-x");
+        assert_eq!(java_replacement("\\$"), "$$");
+    }
+}

@@ -1,0 +1,207 @@
+//! Field types, as an Elasticsearch mapping gives them: a built-in mapping for the ECS and
+//! Kubernetes audit fields the rules use, or a mapping file in Elasticsearch's JSON format.
+
+use std::collections::BTreeMap;
+
+use super::value::Type;
+
+/// Field name → ES|QL type. Fields not listed take their type from the first value seen
+/// (strings `keyword`, whole numbers `long`, other numbers `double`, booleans `boolean`), as
+/// Elasticsearch's dynamic mapping would (minus its `text` + `.keyword` pair for strings).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Mapping {
+    pub fields: BTreeMap<String, Type>,
+}
+
+/// The built-in mapping: the Kubernetes audit integration's declared fields and the ECS fields
+/// rules read (`../shared/notes/k8s-audit-ecs.md` §1.5).
+const BUILT_IN: &[(&str, Type)] = &[
+    ("@timestamp", Type::Datetime),
+    ("event.ingested", Type::Datetime),
+    ("event.created", Type::Datetime),
+    ("event.start", Type::Datetime),
+    ("event.end", Type::Datetime),
+    ("event.dataset", Type::Keyword),
+    ("event.module", Type::Keyword),
+    ("event.action", Type::Keyword),
+    ("event.kind", Type::Keyword),
+    ("event.category", Type::Keyword),
+    ("event.type", Type::Keyword),
+    ("event.outcome", Type::Keyword),
+    ("event.original", Type::Keyword),
+    ("data_stream.type", Type::Keyword),
+    ("data_stream.dataset", Type::Keyword),
+    ("data_stream.namespace", Type::Keyword),
+    ("source.ip", Type::Ip),
+    ("source.port", Type::Long),
+    ("source.address", Type::Keyword),
+    ("destination.ip", Type::Ip),
+    ("destination.port", Type::Long),
+    ("client.ip", Type::Ip),
+    ("host.ip", Type::Ip),
+    ("related.ip", Type::Ip),
+    ("related.user", Type::Keyword),
+    ("related.hosts", Type::Keyword),
+    ("user.name", Type::Keyword),
+    ("user.id", Type::Keyword),
+    ("user.domain", Type::Keyword),
+    ("user_agent.original", Type::Keyword),
+    ("host.name", Type::Keyword),
+    ("host.hostname", Type::Keyword),
+    ("message", Type::Text),
+    ("error.message", Type::Text),
+    ("tags", Type::Keyword),
+    ("orchestrator.type", Type::Keyword),
+    ("orchestrator.api_version", Type::Keyword),
+    ("orchestrator.namespace", Type::Keyword),
+    ("orchestrator.resource.type", Type::Keyword),
+    ("orchestrator.resource.name", Type::Keyword),
+    ("orchestrator.cluster.name", Type::Keyword),
+    ("kubernetes.audit.apiVersion", Type::Keyword),
+    ("kubernetes.audit.kind", Type::Keyword),
+    ("kubernetes.audit.level", Type::Keyword),
+    ("kubernetes.audit.auditID", Type::Keyword),
+    ("kubernetes.audit.stage", Type::Keyword),
+    ("kubernetes.audit.requestURI", Type::Keyword),
+    ("kubernetes.audit.verb", Type::Keyword),
+    ("kubernetes.audit.user.username", Type::Keyword),
+    ("kubernetes.audit.user.uid", Type::Keyword),
+    ("kubernetes.audit.user.groups", Type::Text),
+    ("kubernetes.audit.impersonatedUser.username", Type::Keyword),
+    ("kubernetes.audit.impersonatedUser.uid", Type::Keyword),
+    ("kubernetes.audit.impersonatedUser.groups", Type::Text),
+    ("kubernetes.audit.sourceIPs", Type::Text),
+    ("kubernetes.audit.userAgent", Type::Keyword),
+    ("kubernetes.audit.objectRef.resource", Type::Keyword),
+    ("kubernetes.audit.objectRef.namespace", Type::Keyword),
+    ("kubernetes.audit.objectRef.name", Type::Keyword),
+    ("kubernetes.audit.objectRef.uid", Type::Keyword),
+    ("kubernetes.audit.objectRef.apiGroup", Type::Keyword),
+    ("kubernetes.audit.objectRef.apiVersion", Type::Keyword),
+    ("kubernetes.audit.objectRef.resourceVersion", Type::Keyword),
+    ("kubernetes.audit.objectRef.subresource", Type::Keyword),
+    ("kubernetes.audit.responseStatus.code", Type::Long),
+    ("kubernetes.audit.responseStatus.status", Type::Keyword),
+    ("kubernetes.audit.responseStatus.reason", Type::Keyword),
+    ("kubernetes.audit.responseStatus.message", Type::Text),
+    ("kubernetes.audit.requestReceivedTimestamp", Type::Datetime),
+    ("kubernetes.audit.stageTimestamp", Type::Datetime),
+    (
+        "kubernetes.audit.annotations.authorization_k8s_io/decision",
+        Type::Keyword,
+    ),
+    (
+        "kubernetes.audit.annotations.authorization_k8s_io/reason",
+        Type::Text,
+    ),
+    (
+        "kubernetes.audit.requestObject.spec.hostNetwork",
+        Type::Boolean,
+    ),
+    ("kubernetes.audit.requestObject.spec.hostPID", Type::Boolean),
+    ("kubernetes.audit.requestObject.spec.hostIPC", Type::Boolean),
+    (
+        "kubernetes.audit.requestObject.spec.containers.image",
+        Type::Text,
+    ),
+    (
+        "kubernetes.audit.requestObject.spec.containers.securityContext.privileged",
+        Type::Boolean,
+    ),
+    (
+        "kubernetes.audit.requestObject.spec.containers.securityContext.allowPrivilegeEscalation",
+        Type::Boolean,
+    ),
+    (
+        "kubernetes.audit.requestObject.spec.containers.securityContext.runAsUser",
+        Type::Long,
+    ),
+    (
+        "kubernetes.audit.responseObject.roleRef.kind",
+        Type::Keyword,
+    ),
+];
+
+impl Mapping {
+    pub fn built_in() -> Mapping {
+        Mapping {
+            fields: BUILT_IN.iter().map(|(n, t)| (n.to_string(), *t)).collect(),
+        }
+    }
+
+    pub fn get(&self, field: &str) -> Option<Type> {
+        self.fields.get(field).copied()
+    }
+
+    /// Reads Elasticsearch's mapping JSON (`{"properties": …}`, optionally under `mappings`),
+    /// including multi-fields (`"fields": {"keyword": …}` is `name.keyword`). Field types ES|QL
+    /// cannot read are left out.
+    pub fn from_json(text: &str) -> Result<Mapping, String> {
+        let root: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("invalid mapping JSON: {e}"))?;
+        let mut props = &root;
+        if let Some(m) = props.get("mappings") {
+            props = m;
+        }
+        let Some(properties) = props.get("properties") else {
+            return Err("mapping has no `properties`".into());
+        };
+        let mut fields = BTreeMap::new();
+        walk(properties, "", &mut fields)?;
+        Ok(Mapping { fields })
+    }
+}
+
+fn walk(
+    properties: &serde_json::Value,
+    prefix: &str,
+    out: &mut BTreeMap<String, Type>,
+) -> Result<(), String> {
+    let Some(map) = properties.as_object() else {
+        return Err(format!("`properties` of [{prefix}] is not an object"));
+    };
+    for (name, def) in map {
+        let full = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}.{name}")
+        };
+        if let Some(ty) = def.get("type").and_then(|t| t.as_str()) {
+            if let Some(t) = Type::parse(ty) {
+                out.insert(full.clone(), t);
+            }
+        }
+        if let Some(sub) = def.get("properties") {
+            walk(sub, &full, out)?;
+        }
+        if let Some(multi) = def.get("fields").and_then(|f| f.as_object()) {
+            for (sub, sdef) in multi {
+                if let Some(t) = sdef
+                    .get("type")
+                    .and_then(|t| t.as_str())
+                    .and_then(Type::parse)
+                {
+                    out.insert(format!("{full}.{sub}"), t);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_nested_properties_and_multi_fields() {
+        let m = Mapping::from_json(
+            r#"{"properties":{"a":{"properties":{"b":{"type":"ip"}}},"c":{"type":"text","fields":{"raw":{"type":"keyword"}}},"g":{"type":"geo_point"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(m.get("a.b"), Some(Type::Ip));
+        assert_eq!(m.get("c"), Some(Type::Text));
+        assert_eq!(m.get("c.raw"), Some(Type::Keyword));
+        assert_eq!(m.get("g"), None);
+    }
+}

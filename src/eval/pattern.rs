@@ -1,0 +1,817 @@
+//! LIKE and RLIKE matchers that run in time linear in the input: patterns become regular terms
+//! (with intersection, complement and numeric intervals, for Lucene `RegExp.ALL`), which are
+//! determinised eagerly by Brzozowski derivatives into a DFA over character classes.
+
+use std::collections::HashMap;
+
+type Id = u32;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Node {
+    /// The empty language `#`.
+    Empty,
+    /// The empty string.
+    Eps,
+    /// One code point in any of the sorted, disjoint inclusive ranges.
+    Class(Vec<(u32, u32)>),
+    Cat(Id, Id),
+    Or(Vec<Id>),
+    And(Vec<Id>),
+    Not(Id),
+    Star(Id),
+    /// Lucene `<lo-hi>`: decimal numbers in the interval; `width` fixes the digit count. `acc`
+    /// and `digits` track what the derivative has consumed.
+    Num {
+        lo: u64,
+        hi: u64,
+        width: Option<u32>,
+        acc: u64,
+        digits: u32,
+    },
+}
+
+const MAX_CHAR: u32 = 0x10FFFF;
+const MAX_STATES: usize = 20_000;
+
+/// Builds and determinises regular terms.
+#[derive(Default)]
+struct Builder {
+    nodes: Vec<Node>,
+    ids: HashMap<Node, Id>,
+}
+
+impl Builder {
+    fn intern(&mut self, node: Node) -> Id {
+        if let Some(&id) = self.ids.get(&node) {
+            return id;
+        }
+        let id = self.nodes.len() as Id;
+        self.nodes.push(node.clone());
+        self.ids.insert(node, id);
+        id
+    }
+
+    fn empty(&mut self) -> Id {
+        self.intern(Node::Empty)
+    }
+    fn eps(&mut self) -> Id {
+        self.intern(Node::Eps)
+    }
+    fn class(&mut self, mut ranges: Vec<(u32, u32)>) -> Id {
+        ranges.sort();
+        let mut merged: Vec<(u32, u32)> = Vec::new();
+        for (lo, hi) in ranges {
+            match merged.last_mut() {
+                Some(last) if lo <= last.1.saturating_add(1) => last.1 = last.1.max(hi),
+                _ => merged.push((lo, hi)),
+            }
+        }
+        if merged.is_empty() {
+            return self.empty();
+        }
+        self.intern(Node::Class(merged))
+    }
+    fn any_char(&mut self) -> Id {
+        self.class(vec![(0, MAX_CHAR)])
+    }
+    fn literal(&mut self, c: char) -> Id {
+        self.class(vec![(c as u32, c as u32)])
+    }
+    fn any_string(&mut self) -> Id {
+        let e = self.empty();
+        self.not(e)
+    }
+    fn cat(&mut self, a: Id, b: Id) -> Id {
+        match (&self.nodes[a as usize], &self.nodes[b as usize]) {
+            (Node::Empty, _) | (_, Node::Empty) => self.empty(),
+            (Node::Eps, _) => b,
+            (_, Node::Eps) => a,
+            (Node::Cat(x, y), _) => {
+                let (x, y) = (*x, *y);
+                let rest = self.cat(y, b);
+                self.cat(x, rest)
+            }
+            _ => self.intern(Node::Cat(a, b)),
+        }
+    }
+    fn seq(&mut self, parts: Vec<Id>) -> Id {
+        let mut acc = self.eps();
+        for p in parts.into_iter().rev() {
+            acc = self.cat(p, acc);
+        }
+        acc
+    }
+    fn or(&mut self, items: Vec<Id>) -> Id {
+        let mut flat = Vec::new();
+        for id in items {
+            match &self.nodes[id as usize] {
+                Node::Or(inner) => flat.extend(inner.iter().copied()),
+                Node::Empty => {}
+                _ => flat.push(id),
+            }
+        }
+        let any = self.any_string();
+        if flat.contains(&any) {
+            return any;
+        }
+        flat.sort_unstable();
+        flat.dedup();
+        match flat.len() {
+            0 => self.empty(),
+            1 => flat[0],
+            _ => self.intern(Node::Or(flat)),
+        }
+    }
+    fn and(&mut self, items: Vec<Id>) -> Id {
+        let any = self.any_string();
+        let mut flat = Vec::new();
+        for id in items {
+            match &self.nodes[id as usize] {
+                Node::And(inner) => flat.extend(inner.iter().copied()),
+                Node::Empty => return self.empty(),
+                _ if id == any => {}
+                _ => flat.push(id),
+            }
+        }
+        flat.sort_unstable();
+        flat.dedup();
+        match flat.len() {
+            0 => any,
+            1 => flat[0],
+            _ => self.intern(Node::And(flat)),
+        }
+    }
+    fn not(&mut self, a: Id) -> Id {
+        if let Node::Not(inner) = self.nodes[a as usize] {
+            return inner;
+        }
+        self.intern(Node::Not(a))
+    }
+    fn star(&mut self, a: Id) -> Id {
+        match self.nodes[a as usize] {
+            Node::Empty | Node::Eps => self.eps(),
+            Node::Star(_) => a,
+            _ => self.intern(Node::Star(a)),
+        }
+    }
+    fn repeat(&mut self, a: Id, min: u32, max: Option<u32>) -> Id {
+        let mut parts = vec![a; min as usize];
+        match max {
+            None => {
+                let s = self.star(a);
+                parts.push(s);
+            }
+            Some(max) => {
+                let eps = self.eps();
+                let opt = self.or(vec![a, eps]);
+                for _ in min..max {
+                    parts.push(opt);
+                }
+            }
+        }
+        self.seq(parts)
+    }
+
+    fn nullable(&self, id: Id) -> bool {
+        match &self.nodes[id as usize] {
+            Node::Empty | Node::Class(_) => false,
+            Node::Eps | Node::Star(_) => true,
+            Node::Cat(a, b) => self.nullable(*a) && self.nullable(*b),
+            Node::Or(xs) => xs.iter().any(|x| self.nullable(*x)),
+            Node::And(xs) => xs.iter().all(|x| self.nullable(*x)),
+            Node::Not(a) => !self.nullable(*a),
+            Node::Num {
+                lo,
+                hi,
+                width,
+                acc,
+                digits,
+            } => *digits > 0 && acc >= lo && acc <= hi && width.is_none_or(|w| w == *digits),
+        }
+    }
+
+    fn derive(&mut self, id: Id, c: u32) -> Id {
+        match self.nodes[id as usize].clone() {
+            Node::Empty | Node::Eps => self.empty(),
+            Node::Class(ranges) => {
+                if ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi) {
+                    self.eps()
+                } else {
+                    self.empty()
+                }
+            }
+            Node::Cat(a, b) => {
+                let da = self.derive(a, c);
+                let left = self.cat(da, b);
+                if self.nullable(a) {
+                    let db = self.derive(b, c);
+                    self.or(vec![left, db])
+                } else {
+                    left
+                }
+            }
+            Node::Or(xs) => {
+                let ds = xs.into_iter().map(|x| self.derive(x, c)).collect();
+                self.or(ds)
+            }
+            Node::And(xs) => {
+                let ds = xs.into_iter().map(|x| self.derive(x, c)).collect();
+                self.and(ds)
+            }
+            Node::Not(a) => {
+                let da = self.derive(a, c);
+                self.not(da)
+            }
+            Node::Star(a) => {
+                let da = self.derive(a, c);
+                self.cat(da, id)
+            }
+            Node::Num {
+                lo,
+                hi,
+                width,
+                acc,
+                digits,
+            } => {
+                let Some(d) = char::from_u32(c).and_then(|ch| ch.to_digit(10)) else {
+                    return self.empty();
+                };
+                let acc = acc.saturating_mul(10).saturating_add(d as u64);
+                let digits = digits + 1;
+                if acc > hi || width.is_some_and(|w| digits > w) || digits > 40 {
+                    return self.empty();
+                }
+                self.intern(Node::Num {
+                    lo,
+                    hi,
+                    width,
+                    acc,
+                    digits,
+                })
+            }
+        }
+    }
+
+    /// Points where the character class partition changes.
+    fn boundaries(&self) -> Vec<u32> {
+        let mut points = vec![0];
+        for node in &self.nodes {
+            match node {
+                Node::Class(ranges) => {
+                    for &(lo, hi) in ranges {
+                        points.push(lo);
+                        points.push(hi + 1);
+                    }
+                }
+                Node::Num { .. } => points.extend('0' as u32..='9' as u32 + 1),
+                _ => {}
+            }
+        }
+        points.retain(|&p| p <= MAX_CHAR);
+        points.sort_unstable();
+        points.dedup();
+        points
+    }
+
+    fn determinise(mut self, root: Id) -> Result<Dfa, String> {
+        let boundaries = self.boundaries();
+        let mut state_of: HashMap<Id, u32> = HashMap::new();
+        let mut terms = vec![root];
+        state_of.insert(root, 0);
+        let mut transitions: Vec<u32> = Vec::new();
+        let mut accepting = Vec::new();
+        let mut next = 0;
+        while next < terms.len() {
+            let term = terms[next];
+            accepting.push(self.nullable(term));
+            for &rep in &boundaries {
+                let d = self.derive(term, rep);
+                let state = match state_of.get(&d) {
+                    Some(&s) => s,
+                    None => {
+                        if terms.len() >= MAX_STATES {
+                            return Err("the pattern is too complex to compile".into());
+                        }
+                        let s = terms.len() as u32;
+                        terms.push(d);
+                        state_of.insert(d, s);
+                        s
+                    }
+                };
+                transitions.push(state);
+            }
+            next += 1;
+        }
+        let dead: Vec<bool> = (0..terms.len())
+            .map(|i| matches!(self.nodes[terms[i] as usize], Node::Empty))
+            .collect();
+        Ok(Dfa {
+            boundaries,
+            transitions,
+            accepting,
+            dead,
+        })
+    }
+}
+
+/// A deterministic automaton over code-point classes.
+#[derive(Clone, Debug)]
+struct Dfa {
+    boundaries: Vec<u32>,
+    transitions: Vec<u32>,
+    accepting: Vec<bool>,
+    dead: Vec<bool>,
+}
+
+impl Dfa {
+    fn matches(&self, text: &str) -> bool {
+        let classes = self.boundaries.len();
+        let mut state = 0usize;
+        for ch in text.chars() {
+            let class = match self.boundaries.binary_search(&(ch as u32)) {
+                Ok(i) => i,
+                Err(i) => i - 1,
+            };
+            state = self.transitions[state * classes + class] as usize;
+            if self.dead[state] {
+                return false;
+            }
+        }
+        self.accepting[state]
+    }
+}
+
+/// A compiled LIKE or RLIKE pattern; whole-string, case-sensitive matching.
+#[derive(Clone, Debug)]
+pub enum Matcher {
+    Exact(String),
+    Prefix(String),
+    Suffix(String),
+    Contains(String),
+    Automaton(Box<DfaBox>),
+}
+
+#[derive(Clone, Debug)]
+pub struct DfaBox(Dfa);
+
+impl Matcher {
+    pub fn matches(&self, text: &str) -> bool {
+        match self {
+            Matcher::Exact(s) => text == s,
+            Matcher::Prefix(s) => text.starts_with(s.as_str()),
+            Matcher::Suffix(s) => text.ends_with(s.as_str()),
+            Matcher::Contains(s) => text.contains(s.as_str()),
+            Matcher::Automaton(dfa) => dfa.0.matches(text),
+        }
+    }
+
+    /// A `LIKE` pattern: `*` any run, `?` one character, `\` escapes only `*`, `?` and `\`.
+    pub fn like(pattern: &str) -> Result<Matcher, String> {
+        enum Piece {
+            Lit(char),
+            One,
+            Any,
+        }
+        let mut pieces = Vec::new();
+        let mut chars = pattern.chars();
+        while let Some(c) = chars.next() {
+            pieces.push(match c {
+                '*' => Piece::Any,
+                '?' => Piece::One,
+                '\\' => match chars.next() {
+                    Some(e @ ('*' | '?' | '\\')) => Piece::Lit(e),
+                    _ => {
+                        return Err(format!(
+                            "Invalid pattern [{pattern}]: Invalid sequence - escape character is not followed by special wildcard char"
+                        ))
+                    }
+                },
+                other => Piece::Lit(other),
+            });
+        }
+        // Fast paths for the shapes rules use most.
+        let lits = |ps: &[Piece]| -> Option<String> {
+            ps.iter()
+                .map(|p| match p {
+                    Piece::Lit(c) => Some(*c),
+                    _ => None,
+                })
+                .collect()
+        };
+        let n = pieces.len();
+        if let Some(s) = lits(&pieces) {
+            return Ok(Matcher::Exact(s));
+        }
+        let is_any = |p: Option<&Piece>| matches!(p, Some(Piece::Any));
+        if n >= 1 && is_any(pieces.last()) {
+            if let Some(s) = lits(&pieces[..n - 1]) {
+                return Ok(Matcher::Prefix(s));
+            }
+        }
+        if n >= 1 && is_any(pieces.first()) {
+            if let Some(s) = lits(&pieces[1..]) {
+                return Ok(Matcher::Suffix(s));
+            }
+        }
+        if n >= 2 && is_any(pieces.first()) && is_any(pieces.last()) {
+            if let Some(s) = lits(&pieces[1..n - 1]) {
+                return Ok(Matcher::Contains(s));
+            }
+        }
+        let mut b = Builder::default();
+        let parts = pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Lit(c) => b.literal(*c),
+                Piece::One => b.any_char(),
+                Piece::Any => b.any_string(),
+            })
+            .collect();
+        let root = b.seq(parts);
+        Ok(Matcher::Automaton(Box::new(DfaBox(b.determinise(root)?))))
+    }
+
+    /// An `RLIKE` pattern in Lucene `RegExp` syntax with all optional operators.
+    pub fn rlike(pattern: &str) -> Result<Matcher, String> {
+        let mut b = Builder::default();
+        let mut parser = LuceneParser {
+            chars: pattern.chars().collect(),
+            pos: 0,
+            b: &mut b,
+        };
+        let root = parser.union()?;
+        if parser.pos < parser.chars.len() {
+            return Err(format!(
+                "Invalid regex pattern [{pattern}]: unexpected character '{}' at position {}",
+                parser.chars[parser.pos], parser.pos
+            ));
+        }
+        Ok(Matcher::Automaton(Box::new(DfaBox(b.determinise(root)?))))
+    }
+}
+
+/// Recursive-descent parser of Lucene's `RegExp` grammar (precedence, loosest first: `|`, `&`,
+/// concatenation, repetition, `~`, atoms).
+struct LuceneParser<'a> {
+    chars: Vec<char>,
+    pos: usize,
+    b: &'a mut Builder,
+}
+
+impl LuceneParser<'_> {
+    fn peek(&self) -> Option<char> {
+        self.chars.get(self.pos).copied()
+    }
+    fn eat(&mut self, c: char) -> bool {
+        if self.peek() == Some(c) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+    fn error(&self, what: &str) -> String {
+        let pattern: String = self.chars.iter().collect();
+        format!(
+            "Invalid regex pattern [{pattern}]: {what} at position {}",
+            self.pos
+        )
+    }
+
+    fn union(&mut self) -> Result<Id, String> {
+        let first = self.inter()?;
+        let mut items = vec![first];
+        while self.eat('|') {
+            items.push(self.inter()?);
+        }
+        Ok(if items.len() == 1 {
+            first
+        } else {
+            self.b.or(items)
+        })
+    }
+
+    fn inter(&mut self) -> Result<Id, String> {
+        let first = self.concat()?;
+        let mut items = vec![first];
+        while self.eat('&') {
+            items.push(self.concat()?);
+        }
+        Ok(if items.len() == 1 {
+            first
+        } else {
+            self.b.and(items)
+        })
+    }
+
+    fn concat(&mut self) -> Result<Id, String> {
+        let mut parts = Vec::new();
+        while let Some(c) = self.peek() {
+            if c == '|' || c == '&' || c == ')' {
+                break;
+            }
+            parts.push(self.repeat()?);
+        }
+        Ok(self.b.seq(parts))
+    }
+
+    fn repeat(&mut self) -> Result<Id, String> {
+        let mut e = self.complement()?;
+        loop {
+            match self.peek() {
+                Some('?') => {
+                    self.pos += 1;
+                    e = self.b.repeat(e, 0, Some(1));
+                }
+                Some('*') => {
+                    self.pos += 1;
+                    e = self.b.star(e);
+                }
+                Some('+') => {
+                    self.pos += 1;
+                    e = self.b.repeat(e, 1, None);
+                }
+                Some('{') => {
+                    self.pos += 1;
+                    let min = self
+                        .number()
+                        .ok_or_else(|| self.error("expected integer"))?;
+                    let max = if self.eat(',') {
+                        if self.peek() == Some('}') {
+                            None
+                        } else {
+                            Some(
+                                self.number()
+                                    .ok_or_else(|| self.error("expected integer"))?,
+                            )
+                        }
+                    } else {
+                        Some(min)
+                    };
+                    if !self.eat('}') {
+                        return Err(self.error("expected '}'"));
+                    }
+                    if max.is_some_and(|m| m < min) || min > 1000 || max.is_some_and(|m| m > 1000) {
+                        return Err(self.error("invalid repetition"));
+                    }
+                    e = self.b.repeat(e, min as u32, max.map(|m| m as u32));
+                }
+                _ => return Ok(e),
+            }
+        }
+    }
+
+    fn number(&mut self) -> Option<u64> {
+        let start = self.pos;
+        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
+            self.pos += 1;
+        }
+        self.chars[start..self.pos]
+            .iter()
+            .collect::<String>()
+            .parse()
+            .ok()
+    }
+
+    fn complement(&mut self) -> Result<Id, String> {
+        if self.eat('~') {
+            let inner = self.complement()?;
+            return Ok(self.b.not(inner));
+        }
+        self.atom()
+    }
+
+    fn escaped_class(&self, c: char) -> Option<Vec<(u32, u32)>> {
+        let digits = vec![('0' as u32, '9' as u32)];
+        let space = vec![(9, 10), (13, 13), (32, 32)];
+        let word = vec![
+            ('0' as u32, '9' as u32),
+            ('A' as u32, 'Z' as u32),
+            ('_' as u32, '_' as u32),
+            ('a' as u32, 'z' as u32),
+        ];
+        let negate = |ranges: Vec<(u32, u32)>| {
+            let mut out = Vec::new();
+            let mut next = 0;
+            for (lo, hi) in ranges {
+                if lo > next {
+                    out.push((next, lo - 1));
+                }
+                next = hi + 1;
+            }
+            out.push((next, MAX_CHAR));
+            out
+        };
+        Some(match c {
+            'd' => digits,
+            'D' => negate(digits),
+            's' => space,
+            'S' => negate(space),
+            'w' => word,
+            'W' => negate(word),
+            _ => return None,
+        })
+    }
+
+    fn atom(&mut self) -> Result<Id, String> {
+        let Some(c) = self.peek() else {
+            return Err(self.error("unexpected end of pattern"));
+        };
+        self.pos += 1;
+        match c {
+            '.' => Ok(self.b.any_char()),
+            '#' => Ok(self.b.empty()),
+            '@' => Ok(self.b.any_string()),
+            '(' => {
+                if self.eat(')') {
+                    return Ok(self.b.eps());
+                }
+                let inner = self.union()?;
+                if !self.eat(')') {
+                    return Err(self.error("expected ')'"));
+                }
+                Ok(inner)
+            }
+            '"' => {
+                let mut parts = Vec::new();
+                loop {
+                    match self.peek() {
+                        None => return Err(self.error("expected '\"'")),
+                        Some('"') => {
+                            self.pos += 1;
+                            break;
+                        }
+                        Some(ch) => {
+                            self.pos += 1;
+                            parts.push(self.b.literal(ch));
+                        }
+                    }
+                }
+                Ok(self.b.seq(parts))
+            }
+            '<' => {
+                let start = self.pos;
+                while self.peek().is_some_and(|c| c != '>') {
+                    self.pos += 1;
+                }
+                let body: String = self.chars[start..self.pos].iter().collect();
+                if !self.eat('>') {
+                    return Err(self.error("expected '>'"));
+                }
+                let Some((lo, hi)) = body.split_once('-') else {
+                    return Err(self.error(&format!("unknown named automaton <{body}>")));
+                };
+                let (Ok(a), Ok(z)) = (lo.parse::<u64>(), hi.parse::<u64>()) else {
+                    return Err(self.error("invalid numeric interval"));
+                };
+                let width = (lo.len() == hi.len()).then_some(lo.len() as u32);
+                Ok(self.b.intern(Node::Num {
+                    lo: a.min(z),
+                    hi: a.max(z),
+                    width,
+                    acc: 0,
+                    digits: 0,
+                }))
+            }
+            '[' => self.class(),
+            '\\' => {
+                let Some(e) = self.peek() else {
+                    return Err(self.error("expected character after '\\'"));
+                };
+                self.pos += 1;
+                match self.escaped_class(e) {
+                    Some(ranges) => Ok(self.b.class(ranges)),
+                    None => Ok(self.b.literal(e)),
+                }
+            }
+            '*' | '+' | '?' | '{' | '&' | '|' | ')' | '~' => {
+                self.pos -= 1;
+                Err(self.error(&format!("unexpected '{c}'")))
+            }
+            other => Ok(self.b.literal(other)),
+        }
+    }
+
+    fn class_char(&mut self) -> Result<char, String> {
+        match self.peek() {
+            None => Err(self.error("expected ']'")),
+            Some('\\') => {
+                self.pos += 1;
+                let c = self.peek().ok_or_else(|| self.error("expected ']'"))?;
+                self.pos += 1;
+                Ok(c)
+            }
+            Some(c) => {
+                self.pos += 1;
+                Ok(c)
+            }
+        }
+    }
+
+    fn class(&mut self) -> Result<Id, String> {
+        let negated = self.eat('^');
+        let mut ranges = Vec::new();
+        loop {
+            if self.eat(']') {
+                break;
+            }
+            if self.peek() == Some('\\') {
+                let next = self.chars.get(self.pos + 1).copied();
+                if let Some(r) = next.and_then(|e| self.escaped_class(e)) {
+                    self.pos += 2;
+                    ranges.extend(r);
+                    continue;
+                }
+            }
+            let lo = self.class_char()?;
+            if self.peek() == Some('-') && self.chars.get(self.pos + 1) != Some(&']') {
+                self.pos += 1;
+                let hi = self.class_char()?;
+                if hi < lo {
+                    return Err(self.error("invalid character class range"));
+                }
+                ranges.push((lo as u32, hi as u32));
+            } else {
+                ranges.push((lo as u32, lo as u32));
+            }
+        }
+        if negated {
+            let any = self.b.any_char();
+            let set = self.b.class(ranges);
+            let not_set = self.b.not(set);
+            // [^x] is one character that is not x.
+            return Ok(self.b.and(vec![any, not_set]));
+        }
+        Ok(self.b.class(ranges))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rl(p: &str, s: &str) -> bool {
+        Matcher::rlike(p).unwrap().matches(s)
+    }
+
+    #[test]
+    fn like_is_anchored_and_case_sensitive() {
+        let m = Matcher::like("Eberhar*").unwrap();
+        assert!(m.matches("Eberhardt"));
+        assert!(!m.matches("eberhardt"));
+        assert!(Matcher::like("a?c").unwrap().matches("abc"));
+        assert!(
+            Matcher::like("a?c").unwrap().matches("aéc"),
+            "? is one code point"
+        );
+        assert!(!Matcher::like("a?c").unwrap().matches("abbc"));
+        assert!(Matcher::like("*b*d").unwrap().matches("abcd"));
+        assert!(Matcher::like("\\*").unwrap().matches("*"));
+        assert!(Matcher::like("a\\b").is_err(), "escape of a non-wildcard");
+        assert!(Matcher::like("a\\").is_err(), "trailing escape");
+    }
+
+    #[test]
+    fn rlike_lucene_operators() {
+        assert!(!rl("#", "abc"));
+        assert!(rl("a@", "abc"));
+        assert!(rl("@", ""));
+        assert!(rl("~(abc)", "abd"));
+        assert!(!rl("~(abc)", "abc"));
+        assert!(rl("a.*&.*c", "abc"));
+        assert!(!rl("a.*&.*c", "abd"));
+        assert!(rl("<1-100>", "42"));
+        assert!(rl("<1-100>", "007"));
+        assert!(!rl("<1-100>", "101"));
+        assert!(rl("<01-10>", "07"));
+        assert!(!rl("<01-10>", "7"));
+        assert!(rl("\"a.b\"", "a.b"));
+        assert!(!rl("\"a.b\"", "axb"));
+        assert!(rl("[^a-c]x", "dx"));
+        assert!(!rl("[^a-c]x", "bx"));
+        assert!(rl("a{2,3}", "aaa"));
+        assert!(!rl("a{2,3}", "aaaa"));
+        assert!(rl("\\d+\\s\\w", "12 x"));
+        assert!(rl("()", ""));
+        assert!(!rl("abc", "abcd"), "anchored");
+    }
+
+    #[test]
+    fn rlike_intersection_binds_tighter_than_union() {
+        // `x|a&b` is `x|(a&b)`; the Kubernetes reverse-shell alternatives rely on this.
+        assert!(rl("x|a.*&.*b", "x"));
+        assert!(rl("x|a.*&.*b", "ab"));
+        assert!(
+            !rl(".*>&.*", "bash -i >& /dev/tcp"),
+            "& intersects `.*>` with `.*`"
+        );
+    }
+
+    #[test]
+    fn pathological_patterns_run_linearly() {
+        let text = "a".repeat(100_000);
+        assert!(!rl("(a*)*b", &text));
+        assert!(!rl("(a|aa)*c", &text));
+        assert!(!Matcher::like("*a*a*a*a*a*b").unwrap().matches(&text));
+    }
+}

@@ -1,0 +1,1185 @@
+//! Compiling a query's commands into steps over a typed schema, and running them.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+use crate::diagnostic::Diagnostic;
+use crate::span::Span;
+use crate::syntax::ast::{self, CommandKind, ExprKind, NullsOrder, SortOrder, SourceCommand};
+
+use super::aggregate::{is_aggregate, Acc, AggKind};
+use super::expr::{error, find, CExpr, Compiler, Ctx, Kind, Site};
+use super::grok::{Dissect, Grok};
+use super::value::{compare_cells, Cell, Type, Value};
+use super::warnings::{Warnings, MULTI_VALUE};
+use super::{Column, Table};
+
+/// Rows returned when a query has no `LIMIT` (`esql.query.result_truncation_default_size`).
+pub const DEFAULT_LIMIT: usize = 1000;
+/// Rows returned at most, whatever `LIMIT` says (`esql.query.result_truncation_max_size`).
+pub const MAX_LIMIT: usize = 10_000;
+
+#[derive(Clone, Debug)]
+pub(crate) enum Step {
+    Where(CExpr),
+    /// Each assignment: the value, and the index of the column it replaces (removed first).
+    Eval(Vec<(CExpr, Option<usize>)>),
+    /// New row = these columns of the old row.
+    Project(Vec<usize>),
+    Sort(Vec<SortKey>),
+    Limit(usize),
+    MvExpand(usize),
+    Dissect {
+        input: CExpr,
+        dissect: Dissect,
+        removed: Vec<usize>,
+    },
+    Grok {
+        input: CExpr,
+        grok: Grok,
+        removed: Vec<usize>,
+    },
+    Stats(Box<StatsPlan>),
+    InlineStats(Box<StatsPlan>, Vec<usize>),
+    /// Sorts by every column: makes unspecified orders deterministic.
+    SortAll,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct SortKey {
+    expr: CExpr,
+    desc: bool,
+    nulls_first: bool,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct AggSlot {
+    kind: AggKind,
+    arg: Option<CExpr>,
+    filter: Option<CExpr>,
+    input: Type,
+    ty: Type,
+    site: u32,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct StatsPlan {
+    groups: Vec<CExpr>,
+    slots: Vec<AggSlot>,
+    /// Output expressions over `[slot values..., group keys...]`.
+    outputs: Vec<CExpr>,
+    columns: Vec<Column>,
+}
+
+/// A compiled query: run it over any set of rows of its source schema.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// The schema `FROM` (or `ROW`) produces.
+    pub source: Vec<Column>,
+    /// `ROW`'s single row; `None` for `FROM`.
+    pub(crate) row: Option<Vec<Cell>>,
+    /// `FROM` index patterns.
+    pub indices: Vec<String>,
+    /// `METADATA` fields requested, in order.
+    pub metadata: Vec<String>,
+    pub(crate) steps: Vec<Step>,
+    /// The output schema.
+    pub columns: Vec<Column>,
+    pub(crate) sites: Vec<Site>,
+    pub(crate) notes: Vec<String>,
+    pub(crate) final_limit: usize,
+}
+
+/// Metadata columns `FROM … METADATA` can request, with their types.
+pub fn metadata_type(name: &str) -> Option<Type> {
+    Some(match name {
+        "_id" | "_index" | "_ignored" | "_index_mode" => Type::Keyword,
+        "_version" => Type::Long,
+        "_score" => Type::Double,
+        _ => return None,
+    })
+}
+
+impl Plan {
+    /// Compiles `query` (parsed from `text`); `fields` are the columns `FROM` reads, sorted by
+    /// name (metadata columns are added from the query's `METADATA`).
+    pub fn compile(query: &ast::Query, text: &str, fields: &[Column]) -> Result<Plan, Diagnostic> {
+        let mut c = Compiler::new(text);
+        let mut notes = Vec::new();
+        let (mut schema, row, indices, metadata) = match &query.source {
+            SourceCommand::From(from) => {
+                let mut schema = fields.to_vec();
+                let mut metadata = Vec::new();
+                for m in &from.metadata {
+                    let ty = metadata_type(&m.name).ok_or_else(|| {
+                        error(
+                            "E301",
+                            m.span,
+                            format!("unsupported metadata field [{}]", m.name),
+                        )
+                    })?;
+                    if !metadata.contains(&m.name) {
+                        schema.push(Column {
+                            name: m.name.clone(),
+                            ty,
+                        });
+                        metadata.push(m.name.clone());
+                    }
+                }
+                let indices = from.indices.iter().map(|i| i.pattern.clone()).collect();
+                (schema, None, indices, metadata)
+            }
+            SourceCommand::Row(r) => {
+                let mut schema: Vec<Column> = Vec::new();
+                let mut row: Vec<Cell> = Vec::new();
+                let mut warnings = Warnings::default();
+                for field in &r.fields {
+                    let e = c.expr(&field.expr, &schema)?;
+                    let mut ctx = Ctx {
+                        now: 0,
+                        warnings: &mut warnings,
+                    };
+                    let v = e.eval(&row, &mut ctx);
+                    let name = field.column_name(text);
+                    if let Some(i) = find(&schema, &name) {
+                        schema.remove(i);
+                        row.remove(i);
+                    }
+                    schema.push(Column { name, ty: e.ty });
+                    row.push(v);
+                }
+                (schema, Some(row), Vec::new(), Vec::new())
+            }
+        };
+        let source = schema.clone();
+        let mut steps = Vec::new();
+        let mut has_limit = false;
+        let mut sorted = row.is_some();
+        for command in &query.commands {
+            match &command.kind {
+                CommandKind::Where(e) => {
+                    steps.push(Step::Where(c.boolean(e, &schema)?));
+                }
+                CommandKind::Eval(fields) => {
+                    let mut assignments = Vec::new();
+                    for field in fields {
+                        let e = c.expr(&field.expr, &schema)?;
+                        let name = field.column_name(text);
+                        let replaced = find(&schema, &name);
+                        if let Some(i) = replaced {
+                            schema.remove(i);
+                        }
+                        schema.push(Column { name, ty: e.ty });
+                        assignments.push((e, replaced));
+                    }
+                    steps.push(Step::Eval(assignments));
+                }
+                CommandKind::Keep(patterns) => {
+                    let order = keep_order(&schema, patterns)?;
+                    schema = order.iter().map(|&i| schema[i].clone()).collect();
+                    steps.push(Step::Project(order));
+                }
+                CommandKind::Drop(patterns) => {
+                    let mut keep = Vec::new();
+                    for p in patterns {
+                        if !p.has_wildcard() && find(&schema, &p.pattern).is_none() {
+                            return Err(error(
+                                "E301",
+                                p.span,
+                                format!("Unknown column [{}]", p.pattern),
+                            ));
+                        }
+                    }
+                    for (i, col) in schema.iter().enumerate() {
+                        if !patterns.iter().any(|p| name_matches(&p.pattern, &col.name)) {
+                            keep.push(i);
+                        }
+                    }
+                    schema = keep.iter().map(|&i| schema[i].clone()).collect();
+                    steps.push(Step::Project(keep));
+                }
+                CommandKind::Rename(renames) => {
+                    // Applied left to right; a rename onto an existing name replaces it.
+                    let mut names: Vec<(usize, String)> = schema
+                        .iter()
+                        .enumerate()
+                        .map(|(i, c)| (i, c.name.clone()))
+                        .collect();
+                    for r in renames {
+                        let Some(pos) = names.iter().rposition(|(_, n)| *n == r.old.name) else {
+                            return Err(error(
+                                "E301",
+                                r.old.span,
+                                format!("Unknown column [{}]", r.old.name),
+                            ));
+                        };
+                        if r.old.name == r.new.name {
+                            continue;
+                        }
+                        names[pos].1 = r.new.name.clone();
+                        if let Some(other) = names
+                            .iter()
+                            .position(|(_, n)| *n == r.new.name)
+                            .filter(|&o| o != pos)
+                        {
+                            names.remove(other);
+                        }
+                    }
+                    let order: Vec<usize> = names.iter().map(|(i, _)| *i).collect();
+                    schema = names
+                        .iter()
+                        .map(|(i, n)| Column {
+                            name: n.clone(),
+                            ty: schema[*i].ty,
+                        })
+                        .collect();
+                    steps.push(Step::Project(order));
+                }
+                CommandKind::Sort(keys) => {
+                    let mut compiled = Vec::new();
+                    for k in keys {
+                        let e = c.expr(&k.expr, &schema)?;
+                        let desc = k.order == Some(SortOrder::Desc);
+                        let nulls_first = match k.nulls {
+                            Some(NullsOrder::First) => true,
+                            Some(NullsOrder::Last) => false,
+                            None => desc,
+                        };
+                        compiled.push(SortKey {
+                            expr: e,
+                            desc,
+                            nulls_first,
+                        });
+                    }
+                    steps.push(Step::Sort(compiled));
+                    sorted = true;
+                }
+                CommandKind::Limit(l) => {
+                    has_limit = true;
+                    steps.push(Step::Limit(l.count.min(usize::MAX as u64) as usize));
+                }
+                CommandKind::MvExpand(name) => {
+                    let i = find(&schema, &name.name).ok_or_else(|| {
+                        error("E301", name.span, format!("Unknown column [{}]", name.name))
+                    })?;
+                    steps.push(Step::MvExpand(i));
+                }
+                CommandKind::Dissect(d) => {
+                    let input = string_input(&mut c, &d.input, &schema)?;
+                    let sep = d.append_separator.as_ref().map_or("", |s| s.value.as_str());
+                    let dissect = Dissect::new(&d.pattern.value, sep)
+                        .map_err(|m| error("E305", d.pattern.span, m))?;
+                    let new: Vec<Column> = dissect
+                        .columns
+                        .iter()
+                        .map(|n| Column {
+                            name: n.clone(),
+                            ty: Type::Keyword,
+                        })
+                        .collect();
+                    let removed = add_columns(&mut schema, new);
+                    steps.push(Step::Dissect {
+                        input,
+                        dissect,
+                        removed,
+                    });
+                }
+                CommandKind::Grok(g) => {
+                    let input = string_input(&mut c, &g.input, &schema)?;
+                    let grok = Grok::new(&g.pattern.value)
+                        .map_err(|m| error("E305", g.pattern.span, m))?;
+                    let new: Vec<Column> = grok
+                        .columns
+                        .iter()
+                        .map(|(n, t)| Column {
+                            name: n.clone(),
+                            ty: *t,
+                        })
+                        .collect();
+                    let removed = add_columns(&mut schema, new);
+                    steps.push(Step::Grok {
+                        input,
+                        grok,
+                        removed,
+                    });
+                }
+                CommandKind::Stats(stats) => {
+                    let plan = compile_stats(&mut c, stats, &schema, &mut notes)?;
+                    schema = plan.columns.clone();
+                    steps.push(Step::Stats(Box::new(plan)));
+                    // Group order is unspecified until a SORT.
+                    steps.push(Step::SortAll);
+                    sorted = true;
+                }
+                CommandKind::InlineStats(stats) => {
+                    let plan = compile_stats(&mut c, stats, &schema, &mut notes)?;
+                    // Input columns stay (minus those the aggregates shadow); aggregates and
+                    // computed keys are appended.
+                    let new_names: Vec<&str> =
+                        plan.columns.iter().map(|c| c.name.as_str()).collect();
+                    let kept: Vec<usize> = (0..schema.len())
+                        .filter(|&i| {
+                            let name = schema[i].name.as_str();
+                            !new_names.contains(&name) || stats.by.iter().any(|b| {
+                                b.name.is_none()
+                                    && matches!(&b.expr.kind, ExprKind::Column(n) if n.name == name)
+                            })
+                        })
+                        .collect();
+                    let mut next: Vec<Column> = kept.iter().map(|&i| schema[i].clone()).collect();
+                    for col in &plan.columns {
+                        if find(&next, &col.name).is_none() {
+                            next.push(col.clone());
+                        }
+                    }
+                    schema = next;
+                    steps.push(Step::InlineStats(Box::new(plan), kept));
+                }
+            }
+        }
+        let _ = sorted;
+        let final_limit = if has_limit { MAX_LIMIT } else { DEFAULT_LIMIT };
+        let _ = Span::default();
+        Ok(Plan {
+            source,
+            row,
+            indices,
+            metadata,
+            steps,
+            columns: schema,
+            sites: c.sites,
+            notes,
+            final_limit,
+        })
+    }
+
+    /// Runs the plan over rows of [`Plan::source`]'s schema (ignored for `ROW`).
+    pub fn run_rows(&self, rows: impl Iterator<Item = Vec<Cell>>, now: i64) -> Table {
+        let mut warnings = Warnings::default();
+        warnings.notes = self.notes.clone();
+        let mut ctx = Ctx {
+            now,
+            warnings: &mut warnings,
+        };
+        let rows: Box<dyn Iterator<Item = Vec<Cell>>> = match &self.row {
+            Some(r) => Box::new(std::iter::once(r.clone())),
+            None => Box::new(rows),
+        };
+        // Row-local steps run as rows stream in; the first blocking step collects them.
+        let first_blocking = self
+            .steps
+            .iter()
+            .position(|s| !is_row_local(s))
+            .unwrap_or(self.steps.len());
+        let mut table: Vec<Vec<Cell>> = Vec::new();
+        let mut next_step = first_blocking;
+        match self.steps.get(first_blocking) {
+            Some(Step::Stats(stats)) => {
+                let mut state = StatsState::new(stats);
+                let mut buf = Vec::new();
+                for row in rows {
+                    buf.clear();
+                    push_through(&self.steps[..first_blocking], row, &mut ctx, &mut buf);
+                    for r in buf.drain(..) {
+                        state.add(stats, &r, &mut ctx);
+                    }
+                }
+                table = state.finish(stats, &mut ctx);
+                next_step += 1;
+            }
+            other => {
+                let cap = match other {
+                    Some(Step::Limit(n)) => Some(*n),
+                    None => Some(self.final_limit),
+                    _ => None,
+                };
+                for row in rows {
+                    if cap.is_some_and(|n| table.len() >= n) {
+                        break;
+                    }
+                    push_through(&self.steps[..first_blocking], row, &mut ctx, &mut table);
+                }
+                if let Some(n) = cap {
+                    table.truncate(n);
+                }
+            }
+        }
+        for step in &self.steps[next_step..] {
+            table = run_step(step, table, &mut ctx);
+        }
+        table.truncate(self.final_limit);
+        let warnings = warnings.render(&self.sites);
+        Table {
+            columns: self.columns.clone(),
+            rows: table,
+            warnings,
+        }
+    }
+}
+
+fn string_input(c: &mut Compiler, e: &ast::Expr, schema: &[Column]) -> Result<CExpr, Diagnostic> {
+    let input = c.expr(e, schema)?;
+    if !matches!(input.ty, Type::Keyword | Type::Text | Type::Null) {
+        return Err(error(
+            "E302",
+            e.span,
+            format!(
+                "input for DISSECT/GROK must be a string, found [{}]",
+                input.ty.name()
+            ),
+        ));
+    }
+    Ok(input)
+}
+
+/// Appends new columns, removing existing ones of the same names; returns removed indices.
+fn add_columns(schema: &mut Vec<Column>, new: Vec<Column>) -> Vec<usize> {
+    let removed: Vec<usize> = (0..schema.len())
+        .filter(|&i| new.iter().any(|n| n.name == schema[i].name))
+        .collect();
+    for &i in removed.iter().rev() {
+        schema.remove(i);
+    }
+    schema.extend(new);
+    removed
+}
+
+/// `*` matches any run of characters (dots included).
+pub fn name_matches(pattern: &str, name: &str) -> bool {
+    if !pattern.contains('*') {
+        return pattern == name;
+    }
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let mut rest = name;
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            match rest.strip_prefix(part) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        } else if i == parts.len() - 1 {
+            return rest.len() >= part.len() && rest.ends_with(part);
+        } else {
+            match rest.find(part) {
+                Some(at) => rest = &rest[at + part.len()..],
+                None => return false,
+            }
+        }
+    }
+    rest.is_empty()
+}
+
+/// KEEP's column order: each column is placed by its highest-precedence pattern (exact name >
+/// partial wildcard > `*`), the rightmost among equals.
+fn keep_order(schema: &[Column], patterns: &[ast::NamePattern]) -> Result<Vec<usize>, Diagnostic> {
+    let precedence = |p: &str| {
+        if !p.contains('*') {
+            2
+        } else if p == "*" {
+            0
+        } else {
+            1
+        }
+    };
+    for p in patterns {
+        if !p.has_wildcard() && find(schema, &p.pattern).is_none() {
+            return Err(error(
+                "E301",
+                p.span,
+                format!("Unknown column [{}]", p.pattern),
+            ));
+        }
+    }
+    // For each column: (pattern position, column index).
+    let mut placed: Vec<(usize, usize)> = Vec::new();
+    for (i, col) in schema.iter().enumerate() {
+        let mut best: Option<(u8, usize)> = None;
+        for (pi, p) in patterns.iter().enumerate() {
+            if name_matches(&p.pattern, &col.name) {
+                let prec = precedence(&p.pattern);
+                if best.is_none_or(|(bp, _)| prec >= bp) {
+                    best = Some((prec, pi));
+                }
+            }
+        }
+        if let Some((_, pi)) = best {
+            placed.push((pi, i));
+        }
+    }
+    placed.sort();
+    Ok(placed.into_iter().map(|(_, i)| i).collect())
+}
+
+fn is_row_local(step: &Step) -> bool {
+    matches!(
+        step,
+        Step::Where(_)
+            | Step::Eval(_)
+            | Step::Project(_)
+            | Step::MvExpand(_)
+            | Step::Dissect { .. }
+            | Step::Grok { .. }
+    )
+}
+
+/// Runs row-local steps over one row, appending the rows it becomes to `out`.
+fn push_through(steps: &[Step], row: Vec<Cell>, ctx: &mut Ctx, out: &mut Vec<Vec<Cell>>) {
+    let Some((step, rest)) = steps.split_first() else {
+        out.push(row);
+        return;
+    };
+    match step {
+        Step::Where(cond) => {
+            if cond.test(&row, ctx) == Some(true) {
+                push_through(rest, row, ctx, out);
+            }
+        }
+        Step::Eval(assignments) => {
+            let mut row = row;
+            for (e, replaced) in assignments {
+                let v = e.eval(&row, ctx);
+                if let Some(i) = replaced {
+                    row.remove(*i);
+                }
+                row.push(v);
+            }
+            push_through(rest, row, ctx, out);
+        }
+        Step::Project(order) => {
+            let mut row = row;
+            let next = order.iter().map(|&i| std::mem::take(&mut row[i])).collect();
+            push_through(rest, next, ctx, out);
+        }
+        Step::MvExpand(i) => match &row[*i] {
+            Cell::Many(values) => {
+                for v in values.clone() {
+                    let mut r = row.clone();
+                    r[*i] = Cell::One(v);
+                    push_through(rest, r, ctx, out);
+                }
+            }
+            _ => push_through(rest, row, ctx, out),
+        },
+        Step::Dissect {
+            input,
+            dissect,
+            removed,
+        } => {
+            let text = input.eval(&row, ctx);
+            let values = match &text {
+                Cell::One(v) => dissect.extract(v.as_str().unwrap_or("")),
+                Cell::Many(_) => {
+                    ctx.warn(input.site, MULTI_VALUE);
+                    None
+                }
+                Cell::Null => None,
+            };
+            let mut row = row;
+            for &i in removed.iter().rev() {
+                row.remove(i);
+            }
+            match values {
+                Some(vs) => row.extend(
+                    vs.into_iter()
+                        .map(|v| v.map_or(Cell::Null, |s| Cell::One(Value::str(&s)))),
+                ),
+                None => row.extend((0..dissect.columns.len()).map(|_| Cell::Null)),
+            }
+            push_through(rest, row, ctx, out);
+        }
+        Step::Grok {
+            input,
+            grok,
+            removed,
+        } => {
+            let text = input.eval(&row, ctx);
+            let values = match &text {
+                Cell::One(v) => grok.extract(v.as_str().unwrap_or("")),
+                Cell::Many(_) => {
+                    ctx.warn(input.site, MULTI_VALUE);
+                    None
+                }
+                Cell::Null => None,
+            };
+            let mut row = row;
+            for &i in removed.iter().rev() {
+                row.remove(i);
+            }
+            match values {
+                Some(vs) => row.extend(vs.into_iter().map(Cell::from_values)),
+                None => row.extend((0..grok.columns.len()).map(|_| Cell::Null)),
+            }
+            push_through(rest, row, ctx, out);
+        }
+        _ => out.push(row),
+    }
+}
+
+fn run_step(step: &Step, table: Vec<Vec<Cell>>, ctx: &mut Ctx) -> Vec<Vec<Cell>> {
+    match step {
+        Step::Sort(keys) => {
+            let mut keyed: Vec<(Vec<Cell>, Vec<Cell>)> = table
+                .into_iter()
+                .map(|row| {
+                    let k = keys
+                        .iter()
+                        .map(|k| sort_key(k.expr.eval(&row, ctx), k.desc))
+                        .collect();
+                    (k, row)
+                })
+                .collect();
+            keyed.sort_by(|(a, _), (b, _)| {
+                for (i, k) in keys.iter().enumerate() {
+                    let o = order_cells(&a[i], &b[i], k.desc, k.nulls_first);
+                    if o != Ordering::Equal {
+                        return o;
+                    }
+                }
+                Ordering::Equal
+            });
+            keyed.into_iter().map(|(_, r)| r).collect()
+        }
+        Step::SortAll => {
+            let mut table = table;
+            table.sort_by(|a, b| {
+                a.iter()
+                    .zip(b)
+                    .map(|(x, y)| compare_cells(x, y))
+                    .find(|o| *o != Ordering::Equal)
+                    .unwrap_or(Ordering::Equal)
+            });
+            table
+        }
+        Step::Limit(n) => {
+            let mut table = table;
+            table.truncate(*n);
+            table
+        }
+        Step::Stats(stats) => {
+            let mut state = StatsState::new(stats);
+            for row in &table {
+                state.add(stats, row, ctx);
+            }
+            state.finish(stats, ctx)
+        }
+        Step::InlineStats(stats, kept) => {
+            let mut state = StatsState::new(stats);
+            for row in &table {
+                state.add(stats, row, ctx);
+            }
+            let groups = stats.groups.len();
+            let aggs = stats.columns.len() - groups;
+            let finished = state.finish(stats, ctx);
+            // Output rows: [aggregates..., keys...]; join them back on the keys.
+            let mut by_key: HashMap<Vec<KeyCell>, Vec<Cell>> = HashMap::new();
+            for r in finished {
+                let key = r[aggs..].iter().map(KeyCell::of).collect();
+                by_key.insert(key, r);
+            }
+            let mut out = Vec::with_capacity(table.len());
+            for row in table {
+                let key_cells: Vec<Cell> = stats.groups.iter().map(|g| g.eval(&row, ctx)).collect();
+                let found = if key_cells.iter().any(|c| matches!(c, Cell::Many(_))) {
+                    None
+                } else {
+                    by_key.get(&key_cells.iter().map(KeyCell::of).collect::<Vec<_>>())
+                };
+                let mut next: Vec<Cell> = kept.iter().map(|&i| row[i].clone()).collect();
+                match found {
+                    Some(r) => next.extend(r.iter().cloned()),
+                    None => next.extend((0..stats.columns.len()).map(|_| Cell::Null)),
+                }
+                // Keys that stayed as input columns are not repeated.
+                let width = kept.len() + stats.columns.len();
+                let _ = width;
+                out.push(next);
+            }
+            // Drop appended key columns already present among the kept input columns.
+            out
+        }
+        other => {
+            let mut out = Vec::with_capacity(table.len());
+            for row in table {
+                push_through(std::slice::from_ref(other), row, ctx, &mut out);
+            }
+            out
+        }
+    }
+}
+
+/// A multivalued sort key sorts by its minimum ascending and its maximum descending.
+fn sort_key(c: Cell, desc: bool) -> Cell {
+    match c {
+        Cell::Many(vs) => {
+            let pick = if desc {
+                vs.into_iter().max_by(|a, b| a.compare(b))
+            } else {
+                vs.into_iter().min_by(|a, b| a.compare(b))
+            };
+            pick.map_or(Cell::Null, Cell::One)
+        }
+        other => other,
+    }
+}
+
+fn order_cells(a: &Cell, b: &Cell, desc: bool, nulls_first: bool) -> Ordering {
+    match (a, b) {
+        (Cell::Null, Cell::Null) => Ordering::Equal,
+        (Cell::Null, _) => {
+            if nulls_first {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            }
+        }
+        (_, Cell::Null) => {
+            if nulls_first {
+                Ordering::Greater
+            } else {
+                Ordering::Less
+            }
+        }
+        (Cell::One(x), Cell::One(y)) => {
+            let o = x.compare(y);
+            if desc {
+                o.reverse()
+            } else {
+                o
+            }
+        }
+        _ => Ordering::Equal,
+    }
+}
+
+/// A grouping key component: null or one value.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum KeyCell {
+    Null,
+    Value(super::aggregate::Key),
+}
+
+impl KeyCell {
+    fn of(c: &Cell) -> KeyCell {
+        match c {
+            Cell::One(v) => KeyCell::Value(super::aggregate::Key(v.clone())),
+            _ => KeyCell::Null,
+        }
+    }
+}
+
+pub(crate) struct StatsState {
+    groups: HashMap<Vec<KeyCell>, usize>,
+    keys: Vec<Vec<Cell>>,
+    accs: Vec<Vec<Acc>>,
+}
+
+impl StatsState {
+    pub(crate) fn new(plan: &StatsPlan) -> StatsState {
+        let mut state = StatsState {
+            groups: HashMap::new(),
+            keys: Vec::new(),
+            accs: Vec::new(),
+        };
+        if plan.groups.is_empty() {
+            // Without BY there is exactly one group, even for empty input.
+            state.groups.insert(Vec::new(), 0);
+            state.keys.push(Vec::new());
+            state.accs.push(new_accs(plan));
+        }
+        state
+    }
+
+    fn add(&mut self, plan: &StatsPlan, row: &[Cell], ctx: &mut Ctx) {
+        // Every combination of the values of multivalued keys is a group of its own.
+        let key_cells: Vec<Cell> = plan.groups.iter().map(|g| g.eval(row, ctx)).collect();
+        let mut combos: Vec<Vec<Cell>> = vec![Vec::new()];
+        for cell in &key_cells {
+            let options: Vec<Cell> = match cell {
+                Cell::Many(vs) => {
+                    let mut seen: Vec<&Value> = Vec::new();
+                    let mut out = Vec::new();
+                    for v in vs {
+                        if !seen.iter().any(|s| s.compare(v).is_eq()) {
+                            seen.push(v);
+                            out.push(Cell::One(v.clone()));
+                        }
+                    }
+                    out
+                }
+                other => vec![other.clone()],
+            };
+            combos = combos
+                .into_iter()
+                .flat_map(|prefix| {
+                    options.iter().map(move |o| {
+                        let mut p = prefix.clone();
+                        p.push(o.clone());
+                        p
+                    })
+                })
+                .collect();
+        }
+        let args: Vec<(Cell, bool)> = plan
+            .slots
+            .iter()
+            .map(|s| {
+                let pass = s
+                    .filter
+                    .as_ref()
+                    .is_none_or(|f| f.test(row, ctx) == Some(true));
+                let arg = match (&s.arg, pass) {
+                    (Some(a), true) => a.eval(row, ctx),
+                    _ => Cell::Null,
+                };
+                (arg, pass)
+            })
+            .collect();
+        for combo in combos {
+            let key: Vec<KeyCell> = combo.iter().map(KeyCell::of).collect();
+            let index = match self.groups.get(&key) {
+                Some(&i) => i,
+                None => {
+                    let i = self.keys.len();
+                    self.groups.insert(key, i);
+                    self.keys.push(combo);
+                    self.accs.push(new_accs(plan));
+                    i
+                }
+            };
+            for (slot, (acc, (arg, pass))) in plan
+                .slots
+                .iter()
+                .zip(self.accs[index].iter_mut().zip(&args))
+            {
+                if *pass {
+                    acc.add(slot.kind, arg);
+                }
+            }
+        }
+    }
+
+    fn finish(self, plan: &StatsPlan, ctx: &mut Ctx) -> Vec<Vec<Cell>> {
+        let mut out = Vec::with_capacity(self.keys.len());
+        for (key, accs) in self.keys.into_iter().zip(self.accs) {
+            let mut post: Vec<Cell> = plan
+                .slots
+                .iter()
+                .zip(accs)
+                .map(|(s, acc)| acc.finish(s.kind, s.ty, ctx, s.site))
+                .collect();
+            post.extend(key);
+            out.push(plan.outputs.iter().map(|o| o.eval(&post, ctx)).collect());
+        }
+        out
+    }
+}
+
+fn new_accs(plan: &StatsPlan) -> Vec<Acc> {
+    plan.slots
+        .iter()
+        .map(|s| Acc::new(s.kind, s.input))
+        .collect()
+}
+
+/// Replaces aggregate calls in `e` by references to slot columns `$agg<i>`, compiling each
+/// aggregate's arguments against the input schema.
+fn extract_aggregates(
+    c: &mut Compiler,
+    e: &ast::Expr,
+    schema: &[Column],
+    filter: Option<&CExpr>,
+    slots: &mut Vec<AggSlot>,
+) -> Result<ast::Expr, Diagnostic> {
+    let mut e = e.clone();
+    rewrite(c, &mut e, schema, filter, slots)?;
+    Ok(e)
+}
+
+fn rewrite(
+    c: &mut Compiler,
+    e: &mut ast::Expr,
+    schema: &[Column],
+    filter: Option<&CExpr>,
+    slots: &mut Vec<AggSlot>,
+) -> Result<(), Diagnostic> {
+    let span = e.span;
+    match &mut e.kind {
+        ExprKind::Call(call) if is_aggregate(&call.name) => {
+            let slot = compile_aggregate(c, call, span, schema, filter)?;
+            slots.push(slot);
+            e.kind = ExprKind::Column(ast::Name {
+                name: format!("$agg{}", slots.len() - 1),
+                span,
+            });
+        }
+        ExprKind::Call(call) => {
+            for a in &mut call.args {
+                rewrite(c, a, schema, filter, slots)?;
+            }
+        }
+        ExprKind::Unary { operand, .. } => rewrite(c, operand, schema, filter, slots)?,
+        ExprKind::Binary { left, right, .. }
+        | ExprKind::And(left, right)
+        | ExprKind::Or(left, right) => {
+            rewrite(c, left, schema, filter, slots)?;
+            rewrite(c, right, schema, filter, slots)?;
+        }
+        ExprKind::Not(a) | ExprKind::IsNull { value: a, .. } | ExprKind::Cast { value: a, .. } => {
+            rewrite(c, a, schema, filter, slots)?
+        }
+        ExprKind::Like { value, .. } => rewrite(c, value, schema, filter, slots)?,
+        ExprKind::In { value, list, .. } => {
+            rewrite(c, value, schema, filter, slots)?;
+            for item in list {
+                rewrite(c, item, schema, filter, slots)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn constant_arg(c: &mut Compiler, e: &ast::Expr) -> Result<Cell, Diagnostic> {
+    let ce = c.expr(e, &[])?;
+    let mut w = Warnings::default();
+    let mut ctx = Ctx {
+        now: 0,
+        warnings: &mut w,
+    };
+    Ok(ce.eval(&[], &mut ctx))
+}
+
+fn compile_aggregate(
+    c: &mut Compiler,
+    call: &ast::Call,
+    span: Span,
+    schema: &[Column],
+    filter: Option<&CExpr>,
+) -> Result<AggSlot, Diagnostic> {
+    let name = call.name.as_str();
+    let site = c.site(span);
+    if name == "count" && (call.star || call.args.is_empty()) {
+        return Ok(AggSlot {
+            kind: AggKind::CountRows,
+            arg: None,
+            filter: filter.cloned(),
+            input: Type::Null,
+            ty: Type::Long,
+            site,
+        });
+    }
+    let Some(first) = call.args.first() else {
+        return Err(error(
+            "E302",
+            span,
+            format!("function [{name}] needs an argument"),
+        ));
+    };
+    for a in &call.args {
+        if contains_aggregate(a) {
+            return Err(error(
+                "E302",
+                a.span,
+                format!(
+                    "The field names in [{}] cannot be aggregations",
+                    span.slice(c.text)
+                ),
+            ));
+        }
+    }
+    let arg = c.expr(first, schema)?;
+    let input = arg.ty;
+    let kind = match name {
+        "count" => AggKind::Count,
+        "count_distinct" => AggKind::CountDistinct,
+        "values" => AggKind::Values,
+        "min" => AggKind::Min,
+        "max" => AggKind::Max,
+        "sum" => AggKind::Sum,
+        "avg" => AggKind::Avg,
+        "median" => AggKind::Median,
+        "top" => {
+            let limit = match call.args.get(1).map(|a| constant_arg(c, a)).transpose()? {
+                Some(Cell::One(v)) => v.as_i64().unwrap_or(0).max(0) as usize,
+                _ => return Err(error("E302", span, "TOP needs a constant limit")),
+            };
+            let desc = match call.args.get(2).map(|a| constant_arg(c, a)).transpose()? {
+                Some(Cell::One(v)) => v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("desc")),
+                _ => false,
+            };
+            AggKind::Top { limit, desc }
+        }
+        other => {
+            return Err(error(
+                "E303",
+                span,
+                format!("aggregate function [{other}] is not supported"),
+            ))
+        }
+    };
+    if matches!(kind, AggKind::Sum | AggKind::Avg | AggKind::Median)
+        && !(input.is_numeric() || input == Type::Null)
+    {
+        return Err(error(
+            "E302",
+            first.span,
+            format!(
+                "argument of [{}] must be [numeric except unsigned_long or counter types], found value [{}] type [{}]",
+                span.slice(c.text),
+                first.span.slice(c.text),
+                input.name()
+            ),
+        ));
+    }
+    let mut ty = kind.result_type(input);
+    if ty == Type::Text && matches!(kind, AggKind::Min | AggKind::Max | AggKind::Top { .. }) {
+        ty = Type::Keyword;
+    }
+    Ok(AggSlot {
+        kind,
+        arg: Some(arg),
+        filter: filter.cloned(),
+        input,
+        ty,
+        site,
+    })
+}
+
+fn contains_aggregate(e: &ast::Expr) -> bool {
+    match &e.kind {
+        ExprKind::Call(call) => {
+            is_aggregate(&call.name) || call.args.iter().any(contains_aggregate)
+        }
+        ExprKind::Unary { operand, .. } => contains_aggregate(operand),
+        ExprKind::Binary { left, right, .. }
+        | ExprKind::And(left, right)
+        | ExprKind::Or(left, right) => contains_aggregate(left) || contains_aggregate(right),
+        ExprKind::Not(a) | ExprKind::IsNull { value: a, .. } | ExprKind::Cast { value: a, .. } => {
+            contains_aggregate(a)
+        }
+        ExprKind::Like { value, .. } => contains_aggregate(value),
+        ExprKind::In { value, list, .. } => {
+            contains_aggregate(value) || list.iter().any(contains_aggregate)
+        }
+        _ => false,
+    }
+}
+
+fn compile_stats(
+    c: &mut Compiler,
+    stats: &ast::Stats,
+    schema: &[Column],
+    notes: &mut Vec<String>,
+) -> Result<StatsPlan, Diagnostic> {
+    // Grouping keys, compiled against the input.
+    let mut groups = Vec::new();
+    let mut key_columns: Vec<Column> = Vec::new();
+    for b in &stats.by {
+        if contains_aggregate(&b.expr) {
+            return Err(error(
+                "E302",
+                b.expr.span,
+                "grouping key cannot contain an aggregate function",
+            ));
+        }
+        let e = c.expr(&b.expr, schema)?;
+        key_columns.push(Column {
+            name: b.column_name(c.text),
+            ty: e.ty,
+        });
+        groups.push(e);
+    }
+    let mut slots = Vec::new();
+    let mut rewritten = Vec::new();
+    for agg in &stats.aggregates {
+        let filter = match &agg.filter {
+            Some(f) => Some(c.boolean(f, schema)?),
+            None => None,
+        };
+        if !contains_aggregate(&agg.field.expr) {
+            return Err(error(
+                "E302",
+                agg.field.expr.span,
+                format!(
+                    "expected an aggregate function but found [{}]",
+                    agg.field.expr.span.slice(c.text)
+                ),
+            ));
+        }
+        let e = extract_aggregates(c, &agg.field.expr, schema, filter.as_ref(), &mut slots)?;
+        rewritten.push((agg.field.column_name(c.text), e, agg.field.span));
+    }
+    // Output expressions see the slots, then the keys by name.
+    let mut post: Vec<Column> = slots
+        .iter()
+        .enumerate()
+        .map(|(i, s)| Column {
+            name: format!("$agg{i}"),
+            ty: s.ty,
+        })
+        .collect();
+    let slot_count = post.len();
+    post.extend(key_columns.iter().cloned());
+    // Candidates in output order: aggregates, then keys; the rightmost of equal names wins.
+    let mut candidates: Vec<(String, CExpr, Span)> = Vec::new();
+    for (name, e, span) in rewritten {
+        let ce = c.expr(&e, &post)?;
+        candidates.push((name, ce, span));
+    }
+    for (i, (b, col)) in stats.by.iter().zip(&key_columns).enumerate() {
+        let site = c.site(b.span);
+        candidates.push((
+            col.name.clone(),
+            CExpr {
+                kind: Kind::Column(slot_count + i),
+                ty: col.ty,
+                site,
+            },
+            b.span,
+        ));
+    }
+    let mut outputs = Vec::new();
+    let mut columns = Vec::new();
+    for (i, (name, e, span)) in candidates.iter().enumerate() {
+        if let Some((_, _, later)) = candidates[i + 1..].iter().find(|(n, _, _)| n == name) {
+            let here = c.location(*span);
+            let there = c.location(*later).replacen("Line", "line", 1);
+            notes.push(format!(
+                "{here}: Field '{name}' shadowed by field at {there}"
+            ));
+            continue;
+        }
+        outputs.push(e.clone());
+        columns.push(Column {
+            name: name.clone(),
+            ty: e.ty,
+        });
+    }
+    Ok(StatsPlan {
+        groups,
+        slots,
+        outputs,
+        columns,
+    })
+}
+
+impl Plan {
+    /// The output column names and types.
+    pub fn output_columns(&self) -> &[Column] {
+        &self.columns
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcard_names() {
+        assert!(name_matches("Esql.*", "Esql.a_values"));
+        assert!(name_matches("*", "x"));
+        assert!(name_matches("last*name", "last_name"));
+        assert!(!name_matches("last*name", "last_names"));
+        assert!(name_matches("a*b*c", "abc"));
+    }
+}

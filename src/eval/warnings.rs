@@ -1,0 +1,76 @@
+//! Evaluation warnings in Elasticsearch's form: one header per failing expression, then up to
+//! 20 distinct detail lines, all prefixed with the expression's `Line L:C`.
+
+use std::collections::BTreeMap;
+
+use super::expr::Site;
+
+pub const MULTI_VALUE: &str =
+    "java.lang.IllegalArgumentException: single-value function encountered multi-value";
+
+/// Elasticsearch records at most this many failures per expression.
+const MAX_DETAILS: usize = 20;
+
+#[derive(Clone, Debug, Default)]
+struct Entry {
+    /// `CASE` reports "treating result as false"; everything else "as null".
+    as_false: bool,
+    details: Vec<String>,
+}
+
+/// Warnings collected during one run, keyed by expression site (compile order), so the
+/// rendering is deterministic whatever order rows were evaluated in.
+#[derive(Clone, Debug, Default)]
+pub struct Warnings {
+    entries: BTreeMap<u32, Entry>,
+    /// Warnings not tied to evaluation (e.g. shadowed `STATS` names), in emission order.
+    pub notes: Vec<String>,
+}
+
+impl Warnings {
+    pub fn add(&mut self, site: u32, as_false: bool, detail: &str) {
+        let entry = self.entries.entry(site).or_default();
+        entry.as_false |= as_false;
+        if entry.details.len() < MAX_DETAILS && !entry.details.iter().any(|d| d == detail) {
+            entry.details.push(detail.to_string());
+        }
+    }
+
+    pub fn merge(&mut self, other: Warnings) {
+        for (site, entry) in other.entries {
+            for d in &entry.details {
+                self.add(site, entry.as_false, d);
+            }
+        }
+        for n in other.notes {
+            if !self.notes.contains(&n) {
+                self.notes.push(n);
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty() && self.notes.is_empty()
+    }
+
+    /// The warning lines, as the `Warning` headers of a `_query` response carry them (without
+    /// the header's quoting of `"`).
+    pub fn render(&self, sites: &[Site]) -> Vec<String> {
+        let mut lines = self.notes.clone();
+        for (site, entry) in &self.entries {
+            let Some(site) = sites.get(*site as usize) else {
+                continue;
+            };
+            lines.push(format!(
+                "{}: evaluation of [{}] failed, treating result as {}. Only first 20 failures recorded.",
+                site.location,
+                site.text,
+                if entry.as_false { "false" } else { "null" }
+            ));
+            for d in &entry.details {
+                lines.push(format!("{}: {}", site.location, d));
+            }
+        }
+        lines
+    }
+}
