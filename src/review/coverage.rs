@@ -408,12 +408,12 @@ mod tests {
                         null: 0
                     }
                 ),
-                // Groups: execution 1 has eve (2); execution 2 has eve (2) and the null-name group.
+                // Only eve's group survives the first WHERE: once per execution, 2 objects each.
                 (
                     "n >= 2".to_string(),
                     Outcomes {
                         true_: 2,
-                        false_: 1,
+                        false_: 0,
                         null: 0
                     }
                 ),
@@ -422,12 +422,13 @@ mod tests {
         assert_eq!(
             report[3].threshold,
             Some(ThresholdOutcomes {
-                below: 1,
+                below: 0,
                 at: 2,
                 above: 0
             })
         );
         assert_eq!(report[2].gaps, vec![]);
+        assert_eq!(report[3].gaps, vec![Gap::NeverFalse]);
     }
 
     #[test]
