@@ -4,10 +4,12 @@
 //! failed, a gate did not pass); `2` bad input or usage (the message names file, line and column
 //! where there is one).
 
+mod edges;
 mod gen;
 mod ingest;
 mod inspect;
 mod personas;
+mod run;
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -32,6 +34,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Derives threshold, exclusion and schedule edge scenarios from a rule's syntax tree.
+    Edges(edges::EdgesArgs),
+    /// Generates a scenario, schedules and evaluates its rules, reports alerts and expectations.
+    Run(run::RunArgs),
     /// Show what a rule does: metadata, schedule, stages, exclusions, indicators, outputs.
     Inspect(inspect::InspectArgs),
     /// Convert real API-server audit logs (JSON lines, .gz, EventList, AKS envelopes) to ECS NDJSON.
@@ -71,6 +77,8 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli, color: bool) -> Result<Outcome, Vec<Diagnostic>> {
     match cli.command {
+        Command::Edges(args) => edges::run(args),
+        Command::Run(args) => run::run(args),
         Command::Inspect(args) => inspect::run(args, color),
         Command::Ingest(args) => ingest::run(args),
         Command::Gen(args) => gen::run(args),

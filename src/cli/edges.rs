@@ -1,0 +1,93 @@
+//! `rulegate edges RULE.toml [--write DIR]`: boundary scenarios derived from the rule's syntax tree.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use rulegate::diagnostic::Diagnostic;
+use rulegate::edges::{self, EdgeInput, EdgeModel};
+use rulegate::report::snap::write_atomically;
+use rulegate::rule;
+use rulegate::schedule::ScheduledRule;
+
+use super::Outcome;
+
+/// Derives threshold, exclusion and schedule edge scenarios from a rule.
+#[derive(Debug, Args)]
+pub struct EdgesArgs {
+    /// The rule file (TOML as elastic/detection-rules writes it).
+    pub rule: PathBuf,
+    /// Write the scenarios as files into this directory instead of listing them.
+    #[arg(long, value_name = "DIR")]
+    pub write: Option<PathBuf>,
+}
+
+pub fn run(args: EdgesArgs) -> Result<Outcome, Vec<Diagnostic>> {
+    let loaded = rule::load(&args.rule)?;
+    let scheduled = ScheduledRule::from_loaded(&loaded).map_err(|error| vec![error])?;
+    let (query, text) = loaded
+        .query
+        .parsed()
+        .expect("from_loaded accepts only parsed queries");
+    let model = EdgeModel::from_query(query, text);
+    let rule_reference = match &args.write {
+        Some(dir) => relative_path(dir, &args.rule)?,
+        None => args.rule.display().to_string(),
+    };
+    let input = EdgeInput {
+        rule_reference: &rule_reference,
+        rule_display: &args.rule.display().to_string(),
+        schedule: &scheduled.schedule,
+        model: &model,
+    };
+    let scenarios = edges::generate(&input);
+    match &args.write {
+        None => {
+            for scenario in &scenarios {
+                let title = scenario
+                    .text
+                    .lines()
+                    .find_map(|line| line.strip_prefix("name = "))
+                    .unwrap_or("");
+                println!("{}\t{}", scenario.file_name, title.trim_matches('"'));
+            }
+        }
+        Some(dir) => {
+            for scenario in &scenarios {
+                let path = dir.join(&scenario.file_name);
+                write_atomically(&path, &scenario.text).map_err(|error| vec![error])?;
+                println!("{}", path.display());
+            }
+        }
+    }
+    Ok(Outcome::Success)
+}
+
+/// The rule file's path as seen from `dir` (scenario files name rules relative to themselves).
+fn relative_path(dir: &Path, file: &Path) -> Result<String, Vec<Diagnostic>> {
+    std::fs::create_dir_all(dir).map_err(|error| {
+        vec![Diagnostic::error("E003", format!("cannot create directory: {error}")).at_path(dir)]
+    })?;
+    let canonical = |path: &Path| {
+        path.canonicalize().map_err(|error| {
+            vec![Diagnostic::error("E001", format!("cannot resolve path: {error}")).at_path(path)]
+        })
+    };
+    let (from, to) = (canonical(dir)?, canonical(file)?);
+    let common = from
+        .components()
+        .zip(to.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut parts: Vec<String> = from
+        .components()
+        .skip(common)
+        .map(|_| "..".to_string())
+        .collect();
+    parts.extend(
+        to.components()
+            .skip(common)
+            .map(|part| part.as_os_str().to_string_lossy().into_owned()),
+    );
+    Ok(parts.join("/"))
+}

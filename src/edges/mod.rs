@@ -1,0 +1,653 @@
+//! `rulegate edges`: boundary scenarios derived from a rule's syntax tree — thresholds at N−1, N
+//! and N+1, N requests for one value, N values split across each `BY` key, exclusion hits and near
+//! misses, and schedule edges (look-back bounds, bursts split across or inside the overlap of two
+//! executions, ingest lag) — written as ordinary scenario files with `kind = "edge"`.
+//!
+//! Every scenario places its requests relative to the rule's own executions: `T0` is the first
+//! whole multiple of the interval at or after 2026-05-15T10:00:00Z and `E = T0 + interval` the
+//! execution whose window `[E − look-back, E]` the bursts aim at. Read delay and ingest lag are
+//! zero unless the edge is about lag, so `event.ingested` equals `@timestamp`.
+
+mod model;
+mod write;
+
+pub use model::{conjuncts, EdgeModel, Exclusion, ExclusionKind, Threshold};
+pub use write::{Draft, DraftActor, DraftExpect, DraftStep};
+
+use crate::schedule::{time::SECOND, ScheduleSpec, Timestamp};
+
+/// One generated scenario: its file name (`<slug>.toml`) and its text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EdgeScenario {
+    pub file_name: String,
+    /// The scenario's name.
+    pub title: String,
+    pub text: String,
+}
+
+/// What the generator needs besides the syntax tree.
+pub struct EdgeInput<'a> {
+    /// The rule file as a scenario beside the output names it (`../../rules/x.toml`).
+    pub rule_reference: &'a str,
+    /// The rule file as the user named it, for the header comment.
+    pub rule_display: &'a str,
+    pub schedule: &'a ScheduleSpec,
+    pub model: &'a EdgeModel,
+}
+
+const ACTOR_USERNAME: &str = "system:serviceaccount:edge:prober";
+const ACTOR_IP: &str = "203.0.113.10";
+const ACTOR_AGENT: &str = "kubectl/v1.30.1 (linux/amd64) kubernetes/7c48c2b";
+const USER_FIELDS: [&str; 2] = ["user.name", "kubernetes.audit.user.username"];
+
+/// The fields of a request the DSL sets per actor, and how.
+fn actor_field(field: &str) -> Option<&'static str> {
+    match field {
+        "user.name" | "kubernetes.audit.user.username" => Some("username"),
+        "source.ip" => Some("source_ips"),
+        "user_agent.original" => Some("user_agent"),
+        _ => None,
+    }
+}
+
+/// Generates every edge scenario of a rule, in a stable order.
+pub fn generate(input: &EdgeInput) -> Vec<EdgeScenario> {
+    let plan = Plan::new(input);
+    let mut drafts = Vec::new();
+    plan.thresholds(&mut drafts);
+    plan.exclusions(&mut drafts);
+    plan.schedule_edges(&mut drafts);
+    drafts.iter().map(|draft| draft.render(input)).collect()
+}
+
+struct Plan<'a> {
+    input: &'a EdgeInput<'a>,
+    /// The threshold the bursts are sized by: the first one over a column the DSL can vary.
+    threshold: Option<(&'a Threshold, i64)>,
+    verb: String,
+    resource: String,
+    interval: i64,
+    lookback: i64,
+    /// `E`, the aimed-at execution.
+    execution: Timestamp,
+}
+
+impl<'a> Plan<'a> {
+    fn new(input: &'a EdgeInput<'a>) -> Plan<'a> {
+        let model = input.model;
+        let threshold = model.thresholds.iter().find_map(|threshold| {
+            let n = threshold.lowest_alerting()?;
+            (threshold.counted_field.as_deref() == Some("kubernetes.audit.objectRef.name")
+                && n >= 1)
+                .then_some((threshold, n))
+        });
+        let verb = model
+            .required("event.action")
+            .or_else(|| model.required("kubernetes.audit.verb"))
+            .unwrap_or("get")
+            .to_string();
+        let resource = model
+            .required("kubernetes.audit.objectRef.resource")
+            .unwrap_or("secrets")
+            .to_string();
+        let anchor = Timestamp::parse("2026-05-15T10:00:00Z")
+            .expect("a valid constant")
+            .round_up(input.schedule.interval);
+        Plan {
+            input,
+            threshold,
+            verb,
+            resource,
+            interval: input.schedule.interval,
+            lookback: input.schedule.to - input.schedule.from,
+            execution: anchor.plus(input.schedule.interval),
+        }
+    }
+
+    /// Distinct secrets that make the group alert (the threshold's N), or 1 without a threshold.
+    fn n(&self) -> i64 {
+        self.threshold.map_or(1, |(_, n)| n)
+    }
+
+    /// The start of a burst that only execution `E` reads: just after the previous execution,
+    /// before the next window opens. `None` when the windows overlap so much none exists.
+    fn single_window_start(&self) -> Timestamp {
+        self.execution.plus(-self.interval + SECOND)
+    }
+
+    fn single_window_fits(&self, requests: i64) -> bool {
+        // The burst ends before the next window starts and after the previous execution.
+        let end = self.single_window_start().plus((requests - 1) * SECOND);
+        end < self.execution.plus(self.interval - self.lookback) && self.lookback >= self.interval
+    }
+
+    fn actor(&self, key: &str) -> DraftActor {
+        DraftActor {
+            key: key.to_string(),
+            username: ACTOR_USERNAME.to_string(),
+            source_ips: vec![vec![ACTOR_IP.to_string()]],
+            user_agents: vec![ACTOR_AGENT.to_string()],
+        }
+    }
+
+    fn step(&self, actor: &str, at: Timestamp, names: Vec<String>, requests: i64) -> DraftStep {
+        DraftStep {
+            actor: actor.to_string(),
+            at,
+            verb: self.verb.clone(),
+            resource: self.resource.clone(),
+            names,
+            requests,
+            spacing: SECOND,
+            ingest_lag: None,
+        }
+    }
+
+    fn secrets(prefix: &str, count: i64) -> Vec<String> {
+        (1..=count).map(|i| format!("{prefix}-{i}")).collect()
+    }
+
+    fn draft(&self, slug: &str, title: &str, description: String) -> Draft {
+        Draft {
+            slug: slug.to_string(),
+            title: title.to_string(),
+            description,
+            actors: Vec::new(),
+            steps: Vec::new(),
+            expect: DraftExpect::default(),
+        }
+    }
+
+    fn thresholds(&self, drafts: &mut Vec<Draft>) {
+        let Some((threshold, n)) = self.threshold else {
+            return;
+        };
+        let exact = self.single_window_fits(n + 1);
+        let text = threshold.text();
+        for (suffix, count, alerts) in [
+            ("below", n - 1, false),
+            ("at", n, true),
+            ("above", n + 1, true),
+        ] {
+            if count < 1 {
+                continue;
+            }
+            let mut draft =
+                self.draft(
+                    &format!("threshold-{suffix}"),
+                    &format!("{text}: {count} distinct secrets"),
+                    format!(
+                    "One client reads {count} distinct secrets within a single execution window. \
+                     The threshold `{text}` needs {n}, so this {}.",
+                    if alerts { "alerts" } else { "stays silent: one short of the threshold" }
+                ),
+                );
+            draft.actors.push(self.actor("prober"));
+            draft.steps.push(self.step(
+                "prober",
+                self.single_window_start(),
+                Self::secrets("edge-secret", count),
+                count,
+            ));
+            if exact {
+                draft.expect.alerts = Some(u64::from(alerts));
+            }
+            if alerts {
+                draft.expect.groups.push("prober".into());
+            }
+            drafts.push(draft);
+        }
+        if threshold.function == "count_distinct" {
+            let mut draft = self.draft(
+                "threshold-one-value-repeated",
+                &format!("{text}: {n} requests for one secret"),
+                format!(
+                    "One client reads the same secret {n} times. `{}` counts distinct values, so {n} \
+                     requests for one name count once and never reach the threshold.",
+                    threshold.column
+                ),
+            );
+            draft.actors.push(self.actor("prober"));
+            draft.steps.push(self.step(
+                "prober",
+                self.single_window_start(),
+                vec!["edge-secret-same".into()],
+                n,
+            ));
+            draft.expect.alerts = Some(0);
+            drafts.push(draft);
+        }
+        for key in &self.input.model.group_by {
+            let Some(kind) = actor_field(key) else {
+                continue;
+            };
+            if kind == "username"
+                && key != USER_FIELDS[0]
+                && self
+                    .input
+                    .model
+                    .group_by
+                    .iter()
+                    .any(|k| k == USER_FIELDS[0])
+            {
+                // `user.name` and `kubernetes.audit.user.username` are the same identity; one split covers both.
+                continue;
+            }
+            let slug = format!("threshold-split-by-{}", key.replace(['.', '_'], "-"));
+            let mut draft = self.draft(
+                &slug,
+                &format!("{text}: {n} secrets split across `{key}`"),
+                format!(
+                    "The same {n} distinct secrets are read in one window, but every request carries \
+                     a different `{key}`. The rule groups by `{key}`, so each group sees one secret \
+                     and nothing alerts: rotating this field evades the threshold."
+                ),
+            );
+            let names = Self::secrets("edge-secret", n);
+            if kind == "username" {
+                for i in 1..=n {
+                    let mut actor = self.actor(&format!("prober-{i}"));
+                    actor.username = format!("{ACTOR_USERNAME}-{i}");
+                    draft.steps.push(self.step(
+                        &actor.key,
+                        self.single_window_start().plus((i - 1) * SECOND),
+                        vec![names[(i - 1) as usize].clone()],
+                        1,
+                    ));
+                    draft.actors.push(actor);
+                }
+            } else {
+                let mut actor = self.actor("prober");
+                if kind == "source_ips" {
+                    actor.source_ips = (1..=n)
+                        .map(|i| vec![format!("203.0.113.{}", 100 + i)])
+                        .collect();
+                } else {
+                    actor.user_agents =
+                        (1..=n).map(|i| format!("{ACTOR_AGENT} edge/{i}")).collect();
+                }
+                draft.actors.push(actor);
+                draft
+                    .steps
+                    .push(self.step("prober", self.single_window_start(), names, n));
+            }
+            draft.expect.alerts = Some(0);
+            drafts.push(draft);
+        }
+    }
+
+    fn exclusions(&self, drafts: &mut Vec<Draft>) {
+        let n = self.n();
+        let mut seen_slugs = std::collections::BTreeSet::new();
+        for exclusion in &self.input.model.exclusions {
+            let field = exclusion.field.as_str();
+            let slug_field = field.replace(['.', '_', '/'], "-").to_lowercase();
+            let mut slug = format!("exclusion-{slug_field}");
+            let mut counter = 2;
+            while !seen_slugs.insert(slug.clone()) {
+                slug = format!("exclusion-{slug_field}-{counter}");
+                counter += 1;
+            }
+            let variants = variants(exclusion);
+            if variants.is_empty() {
+                continue;
+            }
+            for (part, wanted) in [("hit", true), ("near-miss", false)] {
+                let chosen: Vec<&Variant> = variants
+                    .iter()
+                    .filter(|variant| variant.excluded == wanted)
+                    .collect();
+                if chosen.is_empty() {
+                    continue;
+                }
+                let listing: Vec<String> = chosen
+                    .iter()
+                    .map(|variant| format!("`{}` ({})", variant.value, variant.why))
+                    .collect();
+                let mut draft = self.draft(
+                    &format!("{slug}-{part}"),
+                    &format!("{}: {}", exclusion.text, if wanted { "exact hits" } else { "near misses" }),
+                    format!(
+                        "Each actor is an alert-worthy burst ({} distinct secrets in one window) that differs \
+                         only in `{field}`: {}. {}",
+                        n.max(1),
+                        listing.join(", "),
+                        if wanted {
+                            format!("Every value is caught by the exclusion `{}`, so nothing alerts.", exclusion.text)
+                        } else {
+                            format!("None of them is caught by `{}`, so each one alerts.", exclusion.text)
+                        }
+                    ),
+                );
+                let mut at = self.single_window_start();
+                for (index, variant) in chosen.iter().enumerate() {
+                    let key = format!("variant-{}", index + 1);
+                    let mut actor = self.actor(&key);
+                    actor.username = format!("{ACTOR_USERNAME}-{}", index + 1);
+                    let mut names = Self::secrets(&format!("edge-secret-{}", index + 1), n.max(1));
+                    match actor_field(field) {
+                        Some("username") => actor.username = variant.value.clone(),
+                        Some("source_ips") => actor.source_ips = vec![vec![variant.value.clone()]],
+                        Some("user_agent") => actor.user_agents = vec![variant.value.clone()],
+                        _ if field == "kubernetes.audit.objectRef.name" => {
+                            // N − 1 ordinary secrets and the variant: the group reaches the threshold
+                            // exactly when the variant is not excluded.
+                            names.pop();
+                            names.push(variant.value.clone());
+                        }
+                        _ => continue,
+                    }
+                    let requests = names.len() as i64;
+                    draft.steps.push(self.step(&key, at, names, requests));
+                    at = at.plus(requests * SECOND);
+                    if !wanted {
+                        draft.expect.groups.push(key.clone());
+                    }
+                    draft.actors.push(actor);
+                }
+                if draft.steps.is_empty() {
+                    continue;
+                }
+                if self.single_window_fits(
+                    (at.millis() - self.single_window_start().millis()) / SECOND,
+                ) {
+                    draft.expect.alerts = Some(if wanted {
+                        0
+                    } else {
+                        draft.expect.groups.len() as u64
+                    });
+                }
+                drafts.push(draft);
+            }
+        }
+    }
+
+    fn schedule_edges(&self, drafts: &mut Vec<Draft>) {
+        let n = self.n();
+        if n < 2 {
+            return;
+        }
+        let lookback = self.lookback;
+        let e = self.execution;
+        let window_start = e.plus(-lookback);
+        let lookback_text = crate::schedule::time::format_duration(lookback);
+        let regular = self.lookback >= self.interval && self.lookback < 2 * self.interval;
+        for (slug, first, alerts, how) in [
+            ("schedule-lookback-inside", window_start, true, "the first read falls exactly on the window's start (inclusive), the last on the execution time"),
+            ("schedule-lookback-outside", window_start.plus(-SECOND), false, "the first read is one second before the window's start, so no window holds all of them"),
+        ] {
+            let mut draft = self.draft(
+                slug,
+                &format!("{n} reads spread over the {lookback_text} look-back, {}", if alerts { "just inside" } else { "just outside" }),
+                format!("A client reads {n} distinct secrets spread over the look-back of {lookback_text}: {how}."),
+            );
+            draft.actors.push(self.actor("prober"));
+            let names = Self::secrets("edge-secret", n);
+            draft.steps.push(self.step("prober", first, vec![names[0].clone()], 1));
+            if n > 2 {
+                let middle = first.plus((e.millis() - first.millis()) / 2);
+                draft.steps.push(self.step("prober", middle, names[1..(n - 1) as usize].to_vec(), n - 2));
+            }
+            draft.steps.push(self.step("prober", e, vec![names[(n - 1) as usize].clone()], 1));
+            if alerts {
+                draft.expect.min_alerts = Some(1);
+                draft.expect.groups.push("prober".into());
+            } else if regular {
+                draft.expect.alerts = Some(0);
+            }
+            drafts.push(draft);
+        }
+
+        // A burst inside the overlap of two consecutive windows: both executions read it.
+        let overlap_start = e.plus(self.interval - lookback);
+        if overlap_start <= e && overlap_start.plus(n * SECOND) <= e {
+            let mut draft = self.draft(
+                "schedule-overlap-burst",
+                &format!("{n} reads inside the overlap of two executions"),
+                format!(
+                    "A client reads {n} distinct secrets between {} and {}, inside both the window of the \
+                     execution at {} and that of the next one. An aggregating rule creates an alert in each \
+                     execution, so the burst alerts twice; the second alert is marked as a duplicate.",
+                    overlap_start, e, e
+                ),
+            );
+            draft.actors.push(self.actor("prober"));
+            draft.steps.push(self.step(
+                "prober",
+                overlap_start.plus(SECOND),
+                Self::secrets("edge-secret", n),
+                n,
+            ));
+            if self.input.schedule.suppression.is_none() && regular {
+                draft.expect.alerts = Some(2);
+            }
+            draft.expect.groups.push("prober".into());
+            drafts.push(draft);
+        }
+
+        // A burst split across two executions: half only the first window reads, half only the next.
+        let first_half = n / 2;
+        let mut draft = self.draft(
+            "schedule-burst-split",
+            &format!("{n} reads split across two executions"),
+            format!(
+                "A client reads {n} distinct secrets in two halves, one just after the execution at {} and one \
+                 just after the execution at {e}. No single window holds all {n}, so nothing alerts \
+                 although the burst lasts only about one interval.",
+                e.plus(-self.interval)
+            ),
+        );
+        draft.actors.push(self.actor("prober"));
+        let names = Self::secrets("edge-secret", n);
+        draft.steps.push(self.step(
+            "prober",
+            self.single_window_start(),
+            names[..first_half as usize].to_vec(),
+            first_half,
+        ));
+        draft.steps.push(self.step(
+            "prober",
+            e.plus(SECOND),
+            names[first_half as usize..].to_vec(),
+            n - first_half,
+        ));
+        if regular {
+            draft.expect.alerts = Some(0);
+        }
+        drafts.push(draft);
+
+        // Ingest lag: all reads happen inside one window by `@timestamp`, but the last one is
+        // ingested an interval later and so falls into the next window.
+        if self.input.schedule.timestamp_override.as_deref() == Some("event.ingested") {
+            let mut draft = self.draft(
+                "schedule-ingest-lag",
+                &format!("{n} reads in one window, the last ingested {} late", crate::schedule::time::format_duration(self.interval)),
+                format!(
+                    "A client reads {n} distinct secrets within seconds, but the last event reaches the cluster \
+                     {} later (`event.ingested`). The rule filters on `event.ingested`, so that read moves to \
+                     the next window and neither window holds all {n}.",
+                    crate::schedule::time::format_duration(self.interval)
+                ),
+            );
+            draft.actors.push(self.actor("prober"));
+            let names = Self::secrets("edge-secret", n);
+            draft.steps.push(self.step(
+                "prober",
+                self.single_window_start(),
+                names[..(n - 1) as usize].to_vec(),
+                n - 1,
+            ));
+            let mut late = self.step(
+                "prober",
+                self.single_window_start().plus((n - 1) * SECOND),
+                vec![names[(n - 1) as usize].clone()],
+                1,
+            );
+            late.ingest_lag = Some(self.interval);
+            draft.steps.push(late);
+            if regular && self.single_window_fits(n) {
+                draft.expect.alerts = Some(0);
+            }
+            drafts.push(draft);
+        }
+    }
+}
+
+/// A value of an exclusion's field, and whether the exclusion catches it.
+struct Variant {
+    value: String,
+    excluded: bool,
+    why: String,
+}
+
+/// Exact hits and near misses for one exclusion.
+fn variants(exclusion: &Exclusion) -> Vec<Variant> {
+    let mut out = Vec::new();
+    let mut push = |value: String, why: &str| {
+        if out.iter().any(|variant: &Variant| variant.value == value) {
+            return;
+        }
+        let excluded = catches(exclusion, &value);
+        out.push(Variant {
+            value,
+            excluded,
+            why: why.to_string(),
+        });
+    };
+    match exclusion.kind {
+        ExclusionKind::In => {
+            for value in &exclusion.values {
+                push(value.clone(), "listed");
+                push(one_character_variant(value), "one character changed");
+            }
+            if exclusion.field == "source.ip" {
+                for (loopback, why) in [
+                    ("::1", "IPv6 loopback"),
+                    ("0:0:0:0:0:0:0:1", "IPv6 loopback, uncompressed"),
+                    ("::ffff:127.0.0.1", "IPv4-mapped loopback"),
+                    ("127.0.0.2", "another IPv4 loopback address"),
+                ] {
+                    push(loopback.to_string(), why);
+                }
+            }
+        }
+        ExclusionKind::StartsWith => {
+            for prefix in &exclusion.values {
+                push(format!("{prefix}edge.v1"), "starts with the prefix");
+                push(prefix.clone(), "the prefix itself");
+                let shorter: String = prefix
+                    .chars()
+                    .take(prefix.chars().count().saturating_sub(1))
+                    .collect();
+                push(
+                    format!("{shorter}-edge.v1"),
+                    "the prefix without its last character",
+                );
+                push(
+                    format!("{}edge.v1", prefix.to_uppercase()),
+                    "the prefix in other letter case",
+                );
+            }
+        }
+        ExclusionKind::Pattern => {}
+    }
+    out
+}
+
+/// Whether the exclusion drops a document whose field has `value` (single-valued).
+fn catches(exclusion: &Exclusion, value: &str) -> bool {
+    let value = match exclusion.function.as_deref() {
+        Some("to_string") if exclusion.field == "source.ip" || exclusion.field.ends_with(".ip") => {
+            canonical_ip(value)
+        }
+        Some("to_lower") => value.to_lowercase(),
+        Some("to_upper") => value.to_uppercase(),
+        _ => value.to_string(),
+    };
+    match exclusion.kind {
+        ExclusionKind::In => exclusion.values.contains(&value),
+        ExclusionKind::StartsWith => exclusion
+            .values
+            .iter()
+            .any(|prefix| value.starts_with(prefix.as_str())),
+        ExclusionKind::Pattern => false,
+    }
+}
+
+/// `TO_STRING(ip)`: RFC 5952 text, IPv4-mapped addresses as IPv4 (Elasticsearch stores them so).
+fn canonical_ip(text: &str) -> String {
+    match text.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => v6.to_string(),
+        },
+        Ok(ip) => ip.to_string(),
+        Err(_) => text.to_string(),
+    }
+}
+
+/// The value with its last character replaced (`a`→`b`, digits +1), so it differs by one.
+fn one_character_variant(value: &str) -> String {
+    let mut chars: Vec<char> = value.chars().collect();
+    match chars.last_mut() {
+        None => "x".to_string(),
+        Some(last) => {
+            *last = match *last {
+                'z' => 'y',
+                'Z' => 'Y',
+                '9' => '8',
+                c if c.is_ascii_alphanumeric() => (c as u8 + 1) as char,
+                _ => 'x',
+            };
+            chars.into_iter().collect()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_variants_follow_to_string_of_ip() {
+        let exclusion = Exclusion {
+            field: "source.ip".into(),
+            kind: ExclusionKind::In,
+            values: vec!["127.0.0.1".into(), "::1".into()],
+            function: Some("to_string".into()),
+            text: String::new(),
+        };
+        let caught: Vec<(String, bool)> = variants(&exclusion)
+            .into_iter()
+            .map(|v| (v.value, v.excluded))
+            .collect();
+        assert!(caught.contains(&("0:0:0:0:0:0:0:1".into(), true)));
+        assert!(caught.contains(&("::ffff:127.0.0.1".into(), true)));
+        assert!(caught.contains(&("127.0.0.2".into(), false)));
+        assert!(caught.contains(&("::2".into(), false)));
+    }
+
+    #[test]
+    fn prefix_variants_separate_hits_from_near_misses() {
+        let exclusion = Exclusion {
+            field: "kubernetes.audit.objectRef.name".into(),
+            kind: ExclusionKind::StartsWith,
+            values: vec!["sh.helm.release.".into()],
+            function: None,
+            text: String::new(),
+        };
+        let caught: Vec<(String, bool)> = variants(&exclusion)
+            .into_iter()
+            .map(|v| (v.value, v.excluded))
+            .collect();
+        assert_eq!(
+            caught,
+            [
+                ("sh.helm.release.edge.v1".to_string(), true),
+                ("sh.helm.release.".to_string(), true),
+                ("sh.helm.release-edge.v1".to_string(), false),
+                ("SH.HELM.RELEASE.edge.v1".to_string(), false),
+            ]
+        );
+    }
+}

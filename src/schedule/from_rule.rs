@@ -1,0 +1,94 @@
+//! A loaded rule file's schedule, identity and query shape, as the scheduler takes them.
+
+use super::{
+    expanded_fields, is_aggregating, MissingFieldsStrategy, RuleInfo, ScheduleSpec, ScheduledRule,
+    SuppressionSpec,
+};
+use crate::diagnostic::Diagnostic;
+use crate::rule::{DateMath, LoadedRule, QueryStatus};
+
+impl ScheduledRule {
+    /// Fills Kibana's defaults in and checks that rulegate can run this schedule offline.
+    /// Returns `Err` with a "not evaluated" reason for what it cannot run.
+    pub fn from_loaded(loaded: &LoadedRule) -> Result<ScheduledRule, Diagnostic> {
+        let data = &loaded.rule.data;
+        let QueryStatus::Parsed { query, .. } = &loaded.query else {
+            let reason = match &loaded.query {
+                QueryStatus::NotEsql { language } => format!("not evaluated: language {language}"),
+                _ => "not evaluated: the query does not parse".to_string(),
+            };
+            return Err(Diagnostic::error("E703", reason).in_file(&loaded.file));
+        };
+        let schedule = loaded.rule.schedule();
+        let not_fixed = |what: &str, text: &str| {
+            Diagnostic::error(
+                "E703",
+                format!("not evaluated: {what} `{text}` is in months or years, which rulegate does not schedule"),
+            )
+            .in_file(&loaded.file)
+        };
+        let lookback = schedule
+            .lookback_ms()
+            .ok_or_else(|| not_fixed("the look-back", &schedule.from.text))?;
+        let to = match data.to.as_deref() {
+            None | Some("now") => 0,
+            Some(text) => {
+                let math = DateMath::parse(text).ok_or_else(|| {
+                    Diagnostic::error("E703", format!("not evaluated: `to = \"{text}\"` is not date math rulegate understands"))
+                        .in_file(&loaded.file)
+                })?;
+                -math.fixed_ms().ok_or_else(|| not_fixed("`to`", text))?
+            }
+        };
+        let suppression = match &data.alert_suppression {
+            Some(suppression) if !suppression.group_by.is_empty() => Some(SuppressionSpec {
+                group_by: suppression.group_by.clone(),
+                duration: match &suppression.duration {
+                    None => None,
+                    Some(duration) => {
+                        let unit = match duration.unit.as_str() {
+                            "s" => super::time::SECOND,
+                            "m" => super::time::MINUTE,
+                            "h" => super::time::HOUR,
+                            other => {
+                                return Err(Diagnostic::error(
+                                    "E703",
+                                    format!("not evaluated: alert suppression unit `{other}` is not s, m or h"),
+                                )
+                                .in_file(&loaded.file))
+                            }
+                        };
+                        Some(duration.value.saturating_mul(unit))
+                    }
+                },
+                missing_fields: match suppression.missing_fields_strategy.as_deref() {
+                    Some("doNotSuppress") => MissingFieldsStrategy::DoNotSuppress,
+                    _ => MissingFieldsStrategy::Suppress,
+                },
+            }),
+            _ => None,
+        };
+        let spec = ScheduleSpec {
+            interval: schedule.interval_ms,
+            from: -lookback,
+            to,
+            max_signals: schedule.max_signals as usize,
+            timestamp_override: schedule.timestamp_override.clone(),
+            fallback_disabled: false,
+            suppression,
+        };
+        spec.validate()
+            .map_err(|error| error.in_file(&loaded.file))?;
+        Ok(ScheduledRule {
+            info: RuleInfo {
+                rule_id: data.rule_id.clone(),
+                name: data.name.clone(),
+                severity: data.severity.clone(),
+                risk_score: data.risk_score,
+            },
+            schedule: spec,
+            aggregating: is_aggregating(query),
+            expanded_fields: expanded_fields(query),
+        })
+    }
+}
