@@ -4,7 +4,10 @@
 //! failed, a gate did not pass); `2` bad input or usage (the message names file, line and column
 //! where there is one).
 
+mod coverage;
+mod diff;
 mod edges;
+mod mutate;
 mod gen;
 mod ingest;
 mod inspect;
@@ -34,6 +37,12 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Clause coverage: how often each conjunct was true, false and null over the scenario suite.
+    Coverage(coverage::CoverageArgs),
+    /// Mutation-tests a rule against its scenarios: the score and every surviving mutant.
+    Mutate(mutate::MutateArgs),
+    /// Shows what a rule change does: static differences and every scenario's alerts gained or lost.
+    Diff(diff::DiffArgs),
     /// Derives threshold, exclusion and schedule edge scenarios from a rule's syntax tree.
     Edges(edges::EdgesArgs),
     /// Generates a scenario, schedules and evaluates its rules, reports alerts and expectations.
@@ -77,6 +86,9 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli, color: bool) -> Result<Outcome, Vec<Diagnostic>> {
     match cli.command {
+        Command::Coverage(args) => coverage::run(args),
+        Command::Diff(args) => diff::run(args),
+        Command::Mutate(args) => mutate::run(args),
         Command::Edges(args) => edges::run(args),
         Command::Run(args) => run::run(args),
         Command::Inspect(args) => inspect::run(args, color),

@@ -14,7 +14,9 @@ mod insight;
 mod scenario;
 
 pub use insight::{exclusion_counts, threshold_margins, ExclusionCount, ThresholdMargin};
-pub use scenario::{run_scenario, ExpectationResult, RuleReport, ScenarioRun};
+pub use scenario::{
+    run_generated, run_scenario, ExpectationResult, GeneratedScenario, RuleReport, ScenarioRun,
+};
 
 use std::path::{Path, PathBuf};
 

@@ -141,15 +141,37 @@ fn compact(value: &Value) -> String {
     }
 }
 
+/// A scenario generated once, ready to run under any number of rule versions (`run`, `diff`,
+/// `mutate`, `coverage` and `doc` all start here).
+pub struct GeneratedScenario {
+    pub scenario: Scenario,
+    /// The generated ECS documents, in `@timestamp` order.
+    pub values: Vec<Value>,
+    pub docs: DocumentSet,
+}
+
+impl GeneratedScenario {
+    pub fn load(path: &Path) -> Result<GeneratedScenario, Vec<Diagnostic>> {
+        let scenario = scenario::load(path)?;
+        let values: Vec<Value> = scenario::generate(&scenario, None).collect();
+        let docs = DocumentSet::from_values(&values).map_err(|error| vec![error.at_path(path)])?;
+        Ok(GeneratedScenario {
+            scenario,
+            values,
+            docs,
+        })
+    }
+}
+
 /// Generates the scenario, runs each of its rules (or `rule_override`) and checks expectations.
 pub fn run_scenario(
     path: &Path,
     rule_override: Option<&Path>,
 ) -> Result<ScenarioRun, Vec<Diagnostic>> {
-    let scenario = scenario::load(path)?;
+    let generated = GeneratedScenario::load(path)?;
     let rule_paths: Vec<PathBuf> = match rule_override {
         Some(rule) => vec![rule.to_path_buf()],
-        None => scenario.rules.clone(),
+        None => generated.scenario.rules.clone(),
     };
     if rule_paths.is_empty() {
         return Err(vec![Diagnostic::error(
@@ -158,31 +180,44 @@ pub fn run_scenario(
         )
         .at_path(path)]);
     }
-    let values: Vec<Value> = scenario::generate(&scenario, None).collect();
-    let docs = DocumentSet::from_values(&values).map_err(|error| vec![error.at_path(path)])?;
+    let rules = rule_paths
+        .iter()
+        .map(|rule_path| PreparedRule::load(rule_path))
+        .collect::<Result<Vec<_>, _>>()?;
+    run_generated(&generated, &rules)
+}
+
+/// Runs already prepared rules (possibly changed versions: a base, a mutant) over a generated
+/// scenario and checks its expectations.
+pub fn run_generated(
+    generated: &GeneratedScenario,
+    rules: &[PreparedRule],
+) -> Result<ScenarioRun, Vec<Diagnostic>> {
+    let docs = &generated.docs;
     let mut reports = Vec::new();
-    for rule_path in &rule_paths {
-        let rule = PreparedRule::load(rule_path)?;
-        let run = run_rule(&rule, &docs, None, &mut |_| {}).map_err(|error| vec![error])?;
+    for rule in rules {
+        let run = run_rule(rule, docs, None, &mut |_| {}).map_err(|error| vec![error])?;
         reports.push(RuleReport {
-            rule: rule_path
+            rule: rule
+                .path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default(),
             name: rule.scheduled.info.name.clone(),
             rule_id: rule.scheduled.info.rule_id.clone(),
             executions: run.replay.executions.len(),
-            exclusions: exclusion_counts(&rule, &docs, &run.plan).map_err(|error| vec![error])?,
-            thresholds: threshold_margins(&rule, &docs, &run.plan).map_err(|error| vec![error])?,
+            exclusions: exclusion_counts(rule, docs, &run.plan).map_err(|error| vec![error])?,
+            thresholds: threshold_margins(rule, docs, &run.plan).map_err(|error| vec![error])?,
             alerts: run.replay.alerts,
         });
     }
-    let expectations = evaluate_expectations(&scenario, &reports);
+    let scenario = &generated.scenario;
+    let expectations = evaluate_expectations(scenario, &reports);
     Ok(ScenarioRun {
         scenario: scenario.name.clone(),
         kind: scenario.kind.as_str().to_string(),
         description: scenario.description.clone(),
-        documents: values.len(),
+        documents: generated.values.len(),
         rules: reports,
         expectations,
     })
