@@ -31,16 +31,16 @@
 
 pub mod analysis;
 pub mod audit;
-pub mod diagnostic;
 pub mod check;
+pub mod diagnostic;
 pub mod edges;
 pub mod eval;
 pub mod output;
 pub mod report;
 pub mod review;
 pub mod rule;
-pub mod scenario;
 pub mod runner;
+pub mod scenario;
 pub mod schedule;
 pub mod span;
 pub mod syntax;

@@ -10,7 +10,7 @@
 //! | `audit` | ECS mapping vs Elastic's pipeline samples; `rulegate ingest` on every raw sample, .gz, EventList, AKS, bad lines |
 
 mod audit;
-mod scenarios;
 mod edges;
+mod scenarios;
 mod schedule;
 mod support;

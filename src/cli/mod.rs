@@ -7,10 +7,10 @@
 mod coverage;
 mod diff;
 mod edges;
-mod mutate;
 mod gen;
 mod ingest;
 mod inspect;
+mod mutate;
 mod personas;
 mod run;
 

@@ -45,7 +45,10 @@ pub struct ExpectationChange {
 /// How one scenario's alerts differ between two versions of a rule.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ScenarioDiff {
+    /// The scenario's file name in the suite (`edges__schedule-burst-split`).
     pub scenario: String,
+    /// Its title.
+    pub title: String,
     pub kind: String,
     pub gained: Vec<AlertView>,
     pub lost: Vec<AlertView>,
@@ -86,7 +89,11 @@ fn key(view: &AlertView) -> (String, String) {
 
 /// Compares the alerts of every rule report of `before` and `after` (the same scenario).
 /// `key_columns` are the columns that name a group (the rule's `BY` keys, `_id`, `_index`).
-pub fn diff_runs(before: &ScenarioRun, after: &ScenarioRun, key_columns: &[String]) -> ScenarioDiff {
+pub fn diff_runs(
+    before: &ScenarioRun,
+    after: &ScenarioRun,
+    key_columns: &[String],
+) -> ScenarioDiff {
     let views = |run: &ScenarioRun| -> Vec<AlertView> {
         run.rules
             .iter()
@@ -96,7 +103,8 @@ pub fn diff_runs(before: &ScenarioRun, after: &ScenarioRun, key_columns: &[Strin
     let old = views(before);
     let mut new: Vec<Option<AlertView>> = views(after).into_iter().map(Some).collect();
     let mut diff = ScenarioDiff {
-        scenario: after.scenario.clone(),
+        scenario: String::new(),
+        title: after.scenario.clone(),
         kind: after.kind.clone(),
         ..ScenarioDiff::default()
     };

@@ -65,22 +65,43 @@ fn gap_text(gap: &Gap) -> String {
 pub fn render_human(rules: &[RuleCoverage]) -> String {
     let mut out = String::new();
     for rule in rules {
-        let _ = writeln!(out, "{} ({}, {} scenarios)", rule.name, rule.rule, rule.scenarios);
-        let width = rule.conjuncts.iter().map(|c| c.text.chars().count().min(60)).max().unwrap_or(0);
-        let _ = writeln!(out, "  {:<width$}  {:>7} {:>7} {:>7}", "conjunct", "true", "false", "null");
+        let _ = writeln!(
+            out,
+            "{} ({}, {} scenarios)",
+            rule.name, rule.rule, rule.scenarios
+        );
+        let width = rule
+            .conjuncts
+            .iter()
+            .map(|c| c.text.chars().count().min(60))
+            .max()
+            .unwrap_or(0);
+        let _ = writeln!(
+            out,
+            "  {:<width$}  {:>7} {:>7} {:>7}",
+            "conjunct", "true", "false", "null"
+        );
         for c in &rule.conjuncts {
             let mut text: String = c.text.split_whitespace().collect::<Vec<_>>().join(" ");
             if text.chars().count() > 60 {
                 text = text.chars().take(59).collect::<String>() + "…";
             }
-            let unit = if c.after_stats { " (groups per execution)" } else { "" };
+            let unit = if c.after_stats {
+                " (groups per execution)"
+            } else {
+                ""
+            };
             let _ = writeln!(
                 out,
                 "  {text:<width$}  {:>7} {:>7} {:>7}{unit}",
                 c.outcomes.true_, c.outcomes.false_, c.outcomes.null
             );
             if let Some(t) = c.threshold {
-                let _ = writeln!(out, "  {:<width$}  groups below {}, at {}, above {}", "", t.below, t.at, t.above);
+                let _ = writeln!(
+                    out,
+                    "  {:<width$}  groups below {}, at {}, above {}",
+                    "", t.below, t.at, t.above
+                );
             }
             for gap in &c.gaps {
                 let _ = writeln!(out, "  {:<width$}  ! {}", "", gap_text(gap));

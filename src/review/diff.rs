@@ -62,15 +62,27 @@ impl DiffReport {
         let mut parts = Vec::new();
         let (gained, in_gained) = tally(&|d| d.gained.len());
         if gained > 0 {
-            parts.push(format!("+{} in {}", plural(gained, "alert"), plural(in_gained, "scenario")));
+            parts.push(format!(
+                "+{} in {}",
+                plural(gained, "alert"),
+                plural(in_gained, "scenario")
+            ));
         }
         let (lost, in_lost) = tally(&|d| d.lost.len());
         if lost > 0 {
-            parts.push(format!("\u{2212}{} in {}", plural(lost, "alert"), plural(in_lost, "scenario")));
+            parts.push(format!(
+                "\u{2212}{} in {}",
+                plural(lost, "alert"),
+                plural(in_lost, "scenario")
+            ));
         }
         let (changed, in_changed) = tally(&|d| d.changed.len());
         if changed > 0 {
-            parts.push(format!("{} changed in {}", plural(changed, "alert"), plural(in_changed, "scenario")));
+            parts.push(format!(
+                "{} changed in {}",
+                plural(changed, "alert"),
+                plural(in_changed, "scenario")
+            ));
         }
         let (flipped, in_flipped) = tally(&|d| d.expectations.len());
         if flipped > 0 {
@@ -115,10 +127,16 @@ impl DiffReport {
         let mut out = String::from("## rulegate diff\n\n");
         let _ = writeln!(out, "**{}**\n", self.summary);
         for rule in &self.rules {
-            let _ = writeln!(out, "### {}\n\n`{}` · {} scenarios run under both versions\n", rule.name, rule.rule, rule.scenarios_run);
+            let _ = writeln!(
+                out,
+                "### {}\n\n`{}` · {} scenarios run under both versions\n",
+                rule.name, rule.rule, rule.scenarios_run
+            );
             let statics = static_lines(&rule.static_diff);
             if statics.is_empty() {
-                out.push_str("No change to exclusions, indicators, grouping, outputs or schedule.\n\n");
+                out.push_str(
+                    "No change to exclusions, indicators, grouping, outputs or schedule.\n\n",
+                );
             } else {
                 out.push_str("#### Rule changes\n\n");
                 for line in statics {
@@ -135,7 +153,14 @@ impl DiffReport {
                 let flips: Vec<String> = s
                     .expectations
                     .iter()
-                    .map(|e| format!("{} ({} → {})", e.expectation, verdict(e.before), verdict(e.after)))
+                    .map(|e| {
+                        format!(
+                            "{} ({} → {})",
+                            e.expectation,
+                            verdict(e.before),
+                            verdict(e.after)
+                        )
+                    })
                     .collect();
                 let _ = writeln!(
                     out,
@@ -145,12 +170,20 @@ impl DiffReport {
                     s.gained.len(),
                     s.lost.len(),
                     s.changed.len(),
-                    if flips.is_empty() { "—".to_string() } else { flips.join("; ") }
+                    if flips.is_empty() {
+                        "—".to_string()
+                    } else {
+                        flips.join("; ")
+                    }
                 );
             }
             out.push('\n');
             for s in &rule.scenarios {
-                let _ = writeln!(out, "<details><summary><code>{}</code></summary>\n", s.scenario);
+                let _ = writeln!(
+                    out,
+                    "<details><summary><code>{}</code></summary>\n",
+                    s.scenario
+                );
                 for line in scenario_lines(s) {
                     let _ = writeln!(out, "- {line}");
                 }
@@ -176,12 +209,24 @@ fn predicate_text(p: &PredicateSummary) -> String {
 /// The static changes as sentences.
 fn static_lines(diff: &RuleDiff) -> Vec<String> {
     let mut lines = Vec::new();
-    for (what, changes) in [("exclusion", &diff.exclusions), ("indicator", &diff.indicators)] {
+    for (what, changes) in [
+        ("exclusion", &diff.exclusions),
+        ("indicator", &diff.indicators),
+    ] {
         for change in changes {
             lines.push(match change {
-                PredicateChange::Added { predicate } => format!("{what} added: {}", predicate_text(predicate)),
-                PredicateChange::Removed { predicate } => format!("{what} removed: {}", predicate_text(predicate)),
-                PredicateChange::Changed { before, after, values_added, values_removed } => {
+                PredicateChange::Added { predicate } => {
+                    format!("{what} added: {}", predicate_text(predicate))
+                }
+                PredicateChange::Removed { predicate } => {
+                    format!("{what} removed: {}", predicate_text(predicate))
+                }
+                PredicateChange::Changed {
+                    before,
+                    after,
+                    values_added,
+                    values_removed,
+                } => {
                     let mut parts = Vec::new();
                     if !values_added.is_empty() {
                         parts.push(format!("values added {}", quote_all(values_added)));
@@ -195,17 +240,27 @@ fn static_lines(diff: &RuleDiff) -> Vec<String> {
                     if parts.is_empty() {
                         parts.push("values reordered".into());
                     }
-                    let threshold = if after.after_stats && values_added.len() == 1 && values_removed.len() == 1 {
+                    let threshold = if after.after_stats
+                        && values_added.len() == 1
+                        && values_removed.len() == 1
+                    {
                         format!(" (threshold {} → {})", values_removed[0], values_added[0])
                     } else {
                         String::new()
                     };
-                    format!("{what} on `{}` changed: {}{threshold}", after.field, parts.join(", "))
+                    format!(
+                        "{what} on `{}` changed: {}{threshold}",
+                        after.field,
+                        parts.join(", ")
+                    )
                 }
             });
         }
     }
-    for (what, list) in [("group-by", &diff.group_by), ("output field", &diff.output_fields)] {
+    for (what, list) in [
+        ("group-by", &diff.group_by),
+        ("output field", &diff.output_fields),
+    ] {
         for added in &list.added {
             lines.push(format!("{what} added: `{added}`"));
         }
@@ -214,13 +269,20 @@ fn static_lines(diff: &RuleDiff) -> Vec<String> {
         }
     }
     for setting in &diff.settings {
-        lines.push(format!("{}: {} → {}", setting.setting, setting.before, setting.after));
+        lines.push(format!(
+            "{}: {} → {}",
+            setting.setting, setting.before, setting.after
+        ));
     }
     lines
 }
 
 fn quote_all(values: &[String]) -> String {
-    values.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")
+    values
+        .iter()
+        .map(|v| format!("`{v}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn describe(alert: &AlertView) -> String {
@@ -256,18 +318,38 @@ fn scenario_lines(diff: &ScenarioDiff) -> Vec<String> {
         let fields: Vec<String> = changed
             .changes
             .iter()
-            .map(|c| format!("{}: {} → {}", c.field, compact(&c.before), compact(&c.after)))
+            .map(|c| {
+                format!(
+                    "{}: {} → {}",
+                    c.field,
+                    compact(&c.before),
+                    compact(&c.after)
+                )
+            })
             .collect();
-        lines.push(format!("~ alert {}: {}", describe(&changed.after), fields.join("; ")));
+        lines.push(format!(
+            "~ alert {}: {}",
+            describe(&changed.after),
+            fields.join("; ")
+        ));
     }
     for e in &diff.expectations {
-        lines.push(format!("expectation {}: {} → {}", e.expectation, verdict(e.before), verdict(e.after)));
+        lines.push(format!(
+            "expectation {}: {} → {}",
+            e.expectation,
+            verdict(e.before),
+            verdict(e.after)
+        ));
     }
     lines
 }
 
 /// Runs `base` and `head` over every scenario of `scenarios_dir` that targets the head rule.
-pub fn diff_versions(base: &PreparedRule, head: &PreparedRule, scenarios_dir: &Path) -> Result<RuleChange, Vec<Diagnostic>> {
+pub fn diff_versions(
+    base: &PreparedRule,
+    head: &PreparedRule,
+    scenarios_dir: &Path,
+) -> Result<RuleChange, Vec<Diagnostic>> {
     let suite = Suite::for_rule(scenarios_dir, &head.scheduled.info.rule_id)?;
     let before = suite.run(base)?;
     let after = suite.run(head)?;
@@ -277,10 +359,13 @@ pub fn diff_versions(base: &PreparedRule, head: &PreparedRule, scenarios_dir: &P
             keys.push(column.clone());
         }
     }
-    let scenarios = before
-        .iter()
-        .zip(&after)
-        .map(|(b, a)| diff_runs(b, a, &keys))
+    let scenarios = suite
+        .names()
+        .zip(before.iter().zip(&after))
+        .map(|(name, (b, a))| ScenarioDiff {
+            scenario: name.to_string(),
+            ..diff_runs(b, a, &keys)
+        })
         .filter(|d| !d.is_empty())
         .collect();
     Ok(RuleChange {
@@ -299,12 +384,19 @@ pub fn load_from_git(reference: &str, path: &Path) -> Result<PreparedRule, Vec<D
     let output = Command::new("git")
         .args(["show", "--no-textconv", &spec])
         .output()
-        .map_err(|error| vec![Diagnostic::error("E802", format!("cannot run git: {error}"))])?;
+        .map_err(|error| {
+            vec![Diagnostic::error(
+                "E802",
+                format!("cannot run git: {error}"),
+            )]
+        })?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr).trim().to_string();
         let help = if stderr.contains("not a git repository") {
             "run rulegate diff --git-base inside the rule repository's work tree"
-        } else if stderr.contains("exists on disk, but not in") || stderr.contains("does not exist in") {
+        } else if stderr.contains("exists on disk, but not in")
+            || stderr.contains("does not exist in")
+        {
             "the rule is new in this change: compare it with `rulegate diff BASE.toml HEAD.toml` against an empty rule, or review it with `rulegate run`"
         } else {
             "name a commit, branch or tag that exists: `git rev-parse --verify REF`"
@@ -317,7 +409,10 @@ pub fn load_from_git(reference: &str, path: &Path) -> Result<PreparedRule, Vec<D
         .with_help(help)]);
     }
     let text = String::from_utf8(output.stdout).map_err(|_| {
-        vec![Diagnostic::error("E802", format!("the base version `{spec}` is not UTF-8")).at_path(path)]
+        vec![
+            Diagnostic::error("E802", format!("the base version `{spec}` is not UTF-8"))
+                .at_path(path),
+        ]
     })?;
     let loaded = rule::load_str(&spec, &text)?;
     if let rule::QueryStatus::Invalid(diagnostics) = &loaded.query {

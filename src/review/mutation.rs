@@ -65,7 +65,12 @@ fn apply_schedule(rule: &PreparedRule, change: ScheduleChange) -> PreparedRule {
     changed
 }
 
-fn verdict(mutant_rule: &PreparedRule, suite: &Suite, baseline: &[ScenarioRun], keys: &[String]) -> Verdict {
+fn verdict(
+    mutant_rule: &PreparedRule,
+    suite: &Suite,
+    baseline: &[ScenarioRun],
+    keys: &[String],
+) -> Verdict {
     for ((name, generated), before) in suite.scenarios.iter().zip(baseline) {
         match crate::runner::run_generated(generated, std::slice::from_ref(mutant_rule)) {
             Ok(after) => {
@@ -74,7 +79,10 @@ fn verdict(mutant_rule: &PreparedRule, suite: &Suite, baseline: &[ScenarioRun], 
                 }
             }
             Err(errors) => {
-                let message = errors.first().map(|e| e.message.clone()).unwrap_or_default();
+                let message = errors
+                    .first()
+                    .map(|e| e.message.clone())
+                    .unwrap_or_default();
                 return Verdict::Invalid(message);
             }
         }
@@ -90,7 +98,9 @@ pub fn mutate(rule: &PreparedRule, suite: &Suite) -> Result<MutationReport, Vec<
     let all: Vec<Mutant> = mutants(&rule.query, &rule.text, rule.scheduled.schedule.interval);
     let verdicts: Mutex<Vec<Option<Verdict>>> = Mutex::new((0..all.len()).map(|_| None).collect());
     let next = AtomicUsize::new(0);
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(all.len().max(1));
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(all.len().max(1));
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| loop {
@@ -146,12 +156,17 @@ pub fn mutate(rule: &PreparedRule, suite: &Suite) -> Result<MutationReport, Vec<
 
 fn describe(rule: &PreparedRule, mutant: &Mutant) -> MutantResult {
     let file = &rule.loaded.file;
-    let mut diagnostic = Diagnostic::warning("W801", format!("surviving mutant: {}", mutant.description))
-        .in_file(file)
-        .with_help(mutant.hint.clone());
+    let mut diagnostic =
+        Diagnostic::warning("W801", format!("surviving mutant: {}", mutant.description))
+            .in_file(file)
+            .with_help(mutant.hint.clone());
     let position = match mutant.schedule {
         None => {
-            let span = rule.loaded.query.file_span(mutant.span).unwrap_or(mutant.span);
+            let span = rule
+                .loaded
+                .query
+                .file_span(mutant.span)
+                .unwrap_or(mutant.span);
             diagnostic = diagnostic.with_label(span, mutant.operator);
             let at = LineIndex::new(&file.text).line_col(&file.text, span.start as usize);
             format!("{}:{}:{}", file.path, at.line, at.column)
@@ -183,9 +198,17 @@ impl MutationReport {
             out.push_str(&survivor.rendering);
         }
         if !self.invalid.is_empty() {
-            out.push_str(&format!("\n{} mutant(s) not run (the engine rejects them, as Elasticsearch would):\n", self.invalid.len()));
+            out.push_str(&format!(
+                "\n{} mutant(s) not run (the engine rejects them, as Elasticsearch would):\n",
+                self.invalid.len()
+            ));
             for invalid in &self.invalid {
-                out.push_str(&format!("  {} at {}: {}\n", invalid.mutation, invalid.position, invalid.hint.as_deref().unwrap_or("")));
+                out.push_str(&format!(
+                    "  {} at {}: {}\n",
+                    invalid.mutation,
+                    invalid.position,
+                    invalid.hint.as_deref().unwrap_or("")
+                ));
             }
         }
         out
