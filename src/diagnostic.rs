@@ -181,7 +181,10 @@ impl Diagnostic {
         let gutter = " ".repeat((last_line + 1).to_string().len());
         let _ = writeln!(out, "{gutter}{} {location}", paint("1;34", "-->"));
         let _ = writeln!(out, "{gutter} {}", paint("1;34", "|"));
-        for (i, label) in self.labels.iter().enumerate() {
+        // Labels are drawn in file order; the primary one (the first) keeps its `^` carets.
+        let mut ordered: Vec<(usize, &Label)> = self.labels.iter().enumerate().collect();
+        ordered.sort_by_key(|(_, label)| label.span.start);
+        for (i, label) in ordered {
             let start = label.span.start as usize;
             let line = index.line_of(start);
             let text = index.line_text(&file.text, line);

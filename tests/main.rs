@@ -7,10 +7,28 @@
 //! | `support` | shared helpers: the `snapshot!` macro, paths, running the binary |
 //! | `edges` | `rulegate edges` on the seed rule: the derived model and the scenarios written |
 //! | `schedule` | the scheduler's edges with a fake engine: windows, `NOW()`, ids, duplicates, suppression |
+//! | `cli` | help texts, usage errors, exit codes |
+//! | `syntax` | parser snapshots of `tests/data/parse/`, precedence, spelling, limits, `5m` |
+//! | `spans` | span invariants by slicing the source (used by `corpus` too) |
+//! | `properties` | quickcheck: generated trees survive print → parse; printing is idempotent |
+//! | `rules` | rule loading: schedule defaults, validation, query spans in the TOML file |
+//! | `errors` | one caret diagnostic per error kind from `tests/data/invalid/`, exit code 2 |
+//! | `analysis` | exclusions, indicators, kinds, locations, group-by and output fields |
+//! | `inspect` | `inspect` of the seed rule in text, JSON and Markdown |
+//! | `corpus` | all 212 detection-rules ES\|QL rules load and parse (or are unsupported) |
 //! | `audit` | ECS mapping vs Elastic's pipeline samples; `rulegate ingest` on every raw sample, .gz, EventList, AKS, bad lines |
 
+mod analysis;
 mod audit;
 mod edges;
 mod scenarios;
 mod schedule;
+mod cli;
+mod corpus;
+mod errors;
+mod inspect;
+mod properties;
+mod rules;
+mod spans;
 mod support;
+mod syntax;

@@ -40,6 +40,12 @@ pub fn run(args: InspectArgs, color: bool) -> Result<Outcome, Vec<Diagnostic>> {
         Format::Markdown => report.to_markdown(),
     };
     super::print_stdout(&output);
+    if args.format == Format::Json {
+        // Text and Markdown say it in the report; JSON keeps its fixed keys, so say it here.
+        if let Some(note) = report.not_evaluated() {
+            eprintln!("note: {note}");
+        }
+    }
     super::print_warnings(&loaded.warnings, color);
     Ok(Outcome::Success)
 }

@@ -76,7 +76,8 @@ impl InspectReport {
         }
     }
 
-    fn not_evaluated(&self) -> Option<String> {
+    /// "not evaluated: language X" for rules whose query is not ES|QL.
+    pub fn not_evaluated(&self) -> Option<String> {
         self.analysis
             .is_none()
             .then(|| format!("not evaluated: language {}", self.language))

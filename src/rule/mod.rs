@@ -11,7 +11,9 @@
 //! | `E103` | a value detection-rules rejects (`from`, `interval`, `severity`, …) |
 //! | `E104` | an ES\|QL rule without `query` |
 //! | `W101` | unknown key (ignored) |
+//! | `W102` | an ES\|QL check of detection-rules fails (METADATA, KEEP) |
 
+mod esql_checks;
 mod keys;
 mod model;
 mod query_map;
@@ -105,7 +107,14 @@ fn in_rule_file(mut diagnostic: Diagnostic, map: &QueryMap, file: &Arc<SourceFil
 /// Reads and loads a rule file. Errors (with any warnings after them) mean the rule is unusable.
 pub fn load(path: &Path) -> Result<LoadedRule, Vec<Diagnostic>> {
     let text = std::fs::read_to_string(path).map_err(|error| {
-        vec![Diagnostic::error(E_READ, format!("cannot read rule file: {error}")).at_path(path)]
+        // Name the common kinds in words of our own: the OS's wording varies by platform.
+        let reason = match error.kind() {
+            std::io::ErrorKind::NotFound => "no such file".to_string(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+            std::io::ErrorKind::InvalidData => "not UTF-8 text".to_string(),
+            _ => error.to_string(),
+        };
+        vec![Diagnostic::error(E_READ, format!("cannot read rule file: {reason}")).at_path(path)]
     })?;
     load_str(&path.display().to_string(), &text)
 }
@@ -127,6 +136,14 @@ pub fn load_str(path: &str, text: &str) -> Result<LoadedRule, Vec<Diagnostic>> {
         return Err(errors);
     }
     let query = query_status(&rule, &document, &file);
+    let mut warnings = warnings;
+    if let QueryStatus::Parsed { query, map, .. } = &query {
+        warnings.extend(
+            esql_checks::check(query)
+                .into_iter()
+                .map(|w| in_rule_file(w, map, &file)),
+        );
+    }
     Ok(LoadedRule {
         rule,
         file,

@@ -34,18 +34,20 @@ impl QueryMap {
         };
         let fallback = QueryMap::Start(Span::new(start, start + delimiter));
         let mut body = start + delimiter;
+        let rest = file.get(body..).unwrap_or("");
         if multi_line {
             // TOML trims a newline immediately after the opening delimiter.
-            if file[body..].starts_with("\r\n") {
+            if rest.starts_with("\r\n") {
                 body += 2;
-            } else if file[body..].starts_with('\n') {
+            } else if rest.starts_with('\n') {
                 body += 1;
             }
         }
         if file.get(body..body + value.len()) == Some(value) {
             return QueryMap::Shift(body);
         }
-        match decode_positions(&file[body..token.end as usize], value, escapes) {
+        let raw_body = file.get(body..token.end as usize).unwrap_or("");
+        match decode_positions(raw_body, value, escapes) {
             Some(table) => QueryMap::Table(table.into_iter().map(|i| i + body).collect()),
             None => fallback,
         }

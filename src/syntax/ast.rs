@@ -1,7 +1,7 @@
 //! The ES|QL syntax tree: every node carries its byte span, and spans never take part in equality.
 //!
 //! Spans are byte offsets into the query text as the parser saw it (for a rule, the `query`
-//! string; `rule::Rule::query_offset` maps them into the TOML file). Equality is structural:
+//! string; `rule::QueryStatus::file_span` maps them into the TOML file). Equality is structural:
 //! `parse(print(q)) == q` holds although the printed text lays the query out differently.
 //!
 //! Names follow the grammar in `docs/esql-semantics.md` and Elasticsearch's `EsqlBaseParser.g4`.

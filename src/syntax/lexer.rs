@@ -177,7 +177,14 @@ impl<'a> Lexer<'a> {
         let start = self.pos;
         self.digits();
         let mut decimal = false;
-        if self.at(0) == Some(b'.') && !self.at(1).is_some_and(|b| b.is_ascii_alphabetic()) {
+        // `1.` and `1.5` are decimals, and so is `1.e5`; `1.x` is not (a dot then a name).
+        let exponent_after_dot = matches!(self.at(1), Some(b'e' | b'E'))
+            && (self.at(2).is_some_and(|b| b.is_ascii_digit())
+                || (matches!(self.at(2), Some(b'+' | b'-'))
+                    && self.at(3).is_some_and(|b| b.is_ascii_digit())));
+        if self.at(0) == Some(b'.')
+            && (!self.at(1).is_some_and(|b| b.is_ascii_alphabetic()) || exponent_after_dot)
+        {
             decimal = true;
             self.pos += 1;
             self.digits();
@@ -312,10 +319,10 @@ impl<'a> Lexer<'a> {
         let start = self.pos;
         if self.at(0) == Some(b'"') {
             let token = self.string()?;
-            let TokenKind::String { value, .. } = token.kind else {
-                unreachable!("string() returns string tokens")
-            };
-            return Ok(Some((value, token.span)));
+            return Ok(match token.kind {
+                TokenKind::String { value, .. } => Some((value, token.span)),
+                _ => None,
+            });
         }
         while let Some(b) = self.at(0) {
             if b.is_ascii_whitespace()

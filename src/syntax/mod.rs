@@ -1,7 +1,7 @@
 //! ES|QL syntax: tokens, the lexer, the parser, the syntax tree and the canonical printer.
 //!
 //! [`parse`] turns query text into an [`ast::Query`] or one [`Diagnostic`] whose spans are byte
-//! offsets into that text; [`print`] writes a query back as canonical ES|QL, and
+//! offsets into that text; [`print()`] writes a query back as canonical ES|QL, and
 //! `parse(&print(&q)) == Ok(q)` holds for every query the parser accepts.
 //!
 //! Diagnostic codes of this stage (`E2xx`):

@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use super::ast::*;
-use super::token::{is_plain_identifier, is_reserved};
+use super::token::{is_keyword, is_plain_identifier};
 
 pub fn print_query(query: &Query) -> String {
     let mut out = String::new();
@@ -134,7 +134,7 @@ pub fn print_name(text: &str) -> String {
     parts
         .iter()
         .map(|part| {
-            if is_plain_identifier(part) && !is_reserved(part) {
+            if is_plain_identifier(part) && !is_keyword(part) {
                 part.to_string()
             } else {
                 quote_identifier(part)
@@ -192,10 +192,8 @@ fn index_pattern(pattern: &str) -> String {
 /// quote inside) and is possible (no `"""` inside, no quote at the end, one line).
 pub fn string(value: &str) -> String {
     let wants_triple = value.contains('\\') || value.contains('"');
-    let can_triple = !value.contains("\"\"\"")
-        && !value.ends_with('"')
-        && !value.contains('\n')
-        && !value.contains('\r');
+    let can_triple =
+        !value.contains("\"\"\"") && !value.ends_with('"') && !value.chars().any(char::is_control);
     if wants_triple && can_triple {
         return format!("\"\"\"{value}\"\"\"");
     }

@@ -88,15 +88,26 @@ pub struct Token {
     pub span: Span,
 }
 
-/// Words that cannot start an unquoted column name: the printer backtick-quotes a name part
-/// spelled like one of these, so that printing never turns a column into an operator.
+/// Words the expression parser acts on where an operand or operator may stand, so they cannot
+/// start an unquoted column name (`` `by` `` can).
 pub const RESERVED_WORDS: &[&str] = &[
+    "and", "or", "not", "in", "is", "like", "rlike", "null", "true", "false", "by", "where",
+];
+
+/// Every word with a meaning after an expression or inside a command. None of them is read as
+/// a time-span unit after an integer (`SORT 5 DESC`), and the printer backtick-quotes name parts
+/// spelled like one, so its output never depends on a word's context.
+pub const KEYWORDS: &[&str] = &[
     "and", "or", "not", "in", "is", "like", "rlike", "null", "true", "false", "by", "where", "as",
     "asc", "desc", "nulls", "first", "last", "metadata", "on", "with",
 ];
 
 pub fn is_reserved(word: &str) -> bool {
     RESERVED_WORDS.iter().any(|r| r.eq_ignore_ascii_case(word))
+}
+
+pub fn is_keyword(word: &str) -> bool {
+    KEYWORDS.iter().any(|r| r.eq_ignore_ascii_case(word))
 }
 
 /// Time-span units accepted by Elasticsearch's `EsqlDataTypeConverter.parseTemporalAmount`

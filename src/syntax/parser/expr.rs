@@ -178,6 +178,17 @@ impl Parser<'_> {
         };
         self.bump()?;
         let right = self.additive()?;
+        if let Some(op) = comparison_token(self.peek_kind()?) {
+            let at = self.peek()?.span;
+            return Err(Box::new(
+                Diagnostic::error(
+                    E_EXPECTED,
+                    format!("comparisons do not chain: unexpected `{op}`"),
+                )
+                .with_label(at, "a second comparison")
+                .with_help("combine comparisons with AND: `a < b AND b < c`"),
+            ));
+        }
         Ok(Expr {
             span: left.span.to(right.span),
             kind: ExprKind::Binary {
@@ -283,7 +294,10 @@ impl Parser<'_> {
             TokenKind::LParen => {
                 self.bump()?;
                 let inner = self.expr()?;
-                self.expect(&TokenKind::RParen)?;
+                if self.eat(&TokenKind::RParen)?.is_none() {
+                    let error = self.unexpected("`)`")?;
+                    return Err(Box::new(error.with_label(token.span, "to close this")));
+                }
                 // The tree has no parenthesis node; the span widens to cover the parentheses.
                 Ok(Expr {
                     kind: inner.kind,
@@ -326,7 +340,7 @@ impl Parser<'_> {
     /// `5`, or a time span `5 minutes` / `1y` when a unit word follows.
     fn integer_or_time_span(&mut self, value: u64, span: Span) -> PResult<Expr> {
         let unit = match self.peek_word()? {
-            Some(word) if !crate::syntax::token::is_reserved(word) => word,
+            Some(word) if !crate::syntax::token::is_keyword(word) => word,
             _ => {
                 return Ok(Expr {
                     kind: ExprKind::Literal(Literal::Integer(value)),
@@ -467,6 +481,19 @@ impl Parser<'_> {
             kind: ExprKind::Literal(Literal::Array(items)),
             span: self.span_from(open.start),
         })
+    }
+}
+
+fn comparison_token(kind: &TokenKind) -> Option<&'static str> {
+    match kind {
+        TokenKind::EqEq => Some("=="),
+        TokenKind::NotEq => Some("!="),
+        TokenKind::Lt => Some("<"),
+        TokenKind::Le => Some("<="),
+        TokenKind::Gt => Some(">"),
+        TokenKind::Ge => Some(">="),
+        TokenKind::EqTilde => Some("=~"),
+        _ => None,
     }
 }
 
