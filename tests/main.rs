@@ -17,6 +17,7 @@
 //! | `inspect` | `inspect` of the seed rule in text, JSON and Markdown |
 //! | `corpus` | all 212 detection-rules ES\|QL rules load and parse (or are unsupported) |
 //! | `audit` | ECS mapping vs Elastic's pipeline samples; `rulegate ingest` on every raw sample, .gz, EventList, AKS, bad lines |
+//! | `esql_spec` | conformance: Elasticsearch's csv-spec tests over their datasets, with a ratchet |
 
 mod analysis;
 mod audit;
@@ -26,6 +27,7 @@ mod schedule;
 mod cli;
 mod corpus;
 mod errors;
+mod esql_spec;
 mod inspect;
 mod properties;
 mod rules;

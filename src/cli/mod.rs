@@ -13,6 +13,7 @@ mod inspect;
 mod mutate;
 mod personas;
 mod run;
+mod query;
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -55,6 +56,8 @@ pub enum Command {
     Gen(gen::Args),
     /// List the persona library: name, a tab, a one-line description.
     Personas(personas::Args),
+    /// Run an ES|QL query (a rule's or --esql) over NDJSON documents, as Elasticsearch would.
+    Query(query::QueryArgs),
 }
 
 /// What a subcommand reports: success, a failed check, or diagnostics for bad input.
@@ -95,6 +98,7 @@ fn run(cli: Cli, color: bool) -> Result<Outcome, Vec<Diagnostic>> {
         Command::Ingest(args) => ingest::run(args),
         Command::Gen(args) => gen::run(args),
         Command::Personas(args) => personas::run(args),
+        Command::Query(args) => query::run(args, color),
     }
 }
 

@@ -476,12 +476,14 @@ impl Loader {
             if !public {
                 continue;
             }
-            let ty = self
-                .types
-                .get(id)
-                .copied()
-                .flatten()
-                .or_else(|| self.options.mapping.get(name));
+            // Selected by name: mapped fields exist even when no document has them. Selected
+            // as "all": only fields some document has.
+            let seen = self.types.get(id).copied().flatten();
+            let ty = if selection.all {
+                seen
+            } else {
+                seen.or_else(|| self.options.mapping.get(name))
+            };
             if let Some(ty) = ty {
                 columns.push((name.clone(), id as u32, ty));
             }
