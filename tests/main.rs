@@ -18,19 +18,21 @@
 //! | `corpus` | all 212 detection-rules ES\|QL rules load and parse (or are unsupported) |
 //! | `audit` | ECS mapping vs Elastic's pipeline samples; `rulegate ingest` on every raw sample, .gz, EventList, AKS, bad lines |
 //! | `esql_spec` | conformance: Elasticsearch's csv-spec tests over their datasets, with a ratchet |
+//! | `review` | `diff` on rule-version pairs in every format, `mutate` (seed suite and a weak one), `coverage`, bad input |
 
 mod analysis;
 mod audit;
-mod edges;
-mod scenarios;
-mod schedule;
 mod cli;
 mod corpus;
+mod edges;
 mod errors;
 mod esql_spec;
 mod inspect;
 mod properties;
+mod review;
 mod rules;
+mod scenarios;
+mod schedule;
 mod spans;
 mod support;
 mod syntax;

@@ -12,8 +12,8 @@ mod ingest;
 mod inspect;
 mod mutate;
 mod personas;
-mod run;
 mod query;
+mod run;
 
 use std::io::Write as _;
 use std::process::ExitCode;
