@@ -7,12 +7,15 @@
 mod coverage;
 mod diff;
 mod edges;
+mod check;
+mod explain;
 mod gen;
 mod ingest;
 mod inspect;
 mod mutate;
 mod personas;
 mod query;
+mod replay;
 mod run;
 
 use std::io::Write as _;
@@ -44,8 +47,14 @@ pub enum Command {
     Mutate(mutate::MutateArgs),
     /// Shows what a rule change does: static differences and every scenario's alerts gained or lost.
     Diff(diff::DiffArgs),
+    /// Runs every scenario and compares alerts with the committed snapshots (the CI gate).
+    Check(check::CheckArgs),
     /// Derives threshold, exclusion and schedule edge scenarios from a rule's syntax tree.
     Edges(edges::EdgesArgs),
+    /// Says, for every document, what the rule did with it and why.
+    Explain(explain::ExplainArgs),
+    /// Runs a rule's Kibana schedule over documents (ECS NDJSON or raw audit) and prints the alerts.
+    Replay(replay::ReplayArgs),
     /// Generates a scenario, schedules and evaluates its rules, reports alerts and expectations.
     Run(run::RunArgs),
     /// Show what a rule does: metadata, schedule, stages, exclusions, indicators, outputs.
@@ -92,7 +101,10 @@ fn run(cli: Cli, color: bool) -> Result<Outcome, Vec<Diagnostic>> {
         Command::Coverage(args) => coverage::run(args),
         Command::Diff(args) => diff::run(args),
         Command::Mutate(args) => mutate::run(args),
+        Command::Check(args) => check::run(args),
         Command::Edges(args) => edges::run(args),
+        Command::Explain(args) => explain::run(args),
+        Command::Replay(args) => replay::run(args),
         Command::Run(args) => run::run(args),
         Command::Inspect(args) => inspect::run(args, color),
         Command::Ingest(args) => ingest::run(args),
