@@ -4,10 +4,10 @@
 //! failed, a gate did not pass); `2` bad input or usage (the message names file, line and column
 //! where there is one).
 
+mod check;
 mod coverage;
 mod diff;
 mod edges;
-mod check;
 mod explain;
 mod gen;
 mod ingest;
