@@ -283,6 +283,12 @@ fn walk_mut(expr: &mut Expr, visit: &mut dyn FnMut(&mut Expr)) {
     }
 }
 
+/// One mutation made at a site: its description, the span it changes, and the killing hint.
+type Alternative = (String, Span, String);
+
+/// Offered an expression, lists the alternatives it can make there, and applies the chosen one.
+type SiteChange<'a> = dyn Fn(&mut Expr, Option<usize>) -> Vec<Alternative> + 'a;
+
 /// Makes one mutant per site where `change` applies: `change` is offered every `WHERE`
 /// expression and returns the alternatives (description, span, hint) it made, applying the
 /// `choice`-th one to the expression.
@@ -290,7 +296,7 @@ fn site_mutants(
     query: &Query,
     operator: &'static str,
     out: &mut Vec<Mutant>,
-    change: &dyn Fn(&mut Expr, Option<usize>) -> Vec<(String, Span, String)>,
+    change: &SiteChange<'_>,
 ) {
     // First pass: count the alternatives at each site, in visit order.
     let mut sites: Vec<usize> = Vec::new();
