@@ -29,9 +29,9 @@ pub struct ImportSummary {
 }
 
 /// Opens a log, decompressing gzip (by its magic bytes, whatever the file is called).
-pub fn open(path: &Path) -> Result<Box<dyn BufRead>, Diagnostic> {
+pub fn open(path: &Path) -> Result<Box<dyn BufRead>, Box<Diagnostic>> {
     let cannot = |error: std::io::Error| {
-        Diagnostic::error("E500", format!("cannot read audit log: {error}")).at_path(path)
+        Box::new(Diagnostic::error("E500", format!("cannot read audit log: {error}")).at_path(path))
     };
     let mut file = BufReader::new(File::open(path).map_err(cannot)?);
     let is_gzip = file.fill_buf().map_err(cannot)?.starts_with(&[0x1f, 0x8b]);
@@ -50,8 +50,8 @@ pub fn read_events(
     reader: impl Read,
     skip_invalid: bool,
     warnings: &mut Vec<Diagnostic>,
-    sink: &mut dyn FnMut(Imported) -> Result<(), Diagnostic>,
-) -> Result<ImportSummary, Diagnostic> {
+    sink: &mut dyn FnMut(Imported) -> Result<(), Box<Diagnostic>>,
+) -> Result<ImportSummary, Box<Diagnostic>> {
     let mut summary = ImportSummary::default();
     let mut reader = BufReader::new(reader);
     let mut pending = String::new();
@@ -61,8 +61,10 @@ pub fn read_events(
     loop {
         line.clear();
         let read = reader.read_line(&mut line).map_err(|error| {
-            Diagnostic::error("E500", format!("cannot read audit log: {error}"))
-                .at_path(format!("{name}:{}", line_number + 1))
+            Box::new(
+                Diagnostic::error("E500", format!("cannot read audit log: {error}"))
+                    .at_path(format!("{name}:{}", line_number + 1)),
+            )
         })?;
         if read == 0 {
             break;
@@ -75,43 +77,31 @@ pub fn read_events(
             pending_start = line_number;
         }
         pending.push_str(&line);
-        match serde_json::from_str::<Value>(&pending) {
-            Ok(value) => {
-                pending.clear();
-                match events_of(value) {
-                    Ok(list) => {
-                        for raw in list {
-                            summary.events += 1;
-                            sink(Imported {
-                                line: pending_start,
-                                raw,
-                            })?;
-                        }
-                    }
-                    Err(message) => bad(
-                        name,
-                        pending_start,
-                        message,
-                        skip_invalid,
-                        warnings,
-                        &mut summary,
-                    )?,
+        let events = match serde_json::from_str::<Value>(&pending) {
+            Ok(value) => events_of(value),
+            // An open document: keep reading (a pretty-printed EventList spans many lines).
+            Err(error) if error.is_eof() => continue,
+            Err(error) => Err(format!("not JSON: {error}")),
+        };
+        pending.clear();
+        match events {
+            Ok(list) => {
+                for raw in list {
+                    summary.events += 1;
+                    sink(Imported {
+                        line: pending_start,
+                        raw,
+                    })?;
                 }
             }
-            // An open document: keep reading (a pretty-printed EventList spans many lines).
-            Err(error) if error.is_eof() => {}
-            Err(error) => {
-                pending.clear();
-                let message = format!("not JSON: {error}");
-                bad(
-                    name,
-                    pending_start,
-                    message,
-                    skip_invalid,
-                    warnings,
-                    &mut summary,
-                )?;
-            }
+            Err(message) => bad(
+                name,
+                pending_start,
+                message,
+                skip_invalid,
+                warnings,
+                &mut summary,
+            )?,
         }
     }
     if !pending.trim().is_empty() {
@@ -134,7 +124,7 @@ fn bad(
     skip_invalid: bool,
     warnings: &mut Vec<Diagnostic>,
     summary: &mut ImportSummary,
-) -> Result<(), Diagnostic> {
+) -> Result<(), Box<Diagnostic>> {
     let location = format!("{name}:{line}");
     if skip_invalid {
         summary.skipped += 1;
@@ -144,12 +134,14 @@ fn bad(
         );
         Ok(())
     } else {
-        Err(Diagnostic::error(
-            "E501",
-            format!("line {line} is not an audit event: {message}"),
-        )
-        .at_path(location)
-        .with_help("pass --skip-invalid to skip such lines and count them"))
+        Err(Box::new(
+            Diagnostic::error(
+                "E501",
+                format!("line {line} is not an audit event: {message}"),
+            )
+            .at_path(location)
+            .with_help("pass --skip-invalid to skip such lines and count them"),
+        ))
     }
 }
 
@@ -196,7 +188,7 @@ mod tests {
         text: &str,
         skip: bool,
     ) -> (
-        Result<ImportSummary, Diagnostic>,
+        Result<ImportSummary, Box<Diagnostic>>,
         Vec<usize>,
         Vec<Diagnostic>,
     ) {

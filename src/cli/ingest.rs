@@ -65,9 +65,9 @@ pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
     let mut total = ImportSummary::default();
     let mut line_buffer = Vec::with_capacity(4096);
     for path in &args.files {
-        let reader = import::open(path).map_err(|d| vec![d])?;
+        let reader = import::open(path).map_err(|d| vec![*d])?;
         let name = path.display().to_string();
-        let mut sink = |event: import::Imported| -> Result<(), Diagnostic> {
+        let mut sink = |event: import::Imported| -> Result<(), Box<Diagnostic>> {
             let original = args.preserve_original.then(|| event.raw.to_string());
             let options = EcsOptions {
                 timestamp,
@@ -86,15 +86,17 @@ pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
                     format!("{{\"create\":{{\"_index\":\"{INDEX}\"}}}}\n").as_bytes(),
                 );
             }
-            serde_json::to_writer(&mut line_buffer, &doc).map_err(|e| io_error(e.into()))?;
+            serde_json::to_writer(&mut line_buffer, &doc)
+                .map_err(|e| Box::new(io_error(e.into())))?;
             line_buffer.push(b'\n');
-            out.write_all(&line_buffer).map_err(io_error)
+            out.write_all(&line_buffer)
+                .map_err(|e| Box::new(io_error(e)))
         };
         let summary =
             import::read_events(&name, reader, args.skip_invalid, &mut warnings, &mut sink)
                 .map_err(|d| {
                     let mut all = std::mem::take(&mut warnings);
-                    all.push(d);
+                    all.push(*d);
                     all
                 })?;
         total.events += summary.events;

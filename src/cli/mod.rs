@@ -4,14 +4,17 @@
 //! failed, a gate did not pass); `2` bad input or usage (the message names file, line and column
 //! where there is one).
 
+mod check;
 mod coverage;
 mod diff;
 mod edges;
+mod explain;
 mod gen;
 mod ingest;
 mod inspect;
 mod mutate;
 mod personas;
+mod replay;
 mod run;
 
 use std::io::Write as _;
@@ -37,6 +40,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Runs every scenario and compares alerts with the committed snapshots (the CI gate).
+    Check(check::CheckArgs),
     /// Clause coverage: how often each conjunct was true, false and null over the scenario suite.
     Coverage(coverage::CoverageArgs),
     /// Mutation-tests a rule against its scenarios: the score and every surviving mutant.
@@ -45,6 +50,10 @@ pub enum Command {
     Diff(diff::DiffArgs),
     /// Derives threshold, exclusion and schedule edge scenarios from a rule's syntax tree.
     Edges(edges::EdgesArgs),
+    /// Says, for every document, what the rule did with it and why.
+    Explain(explain::ExplainArgs),
+    /// Runs a rule's Kibana schedule over documents (ECS NDJSON or raw audit) and prints the alerts.
+    Replay(replay::ReplayArgs),
     /// Generates a scenario, schedules and evaluates its rules, reports alerts and expectations.
     Run(run::RunArgs),
     /// Show what a rule does: metadata, schedule, stages, exclusions, indicators, outputs.
@@ -86,10 +95,13 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli, color: bool) -> Result<Outcome, Vec<Diagnostic>> {
     match cli.command {
+        Command::Check(args) => check::run(args),
         Command::Coverage(args) => coverage::run(args),
         Command::Diff(args) => diff::run(args),
         Command::Mutate(args) => mutate::run(args),
         Command::Edges(args) => edges::run(args),
+        Command::Explain(args) => explain::run(args),
+        Command::Replay(args) => replay::run(args),
         Command::Run(args) => run::run(args),
         Command::Inspect(args) => inspect::run(args, color),
         Command::Ingest(args) => ingest::run(args),

@@ -22,7 +22,13 @@ pub struct RunArgs {
 }
 
 pub fn run(args: RunArgs) -> Result<Outcome, Vec<Diagnostic>> {
-    let report = runner::run_scenario(&args.scenario, args.rule.as_deref())?;
+    let report = runner::run_scenario(
+        &args.scenario,
+        match &args.rule {
+            Some(rule) => runner::RuleSource::File(rule),
+            None => runner::RuleSource::AsWritten,
+        },
+    )?;
     let mut full = report.to_report_json();
     full["description"] = serde_json::Value::String(report.description.clone());
     let text = match args.format.as_str() {

@@ -27,7 +27,7 @@ impl RuleCoverage {
 pub fn rule_coverage(rule: &PreparedRule, suite: &Suite) -> Result<RuleCoverage, Vec<Diagnostic>> {
     let mut plans = Vec::new();
     for (_, generated) in &suite.scenarios {
-        let run = run_rule(rule, &generated.docs, None, &mut |_| {}).map_err(|e| vec![e])?;
+        let run = run_rule(rule, &generated.docs, None, &mut |_, _, _| {}).map_err(|e| vec![e])?;
         plans.push(
             run.plan
                 .iter()

@@ -36,14 +36,37 @@ pub struct ThresholdMargin {
     pub needed: i64,
 }
 
-/// Counts, per pre-`STATS` exclusion, the documents read by some execution that it dropped
-/// while every indicator of its `WHERE` was true. `NOW()` is the first execution reading the
-/// document.
-pub fn exclusion_counts(
-    rule: &PreparedRule,
+/// Every pre-`STATS` conjunct's value on every document some execution read: the table
+/// `explain`, exclusion counts and expectations read. `NOW()` is the first execution reading
+/// the document. Conjuncts of a `WHERE` that reads columns computed by an earlier command
+/// (`EVAL`) cannot be evaluated per document and are left out.
+#[derive(Clone, Debug)]
+pub struct ConjunctOutcomes<'r> {
+    /// The conjuncts, in query order.
+    pub conjuncts: Vec<&'r Conjunct>,
+    /// `(document, first execution reading it, value of each conjunct)`, documents ascending.
+    /// Documents `FROM` does not read (another data stream) are left out.
+    pub documents: Vec<(usize, Timestamp, Vec<Option<bool>>)>,
+}
+
+impl ConjunctOutcomes<'_> {
+    /// Whether every conjunct of the `WHERE` at `command` other than `skip` is true.
+    pub fn others_true(&self, values: &[Option<bool>], command: usize, skip: usize) -> bool {
+        self.conjuncts
+            .iter()
+            .zip(values)
+            .enumerate()
+            .all(|(i, (conjunct, value))| {
+                i == skip || conjunct.location.command != command || *value == Some(true)
+            })
+    }
+}
+
+pub fn conjunct_outcomes<'r>(
+    rule: &'r PreparedRule,
     docs: &DocumentSet,
     plan: &[PlannedExecution],
-) -> Result<Vec<ExclusionCount>, Diagnostic> {
+) -> ConjunctOutcomes<'r> {
     let mut first_seen: BTreeMap<usize, Timestamp> = BTreeMap::new();
     for execution in plan {
         for &doc in &execution.documents {
@@ -51,7 +74,25 @@ pub fn exclusion_counts(
         }
     }
     let patterns = from_patterns(&rule.query);
-    let readable: Vec<(usize, Timestamp)> = first_seen
+    let mut pre_stats: Vec<&Conjunct> = rule
+        .analysis
+        .exclusions
+        .iter()
+        .chain(&rule.analysis.indicators)
+        .filter(|conjunct| !conjunct.after_stats)
+        .collect();
+    pre_stats.sort_by_key(|conjunct| conjunct.location);
+    let mut conjuncts = Vec::new();
+    let mut compiled = Vec::new();
+    for conjunct in pre_stats {
+        if let Ok(predicate) =
+            Predicate::compile(&conjunct.expr, &rule.text, &docs.documents.columns)
+        {
+            conjuncts.push(conjunct);
+            compiled.push(predicate);
+        }
+    }
+    let documents = first_seen
         .into_iter()
         .filter(|&(doc, _)| match docs.documents.index_of(doc) {
             Some(name) => patterns
@@ -59,59 +100,56 @@ pub fn exclusion_counts(
                 .any(|pattern| eval::index_matches(pattern, name)),
             None => true,
         })
+        .map(|(doc, now)| {
+            let values = compiled
+                .iter()
+                .map(|test| test.eval(&docs.documents, doc, now.millis()))
+                .collect();
+            (doc, now, values)
+        })
         .collect();
+    ConjunctOutcomes {
+        conjuncts,
+        documents,
+    }
+}
+
+/// Counts, per pre-`STATS` exclusion, the documents read by some execution that it dropped
+/// (false or null) while every other conjunct of its `WHERE` was true.
+pub fn exclusion_counts(
+    outcomes: &ConjunctOutcomes,
+    docs: &DocumentSet,
+    rule: &PreparedRule,
+) -> Vec<ExclusionCount> {
     let mut counts = Vec::new();
-    for exclusion in rule.analysis.exclusions.iter().filter(|e| !e.after_stats) {
-        let indicators: Vec<&Conjunct> = rule
+    for (index, conjunct) in outcomes.conjuncts.iter().enumerate() {
+        if !rule
             .analysis
-            .indicators
+            .exclusions
             .iter()
-            .filter(|indicator| indicator.location.command == exclusion.location.command)
-            .collect();
-        let Some(compiled) = compile_all(
-            rule,
-            docs,
-            std::iter::once(exclusion).chain(indicators.iter().copied()),
-        ) else {
-            // The WHERE reads columns computed by an earlier command; not countable per document.
+            .any(|e| e.location == conjunct.location)
+        {
             continue;
-        };
-        let (exclusion_test, indicator_tests) =
-            compiled.split_first().expect("one exclusion at least");
+        }
         let mut count = ExclusionCount {
-            exclusion: exclusion.span.slice(&rule.text).trim().to_string(),
-            field: exclusion.field.clone(),
+            exclusion: conjunct.span.slice(&rule.text).trim().to_string(),
+            field: conjunct.field.clone(),
             documents: 0,
             by_actor: BTreeMap::new(),
         };
-        for &(doc, now) in &readable {
-            let passes_indicators = indicator_tests
-                .iter()
-                .all(|test| test.eval(&docs.documents, doc, now.millis()) == Some(true));
-            if passes_indicators
-                && exclusion_test.eval(&docs.documents, doc, now.millis()) != Some(true)
+        for (doc, _, values) in &outcomes.documents {
+            if values[index] != Some(true)
+                && outcomes.others_true(values, conjunct.location.command, index)
             {
                 count.documents += 1;
-                if let Some(actor) = &docs.actors[doc] {
+                if let Some(actor) = &docs.actors[*doc] {
                     *count.by_actor.entry(actor.clone()).or_default() += 1;
                 }
             }
         }
         counts.push(count);
     }
-    Ok(counts)
-}
-
-fn compile_all<'a>(
-    rule: &PreparedRule,
-    docs: &DocumentSet,
-    conjuncts: impl Iterator<Item = &'a Conjunct>,
-) -> Option<Vec<Predicate>> {
-    conjuncts
-        .map(|conjunct| {
-            Predicate::compile(&conjunct.expr, &rule.text, &docs.documents.columns).ok()
-        })
-        .collect()
+    counts
 }
 
 fn from_patterns(query: &Query) -> Vec<String> {

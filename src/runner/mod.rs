@@ -10,17 +10,24 @@
 //! let run2 = run_rule(&mutant, &docs, None)?;              // same documents
 //! ```
 
+mod explain;
 mod insight;
 mod scenario;
 
-pub use insight::{exclusion_counts, threshold_margins, ExclusionCount, ThresholdMargin};
+pub use explain::{explain, render_table as render_explain_table, DocumentFate, Fate};
+pub use insight::{
+    conjunct_outcomes, exclusion_counts, threshold_margins, ConjunctOutcomes, ExclusionCount,
+    ThresholdMargin,
+};
 pub use scenario::{
-    run_generated, run_scenario, ExpectationResult, GeneratedScenario, RuleReport, ScenarioRun,
+    run_generated, run_scenario, ActorFacts, ExpectationResult, GeneratedScenario, RuleReport,
+    RuleSource, ScenarioRun,
 };
 
 use std::path::{Path, PathBuf};
 
 use crate::analysis::{self, Analysis};
+use crate::audit::{self, import, EcsOptions};
 use crate::diagnostic::Diagnostic;
 use crate::eval::{self, Cell, Documents, FieldSelection, LoadOptions, Plan, Value};
 use crate::rule::{self, LoadedRule};
@@ -113,12 +120,14 @@ pub struct DocumentSet {
 }
 
 impl DocumentSet {
-    /// Loads JSON documents with every field (scenario streams are small; any rule or mutant
-    /// then finds the fields it reads).
+    /// Loads JSON documents with every field, and every mapped field as a column even where no
+    /// document has it (as `FROM` exposes the index mapping). Scenario streams are small; any
+    /// rule or mutant then finds the fields it reads.
     pub fn from_values(values: &[serde_json::Value]) -> Result<DocumentSet, Diagnostic> {
+        let mapping = eval::Mapping::built_in();
         let selection = FieldSelection {
             all: true,
-            names: Default::default(),
+            names: mapping.fields.keys().cloned().collect(),
         };
         let documents = Documents::from_values(values, &selection, LoadOptions::default())
             .map_err(|error| Diagnostic::error("E401", format!("generated document {error}")))?;
@@ -163,6 +172,46 @@ impl DocumentSet {
     }
 }
 
+impl DocumentSet {
+    /// Reads documents from a file (`.gz` decompressed): ECS NDJSON, or raw Kubernetes audit
+    /// mapped to ECS with `raw`. Loads the fields the rule reads, the range filter's timestamps
+    /// and every mapped field (so a field no document has is a null column, not an unknown one).
+    pub fn from_input(
+        input: &Path,
+        raw: bool,
+        rule: &PreparedRule,
+    ) -> Result<DocumentSet, Vec<Diagnostic>> {
+        let mut selection = eval::fields_for(&rule.query, &[]);
+        selection.names.extend(rule.fields());
+        selection
+            .names
+            .extend(eval::Mapping::built_in().fields.into_keys());
+        let input_error = |error: eval::InputError| {
+            vec![
+                Diagnostic::error("E401", format!("bad input document: {}", error.message))
+                    .at_path(format!("{}:{}", input.display(), error.line)),
+            ]
+        };
+        let reader = import::open(input).map_err(|error| vec![*error])?;
+        if !raw {
+            let documents = Documents::from_ndjson(reader, &selection, LoadOptions::default())
+                .map_err(input_error)?;
+            return Ok(DocumentSet::from_documents(documents));
+        }
+        let mut values = Vec::new();
+        let mut warnings = Vec::new();
+        let name = input.display().to_string();
+        import::read_events(&name, reader, false, &mut warnings, &mut |imported| {
+            values.push(audit::raw_to_ecs(&imported.raw, &EcsOptions::default()));
+            Ok(())
+        })
+        .map_err(|error| vec![*error])?;
+        let documents = Documents::from_values(&values, &selection, LoadOptions::default())
+            .map_err(input_error)?;
+        Ok(DocumentSet::from_documents(documents))
+    }
+}
+
 fn cell_dates(cell: &Cell) -> Vec<Timestamp> {
     let date = |value: &Value| match value {
         Value::Datetime(millis) => Some(Timestamp(*millis)),
@@ -182,13 +231,13 @@ pub struct RuleRun {
     pub replay: Replay,
 }
 
-/// Plans the executions and runs them. `on_execution` sees each execution's index as it
-/// finishes (progress bars); pass `&mut |_| {}` when not needed.
+/// Plans the executions and runs them. `on_execution(done, total, alerts so far)` is called
+/// after each execution (progress bars); pass `&mut |_, _, _| {}` when not needed.
 pub fn run_rule(
     rule: &PreparedRule,
     docs: &DocumentSet,
     first_run: Option<Timestamp>,
-    on_execution: &mut dyn FnMut(usize),
+    on_execution: &mut dyn FnMut(usize, usize, usize),
 ) -> Result<RuleRun, Diagnostic> {
     let plan = schedule::plan(
         &rule.scheduled.schedule,
@@ -196,18 +245,21 @@ pub fn run_rule(
         first_run,
     );
     let compiled = rule.compile(docs)?;
-    let mut done = 0;
     let mut engine = |indices: &[usize], now: Timestamp| {
         let table = compiled.run(
             &docs.documents,
             eval::Window::Indices(indices),
             now.millis(),
         );
-        done += 1;
-        on_execution(done);
         Ok(result_table(&table))
     };
-    let replay = schedule::replay(&rule.scheduled, &plan, &mut engine)?;
+    let total = plan.len();
+    let mut done = 0;
+    let replay =
+        schedule::replay_observed(&rule.scheduled, &plan, &mut engine, &mut |_, alerts| {
+            done += 1;
+            on_execution(done, total, alerts);
+        })?;
     Ok(RuleRun { plan, replay })
 }
 

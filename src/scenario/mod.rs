@@ -36,6 +36,7 @@
 
 mod dsl;
 mod duration;
+mod fast;
 mod generate;
 mod persona;
 mod render;

@@ -113,12 +113,24 @@ pub fn replay(
     plan: &[PlannedExecution],
     engine: &mut dyn Engine,
 ) -> Result<Replay, Diagnostic> {
+    replay_observed(rule, plan, engine, &mut |_, _| {})
+}
+
+/// [`replay`], calling `on_execution` after each execution with it and the alerts so far
+/// (progress bars).
+pub fn replay_observed(
+    rule: &ScheduledRule,
+    plan: &[PlannedExecution],
+    engine: &mut dyn Engine,
+    on_execution: &mut dyn FnMut(&Execution, usize),
+) -> Result<Replay, Diagnostic> {
     rule.schedule.validate()?;
     let mut book = AlertBook::default();
     let mut replay = Replay::default();
     for (index, planned) in plan.iter().enumerate() {
         let result = engine.run(&planned.documents, planned.time)?;
         let execution = book.execute(rule, index, planned, result, &mut replay.alerts);
+        on_execution(&execution, replay.alerts.len());
         replay.executions.push(execution);
     }
     Ok(replay)

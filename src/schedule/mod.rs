@@ -20,7 +20,7 @@ pub mod time;
 mod window;
 
 pub use alert_id::{canonical_json, fnv1a64, hash_id};
-pub use alerts::{replay, Alert, AlertSuppression, Execution, Fields, Replay};
+pub use alerts::{replay, replay_observed, Alert, AlertSuppression, Execution, Fields, Replay};
 pub use time::Timestamp;
 pub use window::{collect_field, document_times, plan, DocumentTime, PlannedExecution, Window};
 

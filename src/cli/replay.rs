@@ -1,0 +1,106 @@
+//! `rulegate replay RULE.toml --input FILE [--raw] [--first-run RFC3339] [--format json|table]`.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::Args;
+use serde_json::json;
+
+use rulegate::diagnostic::Diagnostic;
+use rulegate::runner::{self, DocumentSet, PreparedRule};
+use rulegate::schedule::Timestamp;
+
+use super::{print_stdout, Outcome};
+
+/// Runs a rule's Kibana schedule over documents and prints the alerts.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The rule file.
+    pub rule: PathBuf,
+    /// NDJSON of ECS documents (`.gz` is decompressed), or raw API-server audit logs with `--raw`.
+    #[arg(long, value_name = "FILE")]
+    pub input: PathBuf,
+    /// The input is raw Kubernetes audit (JSON lines, EventList, AKS envelopes), mapped to ECS
+    /// as Elastic's integration does.
+    #[arg(long)]
+    pub raw: bool,
+    /// The first execution time (default: the oldest document rounded up to the interval).
+    #[arg(long, value_name = "RFC3339")]
+    pub first_run: Option<String>,
+    #[arg(long, default_value = "json", value_parser = ["json", "table"])]
+    pub format: String,
+}
+
+pub fn run(args: ReplayArgs) -> Result<Outcome, Vec<Diagnostic>> {
+    let rule = PreparedRule::load(&args.rule)?;
+    let first_run = match &args.first_run {
+        None => None,
+        Some(text) => Some(Timestamp::parse(text).ok_or_else(|| {
+            vec![Diagnostic::error(
+                "E002",
+                format!("`--first-run {text}` is not an RFC 3339 time"),
+            )
+            .with_help("for example --first-run 2026-05-15T10:00:00Z")]
+        })?),
+    };
+    let progress = std::io::stderr().is_terminal();
+    let docs = DocumentSet::from_input(&args.input, args.raw, &rule)?;
+    if progress {
+        eprint!("\rdocuments read: {}", docs.documents.len());
+    }
+    let run = runner::run_rule(&rule, &docs, first_run, &mut |done, total, alerts| {
+        if progress && (done % 16 == 0 || done == total) {
+            eprint!(
+                "\rdocuments read: {}, executions: {done}/{total}, alerts so far: {alerts}   ",
+                docs.documents.len()
+            );
+        }
+    })
+    .map_err(|error| vec![error])?;
+    if progress {
+        eprintln!();
+    }
+    let text = match args.format.as_str() {
+        "table" => table(&run.replay),
+        _ => {
+            let value =
+                json!({"executions": run.replay.executions.len(), "alerts": run.replay.alerts});
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&value).expect("JSON values serialise")
+            )
+        }
+    };
+    print_stdout(&text);
+    Ok(Outcome::Success)
+}
+
+fn table(replay: &rulegate::schedule::Replay) -> String {
+    let mut out = format!(
+        "{} executions, {} alerts\n",
+        replay.executions.len(),
+        replay.alerts.len()
+    );
+    for alert in &replay.alerts {
+        let fields: Vec<String> = alert
+            .fields
+            .0
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect();
+        out.push_str(&format!(
+            "{}  {}  window {} .. {}{}\n    {}\n",
+            alert.time,
+            alert.id,
+            alert.window.from,
+            alert.window.to,
+            alert
+                .duplicate_of
+                .as_ref()
+                .map(|d| format!("  duplicate of {d}"))
+                .unwrap_or_default(),
+            fields.join("  ")
+        ));
+    }
+    out
+}

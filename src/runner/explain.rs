@@ -1,0 +1,206 @@
+//! `rulegate explain`: every document's fate under a rule — outside every window, not read by
+//! `FROM`, dropped by a named conjunct (false or null, with the deciding value), or fed a group
+//! that did or did not alert.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{conjunct_outcomes, DocumentSet, PreparedRule, RuleRun};
+use crate::eval::{self, Cell};
+use crate::schedule::{Fields, Timestamp};
+
+/// What happened to one document.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "fate", rename_all = "snake_case")]
+pub enum Fate {
+    /// No execution's time range included it.
+    OutsideWindows,
+    /// `FROM` does not read its data stream.
+    NotRead { index: String },
+    /// A `WHERE` conjunct was false or null.
+    Dropped {
+        /// `exclusion` or `indicator`, as `inspect` names them.
+        role: &'static str,
+        conjunct: String,
+        field: String,
+        /// The field's value in the document (`null` when missing).
+        value: Value,
+        /// `false` or `null`: a null drops the document as surely as false.
+        result: &'static str,
+        /// How many other conjuncts also failed.
+        also_failed: usize,
+    },
+    /// Passed every conjunct before `STATS`: the group it fed, and whether that group alerted in
+    /// an execution that read the document.
+    Grouped {
+        group: Fields,
+        alerted: bool,
+        alerts: Vec<String>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DocumentFate {
+    /// 1-based position in the input.
+    pub document: usize,
+    pub timestamp: Option<Timestamp>,
+    pub actor: Option<String>,
+    #[serde(flatten)]
+    pub fate: Fate,
+}
+
+/// The fate of every document of `docs` under `rule`, given the rule's run over them.
+pub fn explain(rule: &PreparedRule, docs: &DocumentSet, run: &RuleRun) -> Vec<DocumentFate> {
+    let outcomes = conjunct_outcomes(rule, docs, &run.plan);
+    let mut read_by: Vec<Vec<usize>> = vec![Vec::new(); docs.documents.len()];
+    for (index, execution) in run.plan.iter().enumerate() {
+        for &doc in &execution.documents {
+            read_by[doc].push(index);
+        }
+    }
+    let timestamp_column = docs.documents.column("@timestamp");
+    let mut evaluated = outcomes.documents.iter().peekable();
+    (0..docs.documents.len())
+        .map(|doc| {
+            let row = docs.documents.row(doc);
+            let timestamp = timestamp_column.and_then(|c| match &row[c] {
+                Cell::One(eval::Value::Datetime(millis)) => Some(Timestamp(*millis)),
+                _ => None,
+            });
+            let values = match evaluated.peek() {
+                Some((evaluated_doc, _, values)) if *evaluated_doc == doc => {
+                    let values = values.clone();
+                    evaluated.next();
+                    Some(values)
+                }
+                _ => None,
+            };
+            let fate = match values {
+                None if read_by[doc].is_empty() => Fate::OutsideWindows,
+                None => Fate::NotRead {
+                    index: docs.documents.index_of(doc).unwrap_or("").to_string(),
+                },
+                Some(values) => match values.iter().position(|value| *value != Some(true)) {
+                    Some(first) => {
+                        let conjunct = outcomes.conjuncts[first];
+                        let is_exclusion = rule
+                            .analysis
+                            .exclusions
+                            .iter()
+                            .any(|e| e.location == conjunct.location);
+                        Fate::Dropped {
+                            role: if is_exclusion {
+                                "exclusion"
+                            } else {
+                                "indicator"
+                            },
+                            conjunct: conjunct.span.slice(&rule.text).trim().to_string(),
+                            field: conjunct.field.clone(),
+                            value: docs
+                                .documents
+                                .column(&conjunct.field)
+                                .map_or(Value::Null, |c| row[c].to_json()),
+                            result: if values[first].is_none() {
+                                "null"
+                            } else {
+                                "false"
+                            },
+                            also_failed: values.iter().filter(|v| **v != Some(true)).count() - 1,
+                        }
+                    }
+                    None => {
+                        let group: Vec<(String, Value)> = rule
+                            .analysis
+                            .group_by
+                            .iter()
+                            .map(|key| {
+                                (
+                                    key.clone(),
+                                    docs.documents
+                                        .column(key)
+                                        .map_or(Value::Null, |c| row[c].to_json()),
+                                )
+                            })
+                            .collect();
+                        let alerts: Vec<String> = run
+                            .replay
+                            .alerts
+                            .iter()
+                            .filter(|alert| read_by[doc].contains(&alert.execution))
+                            .filter(|alert| {
+                                group.iter().all(|(key, value)| {
+                                    alert.fields.get(key).is_none_or(|v| v == value)
+                                })
+                            })
+                            .map(|alert| alert.id.clone())
+                            .collect();
+                        Fate::Grouped {
+                            group: Fields(group),
+                            alerted: !alerts.is_empty(),
+                            alerts,
+                        }
+                    }
+                },
+            };
+            DocumentFate {
+                document: doc + 1,
+                timestamp,
+                actor: docs.actors[doc].clone(),
+                fate,
+            }
+        })
+        .collect()
+}
+
+/// One line per document.
+pub fn render_table(fates: &[DocumentFate]) -> String {
+    let mut out = String::new();
+    for fate in fates {
+        let time = fate
+            .timestamp
+            .map(|t| t.to_string())
+            .unwrap_or_else(|| "-".into());
+        let actor = fate
+            .actor
+            .as_deref()
+            .map(|a| format!(" [{a}]"))
+            .unwrap_or_default();
+        let what = match &fate.fate {
+            Fate::OutsideWindows => "outside every execution window".to_string(),
+            Fate::NotRead { index } => format!("not read by FROM (data stream `{index}`)"),
+            Fate::Dropped {
+                role,
+                conjunct,
+                field,
+                value,
+                result,
+                also_failed,
+            } => format!(
+                "dropped by {role} `{conjunct}`: {result} ({field} = {value}){}",
+                if *also_failed > 0 {
+                    format!(", {also_failed} more conjunct(s) also failed")
+                } else {
+                    String::new()
+                }
+            ),
+            Fate::Grouped {
+                group,
+                alerted,
+                alerts,
+            } => {
+                let keys: Vec<String> = group.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                if *alerted {
+                    format!(
+                        "fed group {} which alerted ({})",
+                        keys.join(" "),
+                        alerts.join(", ")
+                    )
+                } else {
+                    format!("fed group {} which did not alert", keys.join(" "))
+                }
+            }
+        };
+        out.push_str(&format!("#{:<5} {time}{actor}  {what}\n", fate.document));
+    }
+    out
+}

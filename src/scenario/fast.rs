@@ -1,0 +1,438 @@
+//! The fast ECS writer behind `rulegate gen -o`: the JSON of each actor, activity and step is
+//! escaped once into byte templates, and each document is assembled from them in the sorted key
+//! order of the canonical `audit::ecs::raw_to_ecs` output, with empty values left out as the
+//! pipeline's cleanup removes them. A test compares its bytes with the canonical path for every
+//! scenario in the library and for random scenarios.
+
+use super::generate::Generated;
+use super::render::{failure, parts, Parts};
+use super::{Decision, Scenario, Stage};
+use crate::audit::time::{civil_from_days, Nanos, NANOS_PER_SECOND};
+
+/// A JSON string literal, quotes included.
+fn literal(s: &str) -> Vec<u8> {
+    serde_json::to_vec(s).expect("strings serialise")
+}
+
+/// The escaped characters of a string, without quotes (escaping is per character, so the
+/// escaped parts of a concatenation are the parts of the escaped concatenation).
+fn inner(s: &str) -> Vec<u8> {
+    let quoted = literal(s);
+    quoted[1..quoted.len() - 1].to_vec()
+}
+
+fn array(items: &[&str]) -> Vec<u8> {
+    serde_json::to_vec(items).expect("strings serialise")
+}
+
+struct ActorTemplate {
+    /// Per rotation entry: `["ip",…]` (sourceIPs, source.ip, client.ip) and the deduplicated related.ip.
+    ips: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Per user agent: the literal, or `None` for no user agent.
+    user_agents: Vec<Option<Vec<u8>>>,
+    /// `kubernetes.audit.user` (None when it would be an empty object).
+    user: Option<Vec<u8>>,
+    impersonated: Option<Vec<u8>>,
+    /// `,"user":{"id":…,"name":…}` or empty.
+    user_ecs: Vec<u8>,
+    /// `,"user":[…]` inside `related`, or empty.
+    related_user: Vec<u8>,
+    annotations_allow: Vec<u8>,
+}
+
+struct ActivityTemplate {
+    verb: Vec<u8>,
+    resource: Vec<u8>,
+    /// `"apiGroup":"…",` (or empty) + `"apiVersion":"…",` (or empty), in objectRef key order.
+    object_ref_prefix: Vec<u8>,
+    /// `,"subresource":"…"` or empty.
+    subresource: Vec<u8>,
+    /// The URI up to the namespace (`/api/v1` or `/apis/<group>/<version>`), escaped.
+    uri_prefix: Vec<u8>,
+    /// `/<resource>`, escaped.
+    uri_resource: Vec<u8>,
+    /// `/<subresource>` and the query string, escaped.
+    uri_suffix: Vec<u8>,
+    names: Vec<(Vec<u8>, Vec<u8>)>,
+    namespaces: Vec<(Vec<u8>, Vec<u8>)>,
+}
+
+/// Pre-escaped JSON for every actor, step and activity of a scenario.
+pub(super) struct Templates {
+    actors: Vec<ActorTemplate>,
+    /// Per step: `{"rulegate_actor":…,"rulegate_step":…}`, the level literal, and its activities.
+    steps: Vec<(Vec<u8>, Vec<u8>, Vec<ActivityTemplate>)>,
+}
+
+fn user_object(
+    username: &str,
+    uid: &str,
+    groups: &[String],
+    extra: Option<&std::collections::BTreeMap<String, Vec<String>>>,
+) -> Option<Vec<u8>> {
+    let mut fields: Vec<Vec<u8>> = Vec::new();
+    if let Some(extra) = extra.filter(|e| !e.is_empty()) {
+        let mut field = b"\"extra\":".to_vec();
+        field.extend(serde_json::to_vec(extra).expect("maps serialise"));
+        fields.push(field);
+    }
+    if !groups.is_empty() {
+        let mut field = b"\"groups\":".to_vec();
+        field.extend(serde_json::to_vec(groups).expect("lists serialise"));
+        fields.push(field);
+    }
+    for (key, value) in [("uid", uid), ("username", username)] {
+        if !value.is_empty() {
+            let mut field = format!("\"{key}\":").into_bytes();
+            field.extend(literal(value));
+            fields.push(field);
+        }
+    }
+    if fields.is_empty() {
+        return None;
+    }
+    let mut out = b"{".to_vec();
+    out.extend(fields.join(&b","[..]));
+    out.push(b'}');
+    Some(out)
+}
+
+impl Templates {
+    pub(super) fn new(scenario: &Scenario) -> Templates {
+        let actors = scenario
+            .actors
+            .iter()
+            .map(|actor| {
+                let ips = actor
+                    .source_ips
+                    .iter()
+                    .map(|list| {
+                        let all: Vec<&str> = list.iter().map(String::as_str).collect();
+                        let mut unique: Vec<&str> = Vec::new();
+                        for ip in &all {
+                            if !unique.contains(ip) {
+                                unique.push(ip);
+                            }
+                        }
+                        (array(&all), array(&unique))
+                    })
+                    .collect();
+                let mut related: Vec<&str> = Vec::new();
+                for u in [actor.uid.as_str(), actor.username.as_str()] {
+                    if !u.is_empty() && !related.contains(&u) {
+                        related.push(u);
+                    }
+                }
+                let related_user = if related.is_empty() {
+                    Vec::new()
+                } else {
+                    [b",\"user\":".as_slice(), &array(&related)].concat()
+                };
+                let user_ecs = match (actor.uid.is_empty(), actor.username.is_empty()) {
+                    (true, true) => Vec::new(),
+                    (uid_empty, name_empty) => {
+                        let mut out = b",\"user\":{".to_vec();
+                        if !uid_empty {
+                            out.extend(b"\"id\":");
+                            out.extend(literal(&actor.uid));
+                        }
+                        if !name_empty {
+                            if !uid_empty {
+                                out.push(b',');
+                            }
+                            out.extend(b"\"name\":");
+                            out.extend(literal(&actor.username));
+                        }
+                        out.push(b'}');
+                        out
+                    }
+                };
+                let mut annotations_allow =
+                    b"\"annotations\":{\"authorization_k8s_io/decision\":\"allow\"".to_vec();
+                if !actor.reason.is_empty() {
+                    annotations_allow.extend(b",\"authorization_k8s_io/reason\":");
+                    annotations_allow.extend(literal(&actor.reason));
+                }
+                annotations_allow.extend(b"},");
+                ActorTemplate {
+                    ips,
+                    user_agents: actor
+                        .user_agents
+                        .iter()
+                        .map(|ua| ua.as_deref().map(literal))
+                        .collect(),
+                    user: user_object(
+                        &actor.username,
+                        &actor.uid,
+                        &actor.groups,
+                        Some(&actor.extra),
+                    ),
+                    impersonated: actor
+                        .impersonate
+                        .as_ref()
+                        .and_then(|i| user_object(&i.username, "", &i.groups, None)),
+                    user_ecs,
+                    related_user,
+                    annotations_allow,
+                }
+            })
+            .collect();
+        let steps = scenario
+            .steps
+            .iter()
+            .map(|step| {
+                let labels = serde_json::to_vec(&serde_json::json!({
+                    "rulegate_actor": scenario.actors[step.actor].name,
+                    "rulegate_step": step.label,
+                }))
+                .expect("labels serialise");
+                let activities = step.activities.iter().map(activity_template).collect();
+                (labels, literal(&step.level), activities)
+            })
+            .collect();
+        Templates { actors, steps }
+    }
+}
+
+fn activity_template(a: &super::Activity) -> ActivityTemplate {
+    let mut object_ref_prefix = Vec::new();
+    if !a.api_group.is_empty() {
+        object_ref_prefix.extend(b"\"apiGroup\":");
+        object_ref_prefix.extend(literal(&a.api_group));
+        object_ref_prefix.push(b',');
+    }
+    if !a.api_version.is_empty() {
+        object_ref_prefix.extend(b"\"apiVersion\":");
+        object_ref_prefix.extend(literal(&a.api_version));
+        object_ref_prefix.push(b',');
+    }
+    let mut uri_prefix = Vec::new();
+    if a.api_group.is_empty() {
+        uri_prefix.extend(b"/api/");
+    } else {
+        uri_prefix.extend(b"/apis/");
+        uri_prefix.extend(inner(&a.api_group));
+        uri_prefix.push(b'/');
+    }
+    uri_prefix.extend(inner(&a.api_version));
+    let mut uri_suffix = Vec::new();
+    if !a.subresource.is_empty() {
+        uri_suffix.push(b'/');
+        uri_suffix.extend(inner(&a.subresource));
+    }
+    uri_suffix.extend(inner(super::render::query(&a.verb)));
+    ActivityTemplate {
+        verb: literal(&a.verb),
+        resource: literal(&a.resource),
+        object_ref_prefix,
+        subresource: if a.subresource.is_empty() {
+            Vec::new()
+        } else {
+            [b",\"subresource\":".as_slice(), &literal(&a.subresource)].concat()
+        },
+        uri_prefix,
+        uri_resource: [b"/".as_slice(), &inner(&a.resource)].concat(),
+        uri_suffix,
+        names: a.names.iter().map(|n| (literal(n), inner(n))).collect(),
+        namespaces: a
+            .namespaces
+            .iter()
+            .map(|n| (literal(n), inner(n)))
+            .collect(),
+    }
+}
+
+fn push2(out: &mut Vec<u8>, n: i64) {
+    out.push(b'0' + (n / 10 % 10) as u8);
+    out.push(b'0' + (n % 10) as u8);
+}
+
+fn push_digits(out: &mut Vec<u8>, n: i64, width: u32) {
+    for i in (0..width).rev() {
+        out.push(b'0' + (n / 10i64.pow(i) % 10) as u8);
+    }
+}
+
+/// `"YYYY-MM-DDTHH:MM:SS` + fraction + `Z"` with `digits` fraction digits (0: none).
+fn push_time(out: &mut Vec<u8>, nanos: Nanos, digits: u32) {
+    let seconds = nanos.div_euclid(NANOS_PER_SECOND);
+    let (year, month, day) = civil_from_days(seconds.div_euclid(86_400));
+    let of_day = seconds.rem_euclid(86_400);
+    out.push(b'"');
+    push_digits(out, year, 4);
+    out.push(b'-');
+    push2(out, month);
+    out.push(b'-');
+    push2(out, day);
+    out.push(b'T');
+    push2(out, of_day / 3600);
+    out.push(b':');
+    push2(out, of_day / 60 % 60);
+    out.push(b':');
+    push2(out, of_day % 60);
+    if digits > 0 {
+        out.push(b'.');
+        push_digits(
+            out,
+            nanos.rem_euclid(NANOS_PER_SECOND) / 10i64.pow(9 - digits),
+            digits,
+        );
+    }
+    out.extend(b"Z\"");
+}
+
+fn push_uuid(out: &mut Vec<u8>, id: u128) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let id = super::render::uuid_bits(id);
+    out.push(b'"');
+    for i in 0..32 {
+        if matches!(i, 8 | 12 | 16 | 20) {
+            out.push(b'-');
+        }
+        out.push(HEX[((id >> (124 - 4 * i)) & 0xF) as usize]);
+    }
+    out.push(b'"');
+}
+
+/// Appends one ECS document (no newline).
+pub(super) fn write_ecs(t: &Templates, scenario: &Scenario, g: &Generated, out: &mut Vec<u8>) {
+    let p: Parts<'_> = parts(scenario, g);
+    let step = &scenario.steps[g.step];
+    let actor = &t.actors[step.actor];
+    let (labels, level, activities) = &t.steps[g.step];
+    let a = &activities[g.activity];
+    let (ips, related_ips) = &actor.ips[g.source_ips];
+    let user_agent = &actor.user_agents[g.user_agent];
+    let name = g.name.map(|i| &a.names[i]);
+    let namespace = g.namespace.map(|i| &a.namespaces[i]);
+    let complete = g.stage != Stage::RequestReceived;
+    let decision = if complete {
+        p.activity.decision
+    } else {
+        Decision::None
+    };
+
+    out.extend(b"{\"@timestamp\":");
+    push_time(out, g.timestamp, 3);
+    out.extend(b",\"client\":{\"ip\":");
+    out.extend(ips);
+    out.extend(b"},\"data_stream\":{\"dataset\":\"kubernetes.audit_logs\",\"namespace\":\"default\",\"type\":\"logs\"},\"event\":{\"action\":");
+    out.extend(&a.verb);
+    out.extend(b",\"dataset\":\"kubernetes.audit_logs\",\"ingested\":");
+    push_time(out, g.ingested, 0);
+    out.extend(b",\"kind\":\"event\"");
+    match decision {
+        Decision::Allow => out.extend(b",\"outcome\":\"success\""),
+        Decision::Forbid => out.extend(b",\"outcome\":\"failure\""),
+        Decision::None => {}
+    }
+    out.extend(b"},\"kubernetes\":{\"audit\":{");
+    match decision {
+        Decision::Allow => out.extend(&actor.annotations_allow),
+        Decision::Forbid => {
+            out.extend(b"\"annotations\":{\"authorization_k8s_io/decision\":\"forbid\"},")
+        }
+        Decision::None => {}
+    }
+    out.extend(b"\"apiVersion\":\"audit.k8s.io/v1\",\"auditID\":");
+    push_uuid(out, g.audit_id);
+    if let Some(impersonated) = &actor.impersonated {
+        out.extend(b",\"impersonatedUser\":");
+        out.extend(impersonated);
+    }
+    out.extend(b",\"kind\":\"Event\",\"level\":");
+    out.extend(level);
+    out.extend(b",\"objectRef\":{");
+    out.extend(&a.object_ref_prefix);
+    if let Some((literal, _)) = name {
+        out.extend(b"\"name\":");
+        out.extend(literal);
+        out.push(b',');
+    }
+    if let Some((literal, _)) = namespace {
+        out.extend(b"\"namespace\":");
+        out.extend(literal);
+        out.push(b',');
+    }
+    out.extend(b"\"resource\":");
+    out.extend(&a.resource);
+    out.extend(&a.subresource);
+    out.extend(b"},\"requestReceivedTimestamp\":");
+    push_time(out, g.request_received, 6);
+    out.extend(b",\"requestURI\":\"");
+    out.extend(&a.uri_prefix);
+    if let Some((_, inner)) = namespace {
+        out.extend(b"/namespaces/");
+        out.extend(inner);
+    }
+    out.extend(&a.uri_resource);
+    if let Some((_, inner)) = name {
+        out.push(b'/');
+        out.extend(inner);
+    }
+    out.extend(&a.uri_suffix);
+    out.push(b'"');
+    if complete {
+        let code = p.activity.code;
+        out.extend(b",\"responseStatus\":{\"code\":");
+        push_digits(out, i64::from(code), 3);
+        if let Some((reason, message)) = failure(&p, code) {
+            out.extend(b",\"details\":{\"kind\":");
+            out.extend(&a.resource);
+            if let Some((literal, _)) = name {
+                out.extend(b",\"name\":");
+                out.extend(literal);
+            }
+            out.extend(b"},\"message\":");
+            out.extend(self::literal(&message));
+            out.extend(b",\"reason\":\"");
+            out.extend(reason.as_bytes());
+            out.extend(b"\",\"status\":\"Failure\"");
+        }
+        out.push(b'}');
+    }
+    out.extend(b",\"sourceIPs\":");
+    out.extend(ips);
+    out.extend(b",\"stage\":\"");
+    out.extend(g.stage.as_str().as_bytes());
+    out.extend(b"\",\"stageTimestamp\":");
+    push_time(out, g.stage_timestamp, 6);
+    if let Some(user) = &actor.user {
+        out.extend(b",\"user\":");
+        out.extend(user);
+    }
+    if let Some(ua) = user_agent {
+        out.extend(b",\"userAgent\":");
+        out.extend(ua);
+    }
+    out.extend(b",\"verb\":");
+    out.extend(&a.verb);
+    out.extend(b"}},\"labels\":");
+    out.extend(labels);
+    out.extend(b",\"orchestrator\":{\"api_version\":\"audit.k8s.io/v1\"");
+    if let Some((literal, _)) = namespace {
+        out.extend(b",\"namespace\":");
+        out.extend(literal);
+    }
+    out.extend(b",\"resource\":{");
+    if let Some((literal, _)) = name {
+        out.extend(b"\"name\":");
+        out.extend(literal);
+        out.push(b',');
+    }
+    out.extend(b"\"type\":");
+    out.extend(&a.resource);
+    out.extend(b"},\"type\":\"kubernetes\"},\"related\":{\"ip\":");
+    out.extend(related_ips);
+    out.extend(&actor.related_user);
+    out.extend(b"},\"source\":{\"ip\":");
+    out.extend(ips);
+    out.push(b'}');
+    out.extend(&actor.user_ecs);
+    if let Some(ua) = user_agent {
+        out.extend(b",\"user_agent\":{\"original\":");
+        out.extend(ua);
+        out.push(b'}');
+    }
+    out.push(b'}');
+}

@@ -1,0 +1,238 @@
+//! `rulegate check` as CI runs it: green on the committed tree, red with the changed scenarios
+//! named when a rule loses an exclusion, exit 2 on bad input.
+
+use std::path::{Path, PathBuf};
+
+use crate::support::{repo_path, rulegate};
+
+const SEED_RULE: &str = "credential_access_kubernetes_multiple_secret_retrieval_burst.toml";
+
+/// A fresh scratch directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("rulegate-check-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A copy of the seed rule in `dir/rules/`, with `edit` applied to its text.
+fn rule_copy(dir: &Path, edit: impl Fn(&str) -> String) -> PathBuf {
+    let rules = dir.join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    let text = std::fs::read_to_string(repo_path("rules").join(SEED_RULE)).unwrap();
+    let edited = edit(&text);
+    assert_ne!(edited, text, "the edit must change the rule");
+    std::fs::write(rules.join(SEED_RULE), edited).unwrap();
+    rules
+}
+
+#[test]
+fn check_passes_on_the_committed_tree() {
+    let junit = scratch("green").join("junit.xml");
+    let output = rulegate()
+        .args(["check", "--junit"])
+        .arg(&junit)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.starts_with("check passed:"), "{stdout}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("failures=\"0\""));
+    assert!(xml.contains("<testcase name=\"scenarios/edges/threshold-at.toml\""));
+}
+
+#[test]
+fn removing_an_exclusion_fails_the_check_and_names_the_scenarios_it_changes() {
+    let dir = scratch("no-scheduler-exclusion");
+    let rules = rule_copy(&dir, |text| {
+        text.replace(
+            "    not user.name in (\"system:kube-controller-manager\", \"system:kube-scheduler\") and \n",
+            "",
+        )
+    });
+    let junit = dir.join("junit.xml");
+    let output = rulegate()
+        .args(["check", "--rules"])
+        .arg(&rules)
+        .arg("--junit")
+        .arg(&junit)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for changed in [
+        "scenarios/benign_kube_controller_manager.toml",
+        "scenarios/benign_kube_scheduler.toml",
+    ] {
+        assert!(
+            stdout
+                .lines()
+                .any(|line| line.ends_with(changed) && !line.trim_start().starts_with("ok")),
+            "{changed} not named:\n{stdout}"
+        );
+    }
+    // The diff shows the new alert for the controller manager.
+    assert!(
+        stdout
+            .contains("+          kubernetes.audit.user.username: system:kube-controller-manager"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("check FAILED"), "{stdout}");
+    // Scenarios the exclusion never touched still pass.
+    assert!(
+        !stdout.contains("scenarios/edges/threshold-at.toml"),
+        "{stdout}"
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("<failure"), "{xml}");
+}
+
+#[test]
+fn update_writes_snapshots_that_then_pass() {
+    let dir = scratch("update");
+    let scenarios = dir.join("scenarios");
+    std::fs::create_dir_all(&scenarios).unwrap();
+    std::fs::copy(
+        repo_path("scenarios/edges/threshold-at.toml"),
+        scenarios.join("threshold-at.toml"),
+    )
+    .unwrap();
+    let snapshots = dir.join("snaps");
+    let check = |update: bool| {
+        let mut command = rulegate();
+        command
+            .arg("check")
+            .arg("--scenarios")
+            .arg(&scenarios)
+            .arg("--rules")
+            .arg(repo_path("rules"))
+            .arg("--snapshots")
+            .arg(&snapshots);
+        if update {
+            command.arg("--update");
+        }
+        command.output().unwrap()
+    };
+    assert_eq!(check(false).status.code(), Some(1), "no snapshot yet");
+    assert_eq!(check(true).status.code(), Some(0));
+    assert_eq!(check(false).status.code(), Some(0));
+    // The written file is the one the test suite asserts (same bytes as the committed snapshot).
+    assert_eq!(
+        std::fs::read_to_string(snapshots.join("threshold-at.snap")).unwrap(),
+        std::fs::read_to_string(repo_path("snapshots/runs/edges__threshold-at.snap")).unwrap()
+    );
+}
+
+/// Runs `check` and asserts exit code 2 with `message` on stderr.
+fn assert_bad_input(args: &[&std::ffi::OsStr], message: &str) {
+    let output = rulegate().arg("check").args(args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{stderr}{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert!(
+        stderr.contains(message),
+        "expected `{message}` in:\n{stderr}"
+    );
+}
+
+#[test]
+fn a_scenario_naming_a_missing_rule_is_bad_input() {
+    let dir = scratch("missing-rule");
+    let text = std::fs::read_to_string(repo_path("scenarios/edges/threshold-at.toml")).unwrap();
+    std::fs::write(
+        dir.join("s.toml"),
+        text.replace(SEED_RULE, "no_such_rule.toml"),
+    )
+    .unwrap();
+    let snapshots = dir.join("snaps");
+    assert_bad_input(
+        &[
+            "--scenarios".as_ref(),
+            dir.as_os_str(),
+            "--snapshots".as_ref(),
+            snapshots.as_os_str(),
+        ],
+        "cannot read rule file",
+    );
+}
+
+#[test]
+fn an_invalid_snapshot_file_is_bad_input() {
+    let dir = scratch("bad-snapshot");
+    let scenarios = dir.join("scenarios");
+    std::fs::create_dir_all(&scenarios).unwrap();
+    std::fs::copy(
+        repo_path("scenarios/edges/threshold-at.toml"),
+        scenarios.join("threshold-at.toml"),
+    )
+    .unwrap();
+    let snapshots = dir.join("snaps");
+    std::fs::create_dir_all(&snapshots).unwrap();
+    std::fs::write(snapshots.join("threshold-at.snap"), "alerts: []\n").unwrap();
+    let rules = repo_path("rules");
+    assert_bad_input(
+        &[
+            "--scenarios".as_ref(),
+            scenarios.as_os_str(),
+            "--rules".as_ref(),
+            rules.as_os_str(),
+            "--snapshots".as_ref(),
+            snapshots.as_os_str(),
+        ],
+        "not a valid snapshot file",
+    );
+}
+
+#[test]
+fn an_unwritable_junit_path_is_bad_input() {
+    // A path below a regular file can never be created.
+    assert_bad_input(
+        &["--junit".as_ref(), "Cargo.toml/report.xml".as_ref()],
+        "cannot write file",
+    );
+}
+
+#[test]
+fn a_rule_the_engine_cannot_run_offline_is_not_evaluated() {
+    let dir = scratch("kql");
+    let rules = rule_copy(&dir, |text| {
+        text.replace(
+            "    and source.ip is not null",
+            "    and kql(\"user.name: x\") and source.ip is not null",
+        )
+    });
+    let scenarios = dir.join("scenarios");
+    std::fs::create_dir_all(&scenarios).unwrap();
+    std::fs::copy(
+        repo_path("scenarios/edges/threshold-at.toml"),
+        scenarios.join("threshold-at.toml"),
+    )
+    .unwrap();
+    assert_bad_input(
+        &[
+            "--scenarios".as_ref(),
+            scenarios.as_os_str(),
+            "--rules".as_ref(),
+            rules.as_os_str(),
+            "--snapshots".as_ref(),
+            dir.join("snaps").as_os_str(),
+        ],
+        "not evaluated: full-text function [KQL]",
+    );
+}
