@@ -9,6 +9,7 @@
 //! | `check` | `rulegate check`: green on the tree, red naming changed scenarios, exit 2 on bad input |
 //! | `cli` | help texts, usage errors, exit codes |
 //! | `corpus` | all 212 detection-rules ES\|QL rules load and parse (or are unsupported) |
+//! | `doc` | `rulegate doc`: the committed false-positive page is current, its verdicts, `-o` errors |
 //! | `edges` | `rulegate edges` on the seed rule: the derived model and the scenarios written |
 //! | `explain` | `rulegate explain`: each document's fate (conjunct, false vs null, group) |
 //! | `errors` | one caret diagnostic per error kind from `tests/data/invalid/`, exit code 2 |
@@ -27,6 +28,7 @@ mod audit;
 mod check;
 mod cli;
 mod corpus;
+mod doc;
 mod edges;
 mod errors;
 mod explain;

@@ -7,6 +7,7 @@
 mod check;
 mod coverage;
 mod diff;
+mod doc;
 mod edges;
 mod explain;
 mod gen;
@@ -48,6 +49,8 @@ pub enum Command {
     Mutate(mutate::MutateArgs),
     /// Shows what a rule change does: static differences and every scenario's alerts gained or lost.
     Diff(diff::DiffArgs),
+    /// Documents each rule's false positives and blind spots from its scenarios, as Markdown.
+    Doc(doc::DocArgs),
     /// Derives threshold, exclusion and schedule edge scenarios from a rule's syntax tree.
     Edges(edges::EdgesArgs),
     /// Says, for every document, what the rule did with it and why.
@@ -99,6 +102,7 @@ fn run(cli: Cli, color: bool) -> Result<Outcome, Vec<Diagnostic>> {
         Command::Coverage(args) => coverage::run(args),
         Command::Diff(args) => diff::run(args),
         Command::Mutate(args) => mutate::run(args),
+        Command::Doc(args) => doc::run(args),
         Command::Edges(args) => edges::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Replay(args) => replay::run(args),
