@@ -191,7 +191,8 @@ impl ActorOutcome {
         }
         if self.quiet_documents > 0 {
             return format!(
-                "{quiet}: its groups stay below the threshold ({})",
+                "{quiet}: the {} its documents fed stayed below the threshold ({})",
+                plural(self.quiet_groups.len(), "group"),
                 best_margin(study, &self.quiet_groups)
             );
         }
@@ -399,7 +400,7 @@ fn write_scenario(out: &mut String, study: &Study) {
     let _ = writeln!(out, "\n### {}\n", scenario.name);
     let _ = writeln!(
         out,
-        "`{file}`: {} kind, {}, {}.\n",
+        "`{file}` (kind `{}`): {}, {}.\n",
         scenario.kind.as_str(),
         plural(study.generated.values.len(), "document"),
         plural(study.alerts.len(), "alert")
@@ -429,7 +430,7 @@ fn write_scenario(out: &mut String, study: &Study) {
         let outcome = ActorOutcome::of(study, &actor.name);
         let _ = writeln!(
             out,
-            "- `{}`: {}. Documents: {}.",
+            "- `{}`: {}. Its documents: {}.",
             actor.name,
             outcome.verdict(study, &actor.name, false),
             none_if_empty(outcome.breakdown())
@@ -446,12 +447,17 @@ fn write_examples(out: &mut String, study: &Study) {
          | user | source.ip | user agent | decision | fate |\n|---|---|---|---|---|---|---|---|---|---|"
     );
     for actor in &study.generated.scenario.actors {
-        for fate in study.actor_fates(&actor.name).take(EXAMPLES_PER_ACTOR) {
+        for fate in examples(study.actor_fates(&actor.name).collect()) {
             let value = &study.generated.values[fate.document - 1];
             let field = |path: &str| field_text(value, path);
-            let object = match field("kubernetes.audit.objectRef.namespace").as_str() {
-                "" => field("kubernetes.audit.objectRef.name"),
-                namespace => format!("{namespace}/{}", field("kubernetes.audit.objectRef.name")),
+            let (namespace, name) = (
+                field("kubernetes.audit.objectRef.namespace"),
+                field("kubernetes.audit.objectRef.name"),
+            );
+            let object = match (namespace.is_empty(), name.is_empty()) {
+                (false, false) => format!("{namespace}/{name}"),
+                (true, _) => name,
+                (false, true) => format!("{namespace} (all)"),
             };
             let cells = [
                 field("@timestamp"),
@@ -478,6 +484,30 @@ fn write_examples(out: &mut String, study: &Study) {
             let _ = writeln!(out, "| {} |", cells.join(" | "));
         }
     }
+}
+
+/// A few of an actor's documents: the first of each fate first (so every way its documents go
+/// is shown), then the earliest others, in document order.
+fn examples(fates: Vec<&DocumentFate>) -> Vec<&DocumentFate> {
+    let mut chosen: Vec<usize> = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    for (index, fate) in fates.iter().enumerate() {
+        let text = fate_text(&fate.fate);
+        if chosen.len() < EXAMPLES_PER_ACTOR && !seen.contains(&text) {
+            seen.push(text);
+            chosen.push(index);
+        }
+    }
+    for index in 0..fates.len() {
+        if chosen.len() >= EXAMPLES_PER_ACTOR {
+            break;
+        }
+        if !chosen.contains(&index) {
+            chosen.push(index);
+        }
+    }
+    chosen.sort_unstable();
+    chosen.into_iter().map(|index| fates[index]).collect()
 }
 
 fn write_alerts(out: &mut String, study: &Study) {
