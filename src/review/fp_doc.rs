@@ -206,6 +206,9 @@ impl ActorOutcome {
                 self.through(conjunct, field)
             );
         }
+        if self.not_read == 0 && self.outside_windows == 0 {
+            return format!("{quiet}: it produced no documents");
+        }
         if self.outside_windows > 0 {
             return format!("{quiet}: none of its documents falls inside an execution window");
         }
@@ -318,11 +321,7 @@ pub fn rule_page(rule: &PreparedRule, suite: &Suite) -> Result<String, Vec<Diagn
 
 fn write_summary(out: &mut String, rule: &PreparedRule, studies: &[Study]) {
     let info = &rule.scheduled.info;
-    let file = rule
-        .path
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let file = file_name(&rule.path);
     let _ = writeln!(out, "# {}: false positives and blind spots\n", info.name);
     let _ = writeln!(
         out,
@@ -392,11 +391,7 @@ fn write_summary(out: &mut String, rule: &PreparedRule, studies: &[Study]) {
 
 fn write_scenario(out: &mut String, study: &Study) {
     let scenario = &study.generated.scenario;
-    let file = scenario
-        .path
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let file = file_name(&scenario.path);
     let _ = writeln!(out, "\n### {}\n", scenario.name);
     let _ = writeln!(
         out,
@@ -650,6 +645,13 @@ fn code(text: &str) -> String {
     } else {
         format!("`{text}`")
     }
+}
+
+/// A path's last component: pages never name the directories they were generated from.
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 fn plural(count: usize, noun: &str) -> String {
