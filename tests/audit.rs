@@ -329,3 +329,35 @@ fn bad_lines_fail_with_file_and_line_and_write_nothing_unless_skipped() {
     assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 2);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn aks_envelope_with_an_object_log_and_gke_entries_ingest() {
+    let log = shared_path("reference/elastic-k8s-audit/versions/0b97ab02df57b57303b67e48840bb75dfe5c4738/test-audit.log");
+    let output = rulegate().arg("ingest").arg(&log).output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let docs: Vec<Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(docs.len(), 5);
+    // GKE: renamed fields, no user.name (principalEmail is not copied), @timestamp from `timestamp`.
+    assert_eq!(docs[3]["kubernetes"]["audit"]["auditID"], "1234abcd");
+    assert!(docs[3].get("user").is_none());
+    assert_eq!(docs[3]["@timestamp"], "2025-07-13T08:38:39.127Z");
+    // AKS with `properties.log` as an object.
+    assert_eq!(
+        docs[4]["kubernetes"]["audit"]["aks_metadata"]["category"],
+        "kube-audit-admin"
+    );
+    assert_eq!(
+        docs[4]["kubernetes"]["audit"]["aks_metadata"]["container_id"],
+        "aaaa1111"
+    );
+    assert_eq!(docs[4]["@timestamp"], "2025-09-30T06:23:35.101Z");
+    assert_eq!(docs[4]["event"]["action"], "update");
+}

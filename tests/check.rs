@@ -27,6 +27,15 @@ fn rule_copy(dir: &Path, edit: impl Fn(&str) -> String) -> PathBuf {
     rules
 }
 
+/// `dir/scenarios/` holding a copy of one committed scenario.
+fn one_scenario(dir: &Path, scenario: &str) -> PathBuf {
+    let scenarios = dir.join("scenarios");
+    std::fs::create_dir_all(&scenarios).unwrap();
+    let source = repo_path(scenario);
+    std::fs::copy(&source, scenarios.join(source.file_name().unwrap())).unwrap();
+    scenarios
+}
+
 #[test]
 fn check_passes_on_the_committed_tree() {
     let junit = scratch("green").join("junit.xml");
@@ -102,13 +111,7 @@ fn removing_an_exclusion_fails_the_check_and_names_the_scenarios_it_changes() {
 #[test]
 fn update_writes_snapshots_that_then_pass() {
     let dir = scratch("update");
-    let scenarios = dir.join("scenarios");
-    std::fs::create_dir_all(&scenarios).unwrap();
-    std::fs::copy(
-        repo_path("scenarios/edges/threshold-at.toml"),
-        scenarios.join("threshold-at.toml"),
-    )
-    .unwrap();
+    let scenarios = one_scenario(&dir, "scenarios/edges/threshold-at.toml");
     let snapshots = dir.join("snaps");
     let check = |update: bool| {
         let mut command = rulegate();
@@ -175,13 +178,7 @@ fn a_scenario_naming_a_missing_rule_is_bad_input() {
 #[test]
 fn an_invalid_snapshot_file_is_bad_input() {
     let dir = scratch("bad-snapshot");
-    let scenarios = dir.join("scenarios");
-    std::fs::create_dir_all(&scenarios).unwrap();
-    std::fs::copy(
-        repo_path("scenarios/edges/threshold-at.toml"),
-        scenarios.join("threshold-at.toml"),
-    )
-    .unwrap();
+    let scenarios = one_scenario(&dir, "scenarios/edges/threshold-at.toml");
     let snapshots = dir.join("snaps");
     std::fs::create_dir_all(&snapshots).unwrap();
     std::fs::write(snapshots.join("threshold-at.snap"), "alerts: []\n").unwrap();
@@ -217,13 +214,7 @@ fn a_rule_the_engine_cannot_run_offline_is_not_evaluated() {
             "    and kql(\"user.name: x\") and source.ip is not null",
         )
     });
-    let scenarios = dir.join("scenarios");
-    std::fs::create_dir_all(&scenarios).unwrap();
-    std::fs::copy(
-        repo_path("scenarios/edges/threshold-at.toml"),
-        scenarios.join("threshold-at.toml"),
-    )
-    .unwrap();
+    let scenarios = one_scenario(&dir, "scenarios/edges/threshold-at.toml");
     assert_bad_input(
         &[
             "--scenarios".as_ref(),

@@ -116,3 +116,43 @@ fn the_seed_rule_edges_cover_thresholds_exclusions_and_the_schedule() {
         );
     }
 }
+
+#[test]
+fn the_committed_edge_scenarios_are_current() {
+    let rule = "rules/credential_access_kubernetes_multiple_secret_retrieval_burst.toml";
+    let loaded = rulegate::rule::load(&crate::support::repo_path(rule)).unwrap();
+    let scheduled = ScheduledRule::from_loaded(&loaded).unwrap();
+    let (query, text) = loaded.query.parsed().unwrap();
+    let model = EdgeModel::from_query(query, text);
+    let reference = format!("../../{rule}");
+    let input = EdgeInput {
+        rule_reference: &reference,
+        rule_display: rule,
+        schedule: &scheduled.schedule,
+        model: &model,
+    };
+    let generated = edges::generate(&input);
+    let mut committed: Vec<String> =
+        std::fs::read_dir(crate::support::repo_path("scenarios/edges"))
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+    committed.sort();
+    let mut names: Vec<String> = generated.iter().map(|s| s.file_name.clone()).collect();
+    names.sort();
+    assert_eq!(
+        names, committed,
+        "regenerate with `rulegate edges {rule} --write scenarios/edges`"
+    );
+    for scenario in &generated {
+        let on_disk = std::fs::read_to_string(
+            crate::support::repo_path("scenarios/edges").join(&scenario.file_name),
+        )
+        .unwrap();
+        assert_eq!(
+            on_disk, scenario.text,
+            "{} is stale: regenerate with `rulegate edges {rule} --write scenarios/edges`",
+            scenario.file_name
+        );
+    }
+}

@@ -460,3 +460,88 @@ fn bad_scenarios_exit_2_with_a_located_message_and_write_nothing(
     std::fs::remove_dir_all(&dir).unwrap();
     snapshot!("scenario_errors", name, stderr);
 }
+
+#[test]
+fn personas_lists_one_persona_a_line_with_a_tab() {
+    let output = rulegate().arg("personas").output().unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    // The built-in library plus scenarios/personas.toml (the binary runs from the repository root).
+    assert_eq!(lines.len(), builtin_personas().personas.len() + 1);
+    for line in &lines {
+        let (name, description) = line.split_once('\t').unwrap();
+        assert!(
+            !name.is_empty() && !description.is_empty() && !description.contains('\t'),
+            "{line}"
+        );
+    }
+    assert!(lines
+        .iter()
+        .any(|l| l.starts_with("vault-agent-injector\t")));
+    assert!(lines.iter().any(|l| l.starts_with("helm\tHelm 3 CLI")));
+}
+
+#[test]
+fn gen_writes_the_library_stream_to_a_file_and_stdout() {
+    let relative = "scenarios/attack_forbidden_spray.toml";
+    let scenario = scenario::load(&repo_path(relative)).unwrap();
+    let dir = std::env::temp_dir().join(format!("rulegate-gen-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("out.ndjson");
+    let status = rulegate()
+        .args(["gen", relative, "--seed", "5", "-o"])
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut expected = Vec::new();
+    scenario::write(&scenario, Some(5), Format::Ecs, &mut expected).unwrap();
+    assert!(std::fs::read(&out).unwrap() == expected);
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        1,
+        "only the output, no temporary file"
+    );
+    let raw = rulegate()
+        .args(["gen", relative, "--format", "raw"])
+        .output()
+        .unwrap();
+    assert!(raw.status.success());
+    let mut expected = Vec::new();
+    scenario::write(&scenario, None, Format::Raw, &mut expected).unwrap();
+    assert!(raw.stdout == expected);
+    let first: Value =
+        serde_json::from_slice(raw.stdout.split(|b| *b == b'\n').next().unwrap()).unwrap();
+    assert_eq!(first["kind"], "Event");
+    assert_eq!(
+        first["annotations"]["authorization.k8s.io/decision"],
+        "forbid"
+    );
+    assert_eq!(first["responseStatus"]["code"], 403);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The complete example in docs/scenarios.md is a valid scenario.
+#[test]
+fn the_documented_example_loads_and_generates() {
+    let docs = std::fs::read_to_string(repo_path("docs/scenarios.md")).unwrap();
+    let start = docs.find("```toml\n").unwrap() + "```toml\n".len();
+    let example = &docs[start..start + docs[start..].find("```").unwrap()];
+    let path = repo_path("scenarios/docs_example.toml");
+    let scenario = scenario::load_str(&path, example, &builtin_personas())
+        .unwrap_or_else(|d| panic!("{}", rulegate::diagnostic::render_all(&d, false)));
+    let harvest = scenario
+        .steps
+        .iter()
+        .find(|s| s.label == "harvest")
+        .unwrap();
+    assert_eq!((harvest.requests, harvest.repeat), (Some(24), 3));
+    assert_eq!(harvest.activities[0].names.len(), 12);
+    let docs: Vec<Value> = scenario::generate(&scenario, None).collect();
+    let attacker = docs
+        .iter()
+        .filter(|d| d["labels"]["rulegate_actor"] == "attacker")
+        .count();
+    assert_eq!(attacker, 3 * 24);
+}

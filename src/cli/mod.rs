@@ -15,6 +15,7 @@ mod ingest;
 mod inspect;
 mod mutate;
 mod personas;
+mod query;
 mod replay;
 mod run;
 
@@ -41,14 +42,14 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Runs every scenario and compares alerts with the committed snapshots (the CI gate).
-    Check(check::CheckArgs),
     /// Clause coverage: how often each conjunct was true, false and null over the scenario suite.
     Coverage(coverage::CoverageArgs),
     /// Mutation-tests a rule against its scenarios: the score and every surviving mutant.
     Mutate(mutate::MutateArgs),
     /// Shows what a rule change does: static differences and every scenario's alerts gained or lost.
     Diff(diff::DiffArgs),
+    /// Runs every scenario and compares alerts with the committed snapshots (the CI gate).
+    Check(check::CheckArgs),
     /// Documents each rule's false positives and blind spots from its scenarios, as Markdown.
     Doc(doc::DocArgs),
     /// Derives threshold, exclusion and schedule edge scenarios from a rule's syntax tree.
@@ -67,6 +68,8 @@ pub enum Command {
     Gen(gen::Args),
     /// List the persona library: name, a tab, a one-line description.
     Personas(personas::Args),
+    /// Run an ES|QL query (a rule's or --esql) over NDJSON documents, as Elasticsearch would.
+    Query(query::QueryArgs),
 }
 
 /// What a subcommand reports: success, a failed check, or diagnostics for bad input.
@@ -98,10 +101,10 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli, color: bool) -> Result<Outcome, Vec<Diagnostic>> {
     match cli.command {
-        Command::Check(args) => check::run(args),
         Command::Coverage(args) => coverage::run(args),
         Command::Diff(args) => diff::run(args),
         Command::Mutate(args) => mutate::run(args),
+        Command::Check(args) => check::run(args),
         Command::Doc(args) => doc::run(args),
         Command::Edges(args) => edges::run(args),
         Command::Explain(args) => explain::run(args),
@@ -111,6 +114,7 @@ fn run(cli: Cli, color: bool) -> Result<Outcome, Vec<Diagnostic>> {
         Command::Ingest(args) => ingest::run(args),
         Command::Gen(args) => gen::run(args),
         Command::Personas(args) => personas::run(args),
+        Command::Query(args) => query::run(args, color),
     }
 }
 

@@ -11,7 +11,7 @@
 mod model;
 mod write;
 
-pub use model::{conjuncts, EdgeModel, Exclusion, ExclusionKind, Threshold};
+pub use model::{EdgeModel, Exclusion, ExclusionKind, Threshold};
 pub use write::{Draft, DraftActor, DraftExpect, DraftStep};
 
 use crate::schedule::{time::SECOND, ScheduleSpec, Timestamp};

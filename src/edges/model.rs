@@ -1,8 +1,9 @@
-//! What the edge generator reads from a rule's syntax tree: the post-`STATS` thresholds with the
-//! aggregate each one tests, the `BY` keys, the exclusions of the pre-`STATS` `WHERE`s and the
-//! request the positive conjuncts ask for.
+//! What the edge generator reads from a rule's syntax tree, through its analysis: the
+//! post-`STATS` thresholds with the aggregate each one tests, the `BY` keys, the exclusions of
+//! the pre-`STATS` `WHERE`s and the request the positive conjuncts ask for.
 
-use crate::syntax::ast::{BinaryOp, CommandKind, Expr, ExprKind, Literal, PatternKind, Query};
+use crate::analysis::{self, PredicateKind};
+use crate::syntax::ast::{BinaryOp, CommandKind, ExprKind, Query};
 
 /// `Esql.unique_credentials >= 3`, with what `Esql.unique_credentials` aggregates.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,98 +65,96 @@ pub struct EdgeModel {
 }
 
 impl EdgeModel {
+    /// Reads the model from the rule's analysis (the exclusions and indicators `inspect`
+    /// reports) and, for what each threshold aggregates, its `STATS` command.
     pub fn from_query(query: &Query, text: &str) -> EdgeModel {
-        let mut model = EdgeModel::default();
+        let analysis = analysis::analyze(query, text);
         let mut aggregates: Vec<(String, String, Option<String>)> = Vec::new();
-        let mut after_stats = false;
-        for command in &query.commands {
-            match &command.kind {
-                CommandKind::Where(condition) if !after_stats => {
-                    for conjunct in conjuncts(condition) {
-                        model.read_conjunct(conjunct, text);
-                    }
+        if let Some(stats) = query
+            .commands
+            .iter()
+            .find_map(|command| match &command.kind {
+                CommandKind::Stats(stats) => Some(stats),
+                _ => None,
+            })
+        {
+            for aggregate in &stats.aggregates {
+                if let ExprKind::Call(call) = &aggregate.field.expr.kind {
+                    let counted = call.args.first().and_then(|arg| match &arg.kind {
+                        ExprKind::Column(name) => Some(name.name.clone()),
+                        _ => None,
+                    });
+                    aggregates.push((
+                        aggregate.field.column_name(text),
+                        call.name.clone(),
+                        counted,
+                    ));
                 }
-                CommandKind::Where(condition) => {
-                    for conjunct in conjuncts(condition) {
-                        if let Some(threshold) = threshold(conjunct, &aggregates) {
-                            model.thresholds.push(threshold);
-                        }
-                    }
-                }
-                CommandKind::Stats(stats) if !after_stats => {
-                    after_stats = true;
-                    model.group_by = stats
-                        .by
-                        .iter()
-                        .map(|field| field.column_name(text))
-                        .collect();
-                    for aggregate in &stats.aggregates {
-                        if let ExprKind::Call(call) = &aggregate.field.expr.kind {
-                            let counted = call.args.first().and_then(|arg| match &arg.kind {
-                                ExprKind::Column(name) => Some(name.name.clone()),
-                                _ => None,
-                            });
-                            aggregates.push((
-                                aggregate.field.column_name(text),
-                                call.name.clone(),
-                                counted,
-                            ));
-                        }
-                    }
-                }
-                _ => {}
             }
         }
-        model
-    }
-
-    fn read_conjunct(&mut self, conjunct: &Expr, text: &str) {
-        let source = conjunct.span.slice(text).trim().to_string();
-        match &conjunct.kind {
-            ExprKind::Not(inner) => {
-                if let Some(mut exclusion) = exclusion(inner) {
-                    exclusion.text = source;
-                    self.exclusions.push(exclusion);
-                }
-            }
-            ExprKind::In { negated: true, .. } | ExprKind::Like { negated: true, .. } => {
-                let positive = match &conjunct.kind {
-                    ExprKind::In { value, list, .. } => ExprKind::In {
-                        value: value.clone(),
-                        list: list.clone(),
-                        negated: false,
-                    },
-                    ExprKind::Like {
-                        value,
-                        patterns,
-                        kind,
-                        ..
-                    } => ExprKind::Like {
-                        value: value.clone(),
-                        patterns: patterns.clone(),
-                        kind: *kind,
-                        negated: false,
-                    },
-                    _ => unreachable!("matched above"),
+        let exclusions = analysis
+            .exclusions
+            .iter()
+            .filter(|predicate| !predicate.after_stats)
+            .filter_map(|predicate| {
+                let kind = match predicate.kind {
+                    PredicateKind::In | PredicateKind::Eq => ExclusionKind::In,
+                    PredicateKind::StartsWith => ExclusionKind::StartsWith,
+                    PredicateKind::Like | PredicateKind::Rlike => ExclusionKind::Pattern,
+                    _ => return None,
                 };
-                if let Some(mut exclusion) = exclusion(&Expr {
-                    kind: positive,
-                    span: conjunct.span,
-                }) {
-                    exclusion.text = source;
-                    self.exclusions.push(exclusion);
-                }
-            }
-            ExprKind::Binary {
-                op: BinaryOp::Eq,
-                left,
-                right,
-            } => {
-                if let (Some((field, None)), Some(value)) = (field_of(left), string_of(right)) {
-                    self.equalities.push((field, value));
-                }
-            }
-            _ => {}
+                Some(Exclusion {
+                    field: predicate.field.clone(),
+                    kind,
+                    values: predicate.values.clone(),
+                    function: predicate.function.clone(),
+                    text: predicate.span.slice(text).trim().to_string(),
+                })
+            })
+            .collect();
+        let equalities = analysis
+            .indicators
+            .iter()
+            .filter(|predicate| {
+                !predicate.after_stats
+                    && predicate.kind == PredicateKind::Eq
+                    && predicate.function.is_none()
+            })
+            .filter_map(|predicate| {
+                Some((predicate.field.clone(), predicate.values.first()?.clone()))
+            })
+            .collect();
+        let thresholds = analysis
+            .indicators
+            .iter()
+            .filter(|predicate| predicate.after_stats)
+            .filter_map(|predicate| {
+                let op = match predicate.kind {
+                    PredicateKind::Ge => BinaryOp::Gte,
+                    PredicateKind::Gt => BinaryOp::Gt,
+                    PredicateKind::Eq => BinaryOp::Eq,
+                    PredicateKind::Le => BinaryOp::Lte,
+                    PredicateKind::Lt => BinaryOp::Lt,
+                    _ => return None,
+                };
+                let value = predicate.values.first()?.parse().ok()?;
+                let (_, function, counted_field) = aggregates
+                    .iter()
+                    .find(|(name, _, _)| *name == predicate.field)?;
+                Some(Threshold {
+                    column: predicate.field.clone(),
+                    op,
+                    value,
+                    function: function.clone(),
+                    counted_field: counted_field.clone(),
+                })
+            })
+            .collect();
+        EdgeModel {
+            thresholds,
+            group_by: analysis.group_by,
+            exclusions,
+            equalities,
         }
     }
 
@@ -166,143 +165,4 @@ impl EdgeModel {
             .find(|(name, _)| name == field)
             .map(|(_, value)| value.as_str())
     }
-}
-
-/// The top-level `AND` operands of a condition, left to right.
-pub fn conjuncts(expr: &Expr) -> Vec<&Expr> {
-    match &expr.kind {
-        ExprKind::And(left, right) => {
-            let mut all = conjuncts(left);
-            all.extend(conjuncts(right));
-            all
-        }
-        _ => vec![expr],
-    }
-}
-
-fn exclusion(inner: &Expr) -> Option<Exclusion> {
-    let (field, function, kind, values) = match &inner.kind {
-        ExprKind::In {
-            value,
-            list,
-            negated: false,
-        } => {
-            let (field, function) = field_of(value)?;
-            (
-                field,
-                function,
-                ExclusionKind::In,
-                list.iter().filter_map(string_of).collect(),
-            )
-        }
-        ExprKind::Binary {
-            op: BinaryOp::Eq,
-            left,
-            right,
-        } => {
-            let (field, function) = field_of(left)?;
-            (field, function, ExclusionKind::In, vec![string_of(right)?])
-        }
-        ExprKind::Like {
-            value,
-            patterns,
-            kind,
-            negated: false,
-        } => {
-            let (field, function) = field_of(value)?;
-            let prefixes: Option<Vec<String>> = patterns
-                .iter()
-                .map(|pattern| like_prefix(&pattern.value))
-                .collect();
-            match (kind, prefixes) {
-                (PatternKind::Like, Some(prefixes)) => {
-                    (field, function, ExclusionKind::StartsWith, prefixes)
-                }
-                _ => (
-                    field,
-                    function,
-                    ExclusionKind::Pattern,
-                    patterns.iter().map(|p| p.value.clone()).collect(),
-                ),
-            }
-        }
-        _ => return None,
-    };
-    Some(Exclusion {
-        field,
-        kind,
-        values,
-        function,
-        text: String::new(),
-    })
-}
-
-/// `prefix*` with no other wildcard or escape: the prefix.
-fn like_prefix(pattern: &str) -> Option<String> {
-    let prefix = pattern.strip_suffix('*')?;
-    (!prefix.contains(['*', '?', '\\'])).then(|| prefix.to_string())
-}
-
-/// A column, or a one-argument function of a column: `(field, function)`.
-fn field_of(expr: &Expr) -> Option<(String, Option<String>)> {
-    match &expr.kind {
-        ExprKind::Column(name) => Some((name.name.clone(), None)),
-        ExprKind::Call(call) if call.args.len() == 1 => match &call.args[0].kind {
-            ExprKind::Column(name) => Some((name.name.clone(), Some(call.name.clone()))),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-fn string_of(expr: &Expr) -> Option<String> {
-    match &expr.kind {
-        ExprKind::Literal(Literal::String(text)) => Some(text.clone()),
-        _ => None,
-    }
-}
-
-fn integer_of(expr: &Expr) -> Option<i64> {
-    match &expr.kind {
-        ExprKind::Literal(Literal::Integer(value)) => i64::try_from(*value).ok(),
-        _ => None,
-    }
-}
-
-fn threshold(
-    conjunct: &Expr,
-    aggregates: &[(String, String, Option<String>)],
-) -> Option<Threshold> {
-    let ExprKind::Binary { op, left, right } = &conjunct.kind else {
-        return None;
-    };
-    // `3 <= c` reads as `c >= 3`.
-    let (column, op, value) = match (&left.kind, integer_of(right), integer_of(left)) {
-        (ExprKind::Column(name), Some(value), _) => (name.name.clone(), *op, value),
-        (_, _, Some(value)) => {
-            let ExprKind::Column(name) = &right.kind else {
-                return None;
-            };
-            let flipped = match op {
-                BinaryOp::Lt => BinaryOp::Gt,
-                BinaryOp::Lte => BinaryOp::Gte,
-                BinaryOp::Gt => BinaryOp::Lt,
-                BinaryOp::Gte => BinaryOp::Lte,
-                other => *other,
-            };
-            (name.name.clone(), flipped, value)
-        }
-        _ => return None,
-    };
-    if !op.is_comparison() {
-        return None;
-    }
-    let (_, function, counted_field) = aggregates.iter().find(|(name, _, _)| *name == column)?;
-    Some(Threshold {
-        column,
-        op,
-        value,
-        function: function.clone(),
-        counted_field: counted_field.clone(),
-    })
 }

@@ -44,6 +44,7 @@ pub fn convert(v: &Value, to: Type) -> Result<Value, String> {
             // Java's Boolean.parseBoolean: only "true" (any case) is true.
             Value::String(s) => s.eq_ignore_ascii_case("true"),
             Value::Double(d) => *d != 0.0,
+            Value::UnsignedLong(u) => *u != 0,
             other => other.as_i64().map(|x| x != 0).ok_or_else(|| unsupported(v, to))?,
         }),
         Type::Integer => Value::Integer(match v {

@@ -202,6 +202,16 @@ impl<'q> Compiler<'q> {
                         ),
                     ));
                 }
+                // The optimizer turns a match-everything pattern into `IS NOT NULL`, so even
+                // `NOT x LIKE "*"` keeps rows where `x` is null.
+                let match_all = match kind {
+                    PatternKind::Like => "*",
+                    PatternKind::Rlike => ".*",
+                };
+                if patterns.iter().any(|p| p.value == match_all) {
+                    let inner = self.make(Kind::IsNull(Box::new(v), true), Type::Boolean, span);
+                    return Ok(self.negate_if(inner, *negated, span));
+                }
                 let mut matchers = Vec::new();
                 for p in patterns {
                     let m = match kind {
@@ -313,7 +323,8 @@ impl<'q> Compiler<'q> {
         r: CExpr,
         span: Span,
     ) -> Result<(CExpr, CExpr), Diagnostic> {
-        let special = |t: Type| matches!(t, Type::Datetime | Type::Ip | Type::Version);
+        let special =
+            |t: Type| matches!(t, Type::Datetime | Type::Ip | Type::Version | Type::Boolean);
         if l.ty.is_string() && special(r.ty) {
             let l = self.cast(l, r.ty, span)?;
             return Ok((l, r));
@@ -495,9 +506,16 @@ fn literal_cell(lit: &Literal, span: Span, c: &mut Compiler) -> Result<(Cell, Ty
                 let Kind::Literal(cell) = ce.kind else {
                     return Err(error("E302", item.span, "array elements must be literals"));
                 };
-                ty = Type::common(ty, ce.ty).ok_or_else(|| {
-                    error("E302", item.span, "array elements must all have one type")
-                })?;
+                let whole_with_ul = |a: Type, b: Type| {
+                    (a == Type::UnsignedLong && b.is_whole())
+                        || (b == Type::UnsignedLong && a.is_whole())
+                };
+                ty = if whole_with_ul(ty, ce.ty) {
+                    Some(Type::UnsignedLong)
+                } else {
+                    Type::common(ty, ce.ty)
+                }
+                .ok_or_else(|| error("E302", item.span, "array elements must all have one type"))?;
                 values.extend(cell.into_values());
             }
             // Promote mixed integer/long/double elements to the common type.
@@ -584,26 +602,22 @@ impl CExpr {
                 };
                 Cell::boolean(Some(compare_op(*op, vs[0], vs[1])))
             }
+            // Both operands are always evaluated, as Elasticsearch's block evaluation does,
+            // so each reports its warnings.
             Kind::And(l, r) => {
                 let a = self.truth(l, row, ctx);
-                if a == Some(false) {
-                    return Cell::boolean(Some(false));
-                }
                 let b = self.truth(r, row, ctx);
                 Cell::boolean(match (a, b) {
-                    (_, Some(false)) => Some(false),
+                    (Some(false), _) | (_, Some(false)) => Some(false),
                     (Some(true), Some(true)) => Some(true),
                     _ => None,
                 })
             }
             Kind::Or(l, r) => {
                 let a = self.truth(l, row, ctx);
-                if a == Some(true) {
-                    return Cell::boolean(Some(true));
-                }
                 let b = self.truth(r, row, ctx);
                 Cell::boolean(match (a, b) {
-                    (_, Some(true)) => Some(true),
+                    (Some(true), _) | (_, Some(true)) => Some(true),
                     (Some(false), Some(false)) => Some(false),
                     _ => None,
                 })

@@ -158,7 +158,26 @@ impl Plan {
         for command in &query.commands {
             match &command.kind {
                 CommandKind::Where(e) => {
-                    steps.push(Step::Where(c.boolean(e, &schema)?));
+                    let cond = c.boolean(e, &schema)?;
+                    // Elasticsearch merges consecutive filters into one conjunction and
+                    // evaluates every operand, so each reports its warnings.
+                    match steps.last_mut() {
+                        Some(Step::Where(prev)) => {
+                            let site = prev.site;
+                            let placeholder = CExpr {
+                                kind: Kind::Literal(Cell::Null),
+                                ty: Type::Boolean,
+                                site,
+                            };
+                            let left = std::mem::replace(prev, placeholder);
+                            *prev = CExpr {
+                                kind: Kind::And(Box::new(left), Box::new(cond)),
+                                ty: Type::Boolean,
+                                site,
+                            };
+                        }
+                        _ => steps.push(Step::Where(cond)),
+                    }
                 }
                 CommandKind::Eval(fields) => {
                     let mut assignments = Vec::new();
@@ -217,10 +236,11 @@ impl Plan {
                             continue;
                         }
                         names[pos].1 = r.new.name.clone();
+                        // The renamed column keeps its place; one it overwrites goes away.
                         if let Some(other) = names
                             .iter()
-                            .position(|(_, n)| *n == r.new.name)
-                            .filter(|&o| o != pos)
+                            .enumerate()
+                            .position(|(o, (_, n))| o != pos && *n == r.new.name)
                         {
                             names.remove(other);
                         }
@@ -379,7 +399,13 @@ impl Plan {
                 let mut buf = Vec::new();
                 for row in rows {
                     buf.clear();
-                    push_through(&self.steps[..first_blocking], row, &mut ctx, &mut buf);
+                    push_through(
+                        &self.steps[..first_blocking],
+                        row,
+                        &mut ctx,
+                        &mut buf,
+                        usize::MAX,
+                    );
                     for r in buf.drain(..) {
                         state.add(stats, &r, &mut ctx);
                     }
@@ -397,7 +423,13 @@ impl Plan {
                     if cap.is_some_and(|n| table.len() >= n) {
                         break;
                     }
-                    push_through(&self.steps[..first_blocking], row, &mut ctx, &mut table);
+                    push_through(
+                        &self.steps[..first_blocking],
+                        row,
+                        &mut ctx,
+                        &mut table,
+                        cap.unwrap_or(usize::MAX),
+                    );
                 }
                 if let Some(n) = cap {
                     table.truncate(n);
@@ -523,7 +555,16 @@ fn is_row_local(step: &Step) -> bool {
 }
 
 /// Runs row-local steps over one row, appending the rows it becomes to `out`.
-fn push_through(steps: &[Step], row: Vec<Cell>, ctx: &mut Ctx, out: &mut Vec<Vec<Cell>>) {
+fn push_through(
+    steps: &[Step],
+    row: Vec<Cell>,
+    ctx: &mut Ctx,
+    out: &mut Vec<Vec<Cell>>,
+    cap: usize,
+) {
+    if out.len() >= cap {
+        return;
+    }
     let Some((step, rest)) = steps.split_first() else {
         out.push(row);
         return;
@@ -531,7 +572,7 @@ fn push_through(steps: &[Step], row: Vec<Cell>, ctx: &mut Ctx, out: &mut Vec<Vec
     match step {
         Step::Where(cond) => {
             if cond.test(&row, ctx) == Some(true) {
-                push_through(rest, row, ctx, out);
+                push_through(rest, row, ctx, out, cap);
             }
         }
         Step::Eval(assignments) => {
@@ -543,22 +584,22 @@ fn push_through(steps: &[Step], row: Vec<Cell>, ctx: &mut Ctx, out: &mut Vec<Vec
                 }
                 row.push(v);
             }
-            push_through(rest, row, ctx, out);
+            push_through(rest, row, ctx, out, cap);
         }
         Step::Project(order) => {
             let mut row = row;
             let next = order.iter().map(|&i| std::mem::take(&mut row[i])).collect();
-            push_through(rest, next, ctx, out);
+            push_through(rest, next, ctx, out, cap);
         }
         Step::MvExpand(i) => match &row[*i] {
             Cell::Many(values) => {
                 for v in values.clone() {
                     let mut r = row.clone();
                     r[*i] = Cell::One(v);
-                    push_through(rest, r, ctx, out);
+                    push_through(rest, r, ctx, out, cap);
                 }
             }
-            _ => push_through(rest, row, ctx, out),
+            _ => push_through(rest, row, ctx, out, cap),
         },
         Step::Dissect {
             input,
@@ -585,7 +626,7 @@ fn push_through(steps: &[Step], row: Vec<Cell>, ctx: &mut Ctx, out: &mut Vec<Vec
                 ),
                 None => row.extend((0..dissect.columns.len()).map(|_| Cell::Null)),
             }
-            push_through(rest, row, ctx, out);
+            push_through(rest, row, ctx, out, cap);
         }
         Step::Grok {
             input,
@@ -609,7 +650,7 @@ fn push_through(steps: &[Step], row: Vec<Cell>, ctx: &mut Ctx, out: &mut Vec<Vec
                 Some(vs) => row.extend(vs.into_iter().map(Cell::from_values)),
                 None => row.extend((0..grok.columns.len()).map(|_| Cell::Null)),
             }
-            push_through(rest, row, ctx, out);
+            push_through(rest, row, ctx, out, cap);
         }
         _ => out.push(row),
     }
@@ -700,7 +741,7 @@ fn run_step(step: &Step, table: Vec<Vec<Cell>>, ctx: &mut Ctx) -> Vec<Vec<Cell>>
         other => {
             let mut out = Vec::with_capacity(table.len());
             for row in table {
-                push_through(std::slice::from_ref(other), row, ctx, &mut out);
+                push_through(std::slice::from_ref(other), row, ctx, &mut out, usize::MAX);
             }
             out
         }

@@ -242,6 +242,41 @@ impl<'de> Visitor<'de> for Walk<'_> {
     }
 }
 
+/// serde_json counts lines within the document; the caller names the input line.
+fn json_error(e: serde_json::Error) -> String {
+    format!("invalid JSON: {e}").replace(" at line 1 column ", " at column ")
+}
+
+/// Elasticsearch's `index.mapping.depth.limit` default.
+const MAX_OBJECT_DEPTH: usize = 20;
+
+/// The deepest nesting of objects and arrays in JSON text (strings skipped).
+fn nesting_depth(text: &[u8]) -> usize {
+    let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for &b in text {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
 /// FNV-1a: a stable id for documents without `_id`.
 fn stable_hash(bytes: &[u8]) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -395,6 +430,12 @@ impl Loader {
 
     /// Reads one document's text; errors name the reason (the caller adds the line).
     fn add_json(&mut self, text: &[u8], line: usize) -> Result<(), String> {
+        let depth = nesting_depth(text);
+        if depth > MAX_OBJECT_DEPTH {
+            return Err(format!(
+                "the document nests {depth} levels deep; Elasticsearch refuses more than {MAX_OBJECT_DEPTH} (index.mapping.depth.limit)"
+            ));
+        }
         self.scratch.clear();
         self.path.clear();
         let mut de = serde_json::Deserializer::from_slice(text);
@@ -476,12 +517,14 @@ impl Loader {
             if !public {
                 continue;
             }
-            let ty = self
-                .types
-                .get(id)
-                .copied()
-                .flatten()
-                .or_else(|| self.options.mapping.get(name));
+            // Selected by name: mapped fields exist even when no document has them. Selected
+            // as "all": only fields some document has.
+            let seen = self.types.get(id).copied().flatten();
+            let ty = if selection.all {
+                seen
+            } else {
+                seen.or_else(|| self.options.mapping.get(name))
+            };
             if let Some(ty) = ty {
                 columns.push((name.clone(), id as u32, ty));
             }

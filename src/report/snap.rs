@@ -94,27 +94,20 @@ pub fn normalize(contents: &str) -> String {
     contents.replace("\r\n", "\n").trim_end().to_string()
 }
 
-/// Writes `text` to `path` through a temporary file in the same directory and a rename, so a
-/// reader never sees a partial file and a failure leaves the old file in place.
+/// Writes `text` to `path` through [`crate::output::AtomicFile`] (a temporary file in the same
+/// directory, renamed on success), creating the directory first: a reader never sees a partial
+/// file and a failure leaves the old file in place.
 pub fn write_atomically(path: &Path, text: &str) -> Result<(), Diagnostic> {
+    use std::io::Write as _;
     let fail = |error: std::io::Error| {
         Diagnostic::error("E003", format!("cannot write file: {error}")).at_path(path)
     };
-    let directory = path
-        .parent()
-        .filter(|dir| !dir.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(directory).map_err(fail)?;
-    let file_name = path
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temporary = directory.join(format!(".{file_name}.{}.tmp", std::process::id()));
-    std::fs::write(&temporary, text).map_err(fail)?;
-    std::fs::rename(&temporary, path).map_err(|error| {
-        let _ = std::fs::remove_file(&temporary);
-        fail(error)
-    })
+    if let Some(directory) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        std::fs::create_dir_all(directory).map_err(fail)?;
+    }
+    let mut file = crate::output::AtomicFile::create(path).map_err(fail)?;
+    file.write_all(text.as_bytes()).map_err(fail)?;
+    file.commit().map_err(fail)
 }
 
 #[cfg(test)]

@@ -418,6 +418,15 @@ fn drop_by_keys(query: &Query, text: &str, out: &mut Vec<Mutant>) {
             if let CommandKind::Stats(s) = &mut mutated.commands[c].kind {
                 s.by.remove(k);
             }
+            // A later `KEEP` that names the key would make the mutant an "Unknown column" error
+            // rather than a grouping change, so the key leaves those lists too.
+            for later in &mut mutated.commands[c + 1..] {
+                if let CommandKind::Keep(patterns) = &mut later.kind {
+                    if patterns.len() > 1 {
+                        patterns.retain(|p| p.pattern != name);
+                    }
+                }
+            }
             out.push(Mutant {
                 operator: "drop-by-key",
                 description: format!("stop grouping by `{name}`"),

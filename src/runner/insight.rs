@@ -15,7 +15,8 @@ use crate::syntax::ast::{Query, SourceCommand};
 /// Documents an exclusion dropped that every indicator of the same `WHERE` let through.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ExclusionCount {
-    /// The conjunct as written (`not user.name in (…)`).
+    /// The exclusion by field and kind (`user.name in`, `to_string(source.ip) in`), not by its
+    /// text: adding a value to a list changes only the scenarios whose documents it affects.
     pub exclusion: String,
     pub field: String,
     pub documents: usize,
@@ -132,7 +133,7 @@ pub fn exclusion_counts(
             continue;
         }
         let mut count = ExclusionCount {
-            exclusion: conjunct.span.slice(&rule.text).trim().to_string(),
+            exclusion: exclusion_label(conjunct, &outcomes.conjuncts),
             field: conjunct.field.clone(),
             documents: 0,
             by_actor: BTreeMap::new(),
@@ -232,4 +233,29 @@ pub fn threshold_margins(
         }
     }
     Ok(margins)
+}
+
+/// `field kind`, with the wrapping function, and `#n` when several exclusions share both.
+fn exclusion_label(conjunct: &Conjunct, all: &[&Conjunct]) -> String {
+    let describe = |c: &Conjunct| {
+        let field = match &c.function {
+            Some(function) => format!("{function}({})", c.field),
+            None => c.field.clone(),
+        };
+        format!("{field} {}", c.kind.name())
+    };
+    let label = describe(conjunct);
+    let same: Vec<&&Conjunct> = all
+        .iter()
+        .filter(|other| describe(other) == label)
+        .collect();
+    if same.len() > 1 {
+        let position = same
+            .iter()
+            .position(|other| other.location == conjunct.location)
+            .unwrap_or(0);
+        format!("{label} #{}", position + 1)
+    } else {
+        label
+    }
 }

@@ -124,11 +124,17 @@ impl DocumentSet {
     /// document has it (as `FROM` exposes the index mapping). Scenario streams are small; any
     /// rule or mutant then finds the fields it reads.
     pub fn from_values(values: &[serde_json::Value]) -> Result<DocumentSet, Diagnostic> {
-        let mapping = eval::Mapping::built_in();
-        let selection = FieldSelection {
-            all: true,
-            names: mapping.fields.keys().cloned().collect(),
-        };
+        // Named fields, not "all": the engine makes columns of named mapped fields even when
+        // no document has them, but of "all" only the fields some document has.
+        let mut names: std::collections::BTreeSet<String> =
+            eval::Mapping::built_in().fields.into_keys().collect();
+        for value in values {
+            leaf_paths(value, "", &mut names);
+        }
+        // The generator's actor labels stay in `_source` only: the integration's mapping is not
+        // dynamic, so Elasticsearch does not index them and ES|QL cannot see them.
+        names.retain(|name| !name.starts_with("labels.rulegate_"));
+        let selection = FieldSelection { all: false, names };
         let documents = Documents::from_values(values, &selection, LoadOptions::default())
             .map_err(|error| Diagnostic::error("E401", format!("generated document {error}")))?;
         let actors = values
@@ -209,6 +215,35 @@ impl DocumentSet {
         let documents = Documents::from_values(&values, &selection, LoadOptions::default())
             .map_err(input_error)?;
         Ok(DocumentSet::from_documents(documents))
+    }
+}
+
+/// Every dotted path to a non-object value in a document (`{"a":{"b":1}}` gives `a.b`).
+fn leaf_paths(
+    value: &serde_json::Value,
+    prefix: &str,
+    out: &mut std::collections::BTreeSet<String>,
+) {
+    match value {
+        serde_json::Value::Object(object) => {
+            for (key, child) in object {
+                let path = if prefix.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{prefix}.{key}")
+                };
+                leaf_paths(child, &path, out);
+            }
+        }
+        serde_json::Value::Array(items) if items.iter().any(|item| item.is_object()) => {
+            for item in items {
+                leaf_paths(item, prefix, out);
+            }
+        }
+        _ if !prefix.is_empty() => {
+            out.insert(prefix.to_string());
+        }
+        _ => {}
     }
 }
 

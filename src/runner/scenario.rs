@@ -179,6 +179,18 @@ fn compact(value: &Value) -> String {
     }
 }
 
+/// Where a scenario's rules come from.
+#[derive(Clone, Copy, Debug)]
+pub enum RuleSource<'a> {
+    /// The files the scenario names (`rules = […]`, relative to the scenario file).
+    AsWritten,
+    /// This one rule file instead (`run --rule`).
+    File(&'a Path),
+    /// The file of the same name in this directory (`check --rules DIR`): a changed copy of the
+    /// rules runs against the same scenarios.
+    Dir(&'a Path),
+}
+
 /// A scenario generated once, ready to run under any number of rule versions (`run`, `diff`,
 /// `mutate`, `coverage` and `doc` all start here).
 pub struct GeneratedScenario {
@@ -201,19 +213,7 @@ impl GeneratedScenario {
     }
 }
 
-/// Where a scenario's rules come from.
-#[derive(Clone, Copy, Debug)]
-pub enum RuleSource<'a> {
-    /// The files the scenario names (`rules = […]`, relative to the scenario file).
-    AsWritten,
-    /// This one rule file instead (`run --rule`).
-    File(&'a Path),
-    /// The file of the same name in this directory (`check --rules DIR`): a changed copy of the
-    /// rules runs against the same scenarios.
-    Dir(&'a Path),
-}
-
-/// Generates the scenario, runs each of its rules and checks the scenario's expectations.
+/// Generates the scenario, runs each of its rules (as `rules` says) and checks expectations.
 pub fn run_scenario(path: &Path, rules: RuleSource) -> Result<ScenarioRun, Vec<Diagnostic>> {
     let generated = GeneratedScenario::load(path)?;
     let scenario = &generated.scenario;
@@ -240,8 +240,8 @@ pub fn run_scenario(path: &Path, rules: RuleSource) -> Result<ScenarioRun, Vec<D
     run_generated(&generated, &rules)
 }
 
-/// Runs already prepared rules (possibly changed versions: a base, a mutant) over a generated
-/// scenario and checks its expectations.
+/// Runs prepared rules (possibly changed versions: a base, a mutant) over a generated scenario
+/// and checks its expectations.
 pub fn run_generated(
     generated: &GeneratedScenario,
     rules: &[PreparedRule],

@@ -19,6 +19,9 @@ use crate::audit::time::{parse_rfc3339, NANOS_PER_SECOND};
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::span::Span;
 
+/// Repetitions are scheduled up front, one cursor each: this bounds the memory that takes.
+const MAX_REPEAT: i64 = 1_000_000;
+
 /// Identity fields shared by personas (`personas.toml`) and scenario actors.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -826,6 +829,10 @@ fn build_step(
     };
     let jitter = jitter(ctx, &s.jitter);
     let repeat = s.repeat.as_ref().map(|r| ctx.count(r, "`repeat`", 1));
+    if let Some(r) = s.repeat.as_ref().filter(|r| *r.get_ref() > MAX_REPEAT) {
+        let message = format!("`repeat` is at most {MAX_REPEAT}, not {}", r.get_ref());
+        ctx.error("E606", message, r.span(), "out of range");
+    }
     let every = s.every.as_ref().map(|e| ctx.duration(e));
     if repeat.flatten().is_some_and(|r| r > 1) && every.is_none() {
         let at = s
@@ -937,6 +944,21 @@ fn build_step(
             Some(list)
         }
     };
+    if duration.is_some() && spacing == Some(0) {
+        // `for` generates requests until time runs out: without spacing time never moves.
+        let at = s
+            .spacing
+            .as_ref()
+            .or(s.rate.as_ref())
+            .map(Spanned::span)
+            .unwrap_or(spanned.span());
+        ctx.error(
+            "E606",
+            "with `for`, the spacing between requests must be above zero",
+            at,
+            "",
+        );
+    }
     let (actor, at, spacing, activities) = (actor?, at?, spacing?, activities?);
     let requests = match (requests, duration) {
         (Some(r), _) => Some(r?),

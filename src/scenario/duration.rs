@@ -86,7 +86,9 @@ pub fn parse_rate(text: &str) -> Option<Nanos> {
     if !(count > 0.0 && count.is_finite()) {
         return None;
     }
-    Some((per as f64 / count).round() as Nanos)
+    // Above one request a nanosecond the spacing would be zero and time would stand still.
+    let spacing = (per as f64 / count).round() as Nanos;
+    (spacing > 0).then_some(spacing)
 }
 
 #[cfg(test)]
@@ -112,5 +114,6 @@ mod tests {
         }
         assert_eq!(parse_range("5s..1s"), None);
         assert_eq!(parse_rate("0/s"), None);
+        assert_eq!(parse_rate("1e12/s"), None);
     }
 }

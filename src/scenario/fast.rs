@@ -242,6 +242,13 @@ fn activity_template(a: &super::Activity) -> ActivityTemplate {
     }
 }
 
+/// Appends byte fragments in order.
+fn put(out: &mut Vec<u8>, parts: &[&[u8]]) {
+    for part in parts {
+        out.extend_from_slice(part);
+    }
+}
+
 fn push2(out: &mut Vec<u8>, n: i64) {
     out.push(b'0' + (n / 10 % 10) as u8);
     out.push(b'0' + (n % 10) as u8);
@@ -345,14 +352,10 @@ pub(super) fn write_ecs(t: &Templates, scenario: &Scenario, g: &Generated, out: 
     out.extend(b",\"objectRef\":{");
     out.extend(&a.object_ref_prefix);
     if let Some((literal, _)) = name {
-        out.extend(b"\"name\":");
-        out.extend(literal);
-        out.push(b',');
+        put(out, &[b"\"name\":", literal, b","]);
     }
     if let Some((literal, _)) = namespace {
-        out.extend(b"\"namespace\":");
-        out.extend(literal);
-        out.push(b',');
+        put(out, &[b"\"namespace\":", literal, b","]);
     }
     out.extend(b"\"resource\":");
     out.extend(&a.resource);
@@ -411,14 +414,11 @@ pub(super) fn write_ecs(t: &Templates, scenario: &Scenario, g: &Generated, out: 
     out.extend(labels);
     out.extend(b",\"orchestrator\":{\"api_version\":\"audit.k8s.io/v1\"");
     if let Some((literal, _)) = namespace {
-        out.extend(b",\"namespace\":");
-        out.extend(literal);
+        put(out, &[b",\"namespace\":", literal]);
     }
     out.extend(b",\"resource\":{");
     if let Some((literal, _)) = name {
-        out.extend(b"\"name\":");
-        out.extend(literal);
-        out.push(b',');
+        put(out, &[b"\"name\":", literal, b","]);
     }
     out.extend(b"\"type\":");
     out.extend(&a.resource);

@@ -2,7 +2,7 @@
 //! document through `audit::ecs::raw_to_ecs`, and a fast NDJSON writer for files.
 //!
 //! The fast writer (`fast`) assembles pre-escaped templates instead of building a
-//! `serde_json::Value` per document (about five times faster); a test checks that it writes
+//! `serde_json::Value` per document (about seven times faster); a test checks that it writes
 //! exactly the bytes of the canonical `raw_to_ecs` path for every scenario in the library.
 
 use std::collections::BTreeMap;

@@ -2,7 +2,8 @@
 //!
 //! Elasticsearch `date` fields have millisecond precision, so an instant is a count of
 //! milliseconds since the Unix epoch; finer digits in the input are truncated, as Elasticsearch
-//! truncates them when it indexes a `date` (not `date_nanos`) field.
+//! truncates them when it indexes a `date` (not `date_nanos`) field. Parsing and printing are
+//! the engine's (`eval::datetime`), so the scheduler and `NOW()` agree on every instant.
 
 use std::fmt;
 
@@ -30,74 +31,7 @@ impl Timestamp {
     /// accepts in practice: `2026-05-15`, `2026-05-15T10:00`, `2026-05-15T10:00:00.123456Z`,
     /// `2026-05-15T12:00:00+02:00`; a missing zone means UTC.
     pub fn parse(text: &str) -> Option<Timestamp> {
-        let bytes = text.as_bytes();
-        let mut cursor = Cursor { bytes, at: 0 };
-        let year = cursor.digits(4)?;
-        cursor.expect(b'-')?;
-        let month = cursor.digits(2)?;
-        cursor.expect(b'-')?;
-        let day = cursor.digits(2)?;
-        if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
-            return None;
-        }
-        let (mut hour, mut minute, mut second, mut millis) = (0, 0, 0, 0);
-        if cursor.at < bytes.len() && matches!(bytes[cursor.at], b'T' | b't' | b' ') {
-            cursor.at += 1;
-            hour = cursor.digits(2)?;
-            cursor.expect(b':')?;
-            minute = cursor.digits(2)?;
-            if cursor.peek() == Some(b':') {
-                cursor.at += 1;
-                second = cursor.digits(2)?;
-                if matches!(cursor.peek(), Some(b'.') | Some(b',')) {
-                    cursor.at += 1;
-                    let start = cursor.at;
-                    while cursor.peek().is_some_and(|b| b.is_ascii_digit()) {
-                        cursor.at += 1;
-                    }
-                    let fraction = &bytes[start..cursor.at];
-                    if fraction.is_empty() {
-                        return None;
-                    }
-                    millis = fraction
-                        .iter()
-                        .chain(std::iter::repeat(&b'0'))
-                        .take(3)
-                        .fold(0, |acc, digit| acc * 10 + i64::from(digit - b'0'));
-                }
-            }
-            if hour > 23 || minute > 59 || second > 59 {
-                return None;
-            }
-        }
-        let offset_minutes = match cursor.peek() {
-            None => 0,
-            Some(b'Z') | Some(b'z') => {
-                cursor.at += 1;
-                0
-            }
-            Some(sign @ (b'+' | b'-')) => {
-                cursor.at += 1;
-                let hours = cursor.digits(2)?;
-                if cursor.peek() == Some(b':') {
-                    cursor.at += 1;
-                }
-                let minutes = cursor.digits(2)?;
-                let total = hours * 60 + minutes;
-                if sign == b'-' {
-                    -total
-                } else {
-                    total
-                }
-            }
-            Some(_) => return None,
-        };
-        if cursor.at != bytes.len() {
-            return None;
-        }
-        let days = days_from_civil(year, month, day);
-        let local = days * DAY + hour * HOUR + minute * MINUTE + second * SECOND + millis;
-        Some(Timestamp(local - offset_minutes * MINUTE))
+        crate::eval::datetime::parse_iso(text).map(Timestamp)
     }
 
     /// A date field's JSON value: an RFC 3339 string, or epoch milliseconds as a number or a
@@ -135,17 +69,7 @@ impl Timestamp {
 /// `2026-05-15T10:00:00.000Z`, the form Elasticsearch returns for `date` values.
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let days = self.0.div_euclid(DAY);
-        let in_day = self.0.rem_euclid(DAY);
-        let (year, month, day) = civil_from_days(days);
-        write!(
-            f,
-            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-            in_day / HOUR,
-            in_day % HOUR / MINUTE,
-            in_day % MINUTE / SECOND,
-            in_day % SECOND
-        )
+        f.write_str(&crate::eval::datetime::format_iso(self.0))
     }
 }
 
@@ -183,77 +107,6 @@ pub fn format_duration(millis: i64) -> String {
         }
     }
     format!("{sign}{magnitude}ms")
-}
-
-struct Cursor<'a> {
-    bytes: &'a [u8],
-    at: usize,
-}
-
-impl Cursor<'_> {
-    fn peek(&self) -> Option<u8> {
-        self.bytes.get(self.at).copied()
-    }
-
-    fn expect(&mut self, byte: u8) -> Option<()> {
-        (self.peek()? == byte).then(|| self.at += 1)
-    }
-
-    fn digits(&mut self, count: usize) -> Option<i64> {
-        let digits = self.bytes.get(self.at..self.at + count)?;
-        if !digits.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        self.at += count;
-        Some(
-            digits
-                .iter()
-                .fold(0, |acc, digit| acc * 10 + i64::from(digit - b'0')),
-        )
-    }
-}
-
-fn is_leap(year: i64) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if is_leap(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month_from_march = (month + 9) % 12;
-    let day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-/// The inverse of [`days_from_civil`].
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let shifted = days + 719_468;
-    let era = shifted.div_euclid(146_097);
-    let day_of_era = shifted - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]
@@ -308,8 +161,13 @@ mod tests {
             Some(Timestamp(1000))
         );
         assert_eq!(
+            Timestamp::from_json(&serde_json::json!("1778839200000")),
+            Some(Timestamp(1_778_839_200_000))
+        );
+        // `strict_date_optional_time` is tried first, as Elasticsearch does: four digits are a year.
+        assert_eq!(
             Timestamp::from_json(&serde_json::json!("1000")),
-            Some(Timestamp(1000))
+            Timestamp::parse("1000-01-01")
         );
         assert_eq!(Timestamp::from_json(&serde_json::json!(true)), None);
     }

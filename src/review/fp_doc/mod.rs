@@ -7,20 +7,19 @@
 //! through false or null, or the group it fed), the per-actor exclusion counts and the threshold
 //! margins. Nothing depends on the machine or the time of day it runs on.
 
-use std::collections::{BTreeMap, BTreeSet};
+mod verdict;
+
 use std::fmt::Write as _;
 
 use serde_json::Value;
 
+use self::verdict::{ActorOutcome, Study};
 use super::suite::Suite;
 use crate::diagnostic::Diagnostic;
 use crate::report::inspect::{cell, InspectReport};
-use crate::runner::{
-    conjunct_outcomes, exclusion_counts, explain, run_rule, threshold_margins, DocumentFate,
-    ExclusionCount, Fate, GeneratedScenario, PreparedRule, ThresholdMargin,
-};
+use crate::runner::{DocumentFate, Fate, PreparedRule};
 use crate::scenario::{Actor, Kind};
-use crate::schedule::{collect_field, Alert, Fields};
+use crate::schedule::collect_field;
 
 /// Kinds documented, in page order, with the heading and the sentence introducing them.
 const SECTIONS: [(Kind, &str, &str); 3] = [
@@ -49,242 +48,6 @@ const ALERTS_SHOWN: usize = 8;
 const VALUES_SHOWN: usize = 4;
 /// Items of a multivalued alert field listed in a cell.
 const ITEMS_SHOWN: usize = 6;
-
-/// Everything the page says about one scenario, computed by the runner.
-struct Study<'a> {
-    generated: &'a GeneratedScenario,
-    alerts: Vec<Alert>,
-    exclusions: Vec<ExclusionCount>,
-    margins: Vec<ThresholdMargin>,
-    /// The aggregate the threshold compares (`Esql.unique_credentials`).
-    aggregate: Option<String>,
-    fates: Vec<DocumentFate>,
-}
-
-impl<'a> Study<'a> {
-    fn run(rule: &PreparedRule, generated: &'a GeneratedScenario) -> Result<Study<'a>, Diagnostic> {
-        let docs = &generated.docs;
-        let run = run_rule(rule, docs, None, &mut |_, _, _| {})?;
-        let outcomes = conjunct_outcomes(rule, docs, &run.plan);
-        let exclusions = exclusion_counts(&outcomes, docs, rule);
-        let margins = threshold_margins(rule, docs, &run.plan)?;
-        let fates = explain(rule, docs, &run);
-        Ok(Study {
-            generated,
-            alerts: run.replay.alerts,
-            exclusions,
-            margins,
-            aggregate: rule
-                .analysis
-                .indicators
-                .iter()
-                .find(|indicator| indicator.after_stats)
-                .map(|indicator| indicator.field.clone()),
-            fates,
-        })
-    }
-
-    fn actor_fates<'s>(&'s self, actor: &'s str) -> impl Iterator<Item = &'s DocumentFate> {
-        self.fates
-            .iter()
-            .filter(move |fate| fate.actor.as_deref() == Some(actor))
-    }
-}
-
-/// What happened to one actor's documents.
-#[derive(Default)]
-struct ActorOutcome {
-    /// Alerts fed by its documents, by id.
-    alerts: BTreeSet<String>,
-    /// `(role, conjunct, field, result)` of the first conjunct that dropped a document → count.
-    dropped: BTreeMap<(&'static str, String, String, &'static str), usize>,
-    /// Groups its documents fed that never alerted.
-    quiet_groups: Vec<Fields>,
-    quiet_documents: usize,
-    alerting_documents: usize,
-    /// Conjuncts that dropped a document through null while their field was multivalued.
-    multivalued_nulls: BTreeSet<String>,
-    outside_windows: usize,
-    not_read: usize,
-}
-
-impl ActorOutcome {
-    fn of(study: &Study, actor: &str) -> ActorOutcome {
-        let mut outcome = ActorOutcome::default();
-        for fate in study.actor_fates(actor) {
-            match &fate.fate {
-                Fate::OutsideWindows => outcome.outside_windows += 1,
-                Fate::NotRead { .. } => outcome.not_read += 1,
-                Fate::Dropped {
-                    role,
-                    conjunct,
-                    field,
-                    result,
-                    value,
-                    ..
-                } => {
-                    if *result == "null" && value.is_array() {
-                        outcome.multivalued_nulls.insert(conjunct.clone());
-                    }
-                    *outcome
-                        .dropped
-                        .entry((role, conjunct.clone(), field.clone(), result))
-                        .or_default() += 1;
-                }
-                Fate::Grouped {
-                    group,
-                    alerted,
-                    alerts,
-                } => {
-                    if *alerted {
-                        outcome.alerting_documents += 1;
-                        outcome.alerts.extend(alerts.iter().cloned());
-                    } else {
-                        outcome.quiet_documents += 1;
-                        if !outcome.quiet_groups.contains(group) {
-                            outcome.quiet_groups.push(group.clone());
-                        }
-                    }
-                }
-            }
-        }
-        outcome
-    }
-
-    /// The one-line verdict: it alerts, an exclusion handles it, a conjunct drops it, or its
-    /// groups stay below the threshold. `short` names conjuncts by field (the summary table).
-    fn verdict(&self, study: &Study, actor: &str, short: bool) -> String {
-        let name = |conjunct: &str, field: &str| {
-            if short {
-                format!("on `{field}`")
-            } else {
-                code(conjunct)
-            }
-        };
-        // An evasion that does not alert is a miss, not a handled case.
-        let (quiet, handled) = if study.generated.scenario.kind == Kind::Evasion {
-            ("**missed**", "dropped by")
-        } else {
-            ("**no alert**", "handled by")
-        };
-        if !self.alerts.is_empty() {
-            return format!(
-                "**alerts** ({}): no exclusion covers it",
-                plural(self.alerts.len(), "alert")
-            );
-        }
-        let excluded: Vec<String> = study
-            .exclusions
-            .iter()
-            .filter_map(|exclusion| {
-                let count = *exclusion.by_actor.get(actor)?;
-                Some(format!(
-                    "the exclusion {} ({}{})",
-                    name(&exclusion.exclusion, &exclusion.field),
-                    plural(count, "document"),
-                    self.through(&exclusion.exclusion, &exclusion.field)
-                ))
-            })
-            .collect();
-        if !excluded.is_empty() {
-            return format!("{quiet}: {handled} {}", excluded.join("; "));
-        }
-        if self.quiet_documents > 0 {
-            return format!(
-                "{quiet}: the {} its documents fed stayed below the threshold ({})",
-                plural(self.quiet_groups.len(), "group"),
-                best_margin(study, &self.quiet_groups)
-            );
-        }
-        if let Some(((role, conjunct, field, _), count)) =
-            self.dropped.iter().max_by_key(|(_, count)| **count)
-        {
-            return format!(
-                "{quiet}: the {role} {} drops its documents ({}{})",
-                name(conjunct, field),
-                plural(*count, "document"),
-                self.through(conjunct, field)
-            );
-        }
-        if self.not_read == 0 && self.outside_windows == 0 {
-            return format!("{quiet}: it produced no documents");
-        }
-        if self.outside_windows > 0 {
-            return format!("{quiet}: none of its documents falls inside an execution window");
-        }
-        format!("{quiet}: the rule's `FROM` reads none of its documents")
-    }
-
-    /// `, through false`, or `, through null` with why when the field was multivalued: a null
-    /// drops a row as surely as false, which is worth saying.
-    fn through(&self, conjunct: &str, field: &str) -> String {
-        let results: Vec<&str> = self
-            .dropped
-            .keys()
-            .filter(|(_, text, _, _)| text == conjunct)
-            .map(|(_, _, _, result)| *result)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        if results.is_empty() {
-            return String::new();
-        }
-        let why = if self.multivalued_nulls.contains(conjunct) {
-            format!(": `{field}` is multivalued, so the condition is null, not true")
-        } else {
-            String::new()
-        };
-        format!(", through {}{why}", results.join(" and "))
-    }
-
-    /// Where every document went: `12 dropped by … (null); 3 fed groups that did not alert`.
-    fn breakdown(&self) -> String {
-        let mut parts = Vec::new();
-        for ((role, _, field, result), count) in &self.dropped {
-            parts.push(format!(
-                "{} dropped by the {role} on `{field}` ({result})",
-                count
-            ));
-        }
-        if self.alerting_documents > 0 {
-            parts.push(format!("{} fed alerting groups", self.alerting_documents));
-        }
-        if self.quiet_documents > 0 {
-            parts.push(format!(
-                "{} fed groups that did not alert",
-                self.quiet_documents
-            ));
-        }
-        if self.outside_windows > 0 {
-            parts.push(format!("{} outside every window", self.outside_windows));
-        }
-        if self.not_read > 0 {
-            parts.push(format!("{} not read by `FROM`", self.not_read));
-        }
-        parts.join("; ")
-    }
-}
-
-/// `at best `Esql.unique_credentials` = 2 per group, the rule needs 3`.
-fn best_margin(study: &Study, groups: &[Fields]) -> String {
-    let aggregate = study
-        .aggregate
-        .as_deref()
-        .map(|field| format!("`{field}` = "))
-        .unwrap_or_default();
-    let best = study
-        .margins
-        .iter()
-        .filter(|margin| groups.contains(&margin.group))
-        .max_by_key(|margin| margin.value);
-    match best {
-        Some(margin) => format!(
-            "at best {aggregate}{} per group and execution, the rule needs {}",
-            margin.value, margin.needed
-        ),
-        None => "no execution saw a group of it".to_string(),
-    }
-}
 
 /// The Markdown page for one rule over its suite.
 pub fn rule_page(rule: &PreparedRule, suite: &Suite) -> Result<String, Vec<Diagnostic>> {

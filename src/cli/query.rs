@@ -1,0 +1,171 @@
+//! `rulegate query (RULE.toml | --esql QUERY) --input FILE`: runs a query over NDJSON documents.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use rulegate::diagnostic::{Diagnostic, SourceFile};
+use rulegate::eval::{self, datetime, Documents, LoadOptions, Mapping, Plan, Window};
+use rulegate::rule::{self, QueryStatus};
+
+use super::Outcome;
+
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// The rule file whose query to run (TOML, as elastic/detection-rules writes it).
+    #[arg(required_unless_present = "esql", conflicts_with = "esql")]
+    pub rule: Option<PathBuf>,
+    /// The ES|QL query text to run instead of a rule's.
+    #[arg(long)]
+    pub esql: Option<String>,
+    /// NDJSON documents, one `_source` per line; `-` is stdin, `.gz` is decompressed.
+    #[arg(long)]
+    pub input: PathBuf,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// `NOW()` as an RFC 3339 time (default: the current time).
+    #[arg(long)]
+    pub now: Option<String>,
+    /// An Elasticsearch mapping JSON replacing the built-in ECS/Kubernetes mapping.
+    #[arg(long)]
+    pub mapping: Option<PathBuf>,
+    /// The data-stream name of documents without `data_stream.*` fields.
+    #[arg(long)]
+    pub index: Option<String>,
+    /// Skip documents that cannot be read or indexed, and report how many.
+    #[arg(long)]
+    pub skip_invalid: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Json,
+    Table,
+    Csv,
+}
+
+fn usage(message: String) -> Vec<Diagnostic> {
+    vec![Diagnostic::error("E001", message)]
+}
+
+pub fn run(args: QueryArgs, _color: bool) -> Result<Outcome, Vec<Diagnostic>> {
+    // The query, with a function that moves its diagnostics into the file they came from.
+    let (query, text, place): (_, String, Box<dyn Fn(Diagnostic) -> Diagnostic>) =
+        match (&args.esql, &args.rule) {
+            (Some(text), _) => {
+                let file = SourceFile::new("<query>", text.clone());
+                let place = {
+                    let file = file.clone();
+                    move |d: Diagnostic| d.in_file(&file)
+                };
+                let query = rulegate::syntax::parse(text).map_err(|d| vec![place(d)])?;
+                (query, text.clone(), Box::new(place))
+            }
+            (None, Some(path)) => {
+                let loaded = rule::load(path)?;
+                match &loaded.query {
+                    QueryStatus::Parsed { query, text, .. } => {
+                        let (query, text) = (query.clone(), text.clone());
+                        (
+                            query,
+                            text,
+                            Box::new(move |d: Diagnostic| loaded.query_diagnostic(d)),
+                        )
+                    }
+                    QueryStatus::Invalid(errors) => return Err(errors.clone()),
+                    QueryStatus::NotEsql { language } => {
+                        return Err(vec![Diagnostic::error(
+                            "E001",
+                            format!(
+                                "the rule's language is `{language}`, not ES|QL: nothing to run"
+                            ),
+                        )
+                        .at_path(path)])
+                    }
+                }
+            }
+            (None, None) => return Err(usage("give a rule file or --esql".into())),
+        };
+    let now = match &args.now {
+        Some(t) => datetime::parse_iso(t)
+            .ok_or_else(|| usage(format!("--now: `{t}` is not an RFC 3339 time")))?,
+        None => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64),
+    };
+    let mapping = match &args.mapping {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                vec![Diagnostic::error("E402", format!("cannot read mapping: {e}")).at_path(path)]
+            })?;
+            Mapping::from_json(&text)
+                .map_err(|m| vec![Diagnostic::error("E402", m).at_path(path)])?
+        }
+        None => Mapping::built_in(),
+    };
+    let options = LoadOptions {
+        mapping,
+        default_index: args.index.clone(),
+        skip_invalid: args.skip_invalid,
+        ..LoadOptions::default()
+    };
+    let selection = eval::fields_for(&query, &[]);
+    let input_name = args.input.display().to_string();
+    let reader = open_input(&args.input)?;
+    let docs = Documents::from_ndjson(reader, &selection, options).map_err(|e| {
+        vec![Diagnostic::error(
+            "E401",
+            format!("{input_name}:{}: {}", e.line, e.message),
+        )]
+    })?;
+    if docs.is_empty() && docs.skipped.is_empty() {
+        return Err(vec![Diagnostic::error(
+            "E403",
+            format!("{input_name}: the input has no documents"),
+        )]);
+    }
+    let plan = Plan::compile(&query, &text, &docs.columns).map_err(|d| vec![place(d)])?;
+    let table = plan.run(&docs, Window::All, now);
+    let output = match args.format {
+        Format::Json => {
+            let mut s = serde_json::to_string(&table.to_json()).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+        Format::Table => table.to_text(),
+        Format::Csv => table.to_csv(),
+    };
+    super::print_stdout(&output);
+    for w in &table.warnings {
+        eprintln!("warning: {w}");
+    }
+    if !docs.skipped.is_empty() {
+        eprintln!(
+            "skipped {} invalid document(s) of {input_name} (first: line {}: {})",
+            docs.skipped.len(),
+            docs.skipped[0].line,
+            docs.skipped[0].message
+        );
+    }
+    Ok(Outcome::Success)
+}
+
+fn open_input(path: &PathBuf) -> Result<Box<dyn BufRead>, Vec<Diagnostic>> {
+    let raw: Box<dyn std::io::Read> = if path.as_os_str() == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(std::fs::File::open(path).map_err(|e| {
+            vec![Diagnostic::error("E001", format!("cannot read input: {e}")).at_path(path)]
+        })?)
+    };
+    let decoded: Box<dyn std::io::Read> = if path.extension().is_some_and(|e| e == "gz") {
+        Box::new(flate2::read::MultiGzDecoder::new(raw))
+    } else {
+        raw
+    };
+    Ok(Box::new(std::io::BufReader::with_capacity(
+        1 << 16,
+        decoded,
+    )))
+}
