@@ -13,13 +13,16 @@ use rulegate::review::fp_doc::rule_page;
 use rulegate::review::suite::Suite;
 use rulegate::runner::PreparedRule;
 
-use super::Outcome;
+use super::{print_stdout, Outcome};
 
 /// Documents each rule's false positives and blind spots from its scenarios, as Markdown.
 #[derive(Debug, Args)]
 pub struct DocArgs {
+    /// Directory of rule files; one page per rule.
     #[arg(long, default_value = "rules", value_name = "DIR")]
     pub rules: PathBuf,
+    /// Directory of scenarios; each page covers the benign, false-positive and evasion ones
+    /// that target its rule.
     #[arg(long, default_value = "scenarios", value_name = "DIR")]
     pub scenarios: PathBuf,
     /// Directory the pages are written to (created if missing).
@@ -55,7 +58,7 @@ pub fn run(args: DocArgs) -> Result<Outcome, Vec<Diagnostic>> {
     })?;
     for (path, page) in &pages {
         write_page(path, page)?;
-        println!("wrote {}", path.display());
+        print_stdout(&format!("wrote {}\n", path.display()));
     }
     Ok(Outcome::Success)
 }
