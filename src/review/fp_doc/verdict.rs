@@ -128,6 +128,8 @@ pub(super) struct ActorOutcome {
     dropped: BTreeMap<(&'static str, String, String, &'static str), usize>,
     /// Groups its documents fed that never alerted.
     quiet_groups: Vec<Fields>,
+    /// Groups its documents fed that alerted.
+    alerting_groups: Vec<Fields>,
     quiet_documents: usize,
     alerting_documents: usize,
     /// Conjuncts that dropped a document through null while their field was multivalued.
@@ -167,6 +169,9 @@ impl ActorOutcome {
                     if *alerted {
                         outcome.alerting_documents += 1;
                         outcome.alerts.extend(alerts.iter().cloned());
+                        if !outcome.alerting_groups.contains(group) {
+                            outcome.alerting_groups.push(group.clone());
+                        }
                     } else {
                         outcome.quiet_documents += 1;
                         if !outcome.quiet_groups.contains(group) {
@@ -197,8 +202,9 @@ impl ActorOutcome {
         };
         if !self.alerts.is_empty() {
             return format!(
-                "**alerts** ({}): no exclusion covers it",
-                plural(self.alerts.len(), "alert")
+                "**alerts** ({}; {}): no exclusion covers it",
+                plural(self.alerts.len(), "alert"),
+                best_margin(study, &self.alerting_groups, "up to")
             );
         }
         let excluded: Vec<String> = study
@@ -228,7 +234,7 @@ impl ActorOutcome {
             return format!(
                 "{quiet}: the {} its documents fed stayed below the threshold ({})",
                 plural(self.quiet_groups.len(), "group"),
-                best_margin(study, &self.quiet_groups)
+                best_margin(study, &self.quiet_groups, "at best")
             );
         }
         if let Some(((role, conjunct, field, _), count)) =
@@ -305,8 +311,9 @@ fn through(results: &[&str], multivalued: bool, field: &str) -> String {
     format!(", through {}{why}", results.join(" and "))
 }
 
-/// `at best `Esql.unique_credentials` = 2 per group, the rule needs 3`.
-fn best_margin(study: &Study, groups: &[Fields]) -> String {
+/// `at best `Esql.unique_credentials` = 2 per group and execution, the rule needs 3` (`lead`
+/// is `at best` below the threshold, `up to` above it).
+fn best_margin(study: &Study, groups: &[Fields], lead: &str) -> String {
     let aggregate = study
         .aggregate
         .as_deref()
@@ -319,7 +326,7 @@ fn best_margin(study: &Study, groups: &[Fields]) -> String {
         .max_by_key(|margin| margin.value);
     match best {
         Some(margin) => format!(
-            "at best {aggregate}{} per group and execution, the rule needs {}",
+            "{lead} {aggregate}{} per group and execution, the rule needs {}",
             margin.value, margin.needed
         ),
         None => "no execution saw a group of it".to_string(),
