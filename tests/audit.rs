@@ -361,3 +361,25 @@ fn aks_envelope_with_an_object_log_and_gke_entries_ingest() {
     assert_eq!(docs[4]["@timestamp"], "2025-09-30T06:23:35.101Z");
     assert_eq!(docs[4]["event"]["action"], "update");
 }
+
+#[test]
+fn preserve_original_keeps_each_line_verbatim() {
+    let log = shared_path("reference/elastic-k8s-audit/test-audit.log");
+    let output = rulegate()
+        .args(["ingest", "--preserve-original"])
+        .arg(&log)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let text = std::fs::read_to_string(&log).unwrap();
+    let docs: Vec<Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(docs.len(), text.lines().count());
+    for (doc, line) in docs.iter().zip(text.lines()) {
+        assert_eq!(doc["event"]["original"], line);
+        assert_eq!(doc["tags"], json!([PRESERVE_ORIGINAL]));
+    }
+}

@@ -36,21 +36,23 @@ fn one_scenario(dir: &Path, scenario: &str) -> PathBuf {
     scenarios
 }
 
-#[test]
-fn check_passes_on_the_committed_tree() {
-    let junit = scratch("green").join("junit.xml");
-    let output = rulegate()
-        .args(["check", "--junit"])
-        .arg(&junit)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
+/// Runs `rulegate check ARGS…`: exit code and stdout (stderr joins stdout in failure messages).
+fn check(args: &[&std::ffi::OsStr], expected_code: i32) -> String {
+    let output = rulegate().arg("check").args(args).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert_eq!(
         output.status.code(),
-        Some(0),
+        Some(expected_code),
         "{stdout}{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    stdout
+}
+
+#[test]
+fn check_passes_on_the_committed_tree() {
+    let junit = scratch("green").join("junit.xml");
+    let stdout = check(&["--junit".as_ref(), junit.as_os_str()], 0);
     assert!(stdout.starts_with("check passed:"), "{stdout}");
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(xml.contains("failures=\"0\""));
@@ -67,19 +69,14 @@ fn removing_an_exclusion_fails_the_check_and_names_the_scenarios_it_changes() {
         )
     });
     let junit = dir.join("junit.xml");
-    let output = rulegate()
-        .args(["check", "--rules"])
-        .arg(&rules)
-        .arg("--junit")
-        .arg(&junit)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(
-        output.status.code(),
-        Some(1),
-        "{stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
+    let stdout = check(
+        &[
+            "--rules".as_ref(),
+            rules.as_os_str(),
+            "--junit".as_ref(),
+            junit.as_os_str(),
+        ],
+        1,
     );
     for changed in [
         "scenarios/benign_kube_controller_manager.toml",

@@ -59,3 +59,55 @@ fn explain_needs_a_scenario_or_an_input() {
     let output = rulegate().args(["explain"]).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn documents_outside_every_window_and_of_other_data_streams_are_named() {
+    let generated = rulegate()
+        .args(["gen", "scenarios/edges/threshold-at.toml"])
+        .output()
+        .unwrap();
+    let mut lines: Vec<serde_json::Value> = String::from_utf8_lossy(&generated.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    // The second document comes from another data stream; the third has no time at all.
+    lines[1]["data_stream"]["dataset"] = "kubernetes.container_logs".into();
+    lines[2].as_object_mut().unwrap().remove("@timestamp");
+    lines[2]["event"]
+        .as_object_mut()
+        .unwrap()
+        .remove("ingested");
+    let input =
+        std::env::temp_dir().join(format!("rulegate-explain-{}.ndjson", std::process::id()));
+    std::fs::write(
+        &input,
+        lines.iter().map(|l| format!("{l}\n")).collect::<String>(),
+    )
+    .unwrap();
+    let output = rulegate()
+        .args([
+            "explain",
+            "--rule",
+            "rules/credential_access_kubernetes_multiple_secret_retrieval_burst.toml",
+            "--input",
+        ])
+        .arg(&input)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let fates: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(fates[0]["fate"], "grouped");
+    assert_eq!(
+        fates[0]["alerted"], false,
+        "one secret of three left: the group stays below the threshold"
+    );
+    assert_eq!(fates[1]["fate"], "not_read");
+    assert_eq!(fates[1]["index"], "logs-kubernetes.container_logs-default");
+    assert_eq!(fates[2]["fate"], "outside_windows");
+}

@@ -19,12 +19,13 @@
 //! | `corpus` | all 212 detection-rules ES\|QL rules load and parse (or are unsupported) |
 //! | `audit` | ECS mapping vs Elastic's pipeline samples; `rulegate ingest` on every raw sample, .gz, EventList, AKS, bad lines |
 //! | `check` | `rulegate check`: green on the tree, red naming changed scenarios, exit 2 on bad input |
+//! | `esql_spec` | conformance: Elasticsearch's csv-spec tests over their datasets, with a ratchet |
+//! | `eval_edge_cases` | the edge cases of the semantics notes §16, one test each, via the API |
 //! | `explain` | `rulegate explain`: each document's fate (conjunct, false vs null, group) |
 //! | `query_cli` | `rulegate query`: formats, gzip, stdin, bad input (exit 2, `--skip-invalid`) |
 //! | `replay` | `rulegate replay`: JSON shape, overlap duplicate with the engine, `--raw`, `--first-run`, bad input |
 //! | `runs` | the snapshot suite: every scenario's run report under `snapshots/runs/`, its expectations, no orphans |
 //! | `seed_rule` | the seed rule over hand-written NDJSON sets, `query --format json` snapshots |
-//! | `esql_spec` | conformance: Elasticsearch's csv-spec tests over their datasets, with a ratchet |
 //! | `review` | `diff` on rule-version pairs in every format, `mutate` (seed suite and a weak one), `coverage`, bad input |
 
 mod analysis;
@@ -36,6 +37,7 @@ mod doc;
 mod edges;
 mod errors;
 mod esql_spec;
+mod eval_edge_cases;
 mod explain;
 mod inspect;
 mod properties;

@@ -114,3 +114,43 @@ fn bad_input_exits_2_with_the_place() {
     assert_eq!(code, Some(2));
     assert!(stderr.contains("no-such-file.ndjson"), "{stderr}");
 }
+
+#[test]
+fn alert_suppression_absorbs_the_overlap_duplicate_with_the_real_engine() {
+    let dir = std::env::temp_dir().join(format!(
+        "rulegate-replay-suppression-{}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rule = dir.join("suppressed.toml");
+    let text = std::fs::read_to_string(repo_path(SEED_RULE)).unwrap();
+    let suppressed = text.replace(
+        "\n[[rule.threat]]",
+        "\n[rule.alert_suppression]\ngroup_by = [\"user.name\"]\nmissing_fields_strategy = \"suppress\"\n\n[rule.alert_suppression.duration]\nunit = \"m\"\nvalue = 30\n\n[[rule.threat]]",
+    );
+    assert_ne!(suppressed, text);
+    std::fs::write(&rule, suppressed).unwrap();
+    let input = generated("scenarios/edges/schedule-overlap-burst.toml", "ecs");
+    let output = rulegate()
+        .arg("replay")
+        .arg(&rule)
+        .arg("--input")
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let alerts = report["alerts"].as_array().unwrap();
+    assert_eq!(alerts.len(), 1, "{report}");
+    assert_eq!(alerts[0]["suppression"]["suppressed"], 1);
+    assert_eq!(alerts[0]["suppression"]["end"], "2026-05-15T10:10:00.000Z");
+    assert_eq!(
+        alerts[0]["suppression"]["terms"]["user.name"],
+        "system:serviceaccount:edge:prober"
+    );
+}

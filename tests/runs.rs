@@ -64,3 +64,63 @@ fn every_scenario_has_a_snapshot_and_every_snapshot_a_scenario() {
         "snapshots without a scenario: {orphaned:?}"
     );
 }
+
+#[test]
+fn run_prints_the_report_and_exits_1_when_an_expectation_fails() {
+    let rule = repo_path("rules/credential_access_kubernetes_multiple_secret_retrieval_burst.toml");
+    let output = crate::support::rulegate()
+        .args([
+            "run",
+            "scenarios/benign_kube_scheduler.toml",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(report["description"]
+        .as_str()
+        .is_some_and(|d| !d.is_empty()));
+    assert!(report["expectations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["passed"] == true));
+
+    // The same scenario against a rule without the scheduler exclusion: the expectation fails.
+    let dir = std::env::temp_dir().join(format!("rulegate-run-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let weakened = dir.join("weakened.toml");
+    let text = std::fs::read_to_string(&rule).unwrap();
+    std::fs::write(
+        &weakened,
+        text.replace(
+            "\"system:kube-controller-manager\", \"system:kube-scheduler\"",
+            "\"system:kube-controller-manager\"",
+        ),
+    )
+    .unwrap();
+    let output = crate::support::rulegate()
+        .args(["run", "scenarios/benign_kube_scheduler.toml", "--rule"])
+        .arg(&weakened)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let yaml = String::from_utf8_lossy(&output.stdout);
+    assert!(yaml.contains("passed: false"), "{yaml}");
+    assert!(
+        yaml.contains("kubernetes.audit.user.username: system:kube-scheduler"),
+        "{yaml}"
+    );
+}

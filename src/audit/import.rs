@@ -19,6 +19,9 @@ pub struct Imported {
     /// 1-based line where the event's JSON document starts.
     pub line: usize,
     pub raw: Value,
+    /// The document's text as read (`None` for the items of an `EventList`, which have no line
+    /// of their own).
+    pub original: Option<String>,
 }
 
 /// Counts for the final summary.
@@ -83,14 +86,17 @@ pub fn read_events(
             Err(error) if error.is_eof() => continue,
             Err(error) => Err(format!("not JSON: {error}")),
         };
-        pending.clear();
+        let text = std::mem::take(&mut pending);
         match events {
-            Ok(list) => {
+            Ok((list, from_event_list)) => {
+                let original =
+                    (!from_event_list).then(|| text.trim_end_matches(['\n', '\r']).to_string());
                 for raw in list {
                     summary.events += 1;
                     sink(Imported {
                         line: pending_start,
                         raw,
+                        original: original.clone(),
                     })?;
                 }
             }
@@ -145,8 +151,8 @@ fn bad(
     }
 }
 
-/// The events a JSON document holds: itself, or the items of an `EventList`.
-fn events_of(value: Value) -> Result<Vec<Value>, String> {
+/// The events a JSON document holds: itself, or the items of an `EventList` (then `true`).
+fn events_of(value: Value) -> Result<(Vec<Value>, bool), String> {
     let Value::Object(object) = value else {
         return Err("a JSON value that is not an object".into());
     };
@@ -156,15 +162,15 @@ fn events_of(value: Value) -> Result<Vec<Value>, String> {
                 if let Some(bad) = items.iter().position(|i| !looks_like_event(i)) {
                     return Err(format!("EventList item {bad} is not an audit event"));
                 }
-                Ok(items.clone())
+                Ok((items.clone(), true))
             }
-            None => Ok(Vec::new()),
+            None => Ok((Vec::new(), true)),
             Some(_) => Err("EventList `items` is not an array".into()),
         };
     }
     let value = Value::Object(object);
     if looks_like_event(&value) {
-        Ok(vec![value])
+        Ok((vec![value], false))
     } else {
         Err("an object with none of `auditID`, `verb`, `stage` (native), `protoPayload` (GKE) or `properties.log` (AKS)".into())
     }

@@ -18,8 +18,10 @@ pub struct CheckArgs {
     /// Resolve each scenario's rules by file name in this directory (default: as the scenario names them).
     #[arg(long, value_name = "DIR")]
     pub rules: Option<PathBuf>,
+    /// The scenario library (searched recursively; `personas.toml` is not a scenario).
     #[arg(long, value_name = "DIR", default_value = "scenarios")]
     pub scenarios: PathBuf,
+    /// The run snapshots, insta `.snap` files shared with `cargo test`.
     #[arg(long, value_name = "DIR", default_value = "snapshots/runs")]
     pub snapshots: PathBuf,
     /// Rewrite changed and missing snapshots (atomically) and delete orphaned ones.
@@ -28,6 +30,7 @@ pub struct CheckArgs {
     /// Also write a JUnit XML report, one test case per scenario.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// A few readable lines and a diff per failing scenario, or the whole verdict as JSON.
     #[arg(long, default_value = "human", value_parser = ["human", "json"])]
     pub format: String,
 }

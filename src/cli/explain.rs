@@ -18,11 +18,13 @@ pub struct ExplainArgs {
     /// NDJSON of ECS documents (or raw audit with --raw) instead of a scenario.
     #[arg(long, value_name = "FILE")]
     pub input: Option<PathBuf>,
+    /// The input is raw Kubernetes audit, mapped to ECS as Elastic's integration does.
     #[arg(long)]
     pub raw: bool,
     /// The rule (default: the scenario's first rule).
     #[arg(long, value_name = "RULE.toml", required_unless_present = "scenario")]
     pub rule: Option<PathBuf>,
+    /// One line per document, or a JSON array of fates.
     #[arg(long, default_value = "table", value_parser = ["table", "json"])]
     pub format: String,
 }

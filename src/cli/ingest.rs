@@ -68,7 +68,12 @@ pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
         let reader = import::open(path).map_err(|d| vec![*d])?;
         let name = path.display().to_string();
         let mut sink = |event: import::Imported| -> Result<(), Box<Diagnostic>> {
-            let original = args.preserve_original.then(|| event.raw.to_string());
+            let original = args.preserve_original.then(|| {
+                event
+                    .original
+                    .clone()
+                    .unwrap_or_else(|| event.raw.to_string())
+            });
             let options = EcsOptions {
                 timestamp,
                 ingest_lag,

@@ -113,12 +113,15 @@ pub fn run(args: QueryArgs, _color: bool) -> Result<Outcome, Vec<Diagnostic>> {
     let selection = eval::fields_for(&query, &[]);
     let input_name = args.input.display().to_string();
     let reader = open_input(&args.input)?;
-    let docs = Documents::from_ndjson(reader, &selection, options).map_err(|e| {
-        vec![Diagnostic::error(
-            "E401",
-            format!("{input_name}:{}: {}", e.line, e.message),
-        )]
-    })?;
+    // Both cores for files; stdin is read the same way.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let docs =
+        Documents::from_ndjson_parallel(reader, &selection, options, threads).map_err(|e| {
+            vec![Diagnostic::error(
+                "E401",
+                format!("{input_name}:{}: {}", e.line, e.message),
+            )]
+        })?;
     if docs.is_empty() && docs.skipped.is_empty() {
         return Err(vec![Diagnostic::error(
             "E403",

@@ -27,6 +27,7 @@ pub struct ReplayArgs {
     /// The first execution time (default: the oldest document rounded up to the interval).
     #[arg(long, value_name = "RFC3339")]
     pub first_run: Option<String>,
+    /// `{"executions": N, "alerts": [...]}` or one block per alert for people.
     #[arg(long, default_value = "json", value_parser = ["json", "table"])]
     pub format: String,
 }

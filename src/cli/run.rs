@@ -17,6 +17,7 @@ pub struct RunArgs {
     /// Run this rule instead of the ones the scenario names.
     #[arg(long, value_name = "RULE.toml")]
     pub rule: Option<PathBuf>,
+    /// The report as YAML (the snapshot form, plus the description) or JSON.
     #[arg(long, default_value = "yaml", value_parser = ["yaml", "json"])]
     pub format: String,
 }

@@ -23,7 +23,7 @@ fn string_to_long(s: &str) -> Result<i64, String> {
 }
 
 fn double_to_long(d: f64) -> Result<i64, String> {
-    if d >= -9.223_372_036_854_776e18 && d < 9.223_372_036_854_776e18 {
+    if (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&d) {
         Ok(d as i64)
     } else {
         Err(out_of_range(&super::value::java_double(d), "long"))

@@ -289,7 +289,7 @@ fn stable_hash(bytes: &[u8]) -> String {
 
 /// Converts a JSON leaf to a value of the mapped type, with Elasticsearch's coercion; the error
 /// is what indexing would reject the document for.
-fn to_value(s: &Scalar, ty: Type) -> Result<Value, String> {
+fn to_value(s: &Scalar, ty: Type, interner: &mut Interner) -> Result<Value, String> {
     let fail = |what: &str| Err(format!("cannot index {what} as [{}]", ty.name()));
     if let Scalar::Object = s {
         return fail("an object");
@@ -304,10 +304,11 @@ fn to_value(s: &Scalar, ty: Type) -> Result<Value, String> {
                 Scalar::F64(f) => f.to_string(),
                 Scalar::Object => unreachable!("handled above"),
             };
+            let shared = interner.get(&text);
             Ok(if ty == Type::Version {
-                Value::Version(Arc::from(text.as_str()))
+                Value::Version(shared)
             } else {
-                Value::String(Arc::from(text.as_str()))
+                Value::String(shared)
             })
         }
         Type::Boolean => match s {
@@ -362,6 +363,28 @@ fn dynamic_type(s: &Scalar) -> Option<Type> {
     })
 }
 
+/// Shares repeated strings (user names, verbs, resources) between documents; bounded, so
+/// unique values (audit ids) do not grow it without limit.
+#[derive(Default)]
+struct Interner {
+    strings: HashSet<Arc<str>>,
+}
+
+const MAX_INTERNED: usize = 1 << 16;
+
+impl Interner {
+    fn get(&mut self, text: &str) -> Arc<str> {
+        if let Some(s) = self.strings.get(text) {
+            return Arc::clone(s);
+        }
+        let s: Arc<str> = Arc::from(text);
+        if self.strings.len() < MAX_INTERNED {
+            self.strings.insert(Arc::clone(&s));
+        }
+        s
+    }
+}
+
 /// Incremental loader shared by the NDJSON and JSON-value entry points.
 struct Loader {
     options: LoadOptions,
@@ -374,6 +397,7 @@ struct Loader {
     rows: Vec<Vec<(u32, Cell)>>,
     scratch: Vec<(u32, Scalar)>,
     path: String,
+    interner: Interner,
 }
 
 impl Loader {
@@ -409,6 +433,7 @@ impl Loader {
             rows: Vec::new(),
             scratch: Vec::new(),
             path: String::new(),
+            interner: Interner::default(),
         }
     }
 
@@ -444,9 +469,8 @@ impl Loader {
             path: &mut self.path,
             out: &mut self.scratch,
         };
-        walk.deserialize(&mut de)
-            .map_err(|e| format!("invalid JSON: {e}"))?;
-        de.end().map_err(|e| format!("invalid JSON: {e}"))?;
+        walk.deserialize(&mut de).map_err(json_error)?;
+        de.end().map_err(json_error)?;
         if !text.trim_ascii_start().starts_with(b"{") {
             return Err("a document must be a JSON object".into());
         }
@@ -464,7 +488,7 @@ impl Loader {
             let mut values = Vec::new();
             while j < scalars.len() && scalars[j].0 == id {
                 if let Some(ty) = self.type_of(id, &scalars[j].1) {
-                    let v = to_value(&scalars[j].1, ty)
+                    let v = to_value(&scalars[j].1, ty, &mut self.interner)
                         .map_err(|m| format!("field [{}]: {m}", self.fields.names[id as usize]))?;
                     values.push(v);
                 }
@@ -708,6 +732,7 @@ impl Documents {
         self.rows = rows;
         self.columns = names;
         self.index.extend(other.index);
+        self.skipped.extend(other.skipped);
         self.ids.extend(other.ids);
         self.lines.extend(other.lines);
         self
@@ -718,5 +743,142 @@ impl Loader {
     /// Nothing to undo: a failed document is only recorded by `finish_doc` on success.
     fn docs_rollback(&mut self) {
         self.scratch.clear();
+    }
+}
+
+/// Bytes of input read per parallel round.
+const BATCH_BYTES: usize = 32 << 20;
+
+impl Documents {
+    /// Like [`Documents::from_ndjson`], using `threads` threads: the input is read in batches
+    /// of whole lines, each batch split among the threads, and the parts joined in input order.
+    /// Results are identical to the sequential reader for mapped fields; a dynamic (unmapped)
+    /// field takes its type from the first part that has it.
+    pub fn from_ndjson_parallel(
+        mut input: impl BufRead,
+        selection: &FieldSelection,
+        options: LoadOptions,
+        threads: usize,
+    ) -> Result<Documents, InputError> {
+        if threads <= 1 || selection.all {
+            return Documents::from_ndjson(input, selection, options);
+        }
+        let max = options.max_line_bytes;
+        let mut result: Option<Documents> = None;
+        let mut first_line = 1;
+        let mut pending: Vec<u8> = Vec::new();
+        loop {
+            // Fill a batch that ends at a line boundary.
+            let mut batch = std::mem::take(&mut pending);
+            let mut limited = Read::take(&mut input, BATCH_BYTES as u64);
+            limited.read_to_end(&mut batch).map_err(|e| InputError {
+                line: first_line,
+                message: format!("cannot read input: {e}"),
+            })?;
+            let eof = batch.len() < BATCH_BYTES;
+            if !eof {
+                match batch.iter().rposition(|&b| b == b'\n') {
+                    Some(cut) if batch.len() - cut <= max => {
+                        pending = batch.split_off(cut + 1);
+                    }
+                    _ => {
+                        // A line longer than a batch: fall back to the sequential reader for
+                        // the rest, which bounds and reports it.
+                        let rest = std::io::Cursor::new(batch).chain(input);
+                        let tail = Documents::from_ndjson(
+                            std::io::BufReader::new(rest),
+                            selection,
+                            options.clone(),
+                        )
+                        .map_err(|e| InputError {
+                            line: e.line + first_line - 1,
+                            message: e.message,
+                        })?;
+                        let tail = tail.shift_lines(first_line - 1);
+                        return Ok(match result {
+                            None => tail,
+                            Some(prev) => prev.concat(tail),
+                        });
+                    }
+                }
+            }
+            if batch.is_empty() {
+                break;
+            }
+            // Split into `threads` parts at line boundaries.
+            let mut parts: Vec<(&[u8], usize)> = Vec::new();
+            let mut start = 0;
+            let mut line = first_line;
+            for t in 0..threads {
+                let target = if t + 1 == threads {
+                    batch.len()
+                } else {
+                    (batch.len() * (t + 1) / threads).max(start)
+                };
+                let end = match batch[target.min(batch.len())..]
+                    .iter()
+                    .position(|&b| b == b'\n')
+                {
+                    Some(p) if t + 1 < threads => target + p + 1,
+                    _ => batch.len(),
+                };
+                let part = &batch[start..end];
+                parts.push((part, line));
+                line += part.iter().filter(|&&b| b == b'\n').count();
+                start = end;
+                if start >= batch.len() {
+                    break;
+                }
+            }
+            first_line = line;
+            let loaded: Vec<Result<Documents, InputError>> = std::thread::scope(|scope| {
+                let handles: Vec<_> = parts
+                    .iter()
+                    .map(|&(part, line)| {
+                        let options = options.clone();
+                        scope.spawn(move || {
+                            Documents::from_ndjson(part, selection, options)
+                                .map(|d| d.shift_lines(line - 1))
+                                .map_err(|e| InputError {
+                                    line: e.line + line - 1,
+                                    message: e.message,
+                                })
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join().unwrap_or_else(|_| {
+                            Err(InputError {
+                                line: 0,
+                                message: "a reader thread failed".into(),
+                            })
+                        })
+                    })
+                    .collect()
+            });
+            for part in loaded {
+                let part = part?;
+                result = Some(match result {
+                    None => part,
+                    Some(prev) => prev.concat(part),
+                });
+            }
+            if eof {
+                break;
+            }
+        }
+        Ok(result.unwrap_or_default())
+    }
+
+    fn shift_lines(mut self, by: usize) -> Documents {
+        for l in &mut self.lines {
+            *l += by;
+        }
+        for e in &mut self.skipped {
+            e.line += by;
+        }
+        self
     }
 }

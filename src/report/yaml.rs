@@ -40,15 +40,7 @@ fn write_sequence(items: &[Value], indent: usize, out: &mut String) {
                 out.push(' ');
                 out.push_str(&nested[indent + 2..]);
             }
-            Value::Array(inner) if !inner.is_empty() => {
-                out.push('\n');
-                write_sequence(inner, indent + 2, out);
-            }
-            scalar => {
-                out.push(' ');
-                out.push_str(&scalar_text(scalar));
-                out.push('\n');
-            }
+            other => write_nested(other, indent, out),
         }
     }
 }

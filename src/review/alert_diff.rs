@@ -89,15 +89,24 @@ fn key(view: &AlertView) -> (String, String) {
 
 /// Compares the alerts of every rule report of `before` and `after` (the same scenario).
 /// `key_columns` are the columns that name a group (the rule's `BY` keys, `_id`, `_index`).
+/// With `ignore_windows`, alerts pair by group and content alone: a schedule change moves every
+/// window, and what matters then is which groups alert, how often and with what.
 pub fn diff_runs(
     before: &ScenarioRun,
     after: &ScenarioRun,
     key_columns: &[String],
+    ignore_windows: bool,
 ) -> ScenarioDiff {
     let views = |run: &ScenarioRun| -> Vec<AlertView> {
         run.rules
             .iter()
             .flat_map(|report| report.alerts.iter().map(|a| view(a, key_columns)))
+            .map(|mut v| {
+                if ignore_windows {
+                    v.window = String::new();
+                }
+                v
+            })
             .collect()
     };
     let old = views(before);

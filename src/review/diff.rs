@@ -364,7 +364,7 @@ pub fn diff_versions(
         .zip(before.iter().zip(&after))
         .map(|(name, (b, a))| ScenarioDiff {
             scenario: name.to_string(),
-            ..diff_runs(b, a, &keys)
+            ..diff_runs(b, a, &keys, false)
         })
         .filter(|d| !d.is_empty())
         .collect();

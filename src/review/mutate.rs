@@ -28,6 +28,9 @@ pub struct Mutant {
     pub schedule: Option<ScheduleChange>,
     /// What a killing scenario would need, derived from the mutated clause.
     pub hint: String,
+    /// Why no document can tell this mutant from the rule, when that can be shown from the
+    /// query alone (an equivalent mutant: it is reported, not scored).
+    pub equivalent: Option<String>,
 }
 
 /// A change of the rule's schedule, in milliseconds added (negative: removed).
@@ -78,6 +81,7 @@ pub fn mutants(query: &Query, text: &str, interval_ms: i64) -> Vec<Mutant> {
             schedule: Some(change),
             hint: "no scenario has events at the edge of the look-back window or across two executions"
                 .to_string(),
+            equivalent: None,
         });
     }
     out
@@ -132,6 +136,7 @@ fn drop_and_negate_conjuncts(query: &Query, text: &str, out: &mut Vec<Mutant>) {
                 query: dropped,
                 schedule: None,
                 hint: hint.clone(),
+                equivalent: implied_null_check(part, &parts, text),
             });
 
             let negated = match &part.kind {
@@ -153,8 +158,92 @@ fn drop_and_negate_conjuncts(query: &Query, text: &str, out: &mut Vec<Mutant>) {
                 query: flipped,
                 schedule: None,
                 hint,
+                equivalent: None,
             });
         }
+    }
+}
+
+/// Why dropping `part` cannot change any result, when it is an `x IS NOT NULL` made redundant by
+/// another conjunct of the same `WHERE` that is never true for a null `x`: ES|QL's three-valued
+/// logic already drops the row there (`NOT (null IN (…))` is null, and `WHERE` keeps only true).
+fn implied_null_check(part: &Expr, parts: &[&Expr], text: &str) -> Option<String> {
+    let ExprKind::IsNull {
+        value,
+        negated: true,
+    } = &part.kind
+    else {
+        return None;
+    };
+    let ExprKind::Column(field) = &value.kind else {
+        return None;
+    };
+    let other = parts
+        .iter()
+        .find(|other| !std::ptr::eq(**other, part) && never_true_when_null(other, &field.name))?;
+    Some(format!(
+        "`{}` is never true when `{}` is null, so the null check changes no result",
+        other.span.slice(text).trim(),
+        field.name
+    ))
+}
+
+/// Whether `expr` is null or false (never true) whenever column `field` is null.
+fn never_true_when_null(expr: &Expr, field: &str) -> bool {
+    match &expr.kind {
+        ExprKind::Not(inner) => never_true_when_null(inner, field),
+        ExprKind::And(left, right) => {
+            never_true_when_null(left, field) || never_true_when_null(right, field)
+        }
+        ExprKind::Or(left, right) => {
+            never_true_when_null(left, field) && never_true_when_null(right, field)
+        }
+        ExprKind::In { value, list, .. } => {
+            null_when_null(value, field)
+                && !list
+                    .iter()
+                    .any(|e| matches!(e.kind, ExprKind::Literal(Literal::Null)))
+        }
+        ExprKind::Binary { op, left, right } if op.is_comparison() => {
+            null_when_null(left, field) || null_when_null(right, field)
+        }
+        ExprKind::Like { value, .. } => null_when_null(value, field),
+        _ => false,
+    }
+}
+
+/// Whether `expr` evaluates to null whenever column `field` is null.
+fn null_when_null(expr: &Expr, field: &str) -> bool {
+    // Scalar functions that return null for a null argument (not COALESCE, CASE or the MV_*).
+    const NULL_PROPAGATING: &[&str] = &[
+        "to_string",
+        "to_lower",
+        "to_upper",
+        "to_ip",
+        "to_long",
+        "to_integer",
+        "to_double",
+        "trim",
+        "length",
+        "substring",
+        "left",
+        "right",
+        "starts_with",
+        "ends_with",
+    ];
+    match &expr.kind {
+        ExprKind::Column(name) => name.name == field,
+        ExprKind::Call(call) if NULL_PROPAGATING.contains(&call.name.as_str()) => call
+            .args
+            .first()
+            .is_some_and(|arg| null_when_null(arg, field)),
+        ExprKind::Cast { value, .. } | ExprKind::Unary { operand: value, .. } => {
+            null_when_null(value, field)
+        }
+        ExprKind::Binary { op, left, right } if !op.is_comparison() => {
+            null_when_null(left, field) || null_when_null(right, field)
+        }
+        _ => false,
     }
 }
 
@@ -228,6 +317,7 @@ fn site_mutants(
                     query: mutated,
                     schedule: None,
                     hint,
+                    equivalent: None,
                 });
             }
         }
@@ -436,6 +526,7 @@ fn drop_by_keys(query: &Query, text: &str, out: &mut Vec<Mutant>) {
                 hint: format!(
                     "no scenario has one actor reaching the threshold only across several values of `{name}`"
                 ),
+                equivalent: None,
             });
         }
     }
@@ -487,6 +578,15 @@ fn hint_for_clause(expr: &Expr, text: &str) -> String {
                 field_of(value)
             )
         }
+        ExprKind::Binary {
+            op: BinaryOp::Eq,
+            left,
+            right,
+        } => format!(
+            "no scenario has documents where `{}` is not {} that would otherwise alert",
+            e_text(text, left.span),
+            e_text(text, right.span)
+        ),
         _ => format!(
             "no scenario has documents for which `{}` alone decides",
             e_text(text, expr.span)

@@ -2,9 +2,13 @@
 //! and the survivors, each with its place in the rule file and a hint of the missing scenario.
 //!
 //! A mutant is killed when any scenario's alerts (window, group, fields, duplicate mark) or
-//! expectation results differ from the unmutated rule's. A mutant the engine cannot run (dropping
+//! expectation results differ from the unmutated rule's. For look-back and interval mutants the
+//! windows are left out of the comparison: they move every window by construction, so only a
+//! change in which groups alert, how often, or with what fields kills them. A mutant the engine cannot run (dropping
 //! a `BY` key that `KEEP` still names is an "Unknown column" in Elasticsearch too) is reported as
-//! invalid and left out of the score: no scenario is needed to notice it. Mutants run on every
+//! invalid and left out of the score: no scenario is needed to notice it. So is a mutant the
+//! query itself shows to be equivalent (dropping `x IS NOT NULL` when `NOT x IN (…)` already
+//! drops null `x`): it is listed with the reason, because a redundant clause is worth knowing. Mutants run on every
 //! core; results are collected by mutant index, so the report does not depend on timing.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -43,12 +47,15 @@ pub struct MutationReport {
     pub total: usize,
     pub scenarios: usize,
     pub survivors: Vec<MutantResult>,
+    /// Mutants no document can tell from the rule (shown from the query), not scored.
+    pub equivalent: Vec<MutantResult>,
     pub invalid: Vec<MutantResult>,
     #[serde(skip)]
     pub killed_mutants: Vec<MutantResult>,
 }
 
 enum Verdict {
+    Equivalent(String),
     Killed(String),
     Survived,
     Invalid(String),
@@ -70,11 +77,12 @@ fn verdict(
     suite: &Suite,
     baseline: &[ScenarioRun],
     keys: &[String],
+    schedule_mutant: bool,
 ) -> Verdict {
     for ((name, generated), before) in suite.scenarios.iter().zip(baseline) {
         match crate::runner::run_generated(generated, std::slice::from_ref(mutant_rule)) {
             Ok(after) => {
-                if !diff_runs(before, &after, keys).is_empty() {
+                if !diff_runs(before, &after, keys, schedule_mutant).is_empty() {
                     return Verdict::Killed(name.clone());
                 }
             }
@@ -106,11 +114,22 @@ pub fn mutate(rule: &PreparedRule, suite: &Suite) -> Result<MutationReport, Vec<
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(mutant) = all.get(i) else { break };
+                if let Some(reason) = &mutant.equivalent {
+                    verdicts.lock().expect("no worker panics")[i] =
+                        Some(Verdict::Equivalent(reason.clone()));
+                    continue;
+                }
                 let mutant_rule = match mutant.schedule {
                     Some(change) => apply_schedule(rule, change),
                     None => rule.with_query(mutant.query.clone()),
                 };
-                let result = verdict(&mutant_rule, suite, &baseline, &keys);
+                let result = verdict(
+                    &mutant_rule,
+                    suite,
+                    &baseline,
+                    &keys,
+                    mutant.schedule.is_some(),
+                );
                 verdicts.lock().expect("no worker panics")[i] = Some(result);
             });
         }
@@ -123,6 +142,7 @@ pub fn mutate(rule: &PreparedRule, suite: &Suite) -> Result<MutationReport, Vec<
         total: 0,
         scenarios: suite.scenarios.len(),
         survivors: Vec::new(),
+        equivalent: Vec::new(),
         invalid: Vec::new(),
         killed_mutants: Vec::new(),
     };
@@ -135,6 +155,10 @@ pub fn mutate(rule: &PreparedRule, suite: &Suite) -> Result<MutationReport, Vec<
                 result.killed_by = Some(by);
                 result.hint = None;
                 report.killed_mutants.push(result);
+            }
+            Verdict::Equivalent(reason) => {
+                result.hint = Some(reason);
+                report.equivalent.push(result);
             }
             Verdict::Survived => {
                 report.total += 1;
@@ -196,6 +220,20 @@ impl MutationReport {
         for survivor in &self.survivors {
             out.push('\n');
             out.push_str(&survivor.rendering);
+        }
+        if !self.equivalent.is_empty() {
+            out.push_str(&format!(
+                "\n{} equivalent mutant(s), not scored (no document can tell them from the rule):\n",
+                self.equivalent.len()
+            ));
+            for m in &self.equivalent {
+                out.push_str(&format!(
+                    "  {} at {}: {}\n",
+                    m.mutation,
+                    m.position,
+                    m.hint.as_deref().unwrap_or("")
+                ));
+            }
         }
         if !self.invalid.is_empty() {
             out.push_str(&format!(

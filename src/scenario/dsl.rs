@@ -1,5 +1,6 @@
 //! The scenario file format: serde types that mirror the TOML (unknown keys rejected, values kept
-//! with their spans) and their validation into [`Scenario`], with one diagnostic per problem.
+//! with their spans), and `load`/`parse`, which validate them into a [`Scenario`] with one
+//! diagnostic per problem (actor and request checks in `check`, steps and expectations in `steps`).
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -9,18 +10,15 @@ use std::sync::Arc;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::duration::{parse_duration, parse_range, parse_rate, DurationRange};
-use super::persona::{builtin_personas, nearest, PersonaLibrary};
-use super::{
-    Activity, Actor, Decision, Expect, ExpectedGroup, Impersonation, Kind, Pick, Scenario, Stage,
-    Step, Suppression,
-};
+use super::duration::{parse_rate, DurationRange};
+use super::persona::{builtin_personas, PersonaLibrary};
+use super::steps::{build_expect, build_step, jitter};
+use super::{Actor, Kind, Pick, Scenario, Step};
 use crate::audit::time::{parse_rfc3339, NANOS_PER_SECOND};
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::span::Span;
 
-/// Repetitions are scheduled up front, one cursor each: this bounds the memory that takes.
-const MAX_REPEAT: i64 = 1_000_000;
+pub(super) use super::check::{ActorSpec, Ctx};
 
 /// Identity fields shared by personas (`personas.toml`) and scenario actors.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -73,427 +71,109 @@ pub(super) struct ActivityFields {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct StepFields {
-    actor: Spanned<String>,
-    name: Option<String>,
-    at: Option<Spanned<String>>,
-    requests: Option<Spanned<i64>>,
+pub(super) struct StepFields {
+    pub(super) actor: Spanned<String>,
+    pub(super) name: Option<String>,
+    pub(super) at: Option<Spanned<String>>,
+    pub(super) requests: Option<Spanned<i64>>,
     #[serde(rename = "for")]
-    duration: Option<Spanned<String>>,
-    spacing: Option<Spanned<String>>,
-    rate: Option<Spanned<String>>,
-    jitter: Option<Spanned<f64>>,
-    pick: Option<Spanned<String>>,
-    repeat: Option<Spanned<i64>>,
-    every: Option<Spanned<String>>,
-    read_delay: Option<Spanned<String>>,
-    ingest_lag: Option<Spanned<String>>,
-    level: Option<Spanned<String>>,
+    pub(super) duration: Option<Spanned<String>>,
+    pub(super) spacing: Option<Spanned<String>>,
+    pub(super) rate: Option<Spanned<String>>,
+    pub(super) jitter: Option<Spanned<f64>>,
+    pub(super) pick: Option<Spanned<String>>,
+    pub(super) repeat: Option<Spanned<i64>>,
+    pub(super) every: Option<Spanned<String>>,
+    pub(super) read_delay: Option<Spanned<String>>,
+    pub(super) ingest_lag: Option<Spanned<String>>,
+    pub(super) level: Option<Spanned<String>>,
     // Request fields (as in an activity); any of them set means "this request", none means
     // "the actor's activity mix".
-    verb: Option<Spanned<String>>,
-    resource: Option<Spanned<String>>,
-    api_group: Option<String>,
-    api_version: Option<String>,
-    subresource: Option<String>,
-    namespace: Option<String>,
-    namespaces: Option<Vec<String>>,
-    names: Option<Vec<String>>,
-    count: Option<Spanned<i64>>,
-    name_pattern: Option<Spanned<String>>,
-    decision: Option<Spanned<String>>,
-    code: Option<Spanned<i64>>,
-    stage: Option<Spanned<String>>,
-    stages: Option<Vec<Spanned<String>>>,
+    pub(super) verb: Option<Spanned<String>>,
+    pub(super) resource: Option<Spanned<String>>,
+    pub(super) api_group: Option<String>,
+    pub(super) api_version: Option<String>,
+    pub(super) subresource: Option<String>,
+    pub(super) namespace: Option<String>,
+    pub(super) namespaces: Option<Vec<String>>,
+    pub(super) names: Option<Vec<String>>,
+    pub(super) count: Option<Spanned<i64>>,
+    pub(super) name_pattern: Option<Spanned<String>>,
+    pub(super) decision: Option<Spanned<String>>,
+    pub(super) code: Option<Spanned<i64>>,
+    pub(super) stage: Option<Spanned<String>>,
+    pub(super) stages: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NoiseFields {
-    persona: Spanned<String>,
-    rate: Spanned<String>,
+pub(super) struct NoiseFields {
+    pub(super) persona: Spanned<String>,
+    pub(super) rate: Spanned<String>,
     #[serde(rename = "for")]
-    duration: Spanned<String>,
-    at: Option<Spanned<String>>,
-    jitter: Option<Spanned<f64>>,
-    read_delay: Option<Spanned<String>>,
-    ingest_lag: Option<Spanned<String>>,
+    pub(super) duration: Spanned<String>,
+    pub(super) at: Option<Spanned<String>>,
+    pub(super) jitter: Option<Spanned<f64>>,
+    pub(super) read_delay: Option<Spanned<String>>,
+    pub(super) ingest_lag: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct TimingFields {
-    read_delay: Option<Spanned<String>>,
-    ingest_lag: Option<Spanned<String>>,
+pub(super) struct TimingFields {
+    pub(super) read_delay: Option<Spanned<String>>,
+    pub(super) ingest_lag: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ExpectFields {
-    alerts: Option<Spanned<i64>>,
-    min_alerts: Option<Spanned<i64>>,
-    max_alerts: Option<Spanned<i64>>,
+pub(super) struct ExpectFields {
+    pub(super) alerts: Option<Spanned<i64>>,
+    pub(super) min_alerts: Option<Spanned<i64>>,
+    pub(super) max_alerts: Option<Spanned<i64>>,
     #[serde(default)]
-    groups: Vec<GroupFields>,
+    pub(super) groups: Vec<GroupFields>,
     #[serde(default)]
-    suppressed: Vec<SuppressedFields>,
-    note: Option<String>,
+    pub(super) suppressed: Vec<SuppressedFields>,
+    pub(super) note: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct GroupFields {
-    actor: Option<Spanned<String>>,
+pub(super) struct GroupFields {
+    pub(super) actor: Option<Spanned<String>>,
     #[serde(default)]
-    fields: BTreeMap<String, String>,
-    alerts: Option<Spanned<i64>>,
+    pub(super) fields: BTreeMap<String, String>,
+    pub(super) alerts: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SuppressedFields {
-    actor: Spanned<String>,
-    suppressed_by: Spanned<String>,
+pub(super) struct SuppressedFields {
+    pub(super) actor: Spanned<String>,
+    pub(super) suppressed_by: Spanned<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ScenarioFields {
-    name: String,
-    description: String,
-    kind: Spanned<String>,
+pub(super) struct ScenarioFields {
+    pub(super) name: String,
+    pub(super) description: String,
+    pub(super) kind: Spanned<String>,
     #[serde(default)]
-    rules: Vec<String>,
-    start: Spanned<String>,
-    seed: Spanned<i64>,
+    pub(super) rules: Vec<String>,
+    pub(super) start: Spanned<String>,
+    pub(super) seed: Spanned<i64>,
     #[serde(default)]
-    timing: TimingFields,
+    pub(super) timing: TimingFields,
     #[serde(default)]
-    actors: BTreeMap<String, Spanned<ActorFields>>,
+    pub(super) actors: BTreeMap<String, Spanned<ActorFields>>,
     #[serde(default)]
-    steps: Vec<Spanned<StepFields>>,
+    pub(super) steps: Vec<Spanned<StepFields>>,
     #[serde(default)]
-    noise: Vec<Spanned<NoiseFields>>,
+    pub(super) noise: Vec<Spanned<NoiseFields>>,
     #[serde(default)]
-    expect: ExpectFields,
-}
-
-/// An actor or persona after validation; `None` fields are inherited.
-#[derive(Clone, Debug, Default)]
-pub(super) struct ActorSpec {
-    pub username: Option<String>,
-    pub uid: Option<String>,
-    pub groups: Option<Vec<String>>,
-    pub extra: Option<BTreeMap<String, Vec<String>>>,
-    pub impersonate: Option<Impersonation>,
-    pub source_ips: Option<Vec<Vec<String>>>,
-    pub user_agents: Option<Vec<Option<String>>>,
-    pub reason: Option<String>,
-    pub activity: Option<Vec<Activity>>,
-}
-
-impl ActorSpec {
-    pub fn overlay(&mut self, other: ActorSpec) {
-        macro_rules! take {
-            ($($field:ident),*) => { $( if other.$field.is_some() { self.$field = other.$field; } )* };
-        }
-        take!(
-            username,
-            uid,
-            groups,
-            extra,
-            impersonate,
-            source_ips,
-            user_agents,
-            reason,
-            activity
-        );
-    }
-}
-
-/// Collects diagnostics for one file.
-pub(super) struct Ctx {
-    pub file: Arc<SourceFile>,
-    pub diagnostics: Vec<Diagnostic>,
-    /// Actors already reported as broken: later references to them stay quiet (no cascades).
-    pub broken_actors: Vec<String>,
-}
-
-impl Ctx {
-    pub fn new(file: &Arc<SourceFile>) -> Ctx {
-        Ctx {
-            file: Arc::clone(file),
-            diagnostics: Vec::new(),
-            broken_actors: Vec::new(),
-        }
-    }
-
-    pub fn error(
-        &mut self,
-        code: &'static str,
-        message: impl Into<String>,
-        span: Range<usize>,
-        label: &str,
-    ) -> &mut Diagnostic {
-        self.diagnostics.push(
-            Diagnostic::error(code, message)
-                .in_file(&self.file)
-                .with_label(Span::new(span.start, span.end), label),
-        );
-        self.diagnostics.last_mut().expect("just pushed")
-    }
-
-    pub fn finish<T>(self, value: T) -> Result<T, Vec<Diagnostic>> {
-        if self.diagnostics.is_empty() {
-            Ok(value)
-        } else {
-            Err(self.diagnostics)
-        }
-    }
-
-    fn duration(&mut self, value: &Spanned<String>) -> Option<i64> {
-        let parsed = parse_duration(value.get_ref());
-        if parsed.is_none() {
-            self.error(
-                "E605",
-                format!("`{}` is not a duration", value.get_ref()),
-                value.span(),
-                "expected e.g. `90s`, `4m30s`, `+250ms`",
-            )
-            .help = Some("units: ns, us, ms, s, m, h, d; a leading `+` is allowed".into());
-        }
-        parsed
-    }
-
-    fn range(&mut self, value: &Option<Spanned<String>>) -> Option<DurationRange> {
-        let value = value.as_ref()?;
-        let parsed = parse_range(value.get_ref());
-        if parsed.is_none() {
-            self.error(
-                "E605",
-                format!("`{}` is not a duration or range", value.get_ref()),
-                value.span(),
-                "expected e.g. `2s` or `1s..30s`",
-            );
-        }
-        parsed
-    }
-
-    fn count(&mut self, value: &Spanned<i64>, what: &str, min: i64) -> Option<u64> {
-        let n = *value.get_ref();
-        if n < min {
-            self.error(
-                "E606",
-                format!("{what} must be at least {min}, not {n}"),
-                value.span(),
-                "out of range",
-            );
-            return None;
-        }
-        Some(n as u64)
-    }
-
-    fn ips(&mut self, list: &[String], span: Range<usize>) -> Vec<String> {
-        for ip in list {
-            if ip.parse::<std::net::IpAddr>().is_err() {
-                self.error(
-                    "E608",
-                    format!("`{ip}` is not an IP address"),
-                    span.clone(),
-                    "in this list",
-                )
-                .help = Some(
-                    "IPv4 (`10.0.0.1`), IPv6 (`::1`) or IPv4-mapped (`::ffff:127.0.0.1`)".into(),
-                );
-            }
-        }
-        list.to_vec()
-    }
-
-    pub fn actor_spec(&mut self, fields: &ActorFields) -> ActorSpec {
-        let source_ips = match (&fields.rotate_source_ips, &fields.source_ips) {
-            (Some(rotation), _) => {
-                if rotation.get_ref().is_empty() || rotation.get_ref().iter().any(Vec::is_empty) {
-                    self.error(
-                        "E606",
-                        "`rotate_source_ips` needs non-empty IP lists",
-                        rotation.span(),
-                        "",
-                    );
-                }
-                Some(
-                    rotation
-                        .get_ref()
-                        .iter()
-                        .map(|list| self.ips(list, rotation.span()))
-                        .collect(),
-                )
-            }
-            (None, Some(list)) => {
-                if list.get_ref().is_empty() {
-                    self.error("E606", "`source_ips` needs at least one IP (the API server always records the peer)", list.span(), "");
-                }
-                Some(vec![self.ips(list.get_ref(), list.span())])
-            }
-            (None, None) => None,
-        };
-        // An empty user agent is a request without one (the API server then omits `userAgent`).
-        let agent = |ua: &String| (!ua.is_empty()).then(|| ua.clone());
-        let user_agents = match (&fields.user_agents, &fields.user_agent) {
-            (Some(list), _) if !list.is_empty() => Some(list.iter().map(agent).collect()),
-            (_, Some(ua)) => Some(vec![agent(ua)]),
-            _ => None,
-        };
-        let activity = fields.activity.as_ref().map(|list| {
-            list.iter()
-                .filter_map(|a| self.activity(a.get_ref(), a.span()))
-                .collect()
-        });
-        ActorSpec {
-            username: fields.username.clone(),
-            uid: fields.uid.clone(),
-            groups: fields.groups.clone(),
-            extra: fields.extra.clone(),
-            impersonate: fields.impersonate.as_ref().map(|i| Impersonation {
-                username: i.username.clone(),
-                groups: i.groups.clone(),
-            }),
-            source_ips,
-            user_agents,
-            reason: fields.reason.clone(),
-            activity,
-        }
-    }
-
-    fn activity(&mut self, a: &ActivityFields, span: Range<usize>) -> Option<Activity> {
-        let (Some(verb), Some(resource)) = (&a.verb, &a.resource) else {
-            self.error(
-                "E606",
-                "a request needs both `verb` and `resource`",
-                span,
-                "here",
-            );
-            return None;
-        };
-        let namespaces = match (&a.namespaces, &a.namespace) {
-            (Some(list), _) => list.clone(),
-            (None, Some(one)) => vec![one.clone()],
-            (None, None) => Vec::new(),
-        };
-        let names = match (&a.names, &a.count) {
-            (Some(list), _) => list.clone(),
-            (None, Some(count)) => {
-                let n = self.count(count, "`count`", 0)?;
-                let pattern = a
-                    .name_pattern
-                    .as_ref()
-                    .map(|p| p.get_ref().as_str())
-                    .unwrap_or("secret-{n}");
-                if !pattern.contains("{n}") {
-                    let at = a
-                        .name_pattern
-                        .as_ref()
-                        .map(Spanned::span)
-                        .unwrap_or(count.span());
-                    self.error(
-                        "E608",
-                        "`name_pattern` must contain `{n}`",
-                        at,
-                        "no `{n}` here",
-                    );
-                }
-                (1..=n)
-                    .map(|i| pattern.replace("{n}", &i.to_string()))
-                    .collect()
-            }
-            (None, None) => Vec::new(),
-        };
-        let decision = match a
-            .decision
-            .as_ref()
-            .map(|d| (d.get_ref().as_str(), d.span()))
-        {
-            None | Some(("allow", _)) => Decision::Allow,
-            Some(("forbid", _)) => Decision::Forbid,
-            Some(("none", _)) => Decision::None,
-            Some((other, at)) => {
-                self.error(
-                    "E608",
-                    format!("decision must be `allow`, `forbid` or `none`, not `{other}`"),
-                    at,
-                    "",
-                );
-                Decision::Allow
-            }
-        };
-        let code = match &a.code {
-            Some(code) => {
-                let c = *code.get_ref();
-                if !(100..=599).contains(&c) {
-                    self.error(
-                        "E606",
-                        format!("`{c}` is not an HTTP status code"),
-                        code.span(),
-                        "expected 100..599",
-                    );
-                }
-                c as u16
-            }
-            None if decision == Decision::Forbid => 403,
-            None if verb.get_ref() == "create" => 201,
-            None => 200,
-        };
-        let mut stages = Vec::new();
-        let stage_list: Vec<&Spanned<String>> = match (&a.stages, &a.stage) {
-            (Some(list), _) => list.iter().collect(),
-            (None, Some(one)) => vec![one],
-            (None, None) => Vec::new(),
-        };
-        for stage in stage_list {
-            match Stage::NAMES.iter().position(|n| n == stage.get_ref()) {
-                Some(i) => stages.push(
-                    [
-                        Stage::RequestReceived,
-                        Stage::ResponseStarted,
-                        Stage::ResponseComplete,
-                        Stage::Panic,
-                    ][i],
-                ),
-                None => {
-                    self.error(
-                        "E608",
-                        format!("unknown audit stage `{}`", stage.get_ref()),
-                        stage.span(),
-                        "",
-                    )
-                    .help = Some(format!("stages: {}", Stage::NAMES.join(", ")));
-                }
-            }
-        }
-        if stages.is_empty() {
-            stages.push(Stage::ResponseComplete);
-        }
-        stages.sort();
-        stages.dedup();
-        let weight = match &a.weight {
-            Some(w) => self.count(w, "`weight`", 1)? as u32,
-            None => 1,
-        };
-        let api_group = a.api_group.clone().unwrap_or_default();
-        Some(Activity {
-            verb: verb.get_ref().clone(),
-            resource: resource.get_ref().clone(),
-            api_version: a.api_version.clone().unwrap_or_else(|| "v1".into()),
-            api_group,
-            subresource: a.subresource.clone().unwrap_or_default(),
-            namespaces,
-            names,
-            decision,
-            code,
-            stages,
-            weight,
-        })
-    }
+    pub(super) expect: ExpectFields,
 }
 
 /// Turns a TOML parse error (syntax, unknown field, wrong type) into a diagnostic at its span.
@@ -751,280 +431,4 @@ fn finish_actor(
         reason: spec.reason.unwrap_or_default(),
         activity: spec.activity.unwrap_or_default(),
     })
-}
-
-fn jitter(ctx: &mut Ctx, value: &Option<Spanned<f64>>) -> Option<f64> {
-    let value = value.as_ref()?;
-    let j = *value.get_ref();
-    if !(0.0..1.0).contains(&j) {
-        ctx.error(
-            "E606",
-            format!("jitter must be in 0..1 (a fraction of the spacing), not {j}"),
-            value.span(),
-            "",
-        );
-        return None;
-    }
-    Some(j)
-}
-
-fn actor_ref(ctx: &mut Ctx, actors: &[Actor], name: &Spanned<String>) -> Option<usize> {
-    let found = actors.iter().position(|a| &a.name == name.get_ref());
-    if found.is_none() && !ctx.broken_actors.contains(name.get_ref()) {
-        let near = nearest(name.get_ref(), actors.iter().map(|a| a.name.as_str()));
-        let diagnostic = ctx.error(
-            "E603",
-            format!("no actor named `{}`", name.get_ref()),
-            name.span(),
-            "not defined in `[actors]`",
-        );
-        diagnostic.help = Some(match near {
-            Some(near) => format!("did you mean `{near}`?"),
-            None => format!(
-                "define it as `[actors.{}]` (with a `persona` or an identity)",
-                name.get_ref()
-            ),
-        });
-    }
-    found
-}
-
-fn build_step(
-    ctx: &mut Ctx,
-    actors: &[Actor],
-    spanned: &Spanned<StepFields>,
-    index: usize,
-    read_delay: DurationRange,
-    ingest_lag: DurationRange,
-) -> Option<Step> {
-    let s = spanned.get_ref();
-    let actor = actor_ref(ctx, actors, &s.actor);
-    let at = s.at.as_ref().map(|at| ctx.duration(at)).unwrap_or(Some(0));
-    let requests = s.requests.as_ref().map(|r| ctx.count(r, "`requests`", 0));
-    let duration = s.duration.as_ref().map(|d| ctx.duration(d));
-    let spacing = match (&s.spacing, &s.rate) {
-        (Some(spacing), None) => ctx.duration(spacing),
-        (None, Some(rate)) => {
-            let parsed = parse_rate(rate.get_ref());
-            if parsed.is_none() {
-                ctx.error(
-                    "E605",
-                    format!("`{}` is not a rate", rate.get_ref()),
-                    rate.span(),
-                    "expected e.g. `30/m`, `2/s`",
-                );
-            }
-            parsed
-        }
-        (Some(_), Some(rate)) => {
-            ctx.error(
-                "E608",
-                "give `spacing` or `rate`, not both",
-                rate.span(),
-                "",
-            );
-            None
-        }
-        (None, None) => Some(NANOS_PER_SECOND),
-    };
-    let jitter = jitter(ctx, &s.jitter);
-    let repeat = s.repeat.as_ref().map(|r| ctx.count(r, "`repeat`", 1));
-    if let Some(r) = s.repeat.as_ref().filter(|r| *r.get_ref() > MAX_REPEAT) {
-        let message = format!("`repeat` is at most {MAX_REPEAT}, not {}", r.get_ref());
-        ctx.error("E606", message, r.span(), "out of range");
-    }
-    let every = s.every.as_ref().map(|e| ctx.duration(e));
-    if repeat.flatten().is_some_and(|r| r > 1) && every.is_none() {
-        let at = s
-            .repeat
-            .as_ref()
-            .map(Spanned::span)
-            .unwrap_or(spanned.span());
-        ctx.error(
-            "E606",
-            "`repeat` above 1 needs `every` (the interval between repetitions)",
-            at,
-            "",
-        );
-    }
-    if requests.is_some() && duration.is_some() {
-        let at = s
-            .duration
-            .as_ref()
-            .map(Spanned::span)
-            .unwrap_or(spanned.span());
-        ctx.error("E608", "give `requests` or `for`, not both", at, "");
-    }
-    let pick = match s.pick.as_ref().map(|p| (p.get_ref().as_str(), p.span())) {
-        None | Some(("cycle", _)) => Pick::Cycle,
-        Some(("random", _)) => Pick::Random,
-        Some((other, at)) => {
-            ctx.error(
-                "E608",
-                format!("pick must be `cycle` or `random`, not `{other}`"),
-                at,
-                "",
-            );
-            Pick::Cycle
-        }
-    };
-    let level = match &s.level {
-        Some(level)
-            if ["None", "Metadata", "Request", "RequestResponse"]
-                .contains(&level.get_ref().as_str()) =>
-        {
-            level.get_ref().clone()
-        }
-        Some(level) => {
-            ctx.error(
-                "E608",
-                format!("unknown audit level `{}`", level.get_ref()),
-                level.span(),
-                "",
-            )
-            .help = Some("levels: Metadata, Request, RequestResponse".into());
-            "Metadata".into()
-        }
-        None => "Metadata".into(),
-    };
-    let request = ActivityFields {
-        verb: s.verb.clone(),
-        resource: s.resource.clone(),
-        api_group: s.api_group.clone(),
-        api_version: s.api_version.clone(),
-        subresource: s.subresource.clone(),
-        namespace: s.namespace.clone(),
-        namespaces: s.namespaces.clone(),
-        names: s.names.clone(),
-        count: s.count.clone(),
-        name_pattern: s.name_pattern.clone(),
-        decision: s.decision.clone(),
-        code: s.code.clone(),
-        stage: s.stage.clone(),
-        stages: s.stages.clone(),
-        weight: None,
-    };
-    let names_request = request.verb.is_some()
-        || request.resource.is_some()
-        || request.names.is_some()
-        || request.count.is_some();
-    let activities = if names_request {
-        ctx.activity(&request, spanned.span()).map(|a| vec![a])
-    } else {
-        let from_actor = actor
-            .map(|i| actors[i].activity.clone())
-            .unwrap_or_default();
-        if actor.is_some() && from_actor.is_empty() {
-            ctx.error(
-                "E606",
-                "the step names no request and its actor has no `activity`",
-                spanned.span(),
-                "",
-            )
-            .help = Some("add `verb` and `resource` (and `names` or `count`) to the step".into());
-            None
-        } else {
-            // Step-level outcome fields still apply to the actor's mix.
-            let mut list = from_actor;
-            if let Some(decision) = &request.decision {
-                let probe = ActivityFields {
-                    verb: Some(Spanned::new(0..0, "get".into())),
-                    resource: Some(Spanned::new(0..0, "x".into())),
-                    decision: Some(decision.clone()),
-                    code: request.code.clone(),
-                    ..ActivityFields::default()
-                };
-                if let Some(outcome) = ctx.activity(&probe, spanned.span()) {
-                    for a in &mut list {
-                        a.decision = outcome.decision;
-                        a.code = outcome.code;
-                    }
-                }
-            }
-            Some(list)
-        }
-    };
-    if duration.is_some() && spacing == Some(0) {
-        // `for` generates requests until time runs out: without spacing time never moves.
-        let at = s
-            .spacing
-            .as_ref()
-            .or(s.rate.as_ref())
-            .map(Spanned::span)
-            .unwrap_or(spanned.span());
-        ctx.error(
-            "E606",
-            "with `for`, the spacing between requests must be above zero",
-            at,
-            "",
-        );
-    }
-    let (actor, at, spacing, activities) = (actor?, at?, spacing?, activities?);
-    let requests = match (requests, duration) {
-        (Some(r), _) => Some(r?),
-        (None, Some(_)) => None,
-        // Default: one pass over the names (or a single request for collection verbs).
-        (None, None) => Some(
-            activities
-                .iter()
-                .map(|a| a.names.len().max(1) as u64)
-                .max()
-                .unwrap_or(1),
-        ),
-    };
-    Some(Step {
-        actor,
-        label: s.name.clone().unwrap_or_else(|| (index + 1).to_string()),
-        at,
-        activities,
-        pick,
-        requests,
-        duration: duration.flatten(),
-        spacing,
-        jitter: jitter.unwrap_or(0.0),
-        repeat: repeat.flatten().unwrap_or(1),
-        every: every.flatten().unwrap_or(0),
-        read_delay: ctx.range(&s.read_delay).unwrap_or(read_delay),
-        ingest_lag: ctx.range(&s.ingest_lag).unwrap_or(ingest_lag),
-        level,
-    })
-}
-
-fn build_expect(ctx: &mut Ctx, actors: &[Actor], fields: &ExpectFields) -> Expect {
-    let mut count = |value: &Option<Spanned<i64>>, what: &str| {
-        value.as_ref().and_then(|v| ctx.count(v, what, 0))
-    };
-    let alerts = count(&fields.alerts, "`alerts`");
-    let min_alerts = count(&fields.min_alerts, "`min_alerts`");
-    let max_alerts = count(&fields.max_alerts, "`max_alerts`");
-    let mut groups = Vec::new();
-    for group in &fields.groups {
-        let actor = group.actor.as_ref().and_then(|a| actor_ref(ctx, actors, a));
-        let alerts = group
-            .alerts
-            .as_ref()
-            .and_then(|a| ctx.count(a, "`alerts`", 0));
-        groups.push(ExpectedGroup {
-            actor,
-            fields: group.fields.clone(),
-            alerts,
-        });
-    }
-    let mut suppressed = Vec::new();
-    for s in &fields.suppressed {
-        if let Some(actor) = actor_ref(ctx, actors, &s.actor) {
-            suppressed.push(Suppression {
-                actor,
-                field: s.suppressed_by.get_ref().clone(),
-            });
-        }
-    }
-    Expect {
-        alerts,
-        min_alerts,
-        max_alerts,
-        groups,
-        suppressed,
-        note: fields.note.clone().unwrap_or_default(),
-    }
 }

@@ -243,7 +243,9 @@ impl Iterator for Events<'_> {
             let watermark = self
                 .cursors
                 .peek()
-                .map(|Reverse(c)| c.next_time + self.min_read_delay);
+                // Receipt times are truncated to microseconds, so that is the earliest a
+                // pending request can be stamped.
+                .map(|Reverse(c)| c.next_time.div_euclid(1000) * 1000 + self.min_read_delay);
             match (self.ready.peek(), watermark) {
                 (Some(Reverse(first)), Some(watermark)) if first.timestamp < watermark => {
                     return self.ready.pop().map(|Reverse(g)| g)

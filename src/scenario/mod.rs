@@ -43,6 +43,7 @@
 //! | `E607` | a scenario without steps |
 //! | `E608` | a value outside its allowed set (kind, decision, stage, IP address, …) |
 
+mod check;
 mod dsl;
 mod duration;
 mod fast;
@@ -50,6 +51,7 @@ mod generate;
 mod persona;
 mod render;
 mod rng;
+mod steps;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -241,7 +241,9 @@ pub fn write(
     out: &mut dyn Write,
 ) -> io::Result<u64> {
     let templates = fast::Templates::new(scenario);
-    let mut buffer = Vec::with_capacity(64 * 1024);
+    // Chunks larger than a `BufWriter`'s buffer go straight to the file: no second copy.
+    const CHUNK: usize = 1 << 20;
+    let mut buffer = Vec::with_capacity(CHUNK + 64 * 1024);
     let mut count = 0;
     for g in events(scenario, seed) {
         match format {
@@ -256,7 +258,7 @@ pub fn write(
         }
         buffer.push(b'\n');
         count += 1;
-        if buffer.len() >= 60 * 1024 {
+        if buffer.len() >= CHUNK {
             out.write_all(&buffer)?;
             buffer.clear();
         }

@@ -1,0 +1,332 @@
+//! Validation of actors, personas and requests: the diagnostics context and the checks that turn
+//! their TOML fields into typed values.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+use toml::Spanned;
+
+use super::dsl::{ActivityFields, ActorFields};
+use super::duration::{parse_duration, parse_range, DurationRange};
+use super::{Activity, Decision, Impersonation, Stage};
+use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::span::Span;
+
+/// An actor or persona after validation; `None` fields are inherited.
+#[derive(Clone, Debug, Default)]
+pub(super) struct ActorSpec {
+    pub username: Option<String>,
+    pub uid: Option<String>,
+    pub groups: Option<Vec<String>>,
+    pub extra: Option<BTreeMap<String, Vec<String>>>,
+    pub impersonate: Option<Impersonation>,
+    pub source_ips: Option<Vec<Vec<String>>>,
+    pub user_agents: Option<Vec<Option<String>>>,
+    pub reason: Option<String>,
+    pub activity: Option<Vec<Activity>>,
+}
+
+impl ActorSpec {
+    pub fn overlay(&mut self, other: ActorSpec) {
+        macro_rules! take {
+            ($($field:ident),*) => { $( if other.$field.is_some() { self.$field = other.$field; } )* };
+        }
+        take!(
+            username,
+            uid,
+            groups,
+            extra,
+            impersonate,
+            source_ips,
+            user_agents,
+            reason,
+            activity
+        );
+    }
+}
+
+/// Collects diagnostics for one file.
+pub(super) struct Ctx {
+    pub file: Arc<SourceFile>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Actors already reported as broken: later references to them stay quiet (no cascades).
+    pub broken_actors: Vec<String>,
+}
+
+impl Ctx {
+    pub fn new(file: &Arc<SourceFile>) -> Ctx {
+        Ctx {
+            file: Arc::clone(file),
+            diagnostics: Vec::new(),
+            broken_actors: Vec::new(),
+        }
+    }
+
+    pub fn error(
+        &mut self,
+        code: &'static str,
+        message: impl Into<String>,
+        span: Range<usize>,
+        label: &str,
+    ) -> &mut Diagnostic {
+        self.diagnostics.push(
+            Diagnostic::error(code, message)
+                .in_file(&self.file)
+                .with_label(Span::new(span.start, span.end), label),
+        );
+        self.diagnostics.last_mut().expect("just pushed")
+    }
+
+    pub fn finish<T>(self, value: T) -> Result<T, Vec<Diagnostic>> {
+        if self.diagnostics.is_empty() {
+            Ok(value)
+        } else {
+            Err(self.diagnostics)
+        }
+    }
+
+    pub fn duration(&mut self, value: &Spanned<String>) -> Option<i64> {
+        let parsed = parse_duration(value.get_ref());
+        if parsed.is_none() {
+            self.error(
+                "E605",
+                format!("`{}` is not a duration", value.get_ref()),
+                value.span(),
+                "expected e.g. `90s`, `4m30s`, `+250ms`",
+            )
+            .help = Some("units: ns, us, ms, s, m, h, d; a leading `+` is allowed".into());
+        }
+        parsed
+    }
+
+    pub fn range(&mut self, value: &Option<Spanned<String>>) -> Option<DurationRange> {
+        let value = value.as_ref()?;
+        let parsed = parse_range(value.get_ref());
+        if parsed.is_none() {
+            self.error(
+                "E605",
+                format!("`{}` is not a duration or range", value.get_ref()),
+                value.span(),
+                "expected e.g. `2s` or `1s..30s`",
+            );
+        }
+        parsed
+    }
+
+    pub fn count(&mut self, value: &Spanned<i64>, what: &str, min: i64) -> Option<u64> {
+        let n = *value.get_ref();
+        if n < min {
+            self.error(
+                "E606",
+                format!("{what} must be at least {min}, not {n}"),
+                value.span(),
+                "out of range",
+            );
+            return None;
+        }
+        Some(n as u64)
+    }
+
+    pub fn ips(&mut self, list: &[String], span: Range<usize>) -> Vec<String> {
+        for ip in list {
+            if ip.parse::<std::net::IpAddr>().is_err() {
+                self.error(
+                    "E608",
+                    format!("`{ip}` is not an IP address"),
+                    span.clone(),
+                    "in this list",
+                )
+                .help = Some(
+                    "IPv4 (`10.0.0.1`), IPv6 (`::1`) or IPv4-mapped (`::ffff:127.0.0.1`)".into(),
+                );
+            }
+        }
+        list.to_vec()
+    }
+
+    pub fn actor_spec(&mut self, fields: &ActorFields) -> ActorSpec {
+        let source_ips = match (&fields.rotate_source_ips, &fields.source_ips) {
+            (Some(rotation), _) => {
+                if rotation.get_ref().is_empty() || rotation.get_ref().iter().any(Vec::is_empty) {
+                    self.error(
+                        "E606",
+                        "`rotate_source_ips` needs non-empty IP lists",
+                        rotation.span(),
+                        "",
+                    );
+                }
+                Some(
+                    rotation
+                        .get_ref()
+                        .iter()
+                        .map(|list| self.ips(list, rotation.span()))
+                        .collect(),
+                )
+            }
+            (None, Some(list)) => {
+                if list.get_ref().is_empty() {
+                    self.error("E606", "`source_ips` needs at least one IP (the API server always records the peer)", list.span(), "");
+                }
+                Some(vec![self.ips(list.get_ref(), list.span())])
+            }
+            (None, None) => None,
+        };
+        // An empty user agent is a request without one (the API server then omits `userAgent`).
+        let agent = |ua: &String| (!ua.is_empty()).then(|| ua.clone());
+        let user_agents = match (&fields.user_agents, &fields.user_agent) {
+            (Some(list), _) if !list.is_empty() => Some(list.iter().map(agent).collect()),
+            (_, Some(ua)) => Some(vec![agent(ua)]),
+            _ => None,
+        };
+        let activity = fields.activity.as_ref().map(|list| {
+            list.iter()
+                .filter_map(|a| self.activity(a.get_ref(), a.span()))
+                .collect()
+        });
+        ActorSpec {
+            username: fields.username.clone(),
+            uid: fields.uid.clone(),
+            groups: fields.groups.clone(),
+            extra: fields.extra.clone(),
+            impersonate: fields.impersonate.as_ref().map(|i| Impersonation {
+                username: i.username.clone(),
+                groups: i.groups.clone(),
+            }),
+            source_ips,
+            user_agents,
+            reason: fields.reason.clone(),
+            activity,
+        }
+    }
+
+    pub fn activity(&mut self, a: &ActivityFields, span: Range<usize>) -> Option<Activity> {
+        let (Some(verb), Some(resource)) = (&a.verb, &a.resource) else {
+            self.error(
+                "E606",
+                "a request needs both `verb` and `resource`",
+                span,
+                "here",
+            );
+            return None;
+        };
+        let namespaces = match (&a.namespaces, &a.namespace) {
+            (Some(list), _) => list.clone(),
+            (None, Some(one)) => vec![one.clone()],
+            (None, None) => Vec::new(),
+        };
+        let names = match (&a.names, &a.count) {
+            (Some(list), _) => list.clone(),
+            (None, Some(count)) => {
+                let n = self.count(count, "`count`", 0)?;
+                let pattern = a
+                    .name_pattern
+                    .as_ref()
+                    .map(|p| p.get_ref().as_str())
+                    .unwrap_or("secret-{n}");
+                if !pattern.contains("{n}") {
+                    let at = a
+                        .name_pattern
+                        .as_ref()
+                        .map(Spanned::span)
+                        .unwrap_or(count.span());
+                    self.error(
+                        "E608",
+                        "`name_pattern` must contain `{n}`",
+                        at,
+                        "no `{n}` here",
+                    );
+                }
+                (1..=n)
+                    .map(|i| pattern.replace("{n}", &i.to_string()))
+                    .collect()
+            }
+            (None, None) => Vec::new(),
+        };
+        let decision = match a
+            .decision
+            .as_ref()
+            .map(|d| (d.get_ref().as_str(), d.span()))
+        {
+            None | Some(("allow", _)) => Decision::Allow,
+            Some(("forbid", _)) => Decision::Forbid,
+            Some(("none", _)) => Decision::None,
+            Some((other, at)) => {
+                self.error(
+                    "E608",
+                    format!("decision must be `allow`, `forbid` or `none`, not `{other}`"),
+                    at,
+                    "",
+                );
+                Decision::Allow
+            }
+        };
+        let code = match &a.code {
+            Some(code) => {
+                let c = *code.get_ref();
+                if !(100..=599).contains(&c) {
+                    self.error(
+                        "E606",
+                        format!("`{c}` is not an HTTP status code"),
+                        code.span(),
+                        "expected 100..599",
+                    );
+                }
+                c as u16
+            }
+            None if decision == Decision::Forbid => 403,
+            None if verb.get_ref() == "create" => 201,
+            None => 200,
+        };
+        let mut stages = Vec::new();
+        let stage_list: Vec<&Spanned<String>> = match (&a.stages, &a.stage) {
+            (Some(list), _) => list.iter().collect(),
+            (None, Some(one)) => vec![one],
+            (None, None) => Vec::new(),
+        };
+        for stage in stage_list {
+            match Stage::NAMES.iter().position(|n| n == stage.get_ref()) {
+                Some(i) => stages.push(
+                    [
+                        Stage::RequestReceived,
+                        Stage::ResponseStarted,
+                        Stage::ResponseComplete,
+                        Stage::Panic,
+                    ][i],
+                ),
+                None => {
+                    self.error(
+                        "E608",
+                        format!("unknown audit stage `{}`", stage.get_ref()),
+                        stage.span(),
+                        "",
+                    )
+                    .help = Some(format!("stages: {}", Stage::NAMES.join(", ")));
+                }
+            }
+        }
+        if stages.is_empty() {
+            stages.push(Stage::ResponseComplete);
+        }
+        stages.sort();
+        stages.dedup();
+        let weight = match &a.weight {
+            Some(w) => self.count(w, "`weight`", 1)? as u32,
+            None => 1,
+        };
+        let api_group = a.api_group.clone().unwrap_or_default();
+        Some(Activity {
+            verb: verb.get_ref().clone(),
+            resource: resource.get_ref().clone(),
+            api_version: a.api_version.clone().unwrap_or_else(|| "v1".into()),
+            api_group,
+            subresource: a.subresource.clone().unwrap_or_default(),
+            namespaces,
+            names,
+            decision,
+            code,
+            stages,
+            weight,
+        })
+    }
+}

@@ -1,0 +1,305 @@
+//! The surprising edge cases of `../shared/notes/esql-semantics.md` §16, one test each, run
+//! through the public engine API (parse, load, compile, run).
+
+use rulegate::eval::{self, Documents, LoadOptions, Plan, Table, Window};
+
+/// Runs `query` over NDJSON `docs` with `NOW()` = 2026-05-15T10:00:00Z.
+fn run(query: &str, docs: &str) -> Table {
+    let parsed = rulegate::syntax::parse(query).expect("query parses");
+    let selection = eval::fields_for(&parsed, &[]);
+    let options = LoadOptions {
+        default_index: Some("logs-test-default".into()),
+        ..LoadOptions::default()
+    };
+    let store = Documents::from_ndjson(docs.as_bytes(), &selection, options).expect("docs load");
+    let plan = Plan::compile(&parsed, query, &store.columns).expect("query compiles");
+    plan.run(&store, Window::All, 1_778_839_200_000)
+}
+
+/// Rows as `a | b` lines.
+fn rows(t: &Table) -> Vec<String> {
+    t.rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|c| c.to_display())
+                .collect::<Vec<_>>()
+                .join(" | ")
+        })
+        .collect()
+}
+
+const DOCS: &str = r#"{"x":"a","n":1}
+{"x":"b","n":2}
+{"n":3}
+{"x":["a","c"],"n":4}
+"#;
+
+#[test]
+fn e01_not_in_with_null_is_never_true() {
+    let t = run(r#"FROM logs-* | WHERE x NOT IN ("a", null) | KEEP n"#, DOCS);
+    assert!(t.rows.is_empty(), "{:?}", rows(&t));
+    let t = run(
+        r#"FROM logs-* | WHERE NOT (x IN ("a")) | KEEP n | SORT n"#,
+        DOCS,
+    );
+    assert_eq!(rows(&t), ["2"], "null and multivalued x are dropped");
+}
+
+#[test]
+fn e02_multivalue_satisfies_neither_eq_nor_neq() {
+    let eq = run(r#"FROM logs-* | WHERE x == "a" | KEEP n | SORT n"#, DOCS);
+    let ne = run(r#"FROM logs-* | WHERE x != "a" | KEEP n | SORT n"#, DOCS);
+    assert_eq!(rows(&eq), ["1"]);
+    assert_eq!(rows(&ne), ["2"]);
+    assert_eq!(
+        eq.warnings,
+        [
+            "Line 1:21: evaluation of [x == \"a\"] failed, treating result as null. Only first 20 failures recorded.",
+            "Line 1:21: java.lang.IllegalArgumentException: single-value function encountered multi-value"
+        ]
+    );
+}
+
+#[test]
+fn e03_case_treats_multivalued_condition_as_false() {
+    let t = run(
+        r#"ROW b = [true, false] | EVAL r = CASE(b, "yes", "no")"#,
+        "",
+    );
+    assert_eq!(rows(&t), ["[true, false] | no"]);
+    assert!(
+        t.warnings[0].contains("treating result as false"),
+        "{:?}",
+        t.warnings
+    );
+}
+
+#[test]
+fn e04_stats_without_by_on_empty_input_gives_one_row() {
+    let t = run(
+        "FROM logs-* | WHERE n > 100 | STATS c = COUNT(*), m = MAX(n), v = VALUES(x)",
+        DOCS,
+    );
+    assert_eq!(rows(&t), ["0 | null | null"]);
+    let t = run(
+        "FROM logs-* | WHERE n > 100 | STATS c = COUNT(*) BY x",
+        DOCS,
+    );
+    assert!(t.rows.is_empty());
+}
+
+#[test]
+fn e05_multivalued_by_keys_fan_out_with_the_whole_row() {
+    let t = run(
+        r#"ROW color = ["blue", "pink"] | STATS v = VALUES(color) BY color"#,
+        "",
+    );
+    assert_eq!(rows(&t), ["[blue, pink] | blue", "[blue, pink] | pink"]);
+    let t = run("FROM logs-* | STATS c = COUNT(*) BY x", DOCS);
+    // After STATS without SORT rows are sorted by all columns (here `c` first).
+    assert_eq!(
+        rows(&t),
+        ["1 | b", "1 | c", "1 | null", "2 | a"],
+        "null keys group too"
+    );
+}
+
+#[test]
+fn e06_count_counts_values_count_star_counts_rows() {
+    let t = run(
+        r#"ROW k = ["foo", "bar"], i = [1, 2, 3] | STATS COUNT(k), COUNT(i), COUNT(*)"#,
+        "",
+    );
+    assert_eq!(rows(&t), ["2 | 3 | 1"]);
+    assert_eq!(t.columns[0].name, "COUNT(k)");
+}
+
+#[test]
+fn e07_count_distinct_is_exact_here() {
+    // Elasticsearch's HyperLogLog++ returns 9 for these 8 values at precision 5; we are exact
+    // (docs/esql-semantics.md, "Evaluation").
+    let t = run(
+        "ROW ip = [1, 2, 3, 4, 5, 6, 7, 8] | MV_EXPAND ip | STATS c = COUNT_DISTINCT(ip, 5)",
+        "",
+    );
+    assert_eq!(rows(&t), ["8"]);
+}
+
+#[test]
+fn e08_like_escapes_case_and_anchoring() {
+    let t = run(
+        r#"ROW a = "Abc" | EVAL p = a LIKE "A*", q = a LIKE "a*", r = a LIKE "b*""#,
+        "",
+    );
+    assert_eq!(rows(&t), ["Abc | true | false | false"]);
+    let parsed = rulegate::syntax::parse(r#"ROW a = "x" | WHERE a LIKE """\x""""#);
+    let error = match parsed {
+        Err(d) => d.message,
+        Ok(q) => Plan::compile(&q, r#"ROW a = "x" | WHERE a LIKE """\x""""#, &[])
+            .err()
+            .map(|d| d.message)
+            .unwrap_or_default(),
+    };
+    assert!(!error.is_empty(), "an escaped non-wildcard is an error");
+}
+
+#[test]
+fn e09_rlike_is_lucene_syntax() {
+    let t = run(
+        r##"ROW a = "abc" | EVAL empty = a RLIKE "#", any = a RLIKE "a@", cplx = a RLIKE "~(x.*)", num = "42" RLIKE "<1-50>""##,
+        "",
+    );
+    assert_eq!(rows(&t), ["abc | false | true | true | true"]);
+}
+
+#[test]
+fn e10_time_span_units() {
+    assert!(
+        rulegate::syntax::parse("ROW d = NOW() - 5m").is_err(),
+        "`m` is not a unit"
+    );
+    let t = run(
+        r#"ROW a = "2024-01-31T23:59:59.999Z"::datetime, b = "2024-03-01T00:00:00Z"::datetime | EVAL m = DATE_DIFF("m", a, b), y = DATE_DIFF("y", a, b)"#,
+        "",
+    );
+    let r = &rows(&t)[0];
+    assert!(
+        r.ends_with("| 1 | 29"),
+        "`m` is months, `y` is day of year: {r}"
+    );
+}
+
+#[test]
+fn e11_keep_precedence() {
+    let t = run("ROW a = 1, b = 2, c = 3 | KEEP a, b, a", "");
+    let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["b", "a"]);
+    let t = run("ROW a1 = 1, b = 2, a2 = 3 | KEEP *, a1", "");
+    let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["b", "a2", "a1"]);
+}
+
+#[test]
+fn e12_eval_of_existing_name_moves_it_to_the_end() {
+    let t = run("ROW a = 1, b = 2 | EVAL a = a + 10", "");
+    let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["b", "a"]);
+    assert_eq!(rows(&t), ["2 | 11"]);
+}
+
+#[test]
+fn e13_column_names_keep_source_spacing() {
+    let t = run("ROW salary = 3 | STATS MIN(salary  * 10)", "");
+    assert_eq!(t.columns[0].name, "MIN(salary  * 10)");
+}
+
+#[test]
+fn e14_to_string_of_mapped_ipv4() {
+    let t = run(
+        r#"FROM logs-* | EVAL s = TO_STRING(source.ip) | KEEP s"#,
+        "{\"source\":{\"ip\":\"::ffff:1.2.3.4\"}}\n",
+    );
+    assert_eq!(rows(&t), ["1.2.3.4"]);
+}
+
+#[test]
+fn e15_length_counts_code_points_and_substring_is_one_based() {
+    let t = run(
+        r#"ROW s = "Agwār" | EVAL l = LENGTH(s), a = SUBSTRING(s, 0, 1), b = SUBSTRING(s, -2)"#,
+        "",
+    );
+    assert_eq!(rows(&t), ["Agwār | 5 | A | ār"]);
+}
+
+#[test]
+fn e16_concat_with_null_is_null() {
+    let t = run(r#"ROW a = "x" | EVAL c = CONCAT(a, null)"#, "");
+    assert_eq!(rows(&t), ["x | null"]);
+}
+
+#[test]
+fn e17_strings_to_boolean() {
+    let t = run(
+        r#"ROW a = ["true", "TRUE", "yes", "1"] | EVAL b = TO_BOOLEAN(a)"#,
+        "",
+    );
+    assert_eq!(
+        rows(&t)[0],
+        "[true, TRUE, yes, 1] | [true, true, false, false]"
+    );
+}
+
+#[test]
+fn e18_default_limit_1000_and_cap_10000() {
+    let docs: String = (0..12_000).map(|i| format!("{{\"n\":{i}}}\n")).collect();
+    assert_eq!(run("FROM logs-* | KEEP n", &docs).rows.len(), 1000);
+    assert_eq!(
+        run("FROM logs-* | KEEP n | LIMIT 20000", &docs).rows.len(),
+        10_000
+    );
+    assert_eq!(run("FROM logs-* | KEEP n | LIMIT 0", &docs).rows.len(), 0);
+}
+
+#[test]
+fn e19_doc_values_order_per_type() {
+    let t = run(
+        "FROM logs-* | KEEP k, n, message",
+        "{\"k\":[\"b\",\"a\",\"b\"],\"n\":[3,1,3],\"message\":[\"z\",\"y\"]}\n",
+    );
+    assert_eq!(rows(&t), ["[a, b] | [1, 3, 3] | [z, y]"]);
+}
+
+#[test]
+fn e20_warnings_are_per_expression_with_line_and_column() {
+    let docs: String = (0..50)
+        .map(|i| format!("{{\"x\":[\"a{i}\",\"b\"]}}\n"))
+        .collect();
+    let t = run("FROM logs-*\n| WHERE x == \"b\"", &docs);
+    assert_eq!(t.warnings.len(), 2, "{:?}", t.warnings);
+    assert!(t.warnings[0].starts_with("Line 2:9: evaluation of [x == \"b\"]"));
+}
+
+#[test]
+fn explain_predicate_distinguishes_false_from_null() {
+    let text = r#"FROM logs-* | WHERE x == "a" AND n > 1"#;
+    let q = rulegate::syntax::parse(text).unwrap();
+    let selection = eval::fields_for(&q, &[]);
+    let store =
+        Documents::from_ndjson(DOCS.as_bytes(), &selection, LoadOptions::default()).unwrap();
+    let rulegate::syntax::ast::CommandKind::Where(cond) = &q.commands[0].kind else {
+        panic!("a WHERE")
+    };
+    let parts = eval::conjuncts(cond);
+    assert_eq!(parts.len(), 2);
+    let first = eval::Predicate::compile(parts[0], text, &store.columns).unwrap();
+    let outcomes: Vec<Option<bool>> = (0..store.len()).map(|d| first.eval(&store, d, 0)).collect();
+    assert_eq!(outcomes, [Some(true), Some(false), None, None]);
+}
+
+#[test]
+fn parallel_reader_matches_sequential() {
+    let text: String = (0..20_000)
+        .map(|i| format!("{{\"k\":\"k{}\",\"n\":{i},\"t\":[\"b\",\"a\"]}}\n", i % 7))
+        .collect();
+    let query = "FROM logs-* METADATA _id | STATS c = COUNT(*), s = SUM(n), i = MIN(_id), t = VALUES(t) BY k";
+    let parsed = rulegate::syntax::parse(query).unwrap();
+    let selection = eval::fields_for(&parsed, &[]);
+    let seq = Documents::from_ndjson(text.as_bytes(), &selection, LoadOptions::default()).unwrap();
+    let par =
+        Documents::from_ndjson_parallel(text.as_bytes(), &selection, LoadOptions::default(), 3)
+            .unwrap();
+    assert_eq!(seq.len(), par.len());
+    assert_eq!(seq.columns, par.columns);
+    let plan = Plan::compile(&parsed, query, &seq.columns).unwrap();
+    assert_eq!(
+        plan.run(&seq, Window::All, 0),
+        plan.run(&par, Window::All, 0)
+    );
+    assert_eq!(par.line_of(19_999), 20_000);
+    let bad = format!("{text}{{oops\n");
+    let err =
+        Documents::from_ndjson_parallel(bad.as_bytes(), &selection, LoadOptions::default(), 2)
+            .unwrap_err();
+    assert_eq!(err.line, 20_001, "error lines count across parts");
+}
