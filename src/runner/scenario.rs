@@ -63,13 +63,20 @@ fn actor_facts(outcomes: &ConjunctOutcomes, docs: &DocumentSet) -> BTreeMap<Stri
         if values.iter().all(|value| *value == Some(true)) {
             entry.reached_stats += 1;
         }
-        for (conjunct, value) in outcomes.conjuncts.iter().zip(values) {
-            if *value != Some(true) {
-                *entry
-                    .dropped_by_field
-                    .entry(conjunct.field.clone())
-                    .or_default() += 1;
-            }
+        // A document counts once per field, however many conjuncts on that field drop it
+        // (`user.name IS NOT NULL` and `NOT user.name IN (…)` both drop a missing name).
+        let mut fields: Vec<&String> = outcomes
+            .conjuncts
+            .iter()
+            .zip(values)
+            .filter(|(_, value)| **value != Some(true))
+            .map(|(conjunct, _)| &conjunct.field)
+            .collect();
+        fields.dedup();
+        fields.sort();
+        fields.dedup();
+        for field in fields {
+            *entry.dropped_by_field.entry(field.clone()).or_default() += 1;
         }
     }
     facts
