@@ -5,6 +5,7 @@
 //! |---|---|
 //! | `scenarios` | scenario library snapshots, determinism, fast writer = canonical mapping, quickcheck, bad input |
 //! | `support` | shared helpers: the `snapshot!` macro, paths, running the binary |
+//! | `doc` | `rulegate doc`: the committed false-positive page is current, its verdicts, `-o` errors |
 //! | `edges` | `rulegate edges` on the seed rule: the derived model and the scenarios written |
 //! | `schedule` | the scheduler's edges with a fake engine: windows, `NOW()`, ids, duplicates, suppression |
 //! | `cli` | help texts, usage errors, exit codes |
@@ -32,6 +33,7 @@ mod audit;
 mod check;
 mod cli;
 mod corpus;
+mod doc;
 mod edges;
 mod errors;
 mod esql_spec;

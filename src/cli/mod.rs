@@ -7,6 +7,7 @@
 mod check;
 mod coverage;
 mod diff;
+mod doc;
 mod edges;
 mod explain;
 mod gen;
@@ -49,6 +50,8 @@ pub enum Command {
     Diff(diff::DiffArgs),
     /// Runs every scenario and compares alerts with the committed snapshots (the CI gate).
     Check(check::CheckArgs),
+    /// Documents each rule's false positives and blind spots from its scenarios, as Markdown.
+    Doc(doc::DocArgs),
     /// Derives threshold, exclusion and schedule edge scenarios from a rule's syntax tree.
     Edges(edges::EdgesArgs),
     /// Says, for every document, what the rule did with it and why.
@@ -102,6 +105,7 @@ fn run(cli: Cli, color: bool) -> Result<Outcome, Vec<Diagnostic>> {
         Command::Diff(args) => diff::run(args),
         Command::Mutate(args) => mutate::run(args),
         Command::Check(args) => check::run(args),
+        Command::Doc(args) => doc::run(args),
         Command::Edges(args) => edges::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Replay(args) => replay::run(args),

@@ -4,6 +4,7 @@ pub mod alert_diff;
 pub mod coverage;
 pub mod coverage_report;
 pub mod diff;
+pub mod fp_doc;
 pub mod mutate;
 pub mod mutation;
 pub mod rule_diff;
