@@ -18,6 +18,8 @@
 //! | [`eval`] | the reference ES\|QL engine: documents to rows, typing, evaluation, results |
 //! | [`rule`] | rule TOML files: typed model, validation, schedule, query with file spans |
 //! | [`analysis`] | what a query does: stages, exclusions, indicators, group-by, output fields |
+//! | [`review`] | reviewing tuning changes: rule diffs, mutation testing, coverage, FP pages |
+//! | [`report`] | renderings of results (`inspect`) as text, JSON and Markdown |
 //! | [`check`] | the CI gate: every scenario against its snapshot and expectations |
 //! | [`edges`] | boundary scenarios derived from a rule's syntax tree (`rulegate edges`) |
 //! | [`report`] | renderings: `inspect` text/JSON/Markdown, run reports as YAML, insta `.snap` files, JUnit XML |
@@ -35,6 +37,7 @@ pub mod edges;
 pub mod eval;
 pub mod output;
 pub mod report;
+pub mod review;
 pub mod rule;
 pub mod runner;
 pub mod scenario;

@@ -3,34 +3,37 @@
 //!
 //! | module | what it checks |
 //! |---|---|
+//! | `scenarios` | scenario library snapshots, determinism, fast writer = canonical mapping, quickcheck, bad input |
+//! | `support` | shared helpers: the `snapshot!` macro, paths, running the binary |
+//! | `doc` | `rulegate doc`: the committed false-positive page is current, its verdicts, `-o` errors |
+//! | `edges` | `rulegate edges` on the seed rule: the derived model and the scenarios written |
+//! | `schedule` | the scheduler's edges with a fake engine: windows, `NOW()`, ids, duplicates, suppression |
+//! | `cli` | help texts, usage errors, exit codes |
+//! | `syntax` | parser snapshots of `tests/data/parse/`, precedence, spelling, limits, `5m` |
+//! | `spans` | span invariants by slicing the source (used by `corpus` too) |
+//! | `properties` | quickcheck: generated trees survive print → parse; printing is idempotent |
+//! | `rules` | rule loading: schedule defaults, validation, query spans in the TOML file |
+//! | `errors` | one caret diagnostic per error kind from `tests/data/invalid/`, exit code 2 |
 //! | `analysis` | exclusions, indicators, kinds, locations, group-by and output fields |
+//! | `inspect` | `inspect` of the seed rule in text, JSON and Markdown |
+//! | `corpus` | all 212 detection-rules ES\|QL rules load and parse (or are unsupported) |
 //! | `audit` | ECS mapping vs Elastic's pipeline samples; `rulegate ingest` on every raw sample, .gz, EventList, AKS, bad lines |
 //! | `check` | `rulegate check`: green on the tree, red naming changed scenarios, exit 2 on bad input |
-//! | `cli` | help texts, usage errors, exit codes |
-//! | `corpus` | all 212 detection-rules ES\|QL rules load and parse (or are unsupported) |
-//! | `edges` | `rulegate edges` on the seed rule: the derived model and the scenarios written |
-//! | `errors` | one caret diagnostic per error kind from `tests/data/invalid/`, exit code 2 |
 //! | `esql_spec` | conformance: Elasticsearch's csv-spec tests over their datasets, with a ratchet |
 //! | `eval_edge_cases` | the edge cases of the semantics notes §16, one test each, via the API |
 //! | `explain` | `rulegate explain`: each document's fate (conjunct, false vs null, group) |
-//! | `inspect` | `inspect` of the seed rule in text, JSON and Markdown |
-//! | `properties` | quickcheck: generated trees survive print → parse; printing is idempotent |
 //! | `query_cli` | `rulegate query`: formats, gzip, stdin, bad input (exit 2, `--skip-invalid`) |
 //! | `replay` | `rulegate replay`: JSON shape, overlap duplicate with the engine, `--raw`, `--first-run`, bad input |
-//! | `rules` | rule loading: schedule defaults, validation, query spans in the TOML file |
 //! | `runs` | the snapshot suite: every scenario's run report under `snapshots/runs/`, its expectations, no orphans |
-//! | `scenarios` | scenario library snapshots, determinism, fast writer = canonical mapping, quickcheck, bad input |
-//! | `schedule` | the scheduler's edges with a fake engine: windows, `NOW()`, ids, duplicates, suppression |
 //! | `seed_rule` | the seed rule over hand-written NDJSON sets, `query --format json` snapshots |
-//! | `spans` | span invariants by slicing the source (used by `corpus` too) |
-//! | `support` | shared helpers: the `snapshot!` macro, paths, running the binary |
-//! | `syntax` | parser snapshots of `tests/data/parse/`, precedence, spelling, limits, `5m` |
+//! | `review` | `diff` on rule-version pairs in every format, `mutate` (seed suite and a weak one), `coverage`, bad input |
 
 mod analysis;
 mod audit;
 mod check;
 mod cli;
 mod corpus;
+mod doc;
 mod edges;
 mod errors;
 mod esql_spec;
@@ -40,6 +43,7 @@ mod inspect;
 mod properties;
 mod query_cli;
 mod replay;
+mod review;
 mod rules;
 mod runs;
 mod scenarios;

@@ -5,11 +5,15 @@
 //! where there is one).
 
 mod check;
+mod coverage;
+mod diff;
+mod doc;
 mod edges;
 mod explain;
 mod gen;
 mod ingest;
 mod inspect;
+mod mutate;
 mod personas;
 mod query;
 mod replay;
@@ -38,8 +42,16 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Clause coverage: how often each conjunct was true, false and null over the scenario suite.
+    Coverage(coverage::CoverageArgs),
+    /// Mutation-tests a rule against its scenarios: the score and every surviving mutant.
+    Mutate(mutate::MutateArgs),
+    /// Shows what a rule change does: static differences and every scenario's alerts gained or lost.
+    Diff(diff::DiffArgs),
     /// Runs every scenario and compares alerts with the committed snapshots (the CI gate).
     Check(check::CheckArgs),
+    /// Documents each rule's false positives and blind spots from its scenarios, as Markdown.
+    Doc(doc::DocArgs),
     /// Derives threshold, exclusion and schedule edge scenarios from a rule's syntax tree.
     Edges(edges::EdgesArgs),
     /// Says, for every document, what the rule did with it and why.
@@ -89,7 +101,11 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli, color: bool) -> Result<Outcome, Vec<Diagnostic>> {
     match cli.command {
+        Command::Coverage(args) => coverage::run(args),
+        Command::Diff(args) => diff::run(args),
+        Command::Mutate(args) => mutate::run(args),
         Command::Check(args) => check::run(args),
+        Command::Doc(args) => doc::run(args),
         Command::Edges(args) => edges::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Replay(args) => replay::run(args),

@@ -341,6 +341,18 @@ impl Dfa {
     }
 }
 
+impl Matcher {
+    /// Whether no string at all matches, as for an `RLIKE` whose Lucene operators leave an empty
+    /// language (`#`, `a&b`). Every state of the automaton is reachable from its start, so the
+    /// language is empty exactly when no state accepts.
+    pub fn matches_nothing(&self) -> bool {
+        match self {
+            Matcher::Automaton(dfa) => !dfa.0.accepting.iter().any(|&accepting| accepting),
+            _ => false,
+        }
+    }
+}
+
 /// A compiled LIKE or RLIKE pattern; whole-string, case-sensitive matching.
 #[derive(Clone, Debug)]
 pub enum Matcher {

@@ -153,7 +153,7 @@ impl InspectReport {
         out
     }
 
-    fn schedule_line(&self) -> String {
+    pub fn schedule_line(&self) -> String {
         let s = &self.schedule;
         let mark = |key: &str| {
             if s.defaulted.contains(&key) {
@@ -343,7 +343,7 @@ impl InspectReport {
 }
 
 /// `source.ip` or `to_string(source.ip)` when the field sits in a function.
-fn field_cell(p: &Predicate) -> String {
+pub(crate) fn field_cell(p: &Predicate) -> String {
     match &p.function {
         Some(cast) if cast.starts_with("::") => format!("{}{cast}", p.field),
         Some(function) => format!("{function}({})", p.field),
@@ -368,7 +368,7 @@ fn none_if_empty(text: String) -> String {
 }
 
 /// Escapes a Markdown table cell.
-fn cell(text: &str) -> String {
+pub(crate) fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 

@@ -20,7 +20,8 @@ pub use insight::{
     ThresholdMargin,
 };
 pub use scenario::{
-    run_scenario, ActorFacts, ExpectationResult, RuleReport, RuleSource, ScenarioRun,
+    run_generated, run_scenario, ActorFacts, ExpectationResult, GeneratedScenario, RuleReport,
+    RuleSource, ScenarioRun,
 };
 
 use std::path::{Path, PathBuf};

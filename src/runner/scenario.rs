@@ -63,13 +63,20 @@ fn actor_facts(outcomes: &ConjunctOutcomes, docs: &DocumentSet) -> BTreeMap<Stri
         if values.iter().all(|value| *value == Some(true)) {
             entry.reached_stats += 1;
         }
-        for (conjunct, value) in outcomes.conjuncts.iter().zip(values) {
-            if *value != Some(true) {
-                *entry
-                    .dropped_by_field
-                    .entry(conjunct.field.clone())
-                    .or_default() += 1;
-            }
+        // A document counts once per field, however many conjuncts on that field drop it
+        // (`user.name IS NOT NULL` and `NOT user.name IN (…)` both drop a missing name).
+        let mut fields: Vec<&String> = outcomes
+            .conjuncts
+            .iter()
+            .zip(values)
+            .filter(|(_, value)| **value != Some(true))
+            .map(|(conjunct, _)| &conjunct.field)
+            .collect();
+        fields.dedup();
+        fields.sort();
+        fields.dedup();
+        for field in fields {
+            *entry.dropped_by_field.entry(field.clone()).or_default() += 1;
         }
     }
     facts
@@ -191,9 +198,32 @@ pub enum RuleSource<'a> {
     Dir(&'a Path),
 }
 
-/// Generates the scenario, runs each of its rules and checks the scenario's expectations.
+/// A scenario generated once, ready to run under any number of rule versions (`run`, `diff`,
+/// `mutate`, `coverage` and `doc` all start here).
+pub struct GeneratedScenario {
+    pub scenario: Scenario,
+    /// The generated ECS documents, in `@timestamp` order.
+    pub values: Vec<Value>,
+    pub docs: DocumentSet,
+}
+
+impl GeneratedScenario {
+    pub fn load(path: &Path) -> Result<GeneratedScenario, Vec<Diagnostic>> {
+        let scenario = scenario::load(path)?;
+        let values: Vec<Value> = scenario::generate(&scenario, None).collect();
+        let docs = DocumentSet::from_values(&values).map_err(|error| vec![error.at_path(path)])?;
+        Ok(GeneratedScenario {
+            scenario,
+            values,
+            docs,
+        })
+    }
+}
+
+/// Generates the scenario, runs each of its rules (as `rules` says) and checks expectations.
 pub fn run_scenario(path: &Path, rules: RuleSource) -> Result<ScenarioRun, Vec<Diagnostic>> {
-    let scenario = scenario::load(path)?;
+    let generated = GeneratedScenario::load(path)?;
+    let scenario = &generated.scenario;
     let rule_paths: Vec<PathBuf> = match rules {
         RuleSource::File(rule) => vec![rule.to_path_buf()],
         RuleSource::AsWritten => scenario.rules.clone(),
@@ -210,15 +240,26 @@ pub fn run_scenario(path: &Path, rules: RuleSource) -> Result<ScenarioRun, Vec<D
         )
         .at_path(path)]);
     }
-    let values: Vec<Value> = scenario::generate(&scenario, None).collect();
-    let docs = DocumentSet::from_values(&values).map_err(|error| vec![error.at_path(path)])?;
+    let rules = rule_paths
+        .iter()
+        .map(|rule_path| PreparedRule::load(rule_path))
+        .collect::<Result<Vec<_>, _>>()?;
+    run_generated(&generated, &rules)
+}
+
+/// Runs prepared rules (possibly changed versions: a base, a mutant) over a generated scenario
+/// and checks its expectations.
+pub fn run_generated(
+    generated: &GeneratedScenario,
+    rules: &[PreparedRule],
+) -> Result<ScenarioRun, Vec<Diagnostic>> {
+    let docs = &generated.docs;
     let mut reports = Vec::new();
-    for rule_path in &rule_paths {
-        let rule = PreparedRule::load(rule_path)?;
-        let run = run_rule(&rule, &docs, None, &mut |_, _, _| {}).map_err(|error| vec![error])?;
-        let outcomes = conjunct_outcomes(&rule, &docs, &run.plan);
+    for rule in rules {
+        let run = run_rule(rule, docs, None, &mut |_, _, _| {}).map_err(|error| vec![error])?;
+        let outcomes = conjunct_outcomes(rule, docs, &run.plan);
         reports.push(RuleReport {
-            actor_facts: actor_facts(&outcomes, &docs),
+            actor_facts: actor_facts(&outcomes, docs),
             threshold_fields: rule
                 .analysis
                 .indicators
@@ -226,24 +267,26 @@ pub fn run_scenario(path: &Path, rules: RuleSource) -> Result<ScenarioRun, Vec<D
                 .filter(|i| i.after_stats)
                 .map(|i| i.field.clone())
                 .collect(),
-            exclusions: exclusion_counts(&outcomes, &docs, &rule),
-            rule: rule_path
+            exclusions: exclusion_counts(&outcomes, docs, rule),
+            rule: rule
+                .path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default(),
             name: rule.scheduled.info.name.clone(),
             rule_id: rule.scheduled.info.rule_id.clone(),
             executions: run.replay.executions.len(),
-            thresholds: threshold_margins(&rule, &docs, &run.plan).map_err(|error| vec![error])?,
+            thresholds: threshold_margins(rule, docs, &run.plan).map_err(|error| vec![error])?,
             alerts: run.replay.alerts,
         });
     }
-    let expectations = evaluate_expectations(&scenario, &reports);
+    let scenario = &generated.scenario;
+    let expectations = evaluate_expectations(scenario, &reports);
     Ok(ScenarioRun {
         scenario: scenario.name.clone(),
         kind: scenario.kind.as_str().to_string(),
         description: scenario.description.clone(),
-        documents: values.len(),
+        documents: generated.values.len(),
         rules: reports,
         expectations,
     })

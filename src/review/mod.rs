@@ -1,0 +1,11 @@
+//! Reviewing a tuning change: rule diffs, mutation testing, clause coverage, false-positive pages.
+
+pub mod alert_diff;
+pub mod coverage;
+pub mod coverage_report;
+pub mod diff;
+pub mod fp_doc;
+pub mod mutate;
+pub mod mutation;
+pub mod rule_diff;
+pub mod suite;

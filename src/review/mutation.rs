@@ -1,0 +1,254 @@
+//! `rulegate mutate`: runs every mutant of a rule over its scenario suite and reports the score
+//! and the survivors, each with its place in the rule file and a hint of the missing scenario.
+//!
+//! A mutant is killed when any scenario's alerts (window, group, fields, duplicate mark) or
+//! expectation results differ from the unmutated rule's. For look-back and interval mutants the
+//! windows are left out of the comparison: they move every window by construction, so only a
+//! change in which groups alert, how often, or with what fields kills them. A mutant the engine cannot run (dropping
+//! a `BY` key that `KEEP` still names is an "Unknown column" in Elasticsearch too) is reported as
+//! invalid and left out of the score: no scenario is needed to notice it. So is a mutant the
+//! query itself shows to be equivalent (dropping `x IS NOT NULL` when `NOT x IN (…)` already
+//! drops null `x`): it is listed with the reason, because a redundant clause is worth knowing. Mutants run on every
+//! core; results are collected by mutant index, so the report does not depend on timing.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use serde::Serialize;
+
+use super::alert_diff::diff_runs;
+use super::mutate::{mutants, Mutant, ScheduleChange};
+use super::suite::Suite;
+use crate::diagnostic::Diagnostic;
+use crate::runner::{PreparedRule, ScenarioRun};
+use crate::span::LineIndex;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MutantResult {
+    pub operator: String,
+    pub mutation: String,
+    /// `file:line:col` of the mutated text (the rule file for schedule mutants).
+    pub position: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub killed_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    #[serde(skip)]
+    pub rendering: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MutationReport {
+    pub rule: String,
+    /// Percentage of valid mutants killed, one decimal.
+    pub score: f64,
+    pub killed: usize,
+    /// Valid mutants (invalid ones are not counted).
+    pub total: usize,
+    pub scenarios: usize,
+    pub survivors: Vec<MutantResult>,
+    /// Mutants no document can tell from the rule (shown from the query), not scored.
+    pub equivalent: Vec<MutantResult>,
+    pub invalid: Vec<MutantResult>,
+    #[serde(skip)]
+    pub killed_mutants: Vec<MutantResult>,
+}
+
+enum Verdict {
+    Equivalent(String),
+    Killed(String),
+    Survived,
+    Invalid(String),
+}
+
+fn apply_schedule(rule: &PreparedRule, change: ScheduleChange) -> PreparedRule {
+    let mut changed = rule.clone();
+    let schedule = &mut changed.scheduled.schedule;
+    match change {
+        // `from` is the window start's (negative) offset: a longer look-back is more negative.
+        ScheduleChange::Lookback(delta) => schedule.from -= delta,
+        ScheduleChange::Interval(delta) => schedule.interval += delta,
+    }
+    changed
+}
+
+fn verdict(
+    mutant_rule: &PreparedRule,
+    suite: &Suite,
+    baseline: &[ScenarioRun],
+    keys: &[String],
+    schedule_mutant: bool,
+) -> Verdict {
+    for ((name, generated), before) in suite.scenarios.iter().zip(baseline) {
+        match crate::runner::run_generated(generated, std::slice::from_ref(mutant_rule)) {
+            Ok(after) => {
+                if !diff_runs(before, &after, keys, schedule_mutant).is_empty() {
+                    return Verdict::Killed(name.clone());
+                }
+            }
+            Err(errors) => {
+                let message = errors
+                    .first()
+                    .map(|e| e.message.clone())
+                    .unwrap_or_default();
+                return Verdict::Invalid(message);
+            }
+        }
+    }
+    Verdict::Survived
+}
+
+/// Mutation-tests `rule` against `suite`.
+pub fn mutate(rule: &PreparedRule, suite: &Suite) -> Result<MutationReport, Vec<Diagnostic>> {
+    let baseline = suite.run(rule)?;
+    let mut keys: Vec<String> = vec!["_id".into(), "_index".into()];
+    keys.extend(rule.analysis.group_by.iter().cloned());
+    let all: Vec<Mutant> = mutants(&rule.query, &rule.text, rule.scheduled.schedule.interval);
+    let verdicts: Mutex<Vec<Option<Verdict>>> = Mutex::new((0..all.len()).map(|_| None).collect());
+    let next = AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(all.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(mutant) = all.get(i) else { break };
+                if let Some(reason) = &mutant.equivalent {
+                    verdicts.lock().expect("no worker panics")[i] =
+                        Some(Verdict::Equivalent(reason.clone()));
+                    continue;
+                }
+                let mutant_rule = match mutant.schedule {
+                    Some(change) => apply_schedule(rule, change),
+                    None => rule.with_query(mutant.query.clone()),
+                };
+                let result = verdict(
+                    &mutant_rule,
+                    suite,
+                    &baseline,
+                    &keys,
+                    mutant.schedule.is_some(),
+                );
+                verdicts.lock().expect("no worker panics")[i] = Some(result);
+            });
+        }
+    });
+    let verdicts = verdicts.into_inner().expect("no worker panics");
+    let mut report = MutationReport {
+        rule: rule.path.display().to_string(),
+        score: 0.0,
+        killed: 0,
+        total: 0,
+        scenarios: suite.scenarios.len(),
+        survivors: Vec::new(),
+        equivalent: Vec::new(),
+        invalid: Vec::new(),
+        killed_mutants: Vec::new(),
+    };
+    for (mutant, verdict) in all.iter().zip(verdicts) {
+        let mut result = describe(rule, mutant);
+        match verdict.expect("every mutant ran") {
+            Verdict::Killed(by) => {
+                report.killed += 1;
+                report.total += 1;
+                result.killed_by = Some(by);
+                result.hint = None;
+                report.killed_mutants.push(result);
+            }
+            Verdict::Equivalent(reason) => {
+                result.hint = Some(reason);
+                report.equivalent.push(result);
+            }
+            Verdict::Survived => {
+                report.total += 1;
+                report.survivors.push(result);
+            }
+            Verdict::Invalid(reason) => {
+                result.hint = Some(format!("not run: {reason}"));
+                report.invalid.push(result);
+            }
+        }
+    }
+    report.score = if report.total == 0 {
+        100.0
+    } else {
+        (report.killed as f64 * 1000.0 / report.total as f64).round() / 10.0
+    };
+    Ok(report)
+}
+
+fn describe(rule: &PreparedRule, mutant: &Mutant) -> MutantResult {
+    let file = &rule.loaded.file;
+    let mut diagnostic =
+        Diagnostic::warning("W801", format!("surviving mutant: {}", mutant.description))
+            .in_file(file)
+            .with_help(mutant.hint.clone());
+    let position = match mutant.schedule {
+        None => {
+            let span = rule
+                .loaded
+                .query
+                .file_span(mutant.span)
+                .unwrap_or(mutant.span);
+            diagnostic = diagnostic.with_label(span, mutant.operator);
+            let at = LineIndex::new(&file.text).line_col(&file.text, span.start as usize);
+            format!("{}:{}:{}", file.path, at.line, at.column)
+        }
+        Some(_) => file.path.clone(),
+    };
+    MutantResult {
+        operator: mutant.operator.to_string(),
+        mutation: mutant.description.clone(),
+        position,
+        killed_by: None,
+        hint: Some(mutant.hint.clone()),
+        rendering: diagnostic.render(false),
+    }
+}
+
+impl MutationReport {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
+    }
+
+    pub fn render_human(&self) -> String {
+        let mut out = format!(
+            "mutation score {:.1}% ({} of {} mutants killed by {} scenarios)\n",
+            self.score, self.killed, self.total, self.scenarios
+        );
+        for survivor in &self.survivors {
+            out.push('\n');
+            out.push_str(&survivor.rendering);
+        }
+        if !self.equivalent.is_empty() {
+            out.push_str(&format!(
+                "\n{} equivalent mutant(s), not scored (no document can tell them from the rule):\n",
+                self.equivalent.len()
+            ));
+            for m in &self.equivalent {
+                out.push_str(&format!(
+                    "  {} at {}: {}\n",
+                    m.mutation,
+                    m.position,
+                    m.hint.as_deref().unwrap_or("")
+                ));
+            }
+        }
+        if !self.invalid.is_empty() {
+            out.push_str(&format!(
+                "\n{} mutant(s) not run (the engine rejects them, as Elasticsearch would):\n",
+                self.invalid.len()
+            ));
+            for invalid in &self.invalid {
+                out.push_str(&format!(
+                    "  {} at {}: {}\n",
+                    invalid.mutation,
+                    invalid.position,
+                    invalid.hint.as_deref().unwrap_or("")
+                ));
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,144 @@
+//! `rulegate doc`: the committed false-positive page of the seed rule is what the scenarios
+//! generate today, it says what the runner found, and a bad `-o` writes nothing.
+
+use std::path::PathBuf;
+
+use crate::support::{repo_path, rulegate};
+
+const SEED_PAGE: &str = "credential_access_kubernetes_multiple_secret_retrieval_burst.md";
+
+/// A fresh scratch directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rulegate-doc-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn files_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Generates the pages with absolute `--rules`/`--scenarios` paths into a scratch directory.
+fn generate(name: &str) -> (PathBuf, String) {
+    let out = scratch(name).join("pages");
+    let output = rulegate()
+        .args(["doc", "--rules"])
+        .arg(repo_path("rules"))
+        .arg("--scenarios")
+        .arg(repo_path("scenarios"))
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(files_in(&out), vec![SEED_PAGE.to_string()]);
+    let page = std::fs::read_to_string(out.join(SEED_PAGE)).unwrap();
+    (out, page)
+}
+
+#[test]
+fn the_committed_page_is_current() {
+    let (out, page) = generate("current");
+    let committed = std::fs::read_to_string(repo_path("docs/rules").join(SEED_PAGE)).unwrap();
+    assert!(
+        page == committed,
+        "docs/rules/{SEED_PAGE} is out of date with the rule and its scenarios: run \
+         `cargo run -- doc` to refresh it (freshly generated copy: {})",
+        out.join(SEED_PAGE).display()
+    );
+    // Neither the machine's paths nor the output directory leak into the page.
+    let root = env!("CARGO_MANIFEST_DIR");
+    assert!(!page.contains(root), "the page names an absolute path");
+    assert!(!page.contains(&out.display().to_string()));
+}
+
+#[test]
+fn the_page_says_what_the_runner_found() {
+    let (_, page) = generate("facts");
+    let line = |start: &str| -> String {
+        page.lines()
+            .find(|line| line.starts_with(start))
+            .unwrap_or_else(|| panic!("no line starting with {start:?}"))
+            .to_string()
+    };
+    // An excluded controller: the exclusion by name, with the documents it dropped.
+    let kcm = line("- `kcm`: ");
+    assert!(
+        kcm.contains("**no alert**: handled by the exclusion `not user.name in"),
+        "{kcm}"
+    );
+    assert!(kcm.contains("documents, through false"), "{kcm}");
+    // A known false positive alerts.
+    let deployer = line("- `deployer`: ");
+    assert!(
+        deployer.contains("**alerts** (1 alert; up to `Esql.unique_credentials` = 4 per group and execution, the rule needs 3)"),
+        "{deployer}"
+    );
+    // The XFF evasion: a multivalued source.ip drops events through null.
+    let spoofer = line("- `spoofer`: ");
+    assert!(
+        spoofer.contains("**missed**: dropped by the exclusion `not to_string(source.ip)"),
+        "{spoofer}"
+    );
+    assert!(
+        spoofer.contains("through null: `source.ip` is multivalued"),
+        "{spoofer}"
+    );
+    // The slow harvester stays below the threshold, with the best margin seen.
+    let harvester = line("- `harvester`: ");
+    assert!(
+        harvester.contains(
+            "at best `Esql.unique_credentials` = 2 per group and execution, the rule needs 3"
+        ),
+        "{harvester}"
+    );
+    // Sections in kind order, attack and edge scenarios left out.
+    let benign = page.find("\n## Benign traffic").unwrap();
+    let false_positives = page.find("\n## Known false positives").unwrap();
+    let evasions = page.find("\n## Blind spots").unwrap();
+    assert!(benign < false_positives && false_positives < evasions);
+    assert!(!page.contains("attack_python_client.toml"));
+    assert!(!page.contains("edge_repeated_bursts.toml"));
+}
+
+#[test]
+fn an_unwritable_output_directory_is_bad_input_and_writes_nothing() {
+    // A directory below a regular file can never be created.
+    let dir = scratch("unwritable");
+    let file = dir.join("file");
+    std::fs::write(&file, "not a directory").unwrap();
+    let output = rulegate()
+        .args(["doc", "-o"])
+        .arg(file.join("pages"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot create directory"), "{stderr}");
+    assert_eq!(files_in(&dir), vec!["file".to_string()]);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "not a directory");
+}
+
+#[test]
+fn bad_input_writes_no_page() {
+    let out = scratch("bad-input").join("pages");
+    let output = rulegate()
+        .args(["doc", "--scenarios", "no-such-directory", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot read directory"));
+    assert!(!out.exists(), "no output directory on bad input");
+}
