@@ -3,34 +3,36 @@
 //! The pipeline, one module per stage:
 //!
 //! ```text
-//!  rule TOML ──► rule ──► syntax ──► eval ──────────► schedule ──► report
-//!                (model,  (lexer,    (reference       (Kibana       (inspect, run reports,
-//!                 checks)  parser,    ES|QL engine)    executions,   snapshots, check gate)
-//!                          printer)        ▲            alerts)
-//!  audit logs ──► audit ───────────────────┤
-//!  scenario TOML ──► scenario (DSL, personas, generator)
+//!  rule TOML ─► rule ─► syntax ─► analysis        audit logs ─► audit ─┐
+//!                 │        │                                         ▼
+//!                 │        └──────────► eval ◄──────── scenario TOML ─► scenario
+//!                 │                      │                (DSL, personas, generator)
+//!                 └──────────────────► schedule ─► runner ─► check, review, report
+//!                                    (Kibana's     (one rule   (gate, diff, mutate,
+//!                                     executions)   over docs)  coverage, doc, renderings)
 //! ```
 //!
 //! | module | owns |
 //! |---|---|
 //! | [`span`], [`diagnostic`] | source positions; errors as data and their one renderer |
-//! | [`syntax`] | ES\|QL tokens, syntax tree with spans, parser, canonical printer |
-//! | [`eval`] | the reference ES\|QL engine: documents to rows, typing, evaluation, results |
+//! | [`calendar`] | proleptic Gregorian date arithmetic (UTC) shared by every date-handling module |
 //! | [`rule`] | rule TOML files: typed model, validation, schedule, query with file spans |
+//! | [`syntax`] | ES\|QL tokens, syntax tree with spans, parser, canonical printer |
 //! | [`analysis`] | what a query does: stages, exclusions, indicators, group-by, output fields |
-//! | [`review`] | reviewing tuning changes: rule diffs, mutation testing, coverage, FP pages |
-//! | [`report`] | renderings of results (`inspect`) as text, JSON and Markdown |
-//! | [`check`] | the CI gate: every scenario against its snapshot and expectations |
-//! | [`edges`] | boundary scenarios derived from a rule's syntax tree (`rulegate edges`) |
-//! | [`report`] | renderings: `inspect` text/JSON/Markdown, run reports as YAML, insta `.snap` files, JUnit XML |
-//! | [`runner`] | the one runner: a rule over documents, scheduled and evaluated; scenario runs and their reports |
-//! | [`schedule`] | Kibana's executions of a rule: windows, `NOW()`, alert ids, dedup, suppression |
+//! | [`eval`] | the reference ES\|QL engine: documents to rows, typing, evaluation, results |
 //! | [`audit`] | raw `audit.k8s.io/v1` events, the ECS mapping of Elastic's integration, log import |
 //! | [`scenario`] | the scenario DSL, the persona library, the deterministic stream generator |
+//! | [`schedule`] | Kibana's executions of a rule: windows, `NOW()`, alert ids, dedup, suppression |
+//! | [`runner`] | the one runner: a rule over documents, scheduled and evaluated; scenario runs |
+//! | [`edges`] | boundary scenarios derived from a rule's syntax tree (`rulegate edges`) |
+//! | [`check`] | the CI gate: every scenario against its snapshot and expectations |
+//! | [`review`] | reviewing tuning changes: rule diffs, mutation testing, coverage, FP pages |
+//! | [`report`] | renderings: `inspect`, run reports as YAML, insta `.snap` files, JUnit XML |
 //! | [`output`] | output files written atomically (temporary file + rename) |
 
 pub mod analysis;
 pub mod audit;
+pub mod calendar;
 pub mod check;
 pub mod diagnostic;
 pub mod edges;

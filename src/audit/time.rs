@@ -1,38 +1,14 @@
 //! RFC 3339 timestamps as nanoseconds since the Unix epoch: parsing and the three output forms
 //! the audit pipeline uses (apiserver microseconds, Elasticsearch milliseconds, Fleet seconds).
 //!
-//! A dozen lines of civil-calendar arithmetic (Howard Hinnant's `days_from_civil`) are enough for
-//! UTC timestamps between years 0 and 9999, so no date crate is needed.
+//! The calendar arithmetic is `crate::calendar`'s.
 
 /// Nanoseconds since 1970-01-01T00:00:00Z.
 pub type Nanos = i64;
 
 pub const NANOS_PER_SECOND: i64 = 1_000_000_000;
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// `(year, month, day)` of a day count since 1970-01-01.
-pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
+pub use crate::calendar::{civil_from_days, days_from_civil};
 
 /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; a space may stand for `T`.
 pub fn parse_rfc3339(text: &str) -> Option<Nanos> {

@@ -42,34 +42,35 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Clause coverage: how often each conjunct was true, false and null over the scenario suite.
-    Coverage(coverage::CoverageArgs),
-    /// Mutation-tests a rule against its scenarios: the score and every surviving mutant.
-    Mutate(mutate::MutateArgs),
-    /// Shows what a rule change does: static differences and every scenario's alerts gained or lost.
-    Diff(diff::DiffArgs),
-    /// Runs every scenario and compares alerts with the committed snapshots (the CI gate).
-    Check(check::CheckArgs),
-    /// Documents each rule's false positives and blind spots from its scenarios, as Markdown.
-    Doc(doc::DocArgs),
-    /// Derives threshold, exclusion and schedule edge scenarios from a rule's syntax tree.
-    Edges(edges::EdgesArgs),
-    /// Says, for every document, what the rule did with it and why.
-    Explain(explain::ExplainArgs),
-    /// Runs a rule's Kibana schedule over documents (ECS NDJSON or raw audit) and prints the alerts.
-    Replay(replay::ReplayArgs),
-    /// Generates a scenario, schedules and evaluates its rules, reports alerts and expectations.
-    Run(run::RunArgs),
+    // In pipeline order: syntax, evaluation, audit streams, scheduling, the gate, reviews.
     /// Show what a rule does: metadata, schedule, stages, exclusions, indicators, outputs.
     Inspect(inspect::InspectArgs),
+    /// Run an ES|QL query (a rule's or --esql) over NDJSON documents, as Elasticsearch would.
+    Query(query::QueryArgs),
     /// Convert real API-server audit logs (JSON lines, .gz, EventList, AKS envelopes) to ECS NDJSON.
     Ingest(ingest::Args),
     /// Generate a scenario's audit stream (ECS, raw audit lines, or an Elasticsearch _bulk body).
     Gen(gen::Args),
     /// List the persona library: name, a tab, a one-line description.
     Personas(personas::Args),
-    /// Run an ES|QL query (a rule's or --esql) over NDJSON documents, as Elasticsearch would.
-    Query(query::QueryArgs),
+    /// Run a rule's Kibana schedule over documents (ECS NDJSON or raw audit) and print the alerts.
+    Replay(replay::ReplayArgs),
+    /// Generate a scenario, schedule and evaluate its rules, report alerts and expectations.
+    Run(run::RunArgs),
+    /// Say, for every document, what the rule did with it and why.
+    Explain(explain::ExplainArgs),
+    /// Derive threshold, exclusion and schedule edge scenarios from a rule's syntax tree.
+    Edges(edges::EdgesArgs),
+    /// Run every scenario and compare alerts with the committed snapshots (the CI gate).
+    Check(check::CheckArgs),
+    /// Show what a rule change does: static differences and every scenario's alerts gained or lost.
+    Diff(diff::DiffArgs),
+    /// Mutation-test a rule against its scenarios: the score and every surviving mutant.
+    Mutate(mutate::MutateArgs),
+    /// Clause coverage: how often each conjunct was true, false and null over the scenario suite.
+    Coverage(coverage::CoverageArgs),
+    /// Document each rule's false positives and blind spots from its scenarios, as Markdown.
+    Doc(doc::DocArgs),
 }
 
 /// What a subcommand reports: success, a failed check, or diagnostics for bad input.
