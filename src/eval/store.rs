@@ -275,22 +275,31 @@ fn json_error(e: serde_json::Error) -> String {
 /// Elasticsearch's `index.mapping.depth.limit` default.
 const MAX_OBJECT_DEPTH: usize = 20;
 
-/// The deepest nesting of objects and arrays in JSON text (strings skipped).
+/// The deepest nesting of objects and arrays in JSON text (strings skipped). Runs on every
+/// document and most of an audit event's bytes are inside strings, so a string is crossed with
+/// `memchr2` (quote or backslash) instead of byte by byte.
 fn nesting_depth(text: &[u8]) -> usize {
-    let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
-    for &b in text {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
+    let (mut depth, mut max, mut at) = (0usize, 0usize, 0usize);
+    while at < text.len() {
+        match text[at] {
+            b'"' => {
+                // Skip to the closing quote; a backslash escapes the byte after it.
+                at += 1;
+                loop {
+                    match memchr::memchr2(b'"', b'\\', &text[at..]) {
+                        Some(p) if text[at + p] == b'\\' => at += p + 2,
+                        Some(p) => {
+                            at += p + 1;
+                            break;
+                        }
+                        None => return max,
+                    }
+                    if at >= text.len() {
+                        return max;
+                    }
+                }
+                continue;
             }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
             b'{' | b'[' => {
                 depth += 1;
                 max = max.max(depth);
@@ -298,6 +307,7 @@ fn nesting_depth(text: &[u8]) -> usize {
             b'}' | b']' => depth = depth.saturating_sub(1),
             _ => {}
         }
+        at += 1;
     }
     max
 }
@@ -730,37 +740,56 @@ impl Documents {
     }
 
     /// Appends another store's documents (same columns required; used for several datasets).
-    pub fn concat(mut self, other: Documents) -> Documents {
-        // Union of columns, sorted by name.
-        let mut names: Vec<Column> = self.columns.clone();
-        for c in &other.columns {
-            if !names.iter().any(|n| n.name == c.name) {
-                names.push(c.clone());
+    pub fn concat(self, other: Documents) -> Documents {
+        Documents::concat_all(vec![self, other])
+    }
+
+    /// Joins stores in order over the union of their columns (sorted by name; a column's type
+    /// is the first store's that has it). Joining once at the end, rather than pairwise per
+    /// batch, keeps the parallel reader linear: a pairwise join re-maps every earlier row each
+    /// time. Rows of a store that already has the union's columns are moved, not rebuilt.
+    pub fn concat_all(parts: Vec<Documents>) -> Documents {
+        let mut names: Vec<Column> = Vec::new();
+        for part in &parts {
+            for c in &part.columns {
+                if !names.iter().any(|n| n.name == c.name) {
+                    names.push(c.clone());
+                }
             }
         }
         names.sort_by(|a, b| a.name.cmp(&b.name));
-        let remap = |cols: &[Column], rows: Vec<Vec<Cell>>| -> Vec<Vec<Cell>> {
-            rows.into_iter()
-                .map(|mut row| {
-                    names
-                        .iter()
-                        .map(|n| match cols.iter().position(|c| c.name == n.name) {
-                            Some(i) => std::mem::take(&mut row[i]),
-                            None => Cell::Null,
-                        })
-                        .collect()
-                })
-                .collect()
+        let mut joined = Documents {
+            columns: Vec::new(),
+            rows: Vec::with_capacity(parts.iter().map(Documents::len).sum()),
+            ..Documents::default()
         };
-        let mut rows = remap(&self.columns, std::mem::take(&mut self.rows));
-        rows.extend(remap(&other.columns, other.rows));
-        self.rows = rows;
-        self.columns = names;
-        self.index.extend(other.index);
-        self.skipped.extend(other.skipped);
-        self.ids.extend(other.ids);
-        self.lines.extend(other.lines);
-        self
+        for part in parts {
+            let same = part.columns.len() == names.len()
+                && part
+                    .columns
+                    .iter()
+                    .zip(&names)
+                    .all(|(a, b)| a.name == b.name);
+            if same {
+                joined.rows.extend(part.rows);
+            } else {
+                let from: Vec<Option<usize>> = names
+                    .iter()
+                    .map(|n| part.columns.iter().position(|c| c.name == n.name))
+                    .collect();
+                joined.rows.extend(part.rows.into_iter().map(|mut row| {
+                    from.iter()
+                        .map(|i| i.map_or(Cell::Null, |i| std::mem::take(&mut row[i])))
+                        .collect()
+                }));
+            }
+            joined.index.extend(part.index);
+            joined.skipped.extend(part.skipped);
+            joined.ids.extend(part.ids);
+            joined.lines.extend(part.lines);
+        }
+        joined.columns = names;
+        joined
     }
 }
 
@@ -789,7 +818,7 @@ impl Documents {
             return Documents::from_ndjson(input, selection, options);
         }
         let max = options.max_line_bytes;
-        let mut result: Option<Documents> = None;
+        let mut done: Vec<Documents> = Vec::new();
         let mut first_line = 1;
         let mut pending: Vec<u8> = Vec::new();
         loop {
@@ -819,11 +848,8 @@ impl Documents {
                             line: e.line + first_line - 1,
                             message: e.message,
                         })?;
-                        let tail = tail.shift_lines(first_line - 1);
-                        return Ok(match result {
-                            None => tail,
-                            Some(prev) => prev.concat(tail),
-                        });
+                        done.push(tail.shift_lines(first_line - 1));
+                        return Ok(Documents::concat_all(done));
                     }
                 }
             }
@@ -884,17 +910,13 @@ impl Documents {
                     .collect()
             });
             for part in loaded {
-                let part = part?;
-                result = Some(match result {
-                    None => part,
-                    Some(prev) => prev.concat(part),
-                });
+                done.push(part?);
             }
             if eof {
                 break;
             }
         }
-        Ok(result.unwrap_or_default())
+        Ok(Documents::concat_all(done))
     }
 
     fn shift_lines(mut self, by: usize) -> Documents {
