@@ -331,15 +331,15 @@ fn to_value(s: &Scalar, ty: Type, interner: &mut Interner) -> Result<Value, Stri
     }
     match ty {
         Type::Keyword | Type::Text | Type::Version => {
-            let text = match s {
-                Scalar::Str(t) => t.clone(),
-                Scalar::Bool(b) => b.to_string(),
-                Scalar::I64(i) => i.to_string(),
-                Scalar::U64(u) => u.to_string(),
-                Scalar::F64(f) => f.to_string(),
+            // Strings go to the interner as they are: no copy per value.
+            let shared = match s {
+                Scalar::Str(t) => interner.get(t),
+                Scalar::Bool(b) => interner.get(&b.to_string()),
+                Scalar::I64(i) => interner.get(&i.to_string()),
+                Scalar::U64(u) => interner.get(&u.to_string()),
+                Scalar::F64(f) => interner.get(&f.to_string()),
                 Scalar::Object => unreachable!("handled above"),
             };
-            let shared = interner.get(&text);
             Ok(if ty == Type::Version {
                 Value::Version(shared)
             } else {
@@ -875,7 +875,8 @@ impl Documents {
                 };
                 let part = &batch[start..end];
                 parts.push((part, line));
-                line += part.iter().filter(|&&b| b == b'\n').count();
+                // Sequential (the next part's first line depends on it), so counted with SIMD.
+                line += memchr::memchr_iter(b'\n', part).count();
                 start = end;
                 if start >= batch.len() {
                     break;
