@@ -130,8 +130,10 @@ struct Fields {
     all: bool,
     ids: HashMap<String, u32, FnvBuild>,
     names: Vec<String>,
-    /// Dotted prefixes of wanted names (`a`, `a.b` for `a.b.c`).
-    prefixes: HashSet<String, FnvBuild>,
+    /// Paths worth descending into: wanted names and their dotted prefixes (`a`, `a.b`,
+    /// `a.b.c` for `a.b.c`). One set, so most keys of a document (the unwanted ones) cost a
+    /// single look-up.
+    descend: HashSet<String, FnvBuild>,
 }
 
 impl Fields {
@@ -149,7 +151,7 @@ impl Fields {
     }
 
     fn descend(&self, path: &str) -> bool {
-        self.all || self.ids.contains_key(path) || self.prefixes.contains(path)
+        self.all || self.descend.contains(path)
     }
 }
 
@@ -441,7 +443,7 @@ impl Loader {
             all: selection.all,
             ids: HashMap::default(),
             names: Vec::new(),
-            prefixes: HashSet::default(),
+            descend: HashSet::default(),
         };
         let mut wanted: Vec<String> = selection.names.iter().cloned().collect();
         wanted.extend(INTERNAL.iter().map(|s| s.to_string()));
@@ -451,9 +453,10 @@ impl Loader {
             }
             let mut at = 0;
             while let Some(dot) = name[at..].find('.') {
-                fields.prefixes.insert(name[..at + dot].to_string());
+                fields.descend.insert(name[..at + dot].to_string());
                 at += dot + 1;
             }
+            fields.descend.insert(name.clone());
             let id = fields.names.len() as u32;
             fields.ids.insert(name.clone(), id);
             fields.names.push(name);
