@@ -3,7 +3,7 @@
 
 use rstest::rstest;
 
-use crate::support::{rulegate, snapshot};
+use crate::support::{rulegate, snapshot, success_stdout};
 
 #[rstest]
 #[case::xff_null("scenarios/evasion_xff_spoofer.toml")]
@@ -84,24 +84,18 @@ fn documents_outside_every_window_and_of_other_data_streams_are_named() {
         lines.iter().map(|l| format!("{l}\n")).collect::<String>(),
     )
     .unwrap();
-    let output = rulegate()
-        .args([
-            "explain",
-            "--rule",
-            "rules/credential_access_kubernetes_multiple_secret_retrieval_burst.toml",
-            "--input",
-        ])
-        .arg(&input)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let stdout = success_stdout(
+        rulegate()
+            .args([
+                "explain",
+                "--rule",
+                "rules/credential_access_kubernetes_multiple_secret_retrieval_burst.toml",
+                "--input",
+            ])
+            .arg(&input)
+            .args(["--format", "json"]),
     );
-    let fates: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let fates: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
     assert_eq!(fates[0]["fate"], "grouped");
     assert_eq!(
         fates[0]["alerted"], false,

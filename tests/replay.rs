@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use crate::support::{repo_path, rulegate};
+use crate::support::{repo_path, rulegate, success_stdout};
 
 const SEED_RULE: &str = "rules/credential_access_kubernetes_multiple_secret_retrieval_burst.toml";
 
@@ -131,20 +131,14 @@ fn alert_suppression_absorbs_the_overlap_duplicate_with_the_real_engine() {
     assert_ne!(suppressed, text);
     std::fs::write(&rule, suppressed).unwrap();
     let input = generated("scenarios/edges/schedule-overlap-burst.toml", "ecs");
-    let output = rulegate()
-        .arg("replay")
-        .arg(&rule)
-        .arg("--input")
-        .arg(&input)
-        .output()
-        .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let stdout = success_stdout(
+        rulegate()
+            .arg("replay")
+            .arg(&rule)
+            .arg("--input")
+            .arg(&input),
     );
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let report: Value = serde_json::from_slice(&stdout).unwrap();
     let alerts = report["alerts"].as_array().unwrap();
     assert_eq!(alerts.len(), 1, "{report}");
     assert_eq!(alerts[0]["suppression"]["suppressed"], 1);

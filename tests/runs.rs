@@ -9,7 +9,7 @@ use rulegate::check::{discover_scenarios, snapshot_name};
 use rulegate::diagnostic::render_all;
 use rulegate::runner::{run_scenario, RuleSource};
 
-use crate::support::{repo_path, snapshot};
+use crate::support::{repo_path, snapshot, success_stdout};
 
 #[rstest]
 fn run_report(
@@ -68,22 +68,13 @@ fn every_scenario_has_a_snapshot_and_every_snapshot_a_scenario() {
 #[test]
 fn run_prints_the_report_and_exits_1_when_an_expectation_fails() {
     let rule = repo_path("rules/credential_access_kubernetes_multiple_secret_retrieval_burst.toml");
-    let output = crate::support::rulegate()
-        .args([
-            "run",
-            "scenarios/benign_kube_scheduler.toml",
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let stdout = success_stdout(crate::support::rulegate().args([
+        "run",
+        "scenarios/benign_kube_scheduler.toml",
+        "--format",
+        "json",
+    ]));
+    let report: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
     assert!(report["description"]
         .as_str()
         .is_some_and(|d| !d.is_empty()));

@@ -41,3 +41,16 @@ pub fn rulegate() -> Command {
         .env_remove("RUST_LOG");
     command
 }
+
+/// Runs a command that must succeed (exit 0) and returns its standard output; on failure the
+/// assertion shows its standard error.
+pub fn success_stdout(command: &mut Command) -> Vec<u8> {
+    let output = command.output().expect("the binary runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
+}
