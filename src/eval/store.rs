@@ -821,6 +821,8 @@ fn read_batch(
     max: usize,
 ) -> std::io::Result<Batch> {
     let mut batch = std::mem::take(pending);
+    // Room for the whole batch up front: growing by doubling would copy it about twice more.
+    batch.reserve(BATCH_BYTES);
     Read::take(input, BATCH_BYTES as u64).read_to_end(&mut batch)?;
     let eof = batch.len() < BATCH_BYTES;
     if !eof {
