@@ -605,26 +605,14 @@ fn push_through(
             dissect,
             removed,
         } => {
-            let text = input.eval(&row, ctx);
-            let values = match &text {
-                Cell::One(v) => dissect.extract(v.as_str().unwrap_or("")),
-                Cell::Many(_) => {
-                    ctx.warn(input.site, MULTI_VALUE);
-                    None
-                }
-                Cell::Null => None,
-            };
-            let mut row = row;
-            for &i in removed.iter().rev() {
-                row.remove(i);
-            }
-            match values {
-                Some(vs) => row.extend(
-                    vs.into_iter()
-                        .map(|v| v.map_or(Cell::Null, |s| Cell::One(Value::str(&s)))),
-                ),
-                None => row.extend((0..dissect.columns.len()).map(|_| Cell::Null)),
-            }
+            let row = with_extracted(row, input, removed, dissect.columns.len(), ctx, |text| {
+                dissect.extract(text).map(|values| {
+                    values
+                        .into_iter()
+                        .map(|v| v.map_or(Cell::Null, |s| Cell::One(Value::str(&s))))
+                        .collect()
+                })
+            });
             push_through(rest, row, ctx, out, cap);
         }
         Step::Grok {
@@ -632,27 +620,42 @@ fn push_through(
             grok,
             removed,
         } => {
-            let text = input.eval(&row, ctx);
-            let values = match &text {
-                Cell::One(v) => grok.extract(v.as_str().unwrap_or("")),
-                Cell::Many(_) => {
-                    ctx.warn(input.site, MULTI_VALUE);
-                    None
-                }
-                Cell::Null => None,
-            };
-            let mut row = row;
-            for &i in removed.iter().rev() {
-                row.remove(i);
-            }
-            match values {
-                Some(vs) => row.extend(vs.into_iter().map(Cell::from_values)),
-                None => row.extend((0..grok.columns.len()).map(|_| Cell::Null)),
-            }
+            let row = with_extracted(row, input, removed, grok.columns.len(), ctx, |text| {
+                grok.extract(text)
+                    .map(|values| values.into_iter().map(Cell::from_values).collect())
+            });
             push_through(rest, row, ctx, out, cap);
         }
         _ => out.push(row),
     }
+}
+
+/// `DISSECT`/`GROK`: drops the columns the new ones shadow and appends the extracted values, or
+/// nulls when the input is null, multivalued (with the warning) or does not match.
+fn with_extracted(
+    mut row: Vec<Cell>,
+    input: &CExpr,
+    removed: &[usize],
+    width: usize,
+    ctx: &mut Ctx,
+    extract: impl FnOnce(&str) -> Option<Vec<Cell>>,
+) -> Vec<Cell> {
+    let values = match input.eval(&row, ctx) {
+        Cell::One(v) => extract(v.as_str().unwrap_or("")),
+        Cell::Many(_) => {
+            ctx.warn(input.site, MULTI_VALUE);
+            None
+        }
+        Cell::Null => None,
+    };
+    for &i in removed.iter().rev() {
+        row.remove(i);
+    }
+    match values {
+        Some(cells) => row.extend(cells),
+        None => row.extend((0..width).map(|_| Cell::Null)),
+    }
+    row
 }
 
 fn run_step(step: &Step, table: Vec<Vec<Cell>>, ctx: &mut Ctx) -> Vec<Vec<Cell>> {
