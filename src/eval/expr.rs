@@ -788,6 +788,21 @@ const INT_OVERFLOW: &str = "java.lang.ArithmeticException: integer overflow";
 pub const LONG_OVERFLOW_MESSAGE: &str = "java.lang.ArithmeticException: long overflow";
 const DIV_ZERO: &str = "java.lang.ArithmeticException: / by zero";
 
+/// Whole-number `+ - * / %` with Java's overflow and division-by-zero failures, for one integer
+/// width (`i32`, `i64`, `u64`): `None` is an overflow, division by zero returns the error.
+macro_rules! checked_arithmetic {
+    ($op:expr, $x:expr, $y:expr) => {
+        match $op {
+            BinaryOp::Add => $x.checked_add($y),
+            BinaryOp::Sub => $x.checked_sub($y),
+            BinaryOp::Mul => $x.checked_mul($y),
+            BinaryOp::Div | BinaryOp::Mod if $y == 0 => return Err(DIV_ZERO.into()),
+            BinaryOp::Div => $x.checked_div($y),
+            _ => $x.checked_rem($y),
+        }
+    };
+}
+
 /// Binary arithmetic in the result type `ty`, with Java's overflow and division errors.
 pub fn arith(op: BinaryOp, a: &Value, b: &Value, ty: Type) -> Result<Value, String> {
     match ty {
@@ -813,26 +828,12 @@ pub fn arith(op: BinaryOp, a: &Value, b: &Value, ty: Type) -> Result<Value, Stri
                 a.as_i64().unwrap_or(0) as i32,
                 b.as_i64().unwrap_or(0) as i32,
             );
-            let r = match op {
-                BinaryOp::Add => x.checked_add(y),
-                BinaryOp::Sub => x.checked_sub(y),
-                BinaryOp::Mul => x.checked_mul(y),
-                BinaryOp::Div | BinaryOp::Mod if y == 0 => return Err(DIV_ZERO.into()),
-                BinaryOp::Div => x.checked_div(y),
-                _ => x.checked_rem(y),
-            };
+            let r = checked_arithmetic!(op, x, y);
             r.map(Value::Integer).ok_or_else(|| INT_OVERFLOW.into())
         }
         Type::Long => {
             let (x, y) = (a.as_i64().unwrap_or(0), b.as_i64().unwrap_or(0));
-            let r = match op {
-                BinaryOp::Add => x.checked_add(y),
-                BinaryOp::Sub => x.checked_sub(y),
-                BinaryOp::Mul => x.checked_mul(y),
-                BinaryOp::Div | BinaryOp::Mod if y == 0 => return Err(DIV_ZERO.into()),
-                BinaryOp::Div => x.checked_div(y),
-                _ => x.checked_rem(y),
-            };
+            let r = checked_arithmetic!(op, x, y);
             r.map(Value::Long)
                 .ok_or_else(|| LONG_OVERFLOW_MESSAGE.into())
         }
@@ -842,14 +843,7 @@ pub fn arith(op: BinaryOp, a: &Value, b: &Value, ty: Type) -> Result<Value, Stri
                 other => other.as_i64().unwrap_or(0) as u64,
             };
             let (x, y) = (to_u(a), to_u(b));
-            let r = match op {
-                BinaryOp::Add => x.checked_add(y),
-                BinaryOp::Sub => x.checked_sub(y),
-                BinaryOp::Mul => x.checked_mul(y),
-                BinaryOp::Div | BinaryOp::Mod if y == 0 => return Err(DIV_ZERO.into()),
-                BinaryOp::Div => x.checked_div(y),
-                _ => x.checked_rem(y),
-            };
+            let r = checked_arithmetic!(op, x, y);
             r.map(Value::UnsignedLong)
                 .ok_or_else(|| "java.lang.ArithmeticException: unsigned_long overflow".into())
         }
