@@ -1,0 +1,473 @@
+//! Scalar functions: type checking at compile time and evaluation on cells.
+
+use crate::diagnostic::Diagnostic;
+use crate::span::Span;
+use crate::syntax::ast;
+
+use crate::eval::aggregate::is_aggregate;
+use crate::eval::expr::{convert_cell, error, single, singles, CExpr, Compiler, Ctx, Kind};
+use crate::eval::value::{Cell, Type, Value};
+use crate::eval::{datetime, ip, Column};
+
+mod eval;
+
+pub use eval::eval;
+
+#[derive(Clone, Debug)]
+pub enum Func {
+    Coalesce,
+    Greatest,
+    Least,
+    ToType(Type),
+    ToIpWithOptions { octal: bool },
+    ToLower,
+    ToUpper,
+    Concat,
+    Length,
+    Substring,
+    StartsWith,
+    EndsWith,
+    Trim,
+    Ltrim,
+    Rtrim,
+    Replace(Option<Box<regex::Regex>>),
+    Split,
+    Locate,
+    Left,
+    Right,
+    Reverse,
+    Repeat,
+    MvCount,
+    MvFirst,
+    MvLast,
+    MvMin,
+    MvMax,
+    MvSum,
+    MvAvg,
+    MvMedian,
+    MvConcat,
+    MvDedupe,
+    MvSort,
+    MvSlice,
+    MvContains,
+    DateTrunc,
+    DateDiff,
+    DateFormat,
+    DateParse,
+    DateExtract,
+    Now,
+    Round,
+    Abs,
+    Ceil,
+    Floor,
+    Sqrt,
+    Pow,
+    Log10,
+    Signum,
+    Constant(f64),
+    CidrMatch,
+    IpPrefix,
+    JsonExtract,
+}
+
+fn arity(name: &str, n: usize, min: usize, max: usize, span: Span) -> Result<(), Diagnostic> {
+    if n < min || n > max {
+        let expected = if min == max {
+            format!("{min}")
+        } else if max == usize::MAX {
+            format!("at least {min}")
+        } else {
+            format!("{min} to {max}")
+        };
+        return Err(error(
+            "E302",
+            span,
+            format!("function [{name}] expects {expected} arguments, got {n}"),
+        ));
+    }
+    Ok(())
+}
+
+fn expect(ok: bool, span: Span, what: impl FnOnce() -> String) -> Result<(), Diagnostic> {
+    if ok {
+        Ok(())
+    } else {
+        Err(error("E302", span, what()))
+    }
+}
+
+fn string_ty(t: Type) -> bool {
+    t.is_string() || t == Type::Null
+}
+
+fn numeric_ty(t: Type) -> bool {
+    t.is_numeric() || t == Type::Null
+}
+
+/// Compiles a function call (aggregates are rejected here: `STATS` handles them).
+pub fn compile(
+    c: &mut Compiler,
+    call: &ast::Call,
+    span: Span,
+    schema: &[Column],
+) -> Result<CExpr, Diagnostic> {
+    let name = call.name.as_str();
+    if is_aggregate(name) {
+        return Err(error(
+            "E302",
+            span,
+            format!(
+                "aggregate function [{}] is only allowed in STATS",
+                span.slice(c.text)
+            ),
+        ));
+    }
+    if name == "kql" || name == "match" || name == "qstr" || name == "match_phrase" {
+        return Err(error(
+            "E304",
+            span,
+            format!(
+                "full-text function [{}] needs Elasticsearch's search index and is not supported offline",
+                name.to_uppercase()
+            ),
+        ));
+    }
+    let mut args = Vec::new();
+    for a in &call.args {
+        args.push(c.expr(a, schema)?);
+    }
+    let n = args.len();
+    let t = |i: usize| args[i].ty;
+    let text = span.slice(c.text).to_string();
+    let type_error = |i: usize, want: &str| -> String {
+        format!(
+            "argument {} of [{}] must be [{}], found value of type [{}]",
+            i + 1,
+            text,
+            want,
+            args[i].ty.name()
+        )
+    };
+    let common_all = |args: &[CExpr]| -> Option<Type> {
+        args.iter()
+            .try_fold(Type::Null, |acc, a| Type::common(acc, a.ty))
+    };
+    let (func, ty) = match name {
+        "case" => {
+            arity(name, n, 2, usize::MAX, span)?;
+            let mut ty = Type::Null;
+            for (i, a) in args.iter().enumerate() {
+                let is_cond = i % 2 == 0 && i + 1 < n;
+                if is_cond {
+                    expect(matches!(a.ty, Type::Boolean | Type::Null), span, || {
+                        format!(
+                            "condition {} of [{}] must be [boolean]",
+                            i / 2 + 1,
+                            span.slice(c.text)
+                        )
+                    })?;
+                } else {
+                    ty = Type::common(ty, a.ty).ok_or_else(|| {
+                        error("E302", span, "all values of CASE must have the same type")
+                    })?;
+                }
+            }
+            let site = c.site(span);
+            return Ok(CExpr {
+                kind: Kind::Case(args),
+                ty,
+                site,
+            });
+        }
+        "coalesce" | "greatest" | "least" => {
+            arity(name, n, 1, usize::MAX, span)?;
+            let ty = common_all(&args).ok_or_else(|| {
+                error(
+                    "E302",
+                    span,
+                    format!("all arguments of [{text}] must have the same type"),
+                )
+            })?;
+            let f = match name {
+                "coalesce" => Func::Coalesce,
+                "greatest" => Func::Greatest,
+                _ => Func::Least,
+            };
+            (f, ty)
+        }
+        "to_string" | "to_str" | "to_keyword" => (Func::ToType(Type::Keyword), Type::Keyword),
+        "to_ip" => {
+            arity(name, n, 1, 2, span)?;
+            if n == 2 {
+                let octal = match &args[1].kind {
+                    Kind::Literal(Cell::One(Value::String(s))) => s.contains("octal"),
+                    _ => false,
+                };
+                args.truncate(1);
+                (Func::ToIpWithOptions { octal }, Type::Ip)
+            } else {
+                (Func::ToType(Type::Ip), Type::Ip)
+            }
+        }
+        "to_long" => (Func::ToType(Type::Long), Type::Long),
+        "to_integer" | "to_int" => (Func::ToType(Type::Integer), Type::Integer),
+        "to_unsigned_long" | "to_ul" | "to_ulong" => {
+            (Func::ToType(Type::UnsignedLong), Type::UnsignedLong)
+        }
+        "to_double" | "to_dbl" => (Func::ToType(Type::Double), Type::Double),
+        "to_boolean" | "to_bool" => (Func::ToType(Type::Boolean), Type::Boolean),
+        "to_datetime" | "to_dt" => (Func::ToType(Type::Datetime), Type::Datetime),
+        "to_version" | "to_ver" => (Func::ToType(Type::Version), Type::Version),
+        "to_lower" | "to_upper" => {
+            arity(name, n, 1, 1, span)?;
+            expect(string_ty(t(0)), span, || type_error(0, "string"))?;
+            let f = if name == "to_lower" {
+                Func::ToLower
+            } else {
+                Func::ToUpper
+            };
+            (f, Type::Keyword)
+        }
+        "concat" => {
+            arity(name, n, 2, usize::MAX, span)?;
+            for i in 0..n {
+                expect(string_ty(t(i)), span, || type_error(i, "string"))?;
+            }
+            (Func::Concat, Type::Keyword)
+        }
+        "length" => {
+            arity(name, n, 1, 1, span)?;
+            expect(string_ty(t(0)), span, || type_error(0, "string"))?;
+            (Func::Length, Type::Integer)
+        }
+        "substring" => {
+            arity(name, n, 2, 3, span)?;
+            expect(string_ty(t(0)), span, || type_error(0, "string"))?;
+            (Func::Substring, Type::Keyword)
+        }
+        "starts_with" | "ends_with" => {
+            arity(name, n, 2, 2, span)?;
+            let f = if name == "starts_with" {
+                Func::StartsWith
+            } else {
+                Func::EndsWith
+            };
+            (f, Type::Boolean)
+        }
+        "trim" | "ltrim" | "rtrim" => {
+            arity(name, n, 1, 1, span)?;
+            let f = match name {
+                "trim" => Func::Trim,
+                "ltrim" => Func::Ltrim,
+                _ => Func::Rtrim,
+            };
+            (f, Type::Keyword)
+        }
+        "replace" => {
+            arity(name, n, 3, 3, span)?;
+            // A constant pattern compiles once; Java and Rust regex syntax agree on the
+            // constructs rules use (classes, quantifiers, alternation, anchors).
+            let compiled = match &args[1].kind {
+                Kind::Literal(Cell::One(Value::String(p))) => {
+                    Some(Box::new(regex::Regex::new(p).map_err(|e| {
+                        error(
+                            "E305",
+                            call.args[1].span,
+                            format!("invalid regex [{p}]: {e}"),
+                        )
+                    })?))
+                }
+                _ => None,
+            };
+            (Func::Replace(compiled), Type::Keyword)
+        }
+        "split" => {
+            arity(name, n, 2, 2, span)?;
+            (Func::Split, Type::Keyword)
+        }
+        "locate" => {
+            arity(name, n, 2, 3, span)?;
+            (Func::Locate, Type::Integer)
+        }
+        "left" | "right" => {
+            arity(name, n, 2, 2, span)?;
+            (
+                if name == "left" {
+                    Func::Left
+                } else {
+                    Func::Right
+                },
+                Type::Keyword,
+            )
+        }
+        "reverse" => (Func::Reverse, Type::Keyword),
+        "repeat" => (Func::Repeat, Type::Keyword),
+        "mv_count" => {
+            arity(name, n, 1, 1, span)?;
+            (Func::MvCount, Type::Integer)
+        }
+        "mv_first" | "mv_last" | "mv_min" | "mv_max" | "mv_dedupe" => {
+            arity(name, n, 1, 1, span)?;
+            let f = match name {
+                "mv_first" => Func::MvFirst,
+                "mv_last" => Func::MvLast,
+                "mv_min" => Func::MvMin,
+                "mv_max" => Func::MvMax,
+                _ => Func::MvDedupe,
+            };
+            (f, keywordise(t(0)))
+        }
+        "mv_sum" => {
+            arity(name, n, 1, 1, span)?;
+            expect(numeric_ty(t(0)), span, || type_error(0, "numeric"))?;
+            (Func::MvSum, t(0))
+        }
+        "mv_avg" | "mv_median" => {
+            arity(name, n, 1, 1, span)?;
+            expect(numeric_ty(t(0)), span, || type_error(0, "numeric"))?;
+            let ty = if name == "mv_median" && t(0) != Type::Double {
+                t(0)
+            } else {
+                Type::Double
+            };
+            (
+                if name == "mv_avg" {
+                    Func::MvAvg
+                } else {
+                    Func::MvMedian
+                },
+                ty,
+            )
+        }
+        "mv_concat" => {
+            arity(name, n, 2, 2, span)?;
+            (Func::MvConcat, Type::Keyword)
+        }
+        "mv_sort" => {
+            arity(name, n, 1, 2, span)?;
+            (Func::MvSort, keywordise(t(0)))
+        }
+        "mv_slice" => {
+            arity(name, n, 2, 3, span)?;
+            (Func::MvSlice, keywordise(t(0)))
+        }
+        "mv_contains" => {
+            arity(name, n, 2, 2, span)?;
+            (Func::MvContains, Type::Boolean)
+        }
+        "date_trunc" => {
+            arity(name, n, 2, 2, span)?;
+            expect(
+                matches!(t(0), Type::DatePeriod | Type::TimeDuration),
+                span,
+                || type_error(0, "date_period or time_duration"),
+            )?;
+            (Func::DateTrunc, Type::Datetime)
+        }
+        "date_diff" => {
+            arity(name, n, 3, 3, span)?;
+            (Func::DateDiff, Type::Integer)
+        }
+        "date_format" => {
+            arity(name, n, 1, 2, span)?;
+            (Func::DateFormat, Type::Keyword)
+        }
+        "date_parse" => {
+            arity(name, n, 1, 2, span)?;
+            (Func::DateParse, Type::Datetime)
+        }
+        "date_extract" => {
+            arity(name, n, 2, 2, span)?;
+            (Func::DateExtract, Type::Long)
+        }
+        "now" => {
+            arity(name, n, 0, 0, span)?;
+            (Func::Now, Type::Datetime)
+        }
+        "round" => {
+            arity(name, n, 1, 2, span)?;
+            expect(numeric_ty(t(0)), span, || type_error(0, "numeric"))?;
+            (Func::Round, t(0))
+        }
+        "abs" => {
+            arity(name, n, 1, 1, span)?;
+            expect(numeric_ty(t(0)), span, || type_error(0, "numeric"))?;
+            (Func::Abs, t(0))
+        }
+        "ceil" | "floor" => {
+            arity(name, n, 1, 1, span)?;
+            expect(numeric_ty(t(0)), span, || type_error(0, "numeric"))?;
+            (
+                if name == "ceil" {
+                    Func::Ceil
+                } else {
+                    Func::Floor
+                },
+                t(0),
+            )
+        }
+        "sqrt" | "log10" | "signum" => {
+            arity(name, n, 1, 1, span)?;
+            expect(numeric_ty(t(0)), span, || type_error(0, "numeric"))?;
+            let f = match name {
+                "sqrt" => Func::Sqrt,
+                "log10" => Func::Log10,
+                _ => Func::Signum,
+            };
+            (f, Type::Double)
+        }
+        "pow" => {
+            arity(name, n, 2, 2, span)?;
+            (Func::Pow, Type::Double)
+        }
+        "pi" | "e" | "tau" => {
+            arity(name, n, 0, 0, span)?;
+            let v = match name {
+                "pi" => std::f64::consts::PI,
+                "e" => std::f64::consts::E,
+                _ => std::f64::consts::TAU,
+            };
+            (Func::Constant(v), Type::Double)
+        }
+        "cidr_match" => {
+            arity(name, n, 2, usize::MAX, span)?;
+            expect(matches!(t(0), Type::Ip | Type::Null), span, || {
+                type_error(0, "ip")
+            })?;
+            (Func::CidrMatch, Type::Boolean)
+        }
+        "ip_prefix" => {
+            arity(name, n, 3, 3, span)?;
+            (Func::IpPrefix, Type::Ip)
+        }
+        "json_extract" => {
+            arity(name, n, 2, 2, span)?;
+            (Func::JsonExtract, Type::Keyword)
+        }
+        other => return Err(error("E303", span, format!("Unknown function [{other}]"))),
+    };
+    if let Func::ToType(target) = func {
+        arity(name, n, 1, 1, span)?;
+        let a = args.pop().expect("one argument");
+        return c.cast(a, target, span).map(|mut e| {
+            // A conversion function reports warnings under its call text, like a cast.
+            e.ty = target;
+            e
+        });
+    }
+    let site = c.site(span);
+    Ok(CExpr {
+        kind: Kind::Call(func, args),
+        ty,
+        site,
+    })
+}
+
+/// `text` values pass through functions as `keyword`.
+fn keywordise(t: Type) -> Type {
+    if t == Type::Text {
+        Type::Keyword
+    } else {
+        t
+    }
+}
