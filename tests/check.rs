@@ -54,6 +54,13 @@ fn check_passes_on_the_committed_tree() {
     let junit = scratch("green").join("junit.xml");
     let stdout = check(&["--junit".as_ref(), junit.as_os_str()], 0);
     assert!(stdout.starts_with("check passed:"), "{stdout}");
+    // The second line says what the suite covers: scenarios and alerts per kind.
+    assert!(
+        stdout.contains("\nby kind: ")
+            && stdout.contains(" attack (")
+            && stdout.contains(" benign (0 alerts)"),
+        "{stdout}"
+    );
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(xml.contains("failures=\"0\""));
     assert!(xml.contains("<testcase name=\"scenarios/edges/threshold-at.toml\""));

@@ -26,6 +26,10 @@ pub struct ScenarioOutcome {
     pub snapshot: String,
     /// One line per expectation that did not hold.
     pub failed_expectations: Vec<String>,
+    /// The scenario's kind (`attack`, `benign`, …) and how many alerts its run created, for the
+    /// summary.
+    pub kind: String,
+    pub alerts: usize,
 }
 
 /// The gate's verdict on one scenario.
@@ -52,6 +56,8 @@ pub struct CaseResult {
     pub name: String,
     pub scenario: String,
     pub snapshot: String,
+    pub kind: String,
+    pub alerts: usize,
     #[serde(flatten)]
     pub verdict: Verdict,
     /// Whether `--update` rewrote the snapshot.
@@ -75,6 +81,38 @@ impl CheckReport {
                 Verdict::NewSnapshot | Verdict::Changed { .. } => case.updated,
                 Verdict::ExpectationsFailed { .. } => false,
             })
+    }
+
+    /// `by kind: 9 attack (31 alerts) · 14 benign (0 alerts) · …`: what the suite covers, in
+    /// the DSL's kind order, so a reader sees at once how many stories of each sort ran.
+    fn kind_line(&self) -> String {
+        const ORDER: [&str; 5] = ["attack", "benign", "false-positive", "evasion", "edge"];
+        let mut kinds: Vec<(usize, &str, usize, usize)> = Vec::new();
+        for case in &self.cases {
+            let rank = ORDER
+                .iter()
+                .position(|k| *k == case.kind)
+                .unwrap_or(ORDER.len());
+            match kinds.iter_mut().find(|(_, kind, _, _)| *kind == case.kind) {
+                Some(entry) => {
+                    entry.2 += 1;
+                    entry.3 += case.alerts;
+                }
+                None => kinds.push((rank, &case.kind, 1, case.alerts)),
+            }
+        }
+        kinds.sort();
+        if kinds.is_empty() {
+            return String::new();
+        }
+        let parts: Vec<String> = kinds
+            .iter()
+            .map(|(_, kind, scenarios, alerts)| {
+                let s = if *alerts == 1 { "" } else { "s" };
+                format!("{scenarios} {kind} ({alerts} alert{s})")
+            })
+            .collect();
+        format!("by kind: {}\n", parts.join(" · "))
     }
 
     /// A few readable lines, then one block per failing scenario.
@@ -133,6 +171,7 @@ impl CheckReport {
             counts[3],
             self.orphans.len()
         ));
+        out.push_str(&self.kind_line());
         out
     }
 
@@ -279,6 +318,8 @@ pub fn check(
             name: name.clone(),
             scenario: path.display().to_string(),
             snapshot: snapshot_path.display().to_string(),
+            kind: outcome.kind.clone(),
+            alerts: outcome.alerts,
             verdict,
             updated,
         });
@@ -356,6 +397,8 @@ mod tests {
         Ok(ScenarioOutcome {
             snapshot: format!("alerts: {name}\n"),
             failed_expectations: Vec::new(),
+            kind: "edge".into(),
+            alerts: 0,
         })
     }
 

@@ -55,6 +55,8 @@ pub fn run(args: CheckArgs) -> Result<Outcome, Vec<Diagnostic>> {
         Ok(ScenarioOutcome {
             snapshot: run.to_snapshot(),
             failed_expectations: run.failed_expectations(),
+            kind: run.kind.clone(),
+            alerts: run.rules.iter().map(|rule| rule.alerts.len()).sum(),
         })
     })?;
     if let Some(junit) = &args.junit {
