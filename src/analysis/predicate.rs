@@ -223,19 +223,8 @@ pub fn value_text(expr: &Expr) -> String {
 pub fn first_column(expr: &Expr) -> Option<String> {
     match &expr.kind {
         ExprKind::Column(name) => Some(name.name.clone()),
-        ExprKind::Literal(_) | ExprKind::Map(_) => None,
-        ExprKind::Call(call) => call.args.iter().find_map(first_column),
-        ExprKind::Unary { operand, .. } | ExprKind::Not(operand) => first_column(operand),
-        ExprKind::Binary { left, right, .. }
-        | ExprKind::And(left, right)
-        | ExprKind::Or(left, right)
-        | ExprKind::Match {
-            field: left,
-            query: right,
-        } => first_column(left).or_else(|| first_column(right)),
-        ExprKind::In { value, .. }
-        | ExprKind::IsNull { value, .. }
-        | ExprKind::Like { value, .. }
-        | ExprKind::Cast { value, .. } => first_column(value),
+        // The tested value, not the list: `"x" IN (a, b)` names no field.
+        ExprKind::In { value, .. } => first_column(value),
+        _ => expr.children().into_iter().find_map(first_column),
     }
 }

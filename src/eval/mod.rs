@@ -200,32 +200,12 @@ pub fn fields_for(query: &ast::Query, extra: &[&str]) -> FieldSelection {
 }
 
 fn collect(e: &ast::Expr, out: &mut BTreeSet<String>) {
-    match &e.kind {
-        ExprKind::Column(n) => {
-            out.insert(n.name.clone());
-        }
-        ExprKind::Literal(_) | ExprKind::Map(_) => {}
-        ExprKind::Call(c) => c.args.iter().for_each(|a| collect(a, out)),
-        ExprKind::Unary { operand, .. } => collect(operand, out),
-        ExprKind::Binary { left, right, .. }
-        | ExprKind::And(left, right)
-        | ExprKind::Or(left, right) => {
-            collect(left, out);
-            collect(right, out);
-        }
-        ExprKind::Not(a) | ExprKind::IsNull { value: a, .. } | ExprKind::Cast { value: a, .. } => {
-            collect(a, out)
-        }
-        ExprKind::Like { value, .. } => collect(value, out),
-        ExprKind::In { value, list, .. } => {
-            collect(value, out);
-            list.iter().for_each(|a| collect(a, out));
-        }
-        ExprKind::Match { field, query } => {
-            collect(field, out);
-            collect(query, out);
-        }
+    if let ExprKind::Column(n) = &e.kind {
+        out.insert(n.name.clone());
     }
+    e.children()
+        .into_iter()
+        .for_each(|child| collect(child, out));
 }
 
 /// One boolean expression over a document's fields (e.g. a `WHERE` conjunct).

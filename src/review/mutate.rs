@@ -259,27 +259,8 @@ fn for_each_where_expr_mut(query: &mut Query, visit: &mut dyn FnMut(&mut Expr)) 
 
 fn walk_mut(expr: &mut Expr, visit: &mut dyn FnMut(&mut Expr)) {
     visit(expr);
-    match &mut expr.kind {
-        ExprKind::Literal(_) | ExprKind::Column(_) | ExprKind::Map(_) => {}
-        ExprKind::Call(call) => call.args.iter_mut().for_each(|a| walk_mut(a, visit)),
-        ExprKind::Unary { operand, .. } => walk_mut(operand, visit),
-        ExprKind::Binary { left, right, .. }
-        | ExprKind::And(left, right)
-        | ExprKind::Or(left, right) => {
-            walk_mut(left, visit);
-            walk_mut(right, visit);
-        }
-        ExprKind::Not(inner) => walk_mut(inner, visit),
-        ExprKind::In { value, list, .. } => {
-            walk_mut(value, visit);
-            list.iter_mut().for_each(|e| walk_mut(e, visit));
-        }
-        ExprKind::IsNull { value, .. } | ExprKind::Like { value, .. } => walk_mut(value, visit),
-        ExprKind::Cast { value, .. } => walk_mut(value, visit),
-        ExprKind::Match { field, query } => {
-            walk_mut(field, visit);
-            walk_mut(query, visit);
-        }
+    for child in expr.children_mut() {
+        walk_mut(child, visit);
     }
 }
 

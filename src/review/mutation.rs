@@ -221,34 +221,32 @@ impl MutationReport {
             out.push('\n');
             out.push_str(&survivor.rendering);
         }
-        if !self.equivalent.is_empty() {
-            out.push_str(&format!(
-                "\n{} equivalent mutant(s), not scored (no document can tell them from the rule):\n",
-                self.equivalent.len()
-            ));
-            for m in &self.equivalent {
-                out.push_str(&format!(
-                    "  {} at {}: {}\n",
-                    m.mutation,
-                    m.position,
-                    m.hint.as_deref().unwrap_or("")
-                ));
-            }
-        }
-        if !self.invalid.is_empty() {
-            out.push_str(&format!(
-                "\n{} mutant(s) not run (the engine rejects them, as Elasticsearch would):\n",
-                self.invalid.len()
-            ));
-            for invalid in &self.invalid {
-                out.push_str(&format!(
-                    "  {} at {}: {}\n",
-                    invalid.mutation,
-                    invalid.position,
-                    invalid.hint.as_deref().unwrap_or("")
-                ));
-            }
-        }
+        list_mutants(
+            &mut out,
+            &self.equivalent,
+            "equivalent mutant(s), not scored (no document can tell them from the rule)",
+        );
+        list_mutants(
+            &mut out,
+            &self.invalid,
+            "mutant(s) not run (the engine rejects them, as Elasticsearch would)",
+        );
         out
+    }
+}
+
+/// A titled list of mutants with their position and reason, when there are any.
+fn list_mutants(out: &mut String, mutants: &[MutantResult], title: &str) {
+    if mutants.is_empty() {
+        return;
+    }
+    out.push_str(&format!("\n{} {title}:\n", mutants.len()));
+    for m in mutants {
+        out.push_str(&format!(
+            "  {} at {}: {}\n",
+            m.mutation,
+            m.position,
+            m.hint.as_deref().unwrap_or("")
+        ));
     }
 }

@@ -255,6 +255,54 @@ pub struct Expr {
 }
 span_free_eq!(Expr { kind });
 
+impl Expr {
+    /// The direct sub-expressions, in source order: the one traversal every tree walk builds on.
+    pub fn children(&self) -> Vec<&Expr> {
+        match &self.kind {
+            ExprKind::Literal(_) | ExprKind::Column(_) => Vec::new(),
+            ExprKind::Call(call) => call.args.iter().collect(),
+            ExprKind::Unary { operand: a, .. }
+            | ExprKind::Not(a)
+            | ExprKind::IsNull { value: a, .. }
+            | ExprKind::Like { value: a, .. }
+            | ExprKind::Cast { value: a, .. } => vec![a],
+            ExprKind::Binary { left, right, .. }
+            | ExprKind::And(left, right)
+            | ExprKind::Or(left, right)
+            | ExprKind::Match {
+                field: left,
+                query: right,
+            } => vec![left, right],
+            ExprKind::In { value, list, .. } => std::iter::once(&**value).chain(list).collect(),
+            ExprKind::Map(entries) => entries.iter().map(|e| &e.value).collect(),
+        }
+    }
+
+    /// [`Expr::children`], mutably.
+    pub fn children_mut(&mut self) -> Vec<&mut Expr> {
+        match &mut self.kind {
+            ExprKind::Literal(_) | ExprKind::Column(_) => Vec::new(),
+            ExprKind::Call(call) => call.args.iter_mut().collect(),
+            ExprKind::Unary { operand: a, .. }
+            | ExprKind::Not(a)
+            | ExprKind::IsNull { value: a, .. }
+            | ExprKind::Like { value: a, .. }
+            | ExprKind::Cast { value: a, .. } => vec![a],
+            ExprKind::Binary { left, right, .. }
+            | ExprKind::And(left, right)
+            | ExprKind::Or(left, right)
+            | ExprKind::Match {
+                field: left,
+                query: right,
+            } => vec![left, right],
+            ExprKind::In { value, list, .. } => std::iter::once(&mut **value)
+                .chain(list.iter_mut())
+                .collect(),
+            ExprKind::Map(entries) => entries.iter_mut().map(|e| &mut e.value).collect(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExprKind {
     /// `null`, `true`, `42`, `1.5`, `"text"`, `5 minutes`, `[1, 2]`

@@ -141,18 +141,7 @@ impl Plan {
         if let SourceCommand::Row(r) = &query.source {
             // `ROW` is one empty row plus an `EVAL`, evaluated at run time so that its
             // warnings (and `NOW()`) belong to the run.
-            let mut assignments = Vec::new();
-            for field in &r.fields {
-                let e = c.expr(&field.expr, &schema)?;
-                let name = field.column_name(text);
-                let replaced = find(&schema, &name);
-                if let Some(i) = replaced {
-                    schema.remove(i);
-                }
-                schema.push(Column { name, ty: e.ty });
-                assignments.push((e, replaced));
-            }
-            steps.push(Step::Eval(assignments));
+            steps.push(compile_eval(&mut c, &r.fields, &mut schema, text)?);
         }
         let mut has_limit = false;
         let mut sorted = row.is_some();
@@ -181,18 +170,7 @@ impl Plan {
                     }
                 }
                 CommandKind::Eval(fields) => {
-                    let mut assignments = Vec::new();
-                    for field in fields {
-                        let e = c.expr(&field.expr, &schema)?;
-                        let name = field.column_name(text);
-                        let replaced = find(&schema, &name);
-                        if let Some(i) = replaced {
-                            schema.remove(i);
-                        }
-                        schema.push(Column { name, ty: e.ty });
-                        assignments.push((e, replaced));
-                    }
-                    steps.push(Step::Eval(assignments));
+                    steps.push(compile_eval(&mut c, fields, &mut schema, text)?);
                 }
                 CommandKind::Keep(patterns) => {
                     let order = keep_order(&schema, patterns)?;
@@ -450,6 +428,28 @@ impl Plan {
             warnings,
         }
     }
+}
+
+/// `EVAL` (and `ROW`, which is an `EVAL` over one empty row): each field is compiled against the
+/// schema as left by the fields before it; a name that exists already moves to the end.
+fn compile_eval(
+    c: &mut Compiler,
+    fields: &[ast::Field],
+    schema: &mut Vec<Column>,
+    text: &str,
+) -> Result<Step, Diagnostic> {
+    let mut assignments = Vec::new();
+    for field in fields {
+        let e = c.expr(&field.expr, schema)?;
+        let name = field.column_name(text);
+        let replaced = find(schema, &name);
+        if let Some(i) = replaced {
+            schema.remove(i);
+        }
+        schema.push(Column { name, ty: e.ty });
+        assignments.push((e, replaced));
+    }
+    Ok(Step::Eval(assignments))
 }
 
 fn string_input(c: &mut Compiler, e: &ast::Expr, schema: &[Column]) -> Result<CExpr, Diagnostic> {

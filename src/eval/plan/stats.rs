@@ -299,23 +299,8 @@ pub(super) fn compile_aggregate(
 }
 
 pub(super) fn contains_aggregate(e: &ast::Expr) -> bool {
-    match &e.kind {
-        ExprKind::Call(call) => {
-            is_aggregate(&call.name) || call.args.iter().any(contains_aggregate)
-        }
-        ExprKind::Unary { operand, .. } => contains_aggregate(operand),
-        ExprKind::Binary { left, right, .. }
-        | ExprKind::And(left, right)
-        | ExprKind::Or(left, right) => contains_aggregate(left) || contains_aggregate(right),
-        ExprKind::Not(a) | ExprKind::IsNull { value: a, .. } | ExprKind::Cast { value: a, .. } => {
-            contains_aggregate(a)
-        }
-        ExprKind::Like { value, .. } => contains_aggregate(value),
-        ExprKind::In { value, list, .. } => {
-            contains_aggregate(value) || list.iter().any(contains_aggregate)
-        }
-        _ => false,
-    }
+    matches!(&e.kind, ExprKind::Call(call) if is_aggregate(&call.name))
+        || e.children().into_iter().any(contains_aggregate)
 }
 
 pub(super) fn compile_stats(
