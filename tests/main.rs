@@ -26,6 +26,7 @@
 //! | `replay` | `rulegate replay`: JSON shape, overlap duplicate with the engine, `--raw`, `--first-run`, bad input |
 //! | `runs` | the snapshot suite: every scenario's run report under `snapshots/runs/`, its expectations, no orphans |
 //! | `seed_rule` | the seed rule over hand-written NDJSON sets, `query --format json` snapshots |
+//! | `streaming` | streamed `query` = loading every document first: rows, warnings, errors, limits, batch sizes, threads |
 //! | `review` | `diff` on rule-version pairs in every format, `mutate` (seed suite and a weak one), `coverage`, bad input |
 
 mod analysis;
@@ -50,5 +51,6 @@ mod scenarios;
 mod schedule;
 mod seed_rule;
 mod spans;
+mod streaming;
 mod support;
 mod syntax;

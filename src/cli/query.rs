@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use rulegate::diagnostic::{Diagnostic, SourceFile};
+use rulegate::eval::stream::Streaming;
 use rulegate::eval::{self, datetime, Documents, LoadOptions, Mapping, Plan, Window};
 use rulegate::rule::{self, QueryStatus};
 
@@ -112,24 +113,55 @@ pub fn run(args: QueryArgs, _color: bool) -> Result<Outcome, Vec<Diagnostic>> {
     };
     let selection = eval::fields_for(&query, &[]);
     let input_name = args.input.display().to_string();
-    let reader = open_input(&args.input)?;
-    // Both cores for files; stdin is read the same way.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let docs =
-        Documents::from_ndjson_parallel(reader, &selection, options, threads).map_err(|e| {
-            vec![Diagnostic::error(
-                "E401",
-                format!("{input_name}:{}: {}", e.line, e.message),
-            )]
-        })?;
-    if docs.is_empty() && docs.skipped.is_empty() {
-        return Err(vec![Diagnostic::error(
+    let input_error = |e: eval::InputError| {
+        vec![Diagnostic::error(
+            "E401",
+            format!("{input_name}:{}: {}", e.line, e.message),
+        )]
+    };
+    let no_documents = || {
+        vec![Diagnostic::error(
             "E403",
             format!("{input_name}: the input has no documents"),
-        )]);
+        )]
+    };
+    let reader = open_input(&args.input)?;
+    let (table, documents, skipped) =
+        match eval::stream::streamable_columns(&query, &selection, &options) {
+            // Every field is mapped: stream, holding only the groups (or returned rows).
+            Some(columns) => {
+                let plan = Plan::compile(&query, &text, &columns).map_err(|d| vec![place(d)])?;
+                let streamed = eval::stream::run_ndjson(
+                    &plan,
+                    &selection,
+                    reader,
+                    &options,
+                    Streaming::default(),
+                    now,
+                )
+                .map_err(input_error)?;
+                (streamed.table, streamed.documents, streamed.skipped)
+            }
+            // The columns depend on the documents: read them all first.
+            None => {
+                let docs = Documents::from_ndjson_parallel(
+                    reader,
+                    &selection,
+                    options,
+                    Streaming::default().threads,
+                )
+                .map_err(input_error)?;
+                if docs.is_empty() && docs.skipped.is_empty() {
+                    return Err(no_documents());
+                }
+                let plan =
+                    Plan::compile(&query, &text, &docs.columns).map_err(|d| vec![place(d)])?;
+                (plan.run(&docs, Window::All, now), docs.len(), docs.skipped)
+            }
+        };
+    if documents == 0 && skipped.is_empty() {
+        return Err(no_documents());
     }
-    let plan = Plan::compile(&query, &text, &docs.columns).map_err(|d| vec![place(d)])?;
-    let table = plan.run(&docs, Window::All, now);
     let output = match args.format {
         Format::Json => {
             let mut s = serde_json::to_string(&table.to_json()).unwrap_or_default();
@@ -143,12 +175,12 @@ pub fn run(args: QueryArgs, _color: bool) -> Result<Outcome, Vec<Diagnostic>> {
     for w in &table.warnings {
         eprintln!("warning: {w}");
     }
-    if !docs.skipped.is_empty() {
+    if let Some(first) = skipped.first() {
         eprintln!(
             "skipped {} invalid document(s) of {input_name} (first: line {}: {})",
-            docs.skipped.len(),
-            docs.skipped[0].line,
-            docs.skipped[0].message
+            skipped.len(),
+            first.line,
+            first.message
         );
     }
     Ok(Outcome::Success)

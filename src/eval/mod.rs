@@ -39,6 +39,7 @@ pub mod output;
 pub mod pattern;
 pub mod plan;
 pub mod store;
+pub mod stream;
 pub mod value;
 pub mod warnings;
 
@@ -87,6 +88,16 @@ pub fn index_matches(pattern: &str, name: &str) -> bool {
 impl Plan {
     /// Runs the plan over a window of `docs`; `now` is `NOW()` in epoch milliseconds.
     pub fn run(&self, docs: &Documents, window: Window, now: i64) -> Table {
+        self.run_rows(self.source_rows(docs, window), now)
+    }
+
+    /// The rows `FROM` reads from a window of `docs`: documents whose data stream matches the
+    /// index patterns, over the plan's source schema (metadata columns included).
+    pub(crate) fn source_rows<'a>(
+        &'a self,
+        docs: &'a Documents,
+        window: Window<'a>,
+    ) -> impl Iterator<Item = Vec<Cell>> + 'a {
         let positions: Box<dyn Iterator<Item = usize>> = match window {
             Window::All => Box::new(0..docs.len()),
             Window::Range(a, b) => Box::new(a.min(docs.len())..b.min(docs.len())),
@@ -108,12 +119,12 @@ impl Plan {
             .first()
             .map(|p| p.rsplit(':').next().unwrap_or(p).replace('*', "default"))
             .unwrap_or_default();
-        let rows = positions
+        positions
             .filter(|&doc| match docs.index_of(doc) {
                 Some(name) => self.indices.iter().any(|p| index_matches(p, name)),
                 None => true,
             })
-            .map(|doc| {
+            .map(move |doc| {
                 let row = docs.row(doc);
                 sources
                     .iter()
@@ -127,8 +138,7 @@ impl Plan {
                         Source::Version => Cell::One(Value::Long(1)),
                     })
                     .collect()
-            });
-        self.run_rows(rows, now)
+            })
     }
 }
 
@@ -142,7 +152,8 @@ enum Source {
 
 /// The fields a query reads from documents, plus `extra` ones the caller needs (e.g.
 /// `event.ingested`). When the output is `FROM`'s whole column set (no `KEEP` or `STATS`
-/// bounds it), every field is selected.
+/// bounds it), every field is selected. A name an earlier `EVAL`, `RENAME`, `DISSECT` or `GROK`
+/// defines is a computed column from there on, not a document field, so it is not selected.
 pub fn fields_for(query: &ast::Query, extra: &[&str]) -> FieldSelection {
     let mut names = BTreeSet::new();
     for e in extra {
@@ -151,61 +162,103 @@ pub fn fields_for(query: &ast::Query, extra: &[&str]) -> FieldSelection {
     let SourceCommand::From(_) = &query.source else {
         return FieldSelection { all: false, names };
     };
+    let mut read = Reads {
+        names,
+        defined: BTreeSet::new(),
+    };
     let mut bounded = false;
     for command in &query.commands {
         match &command.kind {
-            CommandKind::Where(e) => collect(e, &mut names),
-            CommandKind::Eval(fields) => fields.iter().for_each(|f| collect(&f.expr, &mut names)),
-            CommandKind::Stats(s) | CommandKind::InlineStats(s) => {
-                for a in &s.aggregates {
-                    collect(&a.field.expr, &mut names);
-                    if let Some(f) = &a.filter {
-                        collect(f, &mut names);
+            CommandKind::Where(e) => read.expr(e),
+            CommandKind::Eval(fields) => {
+                for f in fields {
+                    read.expr(&f.expr);
+                    if let Some(name) = &f.name {
+                        read.defined.insert(name.name.clone());
                     }
                 }
-                s.by.iter().for_each(|f| collect(&f.expr, &mut names));
+            }
+            CommandKind::Stats(s) | CommandKind::InlineStats(s) => {
+                for a in &s.aggregates {
+                    read.expr(&a.field.expr);
+                    if let Some(f) = &a.filter {
+                        read.expr(f);
+                    }
+                }
+                s.by.iter().for_each(|f| read.expr(&f.expr));
                 if matches!(command.kind, CommandKind::Stats(_)) {
                     bounded = true;
                     break;
                 }
+                let outputs = s.aggregates.iter().map(|a| &a.field).chain(&s.by);
+                read.defined
+                    .extend(outputs.filter_map(|f| f.name.as_ref().map(|n| n.name.clone())));
             }
             CommandKind::Keep(patterns) => {
                 for p in patterns {
                     if p.has_wildcard() {
                         // A wildcard KEEP needs every field it could match.
-                        return FieldSelection { all: true, names };
+                        return FieldSelection {
+                            all: true,
+                            names: read.names,
+                        };
                     }
-                    names.insert(p.pattern.clone());
+                    read.name(&p.pattern);
                 }
                 bounded = true;
                 break;
             }
             CommandKind::Drop(_) => {}
-            CommandKind::Rename(rs) => rs.iter().for_each(|r| {
-                names.insert(r.old.name.clone());
-            }),
-            CommandKind::Sort(keys) => keys.iter().for_each(|k| collect(&k.expr, &mut names)),
-            CommandKind::Limit(_) => {}
-            CommandKind::MvExpand(n) => {
-                names.insert(n.name.clone());
+            CommandKind::Rename(rs) => {
+                for r in rs {
+                    read.name(&r.old.name);
+                    read.defined.insert(r.new.name.clone());
+                }
             }
-            CommandKind::Dissect(d) => collect(&d.input, &mut names),
-            CommandKind::Grok(g) => collect(&g.input, &mut names),
+            CommandKind::Sort(keys) => keys.iter().for_each(|k| read.expr(&k.expr)),
+            CommandKind::Limit(_) => {}
+            CommandKind::MvExpand(n) => read.name(&n.name),
+            CommandKind::Dissect(d) => {
+                read.expr(&d.input);
+                let sep = d.append_separator.as_ref().map_or("", |s| s.value.as_str());
+                if let Ok(dissect) = grok::Dissect::new(&d.pattern.value, sep) {
+                    read.defined.extend(dissect.columns);
+                }
+            }
+            CommandKind::Grok(g) => {
+                read.expr(&g.input);
+                if let Ok(grok) = grok::Grok::new(&g.pattern.value) {
+                    read.defined
+                        .extend(grok.columns.into_iter().map(|(n, _)| n));
+                }
+            }
         }
     }
     FieldSelection {
         all: !bounded,
-        names,
+        names: read.names,
     }
 }
 
-fn collect(e: &ast::Expr, out: &mut BTreeSet<String>) {
-    if let ExprKind::Column(n) = &e.kind {
-        out.insert(n.name.clone());
+/// The document fields a query reads, and the computed names that shadow them so far.
+struct Reads {
+    names: BTreeSet<String>,
+    defined: BTreeSet<String>,
+}
+
+impl Reads {
+    fn name(&mut self, name: &str) {
+        if !self.defined.contains(name) {
+            self.names.insert(name.to_string());
+        }
     }
-    e.children()
-        .into_iter()
-        .for_each(|child| collect(child, out));
+
+    fn expr(&mut self, e: &ast::Expr) {
+        if let ExprKind::Column(n) = &e.kind {
+            self.name(&n.name);
+        }
+        e.children().into_iter().for_each(|child| self.expr(child));
+    }
 }
 
 /// One boolean expression over a document's fields (e.g. a `WHERE` conjunct).

@@ -356,8 +356,7 @@ impl Plan {
 
     /// Runs the plan over rows of [`Plan::source`]'s schema (ignored for `ROW`).
     pub fn run_rows(&self, rows: impl Iterator<Item = Vec<Cell>>, now: i64) -> Table {
-        let mut warnings = Warnings::default();
-        warnings.notes = self.notes.clone();
+        let mut warnings = self.warnings();
         let mut ctx = Ctx {
             now,
             warnings: &mut warnings,
@@ -366,67 +365,145 @@ impl Plan {
             Some(r) => Box::new(std::iter::once(r.clone())),
             None => Box::new(rows),
         };
-        // Row-local steps run as rows stream in; the first blocking step collects them.
+        let mut sink = self.sink();
+        let mut buf = Vec::new();
+        for row in rows {
+            if sink.room() == 0 {
+                break;
+            }
+            self.push_prefix(row, &mut ctx, &mut buf, sink.room());
+            sink.extend(buf.drain(..), &mut ctx);
+        }
+        let rows = sink.finish(&mut ctx);
+        self.table(rows, &warnings)
+    }
+
+    /// A run's warnings before any row: the plan's compile-time notes.
+    pub(crate) fn warnings(&self) -> Warnings {
+        let mut warnings = Warnings::default();
+        warnings.notes = self.notes.clone();
+        warnings
+    }
+
+    /// The output table of finished rows.
+    pub(crate) fn table(&self, rows: Vec<Vec<Cell>>, warnings: &Warnings) -> Table {
+        Table {
+            columns: self.columns.clone(),
+            rows,
+            warnings: warnings.render(&self.sites),
+        }
+    }
+
+    /// The leading row-local steps (`WHERE`, `EVAL`, projections, `MV_EXPAND`, `DISSECT`,
+    /// `GROK`): they run on each row as it arrives, anywhere, in any thread.
+    fn prefix(&self) -> &[Step] {
         let first_blocking = self
             .steps
             .iter()
             .position(|s| !is_row_local(s))
             .unwrap_or(self.steps.len());
-        let mut table: Vec<Vec<Cell>> = Vec::new();
-        let mut next_step = first_blocking;
-        match self.steps.get(first_blocking) {
-            Some(Step::Stats(stats)) => {
-                let mut state = StatsState::new(stats);
-                let mut buf = Vec::new();
-                for row in rows {
-                    buf.clear();
-                    push_through(
-                        &self.steps[..first_blocking],
-                        row,
-                        &mut ctx,
-                        &mut buf,
-                        usize::MAX,
-                    );
-                    for r in buf.drain(..) {
-                        state.add(stats, &r, &mut ctx);
-                    }
-                }
-                table = state.finish(stats, &mut ctx);
-                next_step += 1;
-            }
-            other => {
-                let cap = match other {
+        &self.steps[..first_blocking]
+    }
+
+    /// Runs the row-local prefix over one source row, appending the rows it becomes to `out`
+    /// (at most `room` of them).
+    pub(crate) fn push_prefix(
+        &self,
+        row: Vec<Cell>,
+        ctx: &mut Ctx,
+        out: &mut Vec<Vec<Cell>>,
+        room: usize,
+    ) {
+        let cap = out.len().saturating_add(room);
+        push_through(self.prefix(), row, ctx, out, cap);
+    }
+
+    /// Where rows go after the prefix: the first blocking step's input.
+    pub(crate) fn sink(&self) -> Sink<'_> {
+        let at = self.prefix().len();
+        let state = match self.steps.get(at) {
+            Some(Step::Stats(stats)) => SinkState::Stats(StatsState::new(stats)),
+            other => SinkState::Rows {
+                rows: Vec::new(),
+                cap: match other {
                     Some(Step::Limit(n)) => Some(*n),
                     None => Some(self.final_limit),
                     _ => None,
-                };
-                for row in rows {
-                    if cap.is_some_and(|n| table.len() >= n) {
-                        break;
-                    }
-                    push_through(
-                        &self.steps[..first_blocking],
-                        row,
-                        &mut ctx,
-                        &mut table,
-                        cap.unwrap_or(usize::MAX),
-                    );
-                }
-                if let Some(n) = cap {
-                    table.truncate(n);
-                }
+                },
+            },
+        };
+        Sink {
+            plan: self,
+            at,
+            state,
+        }
+    }
+}
+
+/// The first blocking step's input, fed in input order: a `STATS` folds rows into its groups as
+/// they come (memory grows with the groups), anything else keeps them (up to a `LIMIT` that
+/// directly follows the prefix, or the default limit when nothing follows).
+pub(crate) struct Sink<'p> {
+    plan: &'p Plan,
+    /// The position of the first blocking step.
+    at: usize,
+    state: SinkState,
+}
+
+enum SinkState {
+    Stats(StatsState),
+    Rows {
+        rows: Vec<Vec<Cell>>,
+        cap: Option<usize>,
+    },
+}
+
+impl Sink<'_> {
+    /// How many more rows it takes (`usize::MAX`: unbounded).
+    pub(crate) fn room(&self) -> usize {
+        match &self.state {
+            SinkState::Stats(_) => usize::MAX,
+            SinkState::Rows { rows, cap } => {
+                cap.map_or(usize::MAX, |n| n.saturating_sub(rows.len()))
             }
         }
-        for step in &self.steps[next_step..] {
-            table = run_step(step, table, &mut ctx);
+    }
+
+    /// Takes rows that have passed the prefix; rows beyond [`Sink::room`] are ignored.
+    pub(crate) fn extend(&mut self, rows: impl Iterator<Item = Vec<Cell>>, ctx: &mut Ctx) {
+        match &mut self.state {
+            SinkState::Stats(state) => {
+                let Some(Step::Stats(stats)) = self.plan.steps.get(self.at) else {
+                    unreachable!("a stats sink sits on a STATS step")
+                };
+                for row in rows {
+                    state.add(stats, &row, ctx);
+                }
+            }
+            SinkState::Rows { rows: kept, cap } => {
+                let room = cap.map_or(usize::MAX, |n| n.saturating_sub(kept.len()));
+                kept.extend(rows.take(room));
+            }
         }
-        table.truncate(self.final_limit);
-        let warnings = warnings.render(&self.sites);
-        Table {
-            columns: self.columns.clone(),
-            rows: table,
-            warnings,
+    }
+
+    /// Runs the blocking step and every step after it; returns the output rows.
+    pub(crate) fn finish(self, ctx: &mut Ctx) -> Vec<Vec<Cell>> {
+        let steps = &self.plan.steps;
+        let (mut table, next) = match self.state {
+            SinkState::Stats(state) => {
+                let Some(Step::Stats(stats)) = steps.get(self.at) else {
+                    unreachable!("a stats sink sits on a STATS step")
+                };
+                (state.finish(stats, ctx), self.at + 1)
+            }
+            SinkState::Rows { rows, .. } => (rows, self.at),
+        };
+        for step in &steps[next..] {
+            table = run_step(step, table, ctx);
         }
+        table.truncate(self.plan.final_limit);
+        table
     }
 }
 

@@ -1,0 +1,403 @@
+//! Streaming a query over NDJSON: batches of lines are parsed and filtered on every core, and
+//! their rows reach the first blocking step in input order, so memory grows with the groups a
+//! `STATS` keeps (or the rows a query returns), not with the documents read.
+//!
+//! The result is the one [`Plan::run`] gives over [`Documents::from_ndjson`] of the whole input,
+//! byte for byte: batches are consumed in input order, warnings merge in that order (each keeps
+//! its first 20 distinct details, so their union in order keeps the global first 20), and a batch
+//! that fills a `LIMIT` is re-run in order so rows after the limit add no warnings.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, Read};
+use std::sync::{mpsc, Arc, Mutex};
+
+use crate::syntax::ast::{self, SourceCommand};
+
+use super::expr::Ctx;
+use super::plan::metadata_type;
+use super::warnings::Warnings;
+use super::{
+    Cell, Column, Documents, FieldSelection, InputError, LoadOptions, Plan, Table, Window,
+};
+
+/// How a streamed run splits its work.
+#[derive(Clone, Copy, Debug)]
+pub struct Streaming {
+    /// Threads parsing and filtering batches.
+    pub threads: usize,
+    /// Bytes of input per batch: big enough to amortise a batch's set-up, small enough that
+    /// the batches in flight (two per thread) hold little memory.
+    pub batch_bytes: usize,
+}
+
+impl Default for Streaming {
+    /// Every core, 4 MiB batches.
+    fn default() -> Streaming {
+        Streaming {
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            batch_bytes: 4 << 20,
+        }
+    }
+}
+
+/// What a streamed run read and returned.
+#[derive(Debug)]
+pub struct Streamed {
+    pub table: Table,
+    /// Documents read (skipped ones excluded).
+    pub documents: usize,
+    /// Documents skipped under [`LoadOptions::skip_invalid`], with their lines.
+    pub skipped: Vec<InputError>,
+}
+
+/// The source columns a query reads when it can be streamed: every field it reads is in the
+/// mapping (or is a `METADATA` field), so the columns and their types are known before the
+/// first document. `None` when the column set depends on the documents (a field typed by the
+/// first document that has it, or a query whose output is every field), which needs all of
+/// them read first.
+pub fn streamable_columns(
+    query: &ast::Query,
+    selection: &FieldSelection,
+    options: &LoadOptions,
+) -> Option<Vec<Column>> {
+    let SourceCommand::From(from) = &query.source else {
+        return None;
+    };
+    if selection.all {
+        return None;
+    }
+    let mut columns = Vec::new();
+    for name in &selection.names {
+        match options.mapping.get(name) {
+            Some(ty) => columns.push(Column {
+                name: name.clone(),
+                ty,
+            }),
+            None if metadata_type(name).is_some()
+                && from.metadata.iter().any(|m| m.name == *name) => {}
+            None => return None,
+        }
+    }
+    // `selection.names` is a sorted set: the columns come sorted by name, as the store's do.
+    Some(columns)
+}
+
+/// Runs `plan` (compiled over [`streamable_columns`]) over NDJSON `input`; `now` is `NOW()` in
+/// epoch milliseconds.
+pub fn run_ndjson(
+    plan: &Plan,
+    selection: &FieldSelection,
+    input: impl BufRead,
+    options: &LoadOptions,
+    streaming: Streaming,
+    now: i64,
+) -> Result<Streamed, InputError> {
+    let threads = streaming.threads.max(1);
+    std::thread::scope(|scope| {
+        let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Job)>(threads * 2);
+        let job_rx = Arc::new(Mutex::new(job_rx));
+        let (done_tx, done_rx) = mpsc::channel::<(usize, Done)>();
+        for _ in 0..threads {
+            let (job_rx, done_tx) = (Arc::clone(&job_rx), done_tx.clone());
+            scope.spawn(move || loop {
+                // The lock is held only to take the next job, not while working on it.
+                let job = job_rx.lock().map(|rx| rx.recv());
+                let Ok(Ok((seq, job))) = job else { break };
+                let done = work(plan, selection, options, job, now);
+                if done_tx.send((seq, done)).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(done_tx);
+        let mut consumer = Consumer::new(plan, selection, options, now);
+        let mut reader = Batches::new(input, streaming.batch_bytes.max(1), options.max_line_bytes);
+        let mut seq = 0;
+        loop {
+            let job = reader.next().map_err(|e| InputError {
+                line: consumer.line_offset + 1,
+                message: format!("cannot read input: {e}"),
+            });
+            let job = match job {
+                Ok(Some(job)) => job,
+                Ok(None) => break,
+                Err(e) => {
+                    // Batches before the failed read may hold an earlier input error.
+                    drop(job_tx);
+                    for (k, done) in done_rx.iter() {
+                        consumer.take(k, done)?;
+                    }
+                    return Err(consumer.after(e));
+                }
+            };
+            if job_tx.send((seq, job)).is_err() {
+                break;
+            }
+            seq += 1;
+            while let Ok((k, done)) = done_rx.try_recv() {
+                consumer.take(k, done)?;
+            }
+        }
+        drop(job_tx);
+        for (k, done) in done_rx.iter() {
+            consumer.take(k, done)?;
+        }
+        Ok(consumer.finish())
+    })
+}
+
+/// A unit of work: whole lines, or a line longer than the limit (already skipped over).
+enum Job {
+    Lines(Vec<u8>),
+    Overlong,
+}
+
+/// A worker's result for one job.
+struct Done {
+    /// Lines the job spans.
+    lines: usize,
+    /// The job's rows after the plan's row-local steps, or the first bad document (its line
+    /// relative to the job).
+    rows: Result<Vec<Vec<Cell>>, InputError>,
+    warnings: Warnings,
+    documents: usize,
+    skipped: Vec<InputError>,
+    /// The job's text, for the one batch that fills a `LIMIT` (re-run in order).
+    text: Vec<u8>,
+}
+
+fn work(
+    plan: &Plan,
+    selection: &FieldSelection,
+    options: &LoadOptions,
+    job: Job,
+    now: i64,
+) -> Done {
+    let text = match job {
+        Job::Lines(text) => text,
+        Job::Overlong => {
+            let error = InputError {
+                line: 1,
+                message: format!("line is longer than {} MiB", options.max_line_bytes >> 20),
+            };
+            let (rows, skipped) = if options.skip_invalid {
+                (Ok(Vec::new()), vec![error])
+            } else {
+                (Err(error), Vec::new())
+            };
+            return Done {
+                lines: 1,
+                rows,
+                warnings: Warnings::default(),
+                documents: 0,
+                skipped,
+                text: Vec::new(),
+            };
+        }
+    };
+    let lines = memchr::memchr_iter(b'\n', &text).count();
+    let mut warnings = Warnings::default();
+    let (rows, documents, skipped) =
+        match Documents::from_ndjson(&text[..], selection, options.clone()) {
+            Err(e) => (Err(e), 0, Vec::new()),
+            Ok(mut docs) => {
+                let mut ctx = Ctx {
+                    now,
+                    warnings: &mut warnings,
+                };
+                let mut rows = Vec::new();
+                for row in plan.source_rows(&docs, Window::All) {
+                    plan.push_prefix(row, &mut ctx, &mut rows, usize::MAX);
+                }
+                let skipped = std::mem::take(&mut docs.skipped);
+                (Ok(rows), docs.len(), skipped)
+            }
+        };
+    Done {
+        lines,
+        rows,
+        warnings,
+        documents,
+        skipped,
+        text,
+    }
+}
+
+/// Takes workers' results in input order and feeds the plan's sink.
+struct Consumer<'p> {
+    plan: &'p Plan,
+    selection: &'p FieldSelection,
+    options: &'p LoadOptions,
+    now: i64,
+    sink: super::plan::Sink<'p>,
+    warnings: Warnings,
+    /// Results that arrived ahead of their turn.
+    waiting: BTreeMap<usize, Done>,
+    next: usize,
+    /// Lines before the next job.
+    line_offset: usize,
+    documents: usize,
+    skipped: Vec<InputError>,
+}
+
+impl<'p> Consumer<'p> {
+    fn new(
+        plan: &'p Plan,
+        selection: &'p FieldSelection,
+        options: &'p LoadOptions,
+        now: i64,
+    ) -> Consumer<'p> {
+        Consumer {
+            plan,
+            selection,
+            options,
+            now,
+            sink: plan.sink(),
+            warnings: plan.warnings(),
+            waiting: BTreeMap::new(),
+            next: 0,
+            line_offset: 0,
+            documents: 0,
+            skipped: Vec::new(),
+        }
+    }
+
+    /// Takes job `seq`'s result, and every waiting one whose turn has come.
+    fn take(&mut self, seq: usize, done: Done) -> Result<(), InputError> {
+        self.waiting.insert(seq, done);
+        while let Some(done) = self.waiting.remove(&self.next) {
+            self.next += 1;
+            self.consume(done)?;
+        }
+        Ok(())
+    }
+
+    fn consume(&mut self, done: Done) -> Result<(), InputError> {
+        let offset = self.line_offset;
+        self.line_offset += done.lines;
+        let shift = |e: InputError| InputError {
+            line: e.line + offset,
+            message: e.message,
+        };
+        let rows = done.rows.map_err(shift)?;
+        self.documents += done.documents;
+        self.skipped.extend(done.skipped.into_iter().map(shift));
+        let room = self.sink.room();
+        if room == 0 {
+            // Past the limit: as in a run over all documents, later rows are never evaluated.
+            return Ok(());
+        }
+        let mut ctx = Ctx {
+            now: self.now,
+            warnings: &mut self.warnings,
+        };
+        if rows.len() < room {
+            ctx.warnings.merge(done.warnings);
+            self.sink.extend(rows.into_iter(), &mut ctx);
+            return Ok(());
+        }
+        // This batch fills the limit: evaluate it again in order, stopping where a run over
+        // all documents stops, so that rows after the limit leave no warnings.
+        let docs = Documents::from_ndjson(&done.text[..], self.selection, self.options.clone())
+            .map_err(shift)?;
+        let mut buf = Vec::new();
+        for row in self.plan.source_rows(&docs, Window::All) {
+            let room = self.sink.room();
+            if room == 0 {
+                break;
+            }
+            self.plan.push_prefix(row, &mut ctx, &mut buf, room);
+            self.sink.extend(buf.drain(..), &mut ctx);
+        }
+        Ok(())
+    }
+
+    /// An error found after every job before it was consumed.
+    fn after(&self, error: InputError) -> InputError {
+        InputError {
+            line: self.line_offset + 1,
+            message: error.message,
+        }
+    }
+
+    fn finish(self) -> Streamed {
+        let mut warnings = self.warnings;
+        let mut ctx = Ctx {
+            now: self.now,
+            warnings: &mut warnings,
+        };
+        let rows = self.sink.finish(&mut ctx);
+        Streamed {
+            table: self.plan.table(rows, &warnings),
+            documents: self.documents,
+            skipped: self.skipped,
+        }
+    }
+}
+
+/// Cuts input into jobs of whole lines; a line longer than the limit is skipped over without
+/// being held and becomes an [`Job::Overlong`] of its own.
+struct Batches<R> {
+    input: R,
+    /// The start of a line the previous batch cut.
+    pending: Vec<u8>,
+    batch_bytes: usize,
+    max_line: usize,
+    eof: bool,
+}
+
+impl<R: BufRead> Batches<R> {
+    fn new(input: R, batch_bytes: usize, max_line: usize) -> Batches<R> {
+        Batches {
+            input,
+            pending: Vec::new(),
+            batch_bytes,
+            max_line,
+            eof: false,
+        }
+    }
+
+    fn next(&mut self) -> std::io::Result<Option<Job>> {
+        let mut batch = std::mem::take(&mut self.pending);
+        loop {
+            if self.eof {
+                return Ok((!batch.is_empty()).then_some(Job::Lines(batch)));
+            }
+            let before = batch.len();
+            batch.reserve(self.batch_bytes);
+            Read::take(&mut self.input, self.batch_bytes as u64).read_to_end(&mut batch)?;
+            self.eof = batch.len() - before < self.batch_bytes;
+            if self.eof {
+                continue;
+            }
+            // Only the bytes just read can hold a line end: what came before is one
+            // unfinished line.
+            if let Some(cut) = memchr::memrchr(b'\n', &batch[before..]) {
+                self.pending = batch.split_off(before + cut + 1);
+                return Ok(Some(Job::Lines(batch)));
+            }
+            // No line end yet: one line spans the whole batch.
+            if batch.len() > self.max_line {
+                self.skip_line()?;
+                return Ok(Some(Job::Overlong));
+            }
+        }
+    }
+
+    /// Reads past the end of the current line.
+    fn skip_line(&mut self) -> std::io::Result<()> {
+        loop {
+            let buf = self.input.fill_buf()?;
+            if buf.is_empty() {
+                self.eof = true;
+                return Ok(());
+            }
+            if let Some(p) = memchr::memchr(b'\n', buf) {
+                self.input.consume(p + 1);
+                return Ok(());
+            }
+            let n = buf.len();
+            self.input.consume(n);
+        }
+    }
+}

@@ -1,0 +1,307 @@
+//! Streaming `query` equals loading every document first: same rows, same warnings, same
+//! errors and line numbers, whatever the batch size and thread count.
+
+use rulegate::eval::stream::{run_ndjson, streamable_columns, Streaming};
+use rulegate::eval::{self, Documents, LoadOptions, Plan, Window};
+
+use crate::support;
+
+const NOW: i64 = 1_778_839_200_000; // 2026-05-15T10:00:00Z
+
+/// Queries over mapped fields only (so they stream), covering each kind of first blocking
+/// step: `STATS` (with warnings from multivalued keys and comparisons), a `LIMIT` right after
+/// the filter (the batch that fills it is re-run), the default limit, `SORT`, `MV_EXPAND`,
+/// `EVAL`, `KEEP` and metadata.
+const QUERIES: &[&str] = &[
+    SEED,
+    "FROM logs-* | WHERE source.ip == to_ip(\"10.0.0.12\") | STATS c = COUNT(*) BY user.name",
+    "FROM logs-* | WHERE event.action == \"get\" | KEEP @timestamp, user.name, source.ip | LIMIT 7",
+    "FROM logs-* METADATA _index | WHERE user.name LIKE \"*e*\" | KEEP _index, user.name, source.ip",
+    "FROM logs-* | EVAL ip = to_string(source.ip) | KEEP ip, user.name | LIMIT 3",
+    "FROM logs-* | MV_EXPAND source.ip | STATS n = COUNT(*) BY source.ip | SORT n DESC, source.ip | LIMIT 5",
+    "FROM logs-* | SORT @timestamp DESC, user.name | KEEP @timestamp, user.name | LIMIT 4",
+    "FROM logs-* | STATS users = COUNT_DISTINCT(user.name), first = MIN(@timestamp), last = MAX(@timestamp)",
+    "FROM logs-* | WHERE kubernetes.audit.objectRef.resource == \"secrets\" | STATS n = COUNT(*) BY kubernetes.audit.objectRef.namespace, user_agent.original",
+];
+
+/// Stands for the seed rule's query in the tables (its text is read from the rule file).
+const SEED: &str = "<seed rule>";
+
+fn text_of(query: &str) -> String {
+    if query != SEED {
+        return query.to_string();
+    }
+    let rule = support::repo_path(RULE);
+    let loaded = rulegate::rule::load(&rule).unwrap();
+    loaded.query.parsed().unwrap().1.to_string()
+}
+
+const RULE: &str = "rules/credential_access_kubernetes_multiple_secret_retrieval_burst.toml";
+
+/// The seed rule's hand-written documents, then the documents of a few scenarios.
+fn corpus() -> Vec<u8> {
+    let mut text = Vec::new();
+    let mut files: Vec<_> = std::fs::read_dir(support::repo_path("tests/data/seed_rule"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ndjson"))
+        .collect();
+    files.sort();
+    for file in files {
+        text.extend(std::fs::read(file).unwrap());
+    }
+    // The hand-written scenarios (the derived edges add little).
+    let scenarios = rulegate::check::discover_scenarios(&support::repo_path("scenarios")).unwrap();
+    for (name, scenario) in scenarios {
+        if name.starts_with("edges/") {
+            continue;
+        }
+        let scenario = rulegate::scenario::load(&scenario).unwrap();
+        for value in rulegate::scenario::generate(&scenario, None) {
+            text.extend(serde_json::to_vec(&value).unwrap());
+            text.push(b'\n');
+        }
+    }
+    text
+}
+
+fn loaded_all(query: &str, input: &[u8], options: &LoadOptions) -> (eval::Table, usize) {
+    let query = &text_of(query);
+    let parsed = rulegate::syntax::parse(query).unwrap();
+    let selection = eval::fields_for(&parsed, &[]);
+    let docs = Documents::from_ndjson(input, &selection, options.clone()).unwrap();
+    let plan = Plan::compile(&parsed, query, &docs.columns).unwrap();
+    (plan.run(&docs, Window::All, NOW), docs.len())
+}
+
+fn streamed(
+    query: &str,
+    input: &[u8],
+    options: &LoadOptions,
+    streaming: Streaming,
+) -> Result<(eval::Table, usize), eval::InputError> {
+    let query = &text_of(query);
+    let parsed = rulegate::syntax::parse(query).unwrap();
+    let selection = eval::fields_for(&parsed, &[]);
+    let columns = streamable_columns(&parsed, &selection, options)
+        .unwrap_or_else(|| panic!("`{query}` should stream: every field it reads is mapped"));
+    let plan = Plan::compile(&parsed, query, &columns).unwrap();
+    run_ndjson(&plan, &selection, input, options, streaming, NOW).map(|s| (s.table, s.documents))
+}
+
+const SHAPES: &[Streaming] = &[
+    Streaming {
+        threads: 1,
+        batch_bytes: 1 << 20,
+    },
+    // Smaller than a line: every line spans several reads.
+    Streaming {
+        threads: 2,
+        batch_bytes: 64,
+    },
+    Streaming {
+        threads: 2,
+        batch_bytes: 700,
+    },
+    Streaming {
+        threads: 3,
+        batch_bytes: 16 << 10,
+    },
+];
+
+#[test]
+fn streaming_equals_loading_everything() {
+    let input = corpus();
+    let options = LoadOptions::default();
+    let mut warned = 0;
+    let mut limited = 0;
+    for query in QUERIES {
+        let (expected, documents) = loaded_all(query, &input, &options);
+        assert!(documents > 1000, "a corpus of many batches: {documents}");
+        warned += usize::from(!expected.warnings.is_empty());
+        limited += usize::from(expected.rows.len() < documents && !expected.rows.is_empty());
+        for &shape in SHAPES {
+            let (table, read) = streamed(query, &input, &options, shape).unwrap();
+            assert_eq!(read, documents, "{query} with {shape:?}");
+            assert_eq!(table, expected, "{query} with {shape:?}");
+        }
+    }
+    assert!(
+        warned >= 2,
+        "some queries must warn (multivalued source.ip)"
+    );
+    assert!(limited >= 3, "some queries must stop at a limit");
+}
+
+#[test]
+fn a_limit_filled_mid_batch_leaves_no_later_warnings() {
+    // Every document warns (a multivalued comparison); a run over all documents stops at the
+    // second row, so only the first two documents' values are reported.
+    let mut input = String::new();
+    for i in 0..50 {
+        input.push_str(&format!(
+            "{{\"user\":{{\"name\":\"u{i}\"}},\"source\":{{\"ip\":[\"10.0.0.{i}\",\"10.1.0.{i}\"]}}}}\n"
+        ));
+    }
+    let query =
+        "FROM logs-* | EVAL a = to_string(source.ip) == \"x\" | KEEP user.name, a | LIMIT 2";
+    let options = LoadOptions::default();
+    let (expected, _) = loaded_all(query, input.as_bytes(), &options);
+    assert_eq!(expected.rows.len(), 2);
+    assert_eq!(
+        expected.warnings.len(),
+        2,
+        "one header, one distinct detail: {:?}",
+        expected.warnings
+    );
+    for &shape in SHAPES {
+        let (table, _) = streamed(query, input.as_bytes(), &options, shape).unwrap();
+        assert_eq!(table, expected, "{shape:?}");
+    }
+}
+
+#[test]
+fn errors_name_the_same_line_across_batches() {
+    let good = "{\"user\":{\"name\":\"a\"},\"source\":{\"ip\":\"10.0.0.1\"}}\n";
+    let mut input = good.repeat(40);
+    input.push_str("{\"user\":{\"name\":\"b\"},\"source\":{\"ip\":\"not an ip\"}}\n");
+    input.push_str(&good.repeat(10));
+    input.push_str("{\"user\": oops}\n");
+    input.push_str(&good.repeat(10));
+    let query = "FROM logs-* | STATS c = COUNT(*) BY user.name, source.ip";
+    let strict = LoadOptions::default();
+    let parsed = rulegate::syntax::parse(query).unwrap();
+    let selection = eval::fields_for(&parsed, &[]);
+    let expected = Documents::from_ndjson(input.as_bytes(), &selection, strict.clone())
+        .expect_err("line 41 is rejected");
+    assert_eq!(expected.line, 41);
+    let lenient = LoadOptions {
+        skip_invalid: true,
+        ..LoadOptions::default()
+    };
+    let all = Documents::from_ndjson(input.as_bytes(), &selection, lenient.clone()).unwrap();
+    let skipped_lines: Vec<usize> = all.skipped.iter().map(|e| e.line).collect();
+    assert_eq!(skipped_lines, [41, 52]);
+    let columns = streamable_columns(&parsed, &selection, &strict).unwrap();
+    let plan = Plan::compile(&parsed, query, &columns).unwrap();
+    for &shape in SHAPES {
+        let error = run_ndjson(&plan, &selection, input.as_bytes(), &strict, shape, NOW)
+            .expect_err("the stream stops at the bad document");
+        assert_eq!(error, expected, "{shape:?}");
+        let run = run_ndjson(&plan, &selection, input.as_bytes(), &lenient, shape, NOW).unwrap();
+        assert_eq!(run.skipped, all.skipped, "{shape:?}");
+        assert_eq!(run.documents, 60);
+        assert_eq!(run.table, plan.run(&all, Window::All, NOW), "{shape:?}");
+    }
+}
+
+#[test]
+fn an_overlong_line_is_skipped_over_without_being_held() {
+    let good = "{\"user\":{\"name\":\"a\"}}\n";
+    let mut input = good.repeat(3);
+    input.push_str(&format!(
+        "{{\"user\":{{\"name\":\"{}\"}}}}\n",
+        "x".repeat(5000)
+    ));
+    input.push_str(&good.repeat(2));
+    let query = "FROM logs-* | STATS c = COUNT(*) BY user.name";
+    let parsed = rulegate::syntax::parse(query).unwrap();
+    let selection = eval::fields_for(&parsed, &[]);
+    let options = LoadOptions {
+        max_line_bytes: 1000,
+        ..LoadOptions::default()
+    };
+    let columns = streamable_columns(&parsed, &selection, &options).unwrap();
+    let plan = Plan::compile(&parsed, query, &columns).unwrap();
+    for batch_bytes in [64, 1500, 1 << 20] {
+        let shape = Streaming {
+            threads: 2,
+            batch_bytes,
+        };
+        let error = run_ndjson(&plan, &selection, input.as_bytes(), &options, shape, NOW)
+            .expect_err("the long line is refused");
+        assert_eq!(error.line, 4, "batch {batch_bytes}");
+        assert!(error.message.contains("longer than"), "{}", error.message);
+        let lenient = LoadOptions {
+            skip_invalid: true,
+            ..options.clone()
+        };
+        let run = run_ndjson(&plan, &selection, input.as_bytes(), &lenient, shape, NOW).unwrap();
+        assert_eq!(run.documents, 5, "batch {batch_bytes}");
+        assert_eq!(run.skipped.len(), 1);
+        assert_eq!(run.skipped[0].line, 4);
+    }
+}
+
+#[test]
+fn queries_whose_columns_depend_on_the_documents_do_not_stream() {
+    let options = LoadOptions::default();
+    let cases = [
+        // Every field is output: the column set is the documents' union.
+        ("FROM logs-* | WHERE user.name == \"a\"", false),
+        // An unmapped field takes the type of the first document that has it.
+        ("FROM logs-* | STATS c = COUNT(*) BY labels.team", false),
+        // `_id` is a requested metadata field, not a document field.
+        ("FROM logs-* METADATA _id | KEEP _id, user.name", true),
+        // Without METADATA, `_id` is an unknown (unmapped) field.
+        ("FROM logs-* | KEEP _id, user.name", false),
+        ("ROW a = 1", false),
+        (SEED, true),
+    ];
+    for (query, streams) in cases {
+        let query = &text_of(query);
+        let parsed = rulegate::syntax::parse(query).unwrap();
+        let selection = eval::fields_for(&parsed, &[]);
+        assert_eq!(
+            streamable_columns(&parsed, &selection, &options).is_some(),
+            streams,
+            "{query}"
+        );
+    }
+}
+
+#[test]
+fn the_cli_streams_files_gzip_and_stdin_alike() {
+    let input = corpus();
+    let dir = std::env::temp_dir().join(format!("rulegate-streaming-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let plain = dir.join("corpus.ndjson");
+    std::fs::write(&plain, &input).unwrap();
+    let gzipped = dir.join("corpus.ndjson.gz");
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut encoder, &input).unwrap();
+    std::fs::write(&gzipped, encoder.finish().unwrap()).unwrap();
+    let (expected, _) = loaded_all(SEED, &input, &LoadOptions::default());
+    assert!(!expected.rows.is_empty(), "the corpus has alerts");
+    let mut json = serde_json::to_string(&expected.to_json()).unwrap();
+    json.push('\n');
+    let args = |input: &str| {
+        let mut command = support::rulegate();
+        command.args([
+            "query",
+            RULE,
+            "--now",
+            "2026-05-15T10:00:00Z",
+            "--format",
+            "json",
+        ]);
+        command.args(["--input", input]);
+        command
+    };
+    for file in [&plain, &gzipped] {
+        let out = support::success_stdout(&mut args(&file.display().to_string()));
+        assert_eq!(String::from_utf8(out).unwrap(), json, "{}", file.display());
+    }
+    let mut child = args("-")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || std::io::Write::write_all(&mut stdin, &input));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), json, "stdin");
+    std::fs::remove_dir_all(&dir).ok();
+}
