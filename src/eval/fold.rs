@@ -134,10 +134,7 @@ impl Compiler<'_> {
         kind: PatternKind,
         schema: &[Column],
     ) -> Result<String, Diagnostic> {
-        let operator = match kind {
-            PatternKind::Like => "LIKE",
-            PatternKind::Rlike => "RLIKE",
-        };
+        let operator = kind.keyword();
         let compiled = self.expr(pattern, schema)?;
         if !matches!(compiled.ty, Type::Keyword | Type::Text) {
             return Err(error(

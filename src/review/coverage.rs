@@ -93,7 +93,7 @@ pub fn unsatisfiable(conjunct: &Expr) -> Option<String> {
                 };
                 compiled.map(|m| m.matches_nothing()).unwrap_or(false)
             });
-            let word = if *kind == PatternKind::Rlike { "RLIKE" } else { "LIKE" };
+            let word = kind.keyword();
             empty.then(|| format!("the {word} pattern matches no string at all (Lucene operators such as `#`, `&`, `~` or an unescaped `@` change its meaning)"))
         }
         ExprKind::Literal(Literal::Boolean(false)) | ExprKind::Literal(Literal::Null) => {

@@ -399,6 +399,16 @@ pub enum PatternKind {
     Rlike,
 }
 
+impl PatternKind {
+    /// The operator's keyword as the canonical printer and Elasticsearch's messages write it.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            PatternKind::Like => "LIKE",
+            PatternKind::Rlike => "RLIKE",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UnaryOp {
     Neg,

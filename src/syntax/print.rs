@@ -303,10 +303,7 @@ fn expr_at(e: &Expr, min: u8) -> String {
             kind,
             negated,
         } => {
-            let keyword = match kind {
-                PatternKind::Like => "LIKE",
-                PatternKind::Rlike => "RLIKE",
-            };
+            let keyword = kind.keyword();
             let patterns = match patterns {
                 LikePatterns::Literals(literals) => match literals.as_slice() {
                     [one] => string(&one.value),
