@@ -93,6 +93,8 @@ pub fn run_ndjson(
     now: i64,
 ) -> Result<Streamed, InputError> {
     let threads = streaming.threads.max(1);
+    // Only a sink that can fill needs a batch's text back (to re-run the one that fills it).
+    let bounded = plan.sink().room() != usize::MAX;
     std::thread::scope(|scope| {
         let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Job)>(threads * 2);
         let job_rx = Arc::new(Mutex::new(job_rx));
@@ -103,7 +105,10 @@ pub fn run_ndjson(
                 // The lock is held only to take the next job, not while working on it.
                 let job = job_rx.lock().map(|rx| rx.recv());
                 let Ok(Ok((seq, job))) = job else { break };
-                let done = work(plan, selection, options, job, now);
+                let mut done = work(plan, selection, options, job, now);
+                if !bounded {
+                    done.text = Vec::new();
+                }
                 if done_tx.send((seq, done)).is_err() {
                     break;
                 }
