@@ -24,6 +24,11 @@
 //!   any window of documents with a given `NOW()` and returns a [`Table`] (typed columns, rows
 //!   of [`Cell`]s, warnings in Elasticsearch's text). Rows after `STATS` without a `SORT` are
 //!   sorted by all columns, so results are deterministic.
+//! * **Streaming** ([`stream`]): `rulegate query` does not load the documents. When every field
+//!   the query reads is mapped, batches of lines are parsed and run through the plan's
+//!   row-local steps on every core, and the rows reach the first blocking step (a `STATS`
+//!   folds them into its groups) in input order: memory grows with the groups, and the result
+//!   is byte for byte the one of [`Plan::run`] over all documents.
 //! * **Predicates** ([`Predicate`]): one boolean expression evaluated on one document, for
 //!   explaining which `WHERE` conjunct dropped it and whether through `false` or `null`.
 
