@@ -1,7 +1,7 @@
 //! Streaming `query` equals loading every document first: same rows, same warnings, same
 //! errors and line numbers, whatever the batch size and thread count.
 
-use rulegate::eval::stream::{run_ndjson, streamable_columns, Streaming};
+use rulegate::eval::stream::{run_query, streams, StreamError, Streaming};
 use rulegate::eval::{self, Documents, LoadOptions, Plan, Window};
 
 use crate::support;
@@ -79,14 +79,20 @@ fn streamed(
     input: &[u8],
     options: &LoadOptions,
     streaming: Streaming,
-) -> Result<(eval::Table, usize), eval::InputError> {
+) -> Result<(eval::Table, usize), StreamError> {
     let query = &text_of(query);
     let parsed = rulegate::syntax::parse(query).unwrap();
     let selection = eval::fields_for(&parsed, &[]);
-    let columns = streamable_columns(&parsed, &selection, options)
-        .unwrap_or_else(|| panic!("`{query}` should stream: every field it reads is mapped"));
-    let plan = Plan::compile(&parsed, query, &columns).unwrap();
-    run_ndjson(&plan, &selection, input, options, streaming, NOW).map(|s| (s.table, s.documents))
+    assert!(streams(&parsed, &selection), "`{query}` streams");
+    let run = run_query(&parsed, query, &selection, input, options, streaming, NOW)?;
+    Ok((run.table, run.documents))
+}
+
+fn input_error(result: Result<(eval::Table, usize), StreamError>) -> eval::InputError {
+    match result {
+        Err(StreamError::Input(e)) => e,
+        other => panic!("expected an input error, got {other:?}"),
+    }
 }
 
 const SHAPES: &[Streaming] = &[
@@ -182,16 +188,74 @@ fn errors_name_the_same_line_across_batches() {
     let all = Documents::from_ndjson(input.as_bytes(), &selection, lenient.clone()).unwrap();
     let skipped_lines: Vec<usize> = all.skipped.iter().map(|e| e.line).collect();
     assert_eq!(skipped_lines, [41, 52]);
-    let columns = streamable_columns(&parsed, &selection, &strict).unwrap();
-    let plan = Plan::compile(&parsed, query, &columns).unwrap();
+    let plan = Plan::compile(&parsed, query, &all.columns).unwrap();
     for &shape in SHAPES {
-        let error = run_ndjson(&plan, &selection, input.as_bytes(), &strict, shape, NOW)
-            .expect_err("the stream stops at the bad document");
+        let run = |options: &LoadOptions| {
+            run_query(
+                &parsed,
+                query,
+                &selection,
+                input.as_bytes(),
+                options,
+                shape,
+                NOW,
+            )
+        };
+        let error = input_error(run(&strict).map(|r| (r.table, r.documents)));
         assert_eq!(error, expected, "{shape:?}");
-        let run = run_ndjson(&plan, &selection, input.as_bytes(), &lenient, shape, NOW).unwrap();
+        let run = run(&lenient).unwrap();
         assert_eq!(run.skipped, all.skipped, "{shape:?}");
         assert_eq!(run.documents, 60);
         assert_eq!(run.table, plan.run(&all, Window::All, NOW), "{shape:?}");
+    }
+}
+
+#[test]
+fn an_unmapped_field_takes_the_type_of_the_first_document_that_has_it() {
+    // `labels.n` first appears on line 30 as a number; line 45 has a string that is not one
+    // (rejected, as indexing would reject it), line 50 a numeric string (coerced).
+    let mut input = String::new();
+    for i in 1..=60 {
+        let labels = match i {
+            30 => "{\"n\":7}".to_string(),
+            45 => "{\"n\":\"seven\"}".to_string(),
+            50 => "{\"n\":\"8\"}".to_string(),
+            i if i > 30 => format!("{{\"n\":{}}}", i % 4),
+            _ => "{}".to_string(),
+        };
+        input.push_str(&format!(
+            "{{\"user\":{{\"name\":\"u{}\"}},\"labels\":{labels}}}\n",
+            i % 3
+        ));
+    }
+    let query = "FROM logs-* | STATS total = SUM(labels.n), c = COUNT(labels.n) BY user.name";
+    let lenient = LoadOptions {
+        skip_invalid: true,
+        ..LoadOptions::default()
+    };
+    let (expected, documents) = loaded_all(query, input.as_bytes(), &lenient);
+    assert_eq!(documents, 59);
+    assert_eq!(expected.columns[0].ty, eval::Type::Long, "typed by line 30");
+    for &shape in SHAPES {
+        let (table, read) = streamed(query, input.as_bytes(), &lenient, shape).unwrap();
+        assert_eq!((table, read), (expected.clone(), documents), "{shape:?}");
+        let error = input_error(streamed(
+            query,
+            input.as_bytes(),
+            &LoadOptions::default(),
+            shape,
+        ));
+        assert_eq!(error.line, 45, "{shape:?}");
+    }
+    // A field no document has is an unknown column, as when loading everything first.
+    let query = "FROM logs-* | STATS c = COUNT(*) BY labels.missing";
+    for &shape in SHAPES {
+        match streamed(query, input.as_bytes(), &lenient, shape) {
+            Err(StreamError::Query(d)) => {
+                assert_eq!(d.message, "Unknown column [labels.missing]", "{shape:?}")
+            }
+            other => panic!("expected an unknown column, got {other:?}"),
+        }
     }
 }
 
@@ -211,22 +275,30 @@ fn an_overlong_line_is_skipped_over_without_being_held() {
         max_line_bytes: 1000,
         ..LoadOptions::default()
     };
-    let columns = streamable_columns(&parsed, &selection, &options).unwrap();
-    let plan = Plan::compile(&parsed, query, &columns).unwrap();
+    let lenient = LoadOptions {
+        skip_invalid: true,
+        ..options.clone()
+    };
     for batch_bytes in [64, 1500, 1 << 20] {
         let shape = Streaming {
             threads: 2,
             batch_bytes,
         };
-        let error = run_ndjson(&plan, &selection, input.as_bytes(), &options, shape, NOW)
-            .expect_err("the long line is refused");
+        let run = |options: &LoadOptions| {
+            run_query(
+                &parsed,
+                query,
+                &selection,
+                input.as_bytes(),
+                options,
+                shape,
+                NOW,
+            )
+        };
+        let error = input_error(run(&options).map(|r| (r.table, r.documents)));
         assert_eq!(error.line, 4, "batch {batch_bytes}");
         assert!(error.message.contains("longer than"), "{}", error.message);
-        let lenient = LoadOptions {
-            skip_invalid: true,
-            ..options.clone()
-        };
-        let run = run_ndjson(&plan, &selection, input.as_bytes(), &lenient, shape, NOW).unwrap();
+        let run = run(&lenient).unwrap();
         assert_eq!(run.documents, 5, "batch {batch_bytes}");
         assert_eq!(run.skipped.len(), 1);
         assert_eq!(run.skipped[0].line, 4);
@@ -234,29 +306,23 @@ fn an_overlong_line_is_skipped_over_without_being_held() {
 }
 
 #[test]
-fn queries_whose_columns_depend_on_the_documents_do_not_stream() {
-    let options = LoadOptions::default();
+fn queries_whose_output_is_every_field_do_not_stream() {
     let cases = [
-        // Every field is output: the column set is the documents' union.
+        // Every field is output: the column set is the union of all documents' fields.
         ("FROM logs-* | WHERE user.name == \"a\"", false),
-        // An unmapped field takes the type of the first document that has it.
-        ("FROM logs-* | STATS c = COUNT(*) BY labels.team", false),
-        // `_id` is a requested metadata field, not a document field.
-        ("FROM logs-* METADATA _id | KEEP _id, user.name", true),
-        // Without METADATA, `_id` is an unknown (unmapped) field.
-        ("FROM logs-* | KEEP _id, user.name", false),
+        ("FROM logs-* | KEEP user.*", false),
         ("ROW a = 1", false),
+        // Unmapped fields stream too: typed by the first document that has them.
+        ("FROM logs-* | STATS c = COUNT(*) BY labels.team", true),
+        ("FROM logs-* METADATA _id | KEEP _id, user.name", true),
+        ("FROM logs-* | EVAL a = 1 | KEEP a, user.name", true),
         (SEED, true),
     ];
-    for (query, streams) in cases {
+    for (query, expected) in cases {
         let query = &text_of(query);
         let parsed = rulegate::syntax::parse(query).unwrap();
         let selection = eval::fields_for(&parsed, &[]);
-        assert_eq!(
-            streamable_columns(&parsed, &selection, &options).is_some(),
-            streams,
-            "{query}"
-        );
+        assert_eq!(streams(&parsed, &selection), expected, "{query}");
     }
 }
 

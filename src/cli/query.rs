@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use rulegate::diagnostic::{Diagnostic, SourceFile};
-use rulegate::eval::stream::Streaming;
+use rulegate::eval::stream::{StreamError, Streaming};
 use rulegate::eval::{self, datetime, Documents, LoadOptions, Mapping, Plan, Window};
 use rulegate::rule::{self, QueryStatus};
 
@@ -126,39 +126,27 @@ pub fn run(args: QueryArgs, _color: bool) -> Result<Outcome, Vec<Diagnostic>> {
         )]
     };
     let reader = open_input(&args.input)?;
-    let (table, documents, skipped) =
-        match eval::stream::streamable_columns(&query, &selection, &options) {
-            // Every field is mapped: stream, holding only the groups (or returned rows).
-            Some(columns) => {
-                let plan = Plan::compile(&query, &text, &columns).map_err(|d| vec![place(d)])?;
-                let streamed = eval::stream::run_ndjson(
-                    &plan,
-                    &selection,
-                    reader,
-                    &options,
-                    Streaming::default(),
-                    now,
-                )
-                .map_err(input_error)?;
-                (streamed.table, streamed.documents, streamed.skipped)
-            }
-            // The columns depend on the documents: read them all first.
-            None => {
-                let docs = Documents::from_ndjson_parallel(
-                    reader,
-                    &selection,
-                    options,
-                    Streaming::default().threads,
-                )
-                .map_err(input_error)?;
-                if docs.is_empty() && docs.skipped.is_empty() {
-                    return Err(no_documents());
-                }
-                let plan =
-                    Plan::compile(&query, &text, &docs.columns).map_err(|d| vec![place(d)])?;
-                (plan.run(&docs, Window::All, now), docs.len(), docs.skipped)
-            }
-        };
+    let (table, documents, skipped) = if eval::stream::streams(&query, &selection) {
+        // Stream, holding only the groups (or the returned rows).
+        let streaming = Streaming::default();
+        let streamed =
+            eval::stream::run_query(&query, &text, &selection, reader, &options, streaming, now)
+                .map_err(|e| match e {
+                    StreamError::Input(e) => input_error(e),
+                    StreamError::Query(d) => vec![place(d)],
+                })?;
+        (streamed.table, streamed.documents, streamed.skipped)
+    } else {
+        // The columns depend on the documents: read them all first.
+        let threads = Streaming::default().threads;
+        let docs = Documents::from_ndjson_parallel(reader, &selection, options, threads)
+            .map_err(input_error)?;
+        if docs.is_empty() && docs.skipped.is_empty() {
+            return Err(no_documents());
+        }
+        let plan = Plan::compile(&query, &text, &docs.columns).map_err(|d| vec![place(d)])?;
+        (plan.run(&docs, Window::All, now), docs.len(), docs.skipped)
+    };
     if documents == 0 && skipped.is_empty() {
         return Err(no_documents());
     }

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, Read};
 use std::sync::{mpsc, Arc, Mutex};
 
+use crate::diagnostic::Diagnostic;
 use crate::syntax::ast::{self, SourceCommand};
 
 use super::expr::Ctx;
@@ -50,44 +51,140 @@ pub struct Streamed {
     pub skipped: Vec<InputError>,
 }
 
-/// The source columns a query reads when it can be streamed: every field it reads is in the
-/// mapping (or is a `METADATA` field), so the columns and their types are known before the
-/// first document. `None` when the column set depends on the documents (a field typed by the
-/// first document that has it, or a query whose output is every field), which needs all of
-/// them read first.
-pub fn streamable_columns(
-    query: &ast::Query,
-    selection: &FieldSelection,
-    options: &LoadOptions,
-) -> Option<Vec<Column>> {
-    let SourceCommand::From(from) = &query.source else {
-        return None;
-    };
-    if selection.all {
-        return None;
-    }
-    let mut columns = Vec::new();
-    for name in &selection.names {
-        match options.mapping.get(name) {
-            Some(ty) => columns.push(Column {
-                name: name.clone(),
-                ty,
-            }),
-            None if metadata_type(name).is_some()
-                && from.metadata.iter().any(|m| m.name == *name) => {}
-            None => return None,
-        }
-    }
-    // `selection.names` is a sorted set: the columns come sorted by name, as the store's do.
-    Some(columns)
+/// Why a streamed query failed.
+#[derive(Debug)]
+pub enum StreamError {
+    /// A bad input document (or a failed read), with its line.
+    Input(InputError),
+    /// The query does not compile over the documents' columns.
+    Query(Diagnostic),
 }
 
-/// Runs `plan` (compiled over [`streamable_columns`]) over NDJSON `input`; `now` is `NOW()` in
-/// epoch milliseconds.
-pub fn run_ndjson(
-    plan: &Plan,
+/// Whether `rulegate query` can stream `query`: it reads an index and its output is bounded by
+/// a `KEEP` or `STATS`. A query whose output is every field has as many columns as there are
+/// fields in all documents together, known only after the last one, so it is run over the
+/// loaded documents instead.
+pub fn streams(query: &ast::Query, selection: &FieldSelection) -> bool {
+    matches!(query.source, SourceCommand::From(_)) && !selection.all
+}
+
+/// Runs `query` (parsed from `text`, [`streams`] true) over NDJSON `input`; `now` is `NOW()`
+/// in epoch milliseconds.
+///
+/// A field the mapping does not type takes the type of the first document that has it, as
+/// when every document is loaded first: batches are read (and kept) in order until every such
+/// field the query reads has been seen, then the plan is compiled with those types added to
+/// the mapping, and the kept batches and the rest stream through it. Memory grows with the
+/// input only until the last unmapped field first appears (usually the first batch); a field
+/// that never appears is an unknown column, as without streaming.
+pub fn run_query(
+    query: &ast::Query,
+    text: &str,
     selection: &FieldSelection,
     input: impl BufRead,
+    options: &LoadOptions,
+    streaming: Streaming,
+    now: i64,
+) -> Result<Streamed, StreamError> {
+    let mut reader = Batches::new(input, streaming.batch_bytes.max(1), options.max_line_bytes);
+    let (options, held) = resolve_types(query, selection, &mut reader, options)?;
+    let columns: Vec<Column> = selection
+        .names
+        .iter()
+        .filter_map(|name| {
+            let ty = options.mapping.get(name)?;
+            Some(Column {
+                name: name.clone(),
+                ty,
+            })
+        })
+        .collect();
+    // `selection.names` is a sorted set: the columns come sorted by name, as the store's do.
+    let plan = match Plan::compile(query, text, &columns) {
+        Ok(plan) => plan,
+        // An input without documents is reported as such before the query is looked at (its
+        // fields are unknown for want of documents), as when the documents are loaded first.
+        Err(_) if reader.eof && held.iter().all(Job::is_blank) => {
+            return Ok(Streamed {
+                table: Table::default(),
+                documents: 0,
+                skipped: Vec::new(),
+            })
+        }
+        Err(d) => return Err(StreamError::Query(d)),
+    };
+    let mut held = held.into_iter();
+    let jobs = move || match held.next() {
+        Some(job) => Ok(Some(job)),
+        None => reader.next(),
+    };
+    run_plan(&plan, selection, jobs, &options, streaming, now).map_err(StreamError::Input)
+}
+
+/// Reads batches until every field the query reads has a type (from the mapping, or from the
+/// first document that has it), and returns the mapping with those types added and the
+/// batches read so far.
+fn resolve_types(
+    query: &ast::Query,
+    selection: &FieldSelection,
+    reader: &mut Batches<impl BufRead>,
+    options: &LoadOptions,
+) -> Result<(LoadOptions, Vec<Job>), StreamError> {
+    let requested: &[ast::Name] = match &query.source {
+        SourceCommand::From(from) => &from.metadata,
+        SourceCommand::Row(_) => &[],
+    };
+    let mut unresolved: Vec<&String> = selection
+        .names
+        .iter()
+        .filter(|name| options.mapping.get(name).is_none())
+        .filter(|name| {
+            !(metadata_type(name).is_some() && requested.iter().any(|m| m.name == **name))
+        })
+        .collect();
+    let mut options = options.clone();
+    let mut held = Vec::new();
+    let mut lines = 0;
+    // Bad documents are the run's to report, in order; here they only must not stop the
+    // reading (a document that fails still types its fields, as in the loader).
+    let probe = LoadOptions {
+        skip_invalid: true,
+        ..options.clone()
+    };
+    while !unresolved.is_empty() {
+        let job = reader.next().map_err(|e| {
+            StreamError::Input(InputError {
+                line: lines + 1,
+                message: format!("cannot read input: {e}"),
+            })
+        })?;
+        let Some(job) = job else { break };
+        if let Job::Lines(text) = &job {
+            lines += memchr::memchr_iter(b'\n', text).count();
+            if let Ok(docs) = Documents::from_ndjson(&text[..], selection, probe.clone()) {
+                for column in &docs.columns {
+                    if let Some(at) = unresolved.iter().position(|n| **n == column.name) {
+                        options
+                            .mapping
+                            .fields
+                            .insert(column.name.clone(), column.ty);
+                        unresolved.remove(at);
+                    }
+                }
+            }
+        } else {
+            lines += 1;
+        }
+        held.push(job);
+    }
+    Ok((options, held))
+}
+
+/// Runs `plan` over the batches `next_job` gives.
+fn run_plan(
+    plan: &Plan,
+    selection: &FieldSelection,
+    mut next_job: impl FnMut() -> std::io::Result<Option<Job>>,
     options: &LoadOptions,
     streaming: Streaming,
     now: i64,
@@ -116,10 +213,9 @@ pub fn run_ndjson(
         }
         drop(done_tx);
         let mut consumer = Consumer::new(plan, selection, options, now);
-        let mut reader = Batches::new(input, streaming.batch_bytes.max(1), options.max_line_bytes);
         let mut seq = 0;
         loop {
-            let job = reader.next().map_err(|e| InputError {
+            let job = next_job().map_err(|e| InputError {
                 line: consumer.line_offset + 1,
                 message: format!("cannot read input: {e}"),
             });
@@ -155,6 +251,12 @@ pub fn run_ndjson(
 enum Job {
     Lines(Vec<u8>),
     Overlong,
+}
+
+impl Job {
+    fn is_blank(&self) -> bool {
+        matches!(self, Job::Lines(text) if text.trim_ascii().is_empty())
+    }
 }
 
 /// A worker's result for one job.
