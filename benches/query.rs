@@ -58,23 +58,15 @@ fn bench(c: &mut Criterion) {
     });
     // What `rulegate query` does: stream the input through the plan on both cores.
     let options = LoadOptions::default();
-    let columns = stream::streamable_columns(query, &selection, &options).expect("streams");
-    let streamed_plan = Plan::compile(query, query_text, &columns).unwrap();
+    assert!(stream::streams(query, &selection));
     group.bench_function("stream_2_threads", |b| {
         b.iter(|| {
             let streaming = Streaming {
                 threads: 2,
                 ..Streaming::default()
             };
-            stream::run_ndjson(
-                &streamed_plan,
-                &selection,
-                text.as_bytes(),
-                &options,
-                streaming,
-                0,
-            )
-            .unwrap()
+            let input = text.as_bytes();
+            stream::run_query(query, query_text, &selection, input, &options, streaming, 0).unwrap()
         })
     });
     let docs = Documents::from_ndjson(text.as_bytes(), &selection, LoadOptions::default()).unwrap();
