@@ -38,8 +38,10 @@ pub mod mapping;
 pub mod output;
 pub mod pattern;
 pub mod plan;
+mod scan;
 pub mod store;
 pub mod value;
+mod walk;
 pub mod warnings;
 
 use std::collections::BTreeSet;
