@@ -90,12 +90,10 @@ impl Paths {
 
 /// Appends the wanted leaves of one document to `out` in document order, as the serde walk
 /// would; on [`Fallback`] `out` holds partial results the caller discards.
-pub(super) fn scan<'a>(text: &'a [u8], paths: &Paths, out: &mut Vec<(u32, Scalar<'a>)>) -> Scanned {
-    if has_control_bytes(text) {
-        return Err(Fallback);
-    }
+pub(super) fn scan<'a>(text: &'a str, paths: &Paths, out: &mut Vec<(u32, Scalar<'a>)>) -> Scanned {
     let mut scanner = Scanner {
-        text,
+        text: text.as_bytes(),
+        source: text,
         at: 0,
         paths,
         out,
@@ -113,16 +111,23 @@ pub(super) fn scan<'a>(text: &'a [u8], paths: &Paths, out: &mut Vec<(u32, Scalar
     }
 }
 
-/// Any byte below 0x20: JSON allows none inside strings, and outside them only tab, line feed
-/// and carriage return, which ordinary NDJSON lines do not have; all of them are left to serde.
-/// No early exit, so the loop compiles to wide compares.
-fn has_control_bytes(text: &[u8]) -> bool {
-    text.chunks(64)
-        .any(|chunk| chunk.iter().fold(false, |any, &b| any | (b < 0x20)))
+/// Flags (high bit of the byte) where a string's plain run ends in eight bytes: a quote, a
+/// backslash or a control byte. Each test flags its first match exactly (a borrow can only
+/// flag bytes after a true match), so the lowest flag of all three is the first stop.
+fn string_stops(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH;
+    below(word ^ (ONES * u64::from(b'"')), 1)
+        | below(word ^ (ONES * u64::from(b'\\')), 1)
+        | below(word, 0x20)
 }
 
 struct Scanner<'a, 'o> {
+    /// The document; bytes outside strings are all checked, so a control byte there (even
+    /// whitespace other than a space) is refused as unexpected.
     text: &'a [u8],
+    source: &'a str,
     at: usize,
     paths: &'o Paths,
     out: &'o mut Vec<(u32, Scalar<'a>)>,
@@ -179,8 +184,8 @@ impl<'a> Scanner<'a, '_> {
                         let quoted = &self.text[start..self.at];
                         Cow::Owned(serde_json::from_slice::<String>(quoted).map_err(|_| Fallback)?)
                     } else {
-                        let raw = &self.text[start + 1..self.at - 1];
-                        Cow::Borrowed(std::str::from_utf8(raw).map_err(|_| Fallback)?)
+                        // Quotes are ASCII, so both ends are character boundaries.
+                        Cow::Borrowed(self.source.get(start + 1..self.at - 1).ok_or(Fallback)?)
                     };
                     self.push(Some(node), Scalar::Str(text));
                 }
@@ -278,23 +283,40 @@ impl<'a> Scanner<'a, '_> {
     fn string(&mut self) -> Result<bool, Fallback> {
         let mut escaped = false;
         loop {
-            let p = memchr::memchr2(b'"', b'\\', &self.text[self.at..]).ok_or(Fallback)?;
-            self.at += p + 1;
-            if self.text[self.at - 1] == b'"' {
-                return Ok(escaped);
-            }
-            escaped = true;
-            match self.next()? {
-                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
-                b'u' => {
-                    let hex = self.text.get(self.at..self.at + 4).ok_or(Fallback)?;
-                    if !hex.iter().all(u8::is_ascii_hexdigit) {
-                        return Err(Fallback);
-                    }
-                    self.at += 4;
+            while let Some(word) = self.text[self.at..].first_chunk::<8>() {
+                let stops = string_stops(u64::from_le_bytes(*word));
+                if stops != 0 {
+                    self.at += (stops.trailing_zeros() / 8) as usize;
+                    break;
                 }
-                _ => return Err(Fallback),
+                self.at += 8;
             }
+            // At a stop, or within the last eight bytes.
+            match self.next()? {
+                b'"' => return Ok(escaped),
+                b'\\' => {
+                    escaped = true;
+                    self.escape()?;
+                }
+                // JSON strings hold no raw control characters.
+                0..0x20 => return Err(Fallback),
+                _ => {}
+            }
+        }
+    }
+
+    fn escape(&mut self) -> Scanned {
+        match self.next()? {
+            b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Ok(()),
+            b'u' => {
+                let hex = self.text.get(self.at..self.at + 4).ok_or(Fallback)?;
+                if !hex.iter().all(u8::is_ascii_hexdigit) {
+                    return Err(Fallback);
+                }
+                self.at += 4;
+                Ok(())
+            }
+            _ => Err(Fallback),
         }
     }
 

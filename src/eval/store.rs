@@ -318,7 +318,7 @@ impl Loader {
 
     /// Reads one document's text; errors name the reason (the caller adds the line). The
     /// scanner reads it when it can vouch for it, serde otherwise (and for every error).
-    fn add_json(&mut self, text: &[u8], line: usize) -> Result<(), String> {
+    fn add_json(&mut self, text: &str, line: usize) -> Result<(), String> {
         let mut leaves = reuse(std::mem::take(&mut self.scratch));
         let scanned =
             (self.paths.as_ref()).is_some_and(|paths| scan::scan(text, paths, &mut leaves).is_ok());
@@ -326,9 +326,14 @@ impl Loader {
             Ok(())
         } else {
             leaves.clear();
-            walk::walk(text, &mut self.fields, &mut self.path, &mut leaves)
+            walk::walk(
+                text.as_bytes(),
+                &mut self.fields,
+                &mut self.path,
+                &mut leaves,
+            )
         };
-        let added = read.and_then(|()| self.finish_doc(text, &mut leaves, line));
+        let added = read.and_then(|()| self.finish_doc(text.as_bytes(), &mut leaves, line));
         self.scratch = reuse(leaves);
         added
     }
@@ -511,13 +516,13 @@ impl Documents {
             if text.is_empty() {
                 continue;
             }
-            if std::str::from_utf8(text).is_err() {
+            let Ok(text) = std::str::from_utf8(text) else {
                 loader.fail(InputError {
                     line,
                     message: "line is not valid UTF-8".into(),
                 })?;
                 continue;
-            }
+            };
             if let Err(message) = loader.add_json(text, line) {
                 loader.fail(InputError { line, message })?;
             }
@@ -533,7 +538,7 @@ impl Documents {
     ) -> Result<Documents, InputError> {
         let mut loader = Loader::new(selection, options);
         for (i, doc) in docs.iter().enumerate() {
-            let text = serde_json::to_vec(doc).unwrap_or_default();
+            let text = serde_json::to_string(doc).unwrap_or_default();
             if let Err(message) = loader.add_json(&text, i + 1) {
                 loader.fail(InputError {
                     line: i + 1,
