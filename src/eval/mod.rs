@@ -44,9 +44,11 @@ pub mod mapping;
 pub mod output;
 pub mod pattern;
 pub mod plan;
+mod scan;
 pub mod store;
 pub mod stream;
 pub mod value;
+mod walk;
 pub mod warnings;
 
 use std::collections::BTreeSet;

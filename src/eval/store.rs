@@ -1,15 +1,16 @@
 //! Documents as rows: NDJSON or JSON values are read once into a compact row store holding
 //! only the selected fields, typed by the mapping, with each document's data-stream name.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashSet};
 use std::fmt;
 use std::io::{BufRead, Read};
 use std::sync::Arc;
 
-use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
-
 use super::mapping::Mapping;
+use super::scan::{self, Paths};
 use super::value::{Cell, Type, Value};
+use super::walk::{self, Fields, FnvBuild, Scalar};
 use super::{convert, datetime, ip, Column};
 
 /// Which fields to keep from each document.
@@ -40,6 +41,10 @@ pub struct LoadOptions {
     pub skip_invalid: bool,
     /// Longest accepted line in bytes.
     pub max_line_bytes: usize,
+    /// Give documents without an `_id` field a stable id (a hash of their line). Hashing costs
+    /// a pass over every line; a query that never reads `_id` sets this to `false`, and such
+    /// documents then get an empty id.
+    pub want_ids: bool,
 }
 
 impl Default for LoadOptions {
@@ -49,6 +54,7 @@ impl Default for LoadOptions {
             default_index: None,
             skip_invalid: false,
             max_line_bytes: 64 << 20,
+            want_ids: true,
         }
     }
 }
@@ -88,240 +94,18 @@ const INTERNAL: [&str; 4] = [
     "data_stream.namespace",
 ];
 
-/// A JSON leaf value.
-#[derive(Clone, Debug)]
-enum Scalar {
-    Bool(bool),
-    I64(i64),
-    U64(u64),
-    F64(f64),
-    Str(String),
-    /// An object found where the mapping expects a leaf.
-    Object,
-}
-
-/// FNV-1a for the per-key path look-ups: short keys, no adversary (paths are ours to choose),
-/// several times cheaper than SipHash here.
-#[derive(Clone, Copy, Default)]
-struct Fnv(u64);
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for b in bytes {
-            h ^= *b as u64;
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
-type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
-
-/// Field ids for the paths being collected.
-struct Fields {
-    all: bool,
-    ids: HashMap<String, u32, FnvBuild>,
-    names: Vec<String>,
-    /// Paths worth descending into: wanted names and their dotted prefixes (`a`, `a.b`,
-    /// `a.b.c` for `a.b.c`). One set, so most keys of a document (the unwanted ones) cost a
-    /// single look-up.
-    descend: HashSet<String, FnvBuild>,
-}
-
-impl Fields {
-    fn id(&mut self, path: &str) -> Option<u32> {
-        if let Some(&id) = self.ids.get(path) {
-            return Some(id);
-        }
-        if self.all {
-            let id = self.names.len() as u32;
-            self.names.push(path.to_string());
-            self.ids.insert(path.to_string(), id);
-            return Some(id);
-        }
-        None
-    }
-
-    fn descend(&self, path: &str) -> bool {
-        self.all || self.descend.contains(path)
-    }
-}
-
-struct Walk<'a> {
-    fields: &'a mut Fields,
-    path: &'a mut String,
-    out: &'a mut Vec<(u32, Scalar)>,
-}
-
-impl Walk<'_> {
-    fn leaf(self, s: Scalar) {
-        if let Some(id) = self.fields.id(self.path) {
-            self.out.push((id, s));
-        }
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for Walk<'_> {
-    type Value = ();
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-struct Key<'a>(&'a mut String);
-
-impl<'de> DeserializeSeed<'de> for Key<'_> {
-    type Value = ();
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_str(self)
-    }
-}
-
-impl Visitor<'_> for Key<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a key")
-    }
-    fn visit_str<E>(self, v: &str) -> Result<(), E> {
-        if !self.0.is_empty() {
-            self.0.push('.');
-        }
-        self.0.push_str(v);
-        Ok(())
-    }
-}
-
-impl<'de> Visitor<'de> for Walk<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<(), E> {
-        self.leaf(Scalar::Bool(v));
-        Ok(())
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<(), E> {
-        self.leaf(Scalar::I64(v));
-        Ok(())
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<(), E> {
-        self.leaf(Scalar::U64(v));
-        Ok(())
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<(), E> {
-        self.leaf(Scalar::F64(v));
-        Ok(())
-    }
-    fn visit_str<E>(self, v: &str) -> Result<(), E> {
-        self.leaf(Scalar::Str(v.to_string()));
-        Ok(())
-    }
-    fn visit_string<E>(self, v: String) -> Result<(), E> {
-        self.leaf(Scalar::Str(v));
-        Ok(())
-    }
-    fn visit_unit<E>(self) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_none<E>(self) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq
-            .next_element_seed(Walk {
-                fields: self.fields,
-                path: self.path,
-                out: self.out,
-            })?
-            .is_some()
-        {}
-        Ok(())
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        if !self.path.is_empty() && !self.fields.all {
-            if let Some(&id) = self.fields.ids.get(self.path.as_str()) {
-                // An object where a leaf field is wanted.
-                self.out.push((id, Scalar::Object));
-            }
-        }
-        let len = self.path.len();
-        while map.next_key_seed(Key(self.path))?.is_some() {
-            if self.fields.descend(self.path) {
-                map.next_value_seed(Walk {
-                    fields: self.fields,
-                    path: self.path,
-                    out: self.out,
-                })?;
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
-            self.path.truncate(len);
-        }
-        Ok(())
-    }
-}
-
-/// serde_json counts lines within the document; the caller names the input line.
-fn json_error(e: serde_json::Error) -> String {
-    format!("invalid JSON: {e}").replace(" at line 1 column ", " at column ")
-}
-
-/// Elasticsearch's `index.mapping.depth.limit` default.
-const MAX_OBJECT_DEPTH: usize = 20;
-
-/// The deepest nesting of objects and arrays in JSON text (strings skipped). Runs on every
-/// document and most of an audit event's bytes are inside strings, so a string is crossed with
-/// `memchr2` (quote or backslash) instead of byte by byte.
-fn nesting_depth(text: &[u8]) -> usize {
-    let (mut depth, mut max, mut at) = (0usize, 0usize, 0usize);
-    while at < text.len() {
-        match text[at] {
-            b'"' => {
-                // Skip to the closing quote; a backslash escapes the byte after it.
-                at += 1;
-                loop {
-                    match memchr::memchr2(b'"', b'\\', &text[at..]) {
-                        Some(p) if text[at + p] == b'\\' => at += p + 2,
-                        Some(p) => {
-                            at += p + 1;
-                            break;
-                        }
-                        None => return max,
-                    }
-                    if at >= text.len() {
-                        return max;
-                    }
-                }
-                continue;
-            }
-            b'{' | b'[' => {
-                depth += 1;
-                max = max.max(depth);
-            }
-            b'}' | b']' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-        at += 1;
-    }
-    max
-}
-
-/// FNV-1a: a stable id for documents without `_id`.
-fn stable_hash(bytes: &[u8]) -> String {
+/// FNV-1a: a stable id for documents without `_id`, as 16 hex digits.
+fn stable_hash(bytes: &[u8]) -> Arc<str> {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in bytes {
         h ^= *b as u64;
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
-    format!("{h:016x}")
+    let mut hex = [0u8; 16];
+    for (i, digit) in hex.iter_mut().enumerate() {
+        *digit = b"0123456789abcdef"[(h >> (60 - 4 * i)) as usize & 0xf];
+    }
+    Arc::from(std::str::from_utf8(&hex).unwrap_or_default())
 }
 
 /// Converts a JSON leaf to a value of the mapped type, with Elasticsearch's coercion; the error
@@ -350,7 +134,7 @@ fn to_value(s: &Scalar, ty: Type, interner: &mut Interner) -> Result<Value, Stri
         }
         Type::Boolean => match s {
             Scalar::Bool(b) => Ok(Value::Boolean(*b)),
-            Scalar::Str(t) if t == "true" => Ok(Value::Boolean(true)),
+            Scalar::Str(t) if t.as_ref() == "true" => Ok(Value::Boolean(true)),
             Scalar::Str(t) if t == "false" || t.is_empty() => Ok(Value::Boolean(false)),
             Scalar::Str(t) => fail(&format!("\"{t}\"")),
             _ => fail("a number"),
@@ -404,7 +188,7 @@ fn dynamic_type(s: &Scalar) -> Option<Type> {
 /// unique values (audit ids) do not grow it without limit.
 #[derive(Default)]
 struct Interner {
-    strings: HashSet<Arc<str>>,
+    strings: HashSet<Arc<str>, FnvBuild>,
 }
 
 const MAX_INTERNED: usize = 1 << 16;
@@ -426,52 +210,93 @@ impl Interner {
 struct Loader {
     options: LoadOptions,
     fields: Fields,
+    /// The fast scanner's view of `fields`; `None` (every field wanted, or a name the trie
+    /// cannot hold) reads every document with serde.
+    paths: Option<Paths>,
+    /// Field ids below this are the selected names, in name order; the internal fields
+    /// (`_id`, `data_stream.*`) not selected come after them.
+    selected: usize,
     /// Type per field id (`None` until decided).
     types: Vec<Option<Type>>,
     internal: [Option<u32>; 4],
     docs: Documents,
-    /// Per document: (field id, cell).
-    rows: Vec<Vec<(u32, Cell)>>,
-    scratch: Vec<(u32, Scalar)>,
+    /// Per document, reused: the leaves found (kept empty between documents).
+    scratch: Vec<(u32, Scalar<'static>)>,
+    /// Per document, reused: one cell per field id (all null between documents).
+    cells: Vec<Cell>,
     path: String,
     interner: Interner,
+    /// The last `_index` built from `data_stream.*`: consecutive documents mostly share it.
+    last_index: Option<Arc<str>>,
+    default_index: Option<Arc<str>>,
+    /// The id of documents without `_id` when ids are not wanted.
+    no_id: Arc<str>,
+}
+
+/// The same (empty) buffer for leaves borrowing another document: vectors of one layout
+/// collect in place, so the allocation is kept.
+fn reuse<'b>(mut leaves: Vec<(u32, Scalar<'_>)>) -> Vec<(u32, Scalar<'b>)> {
+    leaves.clear();
+    leaves
+        .into_iter()
+        .map(|(id, _)| (id, Scalar::Object))
+        .collect()
+}
+
+/// Whether `joined` is `t-d-n` for `parts` `[t, d, n]`.
+fn is_joined(joined: &str, parts: [&str; 3]) -> bool {
+    let mut rest = joined;
+    for (i, part) in parts.into_iter().enumerate() {
+        if i > 0 {
+            let Some(r) = rest.strip_prefix('-') else {
+                return false;
+            };
+            rest = r;
+        }
+        let Some(r) = rest.strip_prefix(part) else {
+            return false;
+        };
+        rest = r;
+    }
+    rest.is_empty()
+}
+
+/// The text of a cell's first value, borrowed when it is a string.
+fn first_text(cell: &Cell) -> Option<Cow<'_, str>> {
+    cell.values().first().map(|v| match v {
+        Value::String(s) | Value::Version(s) => Cow::Borrowed(&**s),
+        other => Cow::Owned(other.to_text()),
+    })
 }
 
 impl Loader {
     fn new(selection: &FieldSelection, options: LoadOptions) -> Loader {
-        let mut fields = Fields {
-            all: selection.all,
-            ids: HashMap::default(),
-            names: Vec::new(),
-            descend: HashSet::default(),
-        };
         let mut wanted: Vec<String> = selection.names.iter().cloned().collect();
         wanted.extend(INTERNAL.iter().map(|s| s.to_string()));
-        for name in wanted {
-            if fields.ids.contains_key(&name) {
-                continue;
-            }
-            let mut at = 0;
-            while let Some(dot) = name[at..].find('.') {
-                fields.descend.insert(name[..at + dot].to_string());
-                at += dot + 1;
-            }
-            fields.descend.insert(name.clone());
-            let id = fields.names.len() as u32;
-            fields.ids.insert(name.clone(), id);
-            fields.names.push(name);
-        }
-        let internal = INTERNAL.map(|n| fields.ids.get(n).copied());
+        let fields = Fields::new(wanted, selection.all);
+        let paths = if selection.all {
+            None
+        } else {
+            let ids = (0u32..).zip(fields.names.iter().map(String::as_str));
+            Paths::new(ids)
+        };
+        let internal = INTERNAL.map(|n| fields.get(n));
+        let default_index = options.default_index.as_deref().map(Arc::from);
         Loader {
             options,
             fields,
+            paths,
+            selected: selection.names.len(),
             types: Vec::new(),
             internal,
             docs: Documents::default(),
-            rows: Vec::new(),
             scratch: Vec::new(),
+            cells: Vec::new(),
             path: String::new(),
             interner: Interner::default(),
+            last_index: None,
+            default_index,
+            no_id: Arc::from(""),
         }
     }
 
@@ -491,74 +316,106 @@ impl Loader {
         self.types[i]
     }
 
-    /// Reads one document's text; errors name the reason (the caller adds the line).
-    fn add_json(&mut self, text: &[u8], line: usize) -> Result<(), String> {
-        let depth = nesting_depth(text);
-        if depth > MAX_OBJECT_DEPTH {
-            return Err(format!(
-                "the document nests {depth} levels deep; Elasticsearch refuses more than {MAX_OBJECT_DEPTH} (index.mapping.depth.limit)"
-            ));
-        }
-        self.scratch.clear();
-        self.path.clear();
-        let mut de = serde_json::Deserializer::from_slice(text);
-        let walk = Walk {
-            fields: &mut self.fields,
-            path: &mut self.path,
-            out: &mut self.scratch,
+    /// Reads one document's text; errors name the reason (the caller adds the line). The
+    /// scanner reads it when it can vouch for it, serde otherwise (and for every error).
+    fn add_json(&mut self, text: &str, line: usize) -> Result<(), String> {
+        let mut leaves = reuse(std::mem::take(&mut self.scratch));
+        let scanned =
+            (self.paths.as_ref()).is_some_and(|paths| scan::scan(text, paths, &mut leaves).is_ok());
+        let read = if scanned {
+            Ok(())
+        } else {
+            leaves.clear();
+            walk::walk(
+                text.as_bytes(),
+                &mut self.fields,
+                &mut self.path,
+                &mut leaves,
+            )
         };
-        walk.deserialize(&mut de).map_err(json_error)?;
-        de.end().map_err(json_error)?;
-        if !text.trim_ascii_start().starts_with(b"{") {
-            return Err("a document must be a JSON object".into());
-        }
-        self.finish_doc(text, line)
+        let added = read.and_then(|()| self.finish_doc(text.as_bytes(), &mut leaves, line));
+        self.scratch = reuse(leaves);
+        added
     }
 
-    fn finish_doc(&mut self, text: &[u8], line: usize) -> Result<(), String> {
-        let mut scalars = std::mem::take(&mut self.scratch);
-        scalars.sort_by_key(|(id, _)| *id);
-        let mut cells: Vec<(u32, Cell)> = Vec::new();
-        let mut i = 0;
-        while i < scalars.len() {
-            let id = scalars[i].0;
-            let mut j = i;
-            let mut values = Vec::new();
-            while j < scalars.len() && scalars[j].0 == id {
-                if let Some(ty) = self.type_of(id, &scalars[j].1) {
-                    let v = to_value(&scalars[j].1, ty, &mut self.interner)
-                        .map_err(|m| format!("field [{}]: {m}", self.fields.names[id as usize]))?;
-                    values.push(v);
-                }
-                j += 1;
-            }
-            let ty = self.types.get(id as usize).copied().flatten();
-            let cell = Cell::from_values(values);
-            cells.push((id, ty.map_or(cell.clone(), |t| cell.into_doc_values(t))));
-            i = j;
+    fn finish_doc(
+        &mut self,
+        text: &[u8],
+        leaves: &mut [(u32, Scalar)],
+        line: usize,
+    ) -> Result<(), String> {
+        let width = self.fields.names.len();
+        if self.cells.len() < width {
+            self.cells.resize(width, Cell::Null);
         }
-        self.scratch = scalars;
-        let get = |cells: &[(u32, Cell)], id: Option<u32>| -> Option<String> {
-            let id = id?;
-            cells
-                .iter()
-                .find(|(i, _)| *i == id)
-                .and_then(|(_, c)| c.values().first().map(Value::to_text))
+        if let Err(message) = self.fill_cells(leaves) {
+            self.cells.fill(Cell::Null);
+            return Err(message);
+        }
+        let cells = &self.cells;
+        let text_of = |id: Option<u32>| id.and_then(|id| first_text(&cells[id as usize]));
+        let index = match [1, 2, 3].map(|i| text_of(self.internal[i])) {
+            [Some(t), Some(d), Some(n)] => match &self.last_index {
+                Some(last) if is_joined(last, [&t, &d, &n]) => Some(Arc::clone(last)),
+                _ => {
+                    let index: Arc<str> = Arc::from(format!("{t}-{d}-{n}"));
+                    self.last_index = Some(Arc::clone(&index));
+                    Some(index)
+                }
+            },
+            _ => self.default_index.clone(),
         };
-        let ds = (
-            get(&cells, self.internal[1]),
-            get(&cells, self.internal[2]),
-            get(&cells, self.internal[3]),
-        );
-        let index = match ds {
-            (Some(t), Some(d), Some(n)) => Some(Arc::from(format!("{t}-{d}-{n}").as_str())),
-            _ => self.options.default_index.as_deref().map(Arc::from),
+        let id = match self.internal[0].and_then(|id| self.cells[id as usize].values().first()) {
+            Some(Value::String(s)) => Arc::clone(s),
+            Some(other) => Arc::from(other.to_text()),
+            None if self.options.want_ids => stable_hash(text),
+            None => Arc::clone(&self.no_id),
         };
-        let id = get(&cells, self.internal[0]).unwrap_or_else(|| stable_hash(text));
+        // Selected fields make the row; internal ones only served `_index` and `_id` above.
+        let row_width = if self.fields.all {
+            width
+        } else {
+            self.selected
+        };
+        let row: Vec<Cell> = self.cells[..row_width]
+            .iter_mut()
+            .map(std::mem::take)
+            .collect();
+        self.cells[row_width..].fill(Cell::Null);
+        self.docs.rows.push(row);
         self.docs.index.push(index);
-        self.docs.ids.push(Arc::from(id.as_str()));
+        self.docs.ids.push(id);
         self.docs.lines.push(line);
-        self.rows.push(cells);
+        Ok(())
+    }
+
+    /// Typed cells from a document's leaves: a field's values in document order, then as
+    /// doc values (sorted, de-duplicated by type).
+    fn fill_cells(&mut self, leaves: &mut [(u32, Scalar)]) -> Result<(), String> {
+        // Stable: values of one field keep their order.
+        leaves.sort_by_key(|(id, _)| *id);
+        for group in leaves.chunk_by(|a, b| a.0 == b.0) {
+            let id = group[0].0;
+            let mut cell = Cell::Null;
+            for (_, leaf) in group {
+                if let Some(ty) = self.type_of(id, leaf) {
+                    let v = to_value(leaf, ty, &mut self.interner)
+                        .map_err(|m| format!("field [{}]: {m}", self.fields.names[id as usize]))?;
+                    cell = match cell {
+                        Cell::Null => Cell::One(v),
+                        Cell::One(first) => Cell::Many(vec![first, v]),
+                        Cell::Many(mut values) => {
+                            values.push(v);
+                            Cell::Many(values)
+                        }
+                    };
+                }
+            }
+            if let Some(ty) = self.types.get(id as usize).copied().flatten() {
+                cell = cell.into_doc_values(ty);
+            }
+            self.cells[id as usize] = cell;
+        }
         Ok(())
     }
 
@@ -592,23 +449,19 @@ impl Loader {
             }
         }
         columns.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut slot = vec![usize::MAX; self.fields.names.len()];
-        for (i, (_, id, _)) in columns.iter().enumerate() {
-            slot[*id as usize] = i;
+        // Rows are by field id; the selected names have the first ids in name order, so when
+        // all of them are columns the rows are already right.
+        let in_place = !selection.all
+            && columns.len() == self.selected
+            && (columns.iter().enumerate()).all(|(i, (_, id, _))| *id as usize == i);
+        if !in_place {
+            for row in &mut self.docs.rows {
+                *row = (columns.iter())
+                    .map(|(_, id, _)| row.get_mut(*id as usize).map(std::mem::take))
+                    .map(Option::unwrap_or_default)
+                    .collect();
+            }
         }
-        self.docs.rows = self
-            .rows
-            .into_iter()
-            .map(|cells| {
-                let mut row = vec![Cell::Null; columns.len()];
-                for (id, cell) in cells {
-                    if let Some(&s) = slot.get(id as usize).filter(|s| **s != usize::MAX) {
-                        row[s] = cell;
-                    }
-                }
-                row
-            })
-            .collect();
         self.docs.columns = columns
             .into_iter()
             .map(|(name, _, ty)| Column { name, ty })
@@ -663,15 +516,14 @@ impl Documents {
             if text.is_empty() {
                 continue;
             }
-            if std::str::from_utf8(text).is_err() {
+            let Ok(text) = std::str::from_utf8(text) else {
                 loader.fail(InputError {
                     line,
                     message: "line is not valid UTF-8".into(),
                 })?;
                 continue;
-            }
+            };
             if let Err(message) = loader.add_json(text, line) {
-                loader.docs_rollback();
                 loader.fail(InputError { line, message })?;
             }
         }
@@ -686,9 +538,8 @@ impl Documents {
     ) -> Result<Documents, InputError> {
         let mut loader = Loader::new(selection, options);
         for (i, doc) in docs.iter().enumerate() {
-            let text = serde_json::to_vec(doc).unwrap_or_default();
+            let text = serde_json::to_string(doc).unwrap_or_default();
             if let Err(message) = loader.add_json(&text, i + 1) {
-                loader.docs_rollback();
                 loader.fail(InputError {
                     line: i + 1,
                     message,
@@ -793,13 +644,6 @@ impl Documents {
         }
         joined.columns = names;
         joined
-    }
-}
-
-impl Loader {
-    /// Nothing to undo: a failed document is only recorded by `finish_doc` on success.
-    fn docs_rollback(&mut self) {
-        self.scratch.clear();
     }
 }
 

@@ -1,0 +1,403 @@
+//! The fast reading of one JSON document: a validating scanner that picks the wanted fields'
+//! leaves out of the text and steps over everything else without building it.
+//!
+//! It yields exactly what the serde walk (`walk.rs`) yields for a valid document, or says
+//! [`Fallback`] when it is not sure, and the caller reruns the serde walk for that document,
+//! whose error messages are the ones users see. It falls back on any JSON syntax error,
+//! trailing bytes, any byte below 0x20 (raw control characters in strings; whitespace other
+//! than spaces between tokens), escapes inside keys of wanted objects, nesting deeper than
+//! the depth limit, a top level other than an object, and numbers or escaped strings that
+//! serde itself refuses where it reads them (`1e400`, a lone surrogate).
+
+use std::borrow::Cow;
+
+use super::walk::{serde_number, Scalar, MAX_OBJECT_DEPTH};
+
+/// The scanner cannot vouch for this document: read it with serde.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct Fallback;
+
+type Scanned = Result<(), Fallback>;
+
+/// The wanted field paths as a trie over dotted key segments, so that `{"a.b":1}`,
+/// `{"a":{"b":1}}` and mixtures reach the same node `a.b`, as the serde walk's joined path
+/// does. Every node is a wanted name or a dotted prefix of one (what the walk descends into).
+#[derive(Debug)]
+pub(super) struct Paths {
+    nodes: Vec<Node>,
+}
+
+#[derive(Debug, Default)]
+struct Node {
+    /// Field id when this path is a wanted name.
+    id: Option<u32>,
+    /// (key segment, node); a handful per node, so a scan beats hashing.
+    children: Vec<(Box<[u8]>, u32)>,
+}
+
+const ROOT: u32 = 0;
+
+impl Paths {
+    /// The trie over `(id, name)`; `None` when a name has an empty segment (`""`, `.a`, `a.`,
+    /// `a..b`): how empty keys join into paths is left to the serde walk. Without such names,
+    /// a key with an empty segment simply leads nowhere, as in the walk.
+    pub(super) fn new<'n>(names: impl IntoIterator<Item = (u32, &'n str)>) -> Option<Paths> {
+        let mut paths = Paths {
+            nodes: vec![Node::default()],
+        };
+        for (id, name) in names {
+            let mut at = ROOT;
+            for segment in name.split('.') {
+                if segment.is_empty() {
+                    return None;
+                }
+                at = match paths.step(at, segment.as_bytes()) {
+                    Some(next) => next,
+                    None => {
+                        let next = paths.nodes.len() as u32;
+                        paths.nodes.push(Node::default());
+                        paths.nodes[at as usize]
+                            .children
+                            .push((segment.as_bytes().into(), next));
+                        next
+                    }
+                };
+            }
+            // Names repeat only with the id they first had.
+            paths.nodes[at as usize].id.get_or_insert(id);
+        }
+        Some(paths)
+    }
+
+    fn step(&self, node: u32, segment: &[u8]) -> Option<u32> {
+        let children = &self.nodes[node as usize].children;
+        children
+            .iter()
+            .find(|(s, _)| **s == *segment)
+            .map(|(_, n)| *n)
+    }
+
+    /// The node of `node`'s path joined with `key` (which may itself hold dots).
+    fn child(&self, node: u32, key: &[u8]) -> Option<u32> {
+        key.split(|&b| b == b'.')
+            .try_fold(node, |at, segment| self.step(at, segment))
+    }
+
+    fn id(&self, node: u32) -> Option<u32> {
+        self.nodes[node as usize].id
+    }
+}
+
+/// Appends the wanted leaves of one document to `out` in document order, as the serde walk
+/// would; on [`Fallback`] `out` holds partial results the caller discards.
+pub(super) fn scan<'a>(text: &'a str, paths: &Paths, out: &mut Vec<(u32, Scalar<'a>)>) -> Scanned {
+    let mut scanner = Scanner {
+        text: text.as_bytes(),
+        source: text,
+        at: 0,
+        paths,
+        out,
+    };
+    scanner.space();
+    if scanner.peek() != Some(b'{') {
+        return Err(Fallback);
+    }
+    scanner.object(Some(ROOT), 1)?;
+    scanner.space();
+    if scanner.at == text.len() {
+        Ok(())
+    } else {
+        Err(Fallback)
+    }
+}
+
+/// Flags (high bit of the byte) where a string's plain run ends in eight bytes: a quote, a
+/// backslash or a control byte. Each test flags its first match exactly (a borrow can only
+/// flag bytes after a true match), so the lowest flag of all three is the first stop.
+fn string_stops(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH;
+    below(word ^ (ONES * u64::from(b'"')), 1)
+        | below(word ^ (ONES * u64::from(b'\\')), 1)
+        | below(word, 0x20)
+}
+
+struct Scanner<'a, 'o> {
+    /// The document; bytes outside strings are all checked, so a control byte there (even
+    /// whitespace other than a space) is refused as unexpected.
+    text: &'a [u8],
+    source: &'a str,
+    at: usize,
+    paths: &'o Paths,
+    out: &'o mut Vec<(u32, Scalar<'a>)>,
+}
+
+impl<'a> Scanner<'a, '_> {
+    fn peek(&self) -> Option<u8> {
+        self.text.get(self.at).copied()
+    }
+
+    fn next(&mut self) -> Result<u8, Fallback> {
+        let b = self.peek().ok_or(Fallback)?;
+        self.at += 1;
+        Ok(b)
+    }
+
+    fn expect(&mut self, byte: u8) -> Scanned {
+        if self.next()? == byte {
+            Ok(())
+        } else {
+            Err(Fallback)
+        }
+    }
+
+    /// Spaces between tokens (other whitespace is a control byte: already refused).
+    fn space(&mut self) {
+        while self.peek() == Some(b' ') {
+            self.at += 1;
+        }
+    }
+
+    fn push(&mut self, node: Option<u32>, scalar: Scalar<'a>) {
+        if let Some(id) = node.and_then(|n| self.paths.id(n)) {
+            self.out.push((id, scalar));
+        }
+    }
+
+    /// One value at `node` (`None`: not wanted, only validated) inside a container at `depth`.
+    fn value(&mut self, node: Option<u32>, depth: usize) -> Scanned {
+        match self.peek().ok_or(Fallback)? {
+            b'{' => {
+                // An object where a leaf field is wanted.
+                self.push(node, Scalar::Object);
+                self.object(node, depth + 1)
+            }
+            b'[' => self.array(node, depth + 1),
+            b'"' => {
+                let start = self.at;
+                self.at += 1;
+                let escaped = self.string()?;
+                if let Some(node) = node {
+                    let text = if escaped {
+                        // serde decodes (and checks surrogates in) strings it reads.
+                        let quoted = &self.text[start..self.at];
+                        Cow::Owned(serde_json::from_slice::<String>(quoted).map_err(|_| Fallback)?)
+                    } else {
+                        // Quotes are ASCII, so both ends are character boundaries.
+                        Cow::Borrowed(self.source.get(start + 1..self.at - 1).ok_or(Fallback)?)
+                    };
+                    self.push(Some(node), Scalar::Str(text));
+                }
+                Ok(())
+            }
+            b't' => {
+                self.literal(b"true")?;
+                self.push(node, Scalar::Bool(true));
+                Ok(())
+            }
+            b'f' => {
+                self.literal(b"false")?;
+                self.push(node, Scalar::Bool(false));
+                Ok(())
+            }
+            b'n' => self.literal(b"null"),
+            b'-' | b'0'..=b'9' => {
+                let start = self.at;
+                let integer = self.number()?;
+                if node.is_some() {
+                    let number = &self.text[start..self.at];
+                    let scalar = match integer.then(|| plain_integer(number)).flatten() {
+                        Some(n) => n,
+                        // Fractions, exponents and long integers exactly as serde reads them
+                        // (and refuses them: `1e400` is out of range where a value is read).
+                        None => serde_number(number).ok_or(Fallback)?,
+                    };
+                    self.push(node, scalar);
+                }
+                Ok(())
+            }
+            _ => Err(Fallback),
+        }
+    }
+
+    /// An object at `depth` (the top level is 1), from its `{`.
+    fn object(&mut self, node: Option<u32>, depth: usize) -> Scanned {
+        if depth > MAX_OBJECT_DEPTH {
+            return Err(Fallback);
+        }
+        self.at += 1;
+        self.space();
+        if self.peek() == Some(b'}') {
+            self.at += 1;
+            return Ok(());
+        }
+        loop {
+            self.expect(b'"')?;
+            let start = self.at;
+            let escaped = self.string()?;
+            let child = match node {
+                // serde decodes keys of objects it walks: leave escapes there to it.
+                Some(_) if escaped => return Err(Fallback),
+                Some(node) => self.paths.child(node, &self.text[start..self.at - 1]),
+                None => None,
+            };
+            self.space();
+            self.expect(b':')?;
+            self.space();
+            self.value(child, depth)?;
+            self.space();
+            match self.next()? {
+                b',' => self.space(),
+                b'}' => return Ok(()),
+                _ => return Err(Fallback),
+            }
+        }
+    }
+
+    /// An array at `depth`, from its `[`; its elements are values of the same path.
+    fn array(&mut self, node: Option<u32>, depth: usize) -> Scanned {
+        if depth > MAX_OBJECT_DEPTH {
+            return Err(Fallback);
+        }
+        self.at += 1;
+        self.space();
+        if self.peek() == Some(b']') {
+            self.at += 1;
+            return Ok(());
+        }
+        loop {
+            self.value(node, depth)?;
+            self.space();
+            match self.next()? {
+                b',' => self.space(),
+                b']' => return Ok(()),
+                _ => return Err(Fallback),
+            }
+        }
+    }
+
+    /// The rest of a string after its opening quote, through the closing one; whether it had
+    /// escapes. Escapes are checked as serde checks strings it skips (`\uXXXX` needs four hex
+    /// digits; surrogates pair up only where the string is decoded).
+    fn string(&mut self) -> Result<bool, Fallback> {
+        let mut escaped = false;
+        loop {
+            while let Some(word) = self.text[self.at..].first_chunk::<8>() {
+                let stops = string_stops(u64::from_le_bytes(*word));
+                if stops != 0 {
+                    self.at += (stops.trailing_zeros() / 8) as usize;
+                    break;
+                }
+                self.at += 8;
+            }
+            // At a stop, or within the last eight bytes.
+            match self.next()? {
+                b'"' => return Ok(escaped),
+                b'\\' => {
+                    escaped = true;
+                    self.escape()?;
+                }
+                // JSON strings hold no raw control characters.
+                0..0x20 => return Err(Fallback),
+                _ => {}
+            }
+        }
+    }
+
+    fn escape(&mut self) -> Scanned {
+        match self.next()? {
+            b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Ok(()),
+            b'u' => {
+                let hex = self.text.get(self.at..self.at + 4).ok_or(Fallback)?;
+                if !hex.iter().all(u8::is_ascii_hexdigit) {
+                    return Err(Fallback);
+                }
+                self.at += 4;
+                Ok(())
+            }
+            _ => Err(Fallback),
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Scanned {
+        if self.text[self.at..].starts_with(word) {
+            self.at += word.len();
+            Ok(())
+        } else {
+            Err(Fallback)
+        }
+    }
+
+    /// A number by JSON's grammar, `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`; whether
+    /// it is an integer (no fraction or exponent).
+    fn number(&mut self) -> Result<bool, Fallback> {
+        if self.peek() == Some(b'-') {
+            self.at += 1;
+        }
+        match self.next()? {
+            b'0' => {}
+            b'1'..=b'9' => self.digits(),
+            _ => return Err(Fallback),
+        }
+        let mut integer = true;
+        if self.peek() == Some(b'.') {
+            self.at += 1;
+            self.some_digits()?;
+            integer = false;
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.at += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.at += 1;
+            }
+            self.some_digits()?;
+            integer = false;
+        }
+        // A digit right after a leading zero (`01`) is no JSON; the caller refuses the next
+        // byte unless it ends the value, and a digit never does.
+        Ok(integer)
+    }
+
+    fn digits(&mut self) {
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.at += 1;
+        }
+    }
+
+    fn some_digits(&mut self) -> Scanned {
+        let start = self.at;
+        self.digits();
+        if self.at > start {
+            Ok(())
+        } else {
+            Err(Fallback)
+        }
+    }
+}
+
+/// An integer that surely fits: up to 19 digits non-negative (`u64`), up to 18 negative and
+/// not `-0` (`i64`); the rest (`-0` is `-0.0` to serde, long ones may overflow) go to serde.
+fn plain_integer(text: &[u8]) -> Option<Scalar<'static>> {
+    let (negative, digits) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text),
+    };
+    if digits.len() > if negative { 18 } else { 19 } {
+        return None;
+    }
+    let value = digits
+        .iter()
+        .fold(0u64, |v, d| v * 10 + u64::from(d - b'0'));
+    if !negative {
+        Some(Scalar::U64(value))
+    } else if value == 0 {
+        None
+    } else {
+        Some(Scalar::I64(-(value as i64)))
+    }
+}
+
+#[cfg(test)]
+#[path = "scan_tests.rs"]
+mod tests;

@@ -1,0 +1,514 @@
+//! The scanner against the serde walk: same leaves for every document it reads, a fall back
+//! for every document serde refuses, and no fall back on ordinary documents.
+
+use quickcheck::{Arbitrary, Gen, QuickCheck};
+
+use super::super::walk::{walk, Fields};
+use super::*;
+
+/// What reading `text` for `names` did.
+#[derive(Debug, PartialEq)]
+enum Read {
+    Fast,
+    Fallback,
+}
+
+/// Runs both readers; panics if the scanner accepted what serde refuses or yielded other
+/// leaves. Leaves are compared by their debug text, so `-0.0` and `0.0` differ.
+fn compare(text: &str, names: &[&str]) -> Read {
+    let mut fields = Fields::new(names.iter().map(|s| s.to_string()), false);
+    let paths = Paths::new((0u32..).zip(fields.names.iter().map(String::as_str)))
+        .expect("names without empty segments");
+    let mut fast = Vec::new();
+    let scanned = scan(text, &paths, &mut fast);
+    let mut slow = Vec::new();
+    let walked = walk(text.as_bytes(), &mut fields, &mut String::new(), &mut slow);
+    match scanned {
+        Ok(()) => {
+            assert!(
+                walked.is_ok(),
+                "scanner accepted what serde refuses ({walked:?}): {text}"
+            );
+            assert_eq!(
+                format!("{fast:?}"),
+                format!("{slow:?}"),
+                "different leaves for {names:?} in {text}"
+            );
+            Read::Fast
+        }
+        Err(Fallback) => Read::Fallback,
+    }
+}
+
+/// A JSON document as text pieces: string contents and numbers are kept as written.
+#[derive(Clone, Debug)]
+enum Json {
+    Null,
+    Bool(bool),
+    Number(String),
+    Str(String),
+    Array(Vec<Json>),
+    Object(Vec<(String, Json)>),
+}
+
+/// Key pieces: dotted, empty and unicode keys, so nested and dotted paths mix.
+const KEYS: [&str; 12] = [
+    "a", "b", "c", "a.b", "b.c", "c.a", "é", "a.é", "", ".", "a.", ".b",
+];
+const PLAIN_KEYS: [&str; 8] = ["a", "b", "c", "a.b", "b.c", "c.a", "é", "a.é"];
+/// Wanted names (none with an empty segment: those leave every document to serde).
+const NAMES: [&str; 12] = [
+    "a", "b", "c", "a.b", "a.b.c", "b.c", "c.a", "é", "a.é", "b.a.b", "a.c", "x",
+];
+const WORDS: [&str; 8] = [
+    "",
+    "x",
+    "get",
+    "a b",
+    "é",
+    "日本",
+    "😀",
+    "sh.helm.release.v1",
+];
+const ESCAPES: [&str; 11] = [
+    "\\n",
+    "\\\"",
+    "\\\\",
+    "\\/",
+    "\\b\\f\\r\\t",
+    "\\u00e9",
+    "\\u00E9",
+    "\\ud83d\\ude00",
+    "\\u0000",
+    "\\ud800",
+    "\\udc00x",
+];
+const NUMBERS: [&str; 24] = [
+    "0",
+    "-0",
+    "7",
+    "-7",
+    "1.5",
+    "-0.0",
+    "1e10",
+    "1E-5",
+    "2.5e+3",
+    "1e400",
+    "-1e400",
+    "1e-400",
+    "0.1",
+    "123456789012345678",
+    "-123456789012345678",
+    "1234567890123456789",
+    "-1234567890123456789",
+    "18446744073709551615",
+    "18446744073709551616",
+    "-9223372036854775808",
+    "-9223372036854775809",
+    "123456789012345678901234567890",
+    "4.35",
+    "9007199254740993",
+];
+
+struct Style {
+    /// Escapes in strings and keys, empty key segments, numbers serde may refuse.
+    odd: bool,
+}
+
+fn pick<'s>(g: &mut Gen, from: &[&'s str]) -> &'s str {
+    g.choose(from).copied().unwrap_or_default()
+}
+
+fn string(g: &mut Gen, style: &Style, words: &[&str]) -> String {
+    let mut s = String::new();
+    for _ in 0..usize::arbitrary(g) % 3 {
+        if style.odd && u8::arbitrary(g) % 4 == 0 {
+            s.push_str(pick(g, &ESCAPES));
+        } else {
+            s.push_str(pick(g, words));
+        }
+    }
+    s
+}
+
+fn number(g: &mut Gen, style: &Style) -> String {
+    match u8::arbitrary(g) % 4 {
+        0 => u64::arbitrary(g).to_string(),
+        1 => i64::arbitrary(g).to_string(),
+        2 => {
+            let f = f64::arbitrary(g);
+            if f.is_finite() {
+                format!("{f:?}")
+            } else {
+                "2.0".into()
+            }
+        }
+        _ if style.odd => pick(g, &NUMBERS).to_string(),
+        _ => pick(g, &NUMBERS[..9]).replace("1e400", "1e40"),
+    }
+}
+
+fn value(g: &mut Gen, style: &Style, depth: usize) -> Json {
+    let container = depth < 5 && u8::arbitrary(g) % 3 == 0;
+    match u8::arbitrary(g) % 6 {
+        0 if container => Json::Array(
+            (0..usize::arbitrary(g) % 4)
+                .map(|_| value(g, style, depth + 1))
+                .collect(),
+        ),
+        1 | 2 if container => object(g, style, depth + 1),
+        0 => Json::Null,
+        1 => Json::Bool(bool::arbitrary(g)),
+        2 | 3 => Json::Number(number(g, style)),
+        _ => Json::Str(string(g, style, &WORDS)),
+    }
+}
+
+fn object(g: &mut Gen, style: &Style, depth: usize) -> Json {
+    let keys: &[&str] = if style.odd { &KEYS } else { &PLAIN_KEYS };
+    let n = usize::arbitrary(g) % 5;
+    Json::Object(
+        (0..n)
+            .map(|_| {
+                let key = if style.odd && u8::arbitrary(g) % 8 == 0 {
+                    string(g, style, keys)
+                } else {
+                    pick(g, keys).to_string()
+                };
+                (key, value(g, style, depth))
+            })
+            .collect(),
+    )
+}
+
+/// Compact text, or with spaces around every token.
+fn render(json: &Json, spaced: bool, out: &mut String) {
+    let space = if spaced { " " } else { "" };
+    match json {
+        Json::Null => out.push_str("null"),
+        Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Json::Number(n) => out.push_str(n),
+        Json::Str(s) => {
+            out.push('"');
+            out.push_str(s);
+            out.push('"');
+        }
+        Json::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(space);
+                render(item, spaced, out);
+                out.push_str(space);
+            }
+            out.push(']');
+        }
+        Json::Object(members) => {
+            out.push('{');
+            for (i, (key, item)) in members.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(space);
+                out.push('"');
+                out.push_str(key);
+                out.push('"');
+                out.push_str(space);
+                out.push(':');
+                out.push_str(space);
+                render(item, spaced, out);
+                out.push_str(space);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// A generated document (the top level is an object) and a set of wanted names.
+#[derive(Clone, Debug)]
+struct Case {
+    text: String,
+    names: Vec<&'static str>,
+}
+
+fn case(g: &mut Gen, odd: bool) -> Case {
+    let style = Style { odd };
+    let mut text = String::new();
+    render(&object(g, &style, 1), odd && bool::arbitrary(g), &mut text);
+    let names = NAMES
+        .iter()
+        .copied()
+        .filter(|_| bool::arbitrary(g))
+        .collect();
+    Case { text, names }
+}
+
+#[derive(Clone, Debug)]
+struct OddCase(Case);
+
+impl Arbitrary for OddCase {
+    fn arbitrary(g: &mut Gen) -> OddCase {
+        OddCase(case(g, true))
+    }
+}
+
+#[derive(Clone, Debug)]
+struct PlainCase(Case);
+
+impl Arbitrary for PlainCase {
+    fn arbitrary(g: &mut Gen) -> PlainCase {
+        PlainCase(case(g, false))
+    }
+}
+
+/// A generated document with one corruption: truncated, or an ASCII byte replaced, inserted
+/// or removed.
+#[derive(Clone, Debug)]
+struct Corrupted(Case);
+
+impl Arbitrary for Corrupted {
+    fn arbitrary(g: &mut Gen) -> Corrupted {
+        let odd = bool::arbitrary(g);
+        let Case { text, names } = case(g, odd);
+        let mut bytes = text.into_bytes();
+        let at = usize::arbitrary(g) % (bytes.len() + 1);
+        let with = *g.choose(b"{}[]:,\"\\ x0-.eEtn/u\t\x01").unwrap_or(&b'x');
+        match u8::arbitrary(g) % 4 {
+            0 => bytes.truncate(at),
+            1 if at < bytes.len() && bytes[at].is_ascii() => bytes[at] = with,
+            2 if at < bytes.len() && bytes[at].is_ascii() => {
+                bytes.remove(at);
+            }
+            _ => bytes.insert(at, with),
+        }
+        // Truncation may split a character: such a line never reaches the loader.
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        Corrupted(Case { text, names })
+    }
+}
+
+fn tests() -> QuickCheck {
+    QuickCheck::new().tests(3000).rng(Gen::new(12))
+}
+
+#[test]
+fn the_scanner_reads_what_serde_reads_or_falls_back() {
+    fn property(case: OddCase) -> bool {
+        compare(&case.0.text, &case.0.names);
+        true
+    }
+    tests().quickcheck(property as fn(OddCase) -> bool);
+}
+
+#[test]
+fn the_scanner_reads_ordinary_documents_itself() {
+    fn property(case: PlainCase) -> bool {
+        compare(&case.0.text, &case.0.names) == Read::Fast
+    }
+    tests().quickcheck(property as fn(PlainCase) -> bool);
+}
+
+#[test]
+fn corrupted_documents_are_never_read_as_valid() {
+    fn property(case: Corrupted) -> bool {
+        compare(&case.0.text, &case.0.names);
+        true
+    }
+    tests().quickcheck(property as fn(Corrupted) -> bool);
+}
+
+/// Elastic's sample audit event, minified, and the fields the seed rule reads (plus the
+/// loader's internal ones).
+fn sample() -> (String, Vec<&'static str>) {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/reference/elastic-k8s-audit/sample_event.json"
+    );
+    let text = std::fs::read_to_string(path).expect("sample event");
+    let value: serde_json::Value = serde_json::from_str(&text).expect("sample is JSON");
+    let names = vec![
+        "_id",
+        "data_stream.type",
+        "data_stream.dataset",
+        "data_stream.namespace",
+        "event.dataset",
+        "event.action",
+        "kubernetes.audit.objectRef.resource",
+        "kubernetes.audit.objectRef.name",
+        "kubernetes.audit.objectRef.namespace",
+        "kubernetes.audit.user.username",
+        "kubernetes.audit.annotations.authorization_k8s_io/decision",
+        "source.ip",
+        "user.name",
+        "user_agent.original",
+        "event.ingested",
+    ];
+    (value.to_string(), names)
+}
+
+#[test]
+fn the_sample_audit_event_is_read_fast_with_its_fields() {
+    let (text, names) = sample();
+    assert_eq!(compare(&text, &names), Read::Fast);
+    let fields = Fields::new(names.iter().map(|s| s.to_string()), false);
+    let paths = Paths::new((0u32..).zip(fields.names.iter().map(String::as_str))).unwrap();
+    let mut leaves = Vec::new();
+    scan(&text, &paths, &mut leaves).unwrap();
+    let username = fields.get("kubernetes.audit.user.username").unwrap();
+    assert!(leaves.iter().any(|(id, _)| *id == username), "{leaves:?}");
+}
+
+#[test]
+fn every_truncation_of_the_sample_falls_back() {
+    let (text, names) = sample();
+    for end in (0..text.len()).filter(|&end| text.is_char_boundary(end)) {
+        assert_eq!(compare(&text[..end], &names), Read::Fallback, "{end}");
+    }
+}
+
+#[test]
+fn every_structural_flip_in_the_sample_is_caught() {
+    let (text, names) = sample();
+    let structural = b"{}[]:,\"";
+    for (at, byte) in text.bytes().enumerate() {
+        if !structural.contains(&byte) {
+            continue;
+        }
+        for &with in structural.iter().chain(b" x") {
+            if with != byte {
+                let mut bytes = text.clone().into_bytes();
+                bytes[at] = with;
+                compare(std::str::from_utf8(&bytes).unwrap(), &names);
+            }
+        }
+    }
+}
+
+#[test]
+fn invalid_documents_fall_back() {
+    let names = ["a", "b.c"];
+    let deep = format!("{}1{}", "{\"a\":".repeat(21), "}".repeat(21));
+    let invalid = [
+        r#"{"a":tru}"#,
+        r#"{"a":nul}"#,
+        r#"{"z":falsy}"#,
+        r#"{"a":01}"#,
+        r#"{"z":01}"#,
+        r#"{"a":1.}"#,
+        r#"{"z":-}"#,
+        r#"{"a":1e}"#,
+        r#"{"z":+1}"#,
+        r#"{"z":.5}"#,
+        r#"{"a":"\x"}"#,
+        r#"{"z":"\u12G4"}"#,
+        r#"{"z":"\u12"}"#,
+        r#"{"a":1}x"#,
+        r#"{"a":1}}"#,
+        r#"{"a" 1}"#,
+        r#"{"a":1,}"#,
+        r#"{"z":[1,]}"#,
+        r#"{"z":[1 2]}"#,
+        r#"{"b":{"c":1}"#,
+        r#"{a:1}"#,
+        "{\"z\":\"a\u{1}b\"}",
+        "{\"a\":\"a\tb\"}",
+        r#"{"a":1e400}"#,
+        r#"{"b":[-1e400]}"#,
+        r#"{"a":"\ud800"}"#,
+        r#"{"b":{"\ud800":1}}"#,
+        "[1]",
+        "\"a\"",
+        "1",
+        "null",
+        "",
+        "{",
+        &deep,
+    ];
+    for text in invalid {
+        let mut fields = Fields::new(names.iter().map(|s| s.to_string()), false);
+        let refused = walk(
+            text.as_bytes(),
+            &mut fields,
+            &mut String::new(),
+            &mut Vec::new(),
+        );
+        assert!(refused.is_err(), "serde reads {text}");
+        assert_eq!(compare(text, &names), Read::Fallback, "{text}");
+    }
+}
+
+#[test]
+fn serde_reads_some_odd_documents_the_scanner_leaves_to_it() {
+    // Valid, but with escapes in a walked key, whitespace other than spaces, or a lone
+    // surrogate where serde only skips the string.
+    let names = ["a", "b.c"];
+    for (text, read) in [
+        (r#"{"\u0061":1}"#, Read::Fallback),
+        ("{\"a\":\t1}", Read::Fallback),
+        (r#"{"z":"\ud800","a":2}"#, Read::Fast),
+        (r#"{"z":{"\ud800":1},"a":2}"#, Read::Fast),
+        (r#"{"z":1e400,"a":-0}"#, Read::Fast),
+    ] {
+        let mut fields = Fields::new(names.iter().map(|s| s.to_string()), false);
+        let read_by_serde = walk(
+            text.as_bytes(),
+            &mut fields,
+            &mut String::new(),
+            &mut Vec::new(),
+        );
+        assert!(read_by_serde.is_ok(), "{text}: {read_by_serde:?}");
+        assert_eq!(compare(text, &names), read, "{text}");
+    }
+}
+
+#[test]
+fn dotted_nested_and_mixed_keys_are_one_path() {
+    let names = ["a.b.c"];
+    for text in [
+        r#"{"a.b.c":1}"#,
+        r#"{"a":{"b":{"c":1}}}"#,
+        r#"{"a.b":{"c":1}}"#,
+        r#"{"a":{"b.c":1}}"#,
+        r#"{"a":[{"b":[{"c":[1]}]}]}"#,
+    ] {
+        assert_eq!(compare(text, &names), Read::Fast, "{text}");
+    }
+    // Empty segments lead nowhere unless a name has one, and then serde reads everything.
+    assert_eq!(
+        compare(r#"{"a.":{"b.c":1},"":{"a":2}}"#, &names),
+        Read::Fast
+    );
+    assert!(Paths::new([(0, "a..b")]).is_none());
+    assert!(Paths::new([(0, ".a")]).is_none());
+    assert!(Paths::new([(0, "")]).is_none());
+}
+
+#[test]
+fn numbers_take_serde_types() {
+    let (mut fields, paths) = {
+        let fields = Fields::new(["n".to_string()], false);
+        let paths = Paths::new([(0, "n")]).unwrap();
+        (fields, paths)
+    };
+    let text = r#"{"n":[0,-0,5,-5,18446744073709551615,18446744073709551616,-9223372036854775808,-9223372036854775809,1.5,1e2,-0.0]}"#;
+    let mut leaves = Vec::new();
+    scan(text, &paths, &mut leaves).unwrap();
+    let mut slow = Vec::new();
+    walk(text.as_bytes(), &mut fields, &mut String::new(), &mut slow).unwrap();
+    assert_eq!(format!("{leaves:?}"), format!("{slow:?}"));
+    let kinds: Vec<&str> = leaves
+        .iter()
+        .map(|(_, s)| match s {
+            Scalar::U64(_) => "u",
+            Scalar::I64(_) => "i",
+            Scalar::F64(_) => "f",
+            _ => "?",
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        ["u", "f", "u", "i", "u", "f", "i", "f", "f", "f", "f"]
+    );
+}
