@@ -111,8 +111,51 @@ impl Plan {
             Window::Range(a, b) => Box::new(a.min(docs.len())..b.min(docs.len())),
             Window::Indices(ix) => Box::new(ix.iter().copied().filter(|&i| i < docs.len())),
         };
-        // Map the plan's source columns onto the store's.
-        let sources: Vec<Source> = self
+        let sources = self.sources(docs);
+        positions
+            .filter(|&doc| self.reads(docs, doc))
+            .map(move |doc| sources.row(docs, doc, |i| docs.row(doc)[i].clone()))
+    }
+
+    /// Like [`Plan::source_rows`] over every document, moving the cells out of `docs` (a
+    /// streamed batch is read once).
+    pub(crate) fn take_source_rows(&self, mut docs: Documents) -> Vec<Vec<Cell>> {
+        let sources = self.sources(&docs);
+        let mut rows = Vec::new();
+        for doc in 0..docs.len() {
+            if !self.reads(&docs, doc) {
+                continue;
+            }
+            let mut cells = docs.take_row(doc);
+            let row = if sources.in_store_order(cells.len()) {
+                // The store's columns come first, in order: only metadata to append.
+                let fields = cells.len();
+                cells.extend(
+                    sources.columns[fields..]
+                        .iter()
+                        .map(|s| sources.cell(s, &docs, doc, |_| Cell::Null)),
+                );
+                cells
+            } else {
+                sources.row(&docs, doc, |i| std::mem::take(&mut cells[i]))
+            };
+            rows.push(row);
+        }
+        rows
+    }
+
+    /// Whether `FROM` reads a document: its data stream matches an index pattern (documents
+    /// without one match every pattern).
+    fn reads(&self, docs: &Documents, doc: usize) -> bool {
+        match docs.index_of(doc) {
+            Some(name) => self.indices.iter().any(|p| index_matches(p, name)),
+            None => true,
+        }
+    }
+
+    /// Where each source column comes from in `docs`.
+    fn sources(&self, docs: &Documents) -> Sources {
+        let columns = self
             .source
             .iter()
             .map(|c| match c.name.as_str() {
@@ -127,26 +170,48 @@ impl Plan {
             .first()
             .map(|p| p.rsplit(':').next().unwrap_or(p).replace('*', "default"))
             .unwrap_or_default();
-        positions
-            .filter(|&doc| match docs.index_of(doc) {
-                Some(name) => self.indices.iter().any(|p| index_matches(p, name)),
-                None => true,
-            })
-            .map(move |doc| {
-                let row = docs.row(doc);
-                sources
-                    .iter()
-                    .map(|s| match s {
-                        Source::Field(i) => row[*i].clone(),
-                        Source::Null => Cell::Null,
-                        Source::Index => {
-                            Cell::One(Value::str(docs.index_of(doc).unwrap_or(&fallback)))
-                        }
-                        Source::Id => Cell::One(Value::str(docs.id_of(doc))),
-                        Source::Version => Cell::One(Value::Long(1)),
-                    })
-                    .collect()
-            })
+        Sources { columns, fallback }
+    }
+}
+
+/// The source columns of a plan, mapped onto a store.
+struct Sources {
+    columns: Vec<Source>,
+    /// `_index` of documents without a data stream: the first pattern, `*` read as `default`.
+    fallback: String,
+}
+
+impl Sources {
+    /// Whether the first `width` source columns are the store's columns `0..width`.
+    fn in_store_order(&self, width: usize) -> bool {
+        self.columns.len() >= width
+            && (0..width).all(|i| matches!(self.columns[i], Source::Field(f) if f == i))
+            && self.columns[width..]
+                .iter()
+                .all(|s| !matches!(s, Source::Field(_)))
+    }
+
+    fn row(&self, docs: &Documents, doc: usize, mut field: impl FnMut(usize) -> Cell) -> Vec<Cell> {
+        self.columns
+            .iter()
+            .map(|s| self.cell(s, docs, doc, &mut field))
+            .collect()
+    }
+
+    fn cell(
+        &self,
+        source: &Source,
+        docs: &Documents,
+        doc: usize,
+        mut field: impl FnMut(usize) -> Cell,
+    ) -> Cell {
+        match source {
+            Source::Field(i) => field(*i),
+            Source::Null => Cell::Null,
+            Source::Index => Cell::One(Value::str(docs.index_of(doc).unwrap_or(&self.fallback))),
+            Source::Id => Cell::One(Value::str(docs.id_of(doc))),
+            Source::Version => Cell::One(Value::Long(1)),
+        }
     }
 }
 

@@ -300,6 +300,25 @@ impl Loader {
         }
     }
 
+    /// One input line (within the length limit): blank lines are ignored, others must be
+    /// UTF-8 JSON documents.
+    fn add_line(&mut self, raw: &[u8], line: usize) -> Result<(), InputError> {
+        let text = raw.trim_ascii();
+        if text.is_empty() {
+            return Ok(());
+        }
+        let Ok(text) = std::str::from_utf8(text) else {
+            return self.fail(InputError {
+                line,
+                message: "line is not valid UTF-8".into(),
+            });
+        };
+        match self.add_json(text, line) {
+            Ok(()) => Ok(()),
+            Err(message) => self.fail(InputError { line, message }),
+        }
+    }
+
     fn type_of(&mut self, id: u32, sample: &Scalar) -> Option<Type> {
         let i = id as usize;
         if self.types.len() <= i {
@@ -512,22 +531,40 @@ impl Documents {
                 })?;
                 continue;
             }
-            let text = buf.trim_ascii();
-            if text.is_empty() {
-                continue;
-            }
-            let Ok(text) = std::str::from_utf8(text) else {
-                loader.fail(InputError {
-                    line,
-                    message: "line is not valid UTF-8".into(),
-                })?;
-                continue;
-            };
-            if let Err(message) = loader.add_json(text, line) {
-                loader.fail(InputError { line, message })?;
-            }
+            loader.add_line(&buf, line)?;
         }
         Ok(loader.finish(selection))
+    }
+
+    /// [`Documents::from_ndjson`] over text in memory (a streamed batch): lines are cut where
+    /// they lie, without copying them. Returns the documents and the number of lines.
+    pub(crate) fn from_ndjson_text(
+        text: &[u8],
+        selection: &FieldSelection,
+        options: LoadOptions,
+    ) -> Result<(Documents, usize), InputError> {
+        let max = options.max_line_bytes;
+        let mut loader = Loader::new(selection, options);
+        let mut line = 0;
+        let mut rest = text;
+        while !rest.is_empty() {
+            let (raw, next) = match memchr::memchr(b'\n', rest) {
+                Some(end) => rest.split_at(end + 1),
+                None => (rest, &rest[rest.len()..]),
+            };
+            rest = next;
+            line += 1;
+            let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
+            if raw.len() > max {
+                loader.fail(InputError {
+                    line,
+                    message: format!("line is longer than {} MiB", max >> 20),
+                })?;
+                continue;
+            }
+            loader.add_line(raw, line)?;
+        }
+        Ok((loader.finish(selection), line))
     }
 
     /// Loads already parsed documents (`line` numbers count from 1 in order).
@@ -559,6 +596,11 @@ impl Documents {
 
     pub fn row(&self, doc: usize) -> &[Cell] {
         &self.rows[doc]
+    }
+
+    /// Moves a document's row out (leaving it empty), for a reader that visits each once.
+    pub(crate) fn take_row(&mut self, doc: usize) -> Vec<Cell> {
+        std::mem::take(&mut self.rows[doc])
     }
 
     /// The data-stream name of a document (`None`: unassigned).

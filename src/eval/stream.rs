@@ -87,7 +87,12 @@ pub fn run_query(
     now: i64,
 ) -> Result<Streamed, StreamError> {
     let mut reader = Batches::new(input, streaming.batch_bytes.max(1), options.max_line_bytes);
-    let (options, held) = resolve_types(query, selection, &mut reader, options)?;
+    // A document's `_id` (a hash of its line when it has none) only if the query reads it.
+    let options = LoadOptions {
+        want_ids: selection.names.contains("_id"),
+        ..options.clone()
+    };
+    let (options, held) = resolve_types(query, selection, &mut reader, &options)?;
     let columns: Vec<Column> = selection
         .names
         .iter()
@@ -302,22 +307,22 @@ fn work(
             };
         }
     };
-    let lines = memchr::memchr_iter(b'\n', &text).count();
     let mut warnings = Warnings::default();
-    let (rows, documents, skipped) =
-        match Documents::from_ndjson(&text[..], selection, options.clone()) {
-            Err(e) => (Err(e), 0, Vec::new()),
-            Ok(mut docs) => {
+    // An error ends the run: the lines after it are never counted.
+    let (rows, lines, documents, skipped) =
+        match Documents::from_ndjson_text(&text, selection, options.clone()) {
+            Err(e) => (Err(e), 0, 0, Vec::new()),
+            Ok((mut docs, lines)) => {
                 let mut ctx = Ctx {
                     now,
                     warnings: &mut warnings,
                 };
                 let mut rows = Vec::new();
-                for row in plan.source_rows(&docs, Window::All) {
+                let (documents, skipped) = (docs.len(), std::mem::take(&mut docs.skipped));
+                for row in plan.take_source_rows(docs) {
                     plan.push_prefix(row, &mut ctx, &mut rows, usize::MAX);
                 }
-                let skipped = std::mem::take(&mut docs.skipped);
-                (Ok(rows), docs.len(), skipped)
+                (Ok(rows), lines, documents, skipped)
             }
         };
     Done {
@@ -405,8 +410,9 @@ impl<'p> Consumer<'p> {
         }
         // This batch fills the limit: evaluate it again in order, stopping where a run over
         // all documents stops, so that rows after the limit leave no warnings.
-        let docs = Documents::from_ndjson(&done.text[..], self.selection, self.options.clone())
-            .map_err(shift)?;
+        let (docs, _) =
+            Documents::from_ndjson_text(&done.text, self.selection, self.options.clone())
+                .map_err(shift)?;
         let mut buf = Vec::new();
         for row in self.plan.source_rows(&docs, Window::All) {
             let room = self.sink.room();
