@@ -1,6 +1,7 @@
 //! Typed expressions: compiling syntax-tree expressions against a schema, and evaluating them
 //! on one row with three-valued logic and Elasticsearch's multivalue rules.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use crate::diagnostic::Diagnostic;
@@ -597,12 +598,11 @@ impl CExpr {
                 }
             }
             Kind::Arith(op, l, r) => {
-                let (a, b) = (l.eval(row, ctx), r.eval(row, ctx));
-                let cells = [a, b];
-                let Some(vs) = singles(&cells, ctx, self.site) else {
+                let (a, b) = (l.eval_ref(row, ctx), r.eval_ref(row, ctx));
+                let Some((x, y)) = two_singles(&a, &b, ctx, self.site) else {
                     return Cell::Null;
                 };
-                match arith(*op, vs[0], vs[1], self.ty) {
+                match arith(*op, x, y, self.ty) {
                     Ok(v) => Cell::One(v),
                     Err(m) => {
                         ctx.warn(self.site, &m);
@@ -611,11 +611,11 @@ impl CExpr {
                 }
             }
             Kind::Compare(op, l, r) => {
-                let cells = [l.eval(row, ctx), r.eval(row, ctx)];
-                let Some(vs) = singles(&cells, ctx, self.site) else {
+                let (a, b) = (l.eval_ref(row, ctx), r.eval_ref(row, ctx));
+                let Some((x, y)) = two_singles(&a, &b, ctx, self.site) else {
                     return Cell::Null;
                 };
-                Cell::boolean(Some(compare_op(*op, vs[0], vs[1])))
+                Cell::boolean(Some(compare_op(*op, x, y)))
             }
             // Both operands are always evaluated, as Elasticsearch's block evaluation does,
             // so each reports its warnings.
@@ -639,16 +639,16 @@ impl CExpr {
             }
             Kind::Not(inner) => Cell::boolean(self.truth(inner, row, ctx).map(|b| !b)),
             Kind::In(value, items) => {
-                let v = value.eval(row, ctx);
+                let v = value.eval_ref(row, ctx);
                 let Some(v) = single(&v, ctx, self.site) else {
                     return Cell::Null;
                 };
                 let mut saw_null = false;
                 for item in items {
-                    match item.eval(row, ctx) {
+                    match item.eval_ref(row, ctx).as_ref() {
                         Cell::Null => saw_null = true,
                         Cell::One(x) => {
-                            if compare_op(BinaryOp::Eq, v, &x) {
+                            if compare_op(BinaryOp::Eq, v, x) {
                                 return Cell::boolean(Some(true));
                             }
                         }
@@ -661,11 +661,11 @@ impl CExpr {
                 Cell::boolean(if saw_null { None } else { Some(false) })
             }
             Kind::IsNull(value, negated) => {
-                let is_null = value.eval(row, ctx).is_null();
+                let is_null = value.eval_ref(row, ctx).is_null();
                 Cell::boolean(Some(is_null != *negated))
             }
             Kind::Like(value, matchers) => {
-                let v = value.eval(row, ctx);
+                let v = value.eval_ref(row, ctx);
                 let Some(v) = single(&v, ctx, self.site) else {
                     return Cell::Null;
                 };
@@ -699,10 +699,21 @@ impl CExpr {
         }
     }
 
+    /// A column or literal operand borrowed where it lies, anything else evaluated: most
+    /// operands of comparisons are columns and literals, and copying them costs reference
+    /// counting on every row.
+    fn eval_ref<'a>(&'a self, row: &'a [Cell], ctx: &mut Ctx) -> Cow<'a, Cell> {
+        match &self.kind {
+            Kind::Column(i) => Cow::Borrowed(&row[*i]),
+            Kind::Literal(c) => Cow::Borrowed(c),
+            _ => Cow::Owned(self.eval(row, ctx)),
+        }
+    }
+
     /// Truth value of a boolean operand; a multivalue is null with a warning.
     fn truth(&self, e: &CExpr, row: &[Cell], ctx: &mut Ctx) -> Option<bool> {
-        match e.eval(row, ctx) {
-            Cell::One(Value::Boolean(b)) => Some(b),
+        match e.eval_ref(row, ctx).as_ref() {
+            Cell::One(Value::Boolean(b)) => Some(*b),
             Cell::Many(_) => {
                 ctx.warn(self.site, MULTI_VALUE);
                 None
@@ -740,6 +751,17 @@ impl CExpr {
             Kind::Case(xs) | Kind::Call(_, xs) => xs.iter().collect(),
         }
     }
+}
+
+/// [`singles`] of two operands, without gathering them.
+fn two_singles<'a>(
+    a: &'a Cell,
+    b: &'a Cell,
+    ctx: &mut Ctx,
+    site: u32,
+) -> Option<(&'a Value, &'a Value)> {
+    let x = single(a, ctx, site)?;
+    Some((x, single(b, ctx, site)?))
 }
 
 pub fn single<'a>(c: &'a Cell, ctx: &mut Ctx, site: u32) -> Option<&'a Value> {

@@ -86,7 +86,9 @@ pub fn run_query(
     streaming: Streaming,
     now: i64,
 ) -> Result<Streamed, StreamError> {
-    let mut reader = Batches::new(input, streaming.batch_bytes.max(1), options.max_line_bytes);
+    let spare = Spare::default();
+    let batch_bytes = streaming.batch_bytes.max(1);
+    let mut reader = Batches::new(input, batch_bytes, options.max_line_bytes, spare.clone());
     // A document's `_id` (a hash of its line when it has none) only if the query reads it.
     let options = LoadOptions {
         want_ids: selection.names.contains("_id"),
@@ -123,7 +125,7 @@ pub fn run_query(
         Some(job) => Ok(Some(job)),
         None => reader.next(),
     };
-    run_plan(&plan, selection, jobs, &options, streaming, now).map_err(StreamError::Input)
+    run_plan(&plan, selection, jobs, &options, streaming, &spare, now).map_err(StreamError::Input)
 }
 
 /// Reads batches until every field the query reads has a type (from the mapping, or from the
@@ -192,6 +194,7 @@ fn run_plan(
     mut next_job: impl FnMut() -> std::io::Result<Option<Job>>,
     options: &LoadOptions,
     streaming: Streaming,
+    spare: &Spare,
     now: i64,
 ) -> Result<Streamed, InputError> {
     let threads = streaming.threads.max(1);
@@ -209,7 +212,7 @@ fn run_plan(
                 let Ok(Ok((seq, job))) = job else { break };
                 let mut done = work(plan, selection, options, job, now);
                 if !bounded {
-                    done.text = Vec::new();
+                    spare.give(std::mem::take(&mut done.text));
                 }
                 if done_tx.send((seq, done)).is_err() {
                     break;
@@ -448,6 +451,33 @@ impl<'p> Consumer<'p> {
     }
 }
 
+/// Batch buffers handed back by the workers for the reader to fill again: a fresh 4 MiB
+/// buffer per batch costs the kernel a mapping, page faults and zeroing every time.
+#[derive(Clone, Default)]
+struct Spare(Arc<Mutex<Vec<Vec<u8>>>>);
+
+impl Spare {
+    /// Buffers kept at most (more are freed).
+    const KEEP: usize = 8;
+
+    fn take(&self) -> Vec<u8> {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|mut v| v.pop())
+            .unwrap_or_default()
+    }
+
+    fn give(&self, mut buffer: Vec<u8>) {
+        buffer.clear();
+        if let Ok(mut spare) = self.0.lock() {
+            if spare.len() < Spare::KEEP {
+                spare.push(buffer);
+            }
+        }
+    }
+}
+
 /// Cuts input into jobs of whole lines; a line longer than the limit is skipped over without
 /// being held and becomes an [`Job::Overlong`] of its own.
 struct Batches<R> {
@@ -457,21 +487,25 @@ struct Batches<R> {
     batch_bytes: usize,
     max_line: usize,
     eof: bool,
+    spare: Spare,
 }
 
 impl<R: BufRead> Batches<R> {
-    fn new(input: R, batch_bytes: usize, max_line: usize) -> Batches<R> {
+    fn new(input: R, batch_bytes: usize, max_line: usize, spare: Spare) -> Batches<R> {
         Batches {
             input,
             pending: Vec::new(),
             batch_bytes,
             max_line,
             eof: false,
+            spare,
         }
     }
 
     fn next(&mut self) -> std::io::Result<Option<Job>> {
-        let mut batch = std::mem::take(&mut self.pending);
+        let mut batch = self.spare.take();
+        batch.extend_from_slice(&self.pending);
+        self.pending.clear();
         loop {
             if self.eof {
                 return Ok((!batch.is_empty()).then_some(Job::Lines(batch)));
@@ -486,7 +520,8 @@ impl<R: BufRead> Batches<R> {
             // Only the bytes just read can hold a line end: what came before is one
             // unfinished line.
             if let Some(cut) = memchr::memrchr(b'\n', &batch[before..]) {
-                self.pending = batch.split_off(before + cut + 1);
+                self.pending.extend_from_slice(&batch[before + cut + 1..]);
+                batch.truncate(before + cut + 1);
                 return Ok(Some(Job::Lines(batch)));
             }
             // No line end yet: one line spans the whole batch.
