@@ -1,7 +1,9 @@
 //! Streaming `query` equals loading every document first: same rows, same warnings, same
 //! errors and line numbers, whatever the batch size and thread count.
 
-use rulegate::eval::stream::{run_query, streams, StreamError, Streaming};
+use rulegate::eval::stream::{
+    run_query, run_query_text, streams, StreamError, Streamed, Streaming,
+};
 use rulegate::eval::{self, Documents, LoadOptions, Plan, Window};
 
 use crate::support;
@@ -84,8 +86,39 @@ fn streamed(
     let parsed = rulegate::syntax::parse(query).unwrap();
     let selection = eval::fields_for(&parsed, &[]);
     assert!(streams(&parsed, &selection), "`{query}` streams");
-    let run = run_query(&parsed, query, &selection, input, options, streaming, NOW)?;
-    Ok((run.table, run.documents))
+    // Read through a reader and cut in place must agree.
+    let read = run_query(&parsed, query, &selection, input, options, streaming, NOW);
+    let cut = run_query_text(&parsed, query, &selection, input, options, streaming, NOW);
+    let (read, cut) = (read.map(outcome), cut.map(outcome));
+    assert_eq!(
+        format!("{read:?}"),
+        format!("{cut:?}"),
+        "{query} with {streaming:?}"
+    );
+    read
+}
+
+fn outcome(run: Streamed) -> (eval::Table, usize) {
+    (run.table, run.documents)
+}
+
+/// Runs a parsed query through both feeds (reader, text in memory); they must agree.
+fn both_feeds(
+    parsed: &rulegate::syntax::ast::Query,
+    query: &str,
+    input: &[u8],
+    options: &LoadOptions,
+    shape: Streaming,
+) -> Result<Streamed, StreamError> {
+    let selection = eval::fields_for(parsed, &[]);
+    let read = run_query(parsed, query, &selection, input, options, shape, NOW);
+    let cut = run_query_text(parsed, query, &selection, input, options, shape, NOW);
+    assert_eq!(
+        format!("{read:?}"),
+        format!("{cut:?}"),
+        "{query} with {shape:?}"
+    );
+    read
 }
 
 fn input_error(result: Result<(eval::Table, usize), StreamError>) -> eval::InputError {
@@ -190,17 +223,8 @@ fn errors_name_the_same_line_across_batches() {
     assert_eq!(skipped_lines, [41, 52]);
     let plan = Plan::compile(&parsed, query, &all.columns).unwrap();
     for &shape in SHAPES {
-        let run = |options: &LoadOptions| {
-            run_query(
-                &parsed,
-                query,
-                &selection,
-                input.as_bytes(),
-                options,
-                shape,
-                NOW,
-            )
-        };
+        let run =
+            |options: &LoadOptions| both_feeds(&parsed, query, input.as_bytes(), options, shape);
         let error = input_error(run(&strict).map(|r| (r.table, r.documents)));
         assert_eq!(error, expected, "{shape:?}");
         let run = run(&lenient).unwrap();
@@ -270,7 +294,6 @@ fn an_overlong_line_is_skipped_over_without_being_held() {
     input.push_str(&good.repeat(2));
     let query = "FROM logs-* | STATS c = COUNT(*) BY user.name";
     let parsed = rulegate::syntax::parse(query).unwrap();
-    let selection = eval::fields_for(&parsed, &[]);
     let options = LoadOptions {
         max_line_bytes: 1000,
         ..LoadOptions::default()
@@ -284,17 +307,8 @@ fn an_overlong_line_is_skipped_over_without_being_held() {
             threads: 2,
             batch_bytes,
         };
-        let run = |options: &LoadOptions| {
-            run_query(
-                &parsed,
-                query,
-                &selection,
-                input.as_bytes(),
-                options,
-                shape,
-                NOW,
-            )
-        };
+        let run =
+            |options: &LoadOptions| both_feeds(&parsed, query, input.as_bytes(), options, shape);
         let error = input_error(run(&options).map(|r| (r.table, r.documents)));
         assert_eq!(error.line, 4, "batch {batch_bytes}");
         assert!(error.message.contains("longer than"), "{}", error.message);

@@ -1,7 +1,7 @@
 //! `rulegate query (RULE.toml | --esql QUERY) --input FILE`: runs a query over NDJSON documents.
 
 use std::io::BufRead;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
@@ -125,18 +125,25 @@ pub fn run(args: QueryArgs, _color: bool) -> Result<Outcome, Vec<Diagnostic>> {
             format!("{input_name}: the input has no documents"),
         )]
     };
-    let reader = open_input(&args.input)?;
     let (table, documents, skipped) = if eval::stream::streams(&query, &selection) {
         // Stream, holding only the groups (or the returned rows).
         let streaming = Streaming::default();
-        let streamed =
-            eval::stream::run_query(&query, &text, &selection, reader, &options, streaming, now)
-                .map_err(|e| match e {
-                    StreamError::Input(e) => input_error(e),
-                    StreamError::Query(d) => vec![place(d)],
-                })?;
+        let streamed = match map_file(&args.input)? {
+            Some(mapped) => eval::stream::run_query_text(
+                &query, &text, &selection, &mapped, &options, streaming, now,
+            ),
+            None => {
+                let reader = open_input(&args.input)?;
+                eval::stream::run_query(&query, &text, &selection, reader, &options, streaming, now)
+            }
+        }
+        .map_err(|e| match e {
+            StreamError::Input(e) => input_error(e),
+            StreamError::Query(d) => vec![place(d)],
+        })?;
         (streamed.table, streamed.documents, streamed.skipped)
     } else {
+        let reader = open_input(&args.input)?;
         // The columns depend on the documents: read them all first.
         let threads = Streaming::default().threads;
         let docs = Documents::from_ndjson_parallel(reader, &selection, options, threads)
@@ -172,6 +179,26 @@ pub fn run(args: QueryArgs, _color: bool) -> Result<Outcome, Vec<Diagnostic>> {
         );
     }
     Ok(Outcome::Success)
+}
+
+/// A plain file (not stdin, not gzip) mapped into memory, so that batches are parsed where the
+/// page cache holds them instead of being copied out first.
+fn map_file(path: &Path) -> Result<Option<memmap2::Mmap>, Vec<Diagnostic>> {
+    if path.as_os_str() == "-" || path.extension().is_some_and(|e| e == "gz") {
+        return Ok(None);
+    }
+    let file = std::fs::File::open(path).map_err(|e| {
+        vec![Diagnostic::error("E001", format!("cannot read input: {e}")).at_path(path)]
+    })?;
+    if !file.metadata().is_ok_and(|m| m.is_file() && m.len() > 0) {
+        return Ok(None);
+    }
+    // SAFETY: the mapping is only read, as plain bytes, while `query` runs. A process that
+    // truncated the file meanwhile could make a read fault (as with any memory-mapped reader,
+    // ripgrep's included); changed bytes are read as whatever they became. Input files are
+    // not expected to change under a query.
+    let mapped = unsafe { memmap2::Mmap::map(&file) };
+    Ok(mapped.ok())
 }
 
 fn open_input(path: &PathBuf) -> Result<Box<dyn BufRead>, Vec<Diagnostic>> {

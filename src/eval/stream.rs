@@ -7,6 +7,7 @@
 //! its first 20 distinct details, so their union in order keeps the global first 20), and a batch
 //! that fills a `LIMIT` is re-run in order so rows after the limit add no warnings.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{BufRead, Read};
 use std::sync::{mpsc, Arc, Mutex};
@@ -88,13 +89,58 @@ pub fn run_query(
 ) -> Result<Streamed, StreamError> {
     let spare = Spare::default();
     let batch_bytes = streaming.batch_bytes.max(1);
-    let mut reader = Batches::new(input, batch_bytes, options.max_line_bytes, spare.clone());
+    let reader = Batches::new(input, batch_bytes, options.max_line_bytes, spare.clone());
+    let feed = Feed::Reader(reader);
+    run(
+        query, text, selection, feed, options, streaming, &spare, now,
+    )
+}
+
+/// [`run_query`] over text already in memory (a mapped file): batches are cut where they lie,
+/// without copying.
+pub fn run_query_text(
+    query: &ast::Query,
+    text: &str,
+    selection: &FieldSelection,
+    input: &[u8],
+    options: &LoadOptions,
+    streaming: Streaming,
+    now: i64,
+) -> Result<Streamed, StreamError> {
+    let feed: Feed<'_, std::io::Empty> = Feed::Text {
+        text: input,
+        at: 0,
+        batch_bytes: streaming.batch_bytes.max(1),
+    };
+    run(
+        query,
+        text,
+        selection,
+        feed,
+        options,
+        streaming,
+        &Spare::default(),
+        now,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run<'a, R: BufRead>(
+    query: &ast::Query,
+    text: &str,
+    selection: &FieldSelection,
+    mut feed: Feed<'a, R>,
+    options: &LoadOptions,
+    streaming: Streaming,
+    spare: &Spare,
+    now: i64,
+) -> Result<Streamed, StreamError> {
     // A document's `_id` (a hash of its line when it has none) only if the query reads it.
     let options = LoadOptions {
         want_ids: selection.names.contains("_id"),
         ..options.clone()
     };
-    let (options, held) = resolve_types(query, selection, &mut reader, &options)?;
+    let (options, held) = resolve_types(query, selection, &mut feed, &options)?;
     let columns: Vec<Column> = selection
         .names
         .iter()
@@ -111,7 +157,7 @@ pub fn run_query(
         Ok(plan) => plan,
         // An input without documents is reported as such before the query is looked at (its
         // fields are unknown for want of documents), as when the documents are loaded first.
-        Err(_) if reader.eof && held.iter().all(Job::is_blank) => {
+        Err(_) if feed.at_end() && held.iter().all(Job::is_blank) => {
             return Ok(Streamed {
                 table: Table::default(),
                 documents: 0,
@@ -123,20 +169,20 @@ pub fn run_query(
     let mut held = held.into_iter();
     let jobs = move || match held.next() {
         Some(job) => Ok(Some(job)),
-        None => reader.next(),
+        None => feed.next(),
     };
-    run_plan(&plan, selection, jobs, &options, streaming, &spare, now).map_err(StreamError::Input)
+    run_plan(&plan, selection, jobs, &options, streaming, spare, now).map_err(StreamError::Input)
 }
 
 /// Reads batches until every field the query reads has a type (from the mapping, or from the
 /// first document that has it), and returns the mapping with those types added and the
 /// batches read so far.
-fn resolve_types(
+fn resolve_types<'a>(
     query: &ast::Query,
     selection: &FieldSelection,
-    reader: &mut Batches<impl BufRead>,
+    feed: &mut Feed<'a, impl BufRead>,
     options: &LoadOptions,
-) -> Result<(LoadOptions, Vec<Job>), StreamError> {
+) -> Result<(LoadOptions, Vec<Job<'a>>), StreamError> {
     let requested: &[ast::Name] = match &query.source {
         SourceCommand::From(from) => &from.metadata,
         SourceCommand::Row(_) => &[],
@@ -159,7 +205,7 @@ fn resolve_types(
         ..options.clone()
     };
     while !unresolved.is_empty() {
-        let job = reader.next().map_err(|e| {
+        let job = feed.next().map_err(|e| {
             StreamError::Input(InputError {
                 line: lines + 1,
                 message: format!("cannot read input: {e}"),
@@ -168,7 +214,7 @@ fn resolve_types(
         let Some(job) = job else { break };
         if let Job::Lines(text) = &job {
             lines += memchr::memchr_iter(b'\n', text).count();
-            if let Ok(docs) = Documents::from_ndjson(&text[..], selection, probe.clone()) {
+            if let Ok((docs, _)) = Documents::from_ndjson_text(text, selection, probe.clone()) {
                 for column in &docs.columns {
                     if let Some(at) = unresolved.iter().position(|n| **n == column.name) {
                         options
@@ -188,10 +234,10 @@ fn resolve_types(
 }
 
 /// Runs `plan` over the batches `next_job` gives.
-fn run_plan(
+fn run_plan<'a>(
     plan: &Plan,
     selection: &FieldSelection,
-    mut next_job: impl FnMut() -> std::io::Result<Option<Job>>,
+    mut next_job: impl FnMut() -> std::io::Result<Option<Job<'a>>>,
     options: &LoadOptions,
     streaming: Streaming,
     spare: &Spare,
@@ -201,9 +247,9 @@ fn run_plan(
     // Only a sink that can fill needs a batch's text back (to re-run the one that fills it).
     let bounded = plan.sink().room() != usize::MAX;
     std::thread::scope(|scope| {
-        let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Job)>(threads * 2);
+        let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Job<'a>)>(threads * 2);
         let job_rx = Arc::new(Mutex::new(job_rx));
-        let (done_tx, done_rx) = mpsc::channel::<(usize, Done)>();
+        let (done_tx, done_rx) = mpsc::channel::<(usize, Done<'a>)>();
         for _ in 0..threads {
             let (job_rx, done_tx) = (Arc::clone(&job_rx), done_tx.clone());
             scope.spawn(move || loop {
@@ -212,7 +258,9 @@ fn run_plan(
                 let Ok(Ok((seq, job))) = job else { break };
                 let mut done = work(plan, selection, options, job, now);
                 if !bounded {
-                    spare.give(std::mem::take(&mut done.text));
+                    if let Cow::Owned(text) = std::mem::take(&mut done.text) {
+                        spare.give(text);
+                    }
                 }
                 if done_tx.send((seq, done)).is_err() {
                     break;
@@ -256,19 +304,20 @@ fn run_plan(
 }
 
 /// A unit of work: whole lines, or a line longer than the limit (already skipped over).
-enum Job {
-    Lines(Vec<u8>),
+enum Job<'a> {
+    /// Read into a buffer, or borrowed from text in memory.
+    Lines(Cow<'a, [u8]>),
     Overlong,
 }
 
-impl Job {
+impl Job<'_> {
     fn is_blank(&self) -> bool {
         matches!(self, Job::Lines(text) if text.trim_ascii().is_empty())
     }
 }
 
 /// A worker's result for one job.
-struct Done {
+struct Done<'a> {
     /// Lines the job spans.
     lines: usize,
     /// The job's rows after the plan's row-local steps, or the first bad document (its line
@@ -278,16 +327,16 @@ struct Done {
     documents: usize,
     skipped: Vec<InputError>,
     /// The job's text, for the one batch that fills a `LIMIT` (re-run in order).
-    text: Vec<u8>,
+    text: Cow<'a, [u8]>,
 }
 
-fn work(
+fn work<'a>(
     plan: &Plan,
     selection: &FieldSelection,
     options: &LoadOptions,
-    job: Job,
+    job: Job<'a>,
     now: i64,
-) -> Done {
+) -> Done<'a> {
     let text = match job {
         Job::Lines(text) => text,
         Job::Overlong => {
@@ -306,7 +355,7 @@ fn work(
                 warnings: Warnings::default(),
                 documents: 0,
                 skipped,
-                text: Vec::new(),
+                text: Cow::Borrowed(&[]),
             };
         }
     };
@@ -347,7 +396,7 @@ struct Consumer<'p> {
     sink: super::plan::Sink<'p>,
     warnings: Warnings,
     /// Results that arrived ahead of their turn.
-    waiting: BTreeMap<usize, Done>,
+    waiting: BTreeMap<usize, Done<'p>>,
     next: usize,
     /// Lines before the next job.
     line_offset: usize,
@@ -378,7 +427,7 @@ impl<'p> Consumer<'p> {
     }
 
     /// Takes job `seq`'s result, and every waiting one whose turn has come.
-    fn take(&mut self, seq: usize, done: Done) -> Result<(), InputError> {
+    fn take(&mut self, seq: usize, done: Done<'p>) -> Result<(), InputError> {
         self.waiting.insert(seq, done);
         while let Some(done) = self.waiting.remove(&self.next) {
             self.next += 1;
@@ -387,7 +436,7 @@ impl<'p> Consumer<'p> {
         Ok(())
     }
 
-    fn consume(&mut self, done: Done) -> Result<(), InputError> {
+    fn consume(&mut self, done: Done<'p>) -> Result<(), InputError> {
         let offset = self.line_offset;
         self.line_offset += done.lines;
         let shift = |e: InputError| InputError {
@@ -478,6 +527,48 @@ impl Spare {
     }
 }
 
+/// Where batches come from.
+enum Feed<'a, R> {
+    /// A reader, copied into (recycled) buffers.
+    Reader(Batches<R>),
+    /// Text in memory, cut at the first line end after every `batch_bytes` (a line longer
+    /// than the limit is refused when its batch is read).
+    Text {
+        text: &'a [u8],
+        at: usize,
+        batch_bytes: usize,
+    },
+}
+
+impl<'a, R: BufRead> Feed<'a, R> {
+    fn next(&mut self) -> std::io::Result<Option<Job<'a>>> {
+        match self {
+            Feed::Reader(reader) => reader.next(),
+            Feed::Text {
+                text,
+                at,
+                batch_bytes,
+            } => {
+                if *at >= text.len() {
+                    return Ok(None);
+                }
+                let cut = at.saturating_add(*batch_bytes).min(text.len());
+                let end = memchr::memchr(b'\n', &text[cut..]).map_or(text.len(), |p| cut + p + 1);
+                let batch = &text[*at..end];
+                *at = end;
+                Ok(Some(Job::Lines(Cow::Borrowed(batch))))
+            }
+        }
+    }
+
+    fn at_end(&self) -> bool {
+        match self {
+            Feed::Reader(reader) => reader.eof && reader.pending.is_empty(),
+            Feed::Text { text, at, .. } => *at >= text.len(),
+        }
+    }
+}
+
 /// Cuts input into jobs of whole lines; a line longer than the limit is skipped over without
 /// being held and becomes an [`Job::Overlong`] of its own.
 struct Batches<R> {
@@ -502,13 +593,13 @@ impl<R: BufRead> Batches<R> {
         }
     }
 
-    fn next(&mut self) -> std::io::Result<Option<Job>> {
+    fn next(&mut self) -> std::io::Result<Option<Job<'static>>> {
         let mut batch = self.spare.take();
         batch.extend_from_slice(&self.pending);
         self.pending.clear();
         loop {
             if self.eof {
-                return Ok((!batch.is_empty()).then_some(Job::Lines(batch)));
+                return Ok((!batch.is_empty()).then_some(Job::Lines(Cow::Owned(batch))));
             }
             let before = batch.len();
             batch.reserve(self.batch_bytes);
@@ -522,7 +613,7 @@ impl<R: BufRead> Batches<R> {
             if let Some(cut) = memchr::memrchr(b'\n', &batch[before..]) {
                 self.pending.extend_from_slice(&batch[before + cut + 1..]);
                 batch.truncate(before + cut + 1);
-                return Ok(Some(Job::Lines(batch)));
+                return Ok(Some(Job::Lines(Cow::Owned(batch))));
             }
             // No line end yet: one line spans the whole batch.
             if batch.len() > self.max_line {
