@@ -324,3 +324,37 @@ fn inline_stats_appends_aggregates_to_every_row() {
         "a multivalued key does not join back"
     );
 }
+
+#[test]
+fn stats_aggregates_see_a_computed_key_as_evaluated_before_grouping() {
+    // `BY k = x` behaves as `EVAL k = x | STATS … BY k`: an aggregate of `k` sees the whole
+    // (multivalued) cell in every group that row falls into, and filters see it too.
+    let t = run(
+        r#"FROM logs-* | STATS c = COUNT(k), f = COUNT(*) WHERE k == "a", k1 = MV_COUNT(k) BY k = x | SORT k"#,
+        DOCS,
+    );
+    assert_eq!(
+        rows(&t),
+        [
+            "3 | 1 | 1 | a",
+            "1 | 0 | 1 | b",
+            "2 | 0 | 1 | c",
+            "0 | 0 | null | null"
+        ],
+        "document 4 counts two values of k in groups a and c; its filter `k == \"a\"` is null"
+    );
+    assert!(t.warnings.iter().any(|w| w.contains("multi-value")));
+}
+
+#[test]
+fn stats_key_shadowed_by_a_later_key_does_not_group() {
+    let t = run(
+        "FROM logs-* | STATS c = COUNT(*) BY k = n, k = x | SORT k",
+        DOCS,
+    );
+    assert_eq!(rows(&t), ["2 | a", "1 | b", "1 | c", "1 | null"]);
+    assert_eq!(
+        t.warnings,
+        ["Line 1:37: Field 'k' shadowed by field at line 1:44"]
+    );
+}

@@ -70,6 +70,8 @@ pub(crate) struct AggSlot {
 #[derive(Clone, Debug)]
 pub(crate) struct StatsPlan {
     groups: Vec<CExpr>,
+    /// The groups that aggregates see as extra columns after the input row (computed keys).
+    aliased: Vec<usize>,
     slots: Vec<AggSlot>,
     /// Output expressions over `[slot values..., group keys...]`.
     outputs: Vec<CExpr>,
@@ -725,7 +727,7 @@ fn run_step(step: &Step, table: Vec<Vec<Cell>>, ctx: &mut Ctx) -> Vec<Vec<Cell>>
             }
             let mut out = Vec::with_capacity(table.len());
             for row in table {
-                let key_cells: Vec<Cell> = stats.groups.iter().map(|g| g.eval(&row, ctx)).collect();
+                let key_cells = stats.key_cells(&row, ctx);
                 let found = if key_cells.iter().any(|c| matches!(c, Cell::Many(_))) {
                     None
                 } else {

@@ -44,7 +44,7 @@ impl StatsState {
 
     pub(super) fn add(&mut self, plan: &StatsPlan, row: &[Cell], ctx: &mut Ctx) {
         // Every combination of the values of multivalued keys is a group of its own.
-        let key_cells: Vec<Cell> = plan.groups.iter().map(|g| g.eval(row, ctx)).collect();
+        let key_cells = plan.key_cells(row, ctx);
         let mut combos: Vec<Vec<Cell>> = vec![Vec::new()];
         for cell in &key_cells {
             let options: Vec<Cell> = match cell {
@@ -72,6 +72,16 @@ impl StatsState {
                 })
                 .collect();
         }
+        // Aggregates and their filters see the input row followed by the aliased keys.
+        let extended;
+        let row: &[Cell] = if plan.aliased.is_empty() {
+            row
+        } else {
+            let mut r = row.to_vec();
+            r.extend(plan.aliased.iter().map(|&i| key_cells[i].clone()));
+            extended = r;
+            &extended
+        };
         let args: Vec<(Cell, bool)> = plan
             .slots
             .iter()
@@ -303,15 +313,21 @@ pub(super) fn contains_aggregate(e: &ast::Expr) -> bool {
         || e.children().into_iter().any(contains_aggregate)
 }
 
+impl StatsPlan {
+    /// The grouping key cells of one input row.
+    pub(super) fn key_cells(&self, row: &[Cell], ctx: &mut Ctx) -> Vec<Cell> {
+        self.groups.iter().map(|g| g.eval(row, ctx)).collect()
+    }
+}
+
 pub(super) fn compile_stats(
     c: &mut Compiler,
     stats: &ast::Stats,
     schema: &[Column],
     notes: &mut Vec<String>,
 ) -> Result<StatsPlan, Diagnostic> {
-    // Grouping keys, compiled against the input.
-    let mut groups = Vec::new();
-    let mut key_columns: Vec<Column> = Vec::new();
+    // Grouping keys, compiled against the input (a key does not see an earlier key's alias).
+    let mut keys: Vec<(Column, CExpr, Span, bool)> = Vec::new();
     for b in &stats.by {
         if contains_aggregate(&b.expr) {
             return Err(error(
@@ -321,30 +337,42 @@ pub(super) fn compile_stats(
             ));
         }
         let e = c.expr(&b.expr, schema)?;
-        key_columns.push(Column {
-            name: b.column_name(c.text),
-            ty: e.ty,
-        });
-        groups.push(e);
+        let name = b.column_name(c.text);
+        // A key that is not just an input column is evaluated before aggregating, as if by
+        // an EVAL: aggregates and their filters can use its name.
+        let aliased = !matches!(&b.expr.kind, ExprKind::Column(n) if n.name == name);
+        keys.push((Column { name, ty: e.ty }, e, b.span, aliased));
+    }
+    // A key shadowed by a later key of the same name does not group at all.
+    let mut i = 0;
+    while i < keys.len() {
+        if let Some(later) = keys[i + 1..]
+            .iter()
+            .rev()
+            .find(|k| k.0.name == keys[i].0.name)
+        {
+            notes.push(shadow_note(c, &keys[i].0.name, keys[i].2, later.2));
+            keys.remove(i);
+        } else {
+            i += 1;
+        }
+    }
+    let mut agg_schema = schema.to_vec();
+    let mut aliased = Vec::new();
+    for (i, (col, _, _, is_alias)) in keys.iter().enumerate() {
+        if *is_alias {
+            agg_schema.push(col.clone());
+            aliased.push(i);
+        }
     }
     let mut slots = Vec::new();
     let mut rewritten = Vec::new();
     for agg in &stats.aggregates {
         let filter = match &agg.filter {
-            Some(f) => Some(c.boolean(f, schema)?),
+            Some(f) => Some(c.boolean(f, &agg_schema)?),
             None => None,
         };
-        if !contains_aggregate(&agg.field.expr) {
-            return Err(error(
-                "E302",
-                agg.field.expr.span,
-                format!(
-                    "expected an aggregate function but found [{}]",
-                    agg.field.expr.span.slice(c.text)
-                ),
-            ));
-        }
-        let e = extract_aggregates(c, &agg.field.expr, schema, filter.as_ref(), &mut slots)?;
+        let e = extract_aggregates(c, &agg.field.expr, &agg_schema, filter.as_ref(), &mut slots)?;
         rewritten.push((agg.field.column_name(c.text), e, agg.field.span));
     }
     // Output expressions see the slots, then the keys by name.
@@ -357,15 +385,16 @@ pub(super) fn compile_stats(
         })
         .collect();
     let slot_count = post.len();
-    post.extend(key_columns.iter().cloned());
+    post.extend(keys.iter().map(|k| k.0.clone()));
     // Candidates in output order: aggregates, then keys; the rightmost of equal names wins.
     let mut candidates: Vec<(String, CExpr, Span)> = Vec::new();
     for (name, e, span) in rewritten {
+        // Outside aggregate functions, an output may only use the grouping keys.
         let ce = c.expr(&e, &post)?;
         candidates.push((name, ce, span));
     }
-    for (i, (b, col)) in stats.by.iter().zip(&key_columns).enumerate() {
-        let site = c.site(b.span);
+    for (i, (col, _, span, _)) in keys.iter().enumerate() {
+        let site = c.site(*span);
         candidates.push((
             col.name.clone(),
             CExpr {
@@ -373,7 +402,7 @@ pub(super) fn compile_stats(
                 ty: col.ty,
                 site,
             },
-            b.span,
+            *span,
         ));
     }
     let mut outputs = Vec::new();
@@ -381,11 +410,7 @@ pub(super) fn compile_stats(
     for (i, (name, e, span)) in candidates.iter().enumerate() {
         // Every shadowed field names the one that wins: the rightmost of its name.
         if let Some((_, _, later)) = candidates[i + 1..].iter().rev().find(|(n, _, _)| n == name) {
-            let here = c.location(*span);
-            let there = c.location(*later).replacen("Line", "line", 1);
-            notes.push(format!(
-                "{here}: Field '{name}' shadowed by field at {there}"
-            ));
+            notes.push(shadow_note(c, name, *span, *later));
             continue;
         }
         outputs.push(e.clone());
@@ -395,9 +420,17 @@ pub(super) fn compile_stats(
         });
     }
     Ok(StatsPlan {
-        groups,
+        groups: keys.into_iter().map(|k| k.1).collect(),
+        aliased,
         slots,
         outputs,
         columns,
     })
+}
+
+/// `Line 2:9: Field 'x' shadowed by field at line 2:54`.
+fn shadow_note(c: &Compiler, name: &str, here: Span, there: Span) -> String {
+    let here = c.location(here);
+    let there = c.location(there).replacen("Line", "line", 1);
+    format!("{here}: Field '{name}' shadowed by field at {there}")
 }
