@@ -23,6 +23,8 @@ struct SpecTest {
     warnings: Vec<String>,
     warning_regexes: Vec<String>,
     ignore_order: bool,
+    /// `name#[skip:-9.99.99,…]`: Elasticsearch skips the test on every version.
+    disabled_upstream: bool,
     header: Vec<(String, String)>,
     rows: Vec<Vec<String>>,
 }
@@ -65,6 +67,7 @@ fn parse_spec(file: &str, text: &str) -> Vec<SpecTest> {
             warnings: Vec::new(),
             warning_regexes: Vec::new(),
             ignore_order: false,
+            disabled_upstream: name_line.contains("#[skip:-9.99.99"),
             header: Vec::new(),
             rows: Vec::new(),
         };
@@ -317,6 +320,11 @@ fn skip_reason(t: &SpecTest, datasets: &[&str]) -> Option<String> {
     if t.name.ends_with("-Ignore") {
         return Some("disabled upstream (-Ignore)".into());
     }
+    if t.disabled_upstream {
+        // `countDistinctNull` expects the column `COUNT(c)` for `COUNT_DISTINCT(c)`: the
+        // expectation itself is what upstream has "not yet fixed".
+        return Some("disabled upstream on every version (skip:-9.99.99)".into());
+    }
     let q = format!("\n{}", t.query.to_lowercase());
     for (needle, why) in [
         ("lookup join", "LOOKUP JOIN needs lookup indices"),
@@ -337,12 +345,16 @@ fn skip_reason(t: &SpecTest, datasets: &[&str]) -> Option<String> {
         ("to_cartesian", "spatial types are out of scope"),
         ("percentile", "PERCENTILE is not implemented"),
         ("weighted_avg", "WEIGHTED_AVG is not implemented"),
-        ("std_dev", "STD_DEV is not implemented"),
         (
             "median_absolute_deviation",
             "MEDIAN_ABSOLUTE_DEVIATION is not implemented",
         ),
         ("now()", "NOW() results depend on the wall clock"),
+        (
+            "to_aggregate_metric_double",
+            "aggregate_metric_double (a metrics field of min/max/sum/value_count parts) is not \
+             modelled: no detection rule or audit document carries it",
+        ),
         (
             "| stats sum_a = sum(a) by b",
             "expands to 24 million rows: too slow for a debug-build test",

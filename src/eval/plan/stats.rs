@@ -261,6 +261,10 @@ pub(super) fn compile_aggregate(
         "sum" => AggKind::Sum,
         "avg" => AggKind::Avg,
         "median" => AggKind::Median,
+        "variance" | "std_var" => AggKind::Variance,
+        "std_dev" => AggKind::StdDev,
+        "present" => AggKind::Present,
+        "absent" => AggKind::Absent,
         "top" => {
             let limit = match call.args.get(1).map(|a| constant_arg(c, a)).transpose()? {
                 Some(Cell::One(v)) => v.as_i64().unwrap_or(0).max(0) as usize,
@@ -280,8 +284,10 @@ pub(super) fn compile_aggregate(
             ))
         }
     };
-    if matches!(kind, AggKind::Sum | AggKind::Avg | AggKind::Median)
-        && !(input.is_numeric() || input == Type::Null)
+    if matches!(
+        kind,
+        AggKind::Sum | AggKind::Avg | AggKind::Median | AggKind::Variance | AggKind::StdDev
+    ) && !(input.is_numeric() || input == Type::Null)
     {
         return Err(error(
             "E302",
@@ -388,9 +394,24 @@ pub(super) fn compile_stats(
     post.extend(keys.iter().map(|k| k.0.clone()));
     // Candidates in output order: aggregates, then keys; the rightmost of equal names wins.
     let mut candidates: Vec<(String, CExpr, Span)> = Vec::new();
-    for (name, e, span) in rewritten {
+    for ((name, e, span), agg) in rewritten.into_iter().zip(&stats.aggregates) {
         // Outside aggregate functions, an output may only use the grouping keys.
-        let ce = c.expr(&e, &post)?;
+        let ce = match c.expr(&e, &post) {
+            Ok(ce) => ce,
+            Err(err) if contains_aggregate(&agg.field.expr) => return Err(err),
+            // Report what is wrong with the expression itself first (an unknown function).
+            Err(_) => {
+                c.expr(&agg.field.expr, &agg_schema)?;
+                return Err(error(
+                    "E302",
+                    agg.field.expr.span,
+                    format!(
+                        "[{}] must be an aggregate function or use only grouping keys",
+                        agg.field.expr.span.slice(c.text)
+                    ),
+                ));
+            }
+        };
         candidates.push((name, ce, span));
     }
     for (i, (col, _, span, _)) in keys.iter().enumerate() {
