@@ -358,3 +358,45 @@ fn stats_key_shadowed_by_a_later_key_does_not_group() {
         ["Line 1:37: Field 'k' shadowed by field at line 1:44"]
     );
 }
+
+#[test]
+fn temporal_casts_of_computed_strings_parse_per_row() {
+    // Elasticsearch folds `concat("3 ", "hours")` before casting; we parse per row, and a
+    // string of the other kind (`"3 hours"::date_period`) is null with a warning.
+    let t = run(
+        r#"ROW d = "2024-01-01"::datetime, u = "3 hours", p = "3 days"
+           | EVAL a = d + concat("1", " hour")::time_duration, b = d - p::date_period,
+                  c = d + u::date_period"#,
+        "",
+    );
+    assert_eq!(
+        rows(&t),
+        ["2024-01-01T00:00:00.000Z | 3 hours | 3 days | 2024-01-01T01:00:00.000Z | 2023-12-29T00:00:00.000Z | null"]
+    );
+    assert!(
+        t.warnings.iter().any(|w| w.contains("Cannot parse [3 hours] to date_period")),
+        "{:?}",
+        t.warnings
+    );
+}
+
+#[test]
+fn clamp_mv_zip_and_mv_append() {
+    let t = run(
+        r#"ROW a = ["x", "y", "z"], b = ["1", "2"], n = 5
+           | EVAL z = MV_ZIP(a, b, "-"), z2 = MV_ZIP(a, b), ap = MV_APPEND(b, "3"),
+                  apn = MV_APPEND(b, null), c = CLAMP(n, 1, 3), c2 = CLAMP_MIN(n, 7.5),
+                  c3 = CLAMP_MAX(n, 9)
+           | DROP a, b, n"#,
+        "",
+    );
+    assert_eq!(
+        rows(&t),
+        ["[x-1, y-2, z] | [x,1, y,2, z] | [1, 2, 3] | null | 3 | 7.5 | 5"]
+    );
+    let types: Vec<&str> = t.columns.iter().map(|c| c.ty.name()).collect();
+    assert_eq!(
+        types,
+        ["keyword", "keyword", "keyword", "keyword", "integer", "double", "integer"]
+    );
+}

@@ -294,6 +294,11 @@ impl<'q> Compiler<'q> {
                     return Ok(self.make(Kind::Literal(cell), ty, span));
                 }
             }
+            // A computed string (`concat("3 ", "hours")::time_duration`, a column holding "3
+            // days") is parsed per row; Elasticsearch folds such constants before casting.
+            if v.ty == Type::Null || v.ty.is_string() {
+                return Ok(self.make(Kind::Cast(Box::new(v), ty), ty, span));
+            }
             return Err(error(
                 "E302",
                 span,
@@ -372,6 +377,21 @@ impl<'q> Compiler<'q> {
         span: Span,
     ) -> Result<CExpr, Diagnostic> {
         let temporal = |t: Type| matches!(t, Type::DatePeriod | Type::TimeDuration);
+        let add_sub = matches!(op, BinaryOp::Add | BinaryOp::Sub);
+        // A string literal beside a date period or time duration is a date
+        // (`"2024-01-01" + 1 day`), as Elasticsearch casts string literals to the type an
+        // operator expects.
+        let string_literal = |e: &CExpr| {
+            e.ty.is_string() && matches!(e.kind, Kind::Literal(Cell::One(Value::String(_))))
+        };
+        let (l, r) = if add_sub && string_literal(&l) && temporal(r.ty) {
+            (self.cast(l, Type::Datetime, span)?, r)
+        } else if add_sub && string_literal(&r) && temporal(l.ty) {
+            let r = self.cast(r, Type::Datetime, span)?;
+            (l, r)
+        } else {
+            (l, r)
+        };
         let ty = match (l.ty, r.ty) {
             (Type::Datetime, t) | (t, Type::Datetime)
                 if temporal(t) && matches!(op, BinaryOp::Add | BinaryOp::Sub) =>
@@ -386,6 +406,7 @@ impl<'q> Compiler<'q> {
                 Some(a)
             }
             (Type::Null, t) | (t, Type::Null) if t.is_numeric() || t == Type::Null => Some(t),
+            (Type::Null, t) | (t, Type::Null) if temporal(t) && add_sub => Some(t),
             (Type::Null, Type::Datetime) | (Type::Datetime, Type::Null) => Some(Type::Datetime),
             (a, b) if a.is_numeric() && b.is_numeric() => Type::common(a, b),
             _ => None,
@@ -417,7 +438,7 @@ fn negate_literal(v: &Value) -> Option<Value> {
     })
 }
 
-fn literal_type(v: &Value) -> Type {
+pub(crate) fn literal_type(v: &Value) -> Type {
     match v {
         Value::Boolean(_) => Type::Boolean,
         Value::Integer(_) => Type::Integer,
@@ -444,7 +465,7 @@ fn integer_value(n: u64) -> Value {
 }
 
 /// `"1 day"` as a time-span literal.
-fn parse_time_span(s: &str) -> Option<Literal> {
+pub(crate) fn parse_time_span(s: &str) -> Option<Literal> {
     let s = s.trim();
     let digits = s.find(|c: char| !c.is_ascii_digit())?;
     let value = s[..digits].parse().ok()?;
