@@ -374,7 +374,9 @@ fn temporal_casts_of_computed_strings_parse_per_row() {
         ["2024-01-01T00:00:00.000Z | 3 hours | 3 days | 2024-01-01T01:00:00.000Z | 2023-12-29T00:00:00.000Z | null"]
     );
     assert!(
-        t.warnings.iter().any(|w| w.contains("Cannot parse [3 hours] to date_period")),
+        t.warnings
+            .iter()
+            .any(|w| w.contains("Cannot parse [3 hours] to date_period")),
         "{:?}",
         t.warnings
     );
@@ -399,4 +401,32 @@ fn clamp_mv_zip_and_mv_append() {
         types,
         ["keyword", "keyword", "keyword", "keyword", "integer", "double", "integer"]
     );
+}
+
+#[test]
+fn ip_disjunctions_with_cidr_match_combine_into_one() {
+    let docs = r#"{"ip":"10.0.0.1","n":1}
+{"ip":["10.0.0.1","10.0.0.2"],"n":2}
+{"ip":"10.0.0.9","n":3}
+"#;
+    let sel = |q: &str| run(q, docs);
+    // `ip` is dynamic (keyword) unless cast; make it an ip column first.
+    let t = sel(
+        r#"FROM logs-* | EVAL a = TO_IP(ip) | WHERE CIDR_MATCH(a, "10.0.0.0/30") OR a == "10.0.0.9" | KEEP n | SORT n"#,
+    );
+    assert_eq!(rows(&t), ["1", "3"]);
+    assert_eq!(
+        t.warnings,
+        [
+            "Line 1:53: evaluation of [a] failed, treating result as null. Only first 20 failures recorded.",
+            "Line 1:53: java.lang.IllegalArgumentException: single-value function encountered multi-value"
+        ],
+        "one warning, under the field"
+    );
+    // Without a CIDR_MATCH nothing is combined: each equality warns under its own text.
+    let t = sel(
+        r#"FROM logs-* | EVAL a = TO_IP(ip) | WHERE a == "10.0.0.1" OR a == "10.0.0.9" | KEEP n | SORT n"#,
+    );
+    assert_eq!(rows(&t), ["1", "3"]);
+    assert_eq!(t.warnings.len(), 4, "{:?}", t.warnings);
 }

@@ -8,6 +8,7 @@ use crate::span::{LineIndex, Span};
 use crate::syntax::ast::{self, BinaryOp, ExprKind, Literal, PatternKind, UnaryOp};
 
 use super::convert::{convert, convertible};
+use super::disjunction::combine_cidr_disjunctions;
 use super::functions::{self, Func};
 use super::pattern::Matcher;
 use super::value::{Cell, Type, Value};
@@ -145,6 +146,10 @@ impl<'q> Compiler<'q> {
                 } else {
                     self.arithmetic(*op, l, r, span)
                 }
+            }
+            ExprKind::Or(..) if combine_cidr_disjunctions(e, schema).is_some() => {
+                let combined = combine_cidr_disjunctions(e, schema).expect("checked");
+                self.expr(&combined, schema)
             }
             ExprKind::And(a, b) | ExprKind::Or(a, b) => {
                 let l = self.boolean(a, schema)?;

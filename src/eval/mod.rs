@@ -30,6 +30,7 @@
 pub mod aggregate;
 pub mod convert;
 pub mod datetime;
+mod disjunction;
 pub mod expr;
 pub mod functions;
 pub mod grok;

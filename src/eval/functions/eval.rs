@@ -516,13 +516,16 @@ pub(super) fn single_valued(
                 return Ok(Cell::Null);
             };
             let v4 = ip::format(bytes).contains('.');
-            let bits = if v4 { arg_i64(1) } else { arg_i64(2) };
-            let (max, name) = if v4 { (32, "v4") } else { (128, "v6") };
-            if !(0..=max).contains(&bits) {
-                return Err(format!(
-                    "java.lang.IllegalArgumentException: Prefix length {name} must be in range [0, {max}], found {bits}"
-                ));
+            // Both lengths are checked, whichever family the address is.
+            for (i, max, name) in [(1, 32, "v4"), (2, 128, "v6")] {
+                let bits = arg_i64(i);
+                if !(0..=max).contains(&bits) {
+                    return Err(format!(
+                        "java.lang.IllegalArgumentException: Prefix length {name} must be in range [0, {max}], found {bits}"
+                    ));
+                }
             }
+            let bits = if v4 { arg_i64(1) } else { arg_i64(2) };
             let total = if v4 { bits + 96 } else { bits } as u32;
             let mask = if total == 0 {
                 0
