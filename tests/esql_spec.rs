@@ -29,6 +29,13 @@ struct SpecTest {
     rows: Vec<Vec<String>>,
 }
 
+/// Upstream warnings are HTTP `Warning` header values, where `"` is escaped as `\"`; a
+/// regex matches that with `\\\"`. Our warnings are unescaped (as the exact `warning:`
+/// lines are read), so such a regex must match a bare `"`.
+fn header_unescaped_regex(r: &str) -> String {
+    r.trim().replace(r#"\\\""#, r#"\""#)
+}
+
 fn parse_spec(file: &str, text: &str) -> Vec<SpecTest> {
     let lines: Vec<(usize, String)> = text
         .lines()
@@ -77,12 +84,12 @@ fn parse_spec(file: &str, text: &str) -> Vec<SpecTest> {
                 // A few upstream `warning:` lines are written as regular expressions
                 // (`Line \\d+:\\d+`); read those as `warningRegex:`.
                 if w.contains("\\d+") {
-                    t.warning_regexes.push(w.to_string());
+                    t.warning_regexes.push(header_unescaped_regex(w));
                 } else {
                     t.warnings.push(w.replace("\\\"", "\""));
                 }
             } else if let Some(w) = l.strip_prefix("warningRegex:") {
-                t.warning_regexes.push(w.to_string());
+                t.warning_regexes.push(header_unescaped_regex(w));
             } else if let Some(v) = l.strip_prefix("ignoreOrder:") {
                 t.ignore_order = v.trim() == "true";
             } else {

@@ -430,3 +430,35 @@ fn ip_disjunctions_with_cidr_match_combine_into_one() {
     assert_eq!(rows(&t), ["1", "3"]);
     assert_eq!(t.warnings.len(), 4, "{:?}", t.warnings);
 }
+
+#[test]
+fn date_math_beyond_java_years_and_longs() {
+    let t = run(
+        "ROW dt = TO_DATETIME(0) | EVAL a = dt + 12000000000 months, b = dt + 500000000 years, c = dt + 1 year | KEEP a, b, c",
+        "",
+    );
+    assert_eq!(rows(&t), ["null | null | 1971-01-01T00:00:00.000Z"]);
+    assert!(
+        t.warnings.iter().any(|w| w.ends_with(
+            "java.time.DateTimeException: Invalid value for Year (valid values -999999999 - 999999999): 1000001970"
+        )),
+        "{:?}",
+        t.warnings
+    );
+    assert!(
+        t.warnings
+            .iter()
+            .any(|w| w.ends_with("java.lang.ArithmeticException: long overflow")),
+        "a valid year whose milliseconds overflow: {:?}",
+        t.warnings
+    );
+}
+
+#[test]
+fn to_datetime_rejects_a_space_separator() {
+    let t = run(
+        r#"ROW a = TO_DATETIME("2024-01-02T03:04:05Z"), b = TO_DATETIME("2024-01-02 03:04:05")"#,
+        "",
+    );
+    assert_eq!(rows(&t), ["2024-01-02T03:04:05.000Z | null"]);
+}

@@ -105,7 +105,7 @@ pub fn convert(v: &Value, to: Type) -> Result<Value, String> {
         }),
         Type::Datetime => Value::Datetime(match v {
             Value::Datetime(ms) => *ms,
-            Value::String(s) => datetime::parse_iso(s).ok_or_else(|| {
+            Value::String(s) => datetime::parse_iso_strict(s).ok_or_else(|| {
                 format!(
                     "java.lang.IllegalArgumentException: failed to parse date field [{s}] with format [strict_date_optional_time]"
                 )

@@ -839,15 +839,15 @@ pub fn arith(op: BinaryOp, a: &Value, b: &Value, ty: Type) -> Result<Value, Stri
                 _ => return Err(LONG_OVERFLOW_MESSAGE.into()),
             };
             let result = match span {
-                Value::Duration(ms) => date.checked_add(sign * ms),
+                Value::Duration(ms) => date
+                    .checked_add(sign * ms)
+                    .ok_or_else(|| LONG_OVERFLOW_MESSAGE.to_string()),
                 Value::Period { months, days } => {
                     super::datetime::add_period(date, sign * months, sign * days)
                 }
-                _ => None,
+                _ => Err(LONG_OVERFLOW_MESSAGE.to_string()),
             };
-            result
-                .map(Value::Datetime)
-                .ok_or_else(|| LONG_OVERFLOW_MESSAGE.into())
+            result.map(Value::Datetime)
         }
         Type::Integer => {
             let (x, y) = (
