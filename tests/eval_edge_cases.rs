@@ -462,3 +462,13 @@ fn to_datetime_rejects_a_space_separator() {
     );
     assert_eq!(rows(&t), ["2024-01-02T03:04:05.000Z | null"]);
 }
+
+#[test]
+fn sort_limit_keeps_the_later_of_equal_rows() {
+    // Elasticsearch's top-n heap: once full, a row equal to the worst kept one replaces it.
+    let docs = "{\"k\":1,\"n\":1}\n{\"k\":1,\"n\":2}\n{\"k\":1,\"n\":3}\n";
+    let t = run("FROM logs-* | SORT k | LIMIT 1 | KEEP n", docs);
+    assert_eq!(rows(&t), ["3"]);
+    let t = run("FROM logs-* | SORT k | LIMIT 2 | KEEP n", docs);
+    assert_eq!(rows(&t), ["2", "3"], "row 3 replaced row 1, the heap top");
+}

@@ -15,6 +15,7 @@ use crate::eval::warnings::{Warnings, MULTI_VALUE};
 use crate::eval::{Column, Table};
 
 mod stats;
+mod topn;
 
 use stats::{compile_stats, KeyCell, StatsState};
 
@@ -30,7 +31,8 @@ pub(crate) enum Step {
     Eval(Vec<(CExpr, Option<usize>)>),
     /// New row = these columns of the old row.
     Project(Vec<usize>),
-    Sort(Vec<SortKey>),
+    /// The keys, and the `LIMIT` that directly follows (Elasticsearch's top-n).
+    Sort(Vec<SortKey>, Option<usize>),
     Limit(usize),
     MvExpand(usize),
     Dissect {
@@ -252,12 +254,18 @@ impl Plan {
                             nulls_first,
                         });
                     }
-                    steps.push(Step::Sort(compiled));
+                    steps.push(Step::Sort(compiled, None));
                     sorted = true;
                 }
                 CommandKind::Limit(l) => {
                     has_limit = true;
-                    steps.push(Step::Limit(l.count.min(usize::MAX as u64) as usize));
+                    let n = l.count.min(usize::MAX as u64) as usize;
+                    // `SORT | LIMIT n` is one top-n in Elasticsearch; which of equal rows
+                    // survive depends on it.
+                    if let Some(Step::Sort(_, top @ None)) = steps.last_mut() {
+                        *top = Some(n);
+                    }
+                    steps.push(Step::Limit(n));
                 }
                 CommandKind::MvExpand(name) => {
                     let i = find(&schema, &name.name).ok_or_else(|| {
@@ -666,8 +674,8 @@ fn with_extracted(
 
 fn run_step(step: &Step, table: Vec<Vec<Cell>>, ctx: &mut Ctx) -> Vec<Vec<Cell>> {
     match step {
-        Step::Sort(keys) => {
-            let mut keyed: Vec<(Vec<Cell>, Vec<Cell>)> = table
+        Step::Sort(keys, limit) => {
+            let keyed: Vec<(Vec<Cell>, Vec<Cell>)> = table
                 .into_iter()
                 .map(|row| {
                     let k = keys
@@ -677,7 +685,7 @@ fn run_step(step: &Step, table: Vec<Vec<Cell>>, ctx: &mut Ctx) -> Vec<Vec<Cell>>
                     (k, row)
                 })
                 .collect();
-            keyed.sort_by(|(a, _), (b, _)| {
+            let keyed = topn::top_n(keyed, *limit, |(a, _), (b, _)| {
                 for (i, k) in keys.iter().enumerate() {
                     let o = order_cells(&a[i], &b[i], k.desc, k.nulls_first);
                     if o != Ordering::Equal {
