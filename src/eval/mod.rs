@@ -32,6 +32,7 @@ pub mod convert;
 pub mod datetime;
 mod disjunction;
 pub mod expr;
+pub mod fold;
 pub mod functions;
 pub mod grok;
 pub mod ip;

@@ -393,10 +393,15 @@ pub(super) fn compile_stats(
     let slot_count = post.len();
     post.extend(keys.iter().map(|k| k.0.clone()));
     // Candidates in output order: aggregates, then keys; the rightmost of equal names wins.
+    // They read slots and keys, not the input's columns, so the input's constants are set
+    // aside while they compile.
     let mut candidates: Vec<(String, CExpr, Span)> = Vec::new();
     for ((name, e, span), agg) in rewritten.into_iter().zip(&stats.aggregates) {
         // Outside aggregate functions, an output may only use the grouping keys.
-        let ce = match c.expr(&e, &post) {
+        let constants = std::mem::take(&mut c.constants);
+        let compiled = c.expr(&e, &post);
+        c.constants = constants;
+        let ce = match compiled {
             Ok(ce) => ce,
             Err(err) if contains_aggregate(&agg.field.expr) => return Err(err),
             // Report what is wrong with the expression itself first (an unknown function).
