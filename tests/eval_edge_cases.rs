@@ -472,3 +472,20 @@ fn sort_limit_keeps_the_later_of_equal_rows() {
     let t = run("FROM logs-* | SORT k | LIMIT 2 | KEEP n", docs);
     assert_eq!(rows(&t), ["2", "3"], "row 3 replaced row 1, the heap top");
 }
+
+#[test]
+fn stats_keys_that_copy_one_column_unroll_together() {
+    let docs = "{\"y\":[1,2],\"n\":1}\n";
+    // `z` copies `y` (through a rename too): one attribute, so two groups, not four.
+    let t = run(
+        "FROM logs-* | EVAL z = y | RENAME y AS w | STATS c = COUNT(*) BY w, z | SORT w",
+        docs,
+    );
+    assert_eq!(rows(&t), ["1 | 1 | 1", "1 | 2 | 2"]);
+    // Once `y` is written again, `z` is a separate column and the keys cross.
+    let t = run(
+        "FROM logs-* | EVAL z = y | EVAL y = MV_DEDUPE(y) | STATS c = COUNT(*) BY y, z | SORT y, z",
+        docs,
+    );
+    assert_eq!(rows(&t).len(), 4, "{:?}", rows(&t));
+}

@@ -36,6 +36,7 @@ pub mod fold;
 pub mod functions;
 pub mod grok;
 pub mod ip;
+mod lineage;
 pub mod mapping;
 pub mod output;
 pub mod pattern;

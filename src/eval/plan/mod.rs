@@ -73,6 +73,9 @@ pub(crate) struct AggSlot {
 #[derive(Clone, Debug)]
 pub(crate) struct StatsPlan {
     groups: Vec<CExpr>,
+    /// Per group: the earlier group it copies (the same column), which it follows when
+    /// multivalues unroll.
+    follows: Vec<Option<usize>>,
     /// The groups that aggregates see as extra columns after the input row (computed keys).
     aliased: Vec<usize>,
     slots: Vec<AggSlot>,

@@ -46,7 +46,14 @@ impl StatsState {
         // Every combination of the values of multivalued keys is a group of its own.
         let key_cells = plan.key_cells(row, ctx);
         let mut combos: Vec<Vec<Cell>> = vec![Vec::new()];
-        for cell in &key_cells {
+        for (i, cell) in key_cells.iter().enumerate() {
+            // A copy of an earlier key takes that key's value in each combination.
+            if let Some(leader) = plan.follows[i] {
+                for combo in &mut combos {
+                    combo.push(combo[leader].clone());
+                }
+                continue;
+            }
             let options: Vec<Cell> = match cell {
                 Cell::Many(vs) => {
                     let mut seen: Vec<&Value> = Vec::new();
@@ -363,6 +370,25 @@ pub(super) fn compile_stats(
             i += 1;
         }
     }
+    // Keys that read the same column (directly or through `EVAL` copies and renames) are
+    // one attribute to Elasticsearch: a multivalue unrolls once for all of them.
+    let roots: Vec<Option<String>> = stats
+        .by
+        .iter()
+        .filter(|b| keys.iter().any(|k| k.2 == b.span))
+        .map(|b| match &b.expr.kind {
+            ExprKind::Column(n) => Some(c.constants.1.root(&n.name).to_string()),
+            _ => None,
+        })
+        .collect();
+    let follows: Vec<Option<usize>> = roots
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            r.as_ref()
+                .and_then(|r| roots[..i].iter().position(|x| x.as_ref() == Some(r)))
+        })
+        .collect();
     let mut agg_schema = schema.to_vec();
     let mut aliased = Vec::new();
     for (i, (col, _, _, is_alias)) in keys.iter().enumerate() {
@@ -447,6 +473,7 @@ pub(super) fn compile_stats(
     }
     Ok(StatsPlan {
         groups: keys.into_iter().map(|k| k.1).collect(),
+        follows,
         aliased,
         slots,
         outputs,
