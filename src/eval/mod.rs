@@ -28,6 +28,7 @@
 //!   explaining which `WHERE` conjunct dropped it and whether through `false` or `null`.
 
 pub mod aggregate;
+mod arith;
 pub mod convert;
 pub mod datetime;
 mod disjunction;

@@ -156,10 +156,6 @@ pub fn compile(
             args[i].ty.name()
         )
     };
-    let common_all = |args: &[CExpr]| -> Option<Type> {
-        args.iter()
-            .try_fold(Type::Null, |acc, a| Type::common(acc, a.ty))
-    };
     let (func, ty) = match name {
         "case" => {
             arity(name, n, 2, usize::MAX, span)?;
@@ -190,13 +186,7 @@ pub fn compile(
         }
         "coalesce" | "greatest" | "least" => {
             arity(name, n, 1, usize::MAX, span)?;
-            let ty = common_all(&args).ok_or_else(|| {
-                error(
-                    "E302",
-                    span,
-                    format!("all arguments of [{text}] must have the same type"),
-                )
-            })?;
+            let ty = same_type(&args, span, &text)?;
             let f = match name {
                 "coalesce" => Func::Coalesce,
                 "greatest" => Func::Greatest,
@@ -459,13 +449,7 @@ pub fn compile(
         "clamp" | "clamp_min" | "clamp_max" => {
             let want = if name == "clamp" { 3 } else { 2 };
             arity(name, n, want, want, span)?;
-            let ty = common_all(&args).ok_or_else(|| {
-                error(
-                    "E302",
-                    span,
-                    format!("all arguments of [{text}] must have the same type"),
-                )
-            })?;
+            let ty = same_type(&args, span, &text)?;
             let f = match name {
                 "clamp" => Func::Clamp,
                 "clamp_min" => Func::ClampMin,
@@ -482,13 +466,7 @@ pub fn compile(
         }
         "mv_append" => {
             arity(name, n, 2, 2, span)?;
-            let ty = common_all(&args).ok_or_else(|| {
-                error(
-                    "E302",
-                    span,
-                    format!("all arguments of [{text}] must have the same type"),
-                )
-            })?;
+            let ty = same_type(&args, span, &text)?;
             (Func::MvAppend, keywordise(ty))
         }
         other => return Err(error("E303", span, format!("Unknown function [{other}]"))),
@@ -522,6 +500,19 @@ pub fn compile(
         ty,
         site,
     })
+}
+
+/// The one type all arguments share (numbers promote, `null` fits any).
+fn same_type(args: &[CExpr], span: Span, text: &str) -> Result<Type, Diagnostic> {
+    args.iter()
+        .try_fold(Type::Null, |acc, a| Type::common(acc, a.ty))
+        .ok_or_else(|| {
+            error(
+                "E302",
+                span,
+                format!("all arguments of [{text}] must have the same type"),
+            )
+        })
 }
 
 /// `text` values pass through functions as `keyword`.
