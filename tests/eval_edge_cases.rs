@@ -489,3 +489,16 @@ fn stats_keys_that_copy_one_column_unroll_together() {
     );
     assert_eq!(rows(&t).len(), 4, "{:?}", rows(&t));
 }
+
+#[test]
+fn weighted_avg_is_a_sum_over_a_sum() {
+    let docs = "{\"v\":10,\"w\":1}\n{\"v\":20,\"w\":3}\n{\"w\":5}\n";
+    let t = run(
+        "FROM logs-* | STATS a = WEIGHTED_AVG(v, w), b = WEIGHTED_AVG(v, 0), c = WEIGHTED_AVG(v, w) WHERE v > 100, d = WEIGHTED_AVG([1, 2, 6], w)",
+        docs,
+    );
+    // `SUM(v * w) / SUM(w)`: the weight of the row without `v` still counts (70 / 9). A
+    // literal weight (even 0) is `SUM(v) / COUNT(v)`; a literal field is its `MV_AVG`.
+    assert_eq!(rows(&t), [format!("{} | 15.0 | null | 3.0", 70.0 / 9.0)]);
+    assert!(t.warnings.is_empty(), "{:?}", t.warnings);
+}

@@ -48,6 +48,10 @@ pub enum AggKind {
         desc: bool,
     },
     Median,
+    /// `PERCENTILE(x, p)`: the bits of `p` (0 to 100), so the kind stays `Eq`.
+    Percentile(u64),
+    /// `MEDIAN_ABSOLUTE_DEVIATION`: the median of the distances to the median.
+    MedianAbsoluteDeviation,
     /// Population variance (`VARIANCE`, `STD_VAR`).
     Variance,
     /// Population standard deviation.
@@ -62,7 +66,12 @@ impl AggKind {
     pub fn result_type(self, input: Type) -> Type {
         match self {
             AggKind::CountRows | AggKind::Count | AggKind::CountDistinct => Type::Long,
-            AggKind::Avg | AggKind::Median | AggKind::Variance | AggKind::StdDev => Type::Double,
+            AggKind::Avg
+            | AggKind::Median
+            | AggKind::Percentile(_)
+            | AggKind::MedianAbsoluteDeviation
+            | AggKind::Variance
+            | AggKind::StdDev => Type::Double,
             AggKind::Present | AggKind::Absent => Type::Boolean,
             AggKind::Sum => match input {
                 Type::Double => Type::Double,
@@ -158,7 +167,10 @@ impl Acc {
                 compensation: 0.0,
                 count: 0,
             },
-            AggKind::Top { .. } | AggKind::Median => Acc::List(Vec::new()),
+            AggKind::Top { .. }
+            | AggKind::Median
+            | AggKind::Percentile(_)
+            | AggKind::MedianAbsoluteDeviation => Acc::List(Vec::new()),
         }
     }
 
@@ -316,16 +328,35 @@ impl Acc {
                         return Cell::Null;
                     }
                     xs.sort_by(f64::total_cmp);
-                    let m = xs.len() / 2;
-                    let median = if xs.len() % 2 == 1 {
-                        xs[m]
-                    } else {
-                        (xs[m - 1] + xs[m]) / 2.0
+                    let result = match kind {
+                        AggKind::Percentile(bits) => quantile(&xs, f64::from_bits(bits) / 100.0),
+                        AggKind::MedianAbsoluteDeviation => {
+                            let median = quantile(&xs, 0.5);
+                            let mut deviations: Vec<f64> =
+                                xs.iter().map(|x| (x - median).abs()).collect();
+                            deviations.sort_by(f64::total_cmp);
+                            quantile(&deviations, 0.5)
+                        }
+                        _ => quantile(&xs, 0.5),
                     };
-                    Cell::One(Value::Double(median))
+                    Cell::One(Value::Double(result))
                 }
             },
         }
+    }
+}
+
+/// Quantile `q` (0 to 1) of sorted values, interpolating linearly between the two nearest
+/// ranks: Elasticsearch's t-digest keeps every value while there are few (its sorting digest),
+/// which gives these exact results; `MEDIAN` is `q = 0.5`.
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    let index = q * (sorted.len() - 1) as f64;
+    let low = index.floor() as usize;
+    let high = index.ceil() as usize;
+    if low == high {
+        sorted[low]
+    } else {
+        sorted[low] + (index - low as f64) * (sorted[high] - sorted[low])
     }
 }
 
@@ -409,6 +440,25 @@ mod tests {
             Cell::One(Value::Double(0.0))
         );
         assert_eq!(run(AggKind::StdDev, Type::Integer, &[]), Cell::Null);
+    }
+
+    #[test]
+    fn percentiles_interpolate_between_ranks() {
+        let xs: Vec<Value> = [4, 1, 3, 2].into_iter().map(Value::Integer).collect();
+        let p = |q: f64| run(AggKind::Percentile(q.to_bits()), Type::Integer, &xs);
+        assert_eq!(p(50.0), Cell::One(Value::Double(2.5)));
+        assert_eq!(p(25.0), Cell::One(Value::Double(1.75)));
+        assert_eq!(p(0.0), Cell::One(Value::Double(1.0)));
+        assert_eq!(p(100.0), Cell::One(Value::Double(4.0)));
+        assert_eq!(
+            run(AggKind::MedianAbsoluteDeviation, Type::Integer, &xs),
+            Cell::One(Value::Double(1.0)),
+            "deviations from 2.5 are 0.5, 0.5, 1.5, 1.5"
+        );
+        assert_eq!(
+            run(AggKind::Percentile(50f64.to_bits()), Type::Integer, &[]),
+            Cell::Null
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use super::*;
+use crate::eval::fold::{Constant, Constants};
 
 /// A grouping key component: null or one value.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -173,6 +174,11 @@ pub(super) fn rewrite(
     slots: &mut Vec<AggSlot>,
 ) -> Result<(), Diagnostic> {
     let span = e.span;
+    if let ExprKind::Call(call) = &e.kind {
+        if call.name == "weighted_avg" && call.args.len() == 2 {
+            *e = weighted_avg_surrogate(c, call, span, schema)?;
+        }
+    }
     match &mut e.kind {
         ExprKind::Call(call) if is_aggregate(&call.name) => {
             let slot = compile_aggregate(c, call, span, schema, filter)?;
@@ -207,6 +213,64 @@ pub(super) fn rewrite(
         _ => {}
     }
     Ok(())
+}
+
+/// `WEIGHTED_AVG(x, w)` as Elasticsearch's surrogate: `MV_AVG(x)` for a literal `x`,
+/// `SUM(x) / COUNT(x)` for a literal `w`, otherwise `SUM(x * w) / SUM(w)`, divided as doubles. Every synthesized node carries the
+/// call's position and text, so multivalue and `/ by zero` warnings name the call.
+fn weighted_avg_surrogate(
+    c: &mut Compiler,
+    call: &ast::Call,
+    span: Span,
+    schema: &[Column],
+) -> Result<ast::Expr, Diagnostic> {
+    let (field, weight) = (&call.args[0], &call.args[1]);
+    let node = |kind: ExprKind| ast::Expr { kind, span };
+    let func = |name: &str, args: Vec<ast::Expr>| {
+        node(ExprKind::Call(ast::Call {
+            name: name.into(),
+            args,
+            star: false,
+            span,
+        }))
+    };
+    // Foldable as the surrogate sees it: literals only, before any EVAL constant is propagated
+    // (`EVAL w = 0 | … WEIGHTED_AVG(x, w)` divides by zero in `weightedAvgWeightZero`).
+    let mut foldable = |e: &ast::Expr| -> Result<bool, Diagnostic> {
+        let compiled = c.expr(e, schema)?;
+        Ok(matches!(
+            Constants::new().fold(&compiled, schema),
+            Some(Constant::Value(_))
+        ))
+    };
+    if foldable(field)? {
+        return Ok(func("mv_avg", vec![field.clone()]));
+    }
+    let constant_weight = foldable(weight)?;
+    let (numerator, denominator) = if constant_weight {
+        // Unlike `AVG`, a `long` sum here can overflow (`stats/weightedAvgWithOverflow`).
+        (
+            func("sum", vec![field.clone()]),
+            func("count", vec![field.clone()]),
+        )
+    } else {
+        let product = node(ExprKind::Binary {
+            op: ast::BinaryOp::Mul,
+            left: Box::new(field.clone()),
+            right: Box::new(weight.clone()),
+        });
+        (
+            func("sum", vec![product]),
+            func("sum", vec![weight.clone()]),
+        )
+    };
+    let numerator = func("to_double", vec![numerator]);
+    let denominator = func("to_double", vec![denominator]);
+    Ok(node(ExprKind::Binary {
+        op: ast::BinaryOp::Div,
+        left: Box::new(numerator),
+        right: Box::new(denominator),
+    }))
 }
 
 pub(super) fn constant_arg(c: &mut Compiler, e: &ast::Expr) -> Result<Cell, Diagnostic> {
@@ -268,6 +332,21 @@ pub(super) fn compile_aggregate(
         "sum" => AggKind::Sum,
         "avg" => AggKind::Avg,
         "median" => AggKind::Median,
+        "median_absolute_deviation" => AggKind::MedianAbsoluteDeviation,
+        "percentile" => {
+            let p = match call.args.get(1).map(|a| constant_arg(c, a)).transpose()? {
+                Some(Cell::One(v)) => v.as_f64().filter(|p| (0.0..=100.0).contains(p)),
+                _ => None,
+            };
+            let p = p.ok_or_else(|| {
+                error(
+                    "E302",
+                    span,
+                    "PERCENTILE needs a constant percentile from 0 to 100",
+                )
+            })?;
+            AggKind::Percentile(p.to_bits())
+        }
         "variance" | "std_var" => AggKind::Variance,
         "std_dev" => AggKind::StdDev,
         "present" => AggKind::Present,
@@ -293,7 +372,13 @@ pub(super) fn compile_aggregate(
     };
     if matches!(
         kind,
-        AggKind::Sum | AggKind::Avg | AggKind::Median | AggKind::Variance | AggKind::StdDev
+        AggKind::Sum
+            | AggKind::Avg
+            | AggKind::Median
+            | AggKind::Percentile(_)
+            | AggKind::MedianAbsoluteDeviation
+            | AggKind::Variance
+            | AggKind::StdDev
     ) && !(input.is_numeric() || input == Type::Null)
     {
         return Err(error(
