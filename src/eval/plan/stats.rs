@@ -492,6 +492,13 @@ pub(super) fn compile_stats(
         let e = extract_aggregates(c, &agg.field.expr, &agg_schema, filter.as_ref(), &mut slots)?;
         rewritten.push((agg.field.column_name(c.text), e, agg.field.span));
     }
+    // Rows are extended with the computed keys only if some aggregate or filter reads them.
+    let reads_keys = |e: &CExpr| reads_column_from(e, schema.len());
+    if !slots.iter().any(|s| {
+        s.arg.as_ref().is_some_and(reads_keys) || s.filter.as_ref().is_some_and(reads_keys)
+    }) {
+        aliased.clear();
+    }
     // Output expressions see the slots, then the keys by name.
     let mut post: Vec<Column> = slots
         .iter()
@@ -564,6 +571,14 @@ pub(super) fn compile_stats(
         outputs,
         columns,
     })
+}
+
+/// Whether `e` reads a column at index `first` or later.
+fn reads_column_from(e: &CExpr, first: usize) -> bool {
+    matches!(e.kind, Kind::Column(i) if i >= first)
+        || e.children()
+            .into_iter()
+            .any(|child| reads_column_from(child, first))
 }
 
 /// `Line 2:9: Field 'x' shadowed by field at line 2:54`.
