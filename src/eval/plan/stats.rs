@@ -216,8 +216,9 @@ pub(super) fn rewrite(
 }
 
 /// `WEIGHTED_AVG(x, w)` as Elasticsearch's surrogate: `MV_AVG(x)` for a literal `x`,
-/// `SUM(x) / COUNT(x)` for a literal `w`, otherwise `SUM(x * w) / SUM(w)`, divided as doubles. Every synthesized node carries the
-/// call's position and text, so multivalue and `/ by zero` warnings name the call.
+/// `SUM(x) / COUNT(x)` for a literal `w`, otherwise `SUM(x * w) / SUM(w)`, divided as
+/// doubles. Every synthesized node carries the call's position and text, so multivalue and
+/// `/ by zero` warnings name the call.
 fn weighted_avg_surrogate(
     c: &mut Compiler,
     call: &ast::Call,
