@@ -471,6 +471,17 @@ fn sort_limit_keeps_the_later_of_equal_rows() {
     assert_eq!(rows(&t), ["3"]);
     let t = run("FROM logs-* | SORT k | LIMIT 2 | KEEP n", docs);
     assert_eq!(rows(&t), ["2", "3"], "row 3 replaced row 1, the heap top");
+    // The LIMIT is pushed down past EVAL/KEEP into the SORT, and combined with an earlier one.
+    let t = run("FROM logs-* | SORT k | EVAL z = 1 | KEEP n | LIMIT 1", docs);
+    assert_eq!(rows(&t), ["3"]);
+    let t = run("FROM logs-* | SORT k | LIMIT 2 | KEEP n | LIMIT 1", docs);
+    assert_eq!(rows(&t), ["3"], "one top-1, not a top-2 then the first row");
+    // A WHERE in between stops it: a full sort (heap order 2, 3, 1), then the first.
+    let t = run(
+        "FROM logs-* | SORT k | WHERE n > 0 | LIMIT 1 | KEEP n",
+        docs,
+    );
+    assert_eq!(rows(&t), ["2"]);
 }
 
 #[test]

@@ -270,11 +270,7 @@ impl Plan {
                 CommandKind::Limit(l) => {
                     has_limit = true;
                     let n = l.count.min(usize::MAX as u64) as usize;
-                    // `SORT | LIMIT n` is one top-n in Elasticsearch; which of equal rows
-                    // survive depends on it.
-                    if let Some(Step::Sort(_, top @ None)) = steps.last_mut() {
-                        *top = Some(n);
-                    }
+                    bind_top_n(&mut steps, n);
                     steps.push(Step::Limit(n));
                 }
                 CommandKind::MvExpand(name) => {
@@ -363,6 +359,10 @@ impl Plan {
             }
         }
         let _ = sorted;
+        if !has_limit {
+            // The implicit `LIMIT` is pushed down into a trailing `SORT` like an explicit one.
+            bind_top_n(&mut steps, DEFAULT_LIMIT);
+        }
         let final_limit = if has_limit { MAX_LIMIT } else { DEFAULT_LIMIT };
         let _ = Span::default();
         Ok(Plan {
@@ -575,6 +575,27 @@ fn keep_order(schema: &[Column], patterns: &[ast::NamePattern]) -> Result<Vec<us
     }
     placed.sort();
     Ok(placed.into_iter().map(|(_, i)| i).collect())
+}
+
+/// `SORT … | LIMIT n` is one top-n in Elasticsearch, and which of equal rows survive depends
+/// on it: the `LIMIT` is pushed down past commands that keep every row as it is (`EVAL`,
+/// `KEEP`/`DROP`/`RENAME`, `DISSECT`, `GROK`, other `LIMIT`s, combined to the smallest) into
+/// the nearest `SORT`.
+fn bind_top_n(steps: &mut [Step], n: usize) {
+    for step in steps.iter_mut().rev() {
+        match step {
+            Step::Sort(_, top) => {
+                *top = Some(top.map_or(n, |m| m.min(n)));
+                return;
+            }
+            Step::Eval(_)
+            | Step::Project(_)
+            | Step::Dissect { .. }
+            | Step::Grok { .. }
+            | Step::Limit(_) => {}
+            _ => return,
+        }
+    }
 }
 
 fn is_row_local(step: &Step) -> bool {
