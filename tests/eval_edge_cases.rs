@@ -360,25 +360,37 @@ fn stats_key_shadowed_by_a_later_key_does_not_group() {
 }
 
 #[test]
-fn temporal_casts_of_computed_strings_parse_per_row() {
-    // Elasticsearch folds `concat("3 ", "hours")` before casting; we parse per row, and a
-    // string of the other kind (`"3 hours"::date_period`) is null with a warning.
+fn temporal_casts_fold_constant_strings_and_reject_others() {
+    // Elasticsearch folds `concat(…)` and columns ROW/EVAL bound to constants before casting.
     let t = run(
-        r#"ROW d = "2024-01-01"::datetime, u = "3 hours", p = "3 days"
+        r#"ROW d = "2024-01-01"::datetime, p = "3 days"
            | EVAL a = d + concat("1", " hour")::time_duration, b = d - p::date_period,
-                  c = d + u::date_period"#,
+                  c = d + TO_TIMEDURATION(to_string(null))
+           | KEEP a, b, c"#,
         "",
     );
     assert_eq!(
         rows(&t),
-        ["2024-01-01T00:00:00.000Z | 3 hours | 3 days | 2024-01-01T01:00:00.000Z | 2023-12-29T00:00:00.000Z | null"]
+        ["2024-01-01T01:00:00.000Z | 2023-12-29T00:00:00.000Z | null"]
     );
-    assert!(
-        t.warnings
-            .iter()
-            .any(|w| w.contains("Cannot parse [3 hours] to date_period")),
-        "{:?}",
-        t.warnings
+    let compile_error = |query: &str| {
+        let parsed = rulegate::syntax::parse(query).expect("query parses");
+        let selection = eval::fields_for(&parsed, &[]);
+        let docs = "{\"s\":\"3 days\"}\n";
+        let store = Documents::from_ndjson(docs.as_bytes(), &selection, LoadOptions::default())
+            .expect("docs load");
+        Plan::compile(&parsed, query, &store.columns)
+            .expect_err("compile fails")
+            .message
+    };
+    assert_eq!(
+        compile_error(r#"ROW u = "3 hours" | EVAL x = u::date_period"#),
+        "Cannot parse [3 hours] to date_period"
+    );
+    assert_eq!(
+        compile_error("FROM logs-* | EVAL x = s::date_period"),
+        "argument of [s::date_period] must be a constant, received [keyword]",
+        "a document field is not foldable"
     );
 }
 

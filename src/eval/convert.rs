@@ -2,7 +2,6 @@
 
 use super::value::{Type, Value};
 use super::{datetime, ip};
-use crate::syntax::ast;
 
 const INVALID_ARGUMENT: &str = "org.elasticsearch.xpack.esql.core.InvalidArgumentException";
 
@@ -127,21 +126,7 @@ pub fn convert(v: &Value, to: Type) -> Result<Value, String> {
             Value::String(s) | Value::Version(s) => Value::Version(s.clone()),
             _ => return Err(unsupported(v, to)),
         },
-        Type::DatePeriod | Type::TimeDuration => match v {
-            Value::Period { .. } if to == Type::DatePeriod => v.clone(),
-            Value::Duration(_) if to == Type::TimeDuration => v.clone(),
-            Value::String(s) => match super::expr::parse_time_span(s) {
-                Some(ast::Literal::TimeSpan { value, unit }) => {
-                    match super::expr::time_span(value, &unit) {
-                        Some(span) if super::expr::literal_type(&span) == to => span,
-                        _ => return Err(format!("{INVALID_ARGUMENT}: Cannot parse [{s}] to {}", to.name())),
-                    }
-                }
-                _ => return Err(format!("{INVALID_ARGUMENT}: Cannot parse [{s}] to {}", to.name())),
-            },
-            _ => return Err(unsupported(v, to)),
-        },
-        Type::Null => return Err(unsupported(v, to)),
+        Type::Null | Type::DatePeriod | Type::TimeDuration => return Err(unsupported(v, to)),
     })
 }
 

@@ -251,7 +251,7 @@ impl<'q> Compiler<'q> {
                 let ty = Type::parse(&target.name).ok_or_else(|| {
                     error("E302", target.span, format!("Unknown data type [{}]", target.name))
                 })?;
-                self.cast(v, ty, span)
+                self.cast_folded(v, ty, span, schema)
             }
             ExprKind::Call(call) => functions::compile(self, call, span, schema),
             ExprKind::Map(entries) => {
@@ -299,6 +299,30 @@ impl<'q> Compiler<'q> {
         Ok(c)
     }
 
+    /// [`Compiler::cast`], first folding a string operand of a `date_period`/`time_duration`
+    /// cast to its value: Elasticsearch casts only foldable strings (`concat("3 ", "hours")`,
+    /// or a column `EVAL`/`ROW` bound to a constant, propagated by its optimizer).
+    pub fn cast_folded(
+        &mut self,
+        v: CExpr,
+        ty: Type,
+        span: Span,
+        schema: &[Column],
+    ) -> Result<CExpr, Diagnostic> {
+        let temporal = matches!(ty, Type::DatePeriod | Type::TimeDuration);
+        if temporal && v.ty.is_string() && !matches!(v.kind, Kind::Literal(_)) {
+            if let Some(super::fold::Constant::Value(cell)) = self.constants.fold(&v, schema) {
+                let folded = CExpr {
+                    kind: Kind::Literal(cell),
+                    ty: v.ty,
+                    site: v.site,
+                };
+                return self.cast(folded, ty, span);
+            }
+        }
+        self.cast(v, ty, span)
+    }
+
     pub fn cast(&mut self, v: CExpr, ty: Type, span: Span) -> Result<CExpr, Diagnostic> {
         if v.ty == ty || (ty == Type::Keyword && v.ty == Type::Text) {
             let mut v = v;
@@ -308,24 +332,29 @@ impl<'q> Compiler<'q> {
         if matches!(ty, Type::DatePeriod | Type::TimeDuration) {
             // `"1 day"::date_period`: constant strings only.
             if let Kind::Literal(Cell::One(Value::String(s))) = &v.kind {
-                let lit = parse_time_span(s).ok_or_else(|| {
-                    error("E302", span, format!("Cannot parse [{s}] to {}", ty.name()))
-                })?;
+                let cannot_parse =
+                    || error("E302", span, format!("Cannot parse [{s}] to {}", ty.name()));
+                let lit = parse_time_span(s).ok_or_else(cannot_parse)?;
                 let (cell, lty) = literal_cell(&lit, span, self)?;
-                if lty == ty {
-                    return Ok(self.make(Kind::Literal(cell), ty, span));
+                if lty != ty {
+                    return Err(cannot_parse());
                 }
+                return Ok(self.make(Kind::Literal(cell), ty, span));
             }
-            // A computed string (`concat("3 ", "hours")::time_duration`, a column holding "3
-            // days") is parsed per row; Elasticsearch folds such constants before casting.
-            if v.ty == Type::Null || v.ty.is_string() {
-                return Ok(self.make(Kind::Cast(Box::new(v), ty), ty, span));
+            // A null (typed or folded) stays null.
+            if v.ty == Type::Null || matches!(v.kind, Kind::Literal(Cell::Null)) {
+                return Ok(self.make(Kind::Literal(Cell::Null), ty, span));
             }
-            return Err(error(
-                "E302",
-                span,
-                format!("cannot cast to [{}]", ty.name()),
-            ));
+            let message = if v.ty.is_string() {
+                format!(
+                    "argument of [{}] must be a constant, received [{}]",
+                    span.slice(self.text),
+                    v.ty.name()
+                )
+            } else {
+                format!("cannot cast to [{}]", ty.name())
+            };
+            return Err(error("E302", span, message));
         }
         if !convertible(v.ty, ty) {
             return Err(error(
@@ -460,7 +489,7 @@ fn negate_literal(v: &Value) -> Option<Value> {
     })
 }
 
-pub(crate) fn literal_type(v: &Value) -> Type {
+fn literal_type(v: &Value) -> Type {
     match v {
         Value::Boolean(_) => Type::Boolean,
         Value::Integer(_) => Type::Integer,
@@ -487,7 +516,7 @@ fn integer_value(n: u64) -> Value {
 }
 
 /// `"1 day"` as a time-span literal.
-pub(crate) fn parse_time_span(s: &str) -> Option<Literal> {
+fn parse_time_span(s: &str) -> Option<Literal> {
     let s = s.trim();
     let digits = s.find(|c: char| !c.is_ascii_digit())?;
     let value = s[..digits].parse().ok()?;

@@ -488,7 +488,7 @@ pub fn compile(
     if let Func::ToType(target) = func {
         arity(name, n, 1, 1, span)?;
         let a = args.pop().expect("one argument");
-        return c.cast(a, target, span).map(|mut e| {
+        return c.cast_folded(a, target, span, schema).map(|mut e| {
             // A conversion function reports warnings under its call text, like a cast.
             e.ty = target;
             e
