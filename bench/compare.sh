@@ -14,10 +14,14 @@ fi
 cargo build --release --quiet
 BYTES=$(stat -L -c %s "$FILE")
 
+# Wall time, and CPU time (user + system, all threads) for the per-core rate.
 start=$(date +%s.%N)
-./target/release/rulegate query "$RULE" --input "$FILE" --now 2026-05-15T10:00:00Z --format csv > target/bench/rulegate.csv
+/usr/bin/time -f "%U %S %M" -o target/bench/rulegate.time \
+  ./target/release/rulegate query "$RULE" --input "$FILE" --now 2026-05-15T10:00:00Z --format csv > target/bench/rulegate.csv
 end=$(date +%s.%N)
 RG=$(echo "$end - $start" | bc)
+read -r USER_S SYS_S MAX_KB < target/bench/rulegate.time
+CPU=$(echo "$USER_S + $SYS_S" | bc)
 
 DUCK=$(python3 - "$FILE" <<'PY'
 import sys, time, duckdb
@@ -51,5 +55,6 @@ DK=${DUCK% *}
 ROWS=${DUCK#* }
 echo "documents:        $N ($BYTES bytes)"
 echo "rulegate query:   ${RG} s, $(echo "$N / $RG" | bc) docs/s, $(( $(wc -l < target/bench/rulegate.csv) - 1 )) alert rows"
+echo "                  ${CPU} s of CPU: $(echo "$N / $CPU" | bc) docs/s per core; peak memory $((MAX_KB / 1024)) MiB"
 echo "duckdb:           ${DK} s, $(echo "$N / $DK" | bc) docs/s, $ROWS rows"
 echo "ratio (duckdb / rulegate): $(echo "scale=2; $DK / $RG" | bc)"
