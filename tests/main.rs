@@ -21,6 +21,7 @@
 //! | `check` | `rulegate check`: green on the tree, red naming changed scenarios, exit 2 on bad input |
 //! | `esql_spec` | conformance: Elasticsearch's csv-spec tests over their datasets, with a ratchet |
 //! | `eval_edge_cases` | the edge cases of the semantics notes §16, one test each, via the API |
+//! | `like_patterns` | LIKE/RLIKE constant-expression patterns: parse, spans, print, folding over ROW/EVAL constants, errors (exit 2), analysis/mutation/coverage |
 //! | `explain` | `rulegate explain`: each document's fate (conjunct, false vs null, group) |
 //! | `query_cli` | `rulegate query`: formats, gzip, stdin, bad input (exit 2, `--skip-invalid`) |
 //! | `replay` | `rulegate replay`: JSON shape, overlap duplicate with the engine, `--raw`, `--first-run`, bad input |
@@ -40,6 +41,7 @@ mod esql_spec;
 mod eval_edge_cases;
 mod explain;
 mod inspect;
+mod like_patterns;
 mod properties;
 mod query_cli;
 mod replay;

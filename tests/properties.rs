@@ -215,11 +215,30 @@ fn expr(g: &mut Gen, depth: usize) -> Expr {
         }),
         11 => {
             let rlike = bool::arbitrary(g);
+            // Literal patterns (one or a list), or one expression pattern. A bare string
+            // literal reads back as a literal pattern, so the expression form casts it.
+            let patterns = if small(g, 3) == 0 {
+                let pattern = expr(g, depth - 1);
+                LikePatterns::Expr(Box::new(match pattern.kind {
+                    ExprKind::Literal(Literal::String(_)) => node(ExprKind::Cast {
+                        value: Box::new(pattern),
+                        target: Name {
+                            name: "keyword".to_string(),
+                            span: Span::default(),
+                        },
+                    }),
+                    _ => pattern,
+                }))
+            } else {
+                LikePatterns::Literals(
+                    (0..=small(g, 2))
+                        .map(|_| string_literal(g, LIKE_PATTERNS))
+                        .collect(),
+                )
+            };
             node(ExprKind::Like {
                 value: sub(g),
-                patterns: (0..=small(g, 2))
-                    .map(|_| string_literal(g, LIKE_PATTERNS))
-                    .collect(),
+                patterns,
                 kind: if rlike {
                     PatternKind::Rlike
                 } else {

@@ -191,7 +191,12 @@ impl Checker<'_> {
                 value, patterns, ..
             } => {
                 self.expr(value, span);
-                patterns.iter().for_each(|p| self.string(p, span));
+                match patterns {
+                    LikePatterns::Literals(literals) => {
+                        literals.iter().for_each(|p| self.string(p, span))
+                    }
+                    LikePatterns::Expr(pattern) => self.expr(pattern, span),
+                }
             }
             ExprKind::Cast { value, target } => {
                 self.expr(value, span);

@@ -144,10 +144,16 @@ fn sexpr(e: &Expr) -> String {
             kind,
             negated,
         } => format!(
-            "({}{kind:?} {} {:?})",
+            "({}{kind:?} {} {})",
             if *negated { "not-" } else { "" },
             sexpr(value),
-            patterns.iter().map(|p| &p.value).collect::<Vec<_>>()
+            match patterns {
+                LikePatterns::Literals(literals) => format!(
+                    "{:?}",
+                    literals.iter().map(|p| &p.value).collect::<Vec<_>>()
+                ),
+                LikePatterns::Expr(pattern) => sexpr(pattern),
+            }
         ),
         ExprKind::Cast { value, target } => format!("(cast {} {})", sexpr(value), target.name),
         ExprKind::Match { field, query } => format!("(match {} {})", sexpr(field), sexpr(query)),

@@ -1,6 +1,6 @@
 //! Classifies one `WHERE` conjunct as a field, a kind and the values it tests.
 
-use crate::syntax::ast::{BinaryOp, Expr, ExprKind, Literal, PatternKind};
+use crate::syntax::ast::{BinaryOp, Expr, ExprKind, LikePatterns, Literal, PatternKind};
 use crate::syntax::print;
 
 /// What a conjunct tests, named as in the seed document (`eq`, `in`, `starts_with`, …).
@@ -89,11 +89,11 @@ pub fn classify(expr: &Expr) -> Test {
         }
         ExprKind::Like {
             value,
-            patterns,
+            patterns: LikePatterns::Literals(literals),
             kind,
             negated,
         } => {
-            let values: Vec<String> = patterns.iter().map(|p| p.value.clone()).collect();
+            let values: Vec<String> = literals.iter().map(|p| p.value.clone()).collect();
             let (kind, values) = match (kind, values.as_slice()) {
                 (PatternKind::Like, [one]) if prefix_pattern(one).is_some() => (
                     PredicateKind::StartsWith,
@@ -103,6 +103,22 @@ pub fn classify(expr: &Expr) -> Test {
                 (PatternKind::Rlike, _) => (PredicateKind::Rlike, values),
             };
             test(value, kind, values, *negated)
+        }
+        // An expression pattern's text is only known once the engine folds it, so no pattern
+        // values are extracted: the conjunct is a plain expression on its field, keeping its
+        // polarity (the value is its printed text without the `NOT`).
+        ExprKind::Like {
+            value,
+            negated,
+            patterns: LikePatterns::Expr(_),
+            ..
+        } => {
+            let mut positive = expr.clone();
+            if let ExprKind::Like { negated, .. } = &mut positive.kind {
+                *negated = false;
+            }
+            let text = print::expr(&positive);
+            test(value, PredicateKind::Expr, vec![text], *negated)
         }
         ExprKind::Binary { op, left, right } if op.is_comparison() => {
             // Put the field on the left: `3 <= x` is `x >= 3`.
@@ -223,8 +239,8 @@ pub fn value_text(expr: &Expr) -> String {
 pub fn first_column(expr: &Expr) -> Option<String> {
     match &expr.kind {
         ExprKind::Column(name) => Some(name.name.clone()),
-        // The tested value, not the list: `"x" IN (a, b)` names no field.
-        ExprKind::In { value, .. } => first_column(value),
+        // The tested value, not the list or pattern: `"x" IN (a, b)` names no field.
+        ExprKind::In { value, .. } | ExprKind::Like { value, .. } => first_column(value),
         _ => expr.children().into_iter().find_map(first_column),
     }
 }

@@ -5,9 +5,10 @@ use std::cmp::Ordering;
 
 use crate::diagnostic::Diagnostic;
 use crate::span::{LineIndex, Span};
-use crate::syntax::ast::{self, BinaryOp, ExprKind, Literal, PatternKind, UnaryOp};
+use crate::syntax::ast::{self, BinaryOp, ExprKind, LikePatterns, Literal, PatternKind, UnaryOp};
 
 use super::convert::{convert, convertible};
+use super::fold::Constants;
 use super::functions::{self, Func};
 use super::pattern::Matcher;
 use super::value::{Cell, Type, Value};
@@ -53,6 +54,9 @@ pub struct Compiler<'q> {
     pub text: &'q str,
     lines: LineIndex,
     pub sites: Vec<Site>,
+    /// Columns of the schema being compiled that `ROW`/`EVAL` bound to a constant, by name; the
+    /// plan keeps it in step with its commands (see `fold`).
+    pub constants: Constants,
 }
 
 pub fn error(code: &'static str, span: Span, message: impl Into<String>) -> Diagnostic {
@@ -71,6 +75,7 @@ impl<'q> Compiler<'q> {
             text,
             lines: LineIndex::new(text),
             sites: Vec::new(),
+            constants: Constants::new(),
         }
     }
 
@@ -202,23 +207,33 @@ impl<'q> Compiler<'q> {
                         ),
                     ));
                 }
+                // A literal's text is known; an expression pattern folds to its text here, as
+                // Elasticsearch's optimizer folds it before planning (see `fold`).
+                let texts: Vec<(String, Span)> = match patterns {
+                    LikePatterns::Literals(literals) => {
+                        literals.iter().map(|p| (p.value.clone(), p.span)).collect()
+                    }
+                    LikePatterns::Expr(pattern) => {
+                        vec![(self.constant_pattern(pattern, *kind, schema)?, pattern.span)]
+                    }
+                };
                 // The optimizer turns a match-everything pattern into `IS NOT NULL`, so even
                 // `NOT x LIKE "*"` keeps rows where `x` is null.
                 let match_all = match kind {
                     PatternKind::Like => "*",
                     PatternKind::Rlike => ".*",
                 };
-                if patterns.iter().any(|p| p.value == match_all) {
+                if texts.iter().any(|(text, _)| text == match_all) {
                     let inner = self.make(Kind::IsNull(Box::new(v), true), Type::Boolean, span);
                     return Ok(self.negate_if(inner, *negated, span));
                 }
                 let mut matchers = Vec::new();
-                for p in patterns {
+                for (text, pattern_span) in &texts {
                     let m = match kind {
-                        PatternKind::Like => Matcher::like(&p.value),
-                        PatternKind::Rlike => Matcher::rlike(&p.value),
+                        PatternKind::Like => Matcher::like(text),
+                        PatternKind::Rlike => Matcher::rlike(text),
                     }
-                    .map_err(|m| error("E305", p.span, m))?;
+                    .map_err(|m| error("E305", *pattern_span, m))?;
                     matchers.push(m);
                 }
                 let inner = self.make(Kind::Like(Box::new(v), matchers), Type::Boolean, span);
@@ -706,17 +721,23 @@ impl CExpr {
 
     /// Whether the expression needs no row (a constant).
     pub fn is_constant(&self) -> bool {
+        !matches!(self.kind, Kind::Column(_)) && self.children().into_iter().all(CExpr::is_constant)
+    }
+
+    /// The direct operands, in evaluation order.
+    pub fn children(&self) -> Vec<&CExpr> {
         match &self.kind {
-            Kind::Literal(_) => true,
-            Kind::Column(_) => false,
-            Kind::Call(Func::Now, _) => true,
-            Kind::Neg(a) | Kind::Not(a) | Kind::Cast(a, _) | Kind::IsNull(a, _) => a.is_constant(),
-            Kind::Like(a, _) => a.is_constant(),
+            Kind::Literal(_) | Kind::Column(_) => Vec::new(),
+            Kind::Neg(a)
+            | Kind::Not(a)
+            | Kind::Cast(a, _)
+            | Kind::IsNull(a, _)
+            | Kind::Like(a, _) => vec![a],
             Kind::Arith(_, a, b) | Kind::Compare(_, a, b) | Kind::And(a, b) | Kind::Or(a, b) => {
-                a.is_constant() && b.is_constant()
+                vec![a, b]
             }
-            Kind::In(a, xs) => a.is_constant() && xs.iter().all(CExpr::is_constant),
-            Kind::Case(xs) | Kind::Call(_, xs) => xs.iter().all(CExpr::is_constant),
+            Kind::In(a, xs) => std::iter::once(&**a).chain(xs).collect(),
+            Kind::Case(xs) | Kind::Call(_, xs) => xs.iter().collect(),
         }
     }
 }

@@ -31,6 +31,7 @@ pub mod aggregate;
 pub mod convert;
 pub mod datetime;
 pub mod expr;
+pub mod fold;
 pub mod functions;
 pub mod grok;
 pub mod ip;

@@ -16,8 +16,8 @@ use crate::eval::pattern::Matcher;
 use crate::eval::{Cell, Documents, Plan, Value, Window};
 use crate::span::Span;
 use crate::syntax::ast::{
-    AggregateField, BinaryOp, Call, Command, CommandKind, Expr, ExprKind, Field, Literal, Name,
-    PatternKind, Query, Stats,
+    AggregateField, BinaryOp, Call, Command, CommandKind, Expr, ExprKind, Field, LikePatterns,
+    Literal, Name, PatternKind, Query, Stats,
 };
 
 /// True, false and null counts of one conjunct.
@@ -84,7 +84,8 @@ pub fn unsatisfiable(conjunct: &Expr) -> Option<String> {
         ExprKind::Binary { op, left, right } if op.is_comparison() && (is_null_literal(left) || is_null_literal(right)) => {
             Some(format!("a comparison with null (`{}`) is always null", op.symbol()))
         }
-        ExprKind::Like { patterns, kind, negated: false, .. } => {
+        // An expression pattern is only known once the engine folds it: no lint for it.
+        ExprKind::Like { patterns: LikePatterns::Literals(patterns), kind, negated: false, .. } => {
             let empty = patterns.iter().all(|p| {
                 let compiled = match kind {
                     PatternKind::Like => Matcher::like(&p.value),
@@ -92,7 +93,7 @@ pub fn unsatisfiable(conjunct: &Expr) -> Option<String> {
                 };
                 compiled.map(|m| m.matches_nothing()).unwrap_or(false)
             });
-            let word = if *kind == PatternKind::Rlike { "RLIKE" } else { "LIKE" };
+            let word = kind.keyword();
             empty.then(|| format!("the {word} pattern matches no string at all (Lucene operators such as `#`, `&`, `~` or an unescaped `@` change its meaning)"))
         }
         ExprKind::Literal(Literal::Boolean(false)) | ExprKind::Literal(Literal::Null) => {

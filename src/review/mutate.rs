@@ -10,7 +10,7 @@ use crate::analysis::conjuncts;
 use crate::analysis::prefix_pattern;
 use crate::span::Span;
 use crate::syntax::ast::{
-    BinaryOp, CommandKind, Expr, ExprKind, Literal, PatternKind, Query, StringLiteral,
+    BinaryOp, CommandKind, Expr, ExprKind, LikePatterns, Literal, PatternKind, Query, StringLiteral,
 };
 
 /// One mutated version of a rule.
@@ -343,9 +343,10 @@ fn remove_in_values(query: &Query, text: &str, out: &mut Vec<Mutant>) {
 
 fn like_prefix_mutants(query: &Query, out: &mut Vec<Mutant>) {
     site_mutants(query, "like-prefix", out, &|e, apply| {
+        // Only literal patterns have a prefix to mutate; an expression pattern is left alone.
         let ExprKind::Like {
             value,
-            patterns,
+            patterns: LikePatterns::Literals(patterns),
             kind: PatternKind::Like,
             ..
         } = &mut e.kind
@@ -549,7 +550,9 @@ fn hint_for_clause(expr: &Expr, text: &str) -> String {
             )
         }
         ExprKind::Like {
-            value, patterns, ..
+            value,
+            patterns: LikePatterns::Literals(patterns),
+            ..
         } => format!(
             "no scenario depends on `{}` matching {}",
             field_of(value),
@@ -558,6 +561,15 @@ fn hint_for_clause(expr: &Expr, text: &str) -> String {
                 .map(|p| format!("\"{}\"", p.value))
                 .collect::<Vec<_>>()
                 .join(", ")
+        ),
+        ExprKind::Like {
+            value,
+            patterns: LikePatterns::Expr(pattern),
+            ..
+        } => format!(
+            "no scenario depends on `{}` matching `{}`",
+            field_of(value),
+            e_text(text, pattern.span)
         ),
         ExprKind::IsNull { value, .. } => {
             format!(

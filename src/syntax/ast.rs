@@ -264,8 +264,13 @@ impl Expr {
             ExprKind::Unary { operand: a, .. }
             | ExprKind::Not(a)
             | ExprKind::IsNull { value: a, .. }
-            | ExprKind::Like { value: a, .. }
             | ExprKind::Cast { value: a, .. } => vec![a],
+            ExprKind::Like {
+                value, patterns, ..
+            } => match patterns {
+                LikePatterns::Literals(_) => vec![value],
+                LikePatterns::Expr(pattern) => vec![value, pattern],
+            },
             ExprKind::Binary { left, right, .. }
             | ExprKind::And(left, right)
             | ExprKind::Or(left, right)
@@ -286,8 +291,13 @@ impl Expr {
             ExprKind::Unary { operand: a, .. }
             | ExprKind::Not(a)
             | ExprKind::IsNull { value: a, .. }
-            | ExprKind::Like { value: a, .. }
             | ExprKind::Cast { value: a, .. } => vec![a],
+            ExprKind::Like {
+                value, patterns, ..
+            } => match patterns {
+                LikePatterns::Literals(_) => vec![value],
+                LikePatterns::Expr(pattern) => vec![value, pattern],
+            },
             ExprKind::Binary { left, right, .. }
             | ExprKind::And(left, right)
             | ExprKind::Or(left, right)
@@ -333,10 +343,10 @@ pub enum ExprKind {
     },
     /// `x IS NULL`, `x IS NOT NULL`
     IsNull { value: Box<Expr>, negated: bool },
-    /// `x LIKE "a*"`, `x NOT RLIKE "a.*"`, `x LIKE ("a*", "b?")`
+    /// `x LIKE "a*"`, `x NOT RLIKE "a.*"`, `x LIKE ("a*", "b?")`, `x LIKE concat(p, "*")`
     Like {
         value: Box<Expr>,
-        patterns: Vec<StringLiteral>,
+        patterns: LikePatterns,
         kind: PatternKind,
         negated: bool,
     },
@@ -358,12 +368,45 @@ pub struct MapEntry {
 }
 span_free_eq!(MapEntry { key, value });
 
+/// The right-hand side of `LIKE`/`RLIKE`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LikePatterns {
+    /// `"a*"` or the list form `("a*", "b?")`: string literals, each with its span (so its exact
+    /// written text), checked when parsed. The list form takes only literals, as in Elasticsearch.
+    Literals(Vec<StringLiteral>),
+    /// One constant expression (Elasticsearch's `like_rlike_constant_expression`): a call over
+    /// literals (`concat("Eber", "*")`), a cast, or a column an earlier `EVAL`/`ROW` bound to a
+    /// constant. The engine folds it to a string when it compiles the query.
+    Expr(Box<Expr>),
+}
+
+impl LikePatterns {
+    /// The literal patterns, or `None` for an expression pattern, whose text is only known once
+    /// the engine folds it: readers that need pattern text treat that case conservatively.
+    pub fn literals(&self) -> Option<&[StringLiteral]> {
+        match self {
+            LikePatterns::Literals(literals) => Some(literals),
+            LikePatterns::Expr(_) => None,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PatternKind {
     /// Wildcard `LIKE`: `*` and `?`, `\` escapes.
     Like,
     /// Lucene regular expression `RLIKE`.
     Rlike,
+}
+
+impl PatternKind {
+    /// The operator's keyword as the canonical printer and Elasticsearch's messages write it.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            PatternKind::Like => "LIKE",
+            PatternKind::Rlike => "RLIKE",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

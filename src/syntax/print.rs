@@ -303,13 +303,14 @@ fn expr_at(e: &Expr, min: u8) -> String {
             kind,
             negated,
         } => {
-            let keyword = match kind {
-                PatternKind::Like => "LIKE",
-                PatternKind::Rlike => "RLIKE",
-            };
-            let patterns = match patterns.as_slice() {
-                [one] => string(&one.value),
-                many => format!("({})", join(many.iter().map(|p| string(&p.value)))),
+            let keyword = kind.keyword();
+            let patterns = match patterns {
+                LikePatterns::Literals(literals) => match literals.as_slice() {
+                    [one] => string(&one.value),
+                    many => format!("({})", join(many.iter().map(|p| string(&p.value)))),
+                },
+                // The grammar takes a primary expression with casts here.
+                LikePatterns::Expr(pattern) => expr_at(pattern, CAST),
             };
             format!(
                 "{}{} {keyword} {patterns}",

@@ -9,6 +9,7 @@ use crate::syntax::ast::{self, CommandKind, ExprKind, NullsOrder, SortOrder, Sou
 
 use crate::eval::aggregate::{is_aggregate, Acc, AggKind};
 use crate::eval::expr::{error, find, CExpr, Compiler, Ctx, Kind, Site};
+use crate::eval::fold::Constants;
 use crate::eval::grok::{Dissect, Grok};
 use crate::eval::value::{compare_cells, Cell, Type, Value};
 use crate::eval::warnings::{Warnings, MULTI_VALUE};
@@ -174,7 +175,9 @@ impl Plan {
                 }
                 CommandKind::Keep(patterns) => {
                     let order = keep_order(&schema, patterns)?;
-                    schema = order.iter().map(|&i| schema[i].clone()).collect();
+                    let kept: Vec<Column> = order.iter().map(|&i| schema[i].clone()).collect();
+                    c.constants.project(&schema, &order, &kept);
+                    schema = kept;
                     steps.push(Step::Project(order));
                 }
                 CommandKind::Drop(patterns) => {
@@ -193,7 +196,9 @@ impl Plan {
                             keep.push(i);
                         }
                     }
-                    schema = keep.iter().map(|&i| schema[i].clone()).collect();
+                    let kept: Vec<Column> = keep.iter().map(|&i| schema[i].clone()).collect();
+                    c.constants.project(&schema, &keep, &kept);
+                    schema = kept;
                     steps.push(Step::Project(keep));
                 }
                 CommandKind::Rename(renames) => {
@@ -225,13 +230,15 @@ impl Plan {
                         }
                     }
                     let order: Vec<usize> = names.iter().map(|(i, _)| *i).collect();
-                    schema = names
+                    let renamed: Vec<Column> = names
                         .iter()
                         .map(|(i, n)| Column {
                             name: n.clone(),
                             ty: schema[*i].ty,
                         })
                         .collect();
+                    c.constants.project(&schema, &order, &renamed);
+                    schema = renamed;
                     steps.push(Step::Project(order));
                 }
                 CommandKind::Sort(keys) => {
@@ -261,6 +268,8 @@ impl Plan {
                     let i = find(&schema, &name.name).ok_or_else(|| {
                         error("E301", name.span, format!("Unknown column [{}]", name.name))
                     })?;
+                    // Each expanded row holds one value of the list: no longer one constant.
+                    c.constants.forget(&name.name);
                     steps.push(Step::MvExpand(i));
                 }
                 CommandKind::Dissect(d) => {
@@ -276,7 +285,7 @@ impl Plan {
                             ty: Type::Keyword,
                         })
                         .collect();
-                    let removed = add_columns(&mut schema, new);
+                    let removed = add_columns(&mut schema, &mut c.constants, new);
                     steps.push(Step::Dissect {
                         input,
                         dissect,
@@ -295,7 +304,7 @@ impl Plan {
                             ty: *t,
                         })
                         .collect();
-                    let removed = add_columns(&mut schema, new);
+                    let removed = add_columns(&mut schema, &mut c.constants, new);
                     steps.push(Step::Grok {
                         input,
                         grok,
@@ -305,6 +314,7 @@ impl Plan {
                 CommandKind::Stats(stats) => {
                     let plan = compile_stats(&mut c, stats, &schema, &mut notes)?;
                     schema = plan.columns.clone();
+                    c.constants = Constants::new();
                     steps.push(Step::Stats(Box::new(plan)));
                     // Group order is unspecified until a SORT.
                     steps.push(Step::SortAll);
@@ -329,6 +339,7 @@ impl Plan {
                     let mut appended = Vec::new();
                     for (i, col) in plan.columns.iter().enumerate() {
                         if find(&next, &col.name).is_none() {
+                            c.constants.forget(&col.name);
                             next.push(col.clone());
                             appended.push(i);
                         }
@@ -442,6 +453,7 @@ fn compile_eval(
     for field in fields {
         let e = c.expr(&field.expr, schema)?;
         let name = field.column_name(text);
+        c.constants.assign(&name, &e, schema);
         let replaced = find(schema, &name);
         if let Some(i) = replaced {
             schema.remove(i);
@@ -468,7 +480,14 @@ fn string_input(c: &mut Compiler, e: &ast::Expr, schema: &[Column]) -> Result<CE
 }
 
 /// Appends new columns, removing existing ones of the same names; returns removed indices.
-fn add_columns(schema: &mut Vec<Column>, new: Vec<Column>) -> Vec<usize> {
+fn add_columns(
+    schema: &mut Vec<Column>,
+    constants: &mut Constants,
+    new: Vec<Column>,
+) -> Vec<usize> {
+    for column in &new {
+        constants.forget(&column.name);
+    }
     let removed: Vec<usize> = (0..schema.len())
         .filter(|&i| new.iter().any(|n| n.name == schema[i].name))
         .collect();

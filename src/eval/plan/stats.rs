@@ -359,11 +359,15 @@ pub(super) fn compile_stats(
     let slot_count = post.len();
     post.extend(key_columns.iter().cloned());
     // Candidates in output order: aggregates, then keys; the rightmost of equal names wins.
-    let mut candidates: Vec<(String, CExpr, Span)> = Vec::new();
-    for (name, e, span) in rewritten {
-        let ce = c.expr(&e, &post)?;
-        candidates.push((name, ce, span));
-    }
+    // They read slots and keys, not the input's columns, so the input's constants are set
+    // aside while they compile.
+    let constants = std::mem::take(&mut c.constants);
+    let compiled: Result<Vec<(String, CExpr, Span)>, Diagnostic> = rewritten
+        .into_iter()
+        .map(|(name, e, span)| Ok((name, c.expr(&e, &post)?, span)))
+        .collect();
+    c.constants = constants;
+    let mut candidates = compiled?;
     for (i, (b, col)) in stats.by.iter().zip(&key_columns).enumerate() {
         let site = c.site(b.span);
         candidates.push((

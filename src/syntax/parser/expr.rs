@@ -139,19 +139,16 @@ impl Parser<'_> {
         item
     }
 
+    /// The right-hand side of `LIKE`/`RLIKE`: a string literal, a parenthesised list of string
+    /// literals, or (Elasticsearch's `like_rlike_constant_expression`) one primary expression
+    /// with optional casts, which the engine must fold to a constant string.
     fn like(&mut self, value: Expr, kind: PatternKind, negated: bool) -> PResult<ExprKind> {
-        let patterns = if self.eat(&TokenKind::LParen)?.is_some() {
-            let mut patterns = vec![self.string_literal("a pattern string")?];
-            while self.eat(&TokenKind::Comma)?.is_some() {
-                patterns.push(self.string_literal("a pattern string")?);
-            }
-            self.expect(&TokenKind::RParen)?;
-            patterns
-        } else {
-            vec![self.string_literal("a pattern string")?]
+        let patterns = match self.peek()?.kind {
+            TokenKind::LParen => self.parenthesised_patterns()?,
+            _ => single_pattern(self.cast()?),
         };
-        if kind == PatternKind::Like {
-            for pattern in &patterns {
+        if let (PatternKind::Like, LikePatterns::Literals(literals)) = (kind, &patterns) {
+            for pattern in literals {
                 check_like_pattern(pattern)?;
             }
         }
@@ -161,6 +158,48 @@ impl Parser<'_> {
             kind,
             negated,
         })
+    }
+
+    /// `("a*", "b?")` (a list of literals), `("a*")` (one literal) or `(expr)` (an expression,
+    /// possibly cast afterwards): which one shows only after the first item.
+    fn parenthesised_patterns(&mut self) -> PResult<LikePatterns> {
+        let open = self.bump()?.span;
+        let first = self.expr()?;
+        if matches!(self.peek_kind()?, TokenKind::Comma) {
+            let ExprKind::Literal(Literal::String(value)) = first.kind else {
+                return Err(Box::new(
+                    Diagnostic::error(E_EXPECTED, "expected a pattern string in a pattern list")
+                        .with_label(first.span, "not a string literal")
+                        .with_help("a LIKE/RLIKE list takes string literals only; a constant expression pattern stands alone"),
+                ));
+            };
+            let mut literals = vec![StringLiteral {
+                value,
+                span: first.span,
+            }];
+            while self.eat(&TokenKind::Comma)?.is_some() {
+                literals.push(self.string_literal("a pattern string")?);
+            }
+            self.expect(&TokenKind::RParen)?;
+            return Ok(LikePatterns::Literals(literals));
+        }
+        if self.eat(&TokenKind::RParen)?.is_none() {
+            let error = self.unexpected("`,` or `)`")?;
+            return Err(Box::new(error.with_label(open, "to close this")));
+        }
+        let cast_follows = matches!(self.peek_kind()?, TokenKind::ColonColon);
+        if let (ExprKind::Literal(Literal::String(value)), false) = (&first.kind, cast_follows) {
+            return Ok(LikePatterns::Literals(vec![StringLiteral {
+                value: value.clone(),
+                span: first.span,
+            }]));
+        }
+        // The tree has no parenthesis node; the span widens to cover the parentheses.
+        let inner = Expr {
+            kind: first.kind,
+            span: self.span_from(open.start),
+        };
+        Ok(single_pattern(self.casts(inner)?))
     }
 
     /// `a == b` and friends: at most one comparison (`a < b < c` is an error in ES|QL).
@@ -246,7 +285,12 @@ impl Parser<'_> {
 
     /// `primary (:: type)*`: casts bind tighter than anything else.
     fn cast(&mut self) -> PResult<Expr> {
-        let mut value = self.primary()?;
+        let value = self.primary()?;
+        self.casts(value)
+    }
+
+    /// The `(:: type)*` suffix of an already parsed primary.
+    fn casts(&mut self, mut value: Expr) -> PResult<Expr> {
         let mut links = 0;
         while self.eat(&TokenKind::ColonColon)?.is_some() {
             links += 1;
@@ -512,6 +556,21 @@ fn is_constant(expr: &Expr) -> bool {
             ExprKind::Literal(Literal::Integer(_) | Literal::Decimal(_))
         ),
         _ => false,
+    }
+}
+
+/// A pattern that is a lone string literal stays a literal (its text is checked and known to
+/// every reader); anything else is an expression pattern.
+fn single_pattern(pattern: Expr) -> LikePatterns {
+    match pattern.kind {
+        ExprKind::Literal(Literal::String(value)) => LikePatterns::Literals(vec![StringLiteral {
+            value,
+            span: pattern.span,
+        }]),
+        kind => LikePatterns::Expr(Box::new(Expr {
+            kind,
+            span: pattern.span,
+        })),
     }
 }
 
