@@ -93,6 +93,38 @@ fn ids_are_line_hashes_unless_not_wanted() {
 }
 
 #[test]
+fn hashed_ids_are_each_line_s_own_in_any_batch() {
+    // Lines are hashed four at a time; ids must still be each line's own, in order, with
+    // given ids and a refused line in between.
+    let lines: Vec<String> = (0..11)
+        .map(|i| match i {
+            3 => "{\"_id\":\"given\"}".to_string(),
+            6 => "{\"source\":{\"ip\":\"bad\"}}".to_string(),
+            _ => format!("{{\"n\":{i},\"pad\":\"{}\"}}", "x".repeat(i * 7)),
+        })
+        .collect();
+    let options = LoadOptions {
+        skip_invalid: true,
+        ..LoadOptions::default()
+    };
+    let docs = load(&lines.join("\n"), &selection(), options);
+    assert_eq!(docs.len(), 10);
+    for d in 0..docs.len() {
+        let line = &lines[docs.line_of(d) - 1];
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in line.bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        let expected = if line.contains("_id") {
+            "given".to_string()
+        } else {
+            format!("{h:016x}")
+        };
+        assert_eq!(docs.id_of(d), expected, "{line}");
+    }
+}
+
+#[test]
 fn a_refused_document_leaves_nothing_in_the_next() {
     let text = concat!(
         "{\"user\":{\"name\":\"x\"},\"n\":1}\n",

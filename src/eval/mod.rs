@@ -34,6 +34,7 @@ pub mod expr;
 pub mod fold;
 pub mod functions;
 pub mod grok;
+mod ids;
 pub mod ip;
 pub mod mapping;
 pub mod output;

@@ -7,6 +7,7 @@ use std::fmt;
 use std::io::{BufRead, Read};
 use std::sync::Arc;
 
+use super::ids::LineIds;
 use super::mapping::Mapping;
 use super::scan::{self, Paths};
 use super::value::{Cell, Type, Value};
@@ -93,20 +94,6 @@ const INTERNAL: [&str; 4] = [
     "data_stream.dataset",
     "data_stream.namespace",
 ];
-
-/// FNV-1a: a stable id for documents without `_id`, as 16 hex digits.
-fn stable_hash(bytes: &[u8]) -> Arc<str> {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h ^= *b as u64;
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    let mut hex = [0u8; 16];
-    for (i, digit) in hex.iter_mut().enumerate() {
-        *digit = b"0123456789abcdef"[(h >> (60 - 4 * i)) as usize & 0xf];
-    }
-    Arc::from(std::str::from_utf8(&hex).unwrap_or_default())
-}
 
 /// Converts a JSON leaf to a value of the mapped type, with Elasticsearch's coercion; the error
 /// is what indexing would reject the document for.
@@ -229,8 +216,9 @@ struct Loader {
     /// The last `_index` built from `data_stream.*`: consecutive documents mostly share it.
     last_index: Option<Arc<str>>,
     default_index: Option<Arc<str>>,
-    /// The id of documents without `_id` when ids are not wanted.
+    /// The id of documents without `_id` when ids are not wanted (and until hashed).
     no_id: Arc<str>,
+    line_ids: LineIds,
 }
 
 /// The same (empty) buffer for leaves borrowing another document: vectors of one layout
@@ -297,6 +285,7 @@ impl Loader {
             last_index: None,
             default_index,
             no_id: Arc::from(""),
+            line_ids: LineIds::default(),
         }
     }
 
@@ -365,11 +354,12 @@ impl Loader {
             },
             _ => self.default_index.clone(),
         };
-        let id = match self.internal[0].and_then(|id| self.cells[id as usize].values().first()) {
-            Some(Value::String(s)) => Arc::clone(s),
-            Some(other) => Arc::from(other.to_text()),
-            None if self.options.want_ids => stable_hash(text),
-            None => Arc::clone(&self.no_id),
+        let given = self.internal[0].and_then(|id| self.cells[id as usize].values().first());
+        let (id, hash_line) = match given {
+            Some(Value::String(s)) => (Arc::clone(s), false),
+            Some(other) => (Arc::from(other.to_text()), false),
+            // Without `_id`: the line's hash when wanted, filled in by `line_ids`.
+            None => (Arc::clone(&self.no_id), self.options.want_ids),
         };
         // Selected fields make the row; internal ones only served `_index` and `_id` above.
         let row_width = if self.fields.all {
@@ -386,6 +376,10 @@ impl Loader {
         self.docs.index.push(index);
         self.docs.ids.push(id);
         self.docs.lines.push(line);
+        if hash_line {
+            let doc = self.docs.ids.len() - 1;
+            self.line_ids.add(doc, text, &mut self.docs.ids);
+        }
         Ok(())
     }
 
@@ -429,6 +423,7 @@ impl Loader {
     }
 
     fn finish(mut self, selection: &FieldSelection) -> Documents {
+        self.line_ids.flush(&mut self.docs.ids);
         // Columns: selected fields known to the mapping or seen in a document.
         let mut columns: Vec<(String, u32, Type)> = Vec::new();
         for (id, name) in self.fields.names.iter().enumerate() {
