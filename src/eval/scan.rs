@@ -251,13 +251,7 @@ impl<'a> Scanner<'a, '_> {
 
     /// An object at `depth` (the top level is 1), from its `{`.
     fn object(&mut self, node: Option<u32>, depth: usize) -> Scanned {
-        if depth > MAX_OBJECT_DEPTH {
-            return Err(Fallback);
-        }
-        self.at += 1;
-        self.space();
-        if self.peek() == Some(b'}') {
-            self.at += 1;
+        if self.open(depth, b'}')? {
             return Ok(());
         }
         loop {
@@ -274,34 +268,52 @@ impl<'a> Scanner<'a, '_> {
             self.expect(b':')?;
             self.space();
             self.member(child, depth)?;
-            self.space();
-            match self.next()? {
-                b',' => self.space(),
-                b'}' => return Ok(()),
-                _ => return Err(Fallback),
+            if !self.separator(b'}')? {
+                return Ok(());
             }
         }
     }
 
     /// An array at `depth`, from its `[`; its elements are values of the same path.
     fn array(&mut self, node: Option<u32>, depth: usize) -> Scanned {
+        if self.open(depth, b']')? {
+            return Ok(());
+        }
+        loop {
+            self.member(node, depth)?;
+            if !self.separator(b']')? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Enters a container at `depth` from its opening bracket; whether it is empty (and so
+    /// already left).
+    #[inline(always)]
+    fn open(&mut self, depth: usize, close: u8) -> Result<bool, Fallback> {
         if depth > MAX_OBJECT_DEPTH {
             return Err(Fallback);
         }
         self.at += 1;
         self.space();
-        if self.peek() == Some(b']') {
+        let empty = self.peek() == Some(close);
+        if empty {
             self.at += 1;
-            return Ok(());
         }
-        loop {
-            self.member(node, depth)?;
-            self.space();
-            match self.next()? {
-                b',' => self.space(),
-                b']' => return Ok(()),
-                _ => return Err(Fallback),
+        Ok(empty)
+    }
+
+    /// After a member: a comma (another member follows) or the closing bracket (`false`).
+    #[inline(always)]
+    fn separator(&mut self, close: u8) -> Result<bool, Fallback> {
+        self.space();
+        match self.next()? {
+            b',' => {
+                self.space();
+                Ok(true)
             }
+            b if b == close => Ok(false),
+            _ => Err(Fallback),
         }
     }
 
