@@ -179,3 +179,26 @@ fn every_field_and_unseen_field_selections() {
     assert_eq!(docs.row(0)[0].to_display(), "[1, 2, 3]");
     assert_eq!(docs.row(0)[1].to_display(), "alice");
 }
+
+#[test]
+fn lines_are_split_across_read_buffers_and_bounded() {
+    let long = format!("{{\"n\":2,\"pad\":\"{}\"}}", "x".repeat(80));
+    let text =
+        format!("{{\"n\":1}}\n{long}\n\n{{\"n\":3,\"pad\":\"yyyyyyyyyyyy\"}}\r\n{{\"n\":4}}");
+    // A tiny read buffer: every line crosses several fills.
+    let input = std::io::BufReader::with_capacity(7, text.as_bytes());
+    let options = LoadOptions {
+        skip_invalid: true,
+        max_line_bytes: 50,
+        ..LoadOptions::default()
+    };
+    let docs = Documents::from_ndjson(input, &selection(), options).expect("documents load");
+    let n = docs.column("n").unwrap();
+    let loaded: Vec<(usize, String)> = (0..docs.len())
+        .map(|d| (docs.line_of(d), docs.row(d)[n].to_display()))
+        .collect();
+    assert_eq!(loaded, [(1, "1".into()), (4, "3".into()), (5, "4".into())]);
+    assert_eq!(docs.skipped.len(), 1);
+    assert_eq!(docs.skipped[0].line, 2);
+    assert!(docs.skipped[0].message.starts_with("line is longer than"));
+}

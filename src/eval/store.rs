@@ -465,6 +465,35 @@ impl Loader {
     }
 }
 
+/// Appends input through the next line end (included) to `buf`, at most `limit` bytes; the
+/// number of bytes read (0 at the end of input). As `BufRead::read_until` over a `take`,
+/// with `memchr`'s vector search: std's byte search took a tenth of the loading time.
+fn read_line(input: &mut impl BufRead, limit: usize, buf: &mut Vec<u8>) -> std::io::Result<usize> {
+    let mut read = 0;
+    while read < limit {
+        let available = match input.fill_buf() {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            break;
+        }
+        let window = &available[..available.len().min(limit - read)];
+        let (used, line_end) = match memchr::memchr(b'\n', window) {
+            Some(at) => (at + 1, true),
+            None => (window.len(), false),
+        };
+        buf.extend_from_slice(&window[..used]);
+        input.consume(used);
+        read += used;
+        if line_end {
+            break;
+        }
+    }
+    Ok(read)
+}
+
 impl Documents {
     /// Reads NDJSON: one document per line; blank lines are ignored. Stops at the first bad
     /// document unless `options.skip_invalid`.
@@ -480,12 +509,10 @@ impl Documents {
         loop {
             buf.clear();
             line += 1;
-            let n = Read::take(&mut input, max as u64 + 1)
-                .read_until(b'\n', &mut buf)
-                .map_err(|e| InputError {
-                    line,
-                    message: format!("cannot read input: {e}"),
-                })?;
+            let n = read_line(&mut input, max + 1, &mut buf).map_err(|e| InputError {
+                line,
+                message: format!("cannot read input: {e}"),
+            })?;
             if n == 0 {
                 break;
             }
@@ -494,9 +521,7 @@ impl Documents {
                 let mut rest = Vec::new();
                 loop {
                     rest.clear();
-                    let m = Read::take(&mut input, 1 << 20)
-                        .read_until(b'\n', &mut rest)
-                        .unwrap_or(0);
+                    let m = read_line(&mut input, 1 << 20, &mut rest).unwrap_or(0);
                     if m == 0 || rest.last() == Some(&b'\n') {
                         break;
                     }
