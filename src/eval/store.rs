@@ -390,25 +390,29 @@ impl Loader {
         leaves.sort_by_key(|(id, _)| *id);
         for group in leaves.chunk_by(|a, b| a.0 == b.0) {
             let id = group[0].0;
-            let mut cell = Cell::Null;
+            // Built in place: moving cells through locals cost more than building them.
+            let cell = id as usize;
             for (_, leaf) in group {
                 if let Some(ty) = self.type_of(id, leaf) {
                     let v = to_value(leaf, ty, &mut self.interner)
-                        .map_err(|m| format!("field [{}]: {m}", self.fields.names[id as usize]))?;
-                    cell = match cell {
-                        Cell::Null => Cell::One(v),
-                        Cell::One(first) => Cell::Many(vec![first, v]),
-                        Cell::Many(mut values) => {
-                            values.push(v);
-                            Cell::Many(values)
+                        .map_err(|m| format!("field [{}]: {m}", self.fields.names[cell]))?;
+                    match &mut self.cells[cell] {
+                        slot @ Cell::Null => *slot = Cell::One(v),
+                        Cell::Many(values) => values.push(v),
+                        slot => {
+                            if let Cell::One(first) = std::mem::take(slot) {
+                                *slot = Cell::Many(vec![first, v]);
+                            }
                         }
-                    };
+                    }
                 }
             }
-            if let Some(ty) = self.types.get(id as usize).copied().flatten() {
-                cell = cell.into_doc_values(ty);
+            // Doc-value order only matters for several values.
+            let ty = self.types.get(cell).copied().flatten();
+            if let (Cell::Many(_), Some(ty)) = (&self.cells[cell], ty) {
+                let values = std::mem::take(&mut self.cells[cell]);
+                self.cells[cell] = values.into_doc_values(ty);
             }
-            self.cells[id as usize] = cell;
         }
         Ok(())
     }
