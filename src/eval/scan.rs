@@ -83,8 +83,11 @@ impl Paths {
             .map(|(_, n)| *n)
     }
 
-    /// The node of `node`'s path joined with `key` (which may itself hold dots).
-    fn child(&self, node: u32, key: &[u8]) -> Option<u32> {
+    /// The node of `node`'s path joined with `key`, which may itself hold dots (`dotted`).
+    fn child(&self, node: u32, key: &[u8], dotted: bool) -> Option<u32> {
+        if !dotted {
+            return self.step(node, key);
+        }
         let (mut at, mut rest) = (node, key);
         while let Some(dot) = rest.iter().position(|&b| b == b'.') {
             at = self.step(at, &rest[..dot])?;
@@ -126,12 +129,21 @@ pub(super) fn scan<'a>(text: &'a str, paths: &Paths, out: &mut Vec<(u32, Scalar<
 /// flag bytes after a true match), so the lowest flag of all three is the first stop.
 #[inline(always)]
 fn string_stops(word: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH;
-    below(word ^ (ONES * u64::from(b'"')), 1)
-        | below(word ^ (ONES * u64::from(b'\\')), 1)
-        | below(word, 0x20)
+    flags(word, b'"') | flags(word, b'\\') | below(word, 0x20)
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// High bits of the bytes of `word` below `n`; exact up to the first such byte.
+#[inline(always)]
+fn below(word: u64, n: u8) -> u64 {
+    word.wrapping_sub(ONES * u64::from(n)) & !word & (ONES << 7)
+}
+
+/// High bits of the bytes of `word` equal to `byte`; exact up to the first.
+#[inline(always)]
+fn flags(word: u64, byte: u8) -> u64 {
+    below(word ^ (ONES * u64::from(byte)), 1)
 }
 
 struct Scanner<'a, 'o> {
@@ -193,7 +205,7 @@ impl<'a> Scanner<'a, '_> {
             b'"' => {
                 let start = self.at;
                 self.at += 1;
-                let escaped = self.string()?;
+                let (escaped, _) = self.string::<false>()?;
                 if let Some(node) = node {
                     let text = if escaped {
                         // serde decodes (and checks surrogates in) strings it reads.
@@ -243,7 +255,7 @@ impl<'a> Scanner<'a, '_> {
     fn member(&mut self, node: Option<u32>, depth: usize) -> Scanned {
         if node.is_none() && self.peek() == Some(b'"') {
             self.at += 1;
-            self.string().map(|_| ())
+            self.string::<false>().map(|_| ())
         } else {
             self.value(node, depth)
         }
@@ -257,12 +269,19 @@ impl<'a> Scanner<'a, '_> {
         loop {
             self.expect(b'"')?;
             let start = self.at;
-            let escaped = self.string()?;
             let child = match node {
-                // serde decodes keys of objects it walks: leave escapes there to it.
-                Some(_) if escaped => return Err(Fallback),
-                Some(node) => self.paths.child(node, &self.text[start..self.at - 1]),
-                None => None,
+                Some(node) => match self.string::<true>()? {
+                    // serde decodes keys of objects it walks: leave escapes there to it.
+                    (true, _) => return Err(Fallback),
+                    (false, dotted) => {
+                        self.paths
+                            .child(node, &self.text[start..self.at - 1], dotted)
+                    }
+                },
+                None => {
+                    self.string::<false>()?;
+                    None
+                }
             };
             self.space();
             self.expect(b':')?;
@@ -320,14 +339,25 @@ impl<'a> Scanner<'a, '_> {
     /// The rest of a string after its opening quote, through the closing one; whether it had
     /// escapes. Escapes are checked as serde checks strings it skips (`\uXXXX` needs four hex
     /// digits; surrogates pair up only where the string is decoded).
+    /// With `DOTS`, also whether it has a `.` (keys of walked objects, for the trie).
     #[inline(always)]
-    fn string(&mut self) -> Result<bool, Fallback> {
+    fn string<const DOTS: bool>(&mut self) -> Result<(bool, bool), Fallback> {
         let text = self.text;
         let mut at = self.at;
-        let mut escaped = false;
+        let (mut escaped, mut dotted) = (false, false);
         loop {
             while let Some(word) = text.get(at..).and_then(<[u8]>::first_chunk::<8>) {
-                let stops = string_stops(u64::from_le_bytes(*word));
+                let word = u64::from_le_bytes(*word);
+                let stops = string_stops(word);
+                if DOTS {
+                    // Dots before the first stop (the lowest flag of each test is exact).
+                    let before = if stops == 0 {
+                        u64::MAX
+                    } else {
+                        (stops & stops.wrapping_neg()) - 1
+                    };
+                    dotted |= flags(word, b'.') & before != 0;
+                }
                 if stops != 0 {
                     at += (stops.trailing_zeros() / 8) as usize;
                     break;
@@ -340,7 +370,7 @@ impl<'a> Scanner<'a, '_> {
             match byte {
                 b'"' => {
                     self.at = at;
-                    return Ok(escaped);
+                    return Ok((escaped, dotted));
                 }
                 b'\\' => {
                     escaped = true;
@@ -350,6 +380,7 @@ impl<'a> Scanner<'a, '_> {
                 }
                 // JSON strings hold no raw control characters.
                 0..0x20 => return Err(Fallback),
+                b'.' if DOTS => dotted = true,
                 _ => {}
             }
         }

@@ -63,13 +63,53 @@ enum Json {
 }
 
 /// Key pieces: dotted, empty and unicode keys, so nested and dotted paths mix.
-const KEYS: [&str; 12] = [
-    "a", "b", "c", "a.b", "b.c", "c.a", "é", "a.é", "", ".", "a.", ".b",
+const KEYS: [&str; 15] = [
+    "a",
+    "b",
+    "c",
+    "a.b",
+    "b.c",
+    "c.a",
+    "é",
+    "a.é",
+    "",
+    ".",
+    "a.",
+    ".b",
+    "segment",
+    "long_key.segment",
+    "long_key.segment.a",
 ];
-const PLAIN_KEYS: [&str; 8] = ["a", "b", "c", "a.b", "b.c", "c.a", "é", "a.é"];
+/// Keys longer than a word, dotted in either word, so the scanner's word-wise dot test counts.
+const PLAIN_KEYS: [&str; 11] = [
+    "a",
+    "b",
+    "c",
+    "a.b",
+    "b.c",
+    "c.a",
+    "é",
+    "a.é",
+    "segment",
+    "long_key.segment",
+    "long_key.segment.a",
+];
 /// Wanted names (none with an empty segment: those leave every document to serde).
-const NAMES: [&str; 12] = [
-    "a", "b", "c", "a.b", "a.b.c", "b.c", "c.a", "é", "a.é", "b.a.b", "a.c", "x",
+const NAMES: [&str; 14] = [
+    "a",
+    "b",
+    "c",
+    "a.b",
+    "a.b.c",
+    "b.c",
+    "c.a",
+    "é",
+    "a.é",
+    "b.a.b",
+    "a.c",
+    "x",
+    "long_key.segment.a",
+    "long_key.segment.segment",
 ];
 const WORDS: [&str; 8] = [
     "",
