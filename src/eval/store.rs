@@ -11,7 +11,7 @@ use super::ids::LineIds;
 use super::mapping::Mapping;
 use super::scan::{self, Paths};
 use super::value::{Cell, Type, Value};
-use super::walk::{self, Fields, FnvBuild, Scalar};
+use super::walk::{self, Fields, Scalar, WordHashBuild};
 use super::{convert, datetime, ip, Column};
 
 /// Which fields to keep from each document.
@@ -175,7 +175,7 @@ fn dynamic_type(s: &Scalar) -> Option<Type> {
 /// unique values (audit ids) do not grow it without limit.
 #[derive(Default)]
 struct Interner {
-    strings: HashSet<Arc<str>, FnvBuild>,
+    strings: HashSet<Arc<str>, WordHashBuild>,
 }
 
 const MAX_INTERNED: usize = 1 << 16;
