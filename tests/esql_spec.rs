@@ -23,8 +23,17 @@ struct SpecTest {
     warnings: Vec<String>,
     warning_regexes: Vec<String>,
     ignore_order: bool,
+    /// `name#[skip:-9.99.99,…]`: Elasticsearch skips the test on every version.
+    disabled_upstream: bool,
     header: Vec<(String, String)>,
     rows: Vec<Vec<String>>,
+}
+
+/// Upstream warnings are HTTP `Warning` header values, where `"` is escaped as `\"`; a
+/// regex matches that with `\\\"`. Our warnings are unescaped (as the exact `warning:`
+/// lines are read), so such a regex must match a bare `"`.
+fn header_unescaped_regex(r: &str) -> String {
+    r.trim().replace(r#"\\\""#, r#"\""#)
 }
 
 fn parse_spec(file: &str, text: &str) -> Vec<SpecTest> {
@@ -65,6 +74,7 @@ fn parse_spec(file: &str, text: &str) -> Vec<SpecTest> {
             warnings: Vec::new(),
             warning_regexes: Vec::new(),
             ignore_order: false,
+            disabled_upstream: name_line.contains("#[skip:-9.99.99"),
             header: Vec::new(),
             rows: Vec::new(),
         };
@@ -74,12 +84,12 @@ fn parse_spec(file: &str, text: &str) -> Vec<SpecTest> {
                 // A few upstream `warning:` lines are written as regular expressions
                 // (`Line \\d+:\\d+`); read those as `warningRegex:`.
                 if w.contains("\\d+") {
-                    t.warning_regexes.push(w.to_string());
+                    t.warning_regexes.push(header_unescaped_regex(w));
                 } else {
                     t.warnings.push(w.replace("\\\"", "\""));
                 }
             } else if let Some(w) = l.strip_prefix("warningRegex:") {
-                t.warning_regexes.push(w.to_string());
+                t.warning_regexes.push(header_unescaped_regex(w));
             } else if let Some(v) = l.strip_prefix("ignoreOrder:") {
                 t.ignore_order = v.trim() == "true";
             } else {
@@ -313,9 +323,19 @@ fn half(d: f64) -> f64 {
     (d / quantum).round() * quantum
 }
 
+/// `NOW()` for every test: 2025-06-01T00:00:00Z. Upstream runs them on the wall clock; the
+/// tests that read it hold for any present-day instant (`born_before_today`, `calculateAges`
+/// until 2052, `docsNowWhere` after 2023), so a fixed one keeps them deterministic.
+const SPEC_NOW: i64 = 1_748_736_000_000;
+
 fn skip_reason(t: &SpecTest, datasets: &[&str]) -> Option<String> {
     if t.name.ends_with("-Ignore") {
         return Some("disabled upstream (-Ignore)".into());
+    }
+    if t.disabled_upstream {
+        // `countDistinctNull` expects the column `COUNT(c)` for `COUNT_DISTINCT(c)`: the
+        // expectation itself is what upstream has "not yet fixed".
+        return Some("disabled upstream on every version (skip:-9.99.99)".into());
     }
     let q = format!("\n{}", t.query.to_lowercase());
     for (needle, why) in [
@@ -335,14 +355,12 @@ fn skip_reason(t: &SpecTest, datasets: &[&str]) -> Option<String> {
         ("date_nanos", "date_nanos is out of scope"),
         ("to_geo", "geo types are out of scope"),
         ("to_cartesian", "spatial types are out of scope"),
-        ("percentile", "PERCENTILE is not implemented"),
-        ("weighted_avg", "WEIGHTED_AVG is not implemented"),
-        ("std_dev", "STD_DEV is not implemented"),
+        ("= first(", "FIRST/LAST are not implemented"),
         (
-            "median_absolute_deviation",
-            "MEDIAN_ABSOLUTE_DEVIATION is not implemented",
+            "to_aggregate_metric_double",
+            "aggregate_metric_double (a metrics field of min/max/sum/value_count parts) is not \
+             modelled: no detection rule or audit document carries it",
         ),
-        ("now()", "NOW() results depend on the wall clock"),
         (
             "| stats sum_a = sum(a) by b",
             "expands to 24 million rows: too slow for a debug-build test",
@@ -407,7 +425,7 @@ fn run_test(t: &SpecTest, datasets: &[(String, Documents)]) -> Result<(), String
     let docs = docs.unwrap_or_default();
     let plan = Plan::compile(&query, &t.query, &docs.columns)
         .map_err(|d| format!("compile: {}", d.message))?;
-    let table = plan.run(&docs, Window::All, 0);
+    let table = plan.run(&docs, Window::All, SPEC_NOW);
     // Columns.
     let actual_cols: Vec<(String, Type)> = table
         .columns

@@ -324,3 +324,204 @@ fn inline_stats_appends_aggregates_to_every_row() {
         "a multivalued key does not join back"
     );
 }
+
+#[test]
+fn stats_aggregates_see_a_computed_key_as_evaluated_before_grouping() {
+    // `BY k = x` behaves as `EVAL k = x | STATS … BY k`: an aggregate of `k` sees the whole
+    // (multivalued) cell in every group that row falls into, and filters see it too.
+    let t = run(
+        r#"FROM logs-* | STATS c = COUNT(k), f = COUNT(*) WHERE k == "a", k1 = MV_COUNT(k) BY k = x | SORT k"#,
+        DOCS,
+    );
+    assert_eq!(
+        rows(&t),
+        [
+            "3 | 1 | 1 | a",
+            "1 | 0 | 1 | b",
+            "2 | 0 | 1 | c",
+            "0 | 0 | null | null"
+        ],
+        "document 4 counts two values of k in groups a and c; its filter `k == \"a\"` is null"
+    );
+    assert!(t.warnings.iter().any(|w| w.contains("multi-value")));
+}
+
+#[test]
+fn stats_key_shadowed_by_a_later_key_does_not_group() {
+    let t = run(
+        "FROM logs-* | STATS c = COUNT(*) BY k = n, k = x | SORT k",
+        DOCS,
+    );
+    assert_eq!(rows(&t), ["2 | a", "1 | b", "1 | c", "1 | null"]);
+    assert_eq!(
+        t.warnings,
+        ["Line 1:37: Field 'k' shadowed by field at line 1:44"]
+    );
+}
+
+#[test]
+fn temporal_casts_fold_constant_strings_and_reject_others() {
+    // Elasticsearch folds `concat(…)` and columns ROW/EVAL bound to constants before casting.
+    let t = run(
+        r#"ROW d = "2024-01-01"::datetime, p = "3 days"
+           | EVAL a = d + concat("1", " hour")::time_duration, b = d - p::date_period,
+                  c = d + TO_TIMEDURATION(to_string(null))
+           | KEEP a, b, c"#,
+        "",
+    );
+    assert_eq!(
+        rows(&t),
+        ["2024-01-01T01:00:00.000Z | 2023-12-29T00:00:00.000Z | null"]
+    );
+    let compile_error = |query: &str| {
+        let parsed = rulegate::syntax::parse(query).expect("query parses");
+        let selection = eval::fields_for(&parsed, &[]);
+        let docs = "{\"s\":\"3 days\"}\n";
+        let store = Documents::from_ndjson(docs.as_bytes(), &selection, LoadOptions::default())
+            .expect("docs load");
+        Plan::compile(&parsed, query, &store.columns)
+            .expect_err("compile fails")
+            .message
+    };
+    assert_eq!(
+        compile_error(r#"ROW u = "3 hours" | EVAL x = u::date_period"#),
+        "Cannot parse [3 hours] to date_period"
+    );
+    assert_eq!(
+        compile_error("FROM logs-* | EVAL x = s::date_period"),
+        "argument of [s::date_period] must be a constant, received [keyword]",
+        "a document field is not foldable"
+    );
+}
+
+#[test]
+fn clamp_mv_zip_and_mv_append() {
+    let t = run(
+        r#"ROW a = ["x", "y", "z"], b = ["1", "2"], n = 5
+           | EVAL z = MV_ZIP(a, b, "-"), z2 = MV_ZIP(a, b), ap = MV_APPEND(b, "3"),
+                  apn = MV_APPEND(b, null), c = CLAMP(n, 1, 3), c2 = CLAMP_MIN(n, 7.5),
+                  c3 = CLAMP_MAX(n, 9)
+           | DROP a, b, n"#,
+        "",
+    );
+    assert_eq!(
+        rows(&t),
+        ["[x-1, y-2, z] | [x,1, y,2, z] | [1, 2, 3] | null | 3 | 7.5 | 5"]
+    );
+    let types: Vec<&str> = t.columns.iter().map(|c| c.ty.name()).collect();
+    assert_eq!(
+        types,
+        ["keyword", "keyword", "keyword", "keyword", "integer", "double", "integer"]
+    );
+}
+
+#[test]
+fn ip_disjunctions_with_cidr_match_combine_into_one() {
+    let docs = r#"{"ip":"10.0.0.1","n":1}
+{"ip":["10.0.0.1","10.0.0.2"],"n":2}
+{"ip":"10.0.0.9","n":3}
+"#;
+    let sel = |q: &str| run(q, docs);
+    // `ip` is dynamic (keyword) unless cast; make it an ip column first.
+    let t = sel(
+        r#"FROM logs-* | EVAL a = TO_IP(ip) | WHERE CIDR_MATCH(a, "10.0.0.0/30") OR a == "10.0.0.9" | KEEP n | SORT n"#,
+    );
+    assert_eq!(rows(&t), ["1", "3"]);
+    assert_eq!(
+        t.warnings,
+        [
+            "Line 1:53: evaluation of [a] failed, treating result as null. Only first 20 failures recorded.",
+            "Line 1:53: java.lang.IllegalArgumentException: single-value function encountered multi-value"
+        ],
+        "one warning, under the field"
+    );
+    // Without a CIDR_MATCH nothing is combined: each equality warns under its own text.
+    let t = sel(
+        r#"FROM logs-* | EVAL a = TO_IP(ip) | WHERE a == "10.0.0.1" OR a == "10.0.0.9" | KEEP n | SORT n"#,
+    );
+    assert_eq!(rows(&t), ["1", "3"]);
+    assert_eq!(t.warnings.len(), 4, "{:?}", t.warnings);
+}
+
+#[test]
+fn date_math_beyond_java_years_and_longs() {
+    let t = run(
+        "ROW dt = TO_DATETIME(0) | EVAL a = dt + 12000000000 months, b = dt + 500000000 years, c = dt + 1 year | KEEP a, b, c",
+        "",
+    );
+    assert_eq!(rows(&t), ["null | null | 1971-01-01T00:00:00.000Z"]);
+    assert!(
+        t.warnings.iter().any(|w| w.ends_with(
+            "java.time.DateTimeException: Invalid value for Year (valid values -999999999 - 999999999): 1000001970"
+        )),
+        "{:?}",
+        t.warnings
+    );
+    assert!(
+        t.warnings
+            .iter()
+            .any(|w| w.ends_with("java.lang.ArithmeticException: long overflow")),
+        "a valid year whose milliseconds overflow: {:?}",
+        t.warnings
+    );
+}
+
+#[test]
+fn to_datetime_rejects_a_space_separator() {
+    let t = run(
+        r#"ROW a = TO_DATETIME("2024-01-02T03:04:05Z"), b = TO_DATETIME("2024-01-02 03:04:05")"#,
+        "",
+    );
+    assert_eq!(rows(&t), ["2024-01-02T03:04:05.000Z | null"]);
+}
+
+#[test]
+fn sort_limit_keeps_the_later_of_equal_rows() {
+    // Elasticsearch's top-n heap: once full, a row equal to the worst kept one replaces it.
+    let docs = "{\"k\":1,\"n\":1}\n{\"k\":1,\"n\":2}\n{\"k\":1,\"n\":3}\n";
+    let t = run("FROM logs-* | SORT k | LIMIT 1 | KEEP n", docs);
+    assert_eq!(rows(&t), ["3"]);
+    let t = run("FROM logs-* | SORT k | LIMIT 2 | KEEP n", docs);
+    assert_eq!(rows(&t), ["2", "3"], "row 3 replaced row 1, the heap top");
+    // The LIMIT is pushed down past EVAL/KEEP into the SORT, and combined with an earlier one.
+    let t = run("FROM logs-* | SORT k | EVAL z = 1 | KEEP n | LIMIT 1", docs);
+    assert_eq!(rows(&t), ["3"]);
+    let t = run("FROM logs-* | SORT k | LIMIT 2 | KEEP n | LIMIT 1", docs);
+    assert_eq!(rows(&t), ["3"], "one top-1, not a top-2 then the first row");
+    // A WHERE in between stops it: a full sort (heap order 2, 3, 1), then the first.
+    let t = run(
+        "FROM logs-* | SORT k | WHERE n > 0 | LIMIT 1 | KEEP n",
+        docs,
+    );
+    assert_eq!(rows(&t), ["2"]);
+}
+
+#[test]
+fn stats_keys_that_copy_one_column_unroll_together() {
+    let docs = "{\"y\":[1,2],\"n\":1}\n";
+    // `z` copies `y` (through a rename too): one attribute, so two groups, not four.
+    let t = run(
+        "FROM logs-* | EVAL z = y | RENAME y AS w | STATS c = COUNT(*) BY w, z | SORT w",
+        docs,
+    );
+    assert_eq!(rows(&t), ["1 | 1 | 1", "1 | 2 | 2"]);
+    // Once `y` is written again, `z` is a separate column and the keys cross.
+    let t = run(
+        "FROM logs-* | EVAL z = y | EVAL y = MV_DEDUPE(y) | STATS c = COUNT(*) BY y, z | SORT y, z",
+        docs,
+    );
+    assert_eq!(rows(&t).len(), 4, "{:?}", rows(&t));
+}
+
+#[test]
+fn weighted_avg_is_a_sum_over_a_sum() {
+    let docs = "{\"v\":10,\"w\":1}\n{\"v\":20,\"w\":3}\n{\"w\":5}\n";
+    let t = run(
+        "FROM logs-* | STATS a = WEIGHTED_AVG(v, w), b = WEIGHTED_AVG(v, 0), c = WEIGHTED_AVG(v, w) WHERE v > 100, d = WEIGHTED_AVG([1, 2, 6], w)",
+        docs,
+    );
+    // `SUM(v * w) / SUM(w)`: the weight of the row without `v` still counts (70 / 9). A
+    // literal weight (even 0) is `SUM(v) / COUNT(v)`; a literal field is its `MV_AVG`.
+    assert_eq!(rows(&t), [format!("{} | 15.0 | null | 3.0", 70.0 / 9.0)]);
+    assert!(t.warnings.is_empty(), "{:?}", t.warnings);
+}

@@ -20,6 +20,10 @@ pub fn is_aggregate(name: &str) -> bool {
             | "median"
             | "median_absolute_deviation"
             | "std_dev"
+            | "variance"
+            | "std_var"
+            | "present"
+            | "absent"
             | "percentile"
             | "first"
             | "last"
@@ -44,6 +48,17 @@ pub enum AggKind {
         desc: bool,
     },
     Median,
+    /// `PERCENTILE(x, p)`: the bits of `p` (0 to 100), so the kind stays `Eq`.
+    Percentile(u64),
+    /// `MEDIAN_ABSOLUTE_DEVIATION`: the median of the distances to the median.
+    MedianAbsoluteDeviation,
+    /// Population variance (`VARIANCE`, `STD_VAR`).
+    Variance,
+    /// Population standard deviation.
+    StdDev,
+    /// Whether any value was seen (`PRESENT`), or none (`ABSENT`).
+    Present,
+    Absent,
 }
 
 impl AggKind {
@@ -51,7 +66,13 @@ impl AggKind {
     pub fn result_type(self, input: Type) -> Type {
         match self {
             AggKind::CountRows | AggKind::Count | AggKind::CountDistinct => Type::Long,
-            AggKind::Avg | AggKind::Median => Type::Double,
+            AggKind::Avg
+            | AggKind::Median
+            | AggKind::Percentile(_)
+            | AggKind::MedianAbsoluteDeviation
+            | AggKind::Variance
+            | AggKind::StdDev => Type::Double,
+            AggKind::Present | AggKind::Absent => Type::Boolean,
             AggKind::Sum => match input {
                 Type::Double => Type::Double,
                 Type::UnsignedLong => Type::UnsignedLong,
@@ -112,12 +133,26 @@ pub enum Acc {
         count: u64,
     },
     List(Vec<Value>),
+    /// Welford's online mean and sum of squared deviations, as Elasticsearch's
+    /// `WelfordAlgorithm`.
+    Welford {
+        mean: f64,
+        m2: f64,
+        count: u64,
+    },
 }
 
 impl Acc {
     pub fn new(kind: AggKind, input: Type) -> Acc {
         match kind {
-            AggKind::CountRows | AggKind::Count => Acc::Count(0),
+            AggKind::CountRows | AggKind::Count | AggKind::Present | AggKind::Absent => {
+                Acc::Count(0)
+            }
+            AggKind::Variance | AggKind::StdDev => Acc::Welford {
+                mean: 0.0,
+                m2: 0.0,
+                count: 0,
+            },
             AggKind::CountDistinct => Acc::Distinct(HashSet::new()),
             AggKind::Values => Acc::Values(Vec::new(), HashSet::new()),
             AggKind::Min | AggKind::Max => Acc::Extreme(None),
@@ -132,7 +167,10 @@ impl Acc {
                 compensation: 0.0,
                 count: 0,
             },
-            AggKind::Top { .. } | AggKind::Median => Acc::List(Vec::new()),
+            AggKind::Top { .. }
+            | AggKind::Median
+            | AggKind::Percentile(_)
+            | AggKind::MedianAbsoluteDeviation => Acc::List(Vec::new()),
         }
     }
 
@@ -199,6 +237,13 @@ impl Acc {
                     *count += 1;
                 }
                 Acc::List(list) => list.push(v.clone()),
+                Acc::Welford { mean, m2, count } => {
+                    let x = v.as_f64().unwrap_or(0.0);
+                    *count += 1;
+                    let delta = x - *mean;
+                    *mean += delta / *count as f64;
+                    *m2 += delta * (x - *mean);
+                }
             }
         }
     }
@@ -206,7 +251,21 @@ impl Acc {
     /// The aggregate's value; `ty` is its result type. Overflow gives null and a warning.
     pub fn finish(self, kind: AggKind, ty: Type, ctx: &mut Ctx, site: u32) -> Cell {
         match self {
-            Acc::Count(n) => Cell::One(Value::Long(n)),
+            Acc::Count(n) => match kind {
+                AggKind::Present => Cell::One(Value::Boolean(n > 0)),
+                AggKind::Absent => Cell::One(Value::Boolean(n == 0)),
+                _ => Cell::One(Value::Long(n)),
+            },
+            Acc::Welford { count: 0, .. } => Cell::Null,
+            Acc::Welford { m2, count, .. } => {
+                // One value has no spread: 0, not NaN.
+                let variance = if count < 2 { 0.0 } else { m2 / count as f64 };
+                Cell::One(Value::Double(if kind == AggKind::StdDev {
+                    variance.sqrt()
+                } else {
+                    variance
+                }))
+            }
             Acc::Distinct(set) => Cell::One(Value::Long(set.len() as i64)),
             Acc::Values(mut list, _) => {
                 // Elasticsearch leaves the order unspecified; sorted output is deterministic.
@@ -234,18 +293,27 @@ impl Acc {
                     }
                 },
             },
-            Acc::SumDouble { sum, seen, .. } => {
+            Acc::SumDouble {
+                sum,
+                compensation,
+                seen,
+            } => {
                 if seen {
-                    Cell::One(Value::Double(sum))
+                    Cell::One(Value::Double(two_phase_total(sum, compensation)))
                 } else {
                     Cell::Null
                 }
             }
-            Acc::Avg { sum, count, .. } => {
+            Acc::Avg {
+                sum,
+                compensation,
+                count,
+            } => {
                 if count == 0 {
                     Cell::Null
                 } else {
-                    Cell::One(Value::Double(sum / count as f64))
+                    let total = two_phase_total(sum, compensation);
+                    Cell::One(Value::Double(total / count as f64))
                 }
             }
             Acc::List(mut list) => match kind {
@@ -260,20 +328,53 @@ impl Acc {
                         return Cell::Null;
                     }
                     xs.sort_by(f64::total_cmp);
-                    let m = xs.len() / 2;
-                    let median = if xs.len() % 2 == 1 {
-                        xs[m]
-                    } else {
-                        (xs[m - 1] + xs[m]) / 2.0
+                    let result = match kind {
+                        AggKind::Percentile(bits) => quantile(&xs, f64::from_bits(bits) / 100.0),
+                        AggKind::MedianAbsoluteDeviation => {
+                            let median = quantile(&xs, 0.5);
+                            let mut deviations: Vec<f64> =
+                                xs.iter().map(|x| (x - median).abs()).collect();
+                            deviations.sort_by(f64::total_cmp);
+                            quantile(&deviations, 0.5)
+                        }
+                        _ => quantile(&xs, 0.5),
                     };
-                    Cell::One(Value::Double(median))
+                    Cell::One(Value::Double(result))
                 }
             },
         }
     }
 }
 
-/// Kahan summation, as Elasticsearch's double sums use.
+/// Quantile `q` (0 to 1) of sorted values, interpolating linearly between the two nearest
+/// ranks: Elasticsearch's t-digest keeps every value while there are few (its sorting digest),
+/// which gives these exact results; `MEDIAN` is `q = 0.5`.
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    let index = q * (sorted.len() - 1) as f64;
+    let low = index.floor() as usize;
+    let high = index.ceil() as usize;
+    if low == high {
+        sorted[low]
+    } else {
+        sorted[low] + (index - low as f64) * (sorted[high] - sorted[low])
+    }
+}
+
+/// The total Elasticsearch reports for a compensated sum. Its aggregations run in two phases: a
+/// partial one sums the rows (Kahan) and ships `(sum, delta)`; the final one starts from zero
+/// and adds that pair as `sum + (0 + delta)`. So the result is the running sum with its
+/// compensation folded in once: `sum - compensation` (our compensation is the negated delta).
+/// `stats/statsByMvField*` pin this: `[-8.94, 1.92, 6.97, 14.74]` sums to 14.69, where the
+/// plain Kahan running sum is 14.690000000000001.
+fn two_phase_total(sum: f64, compensation: f64) -> f64 {
+    if sum.is_finite() {
+        sum - compensation
+    } else {
+        sum
+    }
+}
+
+/// Kahan summation, as Elasticsearch's double sums use (`CompensatedSum`).
 fn kahan(sum: &mut f64, compensation: &mut f64, x: f64) {
     if !x.is_finite() || !sum.is_finite() {
         *sum += x;
@@ -283,4 +384,96 @@ fn kahan(sum: &mut f64, compensation: &mut f64, x: f64) {
     let t = *sum + y;
     *compensation = (t - *sum) - y;
     *sum = t;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::warnings::Warnings;
+
+    fn run(kind: AggKind, input: Type, values: &[Value]) -> Cell {
+        let mut acc = Acc::new(kind, input);
+        for v in values {
+            acc.add(kind, &Cell::One(v.clone()));
+        }
+        let mut w = Warnings::default();
+        let mut ctx = Ctx {
+            now: 0,
+            warnings: &mut w,
+        };
+        acc.finish(kind, kind.result_type(input), &mut ctx, 0)
+    }
+
+    #[test]
+    fn double_sums_fold_the_compensation_in_once() {
+        let xs: Vec<Value> = [-8.94, 1.92, 6.97, 14.74]
+            .into_iter()
+            .map(Value::Double)
+            .collect();
+        assert_eq!(
+            run(AggKind::Sum, Type::Double, &xs),
+            Cell::One(Value::Double(14.69))
+        );
+        let inf = [Value::Double(f64::INFINITY), Value::Double(1.0)];
+        assert_eq!(
+            run(AggKind::Sum, Type::Double, &inf),
+            Cell::One(Value::Double(f64::INFINITY))
+        );
+    }
+
+    #[test]
+    fn variance_is_the_population_variance() {
+        let xs: Vec<Value> = [2, 4, 4, 4, 5, 5, 7, 9]
+            .into_iter()
+            .map(Value::Integer)
+            .collect();
+        assert_eq!(
+            run(AggKind::Variance, Type::Integer, &xs),
+            Cell::One(Value::Double(4.0))
+        );
+        assert_eq!(
+            run(AggKind::StdDev, Type::Integer, &xs),
+            Cell::One(Value::Double(2.0))
+        );
+        assert_eq!(
+            run(AggKind::Variance, Type::Integer, &xs[..1]),
+            Cell::One(Value::Double(0.0))
+        );
+        assert_eq!(run(AggKind::StdDev, Type::Integer, &[]), Cell::Null);
+    }
+
+    #[test]
+    fn percentiles_interpolate_between_ranks() {
+        let xs: Vec<Value> = [4, 1, 3, 2].into_iter().map(Value::Integer).collect();
+        let p = |q: f64| run(AggKind::Percentile(q.to_bits()), Type::Integer, &xs);
+        assert_eq!(p(50.0), Cell::One(Value::Double(2.5)));
+        assert_eq!(p(25.0), Cell::One(Value::Double(1.75)));
+        assert_eq!(p(0.0), Cell::One(Value::Double(1.0)));
+        assert_eq!(p(100.0), Cell::One(Value::Double(4.0)));
+        assert_eq!(
+            run(AggKind::MedianAbsoluteDeviation, Type::Integer, &xs),
+            Cell::One(Value::Double(1.0)),
+            "deviations from 2.5 are 0.5, 0.5, 1.5, 1.5"
+        );
+        assert_eq!(
+            run(AggKind::Percentile(50f64.to_bits()), Type::Integer, &[]),
+            Cell::Null
+        );
+    }
+
+    #[test]
+    fn present_and_absent_are_never_null() {
+        assert_eq!(
+            run(AggKind::Present, Type::Null, &[]),
+            Cell::One(Value::Boolean(false))
+        );
+        assert_eq!(
+            run(AggKind::Absent, Type::Null, &[]),
+            Cell::One(Value::Boolean(true))
+        );
+        assert_eq!(
+            run(AggKind::Present, Type::Long, &[Value::Long(3)]),
+            Cell::One(Value::Boolean(true))
+        );
+    }
 }

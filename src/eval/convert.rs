@@ -22,9 +22,16 @@ fn string_to_long(s: &str) -> Result<i64, String> {
     }
 }
 
+/// `DataTypeConverter.safeDoubleToLong`: a range check, then Java's `Math.round` (half up, so
+/// `2.5` is 3 and `-2.5` is -2). NaN passes Java's range check and rounds to 0.
 fn double_to_long(d: f64) -> Result<i64, String> {
-    if (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&d) {
-        Ok(d as i64)
+    if d.is_nan() {
+        Ok(0)
+    } else if (-9.223_372_036_854_776e18..=9.223_372_036_854_776e18).contains(&d) {
+        let floor = d.floor();
+        // `d - floor` is exact, so this is exact rounding half up.
+        let rounded = if d - floor >= 0.5 { floor + 1.0 } else { floor };
+        Ok(rounded as i64)
     } else {
         Err(out_of_range(&super::value::java_double(d), "long"))
     }
@@ -97,7 +104,7 @@ pub fn convert(v: &Value, to: Type) -> Result<Value, String> {
         }),
         Type::Datetime => Value::Datetime(match v {
             Value::Datetime(ms) => *ms,
-            Value::String(s) => datetime::parse_iso(s).ok_or_else(|| {
+            Value::String(s) => datetime::parse_iso_strict(s).ok_or_else(|| {
                 format!(
                     "java.lang.IllegalArgumentException: failed to parse date field [{s}] with format [strict_date_optional_time]"
                 )
@@ -166,10 +173,26 @@ mod tests {
     }
 
     #[test]
+    fn doubles_round_half_up_to_whole_numbers() {
+        for (d, want) in [(2.5, 3), (-2.5, -2), (2.4999, 2), (-2.6, -3), (f64::NAN, 0)] {
+            assert_eq!(
+                convert(&Value::Double(d), Type::Long).unwrap(),
+                Value::Long(want)
+            );
+        }
+        assert_eq!(
+            convert(&Value::Double(-0.5), Type::Integer).unwrap(),
+            Value::Integer(0)
+        );
+        assert!(convert(&Value::Double(1e19), Type::Long).is_err());
+    }
+
+    #[test]
     fn numbers_from_strings() {
         assert_eq!(
             convert(&Value::str("12.7"), Type::Long).unwrap(),
-            Value::Long(12)
+            Value::Long(13),
+            "stringToLong rounds through safeDoubleToLong"
         );
         assert_eq!(
             convert(&Value::str("1.1.1.1"), Type::Long).unwrap_err(),

@@ -56,6 +56,16 @@ pub fn format_iso(ms: i64) -> String {
     )
 }
 
+/// `TO_DATETIME` and casts: [`parse_iso`] without the space separator, which
+/// `strict_date_optional_time` rejects (`date/convertFromString`: `"1964-06-02 00:00:00"` fails).
+/// Documents and command-line times keep accepting the space.
+pub fn parse_iso_strict(text: &str) -> Option<i64> {
+    if text.trim().contains(' ') {
+        return None;
+    }
+    parse_iso(text)
+}
+
 /// Parses ISO-8601 as Elasticsearch's `strict_date_optional_time`: a date, optionally a time
 /// (`T` or a space), fractions of a second, and `Z` or an offset. Without a zone it is UTC.
 pub fn parse_iso(text: &str) -> Option<i64> {
@@ -162,29 +172,47 @@ pub fn parse_iso(text: &str) -> Option<i64> {
 
 /// `date + months` with Java's clamping of the day of month (Jan 31 + 1 month is Feb 28/29).
 pub fn add_months(ms: i64, months: i64) -> Option<i64> {
-    let mut c = to_civil(ms);
-    let total = c
-        .year
-        .checked_mul(12)?
-        .checked_add(c.month - 1)?
-        .checked_add(months)?;
-    c.year = total.div_euclid(12);
-    c.month = total.rem_euclid(12) + 1;
-    c.day = c.day.min(days_in_month(c.year, c.month));
-    if c.year.abs() > 300_000_000 {
-        return None;
-    }
-    Some(from_civil(&c))
+    add_months_checked(ms, months).ok()
 }
 
-/// `date + period` (months first, then days, as `java.time.Period.addTo`).
-pub fn add_period(ms: i64, months: i64, days: i64) -> Option<i64> {
+/// `java.time`'s year range: beyond it `plusMonths`/`plusYears` throw.
+const MAX_YEAR: i64 = 999_999_999;
+
+/// [`add_months`], failing as Java does: a year outside ±999,999,999 is a
+/// `DateTimeException`; a valid year whose milliseconds overflow a `long` is a long overflow.
+fn add_months_checked(ms: i64, months: i64) -> Result<i64, String> {
+    let overflow = || super::expr::LONG_OVERFLOW_MESSAGE.to_string();
+    let mut c = to_civil(ms);
+    let total = i128::from(c.year) * 12 + i128::from(c.month - 1) + i128::from(months);
+    let year = total.div_euclid(12);
+    if year.abs() > i128::from(MAX_YEAR) {
+        return Err(format!(
+            "java.time.DateTimeException: Invalid value for Year (valid values -{MAX_YEAR} - {MAX_YEAR}): {year}"
+        ));
+    }
+    c.year = year as i64;
+    c.month = total.rem_euclid(12) as i64 + 1;
+    c.day = c.day.min(days_in_month(c.year, c.month));
+    // Milliseconds overflow a long near year 292,278,994; beyond 300,000,000 the civil
+    // arithmetic itself would overflow.
+    if c.year.abs() > 300_000_000 {
+        return Err(overflow());
+    }
+    Ok(from_civil(&c))
+}
+
+/// `date + period` (months first, then days, as `java.time.Period.addTo`); the error is the
+/// warning's detail line.
+pub fn add_period(ms: i64, months: i64, days: i64) -> Result<i64, String> {
+    let overflow = || super::expr::LONG_OVERFLOW_MESSAGE.to_string();
     let ms = if months != 0 {
-        add_months(ms, months)?
+        add_months_checked(ms, months)?
     } else {
         ms
     };
-    ms.checked_add(days.checked_mul(MS_PER_DAY)?)
+    days.checked_mul(MS_PER_DAY)
+        .and_then(|d| ms.checked_add(d))
+        .ok_or_else(overflow)
 }
 
 /// Truncates to a multiple of a calendar period or an exact duration, in UTC.

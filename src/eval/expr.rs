@@ -7,7 +7,10 @@ use crate::diagnostic::Diagnostic;
 use crate::span::{LineIndex, Span};
 use crate::syntax::ast::{self, BinaryOp, ExprKind, LikePatterns, Literal, PatternKind, UnaryOp};
 
+use super::arith::negate;
+pub use super::arith::{arith, LONG_OVERFLOW_MESSAGE};
 use super::convert::{convert, convertible};
+use super::disjunction::combine_cidr_disjunctions;
 use super::fold::Constants;
 use super::functions::{self, Func};
 use super::pattern::Matcher;
@@ -151,6 +154,10 @@ impl<'q> Compiler<'q> {
                     self.arithmetic(*op, l, r, span)
                 }
             }
+            ExprKind::Or(..) if combine_cidr_disjunctions(e, schema).is_some() => {
+                let combined = combine_cidr_disjunctions(e, schema).expect("checked");
+                self.expr(&combined, schema)
+            }
             ExprKind::And(a, b) | ExprKind::Or(a, b) => {
                 let l = self.boolean(a, schema)?;
                 let r = self.boolean(b, schema)?;
@@ -244,7 +251,7 @@ impl<'q> Compiler<'q> {
                 let ty = Type::parse(&target.name).ok_or_else(|| {
                     error("E302", target.span, format!("Unknown data type [{}]", target.name))
                 })?;
-                self.cast(v, ty, span)
+                self.cast_folded(v, ty, span, schema)
             }
             ExprKind::Call(call) => functions::compile(self, call, span, schema),
             ExprKind::Map(entries) => {
@@ -292,6 +299,30 @@ impl<'q> Compiler<'q> {
         Ok(c)
     }
 
+    /// [`Compiler::cast`], first folding a string operand of a `date_period`/`time_duration`
+    /// cast to its value: Elasticsearch casts only foldable strings (`concat("3 ", "hours")`,
+    /// or a column `EVAL`/`ROW` bound to a constant, propagated by its optimizer).
+    pub fn cast_folded(
+        &mut self,
+        v: CExpr,
+        ty: Type,
+        span: Span,
+        schema: &[Column],
+    ) -> Result<CExpr, Diagnostic> {
+        let temporal = matches!(ty, Type::DatePeriod | Type::TimeDuration);
+        if temporal && v.ty.is_string() && !matches!(v.kind, Kind::Literal(_)) {
+            if let Some(super::fold::Constant::Value(cell)) = self.constants.fold(&v, schema) {
+                let folded = CExpr {
+                    kind: Kind::Literal(cell),
+                    ty: v.ty,
+                    site: v.site,
+                };
+                return self.cast(folded, ty, span);
+            }
+        }
+        self.cast(v, ty, span)
+    }
+
     pub fn cast(&mut self, v: CExpr, ty: Type, span: Span) -> Result<CExpr, Diagnostic> {
         if v.ty == ty || (ty == Type::Keyword && v.ty == Type::Text) {
             let mut v = v;
@@ -301,19 +332,29 @@ impl<'q> Compiler<'q> {
         if matches!(ty, Type::DatePeriod | Type::TimeDuration) {
             // `"1 day"::date_period`: constant strings only.
             if let Kind::Literal(Cell::One(Value::String(s))) = &v.kind {
-                let lit = parse_time_span(s).ok_or_else(|| {
-                    error("E302", span, format!("Cannot parse [{s}] to {}", ty.name()))
-                })?;
+                let cannot_parse =
+                    || error("E302", span, format!("Cannot parse [{s}] to {}", ty.name()));
+                let lit = parse_time_span(s).ok_or_else(cannot_parse)?;
                 let (cell, lty) = literal_cell(&lit, span, self)?;
-                if lty == ty {
-                    return Ok(self.make(Kind::Literal(cell), ty, span));
+                if lty != ty {
+                    return Err(cannot_parse());
                 }
+                return Ok(self.make(Kind::Literal(cell), ty, span));
             }
-            return Err(error(
-                "E302",
-                span,
-                format!("cannot cast to [{}]", ty.name()),
-            ));
+            // A null (typed or folded) stays null.
+            if v.ty == Type::Null || matches!(v.kind, Kind::Literal(Cell::Null)) {
+                return Ok(self.make(Kind::Literal(Cell::Null), ty, span));
+            }
+            let message = if v.ty.is_string() {
+                format!(
+                    "argument of [{}] must be a constant, received [{}]",
+                    span.slice(self.text),
+                    v.ty.name()
+                )
+            } else {
+                format!("cannot cast to [{}]", ty.name())
+            };
+            return Err(error("E302", span, message));
         }
         if !convertible(v.ty, ty) {
             return Err(error(
@@ -387,6 +428,21 @@ impl<'q> Compiler<'q> {
         span: Span,
     ) -> Result<CExpr, Diagnostic> {
         let temporal = |t: Type| matches!(t, Type::DatePeriod | Type::TimeDuration);
+        let add_sub = matches!(op, BinaryOp::Add | BinaryOp::Sub);
+        // A string literal beside a date period or time duration is a date
+        // (`"2024-01-01" + 1 day`), as Elasticsearch casts string literals to the type an
+        // operator expects.
+        let string_literal = |e: &CExpr| {
+            e.ty.is_string() && matches!(e.kind, Kind::Literal(Cell::One(Value::String(_))))
+        };
+        let (l, r) = if add_sub && string_literal(&l) && temporal(r.ty) {
+            (self.cast(l, Type::Datetime, span)?, r)
+        } else if add_sub && string_literal(&r) && temporal(l.ty) {
+            let r = self.cast(r, Type::Datetime, span)?;
+            (l, r)
+        } else {
+            (l, r)
+        };
         let ty = match (l.ty, r.ty) {
             (Type::Datetime, t) | (t, Type::Datetime)
                 if temporal(t) && matches!(op, BinaryOp::Add | BinaryOp::Sub) =>
@@ -401,6 +457,7 @@ impl<'q> Compiler<'q> {
                 Some(a)
             }
             (Type::Null, t) | (t, Type::Null) if t.is_numeric() || t == Type::Null => Some(t),
+            (Type::Null, t) | (t, Type::Null) if temporal(t) && add_sub => Some(t),
             (Type::Null, Type::Datetime) | (Type::Datetime, Type::Null) => Some(Type::Datetime),
             (a, b) if a.is_numeric() && b.is_numeric() => Type::common(a, b),
             _ => None,
@@ -785,135 +842,5 @@ pub fn compare_op(op: BinaryOp, a: &Value, b: &Value) -> bool {
         BinaryOp::Gt => o == Ordering::Greater,
         BinaryOp::Gte => o != Ordering::Less,
         _ => false,
-    }
-}
-
-fn negate(v: &Value) -> Result<Value, String> {
-    Ok(match v {
-        Value::Integer(x) => Value::Integer(
-            x.checked_neg()
-                .ok_or("java.lang.ArithmeticException: integer overflow")?,
-        ),
-        Value::Long(x) => Value::Long(x.checked_neg().ok_or(LONG_OVERFLOW_MESSAGE)?),
-        Value::Double(x) => Value::Double(-x),
-        Value::Duration(x) => Value::Duration(-x),
-        Value::Period { months, days } => Value::Period {
-            months: -months,
-            days: -days,
-        },
-        other => other.clone(),
-    })
-}
-
-const INT_OVERFLOW: &str = "java.lang.ArithmeticException: integer overflow";
-pub const LONG_OVERFLOW_MESSAGE: &str = "java.lang.ArithmeticException: long overflow";
-const DIV_ZERO: &str = "java.lang.ArithmeticException: / by zero";
-
-/// Whole-number `+ - * / %` with Java's overflow and division-by-zero failures, for one integer
-/// width (`i32`, `i64`, `u64`): `None` is an overflow, division by zero returns the error.
-macro_rules! checked_arithmetic {
-    ($op:expr, $x:expr, $y:expr) => {
-        match $op {
-            BinaryOp::Add => $x.checked_add($y),
-            BinaryOp::Sub => $x.checked_sub($y),
-            BinaryOp::Mul => $x.checked_mul($y),
-            BinaryOp::Div | BinaryOp::Mod if $y == 0 => return Err(DIV_ZERO.into()),
-            BinaryOp::Div => $x.checked_div($y),
-            _ => $x.checked_rem($y),
-        }
-    };
-}
-
-/// Binary arithmetic in the result type `ty`, with Java's overflow and division errors.
-pub fn arith(op: BinaryOp, a: &Value, b: &Value, ty: Type) -> Result<Value, String> {
-    match ty {
-        Type::Datetime => {
-            let (date, span, sign) = match (a, b) {
-                (Value::Datetime(d), s) => (*d, s, if op == BinaryOp::Sub { -1 } else { 1 }),
-                (s, Value::Datetime(d)) => (*d, s, 1),
-                _ => return Err(LONG_OVERFLOW_MESSAGE.into()),
-            };
-            let result = match span {
-                Value::Duration(ms) => date.checked_add(sign * ms),
-                Value::Period { months, days } => {
-                    super::datetime::add_period(date, sign * months, sign * days)
-                }
-                _ => None,
-            };
-            result
-                .map(Value::Datetime)
-                .ok_or_else(|| LONG_OVERFLOW_MESSAGE.into())
-        }
-        Type::Integer => {
-            let (x, y) = (
-                a.as_i64().unwrap_or(0) as i32,
-                b.as_i64().unwrap_or(0) as i32,
-            );
-            let r = checked_arithmetic!(op, x, y);
-            r.map(Value::Integer).ok_or_else(|| INT_OVERFLOW.into())
-        }
-        Type::Long => {
-            let (x, y) = (a.as_i64().unwrap_or(0), b.as_i64().unwrap_or(0));
-            let r = checked_arithmetic!(op, x, y);
-            r.map(Value::Long)
-                .ok_or_else(|| LONG_OVERFLOW_MESSAGE.into())
-        }
-        Type::UnsignedLong => {
-            let to_u = |v: &Value| match v {
-                Value::UnsignedLong(u) => *u,
-                other => other.as_i64().unwrap_or(0) as u64,
-            };
-            let (x, y) = (to_u(a), to_u(b));
-            let r = checked_arithmetic!(op, x, y);
-            r.map(Value::UnsignedLong)
-                .ok_or_else(|| "java.lang.ArithmeticException: unsigned_long overflow".into())
-        }
-        Type::Double => {
-            let (x, y) = (a.as_f64().unwrap_or(0.0), b.as_f64().unwrap_or(0.0));
-            let r = match op {
-                BinaryOp::Add => x + y,
-                BinaryOp::Sub => x - y,
-                BinaryOp::Mul => x * y,
-                BinaryOp::Div if y == 0.0 => return Err(DIV_ZERO.into()),
-                BinaryOp::Div => x / y,
-                _ if y == 0.0 => return Err(DIV_ZERO.into()),
-                _ => x % y,
-            };
-            if r.is_finite() {
-                Ok(Value::Double(r))
-            } else {
-                Err("java.lang.ArithmeticException: not a finite double number".into())
-            }
-        }
-        Type::TimeDuration => match (a, b) {
-            (Value::Duration(x), Value::Duration(y)) => {
-                Ok(Value::Duration(if op == BinaryOp::Sub {
-                    x - y
-                } else {
-                    x + y
-                }))
-            }
-            _ => Err(LONG_OVERFLOW_MESSAGE.into()),
-        },
-        Type::DatePeriod => match (a, b) {
-            (
-                Value::Period {
-                    months: m1,
-                    days: d1,
-                },
-                Value::Period {
-                    months: m2,
-                    days: d2,
-                },
-            ) => {
-                let s = if op == BinaryOp::Sub { -1 } else { 1 };
-                Ok(Value::Period {
-                    months: m1 + s * m2,
-                    days: d1 + s * d2,
-                })
-            }
-            _ => Err(LONG_OVERFLOW_MESSAGE.into()),
-        },
-        _ => Err(LONG_OVERFLOW_MESSAGE.into()),
     }
 }

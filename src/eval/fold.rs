@@ -21,6 +21,7 @@ use crate::syntax::ast::{self, ExprKind, PatternKind};
 
 use super::expr::{error, CExpr, Compiler, Ctx, Kind};
 use super::functions::Func;
+use super::lineage::Copies;
 use super::value::{Cell, Type, Value};
 use super::warnings::Warnings;
 use super::Column;
@@ -34,9 +35,10 @@ pub enum Constant {
     PerRun,
 }
 
-/// The constant columns of one schema, by name (names are unique within a schema).
+/// The constant columns of one schema, by name (names are unique within a schema), and
+/// which columns copy another ([`Copies`], kept up to date by the same calls).
 #[derive(Clone, Debug, Default)]
-pub struct Constants(BTreeMap<String, Constant>);
+pub struct Constants(BTreeMap<String, Constant>, pub Copies);
 
 impl Constants {
     pub fn new() -> Constants {
@@ -50,6 +52,7 @@ impl Constants {
     /// Records column `name` as just written by `value`, compiled against `schema` (the schema
     /// before the column was added): constant if `value` folds, otherwise not.
     pub fn assign(&mut self, name: &str, value: &CExpr, schema: &[Column]) {
+        self.1.assign(name, value, schema);
         match self.fold(value, schema) {
             Some(constant) => self.0.insert(name.to_string(), constant),
             None => self.0.remove(name),
@@ -58,12 +61,14 @@ impl Constants {
 
     /// Forgets column `name`: a command wrote it with values that differ between rows.
     pub fn forget(&mut self, name: &str) {
+        self.1.forget(name);
         self.0.remove(name);
     }
 
     /// After a projection (`KEEP`, `DROP`, `RENAME`): new column `k` is old column `order[k]`,
     /// now named `new[k].name`.
     pub fn project(&mut self, old: &[Column], order: &[usize], new: &[Column]) {
+        self.1.project(old, order, new);
         let projected = order
             .iter()
             .zip(new)

@@ -239,6 +239,8 @@ struct DissectKey {
     right_pad: bool,
     /// The literal that follows the key (empty at the end).
     delimiter: String,
+    /// `%{+name/2}`: where an appended value goes among the name's values (0 if unspecified).
+    append_order: u32,
 }
 
 impl Dissect {
@@ -262,7 +264,17 @@ impl Dissect {
                 name = &name[..name.len() - 2];
             }
             let skip = name.is_empty() || name.starts_with('?');
-            let name = name.trim_start_matches(['+', '&', '*']);
+            let append = name.starts_with('+');
+            let mut name = name.trim_start_matches(['+', '&', '*']);
+            let mut append_order = 0;
+            if append {
+                if let Some((n, order)) = name.rsplit_once('/') {
+                    if let Ok(o) = order.parse() {
+                        name = n;
+                        append_order = o;
+                    }
+                }
+            }
             let column = if skip {
                 None
             } else {
@@ -278,6 +290,7 @@ impl Dissect {
                 column,
                 right_pad,
                 delimiter,
+                append_order,
             });
         }
         Ok(Dissect {
@@ -291,7 +304,7 @@ impl Dissect {
     /// The values per column, or `None` when the text does not fit the pattern.
     pub fn extract(&self, text: &str) -> Option<Vec<Option<String>>> {
         let mut rest = text.strip_prefix(self.prefix.as_str())?;
-        let mut values: BTreeMap<usize, String> = BTreeMap::new();
+        let mut values: BTreeMap<usize, Vec<(u32, &str)>> = BTreeMap::new();
         for (i, key) in self.keys.iter().enumerate() {
             let last = i + 1 == self.keys.len();
             let (value, after) = if key.delimiter.is_empty() {
@@ -311,17 +324,22 @@ impl Dissect {
                 (&rest[..at], after)
             };
             if let Some(c) = key.column {
-                values
-                    .entry(c)
-                    .and_modify(|v| {
-                        v.push_str(&self.append_separator);
-                        v.push_str(value);
-                    })
-                    .or_insert_with(|| value.to_string());
+                values.entry(c).or_default().push((key.append_order, value));
             }
             rest = after;
         }
-        Some((0..self.columns.len()).map(|c| values.remove(&c)).collect())
+        Some(
+            (0..self.columns.len())
+                .map(|c| {
+                    values.remove(&c).map(|mut parts| {
+                        // Stable: equal orders keep the pattern's order.
+                        parts.sort_by_key(|(order, _)| *order);
+                        let parts: Vec<&str> = parts.into_iter().map(|(_, v)| v).collect();
+                        parts.join(&self.append_separator)
+                    })
+                })
+                .collect(),
+        )
     }
 }
 
@@ -343,6 +361,16 @@ mod tests {
         let d = Grok::new("%{WORD:zip_parts} %{WORD:zip_parts}").unwrap();
         assert_eq!(d.extract("CA 94108").unwrap()[0].len(), 2);
         assert!(d.extract("100-7014").is_none());
+    }
+
+    #[test]
+    fn dissect_append_order_sorts_values_stably() {
+        let d = Dissect::new("%{+a/2} %{+a} %{+a/1} %{b}", "-").unwrap();
+        assert_eq!(
+            d.extract("x y z w").unwrap(),
+            [Some("y-z-x".to_string()), Some("w".to_string())],
+            "unordered parts count as order 0"
+        );
     }
 
     #[test]

@@ -28,14 +28,17 @@
 //!   explaining which `WHERE` conjunct dropped it and whether through `false` or `null`.
 
 pub mod aggregate;
+mod arith;
 pub mod convert;
 pub mod datetime;
+mod disjunction;
 pub mod expr;
 pub mod fold;
 pub mod functions;
 pub mod grok;
 mod ids;
 pub mod ip;
+mod lineage;
 pub mod mapping;
 pub mod output;
 pub mod pattern;

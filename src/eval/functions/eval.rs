@@ -208,6 +208,36 @@ pub fn eval(func: &Func, args: Vec<Cell>, e: &CExpr, ctx: &mut Ctx) -> Cell {
             }
             Cell::boolean(Some(false))
         }
+        Func::MvAppend => {
+            if args.iter().any(Cell::is_null) {
+                return Cell::Null;
+            }
+            Cell::from_values(args.into_iter().flat_map(Cell::into_values).collect())
+        }
+        Func::MvZip => {
+            let mut it = args.into_iter();
+            let left = it.next().unwrap_or_default().into_values();
+            let right = it.next().unwrap_or_default().into_values();
+            let delim = match it.next() {
+                // A null delimiter makes the whole result null.
+                Some(Cell::Null) => return Cell::Null,
+                Some(d) => d
+                    .into_values()
+                    .first()
+                    .map(|v| s(v).to_string())
+                    .unwrap_or_default(),
+                None => ",".to_string(),
+            };
+            // Pairs joined by the delimiter; the longer side's extra values stay alone.
+            let out: Vec<Value> = (0..left.len().max(right.len()))
+                .map(|i| match (left.get(i), right.get(i)) {
+                    (Some(l), Some(r)) => Value::str(&format!("{}{delim}{}", s(l), s(r))),
+                    (Some(v), None) | (None, Some(v)) => v.clone(),
+                    (None, None) => unreachable!("i < the longer length"),
+                })
+                .collect();
+            Cell::from_values(out)
+        }
         _ => {
             let Some(vs) = singles(&args, ctx, site) else {
                 return Cell::Null;
@@ -233,6 +263,22 @@ pub(super) fn single_valued(
     let arg_i64 = |i: usize| a.get(i).and_then(|v| v.as_i64()).unwrap_or(0);
     Ok(match func {
         Func::ToLower => kw(s(a[0]).to_lowercase()),
+        Func::Clamp | Func::ClampMin | Func::ClampMax => {
+            let mut x = a[0];
+            let (min, max) = match func {
+                Func::Clamp => (Some(a[1]), Some(a[2])),
+                Func::ClampMin => (Some(a[1]), None),
+                _ => (None, Some(a[1])),
+            };
+            if let Some(m) = min.filter(|m| x.compare(m).is_lt()) {
+                x = m;
+            }
+            if let Some(m) = max.filter(|m| x.compare(m).is_gt()) {
+                x = m;
+            }
+            // Mixed numeric arguments take the result type (`CLAMP(int, 1.5, 2)` is a double).
+            Cell::One(crate::eval::convert::convert(x, ty).unwrap_or_else(|_| x.clone()))
+        }
         Func::ToUpper => kw(s(a[0]).to_uppercase()),
         Func::Concat => {
             let mut out = String::new();
@@ -470,13 +516,16 @@ pub(super) fn single_valued(
                 return Ok(Cell::Null);
             };
             let v4 = ip::format(bytes).contains('.');
-            let bits = if v4 { arg_i64(1) } else { arg_i64(2) };
-            let (max, name) = if v4 { (32, "v4") } else { (128, "v6") };
-            if !(0..=max).contains(&bits) {
-                return Err(format!(
-                    "java.lang.IllegalArgumentException: Prefix length {name} must be in range [0, {max}], found {bits}"
-                ));
+            // Both lengths are checked, whichever family the address is.
+            for (i, max, name) in [(1, 32, "v4"), (2, 128, "v6")] {
+                let bits = arg_i64(i);
+                if !(0..=max).contains(&bits) {
+                    return Err(format!(
+                        "java.lang.IllegalArgumentException: Prefix length {name} must be in range [0, {max}], found {bits}"
+                    ));
+                }
             }
+            let bits = if v4 { arg_i64(1) } else { arg_i64(2) };
             let total = if v4 { bits + 96 } else { bits } as u32;
             let mask = if total == 0 {
                 0

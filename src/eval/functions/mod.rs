@@ -19,7 +19,9 @@ pub enum Func {
     Greatest,
     Least,
     ToType(Type),
-    ToIpWithOptions { octal: bool },
+    ToIpWithOptions {
+        octal: bool,
+    },
     ToLower,
     ToUpper,
     Concat,
@@ -68,6 +70,12 @@ pub enum Func {
     CidrMatch,
     IpPrefix,
     JsonExtract,
+    /// `CLAMP(x, min, max)`, `CLAMP_MIN(x, min)`, `CLAMP_MAX(x, max)`.
+    Clamp,
+    ClampMin,
+    ClampMax,
+    MvZip,
+    MvAppend,
 }
 
 fn arity(name: &str, n: usize, min: usize, max: usize, span: Span) -> Result<(), Diagnostic> {
@@ -148,10 +156,6 @@ pub fn compile(
             args[i].ty.name()
         )
     };
-    let common_all = |args: &[CExpr]| -> Option<Type> {
-        args.iter()
-            .try_fold(Type::Null, |acc, a| Type::common(acc, a.ty))
-    };
     let (func, ty) = match name {
         "case" => {
             arity(name, n, 2, usize::MAX, span)?;
@@ -175,19 +179,14 @@ pub fn compile(
             let site = c.site(span);
             return Ok(CExpr {
                 kind: Kind::Case(args),
-                ty,
+                // `text` arms come out as `keyword`, as from every function.
+                ty: keywordise(ty),
                 site,
             });
         }
         "coalesce" | "greatest" | "least" => {
             arity(name, n, 1, usize::MAX, span)?;
-            let ty = common_all(&args).ok_or_else(|| {
-                error(
-                    "E302",
-                    span,
-                    format!("all arguments of [{text}] must have the same type"),
-                )
-            })?;
+            let ty = same_type(&args, span, &text)?;
             let f = match name {
                 "coalesce" => Func::Coalesce,
                 "greatest" => Func::Greatest,
@@ -218,6 +217,9 @@ pub fn compile(
         "to_boolean" | "to_bool" => (Func::ToType(Type::Boolean), Type::Boolean),
         "to_datetime" | "to_dt" => (Func::ToType(Type::Datetime), Type::Datetime),
         "to_version" | "to_ver" => (Func::ToType(Type::Version), Type::Version),
+        "to_text" => (Func::ToType(Type::Text), Type::Text),
+        "to_dateperiod" => (Func::ToType(Type::DatePeriod), Type::DatePeriod),
+        "to_timeduration" => (Func::ToType(Type::TimeDuration), Type::TimeDuration),
         "to_lower" | "to_upper" => {
             arity(name, n, 1, 1, span)?;
             expect(string_ty(t(0)), span, || type_error(0, "string"))?;
@@ -444,12 +446,49 @@ pub fn compile(
             arity(name, n, 2, 2, span)?;
             (Func::JsonExtract, Type::Keyword)
         }
+        "clamp" | "clamp_min" | "clamp_max" => {
+            let want = if name == "clamp" { 3 } else { 2 };
+            arity(name, n, want, want, span)?;
+            let ty = same_type(&args, span, &text)?;
+            let f = match name {
+                "clamp" => Func::Clamp,
+                "clamp_min" => Func::ClampMin,
+                _ => Func::ClampMax,
+            };
+            (f, keywordise(ty))
+        }
+        "mv_zip" => {
+            arity(name, n, 2, 3, span)?;
+            for i in 0..n {
+                expect(string_ty(t(i)), span, || type_error(i, "string"))?;
+            }
+            (Func::MvZip, Type::Keyword)
+        }
+        "mv_append" => {
+            arity(name, n, 2, 2, span)?;
+            let ty = same_type(&args, span, &text)?;
+            (Func::MvAppend, keywordise(ty))
+        }
         other => return Err(error("E303", span, format!("Unknown function [{other}]"))),
     };
+    // String literals where a date is expected are dates (`DATE_EXTRACT("year", "2022-05-06")`).
+    let date_args: &[usize] = match func {
+        Func::DateDiff => &[1, 2],
+        Func::DateExtract | Func::DateTrunc => &[1],
+        Func::DateFormat if n == 2 => &[1],
+        Func::DateFormat => &[0],
+        _ => &[],
+    };
+    for &i in date_args {
+        if matches!(args[i].kind, Kind::Literal(Cell::One(Value::String(_)))) {
+            let a = args[i].clone();
+            args[i] = c.cast(a, Type::Datetime, call.args[i].span)?;
+        }
+    }
     if let Func::ToType(target) = func {
         arity(name, n, 1, 1, span)?;
         let a = args.pop().expect("one argument");
-        return c.cast(a, target, span).map(|mut e| {
+        return c.cast_folded(a, target, span, schema).map(|mut e| {
             // A conversion function reports warnings under its call text, like a cast.
             e.ty = target;
             e
@@ -461,6 +500,19 @@ pub fn compile(
         ty,
         site,
     })
+}
+
+/// The one type all arguments share (numbers promote, `null` fits any).
+fn same_type(args: &[CExpr], span: Span, text: &str) -> Result<Type, Diagnostic> {
+    args.iter()
+        .try_fold(Type::Null, |acc, a| Type::common(acc, a.ty))
+        .ok_or_else(|| {
+            error(
+                "E302",
+                span,
+                format!("all arguments of [{text}] must have the same type"),
+            )
+        })
 }
 
 /// `text` values pass through functions as `keyword`.

@@ -16,6 +16,7 @@ use crate::eval::warnings::{Warnings, MULTI_VALUE};
 use crate::eval::{Column, Table};
 
 mod stats;
+mod topn;
 
 use stats::{compile_stats, KeyCell, StatsState};
 
@@ -31,7 +32,8 @@ pub(crate) enum Step {
     Eval(Vec<(CExpr, Option<usize>)>),
     /// New row = these columns of the old row.
     Project(Vec<usize>),
-    Sort(Vec<SortKey>),
+    /// The keys, and the `LIMIT` that directly follows (Elasticsearch's top-n).
+    Sort(Vec<SortKey>, Option<usize>),
     Limit(usize),
     MvExpand(usize),
     Dissect {
@@ -71,6 +73,11 @@ pub(crate) struct AggSlot {
 #[derive(Clone, Debug)]
 pub(crate) struct StatsPlan {
     groups: Vec<CExpr>,
+    /// Per group: the earlier group it copies (the same column), which it follows when
+    /// multivalues unroll.
+    follows: Vec<Option<usize>>,
+    /// The groups that aggregates see as extra columns after the input row (computed keys).
+    aliased: Vec<usize>,
     slots: Vec<AggSlot>,
     /// Output expressions over `[slot values..., group keys...]`.
     outputs: Vec<CExpr>,
@@ -257,12 +264,14 @@ impl Plan {
                             nulls_first,
                         });
                     }
-                    steps.push(Step::Sort(compiled));
+                    steps.push(Step::Sort(compiled, None));
                     sorted = true;
                 }
                 CommandKind::Limit(l) => {
                     has_limit = true;
-                    steps.push(Step::Limit(l.count.min(usize::MAX as u64) as usize));
+                    let n = l.count.min(usize::MAX as u64) as usize;
+                    bind_top_n(&mut steps, n);
+                    steps.push(Step::Limit(n));
                 }
                 CommandKind::MvExpand(name) => {
                     let i = find(&schema, &name.name).ok_or_else(|| {
@@ -350,6 +359,10 @@ impl Plan {
             }
         }
         let _ = sorted;
+        if !has_limit {
+            // The implicit `LIMIT` is pushed down into a trailing `SORT` like an explicit one.
+            bind_top_n(&mut steps, DEFAULT_LIMIT);
+        }
         let final_limit = if has_limit { MAX_LIMIT } else { DEFAULT_LIMIT };
         let _ = Span::default();
         Ok(Plan {
@@ -564,6 +577,27 @@ fn keep_order(schema: &[Column], patterns: &[ast::NamePattern]) -> Result<Vec<us
     Ok(placed.into_iter().map(|(_, i)| i).collect())
 }
 
+/// `SORT … | LIMIT n` is one top-n in Elasticsearch, and which of equal rows survive depends
+/// on it: the `LIMIT` is pushed down past commands that keep every row as it is (`EVAL`,
+/// `KEEP`/`DROP`/`RENAME`, `DISSECT`, `GROK`, other `LIMIT`s, combined to the smallest) into
+/// the nearest `SORT`.
+fn bind_top_n(steps: &mut [Step], n: usize) {
+    for step in steps.iter_mut().rev() {
+        match step {
+            Step::Sort(_, top) => {
+                *top = Some(top.map_or(n, |m| m.min(n)));
+                return;
+            }
+            Step::Eval(_)
+            | Step::Project(_)
+            | Step::Dissect { .. }
+            | Step::Grok { .. }
+            | Step::Limit(_) => {}
+            _ => return,
+        }
+    }
+}
+
 fn is_row_local(step: &Step) -> bool {
     matches!(
         step,
@@ -683,8 +717,8 @@ fn with_extracted(
 
 fn run_step(step: &Step, table: Vec<Vec<Cell>>, ctx: &mut Ctx) -> Vec<Vec<Cell>> {
     match step {
-        Step::Sort(keys) => {
-            let mut keyed: Vec<(Vec<Cell>, Vec<Cell>)> = table
+        Step::Sort(keys, limit) => {
+            let keyed: Vec<(Vec<Cell>, Vec<Cell>)> = table
                 .into_iter()
                 .map(|row| {
                     let k = keys
@@ -694,7 +728,7 @@ fn run_step(step: &Step, table: Vec<Vec<Cell>>, ctx: &mut Ctx) -> Vec<Vec<Cell>>
                     (k, row)
                 })
                 .collect();
-            keyed.sort_by(|(a, _), (b, _)| {
+            let keyed = topn::top_n(keyed, *limit, |(a, _), (b, _)| {
                 for (i, k) in keys.iter().enumerate() {
                     let o = order_cells(&a[i], &b[i], k.desc, k.nulls_first);
                     if o != Ordering::Equal {
@@ -744,7 +778,7 @@ fn run_step(step: &Step, table: Vec<Vec<Cell>>, ctx: &mut Ctx) -> Vec<Vec<Cell>>
             }
             let mut out = Vec::with_capacity(table.len());
             for row in table {
-                let key_cells: Vec<Cell> = stats.groups.iter().map(|g| g.eval(&row, ctx)).collect();
+                let key_cells = stats.key_cells(&row, ctx);
                 let found = if key_cells.iter().any(|c| matches!(c, Cell::Many(_))) {
                     None
                 } else {

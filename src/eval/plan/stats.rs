@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use super::*;
+use crate::eval::fold::{Constant, Constants};
 
 /// A grouping key component: null or one value.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -44,9 +45,16 @@ impl StatsState {
 
     pub(super) fn add(&mut self, plan: &StatsPlan, row: &[Cell], ctx: &mut Ctx) {
         // Every combination of the values of multivalued keys is a group of its own.
-        let key_cells: Vec<Cell> = plan.groups.iter().map(|g| g.eval(row, ctx)).collect();
+        let key_cells = plan.key_cells(row, ctx);
         let mut combos: Vec<Vec<Cell>> = vec![Vec::new()];
-        for cell in &key_cells {
+        for (i, cell) in key_cells.iter().enumerate() {
+            // A copy of an earlier key takes that key's value in each combination.
+            if let Some(leader) = plan.follows[i] {
+                for combo in &mut combos {
+                    combo.push(combo[leader].clone());
+                }
+                continue;
+            }
             let options: Vec<Cell> = match cell {
                 Cell::Many(vs) => {
                     let mut seen: Vec<&Value> = Vec::new();
@@ -72,6 +80,16 @@ impl StatsState {
                 })
                 .collect();
         }
+        // Aggregates and their filters see the input row followed by the aliased keys.
+        let extended;
+        let row: &[Cell] = if plan.aliased.is_empty() {
+            row
+        } else {
+            let mut r = row.to_vec();
+            r.extend(plan.aliased.iter().map(|&i| key_cells[i].clone()));
+            extended = r;
+            &extended
+        };
         let args: Vec<(Cell, bool)> = plan
             .slots
             .iter()
@@ -156,6 +174,11 @@ pub(super) fn rewrite(
     slots: &mut Vec<AggSlot>,
 ) -> Result<(), Diagnostic> {
     let span = e.span;
+    if let ExprKind::Call(call) = &e.kind {
+        if call.name == "weighted_avg" && call.args.len() == 2 {
+            *e = weighted_avg_surrogate(c, call, span, schema)?;
+        }
+    }
     match &mut e.kind {
         ExprKind::Call(call) if is_aggregate(&call.name) => {
             let slot = compile_aggregate(c, call, span, schema, filter)?;
@@ -190,6 +213,65 @@ pub(super) fn rewrite(
         _ => {}
     }
     Ok(())
+}
+
+/// `WEIGHTED_AVG(x, w)` as Elasticsearch's surrogate: `MV_AVG(x)` for a literal `x`,
+/// `SUM(x) / COUNT(x)` for a literal `w`, otherwise `SUM(x * w) / SUM(w)`, divided as
+/// doubles. Every synthesized node carries the call's position and text, so multivalue and
+/// `/ by zero` warnings name the call.
+fn weighted_avg_surrogate(
+    c: &mut Compiler,
+    call: &ast::Call,
+    span: Span,
+    schema: &[Column],
+) -> Result<ast::Expr, Diagnostic> {
+    let (field, weight) = (&call.args[0], &call.args[1]);
+    let node = |kind: ExprKind| ast::Expr { kind, span };
+    let func = |name: &str, args: Vec<ast::Expr>| {
+        node(ExprKind::Call(ast::Call {
+            name: name.into(),
+            args,
+            star: false,
+            span,
+        }))
+    };
+    // Foldable as the surrogate sees it: literals only, before any EVAL constant is propagated
+    // (`EVAL w = 0 | … WEIGHTED_AVG(x, w)` divides by zero in `weightedAvgWeightZero`).
+    let mut foldable = |e: &ast::Expr| -> Result<bool, Diagnostic> {
+        let compiled = c.expr(e, schema)?;
+        Ok(matches!(
+            Constants::new().fold(&compiled, schema),
+            Some(Constant::Value(_))
+        ))
+    };
+    if foldable(field)? {
+        return Ok(func("mv_avg", vec![field.clone()]));
+    }
+    let constant_weight = foldable(weight)?;
+    let (numerator, denominator) = if constant_weight {
+        // Unlike `AVG`, a `long` sum here can overflow (`stats/weightedAvgWithOverflow`).
+        (
+            func("sum", vec![field.clone()]),
+            func("count", vec![field.clone()]),
+        )
+    } else {
+        let product = node(ExprKind::Binary {
+            op: ast::BinaryOp::Mul,
+            left: Box::new(field.clone()),
+            right: Box::new(weight.clone()),
+        });
+        (
+            func("sum", vec![product]),
+            func("sum", vec![weight.clone()]),
+        )
+    };
+    let numerator = func("to_double", vec![numerator]);
+    let denominator = func("to_double", vec![denominator]);
+    Ok(node(ExprKind::Binary {
+        op: ast::BinaryOp::Div,
+        left: Box::new(numerator),
+        right: Box::new(denominator),
+    }))
 }
 
 pub(super) fn constant_arg(c: &mut Compiler, e: &ast::Expr) -> Result<Cell, Diagnostic> {
@@ -251,6 +333,25 @@ pub(super) fn compile_aggregate(
         "sum" => AggKind::Sum,
         "avg" => AggKind::Avg,
         "median" => AggKind::Median,
+        "median_absolute_deviation" => AggKind::MedianAbsoluteDeviation,
+        "percentile" => {
+            let p = match call.args.get(1).map(|a| constant_arg(c, a)).transpose()? {
+                Some(Cell::One(v)) => v.as_f64().filter(|p| (0.0..=100.0).contains(p)),
+                _ => None,
+            };
+            let p = p.ok_or_else(|| {
+                error(
+                    "E302",
+                    span,
+                    "PERCENTILE needs a constant percentile from 0 to 100",
+                )
+            })?;
+            AggKind::Percentile(p.to_bits())
+        }
+        "variance" | "std_var" => AggKind::Variance,
+        "std_dev" => AggKind::StdDev,
+        "present" => AggKind::Present,
+        "absent" => AggKind::Absent,
         "top" => {
             let limit = match call.args.get(1).map(|a| constant_arg(c, a)).transpose()? {
                 Some(Cell::One(v)) => v.as_i64().unwrap_or(0).max(0) as usize,
@@ -270,8 +371,16 @@ pub(super) fn compile_aggregate(
             ))
         }
     };
-    if matches!(kind, AggKind::Sum | AggKind::Avg | AggKind::Median)
-        && !(input.is_numeric() || input == Type::Null)
+    if matches!(
+        kind,
+        AggKind::Sum
+            | AggKind::Avg
+            | AggKind::Median
+            | AggKind::Percentile(_)
+            | AggKind::MedianAbsoluteDeviation
+            | AggKind::Variance
+            | AggKind::StdDev
+    ) && !(input.is_numeric() || input == Type::Null)
     {
         return Err(error(
             "E302",
@@ -303,15 +412,21 @@ pub(super) fn contains_aggregate(e: &ast::Expr) -> bool {
         || e.children().into_iter().any(contains_aggregate)
 }
 
+impl StatsPlan {
+    /// The grouping key cells of one input row.
+    pub(super) fn key_cells(&self, row: &[Cell], ctx: &mut Ctx) -> Vec<Cell> {
+        self.groups.iter().map(|g| g.eval(row, ctx)).collect()
+    }
+}
+
 pub(super) fn compile_stats(
     c: &mut Compiler,
     stats: &ast::Stats,
     schema: &[Column],
     notes: &mut Vec<String>,
 ) -> Result<StatsPlan, Diagnostic> {
-    // Grouping keys, compiled against the input.
-    let mut groups = Vec::new();
-    let mut key_columns: Vec<Column> = Vec::new();
+    // Grouping keys, compiled against the input (a key does not see an earlier key's alias).
+    let mut keys: Vec<(Column, CExpr, Span, bool)> = Vec::new();
     for b in &stats.by {
         if contains_aggregate(&b.expr) {
             return Err(error(
@@ -321,31 +436,69 @@ pub(super) fn compile_stats(
             ));
         }
         let e = c.expr(&b.expr, schema)?;
-        key_columns.push(Column {
-            name: b.column_name(c.text),
-            ty: e.ty,
-        });
-        groups.push(e);
+        let name = b.column_name(c.text);
+        // A key that is not just an input column is evaluated before aggregating, as if by
+        // an EVAL: aggregates and their filters can use its name.
+        let aliased = !matches!(&b.expr.kind, ExprKind::Column(n) if n.name == name);
+        keys.push((Column { name, ty: e.ty }, e, b.span, aliased));
+    }
+    // A key shadowed by a later key of the same name does not group at all.
+    let mut i = 0;
+    while i < keys.len() {
+        if let Some(later) = keys[i + 1..]
+            .iter()
+            .rev()
+            .find(|k| k.0.name == keys[i].0.name)
+        {
+            notes.push(shadow_note(c, &keys[i].0.name, keys[i].2, later.2));
+            keys.remove(i);
+        } else {
+            i += 1;
+        }
+    }
+    // Keys that read the same column (directly or through `EVAL` copies and renames) are
+    // one attribute to Elasticsearch: a multivalue unrolls once for all of them.
+    let roots: Vec<Option<String>> = stats
+        .by
+        .iter()
+        .filter(|b| keys.iter().any(|k| k.2 == b.span))
+        .map(|b| match &b.expr.kind {
+            ExprKind::Column(n) => Some(c.constants.1.root(&n.name).to_string()),
+            _ => None,
+        })
+        .collect();
+    let follows: Vec<Option<usize>> = roots
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            r.as_ref()
+                .and_then(|r| roots[..i].iter().position(|x| x.as_ref() == Some(r)))
+        })
+        .collect();
+    let mut agg_schema = schema.to_vec();
+    let mut aliased = Vec::new();
+    for (i, (col, _, _, is_alias)) in keys.iter().enumerate() {
+        if *is_alias {
+            agg_schema.push(col.clone());
+            aliased.push(i);
+        }
     }
     let mut slots = Vec::new();
     let mut rewritten = Vec::new();
     for agg in &stats.aggregates {
         let filter = match &agg.filter {
-            Some(f) => Some(c.boolean(f, schema)?),
+            Some(f) => Some(c.boolean(f, &agg_schema)?),
             None => None,
         };
-        if !contains_aggregate(&agg.field.expr) {
-            return Err(error(
-                "E302",
-                agg.field.expr.span,
-                format!(
-                    "expected an aggregate function but found [{}]",
-                    agg.field.expr.span.slice(c.text)
-                ),
-            ));
-        }
-        let e = extract_aggregates(c, &agg.field.expr, schema, filter.as_ref(), &mut slots)?;
+        let e = extract_aggregates(c, &agg.field.expr, &agg_schema, filter.as_ref(), &mut slots)?;
         rewritten.push((agg.field.column_name(c.text), e, agg.field.span));
+    }
+    // Rows are extended with the computed keys only if some aggregate or filter reads them.
+    let reads_keys = |e: &CExpr| reads_column_from(e, schema.len());
+    if !slots.iter().any(|s| {
+        s.arg.as_ref().is_some_and(reads_keys) || s.filter.as_ref().is_some_and(reads_keys)
+    }) {
+        aliased.clear();
     }
     // Output expressions see the slots, then the keys by name.
     let mut post: Vec<Column> = slots
@@ -357,19 +510,36 @@ pub(super) fn compile_stats(
         })
         .collect();
     let slot_count = post.len();
-    post.extend(key_columns.iter().cloned());
+    post.extend(keys.iter().map(|k| k.0.clone()));
     // Candidates in output order: aggregates, then keys; the rightmost of equal names wins.
     // They read slots and keys, not the input's columns, so the input's constants are set
     // aside while they compile.
-    let constants = std::mem::take(&mut c.constants);
-    let compiled: Result<Vec<(String, CExpr, Span)>, Diagnostic> = rewritten
-        .into_iter()
-        .map(|(name, e, span)| Ok((name, c.expr(&e, &post)?, span)))
-        .collect();
-    c.constants = constants;
-    let mut candidates = compiled?;
-    for (i, (b, col)) in stats.by.iter().zip(&key_columns).enumerate() {
-        let site = c.site(b.span);
+    let mut candidates: Vec<(String, CExpr, Span)> = Vec::new();
+    for ((name, e, span), agg) in rewritten.into_iter().zip(&stats.aggregates) {
+        // Outside aggregate functions, an output may only use the grouping keys.
+        let constants = std::mem::take(&mut c.constants);
+        let compiled = c.expr(&e, &post);
+        c.constants = constants;
+        let ce = match compiled {
+            Ok(ce) => ce,
+            Err(err) if contains_aggregate(&agg.field.expr) => return Err(err),
+            // Report what is wrong with the expression itself first (an unknown function).
+            Err(_) => {
+                c.expr(&agg.field.expr, &agg_schema)?;
+                return Err(error(
+                    "E302",
+                    agg.field.expr.span,
+                    format!(
+                        "[{}] must be an aggregate function or use only grouping keys",
+                        agg.field.expr.span.slice(c.text)
+                    ),
+                ));
+            }
+        };
+        candidates.push((name, ce, span));
+    }
+    for (i, (col, _, span, _)) in keys.iter().enumerate() {
+        let site = c.site(*span);
         candidates.push((
             col.name.clone(),
             CExpr {
@@ -377,7 +547,7 @@ pub(super) fn compile_stats(
                 ty: col.ty,
                 site,
             },
-            b.span,
+            *span,
         ));
     }
     let mut outputs = Vec::new();
@@ -385,11 +555,7 @@ pub(super) fn compile_stats(
     for (i, (name, e, span)) in candidates.iter().enumerate() {
         // Every shadowed field names the one that wins: the rightmost of its name.
         if let Some((_, _, later)) = candidates[i + 1..].iter().rev().find(|(n, _, _)| n == name) {
-            let here = c.location(*span);
-            let there = c.location(*later).replacen("Line", "line", 1);
-            notes.push(format!(
-                "{here}: Field '{name}' shadowed by field at {there}"
-            ));
+            notes.push(shadow_note(c, name, *span, *later));
             continue;
         }
         outputs.push(e.clone());
@@ -399,9 +565,26 @@ pub(super) fn compile_stats(
         });
     }
     Ok(StatsPlan {
-        groups,
+        groups: keys.into_iter().map(|k| k.1).collect(),
+        follows,
+        aliased,
         slots,
         outputs,
         columns,
     })
+}
+
+/// Whether `e` reads a column at index `first` or later.
+fn reads_column_from(e: &CExpr, first: usize) -> bool {
+    matches!(e.kind, Kind::Column(i) if i >= first)
+        || e.children()
+            .into_iter()
+            .any(|child| reads_column_from(child, first))
+}
+
+/// `Line 2:9: Field 'x' shadowed by field at line 2:54`.
+fn shadow_note(c: &Compiler, name: &str, here: Span, there: Span) -> String {
+    let here = c.location(here);
+    let there = c.location(there).replacen("Line", "line", 1);
+    format!("{here}: Field '{name}' shadowed by field at {there}")
 }
