@@ -21,6 +21,7 @@
 //! | `check` | `rulegate check`: green on the tree, red naming changed scenarios, exit 2 on bad input |
 //! | `esql_spec` | conformance: Elasticsearch's csv-spec tests over their datasets, with a ratchet |
 //! | `eval_edge_cases` | the edge cases of the semantics notes §16, one test each, via the API |
+//! | `loader` | NDJSON loading: scanned and serde-read documents load the same, `want_ids`, a refused document leaves nothing behind, selections |
 //! | `like_patterns` | LIKE/RLIKE constant-expression patterns: parse, spans, print, folding over ROW/EVAL constants, errors (exit 2), analysis/mutation/coverage |
 //! | `explain` | `rulegate explain`: each document's fate (conjunct, false vs null, group) |
 //! | `query_cli` | `rulegate query`: formats, gzip, stdin, bad input (exit 2, `--skip-invalid`) |
@@ -43,6 +44,7 @@ mod eval_edge_cases;
 mod explain;
 mod inspect;
 mod like_patterns;
+mod loader;
 mod properties;
 mod query_cli;
 mod replay;

@@ -41,6 +41,7 @@ pub mod expr;
 pub mod fold;
 pub mod functions;
 pub mod grok;
+mod ids;
 pub mod ip;
 mod lineage;
 pub mod mapping;

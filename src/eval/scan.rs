@@ -8,6 +8,10 @@
 //! than spaces between tokens), escapes inside keys of wanted objects, nesting deeper than
 //! the depth limit, a top level other than an object, and numbers or escaped strings that
 //! serde itself refuses where it reads them (`1e400`, a lone surrogate).
+//!
+//! Most of a document's bytes are inside strings, which are crossed eight bytes at a time: a
+//! word compare finds the first quote, backslash or control byte. (`memchr2` per string was
+//! slower: most strings are short keys and values, where its per-call setup dominates.)
 
 use std::borrow::Cow;
 
@@ -71,16 +75,25 @@ impl Paths {
 
     fn step(&self, node: u32, segment: &[u8]) -> Option<u32> {
         let children = &self.nodes[node as usize].children;
+        // The first byte tells most keys of the same length apart without a compare call.
+        let first = segment.first();
         children
             .iter()
-            .find(|(s, _)| **s == *segment)
+            .find(|(s, _)| s.len() == segment.len() && s.first() == first && **s == *segment)
             .map(|(_, n)| *n)
     }
 
-    /// The node of `node`'s path joined with `key` (which may itself hold dots).
-    fn child(&self, node: u32, key: &[u8]) -> Option<u32> {
-        key.split(|&b| b == b'.')
-            .try_fold(node, |at, segment| self.step(at, segment))
+    /// The node of `node`'s path joined with `key`, which may itself hold dots (`dotted`).
+    fn child(&self, node: u32, key: &[u8], dotted: bool) -> Option<u32> {
+        if !dotted {
+            return self.step(node, key);
+        }
+        let (mut at, mut rest) = (node, key);
+        while let Some(dot) = rest.iter().position(|&b| b == b'.') {
+            at = self.step(at, &rest[..dot])?;
+            rest = &rest[dot + 1..];
+        }
+        self.step(at, rest)
     }
 
     fn id(&self, node: u32) -> Option<u32> {
@@ -114,13 +127,23 @@ pub(super) fn scan<'a>(text: &'a str, paths: &Paths, out: &mut Vec<(u32, Scalar<
 /// Flags (high bit of the byte) where a string's plain run ends in eight bytes: a quote, a
 /// backslash or a control byte. Each test flags its first match exactly (a borrow can only
 /// flag bytes after a true match), so the lowest flag of all three is the first stop.
+#[inline(always)]
 fn string_stops(word: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH;
-    below(word ^ (ONES * u64::from(b'"')), 1)
-        | below(word ^ (ONES * u64::from(b'\\')), 1)
-        | below(word, 0x20)
+    flags(word, b'"') | flags(word, b'\\') | below(word, 0x20)
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// High bits of the bytes of `word` below `n`; exact up to the first such byte.
+#[inline(always)]
+fn below(word: u64, n: u8) -> u64 {
+    word.wrapping_sub(ONES * u64::from(n)) & !word & (ONES << 7)
+}
+
+/// High bits of the bytes of `word` equal to `byte`; exact up to the first.
+#[inline(always)]
+fn flags(word: u64, byte: u8) -> u64 {
+    below(word ^ (ONES * u64::from(byte)), 1)
 }
 
 struct Scanner<'a, 'o> {
@@ -134,16 +157,19 @@ struct Scanner<'a, 'o> {
 }
 
 impl<'a> Scanner<'a, '_> {
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.text.get(self.at).copied()
     }
 
+    #[inline(always)]
     fn next(&mut self) -> Result<u8, Fallback> {
         let b = self.peek().ok_or(Fallback)?;
         self.at += 1;
         Ok(b)
     }
 
+    #[inline(always)]
     fn expect(&mut self, byte: u8) -> Scanned {
         if self.next()? == byte {
             Ok(())
@@ -153,12 +179,14 @@ impl<'a> Scanner<'a, '_> {
     }
 
     /// Spaces between tokens (other whitespace is a control byte: already refused).
+    #[inline(always)]
     fn space(&mut self) {
         while self.peek() == Some(b' ') {
             self.at += 1;
         }
     }
 
+    #[inline(always)]
     fn push(&mut self, node: Option<u32>, scalar: Scalar<'a>) {
         if let Some(id) = node.and_then(|n| self.paths.id(n)) {
             self.out.push((id, scalar));
@@ -177,7 +205,7 @@ impl<'a> Scanner<'a, '_> {
             b'"' => {
                 let start = self.at;
                 self.at += 1;
-                let escaped = self.string()?;
+                let (escaped, _) = self.string::<false>()?;
                 if let Some(node) = node {
                     let text = if escaped {
                         // serde decodes (and checks surrogates in) strings it reads.
@@ -221,85 +249,138 @@ impl<'a> Scanner<'a, '_> {
         }
     }
 
+    /// A value inside a container: an unwanted string, the most common value, is stepped over
+    /// here rather than through a call.
+    #[inline(always)]
+    fn member(&mut self, node: Option<u32>, depth: usize) -> Scanned {
+        if node.is_none() && self.peek() == Some(b'"') {
+            self.at += 1;
+            self.string::<false>().map(|_| ())
+        } else {
+            self.value(node, depth)
+        }
+    }
+
     /// An object at `depth` (the top level is 1), from its `{`.
     fn object(&mut self, node: Option<u32>, depth: usize) -> Scanned {
-        if depth > MAX_OBJECT_DEPTH {
-            return Err(Fallback);
-        }
-        self.at += 1;
-        self.space();
-        if self.peek() == Some(b'}') {
-            self.at += 1;
+        if self.open(depth, b'}')? {
             return Ok(());
         }
         loop {
             self.expect(b'"')?;
             let start = self.at;
-            let escaped = self.string()?;
             let child = match node {
-                // serde decodes keys of objects it walks: leave escapes there to it.
-                Some(_) if escaped => return Err(Fallback),
-                Some(node) => self.paths.child(node, &self.text[start..self.at - 1]),
-                None => None,
+                Some(node) => match self.string::<true>()? {
+                    // serde decodes keys of objects it walks: leave escapes there to it.
+                    (true, _) => return Err(Fallback),
+                    (false, dotted) => {
+                        self.paths
+                            .child(node, &self.text[start..self.at - 1], dotted)
+                    }
+                },
+                None => {
+                    self.string::<false>()?;
+                    None
+                }
             };
             self.space();
             self.expect(b':')?;
             self.space();
-            self.value(child, depth)?;
-            self.space();
-            match self.next()? {
-                b',' => self.space(),
-                b'}' => return Ok(()),
-                _ => return Err(Fallback),
+            self.member(child, depth)?;
+            if !self.separator(b'}')? {
+                return Ok(());
             }
         }
     }
 
     /// An array at `depth`, from its `[`; its elements are values of the same path.
     fn array(&mut self, node: Option<u32>, depth: usize) -> Scanned {
+        if self.open(depth, b']')? {
+            return Ok(());
+        }
+        loop {
+            self.member(node, depth)?;
+            if !self.separator(b']')? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Enters a container at `depth` from its opening bracket; whether it is empty (and so
+    /// already left).
+    #[inline(always)]
+    fn open(&mut self, depth: usize, close: u8) -> Result<bool, Fallback> {
         if depth > MAX_OBJECT_DEPTH {
             return Err(Fallback);
         }
         self.at += 1;
         self.space();
-        if self.peek() == Some(b']') {
+        let empty = self.peek() == Some(close);
+        if empty {
             self.at += 1;
-            return Ok(());
         }
-        loop {
-            self.value(node, depth)?;
-            self.space();
-            match self.next()? {
-                b',' => self.space(),
-                b']' => return Ok(()),
-                _ => return Err(Fallback),
+        Ok(empty)
+    }
+
+    /// After a member: a comma (another member follows) or the closing bracket (`false`).
+    #[inline(always)]
+    fn separator(&mut self, close: u8) -> Result<bool, Fallback> {
+        self.space();
+        match self.next()? {
+            b',' => {
+                self.space();
+                Ok(true)
             }
+            b if b == close => Ok(false),
+            _ => Err(Fallback),
         }
     }
 
     /// The rest of a string after its opening quote, through the closing one; whether it had
     /// escapes. Escapes are checked as serde checks strings it skips (`\uXXXX` needs four hex
     /// digits; surrogates pair up only where the string is decoded).
-    fn string(&mut self) -> Result<bool, Fallback> {
-        let mut escaped = false;
+    /// With `DOTS`, also whether it has a `.` (keys of walked objects, for the trie).
+    #[inline(always)]
+    fn string<const DOTS: bool>(&mut self) -> Result<(bool, bool), Fallback> {
+        let text = self.text;
+        let mut at = self.at;
+        let (mut escaped, mut dotted) = (false, false);
         loop {
-            while let Some(word) = self.text[self.at..].first_chunk::<8>() {
-                let stops = string_stops(u64::from_le_bytes(*word));
+            while let Some(word) = text.get(at..).and_then(<[u8]>::first_chunk::<8>) {
+                let word = u64::from_le_bytes(*word);
+                let stops = string_stops(word);
+                if DOTS {
+                    // Dots before the first stop (the lowest flag of each test is exact).
+                    let before = if stops == 0 {
+                        u64::MAX
+                    } else {
+                        (stops & stops.wrapping_neg()) - 1
+                    };
+                    dotted |= flags(word, b'.') & before != 0;
+                }
                 if stops != 0 {
-                    self.at += (stops.trailing_zeros() / 8) as usize;
+                    at += (stops.trailing_zeros() / 8) as usize;
                     break;
                 }
-                self.at += 8;
+                at += 8;
             }
             // At a stop, or within the last eight bytes.
-            match self.next()? {
-                b'"' => return Ok(escaped),
+            let byte = *text.get(at).ok_or(Fallback)?;
+            at += 1;
+            match byte {
+                b'"' => {
+                    self.at = at;
+                    return Ok((escaped, dotted));
+                }
                 b'\\' => {
                     escaped = true;
+                    self.at = at;
                     self.escape()?;
+                    at = self.at;
                 }
                 // JSON strings hold no raw control characters.
                 0..0x20 => return Err(Fallback),
+                b'.' if DOTS => dotted = true,
                 _ => {}
             }
         }

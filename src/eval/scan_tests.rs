@@ -40,6 +40,17 @@ fn compare(text: &str, names: &[&str]) -> Read {
     }
 }
 
+/// The serde walk's verdict on `text` for `names`.
+fn serde_reads(text: &str, names: &[&str]) -> Result<(), String> {
+    let mut fields = Fields::new(names.iter().map(|s| s.to_string()), false);
+    walk(
+        text.as_bytes(),
+        &mut fields,
+        &mut String::new(),
+        &mut Vec::new(),
+    )
+}
+
 /// A JSON document as text pieces: string contents and numbers are kept as written.
 #[derive(Clone, Debug)]
 enum Json {
@@ -51,14 +62,39 @@ enum Json {
     Object(Vec<(String, Json)>),
 }
 
-/// Key pieces: dotted, empty and unicode keys, so nested and dotted paths mix.
-const KEYS: [&str; 12] = [
-    "a", "b", "c", "a.b", "b.c", "c.a", "é", "a.é", "", ".", "a.", ".b",
+/// Key pieces: dotted and unicode keys, so nested and dotted paths mix, and keys longer than a
+/// word, dotted in either word, so the scanner's word-wise dot test counts.
+const PLAIN_KEYS: [&str; 11] = [
+    "a",
+    "b",
+    "c",
+    "a.b",
+    "b.c",
+    "c.a",
+    "é",
+    "a.é",
+    "segment",
+    "long_key.segment",
+    "long_key.segment.a",
 ];
-const PLAIN_KEYS: [&str; 8] = ["a", "b", "c", "a.b", "b.c", "c.a", "é", "a.é"];
+/// Keys with empty segments: they lead nowhere in the trie.
+const EMPTY_SEGMENT_KEYS: [&str; 4] = ["", ".", "a.", ".b"];
 /// Wanted names (none with an empty segment: those leave every document to serde).
-const NAMES: [&str; 12] = [
-    "a", "b", "c", "a.b", "a.b.c", "b.c", "c.a", "é", "a.é", "b.a.b", "a.c", "x",
+const NAMES: [&str; 14] = [
+    "a",
+    "b",
+    "c",
+    "a.b",
+    "a.b.c",
+    "b.c",
+    "c.a",
+    "é",
+    "a.é",
+    "b.a.b",
+    "a.c",
+    "x",
+    "long_key.segment.a",
+    "long_key.segment.segment",
 ];
 const WORDS: [&str; 8] = [
     "",
@@ -165,15 +201,14 @@ fn value(g: &mut Gen, style: &Style, depth: usize) -> Json {
 }
 
 fn object(g: &mut Gen, style: &Style, depth: usize) -> Json {
-    let keys: &[&str] = if style.odd { &KEYS } else { &PLAIN_KEYS };
     let n = usize::arbitrary(g) % 5;
     Json::Object(
         (0..n)
             .map(|_| {
-                let key = if style.odd && u8::arbitrary(g) % 8 == 0 {
-                    string(g, style, keys)
-                } else {
-                    pick(g, keys).to_string()
+                let key = match style.odd.then(|| u8::arbitrary(g) % 8) {
+                    Some(0) => string(g, style, &PLAIN_KEYS),
+                    Some(1) => pick(g, &EMPTY_SEGMENT_KEYS).to_string(),
+                    _ => pick(g, &PLAIN_KEYS).to_string(),
                 };
                 (key, value(g, style, depth))
             })
@@ -427,14 +462,7 @@ fn invalid_documents_fall_back() {
         &deep,
     ];
     for text in invalid {
-        let mut fields = Fields::new(names.iter().map(|s| s.to_string()), false);
-        let refused = walk(
-            text.as_bytes(),
-            &mut fields,
-            &mut String::new(),
-            &mut Vec::new(),
-        );
-        assert!(refused.is_err(), "serde reads {text}");
+        assert!(serde_reads(text, &names).is_err(), "serde reads {text}");
         assert_eq!(compare(text, &names), Read::Fallback, "{text}");
     }
 }
@@ -451,13 +479,7 @@ fn serde_reads_some_odd_documents_the_scanner_leaves_to_it() {
         (r#"{"z":{"\ud800":1},"a":2}"#, Read::Fast),
         (r#"{"z":1e400,"a":-0}"#, Read::Fast),
     ] {
-        let mut fields = Fields::new(names.iter().map(|s| s.to_string()), false);
-        let read_by_serde = walk(
-            text.as_bytes(),
-            &mut fields,
-            &mut String::new(),
-            &mut Vec::new(),
-        );
+        let read_by_serde = serde_reads(text, &names);
         assert!(read_by_serde.is_ok(), "{text}: {read_by_serde:?}");
         assert_eq!(compare(text, &names), read, "{text}");
     }

@@ -19,41 +19,54 @@ pub(super) enum Scalar<'a> {
     Object,
 }
 
-/// FNV-1a for the per-key path look-ups and the string interner: short keys, no adversary
-/// (paths are ours to choose, interned strings are bounded), several times cheaper than SipHash.
+/// A word-at-a-time multiply-rotate hash (FxHash's step, with a final fold so the low bits
+/// that pick a bucket see every byte) for the path look-ups and the string interner: short
+/// keys, no adversary (paths are ours, interned strings are bounded). FNV-1a or SipHash take
+/// a serial step per byte; this takes one per eight.
 #[derive(Clone, Copy, Default)]
-pub(super) struct Fnv(u64);
+pub(super) struct WordHash(u64);
 
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for b in bytes {
-            h ^= *b as u64;
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
+const WORD_HASH_K: u64 = 0xf135_7aea_2e62_a9c5;
+
+impl WordHash {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(WORD_HASH_K);
     }
 }
 
-pub(super) type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
+impl std::hash::Hasher for WordHash {
+    fn finish(&self) -> u64 {
+        (self.0 ^ (self.0 >> 32)).wrapping_mul(WORD_HASH_K)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            self.add(u64::from_le_bytes(word.try_into().unwrap_or([0; 8])));
+        }
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let mut last = [0u8; 8];
+            last[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(last));
+        }
+    }
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+}
+
+pub(super) type WordHashBuild = std::hash::BuildHasherDefault<WordHash>;
 
 /// Field ids for the paths being collected.
 pub(super) struct Fields {
     pub(super) all: bool,
-    ids: HashMap<String, u32, FnvBuild>,
+    ids: HashMap<String, u32, WordHashBuild>,
     /// Field name per id.
     pub(super) names: Vec<String>,
     /// Paths worth descending into: wanted names and their dotted prefixes (`a`, `a.b`,
     /// `a.b.c` for `a.b.c`). One set, so most keys of a document (the unwanted ones) cost a
     /// single look-up.
-    descend: HashSet<String, FnvBuild>,
+    descend: HashSet<String, WordHashBuild>,
 }
 
 impl Fields {
