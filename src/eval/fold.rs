@@ -85,7 +85,12 @@ impl Constants {
     pub fn fold(&self, e: &CExpr, schema: &[Column]) -> Option<Constant> {
         let mut per_run = false;
         if !self.reads_constants_only(e, schema, &mut per_run) {
-            return None;
+            // Elasticsearch's `FoldNull`: an operator with an operand that folds to null is
+            // null, whatever its other operand reads (`EVAL x = emp_no * null` binds `x` to
+            // null in `null/nullFieldArgInMultiInputAggs`).
+            return self
+                .folds_to_null(e, schema)
+                .then_some(Constant::Value(Cell::Null));
         }
         if per_run {
             return Some(Constant::PerRun);
@@ -105,6 +110,22 @@ impl Constants {
             warnings: &mut warnings,
         };
         Some(Constant::Value(e.eval(&row, &mut ctx)))
+    }
+
+    /// Whether `e` is an operator (negation, arithmetic, comparison) over an operand that
+    /// folds to null: those return null for a null operand, so the optimizer folds them.
+    fn folds_to_null(&self, e: &CExpr, schema: &[Column]) -> bool {
+        match &e.kind {
+            Kind::Neg(_) | Kind::Arith(..) | Kind::Compare(..) => {
+                e.children().into_iter().any(|operand| {
+                    matches!(
+                        self.fold(operand, schema),
+                        Some(Constant::Value(Cell::Null))
+                    )
+                })
+            }
+            _ => false,
+        }
     }
 
     fn reads_constants_only(&self, e: &CExpr, schema: &[Column], per_run: &mut bool) -> bool {
