@@ -525,3 +525,51 @@ fn weighted_avg_is_a_sum_over_a_sum() {
     assert_eq!(rows(&t), [format!("{} | 15.0 | null | 3.0", 70.0 / 9.0)]);
     assert!(t.warnings.is_empty(), "{:?}", t.warnings);
 }
+
+#[test]
+fn first_and_last_keep_the_whole_value_of_the_winning_row() {
+    let docs = r#"{"n":1,"v":10,"t":3,"s":"a"}
+{"n":2,"v":[1,2],"t":[1,9]}
+{"n":3,"t":0}
+{"n":4,"v":5}
+{"n":5,"v":7,"t":9}
+"#;
+    let t = run(
+        "FROM logs-* | EVAL z = n * null | STATS a = FIRST(v, t), b = LAST(v, t), c = FIRST(v, null), d = LAST(v, 1), e = FIRST(v, t) WHERE n == 4, f = LAST(t, t), g = LAST(v, z), h = FIRST(s, n)",
+        docs,
+    );
+    // a: the lowest key is row 3's 0, and its null value is the answer (no skipping to the
+    // next key). b: row 2's key [1, 9] counts as 9 for LAST, tying row 5; the earlier row
+    // wins, its multivalue whole. c, d, g: a constant sort key (`z` folds to null) takes the
+    // first row. e: a null sort key never wins, even alone. h: text/keyword stays keyword.
+    assert_eq!(
+        rows(&t),
+        ["null | [1, 2] | 10 | 10 | null | [1, 9] | 10 | a"]
+    );
+    assert_eq!(t.columns[0].ty.name(), "long", "the value's type");
+    assert!(t.warnings.is_empty(), "{:?}", t.warnings);
+    // TOP's output field: every (field, output) pair of a row, ordered by field then output;
+    // a row with either side null is skipped.
+    let t = run(
+        r#"FROM logs-* | STATS d = TOP(t, 2, "desc", n), a = TOP(t, 2, "asc", v), x = TOP(t, 3, "asc", null)"#,
+        docs,
+    );
+    assert_eq!(rows(&t), ["[5, 2] | [1, 2] | null"]);
+    let compile_error = |query: &str| {
+        let parsed = rulegate::syntax::parse(query).expect("query parses");
+        let selection = eval::fields_for(&parsed, &[]);
+        let store = Documents::from_ndjson(docs.as_bytes(), &selection, LoadOptions::default())
+            .expect("docs load");
+        Plan::compile(&parsed, query, &store.columns)
+            .expect_err("compile fails")
+            .message
+    };
+    assert_eq!(
+        compile_error("FROM logs-* | STATS LAST(v, s)"),
+        "second argument of [LAST(v, s)] must be [int or long or date_nanos or datetime], found value [s] type [keyword]"
+    );
+    assert_eq!(
+        compile_error(r#"FROM logs-* | STATS TOP(s, 1, "asc", v)"#),
+        r#"when fourth argument is set, first argument of [TOP(s, 1, "asc", v)] must be [date or numeric except unsigned_long or counter types], found value [s] type [keyword]"#
+    );
+}
