@@ -16,6 +16,17 @@ fn run(query: &str, docs: &str) -> Table {
     plan.run(&store, Window::All, 1_778_839_200_000)
 }
 
+/// The message of the error `query` fails to compile with over NDJSON `docs`.
+fn compile_error(query: &str, docs: &str) -> String {
+    let parsed = rulegate::syntax::parse(query).expect("query parses");
+    let selection = eval::fields_for(&parsed, &[]);
+    let store = Documents::from_ndjson(docs.as_bytes(), &selection, LoadOptions::default())
+        .expect("docs load");
+    Plan::compile(&parsed, query, &store.columns)
+        .expect_err("compile fails")
+        .message
+}
+
 /// Rows as `a | b` lines.
 fn rows(t: &Table) -> Vec<String> {
     t.rows
@@ -373,16 +384,7 @@ fn temporal_casts_fold_constant_strings_and_reject_others() {
         rows(&t),
         ["2024-01-01T01:00:00.000Z | 2023-12-29T00:00:00.000Z | null"]
     );
-    let compile_error = |query: &str| {
-        let parsed = rulegate::syntax::parse(query).expect("query parses");
-        let selection = eval::fields_for(&parsed, &[]);
-        let docs = "{\"s\":\"3 days\"}\n";
-        let store = Documents::from_ndjson(docs.as_bytes(), &selection, LoadOptions::default())
-            .expect("docs load");
-        Plan::compile(&parsed, query, &store.columns)
-            .expect_err("compile fails")
-            .message
-    };
+    let compile_error = |query: &str| compile_error(query, "{\"s\":\"3 days\"}\n");
     assert_eq!(
         compile_error(r#"ROW u = "3 hours" | EVAL x = u::date_period"#),
         "Cannot parse [3 hours] to date_period"
@@ -555,15 +557,7 @@ fn first_and_last_keep_the_whole_value_of_the_winning_row() {
         docs,
     );
     assert_eq!(rows(&t), ["[5, 2] | [1, 2] | null"]);
-    let compile_error = |query: &str| {
-        let parsed = rulegate::syntax::parse(query).expect("query parses");
-        let selection = eval::fields_for(&parsed, &[]);
-        let store = Documents::from_ndjson(docs.as_bytes(), &selection, LoadOptions::default())
-            .expect("docs load");
-        Plan::compile(&parsed, query, &store.columns)
-            .expect_err("compile fails")
-            .message
-    };
+    let compile_error = |query: &str| compile_error(query, docs);
     assert_eq!(
         compile_error("FROM logs-* | STATS LAST(v, s)"),
         "second argument of [LAST(v, s)] must be [int or long or date_nanos or datetime], found value [s] type [keyword]"

@@ -67,6 +67,29 @@ pub fn error(code: &'static str, span: Span, message: impl Into<String>) -> Diag
     Diagnostic::error(code, message.clone()).with_label(span, "here")
 }
 
+/// Elasticsearch's `isType` failure, pointing at the argument: `second argument of [LAST(v, s)]
+/// must be [int or long], found value [s] type [keyword]` (`ordinal` is `""` or ends in a
+/// space).
+pub fn type_mismatch(
+    text: &str,
+    call: Span,
+    ordinal: &str,
+    arg: Span,
+    found: Type,
+    accepted: &str,
+) -> Diagnostic {
+    error(
+        "E302",
+        arg,
+        format!(
+            "{ordinal}argument of [{}] must be [{accepted}], found value [{}] type [{}]",
+            call.slice(text),
+            arg.slice(text),
+            found.name()
+        ),
+    )
+}
+
 /// Looks a column up by name.
 pub fn find(schema: &[Column], name: &str) -> Option<usize> {
     schema.iter().rposition(|c| c.name == name)
@@ -203,16 +226,8 @@ impl<'q> Compiler<'q> {
             } => {
                 let v = self.expr(value, schema)?;
                 if !matches!(v.ty, Type::Keyword | Type::Text | Type::Null) {
-                    return Err(error(
-                        "E302",
-                        value.span,
-                        format!(
-                            "first argument of [{}] must be [string], found value [{}] type [{}]",
-                            span.slice(self.text),
-                            value.span.slice(self.text),
-                            v.ty.name()
-                        ),
-                    ));
+                    let (text, ordinal) = (self.text, "first ");
+                    return Err(type_mismatch(text, span, ordinal, value.span, v.ty, "string"));
                 }
                 // A literal's text is known; an expression pattern folds to its text here, as
                 // Elasticsearch's optimizer folds it before planning (see `fold`).

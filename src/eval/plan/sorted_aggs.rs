@@ -3,6 +3,7 @@
 
 use super::stats::top_limit_order;
 use super::*;
+use crate::eval::expr::type_mismatch;
 
 /// `FIRST`/`LAST` accept these value types (Elasticsearch's `First.resolveType`; a `null`
 /// literal too, as every `isType` check).
@@ -150,8 +151,7 @@ pub(super) fn compile_top_by(
     }))
 }
 
-/// Elasticsearch's `isType` failure: `second argument of [FIRST(a, b)] must be [...], found
-/// value [b] type [keyword]`.
+/// [`type_mismatch`] for argument `arg` of the call at `call`.
 fn type_error(
     c: &Compiler,
     call: Span,
@@ -160,14 +160,5 @@ fn type_error(
     compiled: &CExpr,
     accepted: &str,
 ) -> Diagnostic {
-    error(
-        "E302",
-        arg.span,
-        format!(
-            "{ordinal}argument of [{}] must be [{accepted}], found value [{}] type [{}]",
-            call.slice(c.text),
-            arg.span.slice(c.text),
-            compiled.ty.name()
-        ),
-    )
+    type_mismatch(c.text, call, ordinal, arg.span, compiled.ty, accepted)
 }
