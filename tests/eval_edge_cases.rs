@@ -550,6 +550,13 @@ fn first_and_last_keep_the_whole_value_of_the_winning_row() {
     );
     assert_eq!(t.columns[0].ty.name(), "long", "the value's type");
     assert!(t.warnings.is_empty(), "{:?}", t.warnings);
+    // `n * null` folds to null (FoldNull) for FIRST's sort key; WEIGHTED_AVG's surrogate looks
+    // at literals before that, so its weight is not constant: `SUM(v * w) / SUM(w)`, null.
+    let t = run(
+        "FROM logs-* | WHERE n != 2 | STATS i = FIRST(v, n * null), w = WEIGHTED_AVG(v, n * null)",
+        docs,
+    );
+    assert_eq!(rows(&t), ["10 | null"]);
     // TOP's output field: every (field, output) pair of a row, ordered by field then output;
     // a row with either side null is skipped.
     let t = run(

@@ -53,7 +53,7 @@ impl Constants {
     /// before the column was added): constant if `value` folds, otherwise not.
     pub fn assign(&mut self, name: &str, value: &CExpr, schema: &[Column]) {
         self.1.assign(name, value, schema);
-        match self.fold(value, schema) {
+        match self.fold_nulls(value, schema) {
             Some(constant) => self.0.insert(name.to_string(), constant),
             None => self.0.remove(name),
         };
@@ -85,12 +85,7 @@ impl Constants {
     pub fn fold(&self, e: &CExpr, schema: &[Column]) -> Option<Constant> {
         let mut per_run = false;
         if !self.reads_constants_only(e, schema, &mut per_run) {
-            // Elasticsearch's `FoldNull`: an operator with an operand that folds to null is
-            // null, whatever its other operand reads (`EVAL x = emp_no * null` binds `x` to
-            // null in `null/nullFieldArgInMultiInputAggs`).
-            return self
-                .folds_to_null(e, schema)
-                .then_some(Constant::Value(Cell::Null));
+            return None;
         }
         if per_run {
             return Some(Constant::PerRun);
@@ -112,20 +107,23 @@ impl Constants {
         Some(Constant::Value(e.eval(&row, &mut ctx)))
     }
 
-    /// Whether `e` is an operator (negation, arithmetic, comparison) over an operand that
-    /// folds to null: those return null for a null operand, so the optimizer folds them.
-    fn folds_to_null(&self, e: &CExpr, schema: &[Column]) -> bool {
-        match &e.kind {
-            Kind::Neg(_) | Kind::Arith(..) | Kind::Compare(..) => {
-                e.children().into_iter().any(|operand| {
-                    matches!(
-                        self.fold(operand, schema),
-                        Some(Constant::Value(Cell::Null))
-                    )
-                })
-            }
-            _ => false,
+    /// [`Constants::fold`] after Elasticsearch's `FoldNull` too: an operator (negation,
+    /// arithmetic, comparison) with an operand that folds to null is null, whatever its other
+    /// operand reads (`EVAL x = emp_no * null` binds `x` to null in
+    /// `null/nullFieldArgInMultiInputAggs`). Surrogates that look at literals before the
+    /// optimizer runs (`WEIGHTED_AVG`) use the plain `fold`.
+    pub fn fold_nulls(&self, e: &CExpr, schema: &[Column]) -> Option<Constant> {
+        if let Some(constant) = self.fold(e, schema) {
+            return Some(constant);
         }
+        let null_operand = matches!(e.kind, Kind::Neg(_) | Kind::Arith(..) | Kind::Compare(..))
+            && e.children().into_iter().any(|operand| {
+                matches!(
+                    self.fold_nulls(operand, schema),
+                    Some(Constant::Value(Cell::Null))
+                )
+            });
+        null_operand.then_some(Constant::Value(Cell::Null))
     }
 
     fn reads_constants_only(&self, e: &CExpr, schema: &[Column], per_run: &mut bool) -> bool {

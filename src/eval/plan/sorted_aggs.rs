@@ -68,7 +68,7 @@ pub(super) fn compile_first_last(
     // bound to a constant, `null` included) picks Elasticsearch's "any value" aggregator: the
     // first row it meets wins, whatever the key (`FIRST(emp_no, null)` is 10001 in
     // `null/nullLiteralArgInMultiInputAggs`). Ours meets rows in input order.
-    let constant_sort = c.constants.fold(&sort_expr, schema).is_some();
+    let constant_sort = c.constants.fold_nulls(&sort_expr, schema).is_some();
     let kind = if constant_sort {
         AggKind::AnyValue
     } else if call.name == "last" {
