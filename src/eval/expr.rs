@@ -12,7 +12,7 @@ pub use super::arith::{arith, LONG_OVERFLOW_MESSAGE};
 use super::convert::{convert, convertible};
 use super::disjunction::combine_cidr_disjunctions;
 use super::fold::Constants;
-use super::functions::{self, Func};
+use super::functions::{self, type_mismatch, Func};
 use super::pattern::Matcher;
 use super::value::{Cell, Type, Value};
 use super::warnings::{Warnings, MULTI_VALUE};
@@ -65,29 +65,6 @@ pub struct Compiler<'q> {
 pub fn error(code: &'static str, span: Span, message: impl Into<String>) -> Diagnostic {
     let message = message.into();
     Diagnostic::error(code, message.clone()).with_label(span, "here")
-}
-
-/// Elasticsearch's `isType` failure, pointing at the argument: `second argument of [LAST(v, s)]
-/// must be [int or long], found value [s] type [keyword]` (`ordinal` is `""` or ends in a
-/// space).
-pub fn type_mismatch(
-    text: &str,
-    call: Span,
-    ordinal: &str,
-    arg: Span,
-    found: Type,
-    accepted: &str,
-) -> Diagnostic {
-    error(
-        "E302",
-        arg,
-        format!(
-            "{ordinal}argument of [{}] must be [{accepted}], found value [{}] type [{}]",
-            call.slice(text),
-            arg.slice(text),
-            found.name()
-        ),
-    )
 }
 
 /// Looks a column up by name.

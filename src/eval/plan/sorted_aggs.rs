@@ -3,7 +3,7 @@
 
 use super::stats::top_limit_order;
 use super::*;
-use crate::eval::expr::type_mismatch;
+use crate::eval::functions::type_mismatch;
 
 /// `FIRST`/`LAST` accept these value types (Elasticsearch's `First.resolveType`; a `null`
 /// literal too, as every `isType` check).
