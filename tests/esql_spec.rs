@@ -355,7 +355,6 @@ fn skip_reason(t: &SpecTest, datasets: &[&str]) -> Option<String> {
         ("date_nanos", "date_nanos is out of scope"),
         ("to_geo", "geo types are out of scope"),
         ("to_cartesian", "spatial types are out of scope"),
-        ("= first(", "FIRST/LAST are not implemented"),
         (
             "to_aggregate_metric_double",
             "aggregate_metric_double (a metrics field of min/max/sum/value_count parts) is not \

@@ -16,6 +16,17 @@ fn run(query: &str, docs: &str) -> Table {
     plan.run(&store, Window::All, 1_778_839_200_000)
 }
 
+/// The message of the error `query` fails to compile with over NDJSON `docs`.
+fn compile_error(query: &str, docs: &str) -> String {
+    let parsed = rulegate::syntax::parse(query).expect("query parses");
+    let selection = eval::fields_for(&parsed, &[]);
+    let store = Documents::from_ndjson(docs.as_bytes(), &selection, LoadOptions::default())
+        .expect("docs load");
+    Plan::compile(&parsed, query, &store.columns)
+        .expect_err("compile fails")
+        .message
+}
+
 /// Rows as `a | b` lines.
 fn rows(t: &Table) -> Vec<String> {
     t.rows
@@ -373,16 +384,7 @@ fn temporal_casts_fold_constant_strings_and_reject_others() {
         rows(&t),
         ["2024-01-01T01:00:00.000Z | 2023-12-29T00:00:00.000Z | null"]
     );
-    let compile_error = |query: &str| {
-        let parsed = rulegate::syntax::parse(query).expect("query parses");
-        let selection = eval::fields_for(&parsed, &[]);
-        let docs = "{\"s\":\"3 days\"}\n";
-        let store = Documents::from_ndjson(docs.as_bytes(), &selection, LoadOptions::default())
-            .expect("docs load");
-        Plan::compile(&parsed, query, &store.columns)
-            .expect_err("compile fails")
-            .message
-    };
+    let compile_error = |query: &str| compile_error(query, "{\"s\":\"3 days\"}\n");
     assert_eq!(
         compile_error(r#"ROW u = "3 hours" | EVAL x = u::date_period"#),
         "Cannot parse [3 hours] to date_period"
@@ -524,4 +526,51 @@ fn weighted_avg_is_a_sum_over_a_sum() {
     // literal weight (even 0) is `SUM(v) / COUNT(v)`; a literal field is its `MV_AVG`.
     assert_eq!(rows(&t), [format!("{} | 15.0 | null | 3.0", 70.0 / 9.0)]);
     assert!(t.warnings.is_empty(), "{:?}", t.warnings);
+}
+
+#[test]
+fn first_and_last_keep_the_whole_value_of_the_winning_row() {
+    let docs = r#"{"n":1,"v":10,"t":3,"s":"a"}
+{"n":2,"v":[1,2],"t":[1,9]}
+{"n":3,"t":0}
+{"n":4,"v":5}
+{"n":5,"v":7,"t":9}
+"#;
+    let t = run(
+        "FROM logs-* | EVAL z = n * null | STATS a = FIRST(v, t), b = LAST(v, t), c = FIRST(v, null), d = LAST(v, 1), e = FIRST(v, t) WHERE n == 4, f = LAST(t, t), g = LAST(v, z), h = FIRST(s, n)",
+        docs,
+    );
+    // a: the lowest key is row 3's 0, and its null value is the answer (no skipping to the
+    // next key). b: row 2's key [1, 9] counts as 9 for LAST, tying row 5; the earlier row
+    // wins, its multivalue whole. c, d, g: a constant sort key (`z` folds to null) takes the
+    // first row. e: a null sort key never wins, even alone. h: text/keyword stays keyword.
+    assert_eq!(
+        rows(&t),
+        ["null | [1, 2] | 10 | 10 | null | [1, 9] | 10 | a"]
+    );
+    assert_eq!(t.columns[0].ty.name(), "long", "the value's type");
+    assert!(t.warnings.is_empty(), "{:?}", t.warnings);
+    // `n * null` folds to null (FoldNull) for FIRST's sort key; WEIGHTED_AVG's surrogate looks
+    // at literals before that, so its weight is not constant: `SUM(v * w) / SUM(w)`, null.
+    let t = run(
+        "FROM logs-* | WHERE n != 2 | STATS i = FIRST(v, n * null), w = WEIGHTED_AVG(v, n * null)",
+        docs,
+    );
+    assert_eq!(rows(&t), ["10 | null"]);
+    // TOP's output field: every (field, output) pair of a row, ordered by field then output;
+    // a row with either side null is skipped.
+    let t = run(
+        r#"FROM logs-* | STATS d = TOP(t, 2, "desc", n), a = TOP(t, 2, "asc", v), x = TOP(t, 3, "asc", null)"#,
+        docs,
+    );
+    assert_eq!(rows(&t), ["[5, 2] | [1, 2] | null"]);
+    let compile_error = |query: &str| compile_error(query, docs);
+    assert_eq!(
+        compile_error("FROM logs-* | STATS LAST(v, s)"),
+        "second argument of [LAST(v, s)] must be [int or long or date_nanos or datetime], found value [s] type [keyword]"
+    );
+    assert_eq!(
+        compile_error(r#"FROM logs-* | STATS TOP(s, 1, "asc", v)"#),
+        r#"when fourth argument is set, first argument of [TOP(s, 1, "asc", v)] must be [date or numeric except unsigned_long or counter types], found value [s] type [keyword]"#
+    );
 }

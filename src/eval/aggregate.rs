@@ -59,6 +59,18 @@ pub enum AggKind {
     /// Whether any value was seen (`PRESENT`), or none (`ABSENT`).
     Present,
     Absent,
+    /// `FIRST(value, sort)` / `LAST(value, sort)`: the whole value of the row with the lowest
+    /// (highest) sort key; see [`Acc::add_by`].
+    First,
+    Last,
+    /// `FIRST`/`LAST` whose sort key is a constant: the value of the first row, as
+    /// Elasticsearch's "any value" aggregator.
+    AnyValue,
+    /// `TOP(field, limit, order, outputField)`: the output values of the top field values.
+    TopBy {
+        limit: usize,
+        desc: bool,
+    },
 }
 
 impl AggKind {
@@ -133,6 +145,15 @@ pub enum Acc {
         count: u64,
     },
     List(Vec<Value>),
+    /// `FIRST`/`LAST`: the best sort key so far and the value cell of its row.
+    Earliest {
+        key: Option<Value>,
+        value: Cell,
+    },
+    /// `FIRST`/`LAST` by a constant: the first row's value cell, once a row was seen.
+    Any(Option<Cell>),
+    /// `TOP` with an output field: (field value, output value) pairs.
+    Pairs(Vec<(Value, Value)>),
     /// Welford's online mean and sum of squared deviations, as Elasticsearch's
     /// `WelfordAlgorithm`.
     Welford {
@@ -171,6 +192,61 @@ impl Acc {
             | AggKind::Median
             | AggKind::Percentile(_)
             | AggKind::MedianAbsoluteDeviation => Acc::List(Vec::new()),
+            AggKind::First | AggKind::Last => Acc::Earliest {
+                key: None,
+                value: Cell::Null,
+            },
+            AggKind::AnyValue => Acc::Any(None),
+            AggKind::TopBy { .. } => Acc::Pairs(Vec::new()),
+        }
+    }
+
+    /// Feeds one row of a two-input aggregate: `cell` is the first argument, `by` the second
+    /// (`FIRST`/`LAST`'s sort key, `TOP`'s output field).
+    pub fn add_by(&mut self, kind: AggKind, cell: &Cell, by: &Cell) {
+        match self {
+            // A row whose sort key is null sorts last: it never wins. A multivalued key counts
+            // as its lowest value for `FIRST` and its highest for `LAST`. Only a strictly
+            // better key replaces the value, so of equal keys the earliest row wins (in
+            // Elasticsearch, whichever its data order met first). The value is kept whole:
+            // null or multivalued as it is in that row (`first_agg_with_null_and_mv_support`).
+            Acc::Earliest { key, value } => {
+                let last = kind == AggKind::Last;
+                let candidate = by.values().iter().reduce(|a, b| {
+                    let b_wins = if last {
+                        b.compare(a).is_gt()
+                    } else {
+                        b.compare(a).is_lt()
+                    };
+                    if b_wins {
+                        b
+                    } else {
+                        a
+                    }
+                });
+                let Some(candidate) = candidate else {
+                    return;
+                };
+                let better = match key {
+                    None => true,
+                    Some(k) if last => candidate.compare(k).is_gt(),
+                    Some(k) => candidate.compare(k).is_lt(),
+                };
+                if better {
+                    *key = Some(candidate.clone());
+                    *value = cell.clone();
+                }
+            }
+            // Every pair of the two multivalues, as Elasticsearch's generated two-input
+            // aggregators; a row with either input null is skipped.
+            Acc::Pairs(pairs) => {
+                for v in cell.values() {
+                    for out in by.values() {
+                        pairs.push((v.clone(), out.clone()));
+                    }
+                }
+            }
+            _ => self.add(kind, cell),
         }
     }
 
@@ -180,6 +256,11 @@ impl Acc {
             if let Acc::Count(n) = self {
                 *n += 1;
             }
+            return;
+        }
+        if let Acc::Any(first) = self {
+            // The first row's value, null or multivalued as it is.
+            first.get_or_insert_with(|| cell.clone());
             return;
         }
         for v in cell.values() {
@@ -237,6 +318,8 @@ impl Acc {
                     *count += 1;
                 }
                 Acc::List(list) => list.push(v.clone()),
+                // Two-input aggregates are fed by `add_by`; their first row arrives above.
+                Acc::Earliest { .. } | Acc::Any(_) | Acc::Pairs(_) => {}
                 Acc::Welford { mean, m2, count } => {
                     let x = v.as_f64().unwrap_or(0.0);
                     *count += 1;
@@ -273,6 +356,27 @@ impl Acc {
                 Cell::from_values(list)
             }
             Acc::Extreme(v) => v.map_or(Cell::Null, Cell::One),
+            Acc::Earliest { value, .. } => value,
+            Acc::Any(first) => first.unwrap_or(Cell::Null),
+            Acc::Pairs(mut pairs) => {
+                let desc = matches!(kind, AggKind::TopBy { desc: true, .. });
+                let limit = match kind {
+                    AggKind::TopBy { limit, .. } => limit,
+                    _ => pairs.len(),
+                };
+                // Pairs order by field value, then by output value, both in the requested
+                // direction, as Elasticsearch's bucketed sort of tuples compares them.
+                pairs.sort_by(|a, b| {
+                    let o = a.0.compare(&b.0).then_with(|| a.1.compare(&b.1));
+                    if desc {
+                        o.reverse()
+                    } else {
+                        o
+                    }
+                });
+                pairs.truncate(limit);
+                Cell::from_values(pairs.into_iter().map(|(_, out)| out).collect())
+            }
             Acc::SumWhole(None) => Cell::Null,
             Acc::SumWhole(Some(s)) => match ty {
                 Type::UnsignedLong => match u64::try_from(s) {

@@ -13,7 +13,7 @@ pub use super::arith::{arith, LONG_OVERFLOW_MESSAGE};
 use super::convert::{convert, convertible};
 use super::disjunction::combine_cidr_disjunctions;
 use super::fold::Constants;
-use super::functions::{self, Func};
+use super::functions::{self, type_mismatch, Func};
 use super::pattern::Matcher;
 use super::value::{Cell, Type, Value};
 use super::warnings::{Warnings, MULTI_VALUE};
@@ -204,16 +204,8 @@ impl<'q> Compiler<'q> {
             } => {
                 let v = self.expr(value, schema)?;
                 if !matches!(v.ty, Type::Keyword | Type::Text | Type::Null) {
-                    return Err(error(
-                        "E302",
-                        value.span,
-                        format!(
-                            "first argument of [{}] must be [string], found value [{}] type [{}]",
-                            span.slice(self.text),
-                            value.span.slice(self.text),
-                            v.ty.name()
-                        ),
-                    ));
+                    let (text, ordinal) = (self.text, "first ");
+                    return Err(type_mismatch(text, span, ordinal, value.span, v.ty, "string"));
                 }
                 // A literal's text is known; an expression pattern folds to its text here, as
                 // Elasticsearch's optimizer folds it before planning (see `fold`).

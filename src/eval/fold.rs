@@ -53,7 +53,7 @@ impl Constants {
     /// before the column was added): constant if `value` folds, otherwise not.
     pub fn assign(&mut self, name: &str, value: &CExpr, schema: &[Column]) {
         self.1.assign(name, value, schema);
-        match self.fold(value, schema) {
+        match self.fold_nulls(value, schema) {
             Some(constant) => self.0.insert(name.to_string(), constant),
             None => self.0.remove(name),
         };
@@ -105,6 +105,25 @@ impl Constants {
             warnings: &mut warnings,
         };
         Some(Constant::Value(e.eval(&row, &mut ctx)))
+    }
+
+    /// [`Constants::fold`] after Elasticsearch's `FoldNull` too: an operator (negation,
+    /// arithmetic, comparison) with an operand that folds to null is null, whatever its other
+    /// operand reads (`EVAL x = emp_no * null` binds `x` to null in
+    /// `null/nullFieldArgInMultiInputAggs`). Surrogates that look at literals before the
+    /// optimizer runs (`WEIGHTED_AVG`) use the plain `fold`.
+    pub fn fold_nulls(&self, e: &CExpr, schema: &[Column]) -> Option<Constant> {
+        if let Some(constant) = self.fold(e, schema) {
+            return Some(constant);
+        }
+        let null_operand = matches!(e.kind, Kind::Neg(_) | Kind::Arith(..) | Kind::Compare(..))
+            && e.children().into_iter().any(|operand| {
+                matches!(
+                    self.fold_nulls(operand, schema),
+                    Some(Constant::Value(Cell::Null))
+                )
+            });
+        null_operand.then_some(Constant::Value(Cell::Null))
     }
 
     fn reads_constants_only(&self, e: &CExpr, schema: &[Column], per_run: &mut bool) -> bool {

@@ -78,6 +78,29 @@ pub enum Func {
     MvAppend,
 }
 
+/// Elasticsearch's `isType` failure, pointing at the argument: `second argument of [LAST(v, s)]
+/// must be [int or long], found value [s] type [keyword]` (`ordinal` is `""` or ends in a
+/// space).
+pub fn type_mismatch(
+    text: &str,
+    call: Span,
+    ordinal: &str,
+    arg: Span,
+    found: Type,
+    accepted: &str,
+) -> Diagnostic {
+    error(
+        "E302",
+        arg,
+        format!(
+            "{ordinal}argument of [{}] must be [{accepted}], found value [{}] type [{}]",
+            call.slice(text),
+            arg.slice(text),
+            found.name()
+        ),
+    )
+}
+
 fn arity(name: &str, n: usize, min: usize, max: usize, span: Span) -> Result<(), Diagnostic> {
     if n < min || n > max {
         let expected = if min == max {

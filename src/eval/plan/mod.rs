@@ -15,6 +15,7 @@ use crate::eval::value::{compare_cells, Cell, Type, Value};
 use crate::eval::warnings::{Warnings, MULTI_VALUE};
 use crate::eval::{Column, Table};
 
+mod sorted_aggs;
 mod stats;
 mod topn;
 
@@ -64,6 +65,9 @@ pub(crate) struct SortKey {
 pub(crate) struct AggSlot {
     kind: AggKind,
     arg: Option<CExpr>,
+    /// The second input of a two-input aggregate: `FIRST`/`LAST`'s sort key, `TOP`'s output
+    /// field.
+    by: Option<CExpr>,
     filter: Option<CExpr>,
     input: Type,
     ty: Type,

@@ -90,7 +90,7 @@ impl StatsState {
             extended = r;
             &extended
         };
-        let args: Vec<(Cell, bool)> = plan
+        let args: Vec<(Cell, Option<Cell>, bool)> = plan
             .slots
             .iter()
             .map(|s| {
@@ -102,7 +102,8 @@ impl StatsState {
                     (Some(a), true) => a.eval(row, ctx),
                     _ => Cell::Null,
                 };
-                (arg, pass)
+                let by = s.by.as_ref().filter(|_| pass).map(|b| b.eval(row, ctx));
+                (arg, by, pass)
             })
             .collect();
         for combo in combos {
@@ -117,13 +118,15 @@ impl StatsState {
                     i
                 }
             };
-            for (slot, (acc, (arg, pass))) in plan
+            for (slot, (acc, (arg, by, pass))) in plan
                 .slots
                 .iter()
                 .zip(self.accs[index].iter_mut().zip(&args))
             {
-                if *pass {
-                    acc.add(slot.kind, arg);
+                match (pass, by) {
+                    (false, _) => {}
+                    (true, Some(by)) => acc.add_by(slot.kind, arg, by),
+                    (true, None) => acc.add(slot.kind, arg),
                 }
             }
         }
@@ -297,6 +300,7 @@ pub(super) fn compile_aggregate(
         return Ok(AggSlot {
             kind: AggKind::CountRows,
             arg: None,
+            by: None,
             filter: filter.cloned(),
             input: Type::Null,
             ty: Type::Long,
@@ -320,6 +324,14 @@ pub(super) fn compile_aggregate(
                     span.slice(c.text)
                 ),
             ));
+        }
+    }
+    if name == "first" || name == "last" {
+        return super::sorted_aggs::compile_first_last(c, call, span, schema, filter);
+    }
+    if name == "top" {
+        if let Some(slot) = super::sorted_aggs::compile_top_by(c, call, span, schema, filter)? {
+            return Ok(slot);
         }
     }
     let arg = c.expr(first, schema)?;
@@ -353,14 +365,7 @@ pub(super) fn compile_aggregate(
         "present" => AggKind::Present,
         "absent" => AggKind::Absent,
         "top" => {
-            let limit = match call.args.get(1).map(|a| constant_arg(c, a)).transpose()? {
-                Some(Cell::One(v)) => v.as_i64().unwrap_or(0).max(0) as usize,
-                _ => return Err(error("E302", span, "TOP needs a constant limit")),
-            };
-            let desc = match call.args.get(2).map(|a| constant_arg(c, a)).transpose()? {
-                Some(Cell::One(v)) => v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("desc")),
-                _ => false,
-            };
+            let (limit, desc) = top_limit_order(c, call, span)?;
             AggKind::Top { limit, desc }
         }
         other => {
@@ -400,11 +405,29 @@ pub(super) fn compile_aggregate(
     Ok(AggSlot {
         kind,
         arg: Some(arg),
+        by: None,
         filter: filter.cloned(),
         input,
         ty,
         site,
     })
+}
+
+/// `TOP`'s constant limit and order (`desc`; ascending unless it says `desc`).
+pub(super) fn top_limit_order(
+    c: &mut Compiler,
+    call: &ast::Call,
+    span: Span,
+) -> Result<(usize, bool), Diagnostic> {
+    let limit = match call.args.get(1).map(|a| constant_arg(c, a)).transpose()? {
+        Some(Cell::One(v)) => v.as_i64().unwrap_or(0).max(0) as usize,
+        _ => return Err(error("E302", span, "TOP needs a constant limit")),
+    };
+    let desc = match call.args.get(2).map(|a| constant_arg(c, a)).transpose()? {
+        Some(Cell::One(v)) => v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("desc")),
+        _ => false,
+    };
+    Ok((limit, desc))
 }
 
 pub(super) fn contains_aggregate(e: &ast::Expr) -> bool {
