@@ -67,6 +67,16 @@ pub struct InputError {
     pub message: String,
 }
 
+impl InputError {
+    /// A line longer than `max` bytes (`LoadOptions::max_line_bytes`).
+    pub(crate) fn overlong(line: usize, max: usize) -> InputError {
+        InputError {
+            line,
+            message: format!("line is longer than {} MiB", max >> 20),
+        }
+    }
+}
+
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "line {}: {}", self.line, self.message)
@@ -549,10 +559,7 @@ impl Documents {
                         break;
                     }
                 }
-                loader.fail(InputError {
-                    line,
-                    message: format!("line is longer than {} MiB", max >> 20),
-                })?;
+                loader.fail(InputError::overlong(line, max))?;
                 continue;
             }
             loader.add_line(&buf, line)?;
@@ -580,10 +587,7 @@ impl Documents {
             line += 1;
             let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
             if raw.len() > max {
-                loader.fail(InputError {
-                    line,
-                    message: format!("line is longer than {} MiB", max >> 20),
-                })?;
+                loader.fail(InputError::overlong(line, max))?;
                 continue;
             }
             loader.add_line(raw, line)?;

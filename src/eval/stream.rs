@@ -340,10 +340,7 @@ fn work<'a>(
     let text = match job {
         Job::Lines(text) => text,
         Job::Overlong => {
-            let error = InputError {
-                line: 1,
-                message: format!("line is longer than {} MiB", options.max_line_bytes >> 20),
-            };
+            let error = InputError::overlong(1, options.max_line_bytes);
             let (rows, skipped) = if options.skip_invalid {
                 (Ok(Vec::new()), vec![error])
             } else {
