@@ -15,7 +15,7 @@
 
 use std::borrow::Cow;
 
-use super::walk::{serde_number, Scalar, MAX_OBJECT_DEPTH};
+use super::walk::{serde_number, Fields, Scalar, MAX_OBJECT_DEPTH};
 
 /// The scanner cannot vouch for this document: read it with serde.
 #[derive(Debug, PartialEq, Eq)]
@@ -101,14 +101,69 @@ impl Paths {
     }
 }
 
+/// What the scanner collects. A node is a trie node, or for every field the length of the
+/// path so far (0, the root, in both).
+pub(super) enum Wanted<'w> {
+    Paths(&'w Paths),
+    /// Every leaf, with ids made as the serde walk makes them (in document order, so a
+    /// partial scan before a fall back only makes ids the walk then finds).
+    All {
+        fields: &'w mut Fields,
+        path: &'w mut String,
+    },
+}
+
+impl Wanted<'_> {
+    /// The node of `node`'s path joined with `key` (`dotted` if it holds a `.`).
+    #[inline(always)]
+    fn child(&mut self, node: u32, key: &str, dotted: bool) -> Option<u32> {
+        match self {
+            Wanted::Paths(paths) => paths.child(node, key.as_bytes(), dotted),
+            Wanted::All { path, .. } => {
+                path.truncate(node as usize);
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(key);
+                u32::try_from(path.len()).ok()
+            }
+        }
+    }
+
+    /// The field id of a leaf at `node`.
+    #[inline(always)]
+    fn leaf(&mut self, node: u32) -> Option<u32> {
+        match self {
+            Wanted::Paths(paths) => paths.id(node),
+            Wanted::All { fields, path } => {
+                path.truncate(node as usize);
+                fields.id(path)
+            }
+        }
+    }
+
+    /// The field id to report an object at `node` under (the walk does not for every field).
+    #[inline(always)]
+    fn object(&self, node: u32) -> Option<u32> {
+        match self {
+            Wanted::Paths(paths) => paths.id(node),
+            Wanted::All { .. } => None,
+        }
+    }
+}
+
 /// Appends the wanted leaves of one document to `out` in document order, as the serde walk
 /// would; on [`Fallback`] `out` holds partial results the caller discards.
-pub(super) fn scan<'a>(text: &'a str, paths: &Paths, out: &mut Vec<(u32, Scalar<'a>)>) -> Scanned {
+pub(super) fn scan<'a>(
+    text: &'a str,
+    wanted: Wanted<'_>,
+    out: &mut Vec<(u32, Scalar<'a>)>,
+) -> Scanned {
     let mut scanner = Scanner {
         text: text.as_bytes(),
         source: text,
         at: 0,
-        paths,
+        wanted,
         out,
     };
     scanner.space();
@@ -152,7 +207,7 @@ struct Scanner<'a, 'o> {
     text: &'a [u8],
     source: &'a str,
     at: usize,
-    paths: &'o Paths,
+    wanted: Wanted<'o>,
     out: &'o mut Vec<(u32, Scalar<'a>)>,
 }
 
@@ -188,7 +243,7 @@ impl<'a> Scanner<'a, '_> {
 
     #[inline(always)]
     fn push(&mut self, node: Option<u32>, scalar: Scalar<'a>) {
-        if let Some(id) = node.and_then(|n| self.paths.id(n)) {
+        if let Some(id) = node.and_then(|n| self.wanted.leaf(n)) {
             self.out.push((id, scalar));
         }
     }
@@ -198,7 +253,9 @@ impl<'a> Scanner<'a, '_> {
         match self.peek().ok_or(Fallback)? {
             b'{' => {
                 // An object where a leaf field is wanted.
-                self.push(node, Scalar::Object);
+                if let Some(id) = node.and_then(|n| self.wanted.object(n)) {
+                    self.out.push((id, Scalar::Object));
+                }
                 self.object(node, depth + 1)
             }
             b'[' => self.array(node, depth + 1),
@@ -274,8 +331,8 @@ impl<'a> Scanner<'a, '_> {
                     // serde decodes keys of objects it walks: leave escapes there to it.
                     (true, _) => return Err(Fallback),
                     (false, dotted) => {
-                        self.paths
-                            .child(node, &self.text[start..self.at - 1], dotted)
+                        let key = self.source.get(start..self.at - 1).ok_or(Fallback)?;
+                        self.wanted.child(node, key, dotted)
                     }
                 },
                 None => {

@@ -20,7 +20,7 @@ fn compare(text: &str, names: &[&str]) -> Read {
     let paths = Paths::new((0u32..).zip(fields.names.iter().map(String::as_str)))
         .expect("names without empty segments");
     let mut fast = Vec::new();
-    let scanned = scan(text, &paths, &mut fast);
+    let scanned = scan(text, Wanted::Paths(&paths), &mut fast);
     let mut slow = Vec::new();
     let walked = walk(text.as_bytes(), &mut fields, &mut String::new(), &mut slow);
     match scanned {
@@ -37,6 +37,37 @@ fn compare(text: &str, names: &[&str]) -> Read {
             Read::Fast
         }
         Err(Fallback) => Read::Fallback,
+    }
+}
+
+/// As [`compare`], with every field wanted: leaves are compared by field name, as both
+/// sides make their own ids.
+fn compare_all(text: &str) -> Read {
+    let read = |scanner: bool| {
+        let mut fields = Fields::new(["_id".to_string()], true);
+        let mut path = String::new();
+        let mut leaves = Vec::new();
+        let result = if scanner {
+            let wanted = Wanted::All {
+                fields: &mut fields,
+                path: &mut path,
+            };
+            scan(text, wanted, &mut leaves).map_err(|Fallback| String::new())
+        } else {
+            walk(text.as_bytes(), &mut fields, &mut path, &mut leaves)
+        };
+        let named: Vec<(String, Scalar)> = (leaves.into_iter())
+            .map(|(id, leaf)| (fields.names[id as usize].clone(), leaf))
+            .collect();
+        result.map(|()| format!("{named:?}"))
+    };
+    match read(true) {
+        Ok(fast) => {
+            let slow = read(false);
+            assert_eq!(Ok(fast), slow, "every field of {text}");
+            Read::Fast
+        }
+        Err(_) => Read::Fallback,
     }
 }
 
@@ -346,6 +377,24 @@ fn the_scanner_reads_ordinary_documents_itself() {
 }
 
 #[test]
+fn every_field_is_read_as_serde_reads_it() {
+    fn property(odd: OddCase, plain: PlainCase, corrupted: Corrupted) -> bool {
+        compare_all(&odd.0.text);
+        compare_all(&corrupted.0.text);
+        compare_all(&plain.0.text) == Read::Fast
+    }
+    tests().quickcheck(property as fn(OddCase, PlainCase, Corrupted) -> bool);
+    let (text, _) = sample();
+    assert_eq!(compare_all(&text), Read::Fast);
+    for text in [
+        r#"{"":{"a":1},"a.":{"":[2]},".":3}"#,
+        r#"{"a":{"b":[{"c":1},2]}}"#,
+    ] {
+        assert_eq!(compare_all(text), Read::Fast, "{text}");
+    }
+}
+
+#[test]
 fn corrupted_documents_are_never_read_as_valid() {
     fn property(case: Corrupted) -> bool {
         compare(&case.0.text, &case.0.names);
@@ -390,7 +439,7 @@ fn the_sample_audit_event_is_read_fast_with_its_fields() {
     let fields = Fields::new(names.iter().map(|s| s.to_string()), false);
     let paths = Paths::new((0u32..).zip(fields.names.iter().map(String::as_str))).unwrap();
     let mut leaves = Vec::new();
-    scan(&text, &paths, &mut leaves).unwrap();
+    scan(&text, Wanted::Paths(&paths), &mut leaves).unwrap();
     let username = fields.get("kubernetes.audit.user.username").unwrap();
     assert!(leaves.iter().any(|(id, _)| *id == username), "{leaves:?}");
 }
@@ -516,7 +565,7 @@ fn numbers_take_serde_types() {
     };
     let text = r#"{"n":[0,-0,5,-5,18446744073709551615,18446744073709551616,-9223372036854775808,-9223372036854775809,1.5,1e2,-0.0]}"#;
     let mut leaves = Vec::new();
-    scan(text, &paths, &mut leaves).unwrap();
+    scan(text, Wanted::Paths(&paths), &mut leaves).unwrap();
     let mut slow = Vec::new();
     walk(text.as_bytes(), &mut fields, &mut String::new(), &mut slow).unwrap();
     assert_eq!(format!("{leaves:?}"), format!("{slow:?}"));

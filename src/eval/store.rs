@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use super::ids::LineIds;
 use super::mapping::Mapping;
-use super::scan::{self, Paths};
+use super::scan::{self, Paths, Wanted};
 use super::value::{Cell, Type, Value};
 use super::walk::{self, Fields, Scalar, WordHashBuild};
 use super::{convert, datetime, ip, Column};
@@ -207,8 +207,8 @@ impl Interner {
 struct Loader {
     options: LoadOptions,
     fields: Fields,
-    /// The fast scanner's view of `fields`; `None` (every field wanted, or a name the trie
-    /// cannot hold) reads every document with serde.
+    /// The fast scanner's view of `fields`; `None` when every field is wanted (the scanner
+    /// then makes ids as it goes) or a name is one the trie cannot hold (serde reads all).
     paths: Option<Paths>,
     /// Field ids below this are the selected names, in name order; the internal fields
     /// (`_id`, `data_stream.*`) not selected come after them.
@@ -338,8 +338,15 @@ impl Loader {
     /// scanner reads it when it can vouch for it, serde otherwise (and for every error).
     fn add_json(&mut self, text: &str, line: usize) -> Result<(), String> {
         let mut leaves = reuse(std::mem::take(&mut self.scratch));
-        let scanned =
-            (self.paths.as_ref()).is_some_and(|paths| scan::scan(text, paths, &mut leaves).is_ok());
+        let wanted = match &self.paths {
+            Some(paths) => Some(Wanted::Paths(paths)),
+            None if self.fields.all => Some(Wanted::All {
+                fields: &mut self.fields,
+                path: &mut self.path,
+            }),
+            None => None,
+        };
+        let scanned = wanted.is_some_and(|wanted| scan::scan(text, wanted, &mut leaves).is_ok());
         let read = if scanned {
             Ok(())
         } else {

@@ -99,7 +99,8 @@ impl Fields {
         self.ids.get(path).copied()
     }
 
-    fn id(&mut self, path: &str) -> Option<u32> {
+    /// The id of `path`, made when every field is wanted.
+    pub(super) fn id(&mut self, path: &str) -> Option<u32> {
         if let Some(&id) = self.ids.get(path) {
             return Some(id);
         }
