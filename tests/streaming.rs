@@ -2,7 +2,7 @@
 //! errors and line numbers, whatever the batch size and thread count.
 
 use rulegate::eval::stream::{
-    run_query, run_query_text, streams, StreamError, Streamed, Streaming,
+    run_query, run_query_text, streams, StreamError, Streamed, Streaming, RELEASE_STEP,
 };
 use rulegate::eval::{self, Documents, LoadOptions, Plan, Window};
 
@@ -88,7 +88,16 @@ fn streamed(
     assert!(streams(&parsed, &selection), "`{query}` streams");
     // Read through a reader and cut in place must agree.
     let read = run_query(&parsed, query, &selection, input, options, streaming, NOW);
-    let cut = run_query_text(&parsed, query, &selection, input, options, streaming, NOW);
+    let cut = run_query_text(
+        &parsed,
+        query,
+        &selection,
+        input,
+        &|_| {},
+        options,
+        streaming,
+        NOW,
+    );
     let (read, cut) = (read.map(outcome), cut.map(outcome));
     assert_eq!(
         format!("{read:?}"),
@@ -112,7 +121,16 @@ fn both_feeds(
 ) -> Result<Streamed, StreamError> {
     let selection = eval::fields_for(parsed, &[]);
     let read = run_query(parsed, query, &selection, input, options, shape, NOW);
-    let cut = run_query_text(parsed, query, &selection, input, options, shape, NOW);
+    let cut = run_query_text(
+        parsed,
+        query,
+        &selection,
+        input,
+        &|_| {},
+        options,
+        shape,
+        NOW,
+    );
     assert_eq!(
         format!("{read:?}"),
         format!("{cut:?}"),
@@ -170,6 +188,34 @@ fn streaming_equals_loading_everything() {
         "some queries must warn (multivalued source.ip)"
     );
     assert!(limited >= 3, "some queries must stop at a limit");
+}
+
+#[test]
+fn text_in_memory_is_released_behind_the_batches_in_flight() {
+    let input = corpus();
+    assert!(input.len() > 3 * RELEASE_STEP, "{} bytes", input.len());
+    let query = text_of(SEED);
+    let parsed = rulegate::syntax::parse(&query).unwrap();
+    let selection = eval::fields_for(&parsed, &[]);
+    let options = LoadOptions::default();
+    let shape = Streaming {
+        threads: 2,
+        batch_bytes: 16 << 10,
+    };
+    let released = std::cell::RefCell::new(Vec::new());
+    let release = |end: usize| released.borrow_mut().push(end);
+    let run = run_query_text(
+        &parsed, &query, &selection, &input, &release, &options, shape, NOW,
+    )
+    .unwrap();
+    let (expected, _) = loaded_all(SEED, &input, &options);
+    assert_eq!(run.table, expected);
+    let released = released.into_inner();
+    assert!(released.len() >= 2, "{released:?}");
+    assert!(released.windows(2).all(|w| w[0] < w[1]), "{released:?}");
+    assert!(released
+        .iter()
+        .all(|r| r % RELEASE_STEP == 0 && *r < input.len()));
 }
 
 #[test]

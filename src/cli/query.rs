@@ -129,9 +129,19 @@ pub fn run(args: QueryArgs, _color: bool) -> Result<Outcome, Vec<Diagnostic>> {
         // Stream, holding only the groups (or the returned rows).
         let streaming = Streaming::default();
         let streamed = match map_file(&args.input)? {
-            Some(mapped) => eval::stream::run_query_text(
-                &query, &text, &selection, &mapped, &options, streaming, now,
-            ),
+            Some(mapped) => {
+                let release = |end: usize| {
+                    // SAFETY: the mapping is a read-only view of a file; dropping pages from it
+                    // only makes a later read of them fault them in again from the file, with
+                    // the same bytes. Nothing is read there again anyway (see `release`).
+                    let _ = unsafe {
+                        mapped.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, 0, end)
+                    };
+                };
+                eval::stream::run_query_text(
+                    &query, &text, &selection, &mapped, &release, &options, streaming, now,
+                )
+            }
             None => {
                 let reader = open_input(&args.input)?;
                 eval::stream::run_query(&query, &text, &selection, reader, &options, streaming, now)

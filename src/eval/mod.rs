@@ -56,6 +56,7 @@ mod walk;
 pub mod warnings;
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use crate::diagnostic::Diagnostic;
 use crate::syntax::ast::{self, CommandKind, ExprKind, SourceCommand};
@@ -174,6 +175,7 @@ impl Plan {
             .first()
             .map(|p| p.rsplit(':').next().unwrap_or(p).replace('*', "default"))
             .unwrap_or_default();
+        let fallback = Arc::from(fallback);
         Sources { columns, fallback }
     }
 }
@@ -182,7 +184,7 @@ impl Plan {
 struct Sources {
     columns: Vec<Source>,
     /// `_index` of documents without a data stream: the first pattern, `*` read as `default`.
-    fallback: String,
+    fallback: Arc<str>,
 }
 
 impl Sources {
@@ -212,8 +214,11 @@ impl Sources {
         match source {
             Source::Field(i) => field(*i),
             Source::Null => Cell::Null,
-            Source::Index => Cell::One(Value::str(docs.index_of(doc).unwrap_or(&self.fallback))),
-            Source::Id => Cell::One(Value::str(docs.id_of(doc))),
+            Source::Index => {
+                let index = docs.shared_index_and_id(doc).0;
+                Cell::One(Value::String(Arc::clone(index.unwrap_or(&self.fallback))))
+            }
+            Source::Id => Cell::One(Value::String(Arc::clone(docs.shared_index_and_id(doc).1))),
             Source::Version => Cell::One(Value::Long(1)),
         }
     }

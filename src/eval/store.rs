@@ -647,6 +647,11 @@ impl Documents {
         &self.ids[doc]
     }
 
+    /// A document's data-stream name and `_id` as shared strings (no copy per row).
+    pub(crate) fn shared_index_and_id(&self, doc: usize) -> (Option<&Arc<str>>, &Arc<str>) {
+        (self.index[doc].as_ref(), &self.ids[doc])
+    }
+
     /// The input line a document came from.
     pub fn line_of(&self, doc: usize) -> usize {
         self.lines[doc]

@@ -97,12 +97,16 @@ pub fn run_query(
 }
 
 /// [`run_query`] over text already in memory (a mapped file): batches are cut where they lie,
-/// without copying.
+/// without copying. `release(end)` is called as batches are cut, with an offset well behind
+/// the batches in flight: the text before it is not needed any more (a mapped file drops those
+/// pages, so that memory stays flat over a file of any size).
+#[allow(clippy::too_many_arguments)]
 pub fn run_query_text(
     query: &ast::Query,
     text: &str,
     selection: &FieldSelection,
     input: &[u8],
+    release: &dyn Fn(usize),
     options: &LoadOptions,
     streaming: Streaming,
     now: i64,
@@ -111,16 +115,14 @@ pub fn run_query_text(
         text: input,
         at: 0,
         batch_bytes: streaming.batch_bytes.max(1),
+        release,
+        released: 0,
+        // Several times the batches in flight (two per thread, and one in each thread).
+        lag: streaming.batch_bytes.max(1) * streaming.threads.max(1) * 8,
     };
+    let spare = Spare::default();
     run(
-        query,
-        text,
-        selection,
-        feed,
-        options,
-        streaming,
-        &Spare::default(),
-        now,
+        query, text, selection, feed, options, streaming, &spare, now,
     )
 }
 
@@ -534,8 +536,16 @@ enum Feed<'a, R> {
         text: &'a [u8],
         at: usize,
         batch_bytes: usize,
+        release: &'a dyn Fn(usize),
+        /// Where the text was last released up to.
+        released: usize,
+        /// How far behind the cursor released text stays.
+        lag: usize,
     },
 }
+
+/// Text is released in steps of this (a multiple of every page size).
+pub const RELEASE_STEP: usize = 2 << 20;
 
 impl<'a, R: BufRead> Feed<'a, R> {
     fn next(&mut self) -> std::io::Result<Option<Job<'a>>> {
@@ -545,9 +555,17 @@ impl<'a, R: BufRead> Feed<'a, R> {
                 text,
                 at,
                 batch_bytes,
+                release,
+                released,
+                lag,
             } => {
                 if *at >= text.len() {
                     return Ok(None);
+                }
+                let behind = at.saturating_sub(*lag) / RELEASE_STEP * RELEASE_STEP;
+                if behind > *released {
+                    release(behind);
+                    *released = behind;
                 }
                 let cut = at.saturating_add(*batch_bytes).min(text.len());
                 let end = memchr::memchr(b'\n', &text[cut..]).map_or(text.len(), |p| cut + p + 1);
