@@ -215,8 +215,9 @@ fn resolve_types<'a>(
         })?;
         let Some(job) = job else { break };
         if let Job::Lines(text) = &job {
-            lines += memchr::memchr_iter(b'\n', text).count();
-            if let Ok((docs, _)) = Documents::from_ndjson_text(text, selection, probe.clone()) {
+            // Under `skip_invalid` a batch always loads.
+            if let Ok((docs, read)) = Documents::from_ndjson_text(text, selection, probe.clone()) {
+                lines += read;
                 for column in &docs.columns {
                     if let Some(at) = unresolved.iter().position(|n| **n == column.name) {
                         options
@@ -273,11 +274,7 @@ fn run_plan<'a>(
         let mut consumer = Consumer::new(plan, selection, options, now);
         let mut seq = 0;
         loop {
-            let job = next_job().map_err(|e| InputError {
-                line: consumer.line_offset + 1,
-                message: format!("cannot read input: {e}"),
-            });
-            let job = match job {
+            let job = match next_job() {
                 Ok(Some(job)) => job,
                 Ok(None) => break,
                 Err(e) => {
@@ -286,7 +283,7 @@ fn run_plan<'a>(
                     for (k, done) in done_rx.iter() {
                         consumer.take(k, done)?;
                     }
-                    return Err(consumer.after(e));
+                    return Err(consumer.read_failed(&e));
                 }
             };
             if job_tx.send((seq, job)).is_err() {
@@ -476,11 +473,11 @@ impl<'p> Consumer<'p> {
         Ok(())
     }
 
-    /// An error found after every job before it was consumed.
-    fn after(&self, error: InputError) -> InputError {
+    /// A failed read, after every job before it was consumed: at the next line.
+    fn read_failed(&self, error: &std::io::Error) -> InputError {
         InputError {
             line: self.line_offset + 1,
-            message: error.message,
+            message: format!("cannot read input: {error}"),
         }
     }
 

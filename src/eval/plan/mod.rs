@@ -156,7 +156,6 @@ impl Plan {
             steps.push(compile_eval(&mut c, &r.fields, &mut schema, text)?);
         }
         let mut has_limit = false;
-        let mut sorted = row.is_some();
         for command in &query.commands {
             match &command.kind {
                 CommandKind::Where(e) => {
@@ -269,7 +268,6 @@ impl Plan {
                         });
                     }
                     steps.push(Step::Sort(compiled, None));
-                    sorted = true;
                 }
                 CommandKind::Limit(l) => {
                     has_limit = true;
@@ -331,7 +329,6 @@ impl Plan {
                     steps.push(Step::Stats(Box::new(plan)));
                     // Group order is unspecified until a SORT.
                     steps.push(Step::SortAll);
-                    sorted = true;
                 }
                 CommandKind::InlineStats(stats) => {
                     let plan = compile_stats(&mut c, stats, &schema, &mut notes)?;
@@ -362,13 +359,11 @@ impl Plan {
                 }
             }
         }
-        let _ = sorted;
         if !has_limit {
             // The implicit `LIMIT` is pushed down into a trailing `SORT` like an explicit one.
             bind_top_n(&mut steps, DEFAULT_LIMIT);
         }
         let final_limit = if has_limit { MAX_LIMIT } else { DEFAULT_LIMIT };
-        let _ = Span::default();
         Ok(Plan {
             source,
             row,
