@@ -7,7 +7,7 @@ use std::io::Write;
 use rulegate::audit::ecs::{ingest_pipeline, raw_to_ecs, EcsOptions, PRESERVE_ORIGINAL};
 use serde_json::{json, Map, Value};
 
-use crate::support::{rulegate, shared_path};
+use crate::support::{rulegate, shared_path, success_stdout};
 
 /// Leaf fields as dotted paths (arrays are leaves, as Elasticsearch treats them).
 fn flatten(prefix: &str, value: &Value, out: &mut BTreeMap<String, Value>) {
@@ -256,16 +256,11 @@ fn gzip_event_lists_and_aks_envelopes_ingest_to_bulk() {
     .unwrap();
     let aks = shared_path("reference/elastic-k8s-audit/test-kube-audit.log");
     let out = dir.join("out.ndjson");
-    let output = rulegate()
-        .args(["ingest", "--format", "bulk", "-o"])
-        .arg(&out)
-        .args([&gz, &list, &aks])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    success_stdout(
+        rulegate()
+            .args(["ingest", "--format", "bulk", "-o"])
+            .arg(&out)
+            .args([&gz, &list, &aks]),
     );
     let text = std::fs::read_to_string(&out).unwrap();
     let lines: Vec<&str> = text.lines().collect();
@@ -333,13 +328,8 @@ fn bad_lines_fail_with_file_and_line_and_write_nothing_unless_skipped() {
 #[test]
 fn aks_envelope_with_an_object_log_and_gke_entries_ingest() {
     let log = shared_path("reference/elastic-k8s-audit/versions/0b97ab02df57b57303b67e48840bb75dfe5c4738/test-audit.log");
-    let output = rulegate().arg("ingest").arg(&log).output().unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let docs: Vec<Value> = String::from_utf8(output.stdout)
+    let stdout = success_stdout(rulegate().arg("ingest").arg(&log));
+    let docs: Vec<Value> = String::from_utf8(stdout)
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())

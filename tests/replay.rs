@@ -16,15 +16,10 @@ fn generated(scenario: &str, format: &str) -> PathBuf {
         scenario.replace('/', "_"),
         std::process::id()
     ));
-    let output = rulegate()
-        .args(["gen", scenario, "--format", format, "-o"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    success_stdout(
+        rulegate()
+            .args(["gen", scenario, "--format", format, "-o"])
+            .arg(&path),
     );
     path
 }

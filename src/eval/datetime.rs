@@ -373,10 +373,7 @@ pub fn format_pattern(pattern: &str, ms: i64) -> Option<String> {
             i += 1;
             continue;
         }
-        let mut n = 1;
-        while chars.get(i + n) == Some(&ch) {
-            n += 1;
-        }
+        let n = letter_run(&chars, i);
         i += n;
         let pad = |v: i64, w: usize| format!("{v:0w$}");
         match ch {
@@ -459,10 +456,7 @@ pub fn parse_pattern(pattern: &str, text: &str) -> Option<i64> {
             p += 1;
             continue;
         }
-        let mut n = 1;
-        while chars.get(i + n) == Some(&ch) {
-            n += 1;
-        }
+        let n = letter_run(&chars, i);
         i += n;
         if ch == 'a' {
             let s: String = t.get(p..p + 2)?.iter().collect();
@@ -517,6 +511,11 @@ pub fn parse_pattern(pattern: &str, text: &str) -> Option<i64> {
         return None;
     }
     Some(from_civil(&c))
+}
+
+/// How many times the pattern letter at `at` repeats from there (`yyyy` is 4).
+fn letter_run(chars: &[char], at: usize) -> usize {
+    chars[at..].iter().take_while(|c| **c == chars[at]).count()
 }
 
 #[cfg(test)]

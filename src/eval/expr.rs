@@ -609,6 +609,14 @@ impl Ctx<'_> {
     pub fn warn(&mut self, site: u32, detail: &str) {
         self.warnings.add(site, false, detail);
     }
+
+    /// A result, or null with the failure's warning at `site`.
+    pub fn or_warn(&mut self, site: u32, result: Result<Cell, String>) -> Cell {
+        result.unwrap_or_else(|m| {
+            self.warn(site, &m);
+            Cell::Null
+        })
+    }
 }
 
 /// The single value of each argument, or `None` after a null (silently) or a multivalue
@@ -638,26 +646,14 @@ impl CExpr {
                 let Some(v) = single(&c, ctx, self.site) else {
                     return Cell::Null;
                 };
-                match negate(v) {
-                    Ok(v) => Cell::One(v),
-                    Err(m) => {
-                        ctx.warn(self.site, &m);
-                        Cell::Null
-                    }
-                }
+                ctx.or_warn(self.site, negate(v).map(Cell::One))
             }
             Kind::Arith(op, l, r) => {
                 let (a, b) = (l.eval_ref(row, ctx), r.eval_ref(row, ctx));
                 let Some((x, y)) = two_singles(&a, &b, ctx, self.site) else {
                     return Cell::Null;
                 };
-                match arith(*op, x, y, self.ty) {
-                    Ok(v) => Cell::One(v),
-                    Err(m) => {
-                        ctx.warn(self.site, &m);
-                        Cell::Null
-                    }
-                }
+                ctx.or_warn(self.site, arith(*op, x, y, self.ty).map(Cell::One))
             }
             Kind::Compare(op, l, r) => {
                 let (a, b) = (l.eval_ref(row, ctx), r.eval_ref(row, ctx));

@@ -491,29 +491,34 @@ impl LuceneParser<'_> {
     }
 
     fn union(&mut self) -> Result<Id, String> {
-        let first = self.inter()?;
-        let mut items = vec![first];
-        while self.eat('|') {
-            items.push(self.inter()?);
-        }
+        let items = self.separated('|', Self::inter)?;
         Ok(if items.len() == 1 {
-            first
+            items[0]
         } else {
             self.b.or(items)
         })
     }
 
     fn inter(&mut self) -> Result<Id, String> {
-        let first = self.concat()?;
-        let mut items = vec![first];
-        while self.eat('&') {
-            items.push(self.concat()?);
-        }
+        let items = self.separated('&', Self::concat)?;
         Ok(if items.len() == 1 {
-            first
+            items[0]
         } else {
             self.b.and(items)
         })
+    }
+
+    /// One or more `item`s separated by `op`.
+    fn separated(
+        &mut self,
+        op: char,
+        item: fn(&mut Self) -> Result<Id, String>,
+    ) -> Result<Vec<Id>, String> {
+        let mut items = vec![item(self)?];
+        while self.eat(op) {
+            items.push(item(self)?);
+        }
+        Ok(items)
     }
 
     fn concat(&mut self) -> Result<Id, String> {

@@ -461,15 +461,8 @@ impl<'p> Consumer<'p> {
         let (docs, _) =
             Documents::from_ndjson_text(&done.text, self.selection, self.options.clone())
                 .map_err(shift)?;
-        let mut buf = Vec::new();
-        for row in self.plan.source_rows(&docs, Window::All) {
-            let room = self.sink.room();
-            if room == 0 {
-                break;
-            }
-            self.plan.push_prefix(row, &mut ctx, &mut buf, room);
-            self.sink.extend(buf.drain(..), &mut ctx);
-        }
+        self.sink
+            .feed(self.plan.source_rows(&docs, Window::All), &mut ctx);
         Ok(())
     }
 

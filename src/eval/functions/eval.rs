@@ -242,13 +242,8 @@ pub fn eval(func: &Func, args: Vec<Cell>, e: &CExpr, ctx: &mut Ctx) -> Cell {
             let Some(vs) = singles(&args, ctx, site) else {
                 return Cell::Null;
             };
-            match single_valued(func, &vs, e.ty, ctx.now) {
-                Ok(c) => c,
-                Err(m) => {
-                    ctx.warn(site, &m);
-                    Cell::Null
-                }
-            }
+            let result = single_valued(func, &vs, e.ty, ctx.now);
+            ctx.or_warn(site, result)
         }
     }
 }

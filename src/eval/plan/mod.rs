@@ -389,14 +389,7 @@ impl Plan {
             None => Box::new(rows),
         };
         let mut sink = self.sink();
-        let mut buf = Vec::new();
-        for row in rows {
-            if sink.room() == 0 {
-                break;
-            }
-            self.push_prefix(row, &mut ctx, &mut buf, sink.room());
-            sink.extend(buf.drain(..), &mut ctx);
-        }
+        sink.feed(rows, &mut ctx);
         let rows = sink.finish(&mut ctx);
         self.table(rows, &warnings)
     }
@@ -489,6 +482,20 @@ impl Sink<'_> {
             SinkState::Rows { rows, cap } => {
                 cap.map_or(usize::MAX, |n| n.saturating_sub(rows.len()))
             }
+        }
+    }
+
+    /// Runs source rows through the plan's row-local prefix into the sink, one at a time in
+    /// order, stopping (before evaluating another row) once the sink is full.
+    pub(crate) fn feed(&mut self, rows: impl Iterator<Item = Vec<Cell>>, ctx: &mut Ctx) {
+        let mut buf = Vec::new();
+        for row in rows {
+            let room = self.room();
+            if room == 0 {
+                break;
+            }
+            self.plan.push_prefix(row, ctx, &mut buf, room);
+            self.extend(buf.drain(..), ctx);
         }
     }
 
