@@ -3,7 +3,7 @@
 //! The pipeline, one module per stage:
 //!
 //! ```text
-//!  rule TOML ─► rule ─► syntax ─► analysis        audit logs ─► audit ─┐
+//!  rule TOML ─► rule ─► esql   ─► analysis        audit logs ─► audit ─┐
 //!                 │        │                                         ▼
 //!                 │        └──────────► eval ◄──────── scenario TOML ─► scenario
 //!                 │                      │                (DSL, personas, generator)
@@ -17,7 +17,7 @@
 //! | [`span`], [`diagnostic`] | source positions; errors as data and their one renderer |
 //! | [`calendar`] | proleptic Gregorian date arithmetic (UTC) shared by every date-handling module |
 //! | [`rule`] | rule TOML files: typed model, validation, schedule, query with file spans |
-//! | [`syntax`] | ES\|QL tokens, syntax tree with spans, parser, canonical printer |
+//! | [`esql`] | the ES\|QL front end: tokens, syntax tree with spans, parser, canonical printer |
 //! | [`analysis`] | what a query does: stages, exclusions, indicators, group-by, output fields |
 //! | [`eval`] | the reference ES\|QL engine: documents to rows, typing, evaluation, results |
 //! | [`audit`] | raw `audit.k8s.io/v1` events, the ECS mapping of Elastic's integration, log import |
@@ -36,6 +36,7 @@ pub mod calendar;
 pub mod check;
 pub mod diagnostic;
 pub mod edges;
+pub mod esql;
 pub mod eval;
 pub mod output;
 pub mod report;
@@ -45,4 +46,3 @@ pub mod runner;
 pub mod scenario;
 pub mod schedule;
 pub mod span;
-pub mod syntax;

@@ -2,7 +2,7 @@
 //! locations and spans (the seed rule itself is covered in `inspect.rs`).
 
 use rulegate::analysis::{analyze, Analysis, ConjunctLocation, PredicateKind};
-use rulegate::syntax::parse;
+use rulegate::esql::parse;
 
 fn analysis(text: &str) -> Analysis {
     analyze(&parse(text).unwrap(), text)
@@ -109,7 +109,7 @@ fn conjuncts_keep_their_location_span_and_expression() {
         a.exclusions[0].expr,
         parse("row z = not c in (3)")
             .map(|q| match q.source {
-                rulegate::syntax::ast::SourceCommand::Row(row) => row.fields[0].expr.clone(),
+                rulegate::esql::ast::SourceCommand::Row(row) => row.fields[0].expr.clone(),
                 _ => unreachable!(),
             })
             .unwrap()

@@ -5,8 +5,8 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
+use rulegate::esql::{parse, print};
 use rulegate::rule::{self, QueryStatus};
-use rulegate::syntax::{parse, print};
 
 use crate::spans::span_problems;
 

@@ -402,9 +402,9 @@ fn skip_reason(t: &SpecTest, datasets: &[&str]) -> Option<String> {
 
 /// Runs one test; `Err` says why it failed.
 fn run_test(t: &SpecTest, datasets: &[(String, Documents)]) -> Result<(), String> {
-    let query = rulegate::syntax::parse(&t.query).map_err(|d| format!("parse: {}", d.message))?;
+    let query = rulegate::esql::parse(&t.query).map_err(|d| format!("parse: {}", d.message))?;
     let names: Vec<String> = match &query.source {
-        rulegate::syntax::ast::SourceCommand::From(f) => {
+        rulegate::esql::ast::SourceCommand::From(f) => {
             f.indices.iter().map(|i| i.pattern.clone()).collect()
         }
         _ => Vec::new(),

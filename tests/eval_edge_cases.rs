@@ -5,7 +5,7 @@ use rulegate::eval::{self, Documents, LoadOptions, Plan, Table, Window};
 
 /// Runs `query` over NDJSON `docs` with `NOW()` = 2026-05-15T10:00:00Z.
 fn run(query: &str, docs: &str) -> Table {
-    let parsed = rulegate::syntax::parse(query).expect("query parses");
+    let parsed = rulegate::esql::parse(query).expect("query parses");
     let selection = eval::fields_for(&parsed, &[]);
     let options = LoadOptions {
         default_index: Some("logs-test-default".into()),
@@ -18,7 +18,7 @@ fn run(query: &str, docs: &str) -> Table {
 
 /// The message of the error `query` fails to compile with over NDJSON `docs`.
 fn compile_error(query: &str, docs: &str) -> String {
-    let parsed = rulegate::syntax::parse(query).expect("query parses");
+    let parsed = rulegate::esql::parse(query).expect("query parses");
     let selection = eval::fields_for(&parsed, &[]);
     let store = Documents::from_ndjson(docs.as_bytes(), &selection, LoadOptions::default())
         .expect("docs load");
@@ -144,7 +144,7 @@ fn e08_like_escapes_case_and_anchoring() {
         "",
     );
     assert_eq!(rows(&t), ["Abc | true | false | false"]);
-    let parsed = rulegate::syntax::parse(r#"ROW a = "x" | WHERE a LIKE """\x""""#);
+    let parsed = rulegate::esql::parse(r#"ROW a = "x" | WHERE a LIKE """\x""""#);
     let error = match parsed {
         Err(d) => d.message,
         Ok(q) => Plan::compile(&q, r#"ROW a = "x" | WHERE a LIKE """\x""""#, &[])
@@ -167,7 +167,7 @@ fn e09_rlike_is_lucene_syntax() {
 #[test]
 fn e10_time_span_units() {
     assert!(
-        rulegate::syntax::parse("ROW d = NOW() - 5m").is_err(),
+        rulegate::esql::parse("ROW d = NOW() - 5m").is_err(),
         "`m` is not a unit"
     );
     let t = run(
@@ -274,11 +274,11 @@ fn e20_warnings_are_per_expression_with_line_and_column() {
 #[test]
 fn explain_predicate_distinguishes_false_from_null() {
     let text = r#"FROM logs-* | WHERE x == "a" AND n > 1"#;
-    let q = rulegate::syntax::parse(text).unwrap();
+    let q = rulegate::esql::parse(text).unwrap();
     let selection = eval::fields_for(&q, &[]);
     let store =
         Documents::from_ndjson(DOCS.as_bytes(), &selection, LoadOptions::default()).unwrap();
-    let rulegate::syntax::ast::CommandKind::Where(cond) = &q.commands[0].kind else {
+    let rulegate::esql::ast::CommandKind::Where(cond) = &q.commands[0].kind else {
         panic!("a WHERE")
     };
     let parts = eval::conjuncts(cond);
@@ -294,7 +294,7 @@ fn parallel_reader_matches_sequential() {
         .map(|i| format!("{{\"k\":\"k{}\",\"n\":{i},\"t\":[\"b\",\"a\"]}}\n", i % 7))
         .collect();
     let query = "FROM logs-* METADATA _id | STATS c = COUNT(*), s = SUM(n), i = MIN(_id), t = VALUES(t) BY k";
-    let parsed = rulegate::syntax::parse(query).unwrap();
+    let parsed = rulegate::esql::parse(query).unwrap();
     let selection = eval::fields_for(&parsed, &[]);
     let seq = Documents::from_ndjson(text.as_bytes(), &selection, LoadOptions::default()).unwrap();
     let par =

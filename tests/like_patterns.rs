@@ -5,11 +5,11 @@
 //! coverage treat an expression pattern.
 
 use rulegate::analysis::{classify, PredicateKind};
+use rulegate::esql::ast::*;
+use rulegate::esql::{parse, print};
 use rulegate::eval::{self, Documents, LoadOptions, Plan, Window};
 use rulegate::review::coverage::unsatisfiable;
 use rulegate::review::mutate::mutants;
-use rulegate::syntax::ast::*;
-use rulegate::syntax::{parse, print};
 
 use crate::support::{self, snapshot};
 

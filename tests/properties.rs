@@ -8,9 +8,9 @@
 //! the command at fault; expressions are not shrunk.
 
 use quickcheck::{Arbitrary, Gen, QuickCheck};
+use rulegate::esql::ast::*;
+use rulegate::esql::{parse, print};
 use rulegate::span::Span;
-use rulegate::syntax::ast::*;
-use rulegate::syntax::{parse, print};
 
 const NAMES: &[&str] = &[
     "user.name",

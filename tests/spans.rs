@@ -2,9 +2,9 @@
 //! names and calls slice to what they name, strings slice to quoted text. Used on the parser
 //! fixtures here and on the whole corpus in `corpus.rs`.
 
+use rulegate::esql::ast::*;
+use rulegate::esql::parse;
 use rulegate::span::Span;
-use rulegate::syntax::ast::*;
-use rulegate::syntax::parse;
 
 /// Every broken invariant, as a readable line (empty when all hold).
 pub fn span_problems(query: &Query, text: &str) -> Vec<String> {

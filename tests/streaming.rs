@@ -69,7 +69,7 @@ fn corpus() -> Vec<u8> {
 
 fn loaded_all(query: &str, input: &[u8], options: &LoadOptions) -> (eval::Table, usize) {
     let query = &text_of(query);
-    let parsed = rulegate::syntax::parse(query).unwrap();
+    let parsed = rulegate::esql::parse(query).unwrap();
     let selection = eval::fields_for(&parsed, &[]);
     let docs = Documents::from_ndjson(input, &selection, options.clone()).unwrap();
     let plan = Plan::compile(&parsed, query, &docs.columns).unwrap();
@@ -83,7 +83,7 @@ fn streamed(
     streaming: Streaming,
 ) -> Result<(eval::Table, usize), StreamError> {
     let query = &text_of(query);
-    let parsed = rulegate::syntax::parse(query).unwrap();
+    let parsed = rulegate::esql::parse(query).unwrap();
     let selection = eval::fields_for(&parsed, &[]);
     assert!(streams(&parsed, &selection), "`{query}` streams");
     // Read through a reader and cut in place must agree.
@@ -113,7 +113,7 @@ fn outcome(run: Streamed) -> (eval::Table, usize) {
 
 /// Runs a parsed query through both feeds (reader, text in memory); they must agree.
 fn both_feeds(
-    parsed: &rulegate::syntax::ast::Query,
+    parsed: &rulegate::esql::ast::Query,
     query: &str,
     input: &[u8],
     options: &LoadOptions,
@@ -195,7 +195,7 @@ fn text_in_memory_is_released_behind_the_batches_in_flight() {
     let input = corpus();
     assert!(input.len() > 3 * RELEASE_STEP, "{} bytes", input.len());
     let query = text_of(SEED);
-    let parsed = rulegate::syntax::parse(&query).unwrap();
+    let parsed = rulegate::esql::parse(&query).unwrap();
     let selection = eval::fields_for(&parsed, &[]);
     let options = LoadOptions::default();
     let shape = Streaming {
@@ -255,7 +255,7 @@ fn errors_name_the_same_line_across_batches() {
     input.push_str(&good.repeat(10));
     let query = "FROM logs-* | STATS c = COUNT(*) BY user.name, source.ip";
     let strict = LoadOptions::default();
-    let parsed = rulegate::syntax::parse(query).unwrap();
+    let parsed = rulegate::esql::parse(query).unwrap();
     let selection = eval::fields_for(&parsed, &[]);
     let expected = Documents::from_ndjson(input.as_bytes(), &selection, strict.clone())
         .expect_err("line 41 is rejected");
@@ -339,7 +339,7 @@ fn an_overlong_line_is_skipped_over_without_being_held() {
     ));
     input.push_str(&good.repeat(2));
     let query = "FROM logs-* | STATS c = COUNT(*) BY user.name";
-    let parsed = rulegate::syntax::parse(query).unwrap();
+    let parsed = rulegate::esql::parse(query).unwrap();
     let options = LoadOptions {
         max_line_bytes: 1000,
         ..LoadOptions::default()
@@ -380,7 +380,7 @@ fn queries_whose_output_is_every_field_do_not_stream() {
     ];
     for (query, expected) in cases {
         let query = &text_of(query);
-        let parsed = rulegate::syntax::parse(query).unwrap();
+        let parsed = rulegate::esql::parse(query).unwrap();
         let selection = eval::fields_for(&parsed, &[]);
         assert_eq!(streams(&parsed, &selection), expected, "{query}");
     }

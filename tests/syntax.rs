@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use rstest::rstest;
-use rulegate::syntax::ast::*;
-use rulegate::syntax::{parse, print};
+use rulegate::esql::ast::*;
+use rulegate::esql::{parse, print};
 
 use crate::support::snapshot;
 

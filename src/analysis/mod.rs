@@ -17,8 +17,8 @@ mod predicate;
 
 pub use predicate::{classify, first_column, prefix_pattern, value_text, PredicateKind, Test};
 
+use crate::esql::ast::{CommandKind, Expr, ExprKind, Query, SourceCommand};
 use crate::span::Span;
-use crate::syntax::ast::{CommandKind, Expr, ExprKind, Query, SourceCommand};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Analysis {

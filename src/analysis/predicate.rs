@@ -1,7 +1,7 @@
 //! Classifies one `WHERE` conjunct as a field, a kind and the values it tests.
 
-use crate::syntax::ast::{BinaryOp, Expr, ExprKind, LikePatterns, Literal, PatternKind};
-use crate::syntax::print;
+use crate::esql::ast::{BinaryOp, Expr, ExprKind, LikePatterns, Literal, PatternKind};
+use crate::esql::print;
 
 /// What a conjunct tests, named as in the seed document (`eq`, `in`, `starts_with`, …).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

@@ -60,7 +60,7 @@ pub fn run(args: QueryArgs, _color: bool) -> Result<Outcome, Vec<Diagnostic>> {
                     let file = file.clone();
                     move |d: Diagnostic| d.in_file(&file)
                 };
-                let query = rulegate::syntax::parse(text).map_err(|d| vec![place(d)])?;
+                let query = rulegate::esql::parse(text).map_err(|d| vec![place(d)])?;
                 (query, text.clone(), Box::new(place))
             }
             (None, Some(path)) => {

@@ -3,7 +3,7 @@
 //! the pre-`STATS` `WHERE`s and the request the positive conjuncts ask for.
 
 use crate::analysis::{self, PredicateKind};
-use crate::syntax::ast::{BinaryOp, CommandKind, ExprKind, Query};
+use crate::esql::ast::{BinaryOp, CommandKind, ExprKind, Query};
 
 /// `Esql.unique_credentials >= 3`, with what `Esql.unique_credentials` aggregates.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! Arithmetic on values (negation, `+ - * / %`, date math) with Java's failure messages.
 
-use crate::syntax::ast::BinaryOp;
+use crate::esql::ast::BinaryOp;
 
 use super::value::{Type, Value};
 

@@ -2,7 +2,7 @@
 //! and `IN`s on one `ip` field becomes one `CIDR_MATCH`, so its multivalue warning is
 //! reported once, under the field's name and position.
 
-use crate::syntax::ast::{self, BinaryOp, ExprKind};
+use crate::esql::ast::{self, BinaryOp, ExprKind};
 
 use super::expr::find;
 use super::value::Type;

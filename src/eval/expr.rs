@@ -5,8 +5,8 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use crate::diagnostic::Diagnostic;
+use crate::esql::ast::{self, BinaryOp, ExprKind, LikePatterns, Literal, PatternKind, UnaryOp};
 use crate::span::{LineIndex, Span};
-use crate::syntax::ast::{self, BinaryOp, ExprKind, LikePatterns, Literal, PatternKind, UnaryOp};
 
 use super::arith::negate;
 pub use super::arith::{arith, LONG_OVERFLOW_MESSAGE};

@@ -17,7 +17,7 @@
 use std::collections::BTreeMap;
 
 use crate::diagnostic::Diagnostic;
-use crate::syntax::ast::{self, ExprKind, PatternKind};
+use crate::esql::ast::{self, ExprKind, PatternKind};
 
 use super::expr::{error, CExpr, Compiler, Ctx, Kind};
 use super::functions::Func;

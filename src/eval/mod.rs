@@ -59,7 +59,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use crate::diagnostic::Diagnostic;
-use crate::syntax::ast::{self, CommandKind, ExprKind, SourceCommand};
+use crate::esql::ast::{self, CommandKind, ExprKind, SourceCommand};
 
 pub use mapping::Mapping;
 pub use plan::Plan;

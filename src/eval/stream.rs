@@ -13,7 +13,7 @@ use std::io::{BufRead, Read};
 use std::sync::{mpsc, Arc, Mutex};
 
 use crate::diagnostic::Diagnostic;
-use crate::syntax::ast::{self, SourceCommand};
+use crate::esql::ast::{self, SourceCommand};
 
 use super::expr::Ctx;
 use super::plan::metadata_type;

@@ -12,13 +12,13 @@
 use serde::Serialize;
 
 use crate::analysis::conjuncts;
-use crate::eval::pattern::Matcher;
-use crate::eval::{Cell, Documents, Plan, Value, Window};
-use crate::span::Span;
-use crate::syntax::ast::{
+use crate::esql::ast::{
     AggregateField, BinaryOp, Call, Command, CommandKind, Expr, ExprKind, Field, LikePatterns,
     Literal, Name, PatternKind, Query, Stats,
 };
+use crate::eval::pattern::Matcher;
+use crate::eval::{Cell, Documents, Plan, Value, Window};
+use crate::span::Span;
 
 /// True, false and null counts of one conjunct.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -342,8 +342,8 @@ pub fn coverage(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::esql::parse;
     use crate::eval::{fields_for, LoadOptions};
-    use crate::syntax::parse;
     use serde_json::json;
 
     fn run(

@@ -8,10 +8,10 @@
 
 use crate::analysis::conjuncts;
 use crate::analysis::prefix_pattern;
-use crate::span::Span;
-use crate::syntax::ast::{
+use crate::esql::ast::{
     BinaryOp, CommandKind, Expr, ExprKind, LikePatterns, Literal, PatternKind, Query, StringLiteral,
 };
+use crate::span::Span;
 
 /// One mutated version of a rule.
 #[derive(Clone, Debug)]
@@ -596,7 +596,7 @@ fn hint_for_clause(expr: &Expr, text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::syntax::{parse, print};
+    use crate::esql::{parse, print};
 
     const QUERY: &str = r#"from logs-* | where a == "x" and not b in ("p", "q") and not c like "sh.h*" | stats n = count_distinct(d) by e, f | where n >= 3"#;
 

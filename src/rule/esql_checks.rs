@@ -3,8 +3,8 @@
 //! the rule still runs, but detection-rules' unit tests would refuse it.
 
 use crate::diagnostic::Diagnostic;
+use crate::esql::ast::{CommandKind, Query, SourceCommand};
 use crate::span::Span;
-use crate::syntax::ast::{CommandKind, Query, SourceCommand};
 
 pub const W_DETECTION_RULES: &str = "W102";
 

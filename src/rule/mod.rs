@@ -27,8 +27,8 @@ use serde::Deserialize;
 use toml::de::DeTable;
 
 use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::esql::{self, ast};
 use crate::span::Span;
-use crate::syntax::{self, ast};
 
 pub use model::*;
 pub use query_map::QueryMap;
@@ -175,7 +175,7 @@ fn query_status(
         .map(|value| Span::new(value.span().start, value.span().end))
         .unwrap_or_default();
     let map = QueryMap::new(&file.text, token, &text);
-    match syntax::parse(&text) {
+    match esql::parse(&text) {
         Ok(query) => QueryStatus::Parsed {
             query,
             offset: map.offset(),

@@ -8,9 +8,9 @@ use serde::Serialize;
 use super::{DocumentSet, PreparedRule};
 use crate::analysis::{Predicate as Conjunct, PredicateKind};
 use crate::diagnostic::Diagnostic;
+use crate::esql::ast::{Query, SourceCommand};
 use crate::eval::{self, Predicate};
 use crate::schedule::{Fields, PlannedExecution, Timestamp};
-use crate::syntax::ast::{Query, SourceCommand};
 
 /// Documents an exclusion dropped that every indicator of the same `WHERE` let through.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -29,12 +29,12 @@ use std::path::{Path, PathBuf};
 use crate::analysis::{self, Analysis};
 use crate::audit::{self, import, EcsOptions};
 use crate::diagnostic::Diagnostic;
+use crate::esql::ast::Query;
 use crate::eval::{self, Cell, Documents, FieldSelection, LoadOptions, Plan, Value};
 use crate::rule::{self, LoadedRule};
 use crate::schedule::{
     self, DocumentTime, PlannedExecution, Replay, ResultTable, ScheduledRule, Timestamp,
 };
-use crate::syntax::ast::Query;
 
 /// A rule ready to run: its schedule, identity, query and analysis.
 #[derive(Clone, Debug)]

@@ -186,20 +186,20 @@ where
 
 /// Kibana's `computeIsESQLQueryAggregating`: the query has a command named `stats`. `INLINE
 /// STATS` is a command of another name, so a query with only `INLINE STATS` is not aggregating.
-pub fn is_aggregating(query: &crate::syntax::ast::Query) -> bool {
+pub fn is_aggregating(query: &crate::esql::ast::Query) -> bool {
     query
         .commands
         .iter()
-        .any(|command| matches!(command.kind, crate::syntax::ast::CommandKind::Stats(_)))
+        .any(|command| matches!(command.kind, crate::esql::ast::CommandKind::Stats(_)))
 }
 
 /// The fields a query expands with `MV_EXPAND`, in pipeline order.
-pub fn expanded_fields(query: &crate::syntax::ast::Query) -> Vec<String> {
+pub fn expanded_fields(query: &crate::esql::ast::Query) -> Vec<String> {
     query
         .commands
         .iter()
         .filter_map(|command| match &command.kind {
-            crate::syntax::ast::CommandKind::MvExpand(name) => Some(name.name.clone()),
+            crate::esql::ast::CommandKind::MvExpand(name) => Some(name.name.clone()),
             _ => None,
         })
         .collect()
@@ -208,7 +208,7 @@ pub fn expanded_fields(query: &crate::syntax::ast::Query) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::syntax::parse;
+    use crate::esql::parse;
 
     #[test]
     fn only_stats_makes_a_query_aggregating() {

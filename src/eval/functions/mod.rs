@@ -1,8 +1,8 @@
 //! Scalar functions: type checking at compile time and evaluation on cells.
 
 use crate::diagnostic::Diagnostic;
+use crate::esql::ast;
 use crate::span::Span;
-use crate::syntax::ast;
 
 use crate::eval::aggregate::is_aggregate;
 use crate::eval::expr::{convert_cell, error, single, singles, CExpr, Compiler, Ctx, Kind};

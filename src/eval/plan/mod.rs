@@ -4,8 +4,8 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use crate::diagnostic::Diagnostic;
+use crate::esql::ast::{self, CommandKind, ExprKind, NullsOrder, SortOrder, SourceCommand};
 use crate::span::Span;
-use crate::syntax::ast::{self, CommandKind, ExprKind, NullsOrder, SortOrder, SourceCommand};
 
 use crate::eval::aggregate::{is_aggregate, Acc, AggKind};
 use crate::eval::expr::{error, find, CExpr, Compiler, Ctx, Kind, Site};

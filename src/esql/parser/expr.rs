@@ -3,9 +3,9 @@
 //! (not associative) < `+ -` < `* / %` < unary sign < `::` cast < primary.
 
 use crate::diagnostic::Diagnostic;
+use crate::esql::ast::*;
+use crate::esql::token::{is_time_unit, TokenKind};
 use crate::span::Span;
-use crate::syntax::ast::*;
-use crate::syntax::token::{is_time_unit, TokenKind};
 
 use super::{too_deep, PResult, Parser, E_EXPECTED, E_LIKE_PATTERN, E_TIME_UNIT, MAX_DEPTH};
 
@@ -384,7 +384,7 @@ impl Parser<'_> {
     /// `5`, or a time span `5 minutes` / `1y` when a unit word follows.
     fn integer_or_time_span(&mut self, value: u64, span: Span) -> PResult<Expr> {
         let unit = match self.peek_word()? {
-            Some(word) if !crate::syntax::token::is_keyword(word) => word,
+            Some(word) if !crate::esql::token::is_keyword(word) => word,
             _ => {
                 return Ok(Expr {
                     kind: ExprKind::Literal(Literal::Integer(value)),

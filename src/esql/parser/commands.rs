@@ -1,9 +1,9 @@
 //! Parsing of the query pipeline and its commands, in the order of `ast::CommandKind`.
 
 use crate::diagnostic::{suggest, Diagnostic};
+use crate::esql::ast::*;
+use crate::esql::token::TokenKind;
 use crate::span::Span;
-use crate::syntax::ast::*;
-use crate::syntax::token::TokenKind;
 
 use super::{PResult, Parser, E_EXPECTED, E_NUMBER, E_UNKNOWN_COMMAND, E_UNSUPPORTED_COMMAND};
 
