@@ -29,6 +29,7 @@
 //! | [`review`] | reviewing tuning changes: rule diffs, mutation testing, coverage, FP pages |
 //! | [`report`] | renderings: `inspect`, run reports as YAML, insta `.snap` files, JUnit XML |
 //! | [`output`] | output files written atomically (temporary file + rename) |
+//! | [`project`] | the rules repository: `rulegate.toml`, rule selection, scenario binding, the per-rule gate |
 
 pub mod analysis;
 pub mod audit;
@@ -39,6 +40,7 @@ pub mod edges;
 pub mod esql;
 pub mod eval;
 pub mod output;
+pub mod project;
 pub mod report;
 pub mod review;
 pub mod rule;

@@ -22,7 +22,9 @@ mod run;
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand, ValueEnum};
 
 use rulegate::diagnostic::{render_all, Diagnostic};
 
@@ -36,6 +38,9 @@ pub struct Cli {
     /// Colour diagnostics: auto (on a terminal, unless NO_COLOR is set), always or never.
     #[arg(long, global = true, default_value = "auto", value_parser = ["auto", "always", "never"])]
     pub color: String,
+    /// The configuration file (default: `rulegate.toml` in the working directory or a parent).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -73,6 +78,30 @@ pub enum Command {
     Doc(doc::DocArgs),
 }
 
+/// Output formats, with the same names in every command (each takes the ones that apply).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A few readable lines.
+    Human,
+    Json,
+    /// For a pull-request comment.
+    Markdown,
+    /// JUnit XML, as CI systems display test results.
+    Junit,
+}
+
+/// A `--format` parser that accepts only `allowed` (clap then lists them in its error).
+fn formats(allowed: &'static [&'static str]) -> impl clap::builder::TypedValueParser<Value = Format> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(allowed)
+        .map(|name: String| Format::from_str(&name, false).expect("every allowed name is a Format"))
+}
+
+/// The effective configuration: `--config`, else `rulegate.toml` found from the working directory.
+fn config(named: Option<&Path>) -> Result<rulegate::project::Config, Vec<Diagnostic>> {
+    rulegate::project::Config::discover(Path::new(""), named)
+}
+
 /// What a subcommand reports: success, a failed check, or diagnostics for bad input.
 #[allow(dead_code)] // each variant gains its first user with the subcommands that report it
 pub enum Outcome {
@@ -105,7 +134,7 @@ fn run(cli: Cli, color: bool) -> Result<Outcome, Vec<Diagnostic>> {
         Command::Coverage(args) => coverage::run(args),
         Command::Diff(args) => diff::run(args),
         Command::Mutate(args) => mutate::run(args),
-        Command::Check(args) => check::run(args),
+        Command::Check(args) => check::run(args, cli.config.as_deref()),
         Command::Doc(args) => doc::run(args),
         Command::Edges(args) => edges::run(args),
         Command::Explain(args) => explain::run(args),

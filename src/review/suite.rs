@@ -1,7 +1,7 @@
 //! A rule's scenario suite, generated once and run under any number of versions of the rule.
 //!
 //! `diff`, `mutate`, `coverage` and `doc` share it: the scenarios under a directory that target
-//! a rule (one of their `rules` has the same `rule_id`), each generated once, then run through
+//! a rule (one of their `rules` is the rule's `rule_id` or a file with it), each generated once, then run through
 //! the one runner (`runner::run_generated`) for the base, the head or each mutant.
 
 use std::collections::BTreeMap;
@@ -26,7 +26,7 @@ impl Suite {
         let mut scenarios = Vec::new();
         for (name, path) in discover_scenarios(dir).map_err(|error| vec![error])? {
             let definition = scenario::load(&path)?;
-            let mut targets = false;
+            let mut targets = definition.rule_ids.iter().any(|id| id == rule_id);
             for rule_path in &definition.rules {
                 if !ids.contains_key(rule_path) {
                     let loaded = rule::load(rule_path).map_err(|mut errors| {
