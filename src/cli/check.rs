@@ -10,7 +10,7 @@ use rulegate::check::{check_repository, junit_for_errors};
 use rulegate::diagnostic::{render_all, Diagnostic};
 use rulegate::report::snap::write_atomically;
 
-use super::{config, formats, print_stdout, Format, Outcome};
+use super::{formats, load_config, print_stdout, Format, Outcome};
 
 /// Runs every scenario and compares alerts and reports with the committed snapshots.
 #[derive(Debug, Args)]
@@ -37,7 +37,7 @@ pub struct CheckArgs {
 }
 
 pub fn run(args: CheckArgs, named_config: Option<&std::path::Path>) -> Result<Outcome, Vec<Diagnostic>> {
-    let result = config(named_config).and_then(|config| {
+    let result = load_config(named_config).and_then(|config| {
         let config = config
             .with_rules(&args.rules)
             .with_scenarios(args.scenarios.as_deref())

@@ -5,6 +5,7 @@
 //! where there is one).
 
 mod check;
+mod config;
 mod coverage;
 mod diff;
 mod doc;
@@ -74,6 +75,8 @@ pub enum Command {
     Mutate(mutate::MutateArgs),
     /// Clause coverage: how often each conjunct was true, false and null over the scenario suite.
     Coverage(coverage::CoverageArgs),
+    /// Print the effective configuration (rulegate.toml and defaults) and where each value came from.
+    Config(config::ConfigArgs),
     /// Document each rule's false positives and blind spots from its scenarios, as Markdown.
     Doc(doc::DocArgs),
 }
@@ -98,8 +101,27 @@ fn formats(allowed: &'static [&'static str]) -> impl clap::builder::TypedValuePa
 }
 
 /// The effective configuration: `--config`, else `rulegate.toml` found from the working directory.
-fn config(named: Option<&Path>) -> Result<rulegate::project::Config, Vec<Diagnostic>> {
+fn load_config(named: Option<&Path>) -> Result<rulegate::project::Config, Vec<Diagnostic>> {
     rulegate::project::Config::discover(Path::new(""), named)
+}
+
+/// The rules a review command covers: `rules` (files, folders, globs) when given, else the
+/// config's selection; each loaded to run, or with the reason it cannot run yet.
+fn selected_rules(
+    config: &rulegate::project::Config,
+) -> Result<Vec<Result<rulegate::runner::PreparedRule, rulegate::runner::NotRunnable>>, Vec<Diagnostic>> {
+    config
+        .rule_files()?
+        .iter()
+        .map(|path| rulegate::runner::prepare(path))
+        .collect()
+}
+
+/// "not runnable: reason" lines for people; the same facts go into JSON as `not_runnable`.
+fn not_runnable_lines(gaps: &[rulegate::runner::NotRunnable]) -> String {
+    gaps.iter()
+        .map(|gap| format!("not runnable: {}: {}\n", gap.path.display(), gap.reason))
+        .collect()
 }
 
 /// What a subcommand reports: success, a failed check, or diagnostics for bad input.
@@ -131,11 +153,12 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli, color: bool) -> Result<Outcome, Vec<Diagnostic>> {
     match cli.command {
-        Command::Coverage(args) => coverage::run(args),
-        Command::Diff(args) => diff::run(args),
-        Command::Mutate(args) => mutate::run(args),
+        Command::Coverage(args) => coverage::run(args, cli.config.as_deref()),
+        Command::Diff(args) => diff::run(args, cli.config.as_deref()),
+        Command::Mutate(args) => mutate::run(args, cli.config.as_deref()),
         Command::Check(args) => check::run(args, cli.config.as_deref()),
-        Command::Doc(args) => doc::run(args),
+        Command::Config(args) => config::run(args, cli.config.as_deref()),
+        Command::Doc(args) => doc::run(args, cli.config.as_deref()),
         Command::Edges(args) => edges::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Replay(args) => replay::run(args),

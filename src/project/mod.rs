@@ -399,6 +399,28 @@ impl Config {
         select::select_rules(&base, &self.rules.value, &self.exclude.value)
     }
 
+    /// Whether a path (from the working directory; it need not exist) is one the rule selection
+    /// would take: under a selected folder, matching a glob, or a named file, and not excluded.
+    pub fn selects(&self, path: &Path) -> bool {
+        let absolute = |p: &Path| {
+            let cwd = std::env::current_dir().unwrap_or_default();
+            normalize(&cwd.join(p))
+        };
+        let relative = match absolute(path).strip_prefix(absolute(&self.rule_base())) {
+            Ok(relative) => relative_text(Path::new(""), relative),
+            Err(_) => return false,
+        };
+        if !relative.ends_with(".toml") || self.exclude.value.iter().any(|g| glob_match(g, &relative)) {
+            return false;
+        }
+        self.rules.value.iter().any(|pattern| {
+            let pattern = relative_text(Path::new(""), Path::new(pattern));
+            glob_match(&pattern, &relative)
+                || relative == pattern
+                || relative.starts_with(&format!("{pattern}/"))
+        })
+    }
+
     /// The folder rule paths are relative to: the working one for `--rules`, else the config's.
     pub fn rule_base(&self) -> PathBuf {
         match self.rules.source {
