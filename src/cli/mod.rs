@@ -18,6 +18,7 @@ mod mutate;
 mod personas;
 mod query;
 mod replay;
+mod report;
 mod run;
 
 use std::io::Write as _;
@@ -71,6 +72,9 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Show what a rule change does: static differences and every scenario's alerts gained or lost.
     Diff(diff::DiffArgs),
+    /// The pull-request comment: every changed rule's static change, alerts, gate verdict,
+    /// mutation score before and after, coverage gaps (Markdown or JSON).
+    Report(report::ReportArgs),
     /// Mutation-test a rule against its scenarios: the score and every surviving mutant.
     Mutate(mutate::MutateArgs),
     /// Clause coverage: how often each conjunct was true, false and null over the scenario suite.
@@ -157,6 +161,7 @@ fn run(cli: Cli, color: bool) -> Result<Outcome, Vec<Diagnostic>> {
         Command::Diff(args) => diff::run(args, cli.config.as_deref()),
         Command::Mutate(args) => mutate::run(args, cli.config.as_deref()),
         Command::Check(args) => check::run(args, cli.config.as_deref()),
+        Command::Report(args) => report::run(args, cli.config.as_deref()),
         Command::Config(args) => config::run(args, cli.config.as_deref()),
         Command::Doc(args) => doc::run(args, cli.config.as_deref()),
         Command::Edges(args) => edges::run(args),

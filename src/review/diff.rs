@@ -26,6 +26,10 @@ pub struct RuleChange {
     pub name: String,
     /// `modified`, `added`, `deleted` or `renamed from PATH`.
     pub status: String,
+    /// The path of the base version at the git revision (none for an added rule or a pair of
+    /// files).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base: Option<String>,
     /// Why the engine cannot run this rule (KQL, EQL today): then no scenario ran.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_runnable: Option<String>,
@@ -103,12 +107,32 @@ impl DiffReport {
                 plural(in_flipped, "scenario")
             ));
         }
-        if parts.is_empty() {
+        let alerts = if parts.is_empty() {
             let run: usize = self.rules.iter().map(|r| r.scenarios_run).sum();
             format!("no alert changes in {}", plural(run, "scenario"))
         } else {
             parts.join(", ")
+        };
+        // Rules added, deleted or renamed are named first: "1 rule added; +3 alerts in 2 scenarios".
+        let mut statuses: Vec<(String, usize)> = Vec::new();
+        for rule in &self.rules {
+            let status = rule.status.split(' ').next().unwrap_or_default();
+            if status == "modified" {
+                continue;
+            }
+            match statuses.iter_mut().find(|(s, _)| s == status) {
+                Some(entry) => entry.1 += 1,
+                None => statuses.push((status.to_string(), 1)),
+            }
         }
+        if statuses.is_empty() {
+            return alerts;
+        }
+        let named: Vec<String> = statuses
+            .iter()
+            .map(|(status, n)| format!("{} {status}", plural(*n, "rule")))
+            .collect();
+        format!("{}; {alerts}", named.join(", "))
     }
 
     pub fn to_json(&self) -> String {
@@ -396,6 +420,7 @@ pub fn diff_versions(
         rule: head.path.display().to_string(),
         name: head.scheduled.info.name.clone(),
         status: "modified".into(),
+        base: None,
         not_runnable: None,
         static_diff: diff_rules(&base.loaded, &head.loaded),
         scenarios_run: suite.scenarios.len(),
@@ -451,6 +476,7 @@ fn not_runnable_change(gap: NotRunnable, status: &str) -> RuleChange {
         rule: gap.path.display().to_string(),
         name: gap.name,
         status: status.into(),
+        base: None,
         not_runnable: Some(gap.reason),
         static_diff: RuleDiff::default(),
         scenarios_run: 0,
@@ -470,6 +496,7 @@ fn modified(reference: &str, base: &Path, head: &Path, scenarios: &Path) -> Resu
     let base_rule = load_from_git(reference, base)?;
     let mut change = diff_versions(&base_rule, &head_rule, scenarios)?;
     change.rule = head.display().to_string();
+    change.base = Some(base.display().to_string());
     Ok(change)
 }
 
@@ -501,6 +528,7 @@ fn deleted(reference: &str, path: &Path, scenarios: &Path) -> Result<RuleChange,
                 rule: path.display().to_string(),
                 name: loaded.rule.data.name.clone(),
                 status: "deleted".into(),
+                base: Some(path.display().to_string()),
                 not_runnable: Some(reason),
                 static_diff: RuleDiff::default(),
                 scenarios_run: 0,
@@ -511,7 +539,9 @@ fn deleted(reference: &str, path: &Path, scenarios: &Path) -> Result<RuleChange,
     };
     let suite = Suite::for_rule_known(scenarios, &rule.scheduled.info.rule_id, &known)?;
     let runs = suite.run(&rule)?;
-    Ok(one_sided(&rule, &suite, &runs, "deleted"))
+    let mut change = one_sided(&rule, &suite, &runs, "deleted");
+    change.base = Some(path.display().to_string());
+    Ok(change)
 }
 
 /// The diff of a rule against no rule at all: added rules gain every alert, deleted ones lose it.
@@ -541,6 +571,7 @@ fn one_sided(rule: &PreparedRule, suite: &Suite, runs: &[ScenarioRun], status: &
         rule: rule.path.display().to_string(),
         name: rule.scheduled.info.name.clone(),
         status: status.into(),
+        base: None,
         not_runnable: None,
         static_diff: RuleDiff::default(),
         scenarios_run: suite.scenarios.len(),

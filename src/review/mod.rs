@@ -8,5 +8,6 @@ pub mod fp_doc;
 pub mod git;
 pub mod mutate;
 pub mod mutation;
+pub mod pr_report;
 pub mod rule_diff;
 pub mod suite;
