@@ -104,7 +104,14 @@ impl CheckReport {
                 Verdict::ExpectationsFailed { .. } => "EXPECTATION FAILED",
                 Verdict::NotRunnable { .. } => "not runnable",
             };
-            let _ = writeln!(out, "{label:>18}  {}", case.scenario);
+            match &case.verdict {
+                Verdict::NotRunnable { reasons } => {
+                    let _ = writeln!(out, "{label:>18}  {} ({})", case.scenario, reasons.join("; "));
+                }
+                _ => {
+                    let _ = writeln!(out, "{label:>18}  {}", case.scenario);
+                }
+            }
         }
         for orphan in &self.orphans {
             let _ = writeln!(out, "{:>18}  {orphan} (no scenario)", "ORPHAN");

@@ -104,6 +104,20 @@ impl RuleIndex {
         self.by_id.get(rule_id).map(|&i| &self.rules[i])
     }
 
+    /// The one selected rule with the same file name as `path`, if exactly one has it.
+    fn by_file_name(&self, path: &Path) -> Option<usize> {
+        let name = path.file_name()?;
+        let mut found = self
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(_, rule)| rule.path.file_name() == Some(name));
+        match (found.next(), found.next()) {
+            (Some((i, _)), None) => Some(i),
+            _ => None,
+        }
+    }
+
     pub fn by_file(&self, path: &Path) -> Option<&RuleEntry> {
         self.by_file.get(&canonical(path)).map(|&i| &self.rules[i])
     }
@@ -148,7 +162,17 @@ impl Binding {
             let mut rules = Vec::new();
             for file in &definition.rules {
                 if !file.is_file() {
-                    binding.dangling.push((name.clone(), normalize(file).display().to_string()));
+                    // A changed copy of the rules elsewhere (`--rules DIR`): the selected rule of
+                    // the same file name stands in for one the scenario names but that is absent.
+                    match index.by_file_name(file) {
+                        Some(i) => {
+                            named[i] = true;
+                            rules.push(index.rules[i].path.clone());
+                        }
+                        None => binding
+                            .dangling
+                            .push((name.clone(), normalize(file).display().to_string())),
+                    }
                     continue;
                 }
                 // The selected rule with the same file, else with the same `rule_id` (a changed

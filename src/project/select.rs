@@ -189,12 +189,7 @@ pub fn walk(dir: &Path, found: &mut dyn FnMut(PathBuf)) -> Result<(), Diagnostic
 /// `path` relative to `base` with `/` separators (the form globs match).
 pub fn relative_text(base: &Path, path: &Path) -> String {
     let relative = path.strip_prefix(base).unwrap_or(path);
-    relative
-        .components()
-        .filter(|c| !matches!(c, std::path::Component::CurDir))
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/")
+    super::normalize(relative).to_string_lossy().into_owned()
 }
 
 #[cfg(test)]
