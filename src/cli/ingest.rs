@@ -6,10 +6,9 @@ use std::path::PathBuf;
 use rulegate::audit::ecs::{raw_to_ecs, EcsOptions, TimestampFrom, INDEX, PRESERVE_ORIGINAL};
 use rulegate::audit::import::{self, ImportSummary};
 use rulegate::diagnostic::{render_all, Diagnostic};
-use rulegate::output::AtomicFile;
 use rulegate::scenario::parse_duration;
 
-use super::Outcome;
+use super::{out, Outcome};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -43,18 +42,7 @@ pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
             format!("--ingest-lag: `{}` is not a duration", args.ingest_lag),
         )]);
     };
-    let io_error =
-        |error: std::io::Error| Diagnostic::error("E002", format!("cannot write output: {error}"));
-    let mut file_out = match &args.output {
-        Some(path) => Some(AtomicFile::create(path).map_err(|e| vec![io_error(e).at_path(path)])?),
-        None => None,
-    };
-    let stdout = std::io::stdout();
-    let mut stdout_lock = stdout.lock();
-    let out: &mut dyn Write = match &mut file_out {
-        Some(file) => file,
-        None => &mut stdout_lock,
-    };
+    let mut output = out::Out::create(args.output.as_deref())?;
     let timestamp = if args.timestamp == "received" {
         TimestampFrom::Received
     } else {
@@ -91,11 +79,11 @@ pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
                     format!("{{\"create\":{{\"_index\":\"{INDEX}\"}}}}\n").as_bytes(),
                 );
             }
-            serde_json::to_writer(&mut line_buffer, &doc)
-                .map_err(|e| Box::new(io_error(e.into())))?;
+            serde_json::to_writer(&mut line_buffer, &doc).expect("JSON values serialise");
             line_buffer.push(b'\n');
-            out.write_all(&line_buffer)
-                .map_err(|e| Box::new(io_error(e)))
+            output
+                .write_all(&line_buffer)
+                .map_err(|e| Box::new(output.error(e)))
         };
         let summary =
             import::read_events(&name, reader, args.skip_invalid, &mut warnings, &mut sink)
@@ -107,18 +95,15 @@ pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
         total.events += summary.events;
         total.skipped += summary.skipped;
     }
-    out.flush().map_err(|e| vec![io_error(e)])?;
-    if let Some(file) = file_out {
-        file.commit().map_err(|e| vec![io_error(e)])?;
-    }
+    output.finish()?;
     if !warnings.is_empty() {
-        eprint!("{}", render_all(&warnings, false));
+        out::eprint(&render_all(&warnings, false));
     }
-    eprintln!(
-        "ingested {} events from {} file(s); {} invalid line(s) skipped",
+    out::eprint(&format!(
+        "ingested {} events from {} file(s); {} invalid line(s) skipped\n",
         total.events,
         args.files.len(),
         total.skipped
-    );
+    ));
     Ok(Outcome::Success)
 }

@@ -9,7 +9,7 @@ use rulegate::review::mutation::mutate;
 use rulegate::review::suite::Suite;
 use rulegate::runner::PreparedRule;
 
-use super::{print_stdout, Outcome};
+use super::{out, Outcome};
 
 /// Mutation-tests a rule against its scenarios: the score and every surviving mutant.
 #[derive(Debug, Args)]
@@ -29,10 +29,10 @@ pub fn run(args: MutateArgs) -> Result<Outcome, Vec<Diagnostic>> {
     let rule = PreparedRule::load(&args.rule)?;
     let suite = Suite::for_rule(&args.scenarios, &rule.scheduled.info.rule_id)?;
     let report = mutate(&rule, &suite)?;
-    print_stdout(&match args.format.as_str() {
+    out::print(&match args.format.as_str() {
         "json" => report.to_json(),
         _ => report.render_human(),
-    });
+    })?;
     Ok(match args.min_score {
         Some(min) if report.score < min => Outcome::CheckFailed,
         _ => Outcome::Success,
