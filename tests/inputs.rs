@@ -268,7 +268,7 @@ fn an_input_truncated_while_query_reads_it_is_an_error_not_a_signal() {
         output.status
     );
     assert!(
-        stderr.contains(&format!("truncated while it was read"))
+        stderr.contains("truncated while it was read")
             && stderr.contains(&format!("of its {size} bytes")),
         "{stderr}"
     );
