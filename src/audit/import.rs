@@ -168,6 +168,15 @@ fn events_of(value: Value) -> Result<(Vec<Value>, bool), String> {
     }
 }
 
+/// Whether a line is a raw audit event (native, an EventList, GKE, AKS) rather than an ECS
+/// document: what `replay` and `explain` without `--raw` would otherwise take as a document
+/// without `@timestamp` and silently never run over.
+pub fn is_raw_audit_line(line: &[u8]) -> bool {
+    serde_json::from_slice::<Value>(line)
+        .ok()
+        .is_some_and(|value| events_of(value).is_ok())
+}
+
 /// Native events, GKE Cloud Logging entries and AKS envelopes; anything else is a bad line.
 fn looks_like_event(value: &Value) -> bool {
     let has = |key: &str| value.get(key).is_some();

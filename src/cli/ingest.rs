@@ -3,7 +3,9 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use rulegate::audit::ecs::{raw_to_ecs, EcsOptions, TimestampFrom, INDEX, PRESERVE_ORIGINAL};
+use rulegate::audit::ecs::{
+    missing_timestamp, raw_to_ecs, EcsOptions, TimestampFrom, INDEX, PRESERVE_ORIGINAL,
+};
 use rulegate::audit::import::{self, ImportSummary};
 use rulegate::diagnostic::{render_all, Diagnostic};
 use rulegate::scenario::parse_duration;
@@ -51,6 +53,8 @@ pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
     let bulk = args.format == "bulk";
     let mut warnings = Vec::new();
     let mut total = ImportSummary::default();
+    // Events skipped for want of a usable time (with --skip-invalid).
+    let mut untimed = Vec::new();
     let mut line_buffer = Vec::with_capacity(4096);
     for path in &args.files {
         let reader = import::open(path).map_err(|d| vec![*d])?;
@@ -73,6 +77,21 @@ pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
                 },
             };
             let doc = raw_to_ecs(&event.raw, &options);
+            if let Some(why) = missing_timestamp(&doc, &event.raw) {
+                let place = format!("{name}:{}", event.line);
+                if args.skip_invalid {
+                    untimed.push(
+                        Diagnostic::warning("W005", format!("skipped line {}: {why}", event.line))
+                            .at_path(place),
+                    );
+                    return Ok(());
+                }
+                return Err(Box::new(
+                    Diagnostic::error("E410", format!("line {}: {why}", event.line))
+                        .at_path(place)
+                        .with_help("--skip-invalid skips such events"),
+                ));
+            }
             line_buffer.clear();
             if bulk {
                 line_buffer.extend_from_slice(
@@ -95,6 +114,10 @@ pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
         total.events += summary.events;
         total.skipped += summary.skipped;
     }
+    let untimed_count = untimed.len() as u64;
+    total.events = total.events.saturating_sub(untimed_count);
+    total.skipped += untimed_count;
+    warnings.append(&mut untimed);
     output.finish()?;
     if !warnings.is_empty() {
         out::eprint(&render_all(&warnings, false));
