@@ -8,9 +8,8 @@ use clap::Args;
 
 use rulegate::check::{check_repository, junit_for_errors};
 use rulegate::diagnostic::{render_all, Diagnostic};
-use rulegate::report::snap::write_atomically;
 
-use super::{formats, load_config, print_stdout, Format, Outcome};
+use super::{out, formats, load_config, Format, Outcome};
 
 /// Runs every scenario and compares alerts and reports with the committed snapshots.
 #[derive(Debug, Args)]
@@ -49,13 +48,13 @@ pub fn run(args: CheckArgs, named_config: Option<&std::path::Path>) -> Result<Ou
         Err(errors) => {
             // CI shows the error where it shows test results.
             if let Some(junit) = &args.junit {
-                let _ = write_atomically(junit, &junit_for_errors(&render_all(&errors, false)));
+                let _ = out::write_file(junit, &junit_for_errors(&render_all(&errors, false)));
             }
             return Err(errors);
         }
     };
     if let Some(junit) = &args.junit {
-        write_atomically(junit, &report.render_junit()).map_err(|error| vec![error])?;
+        out::write_file(junit, &report.render_junit())?;
     }
     let text = match args.format {
         Format::Json => format!(
@@ -66,7 +65,7 @@ pub fn run(args: CheckArgs, named_config: Option<&std::path::Path>) -> Result<Ou
         Format::Junit => report.render_junit(),
         Format::Human => report.render_human(),
     };
-    print_stdout(&text);
+    out::print(&text)?;
     Ok(if report.passed() {
         Outcome::Success
     } else {

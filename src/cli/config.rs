@@ -4,7 +4,7 @@ use clap::Args;
 
 use rulegate::diagnostic::Diagnostic;
 
-use super::{formats, load_config, print_stdout, Format, Outcome};
+use super::{out, formats, load_config, Format, Outcome};
 
 /// Prints the effective configuration, each value with its source (default, file:line, flag).
 #[derive(Debug, Args)]
@@ -15,9 +15,9 @@ pub struct ConfigArgs {
 
 pub fn run(args: ConfigArgs, named: Option<&std::path::Path>) -> Result<Outcome, Vec<Diagnostic>> {
     let config = load_config(named)?;
-    print_stdout(&match args.format {
+    out::print(&match args.format {
         Format::Json => serde_json::to_string_pretty(&config).expect("JSON values serialise") + "\n",
         _ => config.render_human(),
-    });
+    })?;
     Ok(Outcome::Success)
 }

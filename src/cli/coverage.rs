@@ -10,7 +10,7 @@ use rulegate::diagnostic::Diagnostic;
 use rulegate::review::coverage_report::{render_human, render_markdown, rule_coverage};
 use rulegate::review::suite::Suite;
 
-use super::{formats, load_config, not_runnable_lines, print_stdout, selected_rules, Format, Outcome};
+use super::{out, formats, load_config, not_runnable_lines, selected_rules, Format, Outcome};
 
 /// Clause coverage: how often each conjunct was true, false and null over the scenario suite.
 #[derive(Debug, Args)]
@@ -43,7 +43,7 @@ pub fn run(args: CoverageArgs, named: Option<&Path>) -> Result<Outcome, Vec<Diag
             Err(gap) => gaps.push(gap),
         }
     }
-    print_stdout(&match args.format {
+    out::print(&match args.format {
         Format::Json => {
             serde_json::to_string_pretty(&json!({"rules": reports, "not_runnable": gaps}))
                 .expect("JSON values serialise")
@@ -51,7 +51,7 @@ pub fn run(args: CoverageArgs, named: Option<&Path>) -> Result<Outcome, Vec<Diag
         }
         Format::Markdown => render_markdown(&reports) + &not_runnable_lines(&gaps).replace("not runnable:", "- not runnable:"),
         _ => render_human(&reports) + &not_runnable_lines(&gaps),
-    });
+    })?;
     let gaps: usize = reports.iter().map(|r| r.gaps()).sum();
     Ok(if args.fail_on_gaps && gaps > 0 {
         Outcome::CheckFailed

@@ -8,7 +8,7 @@ use rulegate::diagnostic::Diagnostic;
 use rulegate::review::diff::{diff_git_changes, diff_versions, DiffReport};
 use rulegate::runner::PreparedRule;
 
-use super::{formats, load_config, print_stdout, Format, Outcome};
+use super::{out, formats, load_config, Format, Outcome};
 
 /// Shows what a rule change does: static differences and every scenario's alerts gained or lost.
 #[derive(Debug, Args)]
@@ -54,11 +54,11 @@ pub fn run(args: DiffArgs, named: Option<&Path>) -> Result<Outcome, Vec<Diagnost
         },
     };
     let report = DiffReport::new(changes);
-    print_stdout(&match args.format {
+    out::print(&match args.format {
         Format::Json => report.to_json(),
         Format::Markdown => report.render_markdown(),
         _ => report.render_human(),
-    });
+    })?;
     Ok(if args.fail_on_change && report.alerts_changed() {
         Outcome::CheckFailed
     } else {

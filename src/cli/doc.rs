@@ -1,17 +1,15 @@
 //! `rulegate doc [--rules FILE|FOLDER|GLOB…] [--scenarios DIR] [-o DIR]`: a false-positive and
 //! blind-spot page per rule, written as `DIR/<rule file stem>.md`.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 
 use rulegate::diagnostic::Diagnostic;
-use rulegate::output::AtomicFile;
 use rulegate::review::fp_doc::rule_page;
 use rulegate::review::suite::Suite;
 
-use super::{load_config, not_runnable_lines, print_stdout, selected_rules, Outcome};
+use super::{out, load_config, not_runnable_lines, selected_rules, Outcome};
 
 /// Documents each rule's false positives and blind spots from its scenarios, as Markdown.
 #[derive(Debug, Args)]
@@ -70,11 +68,11 @@ pub fn run(args: DocArgs, named: Option<&Path>) -> Result<Outcome, Vec<Diagnosti
     })?;
     let mut out = String::new();
     for (path, page) in &pages {
-        write_page(path, page)?;
+        out::write_file(path, page)?;
         out.push_str(&format!("wrote {}\n", path.display()));
     }
     out.push_str(&not_runnable_lines(&gaps));
-    print_stdout(&out);
+    out::print(&out)?;
     Ok(Outcome::Success)
 }
 
@@ -107,13 +105,4 @@ fn quote(word: &str) -> String {
     } else {
         format!("'{}'", word.replace('\'', "'\\''"))
     }
-}
-
-fn write_page(path: &Path, page: &str) -> Result<(), Vec<Diagnostic>> {
-    let io_error = |error: std::io::Error| {
-        vec![Diagnostic::error("E002", format!("cannot write output: {error}")).at_path(path)]
-    };
-    let mut file = AtomicFile::create(path).map_err(io_error)?;
-    file.write_all(page.as_bytes()).map_err(io_error)?;
-    file.commit().map_err(io_error)
 }

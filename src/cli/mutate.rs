@@ -9,7 +9,7 @@ use rulegate::diagnostic::Diagnostic;
 use rulegate::review::mutation::mutate;
 use rulegate::review::suite::Suite;
 
-use super::{formats, load_config, not_runnable_lines, print_stdout, selected_rules, Format, Outcome};
+use super::{out, formats, load_config, not_runnable_lines, selected_rules, Format, Outcome};
 
 /// Mutation-tests rules against their scenarios: the score and every surviving mutant.
 #[derive(Debug, Args)]
@@ -20,7 +20,7 @@ pub struct MutateArgs {
     #[arg(long, value_name = "DIR")]
     pub scenarios: Option<PathBuf>,
     /// Exit 1 when a rule's score is below this percentage.
-    #[arg(long, value_name = "PERCENT")]
+    #[arg(long, value_name = "PERCENT", value_parser = percent)]
     pub min_score: Option<f64>,
     #[arg(long, default_value = "human", value_parser = formats(&["human", "json", "markdown"]))]
     pub format: Format,
@@ -42,7 +42,7 @@ pub fn run(args: MutateArgs, named: Option<&Path>) -> Result<Outcome, Vec<Diagno
             Err(gap) => gaps.push(gap),
         }
     }
-    print_stdout(&match args.format {
+    out::print(&match args.format {
         // One rule, one report object (as before); several, a list; rules that cannot run beside.
         Format::Json if reports.len() == 1 && gaps.is_empty() => reports[0].to_json(),
         Format::Json => {
@@ -67,7 +67,7 @@ pub fn run(args: MutateArgs, named: Option<&Path>) -> Result<Outcome, Vec<Diagno
             out.push_str(&not_runnable_lines(&gaps));
             out
         }
-    });
+    })?;
     let below = reports
         .iter()
         .any(|r| args.min_score.is_some_and(|min| r.score < min));
@@ -76,4 +76,14 @@ pub fn run(args: MutateArgs, named: Option<&Path>) -> Result<Outcome, Vec<Diagno
     } else {
         Outcome::Success
     })
+}
+
+/// A percentage from 0 to 100: `NaN` compares false with every score (it would pass any suite),
+/// and a bound outside the range could never or always fail.
+fn percent(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(value) if (0.0..=100.0).contains(&value) => Ok(value),
+        Ok(_) => Err(format!("`{text}` is not a percentage from 0 to 100")),
+        Err(error) => Err(format!("`{text}` is not a number: {error}")),
+    }
 }

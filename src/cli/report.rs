@@ -7,7 +7,7 @@ use clap::Args;
 use rulegate::diagnostic::Diagnostic;
 use rulegate::review::pr_report::pull_request_report;
 
-use super::{formats, load_config, print_stdout, Format, Outcome};
+use super::{out, formats, load_config, Format, Outcome};
 
 /// One pull-request report for every rule changed since REF.
 #[derive(Debug, Args)]
@@ -24,9 +24,9 @@ pub struct ReportArgs {
 pub fn run(args: ReportArgs, named: Option<&Path>) -> Result<Outcome, Vec<Diagnostic>> {
     let config = load_config(named)?.with_scenarios(args.scenarios.as_deref());
     let report = pull_request_report(&config, &args.git_base)?;
-    print_stdout(&match args.format {
+    out::print(&match args.format {
         Format::Json => report.to_json(),
         _ => report.render_markdown(),
-    });
+    })?;
     Ok(Outcome::Success)
 }
