@@ -178,8 +178,10 @@ fn a_scenario_naming_a_missing_rule_fails_the_check_and_is_named() {
         1,
     );
     assert!(
-        stdout.lines().any(|line| line.trim_start().starts_with("DANGLING  s names ")
-            && line.ends_with("rules/no_such_rule.toml, which no selected rule is")),
+        stdout
+            .lines()
+            .any(|line| line.trim_start().starts_with("DANGLING  s names ")
+                && line.ends_with("rules/no_such_rule.toml, which no selected rule is")),
         "{stdout}"
     );
     assert!(stdout.contains("check FAILED"), "{stdout}");

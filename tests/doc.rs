@@ -28,11 +28,7 @@ fn files_in(dir: &std::path::Path) -> Vec<String> {
 /// command the page prints) into a scratch directory.
 fn generate(name: &str) -> (PathBuf, String) {
     let out = scratch(name).join("pages");
-    let output = rulegate()
-        .args(["doc", "-o"])
-        .arg(&out)
-        .output()
-        .unwrap();
+    let output = rulegate().args(["doc", "-o"]).arg(&out).output().unwrap();
     assert_eq!(
         output.status.code(),
         Some(0),

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-mod repo;
 mod render;
+mod repo;
 
 pub use render::junit_for_errors;
 pub use repo::check_repository;
@@ -62,7 +62,9 @@ pub enum Verdict {
         diff: Option<String>,
     },
     /// None of the scenario's rules can run yet (KQL, EQL): reported, not compared.
-    NotRunnable { reasons: Vec<String> },
+    NotRunnable {
+        reasons: Vec<String>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

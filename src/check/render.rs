@@ -74,7 +74,8 @@ impl CheckReport {
         if self.rules.is_empty() {
             return String::new();
         }
-        let count = |f: &dyn Fn(&GateVerdict) -> bool| self.rules.iter().filter(|r| f(&r.verdict)).count();
+        let count =
+            |f: &dyn Fn(&GateVerdict) -> bool| self.rules.iter().filter(|r| f(&r.verdict)).count();
         let mut line = format!(
             "rules: {} selected, {} passed the gate, {} short of it, {} exempt, {} not runnable, {} named by no scenario",
             self.rules.len(),
@@ -85,7 +86,11 @@ impl CheckReport {
             self.unreferenced.len(),
         );
         if !self.dangling.is_empty() {
-            let _ = write!(line, ", {} dangling scenario reference(s)", self.dangling.len());
+            let _ = write!(
+                line,
+                ", {} dangling scenario reference(s)",
+                self.dangling.len()
+            );
         }
         line.push('\n');
         line
@@ -106,7 +111,12 @@ impl CheckReport {
             };
             match &case.verdict {
                 Verdict::NotRunnable { reasons } => {
-                    let _ = writeln!(out, "{label:>18}  {} ({})", case.scenario, reasons.join("; "));
+                    let _ = writeln!(
+                        out,
+                        "{label:>18}  {} ({})",
+                        case.scenario,
+                        reasons.join("; ")
+                    );
                 }
                 _ => {
                     let _ = writeln!(out, "{label:>18}  {}", case.scenario);
@@ -120,7 +130,11 @@ impl CheckReport {
             let _ = writeln!(out, "{:>18}  {deleted} (orphaned snapshot)", "deleted");
         }
         for (scenario, reference) in &self.dangling {
-            let _ = writeln!(out, "{:>18}  {scenario} names {reference}, which no selected rule is", "DANGLING");
+            let _ = writeln!(
+                out,
+                "{:>18}  {scenario} names {reference}, which no selected rule is",
+                "DANGLING"
+            );
         }
         for rule in &self.unreferenced {
             let _ = writeln!(out, "{:>18}  {rule} (no scenario names it)", "no scenario");
@@ -128,9 +142,19 @@ impl CheckReport {
         for finding in &self.rules {
             match &finding.verdict {
                 GateVerdict::Failed { lacks } => {
-                    let _ = writeln!(out, "{:>18}  {} ({}): {}", "GATE", finding.rule, finding.name, lacks.join("; "));
+                    let _ = writeln!(
+                        out,
+                        "{:>18}  {} ({}): {}",
+                        "GATE",
+                        finding.rule,
+                        finding.name,
+                        lacks.join("; ")
+                    );
                 }
-                GateVerdict::NotRunnable { reason, fails: true } => {
+                GateVerdict::NotRunnable {
+                    reason,
+                    fails: true,
+                } => {
                     let _ = writeln!(out, "{:>18}  {}: {reason}", "NOT RUNNABLE", finding.rule);
                 }
                 _ => {}
@@ -139,7 +163,11 @@ impl CheckReport {
         // Rules the engine cannot run yet, one line per reason (`--format json` lists them).
         let mut reasons: std::collections::BTreeMap<&str, usize> = Default::default();
         for finding in &self.rules {
-            if let GateVerdict::NotRunnable { reason, fails: false } = &finding.verdict {
+            if let GateVerdict::NotRunnable {
+                reason,
+                fails: false,
+            } = &finding.verdict
+            {
                 *reasons.entry(reason.as_str()).or_default() += 1;
             }
         }
@@ -176,7 +204,11 @@ impl CheckReport {
 
     fn summary_line(&self) -> String {
         let t = self.tally();
-        let verdict = if self.passed() { "check passed" } else { "check FAILED" };
+        let verdict = if self.passed() {
+            "check passed"
+        } else {
+            "check FAILED"
+        };
         let mut line = format!(
             "{verdict}: {} scenarios, {} passed, {} changed, {} without snapshot, {} with failed expectations, {} orphaned snapshots",
             self.cases.len(),
@@ -206,7 +238,11 @@ impl CheckReport {
     /// Markdown for a pull-request comment (no H1; long parts folded).
     pub fn render_markdown(&self) -> String {
         let mut out = String::from("## rulegate check\n\n");
-        let _ = writeln!(out, "**{}**\n", self.summary_line().trim_end().replace('\n', "  \n"));
+        let _ = writeln!(
+            out,
+            "**{}**\n",
+            self.summary_line().trim_end().replace('\n', "  \n")
+        );
         let kinds = self.kind_line();
         if !kinds.is_empty() {
             let _ = writeln!(out, "{}", kinds.trim_end());
@@ -215,12 +251,18 @@ impl CheckReport {
         if !rules.is_empty() {
             let _ = writeln!(out, "{}", rules.trim_end());
         }
-        let failing: Vec<_> = self.rules.iter().filter(|r| !matches!(r.verdict, GateVerdict::Passed | GateVerdict::Exempt { .. })).collect();
+        let failing: Vec<_> = self
+            .rules
+            .iter()
+            .filter(|r| !matches!(r.verdict, GateVerdict::Passed | GateVerdict::Exempt { .. }))
+            .collect();
         if !failing.is_empty() {
             out.push_str("\n### Rules\n\n| rule | verdict |\n|---|---|\n");
             for finding in failing {
                 let verdict = match &finding.verdict {
-                    GateVerdict::Failed { lacks } => format!("**short of the gate**: {}", lacks.join("; ")),
+                    GateVerdict::Failed { lacks } => {
+                        format!("**short of the gate**: {}", lacks.join("; "))
+                    }
                     GateVerdict::NotRunnable { reason, .. } => format!("not runnable: {reason}"),
                     _ => continue,
                 };
@@ -230,13 +272,20 @@ impl CheckReport {
         if !self.dangling.is_empty() || !self.unreferenced.is_empty() {
             out.push_str("\n### Loose ends\n\n");
             for (scenario, reference) in &self.dangling {
-                let _ = writeln!(out, "- scenario `{scenario}` names {reference}, which no selected rule is");
+                let _ = writeln!(
+                    out,
+                    "- scenario `{scenario}` names {reference}, which no selected rule is"
+                );
             }
             for rule in &self.unreferenced {
                 let _ = writeln!(out, "- `{rule}`: no scenario names it");
             }
         }
-        let changed: Vec<_> = self.cases.iter().filter(|c| !matches!(c.verdict, Verdict::Passed | Verdict::NotRunnable { .. })).collect();
+        let changed: Vec<_> = self
+            .cases
+            .iter()
+            .filter(|c| !matches!(c.verdict, Verdict::Passed | Verdict::NotRunnable { .. }))
+            .collect();
         if !changed.is_empty() {
             out.push_str("\n### Scenarios\n\n");
             for case in changed {
@@ -245,7 +294,11 @@ impl CheckReport {
                     Verdict::NewSnapshot => ("no snapshot", String::new()),
                     Verdict::ExpectationsFailed { failures, diff } => (
                         "expectations failed",
-                        format!("{}\n{}", failures.join("\n"), diff.clone().unwrap_or_default()),
+                        format!(
+                            "{}\n{}",
+                            failures.join("\n"),
+                            diff.clone().unwrap_or_default()
+                        ),
                     ),
                     _ => continue,
                 };
@@ -286,8 +339,13 @@ impl CheckReport {
             .collect();
         for finding in &self.rules {
             let failure = match &finding.verdict {
-                GateVerdict::Failed { lacks } => Some(("short of the per-rule gate".to_string(), lacks.join("\n"))),
-                GateVerdict::NotRunnable { reason, fails: true } => Some(("not runnable".to_string(), reason.clone())),
+                GateVerdict::Failed { lacks } => {
+                    Some(("short of the per-rule gate".to_string(), lacks.join("\n")))
+                }
+                GateVerdict::NotRunnable {
+                    reason,
+                    fails: true,
+                } => Some(("not runnable".to_string(), reason.clone())),
                 _ => None,
             };
             cases.push(TestCase {
@@ -315,7 +373,10 @@ pub fn junit_for_errors(rendered: &str) -> String {
         &[TestCase {
             name: "rulegate check".into(),
             class: "rulegate.check".into(),
-            failure: Some(("the check could not run: bad input".into(), rendered.to_string())),
+            failure: Some((
+                "the check could not run: bad input".into(),
+                rendered.to_string(),
+            )),
         }],
     )
 }

@@ -26,8 +26,11 @@ pub fn check_repository(config: &Config, update: bool) -> Result<CheckReport, Ve
     }
     let index = RuleIndex::build(&config.rule_base(), &config.rule_files()?)?;
     let binding = Binding::build(&scenarios, &index)?;
-    let bound: BTreeMap<&Path, &crate::project::BoundScenario> =
-        binding.scenarios.iter().map(|s| (s.path.as_path(), s)).collect();
+    let bound: BTreeMap<&Path, &crate::project::BoundScenario> = binding
+        .scenarios
+        .iter()
+        .map(|s| (s.path.as_path(), s))
+        .collect();
     let mut prepared: BTreeMap<PathBuf, Prepared> = BTreeMap::new();
     let mut facts: BTreeMap<String, RuleFacts> = BTreeMap::new();
     let options = CheckOptions {
@@ -37,7 +40,9 @@ pub fn check_repository(config: &Config, update: bool) -> Result<CheckReport, Ve
     };
     let mut report = check(&options, &mut |path| {
         let Some(scenario) = bound.get(path) else {
-            return Err(vec![Diagnostic::error("E704", "the scenario is not bound").at_path(path)]);
+            return Err(vec![
+                Diagnostic::error("E704", "the scenario is not bound").at_path(path)
+            ]);
         };
         let outcome = run_bound(scenario, &mut prepared)?;
         for (rule_id, alerts) in &outcome.rule_alerts {
@@ -55,7 +60,10 @@ pub fn check_repository(config: &Config, update: bool) -> Result<CheckReport, Ve
         let mut rule_facts = facts.remove(&rule.rule_id).unwrap_or_default();
         let needs = config.requirements_for(&rule.relative, &rule.rule_id);
         let exempt = config.exemption(&rule.relative, &rule.rule_id).is_some();
-        if rule.runnable == Runnable::Yes && !exempt && (needs.min_mutation_score.is_some() || needs.no_never_false_clauses) {
+        if rule.runnable == Runnable::Yes
+            && !exempt
+            && (needs.min_mutation_score.is_some() || needs.no_never_false_clauses)
+        {
             deep_facts(&rule.path, &scenarios, &needs, &mut rule_facts)?;
         }
         report.rules.push(evaluate_gate(config, rule, rule_facts));
@@ -101,10 +109,16 @@ fn run_bound(
         Ok(run) => run,
         // The engine cannot run the query over these documents (a full-text function, say):
         // not runnable, as for a language without an engine.
-        Err(errors) if errors.iter().all(|e| e.message.starts_with("not evaluated")) => {
-            gaps.extend(errors.iter().map(|e| {
-                format!("{}: {}", e.location().unwrap_or_default(), e.message)
-            }));
+        Err(errors)
+            if errors
+                .iter()
+                .all(|e| e.message.starts_with("not evaluated")) =>
+        {
+            gaps.extend(
+                errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.location().unwrap_or_default(), e.message)),
+            );
             return Ok(ScenarioOutcome {
                 snapshot: String::new(),
                 failed_expectations: Vec::new(),

@@ -9,7 +9,7 @@ use clap::Args;
 use rulegate::check::{check_repository, junit_for_errors};
 use rulegate::diagnostic::{render_all, Diagnostic};
 
-use super::{out, formats, load_config, Format, Outcome};
+use super::{formats, load_config, out, Format, Outcome};
 
 /// Runs every scenario and compares alerts and reports with the committed snapshots.
 #[derive(Debug, Args)]
@@ -35,7 +35,10 @@ pub struct CheckArgs {
     pub format: Format,
 }
 
-pub fn run(args: CheckArgs, named_config: Option<&std::path::Path>) -> Result<Outcome, Vec<Diagnostic>> {
+pub fn run(
+    args: CheckArgs,
+    named_config: Option<&std::path::Path>,
+) -> Result<Outcome, Vec<Diagnostic>> {
     let result = load_config(named_config).and_then(|config| {
         let config = config
             .with_rules(&args.rules)

@@ -4,7 +4,7 @@ use clap::Args;
 
 use rulegate::diagnostic::Diagnostic;
 
-use super::{out, formats, load_config, Format, Outcome};
+use super::{formats, load_config, out, Format, Outcome};
 
 /// Prints the effective configuration, each value with its source (default, file:line, flag).
 #[derive(Debug, Args)]
@@ -16,7 +16,9 @@ pub struct ConfigArgs {
 pub fn run(args: ConfigArgs, named: Option<&std::path::Path>) -> Result<Outcome, Vec<Diagnostic>> {
     let config = load_config(named)?;
     out::print(&match args.format {
-        Format::Json => serde_json::to_string_pretty(&config).expect("JSON values serialise") + "\n",
+        Format::Json => {
+            serde_json::to_string_pretty(&config).expect("JSON values serialise") + "\n"
+        }
         _ => config.render_human(),
     })?;
     Ok(Outcome::Success)

@@ -10,7 +10,7 @@ use rulegate::diagnostic::Diagnostic;
 use rulegate::review::coverage_report::{render_human, render_markdown, rule_coverage};
 use rulegate::review::suite::Suite;
 
-use super::{out, formats, load_config, not_runnable_lines, selected_rules, Format, Outcome};
+use super::{formats, load_config, not_runnable_lines, out, selected_rules, Format, Outcome};
 
 /// Clause coverage: how often each conjunct was true, false and null over the scenario suite.
 #[derive(Debug, Args)]
@@ -49,7 +49,10 @@ pub fn run(args: CoverageArgs, named: Option<&Path>) -> Result<Outcome, Vec<Diag
                 .expect("JSON values serialise")
                 + "\n"
         }
-        Format::Markdown => render_markdown(&reports) + &not_runnable_lines(&gaps).replace("not runnable:", "- not runnable:"),
+        Format::Markdown => {
+            render_markdown(&reports)
+                + &not_runnable_lines(&gaps).replace("not runnable:", "- not runnable:")
+        }
         _ => render_human(&reports) + &not_runnable_lines(&gaps),
     })?;
     let gaps: usize = reports.iter().map(|r| r.gaps()).sum();

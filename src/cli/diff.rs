@@ -8,7 +8,7 @@ use rulegate::diagnostic::Diagnostic;
 use rulegate::review::diff::{diff_git_changes, diff_versions, DiffReport};
 use rulegate::runner::PreparedRule;
 
-use super::{out, formats, load_config, Format, Outcome};
+use super::{formats, load_config, out, Format, Outcome};
 
 /// Shows what a rule change does: static differences and every scenario's alerts gained or lost.
 #[derive(Debug, Args)]

@@ -9,7 +9,7 @@ use rulegate::diagnostic::Diagnostic;
 use rulegate::review::fp_doc::rule_page;
 use rulegate::review::suite::Suite;
 
-use super::{out, load_config, not_runnable_lines, selected_rules, Outcome};
+use super::{load_config, not_runnable_lines, out, selected_rules, Outcome};
 
 /// Documents each rule's false positives and blind spots from its scenarios, as Markdown.
 #[derive(Debug, Args)]

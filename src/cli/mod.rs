@@ -14,6 +14,7 @@ mod edges;
 mod explain;
 mod gen;
 mod ingest;
+mod init;
 mod inspect;
 mod mutate;
 mod out;
@@ -80,6 +81,8 @@ pub enum Command {
     Mutate(mutate::MutateArgs),
     /// Clause coverage: how often each conjunct was true, false and null over the scenario suite.
     Coverage(coverage::CoverageArgs),
+    /// Write a starter rulegate.toml, scenarios for a rule and a CI file (never overwrites).
+    Init(init::InitArgs),
     /// Print the effective configuration (rulegate.toml and defaults) and where each value came from.
     Config(config::ConfigArgs),
     /// Document each rule's false positives and blind spots from its scenarios, as Markdown.
@@ -99,7 +102,9 @@ pub enum Format {
 }
 
 /// A `--format` parser that accepts only `allowed` (clap then lists them in its error).
-fn formats(allowed: &'static [&'static str]) -> impl clap::builder::TypedValueParser<Value = Format> {
+fn formats(
+    allowed: &'static [&'static str],
+) -> impl clap::builder::TypedValueParser<Value = Format> {
     use clap::builder::TypedValueParser as _;
     clap::builder::PossibleValuesParser::new(allowed)
         .map(|name: String| Format::from_str(&name, false).expect("every allowed name is a Format"))
@@ -114,7 +119,10 @@ fn load_config(named: Option<&Path>) -> Result<rulegate::project::Config, Vec<Di
 /// config's selection; each loaded to run, or with the reason it cannot run yet.
 fn selected_rules(
     config: &rulegate::project::Config,
-) -> Result<Vec<Result<rulegate::runner::PreparedRule, rulegate::runner::NotRunnable>>, Vec<Diagnostic>> {
+) -> Result<
+    Vec<Result<rulegate::runner::PreparedRule, rulegate::runner::NotRunnable>>,
+    Vec<Diagnostic>,
+> {
     config
         .rule_files()?
         .iter()
@@ -179,6 +187,7 @@ fn run(cli: Cli, color: bool) -> Result<Outcome, Vec<Diagnostic>> {
         Command::Mutate(args) => mutate::run(args, cli.config.as_deref()),
         Command::Check(args) => check::run(args, cli.config.as_deref()),
         Command::Report(args) => report::run(args, cli.config.as_deref()),
+        Command::Init(args) => init::run(args, cli.config.as_deref()),
         Command::Config(args) => config::run(args, cli.config.as_deref()),
         Command::Doc(args) => doc::run(args, cli.config.as_deref()),
         Command::Edges(args) => edges::run(args),

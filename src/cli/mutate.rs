@@ -9,7 +9,7 @@ use rulegate::diagnostic::Diagnostic;
 use rulegate::review::mutation::mutate;
 use rulegate::review::suite::Suite;
 
-use super::{out, formats, load_config, not_runnable_lines, selected_rules, Format, Outcome};
+use super::{formats, load_config, not_runnable_lines, out, selected_rules, Format, Outcome};
 
 /// Mutation-tests rules against their scenarios: the score and every surviving mutant.
 #[derive(Debug, Args)]

@@ -7,7 +7,7 @@ use clap::Args;
 use rulegate::diagnostic::Diagnostic;
 use rulegate::review::pr_report::pull_request_report;
 
-use super::{out, formats, load_config, Format, Outcome};
+use super::{formats, load_config, out, Format, Outcome};
 
 /// One pull-request report for every rule changed since REF.
 #[derive(Debug, Args)]

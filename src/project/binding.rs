@@ -184,7 +184,9 @@ impl Binding {
                             let id = rule::load(file).map(|r| r.rule.data.rule_id).ok();
                             ids.insert(file.clone(), id);
                         }
-                        ids[file].as_ref().and_then(|id| index.by_id.get(id).copied())
+                        ids[file]
+                            .as_ref()
+                            .and_then(|id| index.by_id.get(id).copied())
                     }
                 };
                 match found {
@@ -201,7 +203,9 @@ impl Binding {
                         named[i] = true;
                         rules.push(index.rules[i].path.clone());
                     }
-                    None => binding.dangling.push((name.clone(), format!("rule_id {id}"))),
+                    None => binding
+                        .dangling
+                        .push((name.clone(), format!("rule_id {id}"))),
                 }
             }
             binding.scenarios.push(BoundScenario {

@@ -26,10 +26,17 @@ pub struct RuleFacts {
 pub enum GateVerdict {
     Passed,
     /// What the rule lacks, one sentence each.
-    Failed { lacks: Vec<String> },
-    Exempt { reason: String },
+    Failed {
+        lacks: Vec<String>,
+    },
+    Exempt {
+        reason: String,
+    },
     /// The engine cannot run it; `fails` when the config says not-runnable rules fail the gate.
-    NotRunnable { reason: String, fails: bool },
+    NotRunnable {
+        reason: String,
+        fails: bool,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -157,7 +164,10 @@ mod tests {
             scenarios: 3,
             ..RuleFacts::default()
         };
-        assert_eq!(evaluate_gate(&config, &rule, facts).verdict, GateVerdict::Passed);
+        assert_eq!(
+            evaluate_gate(&config, &rule, facts).verdict,
+            GateVerdict::Passed
+        );
     }
 
     #[test]
@@ -165,13 +175,40 @@ mod tests {
         let config = config(
             "[gate]\nattack_alerting = 1\n[[gate.exempt]]\nrules = [\"rules_building_block/**\"]\nreason = \"feeds other rules\"\n[[overrides]]\nrules = [\"id-1\"]\nattack_alerting = 0\n",
         );
-        let exempt = evaluate_gate(&config, &entry("rules_building_block/b.toml", Runnable::Yes), RuleFacts::default());
-        assert_eq!(exempt.verdict, GateVerdict::Exempt { reason: "feeds other rules".into() });
-        let overridden = evaluate_gate(&config, &entry("rules/a.toml", Runnable::Yes), RuleFacts::default());
+        let exempt = evaluate_gate(
+            &config,
+            &entry("rules_building_block/b.toml", Runnable::Yes),
+            RuleFacts::default(),
+        );
+        assert_eq!(
+            exempt.verdict,
+            GateVerdict::Exempt {
+                reason: "feeds other rules".into()
+            }
+        );
+        let overridden = evaluate_gate(
+            &config,
+            &entry("rules/a.toml", Runnable::Yes),
+            RuleFacts::default(),
+        );
         assert_eq!(overridden.verdict, GateVerdict::Passed);
-        let kql = evaluate_gate(&config, &entry("rules/k.toml", Runnable::No("KQL".into())), RuleFacts::default());
+        let kql = evaluate_gate(
+            &config,
+            &entry("rules/k.toml", Runnable::No("KQL".into())),
+            RuleFacts::default(),
+        );
         assert!(!kql.fails());
-        let strict = Config::parse(Path::new("rulegate.toml"), "[gate]\nnot_runnable = \"fail\"\n", Path::new("")).unwrap();
-        assert!(evaluate_gate(&strict, &entry("rules/k.toml", Runnable::No("KQL".into())), RuleFacts::default()).fails());
+        let strict = Config::parse(
+            Path::new("rulegate.toml"),
+            "[gate]\nnot_runnable = \"fail\"\n",
+            Path::new(""),
+        )
+        .unwrap();
+        assert!(evaluate_gate(
+            &strict,
+            &entry("rules/k.toml", Runnable::No("KQL".into())),
+            RuleFacts::default()
+        )
+        .fails());
     }
 }

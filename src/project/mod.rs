@@ -15,9 +15,11 @@
 //! | `E026` | a value outside its allowed range or set |
 //! | `E027` | `--config` names a file that does not exist |
 //! | `E028` | two rule files share one `rule_id` |
+//! | `E712` | `init` cannot derive scenarios for the rule (no ES\|QL query, or data the generator does not write) |
 
 mod binding;
 mod gate;
+pub mod init;
 mod select;
 
 use std::path::{Path, PathBuf};
@@ -186,7 +188,14 @@ struct FileOverride {
 const SCHEMA: &[(&str, &[&str])] = &[
     (
         "",
-        &["rules", "exclude", "scenarios", "snapshots", "gate", "overrides"],
+        &[
+            "rules",
+            "exclude",
+            "scenarios",
+            "snapshots",
+            "gate",
+            "overrides",
+        ],
     ),
     (
         "gate",
@@ -270,7 +279,10 @@ impl Config {
     /// Loads a config file; paths in it are relative to its folder.
     pub fn load(path: &Path) -> Result<Config, Vec<Diagnostic>> {
         let text = std::fs::read_to_string(path).map_err(|error| {
-            vec![Diagnostic::error("E023", format!("cannot read configuration: {error}")).at_path(path)]
+            vec![
+                Diagnostic::error("E023", format!("cannot read configuration: {error}"))
+                    .at_path(path),
+            ]
         })?;
         let root = match path.parent() {
             Some(parent) if parent.as_os_str().is_empty() => PathBuf::new(),
@@ -289,7 +301,8 @@ impl Config {
         if !unknown.is_empty() {
             return Err(unknown);
         }
-        let parsed: FileConfig = toml::from_str(text).map_err(|error| vec![toml_error(&file, &error)])?;
+        let parsed: FileConfig =
+            toml::from_str(text).map_err(|error| vec![toml_error(&file, &error)])?;
         let line_of = |keys: &[&str]| -> Source {
             let mut table = document.get_ref();
             let mut span = None;
@@ -325,19 +338,45 @@ impl Config {
         }
         let gate = parsed.gate;
         let mut errors = Vec::new();
-        if let Some(score) = gate.min_mutation_score.filter(|s| !(0.0..=100.0).contains(s)) {
+        if let Some(score) = gate
+            .min_mutation_score
+            .filter(|s| !(0.0..=100.0).contains(s))
+        {
             errors.push(
-                Diagnostic::error("E026", format!("min_mutation_score {score} is not a percentage"))
-                    .in_file(&file)
-                    .with_help("write a number from 0 to 100"),
+                Diagnostic::error(
+                    "E026",
+                    format!("min_mutation_score {score} is not a percentage"),
+                )
+                .in_file(&file)
+                .with_help("write a number from 0 to 100"),
             );
         }
         let requirements = &mut config.requirements;
-        assign(&mut requirements.attack_alerting, gate.attack_alerting, line_of(&["gate", "attack_alerting"]));
-        assign(&mut requirements.benign_quiet, gate.benign_quiet, line_of(&["gate", "benign_quiet"]));
-        assign(&mut requirements.min_mutation_score, gate.min_mutation_score.map(Some), line_of(&["gate", "min_mutation_score"]));
-        assign(&mut requirements.no_never_false_clauses, gate.no_never_false_clauses, line_of(&["gate", "no_never_false_clauses"]));
-        assign(&mut config.not_runnable, gate.not_runnable, line_of(&["gate", "not_runnable"]));
+        assign(
+            &mut requirements.attack_alerting,
+            gate.attack_alerting,
+            line_of(&["gate", "attack_alerting"]),
+        );
+        assign(
+            &mut requirements.benign_quiet,
+            gate.benign_quiet,
+            line_of(&["gate", "benign_quiet"]),
+        );
+        assign(
+            &mut requirements.min_mutation_score,
+            gate.min_mutation_score.map(Some),
+            line_of(&["gate", "min_mutation_score"]),
+        );
+        assign(
+            &mut requirements.no_never_false_clauses,
+            gate.no_never_false_clauses,
+            line_of(&["gate", "no_never_false_clauses"]),
+        );
+        assign(
+            &mut config.not_runnable,
+            gate.not_runnable,
+            line_of(&["gate", "not_runnable"]),
+        );
         for exemption in gate.exempt {
             if exemption.reason.trim().is_empty() {
                 errors.push(
@@ -410,7 +449,9 @@ impl Config {
             Ok(relative) => relative_text(Path::new(""), relative),
             Err(_) => return false,
         };
-        if !relative.ends_with(".toml") || self.exclude.value.iter().any(|g| glob_match(g, &relative)) {
+        if !relative.ends_with(".toml")
+            || self.exclude.value.iter().any(|g| glob_match(g, &relative))
+        {
             return false;
         }
         self.rules.value.iter().any(|pattern| {
@@ -476,11 +517,17 @@ impl Config {
             min_mutation_score: r.min_mutation_score.value,
             no_never_false_clauses: r.no_never_false_clauses.value,
         };
-        for o in self.overrides.iter().filter(|o| names_rule(&o.rules, relative_path, rule_id)) {
+        for o in self
+            .overrides
+            .iter()
+            .filter(|o| names_rule(&o.rules, relative_path, rule_id))
+        {
             out.attack_alerting = o.attack_alerting.unwrap_or(out.attack_alerting);
             out.benign_quiet = o.benign_quiet.unwrap_or(out.benign_quiet);
             out.min_mutation_score = o.min_mutation_score.or(out.min_mutation_score);
-            out.no_never_false_clauses = o.no_never_false_clauses.unwrap_or(out.no_never_false_clauses);
+            out.no_never_false_clauses = o
+                .no_never_false_clauses
+                .unwrap_or(out.no_never_false_clauses);
         }
         out
     }
@@ -492,15 +539,37 @@ impl Config {
             rows.push((key.to_string(), value, source.to_string()));
         };
         row("rules", self.rules.value.join(", "), &self.rules.source);
-        row("exclude", self.exclude.value.join(", "), &self.exclude.source);
-        row("scenarios", self.scenarios.value.display().to_string(), &self.scenarios.source);
-        row("snapshots", self.snapshots.value.display().to_string(), &self.snapshots.source);
+        row(
+            "exclude",
+            self.exclude.value.join(", "),
+            &self.exclude.source,
+        );
+        row(
+            "scenarios",
+            self.scenarios.value.display().to_string(),
+            &self.scenarios.source,
+        );
+        row(
+            "snapshots",
+            self.snapshots.value.display().to_string(),
+            &self.snapshots.source,
+        );
         let r = &self.requirements;
-        row("gate.attack_alerting", r.attack_alerting.value.to_string(), &r.attack_alerting.source);
-        row("gate.benign_quiet", r.benign_quiet.value.to_string(), &r.benign_quiet.source);
+        row(
+            "gate.attack_alerting",
+            r.attack_alerting.value.to_string(),
+            &r.attack_alerting.source,
+        );
+        row(
+            "gate.benign_quiet",
+            r.benign_quiet.value.to_string(),
+            &r.benign_quiet.source,
+        );
         row(
             "gate.min_mutation_score",
-            r.min_mutation_score.value.map_or("none".into(), |s| s.to_string()),
+            r.min_mutation_score
+                .value
+                .map_or("none".into(), |s| s.to_string()),
             &r.min_mutation_score.source,
         );
         row(
@@ -512,22 +581,37 @@ impl Config {
             NotRunnablePolicy::Report => "report",
             NotRunnablePolicy::Fail => "fail",
         };
-        row("gate.not_runnable", policy.into(), &self.not_runnable.source);
+        row(
+            "gate.not_runnable",
+            policy.into(),
+            &self.not_runnable.source,
+        );
         for e in &self.exemptions {
-            row("gate.exempt", format!("{} ({})", e.rules.join(", "), e.reason), &e.source);
+            row(
+                "gate.exempt",
+                format!("{} ({})", e.rules.join(", "), e.reason),
+                &e.source,
+            );
         }
         for o in &self.overrides {
             row("overrides", o.rules.join(", "), &o.source);
         }
         let width = rows.iter().map(|(k, _, _)| k.len()).max().unwrap_or(0);
-        let value_width = rows.iter().map(|(_, v, _)| v.chars().count()).max().unwrap_or(0);
+        let value_width = rows
+            .iter()
+            .map(|(_, v, _)| v.chars().count())
+            .max()
+            .unwrap_or(0);
         let mut out = match &self.file {
             Some(file) => format!("config file: {}\n", file.display()),
             None => format!("config file: none ({CONFIG_FILE} not found here or in a parent folder; defaults apply)\n"),
         };
         for (key, value, source) in rows {
             let pad = value_width.saturating_sub(value.chars().count());
-            out.push_str(&format!("{key:width$}  {value}{}  ({source})\n", " ".repeat(pad)));
+            out.push_str(&format!(
+                "{key:width$}  {value}{}  ({source})\n",
+                " ".repeat(pad)
+            ));
         }
         out
     }
@@ -597,7 +681,10 @@ fn walk_keys(table: &DeTable<'_>, path: &str, file: &Arc<SourceFile>, out: &mut 
             };
             let mut error = Diagnostic::error("E025", format!("unknown key `{name}` {place}"))
                 .in_file(file)
-                .with_label(Span::new(span.start, span.end), "rulegate does not know this key");
+                .with_label(
+                    Span::new(span.start, span.end),
+                    "rulegate does not know this key",
+                );
             error = match suggest(name, known) {
                 Some(near) => error.with_help(format!("did you mean `{near}`?")),
                 None => error.with_help(format!("known keys here: {}", known.join(", "))),

@@ -18,8 +18,14 @@ pub fn is_glob(pattern: &str) -> bool {
 
 /// Whether `path` (components separated by `/`) matches `pattern`.
 pub fn glob_match(pattern: &str, path: &str) -> bool {
-    let pattern: Vec<&str> = pattern.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
-    let path: Vec<&str> = path.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
+    let pattern: Vec<&str> = pattern
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    let path: Vec<&str> = path
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
     match_components(&pattern, &path)
 }
 
@@ -28,7 +34,9 @@ fn match_components(pattern: &[&str], path: &[&str]) -> bool {
         None => path.is_empty(),
         Some((&"**", rest)) => (0..=path.len()).any(|skip| match_components(rest, &path[skip..])),
         Some((first, rest)) => match path.split_first() {
-            Some((name, tail)) => match_name(first.as_bytes(), name.as_bytes()) && match_components(rest, tail),
+            Some((name, tail)) => {
+                match_name(first.as_bytes(), name.as_bytes()) && match_components(rest, tail)
+            }
             None => false,
         },
     }
@@ -87,7 +95,11 @@ pub fn select_rules(
             Err(error) => errors.push(error),
             // A glob that matches nothing in a folder that exists is likely a typo; one whose
             // folder does not exist (`rules_building_block/` in a repository without one) is not.
-            Ok(()) if found.len() == before && is_glob(pattern) && !glob_root_missing(base, pattern) => {
+            Ok(())
+                if found.len() == before
+                    && is_glob(pattern)
+                    && !glob_root_missing(base, pattern) =>
+            {
                 errors.push(
                     Diagnostic::error("E021", format!("`{pattern}` matches no rule file"))
                         .at_path(base.join(literal_prefix(pattern)))
@@ -107,7 +119,9 @@ pub fn select_rules(
             format!("no rule files: {} select nothing", patterns.join(", ")),
         )
         .at_path(base)
-        .with_help("set `rules = [\"…\"]` in rulegate.toml or pass --rules FILE|FOLDER|GLOB")]);
+        .with_help(
+            "set `rules = [\"…\"]` in rulegate.toml or pass --rules FILE|FOLDER|GLOB",
+        )]);
     }
     Ok(found
         .into_iter()
@@ -160,7 +174,9 @@ pub fn walk(dir: &Path, found: &mut dyn FnMut(PathBuf)) -> Result<(), Diagnostic
         if entered > MAX_DIRECTORIES {
             return Err(Diagnostic::error(
                 "E020",
-                format!("more than {MAX_DIRECTORIES} folders under the rule path (a symlink loop?)"),
+                format!(
+                    "more than {MAX_DIRECTORIES} folders under the rule path (a symlink loop?)"
+                ),
             )
             .at_path(&dir));
         }
@@ -199,12 +215,21 @@ mod tests {
     #[test]
     fn globs_match_components_and_double_stars() {
         assert!(glob_match("rules/**/*.toml", "rules/a.toml"));
-        assert!(glob_match("rules/**/*.toml", "rules/integrations/kubernetes/a.toml"));
-        assert!(!glob_match("rules/**/*.toml", "rules_building_block/a.toml"));
+        assert!(glob_match(
+            "rules/**/*.toml",
+            "rules/integrations/kubernetes/a.toml"
+        ));
+        assert!(!glob_match(
+            "rules/**/*.toml",
+            "rules_building_block/a.toml"
+        ));
         assert!(!glob_match("rules/*.toml", "rules/x/a.toml"));
         assert!(glob_match("**/_deprecated/**", "rules/_deprecated/a.toml"));
         assert!(!glob_match("**/_deprecated/**", "rules/deprecated/a.toml"));
-        assert!(glob_match("rules/cred?ntial_*", "rules/credential_access.toml"));
+        assert!(glob_match(
+            "rules/cred?ntial_*",
+            "rules/credential_access.toml"
+        ));
         assert!(glob_match("./rules/*.toml", "rules/a.toml"));
         // No exponential backtracking on many stars.
         assert!(!glob_match(&"*a".repeat(30), &"a".repeat(29)));

@@ -14,8 +14,8 @@ use super::git::{changed_files, exists_at, show, FileChange};
 use super::rule_diff::{diff_rules, PredicateChange, PredicateSummary, RuleDiff};
 use super::suite::Suite;
 use crate::diagnostic::Diagnostic;
-use crate::rule;
 use crate::project::{normalize, Config};
+use crate::rule;
 use crate::runner::{prepare, NotRunnable, PreparedRule, ScenarioRun};
 
 /// The difference one rule change makes.
@@ -454,7 +454,9 @@ pub fn diff_git_changes(
     }
     for change in listed {
         let entry = match &change {
-            FileChange::Modified(path) if is_rule(path) => modified(reference, path, path, &scenarios)?,
+            FileChange::Modified(path) if is_rule(path) => {
+                modified(reference, path, path, &scenarios)?
+            }
             FileChange::Renamed(from, to) if is_rule(to) => {
                 let mut entry = modified(reference, from, to, &scenarios)?;
                 entry.status = format!("renamed from {}", from.display());
@@ -484,7 +486,12 @@ fn not_runnable_change(gap: NotRunnable, status: &str) -> RuleChange {
     }
 }
 
-fn modified(reference: &str, base: &Path, head: &Path, scenarios: &Path) -> Result<RuleChange, Vec<Diagnostic>> {
+fn modified(
+    reference: &str,
+    base: &Path,
+    head: &Path,
+    scenarios: &Path,
+) -> Result<RuleChange, Vec<Diagnostic>> {
     let head_rule = match prepare(head)? {
         Ok(rule) => rule,
         Err(gap) => return Ok(not_runnable_change(gap, "modified")),
@@ -521,7 +528,9 @@ fn deleted(reference: &str, path: &Path, scenarios: &Path) -> Result<RuleChange,
     let rule = match &loaded.query {
         rule::QueryStatus::NotEsql { .. } => {
             let reason = match &loaded.query {
-                rule::QueryStatus::NotEsql { language } => crate::runner::engine_gap(language).unwrap_or_default(),
+                rule::QueryStatus::NotEsql { language } => {
+                    crate::runner::engine_gap(language).unwrap_or_default()
+                }
                 _ => unreachable!(),
             };
             return Ok(RuleChange {

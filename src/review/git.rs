@@ -42,10 +42,16 @@ fn git(args: &[&str]) -> Result<String, Diagnostic> {
         } else {
             "name a commit, branch or tag that exists: `git rev-parse --verify REF` (in CI, fetch it first: `git fetch origin main`)"
         };
-        return Err(Diagnostic::error("E802", format!("git {}: {stderr}", args.join(" "))).with_help(help));
+        return Err(
+            Diagnostic::error("E802", format!("git {}: {stderr}", args.join(" "))).with_help(help),
+        );
     }
-    String::from_utf8(output.stdout)
-        .map_err(|_| Diagnostic::error("E802", format!("git {} printed text that is not UTF-8", args.join(" "))))
+    String::from_utf8(output.stdout).map_err(|_| {
+        Diagnostic::error(
+            "E802",
+            format!("git {} printed text that is not UTF-8", args.join(" ")),
+        )
+    })
 }
 
 /// Every file changed between `reference` and the work tree (committed, staged, unstaged and
@@ -56,7 +62,15 @@ pub fn changed_files(reference: &str) -> Result<Vec<FileChange>, Vec<Diagnostic>
     let up = run(&["rev-parse", "--show-cdup"])?;
     let up = PathBuf::from(up.trim_end_matches('\n'));
     let here = |top_relative: &str| normalize(&up.join(top_relative));
-    let listing = run(&["diff", "--name-status", "-M", "-z", "--no-ext-diff", reference, "--"])?;
+    let listing = run(&[
+        "diff",
+        "--name-status",
+        "-M",
+        "-z",
+        "--no-ext-diff",
+        reference,
+        "--",
+    ])?;
     let mut changes = Vec::new();
     let mut fields = listing.split('\0').filter(|f| !f.is_empty());
     while let Some(status) = fields.next() {
@@ -76,7 +90,14 @@ pub fn changed_files(reference: &str) -> Result<Vec<FileChange>, Vec<Diagnostic>
             _ => FileChange::Modified(next()),
         });
     }
-    let untracked = run(&["ls-files", "--others", "--exclude-standard", "-z", "--full-name", ":/"])?;
+    let untracked = run(&[
+        "ls-files",
+        "--others",
+        "--exclude-standard",
+        "-z",
+        "--full-name",
+        ":/",
+    ])?;
     for path in untracked.split('\0').filter(|f| !f.is_empty()) {
         changes.push(FileChange::Added(here(path)));
     }
@@ -96,7 +117,12 @@ pub fn verify(reference: &str) -> Result<(), Vec<Diagnostic>> {
 
 /// Whether `path` (from the working directory) exists at `reference`.
 pub fn exists_at(reference: &str, path: &Path) -> bool {
-    git(&["cat-file", "-e", &format!("{reference}:./{}", path.display())]).is_ok()
+    git(&[
+        "cat-file",
+        "-e",
+        &format!("{reference}:./{}", path.display()),
+    ])
+    .is_ok()
 }
 
 /// The text of `path` (a path from the working directory) at `reference`.

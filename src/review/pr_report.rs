@@ -46,7 +46,10 @@ pub struct PullRequestReport {
 }
 
 /// Builds the report of every rule changed between `reference` and the work tree.
-pub fn pull_request_report(config: &Config, reference: &str) -> Result<PullRequestReport, Vec<Diagnostic>> {
+pub fn pull_request_report(
+    config: &Config,
+    reference: &str,
+) -> Result<PullRequestReport, Vec<Diagnostic>> {
     let changes = diff_git_changes(config, reference, false)?;
     let summary = DiffReport::new(changes.clone()).summary;
     let check = check_repository(config, false)?;
@@ -55,7 +58,13 @@ pub fn pull_request_report(config: &Config, reference: &str) -> Result<PullReque
     for change in changes {
         rules.push(section(config, &check, reference, &scenarios, change)?);
     }
-    let gate_summary = check.render_human().lines().rev().find(|l| l.starts_with("check ")).unwrap_or_default().to_string();
+    let gate_summary = check
+        .render_human()
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("check "))
+        .unwrap_or_default()
+        .to_string();
     Ok(PullRequestReport {
         base: reference.to_string(),
         summary,
@@ -75,7 +84,9 @@ fn section(
     let gate = check
         .rules
         .iter()
-        .find(|f| config.path(Path::new(&f.rule)) == Path::new(&change.rule) || f.rule == change.rule)
+        .find(|f| {
+            config.path(Path::new(&f.rule)) == Path::new(&change.rule) || f.rule == change.rule
+        })
         .cloned();
     let mut section = RuleSection {
         change,
@@ -91,22 +102,25 @@ fn section(
     }
     let head = match section.change.status.as_str() {
         "deleted" => None,
-        _ => match prepare(Path::new(&section.change.rule))? {
-            Ok(rule) => Some(rule),
-            Err(_) => None,
-        },
+        _ => prepare(Path::new(&section.change.rule))?.ok(),
     };
     let base: Option<PreparedRule> = match &section.change.base {
         Some(path) => Some(load_from_git(reference, Path::new(path))?),
         None => None,
     };
-    let Some(id) = head.as_ref().or(base.as_ref()).map(|r| r.scheduled.info.rule_id.clone()) else {
+    let Some(id) = head
+        .as_ref()
+        .or(base.as_ref())
+        .map(|r| r.scheduled.info.rule_id.clone())
+    else {
         return Ok(section);
     };
     let suite = match &base {
-        Some(base) if head.is_none() => {
-            Suite::for_rule_known(scenarios, &id, &[(crate::project::normalize(&base.path), id.clone())])?
-        }
+        Some(base) if head.is_none() => Suite::for_rule_known(
+            scenarios,
+            &id,
+            &[(crate::project::normalize(&base.path), id.clone())],
+        )?,
         _ => Suite::for_rule(scenarios, &id)?,
     };
     if suite.scenarios.is_empty() {
@@ -132,7 +146,9 @@ fn section(
             let text: String = c.text.split_whitespace().collect::<Vec<_>>().join(" ");
             for gap in &c.gaps {
                 section.coverage_gaps.push(match gap {
-                    Gap::NeverFalse => format!("`{text}` is never false: it filters nothing in the suite"),
+                    Gap::NeverFalse => {
+                        format!("`{text}` is never false: it filters nothing in the suite")
+                    }
                     Gap::NeverTrue => format!("`{text}` is never true in the suite"),
                     Gap::Unsatisfiable(reason) => format!("`{text}` can never be true: {reason}"),
                 });
@@ -144,10 +160,22 @@ fn section(
 }
 
 /// "6 attack scenarios still alert", "10 benign scenarios stay quiet": what the change kept.
-fn reassurance(head: &PreparedRule, suite: &Suite, change: &RuleChange) -> Result<Vec<String>, Vec<Diagnostic>> {
+fn reassurance(
+    head: &PreparedRule,
+    suite: &Suite,
+    change: &RuleChange,
+) -> Result<Vec<String>, Vec<Diagnostic>> {
     let runs = suite.run(head)?;
-    let changed: Vec<&str> = change.scenarios.iter().map(|s| s.scenario.as_str()).collect();
-    let still = if change.status == "added" { "" } else { "still " };
+    let changed: Vec<&str> = change
+        .scenarios
+        .iter()
+        .map(|s| s.scenario.as_str())
+        .collect();
+    let still = if change.status == "added" {
+        ""
+    } else {
+        "still "
+    };
     let mut counts = [0usize; 2];
     for ((name, _), run) in suite.scenarios.iter().zip(&runs) {
         if changed.contains(&name.as_str()) {
@@ -163,10 +191,20 @@ fn reassurance(head: &PreparedRule, suite: &Suite, change: &RuleChange) -> Resul
     let plural = |n: usize| if n == 1 { "scenario" } else { "scenarios" };
     let mut lines = Vec::new();
     if counts[0] > 0 {
-        lines.push(format!("{} attack {} {still}alert{}", counts[0], plural(counts[0]), if counts[0] == 1 { "s" } else { "" }));
+        lines.push(format!(
+            "{} attack {} {still}alert{}",
+            counts[0],
+            plural(counts[0]),
+            if counts[0] == 1 { "s" } else { "" }
+        ));
     }
     if counts[1] > 0 {
-        lines.push(format!("{} benign {} stay{} quiet", counts[1], plural(counts[1]), if counts[1] == 1 { "s" } else { "" }));
+        lines.push(format!(
+            "{} benign {} stay{} quiet",
+            counts[1],
+            plural(counts[1]),
+            if counts[1] == 1 { "s" } else { "" }
+        ));
     }
     Ok(lines)
 }
@@ -179,15 +217,31 @@ impl PullRequestReport {
     /// The comment: `##` heading, one `###` section per rule, long parts in `<details>`.
     pub fn render_markdown(&self) -> String {
         let mut out = String::from("## rulegate report\n\n");
-        let gate = if self.gate_passed { "✅ gate passed" } else { "❌ gate FAILED" };
-        let _ = writeln!(out, "**{gate}** · {} · changes since `{}`\n", self.summary, self.base);
-        let _ = writeln!(out, "<details><summary>gate summary</summary>\n\n```\n{}\n```\n\n</details>\n", self.gate_summary);
+        let gate = if self.gate_passed {
+            "✅ gate passed"
+        } else {
+            "❌ gate FAILED"
+        };
+        let _ = writeln!(
+            out,
+            "**{gate}** · {} · changes since `{}`\n",
+            self.summary, self.base
+        );
+        let _ = writeln!(
+            out,
+            "<details><summary>gate summary</summary>\n\n```\n{}\n```\n\n</details>\n",
+            self.gate_summary
+        );
         if self.rules.is_empty() {
             out.push_str("No rule file changed.\n");
         }
         for rule in &self.rules {
             let change = &rule.change;
-            let _ = writeln!(out, "### {}\n\n`{}` · {}\n", change.name, change.rule, change.status);
+            let _ = writeln!(
+                out,
+                "### {}\n\n`{}` · {}\n",
+                change.name, change.rule, change.status
+            );
             if let Some(reason) = &change.not_runnable {
                 let _ = writeln!(out, "Not runnable: {reason}.\n");
                 continue;
@@ -195,7 +249,9 @@ impl PullRequestReport {
             if let Some(gate) = &rule.gate {
                 let verdict = match &gate.verdict {
                     GateVerdict::Passed => "passed".to_string(),
-                    GateVerdict::Failed { lacks } => format!("**short of the gate**: {}", lacks.join("; ")),
+                    GateVerdict::Failed { lacks } => {
+                        format!("**short of the gate**: {}", lacks.join("; "))
+                    }
                     GateVerdict::Exempt { reason } => format!("exempt ({reason})"),
                     GateVerdict::NotRunnable { reason, .. } => format!("not runnable: {reason}"),
                 };
@@ -219,17 +275,30 @@ impl PullRequestReport {
             out.push('\n');
             let single = DiffReport::new(vec![change.clone()]).render_markdown();
             // The diff's own rendering, without its heading and summary, folded.
-            let body: String = single.lines().skip_while(|l| !l.starts_with("### ")).skip(1).collect::<Vec<_>>().join("\n");
+            let body: String = single
+                .lines()
+                .skip_while(|l| !l.starts_with("### "))
+                .skip(1)
+                .collect::<Vec<_>>()
+                .join("\n");
             let _ = writeln!(out, "<details><summary>static change and alerts per scenario</summary>\n\n{}\n\n</details>\n", body.trim());
             if !rule.new_survivors.is_empty() {
-                let _ = writeln!(out, "<details><summary>{} new surviving mutant(s)</summary>\n", rule.new_survivors.len());
+                let _ = writeln!(
+                    out,
+                    "<details><summary>{} new surviving mutant(s)</summary>\n",
+                    rule.new_survivors.len()
+                );
                 for survivor in &rule.new_survivors {
                     let _ = writeln!(out, "- {survivor}");
                 }
                 out.push_str("\n</details>\n\n");
             }
             if !rule.coverage_gaps.is_empty() {
-                let _ = writeln!(out, "<details><summary>{} coverage gap(s)</summary>\n", rule.coverage_gaps.len());
+                let _ = writeln!(
+                    out,
+                    "<details><summary>{} coverage gap(s)</summary>\n",
+                    rule.coverage_gaps.len()
+                );
                 for gap in &rule.coverage_gaps {
                     let _ = writeln!(out, "- {gap}");
                 }

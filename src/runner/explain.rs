@@ -74,14 +74,17 @@ fn group_keys(rule: &PreparedRule, docs: &DocumentSet) -> Vec<(String, GroupKey)
     };
     // The expression an earlier EVAL gave a column, following `EVAL b = a` chains.
     let defined_by_eval = |name: &str| {
-        commands[..stats_at].iter().rev().find_map(|c| match &c.kind {
-            CommandKind::Eval(fields) => fields
-                .iter()
-                .rev()
-                .find(|f| f.column_name(&rule.text) == name)
-                .map(|f| &f.expr),
-            _ => None,
-        })
+        commands[..stats_at]
+            .iter()
+            .rev()
+            .find_map(|c| match &c.kind {
+                CommandKind::Eval(fields) => fields
+                    .iter()
+                    .rev()
+                    .find(|f| f.column_name(&rule.text) == name)
+                    .map(|f| &f.expr),
+                _ => None,
+            })
     };
     let columns = &docs.documents.columns;
     stats

@@ -148,7 +148,10 @@ pub fn prepare(path: &Path) -> Result<Result<PreparedRule, NotRunnable>, Vec<Dia
     match PreparedRule::from_loaded(path, loaded.clone()) {
         Ok(rule) => Ok(Ok(rule)),
         Err(error) if error.code == "E703" => {
-            let reason = error.message.trim_start_matches("not evaluated: ").to_string();
+            let reason = error
+                .message
+                .trim_start_matches("not evaluated: ")
+                .to_string();
             Ok(Err(not_runnable(reason)))
         }
         Err(error) => Err(vec![error]),
