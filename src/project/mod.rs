@@ -298,6 +298,7 @@ impl Config {
         let document = DeTable::parse(text).map_err(|error| vec![toml_error(&file, &error)])?;
         let mut unknown = Vec::new();
         walk_keys(document.get_ref(), "", &file, &mut unknown);
+        unknown.sort_by_key(|error| error.labels.first().map(|label| label.span.start));
         if !unknown.is_empty() {
             return Err(unknown);
         }
@@ -594,7 +595,24 @@ impl Config {
             );
         }
         for o in &self.overrides {
-            row("overrides", o.rules.join(", "), &o.source);
+            let mut set = Vec::new();
+            if let Some(n) = o.attack_alerting {
+                set.push(format!("attack_alerting = {n}"));
+            }
+            if let Some(n) = o.benign_quiet {
+                set.push(format!("benign_quiet = {n}"));
+            }
+            if let Some(score) = o.min_mutation_score {
+                set.push(format!("min_mutation_score = {score}"));
+            }
+            if let Some(flag) = o.no_never_false_clauses {
+                set.push(format!("no_never_false_clauses = {flag}"));
+            }
+            row(
+                "overrides",
+                format!("{}: {}", o.rules.join(", "), set.join(", ")),
+                &o.source,
+            );
         }
         let width = rows.iter().map(|(k, _, _)| k.len()).max().unwrap_or(0);
         let value_width = rows
@@ -666,6 +684,25 @@ fn toml_error(file: &Arc<SourceFile>, error: &toml::de::Error) -> Diagnostic {
     diagnostic
 }
 
+/// The known key sharing the longest prefix (at least six characters) with `name`:
+/// `attack_alerts` → `attack_alerting`, beyond the two edits `suggest` allows.
+fn shared_prefix<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
+    known
+        .iter()
+        .map(|k| {
+            (
+                k.chars()
+                    .zip(name.chars())
+                    .take_while(|(a, b)| a == b)
+                    .count(),
+                *k,
+            )
+        })
+        .filter(|(common, _)| *common >= 6)
+        .max_by_key(|(common, _)| *common)
+        .map(|(_, k)| k)
+}
+
 fn walk_keys(table: &DeTable<'_>, path: &str, file: &Arc<SourceFile>, out: &mut Vec<Diagnostic>) {
     let Some((_, known)) = SCHEMA.iter().find(|(p, _)| *p == path) else {
         return;
@@ -685,7 +722,7 @@ fn walk_keys(table: &DeTable<'_>, path: &str, file: &Arc<SourceFile>, out: &mut 
                     Span::new(span.start, span.end),
                     "rulegate does not know this key",
                 );
-            error = match suggest(name, known) {
+            error = match suggest(name, known).or_else(|| shared_prefix(name, known)) {
                 Some(near) => error.with_help(format!("did you mean `{near}`?")),
                 None => error.with_help(format!("known keys here: {}", known.join(", "))),
             };

@@ -438,7 +438,13 @@ pub fn diff_git_changes(
     explicit: bool,
 ) -> Result<Vec<RuleChange>, Vec<Diagnostic>> {
     let scenarios = config.scenarios_dir();
-    let selected: BTreeSet<PathBuf> = config.rule_files()?.iter().map(|p| normalize(p)).collect();
+    // A change may delete every rule: an empty selection is no error here.
+    let files = match config.rule_files() {
+        Ok(files) => files,
+        Err(errors) if errors.iter().all(|e| e.code == "E021" || e.code == "E022") => Vec::new(),
+        Err(errors) => return Err(errors),
+    };
+    let selected: BTreeSet<PathBuf> = files.iter().map(|p| normalize(p)).collect();
     let is_rule = |path: &Path| selected.contains(&normalize(path));
     let mut changes = Vec::new();
     let mut listed = changed_files(reference)?;
