@@ -38,6 +38,7 @@ pub mod diagnostic;
 pub mod edges;
 pub mod esql;
 pub mod eval;
+pub mod kql;
 pub mod output;
 pub mod report;
 pub mod review;

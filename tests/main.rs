@@ -29,6 +29,7 @@
 //! | `runs` | the snapshot suite: every scenario's run report under `snapshots/runs/`, its expectations, no orphans |
 //! | `seed_rule` | the seed rule over hand-written NDJSON sets, `query --format json` snapshots |
 //! | `streaming` | streamed `query` = loading every document first: rows, warnings, errors, limits, batch sizes, threads |
+//! | `kql` | KQL front end: the 79 reference KQL rules round-trip (`kql corpus:` line), grammar cases, errors, quickcheck print∘parse |
 //! | `review` | `diff` on rule-version pairs in every format, `mutate` (seed suite and a weak one), `coverage`, bad input |
 
 mod analysis;
@@ -43,6 +44,7 @@ mod esql_spec;
 mod eval_edge_cases;
 mod explain;
 mod inspect;
+mod kql;
 mod like_patterns;
 mod loader;
 mod properties;
