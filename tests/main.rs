@@ -30,6 +30,7 @@
 //! | `seed_rule` | the seed rule over hand-written NDJSON sets, `query --format json` snapshots |
 //! | `streaming` | streamed `query` = loading every document first: rows, warnings, errors, limits, batch sizes, threads |
 //! | `kql` | KQL front end: the 79 reference KQL rules round-trip (`kql corpus:` line), grammar cases, errors, quickcheck print∘parse |
+//! | `kql_rules` | KQL evaluation (keyword/text, wildcards, missing/multivalued, ranges) and the query/threshold/new_terms rule types, hand-derived |
 //! | `review` | `diff` on rule-version pairs in every format, `mutate` (seed suite and a weak one), `coverage`, bad input |
 
 mod analysis;
@@ -45,6 +46,7 @@ mod eval_edge_cases;
 mod explain;
 mod inspect;
 mod kql;
+mod kql_rules;
 mod like_patterns;
 mod loader;
 mod properties;
