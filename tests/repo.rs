@@ -241,7 +241,13 @@ fn a_detection_rules_tree_runs_every_command_from_its_root() {
                 assert_eq!(finding["status"], "not_runnable", "{finding}");
                 assert_eq!(finding["reason"], reason.as_str());
             }
-            None => assert_ne!(finding["status"], "not_runnable", "{finding}"),
+            // A language with an engine can still have a rule type without one: then the
+            // reason says so.
+            None if finding["status"] == "not_runnable" => {
+                not_runnable += 1;
+                assert!(!finding["reason"].as_str().unwrap().is_empty(), "{finding}");
+            }
+            None => {}
         }
     }
     if not_runnable > 0 {

@@ -62,7 +62,10 @@ enum GroupKey {
 /// it; comparing the raw document field instead would find no alert for a group that alerted.
 fn group_keys(rule: &PreparedRule, docs: &DocumentSet) -> Vec<(String, GroupKey)> {
     use crate::esql::ast::{CommandKind, ExprKind};
-    let commands = &rule.query.commands;
+    let Some(query) = rule.logic.esql() else {
+        return Vec::new();
+    };
+    let commands = &query.commands;
     let Some(stats_at) = commands
         .iter()
         .rposition(|c| matches!(c.kind, CommandKind::Stats(_)))
