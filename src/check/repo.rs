@@ -64,7 +64,16 @@ pub fn check_repository(config: &Config, update: bool) -> Result<CheckReport, Ve
             && !exempt
             && (needs.min_mutation_score.is_some() || needs.no_never_false_clauses)
         {
-            deep_facts(&rule.path, &scenarios, &needs, &mut rule_facts)?;
+            if let Err(errors) = deep_facts(&rule.path, &scenarios, &needs, &mut rule_facts) {
+                // A rule type without mutation or coverage support yet: the gate reports it
+                // as not runnable rather than stopping.
+                let prepared = PreparedRule::load(&rule.path)?;
+                let gap = NotRunnable::from_errors(&prepared, &errors).ok_or(errors)?;
+                let mut entry = rule.clone();
+                entry.runnable = Runnable::No(gap.reason);
+                report.rules.push(evaluate_gate(config, &entry, rule_facts));
+                continue;
+            }
         }
         report.rules.push(evaluate_gate(config, rule, rule_facts));
     }

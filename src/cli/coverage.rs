@@ -9,6 +9,7 @@ use serde_json::json;
 use rulegate::diagnostic::Diagnostic;
 use rulegate::review::coverage_report::{render_human, render_markdown, rule_coverage};
 use rulegate::review::suite::Suite;
+use rulegate::runner::NotRunnable;
 
 use super::{formats, load_config, not_runnable_lines, out, selected_rules, Format, Outcome};
 
@@ -38,7 +39,13 @@ pub fn run(args: CoverageArgs, named: Option<&Path>) -> Result<Outcome, Vec<Diag
         match rule {
             Ok(rule) => {
                 let suite = Suite::for_rule(&scenarios, &rule.scheduled.info.rule_id)?;
-                reports.push(rule_coverage(&rule, &suite)?);
+                match rule_coverage(&rule, &suite) {
+                    Ok(report) => reports.push(report),
+                    Err(errors) => match NotRunnable::from_errors(&rule, &errors) {
+                        Some(gap) => gaps.push(gap),
+                        None => return Err(errors),
+                    },
+                }
             }
             Err(gap) => gaps.push(gap),
         }

@@ -8,6 +8,7 @@ use clap::Args;
 use rulegate::diagnostic::Diagnostic;
 use rulegate::review::fp_doc::rule_page;
 use rulegate::review::suite::Suite;
+use rulegate::runner::NotRunnable;
 
 use super::{load_config, not_runnable_lines, out, selected_rules, Outcome};
 
@@ -55,10 +56,13 @@ pub fn run(args: DocArgs, named: Option<&Path>) -> Result<Outcome, Vec<Diagnosti
             .file_stem()
             .map(|stem| stem.to_string_lossy().into_owned())
             .unwrap_or_default();
-        pages.push((
-            args.output.join(format!("{stem}.md")),
-            rule_page(&rule, &suite, &command)?,
-        ));
+        match rule_page(&rule, &suite, &command) {
+            Ok(page) => pages.push((args.output.join(format!("{stem}.md")), page)),
+            Err(errors) => match NotRunnable::from_errors(&rule, &errors) {
+                Some(gap) => gaps.push(gap),
+                None => return Err(errors),
+            },
+        }
     }
     std::fs::create_dir_all(&args.output).map_err(|error| {
         vec![

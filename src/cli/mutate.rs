@@ -8,6 +8,7 @@ use serde_json::json;
 use rulegate::diagnostic::Diagnostic;
 use rulegate::review::mutation::mutate;
 use rulegate::review::suite::Suite;
+use rulegate::runner::NotRunnable;
 
 use super::{formats, load_config, not_runnable_lines, out, selected_rules, Format, Outcome};
 
@@ -37,7 +38,13 @@ pub fn run(args: MutateArgs, named: Option<&Path>) -> Result<Outcome, Vec<Diagno
         match rule {
             Ok(rule) => {
                 let suite = Suite::for_rule(&scenarios, &rule.scheduled.info.rule_id)?;
-                reports.push(mutate(&rule, &suite)?);
+                match mutate(&rule, &suite) {
+                    Ok(report) => reports.push(report),
+                    Err(errors) => match NotRunnable::from_errors(&rule, &errors) {
+                        Some(gap) => gaps.push(gap),
+                        None => return Err(errors),
+                    },
+                }
             }
             Err(gap) => gaps.push(gap),
         }

@@ -118,7 +118,11 @@ pub fn select_rules(
             "E022",
             format!("no rule files: {} select nothing", patterns.join(", ")),
         )
-        .at_path(if base.as_os_str().is_empty() { Path::new(".") } else { base })
+        .at_path(if base.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            base
+        })
         .with_help(
             "set `rules = [\"…\"]` in rulegate.toml or pass --rules FILE|FOLDER|GLOB",
         )]);

@@ -16,7 +16,7 @@ use super::suite::Suite;
 use crate::check::{check_repository, CheckReport};
 use crate::diagnostic::Diagnostic;
 use crate::project::{Config, GateFinding, GateVerdict};
-use crate::runner::{prepare, PreparedRule};
+use crate::runner::{prepare, NotRunnable, PreparedRule};
 
 /// The report on one changed rule.
 #[derive(Clone, Debug, Serialize)]
@@ -128,20 +128,25 @@ fn section(
     }
     let mut base_survivors = Vec::new();
     if let Some(base) = &base {
-        let report = mutate(base, &suite)?;
-        section.mutation_before = Some(report.score);
-        base_survivors = report.survivors.into_iter().map(|s| s.mutation).collect();
+        if let Some(report) = unless_limited(base, mutate(base, &suite))? {
+            section.mutation_before = Some(report.score);
+            base_survivors = report.survivors.into_iter().map(|s| s.mutation).collect();
+        }
     }
     if let Some(head) = &head {
-        let report = mutate(head, &suite)?;
-        section.mutation_after = Some(report.score);
-        section.new_survivors = report
-            .survivors
-            .into_iter()
-            .map(|s| s.mutation)
-            .filter(|m| !base_survivors.contains(m))
-            .collect();
-        let coverage = rule_coverage(head, &suite)?;
+        if let Some(report) = unless_limited(head, mutate(head, &suite))? {
+            section.mutation_after = Some(report.score);
+            section.new_survivors = report
+                .survivors
+                .into_iter()
+                .map(|s| s.mutation)
+                .filter(|m| !base_survivors.contains(m))
+                .collect();
+        }
+        section.reassurance = reassurance(head, &suite, &section.change)?;
+        let Some(coverage) = unless_limited(head, rule_coverage(head, &suite))? else {
+            return Ok(section);
+        };
         for c in &coverage.conjuncts {
             let text: String = c.text.split_whitespace().collect::<Vec<_>>().join(" ");
             for gap in &c.gaps {
@@ -154,9 +159,21 @@ fn section(
                 });
             }
         }
-        section.reassurance = reassurance(head, &suite, &section.change)?;
     }
     Ok(section)
+}
+
+/// A review the engine cannot do for this rule type yet (mutation of a KQL rule, say) is left
+/// out of the report; other errors are errors.
+fn unless_limited<T>(
+    rule: &PreparedRule,
+    result: Result<T, Vec<Diagnostic>>,
+) -> Result<Option<T>, Vec<Diagnostic>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(errors) if NotRunnable::from_errors(rule, &errors).is_some() => Ok(None),
+        Err(errors) => Err(errors),
+    }
 }
 
 /// "6 attack scenarios still alert", "10 benign scenarios stay quiet": what the change kept.

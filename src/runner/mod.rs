@@ -166,6 +166,28 @@ pub fn engine_gap(language: &str) -> Option<String> {
     }
 }
 
+impl NotRunnable {
+    /// The errors of running a rule, as "not runnable" when every one is a "not evaluated"
+    /// limit of the engine (a rule type without mutation or coverage support, a full-text
+    /// function) rather than bad input.
+    pub fn from_errors(rule: &PreparedRule, errors: &[Diagnostic]) -> Option<NotRunnable> {
+        let limits = !errors.is_empty()
+            && errors
+                .iter()
+                .all(|e| e.message.starts_with("not evaluated"));
+        limits.then(|| NotRunnable {
+            path: rule.path.clone(),
+            rule_id: rule.scheduled.info.rule_id.clone(),
+            name: rule.scheduled.info.name.clone(),
+            reason: errors
+                .iter()
+                .map(|e| e.message.trim_start_matches("not evaluated: ").to_string())
+                .collect::<Vec<_>>()
+                .join("; "),
+        })
+    }
+}
+
 /// Loads a rule to run it, or says why it cannot run. Errors are bad input (a file that does not
 /// load or an ES|QL query that does not parse).
 pub fn prepare(path: &Path) -> Result<Result<PreparedRule, NotRunnable>, Vec<Diagnostic>> {
