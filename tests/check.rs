@@ -64,6 +64,14 @@ fn check_passes_on_the_committed_tree() {
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(xml.contains("failures=\"0\""));
     assert!(xml.contains("<testcase name=\"scenarios/edges/threshold-at.toml\""));
+    // README shows this output ("The two commands").
+    let readme = std::fs::read_to_string(repo_path("README.md")).unwrap();
+    let shown = readme
+        .split_once("$ cargo run --release -- check\n")
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .map(|(block, _)| block)
+        .unwrap();
+    assert_eq!(stdout, shown, "README's check output is current");
 }
 
 #[test]

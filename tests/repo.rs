@@ -374,6 +374,35 @@ fn walk_toml(dir: &Path) -> Vec<PathBuf> {
     found
 }
 
+#[test]
+fn the_readme_init_example_runs_as_shown() {
+    let dir = scratch("readme-init");
+    std::fs::create_dir_all(dir.join("rules/integrations/kubernetes")).unwrap();
+    std::fs::copy(
+        repo_path(&format!("rules/{SEED}")),
+        dir.join("rules/integrations/kubernetes").join(SEED),
+    )
+    .unwrap();
+    let readme = std::fs::read_to_string(repo_path("README.md")).unwrap();
+    let (_, body) = marked_blocks(&readme)
+        .into_iter()
+        .find(|(m, _)| m == "run-in-seed-repository")
+        .unwrap();
+    let (command, expected) = body.split_once('\n').unwrap();
+    let args: Vec<&str> = command
+        .strip_prefix("$ rulegate ")
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert_eq!(expect(&dir, &args, 0), expected);
+    // The starter scenarios pass the starter gate.
+    let stdout = expect(&dir, &["check", "--update"], 0);
+    assert!(
+        stdout.contains("rules: 1 selected, 1 passed the gate"),
+        "{stdout}"
+    );
+}
+
 /// The commands of docs/ci.md, as (arguments, file their stdout is redirected to).
 fn ci_commands() -> Vec<(Vec<String>, Option<String>)> {
     let doc = std::fs::read_to_string(repo_path("docs/ci.md")).unwrap();

@@ -81,8 +81,21 @@ pub fn select_rules(
         } else {
             let path = base.join(pattern);
             if path.is_dir() {
+                let mut any = false;
                 walk(&path, &mut |file| {
+                    any = true;
                     found.insert(file);
+                })
+                .and_then(|()| {
+                    if any {
+                        Ok(())
+                    } else {
+                        // A folder named on purpose that holds no rule is a misconfigured path.
+                        Err(
+                            Diagnostic::error("E006", "no rule files (`*.toml`) in this directory")
+                                .at_path(&path),
+                        )
+                    }
                 })
             } else if path.is_file() {
                 found.insert(path);
