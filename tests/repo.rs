@@ -631,3 +631,54 @@ fn three_pull_requests_behave_as_docs_ci_md_says() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_broken_rule_is_reported_once_with_a_normalized_path_and_in_junit() {
+    let dir = scratch("broken-rule");
+    let rules = dir.join("rules/integrations/kubernetes");
+    std::fs::create_dir_all(&rules).unwrap();
+    let text = std::fs::read_to_string(repo_path(&format!("rules/{SEED}"))).unwrap();
+    std::fs::write(
+        rules.join(SEED),
+        text.replace(
+            "| where Esql.unique_credentials >= 3",
+            "| whre Esql.unique_credentials >= 3",
+        ),
+    )
+    .unwrap();
+    // Two scenarios in a nested folder name the rule by a path that climbs out and back in.
+    for name in ["attack_python_client", "benign_kube_scheduler"] {
+        let scenario = std::fs::read_to_string(repo_path(&format!("scenarios/{name}.toml")))
+            .unwrap()
+            .replace(
+                &format!("rules = [\"../rules/{SEED}\"]"),
+                &format!("rules = [\"../../scenarios/../rules/integrations/kubernetes/{SEED}\"]"),
+            );
+        write(&dir.join(format!("scenarios/burst/{name}.toml")), &scenario);
+    }
+    let (code, _, stderr) = run_in(&dir, &["check", "--rules", "rules", "--junit", "junit.xml"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(stderr.matches("error[E").count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!("--> rules/integrations/kubernetes/{SEED}:")),
+        "{stderr}"
+    );
+    let junit = std::fs::read_to_string(dir.join("junit.xml")).unwrap();
+    assert!(
+        junit.contains("<failure message=\"the check could not run: bad input\">error[E"),
+        "{junit}"
+    );
+}
+
+#[test]
+fn edges_refuse_a_rule_over_data_the_generator_does_not_write() {
+    let rule = shared_path("reference/detection-rules-k8s/rules/integrations/gcp/discovery_gcp_gke_api_request_failure_burst.toml");
+    let (code, _, stderr) = run_in(&repo_path(""), &["edges", rule.to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(
+            "error[E711]: cannot derive edge scenarios: the rule reads `logs-gcp.audit-*`"
+        ),
+        "{stderr}"
+    );
+}
