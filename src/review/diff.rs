@@ -614,7 +614,7 @@ pub fn load_from_git(reference: &str, path: &Path) -> Result<PreparedRule, Vec<D
         } else if stderr.contains("exists on disk, but not in")
             || stderr.contains("does not exist in")
         {
-            "the rule is new in this change: compare it with `rulegate diff BASE.toml HEAD.toml` against an empty rule, or review it with `rulegate run`"
+            "the file is new in this change: `rulegate diff --git-base REF` reports new rules as added"
         } else {
             "name a commit, branch or tag that exists: `git rev-parse --verify REF`"
         };
