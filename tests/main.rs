@@ -29,6 +29,7 @@
 //! | `runs` | the snapshot suite: every scenario's run report under `snapshots/runs/`, its expectations, no orphans |
 //! | `seed_rule` | the seed rule over hand-written NDJSON sets, `query --format json` snapshots |
 //! | `streaming` | streamed `query` = loading every document first: rows, warnings, errors, limits, batch sizes, threads |
+//! | `eql_engine` | the EQL engine against hand-derived expectations: null/multivalue/case rules, ordering, limits, maxspan, until, runs, missing events, join keys, samples |
 //! | `eql_syntax` | the EQL front end: the reference EQL rules round-trip with exact spans, canonical forms, precedence, errors, limits, quickcheck |
 //! | `review` | `diff` on rule-version pairs in every format, `mutate` (seed suite and a weak one), `coverage`, bad input |
 
@@ -39,6 +40,7 @@ mod cli;
 mod corpus;
 mod doc;
 mod edges;
+mod eql_engine;
 mod eql_syntax;
 mod errors;
 mod esql_spec;
