@@ -28,7 +28,8 @@
 //! | [`check`] | the CI gate: every scenario against its snapshot and expectations |
 //! | [`review`] | reviewing tuning changes: rule diffs, mutation testing, coverage, FP pages |
 //! | [`report`] | renderings: `inspect`, run reports as YAML, insta `.snap` files, JUnit XML |
-//! | [`output`] | output files written atomically (temporary file + rename) |
+//! | [`input`] | opening inputs: `-` is stdin, gzip by magic bytes, a file truncated while read is an error |
+//! | [`output`] | output files written atomically (temporary file + rename), removed on SIGINT/SIGTERM |
 
 pub mod analysis;
 pub mod audit;
@@ -39,6 +40,7 @@ pub mod edges;
 pub mod eql;
 pub mod esql;
 pub mod eval;
+pub mod input;
 pub mod output;
 pub mod report;
 pub mod review;

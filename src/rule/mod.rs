@@ -106,7 +106,7 @@ fn in_rule_file(mut diagnostic: Diagnostic, map: &QueryMap, file: &Arc<SourceFil
 
 /// Reads and loads a rule file. Errors (with any warnings after them) mean the rule is unusable.
 pub fn load(path: &Path) -> Result<LoadedRule, Vec<Diagnostic>> {
-    let text = std::fs::read_to_string(path).map_err(|error| {
+    let text = crate::input::read_to_string(path).map_err(|error| {
         // Name the common kinds in words of our own: the OS's wording varies by platform.
         let reason = match error.kind() {
             std::io::ErrorKind::NotFound => "no such file".to_string(),

@@ -198,24 +198,54 @@ impl DocumentSet {
                     .at_path(format!("{}:{}", input.display(), error.line)),
             ]
         };
-        let reader = import::open(input).map_err(|error| vec![*error])?;
-        if !raw {
-            let documents = Documents::from_ndjson(reader, &selection, LoadOptions::default())
-                .map_err(input_error)?;
-            return Ok(DocumentSet::from_documents(documents));
+        let mut reader = import::open(input).map_err(|error| vec![*error])?;
+        if !raw && first_line_is_raw_audit(&mut reader) {
+            return Err(vec![Diagnostic::error(
+                "E411",
+                "these are raw Kubernetes audit events, not ECS documents",
+            )
+            .at_path(format!("{}:1", input.display()))
+            .with_help(
+                "pass --raw to map them to ECS as Elastic's integration does \
+                 (or convert them with `rulegate ingest`)",
+            )]);
         }
-        let mut values = Vec::new();
-        let mut warnings = Vec::new();
-        let name = input.display().to_string();
-        import::read_events(&name, reader, false, &mut warnings, &mut |imported| {
-            values.push(audit::raw_to_ecs(&imported.raw, &EcsOptions::default()));
-            Ok(())
-        })
-        .map_err(|error| vec![*error])?;
-        let documents = Documents::from_values(&values, &selection, LoadOptions::default())
-            .map_err(input_error)?;
+        let documents = if !raw {
+            Documents::from_ndjson(reader, &selection, LoadOptions::default())
+                .map_err(input_error)?
+        } else {
+            let mut values = Vec::new();
+            let mut warnings = Vec::new();
+            let name = input.display().to_string();
+            import::read_events(&name, reader, false, &mut warnings, &mut |imported| {
+                values.push(audit::raw_to_ecs(&imported.raw, &EcsOptions::default()));
+                Ok(())
+            })
+            .map_err(|error| vec![*error])?;
+            Documents::from_values(&values, &selection, LoadOptions::default())
+                .map_err(input_error)?
+        };
+        if documents.is_empty() {
+            return Err(vec![Diagnostic::error(
+                "E403",
+                "the input has no documents: nothing to run the rule over",
+            )
+            .at_path(input)]);
+        }
         Ok(DocumentSet::from_documents(documents))
     }
+}
+
+/// Whether the first non-blank line in `reader`'s buffer is a raw audit event (the buffer is
+/// only looked at, not consumed).
+fn first_line_is_raw_audit(reader: &mut Box<dyn std::io::BufRead>) -> bool {
+    let Ok(buffer) = reader.fill_buf() else {
+        return false;
+    };
+    buffer
+        .split(|&b| b == b'\n')
+        .find(|line| !line.trim_ascii().is_empty())
+        .is_some_and(import::is_raw_audit_line)
 }
 
 /// Every dotted path to a non-object value in a document (`{"a":{"b":1}}` gives `a.b`).
