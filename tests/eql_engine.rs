@@ -343,3 +343,104 @@ fn multivalued_keys_are_bounded() {
     let engine = Engine::compile(&q, settings, &store.columns).unwrap();
     assert_eq!(engine.run(&store, &[0]).unwrap_err().code, "E371");
 }
+
+// ---- the EQL rule type under the scheduler ----
+
+mod rule_type {
+    use super::*;
+    use rulegate::eql::rule_type::{replay, GROUP_ID, GROUP_INDEX};
+    use rulegate::schedule::{document_times, plan, RuleInfo, ScheduleSpec, ScheduledRule, Timestamp};
+
+    /// Every minute, looking back two: consecutive windows overlap by one minute.
+    fn scheduled(max_signals: usize) -> ScheduledRule {
+        ScheduledRule {
+            info: RuleInfo {
+                rule_id: "r1".into(),
+                name: "test".into(),
+                severity: "low".into(),
+                risk_score: 21,
+            },
+            schedule: ScheduleSpec {
+                interval: 60_000,
+                from: -120_000,
+                max_signals,
+                ..ScheduleSpec::default()
+            },
+            ..ScheduledRule::default()
+        }
+    }
+
+    fn replay_docs(query: &str, docs: &[Value], max_signals: usize) -> rulegate::schedule::Replay {
+        let rule = scheduled(max_signals);
+        let q = parse(query).unwrap();
+        let settings = Settings {
+            size: max_signals,
+            ..Settings::default()
+        };
+        let selection = FieldSelection::names(fields_to_load(&q, &settings));
+        let store = Documents::from_values(docs, &selection, LoadOptions::default()).unwrap();
+        let engine = Engine::compile(&q, settings, &store.columns).unwrap();
+        let times = document_times(docs, &rule.schedule).unwrap();
+        let executions = plan(&rule.schedule, &times, Some(Timestamp(60_000)));
+        replay(&rule, &executions, &store, &engine).unwrap()
+    }
+
+    #[test]
+    fn an_event_read_by_two_overlapping_windows_is_one_alert() {
+        // Executions at 60 s (window 0..60 s), 120 s (0..120 s), 180 s (60..180 s). The event
+        // at 30 s is in the first two windows: one alert, one deduplicated row.
+        let docs = [at(30.0, json!({"a": 1}))];
+        let run = replay_docs("any where a == 1", &docs, 100);
+        assert_eq!(run.alerts.len(), 1);
+        assert_eq!(run.executions[0].alerts, 1);
+        assert_eq!(run.executions[1].deduplicated, 1);
+    }
+
+    #[test]
+    fn a_sequence_is_one_shell_alert_and_one_building_block_per_event() {
+        let docs = [
+            at(10.0, json!({"k": "x", "s": 1})),
+            at(20.0, json!({"k": "x", "s": 2})),
+        ];
+        let run = replay_docs(
+            "sequence by k with maxspan=1m [any where s == 1] [any where s == 2]",
+            &docs,
+            100,
+        );
+        // Found by the executions at 60 s and 120 s: created once (3 alerts), then deduplicated.
+        assert_eq!(run.alerts.len(), 3);
+        assert_eq!(run.executions[1].deduplicated, 1);
+        let shell = &run.alerts[0];
+        assert_eq!(shell.fields.get(GROUP_ID), Some(&json!(shell.id)));
+        // The shell keeps what both events share: k, not s.
+        assert_eq!(shell.fields.get("k"), Some(&json!("x")));
+        assert_eq!(shell.fields.get("s"), None);
+        for (i, block) in run.alerts[1..].iter().enumerate() {
+            assert_eq!(block.fields.get(GROUP_ID), Some(&json!(shell.id)));
+            assert_eq!(block.fields.get(GROUP_INDEX), Some(&json!(i)));
+            assert_eq!(block.fields.get("s"), Some(&json!(i + 1)));
+        }
+    }
+
+    #[test]
+    fn max_signals_bounds_the_sequences_of_an_execution_not_their_alerts() {
+        // Three keys each complete a sequence inside the first window (-60 s..60 s); with
+        // max_signals 2 the search returns the first two by first event (a, b): 2 × 3 alerts.
+        // The next window (0..120 s) holds all three again, and the search again returns a and
+        // b, now deduplicated: c's sequence is never returned, as in Kibana.
+        let docs: Vec<Value> = ["a", "b", "c"]
+            .iter()
+            .enumerate()
+            .flat_map(|(i, k)| {
+                let t = 10.0 * i as f64;
+                [at(t, json!({"k": k, "s": 1})), at(t + 1.0, json!({"k": k, "s": 2}))]
+            })
+            .collect();
+        let run = replay_docs("sequence by k [any where s == 1] [any where s == 2]", &docs, 2);
+        assert_eq!(run.executions[0].rows, 2);
+        assert_eq!(run.executions[0].alerts, 6);
+        assert_eq!(run.executions[1].rows, 2);
+        assert_eq!(run.executions[1].deduplicated, 2);
+        assert_eq!(run.alerts.len(), 6);
+    }
+}

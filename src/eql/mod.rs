@@ -28,13 +28,14 @@
 //! | `E274` | `head`/`tail` without a count from 1 to 2^31−1 |
 //! | `E275` | `~` on a word that has no case-insensitive form |
 //!
-//! Evaluation codes (`E370`–`E389`) are listed in [`engine`].
+//! Evaluation codes (`E370`–`E389`) are listed in [`engine`] and [`rule_type`].
 
 pub mod ast;
 pub mod engine;
 mod lexer;
 pub mod parser;
 pub mod print;
+pub mod rule_type;
 pub mod token;
 
 use std::sync::Arc;

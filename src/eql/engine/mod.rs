@@ -22,6 +22,7 @@
 //! | `E370` | a `like`/`regex`/`:` pattern that does not compile |
 //! | `E371` | multivalued join keys give more than 256 key combinations for one event |
 //! | `E372` | more than a million sequences in flight at once |
+//! | `E373` | a `sample` query as a rule (Kibana's EQL executor fails on it; see [`crate::eql::rule_type`]) |
 
 pub mod condition;
 mod functions;
