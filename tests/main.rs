@@ -32,6 +32,8 @@
 //! | `streaming` | streamed `query` = loading every document first: rows, warnings, errors, limits, batch sizes, threads |
 //! | `eql_engine` | the EQL engine against hand-derived expectations: null/multivalue/case rules, ordering, limits, maxspan, until, runs, missing events, join keys, samples |
 //! | `eql_syntax` | the EQL front end: the reference EQL rules round-trip with exact spans, canonical forms, precedence, errors, limits, quickcheck |
+//! | `kql` | KQL front end: the 79 reference KQL rules round-trip (`kql corpus:` line), grammar cases, errors, quickcheck print∘parse |
+//! | `kql_rules` | KQL evaluation (keyword/text, wildcards, missing/multivalued, ranges) and the query/threshold/new_terms rule types, hand-derived |
 //! | `outputs` | every command on a full disk (exit 2) and a closed pipe (quiet 0); no temporary file left on failure or SIGINT/SIGTERM; `-o` keeps permissions, `-o -` |
 //! | `review` | `diff` on rule-version pairs in every format, `mutate` (seed suite and a weak one), `coverage`, bad input |
 
@@ -54,6 +56,8 @@ mod eval_edge_cases;
 mod explain;
 mod inputs;
 mod inspect;
+mod kql;
+mod kql_rules;
 mod like_patterns;
 mod loader;
 mod outputs;
