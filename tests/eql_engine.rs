@@ -344,56 +344,40 @@ fn multivalued_keys_are_bounded() {
     assert_eq!(engine.run(&store, &[0]).unwrap_err().code, "E371");
 }
 
-// ---- the EQL rule type under the scheduler ----
+// ---- the EQL rule type under the one runner and scheduler ----
 
 mod rule_type {
     use super::*;
-    use rulegate::eql::rule_type::{replay, GROUP_ID, GROUP_INDEX};
-    use rulegate::schedule::{document_times, plan, RuleInfo, ScheduleSpec, ScheduledRule, Timestamp};
+    use rulegate::eql::rule_type::{BUILDING_BLOCK_TYPE, GROUP_ID, GROUP_INDEX};
+    use rulegate::runner::{run_rule, DocumentSet, PreparedRule};
+    use rulegate::schedule::{Replay, Timestamp};
 
-    /// Every minute, looking back two: consecutive windows overlap by one minute.
-    fn scheduled(max_signals: usize) -> ScheduledRule {
-        ScheduledRule {
-            info: RuleInfo {
-                rule_id: "r1".into(),
-                name: "test".into(),
-                severity: "low".into(),
-                risk_score: 21,
-            },
-            schedule: ScheduleSpec {
-                interval: 60_000,
-                from: -120_000,
-                max_signals,
-                ..ScheduleSpec::default()
-            },
-            ..ScheduledRule::default()
-        }
-    }
-
-    fn replay_docs(query: &str, docs: &[Value], max_signals: usize) -> rulegate::schedule::Replay {
-        let rule = scheduled(max_signals);
-        let q = parse(query).unwrap();
-        let settings = Settings {
-            size: max_signals,
-            ..Settings::default()
-        };
-        let selection = FieldSelection::names(fields_to_load(&q, &settings));
-        let store = Documents::from_values(docs, &selection, LoadOptions::default()).unwrap();
-        let engine = Engine::compile(&q, settings, &store.columns).unwrap();
-        let times = document_times(docs, &rule.schedule).unwrap();
-        let executions = plan(&rule.schedule, &times, Some(Timestamp(60_000)));
-        replay(&rule, &executions, &store, &engine).unwrap()
+    /// An EQL rule running every minute, looking back two: consecutive windows overlap by one
+    /// minute. Executions at 60 s (window -60..60 s), 120 s (0..120 s), 180 s (60..180 s), ….
+    fn replay_docs(query: &str, docs: &[Value], max_signals: usize) -> Replay {
+        let text = format!(
+            "[metadata]\ncreation_date = \"2024/01/01\"\nupdated_date = \"2024/01/01\"\nmaturity = \"production\"\n\n\
+             [rule]\nauthor = [\"x\"]\ndescription = \"d\"\nlanguage = \"eql\"\nlicense = \"Elastic License v2\"\n\
+             name = \"n\"\nrisk_score = 21\nrule_id = \"00000000-0000-4000-8000-000000000001\"\nseverity = \"low\"\ntype = \"eql\"\n\
+             interval = \"1m\"\nfrom = \"now-2m\"\nmax_signals = {max_signals}\nquery = \'\'\'\n{query}\n\'\'\'\n"
+        );
+        let loaded = rulegate::rule::load_str("r.toml", &text).unwrap_or_else(|e| panic!("{e:?}"));
+        let rule = PreparedRule::from_loaded(std::path::Path::new("r.toml"), loaded).unwrap();
+        let set = DocumentSet::from_values(docs).unwrap();
+        run_rule(&rule, &set, Some(Timestamp(60_000)), &mut |_, _, _| {})
+            .unwrap()
+            .replay
     }
 
     #[test]
     fn an_event_read_by_two_overlapping_windows_is_one_alert() {
-        // Executions at 60 s (window 0..60 s), 120 s (0..120 s), 180 s (60..180 s). The event
-        // at 30 s is in the first two windows: one alert, one deduplicated row.
+        // The event at 30 s is in the windows of the executions at 60 s and 120 s.
         let docs = [at(30.0, json!({"a": 1}))];
         let run = replay_docs("any where a == 1", &docs, 100);
         assert_eq!(run.alerts.len(), 1);
         assert_eq!(run.executions[0].alerts, 1);
         assert_eq!(run.executions[1].deduplicated, 1);
+        assert_eq!(run.alerts[0].fields.get("a"), Some(&json!(1)));
     }
 
     #[test]
@@ -407,17 +391,21 @@ mod rule_type {
             &docs,
             100,
         );
-        // Found by the executions at 60 s and 120 s: created once (3 alerts), then deduplicated.
+        // Found by the executions at 60 s and 120 s: created once (3 alerts), then all three
+        // rows deduplicated.
         assert_eq!(run.alerts.len(), 3);
-        assert_eq!(run.executions[1].deduplicated, 1);
+        assert_eq!(run.executions[1].deduplicated, 3);
         let shell = &run.alerts[0];
-        assert_eq!(shell.fields.get(GROUP_ID), Some(&json!(shell.id)));
+        let group = shell.fields.get(GROUP_ID).cloned().expect("group id");
+        assert_eq!(shell.fields.get("_id"), Some(&group));
+        assert_eq!(shell.fields.get(BUILDING_BLOCK_TYPE), Some(&Value::Null));
         // The shell keeps what both events share: k, not s.
         assert_eq!(shell.fields.get("k"), Some(&json!("x")));
-        assert_eq!(shell.fields.get("s"), None);
+        assert_eq!(shell.fields.get("s"), Some(&Value::Null));
         for (i, block) in run.alerts[1..].iter().enumerate() {
-            assert_eq!(block.fields.get(GROUP_ID), Some(&json!(shell.id)));
+            assert_eq!(block.fields.get(GROUP_ID), Some(&group));
             assert_eq!(block.fields.get(GROUP_INDEX), Some(&json!(i)));
+            assert_eq!(block.fields.get(BUILDING_BLOCK_TYPE), Some(&json!("default")));
             assert_eq!(block.fields.get("s"), Some(&json!(i + 1)));
         }
     }
@@ -425,9 +413,10 @@ mod rule_type {
     #[test]
     fn max_signals_bounds_the_sequences_of_an_execution_not_their_alerts() {
         // Three keys each complete a sequence inside the first window (-60 s..60 s); with
-        // max_signals 2 the search returns the first two by first event (a, b): 2 × 3 alerts.
-        // The next window (0..120 s) holds all three again, and the search again returns a and
-        // b, now deduplicated: c's sequence is never returned, as in Kibana.
+        // max_signals 2 the search returns the first two by first event (a, b): 2 × 3 alerts,
+        // more than max_signals, as Kibana's EQL executor creates them. The next window
+        // (0..120 s) holds all three again, and the search again returns a and b, now
+        // deduplicated: c's sequence is never returned, as in Kibana.
         let docs: Vec<Value> = ["a", "b", "c"]
             .iter()
             .enumerate()
@@ -437,10 +426,10 @@ mod rule_type {
             })
             .collect();
         let run = replay_docs("sequence by k [any where s == 1] [any where s == 2]", &docs, 2);
-        assert_eq!(run.executions[0].rows, 2);
+        assert_eq!(run.executions[0].rows, 6);
         assert_eq!(run.executions[0].alerts, 6);
-        assert_eq!(run.executions[1].rows, 2);
-        assert_eq!(run.executions[1].deduplicated, 2);
+        assert_eq!(run.executions[1].deduplicated, 6);
         assert_eq!(run.alerts.len(), 6);
+        assert!(run.alerts.iter().all(|a| a.fields.get("k") != Some(&json!("c"))));
     }
 }

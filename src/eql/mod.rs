@@ -89,6 +89,34 @@ impl RuleQuery {
     }
 }
 
+/// The EQL request settings a rule asks for: Kibana passes `timestamp_field`,
+/// `tiebreaker_field` and `event_category_override` when the rule sets them
+/// (`build_eql_search_request.ts`); `size` is the rule's `max_signals`, filled in by the runner.
+pub fn settings_for_rule(loaded: &LoadedRule) -> engine::Settings {
+    let mut settings = engine::Settings::default();
+    let Ok(document) = toml::de::DeTable::parse(&loaded.file.text) else {
+        return settings;
+    };
+    let rule = document
+        .get_ref()
+        .get("rule")
+        .and_then(|r| r.get_ref().as_table().cloned());
+    let text = |key: &str| {
+        rule.as_ref()
+            .and_then(|t| t.get(key))
+            .and_then(|v| v.get_ref().as_str().map(str::to_string))
+            .filter(|s| !s.is_empty())
+    };
+    if let Some(field) = text("timestamp_field") {
+        settings.timestamp_field = field;
+    }
+    settings.tiebreaker_field = text("tiebreaker_field");
+    if let Some(field) = text("event_category_override") {
+        settings.event_category_field = field;
+    }
+    settings
+}
+
 /// Whether a loaded rule is an EQL rule (`type = "eql"` or `language = "eql"`).
 pub fn is_eql_rule(loaded: &LoadedRule) -> bool {
     let data = &loaded.rule.data;
