@@ -57,6 +57,7 @@ fn every_reference_eql_rule_parses_prints_and_maps_into_its_file() {
     toml_files(&shared_path("reference/detection-rules-k8s/rules"), &mut files);
     files.sort();
     let (mut parsed, mut errors) = (0, Vec::new());
+    let mut inspected = String::new();
     for path in &files {
         let loaded = rule::load(path).unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
         if !eql::is_eql_rule(&loaded) {
@@ -78,9 +79,14 @@ fn every_reference_eql_rule_parses_prints_and_maps_into_its_file() {
             let in_file = rq.file_span(filter.span).slice(&rq.file.text);
             assert_eq!(in_file, filter.span.slice(&rq.text), "{}", path.display());
         }
+        let report = rulegate::report::inspect::InspectReport::new(&loaded);
+        assert_eq!(report.not_evaluated(), None);
+        let name = path.file_name().unwrap().to_string_lossy();
+        inspected.push_str(&format!("== {name}\n{}\n", report.to_text()));
         parsed += 1;
     }
     println!("eql corpus: {parsed} parsed, {} errors", errors.len());
+    snapshot!("eql", "inspect_reference_rules", inspected);
     assert!(errors.is_empty(), "{errors:#?}");
     // The reference set holds nine EQL rules (notes §4.1): five Kubernetes, four cross-platform.
     assert_eq!(parsed, 9);

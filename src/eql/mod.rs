@@ -33,6 +33,7 @@
 pub mod ast;
 pub mod engine;
 mod lexer;
+pub mod outline;
 pub mod parser;
 pub mod print;
 pub mod rule_type;
