@@ -47,20 +47,29 @@ fn at(t: f64, fields: Value) -> Value {
 
 #[test]
 fn not_and_not_equal_match_documents_missing_the_field_but_a_negated_script_does_not() {
-    let docs = [at(0.0, json!({"a": "x", "b": "y"})), at(1.0, json!({"a": "x"}))];
+    let docs = [
+        at(0.0, json!({"a": "x", "b": "y"})),
+        at(1.0, json!({"a": "x"})),
+    ];
     // `not b == "y"` is `must_not term`: doc 1 (no b) matches, doc 0 (b = y) does not.
     assert_eq!(events(r#"any where a == "x" and not b == "y""#, &docs), [1]);
     assert_eq!(events(r#"any where a == "x" and b != "y""#, &docs), [1]);
     // `length(b)` needs a script; `not (null == 1)` is null, so doc 1 does not match; doc 0:
     // length("y") == 1 is true, negated false.
-    assert_eq!(events(r#"any where not length(b) == 1"#, &docs), Vec::<usize>::new());
+    assert_eq!(
+        events(r#"any where not length(b) == 1"#, &docs),
+        Vec::<usize>::new()
+    );
     assert_eq!(events(r#"any where b == null"#, &docs), [1]);
     assert_eq!(events(r#"any where b != null"#, &docs), [0]);
 }
 
 #[test]
 fn multivalued_fields_match_any_value_in_queries_and_the_first_in_scripts() {
-    let docs = [at(0.0, json!({"tags": ["b", "a"]})), at(1.0, json!({"tags": "b"}))];
+    let docs = [
+        at(0.0, json!({"tags": ["b", "a"]})),
+        at(1.0, json!({"tags": "b"})),
+    ];
     // term queries: any value. Doc 0 has a; neither `!=` nor `not in` match it.
     assert_eq!(events(r#"any where tags == "a""#, &docs), [0]);
     assert_eq!(events(r#"any where tags != "a""#, &docs), [1]);
@@ -71,7 +80,10 @@ fn multivalued_fields_match_any_value_in_queries_and_the_first_in_scripts() {
 
 #[test]
 fn equality_is_case_sensitive_and_the_colon_and_tilde_forms_are_not() {
-    let docs = [at(0.0, json!({"user": "Bob"})), at(1.0, json!({"user": "bob"}))];
+    let docs = [
+        at(0.0, json!({"user": "Bob"})),
+        at(1.0, json!({"user": "bob"})),
+    ];
     assert_eq!(events(r#"any where user == "Bob""#, &docs), [0]);
     assert_eq!(events(r#"any where user : "BOB""#, &docs), [0, 1]);
     assert_eq!(events(r#"any where user : "B*""#, &docs), [0, 1]);
@@ -79,9 +91,15 @@ fn equality_is_case_sensitive_and_the_colon_and_tilde_forms_are_not() {
     assert_eq!(events(r#"any where user like~ "B*""#, &docs), [0, 1]);
     assert_eq!(events(r#"any where user in~ ("BOB")"#, &docs), [0, 1]);
     assert_eq!(events(r#"any where user regex "[A-Z]ob""#, &docs), [0]);
-    assert_eq!(events(r#"any where startsWith~(user, "BO")"#, &docs), [0, 1]);
+    assert_eq!(
+        events(r#"any where startsWith~(user, "BO")"#, &docs),
+        [0, 1]
+    );
     // `==` has no wildcards: the `*` is a literal character.
-    assert_eq!(events(r#"any where user == "B*""#, &docs), Vec::<usize>::new());
+    assert_eq!(
+        events(r#"any where user == "B*""#, &docs),
+        Vec::<usize>::new()
+    );
 }
 
 #[test]
@@ -130,7 +148,10 @@ fn size_head_and_tail_cut_the_results() {
     };
     assert_eq!(cut("any where true", small.clone()), [0, 1]);
     assert_eq!(cut("any where true | tail 3", small.clone()), [3, 4]);
-    assert_eq!(cut("any where true | head 4 | tail 3", Settings::default()), [1, 2, 3]);
+    assert_eq!(
+        cut("any where true | head 4 | tail 3", Settings::default()),
+        [1, 2, 3]
+    );
 }
 
 const SEQ: &str = "sequence by k with maxspan=10s [any where s == 1] [any where s == 2]";
@@ -202,7 +223,8 @@ fn runs_repeats_a_step_and_the_latest_chain_wins() {
 
 #[test]
 fn a_missing_event_between_the_steps_of_the_same_key_breaks_the_sequence() {
-    let q = "sequence by k with maxspan=1m [any where s == 1] ![any where s == 5] [any where s == 2]";
+    let q =
+        "sequence by k with maxspan=1m [any where s == 1] ![any where s == 5] [any where s == 2]";
     let docs = [
         at(0.0, json!({"k": "x", "s": 1})),
         at(1.0, json!({"k": "x", "s": 5})), // x: the missing event occurs → no sequence
@@ -213,7 +235,8 @@ fn a_missing_event_between_the_steps_of_the_same_key_breaks_the_sequence() {
     ];
     assert_eq!(sequences(q, &docs), [vec![3, 5]]);
     // A trailing missing event counts within maxspan of the first event only.
-    let q = "sequence by k with maxspan=10s [any where s == 1] [any where s == 2] ![any where s == 5]";
+    let q =
+        "sequence by k with maxspan=10s [any where s == 1] [any where s == 2] ![any where s == 5]";
     let docs = [
         at(0.0, json!({"k": "x", "s": 1})),
         at(1.0, json!({"k": "x", "s": 2})),
@@ -236,9 +259,13 @@ fn multivalued_join_keys_join_on_each_value() {
         at(2.0, json!({"h": ["p", "q"], "s": 1})),
         at(3.0, json!({"h": ["p", "q"], "s": 2})),
     ];
-    let Outcome::Sequences(found) = run(q, &docs) else { panic!() };
-    let keys: Vec<(Vec<Option<String>>, Vec<usize>)> =
-        found.into_iter().map(|Matched { key, docs }| (key, docs)).collect();
+    let Outcome::Sequences(found) = run(q, &docs) else {
+        panic!()
+    };
+    let keys: Vec<(Vec<Option<String>>, Vec<usize>)> = found
+        .into_iter()
+        .map(|Matched { key, docs }| (key, docs))
+        .collect();
     assert_eq!(
         keys,
         [
@@ -254,7 +281,10 @@ fn null_join_keys_join_only_on_optional_fields() {
     let docs = [at(0.0, json!({"s": 1})), at(1.0, json!({"s": 2}))];
     assert!(sequences("sequence by h [any where s == 1] [any where s == 2]", &docs).is_empty());
     assert_eq!(
-        sequences("sequence by ?h [any where s == 1] [any where s == 2]", &docs),
+        sequences(
+            "sequence by ?h [any where s == 1] [any where s == 2]",
+            &docs
+        ),
         [vec![0, 1]]
     );
 }
@@ -265,7 +295,10 @@ fn per_query_keys_join_different_fields() {
     let q = "sequence with maxspan=1s [process where p == 1] by pod [any where q == 1] by podname";
     let docs = [
         at(0.0, json!({"pod": "web-1", "p": 1})),
-        at(0.5, json!({"podname": "web-1", "q": 1, "event": {"category": "x"}})),
+        at(
+            0.5,
+            json!({"podname": "web-1", "q": 1, "event": {"category": "x"}}),
+        ),
         at(3.0, json!({"pod": "web-2", "p": 1})),
         at(4.5, json!({"podname": "web-2", "q": 1})), // 1.5 s later: beyond maxspan
     ];
@@ -281,7 +314,9 @@ fn samples_take_one_event_per_query_per_key() {
         at(0.0, json!({"h": "a", "s": 1})),
     ];
     // Key a has no s == 2; key b: the first s == 1 (doc 1) and the first s == 2 (doc 0).
-    let Outcome::Samples(found) = run(q, &docs) else { panic!() };
+    let Outcome::Samples(found) = run(q, &docs) else {
+        panic!()
+    };
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].docs, [1, 0]);
 }
@@ -320,7 +355,13 @@ fn the_reference_sequence_rule_over_hand_written_audit_events() {
         audit(0.0, "bob", "clusterroles", "create", &[]),
         audit(301.0, "bob", "deployments", "patch", &[]),
         audit(10.0, "carol", "roles", "update", &["system:masters", "x"]),
-        audit(20.0, "carol", "daemonsets", "create", &["system:masters", "x"]),
+        audit(
+            20.0,
+            "carol",
+            "daemonsets",
+            "create",
+            &["system:masters", "x"],
+        ),
     ];
     assert_eq!(sequences(&query, &docs), [vec![0, 1]]);
 }
@@ -342,6 +383,44 @@ fn multivalued_keys_are_bounded() {
     let store = Documents::from_values(&docs, &selection, LoadOptions::default()).unwrap();
     let engine = Engine::compile(&q, settings, &store.columns).unwrap();
     assert_eq!(engine.run(&store, &[0]).unwrap_err().code, "E371");
+}
+
+#[test]
+fn hand_built_trees_the_parser_would_refuse_do_not_panic() {
+    use rulegate::eql::ast::*;
+    use rulegate::span::Span;
+    // `add(a)`: one argument short (mutation tools build trees without the parser).
+    let mut q = parse("any where add(a, 1) == 2").unwrap();
+    let Body::Event(filter) = &mut q.body else {
+        panic!()
+    };
+    let ExprKind::Compare(_, left, _) = &mut filter.condition.kind else {
+        panic!()
+    };
+    let ExprKind::Call(call) = &mut left.kind else {
+        panic!()
+    };
+    call.args.truncate(1);
+    let docs = [at(0.0, json!({"a": 1}))];
+    let selection = FieldSelection::names(fields_to_load(&q, &Settings::default()));
+    let store = Documents::from_values(&docs, &selection, LoadOptions::default()).unwrap();
+    let engine = Engine::compile(&q, Settings::default(), &store.columns).unwrap();
+    assert_eq!(
+        engine.run(&store, &[0]).unwrap(),
+        Outcome::Events(Vec::new())
+    );
+    // A sequence whose every step is a missing event.
+    let mut q = parse("sequence with maxspan=1m [any where true] ![any where true]").unwrap();
+    let Body::Sequence(seq) = &mut q.body else {
+        panic!()
+    };
+    seq.terms[0].missing = true;
+    seq.span = Span::default();
+    let engine = Engine::compile(&q, Settings::default(), &store.columns).unwrap();
+    assert_eq!(
+        engine.run(&store, &[0]).unwrap(),
+        Outcome::Sequences(Vec::new())
+    );
 }
 
 // ---- the EQL rule type under the one runner and scheduler ----
@@ -405,7 +484,10 @@ mod rule_type {
         for (i, block) in run.alerts[1..].iter().enumerate() {
             assert_eq!(block.fields.get(GROUP_ID), Some(&group));
             assert_eq!(block.fields.get(GROUP_INDEX), Some(&json!(i)));
-            assert_eq!(block.fields.get(BUILDING_BLOCK_TYPE), Some(&json!("default")));
+            assert_eq!(
+                block.fields.get(BUILDING_BLOCK_TYPE),
+                Some(&json!("default"))
+            );
             assert_eq!(block.fields.get("s"), Some(&json!(i + 1)));
         }
     }
@@ -422,14 +504,24 @@ mod rule_type {
             .enumerate()
             .flat_map(|(i, k)| {
                 let t = 10.0 * i as f64;
-                [at(t, json!({"k": k, "s": 1})), at(t + 1.0, json!({"k": k, "s": 2}))]
+                [
+                    at(t, json!({"k": k, "s": 1})),
+                    at(t + 1.0, json!({"k": k, "s": 2})),
+                ]
             })
             .collect();
-        let run = replay_docs("sequence by k [any where s == 1] [any where s == 2]", &docs, 2);
+        let run = replay_docs(
+            "sequence by k [any where s == 1] [any where s == 2]",
+            &docs,
+            2,
+        );
         assert_eq!(run.executions[0].rows, 6);
         assert_eq!(run.executions[0].alerts, 6);
         assert_eq!(run.executions[1].deduplicated, 6);
         assert_eq!(run.alerts.len(), 6);
-        assert!(run.alerts.iter().all(|a| a.fields.get("k") != Some(&json!("c"))));
+        assert!(run
+            .alerts
+            .iter()
+            .all(|a| a.fields.get("k") != Some(&json!("c"))));
     }
 }

@@ -54,7 +54,10 @@ fn query_span_problems(q: &Query, text: &str) -> Vec<String> {
 #[test]
 fn every_reference_eql_rule_parses_prints_and_maps_into_its_file() {
     let mut files = Vec::new();
-    toml_files(&shared_path("reference/detection-rules-k8s/rules"), &mut files);
+    toml_files(
+        &shared_path("reference/detection-rules-k8s/rules"),
+        &mut files,
+    );
     files.sort();
     let (mut parsed, mut errors) = (0, Vec::new());
     let mut inspected = String::new();
@@ -72,7 +75,11 @@ fn every_reference_eql_rule_parses_prints_and_maps_into_its_file() {
         };
         let printed = print(&rq.query);
         assert_eq!(parse(&printed).as_ref().ok(), Some(&rq.query), "{printed}");
-        assert_eq!(print(&parse(&printed).unwrap()), printed, "printing is idempotent");
+        assert_eq!(
+            print(&parse(&printed).unwrap()),
+            printed,
+            "printing is idempotent"
+        );
         let problems = query_span_problems(&rq.query, &rq.text);
         assert!(problems.is_empty(), "{}: {problems:#?}", path.display());
         for filter in rq.query.filters() {
@@ -113,7 +120,10 @@ fn a_rule_query_error_points_into_the_toml_file() {
 #[case("any where x not in (1, 2)", "any where x not in (1, 2)")]
 #[case("any where not x in~ (\"A\")", "any where not x in~ (\"A\")")]
 #[case("any where x : (\"a*\")", "any where x : \"a*\"")]
-#[case("any where x like~ (\"a*\", \"b?\")", "any where x like~ (\"a*\", \"b?\")")]
+#[case(
+    "any where x like~ (\"a*\", \"b?\")",
+    "any where x like~ (\"a*\", \"b?\")"
+)]
 #[case("any where x regex \"[a-z]+\"", "any where x regex \"[a-z]+\"")]
 #[case("any where STARTSWITH~(x, \"a\")", "any where startsWith~(x, \"a\")")]
 #[case("any where ?a.b == null", "any where ?a.b == null")]
@@ -142,16 +152,28 @@ fn canonical_form(#[case] input: &str, #[case] expected: &str) {
 #[test]
 fn precedence_follows_elasticsearchs_grammar() {
     let e = parse_expression("not a == 1 and b").unwrap();
-    let ExprKind::And(left, _) = &e.kind else { panic!("{e:?}") };
-    assert!(matches!(left.kind, ExprKind::Not(_)), "not binds tighter than and");
+    let ExprKind::And(left, _) = &e.kind else {
+        panic!("{e:?}")
+    };
+    assert!(
+        matches!(left.kind, ExprKind::Not(_)),
+        "not binds tighter than and"
+    );
     let e = parse_expression("-a * b").unwrap();
-    assert!(matches!(e.kind, ExprKind::Arith(ArithOp::Mul, ..)), "unary minus binds tightest");
+    assert!(
+        matches!(e.kind, ExprKind::Arith(ArithOp::Mul, ..)),
+        "unary minus binds tightest"
+    );
     // The predicate attaches to the primary: `a + b in (1)` is `a + (b in (1))`.
     let e = parse_expression("a + b in (1)").unwrap();
-    let ExprKind::Arith(ArithOp::Add, _, right) = &e.kind else { panic!("{e:?}") };
+    let ExprKind::Arith(ArithOp::Add, _, right) = &e.kind else {
+        panic!("{e:?}")
+    };
     assert!(matches!(right.kind, ExprKind::In { .. }));
     let seq = parse("sequence by k with maxspan=90s [any where a] [any where b]").unwrap();
-    let Body::Sequence(s) = &seq.body else { panic!() };
+    let Body::Sequence(s) = &seq.body else {
+        panic!()
+    };
     assert_eq!(s.maxspan.as_ref().unwrap().millis(), 90_000);
 }
 
@@ -162,21 +184,49 @@ fn errors_carry_a_code_and_the_place() {
         ("any where a == \"x", "E261", "\""),
         ("any where a == \"\\q\"", "E262", "\\q"),
         ("any where a == #", "E263", "#"),
-        ("any where a == 99999999999999999999", "E265", "99999999999999999999"),
+        (
+            "any where a == 99999999999999999999",
+            "E265",
+            "99999999999999999999",
+        ),
         ("any where nope(a)", "E266", "nope"),
         ("any where length(a, b)", "E267", "length(a, b)"),
         ("join [any where a] [any where b]", "E268", "join"),
         ("any where a == 'x'", "E268", "'"),
         ("any where a | unique a", "E268", "unique"),
-        ("sequence with maxspan=5 [any where a] [any where b]", "E269", "5"),
-        ("sequence with maxspan=5y [any where a] [any where b]", "E269", "y"),
+        (
+            "sequence with maxspan=5 [any where a] [any where b]",
+            "E269",
+            "5",
+        ),
+        (
+            "sequence with maxspan=5y [any where a] [any where b]",
+            "E269",
+            "y",
+        ),
         ("any where a /* open", "E270", "/*"),
         ("any where a like b", "E271", "b"),
         ("sequence [any where a]", "E272", "sequence [any where a]"),
-        ("sequence [any where a] by x [any where b]", "E272", "[any where b]"),
-        ("sequence [any where a] ![any where b]", "E272", "![any where b]"),
-        ("sequence with maxspan=1s by k [any where a] [any where b]", "E272", "by"),
-        ("sequence [any where a] [any where b] with runs=101", "E273", "runs=101"),
+        (
+            "sequence [any where a] by x [any where b]",
+            "E272",
+            "[any where b]",
+        ),
+        (
+            "sequence [any where a] ![any where b]",
+            "E272",
+            "![any where b]",
+        ),
+        (
+            "sequence with maxspan=1s by k [any where a] [any where b]",
+            "E272",
+            "by",
+        ),
+        (
+            "sequence [any where a] [any where b] with runs=101",
+            "E273",
+            "runs=101",
+        ),
         ("any where a | head 0", "E274", "0"),
         ("any where length~(a)", "E275", "length~"),
     ];
@@ -217,7 +267,11 @@ fn nesting_is_bounded_without_overflowing_the_stack() {
     let nested = format!("any where {}a{}", "(a and ".repeat(60), ")".repeat(60));
     let long = nested.replace("(a and ", &format!("({}", "a and ".repeat(5)));
     assert_eq!(parse(&long).unwrap_err().code, "E264");
-    let deep_ok = format!("any where {}a{}", "(".repeat(MAX_NESTING - 1), ")".repeat(MAX_NESTING - 1));
+    let deep_ok = format!(
+        "any where {}a{}",
+        "(".repeat(MAX_NESTING - 1),
+        ")".repeat(MAX_NESTING - 1)
+    );
     assert!(parse(&deep_ok).is_ok());
     let fine = format!("any where a{}", " or a".repeat(eql::MAX_DEPTH - 2));
     assert!(parse(&fine).is_ok());
@@ -226,15 +280,17 @@ fn nesting_is_bounded_without_overflowing_the_stack() {
 #[test]
 fn hostile_fragments_never_panic() {
     let fragments = [
-        "sequence", "[", "]", "![", "any", "where", "by", "with", "maxspan=", "5m", "runs=",
-        "2", "\"", "\"\"\"", "`", "?", "(", ")", "not", "in~", ":", "like~", "regex", "|",
-        "head", "a.b", "-", "==", "until", "sample", "é", "\\u{", "/*", "//", ",", "1e999",
+        "sequence", "[", "]", "![", "any", "where", "by", "with", "maxspan=", "5m", "runs=", "2",
+        "\"", "\"\"\"", "`", "?", "(", ")", "not", "in~", ":", "like~", "regex", "|", "head",
+        "a.b", "-", "==", "until", "sample", "é", "\\u{", "/*", "//", ",", "1e999",
     ];
     let mut seed = 7u64;
     for _ in 0..3000 {
         let mut text = String::new();
         for _ in 0..(seed % 12) {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             text.push_str(fragments[(seed >> 33) as usize % fragments.len()]);
             text.push(' ');
         }
@@ -258,7 +314,16 @@ const NAMES: &[&str] = &[
     "x..y",
     "_a1",
 ];
-const STRINGS: &[&str] = &["", "get", "a\"b", "C:\\W\\", "line\nbreak", "é ✓", "\u{1}", "*x?"];
+const STRINGS: &[&str] = &[
+    "",
+    "get",
+    "a\"b",
+    "C:\\W\\",
+    "line\nbreak",
+    "é ✓",
+    "\u{1}",
+    "*x?",
+];
 
 #[derive(Clone, Debug)]
 struct Tree(Query);
@@ -292,34 +357,49 @@ fn gen_expr(g: &mut Gen, depth: u32) -> Expr {
         1 => ExprKind::And(b(g), b(g)),
         2 => ExprKind::Or(b(g), b(g)),
         3 => {
-            let ops = [CompareOp::Eq, CompareOp::NotEq, CompareOp::Lt, CompareOp::Ge];
+            let ops = [
+                CompareOp::Eq,
+                CompareOp::NotEq,
+                CompareOp::Lt,
+                CompareOp::Ge,
+            ];
             ExprKind::Compare(*g.choose(&ops).unwrap(), b(g), b(g))
         }
         4 => {
-            let ops = [ArithOp::Add, ArithOp::Sub, ArithOp::Mul, ArithOp::Div, ArithOp::Mod];
+            let ops = [
+                ArithOp::Add,
+                ArithOp::Sub,
+                ArithOp::Mul,
+                ArithOp::Div,
+                ArithOp::Mod,
+            ];
             ExprKind::Arith(*g.choose(&ops).unwrap(), b(g), b(g))
         }
         5 => ExprKind::Neg(b(g)),
         6 => ExprKind::In {
             value: b(g),
-            list: (0..1 + usize::arbitrary(g) % 3).map(|_| gen_expr(g, depth - 1)).collect(),
+            list: (0..1 + usize::arbitrary(g) % 3)
+                .map(|_| gen_expr(g, depth - 1))
+                .collect(),
             negated: bool::arbitrary(g),
             insensitive: bool::arbitrary(g),
         },
         7 => {
-            let op = *g.choose(&[MatchOp::Colon, MatchOp::Like, MatchOp::Regex]).unwrap();
+            let op = *g
+                .choose(&[MatchOp::Colon, MatchOp::Like, MatchOp::Regex])
+                .unwrap();
             ExprKind::Match {
-            value: b(g),
-            op,
-            // `:` is case-insensitive already and has no `~` form.
-            insensitive: op != MatchOp::Colon && bool::arbitrary(g),
-            patterns: (0..1 + usize::arbitrary(g) % 2)
-                .map(|_| Pattern {
-                    text: g.choose(STRINGS).unwrap().to_string(),
-                    span: Span::default(),
-                })
-                .collect(),
-        }
+                value: b(g),
+                op,
+                // `:` is case-insensitive already and has no `~` form.
+                insensitive: op != MatchOp::Colon && bool::arbitrary(g),
+                patterns: (0..1 + usize::arbitrary(g) % 2)
+                    .map(|_| Pattern {
+                        text: g.choose(STRINGS).unwrap().to_string(),
+                        span: Span::default(),
+                    })
+                    .collect(),
+            }
         }
         8 => {
             let function = *g.choose(&Function::ALL).unwrap();
@@ -363,7 +443,9 @@ fn term(g: &mut Gen, keys: usize, missing: bool) -> SequenceTerm {
 impl Arbitrary for Tree {
     fn arbitrary(g: &mut Gen) -> Tree {
         let keys = usize::arbitrary(g) % 3;
-        let shared: Vec<Expr> = (0..usize::arbitrary(g) % 2).map(|_| gen_expr(g, 1)).collect();
+        let shared: Vec<Expr> = (0..usize::arbitrary(g) % 2)
+            .map(|_| gen_expr(g, 1))
+            .collect();
         let body = match u8::arbitrary(g) % 3 {
             0 => Body::Event(filter(g)),
             1 => {
@@ -376,7 +458,9 @@ impl Arbitrary for Tree {
                     by: shared,
                     maxspan: (missing || bool::arbitrary(g)).then(|| TimeSpan {
                         amount: 1 + u64::from(u16::arbitrary(g)) % 1000,
-                        unit: *g.choose(&[TimeUnit::Millis, TimeUnit::Minutes, TimeUnit::Days]).unwrap(),
+                        unit: *g
+                            .choose(&[TimeUnit::Millis, TimeUnit::Minutes, TimeUnit::Days])
+                            .unwrap(),
                         span: Span::default(),
                     }),
                     terms,
@@ -419,7 +503,9 @@ impl Arbitrary for Tree {
 fn generated_trees_survive_print_then_parse() {
     fn property(tree: Tree) -> bool {
         let printed = print(&tree.0);
-        if std::env::var("EQL_TRACE").is_ok() { eprintln!("<<{printed}>>"); }
+        if std::env::var("EQL_TRACE").is_ok() {
+            eprintln!("<<{printed}>>");
+        }
         match parse(&printed) {
             Ok(again) => again == tree.0 && print(&again) == printed,
             Err(d) => {

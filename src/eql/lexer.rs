@@ -163,8 +163,10 @@ impl<'a> Lexer<'a> {
             }
             _ => {
                 let c = self.src[start..].chars().next().unwrap_or('?');
-                Err(Diagnostic::error(E_CHARACTER, format!("unexpected character `{c}`"))
-                    .with_label(Span::new(start, start + c.len_utf8()), "not part of EQL"))
+                Err(
+                    Diagnostic::error(E_CHARACTER, format!("unexpected character `{c}`"))
+                        .with_label(Span::new(start, start + c.len_utf8()), "not part of EQL"),
+                )
             }
         }
     }
@@ -303,8 +305,10 @@ impl<'a> Lexer<'a> {
         let mut value = String::new();
         loop {
             let Some(c) = self.src[self.pos..].chars().next() else {
-                return Err(Diagnostic::error(E_UNTERMINATED, "unterminated quoted identifier")
-                    .with_label(Span::new(start, start + 1), "opened here"));
+                return Err(
+                    Diagnostic::error(E_UNTERMINATED, "unterminated quoted identifier")
+                        .with_label(Span::new(start, start + 1), "opened here"),
+                );
             };
             self.pos += c.len_utf8();
             if c == '`' {

@@ -33,7 +33,11 @@ pub const GROUP_INDEX: &str = "kibana.alert.group.index";
 
 /// The rows of one execution's result: one per event, or per sequence its shell row then one
 /// row per building block. Columns: `_id`, `_index`, the store's columns, then the group fields.
-pub fn result_table(docs: &Documents, outcome: &Outcome, rule_id: &str) -> Result<ResultTable, Diagnostic> {
+pub fn result_table(
+    docs: &Documents,
+    outcome: &Outcome,
+    rule_id: &str,
+) -> Result<ResultTable, Diagnostic> {
     let mut columns = vec!["_id".to_string(), "_index".to_string()];
     columns.extend(docs.columns.iter().map(|c| c.name.clone()));
     columns.extend([BUILDING_BLOCK_TYPE, GROUP_ID, GROUP_INDEX].map(String::from));
@@ -73,14 +77,23 @@ fn document_row(docs: &Documents, doc: usize) -> Vec<Value> {
 }
 
 /// The shell row, then the building blocks in sequence order.
-fn sequence_rows(docs: &Documents, sequence: &Matched, rule_id: &str, width: usize) -> Vec<Vec<Value>> {
+fn sequence_rows(
+    docs: &Documents,
+    sequence: &Matched,
+    rule_id: &str,
+    width: usize,
+) -> Vec<Vec<Value>> {
     let refs: Vec<Value> = sequence
         .docs
         .iter()
         .map(|&d| json!([docs.index_of(d), docs.id_of(d)]))
         .collect();
     let group_id = hash_id(&json!(["sequence", refs, rule_id]));
-    let blocks: Vec<Vec<Value>> = sequence.docs.iter().map(|&d| document_row(docs, d)).collect();
+    let blocks: Vec<Vec<Value>> = sequence
+        .docs
+        .iter()
+        .map(|&d| document_row(docs, d))
+        .collect();
     // The shell keeps the values every event shares (`objectArrayIntersection`); `_id` is the
     // group id and `_index` is not a source index.
     let mut shell: Vec<Value> = (0..width - 3)
@@ -98,7 +111,11 @@ fn sequence_rows(docs: &Documents, sequence: &Matched, rule_id: &str, width: usi
     shell.extend([Value::Null, Value::from(group_id.clone()), Value::Null]);
     let mut rows = vec![shell];
     for (i, mut block) in blocks.into_iter().enumerate() {
-        block.extend([Value::from("default"), Value::from(group_id.clone()), Value::from(i)]);
+        block.extend([
+            Value::from("default"),
+            Value::from(group_id.clone()),
+            Value::from(i),
+        ]);
         rows.push(block);
     }
     rows

@@ -6,7 +6,9 @@ use crate::span::Span;
 pub enum TokenKind {
     /// An unquoted identifier or keyword; its text is the span's. `tilde` marks a `~` written
     /// right after it (`like~`, `startsWith~`).
-    Word { tilde: bool },
+    Word {
+        tilde: bool,
+    },
     /// A backtick-quoted identifier, unquoted (doubled backticks become one).
     QuotedIdent(String),
     Integer(u64),

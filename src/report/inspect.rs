@@ -75,13 +75,17 @@ impl InspectReport {
                 defaulted,
             },
             analysis,
-            eql: loaded.query.eql().map(|(query, _)| crate::eql::outline::outline(query)),
+            eql: loaded
+                .query
+                .eql()
+                .map(|(query, _)| crate::eql::outline::outline(query)),
         }
     }
 
     /// "not evaluated: language X" for rules whose query is not ES|QL.
     pub fn not_evaluated(&self) -> Option<String> {
-        (self.analysis.is_none() && self.eql.is_none()).then(|| format!("not evaluated: language {}", self.language))
+        (self.analysis.is_none() && self.eql.is_none())
+            .then(|| format!("not evaluated: language {}", self.language))
     }
 
     pub fn to_json(&self) -> String {

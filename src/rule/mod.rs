@@ -27,8 +27,8 @@ use serde::Deserialize;
 use toml::de::DeTable;
 
 use crate::diagnostic::{Diagnostic, SourceFile};
-use crate::esql::{self, ast};
 use crate::eql;
+use crate::esql::{self, ast};
 use crate::kql;
 use crate::span::Span;
 

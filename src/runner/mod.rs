@@ -66,10 +66,14 @@ impl PreparedRule {
     pub fn from_loaded(path: &Path, loaded: LoadedRule) -> Result<PreparedRule, Diagnostic> {
         let scheduled = ScheduledRule::from_loaded(&loaded)?;
         let logic = RuleLogic::from_loaded(&loaded)?;
-        let text = match (loaded.query.parsed(), loaded.query.kql(), loaded.query.eql()) {
-            (Some((_, text)), _, _) | (None, Some((_, text)), _) | (None, None, Some((_, text))) => {
-                text.to_string()
-            }
+        let text = match (
+            loaded.query.parsed(),
+            loaded.query.kql(),
+            loaded.query.eql(),
+        ) {
+            (Some((_, text)), _, _)
+            | (None, Some((_, text)), _)
+            | (None, None, Some((_, text))) => text.to_string(),
             (None, None, None) => String::new(),
         };
         let analysis = match &logic {

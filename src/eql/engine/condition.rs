@@ -102,7 +102,9 @@ fn query_leaf(e: &Expr, ctx: &Ctx) -> Option<bool> {
                 (CompareOp::Eq, Literal::Null) => cell.is_null(),
                 (CompareOp::NotEq, Literal::Null) => !cell.is_null(),
                 (_, Literal::Null) => false,
-                (CompareOp::NotEq, _) => !any(cell, |v| value_cmp(v, lit, false) == Some(Ordering::Equal)),
+                (CompareOp::NotEq, _) => {
+                    !any(cell, |v| value_cmp(v, lit, false) == Some(Ordering::Equal))
+                }
                 (op, _) => any(cell, |v| {
                     value_cmp(v, lit, false).is_some_and(|o| holds(op, o))
                 }),
@@ -116,9 +118,9 @@ fn query_leaf(e: &Expr, ctx: &Ctx) -> Option<bool> {
         } => {
             let cell = ctx.cell(field_of(value)?);
             let hit = any(cell, |v| {
-                list.iter().filter_map(literal_of).any(|l| {
-                    value_cmp(v, l, *insensitive) == Some(Ordering::Equal)
-                })
+                list.iter()
+                    .filter_map(literal_of)
+                    .any(|l| value_cmp(v, l, *insensitive) == Some(Ordering::Equal))
             });
             hit != *negated
         }
@@ -155,12 +157,15 @@ fn query_leaf(e: &Expr, ctx: &Ctx) -> Option<bool> {
 fn string_leaf(call: &Call, v: &Value, needles: &[&str]) -> bool {
     if call.function == Function::CidrMatch {
         let Value::Ip(bytes) = v else {
-            return v
-                .as_str()
-                .and_then(ip::parse)
-                .is_some_and(|b| needles.iter().any(|c| ip::cidr_contains(&b, c) == Some(true)));
+            return v.as_str().and_then(ip::parse).is_some_and(|b| {
+                needles
+                    .iter()
+                    .any(|c| ip::cidr_contains(&b, c) == Some(true))
+            });
         };
-        return needles.iter().any(|c| ip::cidr_contains(bytes, c) == Some(true));
+        return needles
+            .iter()
+            .any(|c| ip::cidr_contains(bytes, c) == Some(true));
     }
     let Some(s) = v.as_str() else { return false };
     let needle = needles.first().copied().unwrap_or("");
@@ -190,4 +195,3 @@ pub(super) fn holds(op: CompareOp, o: Ordering) -> bool {
 fn any(cell: &Cell, f: impl Fn(&Value) -> bool) -> bool {
     cell.values().iter().any(f)
 }
-

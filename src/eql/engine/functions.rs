@@ -6,7 +6,18 @@ use crate::eql::ast::{ArithOp, Function};
 use crate::eval::ip;
 
 pub fn call(f: Function, insensitive: bool, args: &[Scalar]) -> Scalar {
-    let fold = |s: &str| if insensitive { s.to_lowercase() } else { s.to_string() };
+    // The parser checks arity; a tree built by hand with too few arguments reads nulls.
+    let (least, _) = f.arity();
+    if args.len() < least {
+        return Scalar::Null;
+    }
+    let fold = |s: &str| {
+        if insensitive {
+            s.to_lowercase()
+        } else {
+            s.to_string()
+        }
+    };
     let two_str = || Some((fold(str_arg(args, 0)?), fold(str_arg(args, 1)?)));
     match f {
         Function::Add => arith(ArithOp::Add, &args[0], &args[1]),
@@ -17,8 +28,9 @@ pub fn call(f: Function, insensitive: bool, args: &[Scalar]) -> Scalar {
         Function::StartsWith => bool_of(two_str().map(|(s, p)| s.starts_with(&p))),
         Function::EndsWith => bool_of(two_str().map(|(s, p)| s.ends_with(&p))),
         Function::StringContains => bool_of(two_str().map(|(s, p)| s.contains(&p))),
-        Function::Length => str_arg(args, 0)
-            .map_or(Scalar::Null, |s| Scalar::Int(s.encode_utf16().count() as i64)),
+        Function::Length => str_arg(args, 0).map_or(Scalar::Null, |s| {
+            Scalar::Int(s.encode_utf16().count() as i64)
+        }),
         Function::String => args[0].to_text().map_or(Scalar::Null, Scalar::Str),
         Function::Concat => {
             let parts: Option<Vec<String>> = args.iter().map(Scalar::to_text).collect();
@@ -60,7 +72,13 @@ fn index_of(args: &[Scalar], insensitive: bool) -> Scalar {
     let (Some(s), Some(sub)) = (str_arg(args, 0), str_arg(args, 1)) else {
         return Scalar::Null;
     };
-    let fold = |t: &str| if insensitive { t.to_lowercase() } else { t.to_string() };
+    let fold = |t: &str| {
+        if insensitive {
+            t.to_lowercase()
+        } else {
+            t.to_string()
+        }
+    };
     let chars: Vec<char> = fold(s).chars().collect();
     let needle: Vec<char> = fold(sub).chars().collect();
     let start = int_arg(args, 2).unwrap_or(0).clamp(0, chars.len() as i64) as usize;
@@ -96,14 +114,24 @@ fn between(args: &[Scalar], insensitive: bool) -> Scalar {
         return Scalar::Null;
     };
     let greedy = args.get(3).and_then(Scalar::as_bool).unwrap_or(false);
-    let fold = |t: &str| if insensitive { t.to_lowercase() } else { t.to_string() };
+    let fold = |t: &str| {
+        if insensitive {
+            t.to_lowercase()
+        } else {
+            t.to_string()
+        }
+    };
     let (hay, l, r) = (fold(s), fold(left), fold(right));
     let Some(at) = hay.find(&l) else {
         return Scalar::Str(String::new());
     };
     let from = at + l.len();
     let rest = &hay[from..];
-    let end = if greedy { rest.rfind(&r) } else { rest.find(&r) };
+    let end = if greedy {
+        rest.rfind(&r)
+    } else {
+        rest.find(&r)
+    };
     match end {
         // Lower-casing can change byte lengths; cut the original only when it is safe.
         Some(e) if hay.len() == s.len() => Scalar::Str(s[from..from + e].to_string()),

@@ -151,7 +151,11 @@ pub struct Engine {
 }
 
 impl Engine {
-    pub fn compile(query: &Query, settings: Settings, columns: &[Column]) -> Result<Engine, Diagnostic> {
+    pub fn compile(
+        query: &Query,
+        settings: Settings,
+        columns: &[Column],
+    ) -> Result<Engine, Diagnostic> {
         let mut patterns = Patterns::default();
         for filter in query.filters() {
             patterns.collect(&filter.condition)?;
@@ -212,10 +216,13 @@ impl Engine {
             .collect();
         let tiebreaker = self.settings.tiebreaker_field.as_deref();
         events.sort_by(|a, b| {
-            a.time.cmp(&b.time).then_with(|| match tiebreaker {
-                Some(t) => compare_cells(self.cell(docs, a.doc, t), self.cell(docs, b.doc, t)),
-                None => std::cmp::Ordering::Equal,
-            }).then(a.doc.cmp(&b.doc))
+            a.time
+                .cmp(&b.time)
+                .then_with(|| match tiebreaker {
+                    Some(t) => compare_cells(self.cell(docs, a.doc, t), self.cell(docs, b.doc, t)),
+                    None => std::cmp::Ordering::Equal,
+                })
+                .then(a.doc.cmp(&b.doc))
         });
         events
     }
@@ -273,7 +280,12 @@ impl Engine {
     }
 
     /// The join keys of `event` for stage `stage` (none when it does not match the stage).
-    pub fn keys_for(&self, docs: &Documents, stage: &Stage, doc: usize) -> Result<Vec<JoinKey>, Diagnostic> {
+    pub fn keys_for(
+        &self,
+        docs: &Documents,
+        stage: &Stage,
+        doc: usize,
+    ) -> Result<Vec<JoinKey>, Diagnostic> {
         if !self.matches_filter(docs, doc, &stage.filter) {
             return Ok(Vec::new());
         }
@@ -296,7 +308,8 @@ impl Engine {
                 until_keys.push(self.keys_for(docs, until, e.doc)?);
             }
         }
-        let index: HashMap<usize, usize> = events.iter().enumerate().map(|(i, e)| (e.doc, i)).collect();
+        let index: HashMap<usize, usize> =
+            events.iter().enumerate().map(|(i, e)| (e.doc, i)).collect();
         let keys_of = |stage: usize, e: &Event| keys[stage][index[&e.doc]].clone();
         let until_of = |e: &Event| until_keys.get(index[&e.doc]).cloned().unwrap_or_default();
         let matched = sequence::run(&self.stages, self.maxspan, events, &keys_of, &until_of)?;
@@ -314,7 +327,8 @@ impl Engine {
             })
             .collect();
         // Elasticsearch keeps completed sequences ordered by their first event.
-        let order: HashMap<usize, usize> = events.iter().enumerate().map(|(i, e)| (e.doc, i)).collect();
+        let order: HashMap<usize, usize> =
+            events.iter().enumerate().map(|(i, e)| (e.doc, i)).collect();
         out.sort_by_key(|m| m.docs.iter().map(|d| order[d]).collect::<Vec<_>>());
         Ok(out)
     }
@@ -326,7 +340,9 @@ impl Engine {
         for (s, stage) in self.stages.iter().enumerate() {
             for e in events {
                 for key in self.keys_for(docs, stage, e.doc)? {
-                    let slots = by_key.entry(key).or_insert_with(|| vec![None; self.stages.len()]);
+                    let slots = by_key
+                        .entry(key)
+                        .or_insert_with(|| vec![None; self.stages.len()]);
                     if slots[s].is_none() && !slots.contains(&Some(e.doc)) {
                         slots[s] = Some(e.doc);
                     }
@@ -371,11 +387,19 @@ fn stages_of(query: &Query) -> (Vec<Stage>, Option<Stage>, Option<i64>) {
                     stages.push(stage(t, &seq.by, i));
                 }
             }
-            let until = seq.until.as_ref().map(|t| stage(t, &seq.by, seq.terms.len()));
+            let until = seq
+                .until
+                .as_ref()
+                .map(|t| stage(t, &seq.by, seq.terms.len()));
             (stages, until, seq.maxspan.as_ref().map(TimeSpan::millis))
         }
         Body::Sample(sample) => {
-            let stages = sample.terms.iter().enumerate().map(|(i, t)| stage(t, &sample.by, i)).collect();
+            let stages = sample
+                .terms
+                .iter()
+                .enumerate()
+                .map(|(i, t)| stage(t, &sample.by, i))
+                .collect();
             (stages, None, None)
         }
     }
@@ -397,7 +421,10 @@ fn join_keys(keys: &[Expr], ctx: &Ctx) -> Result<Vec<JoinKey>, Diagnostic> {
                         return Ok(Vec::new());
                     }
                 } else {
-                    cell.values().iter().map(|v| Some(v.to_json().to_string())).collect()
+                    cell.values()
+                        .iter()
+                        .map(|v| Some(v.to_json().to_string()))
+                        .collect()
                 }
             }
             _ => match script::eval(key, ctx).to_text() {

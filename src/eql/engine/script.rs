@@ -35,7 +35,9 @@ impl Scalar {
             Value::Boolean(b) => Scalar::Bool(*b),
             Value::Integer(i) => Scalar::Int(i64::from(*i)),
             Value::Long(i) => Scalar::Int(*i),
-            Value::UnsignedLong(u) => i64::try_from(*u).map_or(Scalar::Double(*u as f64), Scalar::Int),
+            Value::UnsignedLong(u) => {
+                i64::try_from(*u).map_or(Scalar::Double(*u as f64), Scalar::Int)
+            }
             Value::Double(d) => Scalar::Double(*d),
             Value::String(s) | Value::Version(s) => Scalar::Str(s.to_string()),
             Value::Datetime(ms) => Scalar::Date(*ms),
@@ -139,7 +141,13 @@ pub fn eval(e: &Expr, ctx: &Ctx) -> Scalar {
                     _ => {}
                 }
             }
-            let result = if hit { Some(true) } else if saw_null { None } else { Some(false) };
+            let result = if hit {
+                Some(true)
+            } else if saw_null {
+                None
+            } else {
+                Some(false)
+            };
             bool3(result.map(|r| r != *negated))
         }
         ExprKind::Match {

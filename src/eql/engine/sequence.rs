@@ -39,7 +39,10 @@ pub fn run(
     until_keys: &dyn Fn(&Event) -> Vec<JoinKey>,
 ) -> Result<Vec<Matched>, Diagnostic> {
     let positive: Vec<usize> = (0..stages.len()).filter(|&i| !stages[i].missing).collect();
-    let last = positive.len() - 1;
+    // The parser refuses a sequence of missing events only; a hand-built one matches nothing.
+    let Some(last) = positive.len().checked_sub(1) else {
+        return Ok(Vec::new());
+    };
     // groups[p][key]: sequences that have matched positive stages 0..=p.
     let mut groups: Vec<HashMap<JoinKey, Vec<Partial>>> = vec![HashMap::new(); positive.len()];
     let mut untils: HashMap<JoinKey, Vec<usize>> = HashMap::new();
@@ -58,7 +61,8 @@ pub fn run(
                         events: vec![pos],
                     }
                 } else {
-                    let Some((mut seq, dropped)) = take_before(&mut groups[p - 1], &key, pos) else {
+                    let Some((mut seq, dropped)) = take_before(&mut groups[p - 1], &key, pos)
+                    else {
                         continue;
                     };
                     in_flight -= 1 + dropped;

@@ -47,7 +47,9 @@ pub fn value_cmp(v: &Value, lit: &Literal, insensitive: bool) -> Option<Ordering
 
 fn number(v: &Value) -> Option<f64> {
     match v {
-        Value::Integer(_) | Value::Long(_) | Value::UnsignedLong(_) | Value::Double(_) => v.as_f64(),
+        Value::Integer(_) | Value::Long(_) | Value::UnsignedLong(_) | Value::Double(_) => {
+            v.as_f64()
+        }
         Value::Datetime(ms) => Some(*ms as f64),
         _ => None,
     }

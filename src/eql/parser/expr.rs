@@ -271,8 +271,11 @@ impl Parser<'_> {
                 match i64::try_from(*n) {
                     Ok(v) => literal(Literal::Integer(v)),
                     Err(_) => Err(Box::new(
-                        Diagnostic::error(crate::eql::E_NUMBER, format!("number `{n}` is out of range"))
-                            .with_label(token.span, "larger than a long"),
+                        Diagnostic::error(
+                            crate::eql::E_NUMBER,
+                            format!("number `{n}` is out of range"),
+                        )
+                        .with_label(token.span, "larger than a long"),
                     )),
                 }
             }
@@ -407,11 +410,7 @@ impl Parser<'_> {
             return Err(Box::new(
                 Diagnostic::error(
                     E_ARITY,
-                    format!(
-                        "`{}` takes {wanted}, found {}",
-                        function.name(),
-                        args.len()
-                    ),
+                    format!("`{}` takes {wanted}, found {}", function.name(), args.len()),
                 )
                 .with_label(span, "this call"),
             ));

@@ -159,7 +159,9 @@ impl Parser<'_> {
         if amount == 0 || amount.saturating_mul(unit.millis()) > MAX_SPAN_MILLIS {
             return Err(err(
                 E_TIMESPAN,
-                format!("maxspan must be positive and at most 100 years, found `{amount}{unit_text}`"),
+                format!(
+                    "maxspan must be positive and at most 100 years, found `{amount}{unit_text}`"
+                ),
                 span,
                 "out of range",
             ));
@@ -294,7 +296,10 @@ impl Parser<'_> {
             _ => {
                 return Err(err(
                     E_PIPE,
-                    format!("`{}` needs a whole number from 1 to {MAX_PIPE_COUNT}", name.span.slice(self.src)),
+                    format!(
+                        "`{}` needs a whole number from 1 to {MAX_PIPE_COUNT}",
+                        name.span.slice(self.src)
+                    ),
                     n.span,
                     "here",
                 ))
@@ -314,7 +319,9 @@ fn check_sequence(seq: &Sequence) -> PResult<()> {
     if !(2..=MAX_STAGES).contains(&stages) {
         return Err(err(
             E_SHAPE,
-            format!("a sequence needs from 2 to {MAX_STAGES} queries (counting runs), found {stages}"),
+            format!(
+                "a sequence needs from 2 to {MAX_STAGES} queries (counting runs), found {stages}"
+            ),
             seq.span,
             "here",
         ));
