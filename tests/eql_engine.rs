@@ -525,3 +525,70 @@ mod rule_type {
             .all(|a| a.fields.get("k") != Some(&json!("c"))));
     }
 }
+
+// ---- the command line on EQL rules ----
+
+mod cli {
+    use super::*;
+    use crate::support::{repo_path, rulegate, success_stdout};
+
+    const RBAC: &str =
+        "rules/eql/privilege_escalation_sensitive_rbac_change_followed_by_workload_modification.toml";
+
+    #[test]
+    fn replay_runs_an_eql_sequence_rule_over_ndjson() {
+        // alice patches a role at 10:00:10 and creates a deployment at 10:02:10 (inside the
+        // 5-minute maxspan): one sequence, so a shell alert and two building blocks.
+        let audit = |t: &str, verb: &str, resource: &str| {
+            json!({
+                "@timestamp": t, "event.ingested": t,
+                "user": {"name": "alice"},
+                "data_stream": {"dataset": "kubernetes.audit_logs", "type": "logs", "namespace": "default"},
+                "kubernetes": {"audit": {"verb": verb, "objectRef": {"resource": resource},
+                    "annotations": {"authorization_k8s_io/decision": "allow"}}}
+            })
+            .to_string()
+        };
+        let dir = std::env::temp_dir().join(format!("rulegate-eql-replay-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let input = dir.join("audit.ndjson");
+        let lines = [
+            audit("2026-05-01T10:00:10Z", "patch", "roles"),
+            audit("2026-05-01T10:02:10Z", "create", "deployments"),
+        ];
+        std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+        let stdout = success_stdout(
+            rulegate()
+                .args(["replay", RBAC, "--input"])
+                .arg(&input)
+                .args(["--first-run", "2026-05-01T10:05:00Z"]),
+        );
+        let report: Value = serde_json::from_slice(&stdout).unwrap();
+        let alerts = report["alerts"].as_array().expect("alerts");
+        assert_eq!(alerts.len(), 3, "{report:#}");
+        let blocks = alerts
+            .iter()
+            .filter(|a| a["fields"]["kibana.alert.building_block_type"] == json!("default"))
+            .count();
+        assert_eq!(blocks, 2);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn explain_refuses_an_eql_rule_instead_of_misreporting_it() {
+        let output = rulegate()
+            .args([
+                "explain",
+                "scenarios/eql/attack_rbac_change_then_workload.toml",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("E703") && stderr.contains("eql"),
+            "{stderr}"
+        );
+        assert!(repo_path(RBAC).exists());
+    }
+}
