@@ -39,6 +39,7 @@ pub mod calendar;
 pub mod check;
 pub mod diagnostic;
 pub mod edges;
+pub mod eql;
 pub mod esql;
 pub mod eval;
 pub mod input;

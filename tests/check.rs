@@ -16,10 +16,16 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// A copy of the seed rule in `dir/rules/`, with `edit` applied to its text.
+/// A copy of the seed rule in `dir/rules/`, with `edit` applied to its text, beside unchanged
+/// copies of the other committed rules (`rules/eql/`), as a pull request's rules folder holds
+/// them: `check --rules DIR` looks every scenario's rule up by file name in `DIR`.
 fn rule_copy(dir: &Path, edit: impl Fn(&str) -> String) -> PathBuf {
     let rules = dir.join("rules");
     std::fs::create_dir_all(&rules).unwrap();
+    for entry in std::fs::read_dir(repo_path("rules/eql")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, rules.join(path.file_name().unwrap())).unwrap();
+    }
     let text = std::fs::read_to_string(repo_path("rules").join(SEED_RULE)).unwrap();
     let edited = edit(&text);
     assert_ne!(edited, text, "the edit must change the rule");

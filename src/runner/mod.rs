@@ -15,7 +15,7 @@ mod insight;
 mod logic;
 mod scenario;
 
-pub use logic::{KqlEngine, KqlSearch, NewTermsSpec, RuleLogic, ThresholdSpec};
+pub use logic::{EqlSearch, KqlEngine, KqlSearch, NewTermsSpec, RuleLogic, ThresholdSpec};
 
 pub use explain::{explain, render_table as render_explain_table, DocumentFate, Fate};
 pub use insight::{
@@ -66,9 +66,15 @@ impl PreparedRule {
     pub fn from_loaded(path: &Path, loaded: LoadedRule) -> Result<PreparedRule, Diagnostic> {
         let scheduled = ScheduledRule::from_loaded(&loaded)?;
         let logic = RuleLogic::from_loaded(&loaded)?;
-        let text = match (loaded.query.parsed(), loaded.query.kql()) {
-            (Some((_, text)), _) | (None, Some((_, text))) => text.to_string(),
-            (None, None) => String::new(),
+        let text = match (
+            loaded.query.parsed(),
+            loaded.query.kql(),
+            loaded.query.eql(),
+        ) {
+            (Some((_, text)), _, _)
+            | (None, Some((_, text)), _)
+            | (None, None, Some((_, text))) => text.to_string(),
+            (None, None, None) => String::new(),
         };
         let analysis = match &logic {
             RuleLogic::Esql(query) => analysis::analyze(query, &text),
@@ -130,6 +136,11 @@ impl PreparedRule {
                 .names
                 .into_iter()
                 .collect(),
+            RuleLogic::Eql(search) => {
+                let mut names = crate::eql::engine::fields_to_load(&search.query, &search.settings);
+                names.extend(["@timestamp".to_string(), "event.ingested".to_string()]);
+                names
+            }
             logic => {
                 let mut names = logic.kql_fields();
                 names.extend(["@timestamp".to_string(), "event.ingested".to_string()]);
@@ -438,6 +449,10 @@ pub fn run_rule(
         done += 1;
         on_execution(done, total, alerts);
     };
+    if let RuleLogic::Eql(search) = &rule.logic {
+        let replay = run_eql(rule, search, docs, &plan, &mut observe)?;
+        return Ok(RuleRun { plan, replay });
+    }
     let replay = match KqlEngine::new(&rule.logic, docs, docs.times(&rule.scheduled)) {
         Some(mut kql) => {
             let from = rule.scheduled.schedule.from;
@@ -461,6 +476,44 @@ pub fn run_rule(
         }
     };
     Ok(RuleRun { plan, replay })
+}
+
+/// An EQL rule's executions: the EQL search over each window's documents of the rule's
+/// indices, its result as rows (`eql::rule_type`), the rows as alerts (the one scheduler).
+fn run_eql(
+    rule: &PreparedRule,
+    search: &EqlSearch,
+    docs: &DocumentSet,
+    plan: &[PlannedExecution],
+    observe: &mut dyn FnMut(&schedule::Execution, usize),
+) -> Result<Replay, Diagnostic> {
+    let settings = crate::eql::engine::Settings {
+        size: rule.scheduled.schedule.max_signals,
+        ..search.settings.clone()
+    };
+    let store = &docs.documents;
+    let engine = crate::eql::engine::Engine::compile(&search.query, settings, &store.columns)
+        .map_err(|error| rule.loaded.query_diagnostic(not_evaluated(error)))?;
+    let rule_id = rule.scheduled.info.rule_id.clone();
+    let mut run = |indices: &[usize], _now: Timestamp| {
+        let in_index: Vec<usize> = indices
+            .iter()
+            .copied()
+            .filter(|&doc| match store.index_of(doc) {
+                Some(name) if !search.index.is_empty() => search
+                    .index
+                    .iter()
+                    .any(|pattern| eval::index_matches(pattern, name)),
+                _ => true,
+            })
+            .collect();
+        let outcome = engine
+            .run(store, &in_index)
+            .map_err(|error| rule.loaded.query_diagnostic(error))?;
+        crate::eql::rule_type::result_table(store, &outcome, &rule_id)
+            .map_err(|error| rule.loaded.query_diagnostic(error))
+    };
+    schedule::replay_observed(&rule.scheduled, plan, &mut run, observe)
 }
 
 /// The engine's table as the scheduler's JSON rows.
