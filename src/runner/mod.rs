@@ -172,7 +172,7 @@ pub fn engine_gap(language: &str) -> Option<String> {
         "esql" => None,
         "kuery" => None,
         "lucene" => Some("Lucene query rules have no engine in rulegate".into()),
-        "eql" => Some("EQL rules have no engine in rulegate yet".into()),
+        "eql" => None,
         other => Some(format!("language `{other}` has no engine in rulegate")),
     }
 }
@@ -216,7 +216,9 @@ pub fn prepare(path: &Path) -> Result<Result<PreparedRule, NotRunnable>, Vec<Dia
                 .unwrap_or_else(|| format!("language `{language}` is not loaded as a query"));
             return Ok(Err(not_runnable(reason)));
         }
-        rule::QueryStatus::Parsed { .. } | rule::QueryStatus::Kql { .. } => {}
+        rule::QueryStatus::Parsed { .. }
+        | rule::QueryStatus::Kql { .. }
+        | rule::QueryStatus::Eql { .. } => {}
     }
     match PreparedRule::from_loaded(path, loaded.clone()) {
         Ok(rule) => Ok(Ok(rule)),
