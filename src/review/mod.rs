@@ -5,6 +5,7 @@ pub mod coverage;
 pub mod coverage_report;
 pub mod diff;
 pub mod fp_doc;
+pub mod kql_mutate;
 pub mod mutate;
 pub mod mutation;
 pub mod rule_diff;
