@@ -373,14 +373,30 @@ fn kql_mutants_cover_the_operators_and_each_reparses() {
         ]
     );
     let descriptions: Vec<&str> = mutants.iter().map(|m| m.description.as_str()).collect();
-    assert!(descriptions.contains(&"remove `b*` from `user.name`'s list"), "{descriptions:#?}");
-    assert!(descriptions.contains(&"narrow `user.name:b*` to `b`"), "{descriptions:#?}");
-    assert!(descriptions.contains(&"move `source.port > 10` to `11`"), "{descriptions:#?}");
-    assert!(descriptions.contains(&"drop threshold field `source.ip`"), "{descriptions:#?}");
+    assert!(
+        descriptions.contains(&"remove `b*` from `user.name`'s list"),
+        "{descriptions:#?}"
+    );
+    assert!(
+        descriptions.contains(&"narrow `user.name:b*` to `b`"),
+        "{descriptions:#?}"
+    );
+    assert!(
+        descriptions.contains(&"move `source.port > 10` to `11`"),
+        "{descriptions:#?}"
+    );
+    assert!(
+        descriptions.contains(&"drop threshold field `source.ip`"),
+        "{descriptions:#?}"
+    );
     // Every mutated query prints to KQL that parses back to it.
     for mutant in &mutants {
         let search = mutant.logic.kql().unwrap();
         let printed = rulegate::kql::print(&search.query);
-        assert_eq!(rulegate::kql::parse(&printed).unwrap(), search.query, "{printed}");
+        assert_eq!(
+            rulegate::kql::parse(&printed).unwrap(),
+            search.query,
+            "{printed}"
+        );
     }
 }
