@@ -376,3 +376,31 @@ fn inspect_lists_a_kql_rules_exclusions_and_indicators() {
     );
     assert!(!text.contains("not evaluated"), "{text}");
 }
+
+#[test]
+fn explain_names_the_kql_clause_that_drops_each_document() {
+    let scenario = crate::support::repo_path("scenarios/kql/benign_kubectl_admin.toml");
+    let out =
+        crate::support::success_stdout(crate::support::rulegate().arg("explain").arg(&scenario));
+    let text = String::from_utf8(out).unwrap();
+    assert!(!text.is_empty());
+    for line in text.lines() {
+        assert!(
+            line.contains("dropped by indicator `user_agent.original:(curl* or "),
+            "{line}"
+        );
+        assert!(
+            line.contains(": false (user_agent.original = \"kubectl/"),
+            "{line}"
+        );
+    }
+    let scenario = crate::support::repo_path("scenarios/kql/fp_fleet_agent_wildcard_on_text.toml");
+    let out =
+        crate::support::success_stdout(crate::support::rulegate().arg("explain").arg(&scenario));
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(
+        text.lines().all(|line| line.contains("which alerted")),
+        "{text}"
+    );
+}
