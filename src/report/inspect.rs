@@ -23,6 +23,8 @@ pub struct InspectReport {
     pub analysis: Option<Analysis>,
     /// A KQL rule's query, canonically printed, and its top-level conjuncts.
     pub kql: Option<(String, Vec<crate::kql::outline::Conjunct>)>,
+    /// The steps of an EQL rule's query.
+    pub eql: Option<crate::eql::outline::Outline>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -81,12 +83,16 @@ impl InspectReport {
                     crate::kql::outline::conjuncts(query),
                 )
             }),
+            eql: loaded
+                .query
+                .eql()
+                .map(|(query, _)| crate::eql::outline::outline(query)),
         }
     }
 
     /// "not evaluated: language X" for rules whose query is neither ES|QL nor KQL.
     pub fn not_evaluated(&self) -> Option<String> {
-        (self.analysis.is_none() && self.kql.is_none())
+        (self.analysis.is_none() && self.kql.is_none() && self.eql.is_none())
             .then(|| format!("not evaluated: language {}", self.language))
     }
 
@@ -130,6 +136,8 @@ impl InspectReport {
             indicators: Vec<PredicateJson<'a>>,
             group_by: &'a [String],
             output_fields: Vec<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            eql: Option<&'a crate::eql::outline::Outline>,
         }
         #[derive(Serialize)]
         struct StageJson<'a> {
@@ -172,6 +180,7 @@ impl InspectReport {
                 indicators: a.indicators.iter().map(predicate).collect(),
                 group_by: &a.group_by,
                 output_fields: a.output_fields.iter().map(|o| o.field.as_str()).collect(),
+                eql: None,
             },
             None => Json {
                 name: &self.name,
@@ -182,6 +191,7 @@ impl InspectReport {
                 indicators: Vec::new(),
                 group_by: empty,
                 output_fields: Vec::new(),
+                eql: self.eql.as_ref(),
             },
         };
         let mut out = serde_json::to_string_pretty(&json).unwrap_or_default();
@@ -236,6 +246,13 @@ impl InspectReport {
         ];
         for (key, value) in rows {
             let _ = writeln!(out, "  {key:<11} {value}");
+        }
+        if let Some(eql) = &self.eql {
+            let _ = writeln!(out);
+            for line in eql.lines() {
+                let _ = writeln!(out, "  {line}");
+            }
+            return out;
         }
         let Some(analysis) = &self.analysis else {
             if !self.kql_text(&mut out) {
@@ -314,6 +331,14 @@ impl InspectReport {
             .as_deref()
             .unwrap_or("@timestamp");
         let _ = writeln!(out, "| timestamp | `{timestamp}` |");
+        if let Some(eql) = &self.eql {
+            let _ = writeln!(out, "\n## EQL\n\n```text");
+            for line in eql.lines() {
+                let _ = writeln!(out, "{line}");
+            }
+            let _ = writeln!(out, "```");
+            return out;
+        }
         let Some(analysis) = &self.analysis else {
             let _ = writeln!(out, "\n{}", self.not_evaluated().unwrap_or_default());
             return out;

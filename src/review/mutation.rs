@@ -109,7 +109,8 @@ pub fn mutate(rule: &PreparedRule, suite: &Suite) -> Result<MutationReport, Vec<
             .into_iter()
             .map(Job::Esql)
             .collect(),
-        logic => kql_mutants(logic).into_iter().map(Job::Kql).collect(),
+        logic if logic.kql().is_some() => kql_mutants(logic).into_iter().map(Job::Kql).collect(),
+        _ => return Err(vec![rule.esql("mutation testing").expect_err("not ES|QL")]),
     };
     let verdicts: Mutex<Vec<Option<Verdict>>> = Mutex::new((0..all.len()).map(|_| None).collect());
     let next = AtomicUsize::new(0);
@@ -259,6 +260,30 @@ fn describe_parts(
 impl MutationReport {
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
+    }
+
+    /// A section of a pull-request comment: the score, survivors folded in `<details>`.
+    pub fn render_markdown(&self) -> String {
+        let mut out = format!(
+            "### Mutation score of `{}`\n\n**{:.1}%** ({} of {} mutants killed by {} scenarios)\n\n",
+            self.rule, self.score, self.killed, self.total, self.scenarios
+        );
+        if !self.survivors.is_empty() {
+            out.push_str(&format!(
+                "<details><summary>{} surviving mutant(s)</summary>\n\n| mutation | at | what would kill it |\n|---|---|---|\n",
+                self.survivors.len()
+            ));
+            for m in &self.survivors {
+                out.push_str(&format!(
+                    "| {} | `{}` | {} |\n",
+                    m.mutation.replace('|', "\\|"),
+                    m.position,
+                    m.hint.as_deref().unwrap_or("").replace('|', "\\|")
+                ));
+            }
+            out.push_str("\n</details>\n\n");
+        }
+        out
     }
 
     pub fn render_human(&self) -> String {
