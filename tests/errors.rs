@@ -67,20 +67,22 @@ fn non_esql_rules_load_and_are_not_evaluated() {
         stdout.contains("Query (KQL, canonical)\n  event.action:\"get\""),
         "{stdout}"
     );
-    // An EQL rule (the same file with language and type changed) is loaded but not evaluated.
-    let dir = std::env::temp_dir().join(format!("rulegate-errors-eql-{}", std::process::id()));
+    // A Lucene rule (the same file with another language) is loaded but not evaluated.
+    let dir = std::env::temp_dir().join(format!("rulegate-errors-lucene-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let eql = dir.join("eql_rule.toml");
+    let eql = dir.join("lucene_rule.toml");
     let text = std::fs::read_to_string(crate::support::repo_path(
         "tests/data/rules/kuery_rule.toml",
     ))
     .unwrap()
-    .replace("language = \"kuery\"", "language = \"eql\"")
-    .replace("type = \"query\"", "type = \"eql\"");
+    .replace("language = \"kuery\"", "language = \"lucene\"");
     std::fs::write(&eql, text).unwrap();
     let (code, stdout, stderr) = inspect(eql.to_str().unwrap());
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.contains("not evaluated: language eql"), "{stdout}");
+    assert!(
+        stdout.contains("not evaluated: language lucene"),
+        "{stdout}"
+    );
     let output = rulegate()
         .args(["inspect", eql.to_str().unwrap(), "--format", "json"])
         .output()
@@ -90,7 +92,7 @@ fn non_esql_rules_load_and_are_not_evaluated() {
     assert_eq!(json["stages"], serde_json::json!([]));
     assert_eq!(
         String::from_utf8_lossy(&output.stderr),
-        "note: not evaluated: language eql\n"
+        "note: not evaluated: language lucene\n"
     );
 }
 

@@ -520,45 +520,6 @@ fn glob(segments: &[Segment], text: &str) -> bool {
     true
 }
 
-#[cfg(test)]
-mod glob_tests {
-    use super::{glob, Segment};
-
-    fn pattern(text: &str) -> Vec<Segment> {
-        let mut out = Vec::new();
-        for (i, piece) in text.split('*').enumerate() {
-            if i > 0 {
-                out.push(Segment::Star);
-            }
-            if !piece.is_empty() {
-                out.push(Segment::Text(piece.to_string()));
-            }
-        }
-        out
-    }
-
-    #[test]
-    fn stars_match_any_run_and_nothing_else_is_special() {
-        for (p, text, expected) in [
-            ("curl*", "curl/8.5.0", true),
-            ("*kubernetes/$Format", "kubectl/v1 kubernetes/$Format", true),
-            ("*a*b*", "xxbxxa", false),
-            ("*a*b*", "xaxxbx", true),
-            ("ab*ba", "aba", false),
-            ("ab*ba", "abba", true),
-            ("a.c", "abc", false),
-            ("*", "", true),
-            ("", "", true),
-        ] {
-            assert_eq!(glob(&pattern(p), text), expected, "{p} ~ {text}");
-        }
-        // A hostile pattern over a long text answers at once.
-        let text = "a".repeat(100_000);
-        let hostile = format!("{}*b", "*a".repeat(50));
-        assert!(!glob(&pattern(&hostile), &text));
-    }
-}
-
 impl Test {
     fn eval(&self, cell: &Cell) -> bool {
         match cell {
@@ -632,5 +593,44 @@ fn compare(doc: &DocValue, bound: &DocValue) -> Option<std::cmp::Ordering> {
         (V::Ip(a), V::Ip(b)) => Some(a.cmp(b)),
         (V::Boolean(a), V::Boolean(b)) => Some(a.cmp(b)),
         _ => as_f64(doc)?.partial_cmp(&as_f64(bound)?),
+    }
+}
+
+#[cfg(test)]
+mod glob_tests {
+    use super::{glob, Segment};
+
+    fn pattern(text: &str) -> Vec<Segment> {
+        let mut out = Vec::new();
+        for (i, piece) in text.split('*').enumerate() {
+            if i > 0 {
+                out.push(Segment::Star);
+            }
+            if !piece.is_empty() {
+                out.push(Segment::Text(piece.to_string()));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn stars_match_any_run_and_nothing_else_is_special() {
+        for (p, text, expected) in [
+            ("curl*", "curl/8.5.0", true),
+            ("*kubernetes/$Format", "kubectl/v1 kubernetes/$Format", true),
+            ("*a*b*", "xxbxxa", false),
+            ("*a*b*", "xaxxbx", true),
+            ("ab*ba", "aba", false),
+            ("ab*ba", "abba", true),
+            ("a.c", "abc", false),
+            ("*", "", true),
+            ("", "", true),
+        ] {
+            assert_eq!(glob(&pattern(p), text), expected, "{p} ~ {text}");
+        }
+        // A hostile pattern over a long text answers at once.
+        let text = "a".repeat(100_000);
+        let hostile = format!("{}*b", "*a".repeat(50));
+        assert!(!glob(&pattern(&hostile), &text));
     }
 }

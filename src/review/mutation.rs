@@ -109,7 +109,10 @@ pub fn mutate(rule: &PreparedRule, suite: &Suite) -> Result<MutationReport, Vec<
             .into_iter()
             .map(Job::Esql)
             .collect(),
-        logic if logic.kql().is_some() => kql_mutants(logic).into_iter().map(Job::Kql).collect(),
+        logic if logic.kql().is_some() => kql_mutants(logic)
+            .into_iter()
+            .map(|m| Job::Kql(Box::new(m)))
+            .collect(),
         _ => return Err(vec![rule.esql("mutation testing").expect_err("not ES|QL")]),
     };
     let verdicts: Mutex<Vec<Option<Verdict>>> = Mutex::new((0..all.len()).map(|_| None).collect());
@@ -201,7 +204,7 @@ pub fn mutate(rule: &PreparedRule, suite: &Suite) -> Result<MutationReport, Vec<
 /// One mutant to run: a changed ES|QL query or schedule, or a changed KQL rule logic.
 enum Job {
     Esql(Mutant),
-    Kql(KqlMutant),
+    Kql(Box<KqlMutant>),
 }
 
 fn describe_kql(rule: &PreparedRule, mutant: &KqlMutant) -> MutantResult {
