@@ -22,6 +22,13 @@ fn scratch(name: &str) -> PathBuf {
 fn rule_copy(dir: &Path, edit: impl Fn(&str) -> String) -> PathBuf {
     let rules = dir.join("rules");
     std::fs::create_dir_all(&rules).unwrap();
+    // Every bundled rule (scenarios name the KQL rules too); then the seed rule edited.
+    for entry in std::fs::read_dir(repo_path("rules")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            std::fs::copy(&path, rules.join(path.file_name().unwrap())).unwrap();
+        }
+    }
     for entry in std::fs::read_dir(repo_path("rules/eql")).unwrap() {
         let path = entry.unwrap().path();
         std::fs::copy(&path, rules.join(path.file_name().unwrap())).unwrap();

@@ -59,16 +59,32 @@ fn unknown_keys_warn_with_their_position_and_the_rule_still_loads() {
 
 #[test]
 fn non_esql_rules_load_and_are_not_evaluated() {
+    // KQL rules are evaluated: `inspect` shows the canonical query and its conjuncts.
     let (code, stdout, stderr) = inspect("tests/data/rules/kuery_rule.toml");
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.contains("not evaluated: language kuery"), "{stdout}");
+    assert!(!stdout.contains("not evaluated"), "{stdout}");
+    assert!(
+        stdout.contains("Query (KQL, canonical)\n  event.action:\"get\""),
+        "{stdout}"
+    );
+    // A Lucene rule (the same file with another language) is loaded but not evaluated.
+    let dir = std::env::temp_dir().join(format!("rulegate-errors-lucene-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let eql = dir.join("lucene_rule.toml");
+    let text = std::fs::read_to_string(crate::support::repo_path(
+        "tests/data/rules/kuery_rule.toml",
+    ))
+    .unwrap()
+    .replace("language = \"kuery\"", "language = \"lucene\"");
+    std::fs::write(&eql, text).unwrap();
+    let (code, stdout, stderr) = inspect(eql.to_str().unwrap());
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("not evaluated: language lucene"),
+        "{stdout}"
+    );
     let output = rulegate()
-        .args([
-            "inspect",
-            "tests/data/rules/kuery_rule.toml",
-            "--format",
-            "json",
-        ])
+        .args(["inspect", eql.to_str().unwrap(), "--format", "json"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0));
@@ -76,7 +92,7 @@ fn non_esql_rules_load_and_are_not_evaluated() {
     assert_eq!(json["stages"], serde_json::json!([]));
     assert_eq!(
         String::from_utf8_lossy(&output.stderr),
-        "note: not evaluated: language kuery\n"
+        "note: not evaluated: language lucene\n"
     );
 }
 

@@ -349,3 +349,58 @@ fn any_text_parses_or_fails_cleanly_and_printing_is_idempotent() {
         .tests(3000)
         .quickcheck(property as fn(Vec<u8>) -> bool);
 }
+
+#[test]
+fn inspect_lists_a_kql_rules_exclusions_and_indicators() {
+    let rule = crate::support::repo_path(
+        "rules/credential_access_kubernetes_secret_read_by_node_or_pod_service_account.toml",
+    );
+    let out = crate::support::success_stdout(crate::support::rulegate().arg("inspect").arg(&rule));
+    let text = String::from_utf8(out).unwrap();
+    let section = |title: &str| -> String {
+        let start = text
+            .find(title)
+            .unwrap_or_else(|| panic!("no {title}:\n{text}"));
+        text[start..].split("\n\n").next().unwrap().to_string()
+    };
+    let exclusions = section("Exclusions");
+    assert!(
+        exclusions.contains("kubernetes.audit.user.groups") && exclusions.contains("any-of"),
+        "{exclusions}"
+    );
+    assert_eq!(exclusions.lines().count(), 1 + 5, "{exclusions}");
+    let indicators = section("Indicators");
+    assert!(
+        indicators.contains("event.action") && indicators.contains("get, list"),
+        "{indicators}"
+    );
+    assert!(!text.contains("not evaluated"), "{text}");
+}
+
+#[test]
+fn explain_names_the_kql_clause_that_drops_each_document() {
+    let scenario = crate::support::repo_path("scenarios/kql/benign_kubectl_admin.toml");
+    let out =
+        crate::support::success_stdout(crate::support::rulegate().arg("explain").arg(&scenario));
+    let text = String::from_utf8(out).unwrap();
+    assert!(!text.is_empty());
+    for line in text.lines() {
+        assert!(
+            line.contains("dropped by indicator `user_agent.original:(curl* or "),
+            "{line}"
+        );
+        assert!(
+            line.contains(": false (user_agent.original = \"kubectl/"),
+            "{line}"
+        );
+    }
+    let scenario = crate::support::repo_path("scenarios/kql/fp_fleet_agent_wildcard_on_text.toml");
+    let out =
+        crate::support::success_stdout(crate::support::rulegate().arg("explain").arg(&scenario));
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(
+        text.lines().all(|line| line.contains("which alerted")),
+        "{text}"
+    );
+}

@@ -347,3 +347,56 @@ fn new_terms_rules_alert_on_terms_absent_from_the_history_window() {
     let overlap = [event(4.5, "erin", "get", "httpie")];
     assert_eq!(alerts(&rule, &overlap).len(), 1);
 }
+
+#[test]
+fn kql_mutants_cover_the_operators_and_each_reparses() {
+    let rule = rule(
+        "threshold",
+        "event.dataset:x and user.name:(a or b* or c) and source.port > 10",
+        "[rule.threshold]\nfield = [\"user.name\", \"source.ip\"]\nvalue = 3\n",
+    );
+    let mutants = rulegate::review::kql_mutate::kql_mutants(&rule.logic);
+    let mut operators: Vec<&str> = mutants.iter().map(|m| m.operator).collect();
+    operators.dedup();
+    assert_eq!(
+        operators,
+        [
+            "drop-clause",
+            "widen-wildcard",
+            "remove-or-value",
+            "narrow-wildcard",
+            "widen-wildcard",
+            "range-bound-up",
+            "range-bound-down",
+            "drop-threshold-field",
+            "threshold-value"
+        ]
+    );
+    let descriptions: Vec<&str> = mutants.iter().map(|m| m.description.as_str()).collect();
+    assert!(
+        descriptions.contains(&"remove `b*` from `user.name`'s list"),
+        "{descriptions:#?}"
+    );
+    assert!(
+        descriptions.contains(&"narrow `user.name:b*` to `b`"),
+        "{descriptions:#?}"
+    );
+    assert!(
+        descriptions.contains(&"move `source.port > 10` to `11`"),
+        "{descriptions:#?}"
+    );
+    assert!(
+        descriptions.contains(&"drop threshold field `source.ip`"),
+        "{descriptions:#?}"
+    );
+    // Every mutated query prints to KQL that parses back to it.
+    for mutant in &mutants {
+        let search = mutant.logic.kql().unwrap();
+        let printed = rulegate::kql::print(&search.query);
+        assert_eq!(
+            rulegate::kql::parse(&printed).unwrap(),
+            search.query,
+            "{printed}"
+        );
+    }
+}

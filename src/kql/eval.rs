@@ -489,29 +489,35 @@ impl Pattern {
     }
 }
 
+/// `*`-only wildcard matching in linear passes (no backtracking blow-up on hostile patterns):
+/// the text before the first star is a prefix, after the last a suffix, and the pieces between
+/// are found leftmost in order, which is exact when `*` is the only wildcard.
 fn glob(segments: &[Segment], text: &str) -> bool {
-    match segments.split_first() {
-        None => text.is_empty(),
-        Some((Segment::Text(t), rest)) => text
-            .strip_prefix(t.as_str())
-            .is_some_and(|tail| glob(rest, tail)),
-        Some((Segment::Star, rest)) => {
-            // Collapse runs of stars; then try every split point (iteratively for the last piece).
-            let rest: &[Segment] = {
-                let skip = rest.iter().take_while(|s| **s == Segment::Star).count();
-                &rest[skip..]
-            };
-            match rest {
-                [] => true,
-                [Segment::Text(last)] => text.ends_with(last.as_str()),
-                _ => text
-                    .char_indices()
-                    .map(|(i, _)| i)
-                    .chain(std::iter::once(text.len()))
-                    .any(|i| glob(rest, &text[i..])),
-            }
+    let mut parts: Vec<String> = vec![String::new()];
+    for segment in segments {
+        match segment {
+            Segment::Text(t) => parts.last_mut().expect("one part").push_str(t),
+            Segment::Star => parts.push(String::new()),
         }
     }
+    if parts.len() == 1 {
+        return text == parts[0];
+    }
+    let (first, last) = (&parts[0], &parts[parts.len() - 1]);
+    if text.len() < first.len() + last.len()
+        || !text.starts_with(first.as_str())
+        || !text.ends_with(last.as_str())
+    {
+        return false;
+    }
+    let mut rest = &text[first.len()..text.len() - last.len()];
+    for middle in &parts[1..parts.len() - 1] {
+        match rest.find(middle.as_str()) {
+            Some(at) => rest = &rest[at + middle.len()..],
+            None => return false,
+        }
+    }
+    true
 }
 
 impl Test {
@@ -587,5 +593,44 @@ fn compare(doc: &DocValue, bound: &DocValue) -> Option<std::cmp::Ordering> {
         (V::Ip(a), V::Ip(b)) => Some(a.cmp(b)),
         (V::Boolean(a), V::Boolean(b)) => Some(a.cmp(b)),
         _ => as_f64(doc)?.partial_cmp(&as_f64(bound)?),
+    }
+}
+
+#[cfg(test)]
+mod glob_tests {
+    use super::{glob, Segment};
+
+    fn pattern(text: &str) -> Vec<Segment> {
+        let mut out = Vec::new();
+        for (i, piece) in text.split('*').enumerate() {
+            if i > 0 {
+                out.push(Segment::Star);
+            }
+            if !piece.is_empty() {
+                out.push(Segment::Text(piece.to_string()));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn stars_match_any_run_and_nothing_else_is_special() {
+        for (p, text, expected) in [
+            ("curl*", "curl/8.5.0", true),
+            ("*kubernetes/$Format", "kubectl/v1 kubernetes/$Format", true),
+            ("*a*b*", "xxbxxa", false),
+            ("*a*b*", "xaxxbx", true),
+            ("ab*ba", "aba", false),
+            ("ab*ba", "abba", true),
+            ("a.c", "abc", false),
+            ("*", "", true),
+            ("", "", true),
+        ] {
+            assert_eq!(glob(&pattern(p), text), expected, "{p} ~ {text}");
+        }
+        // A hostile pattern over a long text answers at once.
+        let text = "a".repeat(100_000);
+        let hostile = format!("{}*b", "*a".repeat(50));
+        assert!(!glob(&pattern(&hostile), &text));
     }
 }

@@ -25,6 +25,7 @@ pub mod ast;
 pub mod date_math;
 pub mod eval;
 pub mod lexer;
+pub mod outline;
 pub mod parser;
 pub mod print;
 

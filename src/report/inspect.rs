@@ -21,6 +21,8 @@ pub struct InspectReport {
     pub schedule: ScheduleJson,
     /// `None` for rules whose query is not ES|QL ("not evaluated: language X").
     pub analysis: Option<Analysis>,
+    /// A KQL rule's query, canonically printed, and its top-level conjuncts.
+    pub kql: Option<(String, Vec<crate::kql::outline::Conjunct>)>,
     /// The steps of an EQL rule's query.
     pub eql: Option<crate::eql::outline::Outline>,
 }
@@ -75,6 +77,12 @@ impl InspectReport {
                 defaulted,
             },
             analysis,
+            kql: loaded.query.kql().map(|(query, _)| {
+                (
+                    crate::kql::print(query),
+                    crate::kql::outline::conjuncts(query),
+                )
+            }),
             eql: loaded
                 .query
                 .eql()
@@ -82,10 +90,39 @@ impl InspectReport {
         }
     }
 
-    /// "not evaluated: language X" for rules whose query is not ES|QL.
+    /// "not evaluated: language X" for rules whose query is neither ES|QL nor KQL.
     pub fn not_evaluated(&self) -> Option<String> {
-        (self.analysis.is_none() && self.eql.is_none())
+        (self.analysis.is_none() && self.kql.is_none() && self.eql.is_none())
             .then(|| format!("not evaluated: language {}", self.language))
+    }
+
+    /// The KQL part of the text report: the query and its conjuncts.
+    fn kql_text(&self, out: &mut String) -> bool {
+        let Some((printed, conjuncts)) = &self.kql else {
+            return false;
+        };
+        let _ = writeln!(out, "\nQuery (KQL, canonical)\n  {printed}");
+        for (title, negated) in [
+            ("Exclusions (negated conjuncts)", true),
+            ("Indicators (positive conjuncts)", false),
+        ] {
+            let _ = writeln!(out, "\n{title}");
+            let chosen: Vec<_> = conjuncts.iter().filter(|c| c.negated == negated).collect();
+            if chosen.is_empty() {
+                let _ = writeln!(out, "  (none)");
+            }
+            let width = chosen.iter().map(|c| c.field.len()).max().unwrap_or(0);
+            for c in chosen {
+                let _ = writeln!(
+                    out,
+                    "  {:<width$}  {:<10} {}",
+                    c.field,
+                    c.kind,
+                    c.values.join(", ")
+                );
+            }
+        }
+        true
     }
 
     pub fn to_json(&self) -> String {
@@ -218,7 +255,9 @@ impl InspectReport {
             return out;
         }
         let Some(analysis) = &self.analysis else {
-            let _ = writeln!(out, "\n{}", self.not_evaluated().unwrap_or_default());
+            if !self.kql_text(&mut out) {
+                let _ = writeln!(out, "\n{}", self.not_evaluated().unwrap_or_default());
+            }
             return out;
         };
         let _ = writeln!(out, "\nStages");

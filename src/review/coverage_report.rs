@@ -4,10 +4,12 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::coverage::{coverage, ConjunctCoverage, Gap, Stream};
+use super::coverage::{coverage, ConjunctCoverage, Gap, Outcomes, Stream};
 use super::suite::Suite;
 use crate::diagnostic::Diagnostic;
-use crate::runner::{run_rule, PreparedRule};
+use crate::kql::ast::NodeKind;
+use crate::kql::eval::{node_matches, Schema};
+use crate::runner::{run_rule, KqlSearch, PreparedRule, RuleLogic};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct RuleCoverage {
@@ -44,9 +46,14 @@ pub fn rule_coverage(rule: &PreparedRule, suite: &Suite) -> Result<RuleCoverage,
             executions,
         })
         .collect();
-    let query = rule.esql("coverage").map_err(|e| vec![e])?;
-    let conjuncts = coverage(query, &rule.text, &streams)
-        .map_err(|error| vec![rule.loaded.query_diagnostic(error)])?;
+    let conjuncts = match &rule.logic {
+        RuleLogic::Esql(query) => coverage(query, &rule.text, &streams)
+            .map_err(|error| vec![rule.loaded.query_diagnostic(error)])?,
+        logic => match logic.kql() {
+            Some(search) => kql_coverage(search, &streams),
+            None => return Err(vec![rule.esql("coverage").expect_err("not ES|QL")]),
+        },
+    };
     Ok(RuleCoverage {
         rule: rule.path.display().to_string(),
         name: rule.scheduled.info.name.clone(),
@@ -111,6 +118,63 @@ pub fn render_human(rules: &[RuleCoverage]) -> String {
         let _ = writeln!(out, "  {} gap(s)", rule.gaps());
     }
     out
+}
+
+/// A KQL rule's top-level clauses, each evaluated alone on every document some execution read
+/// (once per document, at the first such execution's time): true or false (KQL has no null).
+fn kql_coverage(search: &KqlSearch, streams: &[Stream]) -> Vec<ConjunctCoverage> {
+    let clauses: Vec<&crate::kql::ast::Node> = match search.query.root.as_ref() {
+        None => Vec::new(),
+        Some(root) => match &root.kind {
+            NodeKind::And(items) => items.iter().collect(),
+            _ => vec![root],
+        },
+    };
+    clauses
+        .iter()
+        .enumerate()
+        .map(|(i, clause)| {
+            let mut outcomes = Outcomes::default();
+            for stream in streams {
+                let mut seen = std::collections::BTreeSet::new();
+                for (documents, now) in &stream.executions {
+                    let schema = Schema {
+                        columns: &stream.docs.columns,
+                        now: *now,
+                    };
+                    for &doc in documents {
+                        if !seen.insert(doc) {
+                            continue;
+                        }
+                        match node_matches(clause, &schema, stream.docs.row(doc)) {
+                            Ok(true) => outcomes.true_ += 1,
+                            Ok(false) => outcomes.false_ += 1,
+                            Err(_) => outcomes.null += 1,
+                        }
+                    }
+                }
+            }
+            let mut gaps = Vec::new();
+            if outcomes.false_ == 0 {
+                gaps.push(Gap::NeverFalse);
+            }
+            if outcomes.true_ == 0 {
+                gaps.push(Gap::NeverTrue);
+            }
+            let mut text = String::new();
+            crate::kql::print::node(clause, &mut text);
+            ConjunctCoverage {
+                command: 0,
+                conjunct: i,
+                text,
+                span: clause.span,
+                after_stats: false,
+                outcomes,
+                threshold: None,
+                gaps,
+            }
+        })
+        .collect()
 }
 
 /// A section of a pull-request comment per rule: the gaps in a list, the full table folded.

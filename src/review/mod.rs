@@ -6,6 +6,7 @@ pub mod coverage_report;
 pub mod diff;
 pub mod fp_doc;
 pub mod git;
+pub mod kql_mutate;
 pub mod mutate;
 pub mod mutation;
 pub mod pr_report;

@@ -17,10 +17,11 @@ use std::sync::Mutex;
 use serde::Serialize;
 
 use super::alert_diff::diff_runs;
+use super::kql_mutate::{kql_mutants, KqlMutant};
 use super::mutate::{mutants, Mutant, ScheduleChange};
 use super::suite::Suite;
 use crate::diagnostic::Diagnostic;
-use crate::runner::{PreparedRule, ScenarioRun};
+use crate::runner::{PreparedRule, RuleLogic, ScenarioRun};
 use crate::span::LineIndex;
 
 #[derive(Clone, Debug, Serialize)]
@@ -103,8 +104,17 @@ pub fn mutate(rule: &PreparedRule, suite: &Suite) -> Result<MutationReport, Vec<
     let baseline = suite.run(rule)?;
     let mut keys: Vec<String> = vec!["_id".into(), "_index".into()];
     keys.extend(rule.analysis.group_by.iter().cloned());
-    let query = rule.esql("mutation testing").map_err(|e| vec![e])?;
-    let all: Vec<Mutant> = mutants(query, &rule.text, rule.scheduled.schedule.interval);
+    let all: Vec<Job> = match &rule.logic {
+        RuleLogic::Esql(query) => mutants(query, &rule.text, rule.scheduled.schedule.interval)
+            .into_iter()
+            .map(Job::Esql)
+            .collect(),
+        logic if logic.kql().is_some() => kql_mutants(logic)
+            .into_iter()
+            .map(|m| Job::Kql(Box::new(m)))
+            .collect(),
+        _ => return Err(vec![rule.esql("mutation testing").expect_err("not ES|QL")]),
+    };
     let verdicts: Mutex<Vec<Option<Verdict>>> = Mutex::new((0..all.len()).map(|_| None).collect());
     let next = AtomicUsize::new(0);
     let workers = std::thread::available_parallelism()
@@ -114,7 +124,16 @@ pub fn mutate(rule: &PreparedRule, suite: &Suite) -> Result<MutationReport, Vec<
         for _ in 0..workers {
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(mutant) = all.get(i) else { break };
+                let mutant = match all.get(i) {
+                    None => break,
+                    Some(Job::Esql(mutant)) => mutant,
+                    Some(Job::Kql(mutant)) => {
+                        let mutant_rule = rule.with_logic(mutant.logic.clone());
+                        let result = verdict(&mutant_rule, suite, &baseline, &keys, false);
+                        verdicts.lock().expect("no worker panics")[i] = Some(result);
+                        continue;
+                    }
+                };
                 if let Some(reason) = &mutant.equivalent {
                     verdicts.lock().expect("no worker panics")[i] =
                         Some(Verdict::Equivalent(reason.clone()));
@@ -147,8 +166,11 @@ pub fn mutate(rule: &PreparedRule, suite: &Suite) -> Result<MutationReport, Vec<
         invalid: Vec::new(),
         killed_mutants: Vec::new(),
     };
-    for (mutant, verdict) in all.iter().zip(verdicts) {
-        let mut result = describe(rule, mutant);
+    for (job, verdict) in all.iter().zip(verdicts) {
+        let mut result = match job {
+            Job::Esql(mutant) => describe(rule, mutant),
+            Job::Kql(mutant) => describe_kql(rule, mutant),
+        };
         match verdict.expect("every mutant ran") {
             Verdict::Killed(by) => {
                 report.killed += 1;
@@ -179,31 +201,61 @@ pub fn mutate(rule: &PreparedRule, suite: &Suite) -> Result<MutationReport, Vec<
     Ok(report)
 }
 
+/// One mutant to run: a changed ES|QL query or schedule, or a changed KQL rule logic.
+enum Job {
+    Esql(Mutant),
+    Kql(Box<KqlMutant>),
+}
+
+fn describe_kql(rule: &PreparedRule, mutant: &KqlMutant) -> MutantResult {
+    // Rule-type mutants (threshold fields, values) have no place in the query text.
+    let span = (!mutant.span.is_empty()).then_some(mutant.span);
+    describe_parts(
+        rule,
+        mutant.operator,
+        &mutant.description,
+        span,
+        &mutant.hint,
+    )
+}
+
 fn describe(rule: &PreparedRule, mutant: &Mutant) -> MutantResult {
+    let span = mutant.schedule.is_none().then_some(mutant.span);
+    describe_parts(
+        rule,
+        mutant.operator,
+        &mutant.description,
+        span,
+        &mutant.hint,
+    )
+}
+
+fn describe_parts(
+    rule: &PreparedRule,
+    operator: &'static str,
+    description: &str,
+    span: Option<crate::span::Span>,
+    hint: &str,
+) -> MutantResult {
     let file = &rule.loaded.file;
-    let mut diagnostic =
-        Diagnostic::warning("W801", format!("surviving mutant: {}", mutant.description))
-            .in_file(file)
-            .with_help(mutant.hint.clone());
-    let position = match mutant.schedule {
-        None => {
-            let span = rule
-                .loaded
-                .query
-                .file_span(mutant.span)
-                .unwrap_or(mutant.span);
-            diagnostic = diagnostic.with_label(span, mutant.operator);
+    let mut diagnostic = Diagnostic::warning("W801", format!("surviving mutant: {description}"))
+        .in_file(file)
+        .with_help(hint.to_string());
+    let position = match span {
+        Some(span) => {
+            let span = rule.loaded.query.file_span(span).unwrap_or(span);
+            diagnostic = diagnostic.with_label(span, operator);
             let at = LineIndex::new(&file.text).line_col(&file.text, span.start as usize);
             format!("{}:{}:{}", file.path, at.line, at.column)
         }
-        Some(_) => file.path.clone(),
+        None => file.path.clone(),
     };
     MutantResult {
-        operator: mutant.operator.to_string(),
-        mutation: mutant.description.clone(),
+        operator: operator.to_string(),
+        mutation: description.to_string(),
         position,
         killed_by: None,
-        hint: Some(mutant.hint.clone()),
+        hint: Some(hint.to_string()),
         rendering: diagnostic.render(false),
     }
 }

@@ -5,8 +5,10 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{conjunct_outcomes, DocumentSet, PreparedRule, RuleRun};
+use super::{conjunct_outcomes, DocumentSet, KqlSearch, PreparedRule, RuleRun};
 use crate::eval::{self, Cell};
+use crate::kql::ast::{Node, NodeKind};
+use crate::kql::eval::{node_matches, Schema};
 use crate::schedule::{Fields, Timestamp};
 
 /// What happened to one document.
@@ -121,13 +123,16 @@ fn first_read(run: &RuleRun, executions: &[usize]) -> i64 {
 
 /// The fate of every document of `docs` under `rule`, given the rule's run over them.
 pub fn explain(rule: &PreparedRule, docs: &DocumentSet, run: &RuleRun) -> Vec<DocumentFate> {
-    let outcomes = conjunct_outcomes(rule, docs, &run.plan);
     let mut read_by: Vec<Vec<usize>> = vec![Vec::new(); docs.documents.len()];
     for (index, execution) in run.plan.iter().enumerate() {
         for &doc in &execution.documents {
             read_by[doc].push(index);
         }
     }
+    if let Some(search) = rule.logic.kql() {
+        return explain_kql(search, docs, run, &read_by);
+    }
+    let outcomes = conjunct_outcomes(rule, docs, &run.plan);
     let timestamp_column = docs.documents.column("@timestamp");
     let keys = group_keys(rule, docs);
     let mut evaluated = outcomes.documents.iter().peekable();
@@ -222,6 +227,108 @@ pub fn explain(rule: &PreparedRule, docs: &DocumentSet, run: &RuleRun) -> Vec<Do
             }
         })
         .collect()
+}
+
+/// A KQL rule: each top-level clause evaluated alone on every document read by some execution
+/// (the first execution's `now`); the first clause that is false drops it.
+fn explain_kql(
+    search: &KqlSearch,
+    docs: &DocumentSet,
+    run: &RuleRun,
+    read_by: &[Vec<usize>],
+) -> Vec<DocumentFate> {
+    let store = &docs.documents;
+    let clauses: Vec<&Node> = match search.query.root.as_ref().map(|root| &root.kind) {
+        None => Vec::new(),
+        Some(NodeKind::And(items)) => items.iter().collect(),
+        Some(_) => search.query.root.iter().collect(),
+    };
+    let timestamp_column = store.column("@timestamp");
+    (0..store.len())
+        .map(|doc| {
+            let row = store.row(doc);
+            let timestamp = timestamp_column.and_then(|c| match &row[c] {
+                Cell::One(eval::Value::Datetime(millis)) => Some(Timestamp(*millis)),
+                _ => None,
+            });
+            let index = store.index_of(doc);
+            let fate = if read_by[doc].is_empty() {
+                Fate::OutsideWindows
+            } else if index.is_some_and(|name| {
+                !search.index.is_empty()
+                    && !search.index.iter().any(|p| eval::index_matches(p, name))
+            }) {
+                Fate::NotRead {
+                    index: index.unwrap_or("").to_string(),
+                }
+            } else {
+                let now = run.plan[read_by[doc][0]].time.millis();
+                kql_fate(&clauses, store, doc, now, run, read_by)
+            };
+            DocumentFate {
+                document: doc + 1,
+                timestamp,
+                actor: docs.actors[doc].clone(),
+                fate,
+            }
+        })
+        .collect()
+}
+
+fn kql_fate(
+    clauses: &[&Node],
+    store: &eval::Documents,
+    doc: usize,
+    now: i64,
+    run: &RuleRun,
+    read_by: &[Vec<usize>],
+) -> Fate {
+    let schema = Schema {
+        columns: &store.columns,
+        now,
+    };
+    let row = store.row(doc);
+    // A clause the engine refuses fails the whole run before explain is reached.
+    let failed: Vec<&&Node> = clauses
+        .iter()
+        .filter(|clause| !node_matches(clause, &schema, row).unwrap_or(false))
+        .collect();
+    if let Some(first) = failed.first() {
+        let (role, inner) = match &first.kind {
+            NodeKind::Not(inner) => ("exclusion", inner.as_ref()),
+            _ => ("indicator", **first),
+        };
+        let field = match &inner.kind {
+            NodeKind::Match { field, .. } | NodeKind::Range { field, .. } => field.text(),
+            _ => String::new(),
+        };
+        let mut conjunct = String::new();
+        crate::kql::print::node(first, &mut conjunct);
+        return Fate::Dropped {
+            role,
+            conjunct,
+            value: store
+                .column(&field)
+                .map_or(Value::Null, |c| row[c].to_json()),
+            field,
+            result: "false",
+            also_failed: failed.len() - 1,
+        };
+    }
+    let id = Value::from(store.id_of(doc));
+    let alerts: Vec<String> = run
+        .replay
+        .alerts
+        .iter()
+        .filter(|alert| read_by[doc].contains(&alert.execution))
+        .filter(|alert| alert.fields.get("_id") == Some(&id))
+        .map(|alert| alert.id.clone())
+        .collect();
+    Fate::Grouped {
+        group: Fields(vec![("_id".to_string(), id)]),
+        alerted: !alerts.is_empty(),
+        alerts,
+    }
 }
 
 /// One line per document.
