@@ -29,6 +29,7 @@
 //! | [`review`] | reviewing tuning changes: rule diffs, mutation testing, coverage, FP pages |
 //! | [`report`] | renderings: `inspect`, run reports as YAML, insta `.snap` files, JUnit XML |
 //! | [`output`] | output files written atomically (temporary file + rename) |
+//! | [`limits`] | the documented caps on work a number from input can ask for, raised by flags |
 
 pub mod analysis;
 pub mod audit;
@@ -38,6 +39,7 @@ pub mod diagnostic;
 pub mod edges;
 pub mod esql;
 pub mod eval;
+pub mod limits;
 pub mod output;
 pub mod report;
 pub mod review;

@@ -94,7 +94,8 @@ impl<'a> Plan<'a> {
             .to_string();
         let anchor = Timestamp::parse("2026-05-15T10:00:00Z")
             .expect("a valid constant")
-            .round_up(input.schedule.interval);
+            .round_up(input.schedule.interval)
+            .expect("a fixed 2026 instant rounds up within range");
         Plan {
             input,
             threshold,

@@ -610,6 +610,22 @@ impl Ctx<'_> {
         self.warnings.add(site, false, detail);
     }
 
+    /// Ends the query with an error (the first one stays); evaluation returns null meanwhile.
+    pub fn fail(&mut self, code: &'static str, message: String, help: Option<String>) -> Cell {
+        if self.warnings.failure.is_none() {
+            self.warnings.failure = Some(super::warnings::Failure {
+                code,
+                message,
+                help,
+            });
+        }
+        Cell::Null
+    }
+
+    pub fn failed(&self) -> bool {
+        self.warnings.failure.is_some()
+    }
+
     /// A result, or null with the failure's warning at `site`.
     pub fn or_warn(&mut self, site: u32, result: Result<Cell, String>) -> Cell {
         result.unwrap_or_else(|m| {

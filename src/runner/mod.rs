@@ -278,7 +278,8 @@ pub fn run_rule(
         &rule.scheduled.schedule,
         &docs.times(&rule.scheduled),
         first_run,
-    );
+    )
+    .map_err(|error| error.at_path(&rule.path))?;
     let compiled = rule.compile(docs)?;
     let mut engine = |indices: &[usize], now: Timestamp| {
         let table = compiled.run(
@@ -286,7 +287,10 @@ pub fn run_rule(
             eval::Window::Indices(indices),
             now.millis(),
         );
-        Ok(result_table(&table))
+        match table.failure_diagnostic() {
+            Some(failure) => Err(failure.at_path(&rule.path)),
+            None => Ok(result_table(&table)),
+        }
     };
     let total = plan.len();
     let mut done = 0;
