@@ -29,6 +29,7 @@
 //! | `runs` | the snapshot suite: every scenario's run report under `snapshots/runs/`, its expectations, no orphans |
 //! | `seed_rule` | the seed rule over hand-written NDJSON sets, `query --format json` snapshots |
 //! | `streaming` | streamed `query` = loading every document first: rows, warnings, errors, limits, batch sizes, threads |
+//! | `limits` | resource caps (scenario requests, replay executions, rows, string results, regex automata) and checked time arithmetic, one test per `docs/robustness.md` row |
 //! | `review` | `diff` on rule-version pairs in every format, `mutate` (seed suite and a weak one), `coverage`, bad input |
 
 mod analysis;
@@ -44,6 +45,7 @@ mod eval_edge_cases;
 mod explain;
 mod inspect;
 mod like_patterns;
+mod limits;
 mod loader;
 mod properties;
 mod query_cli;
