@@ -20,6 +20,7 @@
 //! | `E011` | a replay would run more executions than `--max-executions` |
 //! | `E012` | a replay's executions would read more documents than `--max-reads` |
 //! | `E013` | `MV_EXPAND` would make more rows from one row than `--max-rows` |
+//! | `E014` | a query fails while it runs: `CONCAT` over 1 MB (Elasticsearch's 400), a multivalue result over its cap |
 
 use std::sync::atomic::{AtomicU64, Ordering};
 

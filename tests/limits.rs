@@ -328,6 +328,28 @@ fn ingest_refuses_stage_timestamps_in_9999_and_1602() {
 }
 
 #[test]
+fn a_time_span_outside_its_units_range_is_elasticsearchs_parse_error() {
+    let dir = scratch("time-span");
+    let input = write(&dir, "one.ndjson", "{\"a\":1}\n");
+    for (literal, unit) in [("9999999999 days", "days"), ("9223372036854775807 seconds", "seconds")] {
+        refused(
+            run(&["query", "--esql", &format!("ROW a = NOW() + {literal}"), "--input"], &[&input]),
+            &["E306", &format!("Number [{}] outside of [{unit}] range", literal.split(' ').next().unwrap())],
+        );
+    }
+}
+
+#[test]
+fn an_ingest_lag_over_a_day_is_refused() {
+    let dir = scratch("ingest-lag");
+    let log = write(&dir, "empty.log", "");
+    refused(
+        run(&["ingest", "--ingest-lag", "1000000d"], &[&log]),
+        &["E502", "--ingest-lag: `1000000d` is more than the limit of 1d"],
+    );
+}
+
+#[test]
 fn date_diff_between_the_extreme_dates_is_elasticsearchs_warning_not_minus_two() {
     let dir = scratch("date-diff");
     let input = write(&dir, "one.ndjson", "{\"a\":1}\n");

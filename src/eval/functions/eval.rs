@@ -205,7 +205,7 @@ pub fn eval(func: &Func, args: Vec<Cell>, e: &CExpr, ctx: &mut Ctx) -> Cell {
                 None => start,
             };
             let len = vals.len() as i64;
-            let norm = |i: i64| if i < 0 { len + i } else { i };
+            let norm = |i: i64| if i < 0 { len.saturating_add(i) } else { i };
             let (a, b) = (norm(start), norm(end));
             if a > b || b < 0 || a >= len {
                 return Cell::Null;
@@ -521,7 +521,9 @@ pub(super) fn single_valued(
             }
         }
         Func::Round => {
-            let digits = if a.len() > 1 { arg_i64(1) } else { 0 };
+            // Beyond ±400 digits every double and long rounds the same as at ±400: clamping keeps
+            // the casts below exact.
+            let digits = if a.len() > 1 { arg_i64(1) } else { 0 }.clamp(-400, 400);
             match a[0] {
                 Value::Double(d) => {
                     let f = 10f64.powi(digits as i32);
@@ -537,8 +539,12 @@ pub(super) fn single_valued(
                 }
                 whole if digits < 0 => {
                     let x = whole.as_i64().unwrap_or(0);
-                    let p = 10i64.checked_pow((-digits) as u32).unwrap_or(i64::MAX);
-                    let r = (x.abs() + p / 2) / p * p * x.signum();
+                    let p = 10i128.checked_pow((-digits) as u32).unwrap_or(i128::MAX);
+                    let x128 = i128::from(x);
+                    let r = (x128.abs() + p / 2) / p * p * x128.signum();
+                    let Ok(r) = i64::try_from(r) else {
+                        return Err(super::super::expr::LONG_OVERFLOW_MESSAGE.into());
+                    };
                     Cell::One(match ty {
                         Type::Integer => Value::Integer(r as i32),
                         _ => Value::Long(r),
