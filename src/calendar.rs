@@ -87,8 +87,13 @@ pub fn parse_timestamp(text: &str, syntax: Syntax) -> Option<Instant> {
     } else if full {
         return None;
     }
-    let space = matches!(syntax, Syntax::Rfc3339 | Syntax::DateOptionalTime { space: true });
-    let separator = s.get(p).is_some_and(|&b| b == b'T' || b == b't' || (space && b == b' '));
+    let space = matches!(
+        syntax,
+        Syntax::Rfc3339 | Syntax::DateOptionalTime { space: true }
+    );
+    let separator = s
+        .get(p)
+        .is_some_and(|&b| b == b'T' || b == b't' || (space && b == b' '));
     if separator {
         p += 1;
         hour = digits(&mut p, 2, 2)?;
@@ -135,7 +140,10 @@ pub fn parse_timestamp(text: &str, syntax: Syntax) -> Option<Instant> {
             } else {
                 0
             };
-            if h > 23 || m > 59 {
+            // RFC 3339's time-numoffset is 00:00-23:59; java.time's ZoneOffset (what
+            // `strict_date_optional_time` parses into) stops at ±18:00.
+            let limit = if full { 23 * 60 + 59 } else { 18 * 60 };
+            if m > 59 || h * 60 + m > limit {
                 return None;
             }
             let total = h * 3600 + m * 60;
@@ -209,19 +217,32 @@ mod tests {
     fn one_parser_for_both_syntaxes() {
         let es = Syntax::DateOptionalTime { space: true };
         let t = parse_timestamp("2025-10-07T16:19:19.647880072Z", Syntax::Rfc3339).unwrap();
-        assert_eq!(parse_timestamp("2025-10-07T16:19:19.647880072Z", es), Some(t));
+        assert_eq!(
+            parse_timestamp("2025-10-07T16:19:19.647880072Z", es),
+            Some(t)
+        );
         assert_eq!(t.nanos, 647_880_072);
         assert_eq!(
             parse_timestamp("2024-02-29T01:00:00+01:00", Syntax::Rfc3339),
             parse_timestamp("2024-02-29", es)
         );
-        assert_eq!(parse_timestamp("2024-02-29T01:00", es).unwrap().seconds % 86_400, 3600);
+        assert_eq!(
+            parse_timestamp("2024-02-29T01:00", es).unwrap().seconds % 86_400,
+            3600
+        );
         assert!(parse_timestamp("2024-02-29", Syntax::Rfc3339).is_none());
         assert!(parse_timestamp("2026-02-30T00:00:00Z", Syntax::Rfc3339).is_none());
-        assert!(parse_timestamp("2026-05-15 10:00:00Z", Syntax::DateOptionalTime { space: false }).is_none());
+        assert!(parse_timestamp(
+            "2026-05-15 10:00:00Z",
+            Syntax::DateOptionalTime { space: false }
+        )
+        .is_none());
         assert!(parse_timestamp("2026-05-15T10:00:00.1234567891Z", es).is_none());
         assert!(parse_timestamp("2026-05-15T10:00:00.1234567891Z", Syntax::Rfc3339).is_some());
         assert!(parse_timestamp("2026-05-15T10:00:00+25:00", Syntax::Rfc3339).is_none());
+        assert!(parse_timestamp("2026-05-15T10:00:00+23:59", Syntax::Rfc3339).is_some());
+        assert!(parse_timestamp("2026-05-15T10:00:00+18:01", es).is_none());
+        assert!(parse_timestamp("2026-05-15T10:00:00-18:00", es).is_some());
     }
 
     #[test]

@@ -161,9 +161,11 @@ fn an_explicit_first_run_is_used_as_given() {
         2,
         "10:03:01 and 10:08:01 (window from 10:02:01)"
     );
-    assert!(plan(&rule.schedule, &times, Some(at("2026-05-15T10:09:00Z")))
-        .unwrap()
-        .is_empty());
+    assert!(
+        plan(&rule.schedule, &times, Some(at("2026-05-15T10:09:00Z")))
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]

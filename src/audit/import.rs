@@ -158,7 +158,12 @@ fn bad(
 /// Refuses an event whose times are RFC 3339 but outside what nanoseconds since the epoch hold
 /// (the ECS mapping computes with them): the import stops there (`E501`) rather than wrap.
 fn times_in_range(event: &Value) -> Result<(), String> {
-    for field in ["requestReceivedTimestamp", "stageTimestamp", "timestamp", "time"] {
+    for field in [
+        "requestReceivedTimestamp",
+        "stageTimestamp",
+        "timestamp",
+        "time",
+    ] {
         if let Some(text) = event.get(field).and_then(Value::as_str) {
             if time::parse_rfc3339_checked(text) == Err(time::TimeError::OutOfRange) {
                 return Err(format!(

@@ -51,7 +51,10 @@ pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
     if ingest_lag > MAX_INGEST_LAG {
         return Err(vec![Diagnostic::error(
             "E502",
-            format!("--ingest-lag: `{}` is more than the limit of 1d", args.ingest_lag),
+            format!(
+                "--ingest-lag: `{}` is more than the limit of 1d",
+                args.ingest_lag
+            ),
         )]);
     }
     let io_error =

@@ -532,8 +532,16 @@ pub fn time_span(value: u64, unit: &str) -> Option<Result<Value, ()>> {
             .filter(|v| i32::try_from(*v).is_ok())
     };
     let duration = |per| exact(per).map(Value::Duration).ok_or(());
-    let days = |per| int(per).map(|days| Value::Period { months: 0, days }).ok_or(());
-    let months = |per| int(per).map(|months| Value::Period { months, days: 0 }).ok_or(());
+    let days = |per| {
+        int(per)
+            .map(|days| Value::Period { months: 0, days })
+            .ok_or(())
+    };
+    let months = |per| {
+        int(per)
+            .map(|months| Value::Period { months, days: 0 })
+            .ok_or(())
+    };
     Some(match unit {
         "millisecond" | "milliseconds" | "ms" => duration(1),
         "second" | "seconds" | "sec" | "s" => duration(1000),
@@ -563,7 +571,11 @@ fn literal_cell(lit: &Literal, span: Span, c: &mut Compiler) -> Result<(Cell, Ty
             let v = time_span(*value, unit)
                 .ok_or_else(|| error("E302", span, format!("Unexpected temporal unit: '{unit}'")))?
                 .map_err(|()| {
-                    error("E306", span, format!("Number [{value}] outside of [{unit}] range"))
+                    error(
+                        "E306",
+                        span,
+                        format!("Number [{value}] outside of [{unit}] range"),
+                    )
                 })?;
             let ty = literal_type(&v);
             (Cell::One(v), ty)

@@ -934,7 +934,9 @@ mod bounded_tests {
         assert!(m.matches("ab") && m.matches("axxb") && !m.matches("ba"));
         let m = Matcher::rlike(&format!("a{}b", ".*".repeat(300))).unwrap();
         assert!(m.matches("ab") && m.matches("axxb") && !m.matches("ba"));
-        assert!(Matcher::rlike(&"@".repeat(300)).unwrap().matches("anything"));
+        assert!(Matcher::rlike(&"@".repeat(300))
+            .unwrap()
+            .matches("anything"));
     }
 
     #[test]

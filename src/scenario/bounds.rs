@@ -52,7 +52,10 @@ pub(super) fn check(
             .iter()
             .enumerate()
             .map(|(i, step)| (i, step_requests(step)))
-            .fold((0, -1.0), |best, next| if next.1 > best.1 { next } else { best });
+            .fold(
+                (0, -1.0),
+                |best, next| if next.1 > best.1 { next } else { best },
+            );
         let diagnostic = ctx.error(
             "E010",
             format!(

@@ -256,7 +256,9 @@ pub(super) fn parse(
                 fields.start.span(),
                 "out of range",
             )
-            .help = Some("generated audit events carry nanosecond times: start within that range".into());
+            .help = Some(
+                "generated audit events carry nanosecond times: start within that range".into(),
+            );
             0
         }
     };
@@ -392,7 +394,13 @@ pub(super) fn parse(
     }
 
     if ctx.diagnostics.is_empty() {
-        bounds::check(&mut ctx, start, &steps, &spans, crate::limits::get().max_requests);
+        bounds::check(
+            &mut ctx,
+            start,
+            &steps,
+            &spans,
+            crate::limits::get().max_requests,
+        );
     }
     let expect = build_expect(&mut ctx, &actors, &fields.expect);
     let scenario = Scenario {

@@ -176,7 +176,10 @@ mod tests {
     #[test]
     fn rounds_up_to_whole_intervals_since_the_epoch() {
         assert_eq!(Timestamp(0).round_up(5 * MINUTE), Some(Timestamp(0)));
-        assert_eq!(Timestamp(1).round_up(5 * MINUTE), Some(Timestamp(5 * MINUTE)));
+        assert_eq!(
+            Timestamp(1).round_up(5 * MINUTE),
+            Some(Timestamp(5 * MINUTE))
+        );
         assert_eq!(Timestamp(-1).round_up(5 * MINUTE), Some(Timestamp(0)));
         assert_eq!(
             Timestamp(5 * MINUTE).round_up(5 * MINUTE),

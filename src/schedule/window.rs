@@ -203,8 +203,10 @@ pub fn plan(
     }
     Ok(executions
         .map(|(time, window)| {
-            let mut documents: Vec<usize> =
-                instants[slice(window)].iter().map(|&(_, index)| index).collect();
+            let mut documents: Vec<usize> = instants[slice(window)]
+                .iter()
+                .map(|&(_, index)| index)
+                .collect();
             documents.sort_unstable();
             documents.dedup();
             PlannedExecution {
@@ -219,7 +221,11 @@ pub fn plan(
 /// How many executions run from `first` until a window starts after `newest`, computed
 /// exactly: refused above `--max-executions`, or when the last one's window leaves the range
 /// of milliseconds since the epoch.
-fn execution_count(spec: &ScheduleSpec, first: Timestamp, newest: Timestamp) -> Result<i64, Diagnostic> {
+fn execution_count(
+    spec: &ScheduleSpec,
+    first: Timestamp,
+    newest: Timestamp,
+) -> Result<i64, Diagnostic> {
     let interval = i128::from(spec.interval);
     let first_from = i128::from(first.0) + i128::from(spec.from);
     let span = i128::from(newest.0) - first_from;
@@ -239,7 +245,11 @@ fn execution_count(spec: &ScheduleSpec, first: Timestamp, newest: Timestamp) -> 
     }
     if count > 0 {
         let last = i128::from(first.0) + (count - 1) * interval;
-        for instant in [last, last + i128::from(spec.from), last + i128::from(spec.to)] {
+        for instant in [
+            last,
+            last + i128::from(spec.from),
+            last + i128::from(spec.to),
+        ] {
             if i64::try_from(instant).is_err() {
                 return Err(out_of_range(first));
             }

@@ -40,7 +40,10 @@ fn mv_too_large(ctx: &mut Ctx, name: &str, values: usize, bytes: usize) -> bool 
 }
 
 fn text_bytes<'a>(values: impl IntoIterator<Item = &'a Value>) -> usize {
-    values.into_iter().map(|v| v.as_str().map_or(8, str::len)).sum()
+    values
+        .into_iter()
+        .map(|v| v.as_str().map_or(8, str::len))
+        .sum()
 }
 
 /// Evaluates a call on its already evaluated argument cells.
@@ -267,7 +270,8 @@ pub fn eval(func: &Func, args: Vec<Cell>, e: &CExpr, ctx: &mut Ctx) -> Cell {
                     .unwrap_or_default(),
                 None => ",".to_string(),
             };
-            let bytes = text_bytes(&left) + text_bytes(&right) + left.len().min(right.len()) * delim.len();
+            let bytes =
+                text_bytes(&left) + text_bytes(&right) + left.len().min(right.len()) * delim.len();
             if mv_too_large(ctx, "MV_ZIP", left.len().max(right.len()), bytes) {
                 return Cell::Null;
             }
