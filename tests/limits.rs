@@ -476,15 +476,35 @@ fn a_time_span_outside_its_units_range_is_elasticsearchs_parse_error() {
 }
 
 #[test]
+fn the_largest_int_of_years_is_a_period_as_in_elasticsearch() {
+    let dir = scratch("int-years");
+    let input = write(&dir, "one.ndjson", "{\"a\":1}\n");
+    let (code, stdout, stderr) = run(
+        &[
+            "query",
+            "--format",
+            "csv",
+            "--esql",
+            "ROW dt = TO_DATETIME(0) | EVAL plus = dt + 2147483647 years | KEEP plus",
+            "--input",
+        ],
+        &[&input],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(stdout, "plus\n\n");
+    assert!(
+        stderr.contains("Invalid value for Year (valid values -999999999 - 999999999): 2147485617"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn an_ingest_lag_over_a_day_is_refused() {
     let dir = scratch("ingest-lag");
     let log = write(&dir, "empty.log", "");
     refused(
         run(&["ingest", "--ingest-lag", "1000d"], &[&log]),
-        &[
-            "E502",
-            "--ingest-lag: `1000d` is more than the limit of 1d",
-        ],
+        &["E502", "--ingest-lag: `1000d` is more than the limit of 1d"],
     );
 }
 

@@ -520,25 +520,26 @@ fn parse_time_span(s: &str) -> Option<Literal> {
 }
 
 /// The value of a time span: `Period` for calendar units, `Duration` for exact ones. `None` for
-/// an unknown unit; `Some(Err(()))` for an amount outside the unit's range (a `Period` holds
-/// `int` days and months, a duration here is milliseconds in a long), which Elasticsearch's
-/// parser reports as `Number [n] outside of [unit] range`.
+/// an unknown unit; `Some(Err(()))` for an amount outside the unit's range, which
+/// Elasticsearch's parser reports as `Number [n] outside of [unit] range`: a Java `Period` holds
+/// years, months and days as separate `int`s (weeks become days, quarters months, multiplied
+/// exactly), and a duration here is milliseconds in a long.
 pub fn time_span(value: u64, unit: &str) -> Option<Result<Value, ()>> {
     let exact = |per: i64| i64::try_from(value).ok().and_then(|v| v.checked_mul(per));
-    let int = |per: i64| {
-        i64::try_from(value)
-            .ok()
-            .and_then(|v| v.checked_mul(per))
+    // The Java `int` amount (`value × per`), then our representation of it (`× scale`).
+    let int = |per: i64, scale: i64| {
+        exact(per)
             .filter(|v| i32::try_from(*v).is_ok())
+            .map(|v| v * scale)
     };
     let duration = |per| exact(per).map(Value::Duration).ok_or(());
     let days = |per| {
-        int(per)
+        int(per, 1)
             .map(|days| Value::Period { months: 0, days })
             .ok_or(())
     };
-    let months = |per| {
-        int(per)
+    let months = |per, scale| {
+        int(per, scale)
             .map(|months| Value::Period { months, days: 0 })
             .ok_or(())
     };
@@ -549,9 +550,9 @@ pub fn time_span(value: u64, unit: &str) -> Option<Result<Value, ()>> {
         "hour" | "hours" | "h" => duration(3_600_000),
         "day" | "days" | "d" => days(1),
         "week" | "weeks" | "w" => days(7),
-        "month" | "months" | "mo" => months(1),
-        "quarter" | "quarters" | "q" => months(3),
-        "year" | "years" | "yr" | "y" => months(12),
+        "month" | "months" | "mo" => months(1, 1),
+        "quarter" | "quarters" | "q" => months(3, 1),
+        "year" | "years" | "yr" | "y" => months(1, 12),
         _ => return None,
     })
 }
