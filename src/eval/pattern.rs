@@ -47,8 +47,8 @@ pub const MAX_STATES: usize = 10_000;
 pub const MAX_TRANSITIONS: usize = 4_000_000;
 /// Distinct terms built while determinising: the compile memory.
 pub const MAX_TERMS: usize = 1_000_000;
-/// Derivatives computed while determinising: the compile time.
-pub const MAX_WORK: usize = 5_000_000;
+/// Derivatives computed and alternatives merged while determinising: the compile time.
+pub const MAX_WORK: usize = 2_000_000;
 
 /// Lucene's `TooComplexToDeterminizeException` message for a regular expression.
 fn too_complex(pattern: &str) -> String {
@@ -66,6 +66,9 @@ struct Builder {
     derived: HashMap<(Id, u32), Id>,
     /// Derivatives computed (not remembered): the compile effort, capped by [`MAX_WORK`].
     work: usize,
+    /// Whether each term matches the empty string, computed once when it is interned (terms
+    /// share subterms, so recomputing it would be exponential in their depth).
+    nullable_of: Vec<bool>,
 }
 
 impl Builder {
@@ -74,7 +77,9 @@ impl Builder {
             return id;
         }
         let id = self.nodes.len() as Id;
+        let nullable = self.compute_nullable(&node);
         self.nodes.push(node.clone());
+        self.nullable_of.push(nullable);
         self.ids.insert(node, id);
         id
     }
@@ -132,6 +137,7 @@ impl Builder {
         acc
     }
     fn or(&mut self, items: Vec<Id>) -> Id {
+        self.work += items.len();
         let mut flat = Vec::new();
         for id in items {
             match &self.nodes[id as usize] {
@@ -153,6 +159,7 @@ impl Builder {
         }
     }
     fn and(&mut self, items: Vec<Id>) -> Id {
+        self.work += items.len();
         let any = self.any_string();
         let mut flat = Vec::new();
         for id in items {
@@ -213,7 +220,12 @@ impl Builder {
     }
 
     fn nullable(&self, id: Id) -> bool {
-        match &self.nodes[id as usize] {
+        self.nullable_of[id as usize]
+    }
+
+    /// Nullability of a term whose subterms are already interned.
+    fn compute_nullable(&self, node: &Node) -> bool {
+        match node {
             Node::Empty | Node::Class(_) => false,
             Node::Eps | Node::Star(_) => true,
             Node::Rep(a, min, _) => *min == 0 || self.nullable(*a),
@@ -937,6 +949,16 @@ mod bounded_tests {
         assert!(Matcher::rlike(&"@".repeat(300))
             .unwrap()
             .matches("anything"));
+    }
+
+    #[test]
+    fn nested_repetitions_count_correctly() {
+        assert!(Matcher::rlike("((a|b){1,3}){1,3}")
+            .unwrap()
+            .matches("ababababa"));
+        assert!(!Matcher::rlike("((a|b){1,3}){1,3}")
+            .unwrap()
+            .matches("ababababab"));
     }
 
     #[test]
