@@ -32,6 +32,7 @@
 //! | [`input`] | opening inputs: `-` is stdin, gzip by magic bytes, a file truncated while read is an error |
 //! | [`output`] | output files written atomically (temporary file + rename), removed on SIGINT/SIGTERM |
 //! | [`limits`] | the documented caps on work a number from input can ask for, raised by flags |
+//! | [`project`] | the rules repository: `rulegate.toml`, rule selection, scenario binding, the per-rule gate |
 
 pub mod analysis;
 pub mod audit;
@@ -39,12 +40,14 @@ pub mod calendar;
 pub mod check;
 pub mod diagnostic;
 pub mod edges;
+pub mod eql;
 pub mod esql;
 pub mod eval;
 pub mod input;
 pub mod kql;
 pub mod limits;
 pub mod output;
+pub mod project;
 pub mod report;
 pub mod review;
 pub mod rule;

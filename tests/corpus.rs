@@ -87,6 +87,7 @@ fn check(path: &Path) -> Outcome {
         }
         (QueryStatus::NotEsql { language }, _) => Outcome::Error(format!("not ES|QL: {language}")),
         (QueryStatus::Kql { .. }, _) => Outcome::Error("not ES|QL: kuery".to_string()),
+        (QueryStatus::Eql { .. }, _) => Outcome::Error("not ES|QL: eql".to_string()),
     }
 }
 
@@ -148,6 +149,7 @@ fn every_kubernetes_reference_rule_loads_whatever_its_language() {
             QueryStatus::NotEsql { language } => language.clone(),
             QueryStatus::Parsed { .. } => "esql".to_string(),
             QueryStatus::Kql { .. } => "kuery".to_string(),
+            QueryStatus::Eql { .. } => "eql".to_string(),
             QueryStatus::Invalid(errors) => {
                 panic!("{}", rulegate::diagnostic::render_all(errors, false))
             }
