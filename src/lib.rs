@@ -31,6 +31,7 @@
 //! | [`report`] | renderings: `inspect`, run reports as YAML, insta `.snap` files, JUnit XML |
 //! | [`input`] | opening inputs: `-` is stdin, gzip by magic bytes, a file truncated while read is an error |
 //! | [`output`] | output files written atomically (temporary file + rename), removed on SIGINT/SIGTERM |
+//! | [`limits`] | the documented caps on work a number from input can ask for, raised by flags |
 //! | [`project`] | the rules repository: `rulegate.toml`, rule selection, scenario binding, the per-rule gate |
 
 pub mod analysis;
@@ -44,6 +45,7 @@ pub mod esql;
 pub mod eval;
 pub mod input;
 pub mod kql;
+pub mod limits;
 pub mod output;
 pub mod project;
 pub mod report;

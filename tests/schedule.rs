@@ -99,7 +99,7 @@ fn run(
     threshold: usize,
 ) -> rulegate::schedule::Replay {
     let times = document_times(documents, &rule.schedule).unwrap();
-    let executions = plan(&rule.schedule, &times, first_run.map(at));
+    let executions = plan(&rule.schedule, &times, first_run.map(at)).unwrap();
     if rule.aggregating {
         replay(
             rule,
@@ -120,7 +120,7 @@ fn first_run_is_the_oldest_document_rounded_up_to_the_interval() {
         read("a", "s2", "2026-05-15T10:17:00Z", None),
     ];
     let times = document_times(&documents, &rule.schedule).unwrap();
-    let executions = plan(&rule.schedule, &times, None);
+    let executions = plan(&rule.schedule, &times, None).unwrap();
     let starts: Vec<String> = executions.iter().map(|e| e.time.to_string()).collect();
     // 10:05 is the first multiple of 5 minutes at or after 10:02:30; the last execution is the
     // last whose window start (t − 6m) is not after the newest document (10:17): 10:20 − 6m = 10:14.
@@ -143,7 +143,7 @@ fn first_run_is_the_oldest_document_rounded_up_to_the_interval() {
     // A document exactly on a multiple is its own first run.
     let documents = [read("a", "s1", "2026-05-15T10:05:00Z", None)];
     let times = document_times(&documents, &rule.schedule).unwrap();
-    let executions = plan(&rule.schedule, &times, None);
+    let executions = plan(&rule.schedule, &times, None).unwrap();
     assert_eq!(executions[0].time, at("2026-05-15T10:05:00Z"));
     // 10:05 and 10:10 (window from 10:04) read it; 10:15 (window from 10:09) is not run.
     assert_eq!(executions.len(), 2);
@@ -154,14 +154,18 @@ fn an_explicit_first_run_is_used_as_given() {
     let rule = seed_like_rule(true);
     let documents = [read("a", "s1", "2026-05-15T10:02:30Z", None)];
     let times = document_times(&documents, &rule.schedule).unwrap();
-    let executions = plan(&rule.schedule, &times, Some(at("2026-05-15T10:03:01Z")));
+    let executions = plan(&rule.schedule, &times, Some(at("2026-05-15T10:03:01Z"))).unwrap();
     assert_eq!(executions[0].time, at("2026-05-15T10:03:01Z"));
     assert_eq!(
         executions.len(),
         2,
         "10:03:01 and 10:08:01 (window from 10:02:01)"
     );
-    assert!(plan(&rule.schedule, &times, Some(at("2026-05-15T10:09:00Z"))).is_empty());
+    assert!(
+        plan(&rule.schedule, &times, Some(at("2026-05-15T10:09:00Z")))
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]
@@ -174,7 +178,7 @@ fn both_window_bounds_are_inclusive_to_the_millisecond() {
         read("a", "just-after", "2026-05-15T10:00:00.001Z", None),
     ];
     let times = document_times(&documents, &rule.schedule).unwrap();
-    let executions = plan(&rule.schedule, &times, Some(at("2026-05-15T10:00:00Z")));
+    let executions = plan(&rule.schedule, &times, Some(at("2026-05-15T10:00:00Z"))).unwrap();
     assert_eq!(executions[0].documents, [1, 2]);
 }
 
@@ -201,13 +205,13 @@ fn timestamp_override_falls_back_to_timestamp_only_for_documents_without_it() {
         json!({"user": "a", "secret": "no-time"}),
     ];
     let times = document_times(&documents, &rule.schedule).unwrap();
-    let window = plan(&rule.schedule, &times, Some(at("2026-05-15T10:00:00Z")));
+    let window = plan(&rule.schedule, &times, Some(at("2026-05-15T10:00:00Z"))).unwrap();
     assert_eq!(window[0].documents, [1, 2]);
 
     rule.schedule.fallback_disabled = true;
     let times = document_times(&documents, &rule.schedule).unwrap();
     assert_eq!(
-        plan(&rule.schedule, &times, Some(at("2026-05-15T10:00:00Z")))[0].documents,
+        plan(&rule.schedule, &times, Some(at("2026-05-15T10:00:00Z"))).unwrap()[0].documents,
         [1]
     );
 
@@ -215,7 +219,7 @@ fn timestamp_override_falls_back_to_timestamp_only_for_documents_without_it() {
     rule.schedule.timestamp_override = None;
     let times = document_times(&documents, &rule.schedule).unwrap();
     assert_eq!(
-        plan(&rule.schedule, &times, Some(at("2026-05-15T10:00:00Z")))[0].documents,
+        plan(&rule.schedule, &times, Some(at("2026-05-15T10:00:00Z"))).unwrap()[0].documents,
         [0, 2]
     );
 }
@@ -229,7 +233,7 @@ fn nested_and_dotted_override_fields_are_the_same_field() {
     ];
     let times = document_times(&documents, &rule.schedule).unwrap();
     assert_eq!(
-        plan(&rule.schedule, &times, Some(at("2026-05-15T10:00:00Z")))[0].documents,
+        plan(&rule.schedule, &times, Some(at("2026-05-15T10:00:00Z"))).unwrap()[0].documents,
         [0, 1]
     );
 }
@@ -260,7 +264,7 @@ fn now_is_the_execution_time() {
         read("a", "s2", "2026-05-15T10:07:30Z", None),
     ];
     let times = document_times(&documents, &rule.schedule).unwrap();
-    let executions = plan(&rule.schedule, &times, None);
+    let executions = plan(&rule.schedule, &times, None).unwrap();
     let mut seen = Vec::new();
     replay(&rule, &executions, &mut |_: &[usize], now: Timestamp| {
         seen.push(now);
@@ -388,7 +392,7 @@ fn non_aggregating_rows_without_id_repeat_and_are_marked_duplicates() {
     let rule = seed_like_rule(false);
     let documents = [read("a", "s1", "2026-05-15T10:04:30Z", None)];
     let times = document_times(&documents, &rule.schedule).unwrap();
-    let executions = plan(&rule.schedule, &times, None);
+    let executions = plan(&rule.schedule, &times, None).unwrap();
     let result = replay(
         &rule,
         &executions,
@@ -436,7 +440,7 @@ fn columns_null_in_every_row_are_dropped_from_alerts() {
     let rule = seed_like_rule(true);
     let documents = [read("a", "s1", "2026-05-15T10:01:00Z", None)];
     let times = document_times(&documents, &rule.schedule).unwrap();
-    let executions = plan(&rule.schedule, &times, None);
+    let executions = plan(&rule.schedule, &times, None).unwrap();
     let result = replay(&rule, &executions, &mut |_: &[usize], _: Timestamp| {
         Ok(ResultTable {
             columns: vec!["a".into(), "always_null".into(), "sometimes_null".into()],

@@ -138,7 +138,9 @@ fn add_agent_and_fleet_fields(doc: &mut Map<String, Value>, options: &EcsOptions
     let event = object_at(doc, "event");
     event.insert("dataset".into(), Value::String(DATASET.into()));
     if let Some(t) = timestamp {
-        let ingested = time::format_seconds(t + options.ingest_lag);
+        // The lag is at most a day (`ingest` checks it); only a time within a day of the end
+        // of nanosecond time (2262-04-11) can reach the bound, and stops there.
+        let ingested = time::format_seconds(t.saturating_add(options.ingest_lag));
         event.insert("ingested".into(), Value::String(ingested));
     }
     if !keep_original {

@@ -10,6 +10,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use super::time;
 use crate::diagnostic::Diagnostic;
 
 /// One event read from a log, with where it came from.
@@ -73,7 +74,10 @@ pub fn read_events(
         }
         pending.push_str(&line);
         let events = match serde_json::from_str::<Value>(&pending) {
-            Ok(value) => events_of(value),
+            Ok(value) => events_of(value).and_then(|(list, from_event_list)| {
+                list.iter().try_for_each(times_in_range)?;
+                Ok((list, from_event_list))
+            }),
             // An open document: keep reading (a pretty-printed EventList spans many lines).
             Err(error) if error.is_eof() => continue,
             Err(error) => Err(format!("not JSON: {error}")),
@@ -141,6 +145,27 @@ fn bad(
             .with_help("pass --skip-invalid to skip such lines and count them"),
         ))
     }
+}
+
+/// Refuses an event whose times are RFC 3339 but outside what nanoseconds since the epoch hold
+/// (the ECS mapping computes with them): the import stops there (`E501`) rather than wrap.
+fn times_in_range(event: &Value) -> Result<(), String> {
+    for field in [
+        "requestReceivedTimestamp",
+        "stageTimestamp",
+        "timestamp",
+        "time",
+    ] {
+        if let Some(text) = event.get(field).and_then(Value::as_str) {
+            if time::parse_rfc3339_checked(text) == Err(time::TimeError::OutOfRange) {
+                return Err(format!(
+                    "`{field}` `{text}` is outside the range of nanosecond timestamps, {}",
+                    time::NANOS_RANGE
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The events a JSON document holds: itself, or the items of an `EventList` (then `true`).

@@ -8,77 +8,33 @@ pub type Nanos = i64;
 
 pub const NANOS_PER_SECOND: i64 = 1_000_000_000;
 
-pub use crate::calendar::{civil_from_days, days_from_civil};
+pub use crate::calendar::civil_from_days;
 
-/// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; a space may stand for `T`.
+/// Why a time did not parse: not RFC 3339 at all, or a valid instant that nanoseconds since
+/// the epoch cannot hold (before 1677-09-21T00:12:43.145224192Z or after
+/// 2262-04-11T23:47:16.854775807Z).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeError {
+    NotRfc3339,
+    OutOfRange,
+}
+
+/// The range of [`Nanos`], for messages.
+pub const NANOS_RANGE: &str = "1677-09-21T00:12:43.145224192Z to 2262-04-11T23:47:16.854775807Z";
+
+/// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` (a space may stand for `T`) with the
+/// crate's one parser, `calendar::parse_timestamp`; an instant outside [`NANOS_RANGE`] is an
+/// error, never a wrapped number.
+pub fn parse_rfc3339_checked(text: &str) -> Result<Nanos, TimeError> {
+    crate::calendar::parse_timestamp(text, crate::calendar::Syntax::Rfc3339)
+        .ok_or(TimeError::NotRfc3339)?
+        .to_nanos()
+        .ok_or(TimeError::OutOfRange)
+}
+
+/// [`parse_rfc3339_checked`], for callers that treat both failures alike.
 pub fn parse_rfc3339(text: &str) -> Option<Nanos> {
-    let b = text.as_bytes();
-    if b.len() < 20 {
-        return None;
-    }
-    let num = |range: std::ops::Range<usize>| -> Option<i64> {
-        let s = text.get(range)?;
-        if !s.bytes().all(|c| c.is_ascii_digit()) {
-            return None;
-        }
-        s.parse().ok()
-    };
-    if b[4] != b'-'
-        || b[7] != b'-'
-        || !matches!(b[10], b'T' | b't' | b' ')
-        || b[13] != b':'
-        || b[16] != b':'
-    {
-        return None;
-    }
-    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
-        return None;
-    }
-    let mut i = 19;
-    let mut fraction = 0i64;
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        let start = i;
-        while i < b.len() && b[i].is_ascii_digit() {
-            if i - start < 9 {
-                fraction = fraction * 10 + i64::from(b[i] - b'0');
-            }
-            i += 1;
-        }
-        let digits = (i - start).min(9);
-        if digits == 0 {
-            return None;
-        }
-        fraction *= 10i64.pow(9 - digits as u32);
-    }
-    let offset_seconds = match &b[i..] {
-        [b'Z' | b'z'] => 0,
-        [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
-            let hours = num(i + 1..i + 3)?;
-            let minutes = num(i + 4..i + 6)?;
-            // RFC 3339's time-numoffset: hours 00-23, minutes 00-59.
-            if hours > 23 || minutes > 59 {
-                return None;
-            }
-            let total = hours * 3600 + minutes * 60;
-            if *sign == b'+' {
-                total
-            } else {
-                -total
-            }
-        }
-        _ => return None,
-    };
-    let days = days_from_civil(year, month, day);
-    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset_seconds;
-    Some(seconds * NANOS_PER_SECOND + fraction)
+    parse_rfc3339_checked(text).ok()
 }
 
 fn write_date_time(out: &mut String, nanos: Nanos) {

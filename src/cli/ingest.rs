@@ -1,4 +1,7 @@
 //! `rulegate ingest FILE… [-o OUT] [--format ecs|bulk] [--skip-invalid]`: real audit logs → ECS.
+//!
+//! `E502`: `--ingest-lag` over its limit of one day. An audit time outside nanosecond range is the
+//! import's `E501` at its file and line.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -44,6 +47,17 @@ pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
             format!("--ingest-lag: `{}` is not a duration", args.ingest_lag),
         )]);
     };
+    // A lag is seconds in practice; a bound keeps `@timestamp + lag` inside nanosecond times.
+    const MAX_INGEST_LAG: i64 = 86_400 * 1_000_000_000;
+    if ingest_lag > MAX_INGEST_LAG {
+        return Err(vec![Diagnostic::error(
+            "E502",
+            format!(
+                "--ingest-lag: `{}` is more than the limit of 1d",
+                args.ingest_lag
+            ),
+        )]);
+    }
     let mut output = out::Out::create(args.output.as_deref())?;
     let timestamp = if args.timestamp == "received" {
         TimestampFrom::Received

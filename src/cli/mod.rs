@@ -36,12 +36,28 @@ use rulegate::diagnostic::{render_all, Diagnostic};
 #[command(
     name = "rulegate",
     version,
-    about = "Proves what an Elastic ES|QL detection rule does before it ships."
+    about = "Proves what an Elastic ES|QL detection rule does before it ships.",
+    after_help = "Caps on work (any command; README, \"Exit codes\"): --max-requests N (scenario \
+                  requests, default 10000000), --max-executions N (replay executions, default \
+                  1000000), --max-reads N (documents a replay reads, default 100000000), \
+                  --max-rows N (rows MV_EXPAND makes from one row, default 1000000)."
 )]
 pub struct Cli {
     /// Colour diagnostics: auto (on a terminal, unless NO_COLOR is set), always or never.
     #[arg(long, global = true, default_value = "auto", value_parser = ["auto", "always", "never"])]
     pub color: String,
+    /// Most requests one scenario may generate (steps, repetitions and noise together).
+    #[arg(long, global = true, hide = true, value_name = "N", default_value_t = rulegate::limits::DEFAULT_MAX_REQUESTS)]
+    pub max_requests: u64,
+    /// Most executions one replay of a rule's schedule may run (counted before any runs).
+    #[arg(long, global = true, hide = true, value_name = "N", default_value_t = rulegate::limits::DEFAULT_MAX_EXECUTIONS)]
+    pub max_executions: u64,
+    /// Most documents one replay's executions may read, all windows together.
+    #[arg(long, global = true, hide = true, value_name = "N", default_value_t = rulegate::limits::DEFAULT_MAX_READS)]
+    pub max_reads: u64,
+    /// Most rows `MV_EXPAND` may make from one row.
+    #[arg(long, global = true, hide = true, value_name = "N", default_value_t = rulegate::limits::DEFAULT_MAX_ROWS)]
+    pub max_rows: u64,
     /// The configuration file (default: `rulegate.toml` in the working directory or a parent).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -160,6 +176,12 @@ pub fn main() -> ExitCode {
         }
     };
     let color = use_color(&cli.color);
+    rulegate::limits::set(rulegate::limits::Limits {
+        max_requests: cli.max_requests,
+        max_executions: cli.max_executions,
+        max_reads: cli.max_reads,
+        max_rows: cli.max_rows,
+    });
     if let Err(error) = rulegate::output::remove_temporaries_on_signals() {
         out::eprint(&format!(
             "error: cannot handle SIGINT and SIGTERM: {error}\n"

@@ -167,6 +167,9 @@ pub fn run(args: QueryArgs, _color: bool) -> Result<Outcome, Vec<Diagnostic>> {
     if documents == 0 && skipped.is_empty() {
         return Err(no_documents());
     }
+    if let Some(failure) = table.failure_diagnostic() {
+        return Err(vec![failure.at_path(&args.input)]);
+    }
     let output = match args.format {
         Format::Json => {
             let mut s = serde_json::to_string(&table.to_json()).unwrap_or_default();

@@ -7,6 +7,9 @@
 //! whole multiple of the interval at or after 2026-05-15T10:00:00Z and `E = T0 + interval` the
 //! execution whose window `[E − look-back, E]` the bursts aim at. Read delay and ingest lag are
 //! zero unless the edge is about lag, so `event.ingested` equals `@timestamp`.
+//!
+//! A threshold above 100,000 (`MAX_BURST`) sizes no bursts: each burst lists its names one by one,
+//! so such a rule gets the exclusion and schedule edges only.
 
 //! Diagnostic codes:
 //!
@@ -84,6 +87,9 @@ pub fn generate(input: &EdgeInput) -> Vec<EdgeScenario> {
     drafts.iter().map(|draft| draft.render(input)).collect()
 }
 
+/// The largest threshold edge scenarios are sized by: each burst lists its names one by one.
+const MAX_BURST: i64 = 100_000;
+
 struct Plan<'a> {
     input: &'a EdgeInput<'a>,
     /// The threshold the bursts are sized by: the first one over a column the DSL can vary.
@@ -99,11 +105,12 @@ struct Plan<'a> {
 impl<'a> Plan<'a> {
     fn new(input: &'a EdgeInput<'a>) -> Plan<'a> {
         let model = input.model;
+        // A burst is written out name by name: thresholds above `MAX_BURST` get no bursts.
         let threshold = model.thresholds.iter().find_map(|threshold| {
             let n = threshold.lowest_alerting()?;
             (threshold.counted_field.as_deref() == Some("kubernetes.audit.objectRef.name")
-                && n >= 1)
-                .then_some((threshold, n))
+                && (1..=MAX_BURST).contains(&n))
+            .then_some((threshold, n))
         });
         let verb = model
             .required("event.action")
@@ -116,7 +123,8 @@ impl<'a> Plan<'a> {
             .to_string();
         let anchor = Timestamp::parse("2026-05-15T10:00:00Z")
             .expect("a valid constant")
-            .round_up(input.schedule.interval);
+            .round_up(input.schedule.interval)
+            .expect("a fixed 2026 instant rounds up within range");
         Plan {
             input,
             threshold,

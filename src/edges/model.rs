@@ -23,7 +23,7 @@ impl Threshold {
     pub fn lowest_alerting(&self) -> Option<i64> {
         match self.op {
             BinaryOp::Gte | BinaryOp::Eq => Some(self.value),
-            BinaryOp::Gt => Some(self.value + 1),
+            BinaryOp::Gt => self.value.checked_add(1),
             _ => None,
         }
     }

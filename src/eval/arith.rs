@@ -12,7 +12,7 @@ pub(super) fn negate(v: &Value) -> Result<Value, String> {
         ),
         Value::Long(x) => Value::Long(x.checked_neg().ok_or(LONG_OVERFLOW_MESSAGE)?),
         Value::Double(x) => Value::Double(-x),
-        Value::Duration(x) => Value::Duration(-x),
+        Value::Duration(x) => Value::Duration(x.checked_neg().ok_or(LONG_OVERFLOW_MESSAGE)?),
         Value::Period { months, days } => Value::Period {
             months: -months,
             days: -days,
@@ -50,8 +50,9 @@ pub fn arith(op: BinaryOp, a: &Value, b: &Value, ty: Type) -> Result<Value, Stri
                 _ => return Err(LONG_OVERFLOW_MESSAGE.into()),
             };
             let result = match span {
-                Value::Duration(ms) => date
-                    .checked_add(sign * ms)
+                Value::Duration(ms) => ms
+                    .checked_mul(sign)
+                    .and_then(|ms| date.checked_add(ms))
                     .ok_or_else(|| LONG_OVERFLOW_MESSAGE.to_string()),
                 Value::Period { months, days } => {
                     super::datetime::add_period(date, sign * months, sign * days)
@@ -102,13 +103,13 @@ pub fn arith(op: BinaryOp, a: &Value, b: &Value, ty: Type) -> Result<Value, Stri
             }
         }
         Type::TimeDuration => match (a, b) {
-            (Value::Duration(x), Value::Duration(y)) => {
-                Ok(Value::Duration(if op == BinaryOp::Sub {
-                    x - y
-                } else {
-                    x + y
-                }))
+            (Value::Duration(x), Value::Duration(y)) => if op == BinaryOp::Sub {
+                x.checked_sub(*y)
+            } else {
+                x.checked_add(*y)
             }
+            .map(Value::Duration)
+            .ok_or_else(|| LONG_OVERFLOW_MESSAGE.into()),
             _ => Err(LONG_OVERFLOW_MESSAGE.into()),
         },
         Type::DatePeriod => match (a, b) {

@@ -1,7 +1,7 @@
 //! Dates as milliseconds since the epoch (UTC): ISO-8601 parsing and printing, calendar math,
 //! `DATE_TRUNC`, `DATE_DIFF`, `DATE_EXTRACT` and a Java `DateTimeFormatter` subset.
 
-use crate::calendar::{civil_from_days, days_from_civil, days_in_month};
+use crate::calendar::{civil_from_days, days_from_civil, days_in_month, parse_timestamp, Syntax};
 
 const MS_PER_DAY: i64 = 86_400_000;
 
@@ -32,12 +32,18 @@ pub fn to_civil(ms: i64) -> Civil {
     }
 }
 
-pub fn from_civil(c: &Civil) -> i64 {
-    days_from_civil(c.year, c.month, c.day) * MS_PER_DAY
-        + c.hour * 3_600_000
-        + c.minute * 60_000
-        + c.second * 1000
-        + c.milli
+/// Milliseconds of a broken-down time; `None` when they do not fit a Java `long` (or the year is
+/// beyond what the calendar arithmetic holds).
+pub fn from_civil(c: &Civil) -> Option<i64> {
+    if c.year.abs() > MAX_YEAR {
+        return None;
+    }
+    let ms = i128::from(days_from_civil(c.year, c.month, c.day)) * i128::from(MS_PER_DAY)
+        + i128::from(c.hour) * 3_600_000
+        + i128::from(c.minute) * 60_000
+        + i128::from(c.second) * 1000
+        + i128::from(c.milli);
+    i64::try_from(ms).ok()
 }
 
 /// `2024-01-02T03:04:05.678Z`, as Elasticsearch prints dates.
@@ -60,118 +66,15 @@ pub fn format_iso(ms: i64) -> String {
 /// `strict_date_optional_time` rejects (`date/convertFromString`: `"1964-06-02 00:00:00"` fails).
 /// Documents and command-line times keep accepting the space.
 pub fn parse_iso_strict(text: &str) -> Option<i64> {
-    if text.trim().contains(' ') {
-        return None;
-    }
-    parse_iso(text)
+    parse_timestamp(text, Syntax::DateOptionalTime { space: false })?.to_millis()
 }
 
-/// Parses ISO-8601 as Elasticsearch's `strict_date_optional_time`: a date, optionally a time
-/// (`T` or a space), fractions of a second, and `Z` or an offset. Without a zone it is UTC.
+/// Parses ISO-8601 as Elasticsearch's `strict_date_optional_time` (the crate's one parser,
+/// `calendar::parse_timestamp`): a date, optionally a time (`T` or a space), fractions of a
+/// second, and `Z` or an offset. Without a zone it is UTC. An instant whose milliseconds do not
+/// fit a Java `long` does not parse, as Elasticsearch cannot index it.
 pub fn parse_iso(text: &str) -> Option<i64> {
-    let s = text.trim().as_bytes();
-    let mut p = 0;
-    let num = |p: &mut usize, min: usize, max: usize| -> Option<i64> {
-        let start = *p;
-        while *p < s.len() && s[*p].is_ascii_digit() && *p - start < max {
-            *p += 1;
-        }
-        if *p - start < min {
-            return None;
-        }
-        std::str::from_utf8(&s[start..*p]).ok()?.parse().ok()
-    };
-    let neg = if s.first() == Some(&b'-') {
-        p += 1;
-        true
-    } else {
-        if s.first() == Some(&b'+') {
-            p += 1;
-        }
-        false
-    };
-    let mut year = num(&mut p, 4, 9)?;
-    if neg {
-        year = -year;
-    }
-    let mut c = Civil {
-        year,
-        month: 1,
-        day: 1,
-        hour: 0,
-        minute: 0,
-        second: 0,
-        milli: 0,
-    };
-    let eat = |p: &mut usize, b: u8| -> bool {
-        if *p < s.len() && s[*p] == b {
-            *p += 1;
-            true
-        } else {
-            false
-        }
-    };
-    if eat(&mut p, b'-') {
-        c.month = num(&mut p, 2, 2)?;
-        if eat(&mut p, b'-') {
-            c.day = num(&mut p, 2, 2)?;
-        }
-    }
-    if p < s.len() && (s[p] == b'T' || s[p] == b't' || s[p] == b' ') {
-        p += 1;
-        c.hour = num(&mut p, 2, 2)?;
-        if eat(&mut p, b':') {
-            c.minute = num(&mut p, 2, 2)?;
-            if eat(&mut p, b':') {
-                c.second = num(&mut p, 2, 2)?;
-                if eat(&mut p, b'.') || eat(&mut p, b',') {
-                    let start = p;
-                    while p < s.len() && s[p].is_ascii_digit() {
-                        p += 1;
-                    }
-                    let digits = &s[start..p];
-                    if digits.is_empty() || digits.len() > 9 {
-                        return None;
-                    }
-                    let mut milli = 0;
-                    for i in 0..3 {
-                        milli = milli * 10 + digits.get(i).map_or(0, |d| (d - b'0') as i64);
-                    }
-                    c.milli = milli;
-                }
-            }
-        }
-    }
-    let mut offset_ms = 0;
-    if p < s.len() {
-        match s[p] {
-            b'Z' | b'z' => p += 1,
-            b'+' | b'-' => {
-                let sign = if s[p] == b'-' { -1 } else { 1 };
-                p += 1;
-                let h = num(&mut p, 2, 2)?;
-                eat(&mut p, b':');
-                let m = if p < s.len() { num(&mut p, 2, 2)? } else { 0 };
-                // java.time's ZoneOffset: -18:00 ..= +18:00 (`+25:00` is no offset).
-                if m > 59 || h * 60 + m > 18 * 60 {
-                    return None;
-                }
-                offset_ms = sign * (h * 3_600_000 + m * 60_000);
-            }
-            _ => return None,
-        }
-    }
-    if p != s.len()
-        || !(1..=12).contains(&c.month)
-        || c.day < 1
-        || c.day > days_in_month(c.year, c.month)
-        || c.hour > 23
-        || c.minute > 59
-        || c.second > 59
-    {
-        return None;
-    }
-    Some(from_civil(&c) - offset_ms)
+    parse_timestamp(text, Syntax::DateOptionalTime { space: true })?.to_millis()
 }
 
 /// `date + months` with Java's clamping of the day of month (Jan 31 + 1 month is Feb 28/29).
@@ -197,12 +100,8 @@ fn add_months_checked(ms: i64, months: i64) -> Result<i64, String> {
     c.year = year as i64;
     c.month = total.rem_euclid(12) as i64 + 1;
     c.day = c.day.min(days_in_month(c.year, c.month));
-    // Milliseconds overflow a long near year 292,278,994; beyond 300,000,000 the civil
-    // arithmetic itself would overflow.
-    if c.year.abs() > 300_000_000 {
-        return Err(overflow());
-    }
-    Ok(from_civil(&c))
+    // Milliseconds overflow a long near year 292,278,994.
+    from_civil(&c).ok_or_else(overflow)
 }
 
 /// `date + period` (months first, then days, as `java.time.Period.addTo`); the error is the
@@ -225,43 +124,46 @@ pub fn trunc(ms: i64, months: i64, days: i64, duration_ms: i64) -> Option<i64> {
         let c = to_civil(ms);
         let total = c.year * 12 + c.month - 1;
         let t = total - total.rem_euclid(months);
-        return Some(days_from_civil(t.div_euclid(12), t.rem_euclid(12) + 1, 1) * MS_PER_DAY);
+        return days_from_civil(t.div_euclid(12), t.rem_euclid(12) + 1, 1).checked_mul(MS_PER_DAY);
     }
     if days == 7 {
         // Weeks start on Monday; 1970-01-01 was a Thursday.
         let d = ms.div_euclid(MS_PER_DAY);
         let monday = d - (d + 3).rem_euclid(7);
-        return Some(monday * MS_PER_DAY);
+        return monday.checked_mul(MS_PER_DAY);
     }
     let unit = if days > 0 {
-        days * MS_PER_DAY
+        days.checked_mul(MS_PER_DAY)?
     } else {
         duration_ms
     };
     if unit <= 0 {
         return None;
     }
-    Some(ms - ms.rem_euclid(unit))
+    ms.checked_sub(ms.rem_euclid(unit))
 }
 
-/// The `DATE_DIFF` unit names; `None` for an unknown unit.
+/// The `DATE_DIFF` unit names; `None` for an unknown unit, `Err` for a difference a Java `long`
+/// does not hold (`java.time`'s `until` then throws "long overflow"). The difference is exact
+/// (128-bit), so between the extreme dates `day` is a count too big for an integer (the
+/// caller's "out of [integer] range"), while `millisecond` overflows a long, as in Java.
 pub fn diff(unit: &str, start: i64, end: i64) -> Option<Result<i64, ()>> {
     let unit = unit.to_ascii_lowercase();
-    let ms = end - start;
-    let exact = |per: i64| Some(Ok(ms / per));
+    let ms = i128::from(end) - i128::from(start);
+    let long = |value: i128| Some(i64::try_from(value).map_err(|_| ()));
     match unit.as_str() {
         "year" | "years" | "yy" | "yyyy" => Some(Ok(whole_months(start, end) / 12)),
         "quarter" | "quarters" | "qq" | "q" => Some(Ok(whole_months(start, end) / 3)),
         "month" | "months" | "mm" | "m" => Some(Ok(whole_months(start, end))),
-        "dayofyear" | "dy" | "y" | "day" | "days" | "dd" | "d" => exact(MS_PER_DAY),
-        "week" | "weeks" | "wk" | "ww" => exact(7 * MS_PER_DAY),
-        "weekday" | "weekdays" | "dw" => exact(MS_PER_DAY),
-        "hour" | "hours" | "hh" => exact(3_600_000),
-        "minute" | "minutes" | "mi" | "n" => exact(60_000),
-        "second" | "seconds" | "ss" | "s" => exact(1000),
-        "millisecond" | "milliseconds" | "ms" => Some(Ok(ms)),
-        "microsecond" | "microseconds" | "mcs" => Some(ms.checked_mul(1000).ok_or(())),
-        "nanosecond" | "nanoseconds" | "ns" => Some(ms.checked_mul(1_000_000).ok_or(())),
+        "dayofyear" | "dy" | "y" | "day" | "days" | "dd" | "d" => long(ms / i128::from(MS_PER_DAY)),
+        "week" | "weeks" | "wk" | "ww" => long(ms / i128::from(7 * MS_PER_DAY)),
+        "weekday" | "weekdays" | "dw" => long(ms / i128::from(MS_PER_DAY)),
+        "hour" | "hours" | "hh" => long(ms / 3_600_000),
+        "minute" | "minutes" | "mi" | "n" => long(ms / 60_000),
+        "second" | "seconds" | "ss" | "s" => long(ms / 1000),
+        "millisecond" | "milliseconds" | "ms" => long(ms),
+        "microsecond" | "microseconds" | "mcs" => long(ms * 1000),
+        "nanosecond" | "nanoseconds" | "ns" => long(ms * 1_000_000),
         _ => None,
     }
 }
@@ -273,7 +175,8 @@ fn whole_months(start: i64, end: i64) -> i64 {
     }
     let (a, b) = (to_civil(start), to_civil(end));
     let mut months = (b.year - a.year) * 12 + (b.month - a.month);
-    if months > 0 && add_months(start, months).is_some_and(|t| t > end) {
+    // A sum beyond the last representable instant is past `end` too.
+    if months > 0 && add_months(start, months).is_none_or(|t| t > end) {
         months -= 1;
     }
     months
@@ -511,10 +414,16 @@ pub fn parse_pattern(pattern: &str, text: &str) -> Option<i64> {
     if pm == Some(true) {
         c.hour += 12;
     }
-    if !(1..=12).contains(&c.month) || c.day < 1 || c.day > days_in_month(c.year, c.month) {
+    if !(1..=12).contains(&c.month)
+        || c.day < 1
+        || c.day > days_in_month(c.year, c.month)
+        || c.hour > 23
+        || c.minute > 59
+        || c.second > 59
+    {
         return None;
     }
-    Some(from_civil(&c))
+    from_civil(&c)
 }
 
 /// How many times the pattern letter at `at` repeats from there (`yyyy` is 4).

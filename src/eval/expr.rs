@@ -519,28 +519,40 @@ fn parse_time_span(s: &str) -> Option<Literal> {
     })
 }
 
-/// The value of a time span: `Period` for calendar units, `Duration` for exact ones.
-pub fn time_span(value: u64, unit: &str) -> Option<Value> {
-    let v = value as i64;
+/// The value of a time span: `Period` for calendar units, `Duration` for exact ones. `None` for
+/// an unknown unit; `Some(Err(()))` for an amount outside the unit's range, which
+/// Elasticsearch's parser reports as `Number [n] outside of [unit] range`: a Java `Period` holds
+/// years, months and days as separate `int`s (weeks become days, quarters months, multiplied
+/// exactly), and a duration here is milliseconds in a long.
+pub fn time_span(value: u64, unit: &str) -> Option<Result<Value, ()>> {
+    let exact = |per: i64| i64::try_from(value).ok().and_then(|v| v.checked_mul(per));
+    // The Java `int` amount (`value × per`), then our representation of it (`× scale`).
+    let int = |per: i64, scale: i64| {
+        exact(per)
+            .filter(|v| i32::try_from(*v).is_ok())
+            .map(|v| v * scale)
+    };
+    let duration = |per| exact(per).map(Value::Duration).ok_or(());
+    let days = |per| {
+        int(per, 1)
+            .map(|days| Value::Period { months: 0, days })
+            .ok_or(())
+    };
+    let months = |per, scale| {
+        int(per, scale)
+            .map(|months| Value::Period { months, days: 0 })
+            .ok_or(())
+    };
     Some(match unit {
-        "millisecond" | "milliseconds" | "ms" => Value::Duration(v),
-        "second" | "seconds" | "sec" | "s" => Value::Duration(v * 1000),
-        "minute" | "minutes" | "min" => Value::Duration(v * 60_000),
-        "hour" | "hours" | "h" => Value::Duration(v * 3_600_000),
-        "day" | "days" | "d" => Value::Period { months: 0, days: v },
-        "week" | "weeks" | "w" => Value::Period {
-            months: 0,
-            days: v * 7,
-        },
-        "month" | "months" | "mo" => Value::Period { months: v, days: 0 },
-        "quarter" | "quarters" | "q" => Value::Period {
-            months: v * 3,
-            days: 0,
-        },
-        "year" | "years" | "yr" | "y" => Value::Period {
-            months: v * 12,
-            days: 0,
-        },
+        "millisecond" | "milliseconds" | "ms" => duration(1),
+        "second" | "seconds" | "sec" | "s" => duration(1000),
+        "minute" | "minutes" | "min" => duration(60_000),
+        "hour" | "hours" | "h" => duration(3_600_000),
+        "day" | "days" | "d" => days(1),
+        "week" | "weeks" | "w" => days(7),
+        "month" | "months" | "mo" => months(1, 1),
+        "quarter" | "quarters" | "q" => months(3, 1),
+        "year" | "years" | "yr" | "y" => months(1, 12),
         _ => return None,
     })
 }
@@ -557,9 +569,15 @@ fn literal_cell(lit: &Literal, span: Span, c: &mut Compiler) -> Result<(Cell, Ty
         Literal::Decimal(d) => (Cell::One(Value::Double(*d)), Type::Double),
         Literal::String(s) => (Cell::One(Value::str(s)), Type::Keyword),
         Literal::TimeSpan { value, unit } => {
-            let v = time_span(*value, unit).ok_or_else(|| {
-                error("E302", span, format!("Unexpected temporal unit: '{unit}'"))
-            })?;
+            let v = time_span(*value, unit)
+                .ok_or_else(|| error("E302", span, format!("Unexpected temporal unit: '{unit}'")))?
+                .map_err(|()| {
+                    error(
+                        "E306",
+                        span,
+                        format!("Number [{value}] outside of [{unit}] range"),
+                    )
+                })?;
             let ty = literal_type(&v);
             (Cell::One(v), ty)
         }
@@ -608,6 +626,22 @@ pub struct Ctx<'w> {
 impl Ctx<'_> {
     pub fn warn(&mut self, site: u32, detail: &str) {
         self.warnings.add(site, false, detail);
+    }
+
+    /// Ends the query with an error (the first one stays); evaluation returns null meanwhile.
+    pub fn fail(&mut self, code: &'static str, message: String, help: Option<String>) -> Cell {
+        if self.warnings.failure.is_none() {
+            self.warnings.failure = Some(super::warnings::Failure {
+                code,
+                message,
+                help,
+            });
+        }
+        Cell::Null
+    }
+
+    pub fn failed(&self) -> bool {
+        self.warnings.failure.is_some()
     }
 
     /// A result, or null with the failure's warning at `site`.

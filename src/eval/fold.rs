@@ -104,7 +104,12 @@ impl Constants {
             now: 0,
             warnings: &mut warnings,
         };
-        Some(Constant::Value(e.eval(&row, &mut ctx)))
+        let value = e.eval(&row, &mut ctx);
+        // A constant whose evaluation fails the query is left to fail it at run time.
+        if warnings.failure.is_some() {
+            return None;
+        }
+        Some(Constant::Value(value))
     }
 
     /// [`Constants::fold`] after Elasticsearch's `FoldNull` too: an operator (negation,

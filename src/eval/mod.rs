@@ -65,6 +65,7 @@ pub use mapping::Mapping;
 pub use plan::Plan;
 pub use store::{Documents, FieldSelection, InputError, LoadOptions};
 pub use value::{Cell, Type, Value};
+pub use warnings::Failure;
 
 /// A named, typed column.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,6 +80,22 @@ pub struct Table {
     pub columns: Vec<Column>,
     pub rows: Vec<Vec<Cell>>,
     pub warnings: Vec<String>,
+    /// Set when the query failed while running (then `rows` mean nothing): Elasticsearch's
+    /// error for a result too large, or a rulegate cap such as `--max-rows`.
+    pub failure: Option<Failure>,
+}
+
+impl Table {
+    /// The failure as a diagnostic, if the query failed.
+    pub fn failure_diagnostic(&self) -> Option<Diagnostic> {
+        self.failure.as_ref().map(|failure| {
+            let diagnostic = Diagnostic::error(failure.code, failure.message.clone());
+            match &failure.help {
+                Some(help) => diagnostic.with_help(help.clone()),
+                None => diagnostic,
+            }
+        })
+    }
 }
 
 /// Which documents a run reads.

@@ -1,6 +1,14 @@
 //! LIKE and RLIKE matchers that run in time linear in the input: patterns become regular terms
 //! (with intersection, complement and numeric intervals, for Lucene `RegExp.ALL`), which are
 //! determinised eagerly by Brzozowski derivatives into a DFA over character classes.
+//!
+//! Compilation is bounded too. Bounded repetition `r{m,n}` is one term whose derivative counts
+//! down (`d(r{m,n}) = d(r)·r{m-1,n-1}`), so `.{1,1000}` makes 1,000 states of constant size
+//! rather than 1,000 nested alternatives; adjacent `*` (and `.*`, `@`) collapse into one.
+//! A pattern whose automaton really is large — more than [`MAX_STATES`] states, Lucene's
+//! default determinisation limit (`Operations.DEFAULT_DETERMINIZE_WORK_LIMIT`), or more than
+//! [`MAX_TRANSITIONS`] transitions or [`MAX_TERMS`] terms on the way — is refused with Lucene's
+//! `TooComplexToDeterminizeException` text, as Elasticsearch refuses it.
 
 use std::collections::HashMap;
 
@@ -19,6 +27,8 @@ enum Node {
     And(Vec<Id>),
     Not(Id),
     Star(Id),
+    /// `r{min,max}` with `r` not nullable and `max >= 1` (`None`: unbounded).
+    Rep(Id, u32, Option<u32>),
     /// Lucene `<lo-hi>`: decimal numbers in the interval; `width` fixes the digit count. `acc`
     /// and `digits` track what the derivative has consumed.
     Num {
@@ -31,13 +41,34 @@ enum Node {
 }
 
 const MAX_CHAR: u32 = 0x10FFFF;
-const MAX_STATES: usize = 20_000;
+/// Lucene's default determinisation limit, which Elasticsearch's `RLIKE` and `LIKE` use.
+pub const MAX_STATES: usize = 10_000;
+/// Transitions of the automaton (states × character classes): its memory.
+pub const MAX_TRANSITIONS: usize = 4_000_000;
+/// Distinct terms built while determinising: the compile memory.
+pub const MAX_TERMS: usize = 1_000_000;
+/// Derivatives computed and alternatives merged while determinising: the compile time.
+pub const MAX_WORK: usize = 2_000_000;
+
+/// Lucene's `TooComplexToDeterminizeException` message for a regular expression.
+fn too_complex(pattern: &str) -> String {
+    format!(
+        "org.apache.lucene.util.automaton.TooComplexToDeterminizeException: Determinizing {pattern} would require more than {MAX_STATES} effort."
+    )
+}
 
 /// Builds and determinises regular terms.
 #[derive(Default)]
 struct Builder {
     nodes: Vec<Node>,
     ids: HashMap<Node, Id>,
+    /// Derivatives already taken, by term and class representative.
+    derived: HashMap<(Id, u32), Id>,
+    /// Derivatives computed (not remembered): the compile effort, capped by [`MAX_WORK`].
+    work: usize,
+    /// Whether each term matches the empty string, computed once when it is interned (terms
+    /// share subterms, so recomputing it would be exponential in their depth).
+    nullable_of: Vec<bool>,
 }
 
 impl Builder {
@@ -46,7 +77,9 @@ impl Builder {
             return id;
         }
         let id = self.nodes.len() as Id;
+        let nullable = self.compute_nullable(&node);
         self.nodes.push(node.clone());
+        self.nullable_of.push(nullable);
         self.ids.insert(node, id);
         id
     }
@@ -91,6 +124,8 @@ impl Builder {
                 let rest = self.cat(y, b);
                 self.cat(x, rest)
             }
+            // `x*x*` is `x*` (and `@@` is `@`): runs of stars collapse.
+            (Node::Star(_) | Node::Not(_), _) if self.absorbs(a, b) => b,
             _ => self.intern(Node::Cat(a, b)),
         }
     }
@@ -102,6 +137,7 @@ impl Builder {
         acc
     }
     fn or(&mut self, items: Vec<Id>) -> Id {
+        self.work += items.len();
         let mut flat = Vec::new();
         for id in items {
             match &self.nodes[id as usize] {
@@ -123,6 +159,7 @@ impl Builder {
         }
     }
     fn and(&mut self, items: Vec<Id>) -> Id {
+        self.work += items.len();
         let any = self.any_string();
         let mut flat = Vec::new();
         for id in items {
@@ -147,6 +184,17 @@ impl Builder {
         }
         self.intern(Node::Not(a))
     }
+    /// Whether `b` starts with the star `a` (`b` is `a` or `a·rest`), so `a·b` is `b`. A `Not`
+    /// counts only as `@` (the complement of the empty language).
+    fn absorbs(&self, a: Id, b: Id) -> bool {
+        let is_star = match self.nodes[a as usize] {
+            Node::Star(_) => true,
+            Node::Not(inner) => matches!(self.nodes[inner as usize], Node::Empty),
+            _ => false,
+        };
+        is_star && (a == b || matches!(self.nodes[b as usize], Node::Cat(x, _) if x == a))
+    }
+
     fn star(&mut self, a: Id) -> Id {
         match self.nodes[a as usize] {
             Node::Empty | Node::Eps => self.eps(),
@@ -154,28 +202,33 @@ impl Builder {
             _ => self.intern(Node::Star(a)),
         }
     }
+    /// `a{min,max}` as one counting term (see the module note); `max: None` is unbounded.
     fn repeat(&mut self, a: Id, min: u32, max: Option<u32>) -> Id {
-        let mut parts = vec![a; min as usize];
-        match max {
-            None => {
-                let s = self.star(a);
-                parts.push(s);
-            }
-            Some(max) => {
-                let eps = self.eps();
-                let opt = self.or(vec![a, eps]);
-                for _ in min..max {
-                    parts.push(opt);
-                }
-            }
+        // A nullable `a` may match empty in any iteration: `a{m,n}` is then `a{0,n}`.
+        let min = if self.nullable(a) { 0 } else { min };
+        match (min, max) {
+            (_, Some(0)) => self.eps(),
+            (0, None) => self.star(a),
+            (1, Some(1)) => a,
+            _ => match self.nodes[a as usize] {
+                Node::Empty if min == 0 => self.eps(),
+                Node::Empty => a,
+                Node::Eps => a,
+                _ => self.intern(Node::Rep(a, min, max)),
+            },
         }
-        self.seq(parts)
     }
 
     fn nullable(&self, id: Id) -> bool {
-        match &self.nodes[id as usize] {
+        self.nullable_of[id as usize]
+    }
+
+    /// Nullability of a term whose subterms are already interned.
+    fn compute_nullable(&self, node: &Node) -> bool {
+        match node {
             Node::Empty | Node::Class(_) => false,
             Node::Eps | Node::Star(_) => true,
+            Node::Rep(a, min, _) => *min == 0 || self.nullable(*a),
             Node::Cat(a, b) => self.nullable(*a) && self.nullable(*b),
             Node::Or(xs) => xs.iter().any(|x| self.nullable(*x)),
             Node::And(xs) => xs.iter().all(|x| self.nullable(*x)),
@@ -191,6 +244,20 @@ impl Builder {
     }
 
     fn derive(&mut self, id: Id, c: u32) -> Id {
+        if let Some(&known) = self.derived.get(&(id, c)) {
+            return known;
+        }
+        self.work += 1;
+        if self.work > MAX_WORK {
+            // Out of effort: unwind quickly; `determinise` reports it.
+            return self.empty();
+        }
+        let d = self.derive_new(id, c);
+        self.derived.insert((id, c), d);
+        d
+    }
+
+    fn derive_new(&mut self, id: Id, c: u32) -> Id {
         match self.nodes[id as usize].clone() {
             Node::Empty | Node::Eps => self.empty(),
             Node::Class(ranges) => {
@@ -225,6 +292,11 @@ impl Builder {
             Node::Star(a) => {
                 let da = self.derive(a, c);
                 self.cat(da, id)
+            }
+            Node::Rep(a, min, max) => {
+                let da = self.derive(a, c);
+                let rest = self.repeat(a, min.saturating_sub(1), max.map(|m| m - 1));
+                self.cat(da, rest)
             }
             Node::Num {
                 lo,
@@ -273,7 +345,8 @@ impl Builder {
         points
     }
 
-    fn determinise(mut self, root: Id) -> Result<Dfa, String> {
+    /// The DFA of `root`; `Err` with Lucene's message (naming `pattern`) past the limits.
+    fn determinise(mut self, root: Id, pattern: &str) -> Result<Dfa, String> {
         let boundaries = self.boundaries();
         let mut state_of: HashMap<Id, u32> = HashMap::new();
         let mut terms = vec![root];
@@ -284,13 +357,19 @@ impl Builder {
         while next < terms.len() {
             let term = terms[next];
             accepting.push(self.nullable(term));
+            if (terms.len()).saturating_mul(boundaries.len()) > MAX_TRANSITIONS
+                || self.nodes.len() > MAX_TERMS
+                || self.work > MAX_WORK
+            {
+                return Err(too_complex(pattern));
+            }
             for &rep in &boundaries {
                 let d = self.derive(term, rep);
                 let state = match state_of.get(&d) {
                     Some(&s) => s,
                     None => {
                         if terms.len() >= MAX_STATES {
-                            return Err("the pattern is too complex to compile".into());
+                            return Err(too_complex(pattern));
                         }
                         let s = terms.len() as u32;
                         terms.push(d);
@@ -301,6 +380,9 @@ impl Builder {
                 transitions.push(state);
             }
             next += 1;
+        }
+        if self.work > MAX_WORK {
+            return Err(too_complex(pattern));
         }
         let dead: Vec<bool> = (0..terms.len())
             .map(|i| matches!(self.nodes[terms[i] as usize], Node::Empty))
@@ -388,6 +470,8 @@ impl Matcher {
         let mut chars = pattern.chars();
         while let Some(c) = chars.next() {
             pieces.push(match c {
+                // A run of `*` is one `*`.
+                '*' if matches!(pieces.last(), Some(Piece::Any)) => continue,
                 '*' => Piece::Any,
                 '?' => Piece::One,
                 '\\' => match chars.next() {
@@ -440,7 +524,9 @@ impl Matcher {
             })
             .collect();
         let root = b.seq(parts);
-        Ok(Matcher::Automaton(Box::new(DfaBox(b.determinise(root)?))))
+        Ok(Matcher::Automaton(Box::new(DfaBox(
+            b.determinise(root, pattern)?,
+        ))))
     }
 
     /// An `RLIKE` pattern in Lucene `RegExp` syntax with all optional operators.
@@ -458,7 +544,9 @@ impl Matcher {
                 parser.chars[parser.pos], parser.pos
             ));
         }
-        Ok(Matcher::Automaton(Box::new(DfaBox(b.determinise(root)?))))
+        Ok(Matcher::Automaton(Box::new(DfaBox(
+            b.determinise(root, pattern)?,
+        ))))
     }
 }
 
@@ -830,5 +918,55 @@ mod tests {
         assert!(!rl("(a*)*b", &text));
         assert!(!rl("(a|aa)*c", &text));
         assert!(!Matcher::like("*a*a*a*a*a*b").unwrap().matches(&text));
+    }
+}
+
+#[cfg(test)]
+mod bounded_tests {
+    use super::*;
+
+    #[test]
+    fn bounded_repetition_is_a_counter() {
+        let m = Matcher::rlike(".{1,1000}").unwrap();
+        assert!(m.matches(&"x".repeat(1000)));
+        assert!(!m.matches(&"x".repeat(1001)));
+        assert!(!m.matches(""));
+        assert!(Matcher::rlike("(ab){2,3}c").unwrap().matches("ababc"));
+        assert!(!Matcher::rlike("(ab){2,3}c").unwrap().matches("abc"));
+        assert!(Matcher::rlike("(a?){3,}").unwrap().matches(""));
+        assert!(Matcher::rlike("a{0}").unwrap().matches(""));
+        assert!(Matcher::rlike("(a|b){2,}").unwrap().matches("abba"));
+        assert!(!Matcher::rlike("(a|b){2,}").unwrap().matches("a"));
+    }
+
+    #[test]
+    fn star_runs_collapse() {
+        let like = format!("a{}b", "*".repeat(300));
+        let m = Matcher::like(&like).unwrap();
+        assert!(m.matches("ab") && m.matches("axxb") && !m.matches("ba"));
+        let m = Matcher::rlike(&format!("a{}b", ".*".repeat(300))).unwrap();
+        assert!(m.matches("ab") && m.matches("axxb") && !m.matches("ba"));
+        assert!(Matcher::rlike(&"@".repeat(300))
+            .unwrap()
+            .matches("anything"));
+    }
+
+    #[test]
+    fn nested_repetitions_count_correctly() {
+        assert!(Matcher::rlike("((a|b){1,3}){1,3}")
+            .unwrap()
+            .matches("ababababa"));
+        assert!(!Matcher::rlike("((a|b){1,3}){1,3}")
+            .unwrap()
+            .matches("ababababab"));
+    }
+
+    #[test]
+    fn exponential_automata_are_refused_with_lucenes_text() {
+        let error = Matcher::rlike("(a|b)*a(a|b){20}").unwrap_err();
+        assert_eq!(
+            error,
+            "org.apache.lucene.util.automaton.TooComplexToDeterminizeException: Determinizing (a|b)*a(a|b){20} would require more than 10000 effort."
+        );
     }
 }

@@ -25,6 +25,19 @@ pub struct Warnings {
     entries: BTreeMap<u32, Entry>,
     /// Warnings not tied to evaluation (e.g. shadowed `STATS` names), in emission order.
     pub notes: Vec<String>,
+    /// The failure that ends the whole query (Elasticsearch's 400 error, or a rulegate cap),
+    /// the first in input order.
+    pub failure: Option<Failure>,
+    /// Rows `MV_EXPAND` has made from the current source row (counted against `--max-rows`).
+    pub expanded: u64,
+}
+
+/// A query that fails while it runs: the code of the diagnostic and its message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    pub code: &'static str,
+    pub message: String,
+    pub help: Option<String>,
 }
 
 impl Warnings {
@@ -46,6 +59,9 @@ impl Warnings {
             if !self.notes.contains(&n) {
                 self.notes.push(n);
             }
+        }
+        if self.failure.is_none() {
+            self.failure = other.failure;
         }
     }
 

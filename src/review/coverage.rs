@@ -285,6 +285,9 @@ pub fn coverage(
                     };
                     for (window, now) in runs {
                         let table = plan.run(stream.docs, window, now);
+                        if let Some(failure) = table.failure_diagnostic() {
+                            return Err(failure);
+                        }
                         let Some(row) = table.rows.first() else {
                             continue;
                         };

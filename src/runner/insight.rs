@@ -212,6 +212,9 @@ pub fn threshold_margins(
             eval::Window::Indices(&execution.documents),
             execution.time.millis(),
         );
+        if let Some(failure) = table.failure_diagnostic() {
+            return Err(failure.at_path(&rule.path));
+        }
         let Some(value_column) = table.columns.iter().position(|c| c.name == threshold.field)
         else {
             continue;

@@ -444,7 +444,8 @@ pub fn run_rule(
         &rule.scheduled.schedule,
         &docs.times(&rule.scheduled),
         first_run,
-    );
+    )
+    .map_err(|error| error.at_path(&rule.path))?;
     let total = plan.len();
     let mut done = 0;
     let mut observe = |_: &schedule::Execution, alerts: usize| {
@@ -472,7 +473,10 @@ pub fn run_rule(
                     eval::Window::Indices(indices),
                     now.millis(),
                 );
-                Ok(result_table(&table))
+                match table.failure_diagnostic() {
+                    Some(failure) => Err(failure.at_path(&rule.path)),
+                    None => Ok(result_table(&table)),
+                }
             };
             schedule::replay_observed(&rule.scheduled, &plan, &mut engine, &mut observe)?
         }

@@ -13,6 +13,9 @@ use super::{Activity, Decision, Impersonation, Stage};
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::span::Span;
 
+/// Names made by `count` are built when the scenario loads: this bounds their memory.
+const MAX_NAMES: u64 = 1_000_000;
+
 /// An actor or persona after validation; `None` fields are inherited.
 #[derive(Clone, Debug, Default)]
 pub(super) struct ActorSpec {
@@ -219,6 +222,16 @@ impl Ctx {
             (Some(list), _) => list.clone(),
             (None, Some(count)) => {
                 let n = self.count(count, "`count`", 0)?;
+                if n > MAX_NAMES {
+                    self.error(
+                        "E610",
+                        format!("`count` is at most {MAX_NAMES}, not {n}"),
+                        count.span(),
+                        "too many names",
+                    )
+                    .help = Some("the names are built up front; list fewer".into());
+                    return None;
+                }
                 let pattern = a
                     .name_pattern
                     .as_ref()

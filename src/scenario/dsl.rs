@@ -10,11 +10,12 @@ use std::sync::Arc;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::bounds;
 use super::duration::{parse_rate, DurationRange};
 use super::persona::{builtin_personas, PersonaLibrary};
 use super::steps::{build_expect, build_step, jitter};
 use super::{Actor, Kind, Pick, Scenario, Step};
-use crate::audit::time::{parse_rfc3339, NANOS_PER_SECOND};
+use crate::audit::time::{parse_rfc3339_checked, TimeError, NANOS_PER_SECOND, NANOS_RANGE};
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::span::Span;
 
@@ -260,15 +261,33 @@ pub(super) fn parse(
             Kind::Edge
         }
     };
-    let start = parse_rfc3339(fields.start.get_ref()).unwrap_or_else(|| {
-        ctx.error(
-            "E604",
-            format!("`{}` is not an RFC 3339 time", fields.start.get_ref()),
-            fields.start.span(),
-            "expected e.g. `2026-05-01T10:00:00Z`",
-        );
-        0
-    });
+    let start = match parse_rfc3339_checked(fields.start.get_ref()) {
+        Ok(start) => start,
+        Err(TimeError::NotRfc3339) => {
+            ctx.error(
+                "E604",
+                format!("`{}` is not an RFC 3339 time", fields.start.get_ref()),
+                fields.start.span(),
+                "expected e.g. `2026-05-01T10:00:00Z`",
+            );
+            0
+        }
+        Err(TimeError::OutOfRange) => {
+            ctx.error(
+                "E609",
+                format!(
+                    "`{}` is outside the range of nanosecond timestamps, {NANOS_RANGE}",
+                    fields.start.get_ref()
+                ),
+                fields.start.span(),
+                "out of range",
+            )
+            .help = Some(
+                "generated audit events carry nanosecond times: start within that range".into(),
+            );
+            0
+        }
+    };
     let seed = ctx.count(&fields.seed, "`seed`", 0).unwrap_or(0);
     let directory = path.parent().unwrap_or(Path::new(""));
     // An entry that is not a path (no `/`, no `.toml`) is a rule's `rule_id`: the binding then
@@ -339,6 +358,7 @@ pub(super) fn parse(
     actors.sort_by(|a, b| a.name.cmp(&b.name));
 
     let mut steps = Vec::new();
+    let mut spans = Vec::new();
     for (index, spanned) in fields.steps.iter().enumerate() {
         if let Some(step) = build_step(
             &mut ctx,
@@ -349,6 +369,7 @@ pub(super) fn parse(
             default_ingest_lag,
         ) {
             steps.push(step);
+            spans.push(spanned.span());
         }
     }
     for (index, noise) in noise_steps.into_iter().enumerate() {
@@ -371,6 +392,7 @@ pub(super) fn parse(
         let (Some(actor), Some(spacing), Some(duration)) = (actor, spacing, duration) else {
             continue;
         };
+        spans.push(noise.span());
         steps.push(Step {
             actor,
             label: format!("noise-{}", index + 1),
@@ -402,6 +424,15 @@ pub(super) fn parse(
         .help = Some("add a `[[steps]]` table (or `[[noise]]`), see docs/scenarios.md".into());
     }
 
+    if ctx.diagnostics.is_empty() {
+        bounds::check(
+            &mut ctx,
+            start,
+            &steps,
+            &spans,
+            crate::limits::get().max_requests,
+        );
+    }
     let expect = build_expect(&mut ctx, &actors, &fields.expect);
     let scenario = Scenario {
         path: path.to_path_buf(),

@@ -42,7 +42,11 @@
 //! | `E606` | a number out of range (negative count, jitter outside 0..1, …) |
 //! | `E607` | a scenario without steps |
 //! | `E608` | a value outside its allowed set (kind, decision, stage, IP address, …) |
+//! | `E609` | a time outside the nanosecond range (1677-09-21 to 2262-04-11): `start`, or a step's end |
+//! | `E610` | a `count` of names above 1,000,000 |
+//! | `E010` | more requests than `--max-requests` (default 10,000,000; see [`crate::limits`]) |
 
+mod bounds;
 mod check;
 mod dsl;
 mod duration;

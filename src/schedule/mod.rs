@@ -12,6 +12,11 @@
 //!                                                                                 suppression,
 //!                                                                                 duplicates)
 //! ```
+//!
+//! | code | problem |
+//! |---|---|
+//! | `E011`, `E012` | a plan over `--max-executions` executions or `--max-reads` reads ([`crate::limits`]) |
+//! | `E705` | an execution time or window outside the range of milliseconds since the epoch |
 
 mod alert_id;
 mod alerts;

@@ -54,14 +54,15 @@ impl Timestamp {
         }
     }
 
-    /// The smallest instant `>= self` that is a whole multiple of `step` since the epoch.
-    pub fn round_up(self, step: i64) -> Timestamp {
+    /// The smallest instant `>= self` that is a whole multiple of `step` since the epoch;
+    /// `None` when that is beyond the last representable instant.
+    pub fn round_up(self, step: i64) -> Option<Timestamp> {
         assert!(step > 0, "a rounding step is positive");
         let remainder = self.0.rem_euclid(step);
         if remainder == 0 {
-            self
+            Some(self)
         } else {
-            Timestamp(self.0 - remainder + step)
+            (self.0 - remainder).checked_add(step).map(Timestamp)
         }
     }
 }
@@ -174,13 +175,17 @@ mod tests {
 
     #[test]
     fn rounds_up_to_whole_intervals_since_the_epoch() {
-        assert_eq!(Timestamp(0).round_up(5 * MINUTE), Timestamp(0));
-        assert_eq!(Timestamp(1).round_up(5 * MINUTE), Timestamp(5 * MINUTE));
-        assert_eq!(Timestamp(-1).round_up(5 * MINUTE), Timestamp(0));
+        assert_eq!(Timestamp(0).round_up(5 * MINUTE), Some(Timestamp(0)));
+        assert_eq!(
+            Timestamp(1).round_up(5 * MINUTE),
+            Some(Timestamp(5 * MINUTE))
+        );
+        assert_eq!(Timestamp(-1).round_up(5 * MINUTE), Some(Timestamp(0)));
         assert_eq!(
             Timestamp(5 * MINUTE).round_up(5 * MINUTE),
-            Timestamp(5 * MINUTE)
+            Some(Timestamp(5 * MINUTE))
         );
+        assert_eq!(Timestamp(i64::MAX - 1).round_up(5 * MINUTE), None);
     }
 
     #[test]

@@ -148,11 +148,16 @@ pub struct PlannedExecution {
 /// time rounded up to a whole multiple of the interval since the epoch (a task scheduled every
 /// 5 minutes fires at :00, :05, … in this model; the oldest document is then inside the first
 /// window as long as the look-back is at least one interval).
+///
+/// The executions and the documents they read are counted before any is planned: above
+/// `--max-executions` (`E011`) or `--max-reads` (`E012`) the replay is refused, and an execution
+/// time or window that milliseconds since the epoch cannot hold is an error (`E705`), never a
+/// wrapped or saturated instant.
 pub fn plan(
     spec: &ScheduleSpec,
     times: &[DocumentTime],
     first_run: Option<Timestamp>,
-) -> Vec<PlannedExecution> {
+) -> Result<Vec<PlannedExecution>, Diagnostic> {
     // Every (instant, document) pair, sorted, so each window is a binary-searched slice.
     let mut instants: Vec<(Timestamp, usize)> = times
         .iter()
@@ -165,29 +170,98 @@ pub fn plan(
         .collect();
     instants.sort_unstable();
     let (Some(&(oldest, _)), Some(&(newest, _))) = (instants.first(), instants.last()) else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
-    let first = first_run.unwrap_or_else(|| oldest.round_up(spec.interval));
-    let mut executions = Vec::new();
-    for k in 0.. {
-        let time = first.plus(k * spec.interval);
-        let window = spec.window_at(time);
-        if window.from > newest {
-            break;
-        }
+    let first = match first_run {
+        Some(first) => first,
+        None => oldest
+            .round_up(spec.interval)
+            .ok_or_else(|| out_of_range(oldest))?,
+    };
+    let count = execution_count(spec, first, newest)?;
+    let executions = (0..count).map(|k| {
+        // `execution_count` checked the last execution's instants; earlier ones lie between.
+        let time = Timestamp(first.0 + k * spec.interval);
+        (time, spec.window_at(time))
+    });
+    let slice = |window: Window| {
         let start = instants.partition_point(|&(instant, _)| instant < window.from);
         let end = instants.partition_point(|&(instant, _)| instant <= window.to);
-        let mut documents: Vec<usize> = instants[start..end]
-            .iter()
-            .map(|&(_, index)| index)
-            .collect();
-        documents.sort_unstable();
-        documents.dedup();
-        executions.push(PlannedExecution {
-            time,
-            window,
-            documents,
-        });
+        start..end
+    };
+    let reads: u64 = executions.clone().map(|(_, w)| slice(w).len() as u64).sum();
+    let max_reads = crate::limits::get().max_reads;
+    if reads > max_reads {
+        return Err(Diagnostic::error(
+            "E012",
+            format!(
+                "the replay's {count} executions would read {reads} documents in all (look-back {}), more than the limit of {max_reads}",
+                super::time::format_duration(spec.to - spec.from)
+            ),
+        )
+        .with_help("raise the limit with --max-reads N, or replay fewer documents"));
     }
-    executions
+    Ok(executions
+        .map(|(time, window)| {
+            let mut documents: Vec<usize> = instants[slice(window)]
+                .iter()
+                .map(|&(_, index)| index)
+                .collect();
+            documents.sort_unstable();
+            documents.dedup();
+            PlannedExecution {
+                time,
+                window,
+                documents,
+            }
+        })
+        .collect())
+}
+
+/// How many executions run from `first` until a window starts after `newest`, computed
+/// exactly: refused above `--max-executions`, or when the last one's window leaves the range
+/// of milliseconds since the epoch.
+fn execution_count(
+    spec: &ScheduleSpec,
+    first: Timestamp,
+    newest: Timestamp,
+) -> Result<i64, Diagnostic> {
+    let interval = i128::from(spec.interval);
+    let first_from = i128::from(first.0) + i128::from(spec.from);
+    let span = i128::from(newest.0) - first_from;
+    let count = if span < 0 { 0 } else { span / interval + 1 };
+    let max = crate::limits::get().max_executions;
+    if count > i128::from(max) {
+        return Err(Diagnostic::error(
+            "E011",
+            format!(
+                "replaying every {} from {first} to the newest document at {newest} takes {count} executions, more than the limit of {max}",
+                super::time::format_duration(spec.interval),
+            ),
+        )
+        .with_help(
+            "raise the limit with --max-executions N, or pass --first-run closer to the data",
+        ));
+    }
+    if count > 0 {
+        let last = i128::from(first.0) + (count - 1) * interval;
+        for instant in [
+            last,
+            last + i128::from(spec.from),
+            last + i128::from(spec.to),
+        ] {
+            if i64::try_from(instant).is_err() {
+                return Err(out_of_range(first));
+            }
+        }
+    }
+    Ok(count as i64)
+}
+
+fn out_of_range(near: Timestamp) -> Diagnostic {
+    Diagnostic::error(
+        "E705",
+        format!("the executions near {near} fall outside the range of dates (milliseconds since 1970 in a signed 64-bit number)"),
+    )
+    .with_help("documents and --first-run must be dated so that every window fits that range")
 }

@@ -14,6 +14,38 @@ fn int(i: i64) -> Cell {
     Cell::One(Value::Integer(i as i32))
 }
 
+/// Elasticsearch's `ScalarFunction.MAX_BYTES_REF_RESULT_SIZE`: string functions refuse to build
+/// a result longer than this many bytes (`REPEAT`, `REPLACE`: a warning and null; `CONCAT`: the
+/// query fails).
+pub const MAX_BYTES_REF_RESULT_SIZE: usize = 1_048_576;
+
+/// rulegate's cap on what `MV_APPEND`, `MV_ZIP` and `MV_CONCAT` build, where Elasticsearch has only
+/// its memory circuit breaker: values in one multivalue, and bytes of text in one result.
+pub const MAX_MV_VALUES: usize = 1_000_000;
+pub const MAX_MV_BYTES: usize = 16 * MAX_BYTES_REF_RESULT_SIZE;
+
+/// Fails the query (`E014`) when a multivalue function's result would pass the caps above.
+fn mv_too_large(ctx: &mut Ctx, name: &str, values: usize, bytes: usize) -> bool {
+    if values <= MAX_MV_VALUES && bytes <= MAX_MV_BYTES {
+        return false;
+    }
+    ctx.fail(
+        "E014",
+        format!(
+            "{name} would make a result of {values} values and {bytes} bytes, more than rulegate's cap of {MAX_MV_VALUES} values and {MAX_MV_BYTES} bytes"
+        ),
+        Some("Elasticsearch would run out of memory (its circuit breaker) long before; the cap is fixed".into()),
+    );
+    true
+}
+
+fn text_bytes<'a>(values: impl IntoIterator<Item = &'a Value>) -> usize {
+    values
+        .into_iter()
+        .map(|v| v.as_str().map_or(8, str::len))
+        .sum()
+}
+
 /// Evaluates a call on its already evaluated argument cells.
 pub fn eval(func: &Func, args: Vec<Cell>, e: &CExpr, ctx: &mut Ctx) -> Cell {
     let site = e.site;
@@ -142,6 +174,11 @@ pub fn eval(func: &Func, args: Vec<Cell>, e: &CExpr, ctx: &mut Ctx) -> Cell {
             if vals.is_null() {
                 return Cell::Null;
             }
+            let count = vals.values().len();
+            let bytes = text_bytes(vals.values()) + count * s(sep).len();
+            if mv_too_large(ctx, "MV_CONCAT", 1, bytes) {
+                return Cell::Null;
+            }
             let parts: Vec<String> = vals.values().iter().map(Value::to_text).collect();
             kw(parts.join(s(sep)))
         }
@@ -171,7 +208,7 @@ pub fn eval(func: &Func, args: Vec<Cell>, e: &CExpr, ctx: &mut Ctx) -> Cell {
                 None => start,
             };
             let len = vals.len() as i64;
-            let norm = |i: i64| if i < 0 { len + i } else { i };
+            let norm = |i: i64| if i < 0 { len.saturating_add(i) } else { i };
             let (a, b) = (norm(start), norm(end));
             if a > b || b < 0 || a >= len {
                 return Cell::Null;
@@ -212,6 +249,11 @@ pub fn eval(func: &Func, args: Vec<Cell>, e: &CExpr, ctx: &mut Ctx) -> Cell {
             if args.iter().any(Cell::is_null) {
                 return Cell::Null;
             }
+            let values = args.iter().map(|c| c.values().len()).sum();
+            let bytes = args.iter().map(|c| text_bytes(c.values())).sum();
+            if mv_too_large(ctx, "MV_APPEND", values, bytes) {
+                return Cell::Null;
+            }
             Cell::from_values(args.into_iter().flat_map(Cell::into_values).collect())
         }
         Func::MvZip => {
@@ -228,6 +270,11 @@ pub fn eval(func: &Func, args: Vec<Cell>, e: &CExpr, ctx: &mut Ctx) -> Cell {
                     .unwrap_or_default(),
                 None => ",".to_string(),
             };
+            let bytes =
+                text_bytes(&left) + text_bytes(&right) + left.len().min(right.len()) * delim.len();
+            if mv_too_large(ctx, "MV_ZIP", left.len().max(right.len()), bytes) {
+                return Cell::Null;
+            }
             // Pairs joined by the delimiter; the longer side's extra values stay alone.
             let out: Vec<Value> = (0..left.len().max(right.len()))
                 .map(|i| match (left.get(i), right.get(i)) {
@@ -238,6 +285,21 @@ pub fn eval(func: &Func, args: Vec<Cell>, e: &CExpr, ctx: &mut Ctx) -> Cell {
                 .collect();
             Cell::from_values(out)
         }
+        Func::Concat => {
+            let Some(vs) = singles(&args, ctx, site) else {
+                return Cell::Null;
+            };
+            // Elasticsearch checks before it builds, and fails the query (an EsqlClientException).
+            if vs.iter().map(|v| s(v).len()).sum::<usize>() > MAX_BYTES_REF_RESULT_SIZE {
+                return ctx.fail(
+                    "E014",
+                    format!("concatenating more than [{MAX_BYTES_REF_RESULT_SIZE}] bytes is not supported"),
+                    None,
+                );
+            }
+            let result = single_valued(func, &vs, e.ty, ctx.now);
+            ctx.or_warn(site, result)
+        }
         _ => {
             let Some(vs) = singles(&args, ctx, site) else {
                 return Cell::Null;
@@ -246,6 +308,26 @@ pub fn eval(func: &Func, args: Vec<Cell>, e: &CExpr, ctx: &mut Ctx) -> Cell {
             ctx.or_warn(site, result)
         }
     }
+}
+
+/// `REPLACE` that stops, as Elasticsearch does, once the result would pass
+/// [`MAX_BYTES_REF_RESULT_SIZE`] (checked before each replacement is appended).
+fn replace_bounded(re: &regex::Regex, text: &str, replacement: &str) -> Result<String, String> {
+    let mut out = String::new();
+    let mut last = 0;
+    for captures in re.captures_iter(text) {
+        let whole = captures.get(0).expect("group 0 is the match");
+        out.push_str(&text[last..whole.start()]);
+        captures.expand(replacement, &mut out);
+        last = whole.end();
+        if out.len() + (text.len() - last) > MAX_BYTES_REF_RESULT_SIZE {
+            return Err(format!(
+                "java.lang.IllegalArgumentException: Creating strings with more than [{MAX_BYTES_REF_RESULT_SIZE}] bytes is not supported"
+            ));
+        }
+    }
+    out.push_str(&text[last..]);
+    Ok(out)
 }
 
 /// Functions whose every argument is a single non-null value.
@@ -311,7 +393,7 @@ pub(super) fn single_valued(
             };
             // Java's `$1` group references read as Rust's `${1}`.
             let replacement = java_replacement(s(a[2]));
-            kw(re.replace_all(s(a[0]), replacement.as_str()))
+            kw(replace_bounded(&re, s(a[0]), &replacement)?)
         }
         Func::Split => {
             let delim = s(a[1]);
@@ -352,7 +434,15 @@ pub(super) fn single_valued(
             kw(part)
         }
         Func::Reverse => kw(s(a[0]).chars().rev().collect::<String>()),
-        Func::Repeat => kw(s(a[0]).repeat(arg_i64(1).max(0) as usize)),
+        Func::Repeat => {
+            let count = arg_i64(1).max(0) as u64;
+            if (s(a[0]).len() as u64).saturating_mul(count) > MAX_BYTES_REF_RESULT_SIZE as u64 {
+                return Err(format!(
+                    "java.lang.IllegalArgumentException: Creating repeated strings with more than [{MAX_BYTES_REF_RESULT_SIZE}] bytes is not supported"
+                ));
+            }
+            kw(s(a[0]).repeat(count as usize))
+        }
         Func::DateTrunc => {
             let Value::Datetime(ms) = a[1] else {
                 return Ok(Cell::Null);
@@ -435,7 +525,9 @@ pub(super) fn single_valued(
             }
         }
         Func::Round => {
-            let digits = if a.len() > 1 { arg_i64(1) } else { 0 };
+            // Beyond ±400 digits every double and long rounds the same as at ±400: clamping keeps
+            // the casts below exact.
+            let digits = if a.len() > 1 { arg_i64(1) } else { 0 }.clamp(-400, 400);
             match a[0] {
                 Value::Double(d) => {
                     let f = 10f64.powi(digits as i32);
@@ -451,8 +543,12 @@ pub(super) fn single_valued(
                 }
                 whole if digits < 0 => {
                     let x = whole.as_i64().unwrap_or(0);
-                    let p = 10i64.checked_pow((-digits) as u32).unwrap_or(i64::MAX);
-                    let r = (x.abs() + p / 2) / p * p * x.signum();
+                    let p = 10i128.checked_pow((-digits) as u32).unwrap_or(i128::MAX);
+                    let x128 = i128::from(x);
+                    let r = (x128.abs() + p / 2) / p * p * x128.signum();
+                    let Ok(r) = i64::try_from(r) else {
+                        return Err(super::super::expr::LONG_OVERFLOW_MESSAGE.into());
+                    };
                     Cell::One(match ty {
                         Type::Integer => Value::Integer(r as i32),
                         _ => Value::Long(r),

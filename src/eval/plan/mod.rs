@@ -397,10 +397,19 @@ impl Plan {
 
     /// The output table of finished rows.
     pub(crate) fn table(&self, rows: Vec<Vec<Cell>>, warnings: &Warnings) -> Table {
-        Table {
-            columns: self.columns.clone(),
-            rows,
-            warnings: warnings.render(&self.sites),
+        match &warnings.failure {
+            Some(failure) => Table {
+                columns: self.columns.clone(),
+                rows: Vec::new(),
+                warnings: Vec::new(),
+                failure: Some(failure.clone()),
+            },
+            None => Table {
+                columns: self.columns.clone(),
+                rows,
+                warnings: warnings.render(&self.sites),
+                failure: None,
+            },
         }
     }
 
@@ -425,6 +434,7 @@ impl Plan {
         room: usize,
     ) {
         let cap = out.len().saturating_add(room);
+        ctx.warnings.expanded = 0;
         push_through(self.prefix(), row, ctx, out, cap);
     }
 
@@ -485,7 +495,7 @@ impl Sink<'_> {
         let mut buf = Vec::new();
         for row in rows {
             let room = self.room();
-            if room == 0 {
+            if room == 0 || ctx.failed() {
                 break;
             }
             self.plan.push_prefix(row, ctx, &mut buf, room);
@@ -710,7 +720,7 @@ fn push_through(
     out: &mut Vec<Vec<Cell>>,
     cap: usize,
 ) {
-    if out.len() >= cap {
+    if out.len() >= cap || ctx.failed() {
         return;
     }
     let Some((step, rest)) = steps.split_first() else {
@@ -741,6 +751,9 @@ fn push_through(
         }
         Step::MvExpand(i) => match &row[*i] {
             Cell::Many(values) => {
+                if !count_expanded(ctx, values.len()) {
+                    return;
+                }
                 for v in values.clone() {
                     let mut r = row.clone();
                     r[*i] = Cell::One(v);
@@ -776,6 +789,28 @@ fn push_through(
             push_through(rest, row, ctx, out, cap);
         }
         _ => out.push(row),
+    }
+}
+
+/// Counts rows `MV_EXPAND` makes from one source row against `--max-rows` (they are all held
+/// at once); past it, fails the query (`E013`) and returns `false`. The count is per row, so
+/// the outcome is the same whatever the thread count.
+fn count_expanded(ctx: &mut Ctx, rows: usize) -> bool {
+    let max = crate::limits::get().max_rows;
+    ctx.warnings.expanded = ctx.warnings.expanded.saturating_add(rows as u64);
+    if ctx.warnings.expanded > max {
+        let failure = too_many_rows(max);
+        ctx.fail(failure.code, failure.message, failure.help);
+        return false;
+    }
+    true
+}
+
+fn too_many_rows(max: u64) -> crate::eval::Failure {
+    crate::eval::Failure {
+        code: "E013",
+        message: format!("MV_EXPAND would make more than {max} rows from one row"),
+        help: Some("raise the limit with --max-rows N".into()),
     }
 }
 
@@ -888,6 +923,7 @@ fn run_step(step: &Step, table: Vec<Vec<Cell>>, ctx: &mut Ctx) -> Vec<Vec<Cell>>
         other => {
             let mut out = Vec::with_capacity(table.len());
             for row in table {
+                ctx.warnings.expanded = 0;
                 push_through(std::slice::from_ref(other), row, ctx, &mut out, usize::MAX);
             }
             out

@@ -1,0 +1,73 @@
+//! Caps on the work a number taken from input can ask for, where Elasticsearch has no limit of
+//! its own to copy; each is named in its error with the command-line flag that raises it.
+//!
+//! | cap | default | flag | what it bounds |
+//! |---|---|---|---|
+//! | requests | 10,000,000 | `--max-requests` | requests one scenario generates (steps' `requests`/`for`×`repeat`, `[[noise]]`) |
+//! | executions | 1,000,000 | `--max-executions` | rule executions one replay plans (counted before any runs) |
+//! | document reads | 100,000,000 | `--max-reads` | documents all of one replay's executions read together |
+//! | expanded rows | 1,000,000 | `--max-rows` | rows `MV_EXPAND` makes from one row (held at once) |
+//!
+//! Limits Elasticsearch does define are kept where it keeps them: string results over 1 MB
+//! (`eval::functions`), regular-expression automata over 10,000 states (`eval::pattern`).
+//!
+//! The caps are process-wide: the command line sets them once, before any work; the library reads
+//! them where the work is counted. Diagnostics use codes `E010`–`E014`:
+//!
+//! | code | problem |
+//! |---|---|
+//! | `E010` | a scenario would generate more requests than `--max-requests` |
+//! | `E011` | a replay would run more executions than `--max-executions` |
+//! | `E012` | a replay's executions would read more documents than `--max-reads` |
+//! | `E013` | `MV_EXPAND` would make more rows from one row than `--max-rows` |
+//! | `E014` | a query fails while it runs: `CONCAT` over 1 MB (Elasticsearch's 400), a multivalue result over its cap |
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+pub const DEFAULT_MAX_REQUESTS: u64 = 10_000_000;
+pub const DEFAULT_MAX_EXECUTIONS: u64 = 1_000_000;
+pub const DEFAULT_MAX_READS: u64 = 100_000_000;
+pub const DEFAULT_MAX_ROWS: u64 = 1_000_000;
+
+static MAX_REQUESTS: AtomicU64 = AtomicU64::new(DEFAULT_MAX_REQUESTS);
+static MAX_EXECUTIONS: AtomicU64 = AtomicU64::new(DEFAULT_MAX_EXECUTIONS);
+static MAX_READS: AtomicU64 = AtomicU64::new(DEFAULT_MAX_READS);
+static MAX_ROWS: AtomicU64 = AtomicU64::new(DEFAULT_MAX_ROWS);
+
+/// The caps a command runs with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    pub max_requests: u64,
+    pub max_executions: u64,
+    pub max_reads: u64,
+    pub max_rows: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_requests: DEFAULT_MAX_REQUESTS,
+            max_executions: DEFAULT_MAX_EXECUTIONS,
+            max_reads: DEFAULT_MAX_READS,
+            max_rows: DEFAULT_MAX_ROWS,
+        }
+    }
+}
+
+/// Sets the caps for the rest of the process (the command line does this once, first).
+pub fn set(limits: Limits) {
+    MAX_REQUESTS.store(limits.max_requests, Ordering::Relaxed);
+    MAX_EXECUTIONS.store(limits.max_executions, Ordering::Relaxed);
+    MAX_READS.store(limits.max_reads, Ordering::Relaxed);
+    MAX_ROWS.store(limits.max_rows, Ordering::Relaxed);
+}
+
+/// The caps in force.
+pub fn get() -> Limits {
+    Limits {
+        max_requests: MAX_REQUESTS.load(Ordering::Relaxed),
+        max_executions: MAX_EXECUTIONS.load(Ordering::Relaxed),
+        max_reads: MAX_READS.load(Ordering::Relaxed),
+        max_rows: MAX_ROWS.load(Ordering::Relaxed),
+    }
+}
