@@ -153,7 +153,10 @@ pub fn compile(
             ),
         ));
     }
-    if name == "kql" || name == "match" || name == "qstr" || name == "match_phrase" {
+    if matches!(
+        name,
+        "kql" | "match" | "qstr" | "match_phrase" | "multi_match"
+    ) {
         return Err(error(
             "E304",
             span,
