@@ -7,33 +7,6 @@ use rstest::rstest;
 use rulegate::eval::functions::catalog;
 use rulegate::eval::{Documents, Plan, Table, Window};
 
-/// In-scope functions rulegate does not evaluate yet. The catalog test fails when this list and
-/// the engine disagree, so it always says exactly what is missing.
-const NOT_YET: &[&str] = &[
-    "all_first",
-    "all_last",
-    "ascii",
-    "bucket",
-    "categorize",
-    "date_unit_count",
-    "day",
-    "field_extract",
-    "hour",
-    "in_range",
-    "month",
-    "range_contains",
-    "range_intersects",
-    "range_max",
-    "range_min",
-    "range_within",
-    "sample",
-    "to_ascii",
-    "to_date_nanos",
-    "to_date_range",
-    "to_range",
-    "year",
-];
-
 /// How a function fares in the engine: `Ok` when it compiles (possibly rejecting the probe's
 /// argument, `E302`), `Err((code, message))` when it is refused as such.
 fn probe(name: &str, category: &str) -> Result<(), (String, String)> {
@@ -100,7 +73,11 @@ fn every_catalogued_function_is_implemented_or_refused_with_its_category() {
         implemented.len(),
         missing.len()
     );
-    assert_eq!(missing, NOT_YET, "update NOT_YET to what the engine lacks");
+    assert_eq!(
+        missing,
+        catalog::NOT_YET,
+        "update catalog::NOT_YET to what the engine lacks"
+    );
 }
 
 #[test]
@@ -261,6 +238,26 @@ fn row_and_warnings(query: &str) -> Vec<String> {
 #[case("ROW v = -3 | EVAL r = ROUND_TO(v, 0, 5, 10)", "r=0")]
 #[case("ROW v = 12.5 | EVAL r = ROUND_TO(v, 0, 5, 10)", "r=10.0")]
 #[case(r#"ROW d = TO_DATETIME("1953-09-02T00:00:00Z") | EVAL r = ROUND_TO(d, "1950-01-01T00:00:00Z"::DATETIME, "1955-01-01T00:00:00Z"::DATETIME)"#, "r=1950-01-01T00:00:00.000Z")]
+#[case(
+    r#"ROW a = ["a", "b", "c", "b"], b = ["b", "c", "d"] | EVAL i = MV_INTERSECTION(a, b)"#,
+    "i=[b, c]"
+)]
+#[case(
+    r#"ROW a = ["a", "b"], b = ["b", "c"] | EVAL u = MV_UNION(a, b)"#,
+    "u=[a, b, c]"
+)]
+#[case(
+    r#"ROW a = ["a", "b", "c"], b = ["b"] | EVAL d = MV_DIFFERENCE(a, b)"#,
+    "d=[a, c]"
+)]
+#[case(
+    r#"ROW a = ["a", "b"], b = "x" | EVAL i = MV_INTERSECTION(a, b), t = MV_INTERSECTS(a, b)"#,
+    "i=null"
+)]
+#[case(
+    r#"ROW a = [1, 2], b = [2, 3] | EVAL t = MV_INTERSECTS(a, b)"#,
+    "t=true"
+)]
 fn documented_examples(#[case] query: &str, #[case] expected: &str) {
     let got = row_and_warnings(query);
     assert!(
@@ -419,4 +416,41 @@ fn earliest_and_latest_sort_by_timestamp() {
     let t = plan.run(&store, Window::All, 0);
     let row: Vec<String> = t.rows[0].iter().map(|c| c.to_display()).collect();
     assert_eq!(row, ["1", "[6, 7, 8]"]);
+}
+
+/// `inspect` of a rule calling a function rulegate does not evaluate: exit 2 with the `E303`
+/// that names the excluding category, never a clean report.
+#[test]
+fn inspect_reports_a_rule_with_an_unsupported_function_as_not_runnable() {
+    let seed = crate::support::repo_path(
+        "rules/credential_access_kubernetes_multiple_secret_retrieval_burst.toml",
+    );
+    let text = std::fs::read_to_string(seed).unwrap();
+    let edited = text.replacen(
+        "and event.action == \"get\"",
+        "and event.action == \"get\" and st_x(source.geo.location) > 0",
+        1,
+    );
+    assert_ne!(edited, text);
+    let dir = std::env::temp_dir().join(format!("rulegate-fn-inspect-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rule = dir.join("rule.toml");
+    std::fs::write(&rule, edited).unwrap();
+    let output = crate::support::rulegate()
+        .arg("inspect")
+        .arg(&rule)
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("E303")
+            && stderr.contains("not evaluated: function [ST_X] is a spatial function"),
+        "{stderr}"
+    );
+    assert!(
+        output.stdout.is_empty(),
+        "no report for a rule that cannot run"
+    );
 }

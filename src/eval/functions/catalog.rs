@@ -3,6 +3,7 @@
 //! excludes it, or saying it is in scope and not supported yet.
 
 use crate::diagnostic::Diagnostic;
+use crate::esql::ast::{CommandKind, Expr, ExprKind, Query, SourceCommand};
 use crate::eval::expr::error;
 use crate::span::Span;
 
@@ -20,6 +21,33 @@ const EXCLUDED: &[(&str, &str)] = &[
         "inference",
         "it needs a live inference endpoint, which only a cluster can supply",
     ),
+];
+
+/// In-scope functions the engine does not evaluate yet (the `functions` test checks this list
+/// against the engine, both ways).
+pub const NOT_YET: &[&str] = &[
+    "all_first",
+    "all_last",
+    "ascii",
+    "bucket",
+    "categorize",
+    "date_unit_count",
+    "day",
+    "field_extract",
+    "hour",
+    "in_range",
+    "month",
+    "range_contains",
+    "range_intersects",
+    "range_max",
+    "range_min",
+    "range_within",
+    "sample",
+    "to_ascii",
+    "to_date_nanos",
+    "to_date_range",
+    "to_range",
+    "year",
 ];
 
 /// Every `(name, category)` of the catalog, in file order.
@@ -41,6 +69,71 @@ pub fn excluded_because(category: &str) -> Option<&'static str> {
         .iter()
         .find(|(c, _)| *c == category)
         .map(|(_, why)| *why)
+}
+
+/// Why a call to `name` (lower case) cannot be evaluated, known from its name alone: `E304` for
+/// full-text search, `E303` for an excluded category or a function not supported yet. `None`
+/// for the functions the engine has and for names outside the catalog (aliases, or unknown
+/// names that compiling reports).
+pub fn refusal(name: &str, span: Span) -> Option<Diagnostic> {
+    let category = category(name)?;
+    if category == "full_text" {
+        return Some(error(
+            "E304",
+            span,
+            format!(
+                "full-text function [{}] needs Elasticsearch's search index and is not supported offline",
+                name.to_uppercase()
+            ),
+        ));
+    }
+    (excluded_because(category).is_some() || NOT_YET.contains(&name))
+        .then(|| unsupported(name, span))
+}
+
+/// Every call in `query` that [`refusal`] refuses, in source order.
+pub fn refusals(query: &Query) -> Vec<Diagnostic> {
+    let mut exprs: Vec<&Expr> = Vec::new();
+    if let SourceCommand::Row(row) = &query.source {
+        exprs.extend(row.fields.iter().map(|f| &f.expr));
+    }
+    for command in &query.commands {
+        match &command.kind {
+            CommandKind::Where(e) => exprs.push(e),
+            CommandKind::Eval(fields) => exprs.extend(fields.iter().map(|f| &f.expr)),
+            CommandKind::Stats(s) | CommandKind::InlineStats(s) => {
+                for a in &s.aggregates {
+                    exprs.push(&a.field.expr);
+                    exprs.extend(a.filter.iter());
+                }
+                exprs.extend(s.by.iter().map(|f| &f.expr));
+            }
+            CommandKind::Sort(keys) => exprs.extend(keys.iter().map(|k| &k.expr)),
+            CommandKind::Dissect(d) => exprs.push(&d.input),
+            CommandKind::Grok(g) => exprs.push(&g.input),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    while let Some(e) = exprs.pop() {
+        match &e.kind {
+            ExprKind::Call(call) => out.extend(refusal(&call.name, e.span)),
+            ExprKind::Match { .. } => out.push(match_operator_refusal(e.span)),
+            _ => {}
+        }
+        exprs.extend(e.children());
+    }
+    out.sort_by_key(|d| d.labels.first().map(|l| l.span.start));
+    out
+}
+
+/// The `E304` for the full-text match operator `field : query`.
+pub fn match_operator_refusal(span: Span) -> Diagnostic {
+    error(
+        "E304",
+        span,
+        "the full-text match operator `:` needs Elasticsearch's search index and is not supported offline",
+    )
 }
 
 /// The `E303` for a call rulegate cannot evaluate.

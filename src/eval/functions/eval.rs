@@ -205,6 +205,35 @@ pub fn eval(func: &Func, args: Vec<Cell>, e: &CExpr, ctx: &mut Ctx) -> Cell {
                 .all(|v| sup.values().iter().any(|x| x.compare(v).is_eq()));
             Cell::boolean(Some(all))
         }
+        Func::MvSet(op) => {
+            let (a, b) = (args[0].values(), args[1].values());
+            let has = |set: &[Value], v: &Value| set.iter().any(|x| x.compare(v).is_eq());
+            let mut out: Vec<Value> = Vec::new();
+            let candidates: Vec<&Value> = match op {
+                MvSetOp::Union => a.iter().chain(b.iter()).collect(),
+                _ => a.iter().collect(),
+            };
+            for v in candidates {
+                let keep = match op {
+                    MvSetOp::Intersection => has(b, v),
+                    MvSetOp::Difference => !has(b, v),
+                    MvSetOp::Union => true,
+                };
+                if keep && !has(&out, v) {
+                    out.push(v.clone());
+                }
+            }
+            Cell::from_values(out)
+        }
+        Func::MvIntersects => {
+            if args[0].is_null() || args[1].is_null() {
+                return Cell::Null;
+            }
+            let (a, b) = (args[0].values(), args[1].values());
+            Cell::boolean(Some(
+                a.iter().any(|v| b.iter().any(|x| x.compare(v).is_eq())),
+            ))
+        }
         Func::Now => Cell::One(Value::Datetime(ctx.now)),
         Func::Constant(v) => Cell::One(Value::Double(*v)),
         Func::CidrMatch => {

@@ -111,6 +111,17 @@ pub enum Func {
     MvContainsAll,
     /// `ROUND_TO(value, point, …)`.
     RoundTo,
+    /// `MV_INTERSECTION`, `MV_UNION`, `MV_DIFFERENCE`: set operations on two multivalues.
+    MvSet(MvSetOp),
+    /// `MV_INTERSECTS(a, b)`: whether the multivalues share a value.
+    MvIntersects,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MvSetOp {
+    Intersection,
+    Union,
+    Difference,
 }
 
 /// Elasticsearch's `isType` failure, pointing at the argument: `second argument of [LAST(v, s)]
@@ -188,15 +199,8 @@ pub fn compile(
             ),
         ));
     }
-    if catalog::category(name) == Some("full_text") {
-        return Err(error(
-            "E304",
-            span,
-            format!(
-                "full-text function [{}] needs Elasticsearch's search index and is not supported offline",
-                name.to_uppercase()
-            ),
-        ));
+    if let Some(refused) = catalog::refusal(name, span) {
+        return Err(refused);
     }
     let mut args = Vec::new();
     for a in &call.args {
@@ -624,6 +628,16 @@ pub fn compile(
             arity(name, n, 2, 2, span)?;
             same_type(&args, span, &text)?;
             (Func::MvContainsAll, Type::Boolean)
+        }
+        "mv_intersection" | "mv_union" | "mv_difference" | "mv_intersects" => {
+            arity(name, n, 2, 2, span)?;
+            let ty = same_type(&args, span, &text)?;
+            match name {
+                "mv_intersects" => (Func::MvIntersects, Type::Boolean),
+                "mv_intersection" => (Func::MvSet(MvSetOp::Intersection), keywordise(ty)),
+                "mv_union" => (Func::MvSet(MvSetOp::Union), keywordise(ty)),
+                _ => (Func::MvSet(MvSetOp::Difference), keywordise(ty)),
+            }
         }
         "round_to" => {
             arity(name, n, 2, usize::MAX, span)?;
