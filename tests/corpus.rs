@@ -93,6 +93,7 @@ fn check(path: &Path) -> Outcome {
             Outcome::Error(rulegate::diagnostic::render_all(errors, false))
         }
         (QueryStatus::NotEsql { language }, _) => Outcome::Error(format!("not ES|QL: {language}")),
+        (QueryStatus::Kql { .. }, _) => Outcome::Error("not ES|QL: kuery".to_string()),
     }
 }
 
@@ -300,6 +301,7 @@ fn every_kubernetes_reference_rule_loads_whatever_its_language() {
         let language = match &loaded.query {
             QueryStatus::NotEsql { language } => language.clone(),
             QueryStatus::Parsed { .. } => "esql".to_string(),
+            QueryStatus::Kql { .. } => "kuery".to_string(),
             // Refused with the engine's reason (full-text `KQL()`, say): still ES|QL.
             QueryStatus::Invalid(errors) if errors.iter().all(|e| REFUSALS.contains(&e.code)) => {
                 "esql".to_string()
