@@ -286,7 +286,7 @@ fn bad_lines_fail_with_file_and_line_and_write_nothing_unless_skipped() {
     let dir = std::env::temp_dir().join(format!("rulegate-bad-ingest-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let log = dir.join("bad.log");
-    std::fs::write(&log, "{\"auditID\":\"a\",\"verb\":\"get\"}\nnot json at all\n{\"auditID\":\"b\",\"verb\":\"get\"}\n").unwrap();
+    std::fs::write(&log, "{\"auditID\":\"a\",\"verb\":\"get\",\"stageTimestamp\":\"2026-01-01T00:00:00Z\"}\nnot json at all\n{\"auditID\":\"b\",\"verb\":\"get\",\"stageTimestamp\":\"2026-01-01T00:00:01Z\"}\n").unwrap();
     let out = dir.join("out.ndjson");
     let output = rulegate()
         .args(["ingest", "-o"])

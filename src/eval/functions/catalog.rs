@@ -1,6 +1,14 @@
 //! Every function of Elasticsearch's ES|QL function definitions, by category (`catalog.tsv`),
 //! and the `E303` a call to one rulegate does not evaluate gets: naming the category that
 //! excludes it, or saying it is in scope and not supported yet.
+//!
+//! | code | meaning |
+//! |---|---|
+//! | `E303` | a function rulegate does not evaluate: an excluded category (spatial, dense vector, time series, inference), one in scope but not supported yet, or `Unknown function [x]` |
+//! | `E304` | full-text search (`MATCH`, `KQL`, `QSTR`, `MATCH_PHRASE`, `MULTI_MATCH`, `:`, scoring): needs Elasticsearch's search index |
+//!
+//! A rule whose query calls one of these is refused when it loads (`not evaluated: …`), as a
+//! rule with an unsupported command is (`E202`), so `inspect` and `check` never pass it.
 
 use crate::diagnostic::Diagnostic;
 use crate::esql::ast::{CommandKind, Expr, ExprKind, Query, SourceCommand};
