@@ -94,6 +94,7 @@ fn check(path: &Path) -> Outcome {
         }
         (QueryStatus::NotEsql { language }, _) => Outcome::Error(format!("not ES|QL: {language}")),
         (QueryStatus::Kql { .. }, _) => Outcome::Error("not ES|QL: kuery".to_string()),
+        (QueryStatus::Eql { .. }, _) => Outcome::Error("not ES|QL: eql".to_string()),
     }
 }
 
@@ -320,6 +321,7 @@ fn every_kubernetes_reference_rule_loads_whatever_its_language() {
             QueryStatus::NotEsql { language } => language.clone(),
             QueryStatus::Parsed { .. } => "esql".to_string(),
             QueryStatus::Kql { .. } => "kuery".to_string(),
+            QueryStatus::Eql { .. } => "eql".to_string(),
             // Refused with the engine's reason (full-text `KQL()`, say): still ES|QL.
             QueryStatus::Invalid(errors) if errors.iter().all(|e| REFUSALS.contains(&e.code)) => {
                 "esql".to_string()

@@ -92,9 +92,13 @@ fn unknown_keys_are_warnings_at_their_key() {
 
 #[test]
 fn other_languages_load_and_are_not_evaluated() {
+    let text = format!("{HEAD}type = \"query\"\nlanguage = \"lucene\"\nquery = 'process.name:x'\nindex = [\"logs-*\"]\n");
+    let loaded = load_str("t.toml", &text).unwrap();
+    assert!(matches!(&loaded.query, QueryStatus::NotEsql { language } if language == "lucene"));
+    // EQL rules are parsed (see `eql_syntax`).
     let text = format!("{HEAD}type = \"eql\"\nlanguage = \"eql\"\nquery = 'process where true'\nindex = [\"logs-*\"]\n");
     let loaded = load_str("t.toml", &text).unwrap();
-    assert!(matches!(&loaded.query, QueryStatus::NotEsql { language } if language == "eql"));
+    assert!(matches!(&loaded.query, QueryStatus::Eql { .. }));
 }
 
 /// The file line:column of the first error label of an invalid query.

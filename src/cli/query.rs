@@ -83,6 +83,13 @@ pub fn run(args: QueryArgs, _color: bool) -> Result<Outcome, Vec<Diagnostic>> {
                         )
                         .at_path(path)])
                     }
+                    QueryStatus::Eql { .. } => {
+                        return Err(vec![Diagnostic::error(
+                            "E001",
+                            "the rule's language is `eql`, not ES|QL: run it with `rulegate run` or `replay`",
+                        )
+                        .at_path(path)])
+                    }
                     QueryStatus::NotEsql { language } => {
                         return Err(vec![Diagnostic::error(
                             "E001",

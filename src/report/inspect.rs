@@ -21,6 +21,8 @@ pub struct InspectReport {
     pub schedule: ScheduleJson,
     /// `None` for rules whose query is not ES|QL ("not evaluated: language X").
     pub analysis: Option<Analysis>,
+    /// The steps of an EQL rule's query.
+    pub eql: Option<crate::eql::outline::Outline>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -73,13 +75,16 @@ impl InspectReport {
                 defaulted,
             },
             analysis,
+            eql: loaded
+                .query
+                .eql()
+                .map(|(query, _)| crate::eql::outline::outline(query)),
         }
     }
 
     /// "not evaluated: language X" for rules whose query is not ES|QL.
     pub fn not_evaluated(&self) -> Option<String> {
-        self.analysis
-            .is_none()
+        (self.analysis.is_none() && self.eql.is_none())
             .then(|| format!("not evaluated: language {}", self.language))
     }
 
@@ -94,6 +99,8 @@ impl InspectReport {
             indicators: Vec<PredicateJson<'a>>,
             group_by: &'a [String],
             output_fields: Vec<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            eql: Option<&'a crate::eql::outline::Outline>,
         }
         #[derive(Serialize)]
         struct StageJson<'a> {
@@ -136,6 +143,7 @@ impl InspectReport {
                 indicators: a.indicators.iter().map(predicate).collect(),
                 group_by: &a.group_by,
                 output_fields: a.output_fields.iter().map(|o| o.field.as_str()).collect(),
+                eql: None,
             },
             None => Json {
                 name: &self.name,
@@ -146,6 +154,7 @@ impl InspectReport {
                 indicators: Vec::new(),
                 group_by: empty,
                 output_fields: Vec::new(),
+                eql: self.eql.as_ref(),
             },
         };
         let mut out = serde_json::to_string_pretty(&json).unwrap_or_default();
@@ -200,6 +209,13 @@ impl InspectReport {
         ];
         for (key, value) in rows {
             let _ = writeln!(out, "  {key:<11} {value}");
+        }
+        if let Some(eql) = &self.eql {
+            let _ = writeln!(out);
+            for line in eql.lines() {
+                let _ = writeln!(out, "  {line}");
+            }
+            return out;
         }
         let Some(analysis) = &self.analysis else {
             let _ = writeln!(out, "\n{}", self.not_evaluated().unwrap_or_default());
@@ -276,6 +292,14 @@ impl InspectReport {
             .as_deref()
             .unwrap_or("@timestamp");
         let _ = writeln!(out, "| timestamp | `{timestamp}` |");
+        if let Some(eql) = &self.eql {
+            let _ = writeln!(out, "\n## EQL\n\n```text");
+            for line in eql.lines() {
+                let _ = writeln!(out, "{line}");
+            }
+            let _ = writeln!(out, "```");
+            return out;
+        }
         let Some(analysis) = &self.analysis else {
             let _ = writeln!(out, "\n{}", self.not_evaluated().unwrap_or_default());
             return out;

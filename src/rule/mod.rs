@@ -27,6 +27,7 @@ use serde::Deserialize;
 use toml::de::DeTable;
 
 use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::eql;
 use crate::esql::{self, ast};
 use crate::eval::functions::catalog;
 use crate::kql;
@@ -71,7 +72,13 @@ pub enum QueryStatus {
         text: String,
         map: QueryMap,
     },
-    /// Neither ES|QL nor KQL: loaded and reported as "not evaluated: language X".
+    /// An EQL (`language = "eql"`) query that parsed; `map` as for ES|QL.
+    Eql {
+        query: eql::ast::Query,
+        text: String,
+        map: QueryMap,
+    },
+    /// Neither ES|QL, KQL nor EQL: loaded and reported as "not evaluated: language X".
     NotEsql { language: String },
     /// An ES|QL query that does not parse; the diagnostics point into the rule file.
     Invalid(Vec<Diagnostic>),
@@ -81,9 +88,9 @@ impl QueryStatus {
     /// The file span of a span of the parsed query (`None` when there is no parsed query).
     pub fn file_span(&self, span: Span) -> Option<Span> {
         match self {
-            QueryStatus::Parsed { map, .. } | QueryStatus::Kql { map, .. } => {
-                Some(map.file_span(span))
-            }
+            QueryStatus::Parsed { map, .. }
+            | QueryStatus::Kql { map, .. }
+            | QueryStatus::Eql { map, .. } => Some(map.file_span(span)),
             _ => None,
         }
     }
@@ -92,6 +99,14 @@ impl QueryStatus {
     pub fn kql(&self) -> Option<(&kql::ast::Query, &str)> {
         match self {
             QueryStatus::Kql { query, text, .. } => Some((query, text)),
+            _ => None,
+        }
+    }
+
+    /// The parsed EQL query and its text, if any.
+    pub fn eql(&self) -> Option<(&eql::ast::Query, &str)> {
+        match self {
+            QueryStatus::Eql { query, text, .. } => Some((query, text)),
             _ => None,
         }
     }
@@ -109,9 +124,9 @@ impl LoadedRule {
     /// Moves a diagnostic about the query text (spans inside the query) into the rule file.
     pub fn query_diagnostic(&self, diagnostic: Diagnostic) -> Diagnostic {
         match &self.query {
-            QueryStatus::Parsed { map, .. } | QueryStatus::Kql { map, .. } => {
-                in_rule_file(diagnostic, map, &self.file)
-            }
+            QueryStatus::Parsed { map, .. }
+            | QueryStatus::Kql { map, .. }
+            | QueryStatus::Eql { map, .. } => in_rule_file(diagnostic, map, &self.file),
             _ => diagnostic.in_file(&self.file),
         }
     }
@@ -179,7 +194,8 @@ fn query_status(
 ) -> QueryStatus {
     let data = &rule.data;
     let kuery = data.rule_type != "esql" && data.language.as_deref() == Some("kuery");
-    if data.rule_type != "esql" && !(kuery && data.query.is_some()) {
+    let eql = data.rule_type == "eql" || data.language.as_deref() == Some("eql");
+    if data.rule_type != "esql" && !((kuery || eql) && data.query.is_some()) {
         let language = data
             .language
             .clone()
@@ -196,6 +212,12 @@ fn query_status(
         .map(|value| Span::new(value.span().start, value.span().end))
         .unwrap_or_default();
     let map = QueryMap::new(&file.text, token, &text);
+    if eql {
+        return match crate::eql::parse(&text) {
+            Ok(query) => QueryStatus::Eql { query, text, map },
+            Err(diagnostic) => QueryStatus::Invalid(vec![in_rule_file(diagnostic, &map, file)]),
+        };
+    }
     if kuery {
         return match kql::parse(&text) {
             Ok(query) => QueryStatus::Kql { query, text, map },

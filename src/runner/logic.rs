@@ -31,6 +31,18 @@ pub enum RuleLogic {
     Threshold(KqlSearch, ThresholdSpec),
     /// Kibana's `new_terms` type: one alert per term combination new in the window.
     NewTerms(KqlSearch, NewTermsSpec),
+    /// Kibana's `eql` type: an alert per event, or per sequence a shell alert and its building
+    /// blocks (`crate::eql::rule_type`).
+    Eql(EqlSearch),
+}
+
+/// An EQL search: the query, the EQL request's settings (`size` is filled from
+/// `max_signals` when the rule runs) and the `index` patterns documents must belong to.
+#[derive(Clone, Debug)]
+pub struct EqlSearch {
+    pub query: crate::eql::ast::Query,
+    pub settings: crate::eql::engine::Settings,
+    pub index: Vec<String>,
 }
 
 /// A KQL search: the query, the rule's `filters` (each a KQL query ANDed with it) and the
@@ -67,6 +79,13 @@ impl RuleLogic {
     pub fn from_loaded(loaded: &LoadedRule) -> Result<RuleLogic, Diagnostic> {
         if let Some((query, _)) = loaded.query.parsed() {
             return Ok(RuleLogic::Esql(query.clone()));
+        }
+        if let Some((query, _)) = loaded.query.eql() {
+            return Ok(RuleLogic::Eql(EqlSearch {
+                query: query.clone(),
+                settings: crate::eql::settings_for_rule(loaded),
+                index: loaded.rule.data.index.clone().unwrap_or_default(),
+            }));
         }
         let Some((query, _)) = loaded.query.kql() else {
             return Err(
@@ -151,9 +170,16 @@ impl RuleLogic {
         }
     }
 
+    pub fn eql(&self) -> Option<&EqlSearch> {
+        match self {
+            RuleLogic::Eql(search) => Some(search),
+            _ => None,
+        }
+    }
+
     pub fn kql(&self) -> Option<&KqlSearch> {
         match self {
-            RuleLogic::Esql(_) => None,
+            RuleLogic::Esql(_) | RuleLogic::Eql(_) => None,
             RuleLogic::Query(search)
             | RuleLogic::Threshold(search, _)
             | RuleLogic::NewTerms(search, _) => Some(search),
@@ -167,6 +193,7 @@ impl RuleLogic {
             RuleLogic::Query(_) => "query",
             RuleLogic::Threshold(..) => "threshold",
             RuleLogic::NewTerms(..) => "new_terms",
+            RuleLogic::Eql(_) => "eql",
         }
     }
 

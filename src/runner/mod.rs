@@ -15,7 +15,7 @@ mod insight;
 mod logic;
 mod scenario;
 
-pub use logic::{KqlEngine, KqlSearch, NewTermsSpec, RuleLogic, ThresholdSpec};
+pub use logic::{EqlSearch, KqlEngine, KqlSearch, NewTermsSpec, RuleLogic, ThresholdSpec};
 
 pub use explain::{explain, render_table as render_explain_table, DocumentFate, Fate};
 pub use insight::{
@@ -66,9 +66,15 @@ impl PreparedRule {
     pub fn from_loaded(path: &Path, loaded: LoadedRule) -> Result<PreparedRule, Diagnostic> {
         let scheduled = ScheduledRule::from_loaded(&loaded)?;
         let logic = RuleLogic::from_loaded(&loaded)?;
-        let text = match (loaded.query.parsed(), loaded.query.kql()) {
-            (Some((_, text)), _) | (None, Some((_, text))) => text.to_string(),
-            (None, None) => String::new(),
+        let text = match (
+            loaded.query.parsed(),
+            loaded.query.kql(),
+            loaded.query.eql(),
+        ) {
+            (Some((_, text)), _, _)
+            | (None, Some((_, text)), _)
+            | (None, None, Some((_, text))) => text.to_string(),
+            (None, None, None) => String::new(),
         };
         let analysis = match &logic {
             RuleLogic::Esql(query) => analysis::analyze(query, &text),
@@ -130,6 +136,11 @@ impl PreparedRule {
                 .names
                 .into_iter()
                 .collect(),
+            RuleLogic::Eql(search) => {
+                let mut names = crate::eql::engine::fields_to_load(&search.query, &search.settings);
+                names.extend(["@timestamp".to_string(), "event.ingested".to_string()]);
+                names
+            }
             logic => {
                 let mut names = logic.kql_fields();
                 names.extend(["@timestamp".to_string(), "event.ingested".to_string()]);
@@ -140,6 +151,88 @@ impl PreparedRule {
             names.push(field.clone());
         }
         names
+    }
+}
+
+/// Why rulegate cannot run a rule yet: the one place that decides it. Check, report, coverage,
+/// mutate and doc report such a rule as "not runnable: reason" instead of failing or skipping it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct NotRunnable {
+    pub path: PathBuf,
+    pub rule_id: String,
+    pub name: String,
+    pub reason: String,
+}
+
+/// The engine for a query language, or why there is none yet. The EQL front end switches its
+/// language on here (KQL's is on). A rule of a language with an engine can still be not runnable
+/// for its rule type (`RuleLogic::from_loaded` says why, as an `E703`).
+pub fn engine_gap(language: &str) -> Option<String> {
+    match language {
+        "esql" => None,
+        "kuery" => None,
+        "lucene" => Some("Lucene query rules have no engine in rulegate".into()),
+        "eql" => Some("EQL rules have no engine in rulegate yet".into()),
+        other => Some(format!("language `{other}` has no engine in rulegate")),
+    }
+}
+
+impl NotRunnable {
+    /// The errors of running a rule, as "not runnable" when every one is a "not evaluated"
+    /// limit of the engine (a rule type without mutation or coverage support, a full-text
+    /// function) rather than bad input.
+    pub fn from_errors(rule: &PreparedRule, errors: &[Diagnostic]) -> Option<NotRunnable> {
+        let limits = !errors.is_empty()
+            && errors
+                .iter()
+                .all(|e| e.message.starts_with("not evaluated"));
+        limits.then(|| NotRunnable {
+            path: rule.path.clone(),
+            rule_id: rule.scheduled.info.rule_id.clone(),
+            name: rule.scheduled.info.name.clone(),
+            reason: errors
+                .iter()
+                .map(|e| e.message.trim_start_matches("not evaluated: ").to_string())
+                .collect::<Vec<_>>()
+                .join("; "),
+        })
+    }
+}
+
+/// Loads a rule to run it, or says why it cannot run. Errors are bad input (a file that does not
+/// load or an ES|QL query that does not parse).
+pub fn prepare(path: &Path) -> Result<Result<PreparedRule, NotRunnable>, Vec<Diagnostic>> {
+    let loaded = rule::load(path)?;
+    let not_runnable = |reason: String| NotRunnable {
+        path: path.to_path_buf(),
+        rule_id: loaded.rule.data.rule_id.clone(),
+        name: loaded.rule.data.name.clone(),
+        reason,
+    };
+    match &loaded.query {
+        rule::QueryStatus::Invalid(diagnostics) => return Err(diagnostics.clone()),
+        rule::QueryStatus::NotEsql { language } => {
+            let reason = engine_gap(language)
+                .unwrap_or_else(|| format!("language `{language}` is not loaded as a query"));
+            return Ok(Err(not_runnable(reason)));
+        }
+        // Parsed EQL has no engine here yet: not runnable, as before it was parsed.
+        rule::QueryStatus::Eql { .. } => {
+            let reason = engine_gap("eql").unwrap_or_default();
+            return Ok(Err(not_runnable(reason)));
+        }
+        rule::QueryStatus::Parsed { .. } | rule::QueryStatus::Kql { .. } => {}
+    }
+    match PreparedRule::from_loaded(path, loaded.clone()) {
+        Ok(rule) => Ok(Ok(rule)),
+        Err(error) if error.code == "E703" => {
+            let reason = error
+                .message
+                .trim_start_matches("not evaluated: ")
+                .to_string();
+            Ok(Err(not_runnable(reason)))
+        }
+        Err(error) => Err(vec![error]),
     }
 }
 
@@ -361,6 +454,10 @@ pub fn run_rule(
         done += 1;
         on_execution(done, total, alerts);
     };
+    if let RuleLogic::Eql(search) = &rule.logic {
+        let replay = run_eql(rule, search, docs, &plan, &mut observe)?;
+        return Ok(RuleRun { plan, replay });
+    }
     let replay = match KqlEngine::new(&rule.logic, docs, docs.times(&rule.scheduled)) {
         Some(mut kql) => {
             let from = rule.scheduled.schedule.from;
@@ -384,6 +481,44 @@ pub fn run_rule(
         }
     };
     Ok(RuleRun { plan, replay })
+}
+
+/// An EQL rule's executions: the EQL search over each window's documents of the rule's
+/// indices, its result as rows (`eql::rule_type`), the rows as alerts (the one scheduler).
+fn run_eql(
+    rule: &PreparedRule,
+    search: &EqlSearch,
+    docs: &DocumentSet,
+    plan: &[PlannedExecution],
+    observe: &mut dyn FnMut(&schedule::Execution, usize),
+) -> Result<Replay, Diagnostic> {
+    let settings = crate::eql::engine::Settings {
+        size: rule.scheduled.schedule.max_signals,
+        ..search.settings.clone()
+    };
+    let store = &docs.documents;
+    let engine = crate::eql::engine::Engine::compile(&search.query, settings, &store.columns)
+        .map_err(|error| rule.loaded.query_diagnostic(not_evaluated(error)))?;
+    let rule_id = rule.scheduled.info.rule_id.clone();
+    let mut run = |indices: &[usize], _now: Timestamp| {
+        let in_index: Vec<usize> = indices
+            .iter()
+            .copied()
+            .filter(|&doc| match store.index_of(doc) {
+                Some(name) if !search.index.is_empty() => search
+                    .index
+                    .iter()
+                    .any(|pattern| eval::index_matches(pattern, name)),
+                _ => true,
+            })
+            .collect();
+        let outcome = engine
+            .run(store, &in_index)
+            .map_err(|error| rule.loaded.query_diagnostic(error))?;
+        crate::eql::rule_type::result_table(store, &outcome, &rule_id)
+            .map_err(|error| rule.loaded.query_diagnostic(error))
+    };
+    schedule::replay_observed(&rule.scheduled, plan, &mut run, observe)
 }
 
 /// The engine's table as the scheduler's JSON rows.

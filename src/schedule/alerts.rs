@@ -243,7 +243,7 @@ impl AlertBook {
                 }
             };
             // Suppressed rows update an existing alert and do not count against `max_signals`.
-            if execution.alerts == rule.schedule.max_signals {
+            if execution.alerts == rule.schedule.max_signals && !rule.uncapped {
                 execution.over_max_signals += 1;
                 continue;
             }

@@ -25,6 +25,15 @@ impl ScheduledRule {
                 "new_terms" => (false, vec![NEW_TERMS_FIELD.to_string()]),
                 _ => (false, Vec::new()),
             },
+            // EQL: alerts are per document; a sequence's alerts also carry its group id and
+            // position, so the same document in two sequences makes two building blocks.
+            QueryStatus::Eql { .. } => (
+                false,
+                vec![
+                    crate::eql::rule_type::GROUP_ID.to_string(),
+                    crate::eql::rule_type::GROUP_INDEX.to_string(),
+                ],
+            ),
             QueryStatus::NotEsql { language } => {
                 let reason = format!("not evaluated: language {language}");
                 return Err(Diagnostic::error("E703", reason).in_file(&loaded.file));
@@ -104,6 +113,7 @@ impl ScheduledRule {
             schedule: spec,
             aggregating,
             expanded_fields: expanded,
+            uncapped: matches!(loaded.query, QueryStatus::Eql { .. }),
         })
     }
 }

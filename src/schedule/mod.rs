@@ -160,6 +160,9 @@ pub struct ScheduledRule {
     /// Fields expanded by `MV_EXPAND`: their values join a non-aggregating alert's id, so each
     /// expanded row of one document is its own alert.
     pub expanded_fields: Vec<String>,
+    /// No `max_signals` cap on the alerts of an execution: Kibana's EQL executor bounds the
+    /// search (`size`) and bulk-creates every alert of the returned sequences.
+    pub uncapped: bool,
 }
 
 /// What the engine returns for one execution: column names and rows of JSON values (single

@@ -1,0 +1,157 @@
+//! Sequence matching as Elasticsearch's `SequenceMatcher` does it, over events in order.
+//!
+//! Per join key and stage, in-flight sequences wait in insertion order. An event matching
+//! stage `k > 0` takes the *latest* sequence of stage `k − 1` whose last event is strictly
+//! before it and drops every earlier one (`OrdinalGroup.trimBefore`); the sequence is then
+//! rejected if the event is more than `maxspan` after the sequence's first event (equal is
+//! allowed), or if an `until` event of the same key lies between the sequence's last event
+//! (inclusive) and this event. Missing-event stages are checked once the positive stages have
+//! completed (see [`missing_ok`]).
+
+use std::collections::HashMap;
+
+use super::{Event, JoinKey, Stage, E_TOO_MANY};
+use crate::diagnostic::Diagnostic;
+
+/// Most sequences in flight at once; beyond it the query fails instead of growing without bound.
+pub const MAX_IN_FLIGHT: usize = 1_000_000;
+
+#[derive(Clone, Debug)]
+pub struct Partial {
+    pub key: JoinKey,
+    /// Positions (into the ordered events) of the events matched so far, one per positive stage.
+    pub events: Vec<usize>,
+}
+
+pub struct Matched {
+    pub key: JoinKey,
+    pub events: Vec<usize>,
+}
+
+/// Runs the positive stages over `events` (ordered) and returns completed sequences in
+/// completion order. `keys_of(stage, event)` gives the event's join keys for a stage, or none
+/// when it does not match the stage.
+pub fn run(
+    stages: &[Stage],
+    maxspan: Option<i64>,
+    events: &[Event],
+    keys_of: &dyn Fn(usize, &Event) -> Vec<JoinKey>,
+    until_keys: &dyn Fn(&Event) -> Vec<JoinKey>,
+) -> Result<Vec<Matched>, Diagnostic> {
+    let positive: Vec<usize> = (0..stages.len()).filter(|&i| !stages[i].missing).collect();
+    // The parser refuses a sequence of missing events only; a hand-built one matches nothing.
+    let Some(last) = positive.len().checked_sub(1) else {
+        return Ok(Vec::new());
+    };
+    // groups[p][key]: sequences that have matched positive stages 0..=p.
+    let mut groups: Vec<HashMap<JoinKey, Vec<Partial>>> = vec![HashMap::new(); positive.len()];
+    let mut untils: HashMap<JoinKey, Vec<usize>> = HashMap::new();
+    let mut in_flight = 0usize;
+    let mut done = Vec::new();
+    for (pos, event) in events.iter().enumerate() {
+        for key in until_keys(event) {
+            untils.entry(key).or_default().push(pos);
+        }
+        // Later stages first, so an event never extends a sequence it has just started.
+        for p in (0..positive.len()).rev() {
+            for key in keys_of(positive[p], event) {
+                let partial = if p == 0 {
+                    Partial {
+                        key: key.clone(),
+                        events: vec![pos],
+                    }
+                } else {
+                    let Some((mut seq, dropped)) = take_before(&mut groups[p - 1], &key, pos)
+                    else {
+                        continue;
+                    };
+                    in_flight -= 1 + dropped;
+                    let start = events[seq.events[0]].time;
+                    if maxspan.is_some_and(|span| event.time - start > span) {
+                        continue;
+                    }
+                    let prev = *seq.events.last().unwrap_or(&pos);
+                    let blocked = untils
+                        .get(&key)
+                        .is_some_and(|u| u.iter().any(|&x| x >= prev && x < pos));
+                    if blocked {
+                        continue;
+                    }
+                    seq.events.push(pos);
+                    seq
+                };
+                if p == last {
+                    done.push(Matched {
+                        key: partial.key,
+                        events: partial.events,
+                    });
+                } else {
+                    in_flight += 1;
+                    if in_flight > MAX_IN_FLIGHT {
+                        return Err(Diagnostic::error(
+                            E_TOO_MANY,
+                            format!("more than {MAX_IN_FLIGHT} sequences in flight at once"),
+                        ));
+                    }
+                    groups[p].entry(key).or_default().push(partial);
+                }
+            }
+        }
+    }
+    Ok(done)
+}
+
+/// Removes and returns the latest sequence whose last event is before `pos`, dropping all
+/// earlier ones of the group (their count is returned too), as `OrdinalGroup.trimBefore` does.
+fn take_before(
+    group: &mut HashMap<JoinKey, Vec<Partial>>,
+    key: &JoinKey,
+    pos: usize,
+) -> Option<(Partial, usize)> {
+    let list = group.get_mut(key)?;
+    let found = list
+        .iter()
+        .rposition(|s| s.events.last().is_some_and(|&l| l < pos))?;
+    let seq = list.remove(found);
+    list.drain(..found);
+    if list.is_empty() {
+        group.remove(key);
+    }
+    Some((seq, found))
+}
+
+/// Whether no event of a missing stage occurs where it would break the sequence: between the
+/// positive events around it; before the first positive event but within `maxspan` of the
+/// last; after the last but within `maxspan` of the first.
+pub fn missing_ok(
+    stages: &[Stage],
+    maxspan: i64,
+    events: &[Event],
+    matched: &Matched,
+    keys_of: &dyn Fn(usize, &Event) -> Vec<JoinKey>,
+) -> bool {
+    let positions = &matched.events;
+    let (first, last) = (positions[0], positions[positions.len() - 1]);
+    let mut seen_positive = 0usize;
+    for (s, stage) in stages.iter().enumerate() {
+        if !stage.missing {
+            seen_positive += 1;
+            continue;
+        }
+        let lower = seen_positive.checked_sub(1).map(|i| positions[i]);
+        let upper = positions.get(seen_positive).copied();
+        let occurs = events.iter().enumerate().any(|(pos, e)| {
+            let in_range = match (lower, upper) {
+                (Some(l), Some(u)) => pos > l && pos < u,
+                (None, Some(u)) => pos < u && e.time >= events[last].time - maxspan,
+                (Some(l), None) => pos > l && e.time <= events[first].time + maxspan,
+                (None, None) => false,
+            };
+            in_range && keys_of(s, e).contains(&matched.key)
+        });
+        if occurs {
+            return false;
+        }
+    }
+    true
+}
