@@ -210,18 +210,23 @@ pub fn prepare(path: &Path) -> Result<Result<PreparedRule, NotRunnable>, Vec<Dia
         reason,
     };
     match &loaded.query {
+        // A call the engine does not evaluate (`E303`/`E304`, refused at load): not runnable.
+        rule::QueryStatus::Invalid(diagnostics)
+            if diagnostics
+                .iter()
+                .all(|d| matches!(d.code, "E303" | "E304")) =>
+        {
+            return Ok(Err(not_runnable(diagnostics[0].message.clone())));
+        }
         rule::QueryStatus::Invalid(diagnostics) => return Err(diagnostics.clone()),
         rule::QueryStatus::NotEsql { language } => {
             let reason = engine_gap(language)
                 .unwrap_or_else(|| format!("language `{language}` is not loaded as a query"));
             return Ok(Err(not_runnable(reason)));
         }
-        // Parsed EQL has no engine here yet: not runnable, as before it was parsed.
-        rule::QueryStatus::Eql { .. } => {
-            let reason = engine_gap("eql").unwrap_or_default();
-            return Ok(Err(not_runnable(reason)));
-        }
-        rule::QueryStatus::Parsed { .. } | rule::QueryStatus::Kql { .. } => {}
+        rule::QueryStatus::Parsed { .. }
+        | rule::QueryStatus::Kql { .. }
+        | rule::QueryStatus::Eql { .. } => {}
     }
     match PreparedRule::from_loaded(path, loaded.clone()) {
         Ok(rule) => Ok(Ok(rule)),
