@@ -20,6 +20,7 @@
 //! | `audit` | ECS mapping vs Elastic's pipeline samples; `rulegate ingest` on every raw sample, .gz, EventList, AKS, bad lines |
 //! | `check` | `rulegate check`: green on the tree, red naming changed scenarios, exit 2 on bad input |
 //! | `esql_spec` | conformance: Elasticsearch's csv-spec tests over their datasets, with a ratchet |
+//! | `functions` | the function catalog: implemented or refused with its category (`E303`/`E304`); documented examples and edge cases of each added function |
 //! | `eval_edge_cases` | the edge cases of the semantics notes §16, one test each, via the API |
 //! | `inputs` | `-` is stdin and gzip is found by content for every command; an input truncated under `query` is exit 2; silent acceptance turned into errors or warnings |
 //! | `loader` | NDJSON loading: scanned and serde-read documents load the same, `want_ids`, a refused document leaves nothing behind, selections |
@@ -56,6 +57,7 @@ mod errors;
 mod esql_spec;
 mod eval_edge_cases;
 mod explain;
+mod functions;
 mod inputs;
 mod inspect;
 mod kql;

@@ -27,6 +27,8 @@ pub fn is_aggregate(name: &str) -> bool {
             | "percentile"
             | "first"
             | "last"
+            | "earliest"
+            | "latest"
             | "sample"
             | "weighted_avg"
     )

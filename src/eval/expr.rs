@@ -205,7 +205,9 @@ impl<'q> Compiler<'q> {
                 let v = self.expr(value, schema)?;
                 if !matches!(v.ty, Type::Keyword | Type::Text | Type::Null) {
                     let (text, ordinal) = (self.text, "first ");
-                    return Err(type_mismatch(text, span, ordinal, value.span, v.ty, "string"));
+                    return Err(type_mismatch(
+                        text, span, ordinal, value.span, v.ty, "string",
+                    ));
                 }
                 // A literal's text is known; an expression pattern folds to its text here, as
                 // Elasticsearch's optimizer folds it before planning (see `fold`).
@@ -242,7 +244,11 @@ impl<'q> Compiler<'q> {
             ExprKind::Cast { value, target } => {
                 let v = self.expr(value, schema)?;
                 let ty = Type::parse(&target.name).ok_or_else(|| {
-                    error("E302", target.span, format!("Unknown data type [{}]", target.name))
+                    error(
+                        "E302",
+                        target.span,
+                        format!("Unknown data type [{}]", target.name),
+                    )
                 })?;
                 self.cast_folded(v, ty, span, schema)
             }
@@ -259,12 +265,14 @@ impl<'q> Compiler<'q> {
                     };
                     text.push_str(&format!("{}={};", entry.key.value, value));
                 }
-                Ok(self.make(Kind::Literal(Cell::One(Value::str(&text))), Type::Keyword, span))
+                Ok(self.make(
+                    Kind::Literal(Cell::One(Value::str(&text))),
+                    Type::Keyword,
+                    span,
+                ))
             }
-            ExprKind::Match { .. } => Err(error(
-                "E304",
+            ExprKind::Match { .. } => Err(crate::eval::functions::catalog::match_operator_refusal(
                 span,
-                "the full-text match operator `:` needs Elasticsearch's search index and is not supported offline",
             )),
         }
     }

@@ -177,7 +177,7 @@ fn expand(
     let mut out = String::new();
     let mut rest = pattern;
     while let Some(start) = rest.find("%{") {
-        out.push_str(&rest[..start]);
+        literal(&rest[..start], depth, columns, groups, &mut out);
         let after = &rest[start + 2..];
         let end = after
             .find('}')
@@ -217,8 +217,72 @@ fn expand(
             None => out.push_str(&format!("(?:{inner})")),
         }
     }
-    out.push_str(rest);
+    literal(rest, depth, columns, groups, &mut out);
     Ok(out)
+}
+
+/// Copies regex text between `%{…}` references. At the top level, an Oniguruma named group
+/// `(?<name>…)` (or `(?P<name>…)`) is a `keyword` column, as Elasticsearch's Grok makes it;
+/// its name may hold characters a Rust group name cannot (`Esql.server`), so the group is
+/// renamed like the `%{…}` ones. Escapes and character classes are skipped over, and
+/// look-behind `(?<=`/`(?<!` is not a name.
+fn literal(
+    text: &str,
+    depth: usize,
+    columns: &mut Vec<(String, Type)>,
+    groups: &mut Vec<(String, usize)>,
+    out: &mut String,
+) {
+    let mut chars = text.char_indices().peekable();
+    let mut in_class = false;
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' => {
+                out.push(c);
+                if let Some((_, next)) = chars.next() {
+                    out.push(next);
+                }
+            }
+            '[' if !in_class => {
+                in_class = true;
+                out.push(c);
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(c);
+            }
+            '(' if !in_class && depth == 0 => {
+                let after = &text[i + 1..];
+                let open = ["?<", "?P<"]
+                    .iter()
+                    .find(|p| after.starts_with(**p) && !after[p.len()..].starts_with(['=', '!']));
+                let named = open.and_then(|p| {
+                    let name_start = p.len();
+                    let len = after[name_start..].find('>')?;
+                    Some((&after[name_start..name_start + len], name_start + len + 1))
+                });
+                match named {
+                    Some((name, skip)) if !name.is_empty() => {
+                        let column = match columns.iter().position(|(n, _)| n == name) {
+                            Some(i) => i,
+                            None => {
+                                columns.push((name.to_string(), Type::Keyword));
+                                columns.len() - 1
+                            }
+                        };
+                        let group = format!("g{}", groups.len());
+                        groups.push((group.clone(), column));
+                        out.push_str(&format!("(?P<{group}>"));
+                        for _ in 0..after[..skip].chars().count() {
+                            chars.next();
+                        }
+                    }
+                    _ => out.push(c),
+                }
+            }
+            _ => out.push(c),
+        }
+    }
 }
 
 /// A compiled DISSECT pattern: `%{key}` fields separated by literal delimiters.
@@ -361,6 +425,26 @@ mod tests {
         let d = Grok::new("%{WORD:zip_parts} %{WORD:zip_parts}").unwrap();
         assert_eq!(d.extract("CA 94108").unwrap()[0].len(), 2);
         assert!(d.extract("100-7014").is_none());
+    }
+
+    #[test]
+    fn grok_named_captures_are_keyword_columns() {
+        let g = Grok::new(r"(?i:https?)://(?:[^/@\s]+@)?(?<Esql.host>[a-z.]+)(?::(?P<port>\d+))?")
+            .unwrap();
+        let names: Vec<&str> = g.columns.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["Esql.host", "port"]);
+        let got = g.extract("HTTPS://u@example.org:8443/x").unwrap();
+        assert_eq!(
+            got,
+            [vec![Value::str("example.org")], vec![Value::str("8443")]]
+        );
+        // Escaped parentheses and classes are not names; look-behind is not a name (and the
+        // regex engine refuses it: a clear error, as for any pattern it cannot compile).
+        let g = Grok::new(r"\(?<x>b\)[(?<y>]%{WORD:w}").unwrap();
+        let names: Vec<&str> = g.columns.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["w"]);
+        let e = Grok::new(r"(?<=a)b").unwrap_err();
+        assert!(e.contains("look-around"), "{e}");
     }
 
     #[test]

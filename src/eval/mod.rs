@@ -353,8 +353,13 @@ impl Reads {
     }
 
     fn expr(&mut self, e: &ast::Expr) {
-        if let ExprKind::Column(n) = &e.kind {
-            self.name(&n.name);
+        match &e.kind {
+            ExprKind::Column(n) => self.name(&n.name),
+            // `EARLIEST`/`LATEST` sort by `@timestamp` without naming it.
+            ExprKind::Call(c) if matches!(c.name.as_str(), "earliest" | "latest") => {
+                self.name("@timestamp")
+            }
+            _ => {}
         }
         e.children().into_iter().for_each(|child| self.expr(child));
     }

@@ -675,6 +675,15 @@ impl Documents {
         }
     }
 
+    /// The same documents with the given `_id`s, in document order (spec datasets carry
+    /// theirs in an `_id` column); documents beyond the list keep their positional ids.
+    pub fn with_ids(mut self, ids: Vec<String>) -> Documents {
+        for (slot, id) in self.ids.iter_mut().zip(ids) {
+            *slot = Arc::from(id.as_str());
+        }
+        self
+    }
+
     /// Appends another store's documents (same columns required; used for several datasets).
     pub fn concat(self, other: Documents) -> Documents {
         Documents::concat_all(vec![self, other])

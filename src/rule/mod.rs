@@ -29,6 +29,7 @@ use toml::de::DeTable;
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::eql;
 use crate::esql::{self, ast};
+use crate::eval::functions::catalog;
 use crate::kql;
 use crate::span::Span;
 
@@ -224,6 +225,17 @@ fn query_status(
         };
     }
     match esql::parse(&text) {
+        // A call the engine cannot evaluate makes the rule unrunnable offline, as an
+        // unsupported command does (`E202`): every command reports it, none passes it.
+        Ok(query) if !catalog::refusals(&query).is_empty() => QueryStatus::Invalid(
+            catalog::refusals(&query)
+                .into_iter()
+                .map(|mut d| {
+                    d.message = format!("not evaluated: {}", d.message);
+                    in_rule_file(d, &map, file)
+                })
+                .collect(),
+        ),
         Ok(query) => QueryStatus::Parsed {
             query,
             offset: map.offset(),

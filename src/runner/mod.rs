@@ -210,6 +210,14 @@ pub fn prepare(path: &Path) -> Result<Result<PreparedRule, NotRunnable>, Vec<Dia
         reason,
     };
     match &loaded.query {
+        // A call the engine does not evaluate (`E303`/`E304`, refused at load): not runnable.
+        rule::QueryStatus::Invalid(diagnostics)
+            if diagnostics
+                .iter()
+                .all(|d| matches!(d.code, "E303" | "E304")) =>
+        {
+            return Ok(Err(not_runnable(diagnostics[0].message.clone())));
+        }
         rule::QueryStatus::Invalid(diagnostics) => return Err(diagnostics.clone()),
         rule::QueryStatus::NotEsql { language } => {
             let reason = engine_gap(language)

@@ -2,6 +2,10 @@
 
 use super::*;
 
+/// Elasticsearch's cap on a string a function builds (`ScalarFunction.MAX_BYTES_REF_RESULT_SIZE`,
+/// 1 MB).
+const MAX_STRING_BYTES: i64 = 1024 * 1024;
+
 fn s(v: &Value) -> &str {
     v.as_str().unwrap_or("")
 }
@@ -227,6 +231,46 @@ pub fn eval(func: &Func, args: Vec<Cell>, e: &CExpr, ctx: &mut Ctx) -> Cell {
                 .all(|v| sup.values().iter().any(|x| x.compare(v).is_eq()));
             Cell::boolean(Some(all))
         }
+        Func::MvContainsAll => {
+            let (sup, sub) = (&args[0], &args[1]);
+            if sup.is_null() || sub.is_null() {
+                return Cell::Null;
+            }
+            let all = sub
+                .values()
+                .iter()
+                .all(|v| sup.values().iter().any(|x| x.compare(v).is_eq()));
+            Cell::boolean(Some(all))
+        }
+        Func::MvSet(op) => {
+            let (a, b) = (args[0].values(), args[1].values());
+            let has = |set: &[Value], v: &Value| set.iter().any(|x| x.compare(v).is_eq());
+            let mut out: Vec<Value> = Vec::new();
+            let candidates: Vec<&Value> = match op {
+                MvSetOp::Union => a.iter().chain(b.iter()).collect(),
+                _ => a.iter().collect(),
+            };
+            for v in candidates {
+                let keep = match op {
+                    MvSetOp::Intersection => has(b, v),
+                    MvSetOp::Difference => !has(b, v),
+                    MvSetOp::Union => true,
+                };
+                if keep && !has(&out, v) {
+                    out.push(v.clone());
+                }
+            }
+            Cell::from_values(out)
+        }
+        Func::MvIntersects => {
+            if args[0].is_null() || args[1].is_null() {
+                return Cell::Null;
+            }
+            let (a, b) = (args[0].values(), args[1].values());
+            Cell::boolean(Some(
+                a.iter().any(|v| b.iter().any(|x| x.compare(v).is_eq())),
+            ))
+        }
         Func::Now => Cell::One(Value::Datetime(ctx.now)),
         Func::Constant(v) => Cell::One(Value::Double(*v)),
         Func::CidrMatch => {
@@ -300,6 +344,20 @@ pub fn eval(func: &Func, args: Vec<Cell>, e: &CExpr, ctx: &mut Ctx) -> Cell {
             let result = single_valued(func, &vs, e.ty, ctx.now);
             ctx.or_warn(site, result)
         }
+        // Conversion functions: each value of a multivalue converts on its own.
+        Func::Math(f @ (Unary::ToDegrees | Unary::ToRadians)) => {
+            let mut out = Vec::new();
+            for v in args.into_iter().next().unwrap_or_default().into_values() {
+                match f.apply(v.as_f64().unwrap_or(0.0)) {
+                    Ok(d) => out.push(Value::Double(d)),
+                    Err(m) => ctx.warn(site, &m),
+                }
+            }
+            Cell::from_values(out)
+        }
+        Func::MvPercentile | Func::MvPseriesWeightedSum | Func::MvMedianAbsoluteDeviation => {
+            mv_numeric(func, args, e.ty, ctx, site)
+        }
         _ => {
             let Some(vs) = singles(&args, ctx, site) else {
                 return Cell::Null;
@@ -328,6 +386,33 @@ fn replace_bounded(re: &regex::Regex, text: &str, replacement: &str) -> Result<S
     }
     out.push_str(&text[last..]);
     Ok(out)
+}
+
+/// The numeric reductions of a multivalue with a single-valued parameter.
+fn mv_numeric(func: &Func, args: Vec<Cell>, ty: Type, ctx: &mut Ctx, site: u32) -> Cell {
+    let mut it = args.into_iter();
+    let values = it.next().unwrap_or_default().into_values();
+    if values.is_empty() {
+        return Cell::Null;
+    }
+    let param = match it.next() {
+        Some(c) => match single(&c, ctx, site) {
+            Some(v) => v.as_f64(),
+            None => return Cell::Null,
+        },
+        None => None,
+    };
+    let result = match func {
+        Func::MvPercentile => math::mv_percentile(&values, param.unwrap_or(0.0), ty)
+            .map(|v| v.map_or(Cell::Null, Cell::One)),
+        Func::MvPseriesWeightedSum => {
+            let xs: Vec<f64> = values.iter().filter_map(Value::as_f64).collect();
+            math::pseries_weighted_sum(&xs, param.unwrap_or(0.0))
+                .map(|d| Cell::One(Value::Double(d)))
+        }
+        _ => Ok(math::mv_median_absolute_deviation(&values, ty).map_or(Cell::Null, Cell::One)),
+    };
+    ctx.or_warn(site, result)
 }
 
 /// Functions whose every argument is a single non-null value.
@@ -443,6 +528,89 @@ pub(super) fn single_valued(
             }
             kw(s(a[0]).repeat(count as usize))
         }
+        Func::Math(f) => Cell::One(Value::Double(f.apply(a[0].as_f64().unwrap_or(0.0))?)),
+        Func::Atan2 => {
+            let (y, x) = (a[0].as_f64().unwrap_or(0.0), a[1].as_f64().unwrap_or(0.0));
+            Cell::One(Value::Double(y.atan2(x)))
+        }
+        Func::Hypot => {
+            let (x, y) = (a[0].as_f64().unwrap_or(0.0), a[1].as_f64().unwrap_or(0.0));
+            Cell::One(Value::Double(math::hypot(x, y)?))
+        }
+        Func::Scalb => {
+            let d = a[0].as_f64().unwrap_or(0.0);
+            let n = match a[1] {
+                Value::UnsignedLong(u) => i64::try_from(*u).unwrap_or(i64::MAX),
+                other => other
+                    .as_i64()
+                    .unwrap_or_else(|| other.as_f64().unwrap_or(0.0) as i64),
+            };
+            Cell::One(Value::Double(math::scalb(d, n)?))
+        }
+        Func::Log => {
+            let (base, value) = match a {
+                [v] => (None, v.as_f64().unwrap_or(0.0)),
+                _ => (a[0].as_f64(), a[1].as_f64().unwrap_or(0.0)),
+            };
+            Cell::One(Value::Double(math::log(base, value)?))
+        }
+        Func::CopySign => Cell::One(math::copy_sign(a[0], a[1], ty)?),
+        Func::UrlEncode => kw(codec::url_encode(s(a[0]))),
+        Func::UrlEncodeComponent => kw(codec::url_encode_component(s(a[0]))),
+        Func::UrlDecode => kw(codec::url_decode(s(a[0]))?),
+        Func::ToBase64 => kw(codec::to_base64(s(a[0]))),
+        Func::FromBase64 => kw(codec::from_base64(s(a[0]))?),
+        Func::Digest(algorithm) => kw(codec::digest(algorithm, s(a[0]))?),
+        Func::Hash => kw(codec::digest(s(a[0]), s(a[1]))?),
+        Func::Space => {
+            let n = arg_i64(0);
+            if n < 0 {
+                return Err(format!(
+                    "java.lang.IllegalArgumentException: Number parameter cannot be negative, found [{n}]"
+                ));
+            }
+            if n > MAX_STRING_BYTES {
+                return Err(format!(
+                    "java.lang.IllegalArgumentException: Creating strings longer than [{MAX_STRING_BYTES}] bytes is not supported"
+                ));
+            }
+            kw(" ".repeat(n as usize))
+        }
+        Func::BitLength => int(s(a[0]).len() as i64 * 8),
+        Func::ByteLength => int(s(a[0]).len() as i64),
+        Func::Contains => Cell::boolean(Some(s(a[1]).is_empty() || s(a[0]).contains(s(a[1])))),
+        Func::DayName | Func::MonthName => {
+            let Value::Datetime(ms) = a[0] else {
+                return Ok(Cell::Null);
+            };
+            if matches!(func, Func::DayName) {
+                kw(codec::day_name(*ms))
+            } else {
+                let (_, month, _) = crate::calendar::civil_from_days(ms.div_euclid(86_400_000));
+                kw(codec::month_name(month as u32))
+            }
+        }
+        Func::DaysInMonth => {
+            let Value::Datetime(ms) = a[0] else {
+                return Ok(Cell::Null);
+            };
+            let (year, month, _) = crate::calendar::civil_from_days(ms.div_euclid(86_400_000));
+            Cell::One(Value::Long(crate::calendar::days_in_month(year, month)))
+        }
+        Func::RoundTo => {
+            // The greatest point not above the value; below every point, the least point.
+            let convert =
+                |v: &Value| crate::eval::convert::convert(v, ty).unwrap_or_else(|_| v.clone());
+            let x = convert(a[0]);
+            let points: Vec<Value> = a[1..].iter().map(|p| convert(p)).collect();
+            let below = points
+                .iter()
+                .filter(|p| p.compare(&x).is_le())
+                .max_by(|p, q| p.compare(q));
+            let least = points.iter().min_by(|p, q| p.compare(q));
+            below.or(least).map_or(Cell::Null, |p| Cell::One(p.clone()))
+        }
+        Func::Repeat => kw(s(a[0]).repeat(arg_i64(1).max(0) as usize)),
         Func::DateTrunc => {
             let Value::Datetime(ms) = a[1] else {
                 return Ok(Cell::Null);

@@ -9,9 +9,13 @@ use crate::eval::expr::{convert_cell, error, single, singles, CExpr, Compiler, C
 use crate::eval::value::{Cell, Type, Value};
 use crate::eval::{datetime, ip, Column};
 
+pub mod catalog;
+mod codec;
 mod eval;
+mod math;
 
 pub use eval::eval;
+pub use math::Unary;
 
 #[derive(Clone, Debug)]
 pub enum Func {
@@ -76,6 +80,48 @@ pub enum Func {
     ClampMax,
     MvZip,
     MvAppend,
+    /// Trigonometric, hyperbolic, `EXP`, `CBRT`, `TO_DEGREES`, `TO_RADIANS`.
+    Math(Unary),
+    Atan2,
+    Hypot,
+    /// `LOG(value)` or `LOG(base, value)`.
+    Log,
+    CopySign,
+    Scalb,
+    UrlEncode,
+    UrlEncodeComponent,
+    UrlDecode,
+    ToBase64,
+    FromBase64,
+    /// `MD5`, `SHA1`, `SHA256`: a fixed `MessageDigest` algorithm.
+    Digest(&'static str),
+    /// `HASH(algorithm, input)`.
+    Hash,
+    Space,
+    BitLength,
+    ByteLength,
+    Contains,
+    MvPercentile,
+    MvPseriesWeightedSum,
+    MvMedianAbsoluteDeviation,
+    DayName,
+    MonthName,
+    DaysInMonth,
+    /// `MV_CONTAINS_ALL(superset, subset)`: `MV_CONTAINS`, but null when either side is.
+    MvContainsAll,
+    /// `ROUND_TO(value, point, …)`.
+    RoundTo,
+    /// `MV_INTERSECTION`, `MV_UNION`, `MV_DIFFERENCE`: set operations on two multivalues.
+    MvSet(MvSetOp),
+    /// `MV_INTERSECTS(a, b)`: whether the multivalues share a value.
+    MvIntersects,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MvSetOp {
+    Intersection,
+    Union,
+    Difference,
 }
 
 /// Elasticsearch's `isType` failure, pointing at the argument: `second argument of [LAST(v, s)]
@@ -153,15 +199,8 @@ pub fn compile(
             ),
         ));
     }
-    if name == "kql" || name == "match" || name == "qstr" || name == "match_phrase" {
-        return Err(error(
-            "E304",
-            span,
-            format!(
-                "full-text function [{}] needs Elasticsearch's search index and is not supported offline",
-                name.to_uppercase()
-            ),
-        ));
+    if let Some(refused) = catalog::refusal(name, span) {
+        return Err(refused);
     }
     let mut args = Vec::new();
     for a in &call.args {
@@ -445,6 +484,178 @@ pub fn compile(
             arity(name, n, 2, 2, span)?;
             (Func::Pow, Type::Double)
         }
+        _ if Unary::from_name(name).is_some() => {
+            arity(name, n, 1, 1, span)?;
+            expect(numeric_ty(t(0)), span, || type_error(0, "numeric"))?;
+            (
+                Func::Math(Unary::from_name(name).expect("checked")),
+                Type::Double,
+            )
+        }
+        "atan2" | "hypot" | "scalb" => {
+            arity(name, n, 2, 2, span)?;
+            for i in 0..n {
+                expect(numeric_ty(t(i)), span, || type_error(i, "numeric"))?;
+            }
+            let f = match name {
+                "atan2" => Func::Atan2,
+                "hypot" => Func::Hypot,
+                _ => Func::Scalb,
+            };
+            (f, Type::Double)
+        }
+        "log" => {
+            arity(name, n, 1, 2, span)?;
+            for i in 0..n {
+                expect(numeric_ty(t(i)), span, || type_error(i, "numeric"))?;
+            }
+            (Func::Log, Type::Double)
+        }
+        "copy_sign" => {
+            arity(name, n, 2, 2, span)?;
+            for i in 0..n {
+                expect(numeric_ty(t(i)), span, || type_error(i, "numeric"))?;
+            }
+            expect(t(0) != Type::UnsignedLong, span, || {
+                type_error(0, "double, integer or long")
+            })?;
+            (Func::CopySign, t(0))
+        }
+        "url_encode"
+        | "url_encode_component"
+        | "url_decode"
+        | "to_base64"
+        | "from_base64"
+        | "md5"
+        | "sha1"
+        | "sha256" => {
+            arity(name, n, 1, 1, span)?;
+            expect(string_ty(t(0)), span, || type_error(0, "string"))?;
+            let f = match name {
+                "url_encode" => Func::UrlEncode,
+                "url_encode_component" => Func::UrlEncodeComponent,
+                "url_decode" => Func::UrlDecode,
+                "to_base64" => Func::ToBase64,
+                "from_base64" => Func::FromBase64,
+                "md5" => Func::Digest("MD5"),
+                "sha1" => Func::Digest("SHA-1"),
+                _ => Func::Digest("SHA-256"),
+            };
+            (f, Type::Keyword)
+        }
+        "hash" => {
+            arity(name, n, 2, 2, span)?;
+            for i in 0..n {
+                expect(string_ty(t(i)), span, || type_error(i, "string"))?;
+            }
+            (Func::Hash, Type::Keyword)
+        }
+        "space" => {
+            arity(name, n, 1, 1, span)?;
+            expect(matches!(t(0), Type::Integer | Type::Null), span, || {
+                type_error(0, "integer")
+            })?;
+            (Func::Space, Type::Keyword)
+        }
+        "bit_length" | "byte_length" => {
+            arity(name, n, 1, 1, span)?;
+            expect(string_ty(t(0)), span, || type_error(0, "string"))?;
+            let f = if name == "bit_length" {
+                Func::BitLength
+            } else {
+                Func::ByteLength
+            };
+            (f, Type::Integer)
+        }
+        "contains" => {
+            arity(name, n, 2, 2, span)?;
+            for i in 0..n {
+                expect(string_ty(t(i)), span, || type_error(i, "string"))?;
+            }
+            (Func::Contains, Type::Boolean)
+        }
+        "mv_percentile" => {
+            arity(name, n, 2, 2, span)?;
+            for i in 0..n {
+                expect(numeric_ty(t(i)), span, || type_error(i, "numeric"))?;
+            }
+            expect(t(0) != Type::UnsignedLong, span, || {
+                type_error(0, "double, integer or long")
+            })?;
+            (Func::MvPercentile, t(0))
+        }
+        "mv_pseries_weighted_sum" => {
+            arity(name, n, 2, 2, span)?;
+            expect(matches!(t(0), Type::Double | Type::Null), span, || {
+                type_error(0, "double")
+            })?;
+            expect(matches!(t(1), Type::Double | Type::Null), span, || {
+                type_error(1, "double")
+            })?;
+            (Func::MvPseriesWeightedSum, Type::Double)
+        }
+        "mv_median_absolute_deviation" => {
+            arity(name, n, 1, 1, span)?;
+            expect(numeric_ty(t(0)), span, || type_error(0, "numeric"))?;
+            (Func::MvMedianAbsoluteDeviation, t(0))
+        }
+        "day_name" | "month_name" => {
+            arity(name, n, 1, 1, span)?;
+            let literal = matches!(args[0].kind, Kind::Literal(Cell::One(Value::String(_))));
+            expect(
+                literal || matches!(t(0), Type::Datetime | Type::Null),
+                span,
+                || type_error(0, "datetime"),
+            )?;
+            let f = if name == "day_name" {
+                Func::DayName
+            } else {
+                Func::MonthName
+            };
+            (f, Type::Keyword)
+        }
+        "days_in_month" => {
+            arity(name, n, 1, 1, span)?;
+            let literal = matches!(args[0].kind, Kind::Literal(Cell::One(Value::String(_))));
+            expect(
+                literal || matches!(t(0), Type::Datetime | Type::Null),
+                span,
+                || type_error(0, "datetime"),
+            )?;
+            (Func::DaysInMonth, Type::Long)
+        }
+        "mv_contains_all" => {
+            arity(name, n, 2, 2, span)?;
+            same_type(&args, span, &text)?;
+            (Func::MvContainsAll, Type::Boolean)
+        }
+        "mv_intersection" | "mv_union" | "mv_difference" | "mv_intersects" => {
+            arity(name, n, 2, 2, span)?;
+            let ty = same_type(&args, span, &text)?;
+            match name {
+                "mv_intersects" => (Func::MvIntersects, Type::Boolean),
+                "mv_intersection" => (Func::MvSet(MvSetOp::Intersection), keywordise(ty)),
+                "mv_union" => (Func::MvSet(MvSetOp::Union), keywordise(ty)),
+                _ => (Func::MvSet(MvSetOp::Difference), keywordise(ty)),
+            }
+        }
+        "round_to" => {
+            arity(name, n, 2, usize::MAX, span)?;
+            let ty = same_type(&args, span, &text)?;
+            expect(
+                ty.is_numeric() && ty != Type::UnsignedLong
+                    || matches!(ty, Type::Datetime | Type::Null),
+                span,
+                || type_error(0, "date, double, integer or long"),
+            )?;
+            for (i, a) in args.iter().enumerate().skip(1) {
+                let constant = c.constants.fold(a, schema).is_some();
+                expect(constant, call.args[i].span, || {
+                    format!("rounding points of [{text}] must be constants")
+                })?;
+            }
+            (Func::RoundTo, ty)
+        }
         "pi" | "e" | "tau" => {
             arity(name, n, 0, 0, span)?;
             let v = match name {
@@ -492,14 +703,14 @@ pub fn compile(
             let ty = same_type(&args, span, &text)?;
             (Func::MvAppend, keywordise(ty))
         }
-        other => return Err(error("E303", span, format!("Unknown function [{other}]"))),
+        other => return Err(catalog::unsupported(other, span)),
     };
     // String literals where a date is expected are dates (`DATE_EXTRACT("year", "2022-05-06")`).
     let date_args: &[usize] = match func {
         Func::DateDiff => &[1, 2],
         Func::DateExtract | Func::DateTrunc => &[1],
         Func::DateFormat if n == 2 => &[1],
-        Func::DateFormat => &[0],
+        Func::DateFormat | Func::DayName | Func::MonthName | Func::DaysInMonth => &[0],
         _ => &[],
     };
     for &i in date_args {

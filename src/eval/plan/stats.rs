@@ -182,6 +182,24 @@ pub(super) fn rewrite(
             *e = weighted_avg_surrogate(c, call, span, schema)?;
         }
     }
+    // `EARLIEST(x)` and `LATEST(x)` are `FIRST(x, @timestamp)` and `LAST(x, @timestamp)`.
+    if let ExprKind::Call(call) = &mut e.kind {
+        if matches!(call.name.as_str(), "earliest" | "latest") && call.args.len() == 1 {
+            call.name = if call.name == "earliest" {
+                "first"
+            } else {
+                "last"
+            }
+            .into();
+            call.args.push(ast::Expr {
+                kind: ExprKind::Column(ast::Name {
+                    name: "@timestamp".into(),
+                    span,
+                }),
+                span,
+            });
+        }
+    }
     match &mut e.kind {
         ExprKind::Call(call) if is_aggregate(&call.name) => {
             let slot = compile_aggregate(c, call, span, schema, filter)?;
@@ -368,13 +386,7 @@ pub(super) fn compile_aggregate(
             let (limit, desc) = top_limit_order(c, call, span)?;
             AggKind::Top { limit, desc }
         }
-        other => {
-            return Err(error(
-                "E303",
-                span,
-                format!("aggregate function [{other}] is not supported"),
-            ))
-        }
+        other => return Err(crate::eval::functions::catalog::unsupported(other, span)),
     };
     if matches!(
         kind,

@@ -1,0 +1,261 @@
+//! The spec datasets: every `data/NAME.csv` of the spec folder, typed by its `name:type` header
+//! and completed by `mappings/mapping-NAME.json` (multi-field sub-fields, scaling factors).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use rulegate::eval::{datetime, ip, Cell, Column, Documents, Type, Value};
+
+/// One CSV column: its name, the type written in the header (`float`, `scaled_float`, …) and
+/// the engine type it is read as.
+#[derive(Clone)]
+struct CsvColumn {
+    name: String,
+    raw_ty: String,
+    ty: Type,
+}
+
+/// What a mapping adds to a CSV: sub-fields (`author.keyword` from `author`) and the
+/// `scaling_factor` of `scaled_float` fields.
+#[derive(Default)]
+struct Mapping {
+    /// `(sub-field, parent, type)`.
+    subfields: Vec<(String, String, String)>,
+    scaling: BTreeMap<String, f64>,
+}
+
+/// Every dataset of `dir/data/`, by name. Upstream's loader pairs `employees` with
+/// `mapping-default.json` and every other `x` with `mapping-x.json`.
+pub fn discover(dir: &Path) -> BTreeMap<String, Documents> {
+    let mut out = BTreeMap::new();
+    let Ok(entries) = std::fs::read_dir(dir.join("data")) else {
+        return out;
+    };
+    let mut paths: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+        .collect();
+    paths.sort();
+    for path in paths {
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        let mapping_name = if name == "employees" {
+            "default"
+        } else {
+            &name
+        };
+        let mapping_path = dir.join(format!("mappings/mapping-{mapping_name}.json"));
+        let mapping = std::fs::read_to_string(&mapping_path)
+            .ok()
+            .map(|text| read_mapping(&text))
+            .unwrap_or_default();
+        let text = std::fs::read_to_string(&path).expect("dataset readable");
+        out.insert(name.clone(), load_csv(&text, &name, &mapping));
+    }
+    out
+}
+
+fn read_mapping(text: &str) -> Mapping {
+    let json: serde_json::Value = serde_json::from_str(text).expect("mapping is JSON");
+    let mut mapping = Mapping::default();
+    if let Some(props) = json.get("properties") {
+        walk_properties(props, "", &mut mapping);
+    }
+    mapping
+}
+
+fn walk_properties(props: &serde_json::Value, prefix: &str, out: &mut Mapping) {
+    let Some(props) = props.as_object() else {
+        return;
+    };
+    for (name, def) in props {
+        let full = format!("{prefix}{name}");
+        if let Some(f) = def.get("scaling_factor").and_then(|f| f.as_f64()) {
+            out.scaling.insert(full.clone(), f);
+        }
+        if let Some(fields) = def.get("fields").and_then(|f| f.as_object()) {
+            for (sub, sub_def) in fields {
+                let sub_name = format!("{full}.{sub}");
+                let ty = sub_def
+                    .get("type")
+                    .and_then(|t| t.as_str())
+                    .unwrap_or("keyword");
+                if let Some(f) = sub_def.get("scaling_factor").and_then(|f| f.as_f64()) {
+                    out.scaling.insert(sub_name.clone(), f);
+                }
+                out.subfields.push((sub_name, full.clone(), ty.to_string()));
+            }
+        }
+        if let Some(inner) = def.get("properties") {
+            walk_properties(inner, &format!("{full}."), out);
+        }
+    }
+}
+
+/// Reads a dataset CSV: `name:type` headers, `[a, b]` multivalues, `\,` an escaped comma, an
+/// empty cell null. A column named `_id` gives the documents' ids (`METADATA _id`).
+fn load_csv(text: &str, name: &str, mapping: &Mapping) -> Documents {
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let mut header: Vec<CsvColumn> = split_unescaped(lines.next().unwrap_or(""), ',')
+        .into_iter()
+        .map(|h| {
+            let (n, t) = h.split_once(':').unwrap_or((&h, "keyword"));
+            let raw_ty = t.trim().to_lowercase();
+            CsvColumn {
+                name: n.trim().to_string(),
+                ty: Type::parse(&raw_ty).unwrap_or(Type::Keyword),
+                raw_ty,
+            }
+        })
+        .collect();
+    let mut raw_rows: Vec<Vec<String>> = lines.map(|l| split_csv_row(l, header.len())).collect();
+    // Sub-fields the CSV does not carry are indexed from their parent's values.
+    for (sub, parent, raw_ty) in &mapping.subfields {
+        let Some(p) = header.iter().position(|c| &c.name == parent) else {
+            continue;
+        };
+        if header.iter().any(|c| &c.name == sub) {
+            continue;
+        }
+        header.push(CsvColumn {
+            name: sub.clone(),
+            ty: Type::parse(raw_ty).unwrap_or(Type::Keyword),
+            raw_ty: raw_ty.clone(),
+        });
+        for row in &mut raw_rows {
+            let v = row[p].clone();
+            row.push(v);
+        }
+    }
+    let id_at = header.iter().position(|c| c.name == "_id");
+    let ids: Option<Vec<String>> =
+        id_at.map(|i| raw_rows.iter().map(|r| r[i].trim().to_string()).collect());
+    let kept: Vec<usize> = (0..header.len()).filter(|&i| Some(i) != id_at).collect();
+    let mut order = kept.clone();
+    // FROM's columns are sorted by name.
+    order.sort_by(|a, b| header[*a].name.cmp(&header[*b].name));
+    let columns: Vec<Column> = order
+        .iter()
+        .map(|&i| Column {
+            name: header[i].name.clone(),
+            ty: header[i].ty,
+        })
+        .collect();
+    let rows: Vec<Vec<Cell>> = raw_rows
+        .iter()
+        .map(|raw| {
+            order
+                .iter()
+                .map(|&i| cell(&raw[i], &header[i], mapping))
+                .collect()
+        })
+        .collect();
+    let docs = Documents::from_rows(columns, rows, name);
+    match ids {
+        Some(ids) => docs.with_ids(ids),
+        None => docs,
+    }
+}
+
+fn cell(raw: &str, col: &CsvColumn, mapping: &Mapping) -> Cell {
+    let raw = raw.trim();
+    let values: Vec<String> = if raw.starts_with('[') && raw.ends_with(']') {
+        split_unescaped(&raw[1..raw.len() - 1], ',')
+    } else if raw.is_empty() {
+        Vec::new()
+    } else {
+        vec![unescape(raw)]
+    };
+    let scaling = mapping.scaling.get(&col.name).copied().unwrap_or(100.0);
+    let vals: Vec<Value> = values
+        .iter()
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+        .filter_map(|v| csv_value(v, &col.raw_ty, col.ty, scaling))
+        .collect();
+    Cell::from_values(vals).into_doc_values(col.ty)
+}
+
+/// Splits a data row on commas outside `[…]` that are not escaped as `\,`; pads to `width`.
+fn split_csv_row(line: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut depth = 0i32;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&',') => {
+                cur.push_str("\\,");
+                chars.next();
+            }
+            '[' => {
+                depth += 1;
+                cur.push(c)
+            }
+            ']' => {
+                depth -= 1;
+                cur.push(c)
+            }
+            ',' if depth == 0 => out.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out.resize(width.max(out.len()), String::new());
+    out
+}
+
+/// Splits on `sep` not escaped with a backslash, unescaping `\,` in each part.
+fn split_unescaped(s: &str, sep: char) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' && chars.peek() == Some(&sep) {
+            cur.push(sep);
+            chars.next();
+        } else if c == sep {
+            out.push(std::mem::take(&mut cur).trim().to_string());
+        } else {
+            cur.push(c);
+        }
+    }
+    out.push(cur.trim().to_string());
+    out
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("\\,", ",")
+}
+
+/// A CSV value with the precision loss of its indexed type.
+fn csv_value(v: &str, raw_ty: &str, ty: Type, scaling: f64) -> Option<Value> {
+    Some(match ty {
+        Type::Double => {
+            let d: f64 = v.parse().ok()?;
+            Value::Double(match raw_ty {
+                "float" => d as f32 as f64,
+                "half_float" => half(d),
+                "scaled_float" => (d * scaling).round() / scaling,
+                _ => d,
+            })
+        }
+        Type::Integer => Value::Integer(v.parse().ok()?),
+        Type::Long => Value::Long(v.parse().ok()?),
+        Type::UnsignedLong => Value::UnsignedLong(v.parse().ok()?),
+        Type::Boolean => Value::Boolean(v.eq_ignore_ascii_case("true")),
+        Type::Datetime => Value::Datetime(datetime::parse_iso(v)?),
+        Type::Ip => Value::Ip(ip::parse(v)?),
+        Type::Version => Value::Version(v.into()),
+        _ => Value::str(v),
+    })
+}
+
+/// Rounds to the nearest IEEE half-precision value.
+fn half(d: f64) -> f64 {
+    if d == 0.0 || !d.is_finite() {
+        return d;
+    }
+    let e = d.abs().log2().floor().max(-14.0);
+    let quantum = 2f64.powf(e - 10.0);
+    (d / quantum).round() * quantum
+}

@@ -1,0 +1,219 @@
+//! The `*.csv-spec` format: tests (name, query, warnings, expected table) and expected cells
+//! in a canonical form comparable with the engine's output.
+
+use rulegate::eval::{datetime, ip, Cell, Type, Value};
+
+/// One csv-spec test.
+#[derive(Debug)]
+pub struct SpecTest {
+    /// `file name`, unique: a name repeated in one file gets ` #2`, ` #3`, … in file order.
+    pub key: String,
+    /// 1-based line of the name, for messages only (keys never carry lines).
+    pub line: usize,
+    pub file: String,
+    pub name: String,
+    pub query: String,
+    pub warnings: Vec<String>,
+    pub warning_regexes: Vec<String>,
+    pub ignore_order: bool,
+    /// `name#[skip:-9.99.99,…]`: Elasticsearch skips the test on every version.
+    pub disabled_upstream: bool,
+    pub header: Vec<(String, String)>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// Upstream warnings are HTTP `Warning` header values, where `"` is escaped as `\"`; a
+/// regex matches that with `\\\"`. Our warnings are unescaped (as the exact `warning:`
+/// lines are read), so such a regex must match a bare `"`.
+fn header_unescaped_regex(r: &str) -> String {
+    r.trim().replace(r#"\\\""#, r#"\""#)
+}
+
+pub fn parse_spec(file: &str, text: &str) -> Vec<SpecTest> {
+    let lines: Vec<(usize, String)> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim().to_string()))
+        .filter(|(_, l)| !l.is_empty() && !l.starts_with("//") && !l.starts_with('#'))
+        .collect();
+    let mut tests = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let (line_no, name_line) = &lines[i];
+        let name = name_line.split('#').next().unwrap_or("").trim().to_string();
+        i += 1;
+        while i < lines.len()
+            && (lines[i].1.starts_with("required_capability:")
+                || lines[i].1.starts_with("skip_flattened_rewrite:")
+                || lines[i].1.starts_with("request_stored:"))
+        {
+            i += 1;
+        }
+        let mut query_lines = Vec::new();
+        while i < lines.len() {
+            let l = &lines[i].1;
+            i += 1;
+            if l.ends_with(';') && !l.ends_with("\\;") {
+                query_lines.push(l[..l.len() - 1].to_string());
+                break;
+            }
+            query_lines.push(l.clone());
+        }
+        let mut t = SpecTest {
+            key: format!("{file} {name}"),
+            line: *line_no,
+            file: file.to_string(),
+            name,
+            query: query_lines.join("\n"),
+            warnings: Vec::new(),
+            warning_regexes: Vec::new(),
+            ignore_order: false,
+            disabled_upstream: name_line.contains("#[skip:-9.99.99"),
+            header: Vec::new(),
+            rows: Vec::new(),
+        };
+        while i < lines.len() {
+            let l = &lines[i].1;
+            if let Some(w) = l.strip_prefix("warning:") {
+                // A few upstream `warning:` lines are written as regular expressions
+                // (`Line \\d+:\\d+`); read those as `warningRegex:`.
+                if w.contains("\\d+") {
+                    t.warning_regexes.push(header_unescaped_regex(w));
+                } else {
+                    t.warnings.push(w.replace("\\\"", "\""));
+                }
+            } else if let Some(w) = l.strip_prefix("warningRegex:") {
+                t.warning_regexes.push(header_unescaped_regex(w));
+            } else if let Some(v) = l.strip_prefix("ignoreOrder:") {
+                t.ignore_order = v.trim() == "true";
+            } else {
+                break;
+            }
+            i += 1;
+        }
+        if i < lines.len() {
+            t.header = split_row(&lines[i].1)
+                .into_iter()
+                .map(|h| match h.rfind(':') {
+                    Some(at) => (h[..at].trim().to_string(), h[at + 1..].trim().to_string()),
+                    None => (h.clone(), String::new()),
+                })
+                .collect();
+            i += 1;
+            while i < lines.len() && !lines[i].1.starts_with(';') {
+                t.rows.push(split_row(&lines[i].1));
+                i += 1;
+            }
+            i += 1;
+        }
+        tests.push(t);
+    }
+    number_repeated_names(&mut tests);
+    tests
+}
+
+/// Upstream files repeat some names (`length` twice in `string.csv-spec`); the second and later
+/// get ` #2`, ` #3` so that keys stay unique without line numbers.
+fn number_repeated_names(tests: &mut [SpecTest]) {
+    let mut seen: std::collections::BTreeMap<String, usize> = Default::default();
+    for t in tests {
+        let n = seen.entry(t.key.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            t.key = format!("{} #{n}", t.key);
+        }
+    }
+}
+
+/// Splits a `|`-separated row, honouring double quotes.
+fn split_row(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    for c in line.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                cur.push(c);
+            }
+            '|' if !quoted => {
+                out.push(cur.trim().to_string());
+                cur.clear();
+            }
+            _ => cur.push(c),
+        }
+    }
+    out.push(cur.trim().to_string());
+    out
+}
+
+fn unquote(s: &str) -> String {
+    let s = s.trim();
+    if s.len() >= 2 && s.starts_with('"') && s.ends_with('"') {
+        s[1..s.len() - 1].to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+/// An expected cell in canonical form: `None` for null, else its values.
+pub fn expected_cell(cell: &str, ty: Option<Type>) -> Option<Vec<String>> {
+    if cell == "null" {
+        return None;
+    }
+    let values: Vec<String> = if cell.starts_with('[') && cell.ends_with(']') {
+        let inner = &cell[1..cell.len() - 1];
+        let mut parts = Vec::new();
+        let mut cur = String::new();
+        let mut chars = inner.chars().peekable();
+        let mut quoted = false;
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' if chars.peek() == Some(&',') => {
+                    cur.push(',');
+                    chars.next();
+                }
+                '"' => {
+                    quoted = !quoted;
+                    cur.push(c);
+                }
+                ',' if !quoted => {
+                    parts.push(unquote(&cur));
+                    cur.clear();
+                }
+                _ => cur.push(c),
+            }
+        }
+        parts.push(unquote(&cur));
+        parts
+    } else {
+        vec![unquote(cell)]
+    };
+    Some(values.into_iter().map(|v| canonical(&v, ty)).collect())
+}
+
+fn canonical(v: &str, ty: Option<Type>) -> String {
+    match ty {
+        Some(Type::Datetime) => datetime::parse_iso(v).map_or(v.to_string(), datetime::format_iso),
+        Some(Type::Ip) => ip::parse(v).map_or(v.to_string(), |b| ip::format(&b)),
+        Some(Type::Double) => v
+            .parse::<f64>()
+            .map_or(v.to_string(), |d| format!("{:?}", d)),
+        _ => v.to_string(),
+    }
+}
+
+pub fn actual_cell(c: &Cell, ty: Type) -> Option<Vec<String>> {
+    if c.is_null() {
+        return None;
+    }
+    Some(
+        c.values()
+            .iter()
+            .map(|v| match v {
+                Value::Double(d) if ty == Type::Double => format!("{d:?}"),
+                other => canonical(&other.to_text(), Some(ty)),
+            })
+            .collect(),
+    )
+}

@@ -1,0 +1,405 @@
+//! Conformance: runs Elasticsearch's own `*.csv-spec` tests (copied under
+//! `../shared/reference/esql-spec/`) against our engine, over their CSV datasets.
+//!
+//! Every spec file, dataset (`data/*.csv`) and mapping (`mappings/mapping-*.json`) of that folder
+//! is discovered, so new files run without code changes; a test whose `FROM` names a dataset the
+//! folder lacks is skipped with that reason. Prints every failure and skip reason, a per-file
+//! table, then `esql-spec: N passed, M failed, K skipped`.
+//!
+//! `tests/data/esql-spec-passing.txt` is a ratchet keyed by file and test name: every listed
+//! test must run and pass (one that fails, is skipped, renamed or missing fails this test), and
+//! at least one test must run. Run with `ESQL_SPEC_RATCHET=update` to add newly passing tests
+//! to the list (it never removes one).
+
+mod datasets;
+mod format;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rulegate::eval::{Documents, Plan, Type, Window};
+
+use self::format::{actual_cell, expected_cell, parse_spec, SpecTest};
+use crate::support;
+
+/// `NOW()` for every test: 2025-06-01T00:00:00Z. Upstream runs them on the wall clock; the
+/// tests that read it hold for any present-day instant (`born_before_today`, `calculateAges`
+/// until 2052, `docsNowWhere` after 2023), so a fixed one keeps them deterministic.
+const SPEC_NOW: i64 = 1_748_736_000_000;
+
+/// Features out of this engine's scope (or another front end's), by a lower-case needle in the
+/// query: a test that contains one is skipped with the reason. Every needle must skip at least
+/// one test: a leniency no test uses is dropped.
+const OUT_OF_SCOPE: &[(&str, &str)] = &[
+    ("lookup join", "LOOKUP JOIN needs lookup indices"),
+    ("enrich ", "ENRICH needs enrich policies"),
+    ("| fork", "FORK is out of scope"),
+    ("\nset ", "SET statements are out of scope"),
+    ("categorize", "CATEGORIZE is out of scope"),
+    ("| sample", "SAMPLE is out of scope"),
+    ("date_nanos", "date_nanos is out of scope"),
+    (
+        "to_aggregate_metric_double",
+        "aggregate_metric_double (a metrics field of min/max/sum/value_count parts) is not \
+         modelled: no detection rule or audit document carries it",
+    ),
+    (
+        "| stats sum_a = sum(a) by b",
+        "expands to 24 million rows: too slow for a debug-build test",
+    ),
+];
+
+fn skip_reason(
+    t: &SpecTest,
+    datasets: &BTreeMap<String, Documents>,
+    used: &mut BTreeSet<&'static str>,
+) -> Option<String> {
+    if t.name.ends_with("-Ignore") {
+        return Some("disabled upstream (-Ignore)".into());
+    }
+    if t.disabled_upstream {
+        // `countDistinctNull` expects the column `COUNT(c)` for `COUNT_DISTINCT(c)`: the
+        // expectation itself is what upstream has "not yet fixed".
+        return Some("disabled upstream on every version (skip:-9.99.99)".into());
+    }
+    let q = format!("\n{}", t.query.to_lowercase());
+    if let Some(rest) = q.trim_start().strip_prefix("from ") {
+        let rest = rest.trim_start();
+        let sources: String = rest
+            .split(['|', '\n'])
+            .next()
+            .unwrap_or("")
+            .split(" metadata")
+            .next()
+            .unwrap_or("")
+            .to_string();
+        for s in sources.split(',') {
+            let s = s.trim();
+            if s.contains('*') {
+                return Some(format!(
+                    "index pattern `{s}` matches upstream datasets absent from the spec folder"
+                ));
+            }
+            if !datasets.contains_key(s) {
+                return Some(format!("dataset `{s}` is absent from the spec folder"));
+            }
+        }
+    }
+    for &(needle, why) in OUT_OF_SCOPE {
+        if q.contains(needle) {
+            used.insert(needle);
+            return Some(why.into());
+        }
+    }
+    if t.header.iter().any(|(_, ty)| {
+        let ty = ty.to_lowercase();
+        ty.contains("geo") || ty.contains("cartesian") || ty == "date_nanos"
+    }) {
+        return Some("expects a type out of scope".into());
+    }
+    None
+}
+
+/// Full-text search (`MATCH`, `KQL`, `QSTR`, `:`, …) needs an inverted index with analyzers; the
+/// engine refuses it at compile time with `E304` (#16 item 5 shares the KQL engine to come). Such
+/// a test is skipped with the engine's own message, whichever function or operator it uses.
+const FULL_TEXT: &str = "needs Elasticsearch's search index";
+
+/// Runs one test; `Err` says why it failed, `Ok(Some(reason))` that the engine refused it for
+/// a reason out of scope ([`FULL_TEXT`]).
+fn run_test(
+    t: &SpecTest,
+    datasets: &BTreeMap<String, Documents>,
+) -> Result<Option<String>, String> {
+    let query = rulegate::esql::parse(&t.query).map_err(|d| format!("parse: {}", d.message))?;
+    let names: Vec<String> = match &query.source {
+        rulegate::esql::ast::SourceCommand::From(f) => {
+            f.indices.iter().map(|i| i.pattern.clone()).collect()
+        }
+        _ => Vec::new(),
+    };
+    let mut docs: Option<Documents> = None;
+    for n in &names {
+        let d = datasets
+            .get(n)
+            .cloned()
+            .ok_or_else(|| format!("no dataset {n}"))?;
+        docs = Some(match docs {
+            None => d,
+            Some(prev) => prev.concat(d),
+        });
+    }
+    let docs = docs.unwrap_or_default();
+    let plan = match Plan::compile(&query, &t.query, &docs.columns) {
+        Ok(plan) => plan,
+        Err(d) if d.code == "E304" && d.message.contains(FULL_TEXT) => return Ok(Some(d.message)),
+        Err(d) => return Err(format!("compile: {}", d.message)),
+    };
+    let table = plan.run(&docs, Window::All, SPEC_NOW);
+    // Columns.
+    let actual_cols: Vec<(String, Type)> = table
+        .columns
+        .iter()
+        .map(|c| (c.name.clone(), c.ty))
+        .collect();
+    let expected_types: Vec<Option<Type>> =
+        t.header.iter().map(|(_, ty)| Type::parse(ty)).collect();
+    if actual_cols.len() != t.header.len()
+        || actual_cols.iter().zip(&t.header).zip(&expected_types).any(
+            |(((an, at), (en, _)), et)| {
+                an != en
+                    || match et {
+                        Some(et) => at != et,
+                        None => true,
+                    }
+            },
+        )
+    {
+        return Err(format!(
+            "columns: expected {:?}, got {:?}",
+            t.header,
+            actual_cols
+                .iter()
+                .map(|(n, t)| format!("{n}:{}", t.name()))
+                .collect::<Vec<_>>()
+        ));
+    }
+    let mut expected: Vec<Vec<Option<Vec<String>>>> = t
+        .rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .zip(&expected_types)
+                .map(|(c, ty)| expected_cell(c, *ty))
+                .collect()
+        })
+        .collect();
+    let mut actual: Vec<Vec<Option<Vec<String>>>> = table
+        .rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .zip(&table.columns)
+                .map(|(c, col)| actual_cell(c, col.ty))
+                .collect()
+        })
+        .collect();
+    if t.ignore_order {
+        expected.sort();
+        actual.sort();
+    }
+    if expected != actual {
+        let first = expected
+            .iter()
+            .zip(&actual)
+            .position(|(a, b)| a != b)
+            .unwrap_or(expected.len().min(actual.len()));
+        return Err(format!(
+            "rows differ ({} expected, {} actual); first difference at row {first}: expected {:?}, got {:?}",
+            expected.len(),
+            actual.len(),
+            expected.get(first),
+            actual.get(first)
+        ));
+    }
+    // Warnings: exact ones compared as sets; regexes must each match some warning. The old
+    // string/eval files predate the warnings, so extra warnings are not held against them.
+    let old_file = t.file == "string.csv-spec" || t.file == "eval.csv-spec";
+    if !t.warning_regexes.is_empty() {
+        for r in &t.warning_regexes {
+            let re = regex::Regex::new(r).map_err(|e| format!("bad warningRegex: {e}"))?;
+            if !table.warnings.iter().any(|w| re.is_match(w)) {
+                return Err(format!(
+                    "no warning matches /{r}/; got {:?}",
+                    table.warnings
+                ));
+            }
+        }
+    } else if !old_file || !t.warnings.is_empty() {
+        let want: BTreeSet<&String> = t.warnings.iter().collect();
+        let got: BTreeSet<&String> = table.warnings.iter().collect();
+        if want != got {
+            return Err(format!("warnings: expected {want:?}, got {got:?}"));
+        }
+    }
+    Ok(None)
+}
+
+/// Pass, fail and skip counts of one spec file.
+#[derive(Default)]
+struct FileTally {
+    passed: usize,
+    failed: usize,
+    skipped: usize,
+}
+
+/// The spec folder's tests run: keys that passed, failed and were skipped, with per-file counts.
+#[derive(Default)]
+struct Outcome {
+    passed: BTreeSet<String>,
+    failed: BTreeSet<String>,
+    skipped: BTreeSet<String>,
+    per_file: BTreeMap<String, FileTally>,
+    needles_used: BTreeSet<&'static str>,
+}
+
+fn run_folder(dir: &std::path::Path) -> Outcome {
+    let datasets = datasets::discover(dir);
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("esql-spec directory")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "csv-spec"))
+        .collect();
+    files.sort();
+    let trace = std::env::var_os("ESQL_SPEC_TRACE").is_some();
+    let mut out = Outcome::default();
+    for path in &files {
+        let file = path.file_name().unwrap().to_string_lossy().to_string();
+        let text = std::fs::read_to_string(path).unwrap();
+        let tally = out.per_file.entry(file.clone()).or_default();
+        for t in parse_spec(&file, &text) {
+            if let Some(reason) = skip_reason(&t, &datasets, &mut out.needles_used) {
+                println!("SKIP {} (line {}): {reason}", t.key, t.line);
+                tally.skipped += 1;
+                out.skipped.insert(t.key.clone());
+                continue;
+            }
+            if trace {
+                println!("RUN {}", t.key);
+            }
+            let outcome =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_test(&t, &datasets)))
+                    .unwrap_or_else(|_| Err("panicked".into()));
+            match outcome {
+                Ok(Some(reason)) => {
+                    println!("SKIP {} (line {}): {reason}", t.key, t.line);
+                    tally.skipped += 1;
+                    out.skipped.insert(t.key.clone());
+                }
+                Ok(None) => {
+                    tally.passed += 1;
+                    out.passed.insert(t.key.clone());
+                }
+                Err(why) => {
+                    let query = t.query.replace('\n', " ");
+                    println!(
+                        "FAIL {} (line {}): {why}\n     query: {query}",
+                        t.key, t.line
+                    );
+                    tally.failed += 1;
+                    out.failed.insert(t.key.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The per-file table, as Markdown (docs/esql-semantics.md's conformance section copies it).
+fn file_table(out: &Outcome) -> String {
+    let mut text =
+        String::from("| spec file | passed | failed | skipped |\n|---|---:|---:|---:|\n");
+    for (file, t) in &out.per_file {
+        text.push_str(&format!(
+            "| {file} | {} | {} | {} |\n",
+            t.passed, t.failed, t.skipped
+        ));
+    }
+    text
+}
+
+/// What breaks the ratchet: no test ran at all, or a listed key did not pass (with what
+/// happened to it instead).
+fn ratchet_breaks(listed: &BTreeSet<String>, out: &Outcome) -> Vec<String> {
+    let nothing_ran = (out.passed.is_empty() && out.failed.is_empty())
+        .then(|| "no spec test ran: is ../shared/reference/esql-spec empty?".to_string());
+    nothing_ran
+        .into_iter()
+        .chain(listed.iter().filter(|k| !out.passed.contains(*k)).map(|k| {
+            let what = if out.failed.contains(k) {
+                "fails"
+            } else if out.skipped.contains(k) {
+                "is skipped"
+            } else {
+                "is missing (renamed or removed)"
+            };
+            format!("{k} {what}")
+        }))
+        .collect()
+}
+
+#[test]
+fn esql_spec_conformance() {
+    let out = run_folder(&support::shared_path("reference/esql-spec"));
+    print!("{}", file_table(&out));
+    println!(
+        "esql-spec: {} passed, {} failed, {} skipped",
+        out.passed.len(),
+        out.failed.len(),
+        out.skipped.len()
+    );
+    let unused: Vec<&&str> = OUT_OF_SCOPE
+        .iter()
+        .map(|(needle, _)| needle)
+        .filter(|n| !out.needles_used.contains(**n))
+        .collect();
+    assert!(
+        unused.is_empty(),
+        "out-of-scope needles that skip no test (drop them): {unused:?}"
+    );
+    let ratchet_path = support::repo_path("tests/data/esql-spec-passing.txt");
+    let listed: BTreeSet<String> = std::fs::read_to_string(&ratchet_path)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect();
+    if std::env::var("ESQL_SPEC_RATCHET").as_deref() == Ok("update") {
+        let mut text = String::from(
+            "# csv-spec tests that pass (`file test-name`). A ratchet: every line must run and pass; \
+             never remove a line to go green.\n",
+        );
+        for k in listed.union(&out.passed) {
+            text.push_str(k);
+            text.push('\n');
+        }
+        std::fs::write(&ratchet_path, text).unwrap();
+    }
+    let breaks = ratchet_breaks(&listed, &out);
+    assert!(
+        breaks.is_empty(),
+        "the conformance ratchet breaks: {breaks:#?}"
+    );
+}
+
+#[test]
+fn an_empty_spec_folder_runs_nothing() {
+    let empty = std::env::temp_dir().join(format!("rulegate-empty-spec-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    let out = run_folder(&empty);
+    std::fs::remove_dir_all(&empty).unwrap();
+    assert!(out.per_file.is_empty());
+    assert_eq!(
+        ratchet_breaks(&BTreeSet::new(), &out),
+        ["no spec test ran: is ../shared/reference/esql-spec empty?"]
+    );
+}
+
+#[test]
+fn a_listed_test_that_is_skipped_or_missing_breaks_the_ratchet() {
+    let mut out = Outcome::default();
+    out.passed.insert("a.csv-spec ok".into());
+    out.failed.insert("a.csv-spec bad".into());
+    out.skipped.insert("a.csv-spec skipped".into());
+    let listed: BTreeSet<String> = ["ok", "bad", "skipped", "gone"]
+        .iter()
+        .map(|n| format!("a.csv-spec {n}"))
+        .collect();
+    assert_eq!(
+        ratchet_breaks(&listed, &out),
+        [
+            "a.csv-spec bad fails",
+            "a.csv-spec gone is missing (renamed or removed)",
+            "a.csv-spec skipped is skipped",
+        ]
+    );
+}
