@@ -218,14 +218,19 @@ fn large_input(dir: &Path) -> PathBuf {
     path
 }
 
-/// Whether process `pid` has `path` open.
+/// Whether process `pid` has `path` open, or mapped into memory (a mapping outlives its file
+/// descriptor: how `query` read files before it read them).
 fn has_open(pid: u32, path: &Path) -> bool {
-    let Ok(entries) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
-        return false;
-    };
-    entries
-        .filter_map(|e| e.ok())
-        .any(|e| std::fs::read_link(e.path()).is_ok_and(|target| target == path))
+    let opened = std::fs::read_dir(format!("/proc/{pid}/fd")).is_ok_and(|entries| {
+        entries
+            .filter_map(|e| e.ok())
+            .any(|e| std::fs::read_link(e.path()).is_ok_and(|target| target == path))
+    });
+    let mapped = std::fs::read_to_string(format!("/proc/{pid}/maps")).is_ok_and(|maps| {
+        maps.lines()
+            .any(|line| line.ends_with(&*path.to_string_lossy()))
+    });
+    opened || mapped
 }
 
 #[test]
