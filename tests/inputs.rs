@@ -212,19 +212,31 @@ fn large_input(dir: &Path) -> PathBuf {
     let path = dir.join("large.ndjson");
     let block = read(DOCUMENTS).repeat(4000);
     let mut file = std::fs::File::create(&path).unwrap();
-    for _ in 0..10 {
+    // Larger than the batches in flight (two per core, 4 MiB each) many times over.
+    for _ in 0..20 {
         file.write_all(&block).unwrap();
     }
     path
 }
 
-/// Whether process `pid` has `path` open, or mapped into memory (a mapping outlives its file
-/// descriptor: how `query` read files before it read them).
-fn has_open(pid: u32, path: &Path) -> bool {
+/// Whether process `pid` has started reading `path` (its descriptor's offset has moved, so its
+/// length was taken), or has mapped it into memory (a mapping outlives its file descriptor:
+/// how `query` read files before it read them).
+fn is_reading(pid: u32, path: &Path) -> bool {
+    let read_from = |fd: &std::fs::DirEntry| {
+        std::fs::read_to_string(format!(
+            "/proc/{pid}/fdinfo/{}",
+            fd.file_name().to_string_lossy()
+        ))
+        .is_ok_and(|info| {
+            info.lines()
+                .any(|l| l.starts_with("pos:") && l[4..].trim() != "0")
+        })
+    };
     let opened = std::fs::read_dir(format!("/proc/{pid}/fd")).is_ok_and(|entries| {
-        entries
-            .filter_map(|e| e.ok())
-            .any(|e| std::fs::read_link(e.path()).is_ok_and(|target| target == path))
+        entries.filter_map(|e| e.ok()).any(|e| {
+            std::fs::read_link(e.path()).is_ok_and(|target| target == path) && read_from(&e)
+        })
     });
     let mapped = std::fs::read_to_string(format!("/proc/{pid}/maps")).is_ok_and(|maps| {
         maps.lines()
@@ -246,7 +258,7 @@ fn an_input_truncated_while_query_reads_it_is_an_error_not_a_signal() {
         .spawn()
         .unwrap();
     let started = std::time::Instant::now();
-    while !has_open(child.id(), &input) {
+    while !is_reading(child.id(), &input) {
         assert!(
             child.try_wait().unwrap().is_none(),
             "query ended before opening its input"
