@@ -30,6 +30,8 @@
 //! | `runs` | the snapshot suite: every scenario's run report under `snapshots/runs/`, its expectations, no orphans |
 //! | `seed_rule` | the seed rule over hand-written NDJSON sets, `query --format json` snapshots |
 //! | `streaming` | streamed `query` = loading every document first: rows, warnings, errors, limits, batch sizes, threads |
+//! | `kql` | KQL front end: the 79 reference KQL rules round-trip (`kql corpus:` line), grammar cases, errors, quickcheck print∘parse |
+//! | `kql_rules` | KQL evaluation (keyword/text, wildcards, missing/multivalued, ranges) and the query/threshold/new_terms rule types, hand-derived |
 //! | `outputs` | every command on a full disk (exit 2) and a closed pipe (quiet 0); no temporary file left on failure or SIGINT/SIGTERM; `-o` keeps permissions, `-o -` |
 //! | `review` | `diff` on rule-version pairs in every format, `mutate` (seed suite and a weak one), `coverage`, bad input |
 
@@ -50,6 +52,8 @@ mod eval_edge_cases;
 mod explain;
 mod inputs;
 mod inspect;
+mod kql;
+mod kql_rules;
 mod like_patterns;
 mod loader;
 mod outputs;

@@ -25,10 +25,13 @@ pub struct EdgesArgs {
 pub fn run(args: EdgesArgs) -> Result<Outcome, Vec<Diagnostic>> {
     let loaded = rule::load(&args.rule)?;
     let scheduled = ScheduledRule::from_loaded(&loaded).map_err(|error| vec![error])?;
-    let (query, text) = loaded
-        .query
-        .parsed()
-        .expect("from_loaded accepts only parsed queries");
+    let Some((query, text)) = loaded.query.parsed() else {
+        return Err(vec![Diagnostic::error(
+            "E703",
+            "not evaluated: edges are derived from ES|QL rules only so far",
+        )
+        .in_file(&loaded.file)]);
+    };
     let model = EdgeModel::from_query(query, text);
     let rule_reference = match &args.write {
         Some(dir) => relative_path(dir, &args.rule)?,

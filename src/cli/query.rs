@@ -52,20 +52,21 @@ fn usage(message: String) -> Vec<Diagnostic> {
 
 pub fn run(args: QueryArgs, _color: bool) -> Result<Outcome, Vec<Diagnostic>> {
     // The query, with a function that moves its diagnostics into the file they came from.
-    let (query, text, place): (_, String, Box<dyn Fn(Diagnostic) -> Diagnostic>) =
-        match (&args.esql, &args.rule) {
-            (Some(text), _) => {
-                let file = SourceFile::new("<query>", text.clone());
-                let place = {
-                    let file = file.clone();
-                    move |d: Diagnostic| d.in_file(&file)
-                };
-                let query = rulegate::esql::parse(text).map_err(|d| vec![place(d)])?;
-                (query, text.clone(), Box::new(place))
-            }
-            (None, Some(path)) => {
-                let loaded = rule::load(path)?;
-                match &loaded.query {
+    let (query, text, place): (_, String, Box<dyn Fn(Diagnostic) -> Diagnostic>) = match (
+        &args.esql, &args.rule,
+    ) {
+        (Some(text), _) => {
+            let file = SourceFile::new("<query>", text.clone());
+            let place = {
+                let file = file.clone();
+                move |d: Diagnostic| d.in_file(&file)
+            };
+            let query = rulegate::esql::parse(text).map_err(|d| vec![place(d)])?;
+            (query, text.clone(), Box::new(place))
+        }
+        (None, Some(path)) => {
+            let loaded = rule::load(path)?;
+            match &loaded.query {
                     QueryStatus::Parsed { query, text, .. } => {
                         let (query, text) = (query.clone(), text.clone());
                         (
@@ -75,6 +76,13 @@ pub fn run(args: QueryArgs, _color: bool) -> Result<Outcome, Vec<Diagnostic>> {
                         )
                     }
                     QueryStatus::Invalid(errors) => return Err(errors.clone()),
+                    QueryStatus::Kql { .. } => {
+                        return Err(vec![Diagnostic::error(
+                            "E001",
+                            "the rule's language is `kuery`, not ES|QL: run it with `rulegate run` or `replay`",
+                        )
+                        .at_path(path)])
+                    }
                     QueryStatus::NotEsql { language } => {
                         return Err(vec![Diagnostic::error(
                             "E001",
@@ -85,9 +93,9 @@ pub fn run(args: QueryArgs, _color: bool) -> Result<Outcome, Vec<Diagnostic>> {
                         .at_path(path)])
                     }
                 }
-            }
-            (None, None) => return Err(usage("give a rule file or --esql".into())),
-        };
+        }
+        (None, None) => return Err(usage("give a rule file or --esql".into())),
+    };
     let now = match &args.now {
         Some(t) => datetime::parse_iso(t)
             .ok_or_else(|| usage(format!("--now: `{t}` is not an RFC 3339 time")))?,

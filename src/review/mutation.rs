@@ -103,7 +103,8 @@ pub fn mutate(rule: &PreparedRule, suite: &Suite) -> Result<MutationReport, Vec<
     let baseline = suite.run(rule)?;
     let mut keys: Vec<String> = vec!["_id".into(), "_index".into()];
     keys.extend(rule.analysis.group_by.iter().cloned());
-    let all: Vec<Mutant> = mutants(&rule.query, &rule.text, rule.scheduled.schedule.interval);
+    let query = rule.esql("mutation testing").map_err(|e| vec![e])?;
+    let all: Vec<Mutant> = mutants(query, &rule.text, rule.scheduled.schedule.interval);
     let verdicts: Mutex<Vec<Option<Verdict>>> = Mutex::new((0..all.len()).map(|_| None).collect());
     let next = AtomicUsize::new(0);
     let workers = std::thread::available_parallelism()

@@ -12,7 +12,10 @@
 
 mod explain;
 mod insight;
+mod logic;
 mod scenario;
+
+pub use logic::{KqlEngine, KqlSearch, NewTermsSpec, RuleLogic, ThresholdSpec};
 
 pub use explain::{explain, render_table as render_explain_table, DocumentFate, Fate};
 pub use insight::{
@@ -36,15 +39,16 @@ use crate::schedule::{
     self, DocumentTime, PlannedExecution, Replay, ResultTable, ScheduledRule, Timestamp,
 };
 
-/// A rule ready to run: its schedule, identity, query and analysis.
+/// A rule ready to run: its schedule, identity, logic and analysis.
 #[derive(Clone, Debug)]
 pub struct PreparedRule {
     pub path: PathBuf,
     pub loaded: LoadedRule,
     pub scheduled: ScheduledRule,
-    /// The query to run. Spans index into `text` (a changed tree keeps the original spans).
-    pub query: Query,
+    /// What the rule computes. Spans index into `text` (a changed tree keeps the original spans).
+    pub logic: RuleLogic,
     pub text: String,
+    /// The ES|QL analysis (exclusions, indicators, group-by); empty for KQL rules.
     pub analysis: Analysis,
 }
 
@@ -61,42 +65,77 @@ impl PreparedRule {
 
     pub fn from_loaded(path: &Path, loaded: LoadedRule) -> Result<PreparedRule, Diagnostic> {
         let scheduled = ScheduledRule::from_loaded(&loaded)?;
-        let (query, text) = loaded
-            .query
-            .parsed()
-            .expect("from_loaded accepts only parsed queries");
-        let (query, text) = (query.clone(), text.to_string());
+        let logic = RuleLogic::from_loaded(&loaded)?;
+        let text = match (loaded.query.parsed(), loaded.query.kql()) {
+            (Some((_, text)), _) | (None, Some((_, text))) => text.to_string(),
+            (None, None) => String::new(),
+        };
+        let analysis = match &logic {
+            RuleLogic::Esql(query) => analysis::analyze(query, &text),
+            _ => Analysis::default(),
+        };
         Ok(PreparedRule {
             path: path.to_path_buf(),
-            analysis: analysis::analyze(&query, &text),
+            analysis,
             scheduled,
             loaded,
-            query,
+            logic,
             text,
         })
     }
 
-    /// The same rule with another syntax tree (a mutant, say); spans still index `self.text`.
+    /// The ES|QL query, or an error naming what is not available for a rule of another language.
+    pub fn esql(&self, what: &str) -> Result<&Query, Diagnostic> {
+        self.logic.esql().ok_or_else(|| {
+            Diagnostic::error(
+                "E703",
+                format!(
+                    "not evaluated: {what} is not available for `{}` rules yet",
+                    self.logic.type_name()
+                ),
+            )
+            .in_file(&self.loaded.file)
+        })
+    }
+
+    /// The same rule with another ES|QL syntax tree (a mutant, say); spans still index `self.text`.
     pub fn with_query(&self, query: Query) -> PreparedRule {
         let mut rule = self.clone();
         rule.scheduled.aggregating = schedule::is_aggregating(&query);
         rule.scheduled.expanded_fields = schedule::expanded_fields(&query);
         rule.analysis = analysis::analyze(&query, &self.text);
-        rule.query = query;
+        rule.logic = RuleLogic::Esql(query);
         rule
     }
 
-    /// Compiles the query against the loaded documents' columns; an error here means the engine
-    /// cannot run it offline (full-text functions, say): "not evaluated".
+    /// The same rule with another logic (a KQL mutant, say).
+    pub fn with_logic(&self, logic: RuleLogic) -> PreparedRule {
+        let mut rule = self.clone();
+        rule.logic = logic;
+        rule
+    }
+
+    /// Compiles the ES|QL query against the loaded documents' columns; an error here means the
+    /// engine cannot run it offline (full-text functions, say): "not evaluated".
     pub fn compile(&self, docs: &DocumentSet) -> Result<Plan, Diagnostic> {
-        Plan::compile(&self.query, &self.text, &docs.documents.columns)
+        let query = self.esql("the ES|QL engine")?;
+        Plan::compile(query, &self.text, &docs.documents.columns)
             .map_err(|error| self.loaded.query_diagnostic(not_evaluated(error)))
     }
 
     /// The fields the rule's executions read: what the query needs and the range filter's.
     pub fn fields(&self) -> Vec<String> {
-        let selection = eval::fields_for(&self.query, &["@timestamp", "event.ingested"]);
-        let mut names: Vec<String> = selection.names.into_iter().collect();
+        let mut names: Vec<String> = match &self.logic {
+            RuleLogic::Esql(query) => eval::fields_for(query, &["@timestamp", "event.ingested"])
+                .names
+                .into_iter()
+                .collect(),
+            logic => {
+                let mut names = logic.kql_fields();
+                names.extend(["@timestamp".to_string(), "event.ingested".to_string()]);
+                names
+            }
+        };
         if let Some(field) = &self.scheduled.schedule.timestamp_override {
             names.push(field.clone());
         }
@@ -187,7 +226,14 @@ impl DocumentSet {
         raw: bool,
         rule: &PreparedRule,
     ) -> Result<DocumentSet, Vec<Diagnostic>> {
-        let mut selection = eval::fields_for(&rule.query, &[]);
+        let mut selection = match &rule.logic {
+            RuleLogic::Esql(query) => eval::fields_for(query, &[]),
+            // A KQL alert carries the source document: load every field.
+            _ => FieldSelection {
+                all: true,
+                names: Default::default(),
+            },
+        };
         selection.names.extend(rule.fields());
         selection
             .names
@@ -309,22 +355,34 @@ pub fn run_rule(
         &docs.times(&rule.scheduled),
         first_run,
     );
-    let compiled = rule.compile(docs)?;
-    let mut engine = |indices: &[usize], now: Timestamp| {
-        let table = compiled.run(
-            &docs.documents,
-            eval::Window::Indices(indices),
-            now.millis(),
-        );
-        Ok(result_table(&table))
-    };
     let total = plan.len();
     let mut done = 0;
-    let replay =
-        schedule::replay_observed(&rule.scheduled, &plan, &mut engine, &mut |_, alerts| {
-            done += 1;
-            on_execution(done, total, alerts);
-        })?;
+    let mut observe = |_: &schedule::Execution, alerts: usize| {
+        done += 1;
+        on_execution(done, total, alerts);
+    };
+    let replay = match KqlEngine::new(&rule.logic, docs, docs.times(&rule.scheduled)) {
+        Some(mut kql) => {
+            let from = rule.scheduled.schedule.from;
+            let mut engine = |indices: &[usize], now: Timestamp| {
+                kql.run(indices, now, now.plus(from))
+                    .map_err(|error| rule.loaded.query_diagnostic(not_evaluated(error)))
+            };
+            schedule::replay_observed(&rule.scheduled, &plan, &mut engine, &mut observe)?
+        }
+        None => {
+            let compiled = rule.compile(docs)?;
+            let mut engine = |indices: &[usize], now: Timestamp| {
+                let table = compiled.run(
+                    &docs.documents,
+                    eval::Window::Indices(indices),
+                    now.millis(),
+                );
+                Ok(result_table(&table))
+            };
+            schedule::replay_observed(&rule.scheduled, &plan, &mut engine, &mut observe)?
+        }
+    };
     Ok(RuleRun { plan, replay })
 }
 
