@@ -275,9 +275,9 @@ fn escape(text: &str, keep_newlines: bool) -> String {
 }
 
 /// Source lines longer than this many characters are cut around the label.
-const MAX_SHOWN_LINE: usize = 120;
+const MAX_SHOWN_LINE: usize = 160;
 /// How much of a cut line is kept before the label.
-const CONTEXT_BEFORE: usize = 40;
+const CONTEXT_BEFORE: usize = 60;
 
 /// A source line as shown under the header: escaped, and cut around the label when long, with
 /// the label's column and width in shown characters.

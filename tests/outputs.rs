@@ -96,30 +96,20 @@ fn a_closed_pipe_ends_every_command_quietly_with_0() {
 }
 
 #[test]
-fn edges_into_head_does_not_panic() {
+fn edges_into_a_closed_pipe_does_not_panic() {
+    // `edges | head`: its `println!` panicked (exit 101) once the reader had gone. The pipe
+    // is closed before `edges` writes, so that the case is met on every run.
     let mut child = rulegate()
         .args(["edges", RULE])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let head = Command::new("head")
-        .arg("-n1")
-        .stdin(stdout)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let first = head.wait_with_output().unwrap();
+    drop(child.stdout.take());
     let output = child.wait_with_output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&first.stdout).lines().count(), 1);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(output.stderr.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
 }
 
 /// A scenario that generates for many seconds: long enough to be interrupted.

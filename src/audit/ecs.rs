@@ -70,15 +70,15 @@ pub fn raw_to_ecs(raw: &Value, options: &EcsOptions<'_>) -> Value {
     Value::Object(doc)
 }
 
-/// Why a mapped document has no `@timestamp` (`None` when it has one): the raw event's time
-/// fields are missing or not RFC 3339. Elastic's Agent would stamp its read time instead; a
-/// document without a time can never fall in a rule's window, so an import refuses it.
-pub fn missing_timestamp(doc: &Value, raw: &Value) -> Option<String> {
+/// Why a mapped document has no `@timestamp`, when it is because the raw event's time fields
+/// are there but not RFC 3339 (`None` when it has one, or the event has no time field at all:
+/// see [`has_no_time_field`]). A document without a time can never fall in a rule's window, so
+/// an import refuses it.
+pub fn unusable_timestamp(doc: &Value, raw: &Value) -> Option<String> {
     if doc.get("@timestamp").is_some() {
         return None;
     }
-    let fields = ["stageTimestamp", "requestReceivedTimestamp"];
-    let bad: Vec<String> = fields
+    let bad: Vec<String> = TIME_FIELDS
         .iter()
         .filter_map(|name| raw.get(*name).map(|value| (name, value)))
         .map(|(name, value)| match value.as_str() {
@@ -86,15 +86,22 @@ pub fn missing_timestamp(doc: &Value, raw: &Value) -> Option<String> {
             None => format!("`{name}` is not a string"),
         })
         .collect();
-    Some(if bad.is_empty() {
-        "the event has no `stageTimestamp` or `requestReceivedTimestamp`, so no @timestamp".into()
-    } else {
+    (!bad.is_empty()).then(|| {
         format!(
             "{}, so the document would have no @timestamp",
             bad.join("; ")
         )
     })
 }
+
+/// Whether a mapped document lacks `@timestamp` because its event has no time field at all
+/// (Elastic's Agent would stamp its read time; an import cannot know it).
+pub fn has_no_time_field(doc: &Value, raw: &Value) -> bool {
+    doc.get("@timestamp").is_none() && TIME_FIELDS.iter().all(|name| raw.get(*name).is_none())
+}
+
+/// The raw event's time fields, as `TimestampFrom` reads them.
+const TIME_FIELDS: [&str; 2] = ["stageTimestamp", "requestReceivedTimestamp"];
 
 /// Fields added outside the integration pipeline: `@timestamp` (Agent read time), the data
 /// stream, `event.dataset`, and Fleet's `event.ingested` / `event.original` handling.

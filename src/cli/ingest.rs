@@ -7,7 +7,8 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use rulegate::audit::ecs::{
-    missing_timestamp, raw_to_ecs, EcsOptions, TimestampFrom, INDEX, PRESERVE_ORIGINAL,
+    has_no_time_field, raw_to_ecs, unusable_timestamp, EcsOptions, TimestampFrom, INDEX,
+    PRESERVE_ORIGINAL,
 };
 use rulegate::audit::import::{self, ImportSummary};
 use rulegate::diagnostic::{render_all, Diagnostic};
@@ -69,6 +70,8 @@ pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
     let mut total = ImportSummary::default();
     // Events skipped for want of a usable time (with --skip-invalid).
     let mut untimed = Vec::new();
+    // Lines (of the file being read) of events with no time field at all: kept, but said.
+    let mut untimed_lines = Vec::new();
     let mut line_buffer = Vec::with_capacity(4096);
     for path in &args.files {
         let reader = import::open(path).map_err(|d| vec![*d])?;
@@ -91,7 +94,10 @@ pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
                 },
             };
             let doc = raw_to_ecs(&event.raw, &options);
-            if let Some(why) = missing_timestamp(&doc, &event.raw) {
+            if has_no_time_field(&doc, &event.raw) {
+                untimed_lines.push(event.line);
+            }
+            if let Some(why) = unusable_timestamp(&doc, &event.raw) {
                 let place = format!("{name}:{}", event.line);
                 if args.skip_invalid {
                     untimed.push(
@@ -127,6 +133,20 @@ pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
                 })?;
         total.events += summary.events;
         total.skipped += summary.skipped;
+        if let Some(first) = untimed_lines.first() {
+            warnings.push(
+                Diagnostic::warning(
+                    "W006",
+                    format!(
+                        "{} event(s) have no `stageTimestamp` or `requestReceivedTimestamp`: \
+                         their documents have no @timestamp, so no rule window holds them",
+                        untimed_lines.len()
+                    ),
+                )
+                .at_path(format!("{name}:{first}")),
+            );
+            untimed_lines.clear();
+        }
     }
     let untimed_count = untimed.len() as u64;
     total.events = total.events.saturating_sub(untimed_count);
