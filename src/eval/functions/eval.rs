@@ -2,10 +2,6 @@
 
 use super::*;
 
-/// Elasticsearch's cap on a string a function builds (`ScalarFunction.MAX_BYTES_REF_RESULT_SIZE`,
-/// 1 MB).
-const MAX_STRING_BYTES: i64 = 1024 * 1024;
-
 fn s(v: &Value) -> &str {
     v.as_str().unwrap_or("")
 }
@@ -569,9 +565,9 @@ pub(super) fn single_valued(
                     "java.lang.IllegalArgumentException: Number parameter cannot be negative, found [{n}]"
                 ));
             }
-            if n > MAX_STRING_BYTES {
+            if n > MAX_BYTES_REF_RESULT_SIZE as i64 {
                 return Err(format!(
-                    "java.lang.IllegalArgumentException: Creating strings longer than [{MAX_STRING_BYTES}] bytes is not supported"
+                    "java.lang.IllegalArgumentException: Creating strings longer than [{MAX_BYTES_REF_RESULT_SIZE}] bytes is not supported"
                 ));
             }
             kw(" ".repeat(n as usize))
@@ -610,7 +606,6 @@ pub(super) fn single_valued(
             let least = points.iter().min_by(|p, q| p.compare(q));
             below.or(least).map_or(Cell::Null, |p| Cell::One(p.clone()))
         }
-        Func::Repeat => kw(s(a[0]).repeat(arg_i64(1).max(0) as usize)),
         Func::DateTrunc => {
             let Value::Datetime(ms) = a[1] else {
                 return Ok(Cell::Null);
