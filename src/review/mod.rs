@@ -7,5 +7,6 @@ pub mod diff;
 pub mod fp_doc;
 pub mod mutate;
 pub mod mutation;
+pub mod null_proof;
 pub mod rule_diff;
 pub mod suite;
