@@ -220,8 +220,8 @@ fn csv_value(v: &str, ty: Type) -> Option<Value> {
     })
 }
 
-/// A rule file: loaded (and prepared for scheduling, with its mutants, when its query parses)
-/// or rejected with diagnostics, never a panic.
+/// A rule file: loaded and prepared for scheduling (with its mutants, for an ES|QL rule), or
+/// rejected with diagnostics, never a panic.
 pub fn rule_load(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
@@ -233,18 +233,18 @@ pub fn rule_load(data: &[u8]) {
             return;
         }
     };
-    if !matches!(loaded.query, rulegate::rule::QueryStatus::Parsed { .. }) {
-        return;
-    }
     rulegate::diagnostic::render_all(&loaded.warnings, false);
-    if let Ok(rule) = rulegate::runner::PreparedRule::from_loaded(Path::new("fuzz.toml"), loaded) {
-        let mutants = rulegate::review::mutate::mutants(
-            &rule.query,
-            &rule.text,
-            rule.scheduled.schedule.interval,
-        );
-        for mutant in mutants {
-            let _ = rulegate::esql::print(&mutant.query);
+    match rulegate::runner::PreparedRule::from_loaded(Path::new("fuzz.toml"), loaded) {
+        Ok(rule) => {
+            if let Ok(query) = rule.esql("fuzzing") {
+                let interval = rule.scheduled.schedule.interval;
+                for mutant in rulegate::review::mutate::mutants(query, &rule.text, interval) {
+                    let _ = rulegate::esql::print(&mutant.query);
+                }
+            }
+        }
+        Err(error) => {
+            error.render(false);
         }
     }
 }

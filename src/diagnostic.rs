@@ -160,9 +160,9 @@ impl Diagnostic {
             out,
             "{}{}",
             paint(tint, &format!("{word}[{}]", self.code)),
-            paint("1", &format!(": {}", self.message))
+            paint("1", &format!(": {}", escape(&self.message, true)))
         );
-        let Some(location) = self.location() else {
+        let Some(location) = self.location().map(|l| escape(&l, false)) else {
             self.render_footer(&mut out, "", &paint);
             return out;
         };
@@ -189,33 +189,28 @@ impl Diagnostic {
             let line = index.line_of(start);
             let text = index.line_text(&file.text, line);
             let line_start = index.line_start(line);
-            let col = file
-                .text
-                .get(line_start..start)
-                .map(|s| s.chars().count())
-                .unwrap_or(0);
             // A span that runs past its first line is underlined to the end of that line.
             let end = (label.span.end as usize).min(line_start + text.len());
-            let width = file
-                .text
-                .get(start..end)
-                .map(|s| s.chars().count())
-                .unwrap_or(0)
-                .max(1);
+            let shown = ShownLine::new(
+                text,
+                start.saturating_sub(line_start),
+                end.saturating_sub(line_start),
+            );
             let number = format!("{:>w$}", line + 1, w = gutter.len());
             let _ = writeln!(
                 out,
                 "{} {} {}",
                 paint("1;34", &number),
                 paint("1;34", "|"),
-                text
+                shown.text
             );
+            let (col, width) = (shown.column, shown.width);
             let marker = if i == 0 { "^" } else { "-" };
             let carets = marker.repeat(width);
             let tail = if label.message.is_empty() {
                 String::new()
             } else {
-                format!(" {}", label.message)
+                format!(" {}", escape(&label.message, false))
             };
             let _ = writeln!(
                 out,
@@ -234,9 +229,11 @@ impl Diagnostic {
 
     fn render_footer(&self, out: &mut String, gutter: &str, paint: &dyn Fn(&str, &str) -> String) {
         for note in &self.notes {
+            let note = escape(note, true);
             let _ = writeln!(out, "{gutter} {} note: {note}", paint("1;34", "="));
         }
         if let Some(help) = &self.help {
+            let help = escape(help, true);
             let _ = writeln!(out, "{gutter} {} help: {help}", paint("1;34", "="));
         }
     }
@@ -245,6 +242,101 @@ impl Diagnostic {
 impl std::fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.render(false))
+    }
+}
+
+/// How a character of input is shown: control characters (C0, DEL, C1, so terminal escape
+/// sequences too) and the bidirectional overrides that can make text read other than it is
+/// (Trojan Source) as `\u{…}`; a tab as one space, so that carets stay aligned. Anything else
+/// as itself.
+fn shown_char(c: char, out: &mut String) {
+    let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    match c {
+        '\t' => out.push(' '),
+        c if c.is_control() || bidi => {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+        c => out.push(c),
+    }
+}
+
+/// Text from input made safe for a terminal (see [`shown_char`]); `keep_newlines` for messages
+/// that are several lines of our own.
+fn escape(text: &str, keep_newlines: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if keep_newlines && c == '\n' {
+            out.push(c);
+        } else {
+            shown_char(c, &mut out);
+        }
+    }
+    out
+}
+
+/// Source lines longer than this many characters are cut around the label.
+const MAX_SHOWN_LINE: usize = 120;
+/// How much of a cut line is kept before the label.
+const CONTEXT_BEFORE: usize = 40;
+
+/// A source line as shown under the header: escaped, and cut around the label when long, with
+/// the label's column and width in shown characters.
+struct ShownLine {
+    text: String,
+    column: usize,
+    width: usize,
+}
+
+impl ShownLine {
+    /// `start..end`: the label's byte range within `line`.
+    fn new(line: &str, start: usize, end: usize) -> ShownLine {
+        // Each character's shown form, and whether it lies in the label.
+        let mut units: Vec<(String, bool)> = Vec::new();
+        let mut first = None;
+        for (at, c) in line.char_indices() {
+            let mut unit = String::new();
+            shown_char(c, &mut unit);
+            if at >= start && first.is_none() {
+                first = Some(units.len());
+            }
+            units.push((unit, at >= start && at < end));
+        }
+        let first = first.unwrap_or(units.len());
+        let len = |range: &[(String, bool)]| range.iter().map(|(u, _)| u.chars().count()).sum();
+        let total: usize = len(&units);
+        let (from, to) = if total <= MAX_SHOWN_LINE {
+            (0, units.len())
+        } else {
+            let mut from = first;
+            while from > 0 && len(&units[from..first]) < CONTEXT_BEFORE {
+                from -= 1;
+            }
+            let mut to = first;
+            while to < units.len() && len(&units[from..to]) < MAX_SHOWN_LINE {
+                to += 1;
+            }
+            (from, to)
+        };
+        let mut text = String::new();
+        let lead = if from > 0 { "…" } else { "" };
+        text.push_str(lead);
+        for (unit, _) in &units[from..to] {
+            text.push_str(unit);
+        }
+        if to < units.len() {
+            text.push('…');
+        }
+        let column = lead.chars().count() + len(&units[from..first.min(to)]);
+        let width: usize = units[from..to]
+            .iter()
+            .filter(|(_, inside)| *inside)
+            .map(|(u, _)| u.chars().count())
+            .sum();
+        ShownLine {
+            text,
+            column,
+            width: width.max(1),
+        }
     }
 }
 
@@ -304,6 +396,44 @@ mod tests {
             d.render(false),
             "error[E201]: unknown command `whre`\n --> rules/x.toml:2:19\n  |\n2 | query = \"from x | whre\"\n  |                   ^^^^ not a command\n  = help: did you mean `where`?\n"
         );
+    }
+
+    #[test]
+    fn control_characters_and_escape_sequences_are_shown_escaped() {
+        let file = SourceFile::new("x\u{1b}[2J.toml", "a = \"\u{1b}]0;pwned\u{7}\u{202e}x\"\n");
+        let at = file.text.find('x').unwrap();
+        let d = Diagnostic::error("E201", "bad \u{1b}[31mred\u{9b}")
+            .in_file(&file)
+            .with_label(Span::new(at, at + 1), "here \u{0}");
+        let shown = d.render(false);
+        assert!(
+            !shown.chars().any(|c| c.is_control() && c != '\n'),
+            "{shown:?}"
+        );
+        assert_eq!(
+            shown,
+            "error[E201]: bad \\u{1b}[31mred\\u{9b}\n --> x\\u{1b}[2J.toml:1:17\n  |\n1 | a = \"\\u{1b}]0;pwned\\u{7}\\u{202e}x\"\n  |                                 ^ here \\u{0}\n"
+        );
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_caret() {
+        let line = format!("{}needle{}", "a".repeat(5000), "b".repeat(5000));
+        let file = SourceFile::new("long.ndjson", format!("{line}\n"));
+        let at = file.text.find("needle").unwrap();
+        let d = Diagnostic::error("E401", "bad")
+            .in_file(&file)
+            .with_label(Span::new(at, at + 6), "");
+        let shown = d.render(false);
+        let lines: Vec<&str> = shown.lines().collect();
+        let source = lines[3].strip_prefix("1 | ").unwrap();
+        let carets = lines[4].strip_prefix("  | ").unwrap();
+        assert!(source.chars().count() <= MAX_SHOWN_LINE + 2, "{source}");
+        assert!(source.starts_with('…') && source.ends_with('…'), "{source}");
+        let column = carets.find('^').unwrap();
+        let under: String = source.chars().skip(column).take(6).collect();
+        assert_eq!(under, "needle");
+        assert_eq!(carets.trim(), "^^^^^^");
     }
 
     #[test]

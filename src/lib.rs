@@ -20,6 +20,7 @@
 //! | [`esql`] | the ES\|QL front end: tokens, syntax tree with spans, parser, canonical printer |
 //! | [`analysis`] | what a query does: stages, exclusions, indicators, group-by, output fields |
 //! | [`eval`] | the reference ES\|QL engine: documents to rows, typing, evaluation, results |
+//! | [`kql`] | the KQL front end and engine: Kibana's grammar, tree with spans, printer, Elasticsearch semantics |
 //! | [`audit`] | raw `audit.k8s.io/v1` events, the ECS mapping of Elastic's integration, log import |
 //! | [`scenario`] | the scenario DSL, the persona library, the deterministic stream generator |
 //! | [`schedule`] | Kibana's executions of a rule: windows, `NOW()`, alert ids, dedup, suppression |
@@ -28,7 +29,8 @@
 //! | [`check`] | the CI gate: every scenario against its snapshot and expectations |
 //! | [`review`] | reviewing tuning changes: rule diffs, mutation testing, coverage, FP pages |
 //! | [`report`] | renderings: `inspect`, run reports as YAML, insta `.snap` files, JUnit XML |
-//! | [`output`] | output files written atomically (temporary file + rename) |
+//! | [`input`] | opening inputs: `-` is stdin, gzip by magic bytes, a file truncated while read is an error |
+//! | [`output`] | output files written atomically (temporary file + rename), removed on SIGINT/SIGTERM |
 
 pub mod analysis;
 pub mod audit;
@@ -38,6 +40,8 @@ pub mod diagnostic;
 pub mod edges;
 pub mod esql;
 pub mod eval;
+pub mod input;
+pub mod kql;
 pub mod output;
 pub mod report;
 pub mod review;

@@ -1,12 +1,30 @@
 //! Output files written atomically: into a temporary file in the same directory, renamed over
-//! the target only on success, so a failed command leaves nothing (and no partial file) behind.
+//! the target only on success, so a failed or interrupted command leaves nothing (and no partial
+//! file) behind.
+//!
+//! Every live temporary file is listed in one registry, so that SIGINT and SIGTERM (see
+//! [`remove_temporaries_on_signals`]) can remove them before the process ends: destructors do
+//! not run when a signal kills a process.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
-/// A file being written; [`AtomicFile::commit`] publishes it, dropping it without commit
-/// removes the temporary file.
+/// The temporary files of every [`AtomicFile`] not yet committed or dropped.
+static LIVE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn live() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    // A panic while the list was held leaves it as it was: still the right list.
+    LIVE.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn forget(temporary: &Path) {
+    live().retain(|path| path != temporary);
+}
+
+/// A file being written; [`AtomicFile::commit`] publishes it, dropping it without commit (or a
+/// failed commit) removes the temporary file.
 pub struct AtomicFile {
     target: PathBuf,
     temporary: PathBuf,
@@ -14,17 +32,51 @@ pub struct AtomicFile {
 }
 
 impl AtomicFile {
+    /// Starts writing `target`. Its directory must exist (it is not created here); an existing
+    /// target keeps its permission bits once replaced.
     pub fn create(target: &Path) -> io::Result<AtomicFile> {
         let directory = match target.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
+        if !directory.is_dir() {
+            let why = if directory.exists() {
+                "is not a directory"
+            } else {
+                "does not exist"
+            };
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("directory `{}` {why}", directory.display()),
+            ));
+        }
+        if target.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::IsADirectory,
+                "is a directory, not a file",
+            ));
+        }
         let file_name = target
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "out".into());
         let temporary = directory.join(format!(".{file_name}.{}.tmp", std::process::id()));
-        let file = File::create(&temporary)?;
+        // Listed before it exists: a signal between creation and listing would leave it behind.
+        live().push(temporary.clone());
+        let created = File::create(&temporary).and_then(|file| {
+            if let Ok(existing) = std::fs::metadata(target) {
+                file.set_permissions(existing.permissions())?;
+            }
+            Ok(file)
+        });
+        let file = match created {
+            Ok(file) => file,
+            Err(error) => {
+                let _ = std::fs::remove_file(&temporary);
+                forget(&temporary);
+                return Err(error);
+            }
+        };
         Ok(AtomicFile {
             target: target.to_path_buf(),
             temporary,
@@ -32,28 +84,36 @@ impl AtomicFile {
         })
     }
 
-    /// Flushes, syncs nothing more than the OS does, and renames over the target.
+    /// Flushes and renames over the target; on any failure the temporary file is removed.
     pub fn commit(mut self) -> io::Result<()> {
         let writer = self.writer.take().expect("not yet committed");
-        writer.into_inner().map_err(|e| e.into_error())?;
-        std::fs::rename(&self.temporary, &self.target)
+        let result = writer
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .and_then(|_| std::fs::rename(&self.temporary, &self.target));
+        if result.is_err() {
+            let _ = std::fs::remove_file(&self.temporary);
+        }
+        forget(&self.temporary);
+        result
+    }
+
+    fn writer(&mut self) -> &mut BufWriter<File> {
+        self.writer.as_mut().expect("not yet committed")
     }
 }
 
 impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.writer.as_mut().expect("not yet committed").write(buf)
+        self.writer().write(buf)
     }
 
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        self.writer
-            .as_mut()
-            .expect("not yet committed")
-            .write_all(buf)
+        self.writer().write_all(buf)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.writer.as_mut().expect("not yet committed").flush()
+        self.writer().flush()
     }
 }
 
@@ -61,6 +121,79 @@ impl Drop for AtomicFile {
     fn drop(&mut self) {
         if self.writer.take().is_some() {
             let _ = std::fs::remove_file(&self.temporary);
+            forget(&self.temporary);
         }
+    }
+}
+
+/// Removes every live temporary file (for a process about to end without running destructors).
+pub fn remove_temporaries() {
+    for path in live().drain(..) {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+/// On SIGINT or SIGTERM, removes the live temporary files, then ends the process by the same
+/// signal with its default action (a shell sees status 130 or 143). The signal is taken on a
+/// thread of its own, where removing files and taking the registry's lock are safe (they are not
+/// in a signal handler).
+pub fn remove_temporaries_on_signals() -> io::Result<()> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
+    std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                remove_temporaries();
+                // Restores the default action and raises the signal again; exits if that fails.
+                let _ = signal_hook::low_level::emulate_default_handler(signal);
+                std::process::exit(128 + signal);
+            }
+        })?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("rulegate-output-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn entries(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_failed_rename_leaves_no_temporary() {
+        let dir = scratch("rename");
+        let target = dir.join("out");
+        let mut file = AtomicFile::create(&target).unwrap();
+        file.write_all(b"x").unwrap();
+        // The target becomes a directory after the file was started: the rename fails.
+        std::fs::create_dir(&target).unwrap();
+        assert!(file.commit().is_err());
+        assert_eq!(entries(&dir), vec!["out".to_string()]);
+        assert!(!live().iter().any(|p| p.starts_with(&dir)));
+    }
+
+    #[test]
+    fn the_registry_lists_live_files_only() {
+        let dir = scratch("registry");
+        let file = AtomicFile::create(&dir.join("a")).unwrap();
+        assert!(live().iter().any(|p| p.starts_with(&dir)));
+        file.commit().unwrap();
+        assert!(!live().iter().any(|p| p.starts_with(&dir)));
+        assert_eq!(entries(&dir), vec!["a".to_string()]);
     }
 }

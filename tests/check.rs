@@ -205,7 +205,7 @@ fn an_unwritable_junit_path_is_bad_input() {
     // A path below a regular file can never be created.
     assert_bad_input(
         &["--junit".as_ref(), "Cargo.toml/report.xml".as_ref()],
-        "cannot write file",
+        "cannot write output: directory `Cargo.toml` is not a directory",
     );
 }
 

@@ -86,6 +86,7 @@ fn check(path: &Path) -> Outcome {
             Outcome::Error(rulegate::diagnostic::render_all(errors, false))
         }
         (QueryStatus::NotEsql { language }, _) => Outcome::Error(format!("not ES|QL: {language}")),
+        (QueryStatus::Kql { .. }, _) => Outcome::Error("not ES|QL: kuery".to_string()),
     }
 }
 
@@ -146,6 +147,7 @@ fn every_kubernetes_reference_rule_loads_whatever_its_language() {
         let language = match &loaded.query {
             QueryStatus::NotEsql { language } => language.clone(),
             QueryStatus::Parsed { .. } => "esql".to_string(),
+            QueryStatus::Kql { .. } => "kuery".to_string(),
             QueryStatus::Invalid(errors) => {
                 panic!("{}", rulegate::diagnostic::render_all(errors, false))
             }

@@ -21,6 +21,7 @@
 //! | `check` | `rulegate check`: green on the tree, red naming changed scenarios, exit 2 on bad input |
 //! | `esql_spec` | conformance: Elasticsearch's csv-spec tests over their datasets, with a ratchet |
 //! | `eval_edge_cases` | the edge cases of the semantics notes §16, one test each, via the API |
+//! | `inputs` | `-` is stdin and gzip is found by content for every command; an input truncated under `query` is exit 2; silent acceptance turned into errors or warnings |
 //! | `loader` | NDJSON loading: scanned and serde-read documents load the same, `want_ids`, a refused document leaves nothing behind, selections |
 //! | `like_patterns` | LIKE/RLIKE constant-expression patterns: parse, spans, print, folding over ROW/EVAL constants, errors (exit 2), analysis/mutation/coverage |
 //! | `explain` | `rulegate explain`: each document's fate (conjunct, false vs null, group) |
@@ -30,7 +31,14 @@
 //! | `seed_rule` | the seed rule over hand-written NDJSON sets, `query --format json` snapshots |
 //! | `streaming` | streamed `query` = loading every document first: rows, warnings, errors, limits, batch sizes, threads |
 //! | `fuzz_replay` | the fuzz corpus and past crash inputs through `fuzz/harness.rs` on the stable toolchain |
+//! | `kql` | KQL front end: the 79 reference KQL rules round-trip (`kql corpus:` line), grammar cases, errors, quickcheck print∘parse |
+//! | `kql_rules` | KQL evaluation (keyword/text, wildcards, missing/multivalued, ranges) and the query/threshold/new_terms rule types, hand-derived |
+//! | `outputs` | every command on a full disk (exit 2) and a closed pipe (quiet 0); no temporary file left on failure or SIGINT/SIGTERM; `-o` keeps permissions, `-o -` |
 //! | `review` | `diff` on rule-version pairs in every format, `mutate` (seed suite and a weak one), `coverage`, bad input |
+
+// Tests report to the harness, which captures stdout: clippy.toml's ban on `print!` (for the
+// binary, whose writes can fail) does not apply to them.
+#![allow(clippy::disallowed_macros)]
 
 mod analysis;
 mod audit;
@@ -44,9 +52,13 @@ mod esql_spec;
 mod eval_edge_cases;
 mod explain;
 mod fuzz_replay;
+mod inputs;
 mod inspect;
+mod kql;
+mod kql_rules;
 mod like_patterns;
 mod loader;
+mod outputs;
 mod properties;
 mod query_cli;
 mod replay;

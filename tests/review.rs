@@ -272,7 +272,8 @@ fn a_killed_equivalent_mutant_fails_the_run() {
         &rule.scheduled.info.rule_id,
     )
     .unwrap();
-    let mut all = mutants(&rule.query, &rule.text, rule.scheduled.schedule.interval);
+    let query = rule.esql("mutation testing").unwrap();
+    let mut all = mutants(query, &rule.text, rule.scheduled.schedule.interval);
     // A wrong proof: dropping the `get` filter is called equivalent, and many scenarios kill it.
     let wrong = all
         .iter_mut()

@@ -613,12 +613,13 @@ fn a_rule_in_another_language_is_not_evaluated() {
         "reference/detection-rules-k8s/rules/integrations/kubernetes/credential_access_kubernetes_multiple_secret_retrieval_burst.toml",
     ))
     .unwrap()
-    .replace("language = \"esql\"", "language = \"kuery\"")
-    .replace("type = \"esql\"", "type = \"query\"");
-    let loaded = rulegate::rule::load_str("kql.toml", &text).unwrap();
+    .replace("language = \"esql\"", "language = \"eql\"")
+    .replace("type = \"esql\"", "type = \"eql\"");
+    // KQL rules are evaluated (see `kql_rules`); EQL is not yet.
+    let loaded = rulegate::rule::load_str("eql.toml", &text).unwrap();
     let error = ScheduledRule::from_loaded(&loaded).unwrap_err();
     assert!(
-        error.message.starts_with("not evaluated: language kuery"),
+        error.message.starts_with("not evaluated: language eql"),
         "{}",
         error.message
     );

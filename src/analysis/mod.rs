@@ -20,7 +20,7 @@ pub use predicate::{classify, first_column, prefix_pattern, value_text, Predicat
 use crate::esql::ast::{CommandKind, Expr, ExprKind, Query, SourceCommand};
 use crate::span::Span;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Analysis {
     pub stages: Vec<Stage>,
     pub exclusions: Vec<Predicate>,

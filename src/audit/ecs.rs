@@ -70,6 +70,32 @@ pub fn raw_to_ecs(raw: &Value, options: &EcsOptions<'_>) -> Value {
     Value::Object(doc)
 }
 
+/// Why a mapped document has no `@timestamp` (`None` when it has one): the raw event's time
+/// fields are missing or not RFC 3339. Elastic's Agent would stamp its read time instead; a
+/// document without a time can never fall in a rule's window, so an import refuses it.
+pub fn missing_timestamp(doc: &Value, raw: &Value) -> Option<String> {
+    if doc.get("@timestamp").is_some() {
+        return None;
+    }
+    let fields = ["stageTimestamp", "requestReceivedTimestamp"];
+    let bad: Vec<String> = fields
+        .iter()
+        .filter_map(|name| raw.get(*name).map(|value| (name, value)))
+        .map(|(name, value)| match value.as_str() {
+            Some(text) => format!("`{name}` {text:?} is not an RFC 3339 time"),
+            None => format!("`{name}` is not a string"),
+        })
+        .collect();
+    Some(if bad.is_empty() {
+        "the event has no `stageTimestamp` or `requestReceivedTimestamp`, so no @timestamp".into()
+    } else {
+        format!(
+            "{}, so the document would have no @timestamp",
+            bad.join("; ")
+        )
+    })
+}
+
 /// Fields added outside the integration pipeline: `@timestamp` (Agent read time), the data
 /// stream, `event.dataset`, and Fleet's `event.ingested` / `event.original` handling.
 fn add_agent_and_fleet_fields(doc: &mut Map<String, Value>, options: &EcsOptions<'_>) {

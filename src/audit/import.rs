@@ -5,7 +5,6 @@
 //! Reading streams line by line. A JSON document spread over several lines (a pretty-printed
 //! `EventList`) is collected until it parses. A bad line is reported with its file and line.
 
-use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
@@ -33,15 +32,8 @@ pub struct ImportSummary {
 
 /// Opens a log, decompressing gzip (by its magic bytes, whatever the file is called).
 pub fn open(path: &Path) -> Result<Box<dyn BufRead>, Box<Diagnostic>> {
-    let cannot = |error: std::io::Error| {
+    crate::input::open(path).map_err(|error| {
         Box::new(Diagnostic::error("E500", format!("cannot read audit log: {error}")).at_path(path))
-    };
-    let mut file = BufReader::new(File::open(path).map_err(cannot)?);
-    let is_gzip = file.fill_buf().map_err(cannot)?.starts_with(&[0x1f, 0x8b]);
-    Ok(if is_gzip {
-        Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(file)))
-    } else {
-        Box::new(file)
     })
 }
 
@@ -174,6 +166,15 @@ fn events_of(value: Value) -> Result<(Vec<Value>, bool), String> {
     } else {
         Err("an object with none of `auditID`, `verb`, `stage` (native), `protoPayload` (GKE) or `properties.log` (AKS)".into())
     }
+}
+
+/// Whether a line is a raw audit event (native, an EventList, GKE, AKS) rather than an ECS
+/// document: what `replay` and `explain` without `--raw` would otherwise take as a document
+/// without `@timestamp` and silently never run over.
+pub fn is_raw_audit_line(line: &[u8]) -> bool {
+    serde_json::from_slice::<Value>(line)
+        .ok()
+        .is_some_and(|value| events_of(value).is_ok())
 }
 
 /// Native events, GKE Cloud Logging entries and AKS envelopes; anything else is a bad line.

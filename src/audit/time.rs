@@ -63,6 +63,10 @@ pub fn parse_rfc3339(text: &str) -> Option<Nanos> {
         [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
             let hours = num(i + 1..i + 3)?;
             let minutes = num(i + 4..i + 6)?;
+            // RFC 3339's time-numoffset: hours 00-23, minutes 00-59.
+            if hours > 23 || minutes > 59 {
+                return None;
+            }
             let total = hours * 3600 + minutes * 60;
             if *sign == b'+' {
                 total

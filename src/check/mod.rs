@@ -263,6 +263,14 @@ pub fn check(
     run: &mut dyn FnMut(&Path) -> Result<ScenarioOutcome, Vec<Diagnostic>>,
 ) -> Result<CheckReport, Vec<Diagnostic>> {
     let scenarios = discover_scenarios(&options.scenarios).map_err(|error| vec![error])?;
+    if scenarios.is_empty() {
+        // "check passed: 0 scenarios" would turn a CI job pointed at the wrong folder green.
+        return Err(vec![Diagnostic::error(
+            "E007",
+            "no scenarios (`*.toml`) under this directory: nothing to check",
+        )
+        .at_path(&options.scenarios)]);
+    }
     let mut report = CheckReport::default();
     let mut errors = Vec::new();
     for (name, path) in &scenarios {

@@ -7,10 +7,9 @@ use clap::Args;
 
 use rulegate::check::{self, CheckOptions, ScenarioOutcome};
 use rulegate::diagnostic::Diagnostic;
-use rulegate::report::snap::write_atomically;
 use rulegate::runner::{self, RuleSource};
 
-use super::{print_stdout, Outcome};
+use super::{out, Outcome};
 
 /// Runs every scenario and compares alerts and reports with the committed snapshots.
 #[derive(Debug, Args)]
@@ -60,7 +59,7 @@ pub fn run(args: CheckArgs) -> Result<Outcome, Vec<Diagnostic>> {
         })
     })?;
     if let Some(junit) = &args.junit {
-        write_atomically(junit, &report.render_junit()).map_err(|error| vec![error])?;
+        out::write_file(junit, &report.render_junit())?;
     }
     let text = match args.format.as_str() {
         "json" => format!(
@@ -69,7 +68,7 @@ pub fn run(args: CheckArgs) -> Result<Outcome, Vec<Diagnostic>> {
         ),
         _ => report.render_human(),
     };
-    print_stdout(&text);
+    out::print(&text)?;
     Ok(if report.passed() {
         Outcome::Success
     } else {

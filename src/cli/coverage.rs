@@ -10,7 +10,7 @@ use rulegate::review::diff::rule_files;
 use rulegate::review::suite::Suite;
 use rulegate::runner::PreparedRule;
 
-use super::{print_stdout, Outcome};
+use super::{out, Outcome};
 
 /// Clause coverage: how often each conjunct was true, false and null over the scenario suite.
 #[derive(Debug, Args)]
@@ -33,10 +33,10 @@ pub fn run(args: CoverageArgs) -> Result<Outcome, Vec<Diagnostic>> {
         let suite = Suite::for_rule(&args.scenarios, &rule.scheduled.info.rule_id)?;
         reports.push(rule_coverage(&rule, &suite)?);
     }
-    print_stdout(&match args.format.as_str() {
+    out::print(&match args.format.as_str() {
         "json" => serde_json::to_string_pretty(&reports).unwrap_or_default() + "\n",
         _ => render_human(&reports),
-    });
+    })?;
     let gaps: usize = reports.iter().map(|r| r.gaps()).sum();
     Ok(if args.fail_on_gaps && gaps > 0 {
         Outcome::CheckFailed

@@ -8,7 +8,7 @@ use rulegate::diagnostic::Diagnostic;
 use rulegate::review::diff::{diff_versions, load_from_git, rule_files, DiffReport};
 use rulegate::runner::PreparedRule;
 
-use super::{print_stdout, Outcome};
+use super::{out, Outcome};
 
 /// Shows what a rule change does: static differences and every scenario's alerts gained or lost.
 #[derive(Debug, Args)]
@@ -61,11 +61,11 @@ pub fn run(args: DiffArgs) -> Result<Outcome, Vec<Diagnostic>> {
         .map(|(base, head)| diff_versions(base, head, &args.scenarios))
         .collect::<Result<Vec<_>, _>>()?;
     let report = DiffReport::new(changes);
-    print_stdout(&match args.format.as_str() {
+    out::print(&match args.format.as_str() {
         "json" => report.to_json(),
         "markdown" => report.render_markdown(),
         _ => report.render_human(),
-    });
+    })?;
     Ok(if args.fail_on_change && report.alerts_changed() {
         Outcome::CheckFailed
     } else {

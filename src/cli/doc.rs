@@ -1,19 +1,17 @@
 //! `rulegate doc [--rules DIR] [--scenarios DIR] [-o DIR]`: a false-positive and blind-spot page
 //! per rule, written as `DIR/<rule file stem>.md`.
 
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 
 use rulegate::diagnostic::Diagnostic;
-use rulegate::output::AtomicFile;
 use rulegate::review::diff::rule_files;
 use rulegate::review::fp_doc::rule_page;
 use rulegate::review::suite::Suite;
 use rulegate::runner::PreparedRule;
 
-use super::{print_stdout, Outcome};
+use super::{out, Outcome};
 
 /// Documents each rule's false positives and blind spots from its scenarios, as Markdown.
 #[derive(Debug, Args)]
@@ -57,17 +55,8 @@ pub fn run(args: DocArgs) -> Result<Outcome, Vec<Diagnostic>> {
         ]
     })?;
     for (path, page) in &pages {
-        write_page(path, page)?;
-        print_stdout(&format!("wrote {}\n", path.display()));
+        out::write_file(path, page)?;
+        out::print(&format!("wrote {}\n", path.display()))?;
     }
     Ok(Outcome::Success)
-}
-
-fn write_page(path: &Path, page: &str) -> Result<(), Vec<Diagnostic>> {
-    let io_error = |error: std::io::Error| {
-        vec![Diagnostic::error("E002", format!("cannot write output: {error}")).at_path(path)]
-    };
-    let mut file = AtomicFile::create(path).map_err(io_error)?;
-    file.write_all(page.as_bytes()).map_err(io_error)?;
-    file.commit().map_err(io_error)
 }

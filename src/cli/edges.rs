@@ -10,7 +10,7 @@ use rulegate::report::snap::write_atomically;
 use rulegate::rule;
 use rulegate::schedule::ScheduledRule;
 
-use super::Outcome;
+use super::{out, Outcome};
 
 /// Derives threshold, exclusion and schedule edge scenarios from a rule.
 #[derive(Debug, Args)]
@@ -25,10 +25,13 @@ pub struct EdgesArgs {
 pub fn run(args: EdgesArgs) -> Result<Outcome, Vec<Diagnostic>> {
     let loaded = rule::load(&args.rule)?;
     let scheduled = ScheduledRule::from_loaded(&loaded).map_err(|error| vec![error])?;
-    let (query, text) = loaded
-        .query
-        .parsed()
-        .expect("from_loaded accepts only parsed queries");
+    let Some((query, text)) = loaded.query.parsed() else {
+        return Err(vec![Diagnostic::error(
+            "E703",
+            "not evaluated: edges are derived from ES|QL rules only so far",
+        )
+        .in_file(&loaded.file)]);
+    };
     let model = EdgeModel::from_query(query, text);
     let rule_reference = match &args.write {
         Some(dir) => relative_path(dir, &args.rule)?,
@@ -41,6 +44,7 @@ pub fn run(args: EdgesArgs) -> Result<Outcome, Vec<Diagnostic>> {
         model: &model,
     };
     let scenarios = edges::generate(&input);
+    let mut listing = out::Out::stdout();
     match &args.write {
         None => {
             for scenario in &scenarios {
@@ -49,17 +53,22 @@ pub fn run(args: EdgesArgs) -> Result<Outcome, Vec<Diagnostic>> {
                     .lines()
                     .find_map(|line| line.strip_prefix("name = "))
                     .unwrap_or("");
-                println!("{}\t{}", scenario.file_name, title.trim_matches('"'));
+                listing.text(&format!(
+                    "{}\t{}\n",
+                    scenario.file_name,
+                    title.trim_matches('"')
+                ))?;
             }
         }
         Some(dir) => {
             for scenario in &scenarios {
                 let path = dir.join(&scenario.file_name);
                 write_atomically(&path, &scenario.text).map_err(|error| vec![error])?;
-                println!("{}", path.display());
+                listing.text(&format!("{}\n", path.display()))?;
             }
         }
     }
+    listing.finish()?;
     Ok(Outcome::Success)
 }
 

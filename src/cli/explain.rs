@@ -7,7 +7,7 @@ use clap::Args;
 use rulegate::diagnostic::Diagnostic;
 use rulegate::runner::{self, DocumentSet, PreparedRule};
 
-use super::{print_stdout, Outcome};
+use super::{out, Outcome};
 
 /// Says, for every document, what the rule did with it and why.
 #[derive(Debug, Args)]
@@ -70,6 +70,6 @@ pub fn run(args: ExplainArgs) -> Result<Outcome, Vec<Diagnostic>> {
         ),
         _ => runner::render_explain_table(&fates),
     };
-    print_stdout(&text);
+    out::print(&text)?;
     Ok(Outcome::Success)
 }

@@ -1,13 +1,11 @@
 //! `rulegate gen SCENARIO.toml [--format ecs|raw|bulk] [-o FILE] [--seed N]`.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use rulegate::diagnostic::Diagnostic;
-use rulegate::output::AtomicFile;
 use rulegate::scenario::{self, Format};
 
-use super::Outcome;
+use super::{out, Outcome};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -31,34 +29,9 @@ pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
         "bulk" => Format::Bulk,
         _ => Format::Ecs,
     };
-    let io_error = |error: std::io::Error| {
-        vec![Diagnostic::error(
-            "E002",
-            format!("cannot write output: {error}"),
-        )]
-    };
-    match &args.output {
-        Some(path) => {
-            let mut file = AtomicFile::create(path).map_err(|e| {
-                io_error(e)
-                    .into_iter()
-                    .map(|d| d.at_path(path))
-                    .collect::<Vec<_>>()
-            })?;
-            scenario::write(&scenario, args.seed, format, &mut file).map_err(io_error)?;
-            file.commit().map_err(io_error)?;
-        }
-        None => {
-            let stdout = std::io::stdout();
-            let mut out = stdout.lock();
-            match scenario::write(&scenario, args.seed, format, &mut out).and_then(|_| out.flush())
-            {
-                Ok(()) => {}
-                // A closed pipe (`| head`) is the reader's choice, not an error.
-                Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {}
-                Err(error) => return Err(io_error(error)),
-            }
-        }
-    }
+    let mut output = out::Out::create(args.output.as_deref())?;
+    scenario::write(&scenario, args.seed, format, &mut output)
+        .map_err(|error| vec![output.error(error)])?;
+    output.finish()?;
     Ok(Outcome::Success)
 }

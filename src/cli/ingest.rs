@@ -3,13 +3,14 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use rulegate::audit::ecs::{raw_to_ecs, EcsOptions, TimestampFrom, INDEX, PRESERVE_ORIGINAL};
+use rulegate::audit::ecs::{
+    missing_timestamp, raw_to_ecs, EcsOptions, TimestampFrom, INDEX, PRESERVE_ORIGINAL,
+};
 use rulegate::audit::import::{self, ImportSummary};
 use rulegate::diagnostic::{render_all, Diagnostic};
-use rulegate::output::AtomicFile;
 use rulegate::scenario::parse_duration;
 
-use super::Outcome;
+use super::{out, Outcome};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -43,18 +44,7 @@ pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
             format!("--ingest-lag: `{}` is not a duration", args.ingest_lag),
         )]);
     };
-    let io_error =
-        |error: std::io::Error| Diagnostic::error("E002", format!("cannot write output: {error}"));
-    let mut file_out = match &args.output {
-        Some(path) => Some(AtomicFile::create(path).map_err(|e| vec![io_error(e).at_path(path)])?),
-        None => None,
-    };
-    let stdout = std::io::stdout();
-    let mut stdout_lock = stdout.lock();
-    let out: &mut dyn Write = match &mut file_out {
-        Some(file) => file,
-        None => &mut stdout_lock,
-    };
+    let mut output = out::Out::create(args.output.as_deref())?;
     let timestamp = if args.timestamp == "received" {
         TimestampFrom::Received
     } else {
@@ -63,6 +53,8 @@ pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
     let bulk = args.format == "bulk";
     let mut warnings = Vec::new();
     let mut total = ImportSummary::default();
+    // Events skipped for want of a usable time (with --skip-invalid).
+    let mut untimed = Vec::new();
     let mut line_buffer = Vec::with_capacity(4096);
     for path in &args.files {
         let reader = import::open(path).map_err(|d| vec![*d])?;
@@ -85,17 +77,32 @@ pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
                 },
             };
             let doc = raw_to_ecs(&event.raw, &options);
+            if let Some(why) = missing_timestamp(&doc, &event.raw) {
+                let place = format!("{name}:{}", event.line);
+                if args.skip_invalid {
+                    untimed.push(
+                        Diagnostic::warning("W005", format!("skipped line {}: {why}", event.line))
+                            .at_path(place),
+                    );
+                    return Ok(());
+                }
+                return Err(Box::new(
+                    Diagnostic::error("E410", format!("line {}: {why}", event.line))
+                        .at_path(place)
+                        .with_help("--skip-invalid skips such events"),
+                ));
+            }
             line_buffer.clear();
             if bulk {
                 line_buffer.extend_from_slice(
                     format!("{{\"create\":{{\"_index\":\"{INDEX}\"}}}}\n").as_bytes(),
                 );
             }
-            serde_json::to_writer(&mut line_buffer, &doc)
-                .map_err(|e| Box::new(io_error(e.into())))?;
+            serde_json::to_writer(&mut line_buffer, &doc).expect("JSON values serialise");
             line_buffer.push(b'\n');
-            out.write_all(&line_buffer)
-                .map_err(|e| Box::new(io_error(e)))
+            output
+                .write_all(&line_buffer)
+                .map_err(|e| Box::new(output.error(e)))
         };
         let summary =
             import::read_events(&name, reader, args.skip_invalid, &mut warnings, &mut sink)
@@ -107,18 +114,19 @@ pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
         total.events += summary.events;
         total.skipped += summary.skipped;
     }
-    out.flush().map_err(|e| vec![io_error(e)])?;
-    if let Some(file) = file_out {
-        file.commit().map_err(|e| vec![io_error(e)])?;
-    }
+    let untimed_count = untimed.len() as u64;
+    total.events = total.events.saturating_sub(untimed_count);
+    total.skipped += untimed_count;
+    warnings.append(&mut untimed);
+    output.finish()?;
     if !warnings.is_empty() {
-        eprint!("{}", render_all(&warnings, false));
+        out::eprint(&render_all(&warnings, false));
     }
-    eprintln!(
-        "ingested {} events from {} file(s); {} invalid line(s) skipped",
+    out::eprint(&format!(
+        "ingested {} events from {} file(s); {} invalid line(s) skipped\n",
         total.events,
         args.files.len(),
         total.skipped
-    );
+    ));
     Ok(Outcome::Success)
 }

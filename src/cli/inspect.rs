@@ -8,7 +8,7 @@ use rulegate::diagnostic::Diagnostic;
 use rulegate::report::inspect::InspectReport;
 use rulegate::rule::{self, QueryStatus};
 
-use super::Outcome;
+use super::{out, Outcome};
 
 #[derive(Debug, Args)]
 pub struct InspectArgs {
@@ -39,11 +39,11 @@ pub fn run(args: InspectArgs, color: bool) -> Result<Outcome, Vec<Diagnostic>> {
         Format::Json => report.to_json(),
         Format::Markdown => report.to_markdown(),
     };
-    super::print_stdout(&output);
+    out::print(&output)?;
     if args.format == Format::Json {
         // Text and Markdown say it in the report; JSON keeps its fixed keys, so say it here.
         if let Some(note) = report.not_evaluated() {
-            eprintln!("note: {note}");
+            out::eprint(&format!("note: {note}\n"));
         }
     }
     super::print_warnings(&loaded.warnings, color);

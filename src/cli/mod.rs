@@ -1,8 +1,9 @@
 //! The command line: argument parsing with clap, and exit codes. All work happens in the library.
 //!
-//! Exit codes: `0` success; `1` the check found a problem (an alert changed, an expectation
-//! failed, a gate did not pass); `2` bad input or usage (the message names file, line and column
-//! where there is one).
+//! Exit codes: `0` success (also when the reader of standard output closed it early); `1` the
+//! check found a problem (an alert changed, an expectation failed, a gate did not pass); `2` bad
+//! input, usage or a failed write (the message names file, line and column where there is one).
+//! SIGINT and SIGTERM remove temporary files and end the process by the signal (130, 143).
 
 mod check;
 mod coverage;
@@ -14,12 +15,12 @@ mod gen;
 mod ingest;
 mod inspect;
 mod mutate;
+mod out;
 mod personas;
 mod query;
 mod replay;
 mod run;
 
-use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -85,16 +86,32 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => {
             // clap prints help and version to stdout with code 0, usage errors with code 2.
-            let _ = error.print();
-            return ExitCode::from(if error.use_stderr() { 2 } else { 0 });
+            return match error.print() {
+                Ok(()) => ExitCode::from(if error.use_stderr() { 2 } else { 0 }),
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                Err(e) => {
+                    out::eprint(&format!("error: cannot write to standard output: {e}\n"));
+                    ExitCode::from(2)
+                }
+            };
         }
     };
     let color = use_color(&cli.color);
+    if let Err(error) = rulegate::output::remove_temporaries_on_signals() {
+        out::eprint(&format!(
+            "error: cannot handle SIGINT and SIGTERM: {error}\n"
+        ));
+        return ExitCode::from(2);
+    }
     match run(cli, color) {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::CheckFailed) => ExitCode::from(1),
+        // The reader of standard output went away: it had what it wanted.
+        Err(diagnostics) if diagnostics.iter().any(|d| d.code == out::CLOSED_PIPE) => {
+            ExitCode::SUCCESS
+        }
         Err(diagnostics) => {
-            eprint!("{}", render_all(&diagnostics, color));
+            out::eprint(&render_all(&diagnostics, color));
             ExitCode::from(2)
         }
     }
@@ -119,17 +136,10 @@ fn run(cli: Cli, color: bool) -> Result<Outcome, Vec<Diagnostic>> {
     }
 }
 
-/// Writes a command's result to stdout; a closed pipe (`| head`) is not an error.
-fn print_stdout(text: &str) {
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes());
-    let _ = stdout.flush();
-}
-
 /// Warnings go to stderr after the result.
 fn print_warnings(warnings: &[Diagnostic], color: bool) {
     if !warnings.is_empty() {
-        eprint!("{}", render_all(warnings, color));
+        out::eprint(&render_all(warnings, color));
     }
 }
 

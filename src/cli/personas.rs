@@ -1,12 +1,11 @@
 //! `rulegate personas [--file PERSONAS.toml]`: the persona library, one `name<TAB>description` a line.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use rulegate::diagnostic::Diagnostic;
 use rulegate::scenario::builtin_personas;
 
-use super::Outcome;
+use super::{out, Outcome};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -23,8 +22,6 @@ pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
         None if default.is_file() => library.extend_from_file(&default)?,
         None => {}
     }
-    let _ = std::io::stdout()
-        .lock()
-        .write_all(library.listing().as_bytes());
+    out::print(&library.listing())?;
     Ok(Outcome::Success)
 }

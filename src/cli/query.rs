@@ -10,7 +10,7 @@ use rulegate::eval::stream::{StreamError, Streaming};
 use rulegate::eval::{self, datetime, Documents, LoadOptions, Mapping, Plan, Window};
 use rulegate::rule::{self, QueryStatus};
 
-use super::Outcome;
+use super::{out, Outcome};
 
 #[derive(Debug, Args)]
 pub struct QueryArgs {
@@ -20,7 +20,7 @@ pub struct QueryArgs {
     /// The ES|QL query text to run instead of a rule's.
     #[arg(long)]
     pub esql: Option<String>,
-    /// NDJSON documents, one `_source` per line; `-` is stdin, `.gz` is decompressed.
+    /// NDJSON documents, one `_source` per line; `-` is stdin, gzip is decompressed.
     #[arg(long)]
     pub input: PathBuf,
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -52,20 +52,21 @@ fn usage(message: String) -> Vec<Diagnostic> {
 
 pub fn run(args: QueryArgs, _color: bool) -> Result<Outcome, Vec<Diagnostic>> {
     // The query, with a function that moves its diagnostics into the file they came from.
-    let (query, text, place): (_, String, Box<dyn Fn(Diagnostic) -> Diagnostic>) =
-        match (&args.esql, &args.rule) {
-            (Some(text), _) => {
-                let file = SourceFile::new("<query>", text.clone());
-                let place = {
-                    let file = file.clone();
-                    move |d: Diagnostic| d.in_file(&file)
-                };
-                let query = rulegate::esql::parse(text).map_err(|d| vec![place(d)])?;
-                (query, text.clone(), Box::new(place))
-            }
-            (None, Some(path)) => {
-                let loaded = rule::load(path)?;
-                match &loaded.query {
+    let (query, text, place): (_, String, Box<dyn Fn(Diagnostic) -> Diagnostic>) = match (
+        &args.esql, &args.rule,
+    ) {
+        (Some(text), _) => {
+            let file = SourceFile::new("<query>", text.clone());
+            let place = {
+                let file = file.clone();
+                move |d: Diagnostic| d.in_file(&file)
+            };
+            let query = rulegate::esql::parse(text).map_err(|d| vec![place(d)])?;
+            (query, text.clone(), Box::new(place))
+        }
+        (None, Some(path)) => {
+            let loaded = rule::load(path)?;
+            match &loaded.query {
                     QueryStatus::Parsed { query, text, .. } => {
                         let (query, text) = (query.clone(), text.clone());
                         (
@@ -75,6 +76,13 @@ pub fn run(args: QueryArgs, _color: bool) -> Result<Outcome, Vec<Diagnostic>> {
                         )
                     }
                     QueryStatus::Invalid(errors) => return Err(errors.clone()),
+                    QueryStatus::Kql { .. } => {
+                        return Err(vec![Diagnostic::error(
+                            "E001",
+                            "the rule's language is `kuery`, not ES|QL: run it with `rulegate run` or `replay`",
+                        )
+                        .at_path(path)])
+                    }
                     QueryStatus::NotEsql { language } => {
                         return Err(vec![Diagnostic::error(
                             "E001",
@@ -85,9 +93,9 @@ pub fn run(args: QueryArgs, _color: bool) -> Result<Outcome, Vec<Diagnostic>> {
                         .at_path(path)])
                     }
                 }
-            }
-            (None, None) => return Err(usage("give a rule file or --esql".into())),
-        };
+        }
+        (None, None) => return Err(usage("give a rule file or --esql".into())),
+    };
     let now = match &args.now {
         Some(t) => datetime::parse_iso(t)
             .ok_or_else(|| usage(format!("--now: `{t}` is not an RFC 3339 time")))?,
@@ -97,7 +105,7 @@ pub fn run(args: QueryArgs, _color: bool) -> Result<Outcome, Vec<Diagnostic>> {
     };
     let mapping = match &args.mapping {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
+            let text = rulegate::input::read_to_string(path).map_err(|e| {
                 vec![Diagnostic::error("E402", format!("cannot read mapping: {e}")).at_path(path)]
             })?;
             Mapping::from_json(&text)
@@ -127,30 +135,15 @@ pub fn run(args: QueryArgs, _color: bool) -> Result<Outcome, Vec<Diagnostic>> {
     };
     let (table, documents, skipped) = if eval::stream::streams(&query, &selection) {
         // Stream, holding only the groups (or the returned rows).
+        // Read, not memory-mapped: see `rulegate::input`.
+        let reader = open_input(&args.input)?;
         let streaming = Streaming::default();
-        let streamed = match map_file(&args.input)? {
-            Some(mapped) => {
-                let release = |end: usize| {
-                    // SAFETY: the mapping is a read-only view of a file; dropping pages from it
-                    // only makes a later read of them fault them in again from the file, with
-                    // the same bytes. Nothing is read there again anyway (see `release`).
-                    let _ = unsafe {
-                        mapped.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, 0, end)
-                    };
-                };
-                eval::stream::run_query_text(
-                    &query, &text, &selection, &mapped, &release, &options, streaming, now,
-                )
-            }
-            None => {
-                let reader = open_input(&args.input)?;
-                eval::stream::run_query(&query, &text, &selection, reader, &options, streaming, now)
-            }
-        }
-        .map_err(|e| match e {
-            StreamError::Input(e) => input_error(e),
-            StreamError::Query(d) => vec![place(d)],
-        })?;
+        let streamed =
+            eval::stream::run_query(&query, &text, &selection, reader, &options, streaming, now)
+                .map_err(|e| match e {
+                    StreamError::Input(e) => input_error(e),
+                    StreamError::Query(d) => vec![place(d)],
+                })?;
         (streamed.table, streamed.documents, streamed.skipped)
     } else {
         let reader = open_input(&args.input)?;
@@ -176,56 +169,23 @@ pub fn run(args: QueryArgs, _color: bool) -> Result<Outcome, Vec<Diagnostic>> {
         Format::Table => table.to_text(),
         Format::Csv => table.to_csv(),
     };
-    super::print_stdout(&output);
+    out::print(&output)?;
     for w in &table.warnings {
-        eprintln!("warning: {w}");
+        out::eprint(&format!("warning: {w}\n"));
     }
     if let Some(first) = skipped.first() {
-        eprintln!(
-            "skipped {} invalid document(s) of {input_name} (first: line {}: {})",
+        out::eprint(&format!(
+            "skipped {} invalid document(s) of {input_name} (first: line {}: {})\n",
             skipped.len(),
             first.line,
             first.message
-        );
+        ));
     }
     Ok(Outcome::Success)
 }
 
-/// A plain file (not stdin, not gzip) mapped into memory, so that batches are parsed where the
-/// page cache holds them instead of being copied out first.
-fn map_file(path: &Path) -> Result<Option<memmap2::Mmap>, Vec<Diagnostic>> {
-    if path.as_os_str() == "-" || path.extension().is_some_and(|e| e == "gz") {
-        return Ok(None);
-    }
-    let file = std::fs::File::open(path).map_err(|e| {
+fn open_input(path: &Path) -> Result<Box<dyn BufRead>, Vec<Diagnostic>> {
+    rulegate::input::open(path).map_err(|e| {
         vec![Diagnostic::error("E001", format!("cannot read input: {e}")).at_path(path)]
-    })?;
-    if !file.metadata().is_ok_and(|m| m.is_file() && m.len() > 0) {
-        return Ok(None);
-    }
-    // SAFETY: the mapping is only read, as plain bytes, while `query` runs. A process that
-    // truncated the file meanwhile could make a read fault (as with any memory-mapped reader,
-    // ripgrep's included); changed bytes are read as whatever they became. Input files are
-    // not expected to change under a query.
-    let mapped = unsafe { memmap2::Mmap::map(&file) };
-    Ok(mapped.ok())
-}
-
-fn open_input(path: &PathBuf) -> Result<Box<dyn BufRead>, Vec<Diagnostic>> {
-    let raw: Box<dyn std::io::Read> = if path.as_os_str() == "-" {
-        Box::new(std::io::stdin().lock())
-    } else {
-        Box::new(std::fs::File::open(path).map_err(|e| {
-            vec![Diagnostic::error("E001", format!("cannot read input: {e}")).at_path(path)]
-        })?)
-    };
-    let decoded: Box<dyn std::io::Read> = if path.extension().is_some_and(|e| e == "gz") {
-        Box::new(flate2::read::MultiGzDecoder::new(raw))
-    } else {
-        raw
-    };
-    Ok(Box::new(std::io::BufReader::with_capacity(
-        1 << 16,
-        decoded,
-    )))
+    })
 }

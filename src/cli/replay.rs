@@ -10,7 +10,7 @@ use rulegate::diagnostic::Diagnostic;
 use rulegate::runner::{self, DocumentSet, PreparedRule};
 use rulegate::schedule::Timestamp;
 
-use super::{print_stdout, Outcome};
+use super::{out, Outcome};
 
 /// Runs a rule's Kibana schedule over documents and prints the alerts.
 #[derive(Debug, Args)]
@@ -47,19 +47,19 @@ pub fn run(args: ReplayArgs) -> Result<Outcome, Vec<Diagnostic>> {
     let progress = std::io::stderr().is_terminal();
     let docs = DocumentSet::from_input(&args.input, args.raw, &rule)?;
     if progress {
-        eprint!("\rdocuments read: {}", docs.documents.len());
+        out::eprint(&format!("\rdocuments read: {}", docs.documents.len()));
     }
     let run = runner::run_rule(&rule, &docs, first_run, &mut |done, total, alerts| {
         if progress && (done % 16 == 0 || done == total) {
-            eprint!(
+            out::eprint(&format!(
                 "\rdocuments read: {}, executions: {done}/{total}, alerts so far: {alerts}   ",
                 docs.documents.len()
-            );
+            ));
         }
     })
     .map_err(|error| vec![error])?;
     if progress {
-        eprintln!();
+        out::eprint("\n");
     }
     let text = match args.format.as_str() {
         "table" => table(&run.replay),
@@ -72,7 +72,7 @@ pub fn run(args: ReplayArgs) -> Result<Outcome, Vec<Diagnostic>> {
             )
         }
     };
-    print_stdout(&text);
+    out::print(&text)?;
     Ok(Outcome::Success)
 }
 

@@ -7,7 +7,7 @@ use clap::Args;
 use rulegate::diagnostic::Diagnostic;
 use rulegate::runner;
 
-use super::{print_stdout, Outcome};
+use super::{out, Outcome};
 
 /// Generates a scenario, schedules and evaluates its rules, and reports alerts and expectations.
 #[derive(Debug, Args)]
@@ -39,7 +39,7 @@ pub fn run(args: RunArgs) -> Result<Outcome, Vec<Diagnostic>> {
         ),
         _ => rulegate::report::yaml::to_yaml(&full),
     };
-    print_stdout(&text);
+    out::print(&text)?;
     Ok(if report.failed_expectations().is_empty() {
         Outcome::Success
     } else {

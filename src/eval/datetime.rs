@@ -152,6 +152,10 @@ pub fn parse_iso(text: &str) -> Option<i64> {
                 let h = num(&mut p, 2, 2)?;
                 eat(&mut p, b':');
                 let m = if p < s.len() { num(&mut p, 2, 2)? } else { 0 };
+                // java.time's ZoneOffset: -18:00 ..= +18:00 (`+25:00` is no offset).
+                if m > 59 || h * 60 + m > 18 * 60 {
+                    return None;
+                }
                 offset_ms = sign * (h * 3_600_000 + m * 60_000);
             }
             _ => return None,

@@ -152,6 +152,76 @@ impl Mapping {
     }
 }
 
+/// Elasticsearch's field types (its mapper plugins included); any other name is refused, as
+/// Elasticsearch refuses it.
+const FIELD_TYPES: &[&str] = &[
+    "aggregate_metric_double",
+    "alias",
+    "annotated_text",
+    "binary",
+    "boolean",
+    "byte",
+    "completion",
+    "constant_keyword",
+    "counted_keyword",
+    "date",
+    "date_nanos",
+    "date_range",
+    "dense_vector",
+    "double",
+    "double_range",
+    "exponential_histogram",
+    "flattened",
+    "float",
+    "float_range",
+    "geo_point",
+    "geo_shape",
+    "half_float",
+    "histogram",
+    "icu_collation_keyword",
+    "integer",
+    "integer_range",
+    "ip",
+    "ip_range",
+    "join",
+    "keyword",
+    "long",
+    "long_range",
+    "match_only_text",
+    "murmur3",
+    "nested",
+    "object",
+    "passthrough",
+    "percolator",
+    "point",
+    "rank_feature",
+    "rank_features",
+    "rank_vectors",
+    "scaled_float",
+    "search_as_you_type",
+    "semantic_text",
+    "shape",
+    "short",
+    "sparse_vector",
+    "text",
+    "token_count",
+    "unsigned_long",
+    "version",
+    "wildcard",
+];
+
+/// The engine's type for a mapping type: `None` for a type the engine does not model (the field
+/// is then typed by its values, as without a mapping); an error for a name Elasticsearch does
+/// not know, in its words (`MapperParsingException`).
+fn field_type(name: &str, field: &str) -> Result<Option<Type>, String> {
+    if !FIELD_TYPES.contains(&name) {
+        return Err(format!(
+            "No handler for type [{name}] declared on field [{field}]"
+        ));
+    }
+    Ok(Type::parse(name))
+}
+
 fn walk(
     properties: &serde_json::Value,
     prefix: &str,
@@ -167,7 +237,7 @@ fn walk(
             format!("{prefix}.{name}")
         };
         if let Some(ty) = def.get("type").and_then(|t| t.as_str()) {
-            if let Some(t) = Type::parse(ty) {
+            if let Some(t) = field_type(ty, &full)? {
                 out.insert(full.clone(), t);
             }
         }
@@ -176,12 +246,11 @@ fn walk(
         }
         if let Some(multi) = def.get("fields").and_then(|f| f.as_object()) {
             for (sub, sdef) in multi {
-                if let Some(t) = sdef
-                    .get("type")
-                    .and_then(|t| t.as_str())
-                    .and_then(Type::parse)
-                {
-                    out.insert(format!("{full}.{sub}"), t);
+                let name = format!("{full}.{sub}");
+                if let Some(ty) = sdef.get("type").and_then(|t| t.as_str()) {
+                    if let Some(t) = field_type(ty, &name)? {
+                        out.insert(name, t);
+                    }
                 }
             }
         }

@@ -44,7 +44,8 @@ pub fn rule_coverage(rule: &PreparedRule, suite: &Suite) -> Result<RuleCoverage,
             executions,
         })
         .collect();
-    let conjuncts = coverage(&rule.query, &rule.text, &streams)
+    let query = rule.esql("coverage").map_err(|e| vec![e])?;
+    let conjuncts = coverage(query, &rule.text, &streams)
         .map_err(|error| vec![rule.loaded.query_diagnostic(error)])?;
     Ok(RuleCoverage {
         rule: rule.path.display().to_string(),

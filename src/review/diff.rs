@@ -430,6 +430,14 @@ pub fn rule_files(dir: &Path) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
+    if files.is_empty() {
+        // A report over no rules would pass any gate: a CI job pointed at the wrong folder.
+        return Err(vec![Diagnostic::error(
+            "E006",
+            "no rule files (`*.toml`) in this directory",
+        )
+        .at_path(dir)]);
+    }
     files.sort();
     Ok(files)
 }

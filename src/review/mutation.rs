@@ -115,7 +115,8 @@ fn verdict(
 
 /// Mutation-tests `rule` against `suite`.
 pub fn mutate(rule: &PreparedRule, suite: &Suite) -> Result<MutationReport, Vec<Diagnostic>> {
-    let all = mutants(&rule.query, &rule.text, rule.scheduled.schedule.interval);
+    let query = rule.esql("mutation testing").map_err(|e| vec![e])?;
+    let all = mutants(query, &rule.text, rule.scheduled.schedule.interval);
     mutate_with(rule, suite, &all)
 }
 

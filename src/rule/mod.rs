@@ -28,6 +28,7 @@ use toml::de::DeTable;
 
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::esql::{self, ast};
+use crate::kql;
 use crate::span::Span;
 
 pub use model::*;
@@ -63,7 +64,13 @@ pub enum QueryStatus {
         offset: usize,
         map: QueryMap,
     },
-    /// Not ES|QL: loaded and reported as "not evaluated: language X".
+    /// A KQL (`language = "kuery"`) query that parsed; `map` as for ES|QL.
+    Kql {
+        query: kql::ast::Query,
+        text: String,
+        map: QueryMap,
+    },
+    /// Neither ES|QL nor KQL: loaded and reported as "not evaluated: language X".
     NotEsql { language: String },
     /// An ES|QL query that does not parse; the diagnostics point into the rule file.
     Invalid(Vec<Diagnostic>),
@@ -73,7 +80,17 @@ impl QueryStatus {
     /// The file span of a span of the parsed query (`None` when there is no parsed query).
     pub fn file_span(&self, span: Span) -> Option<Span> {
         match self {
-            QueryStatus::Parsed { map, .. } => Some(map.file_span(span)),
+            QueryStatus::Parsed { map, .. } | QueryStatus::Kql { map, .. } => {
+                Some(map.file_span(span))
+            }
+            _ => None,
+        }
+    }
+
+    /// The parsed KQL query and its text, if any.
+    pub fn kql(&self) -> Option<(&kql::ast::Query, &str)> {
+        match self {
+            QueryStatus::Kql { query, text, .. } => Some((query, text)),
             _ => None,
         }
     }
@@ -91,7 +108,9 @@ impl LoadedRule {
     /// Moves a diagnostic about the query text (spans inside the query) into the rule file.
     pub fn query_diagnostic(&self, diagnostic: Diagnostic) -> Diagnostic {
         match &self.query {
-            QueryStatus::Parsed { map, .. } => in_rule_file(diagnostic, map, &self.file),
+            QueryStatus::Parsed { map, .. } | QueryStatus::Kql { map, .. } => {
+                in_rule_file(diagnostic, map, &self.file)
+            }
             _ => diagnostic.in_file(&self.file),
         }
     }
@@ -106,7 +125,7 @@ fn in_rule_file(mut diagnostic: Diagnostic, map: &QueryMap, file: &Arc<SourceFil
 
 /// Reads and loads a rule file. Errors (with any warnings after them) mean the rule is unusable.
 pub fn load(path: &Path) -> Result<LoadedRule, Vec<Diagnostic>> {
-    let text = std::fs::read_to_string(path).map_err(|error| {
+    let text = crate::input::read_to_string(path).map_err(|error| {
         // Name the common kinds in words of our own: the OS's wording varies by platform.
         let reason = match error.kind() {
             std::io::ErrorKind::NotFound => "no such file".to_string(),
@@ -158,7 +177,8 @@ fn query_status(
     file: &Arc<SourceFile>,
 ) -> QueryStatus {
     let data = &rule.data;
-    if data.rule_type != "esql" {
+    let kuery = data.rule_type != "esql" && data.language.as_deref() == Some("kuery");
+    if data.rule_type != "esql" && !(kuery && data.query.is_some()) {
         let language = data
             .language
             .clone()
@@ -175,6 +195,12 @@ fn query_status(
         .map(|value| Span::new(value.span().start, value.span().end))
         .unwrap_or_default();
     let map = QueryMap::new(&file.text, token, &text);
+    if kuery {
+        return match kql::parse(&text) {
+            Ok(query) => QueryStatus::Kql { query, text, map },
+            Err(diagnostic) => QueryStatus::Invalid(vec![in_rule_file(diagnostic, &map, file)]),
+        };
+    }
     match esql::parse(&text) {
         Ok(query) => QueryStatus::Parsed {
             query,

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::RuleLogic;
 use super::{DocumentSet, PreparedRule};
 use crate::analysis::{Predicate as Conjunct, PredicateKind};
 use crate::diagnostic::Diagnostic;
@@ -74,7 +75,13 @@ pub fn conjunct_outcomes<'r>(
             first_seen.entry(doc).or_insert(execution.time);
         }
     }
-    let patterns = from_patterns(&rule.query);
+    let patterns = match &rule.logic {
+        RuleLogic::Esql(query) => from_patterns(query),
+        logic => logic
+            .kql()
+            .map(|search| search.index.clone())
+            .unwrap_or_default(),
+    };
     let mut pre_stats: Vec<&Conjunct> = rule
         .analysis
         .exclusions
@@ -192,7 +199,7 @@ pub fn threshold_margins(
     let Some((threshold, needed)) = threshold(rule) else {
         return Ok(Vec::new());
     };
-    let mut prefix = rule.query.clone();
+    let mut prefix = rule.esql("threshold margins")?.clone();
     prefix.commands.truncate(threshold.location.command);
     let compiled = rule.with_query(prefix).compile(docs)?;
     let mut margins = Vec::new();

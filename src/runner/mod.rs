@@ -12,7 +12,10 @@
 
 mod explain;
 mod insight;
+mod logic;
 mod scenario;
+
+pub use logic::{KqlEngine, KqlSearch, NewTermsSpec, RuleLogic, ThresholdSpec};
 
 pub use explain::{explain, render_table as render_explain_table, DocumentFate, Fate};
 pub use insight::{
@@ -36,15 +39,16 @@ use crate::schedule::{
     self, DocumentTime, PlannedExecution, Replay, ResultTable, ScheduledRule, Timestamp,
 };
 
-/// A rule ready to run: its schedule, identity, query and analysis.
+/// A rule ready to run: its schedule, identity, logic and analysis.
 #[derive(Clone, Debug)]
 pub struct PreparedRule {
     pub path: PathBuf,
     pub loaded: LoadedRule,
     pub scheduled: ScheduledRule,
-    /// The query to run. Spans index into `text` (a changed tree keeps the original spans).
-    pub query: Query,
+    /// What the rule computes. Spans index into `text` (a changed tree keeps the original spans).
+    pub logic: RuleLogic,
     pub text: String,
+    /// The ES|QL analysis (exclusions, indicators, group-by); empty for KQL rules.
     pub analysis: Analysis,
 }
 
@@ -61,42 +65,77 @@ impl PreparedRule {
 
     pub fn from_loaded(path: &Path, loaded: LoadedRule) -> Result<PreparedRule, Diagnostic> {
         let scheduled = ScheduledRule::from_loaded(&loaded)?;
-        let (query, text) = loaded
-            .query
-            .parsed()
-            .expect("from_loaded accepts only parsed queries");
-        let (query, text) = (query.clone(), text.to_string());
+        let logic = RuleLogic::from_loaded(&loaded)?;
+        let text = match (loaded.query.parsed(), loaded.query.kql()) {
+            (Some((_, text)), _) | (None, Some((_, text))) => text.to_string(),
+            (None, None) => String::new(),
+        };
+        let analysis = match &logic {
+            RuleLogic::Esql(query) => analysis::analyze(query, &text),
+            _ => Analysis::default(),
+        };
         Ok(PreparedRule {
             path: path.to_path_buf(),
-            analysis: analysis::analyze(&query, &text),
+            analysis,
             scheduled,
             loaded,
-            query,
+            logic,
             text,
         })
     }
 
-    /// The same rule with another syntax tree (a mutant, say); spans still index `self.text`.
+    /// The ES|QL query, or an error naming what is not available for a rule of another language.
+    pub fn esql(&self, what: &str) -> Result<&Query, Diagnostic> {
+        self.logic.esql().ok_or_else(|| {
+            Diagnostic::error(
+                "E703",
+                format!(
+                    "not evaluated: {what} is not available for `{}` rules yet",
+                    self.logic.type_name()
+                ),
+            )
+            .in_file(&self.loaded.file)
+        })
+    }
+
+    /// The same rule with another ES|QL syntax tree (a mutant, say); spans still index `self.text`.
     pub fn with_query(&self, query: Query) -> PreparedRule {
         let mut rule = self.clone();
         rule.scheduled.aggregating = schedule::is_aggregating(&query);
         rule.scheduled.expanded_fields = schedule::expanded_fields(&query);
         rule.analysis = analysis::analyze(&query, &self.text);
-        rule.query = query;
+        rule.logic = RuleLogic::Esql(query);
         rule
     }
 
-    /// Compiles the query against the loaded documents' columns; an error here means the engine
-    /// cannot run it offline (full-text functions, say): "not evaluated".
+    /// The same rule with another logic (a KQL mutant, say).
+    pub fn with_logic(&self, logic: RuleLogic) -> PreparedRule {
+        let mut rule = self.clone();
+        rule.logic = logic;
+        rule
+    }
+
+    /// Compiles the ES|QL query against the loaded documents' columns; an error here means the
+    /// engine cannot run it offline (full-text functions, say): "not evaluated".
     pub fn compile(&self, docs: &DocumentSet) -> Result<Plan, Diagnostic> {
-        Plan::compile(&self.query, &self.text, &docs.documents.columns)
+        let query = self.esql("the ES|QL engine")?;
+        Plan::compile(query, &self.text, &docs.documents.columns)
             .map_err(|error| self.loaded.query_diagnostic(not_evaluated(error)))
     }
 
     /// The fields the rule's executions read: what the query needs and the range filter's.
     pub fn fields(&self) -> Vec<String> {
-        let selection = eval::fields_for(&self.query, &["@timestamp", "event.ingested"]);
-        let mut names: Vec<String> = selection.names.into_iter().collect();
+        let mut names: Vec<String> = match &self.logic {
+            RuleLogic::Esql(query) => eval::fields_for(query, &["@timestamp", "event.ingested"])
+                .names
+                .into_iter()
+                .collect(),
+            logic => {
+                let mut names = logic.kql_fields();
+                names.extend(["@timestamp".to_string(), "event.ingested".to_string()]);
+                names
+            }
+        };
         if let Some(field) = &self.scheduled.schedule.timestamp_override {
             names.push(field.clone());
         }
@@ -187,7 +226,14 @@ impl DocumentSet {
         raw: bool,
         rule: &PreparedRule,
     ) -> Result<DocumentSet, Vec<Diagnostic>> {
-        let mut selection = eval::fields_for(&rule.query, &[]);
+        let mut selection = match &rule.logic {
+            RuleLogic::Esql(query) => eval::fields_for(query, &[]),
+            // A KQL alert carries the source document: load every field.
+            _ => FieldSelection {
+                all: true,
+                names: Default::default(),
+            },
+        };
         selection.names.extend(rule.fields());
         selection
             .names
@@ -198,24 +244,54 @@ impl DocumentSet {
                     .at_path(format!("{}:{}", input.display(), error.line)),
             ]
         };
-        let reader = import::open(input).map_err(|error| vec![*error])?;
-        if !raw {
-            let documents = Documents::from_ndjson(reader, &selection, LoadOptions::default())
-                .map_err(input_error)?;
-            return Ok(DocumentSet::from_documents(documents));
+        let mut reader = import::open(input).map_err(|error| vec![*error])?;
+        if !raw && first_line_is_raw_audit(&mut reader) {
+            return Err(vec![Diagnostic::error(
+                "E411",
+                "these are raw Kubernetes audit events, not ECS documents",
+            )
+            .at_path(format!("{}:1", input.display()))
+            .with_help(
+                "pass --raw to map them to ECS as Elastic's integration does \
+                 (or convert them with `rulegate ingest`)",
+            )]);
         }
-        let mut values = Vec::new();
-        let mut warnings = Vec::new();
-        let name = input.display().to_string();
-        import::read_events(&name, reader, false, &mut warnings, &mut |imported| {
-            values.push(audit::raw_to_ecs(&imported.raw, &EcsOptions::default()));
-            Ok(())
-        })
-        .map_err(|error| vec![*error])?;
-        let documents = Documents::from_values(&values, &selection, LoadOptions::default())
-            .map_err(input_error)?;
+        let documents = if !raw {
+            Documents::from_ndjson(reader, &selection, LoadOptions::default())
+                .map_err(input_error)?
+        } else {
+            let mut values = Vec::new();
+            let mut warnings = Vec::new();
+            let name = input.display().to_string();
+            import::read_events(&name, reader, false, &mut warnings, &mut |imported| {
+                values.push(audit::raw_to_ecs(&imported.raw, &EcsOptions::default()));
+                Ok(())
+            })
+            .map_err(|error| vec![*error])?;
+            Documents::from_values(&values, &selection, LoadOptions::default())
+                .map_err(input_error)?
+        };
+        if documents.is_empty() {
+            return Err(vec![Diagnostic::error(
+                "E403",
+                "the input has no documents: nothing to run the rule over",
+            )
+            .at_path(input)]);
+        }
         Ok(DocumentSet::from_documents(documents))
     }
+}
+
+/// Whether the first non-blank line in `reader`'s buffer is a raw audit event (the buffer is
+/// only looked at, not consumed).
+fn first_line_is_raw_audit(reader: &mut Box<dyn std::io::BufRead>) -> bool {
+    let Ok(buffer) = reader.fill_buf() else {
+        return false;
+    };
+    buffer
+        .split(|&b| b == b'\n')
+        .find(|line| !line.trim_ascii().is_empty())
+        .is_some_and(import::is_raw_audit_line)
 }
 
 /// Every dotted path to a non-object value in a document (`{"a":{"b":1}}` gives `a.b`).
@@ -279,22 +355,34 @@ pub fn run_rule(
         &docs.times(&rule.scheduled),
         first_run,
     );
-    let compiled = rule.compile(docs)?;
-    let mut engine = |indices: &[usize], now: Timestamp| {
-        let table = compiled.run(
-            &docs.documents,
-            eval::Window::Indices(indices),
-            now.millis(),
-        );
-        Ok(result_table(&table))
-    };
     let total = plan.len();
     let mut done = 0;
-    let replay =
-        schedule::replay_observed(&rule.scheduled, &plan, &mut engine, &mut |_, alerts| {
-            done += 1;
-            on_execution(done, total, alerts);
-        })?;
+    let mut observe = |_: &schedule::Execution, alerts: usize| {
+        done += 1;
+        on_execution(done, total, alerts);
+    };
+    let replay = match KqlEngine::new(&rule.logic, docs, docs.times(&rule.scheduled)) {
+        Some(mut kql) => {
+            let from = rule.scheduled.schedule.from;
+            let mut engine = |indices: &[usize], now: Timestamp| {
+                kql.run(indices, now, now.plus(from))
+                    .map_err(|error| rule.loaded.query_diagnostic(not_evaluated(error)))
+            };
+            schedule::replay_observed(&rule.scheduled, &plan, &mut engine, &mut observe)?
+        }
+        None => {
+            let compiled = rule.compile(docs)?;
+            let mut engine = |indices: &[usize], now: Timestamp| {
+                let table = compiled.run(
+                    &docs.documents,
+                    eval::Window::Indices(indices),
+                    now.millis(),
+                );
+                Ok(result_table(&table))
+            };
+            schedule::replay_observed(&rule.scheduled, &plan, &mut engine, &mut observe)?
+        }
+    };
     Ok(RuleRun { plan, replay })
 }
 

@@ -191,7 +191,7 @@ pub(super) fn toml_error(file: &Arc<SourceFile>, error: &toml::de::Error) -> Dia
 }
 
 pub(super) fn load(path: &Path) -> Result<Scenario, Vec<Diagnostic>> {
-    let text = std::fs::read_to_string(path).map_err(|error| {
+    let text = crate::input::read_to_string(path).map_err(|error| {
         vec![Diagnostic::error("E600", format!("cannot read scenario: {error}")).at_path(path)]
     })?;
     let mut personas = builtin_personas();

@@ -112,7 +112,7 @@ impl PersonaLibrary {
 
     /// Adds the personas of a file.
     pub fn extend_from_file(&mut self, path: &Path) -> Result<(), Vec<Diagnostic>> {
-        let text = std::fs::read_to_string(path).map_err(|error| {
+        let text = crate::input::read_to_string(path).map_err(|error| {
             vec![
                 Diagnostic::error("E600", format!("cannot read persona file: {error}"))
                     .at_path(path),

@@ -5,6 +5,10 @@ use super::{
     SuppressionSpec,
 };
 use crate::diagnostic::Diagnostic;
+
+/// The column of a new-terms alert that holds the new term values (Kibana's
+/// `kibana.alert.new_terms`).
+pub const NEW_TERMS_FIELD: &str = "kibana.alert.new_terms";
 use crate::rule::{DateMath, LoadedRule, QueryStatus};
 
 impl ScheduledRule {
@@ -12,12 +16,23 @@ impl ScheduledRule {
     /// Returns `Err` with a "not evaluated" reason for what it cannot run.
     pub fn from_loaded(loaded: &LoadedRule) -> Result<ScheduledRule, Diagnostic> {
         let data = &loaded.rule.data;
-        let QueryStatus::Parsed { query, .. } = &loaded.query else {
-            let reason = match &loaded.query {
-                QueryStatus::NotEsql { language } => format!("not evaluated: language {language}"),
-                _ => "not evaluated: the query does not parse".to_string(),
-            };
-            return Err(Diagnostic::error("E703", reason).in_file(&loaded.file));
+        // ES|QL: aggregating when it has STATS; KQL: a threshold rule aggregates into buckets,
+        // a new-terms alert is one per document and new term (the terms join its id).
+        let (aggregating, expanded) = match &loaded.query {
+            QueryStatus::Parsed { query, .. } => (is_aggregating(query), expanded_fields(query)),
+            QueryStatus::Kql { .. } => match data.rule_type.as_str() {
+                "threshold" => (true, Vec::new()),
+                "new_terms" => (false, vec![NEW_TERMS_FIELD.to_string()]),
+                _ => (false, Vec::new()),
+            },
+            QueryStatus::NotEsql { language } => {
+                let reason = format!("not evaluated: language {language}");
+                return Err(Diagnostic::error("E703", reason).in_file(&loaded.file));
+            }
+            QueryStatus::Invalid(_) => {
+                let reason = "not evaluated: the query does not parse";
+                return Err(Diagnostic::error("E703", reason).in_file(&loaded.file));
+            }
         };
         let schedule = loaded.rule.schedule();
         let not_fixed = |what: &str, text: &str| {
@@ -87,8 +102,8 @@ impl ScheduledRule {
                 risk_score: data.risk_score,
             },
             schedule: spec,
-            aggregating: is_aggregating(query),
-            expanded_fields: expanded_fields(query),
+            aggregating,
+            expanded_fields: expanded,
         })
     }
 }

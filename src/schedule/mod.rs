@@ -21,6 +21,7 @@ mod window;
 
 pub use alert_id::{canonical_json, fnv1a64, hash_id};
 pub use alerts::{replay, replay_observed, Alert, AlertSuppression, Execution, Fields, Replay};
+pub use from_rule::NEW_TERMS_FIELD;
 pub use time::Timestamp;
 pub use window::{collect_field, document_times, plan, DocumentTime, PlannedExecution, Window};
 

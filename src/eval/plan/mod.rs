@@ -193,13 +193,7 @@ impl Plan {
                 CommandKind::Drop(patterns) => {
                     let mut keep = Vec::new();
                     for p in patterns {
-                        if !p.has_wildcard() && find(&schema, &p.pattern).is_none() {
-                            return Err(error(
-                                "E301",
-                                p.span,
-                                format!("Unknown column [{}]", p.pattern),
-                            ));
-                        }
+                        resolve_pattern(&schema, p)?;
                     }
                     for (i, col) in schema.iter().enumerate() {
                         if !patterns.iter().any(|p| name_matches(&p.pattern, &col.name)) {
@@ -619,6 +613,27 @@ pub fn name_matches(pattern: &str, name: &str) -> bool {
     rest.is_empty()
 }
 
+/// A `KEEP`/`DROP` name must be a column and a pattern must match one, as Elasticsearch's
+/// analyzer requires (`UnresolvedNamePattern.errorMessage`: a pattern that matches nothing is a
+/// verification error, not an empty selection).
+fn resolve_pattern(schema: &[Column], p: &ast::NamePattern) -> Result<(), Diagnostic> {
+    if !p.has_wildcard() && find(schema, &p.pattern).is_none() {
+        return Err(error(
+            "E301",
+            p.span,
+            format!("Unknown column [{}]", p.pattern),
+        ));
+    }
+    if p.has_wildcard() && !schema.iter().any(|col| name_matches(&p.pattern, &col.name)) {
+        return Err(error(
+            "E301",
+            p.span,
+            format!("No matches found for pattern [{}]", p.pattern),
+        ));
+    }
+    Ok(())
+}
+
 /// KEEP's column order: each column is placed by its highest-precedence pattern (exact name >
 /// partial wildcard > `*`), the rightmost among equals.
 fn keep_order(schema: &[Column], patterns: &[ast::NamePattern]) -> Result<Vec<usize>, Diagnostic> {
@@ -632,13 +647,7 @@ fn keep_order(schema: &[Column], patterns: &[ast::NamePattern]) -> Result<Vec<us
         }
     };
     for p in patterns {
-        if !p.has_wildcard() && find(schema, &p.pattern).is_none() {
-            return Err(error(
-                "E301",
-                p.span,
-                format!("Unknown column [{}]", p.pattern),
-            ));
-        }
+        resolve_pattern(schema, p)?;
     }
     // For each column: (pattern position, column index).
     let mut placed: Vec<(usize, usize)> = Vec::new();

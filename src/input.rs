@@ -1,0 +1,154 @@
+//! Opening inputs, the one way every command does it: `-` is standard input, gzip is recognised
+//! by its magic bytes (whatever the file is called), and a file that shrinks while it is read
+//! (log rotation by `copytruncate`) is a read error rather than a silently shorter input.
+//!
+//! Inputs are read through `read(2)`, never memory-mapped: a mapped file truncated under the
+//! reader kills it with SIGBUS, which no error handling can turn into a message.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
+
+/// Gzip's magic bytes (RFC 1952, section 2.3.1).
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Whether `path` names standard input.
+pub fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Opens `path` (`-`: standard input) for reading, decompressing gzip (all members).
+pub fn open(path: &Path) -> io::Result<Box<dyn BufRead>> {
+    let raw: Box<dyn Read> = if is_stdin(path) {
+        Box::new(io::stdin().lock())
+    } else {
+        let file = File::open(path)?;
+        let metadata = file.metadata()?;
+        if metadata.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::IsADirectory,
+                "is a directory, not a file",
+            ));
+        }
+        Box::new(Shrinking {
+            file,
+            read: 0,
+            expected: if metadata.is_file() {
+                metadata.len()
+            } else {
+                0
+            },
+        })
+    };
+    let mut buffered = BufReader::with_capacity(1 << 16, raw);
+    let is_gzip = buffered.fill_buf()?.starts_with(&GZIP_MAGIC);
+    Ok(if is_gzip {
+        Box::new(BufReader::with_capacity(
+            1 << 16,
+            flate2::read::MultiGzDecoder::new(buffered),
+        ))
+    } else {
+        Box::new(buffered)
+    })
+}
+
+/// Reads all of `path` (`-`: standard input, gzip decompressed) as UTF-8 text.
+pub fn read_to_string(path: &Path) -> io::Result<String> {
+    let mut text = String::new();
+    open(path)?.read_to_string(&mut text)?;
+    Ok(text)
+}
+
+/// A regular file whose end must not come before the length it had when opened.
+struct Shrinking {
+    file: File,
+    read: u64,
+    expected: u64,
+}
+
+impl Read for Shrinking {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.file.read(buf)?;
+        self.read += n as u64;
+        if n == 0 && !buf.is_empty() && self.read < self.expected {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!(
+                    "the file was truncated while it was read ({} of its {} bytes read; \
+                     rotated with copytruncate?)",
+                    self.read, self.expected
+                ),
+            ));
+        }
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("rulegate-input-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn gzip_is_recognised_by_content_not_name() {
+        let dir = scratch("gzip");
+        let path = dir.join("plain-name.ndjson");
+        let mut encoder =
+            flate2::write::GzEncoder::new(File::create(&path).unwrap(), Default::default());
+        encoder.write_all(b"{\"a\":1}\n").unwrap();
+        encoder.finish().unwrap();
+        assert_eq!(read_to_string(&path).unwrap(), "{\"a\":1}\n");
+        let named = dir.join("not-gzip.gz");
+        std::fs::write(&named, "plain\n").unwrap();
+        assert_eq!(read_to_string(&named).unwrap(), "plain\n");
+    }
+
+    #[test]
+    fn a_file_that_shrinks_while_read_is_an_error() {
+        let dir = scratch("shrink");
+        let path = dir.join("log");
+        std::fs::write(&path, vec![b'x'; 200_000]).unwrap();
+        let mut reader = open(&path).unwrap();
+        let mut first = vec![0; 1000];
+        reader.read_exact(&mut first).unwrap();
+        File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(0)
+            .unwrap();
+        let mut rest = Vec::new();
+        let error = reader.read_to_end(&mut rest).unwrap_err();
+        assert!(
+            error.to_string().contains("truncated while it was read"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_file_that_grows_while_read_is_read_to_its_end() {
+        let dir = scratch("grow");
+        let path = dir.join("log");
+        std::fs::write(&path, "a\n").unwrap();
+        let mut reader = open(&path).unwrap();
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(b"b\n")
+            .unwrap();
+        let mut rest = String::new();
+        reader.read_to_string(&mut rest).unwrap();
+        assert_eq!((line.as_str(), rest.as_str()), ("a\n", "b\n"));
+    }
+}

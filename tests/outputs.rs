@@ -1,0 +1,326 @@
+//! Output that can fail, and files left behind: a full disk is exit 2 with a message, a closed
+//! pipe ends quietly with 0, a failed or interrupted command leaves no temporary file, `-o`
+//! keeps an existing file's permissions, `-o -` is standard output.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::support::{rulegate, shared_path, success_stdout};
+
+const RULE: &str = "rules/credential_access_kubernetes_multiple_secret_retrieval_burst.toml";
+const SCENARIO: &str = "scenarios/attack_forbidden_spray.toml";
+const DOCUMENTS: &str = "tests/data/seed_rule/burst_fires.ndjson";
+
+/// One invocation of every subcommand that succeeds and writes to standard output.
+fn every_command(scratch: &Path) -> Vec<Vec<String>> {
+    let raw = shared_path("reference/raw-k8s-audit/falco/create_secret.json");
+    let doc_dir = scratch.join("doc");
+    let lines: Vec<String> = vec![
+        format!("inspect {RULE}"),
+        format!("query {RULE} --input {DOCUMENTS} --now 2026-05-15T10:00:00Z"),
+        format!("ingest {}", raw.display()),
+        format!("gen {SCENARIO}"),
+        "personas".into(),
+        format!("replay {RULE} --input {DOCUMENTS}"),
+        format!("run {SCENARIO}"),
+        format!("explain {SCENARIO}"),
+        format!("edges {RULE}"),
+        "check".into(),
+        format!("diff {RULE} {RULE}"),
+        "coverage".into(),
+        format!("doc -o {}", doc_dir.display()),
+        format!("mutate {RULE}"),
+        "--help".into(),
+    ];
+    lines
+        .iter()
+        .map(|line| line.split(' ').map(String::from).collect())
+        .collect()
+}
+
+/// A fresh, empty directory for one test.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rulegate-outputs-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The names in a directory, sorted.
+pub fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_full_disk_on_stdout_is_exit_2_with_a_message_for_every_command() {
+    let dir = scratch("full");
+    for args in every_command(&dir) {
+        let output = rulegate()
+            .args(&args)
+            .stdout(File::create("/dev/full").unwrap())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("cannot write to standard output: No space left on device"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_closed_pipe_ends_every_command_quietly_with_0() {
+    let dir = scratch("pipe");
+    for args in every_command(&dir) {
+        let mut child = rulegate()
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader goes away before the command writes, as `| head -0` would.
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("error"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn edges_into_head_does_not_panic() {
+    let mut child = rulegate()
+        .args(["edges", RULE])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let head = Command::new("head")
+        .arg("-n1")
+        .stdin(stdout)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let first = head.wait_with_output().unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&first.stdout).lines().count(), 1);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.stderr.is_empty());
+}
+
+/// A scenario that generates for many seconds: long enough to be interrupted.
+fn long_scenario(dir: &Path) -> PathBuf {
+    let path = dir.join("long.toml");
+    std::fs::write(
+        &path,
+        r#"name = "long"
+description = "Enough documents to be interrupted while they are written."
+kind = "benign"
+rules = []
+start = "2026-05-01T10:00:00Z"
+seed = 1
+
+[actors.a]
+persona = "forbidden-spray"
+
+[[steps]]
+actor = "a"
+name = "many"
+at = "+1m"
+spacing = "1ms"
+verb = "get"
+resource = "secrets"
+count = 500000
+"#,
+    )
+    .unwrap();
+    path
+}
+
+/// Starts `gen -o` into `out/`, waits until its temporary file has data, sends `signal`, and
+/// returns the status and what is left in `out/`.
+fn interrupt_gen(name: &str, signal: &str) -> (std::process::ExitStatus, Vec<String>) {
+    let dir = scratch(name);
+    let scenario = long_scenario(&dir);
+    let out = dir.join("out");
+    std::fs::create_dir(&out).unwrap();
+    let mut child = rulegate()
+        .arg("gen")
+        .arg(&scenario)
+        .arg("-o")
+        .arg(out.join("docs.ndjson"))
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    loop {
+        let written = std::fs::read_dir(&out)
+            .unwrap()
+            .any(|e| e.unwrap().metadata().unwrap().len() > 0);
+        if written {
+            break;
+        }
+        assert!(child.try_wait().unwrap().is_none(), "gen ended early");
+        assert!(started.elapsed().as_secs() < 60, "gen wrote nothing");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let killed = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    (status, entries(&out))
+}
+
+#[test]
+fn sigterm_removes_the_temporary_file_and_ends_by_the_signal() {
+    use std::os::unix::process::ExitStatusExt;
+    let (status, left) = interrupt_gen("sigterm", "-TERM");
+    assert_eq!(status.signal(), Some(15), "{status:?}");
+    assert_eq!(left, Vec::<String>::new());
+}
+
+#[test]
+fn sigint_removes_the_temporary_file_and_ends_by_the_signal() {
+    use std::os::unix::process::ExitStatusExt;
+    let (status, left) = interrupt_gen("sigint", "-INT");
+    assert_eq!(status.signal(), Some(2), "{status:?}");
+    assert_eq!(left, Vec::<String>::new());
+}
+
+#[test]
+fn output_onto_an_existing_directory_is_exit_2_and_leaves_nothing() {
+    let dir = scratch("onto-dir");
+    std::fs::create_dir(dir.join("target")).unwrap();
+    for command in [&["gen", SCENARIO][..], &["ingest", DOCUMENTS]] {
+        let output = rulegate()
+            .args(command)
+            .arg("-o")
+            .arg(dir.join("target"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{command:?}: {stderr}");
+        assert!(stderr.contains("is a directory"), "{stderr}");
+        assert_eq!(entries(&dir), vec!["target".to_string()]);
+        assert_eq!(entries(&dir.join("target")), Vec::<String>::new());
+    }
+}
+
+/// Sets the immutable attribute on a file and clears it when dropped (even when a test fails),
+/// so the scratch directory can be removed.
+struct Immutable(PathBuf);
+
+impl Immutable {
+    fn set(path: &Path) -> Immutable {
+        let set = Command::new("chattr").arg("+i").arg(path).status().unwrap();
+        assert!(
+            set.success(),
+            "chattr +i needs root on a file system with attributes"
+        );
+        Immutable(path.to_path_buf())
+    }
+}
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        let _ = Command::new("chattr").arg("-i").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_failed_rename_onto_an_immutable_target_leaves_no_temporary_file() {
+    let dir = scratch("immutable");
+    let target = dir.join("docs.ndjson");
+    std::fs::write(&target, "old\n").unwrap();
+    let _guard = Immutable::set(&target);
+    let output = rulegate()
+        .args(["gen", SCENARIO, "-o"])
+        .arg(&target)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot write output"), "{stderr}");
+    assert_eq!(entries(&dir), vec!["docs.ndjson".to_string()]);
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "old\n");
+}
+
+#[test]
+fn check_update_with_an_unwritable_snapshot_is_exit_2_and_leaves_no_temporary_file() {
+    let dir = scratch("check-update");
+    let scenarios = dir.join("scenarios");
+    let snapshots = dir.join("snapshots");
+    std::fs::create_dir_all(&scenarios).unwrap();
+    std::fs::create_dir_all(&snapshots).unwrap();
+    std::fs::copy(SCENARIO, scenarios.join("spray.toml")).unwrap();
+    let snapshot = snapshots.join("spray.snap");
+    std::fs::write(&snapshot, "---\nsource: tests/runs.rs\n---\nstale: true\n").unwrap();
+    let _guard = Immutable::set(&snapshot);
+    let output = rulegate()
+        .args(["check", "--update", "--rules", "rules", "--scenarios"])
+        .arg(&scenarios)
+        .arg("--snapshots")
+        .arg(&snapshots)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("spray.snap"), "{stderr}");
+    assert_eq!(entries(&snapshots), vec!["spray.snap".to_string()]);
+}
+
+#[test]
+fn output_onto_an_existing_file_keeps_its_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch("permissions");
+    let target = dir.join("docs.ndjson");
+    std::fs::write(&target, "old\n").unwrap();
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o640)).unwrap();
+    success_stdout(rulegate().args(["gen", SCENARIO, "-o"]).arg(&target));
+    let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+    assert_ne!(std::fs::read_to_string(&target).unwrap(), "old\n");
+}
+
+#[test]
+fn junit_into_a_missing_directory_is_an_error_and_creates_nothing() {
+    let dir = scratch("junit");
+    let output = rulegate()
+        .args(["check", "--junit"])
+        .arg(dir.join("missing/report.xml"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("does not exist"), "{stderr}");
+    assert_eq!(entries(&dir), Vec::<String>::new());
+}
+
+#[test]
+fn output_dash_is_standard_output() {
+    let expected = success_stdout(rulegate().args(["gen", SCENARIO]));
+    let dashed = success_stdout(rulegate().args(["gen", SCENARIO, "-o", "-"]));
+    assert_eq!(dashed, expected);
+    let raw = shared_path("reference/raw-k8s-audit/falco/create_secret.json");
+    let ingested = success_stdout(rulegate().arg("ingest").arg(&raw));
+    let dashed = success_stdout(rulegate().arg("ingest").arg(&raw).args(["-o", "-"]));
+    assert_eq!(dashed, ingested);
+    assert!(!ingested.is_empty());
+    assert!(!crate::support::repo_path("-").exists());
+}
