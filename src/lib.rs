@@ -31,6 +31,7 @@
 //! | [`report`] | renderings: `inspect`, run reports as YAML, insta `.snap` files, JUnit XML |
 //! | [`input`] | opening inputs: `-` is stdin, gzip by magic bytes, a file truncated while read is an error |
 //! | [`output`] | output files written atomically (temporary file + rename), removed on SIGINT/SIGTERM |
+//! | [`project`] | the rules repository: `rulegate.toml`, rule selection, scenario binding, the per-rule gate |
 
 pub mod analysis;
 pub mod audit;
@@ -43,6 +44,7 @@ pub mod eval;
 pub mod input;
 pub mod kql;
 pub mod output;
+pub mod project;
 pub mod report;
 pub mod review;
 pub mod rule;

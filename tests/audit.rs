@@ -286,7 +286,8 @@ fn bad_lines_fail_with_file_and_line_and_write_nothing_unless_skipped() {
     let dir = std::env::temp_dir().join(format!("rulegate-bad-ingest-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let log = dir.join("bad.log");
-    std::fs::write(&log, "{\"auditID\":\"a\",\"verb\":\"get\"}\nnot json at all\n{\"auditID\":\"b\",\"verb\":\"get\"}\n").unwrap();
+    // Lines 1 and 3 are events (with a time, which ingest requires: E410); line 2 is not.
+    std::fs::write(&log, "{\"auditID\":\"a\",\"verb\":\"get\",\"requestReceivedTimestamp\":\"2026-05-01T10:00:00Z\"}\nnot json at all\n{\"auditID\":\"b\",\"verb\":\"get\",\"requestReceivedTimestamp\":\"2026-05-01T10:00:01Z\"}\n").unwrap();
     let out = dir.join("out.ndjson");
     let output = rulegate()
         .args(["ingest", "-o"])

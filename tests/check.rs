@@ -64,6 +64,14 @@ fn check_passes_on_the_committed_tree() {
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(xml.contains("failures=\"0\""));
     assert!(xml.contains("<testcase name=\"scenarios/edges/threshold-at.toml\""));
+    // README shows this output ("The two commands").
+    let readme = std::fs::read_to_string(repo_path("README.md")).unwrap();
+    let shown = readme
+        .split_once("$ cargo run --release -- check\n")
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .map(|(block, _)| block)
+        .unwrap();
+    assert_eq!(stdout, shown, "README's check output is current");
 }
 
 #[test]
@@ -159,7 +167,7 @@ fn assert_bad_input(args: &[&std::ffi::OsStr], message: &str) {
 }
 
 #[test]
-fn a_scenario_naming_a_missing_rule_is_bad_input() {
+fn a_scenario_naming_a_missing_rule_fails_the_check_and_is_named() {
     let dir = scratch("missing-rule");
     let text = std::fs::read_to_string(repo_path("scenarios/edges/threshold-at.toml")).unwrap();
     std::fs::write(
@@ -168,15 +176,23 @@ fn a_scenario_naming_a_missing_rule_is_bad_input() {
     )
     .unwrap();
     let snapshots = dir.join("snaps");
-    assert_bad_input(
+    let stdout = check(
         &[
             "--scenarios".as_ref(),
             dir.as_os_str(),
             "--snapshots".as_ref(),
             snapshots.as_os_str(),
         ],
-        "cannot read rule file",
+        1,
     );
+    assert!(
+        stdout
+            .lines()
+            .any(|line| line.trim_start().starts_with("DANGLING  s names ")
+                && line.ends_with("rules/no_such_rule.toml, which no selected rule is")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("check FAILED"), "{stdout}");
 }
 
 #[test]
@@ -210,7 +226,7 @@ fn an_unwritable_junit_path_is_bad_input() {
 }
 
 #[test]
-fn a_rule_the_engine_cannot_run_offline_is_not_evaluated() {
+fn a_rule_the_engine_cannot_run_offline_is_reported_not_runnable() {
     let dir = scratch("kql");
     let rules = rule_copy(&dir, |text| {
         text.replace(
@@ -219,7 +235,8 @@ fn a_rule_the_engine_cannot_run_offline_is_not_evaluated() {
         )
     });
     let scenarios = one_scenario(&dir, "scenarios/edges/threshold-at.toml");
-    assert_bad_input(
+    // Reported with the reason, not skipped, and not failing the gate (the default policy).
+    let stdout = check(
         &[
             "--scenarios".as_ref(),
             scenarios.as_os_str(),
@@ -228,6 +245,13 @@ fn a_rule_the_engine_cannot_run_offline_is_not_evaluated() {
             "--snapshots".as_ref(),
             dir.join("snaps").as_os_str(),
         ],
-        "not evaluated: full-text function [KQL]",
+        0,
     );
+    assert!(
+        stdout.contains("not runnable  ")
+            && stdout.contains("threshold-at.toml (")
+            && stdout.contains("not evaluated: full-text function [KQL]"),
+        "{stdout}"
+    );
+    assert!(stdout.contains(", 1 not runnable\n"), "{stdout}");
 }

@@ -24,18 +24,11 @@ fn files_in(dir: &std::path::Path) -> Vec<String> {
     names
 }
 
-/// Generates the pages with absolute `--rules`/`--scenarios` paths into a scratch directory.
+/// Generates the pages from the repository root with the default rules and scenarios (the
+/// command the page prints) into a scratch directory.
 fn generate(name: &str) -> (PathBuf, String) {
     let out = scratch(name).join("pages");
-    let output = rulegate()
-        .args(["doc", "--rules"])
-        .arg(repo_path("rules"))
-        .arg("--scenarios")
-        .arg(repo_path("scenarios"))
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let output = rulegate().args(["doc", "-o"]).arg(&out).output().unwrap();
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -54,7 +47,7 @@ fn the_committed_page_is_current() {
     assert!(
         page == committed,
         "docs/rules/{SEED_PAGE} is out of date with the rule and its scenarios: run \
-         `cargo run -- doc` to refresh it (freshly generated copy: {})",
+         `rulegate doc` (`cargo run -- doc`) to refresh it (freshly generated copy: {})",
         out.join(SEED_PAGE).display()
     );
     // Neither the machine's paths nor the output directory leak into the page.

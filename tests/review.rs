@@ -64,26 +64,28 @@ fn diff_bad_inputs_exit_2_with_a_clear_message() {
     let (code, _, stderr) = run(&["diff", "--git-base", "no-such-ref-rulegate", SEED]);
     assert_eq!(code, Some(2));
     assert!(
-        stderr.contains("cannot read the base version `no-such-ref-rulegate:./rules/"),
+        stderr.contains("error[E802]: unknown git revision `no-such-ref-rulegate`"),
         "{stderr}"
     );
 
-    // A rule that exists on disk but not in the base revision.
+    // A rule that exists on disk but not in the base revision is new, not bad input: every
+    // alert it raises over the scenarios that target it is gained.
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/review-tests");
     std::fs::create_dir_all(&dir).unwrap();
     let new_rule = dir.join("new_rule.toml");
     std::fs::copy(crate::support::repo_path(SEED), &new_rule).unwrap();
-    let (code, _, stderr) = run(&[
+    let (code, stdout, stderr) = run(&[
         "diff",
         "--git-base",
         "HEAD",
         "target/review-tests/new_rule.toml",
     ]);
-    assert_eq!(code, Some(2));
+    assert_eq!(code, Some(0), "{stderr}");
     assert!(
-        stderr.contains("error[E802]") && stderr.contains("the rule is new"),
-        "{stderr}"
+        stdout.starts_with("Kubernetes Rapid Secret GET Activity Against Multiple Objects (target/review-tests/new_rule.toml, added)\n"),
+        "{stdout}"
     );
+    assert!(stdout.contains("+ alert "), "{stdout}");
 
     // Outside any git repository.
     let outside = std::env::temp_dir().join(format!("rulegate-nogit-{}", std::process::id()));

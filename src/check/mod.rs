@@ -9,8 +9,14 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+mod render;
+mod repo;
+
+pub use render::junit_for_errors;
+pub use repo::check_repository;
+
 use crate::diagnostic::Diagnostic;
-use crate::report::junit::{self, TestCase};
+use crate::project::GateFinding;
 use crate::report::snap::{normalize, write_atomically, SnapFile};
 
 /// The test file that asserts the run snapshots (the `source:` line of every `.snap`).
@@ -30,6 +36,13 @@ pub struct ScenarioOutcome {
     /// summary.
     pub kind: String,
     pub alerts: usize,
+    /// Alerts per rule (`rule_id`, count), for the per-rule gate.
+    pub rule_alerts: Vec<(String, usize)>,
+    /// Rules of the scenario the engine cannot run: "path: reason". When no rule of the scenario
+    /// can run, the scenario is reported as not runnable and its snapshot is left as it is.
+    pub not_runnable: Vec<String>,
+    /// Whether any rule ran.
+    pub ran: bool,
 }
 
 /// The gate's verdict on one scenario.
@@ -48,6 +61,10 @@ pub enum Verdict {
         failures: Vec<String>,
         diff: Option<String>,
     },
+    /// None of the scenario's rules can run yet (KQL, EQL): reported, not compared.
+    NotRunnable {
+        reasons: Vec<String>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -64,11 +81,19 @@ pub struct CaseResult {
     pub updated: bool,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CheckReport {
     pub cases: Vec<CaseResult>,
     /// Snapshot files with no scenario (deleted when updating).
     pub orphans: Vec<String>,
+    /// The per-rule gate: one finding per selected rule.
+    pub rules: Vec<GateFinding>,
+    /// Selected rule files that no scenario names.
+    pub unreferenced: Vec<String>,
+    /// Scenarios naming a rule that does not exist: (scenario, reference).
+    pub dangling: Vec<(String, String)>,
+    /// Orphaned snapshots deleted by `--update`.
+    pub deleted: Vec<String>,
 }
 
 impl CheckReport {
@@ -76,130 +101,13 @@ impl CheckReport {
     /// no snapshot is orphaned. After `--update`, only expectations can still fail it.
     pub fn passed(&self) -> bool {
         self.orphans.is_empty()
+            && self.dangling.is_empty()
+            && self.rules.iter().all(|rule| !rule.fails())
             && self.cases.iter().all(|case| match &case.verdict {
-                Verdict::Passed => true,
+                Verdict::Passed | Verdict::NotRunnable { .. } => true,
                 Verdict::NewSnapshot | Verdict::Changed { .. } => case.updated,
                 Verdict::ExpectationsFailed { .. } => false,
             })
-    }
-
-    /// `by kind: 9 attack (31 alerts) · 14 benign (0 alerts) · …`: what the suite covers, in
-    /// the DSL's kind order, so a reader sees at once how many stories of each sort ran.
-    fn kind_line(&self) -> String {
-        const ORDER: [&str; 5] = ["attack", "benign", "false-positive", "evasion", "edge"];
-        let mut kinds: Vec<(usize, &str, usize, usize)> = Vec::new();
-        for case in &self.cases {
-            let rank = ORDER
-                .iter()
-                .position(|k| *k == case.kind)
-                .unwrap_or(ORDER.len());
-            match kinds.iter_mut().find(|(_, kind, _, _)| *kind == case.kind) {
-                Some(entry) => {
-                    entry.2 += 1;
-                    entry.3 += case.alerts;
-                }
-                None => kinds.push((rank, &case.kind, 1, case.alerts)),
-            }
-        }
-        kinds.sort();
-        if kinds.is_empty() {
-            return String::new();
-        }
-        let parts: Vec<String> = kinds
-            .iter()
-            .map(|(_, kind, scenarios, alerts)| {
-                let s = if *alerts == 1 { "" } else { "s" };
-                format!("{scenarios} {kind} ({alerts} alert{s})")
-            })
-            .collect();
-        format!("by kind: {}\n", parts.join(" · "))
-    }
-
-    /// A few readable lines, then one block per failing scenario.
-    pub fn render_human(&self) -> String {
-        let mut out = String::new();
-        let mut counts = [0usize; 4];
-        for case in &self.cases {
-            let (index, label) = match &case.verdict {
-                Verdict::Passed => (0, "ok"),
-                Verdict::NewSnapshot => (
-                    1,
-                    if case.updated {
-                        "written"
-                    } else {
-                        "NO SNAPSHOT"
-                    },
-                ),
-                Verdict::Changed { .. } => (2, if case.updated { "updated" } else { "CHANGED" }),
-                Verdict::ExpectationsFailed { .. } => (3, "EXPECTATION FAILED"),
-            };
-            counts[index] += 1;
-            if index != 0 {
-                out.push_str(&format!("{label:>18}  {}\n", case.scenario));
-            }
-        }
-        for orphan in &self.orphans {
-            out.push_str(&format!("{:>18}  {orphan} (no scenario)\n", "ORPHAN"));
-        }
-        for case in &self.cases {
-            match &case.verdict {
-                Verdict::Changed { diff } if !case.updated => {
-                    out.push_str(&format!(
-                        "\n--- {} (snapshot {}): alerts or report changed\n{diff}",
-                        case.scenario, case.snapshot
-                    ));
-                }
-                Verdict::ExpectationsFailed { failures, diff } => {
-                    out.push_str(&format!("\n--- {}: expectations failed\n", case.scenario));
-                    for failure in failures {
-                        out.push_str(&format!("  ✗ {failure}\n"));
-                    }
-                    if let Some(diff) = diff.as_ref().filter(|_| !case.updated) {
-                        out.push_str(diff);
-                    }
-                }
-                _ => {}
-            }
-        }
-        out.push_str(&format!(
-            "{}: {} scenarios, {} passed, {} changed, {} without snapshot, {} with failed expectations, {} orphaned snapshots\n",
-            if self.passed() { "check passed" } else { "check FAILED" },
-            self.cases.len(),
-            counts[0],
-            counts[2],
-            counts[1],
-            counts[3],
-            self.orphans.len()
-        ));
-        out.push_str(&self.kind_line());
-        out
-    }
-
-    pub fn render_junit(&self) -> String {
-        let cases: Vec<TestCase> = self
-            .cases
-            .iter()
-            .map(|case| TestCase {
-                name: case.scenario.clone(),
-                class: "rulegate.check".into(),
-                failure: match &case.verdict {
-                    Verdict::Passed => None,
-                    Verdict::NewSnapshot if case.updated => None,
-                    Verdict::Changed { .. } if case.updated => None,
-                    Verdict::NewSnapshot => Some((
-                        "no snapshot".into(),
-                        format!("{} does not exist", case.snapshot),
-                    )),
-                    Verdict::Changed { diff } => {
-                        Some(("alerts or report changed".into(), diff.clone()))
-                    }
-                    Verdict::ExpectationsFailed { failures, .. } => {
-                        Some(("expectations failed".into(), failures.join("\n")))
-                    }
-                },
-            })
-            .collect();
-        junit::render("rulegate check", &cases)
     }
 }
 
@@ -282,6 +190,20 @@ pub fn check(
                 continue;
             }
         };
+        if !outcome.ran {
+            report.cases.push(CaseResult {
+                name: name.clone(),
+                scenario: path.display().to_string(),
+                snapshot: snapshot_path.display().to_string(),
+                kind: outcome.kind.clone(),
+                alerts: 0,
+                verdict: Verdict::NotRunnable {
+                    reasons: outcome.not_runnable.clone(),
+                },
+                updated: false,
+            });
+            continue;
+        }
         let current = normalize(&outcome.snapshot);
         let committed = if snapshot_path.exists() {
             match SnapFile::read(&snapshot_path) {
@@ -333,7 +255,7 @@ pub fn check(
         });
     }
     if !errors.is_empty() {
-        return Err(errors);
+        return Err(dedup(errors));
     }
     if options.snapshots.is_dir() {
         let names: std::collections::BTreeSet<&str> =
@@ -359,6 +281,7 @@ pub fn check(
         orphans.sort();
         for orphan in orphans {
             if options.update {
+                report.deleted.push(orphan.display().to_string());
                 std::fs::remove_file(&orphan).map_err(|error| {
                     vec![Diagnostic::error(
                         "E003",
@@ -372,6 +295,15 @@ pub fn check(
         }
     }
     Ok(report)
+}
+
+/// The same error (a broken rule named by many scenarios) once, in first-seen order.
+pub fn dedup(errors: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut seen = std::collections::BTreeSet::new();
+    errors
+        .into_iter()
+        .filter(|error| seen.insert(error.render(false)))
+        .collect()
 }
 
 /// A unified line diff, old snapshot → new report.
@@ -407,6 +339,9 @@ mod tests {
             failed_expectations: Vec::new(),
             kind: "edge".into(),
             alerts: 0,
+            rule_alerts: Vec::new(),
+            not_runnable: Vec::new(),
+            ran: true,
         })
     }
 

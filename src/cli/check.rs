@@ -1,72 +1,72 @@
-//! `rulegate check`: every scenario against its snapshot and expectations — the CI gate for
-//! repositories that are not Rust projects, on the same `.snap` files as the test suite.
+//! `rulegate check`: every scenario against its snapshot and expectations, and every rule against
+//! the per-rule gate of `rulegate.toml` — the CI gate for rules repositories, on the same `.snap`
+//! files as the test suite.
 
 use std::path::PathBuf;
 
 use clap::Args;
 
-use rulegate::check::{self, CheckOptions, ScenarioOutcome};
-use rulegate::diagnostic::Diagnostic;
-use rulegate::runner::{self, RuleSource};
+use rulegate::check::{check_repository, junit_for_errors};
+use rulegate::diagnostic::{render_all, Diagnostic};
 
-use super::{out, Outcome};
+use super::{formats, load_config, out, Format, Outcome};
 
 /// Runs every scenario and compares alerts and reports with the committed snapshots.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Resolve each scenario's rules by file name in this directory (default: as the scenario names them).
-    #[arg(long, value_name = "DIR")]
-    pub rules: Option<PathBuf>,
+    /// The rules under the gate: files, folders (searched recursively) or globs (default: the
+    /// config's `rules`, else every rule under `rules/` and `rules_building_block/`). A scenario
+    /// naming a rule by a path outside them runs the selected rule with the same `rule_id`.
+    #[arg(long, value_name = "FILE|FOLDER|GLOB", num_args = 1..)]
+    pub rules: Vec<PathBuf>,
     /// The scenario library (searched recursively; `personas.toml` is not a scenario).
-    #[arg(long, value_name = "DIR", default_value = "scenarios")]
-    pub scenarios: PathBuf,
+    #[arg(long, value_name = "DIR")]
+    pub scenarios: Option<PathBuf>,
     /// The run snapshots, insta `.snap` files shared with `cargo test`.
-    #[arg(long, value_name = "DIR", default_value = "snapshots/runs")]
-    pub snapshots: PathBuf,
+    #[arg(long, value_name = "DIR")]
+    pub snapshots: Option<PathBuf>,
     /// Rewrite changed and missing snapshots (atomically) and delete orphaned ones.
     #[arg(long)]
     pub update: bool,
-    /// Also write a JUnit XML report, one test case per scenario.
+    /// Also write a JUnit XML report: one test case per scenario and per rule under the gate.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
-    /// A few readable lines and a diff per failing scenario, or the whole verdict as JSON.
-    #[arg(long, default_value = "human", value_parser = ["human", "json"])]
-    pub format: String,
+    #[arg(long, default_value = "human", value_parser = formats(&["human", "json", "markdown", "junit"]))]
+    pub format: Format,
 }
 
-pub fn run(args: CheckArgs) -> Result<Outcome, Vec<Diagnostic>> {
-    if !args.scenarios.is_dir() {
-        return Err(vec![
-            Diagnostic::error("E001", "no scenarios directory").at_path(&args.scenarios)
-        ]);
-    }
-    let options = CheckOptions {
-        scenarios: args.scenarios.clone(),
-        snapshots: args.snapshots.clone(),
-        update: args.update,
+pub fn run(
+    args: CheckArgs,
+    named_config: Option<&std::path::Path>,
+) -> Result<Outcome, Vec<Diagnostic>> {
+    let result = load_config(named_config).and_then(|config| {
+        let config = config
+            .with_rules(&args.rules)
+            .with_scenarios(args.scenarios.as_deref())
+            .with_snapshots(args.snapshots.as_deref());
+        check_repository(&config, args.update)
+    });
+    let report = match result {
+        Ok(report) => report,
+        Err(errors) => {
+            // CI shows the error where it shows test results.
+            if let Some(junit) = &args.junit {
+                let _ = out::write_file(junit, &junit_for_errors(&render_all(&errors, false)));
+            }
+            return Err(errors);
+        }
     };
-    let rules = match &args.rules {
-        Some(dir) => RuleSource::Dir(dir),
-        None => RuleSource::AsWritten,
-    };
-    let report = check::check(&options, &mut |path| {
-        let run = runner::run_scenario(path, rules)?;
-        Ok(ScenarioOutcome {
-            snapshot: run.to_snapshot(),
-            failed_expectations: run.failed_expectations(),
-            kind: run.kind.clone(),
-            alerts: run.rules.iter().map(|rule| rule.alerts.len()).sum(),
-        })
-    })?;
     if let Some(junit) = &args.junit {
         out::write_file(junit, &report.render_junit())?;
     }
-    let text = match args.format.as_str() {
-        "json" => format!(
+    let text = match args.format {
+        Format::Json => format!(
             "{}\n",
             serde_json::to_string_pretty(&report).expect("JSON values serialise")
         ),
-        _ => report.render_human(),
+        Format::Markdown => report.render_markdown(),
+        Format::Junit => report.render_junit(),
+        Format::Human => report.render_human(),
     };
     out::print(&text)?;
     Ok(if report.passed() {

@@ -1,69 +1,62 @@
-//! `rulegate diff BASE.toml HEAD.toml` and `rulegate diff --git-base REF [RULE.toml…]`.
+//! `rulegate diff BASE.toml HEAD.toml` and `rulegate diff --git-base REF [RULE…]`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
 use rulegate::diagnostic::Diagnostic;
-use rulegate::review::diff::{diff_versions, load_from_git, rule_files, DiffReport};
+use rulegate::review::diff::{diff_git_changes, diff_versions, DiffReport};
 use rulegate::runner::PreparedRule;
 
-use super::{out, Outcome};
+use super::{formats, load_config, out, Format, Outcome};
 
 /// Shows what a rule change does: static differences and every scenario's alerts gained or lost.
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// Without --git-base: the base and head rule files. With it: the rules to compare
-    /// (default: every rule under --rules).
-    #[arg(value_name = "RULE.toml")]
+    /// Without --git-base: the base and head rule files. With it: rule files, folders or globs
+    /// to compare with their base versions (default: every rule file the change adds, deletes,
+    /// renames or modifies among the config's rules).
+    #[arg(value_name = "RULE")]
     pub rules: Vec<PathBuf>,
-    /// Take each rule's base version from this git revision (`git show REF:path`).
+    /// Take each rule's base version from this git revision.
     #[arg(long, value_name = "REF")]
     pub git_base: Option<String>,
-    /// Where the rules live, for --git-base without explicit rules.
-    #[arg(long, default_value = "rules", value_name = "DIR")]
-    pub rules_dir: PathBuf,
-    /// The scenario suite to run under both versions.
-    #[arg(long, default_value = "scenarios", value_name = "DIR")]
-    pub scenarios: PathBuf,
-    #[arg(long, default_value = "human", value_parser = ["markdown", "json", "human"])]
-    pub format: String,
+    /// The scenario suite to run under both versions (default: the config's).
+    #[arg(long, value_name = "DIR")]
+    pub scenarios: Option<PathBuf>,
+    #[arg(long, default_value = "human", value_parser = formats(&["human", "json", "markdown"]))]
+    pub format: Format,
     /// Exit 1 when any alert or expectation result changes.
     #[arg(long)]
     pub fail_on_change: bool,
 }
 
-pub fn run(args: DiffArgs) -> Result<Outcome, Vec<Diagnostic>> {
-    let pairs: Vec<(PreparedRule, PreparedRule)> = match &args.git_base {
+pub fn run(args: DiffArgs, named: Option<&Path>) -> Result<Outcome, Vec<Diagnostic>> {
+    let config = load_config(named)?.with_scenarios(args.scenarios.as_deref());
+    let changes = match &args.git_base {
         Some(reference) => {
-            let heads = if args.rules.is_empty() {
-                rule_files(&args.rules_dir)?
-            } else {
-                args.rules.clone()
-            };
-            heads
-                .iter()
-                .map(|head| Ok((load_from_git(reference, head)?, PreparedRule::load(head)?)))
-                .collect::<Result<_, Vec<Diagnostic>>>()?
+            // Explicit rules narrow the change to those files; new ones count as added.
+            let config = config.with_rules(&args.rules);
+            diff_git_changes(&config, reference, !args.rules.is_empty())?
         }
         None => match args.rules.as_slice() {
-            [base, head] => vec![(PreparedRule::load(base)?, PreparedRule::load(head)?)],
+            [base, head] => vec![diff_versions(
+                &PreparedRule::load(base)?,
+                &PreparedRule::load(head)?,
+                &config.scenarios_dir(),
+            )?],
             _ => {
                 return Err(vec![Diagnostic::error(
                     "E002",
-                    "diff takes BASE.toml HEAD.toml, or --git-base REF [RULE.toml…]",
+                    "diff takes BASE.toml HEAD.toml, or --git-base REF [RULE…]",
                 )])
             }
         },
     };
-    let changes = pairs
-        .iter()
-        .map(|(base, head)| diff_versions(base, head, &args.scenarios))
-        .collect::<Result<Vec<_>, _>>()?;
     let report = DiffReport::new(changes);
-    out::print(&match args.format.as_str() {
-        "json" => report.to_json(),
-        "markdown" => report.render_markdown(),
+    out::print(&match args.format {
+        Format::Json => report.to_json(),
+        Format::Markdown => report.render_markdown(),
         _ => report.render_human(),
     })?;
     Ok(if args.fail_on_change && report.alerts_changed() {

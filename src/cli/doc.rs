@@ -1,28 +1,28 @@
-//! `rulegate doc [--rules DIR] [--scenarios DIR] [-o DIR]`: a false-positive and blind-spot page
-//! per rule, written as `DIR/<rule file stem>.md`.
+//! `rulegate doc [--rules FILE|FOLDER|GLOB…] [--scenarios DIR] [-o DIR]`: a false-positive and
+//! blind-spot page per rule, written as `DIR/<rule file stem>.md`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
 use rulegate::diagnostic::Diagnostic;
-use rulegate::review::diff::rule_files;
 use rulegate::review::fp_doc::rule_page;
 use rulegate::review::suite::Suite;
-use rulegate::runner::PreparedRule;
+use rulegate::runner::NotRunnable;
 
-use super::{out, Outcome};
+use super::{load_config, not_runnable_lines, out, selected_rules, Outcome};
 
 /// Documents each rule's false positives and blind spots from its scenarios, as Markdown.
 #[derive(Debug, Args)]
 pub struct DocArgs {
-    /// Directory of rule files; one page per rule.
-    #[arg(long, default_value = "rules", value_name = "DIR")]
-    pub rules: PathBuf,
+    /// Rule files, folders (searched recursively) or globs (default: the config's rules); one
+    /// page per rule.
+    #[arg(long, value_name = "FILE|FOLDER|GLOB", num_args = 1..)]
+    pub rules: Vec<PathBuf>,
     /// Directory of scenarios; each page covers the benign, false-positive and evasion ones
     /// that target its rule.
-    #[arg(long, default_value = "scenarios", value_name = "DIR")]
-    pub scenarios: PathBuf,
+    #[arg(long, value_name = "DIR")]
+    pub scenarios: Option<PathBuf>,
     /// Directory the pages are written to (created if missing).
     #[arg(
         short = 'o',
@@ -33,20 +33,36 @@ pub struct DocArgs {
     pub output: PathBuf,
 }
 
-pub fn run(args: DocArgs) -> Result<Outcome, Vec<Diagnostic>> {
+pub fn run(args: DocArgs, named: Option<&Path>) -> Result<Outcome, Vec<Diagnostic>> {
+    let config = load_config(named)?
+        .with_rules(&args.rules)
+        .with_scenarios(args.scenarios.as_deref());
+    let scenarios = config.scenarios_dir();
+    let command = refresh_command(&args, named);
     // Every page is built before the first is written: bad input writes nothing.
     let mut pages = Vec::new();
-    for path in rule_files(&args.rules)? {
-        let rule = PreparedRule::load(&path)?;
-        let suite = Suite::for_rule(&args.scenarios, &rule.scheduled.info.rule_id)?;
-        let stem = path
+    let mut gaps = Vec::new();
+    for rule in selected_rules(&config)? {
+        let rule = match rule {
+            Ok(rule) => rule,
+            Err(gap) => {
+                gaps.push(gap);
+                continue;
+            }
+        };
+        let suite = Suite::for_rule(&scenarios, &rule.scheduled.info.rule_id)?;
+        let stem = rule
+            .path
             .file_stem()
             .map(|stem| stem.to_string_lossy().into_owned())
             .unwrap_or_default();
-        pages.push((
-            args.output.join(format!("{stem}.md")),
-            rule_page(&rule, &suite)?,
-        ));
+        match rule_page(&rule, &suite, &command) {
+            Ok(page) => pages.push((args.output.join(format!("{stem}.md")), page)),
+            Err(errors) => match NotRunnable::from_errors(&rule, &errors) {
+                Some(gap) => gaps.push(gap),
+                None => return Err(errors),
+            },
+        }
     }
     std::fs::create_dir_all(&args.output).map_err(|error| {
         vec![
@@ -54,9 +70,43 @@ pub fn run(args: DocArgs) -> Result<Outcome, Vec<Diagnostic>> {
                 .at_path(&args.output),
         ]
     })?;
+    let mut out = String::new();
     for (path, page) in &pages {
         out::write_file(path, page)?;
-        out::print(&format!("wrote {}\n", path.display()))?;
+        out.push_str(&format!("wrote {}\n", path.display()));
     }
+    out.push_str(&not_runnable_lines(&gaps));
+    out::print(&out)?;
     Ok(Outcome::Success)
+}
+
+/// The command that regenerates the pages: the options that decide their content, as given.
+/// The output folder is left out: a page lives where it was written.
+fn refresh_command(args: &DocArgs, named: Option<&Path>) -> String {
+    let mut words = vec!["rulegate".to_string(), "doc".to_string()];
+    if let Some(config) = named {
+        words.push("--config".into());
+        words.push(quote(&config.display().to_string()));
+    }
+    if !args.rules.is_empty() {
+        words.push("--rules".into());
+        words.extend(args.rules.iter().map(|p| quote(&p.display().to_string())));
+    }
+    if let Some(dir) = &args.scenarios {
+        words.push("--scenarios".into());
+        words.push(quote(&dir.display().to_string()));
+    }
+    words.join(" ")
+}
+
+/// Single-quotes a word for a POSIX shell when it needs it.
+fn quote(word: &str) -> String {
+    let plain = word
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./:=@".contains(c));
+    if plain && !word.is_empty() {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }

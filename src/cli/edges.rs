@@ -32,6 +32,14 @@ pub fn run(args: EdgesArgs) -> Result<Outcome, Vec<Diagnostic>> {
         )
         .in_file(&loaded.file)]);
     };
+    if let Some(gap) = edges::data_source_gap(query) {
+        return Err(vec![Diagnostic::error(
+            "E711",
+            format!("cannot derive edge scenarios: {gap}"),
+        )
+        .at_path(&args.rule)
+        .with_help("edge scenarios exist for rules over Kubernetes audit logs (`logs-kubernetes.audit_logs-*`)")]);
+    }
     let model = EdgeModel::from_query(query, text);
     let rule_reference = match &args.write {
         Some(dir) => relative_path(dir, &args.rule)?,

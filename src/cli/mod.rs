@@ -6,6 +6,7 @@
 //! SIGINT and SIGTERM remove temporary files and end the process by the signal (130, 143).
 
 mod check;
+mod config;
 mod coverage;
 mod diff;
 mod doc;
@@ -13,17 +14,21 @@ mod edges;
 mod explain;
 mod gen;
 mod ingest;
+mod init;
 mod inspect;
 mod mutate;
 mod out;
 mod personas;
 mod query;
 mod replay;
+mod report;
 mod run;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand, ValueEnum};
 
 use rulegate::diagnostic::{render_all, Diagnostic};
 
@@ -37,6 +42,9 @@ pub struct Cli {
     /// Colour diagnostics: auto (on a terminal, unless NO_COLOR is set), always or never.
     #[arg(long, global = true, default_value = "auto", value_parser = ["auto", "always", "never"])]
     pub color: String,
+    /// The configuration file (default: `rulegate.toml` in the working directory or a parent).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -66,12 +74,67 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Show what a rule change does: static differences and every scenario's alerts gained or lost.
     Diff(diff::DiffArgs),
+    /// The pull-request comment: every changed rule's static change, alerts, gate verdict,
+    /// mutation score before and after, coverage gaps (Markdown or JSON).
+    Report(report::ReportArgs),
     /// Mutation-test a rule against its scenarios: the score and every surviving mutant.
     Mutate(mutate::MutateArgs),
     /// Clause coverage: how often each conjunct was true, false and null over the scenario suite.
     Coverage(coverage::CoverageArgs),
+    /// Write a starter rulegate.toml, scenarios for a rule and a CI file (never overwrites).
+    Init(init::InitArgs),
+    /// Print the effective configuration (rulegate.toml and defaults) and where each value came from.
+    Config(config::ConfigArgs),
     /// Document each rule's false positives and blind spots from its scenarios, as Markdown.
     Doc(doc::DocArgs),
+}
+
+/// Output formats, with the same names in every command (each takes the ones that apply).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A few readable lines.
+    Human,
+    Json,
+    /// For a pull-request comment.
+    Markdown,
+    /// JUnit XML, as CI systems display test results.
+    Junit,
+}
+
+/// A `--format` parser that accepts only `allowed` (clap then lists them in its error).
+fn formats(
+    allowed: &'static [&'static str],
+) -> impl clap::builder::TypedValueParser<Value = Format> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(allowed)
+        .map(|name: String| Format::from_str(&name, false).expect("every allowed name is a Format"))
+}
+
+/// The effective configuration: `--config`, else `rulegate.toml` found from the working directory.
+fn load_config(named: Option<&Path>) -> Result<rulegate::project::Config, Vec<Diagnostic>> {
+    rulegate::project::Config::discover(Path::new(""), named)
+}
+
+/// The rules a review command covers: `rules` (files, folders, globs) when given, else the
+/// config's selection; each loaded to run, or with the reason it cannot run yet.
+fn selected_rules(
+    config: &rulegate::project::Config,
+) -> Result<
+    Vec<Result<rulegate::runner::PreparedRule, rulegate::runner::NotRunnable>>,
+    Vec<Diagnostic>,
+> {
+    config
+        .rule_files()?
+        .iter()
+        .map(|path| rulegate::runner::prepare(path))
+        .collect()
+}
+
+/// "not runnable: reason" lines for people; the same facts go into JSON as `not_runnable`.
+fn not_runnable_lines(gaps: &[rulegate::runner::NotRunnable]) -> String {
+    gaps.iter()
+        .map(|gap| format!("not runnable: {}: {}\n", gap.path.display(), gap.reason))
+        .collect()
 }
 
 /// What a subcommand reports: success, a failed check, or diagnostics for bad input.
@@ -119,11 +182,14 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli, color: bool) -> Result<Outcome, Vec<Diagnostic>> {
     match cli.command {
-        Command::Coverage(args) => coverage::run(args),
-        Command::Diff(args) => diff::run(args),
-        Command::Mutate(args) => mutate::run(args),
-        Command::Check(args) => check::run(args),
-        Command::Doc(args) => doc::run(args),
+        Command::Coverage(args) => coverage::run(args, cli.config.as_deref()),
+        Command::Diff(args) => diff::run(args, cli.config.as_deref()),
+        Command::Mutate(args) => mutate::run(args, cli.config.as_deref()),
+        Command::Check(args) => check::run(args, cli.config.as_deref()),
+        Command::Report(args) => report::run(args, cli.config.as_deref()),
+        Command::Init(args) => init::run(args, cli.config.as_deref()),
+        Command::Config(args) => config::run(args, cli.config.as_deref()),
+        Command::Doc(args) => doc::run(args, cli.config.as_deref()),
         Command::Edges(args) => edges::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Replay(args) => replay::run(args),

@@ -8,6 +8,12 @@
 //! execution whose window `[E − look-back, E]` the bursts aim at. Read delay and ingest lag are
 //! zero unless the edge is about lag, so `event.ingested` equals `@timestamp`.
 
+//! Diagnostic codes:
+//!
+//! | code | meaning |
+//! |---|---|
+//! | `E711` | the rule reads no data the scenario generator writes (it writes Kubernetes audit logs) |
+
 mod model;
 mod variants;
 mod write;
@@ -35,6 +41,22 @@ pub struct EdgeInput<'a> {
     pub rule_display: &'a str,
     pub schedule: &'a ScheduleSpec,
     pub model: &'a EdgeModel,
+}
+
+/// Why edge scenarios cannot be derived for a query, if they cannot: the scenario generator writes
+/// the documents of Elastic's Kubernetes audit-log data stream only, so a rule whose `FROM` reads
+/// no such data stream (a Windows or cloud rule, a `ROW` query) would get scenarios it never sees.
+pub fn data_source_gap(query: &crate::esql::ast::Query) -> Option<String> {
+    use crate::esql::ast::SourceCommand;
+    let stream = crate::audit::ecs::INDEX;
+    match &query.source {
+        SourceCommand::From(from) if from.indices.iter().any(|i| crate::eval::index_matches(&i.pattern, stream)) => None,
+        SourceCommand::From(from) => Some(format!(
+            "the rule reads {}, and rulegate's scenarios generate Kubernetes audit logs ({stream}) only",
+            from.indices.iter().map(|i| format!("`{}`", i.pattern)).collect::<Vec<_>>().join(", ")
+        )),
+        SourceCommand::Row(_) => Some("the rule's query starts with ROW and reads no documents".into()),
+    }
 }
 
 const ACTOR_USERNAME: &str = "system:serviceaccount:edge:prober";

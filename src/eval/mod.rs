@@ -361,6 +361,36 @@ impl Predicate {
         })
     }
 
+    /// Compiles a value expression (a `BY` key such as `DATE_TRUNC(1 minute, @timestamp)`).
+    pub fn compile_value(
+        e: &ast::Expr,
+        text: &str,
+        columns: &[Column],
+    ) -> Result<Predicate, Diagnostic> {
+        let mut c = expr::Compiler::new(text);
+        let compiled = c.expr(e, columns)?;
+        Ok(Predicate {
+            expr: compiled,
+            columns: (0..columns.len()).map(Some).collect(),
+        })
+    }
+
+    /// The value of a compiled value expression for one document.
+    pub fn value(&self, docs: &Documents, doc: usize, now: i64) -> Cell {
+        let row = docs.row(doc);
+        let cells: Vec<Cell> = self
+            .columns
+            .iter()
+            .map(|c| c.and_then(|i| row.get(i).cloned()).unwrap_or_default())
+            .collect();
+        let mut w = warnings::Warnings::default();
+        let mut ctx = expr::Ctx {
+            now,
+            warnings: &mut w,
+        };
+        self.expr.eval(&cells, &mut ctx)
+    }
+
     /// `Some(true)`, `Some(false)` or `None` (null) for one document; `now` is `NOW()`.
     pub fn eval(&self, docs: &Documents, doc: usize, now: i64) -> Option<bool> {
         let row = docs.row(doc);

@@ -112,3 +112,37 @@ pub fn render_human(rules: &[RuleCoverage]) -> String {
     }
     out
 }
+
+/// A section of a pull-request comment per rule: the gaps in a list, the full table folded.
+pub fn render_markdown(rules: &[RuleCoverage]) -> String {
+    let mut out = String::new();
+    for rule in rules {
+        let _ = writeln!(
+            out,
+            "### Clause coverage of `{}`\n\n{} scenarios, {} gap(s)\n",
+            rule.rule,
+            rule.scenarios,
+            rule.gaps()
+        );
+        for c in rule.conjuncts.iter().filter(|c| !c.gaps.is_empty()) {
+            let text: String = c.text.split_whitespace().collect::<Vec<_>>().join(" ");
+            for gap in &c.gaps {
+                let _ = writeln!(out, "- `{text}`: {}", gap_text(gap));
+            }
+        }
+        out.push_str("\n<details><summary>every conjunct</summary>\n\n| conjunct | true | false | null |\n|---|---|---|---|\n");
+        for c in &rule.conjuncts {
+            let text: String = c.text.split_whitespace().collect::<Vec<_>>().join(" ");
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} | {} |",
+                text.replace('|', "\\|"),
+                c.outcomes.true_,
+                c.outcomes.false_,
+                c.outcomes.null
+            );
+        }
+        out.push_str("\n</details>\n\n");
+    }
+    out
+}

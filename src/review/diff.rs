@@ -2,6 +2,7 @@
 //! schedule) and to every scenario's alerts, rendered for people, for machines and for a
 //! pull-request comment.
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -9,18 +10,29 @@ use std::process::Command;
 use serde::Serialize;
 
 use super::alert_diff::{diff_runs, AlertView, ScenarioDiff};
+use super::git::{changed_files, exists_at, show, FileChange};
 use super::rule_diff::{diff_rules, PredicateChange, PredicateSummary, RuleDiff};
 use super::suite::Suite;
 use crate::diagnostic::Diagnostic;
+use crate::project::{normalize, Config};
 use crate::rule;
-use crate::runner::PreparedRule;
+use crate::runner::{prepare, NotRunnable, PreparedRule, ScenarioRun};
 
 /// The difference one rule change makes.
 #[derive(Clone, Debug, Serialize)]
 pub struct RuleChange {
-    /// The head version's path.
+    /// The head version's path (the base's for a deleted rule).
     pub rule: String,
     pub name: String,
+    /// `modified`, `added`, `deleted` or `renamed from PATH`.
+    pub status: String,
+    /// The path of the base version at the git revision (none for an added rule or a pair of
+    /// files).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base: Option<String>,
+    /// Why the engine cannot run this rule (KQL, EQL today): then no scenario ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_runnable: Option<String>,
     #[serde(rename = "static")]
     pub static_diff: RuleDiff,
     /// How many scenarios target the rule (all of them ran under both versions).
@@ -52,6 +64,9 @@ impl DiffReport {
 
     /// `+2 alerts in 1 scenario, −5 alerts in 3 scenarios, 1 alert changed in 1 scenario`.
     fn summary_line(&self) -> String {
+        if self.rules.is_empty() {
+            return "no rule file changed".into();
+        }
         let all: Vec<&ScenarioDiff> = self.rules.iter().flat_map(|r| &r.scenarios).collect();
         let tally = |count: &dyn Fn(&ScenarioDiff) -> usize| {
             let alerts: usize = all.iter().map(|d| count(d)).sum();
@@ -92,12 +107,32 @@ impl DiffReport {
                 plural(in_flipped, "scenario")
             ));
         }
-        if parts.is_empty() {
+        let alerts = if parts.is_empty() {
             let run: usize = self.rules.iter().map(|r| r.scenarios_run).sum();
             format!("no alert changes in {}", plural(run, "scenario"))
         } else {
             parts.join(", ")
+        };
+        // Rules added, deleted or renamed are named first: "1 rule added; +3 alerts in 2 scenarios".
+        let mut statuses: Vec<(String, usize)> = Vec::new();
+        for rule in &self.rules {
+            let status = rule.status.split(' ').next().unwrap_or_default();
+            if status == "modified" {
+                continue;
+            }
+            match statuses.iter_mut().find(|(s, _)| s == status) {
+                Some(entry) => entry.1 += 1,
+                None => statuses.push((status.to_string(), 1)),
+            }
         }
+        if statuses.is_empty() {
+            return alerts;
+        }
+        let named: Vec<String> = statuses
+            .iter()
+            .map(|(status, n)| format!("{} {status}", plural(*n, "rule")))
+            .collect();
+        format!("{}; {alerts}", named.join(", "))
     }
 
     pub fn to_json(&self) -> String {
@@ -107,7 +142,10 @@ impl DiffReport {
     pub fn render_human(&self) -> String {
         let mut out = String::new();
         for rule in &self.rules {
-            let _ = writeln!(out, "{} ({})", rule.name, rule.rule);
+            let _ = writeln!(out, "{} ({}, {})", rule.name, rule.rule, rule.status);
+            if let Some(reason) = &rule.not_runnable {
+                let _ = writeln!(out, "  not runnable: {reason}");
+            }
             for line in static_lines(&rule.static_diff) {
                 let _ = writeln!(out, "  {line}");
             }
@@ -127,17 +165,27 @@ impl DiffReport {
         let mut out = String::from("## rulegate diff\n\n");
         let _ = writeln!(out, "**{}**\n", self.summary);
         for rule in &self.rules {
+            let runs = match rule.status.as_str() {
+                "added" => "scenarios run under the new rule",
+                "deleted" => "scenarios run under the deleted rule",
+                _ => "scenarios run under both versions",
+            };
             let _ = writeln!(
                 out,
-                "### {}\n\n`{}` · {} scenarios run under both versions\n",
-                rule.name, rule.rule, rule.scenarios_run
+                "### {}\n\n`{}` · {} · {} {runs}\n",
+                rule.name, rule.rule, rule.status, rule.scenarios_run
             );
+            if let Some(reason) = &rule.not_runnable {
+                let _ = writeln!(out, "Not runnable: {reason}.\n");
+                continue;
+            }
             let statics = static_lines(&rule.static_diff);
-            if statics.is_empty() {
+            let versions = rule.status == "modified" || rule.status.starts_with("renamed");
+            if statics.is_empty() && versions {
                 out.push_str(
                     "No change to exclusions, indicators, grouping, outputs or schedule.\n\n",
                 );
-            } else {
+            } else if !statics.is_empty() {
                 out.push_str("#### Rule changes\n\n");
                 for line in statics {
                     let _ = writeln!(out, "- {line}");
@@ -371,10 +419,179 @@ pub fn diff_versions(
     Ok(RuleChange {
         rule: head.path.display().to_string(),
         name: head.scheduled.info.name.clone(),
+        status: "modified".into(),
+        base: None,
+        not_runnable: None,
         static_diff: diff_rules(&base.loaded, &head.loaded),
         scenarios_run: suite.scenarios.len(),
         scenarios,
     })
+}
+
+/// Every selected rule file changed between `reference` and the work tree: modified and renamed
+/// ones diffed version against version, added ones with the alerts they raise over the suite,
+/// deleted ones with the alerts lost. A rule the engine cannot run is listed with the reason.
+/// With `explicit`, every selected rule is compared even when git reports no change to it.
+pub fn diff_git_changes(
+    config: &Config,
+    reference: &str,
+    explicit: bool,
+) -> Result<Vec<RuleChange>, Vec<Diagnostic>> {
+    let scenarios = config.scenarios_dir();
+    // A change may delete every rule: an empty selection is no error here.
+    let files = match config.rule_files() {
+        Ok(files) => files,
+        Err(errors) if errors.iter().all(|e| e.code == "E021" || e.code == "E022") => Vec::new(),
+        Err(errors) => return Err(errors),
+    };
+    let selected: BTreeSet<PathBuf> = files.iter().map(|p| normalize(p)).collect();
+    let is_rule = |path: &Path| selected.contains(&normalize(path));
+    let mut changes = Vec::new();
+    let mut listed = changed_files(reference)?;
+    if explicit {
+        // Named rules that git reports unchanged are compared too (and report no change).
+        let touched: BTreeSet<PathBuf> = listed.iter().map(|c| normalize(c.path())).collect();
+        listed.extend(
+            selected
+                .iter()
+                .filter(|p| !touched.contains(*p))
+                .map(|p| FileChange::Modified(p.clone())),
+        );
+    }
+    for change in listed {
+        let entry = match &change {
+            FileChange::Modified(path) if is_rule(path) => {
+                modified(reference, path, path, &scenarios)?
+            }
+            FileChange::Renamed(from, to) if is_rule(to) => {
+                let mut entry = modified(reference, from, to, &scenarios)?;
+                entry.status = format!("renamed from {}", from.display());
+                entry
+            }
+            FileChange::Added(path) if is_rule(path) => added(path, &scenarios)?,
+            FileChange::Deleted(path) | FileChange::Renamed(path, _) if config.selects(path) => {
+                deleted(reference, path, &scenarios)?
+            }
+            _ => continue,
+        };
+        changes.push(entry);
+    }
+    Ok(changes)
+}
+
+fn not_runnable_change(gap: NotRunnable, status: &str) -> RuleChange {
+    RuleChange {
+        rule: gap.path.display().to_string(),
+        name: gap.name,
+        status: status.into(),
+        base: None,
+        not_runnable: Some(gap.reason),
+        static_diff: RuleDiff::default(),
+        scenarios_run: 0,
+        scenarios: Vec::new(),
+    }
+}
+
+fn modified(
+    reference: &str,
+    base: &Path,
+    head: &Path,
+    scenarios: &Path,
+) -> Result<RuleChange, Vec<Diagnostic>> {
+    let head_rule = match prepare(head)? {
+        Ok(rule) => rule,
+        Err(gap) => return Ok(not_runnable_change(gap, "modified")),
+    };
+    if !exists_at(reference, base) {
+        // Named on the command line but new in this change: nothing to compare with.
+        return added(head, scenarios);
+    }
+    let base_rule = load_from_git(reference, base)?;
+    let mut change = diff_versions(&base_rule, &head_rule, scenarios)?;
+    change.rule = head.display().to_string();
+    change.base = Some(base.display().to_string());
+    Ok(change)
+}
+
+/// A new rule: every alert it raises over the scenarios that target it is gained.
+fn added(path: &Path, scenarios: &Path) -> Result<RuleChange, Vec<Diagnostic>> {
+    let rule = match prepare(path)? {
+        Ok(rule) => rule,
+        Err(gap) => return Ok(not_runnable_change(gap, "added")),
+    };
+    let suite = Suite::for_rule(scenarios, &rule.scheduled.info.rule_id)?;
+    let runs = suite.run(&rule)?;
+    Ok(one_sided(&rule, &suite, &runs, "added"))
+}
+
+/// A deleted rule: every alert the base version raised over its scenarios is lost. Scenarios
+/// that still name the deleted file are bound to it by path.
+fn deleted(reference: &str, path: &Path, scenarios: &Path) -> Result<RuleChange, Vec<Diagnostic>> {
+    let text = show(reference, path)?;
+    let spec = format!("{reference}:{}", path.display());
+    let loaded = rule::load_str(&spec, &text)?;
+    let known = [(normalize(path), loaded.rule.data.rule_id.clone())];
+    let rule = match &loaded.query {
+        rule::QueryStatus::NotEsql { .. } => {
+            let reason = match &loaded.query {
+                rule::QueryStatus::NotEsql { language } => {
+                    crate::runner::engine_gap(language).unwrap_or_default()
+                }
+                _ => unreachable!(),
+            };
+            return Ok(RuleChange {
+                rule: path.display().to_string(),
+                name: loaded.rule.data.name.clone(),
+                status: "deleted".into(),
+                base: Some(path.display().to_string()),
+                not_runnable: Some(reason),
+                static_diff: RuleDiff::default(),
+                scenarios_run: 0,
+                scenarios: Vec::new(),
+            });
+        }
+        _ => load_from_git(reference, path)?,
+    };
+    let suite = Suite::for_rule_known(scenarios, &rule.scheduled.info.rule_id, &known)?;
+    let runs = suite.run(&rule)?;
+    let mut change = one_sided(&rule, &suite, &runs, "deleted");
+    change.base = Some(path.display().to_string());
+    Ok(change)
+}
+
+/// The diff of a rule against no rule at all: added rules gain every alert, deleted ones lose it.
+fn one_sided(rule: &PreparedRule, suite: &Suite, runs: &[ScenarioRun], status: &str) -> RuleChange {
+    let mut keys: Vec<String> = vec!["_id".into(), "_index".into()];
+    keys.extend(rule.analysis.group_by.iter().cloned());
+    let scenarios = suite
+        .names()
+        .zip(runs)
+        .map(|(name, run)| {
+            let mut none = run.clone();
+            none.expectations.clear();
+            for report in &mut none.rules {
+                report.alerts.clear();
+            }
+            let mut diff = if status == "added" {
+                diff_runs(&none, run, &keys, false)
+            } else {
+                diff_runs(run, &none, &keys, false)
+            };
+            diff.scenario = name.to_string();
+            diff
+        })
+        .filter(|d| !d.is_empty())
+        .collect();
+    RuleChange {
+        rule: rule.path.display().to_string(),
+        name: rule.scheduled.info.name.clone(),
+        status: status.into(),
+        base: None,
+        not_runnable: None,
+        static_diff: RuleDiff::default(),
+        scenarios_run: suite.scenarios.len(),
+        scenarios,
+    }
 }
 
 /// The version of `path` at git revision `reference`, loaded as a rule. Git runs with
@@ -397,7 +614,7 @@ pub fn load_from_git(reference: &str, path: &Path) -> Result<PreparedRule, Vec<D
         } else if stderr.contains("exists on disk, but not in")
             || stderr.contains("does not exist in")
         {
-            "the rule is new in this change: compare it with `rulegate diff BASE.toml HEAD.toml` against an empty rule, or review it with `rulegate run`"
+            "the file is new in this change: `rulegate diff --git-base REF` reports new rules as added"
         } else {
             "name a commit, branch or tag that exists: `git rev-parse --verify REF`"
         };

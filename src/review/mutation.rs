@@ -273,6 +273,30 @@ impl MutationReport {
         serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
     }
 
+    /// A section of a pull-request comment: the score, survivors folded in `<details>`.
+    pub fn render_markdown(&self) -> String {
+        let mut out = format!(
+            "### Mutation score of `{}`\n\n**{:.1}%** ({} of {} mutants killed by {} scenarios)\n\n",
+            self.rule, self.score, self.killed, self.total, self.scenarios
+        );
+        if !self.survivors.is_empty() {
+            out.push_str(&format!(
+                "<details><summary>{} surviving mutant(s)</summary>\n\n| mutation | at | what would kill it |\n|---|---|---|\n",
+                self.survivors.len()
+            ));
+            for m in &self.survivors {
+                out.push_str(&format!(
+                    "| {} | `{}` | {} |\n",
+                    m.mutation.replace('|', "\\|"),
+                    m.position,
+                    m.hint.as_deref().unwrap_or("").replace('|', "\\|")
+                ));
+            }
+            out.push_str("\n</details>\n\n");
+        }
+        out
+    }
+
     pub fn render_human(&self) -> String {
         let mut out = format!(
             "mutation score {:.1}% ({} of {} mutants killed by {} scenarios)\n",

@@ -49,6 +49,76 @@ pub struct DocumentFate {
     pub fate: Fate,
 }
 
+/// How a document's value of one `BY` key is found.
+enum GroupKey {
+    /// A document field (`None`: no document has it).
+    Column(Option<usize>),
+    /// Built by the query: `BY k = DATE_TRUNC(…)`, or a column an earlier `EVAL` defines.
+    Computed(eval::Predicate),
+}
+
+/// The `BY` keys of the last `STATS`, each with how to compute a document's value of it. A key
+/// built by `EVAL` or by an expression in `BY` is evaluated per document, as `STATS` groups by
+/// it; comparing the raw document field instead would find no alert for a group that alerted.
+fn group_keys(rule: &PreparedRule, docs: &DocumentSet) -> Vec<(String, GroupKey)> {
+    use crate::esql::ast::{CommandKind, ExprKind};
+    let Some(query) = rule.logic.esql() else {
+        return Vec::new();
+    };
+    let commands = &query.commands;
+    let Some(stats_at) = commands
+        .iter()
+        .rposition(|c| matches!(c.kind, CommandKind::Stats(_)))
+    else {
+        return Vec::new();
+    };
+    let CommandKind::Stats(stats) = &commands[stats_at].kind else {
+        return Vec::new();
+    };
+    // The expression an earlier EVAL gave a column, following `EVAL b = a` chains.
+    let defined_by_eval = |name: &str| {
+        commands[..stats_at]
+            .iter()
+            .rev()
+            .find_map(|c| match &c.kind {
+                CommandKind::Eval(fields) => fields
+                    .iter()
+                    .rev()
+                    .find(|f| f.column_name(&rule.text) == name)
+                    .map(|f| &f.expr),
+                _ => None,
+            })
+    };
+    let columns = &docs.documents.columns;
+    stats
+        .by
+        .iter()
+        .map(|field| {
+            let name = field.column_name(&rule.text);
+            let mut expr = &field.expr;
+            if let ExprKind::Column(column) = &expr.kind {
+                match defined_by_eval(&column.name) {
+                    Some(defined) => expr = defined,
+                    None => return (name, GroupKey::Column(docs.documents.column(&column.name))),
+                }
+            }
+            match eval::Predicate::compile_value(expr, &rule.text, columns) {
+                Ok(compiled) => (name, GroupKey::Computed(compiled)),
+                Err(_) => (name.clone(), GroupKey::Column(docs.documents.column(&name))),
+            }
+        })
+        .collect()
+}
+
+/// `NOW()` of the first execution that read a document (the one `conjunct_outcomes` uses).
+fn first_read(run: &RuleRun, executions: &[usize]) -> i64 {
+    executions
+        .iter()
+        .map(|&i| run.plan[i].time.millis())
+        .min()
+        .unwrap_or(0)
+}
+
 /// The fate of every document of `docs` under `rule`, given the rule's run over them.
 pub fn explain(rule: &PreparedRule, docs: &DocumentSet, run: &RuleRun) -> Vec<DocumentFate> {
     let outcomes = conjunct_outcomes(rule, docs, &run.plan);
@@ -59,6 +129,7 @@ pub fn explain(rule: &PreparedRule, docs: &DocumentSet, run: &RuleRun) -> Vec<Do
         }
     }
     let timestamp_column = docs.documents.column("@timestamp");
+    let keys = group_keys(rule, docs);
     let mut evaluated = outcomes.documents.iter().peekable();
     (0..docs.documents.len())
         .map(|doc| {
@@ -109,17 +180,18 @@ pub fn explain(rule: &PreparedRule, docs: &DocumentSet, run: &RuleRun) -> Vec<Do
                         }
                     }
                     None => {
-                        let group: Vec<(String, Value)> = rule
-                            .analysis
-                            .group_by
+                        let now = first_read(run, &read_by[doc]);
+                        let group: Vec<(String, Value)> = keys
                             .iter()
-                            .map(|key| {
-                                (
-                                    key.clone(),
-                                    docs.documents
-                                        .column(key)
-                                        .map_or(Value::Null, |c| row[c].to_json()),
-                                )
+                            .map(|(key, value)| {
+                                let value = match value {
+                                    GroupKey::Column(Some(c)) => row[*c].to_json(),
+                                    GroupKey::Column(None) => Value::Null,
+                                    GroupKey::Computed(expr) => {
+                                        expr.value(&docs.documents, doc, now).to_json()
+                                    }
+                                };
+                                (key.clone(), value)
                             })
                             .collect();
                         let alerts: Vec<String> = run

@@ -143,6 +143,83 @@ impl PreparedRule {
     }
 }
 
+/// Why rulegate cannot run a rule yet: the one place that decides it. Check, report, coverage,
+/// mutate and doc report such a rule as "not runnable: reason" instead of failing or skipping it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct NotRunnable {
+    pub path: PathBuf,
+    pub rule_id: String,
+    pub name: String,
+    pub reason: String,
+}
+
+/// The engine for a query language, or why there is none yet. The EQL front end switches its
+/// language on here (KQL's is on). A rule of a language with an engine can still be not runnable
+/// for its rule type (`RuleLogic::from_loaded` says why, as an `E703`).
+pub fn engine_gap(language: &str) -> Option<String> {
+    match language {
+        "esql" => None,
+        "kuery" => None,
+        "lucene" => Some("Lucene query rules have no engine in rulegate".into()),
+        "eql" => Some("EQL rules have no engine in rulegate yet".into()),
+        other => Some(format!("language `{other}` has no engine in rulegate")),
+    }
+}
+
+impl NotRunnable {
+    /// The errors of running a rule, as "not runnable" when every one is a "not evaluated"
+    /// limit of the engine (a rule type without mutation or coverage support, a full-text
+    /// function) rather than bad input.
+    pub fn from_errors(rule: &PreparedRule, errors: &[Diagnostic]) -> Option<NotRunnable> {
+        let limits = !errors.is_empty()
+            && errors
+                .iter()
+                .all(|e| e.message.starts_with("not evaluated"));
+        limits.then(|| NotRunnable {
+            path: rule.path.clone(),
+            rule_id: rule.scheduled.info.rule_id.clone(),
+            name: rule.scheduled.info.name.clone(),
+            reason: errors
+                .iter()
+                .map(|e| e.message.trim_start_matches("not evaluated: ").to_string())
+                .collect::<Vec<_>>()
+                .join("; "),
+        })
+    }
+}
+
+/// Loads a rule to run it, or says why it cannot run. Errors are bad input (a file that does not
+/// load or an ES|QL query that does not parse).
+pub fn prepare(path: &Path) -> Result<Result<PreparedRule, NotRunnable>, Vec<Diagnostic>> {
+    let loaded = rule::load(path)?;
+    let not_runnable = |reason: String| NotRunnable {
+        path: path.to_path_buf(),
+        rule_id: loaded.rule.data.rule_id.clone(),
+        name: loaded.rule.data.name.clone(),
+        reason,
+    };
+    match &loaded.query {
+        rule::QueryStatus::Invalid(diagnostics) => return Err(diagnostics.clone()),
+        rule::QueryStatus::NotEsql { language } => {
+            let reason = engine_gap(language)
+                .unwrap_or_else(|| format!("language `{language}` is not loaded as a query"));
+            return Ok(Err(not_runnable(reason)));
+        }
+        rule::QueryStatus::Parsed { .. } | rule::QueryStatus::Kql { .. } => {}
+    }
+    match PreparedRule::from_loaded(path, loaded.clone()) {
+        Ok(rule) => Ok(Ok(rule)),
+        Err(error) if error.code == "E703" => {
+            let reason = error
+                .message
+                .trim_start_matches("not evaluated: ")
+                .to_string();
+            Ok(Err(not_runnable(reason)))
+        }
+        Err(error) => Err(vec![error]),
+    }
+}
+
 fn not_evaluated(mut error: Diagnostic) -> Diagnostic {
     if !error.message.starts_with("not evaluated") {
         error.message = format!("not evaluated: {}", error.message);

@@ -195,14 +195,40 @@ pub(super) fn load(path: &Path) -> Result<Scenario, Vec<Diagnostic>> {
         vec![Diagnostic::error("E600", format!("cannot read scenario: {error}")).at_path(path)]
     })?;
     let mut personas = builtin_personas();
-    let extension = path
-        .parent()
-        .unwrap_or(Path::new("."))
-        .join("personas.toml");
-    if extension.is_file() && extension != path {
+    for extension in inherited_personas(path) {
         personas.extend_from_file(&extension)?;
     }
     parse(path, &text, &personas)
+}
+
+/// The `personas.toml` files that apply to a scenario, outermost first (a nearer file replaces a
+/// persona of the same name): one in the scenario's folder and in each parent up to the project
+/// root, the nearest folder holding `rulegate.toml`, `.git` or `Cargo.toml`.
+fn inherited_personas(path: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let start = path.parent().unwrap_or(Path::new(""));
+    let absolute = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_path_buf());
+    for dir in absolute.ancestors() {
+        let candidate = dir.join("personas.toml");
+        if candidate.is_file() && !same_file(&candidate, path) {
+            found.push(candidate);
+        }
+        if ["rulegate.toml", ".git", "Cargo.toml"]
+            .iter()
+            .any(|marker| dir.join(marker).exists())
+        {
+            break;
+        }
+    }
+    found.reverse();
+    found
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 pub(super) fn parse(
@@ -245,7 +271,12 @@ pub(super) fn parse(
     });
     let seed = ctx.count(&fields.seed, "`seed`", 0).unwrap_or(0);
     let directory = path.parent().unwrap_or(Path::new(""));
-    let rules: Vec<PathBuf> = fields.rules.iter().map(|r| directory.join(r)).collect();
+    // An entry that is not a path (no `/`, no `.toml`) is a rule's `rule_id`: the binding then
+    // survives moving or renaming the rule file.
+    let (ids, paths): (Vec<&String>, Vec<&String>) =
+        fields.rules.iter().partition(|r| super::is_rule_id(r));
+    let rules: Vec<PathBuf> = paths.iter().map(|r| directory.join(r)).collect();
+    let rule_ids: Vec<String> = ids.into_iter().cloned().collect();
     let default_read_delay = ctx
         .range(&fields.timing.read_delay)
         .unwrap_or(DurationRange {
@@ -378,6 +409,7 @@ pub(super) fn parse(
         description: fields.description,
         kind,
         rules,
+        rule_ids,
         start,
         seed,
         actors,

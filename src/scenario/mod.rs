@@ -66,7 +66,7 @@ pub use render::{canonical_line, fast_line, generate, to_ecs, to_raw, write, For
 pub use rng::SplitMix64;
 
 /// Loads and validates a scenario file, resolving personas from the built-in library and a
-/// `personas.toml` beside the scenario, if there is one.
+/// `personas.toml` in the scenario's folder and its parents (the nearer one wins).
 pub fn load(path: &Path) -> Result<Scenario, Vec<Diagnostic>> {
     dsl::load(path)
 }
@@ -78,6 +78,12 @@ pub fn load_str(
     personas: &PersonaLibrary,
 ) -> Result<Scenario, Vec<Diagnostic>> {
     dsl::parse(path, text, personas)
+}
+
+/// Whether a `rules` entry of a scenario is a rule id rather than a path: it has no `/` and
+/// does not end in `.toml` (detection-rules ids are UUIDs, but any such word is taken as an id).
+pub fn is_rule_id(entry: &str) -> bool {
+    !entry.contains(['/', '\\']) && !entry.ends_with(".toml") && !entry.is_empty()
 }
 
 /// What a scenario is meant to show about the rule(s) it targets.
@@ -113,6 +119,8 @@ pub struct Scenario {
     pub kind: Kind,
     /// Rule files, resolved against the scenario file's directory.
     pub rules: Vec<PathBuf>,
+    /// Rules named by `rule_id` in `rules` (resolved by the project's rule index).
+    pub rule_ids: Vec<String>,
     /// `start`: the instant `at = "+0s"` refers to.
     pub start: Nanos,
     pub seed: u64,
