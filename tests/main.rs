@@ -33,6 +33,7 @@
 //! | `streaming` | streamed `query` = loading every document first: rows, warnings, errors, limits, batch sizes, threads |
 //! | `eql_engine` | the EQL engine against hand-derived expectations: null/multivalue/case rules, ordering, limits, maxspan, until, runs, missing events, join keys, samples |
 //! | `eql_syntax` | the EQL front end: the reference EQL rules round-trip with exact spans, canonical forms, precedence, errors, limits, quickcheck |
+//! | `fuzz_replay` | the fuzz corpus and past crash inputs through `fuzz/harness.rs` on the stable toolchain |
 //! | `kql` | KQL front end: the 79 reference KQL rules round-trip (`kql corpus:` line), grammar cases, errors, quickcheck print∘parse |
 //! | `kql_rules` | KQL evaluation (keyword/text, wildcards, missing/multivalued, ranges) and the query/threshold/new_terms rule types, hand-derived |
 //! | `outputs` | every command on a full disk (exit 2) and a closed pipe (quiet 0); no temporary file left on failure or SIGINT/SIGTERM; `-o` keeps permissions, `-o -` |
@@ -58,6 +59,7 @@ mod esql_spec;
 mod eval_edge_cases;
 mod explain;
 mod functions;
+mod fuzz_replay;
 mod inputs;
 mod inspect;
 mod kql;

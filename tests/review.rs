@@ -219,3 +219,111 @@ fn an_unsatisfiable_conjunct_is_flagged() {
         "{stdout}"
     );
 }
+
+/// The mutant dropping `user.name is not null`, from a `mutate --format json` report's list.
+fn user_name_check<'a>(report: &'a serde_json::Value, list: &str) -> Option<&'a serde_json::Value> {
+    report[list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["mutation"] == "drop `user.name is not null`")
+}
+
+#[test]
+fn a_clause_that_can_be_true_for_a_null_field_proves_nothing() {
+    // The clause, added in front: `not (user.name == "nobody" and …)` is true for a null
+    // `user.name` whenever `event.action` is not "list" (NOT false is true), so it is no reason
+    // for the null check to be redundant; `not user.name in (…)` still is, and is the one named.
+    let (code, stdout, stderr) = run(&[
+        "mutate",
+        "tests/data/mutate/nobody_clause_added.toml",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let equivalent = user_name_check(&report, "equivalent").expect("still equivalent");
+    let reason = equivalent["hint"].as_str().unwrap();
+    assert!(reason.starts_with("`not user.name in ("), "{reason}");
+
+    // With that exclusion replaced by the clause, nothing makes the null check redundant: the
+    // mutant is scored, and the scenario with a null `user.name` kills it.
+    let (code, stdout, stderr) = run(&[
+        "mutate",
+        "tests/data/mutate/nobody_clause_instead.toml",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert!(user_name_check(&report, "equivalent").is_none(), "{stdout}");
+    let killed = user_name_check(&report, "killed_mutants").expect("scored and killed");
+    assert_eq!(killed["killed_by"], serde_json::json!(["edge_no_username"]));
+}
+
+#[test]
+fn a_killed_equivalent_mutant_fails_the_run() {
+    use rulegate::review::mutate::mutants;
+    use rulegate::review::mutation::mutate_with;
+    use rulegate::review::suite::Suite;
+    use rulegate::runner::PreparedRule;
+
+    let rule = PreparedRule::load(&crate::support::repo_path(SEED)).unwrap();
+    let suite = Suite::for_rule(
+        &crate::support::repo_path("scenarios"),
+        &rule.scheduled.info.rule_id,
+    )
+    .unwrap();
+    let query = rule.esql("mutation testing").unwrap();
+    let mut all = mutants(query, &rule.text, rule.scheduled.schedule.interval);
+    // A wrong proof: dropping the `get` filter is called equivalent, and many scenarios kill it.
+    let wrong = all
+        .iter_mut()
+        .find(|m| m.description == "drop `event.action == \"get\"`")
+        .expect("the mutant exists");
+    wrong.equivalent = Some("a wrong proof".into());
+    let errors = mutate_with(&rule, &suite, &all).expect_err("a disproved equivalence fails");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let error = &errors[0];
+    assert_eq!(error.code, "E803");
+    assert!(
+        error.message.starts_with(
+            "mutant \"drop `event.action == \"get\"`\" was classed as equivalent, but scenario(s) `"
+        ),
+        "{}",
+        error.message
+    );
+    // Every killing scenario is named, the one about writes among them.
+    assert!(
+        error.message.contains("`edge_secret_writes_not_reads`"),
+        "{}",
+        error.message
+    );
+    let rendered = error.render(false);
+    assert!(
+        rendered.contains("credential_access_kubernetes_multiple_secret_retrieval_burst.toml:61:"),
+        "{rendered}"
+    );
+}
+
+#[test]
+fn every_killed_mutant_names_the_scenarios_that_kill_it() {
+    let (code, stdout, stderr) = run(&["mutate", SEED, "--format", "json"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let killed = report["killed_mutants"].as_array().unwrap();
+    assert_eq!(killed.len() as u64, report["killed"].as_u64().unwrap());
+    for mutant in killed {
+        let by = mutant["killed_by"].as_array().expect("killed_by listed");
+        assert!(!by.is_empty(), "{mutant}");
+        assert!(
+            by.windows(2).all(|w| w[0].as_str() < w[1].as_str()),
+            "suite order: {mutant}"
+        );
+    }
+    for list in ["survivors", "equivalent"] {
+        for mutant in report[list].as_array().unwrap() {
+            assert!(mutant.get("killed_by").is_none(), "{mutant}");
+        }
+    }
+}

@@ -9,6 +9,7 @@ pub mod git;
 pub mod kql_mutate;
 pub mod mutate;
 pub mod mutation;
+pub mod null_proof;
 pub mod pr_report;
 pub mod rule_diff;
 pub mod suite;

@@ -6,6 +6,7 @@
 //! missing scenario. Mutants are listed in a fixed order (operator, then position in the query), so
 //! reports are deterministic.
 
+use super::null_proof::never_true_when_null;
 use crate::analysis::conjuncts;
 use crate::analysis::prefix_pattern;
 use crate::esql::ast::{
@@ -167,6 +168,8 @@ fn drop_and_negate_conjuncts(query: &Query, text: &str, out: &mut Vec<Mutant>) {
 /// Why dropping `part` cannot change any result, when it is an `x IS NOT NULL` made redundant by
 /// another conjunct of the same `WHERE` that is never true for a null `x`: ES|QL's three-valued
 /// logic already drops the row there (`NOT (null IN (…))` is null, and `WHERE` keeps only true).
+/// The proof is [`never_true_when_null`]; `rulegate mutate` still runs every mutant it calls
+/// equivalent and fails if a scenario kills one.
 fn implied_null_check(part: &Expr, parts: &[&Expr], text: &str) -> Option<String> {
     let ExprKind::IsNull {
         value,
@@ -186,65 +189,6 @@ fn implied_null_check(part: &Expr, parts: &[&Expr], text: &str) -> Option<String
         other.span.slice(text).trim(),
         field.name
     ))
-}
-
-/// Whether `expr` is null or false (never true) whenever column `field` is null.
-fn never_true_when_null(expr: &Expr, field: &str) -> bool {
-    match &expr.kind {
-        ExprKind::Not(inner) => never_true_when_null(inner, field),
-        ExprKind::And(left, right) => {
-            never_true_when_null(left, field) || never_true_when_null(right, field)
-        }
-        ExprKind::Or(left, right) => {
-            never_true_when_null(left, field) && never_true_when_null(right, field)
-        }
-        ExprKind::In { value, list, .. } => {
-            null_when_null(value, field)
-                && !list
-                    .iter()
-                    .any(|e| matches!(e.kind, ExprKind::Literal(Literal::Null)))
-        }
-        ExprKind::Binary { op, left, right } if op.is_comparison() => {
-            null_when_null(left, field) || null_when_null(right, field)
-        }
-        ExprKind::Like { value, .. } => null_when_null(value, field),
-        _ => false,
-    }
-}
-
-/// Whether `expr` evaluates to null whenever column `field` is null.
-fn null_when_null(expr: &Expr, field: &str) -> bool {
-    // Scalar functions that return null for a null argument (not COALESCE, CASE or the MV_*).
-    const NULL_PROPAGATING: &[&str] = &[
-        "to_string",
-        "to_lower",
-        "to_upper",
-        "to_ip",
-        "to_long",
-        "to_integer",
-        "to_double",
-        "trim",
-        "length",
-        "substring",
-        "left",
-        "right",
-        "starts_with",
-        "ends_with",
-    ];
-    match &expr.kind {
-        ExprKind::Column(name) => name.name == field,
-        ExprKind::Call(call) if NULL_PROPAGATING.contains(&call.name.as_str()) => call
-            .args
-            .first()
-            .is_some_and(|arg| null_when_null(arg, field)),
-        ExprKind::Cast { value, .. } | ExprKind::Unary { operand: value, .. } => {
-            null_when_null(value, field)
-        }
-        ExprKind::Binary { op, left, right } if !op.is_comparison() => {
-            null_when_null(left, field) || null_when_null(right, field)
-        }
-        _ => false,
-    }
 }
 
 /// Calls `visit` on every expression of every `WHERE`, pre-order, in query order, mutably; the

@@ -2,14 +2,23 @@
 //! and the survivors, each with its place in the rule file and a hint of the missing scenario.
 //!
 //! A mutant is killed when any scenario's alerts (window, group, fields, duplicate mark) or
-//! expectation results differ from the unmutated rule's. For look-back and interval mutants the
+//! expectation results differ from the unmutated rule's; every scenario runs, so a killed mutant
+//! lists all the scenarios that kill it (`killed_by`). For look-back and interval mutants the
 //! windows are left out of the comparison: they move every window by construction, so only a
-//! change in which groups alert, how often, or with what fields kills them. A mutant the engine cannot run (dropping
-//! a `BY` key that `KEEP` still names is an "Unknown column" in Elasticsearch too) is reported as
-//! invalid and left out of the score: no scenario is needed to notice it. So is a mutant the
-//! query itself shows to be equivalent (dropping `x IS NOT NULL` when `NOT x IN (…)` already
-//! drops null `x`): it is listed with the reason, because a redundant clause is worth knowing. Mutants run on every
-//! core; results are collected by mutant index, so the report does not depend on timing.
+//! change in which groups alert, how often, or with what fields kills them. A mutant the engine
+//! cannot run (dropping a `BY` key that `KEEP` still names is an "Unknown column" in
+//! Elasticsearch too) is reported as invalid and left out of the score: no scenario is needed to
+//! notice it. So is a mutant the query itself shows to be equivalent (dropping `x IS NOT NULL`
+//! when `NOT x IN (…)` already drops null `x`, see [`super::null_proof`]): it is listed with the
+//! reason, because a redundant clause is worth knowing. Equivalent mutants are run all the same:
+//! a scenario that kills one disproves the proof, and the run fails (`E803`, exit 2) rather than
+//! report a score built on it. Mutants run on every core; results are collected by mutant index,
+//! so the report does not depend on timing.
+//!
+//! | code | meaning |
+//! |---|---|
+//! | `W801` | a surviving mutant (the human report's rendering) |
+//! | `E803` | a mutant classed as equivalent is killed by a scenario: the proof is wrong, no score |
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -30,8 +39,9 @@ pub struct MutantResult {
     pub mutation: String,
     /// `file:line:col` of the mutated text (the rule file for schedule mutants).
     pub position: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub killed_by: Option<String>,
+    /// Every scenario whose alerts or expectations the mutant changes, in suite order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub killed_by: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
     #[serde(skip)]
@@ -51,13 +61,13 @@ pub struct MutationReport {
     /// Mutants no document can tell from the rule (shown from the query), not scored.
     pub equivalent: Vec<MutantResult>,
     pub invalid: Vec<MutantResult>,
-    #[serde(skip)]
+    /// The killed mutants, each with the scenarios that kill it.
     pub killed_mutants: Vec<MutantResult>,
 }
 
 enum Verdict {
-    Equivalent(String),
-    Killed(String),
+    /// Killed by these scenarios (never empty).
+    Killed(Vec<String>),
     Survived,
     Invalid(String),
 }
@@ -80,11 +90,12 @@ fn verdict(
     keys: &[String],
     schedule_mutant: bool,
 ) -> Verdict {
+    let mut killed_by = Vec::new();
     for ((name, generated), before) in suite.scenarios.iter().zip(baseline) {
         match crate::runner::run_generated(generated, std::slice::from_ref(mutant_rule)) {
             Ok(after) => {
                 if !diff_runs(before, &after, keys, schedule_mutant).is_empty() {
-                    return Verdict::Killed(name.clone());
+                    killed_by.push(name.clone());
                 }
             }
             Err(errors) => {
@@ -96,15 +107,17 @@ fn verdict(
             }
         }
     }
-    Verdict::Survived
+    if killed_by.is_empty() {
+        Verdict::Survived
+    } else {
+        Verdict::Killed(killed_by)
+    }
 }
 
-/// Mutation-tests `rule` against `suite`.
+/// Mutation-tests `rule` against `suite`: the ES|QL query's and schedule's mutants, or the KQL
+/// rule logic's.
 pub fn mutate(rule: &PreparedRule, suite: &Suite) -> Result<MutationReport, Vec<Diagnostic>> {
-    let baseline = suite.run(rule)?;
-    let mut keys: Vec<String> = vec!["_id".into(), "_index".into()];
-    keys.extend(rule.analysis.group_by.iter().cloned());
-    let all: Vec<Job> = match &rule.logic {
+    let jobs: Vec<Job> = match &rule.logic {
         RuleLogic::Esql(query) => mutants(query, &rule.text, rule.scheduled.schedule.interval)
             .into_iter()
             .map(Job::Esql)
@@ -115,6 +128,81 @@ pub fn mutate(rule: &PreparedRule, suite: &Suite) -> Result<MutationReport, Vec<
             .collect(),
         _ => return Err(vec![rule.esql("mutation testing").expect_err("not ES|QL")]),
     };
+    run_jobs(rule, suite, &jobs)
+}
+
+/// Runs the given ES|QL mutants of `rule` (from [`mutants`]) over `suite`: [`mutate`]'s work,
+/// open to tests that need a mutant of their own making (one wrongly classed as equivalent, say).
+pub fn mutate_with(
+    rule: &PreparedRule,
+    suite: &Suite,
+    all: &[Mutant],
+) -> Result<MutationReport, Vec<Diagnostic>> {
+    let jobs: Vec<Job> = all.iter().cloned().map(Job::Esql).collect();
+    run_jobs(rule, suite, &jobs)
+}
+
+/// One mutant to run: a changed ES|QL query or schedule, or a changed KQL rule logic.
+enum Job {
+    Esql(Mutant),
+    Kql(Box<KqlMutant>),
+}
+
+impl Job {
+    /// The mutant and the reason it was shown equivalent, if it was (only ES|QL mutants have
+    /// proofs).
+    fn equivalent(&self) -> Option<(&Mutant, &String)> {
+        match self {
+            Job::Esql(mutant) => mutant.equivalent.as_ref().map(|reason| (mutant, reason)),
+            Job::Kql(_) => None,
+        }
+    }
+
+    fn run(
+        &self,
+        rule: &PreparedRule,
+        suite: &Suite,
+        baseline: &[ScenarioRun],
+        keys: &[String],
+    ) -> Verdict {
+        match self {
+            Job::Esql(mutant) => {
+                let mutant_rule = match mutant.schedule {
+                    Some(change) => apply_schedule(rule, change),
+                    None => rule.with_query(mutant.query.clone()),
+                };
+                verdict(
+                    &mutant_rule,
+                    suite,
+                    baseline,
+                    keys,
+                    mutant.schedule.is_some(),
+                )
+            }
+            Job::Kql(mutant) => {
+                let mutant_rule = rule.with_logic(mutant.logic.clone());
+                verdict(&mutant_rule, suite, baseline, keys, false)
+            }
+        }
+    }
+
+    fn describe(&self, rule: &PreparedRule) -> MutantResult {
+        match self {
+            Job::Esql(mutant) => describe(rule, mutant),
+            Job::Kql(mutant) => describe_kql(rule, mutant),
+        }
+    }
+}
+
+/// Runs every job on every core (equivalent ones too, to test their proofs) and scores them.
+fn run_jobs(
+    rule: &PreparedRule,
+    suite: &Suite,
+    all: &[Job],
+) -> Result<MutationReport, Vec<Diagnostic>> {
+    let baseline = suite.run(rule)?;
+    let mut keys: Vec<String> = vec!["_id".into(), "_index".into()];
+    keys.extend(rule.analysis.group_by.iter().cloned());
     let verdicts: Mutex<Vec<Option<Verdict>>> = Mutex::new((0..all.len()).map(|_| None).collect());
     let next = AtomicUsize::new(0);
     let workers = std::thread::available_parallelism()
@@ -124,32 +212,8 @@ pub fn mutate(rule: &PreparedRule, suite: &Suite) -> Result<MutationReport, Vec<
         for _ in 0..workers {
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let mutant = match all.get(i) {
-                    None => break,
-                    Some(Job::Esql(mutant)) => mutant,
-                    Some(Job::Kql(mutant)) => {
-                        let mutant_rule = rule.with_logic(mutant.logic.clone());
-                        let result = verdict(&mutant_rule, suite, &baseline, &keys, false);
-                        verdicts.lock().expect("no worker panics")[i] = Some(result);
-                        continue;
-                    }
-                };
-                if let Some(reason) = &mutant.equivalent {
-                    verdicts.lock().expect("no worker panics")[i] =
-                        Some(Verdict::Equivalent(reason.clone()));
-                    continue;
-                }
-                let mutant_rule = match mutant.schedule {
-                    Some(change) => apply_schedule(rule, change),
-                    None => rule.with_query(mutant.query.clone()),
-                };
-                let result = verdict(
-                    &mutant_rule,
-                    suite,
-                    &baseline,
-                    &keys,
-                    mutant.schedule.is_some(),
-                );
+                let Some(job) = all.get(i) else { break };
+                let result = job.run(rule, suite, &baseline, &keys);
                 verdicts.lock().expect("no worker panics")[i] = Some(result);
             });
         }
@@ -166,32 +230,36 @@ pub fn mutate(rule: &PreparedRule, suite: &Suite) -> Result<MutationReport, Vec<
         invalid: Vec::new(),
         killed_mutants: Vec::new(),
     };
+    let mut disproved = Vec::new();
     for (job, verdict) in all.iter().zip(verdicts) {
-        let mut result = match job {
-            Job::Esql(mutant) => describe(rule, mutant),
-            Job::Kql(mutant) => describe_kql(rule, mutant),
-        };
-        match verdict.expect("every mutant ran") {
-            Verdict::Killed(by) => {
+        let mut result = job.describe(rule);
+        match (verdict.expect("every mutant ran"), job.equivalent()) {
+            (Verdict::Killed(by), Some((mutant, reason))) => {
+                disproved.push(disproved_equivalence(rule, mutant, reason, &by));
+            }
+            (Verdict::Killed(by), None) => {
                 report.killed += 1;
                 report.total += 1;
-                result.killed_by = Some(by);
+                result.killed_by = by;
                 result.hint = None;
                 report.killed_mutants.push(result);
             }
-            Verdict::Equivalent(reason) => {
-                result.hint = Some(reason);
+            (Verdict::Survived, Some((_, reason))) => {
+                result.hint = Some(reason.clone());
                 report.equivalent.push(result);
             }
-            Verdict::Survived => {
+            (Verdict::Survived, None) => {
                 report.total += 1;
                 report.survivors.push(result);
             }
-            Verdict::Invalid(reason) => {
+            (Verdict::Invalid(reason), _) => {
                 result.hint = Some(format!("not run: {reason}"));
                 report.invalid.push(result);
             }
         }
+    }
+    if !disproved.is_empty() {
+        return Err(disproved);
     }
     report.score = if report.total == 0 {
         100.0
@@ -201,10 +269,37 @@ pub fn mutate(rule: &PreparedRule, suite: &Suite) -> Result<MutationReport, Vec<
     Ok(report)
 }
 
-/// One mutant to run: a changed ES|QL query or schedule, or a changed KQL rule logic.
-enum Job {
-    Esql(Mutant),
-    Kql(Box<KqlMutant>),
+/// `E803`: a mutant the query was shown equivalent by is killed; the proof is wrong for this
+/// query, so no score built on it is reported.
+fn disproved_equivalence(
+    rule: &PreparedRule,
+    mutant: &Mutant,
+    reason: &str,
+    killed_by: &[String],
+) -> Diagnostic {
+    let span = rule
+        .loaded
+        .query
+        .file_span(mutant.span)
+        .unwrap_or(mutant.span);
+    Diagnostic::error(
+        "E803",
+        format!(
+            "mutant \"{}\" was classed as equivalent, but scenario(s) {} kill it",
+            mutant.description,
+            killed_by
+                .iter()
+                .map(|name| format!("`{name}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    )
+    .in_file(&rule.loaded.file)
+    .with_label(span, "classed as equivalent")
+    .with_help(format!(
+        "the equivalence proof is wrong for this query (it said: {reason}); no score is \
+         reported: please report this rule as a rulegate bug"
+    ))
 }
 
 fn describe_kql(rule: &PreparedRule, mutant: &KqlMutant) -> MutantResult {
@@ -254,7 +349,7 @@ fn describe_parts(
         operator: operator.to_string(),
         mutation: description.to_string(),
         position,
-        killed_by: None,
+        killed_by: Vec::new(),
         hint: Some(hint.to_string()),
         rendering: diagnostic.render(false),
     }

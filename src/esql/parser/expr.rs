@@ -7,7 +7,9 @@ use crate::esql::ast::*;
 use crate::esql::token::{is_time_unit, TokenKind};
 use crate::span::Span;
 
-use super::{too_deep, PResult, Parser, E_EXPECTED, E_LIKE_PATTERN, E_TIME_UNIT, MAX_DEPTH};
+use super::{
+    too_deep, PResult, Parser, E_EXPECTED, E_LIKE_PATTERN, E_NUMBER, E_TIME_UNIT, MAX_DEPTH,
+};
 
 impl Parser<'_> {
     /// A whole boolean expression (the body of `WHERE`, an `EVAL` value, a function argument).
@@ -327,6 +329,16 @@ impl Parser<'_> {
                 self.bump()?;
                 self.integer_or_time_span(value, token.span)
             }
+            // Elasticsearch's `StringUtils.parseDouble` refuses a number beyond a double's range
+            // ("Number [3e333] is too large") rather than read it as infinity, which no literal
+            // could print back.
+            TokenKind::Decimal(value) if !value.is_finite() => Err(Box::new(
+                Diagnostic::error(
+                    E_NUMBER,
+                    format!("Number [{}] is too large", token.span.slice(self.src)),
+                )
+                .with_label(token.span, "beyond the range of a double"),
+            )),
             TokenKind::Decimal(value) => {
                 self.bump()?;
                 literal(Literal::Decimal(value), token.span)
