@@ -2,9 +2,23 @@
 
 use std::fmt;
 
+/// Implements `PartialEq` over every field but `span`, destructuring exhaustively so that a new
+/// field is a compile error here rather than silently ignored by equality.
+macro_rules! span_free_eq {
+    ($ty:ident { $($field:ident),* $(,)? }) => {
+        impl PartialEq for $ty {
+            fn eq(&self, other: &Self) -> bool {
+                let $ty { $($field,)* span: _ } = self;
+                true $(&& *$field == other.$field)*
+            }
+        }
+    };
+}
+pub(crate) use span_free_eq;
+
 /// A half-open byte range `start..end` into one source text.
 ///
-/// Spans never take part in the equality of syntax nodes (see `syntax::ast`), so two queries that
+/// Spans never take part in the equality of syntax nodes (see [`span_free_eq`]), so two queries that
 /// differ only in layout compare equal.
 #[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Span {

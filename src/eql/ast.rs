@@ -5,18 +5,7 @@
 //! holds although the printed text lays the query out differently. Names follow Elasticsearch's
 //! `EqlBase.g4`.
 
-use crate::span::Span;
-
-macro_rules! span_free_eq {
-    ($ty:ident { $($field:ident),* $(,)? }) => {
-        impl PartialEq for $ty {
-            fn eq(&self, other: &Self) -> bool {
-                let $ty { $($field,)* span: _ } = self;
-                true $(&& *$field == other.$field)*
-            }
-        }
-    };
-}
+use crate::span::{span_free_eq, Span};
 
 /// A whole query: an event query, a sequence or a sample, then `head`/`tail` pipes.
 #[derive(Clone, Debug)]

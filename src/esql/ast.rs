@@ -6,20 +6,7 @@
 //!
 //! Names follow the grammar in `docs/esql-semantics.md` and Elasticsearch's `EsqlBaseParser.g4`.
 
-use crate::span::Span;
-
-/// Implements `PartialEq` over every field but `span`, destructuring exhaustively so that a new
-/// field is a compile error here rather than silently ignored by equality.
-macro_rules! span_free_eq {
-    ($ty:ident { $($field:ident),* $(,)? }) => {
-        impl PartialEq for $ty {
-            fn eq(&self, other: &Self) -> bool {
-                let $ty { $($field,)* span: _ } = self;
-                true $(&& *$field == other.$field)*
-            }
-        }
-    };
-}
+use crate::span::{span_free_eq, Span};
 
 /// A whole query: a source command followed by processing commands.
 #[derive(Clone, Debug)]

@@ -472,3 +472,15 @@ mod tests {
         );
     }
 }
+
+/// `DAY_NAME(date)`: the English name of the UTC day of the week.
+pub fn day_name(ms: i64) -> &'static str {
+    // 1970-01-01 was a Thursday (index 3 of WEEKDAYS, which starts on Monday).
+    let days = ms.div_euclid(86_400_000);
+    WEEKDAYS[(days + 3).rem_euclid(7) as usize]
+}
+
+/// `MONTH_NAME(date)`: the English name of the UTC month.
+pub fn month_name(month: u32) -> &'static str {
+    MONTHS[(month.clamp(1, 12) - 1) as usize]
+}

@@ -176,39 +176,3 @@ pub fn digest(algorithm: &str, s: &str) -> Result<String, String> {
         }
     })
 }
-
-const DAYS: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
-/// `DAY_NAME(date)`: the English name of the UTC day of the week.
-pub fn day_name(ms: i64) -> &'static str {
-    // 1970-01-01 was a Thursday (index 3).
-    let days = ms.div_euclid(86_400_000);
-    DAYS[(days + 3).rem_euclid(7) as usize]
-}
-
-/// `MONTH_NAME(date)`: the English name of the UTC month.
-pub fn month_name(month: u32) -> &'static str {
-    MONTHS[(month.clamp(1, 12) - 1) as usize]
-}

@@ -580,10 +580,10 @@ pub(super) fn single_valued(
                 return Ok(Cell::Null);
             };
             if matches!(func, Func::DayName) {
-                kw(codec::day_name(*ms))
+                kw(crate::eval::datetime::day_name(*ms))
             } else {
                 let (_, month, _) = crate::calendar::civil_from_days(ms.div_euclid(86_400_000));
-                kw(codec::month_name(month as u32))
+                kw(crate::eval::datetime::month_name(month as u32))
             }
         }
         Func::DaysInMonth => {
