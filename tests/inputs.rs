@@ -608,3 +608,33 @@ fn diagnostics_show_control_characters_escaped_and_cut_long_lines() {
     let under: String = source.chars().skip(column).take(14).collect();
     assert_eq!(under, "nosuchfunction", "{stderr}");
 }
+
+#[test]
+fn query_over_raw_audit_lines_warns_that_they_are_not_ecs() {
+    let dir = scratch("query-raw");
+    let raw = raw_audit(&dir);
+    let output = rulegate()
+        .args(["query", RULE, "--now", NOW, "--input"])
+        .arg(&raw)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // `query` reads documents as they are (ES|QL over raw lines is a fair question), so the
+    // shape is a warning, with the way to the ECS form.
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    for needle in [
+        "warning[W007]",
+        "raw Kubernetes audit events",
+        "raw.jsonl:1",
+        "rulegate ingest",
+    ] {
+        assert!(stderr.contains(needle), "`{needle}` missing from: {stderr}");
+    }
+    // ECS documents get no such warning.
+    let output = rulegate()
+        .args(["query", RULE, "--now", NOW, "--input", DOCUMENTS])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("W007"));
+}

@@ -588,3 +588,72 @@ fn edges_of_a_huge_threshold_write_no_bursts() {
         "{names:?}"
     );
 }
+
+#[test]
+fn locate_is_linear_in_its_input() {
+    let dir = scratch("locate");
+    let input = write(&dir, "one.ndjson", "{\"a\":1}\n");
+    // A needle of 5,000 `a` and a `b` against a megabyte of `a`: a search that compares at
+    // every start makes 5·10⁹ comparisons (minutes); a linear one answers at once.
+    let query = "ROW h = repeat(\"a\", 1000000), n = concat(repeat(\"a\", 5000), \"b\") \
+                 | EVAL miss = locate(h, n), hit = locate(concat(h, \"b\"), n), \
+                 at_start = locate(concat(h, \"b\"), n, 995001), \
+                 past_start = locate(concat(h, \"b\"), n, 995002) \
+                 | KEEP miss, hit, at_start, past_start";
+    let mut command = rulegate();
+    command
+        .args(["query", "--format", "csv", "--esql", query, "--input"])
+        .arg(&input);
+    let output = crate::support::output_within(&mut command, std::time::Duration::from_secs(10));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "miss,hit,at_start,past_start\n0,995001,995001,0\n"
+    );
+    // Character positions, not bytes; a start past the text; an empty needle.
+    let (code, stdout, stderr) = run(
+        &[
+            "query",
+            "--format",
+            "csv",
+            "--esql",
+            "ROW a = locate(\"héllo wörld\", \"wö\"), b = locate(\"héllo wörld\", \"wö\", 8), \
+             c = locate(\"héllo\", \"o\", 99), d = locate(\"héllo\", \"\", 3), \
+             e = locate(\"héllo\", \"l\", -5)",
+            "--input",
+        ],
+        &[&input],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(stdout, "a,b,c,d,e\n7,0,0,3,3\n");
+}
+
+#[test]
+fn an_ingest_lag_past_2262_is_an_error_not_a_saturated_time() {
+    let dir = scratch("ingest-lag-2262");
+    let event = |stage: &str| {
+        format!(
+            "{{\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1\",\"level\":\"Metadata\",\
+             \"auditID\":\"a\",\"stage\":\"ResponseComplete\",\"requestURI\":\"/api\",\
+             \"verb\":\"get\",\"user\":{{\"username\":\"u\"}},\
+             \"requestReceivedTimestamp\":\"{stage}\",\"stageTimestamp\":\"{stage}\"}}\n"
+        )
+    };
+    let late = write(&dir, "late.log", &event("2262-04-11T23:00:00.000000Z"));
+    refused(
+        run(&["ingest", "--ingest-lag", "1h"], &[&late]),
+        &[
+            "E503",
+            "late.log:1",
+            "runs past 2262-04-11T23:47:16.854775807Z",
+        ],
+    );
+    // Without the lag the same event is written, with its ingest time.
+    let (code, stdout, stderr) = run(&["ingest", "--ingest-lag", "0s"], &[&late]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.contains("\"ingested\":\"2262-04-11T23:00:00Z\""),
+        "{stdout}"
+    );
+}

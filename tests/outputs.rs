@@ -314,3 +314,72 @@ fn output_dash_is_standard_output() {
     assert!(!ingested.is_empty());
     assert!(!crate::support::repo_path("-").exists());
 }
+
+/// `doc` writes its pages as a set: every page into a temporary file first, then each renamed
+/// over its page. A failure while staging (a page that is a directory) leaves every page as it
+/// was; a rename that fails part-way (an immutable page) leaves each page whole, old or new,
+/// lists the replaced ones, and leaves no temporary file.
+#[test]
+fn doc_never_leaves_a_partial_page_or_a_temporary_file() {
+    let fresh = scratch("doc-pages-fresh");
+    success_stdout(rulegate().args(["doc", "-o"]).arg(&fresh));
+    let pages = entries(&fresh);
+    assert!(pages.len() >= 3, "{pages:?}");
+    let old = |dir: &Path| {
+        std::fs::create_dir_all(dir).unwrap();
+        for page in &pages {
+            std::fs::write(dir.join(page), "old page\n").unwrap();
+        }
+    };
+
+    // The last page is a directory: refused while staging, before any page is replaced.
+    let staging = scratch("doc-pages-staging");
+    old(&staging);
+    let last = pages.last().unwrap();
+    std::fs::remove_file(staging.join(last)).unwrap();
+    std::fs::create_dir(staging.join(last)).unwrap();
+    let output = rulegate()
+        .args(["doc", "-o"])
+        .arg(&staging)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(last.as_str()), "{stderr}");
+    assert_eq!(entries(&staging), pages);
+    for page in &pages[..pages.len() - 1] {
+        assert_eq!(
+            std::fs::read_to_string(staging.join(page)).unwrap(),
+            "old page\n"
+        );
+    }
+
+    // The second page is immutable: its rename fails after the first page's succeeded.
+    let renaming = scratch("doc-pages-renaming");
+    old(&renaming);
+    let _guard = Immutable::set(&renaming.join(&pages[1]));
+    let output = rulegate()
+        .args(["doc", "-o"])
+        .arg(&renaming)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(pages[1].as_str()), "{stderr}");
+    assert!(
+        stderr.contains("1 page(s) were already replaced"),
+        "{stderr}"
+    );
+    assert_eq!(entries(&renaming), pages, "no temporary file is left");
+    let whole = |page: &String| std::fs::read_to_string(fresh.join(page)).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(renaming.join(&pages[0])).unwrap(),
+        whole(&pages[0])
+    );
+    for page in &pages[1..] {
+        assert_eq!(
+            std::fs::read_to_string(renaming.join(page)).unwrap(),
+            "old page\n"
+        );
+    }
+}
