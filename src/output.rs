@@ -143,6 +143,44 @@ impl Drop for AtomicFile {
     }
 }
 
+/// Why [`write_set`] stopped: the file it could not write, and the files it had already
+/// replaced (each whole) before that.
+#[derive(Debug)]
+pub struct SetError {
+    pub path: PathBuf,
+    pub error: io::Error,
+    pub replaced: Vec<PathBuf>,
+}
+
+/// Writes a set of files in two phases: every one into its temporary file first (a failure
+/// there leaves every target as it was), then each renamed over its target. A rename replaces
+/// one file whole, so no file is ever partly written; only a rename failing after others
+/// succeeded (an immutable target) leaves a mix of new and old files, listed in the error. The
+/// temporary files are closed once written, so a large set holds no descriptor per file.
+pub fn write_set(files: &[(PathBuf, String)]) -> Result<(), SetError> {
+    let failed = |path: &Path, error, replaced| SetError {
+        path: path.to_path_buf(),
+        error,
+        replaced,
+    };
+    let mut staged = Vec::with_capacity(files.len());
+    for (path, text) in files {
+        let mut file = AtomicFile::create(path).map_err(|e| failed(path, e, Vec::new()))?;
+        file.write_all(text.as_bytes())
+            .and_then(|_| file.close())
+            .map_err(|e| failed(path, e, Vec::new()))?;
+        staged.push((path, file));
+    }
+    let mut replaced = Vec::with_capacity(files.len());
+    for (path, file) in staged {
+        if let Err(error) = file.commit() {
+            return Err(failed(path, error, replaced));
+        }
+        replaced.push(path.clone());
+    }
+    Ok(())
+}
+
 /// Removes every live temporary file (for a process about to end without running destructors).
 pub fn remove_temporaries() {
     for path in live().drain(..) {

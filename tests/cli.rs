@@ -323,3 +323,28 @@ fn every_subcommand_refuses_hostile_input_with_exit_2_within_ten_seconds() {
     assert!(runs > 150, "{runs} runs");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The caps' flags work with any command (README, "Exit codes"), before or after its name.
+#[test]
+fn the_caps_flags_are_taken_by_every_command() {
+    let rule = "rules/credential_access_kubernetes_multiple_secret_retrieval_burst.toml";
+    for args in [
+        vec!["inspect", rule, "--max-rows", "5"],
+        vec!["--max-requests", "7", "personas"],
+        vec!["edges", rule, "--max-executions", "3", "--max-reads", "4"],
+        vec!["config", "--max-rows", "9"],
+    ] {
+        let output = rulegate().args(&args).output().unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let output = rulegate()
+        .args(["inspect", rule, "--max-rows", "many"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}

@@ -289,6 +289,28 @@ fn output_onto_an_existing_file_keeps_its_permissions() {
 }
 
 #[test]
+fn output_into_a_missing_directory_is_an_error_and_creates_nothing() {
+    let dir = scratch("o-missing");
+    let raw = shared_path("reference/raw-k8s-audit/falco/create_secret.json");
+    let target = dir.join("missing/out.ndjson");
+    for args in [
+        vec!["gen".to_string(), SCENARIO.into()],
+        vec!["ingest".to_string(), raw.display().to_string()],
+    ] {
+        let output = rulegate()
+            .args(&args)
+            .arg("-o")
+            .arg(&target)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("does not exist"), "{stderr}");
+        assert_eq!(entries(&dir), Vec::<String>::new(), "{args:?}");
+    }
+}
+
+#[test]
 fn junit_into_a_missing_directory_is_an_error_and_creates_nothing() {
     let dir = scratch("junit");
     let output = rulegate()
@@ -382,4 +404,39 @@ fn doc_never_leaves_a_partial_page_or_a_temporary_file() {
             "old page\n"
         );
     }
+}
+
+/// `edges --write` writes its scenarios as a set too: one target that cannot be written (a
+/// directory in its place) and no scenario file is written at all.
+#[test]
+fn edges_write_is_all_or_nothing() {
+    let listing = success_stdout(rulegate().args(["edges", RULE]));
+    let names: Vec<String> = String::from_utf8(listing)
+        .unwrap()
+        .lines()
+        .map(|line| line.split('\t').next().unwrap().to_string())
+        .collect();
+    assert!(names.len() >= 3, "{names:?}");
+    let dir = scratch("edges-set");
+    let last = names.last().unwrap();
+    std::fs::create_dir(dir.join(last)).unwrap();
+    let output = rulegate()
+        .args(["edges", RULE, "--write"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(last.as_str()), "{stderr}");
+    assert_eq!(
+        entries(&dir),
+        vec![last.clone()],
+        "nothing written, no temporary file"
+    );
+    // Without the obstacle every scenario is written.
+    std::fs::remove_dir(dir.join(last)).unwrap();
+    success_stdout(rulegate().args(["edges", RULE, "--write"]).arg(&dir));
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(entries(&dir), sorted);
 }

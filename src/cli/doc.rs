@@ -1,13 +1,12 @@
 //! `rulegate doc [--rules FILE|FOLDER|GLOB…] [--scenarios DIR] [-o DIR]`: a false-positive and
 //! blind-spot page per rule, written as `DIR/<rule file stem>.md`.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 
 use rulegate::diagnostic::Diagnostic;
-use rulegate::output::AtomicFile;
+use rulegate::output::write_set;
 use rulegate::review::fp_doc::rule_page;
 use rulegate::review::suite::Suite;
 use rulegate::runner::NotRunnable;
@@ -78,40 +77,14 @@ pub fn run(args: DocArgs, named: Option<&Path>) -> Result<Outcome, Vec<Diagnosti
     Ok(Outcome::Success)
 }
 
-/// Writes every page in two phases: all of them into temporary files first (any failure there
-/// leaves every page as it was), then each renamed over its page. A rename replaces one file
-/// whole, so no page is ever partly written; only a rename that fails after others succeeded
-/// (an immutable page) leaves a mix of new and old pages, and the error lists the new ones.
+/// Writes every page as a set ([`write_set`]): nothing is replaced unless every page could be
+/// staged, and no page is ever partly written.
 fn write_pages(pages: &[(PathBuf, String)]) -> Result<String, Vec<Diagnostic>> {
-    let cannot = |path: &Path, error: std::io::Error| {
-        Diagnostic::error("E004", format!("cannot write page: {error}")).at_path(path)
-    };
-    let mut staged = Vec::with_capacity(pages.len());
-    for (path, page) in pages {
-        let mut file = AtomicFile::create(path).map_err(|e| vec![cannot(path, e)])?;
-        file.write_all(page.as_bytes())
-            .and_then(|_| file.close())
-            .map_err(|e| vec![cannot(path, e)])?;
-        staged.push((path, file));
-    }
-    let mut written = String::new();
-    let mut renamed = Vec::new();
-    for (path, file) in staged {
-        if let Err(error) = file.commit() {
-            let mut diagnostic = cannot(path, error);
-            if !renamed.is_empty() {
-                diagnostic = diagnostic.with_note(format!(
-                    "{} page(s) were already replaced (each whole): {}; the others are unchanged",
-                    renamed.len(),
-                    renamed.join(", ")
-                ));
-            }
-            return Err(vec![diagnostic]);
-        }
-        renamed.push(path.display().to_string());
-        written.push_str(&format!("wrote {}\n", path.display()));
-    }
-    Ok(written)
+    write_set(pages).map_err(|failure| vec![out::set_error(failure, "page")])?;
+    Ok(pages
+        .iter()
+        .map(|(path, _)| format!("wrote {}\n", path.display()))
+        .collect())
 }
 
 /// The command that regenerates the pages: the options that decide their content, as given.
