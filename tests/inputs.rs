@@ -638,3 +638,23 @@ fn query_over_raw_audit_lines_warns_that_they_are_not_ecs() {
     assert_eq!(output.status.code(), Some(0));
     assert!(!String::from_utf8_lossy(&output.stderr).contains("W007"));
 }
+
+#[test]
+fn init_of_a_rule_on_standard_input_names_its_scenario_folder_by_the_rule_id() {
+    let dir = scratch("init-stdin");
+    let output = with_stdin(
+        rulegate()
+            .current_dir(&dir)
+            .args(["init", "-", "--ci", "none"]),
+        &read(RULE),
+    );
+    assert_success(&output, "init -");
+    let folder = dir.join("scenarios/b4c8e2a1-9f3d-4e7c-a2b1-0d5e6f7a8b9c");
+    assert!(
+        folder.join("attack.toml").is_file(),
+        "{:?}",
+        crate::outputs::entries(&dir)
+    );
+    assert!(folder.join("benign.toml").is_file());
+    assert!(!dir.join("scenarios/-").exists(), "no folder named `-`");
+}
