@@ -29,6 +29,8 @@ pub const TARGETS: &[(&str, Harness)] = &[
     ("scenario_generate", scenario_generate),
     ("ndjson_stream", ndjson_stream),
     ("audit_import", audit_import),
+    ("kql_round_trip", kql_round_trip),
+    ("eql_round_trip", eql_round_trip),
 ];
 
 /// `NOW()` of every run: 2025-06-01T00:00:00Z, as in the conformance tests.
@@ -379,6 +381,160 @@ pub fn audit_import(data: &[u8]) {
                 summary.events, events,
                 "every counted event reached the sink"
             );
+        }
+    }
+}
+
+/// Kubernetes audit documents the KQL and EQL targets evaluate their queries over: keyword,
+/// text, number, date, IP and multivalued fields, one document without a user.
+fn audit_documents() -> Vec<serde_json::Value> {
+    let doc = |t: &str, user: Option<&str>, verb: &str, code: i64, groups: &[&str]| {
+        let mut d = serde_json::json!({
+            "@timestamp": t,
+            "event": {"category": "process", "action": verb, "dataset": "kubernetes.audit_logs"},
+            "source": {"ip": "10.0.0.7", "port": 443},
+            "kubernetes": {"audit": {
+                "verb": verb,
+                "responseStatus": {"code": code},
+                "objectRef": {"resource": "pods", "namespace": "kube-system"},
+                "user": {"groups": groups},
+                "requestURI": "/api/v1/namespaces/kube-system/pods?watch=true"
+            }},
+            "message": "The quick brown fox"
+        });
+        if let Some(user) = user {
+            d["user"] = serde_json::json!({"name": user});
+        }
+        d
+    };
+    vec![
+        doc(
+            "2025-05-31T23:00:00Z",
+            Some("alice"),
+            "create",
+            201,
+            &["system:masters", "dev"],
+        ),
+        doc("2025-05-31T23:00:01Z", Some("bob"), "delete", 403, &[]),
+        doc(
+            "2025-05-31T23:00:01Z",
+            None,
+            "get",
+            200,
+            &["system:authenticated"],
+        ),
+        doc(
+            "2025-05-31T23:59:59.999Z",
+            Some("alice"),
+            "exec",
+            101,
+            &["dev"],
+        ),
+    ]
+}
+
+/// The audit documents loaded once over the built-in mapping (KQL reads the whole mapping).
+fn audit_set() -> &'static rulegate::runner::DocumentSet {
+    static SET: OnceLock<rulegate::runner::DocumentSet> = OnceLock::new();
+    SET.get_or_init(|| {
+        rulegate::runner::DocumentSet::from_values(&audit_documents()).expect("documents load")
+    })
+}
+
+/// Labels of a diagnostic lie inside the text it was made from; the diagnostic renders.
+fn labels_inside(error: &rulegate::diagnostic::Diagnostic, text: &str) {
+    error.render(false);
+    for label in &error.labels {
+        assert!(
+            label.span.start <= label.span.end && label.span.end as usize <= text.len(),
+            "label span {:?} outside the input of {} bytes",
+            label.span,
+            text.len()
+        );
+    }
+}
+
+/// KQL text: a tree that prints to text parsing back to the same tree (printing idempotent),
+/// compiled and evaluated over the audit documents (or refused with a diagnostic); or a
+/// diagnostic whose labels lie inside the input.
+pub fn kql_round_trip(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let query = match rulegate::kql::parse(text) {
+        Ok(query) => query,
+        Err(error) => return labels_inside(&error, text),
+    };
+    let printed = rulegate::kql::print(&query);
+    let reparsed = rulegate::kql::parse(&printed)
+        .unwrap_or_else(|e| panic!("printed text does not parse:\n{printed}\n{e:?}"));
+    assert_eq!(
+        reparsed, query,
+        "print → parse changed the tree:\n{printed}"
+    );
+    assert_eq!(
+        rulegate::kql::print(&reparsed),
+        printed,
+        "printing is idempotent"
+    );
+    let set = audit_set();
+    let schema = rulegate::kql::eval::Schema {
+        columns: &set.documents.columns,
+        now: NOW,
+    };
+    match rulegate::kql::eval::Compiled::compile(&query, &schema) {
+        Ok(compiled) => {
+            for row in 0..set.documents.len() {
+                let _ = compiled.matches(set.documents.row(row));
+            }
+        }
+        Err(error) => {
+            error.render(false);
+        }
+    }
+}
+
+/// EQL text: a tree that prints to text parsing back to the same tree (printing idempotent),
+/// compiled and run over the audit documents (events, sequences or samples, or a diagnostic);
+/// or a diagnostic whose labels lie inside the input.
+pub fn eql_round_trip(data: &[u8]) {
+    use rulegate::eql::engine::{fields_to_load, Engine, Settings};
+    use rulegate::eval::store::FieldSelection;
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let query = match rulegate::eql::parse(text) {
+        Ok(query) => query,
+        Err(error) => return labels_inside(&error, text),
+    };
+    let printed = rulegate::eql::print(&query);
+    let reparsed = rulegate::eql::parse(&printed)
+        .unwrap_or_else(|e| panic!("printed text does not parse:\n{printed}\n{e:?}"));
+    assert_eq!(
+        reparsed, query,
+        "print → parse changed the tree:\n{printed}"
+    );
+    assert_eq!(
+        rulegate::eql::print(&reparsed),
+        printed,
+        "printing is idempotent"
+    );
+    let settings = Settings {
+        size: 100,
+        ..Settings::default()
+    };
+    let selection = FieldSelection::names(fields_to_load(&query, &settings));
+    let docs = Documents::from_values(&audit_documents(), &selection, LoadOptions::default())
+        .expect("the audit documents load");
+    match Engine::compile(&query, settings, &docs.columns) {
+        Ok(engine) => {
+            let all: Vec<usize> = (0..docs.len()).collect();
+            if let Err(error) = engine.run(&docs, &all) {
+                error.render(false);
+            }
+        }
+        Err(error) => {
+            error.render(false);
         }
     }
 }

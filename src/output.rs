@@ -28,7 +28,10 @@ fn forget(temporary: &Path) {
 pub struct AtomicFile {
     target: PathBuf,
     temporary: PathBuf,
+    /// `None` once [`AtomicFile::close`]d or committed.
     writer: Option<BufWriter<File>>,
+    /// The temporary file exists and is neither renamed nor removed.
+    pending: bool,
 }
 
 impl AtomicFile {
@@ -81,49 +84,101 @@ impl AtomicFile {
             target: target.to_path_buf(),
             temporary,
             writer: Some(BufWriter::with_capacity(256 * 1024, file)),
+            pending: true,
         })
+    }
+
+    /// Finishes writing and closes the temporary file, which stays (listed, so a signal still
+    /// removes it) until [`AtomicFile::commit`] renames it or a drop removes it: a command that
+    /// stages many files holds no descriptor per file. Writing after this is an error.
+    pub fn close(&mut self) -> io::Result<()> {
+        match self.writer.take() {
+            Some(writer) => writer.into_inner().map(drop).map_err(|e| e.into_error()),
+            None => Ok(()),
+        }
     }
 
     /// Flushes and renames over the target; on any failure the temporary file is removed.
     pub fn commit(mut self) -> io::Result<()> {
-        let writer = self.writer.take().expect("not yet committed");
-        let result = writer
-            .into_inner()
-            .map_err(|e| e.into_error())
+        let result = self
+            .close()
             .and_then(|_| std::fs::rename(&self.temporary, &self.target));
         if result.is_err() {
             let _ = std::fs::remove_file(&self.temporary);
         }
         forget(&self.temporary);
+        self.pending = false;
         result
     }
 
-    fn writer(&mut self) -> &mut BufWriter<File> {
-        self.writer.as_mut().expect("not yet committed")
+    fn writer(&mut self) -> io::Result<&mut BufWriter<File>> {
+        self.writer
+            .as_mut()
+            .ok_or_else(|| io::Error::other("the file was closed for writing"))
     }
 }
 
 impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.writer().write(buf)
+        self.writer()?.write(buf)
     }
 
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        self.writer().write_all(buf)
+        self.writer()?.write_all(buf)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.writer().flush()
+        self.writer()?.flush()
     }
 }
 
 impl Drop for AtomicFile {
     fn drop(&mut self) {
-        if self.writer.take().is_some() {
+        // Closed before it is removed: the descriptor goes first.
+        drop(self.writer.take());
+        if self.pending {
             let _ = std::fs::remove_file(&self.temporary);
             forget(&self.temporary);
         }
     }
+}
+
+/// Why [`write_set`] stopped: the file it could not write, and the files it had already
+/// replaced (each whole) before that.
+#[derive(Debug)]
+pub struct SetError {
+    pub path: PathBuf,
+    pub error: io::Error,
+    pub replaced: Vec<PathBuf>,
+}
+
+/// Writes a set of files in two phases: every one into its temporary file first (a failure
+/// there leaves every target as it was), then each renamed over its target. A rename replaces
+/// one file whole, so no file is ever partly written; only a rename failing after others
+/// succeeded (an immutable target) leaves a mix of new and old files, listed in the error. The
+/// temporary files are closed once written, so a large set holds no descriptor per file.
+pub fn write_set(files: &[(PathBuf, String)]) -> Result<(), SetError> {
+    let failed = |path: &Path, error, replaced| SetError {
+        path: path.to_path_buf(),
+        error,
+        replaced,
+    };
+    let mut staged = Vec::with_capacity(files.len());
+    for (path, text) in files {
+        let mut file = AtomicFile::create(path).map_err(|e| failed(path, e, Vec::new()))?;
+        file.write_all(text.as_bytes())
+            .and_then(|_| file.close())
+            .map_err(|e| failed(path, e, Vec::new()))?;
+        staged.push((path, file));
+    }
+    let mut replaced = Vec::with_capacity(files.len());
+    for (path, file) in staged {
+        if let Err(error) = file.commit() {
+            return Err(failed(path, error, replaced));
+        }
+        replaced.push(path.clone());
+    }
+    Ok(())
 }
 
 /// Removes every live temporary file (for a process about to end without running destructors).
@@ -184,6 +239,27 @@ mod tests {
         std::fs::create_dir(&target).unwrap();
         assert!(file.commit().is_err());
         assert_eq!(entries(&dir), vec!["out".to_string()]);
+        assert!(!live().iter().any(|p| p.starts_with(&dir)));
+    }
+
+    #[test]
+    fn a_closed_file_stays_listed_until_committed_or_dropped() {
+        let dir = scratch("closed");
+        let mut kept = AtomicFile::create(&dir.join("kept")).unwrap();
+        let mut dropped = AtomicFile::create(&dir.join("dropped")).unwrap();
+        kept.write_all(b"kept").unwrap();
+        dropped.write_all(b"dropped").unwrap();
+        kept.close().unwrap();
+        dropped.close().unwrap();
+        assert!(
+            kept.write_all(b"more").is_err(),
+            "a closed file takes no writes"
+        );
+        assert_eq!(live().iter().filter(|p| p.starts_with(&dir)).count(), 2);
+        drop(dropped);
+        kept.commit().unwrap();
+        assert_eq!(entries(&dir), vec!["kept".to_string()]);
+        assert_eq!(std::fs::read(dir.join("kept")).unwrap(), b"kept");
         assert!(!live().iter().any(|p| p.starts_with(&dir)));
     }
 

@@ -608,3 +608,53 @@ fn diagnostics_show_control_characters_escaped_and_cut_long_lines() {
     let under: String = source.chars().skip(column).take(14).collect();
     assert_eq!(under, "nosuchfunction", "{stderr}");
 }
+
+#[test]
+fn query_over_raw_audit_lines_warns_that_they_are_not_ecs() {
+    let dir = scratch("query-raw");
+    let raw = raw_audit(&dir);
+    let output = rulegate()
+        .args(["query", RULE, "--now", NOW, "--input"])
+        .arg(&raw)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // `query` reads documents as they are (ES|QL over raw lines is a fair question), so the
+    // shape is a warning, with the way to the ECS form.
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    for needle in [
+        "warning[W007]",
+        "raw Kubernetes audit events",
+        "raw.jsonl:1",
+        "rulegate ingest",
+    ] {
+        assert!(stderr.contains(needle), "`{needle}` missing from: {stderr}");
+    }
+    // ECS documents get no such warning.
+    let output = rulegate()
+        .args(["query", RULE, "--now", NOW, "--input", DOCUMENTS])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("W007"));
+}
+
+#[test]
+fn init_of_a_rule_on_standard_input_names_its_scenario_folder_by_the_rule_id() {
+    let dir = scratch("init-stdin");
+    let output = with_stdin(
+        rulegate()
+            .current_dir(&dir)
+            .args(["init", "-", "--ci", "none"]),
+        &read(RULE),
+    );
+    assert_success(&output, "init -");
+    let folder = dir.join("scenarios/b4c8e2a1-9f3d-4e7c-a2b1-0d5e6f7a8b9c");
+    assert!(
+        folder.join("attack.toml").is_file(),
+        "{:?}",
+        crate::outputs::entries(&dir)
+    );
+    assert!(folder.join("benign.toml").is_file());
+    assert!(!dir.join("scenarios/-").exists(), "no folder named `-`");
+}

@@ -182,6 +182,64 @@ fn ranges_ips_numbers_and_dates() {
     assert_eq!(compile_error("source:{ ip:10.0.0.1 }", &docs), "E342");
 }
 
+/// Date math and number bounds from the query are checked: a value or a step of its math that
+/// leaves the range of epoch milliseconds is `E343` (Elasticsearch fails the search on the
+/// overflow), never a wrapped date; a whole-number bound beyond its field type is
+/// Elasticsearch's "out of range" failure, never a silent comparison.
+#[test]
+fn date_math_and_number_bounds_outside_their_range_fail_the_query() {
+    let docs = [audit(
+        "alice",
+        json!("kubectl"),
+        json!({"kubernetes": {"audit": {"responseStatus": {"code": 200}}}}),
+    )];
+    let failure = |query: &str| {
+        let set = DocumentSet::from_values(&docs).unwrap();
+        let tree = rulegate::kql::parse(query).unwrap();
+        let schema = Schema {
+            columns: &set.documents.columns,
+            now: T0,
+        };
+        let error = Compiled::compile(&tree, &schema).unwrap_err();
+        (error.code, error.message)
+    };
+    for query in [
+        "@timestamp > now+99999999999999y",
+        "@timestamp < now-9999999999999999d",
+        "@timestamp >= now+9223372036854775807s",
+        "@timestamp <= 9223372036854775807||/d",
+        "@timestamp:99999999999999999999",
+    ] {
+        let (code, message) = failure(query);
+        assert_eq!(code, "E343", "{query}");
+        assert!(
+            message.contains("outside the range of dates"),
+            "{query}: {message}"
+        );
+    }
+    // Inside the range the same shapes resolve (nothing matches a time so far ahead).
+    assert_eq!(
+        matching("@timestamp > now+9999y", &docs),
+        Vec::<usize>::new()
+    );
+    assert_eq!(matching("@timestamp < now+9999y", &docs), [0]);
+    let (code, message) = failure("kubernetes.audit.responseStatus.code > 99999999999999999999");
+    assert_eq!(code, "E340");
+    assert!(
+        message.contains("Value [99999999999999999999] is out of range for a long"),
+        "{message}"
+    );
+    let (code, _) = failure("kubernetes.audit.responseStatus.code:-9999999999999999999999");
+    assert_eq!(code, "E340");
+    assert_eq!(
+        matching(
+            "kubernetes.audit.responseStatus.code < 9223372036854775807",
+            &docs
+        ),
+        [0]
+    );
+}
+
 fn rule(kind: &str, query: &str, extra: &str) -> PreparedRule {
     let text = format!(
         r#"[metadata]

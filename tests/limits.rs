@@ -91,6 +91,19 @@ fn a_step_of_a_trillion_requests_is_refused_before_generating() {
     // `run` and `check` load scenarios the same way.
     let path = dir.join("scenario.toml");
     refused(run(&["run"], &[&path]), &["E010", "--max-requests"]);
+    let snapshots = dir.join("snapshots");
+    std::fs::create_dir_all(&snapshots).unwrap();
+    refused(
+        run(
+            &["check", "--scenarios"],
+            &[&dir, Path::new("--snapshots"), &snapshots],
+        ),
+        &["E010", "scenario.toml", "--max-requests"],
+    );
+    assert!(
+        std::fs::read_dir(&snapshots).unwrap().next().is_none(),
+        "check writes no snapshot"
+    );
 }
 
 #[test]
@@ -587,4 +600,159 @@ fn edges_of_a_huge_threshold_write_no_bursts() {
         names.iter().any(|n| n.starts_with("exclusion")),
         "{names:?}"
     );
+}
+
+#[test]
+fn locate_is_linear_in_its_input() {
+    let dir = scratch("locate");
+    let input = write(&dir, "one.ndjson", "{\"a\":1}\n");
+    // A needle of 5,000 `a` and a `b` against a megabyte of `a`: a search that compares at
+    // every start makes 5·10⁹ comparisons (minutes); a linear one answers at once.
+    let query = "ROW h = repeat(\"a\", 1000000), n = concat(repeat(\"a\", 5000), \"b\") \
+                 | EVAL miss = locate(h, n), hit = locate(concat(h, \"b\"), n), \
+                 at_start = locate(concat(h, \"b\"), n, 995001), \
+                 past_start = locate(concat(h, \"b\"), n, 995002) \
+                 | KEEP miss, hit, at_start, past_start";
+    let mut command = rulegate();
+    command
+        .args(["query", "--format", "csv", "--esql", query, "--input"])
+        .arg(&input);
+    let output = crate::support::output_within(&mut command, std::time::Duration::from_secs(10));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "miss,hit,at_start,past_start\n0,995001,995001,0\n"
+    );
+    // Character positions, not bytes; a start past the text; an empty needle.
+    let (code, stdout, stderr) = run(
+        &[
+            "query",
+            "--format",
+            "csv",
+            "--esql",
+            "ROW a = locate(\"héllo wörld\", \"wö\"), b = locate(\"héllo wörld\", \"wö\", 8), \
+             c = locate(\"héllo\", \"o\", 99), d = locate(\"héllo\", \"\", 3), \
+             e = locate(\"héllo\", \"l\", -5)",
+            "--input",
+        ],
+        &[&input],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(stdout, "a,b,c,d,e\n7,0,0,3,3\n");
+}
+
+#[test]
+fn an_ingest_lag_past_2262_is_an_error_not_a_saturated_time() {
+    let dir = scratch("ingest-lag-2262");
+    let event = |stage: &str| {
+        format!(
+            "{{\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1\",\"level\":\"Metadata\",\
+             \"auditID\":\"a\",\"stage\":\"ResponseComplete\",\"requestURI\":\"/api\",\
+             \"verb\":\"get\",\"user\":{{\"username\":\"u\"}},\
+             \"requestReceivedTimestamp\":\"{stage}\",\"stageTimestamp\":\"{stage}\"}}\n"
+        )
+    };
+    let late = write(&dir, "late.log", &event("2262-04-11T23:00:00.000000Z"));
+    refused(
+        run(&["ingest", "--ingest-lag", "1h"], &[&late]),
+        &[
+            "E503",
+            "late.log:1",
+            "runs past 2262-04-11T23:47:16.854775807Z",
+        ],
+    );
+    // Without the lag the same event is written, with its ingest time.
+    let (code, stdout, stderr) = run(&["ingest", "--ingest-lag", "0s"], &[&late]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.contains("\"ingested\":\"2262-04-11T23:00:00Z\""),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn eql_sequences_in_flight_are_capped_not_grown_without_bound() {
+    use rulegate::eql::engine::sequence::MAX_IN_FLIGHT;
+    use rulegate::eql::engine::{fields_to_load, Engine, Settings};
+    use rulegate::eval::store::{Documents, FieldSelection, LoadOptions};
+    // Sixteen values in each of two join keys: 256 key combinations per event (the most one
+    // event may give), each opening a sequence the never-matching second stage never closes.
+    let values: Vec<String> = (0..16).map(|i| format!("v{i}")).collect();
+    let events = MAX_IN_FLIGHT / 256 + 1;
+    let docs: Vec<serde_json::Value> = (0..events)
+        .map(|i| {
+            serde_json::json!({
+                "@timestamp": 1_700_000_000_000i64 + i as i64,
+                "event": {"category": "process"},
+                "a": values,
+                "b": values,
+            })
+        })
+        .collect();
+    let query = rulegate::eql::parse("sequence by a, b [any where true] [any where false]")
+        .expect("parses");
+    let settings = Settings::default();
+    let selection = FieldSelection::names(fields_to_load(&query, &settings));
+    let store = Documents::from_values(&docs, &selection, LoadOptions::default()).unwrap();
+    let engine = Engine::compile(&query, settings, &store.columns).unwrap();
+    let all: Vec<usize> = (0..store.len()).collect();
+    let error = engine.run(&store, &all).unwrap_err();
+    assert_eq!(error.code, "E372");
+    assert!(
+        error
+            .message
+            .contains("more than 1000000 sequences in flight"),
+        "{}",
+        error.message
+    );
+    // One event fewer stays under the cap and runs (no sequence completes).
+    let under: Vec<usize> = (0..store.len() - 1).collect();
+    assert!(engine.run(&store, &under).is_ok());
+}
+
+/// Every number an EQL or KQL query gives is bounded at parse time, with its own code and the
+/// bound in the message; one past each bound fails, the bound itself parses.
+#[test]
+fn eql_and_kql_numbers_and_sizes_from_the_query_are_bounded() {
+    let eql = |text: &str| {
+        rulegate::eql::parse(text)
+            .map(|_| ())
+            .map_err(|d| (d.code, d.message))
+    };
+    let sequence = |with: &str| format!("sequence {with} [any where a] [any where b]");
+    // `maxspan`: at most 100 years (of 365 days).
+    assert!(eql(&sequence("with maxspan=36500d")).is_ok());
+    assert_eq!(eql(&sequence("with maxspan=36501d")).unwrap_err().0, "E269");
+    assert_eq!(eql(&sequence("with maxspan=0s")).unwrap_err().0, "E269");
+    // `runs`: 1 to 100.
+    assert!(eql("sequence [any where a] with runs=100 [any where b]").is_ok());
+    let (code, message) = eql("sequence [any where a] with runs=101 [any where b]").unwrap_err();
+    assert_eq!(code, "E273");
+    assert!(message.contains("from 1 to 100"), "{message}");
+    // `head`/`tail`: 1 to 2^31 − 1; past a long, the number itself.
+    assert!(eql("any where true | head 2147483647").is_ok());
+    assert_eq!(
+        eql("any where true | tail 2147483648").unwrap_err().0,
+        "E274"
+    );
+    assert_eq!(eql("any where true | head 0").unwrap_err().0, "E274");
+    assert_eq!(
+        eql("any where true | head 99999999999999999999")
+            .unwrap_err()
+            .0,
+        "E265"
+    );
+    // Nesting: 64 parentheses, not an overflowed stack.
+    let nested = |n: usize| format!("any where {}true{}", "(".repeat(n), ")".repeat(n));
+    assert!(eql(&nested(60)).is_ok());
+    assert_eq!(eql(&nested(100_000)).unwrap_err().0, "E264");
+    // KQL: 100 levels of nesting, 1 MiB of text.
+    let kql = |text: &str| rulegate::kql::parse(text).map(|_| ()).map_err(|d| d.code);
+    let deep = |n: usize| format!("{}a:b{}", "(".repeat(n), ")".repeat(n));
+    assert!(kql(&deep(100)).is_ok());
+    assert_eq!(kql(&deep(100_000)), Err("E232"));
+    let long = format!("a:{}", "b".repeat(1 << 20));
+    assert_eq!(kql(&long), Err("E233"));
+    assert!(kql(&long[..1 << 20]).is_ok());
 }

@@ -289,6 +289,28 @@ fn output_onto_an_existing_file_keeps_its_permissions() {
 }
 
 #[test]
+fn output_into_a_missing_directory_is_an_error_and_creates_nothing() {
+    let dir = scratch("o-missing");
+    let raw = shared_path("reference/raw-k8s-audit/falco/create_secret.json");
+    let target = dir.join("missing/out.ndjson");
+    for args in [
+        vec!["gen".to_string(), SCENARIO.into()],
+        vec!["ingest".to_string(), raw.display().to_string()],
+    ] {
+        let output = rulegate()
+            .args(&args)
+            .arg("-o")
+            .arg(&target)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("does not exist"), "{stderr}");
+        assert_eq!(entries(&dir), Vec::<String>::new(), "{args:?}");
+    }
+}
+
+#[test]
 fn junit_into_a_missing_directory_is_an_error_and_creates_nothing() {
     let dir = scratch("junit");
     let output = rulegate()
@@ -313,4 +335,108 @@ fn output_dash_is_standard_output() {
     assert_eq!(dashed, ingested);
     assert!(!ingested.is_empty());
     assert!(!crate::support::repo_path("-").exists());
+}
+
+/// `doc` writes its pages as a set: every page into a temporary file first, then each renamed
+/// over its page. A failure while staging (a page that is a directory) leaves every page as it
+/// was; a rename that fails part-way (an immutable page) leaves each page whole, old or new,
+/// lists the replaced ones, and leaves no temporary file.
+#[test]
+fn doc_never_leaves_a_partial_page_or_a_temporary_file() {
+    let fresh = scratch("doc-pages-fresh");
+    success_stdout(rulegate().args(["doc", "-o"]).arg(&fresh));
+    let pages = entries(&fresh);
+    assert!(pages.len() >= 3, "{pages:?}");
+    let old = |dir: &Path| {
+        std::fs::create_dir_all(dir).unwrap();
+        for page in &pages {
+            std::fs::write(dir.join(page), "old page\n").unwrap();
+        }
+    };
+
+    // The last page is a directory: refused while staging, before any page is replaced.
+    let staging = scratch("doc-pages-staging");
+    old(&staging);
+    let last = pages.last().unwrap();
+    std::fs::remove_file(staging.join(last)).unwrap();
+    std::fs::create_dir(staging.join(last)).unwrap();
+    let output = rulegate()
+        .args(["doc", "-o"])
+        .arg(&staging)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(last.as_str()), "{stderr}");
+    assert_eq!(entries(&staging), pages);
+    for page in &pages[..pages.len() - 1] {
+        assert_eq!(
+            std::fs::read_to_string(staging.join(page)).unwrap(),
+            "old page\n"
+        );
+    }
+
+    // The second page is immutable: its rename fails after the first page's succeeded.
+    let renaming = scratch("doc-pages-renaming");
+    old(&renaming);
+    let _guard = Immutable::set(&renaming.join(&pages[1]));
+    let output = rulegate()
+        .args(["doc", "-o"])
+        .arg(&renaming)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(pages[1].as_str()), "{stderr}");
+    assert!(
+        stderr.contains("1 page(s) were already replaced"),
+        "{stderr}"
+    );
+    assert_eq!(entries(&renaming), pages, "no temporary file is left");
+    let whole = |page: &String| std::fs::read_to_string(fresh.join(page)).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(renaming.join(&pages[0])).unwrap(),
+        whole(&pages[0])
+    );
+    for page in &pages[1..] {
+        assert_eq!(
+            std::fs::read_to_string(renaming.join(page)).unwrap(),
+            "old page\n"
+        );
+    }
+}
+
+/// `edges --write` writes its scenarios as a set too: one target that cannot be written (a
+/// directory in its place) and no scenario file is written at all.
+#[test]
+fn edges_write_is_all_or_nothing() {
+    let listing = success_stdout(rulegate().args(["edges", RULE]));
+    let names: Vec<String> = String::from_utf8(listing)
+        .unwrap()
+        .lines()
+        .map(|line| line.split('\t').next().unwrap().to_string())
+        .collect();
+    assert!(names.len() >= 3, "{names:?}");
+    let dir = scratch("edges-set");
+    let last = names.last().unwrap();
+    std::fs::create_dir(dir.join(last)).unwrap();
+    let output = rulegate()
+        .args(["edges", RULE, "--write"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(last.as_str()), "{stderr}");
+    assert_eq!(
+        entries(&dir),
+        vec![last.clone()],
+        "nothing written, no temporary file"
+    );
+    // Without the obstacle every scenario is written.
+    std::fs::remove_dir(dir.join(last)).unwrap();
+    success_stdout(rulegate().args(["edges", RULE, "--write"]).arg(&dir));
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(entries(&dir), sorted);
 }

@@ -54,3 +54,29 @@ pub fn success_stdout(command: &mut Command) -> Vec<u8> {
     );
     output.stdout
 }
+
+/// Runs a command with a time limit: its output, or a panic naming the command when it runs
+/// past `limit` (it is then killed, so a hang fails the test instead of stalling it). The wait
+/// happens on a thread of its own; the test waits on a channel with a timeout.
+pub fn output_within(command: &mut Command, limit: std::time::Duration) -> std::process::Output {
+    use std::process::Stdio;
+    let shown = format!("{command:?}");
+    let child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let pid = child.id();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(child.wait_with_output());
+    });
+    match receiver.recv_timeout(limit) {
+        Ok(output) => output.expect("the binary's output"),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            panic!("{shown} ran past {limit:?}");
+        }
+    }
+}

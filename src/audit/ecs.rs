@@ -100,6 +100,12 @@ pub fn has_no_time_field(doc: &Value, raw: &Value) -> bool {
     doc.get("@timestamp").is_none() && TIME_FIELDS.iter().all(|name| raw.get(*name).is_none())
 }
 
+/// Whether a mapped document has `@timestamp` but no `event.ingested`: its time plus the ingest
+/// lag falls past the last nanosecond instant (2262-04-11T23:47:16.854775807Z).
+pub fn ingested_past_range(doc: &Value) -> bool {
+    doc.get("@timestamp").is_some() && doc.get("event").and_then(|e| e.get("ingested")).is_none()
+}
+
 /// The raw event's time fields, as `TimestampFrom` reads them.
 const TIME_FIELDS: [&str; 2] = ["stageTimestamp", "requestReceivedTimestamp"];
 
@@ -145,10 +151,16 @@ fn add_agent_and_fleet_fields(doc: &mut Map<String, Value>, options: &EcsOptions
     let event = object_at(doc, "event");
     event.insert("dataset".into(), Value::String(DATASET.into()));
     if let Some(t) = timestamp {
-        // The lag is at most a day (`ingest` checks it); only a time within a day of the end
-        // of nanosecond time (2262-04-11) can reach the bound, and stops there.
-        let ingested = time::format_seconds(t.saturating_add(options.ingest_lag));
-        event.insert("ingested".into(), Value::String(ingested));
+        // The lag is at most a day (`ingest` checks it); a time within a day of the end of
+        // nanosecond time (2262-04-11) has no ingest time: the field is left out, and
+        // `ingest` refuses the event (see [`ingested_past_range`]) rather than write a made-up
+        // time.
+        if let Some(ingested) = t.checked_add(options.ingest_lag) {
+            event.insert(
+                "ingested".into(),
+                Value::String(time::format_seconds(ingested)),
+            );
+        }
     }
     if !keep_original {
         event.remove("original");

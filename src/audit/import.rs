@@ -202,6 +202,18 @@ pub fn is_raw_audit_line(line: &[u8]) -> bool {
         .is_some_and(|value| events_of(value).is_ok())
 }
 
+/// Whether the first non-blank line of what `reader` has buffered is a raw audit event; reads
+/// nothing past the buffer and consumes nothing.
+pub fn starts_with_raw_audit(reader: &mut dyn std::io::BufRead) -> bool {
+    let Ok(buffer) = reader.fill_buf() else {
+        return false;
+    };
+    buffer
+        .split(|&b| b == b'\n')
+        .find(|line| !line.trim_ascii().is_empty())
+        .is_some_and(is_raw_audit_line)
+}
+
 /// Native events, GKE Cloud Logging entries and AKS envelopes; anything else is a bad line.
 fn looks_like_event(value: &Value) -> bool {
     let has = |key: &str| value.get(key).is_some();

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use rulegate::diagnostic::Diagnostic;
+use rulegate::output::write_set;
 use rulegate::review::fp_doc::rule_page;
 use rulegate::review::suite::Suite;
 use rulegate::runner::NotRunnable;
@@ -70,14 +71,20 @@ pub fn run(args: DocArgs, named: Option<&Path>) -> Result<Outcome, Vec<Diagnosti
                 .at_path(&args.output),
         ]
     })?;
-    let mut out = String::new();
-    for (path, page) in &pages {
-        out::write_file(path, page)?;
-        out.push_str(&format!("wrote {}\n", path.display()));
-    }
+    let mut out = write_pages(&pages)?;
     out.push_str(&not_runnable_lines(&gaps));
     out::print(&out)?;
     Ok(Outcome::Success)
+}
+
+/// Writes every page as a set ([`write_set`]): nothing is replaced unless every page could be
+/// staged, and no page is ever partly written.
+fn write_pages(pages: &[(PathBuf, String)]) -> Result<String, Vec<Diagnostic>> {
+    write_set(pages).map_err(|failure| vec![out::set_error(failure, "page")])?;
+    Ok(pages
+        .iter()
+        .map(|(path, _)| format!("wrote {}\n", path.display()))
+        .collect())
 }
 
 /// The command that regenerates the pages: the options that decide their content, as given.

@@ -6,7 +6,7 @@ use clap::Args;
 
 use rulegate::diagnostic::Diagnostic;
 use rulegate::edges::{self, EdgeInput, EdgeModel};
-use rulegate::report::snap::write_atomically;
+use rulegate::output::write_set;
 use rulegate::rule;
 use rulegate::schedule::ScheduledRule;
 
@@ -69,9 +69,13 @@ pub fn run(args: EdgesArgs) -> Result<Outcome, Vec<Diagnostic>> {
             }
         }
         Some(dir) => {
-            for scenario in &scenarios {
-                let path = dir.join(&scenario.file_name);
-                write_atomically(&path, &scenario.text).map_err(|error| vec![error])?;
+            // As a set: no scenario is replaced unless all could be staged (see `write_set`).
+            let files: Vec<(PathBuf, String)> = scenarios
+                .iter()
+                .map(|scenario| (dir.join(&scenario.file_name), scenario.text.clone()))
+                .collect();
+            write_set(&files).map_err(|failure| vec![out::set_error(failure, "scenario")])?;
+            for (path, _) in &files {
                 listing.text(&format!("{}\n", path.display()))?;
             }
         }

@@ -1,14 +1,16 @@
 //! `rulegate ingest FILE… [-o OUT] [--format ecs|bulk] [--skip-invalid]`: real audit logs → ECS.
 //!
-//! `E502`: `--ingest-lag` over its limit of one day. An audit time outside nanosecond range is the
-//! import's `E501` at its file and line.
+//! `E502`: `--ingest-lag` over its limit of one day; `E503`: an event whose time plus the lag
+//! runs past the last nanosecond instant (2262-04-11T23:47:16.854775807Z), so its
+//! `event.ingested` cannot be written. An audit time outside nanosecond range is the import's
+//! `E501` at its file and line.
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use rulegate::audit::ecs::{
-    has_no_time_field, raw_to_ecs, unusable_timestamp, EcsOptions, TimestampFrom, INDEX,
-    PRESERVE_ORIGINAL,
+    has_no_time_field, ingested_past_range, raw_to_ecs, unusable_timestamp, EcsOptions,
+    TimestampFrom, INDEX, PRESERVE_ORIGINAL,
 };
 use rulegate::audit::import::{self, ImportSummary};
 use rulegate::diagnostic::{render_all, Diagnostic};
@@ -110,6 +112,21 @@ pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
                     Diagnostic::error("E410", format!("line {}: {why}", event.line))
                         .at_path(place)
                         .with_help("--skip-invalid skips such events"),
+                ));
+            }
+            if ingested_past_range(&doc) {
+                return Err(Box::new(
+                    Diagnostic::error(
+                        "E503",
+                        format!(
+                            "line {}: the event's time plus --ingest-lag {} runs past \
+                             2262-04-11T23:47:16.854775807Z, the last instant of nanosecond \
+                             time, so it has no `event.ingested`",
+                            event.line, args.ingest_lag
+                        ),
+                    )
+                    .at_path(format!("{name}:{}", event.line))
+                    .with_help("a smaller --ingest-lag (0s) keeps the event"),
                 ));
             }
             line_buffer.clear();

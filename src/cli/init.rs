@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 
 use rulegate::diagnostic::Diagnostic;
+use rulegate::output::write_set;
 use rulegate::project::init::{plan, Ci};
 
 use super::{load_config, out, Outcome};
@@ -38,6 +39,7 @@ pub fn run(args: InitArgs, named: Option<&Path>) -> Result<Outcome, Vec<Diagnost
     // Everything is planned (and the rule derived) before the first file is written.
     let files = plan(&config, args.rule.as_deref(), ci)?;
     let mut report = String::new();
+    let mut new_files = Vec::new();
     for file in files {
         if file.path.exists() {
             report.push_str(&format!(
@@ -54,9 +56,11 @@ pub fn run(args: InitArgs, named: Option<&Path>) -> Result<Outcome, Vec<Diagnost
                 ]
             })?;
         }
-        out::write_file(&file.path, &file.text)?;
         report.push_str(&format!("wrote {}\n", file.path.display()));
+        new_files.push((file.path, file.text));
     }
+    // As a set: no file is written unless all could be staged (see `write_set`).
+    write_set(&new_files).map_err(|failure| vec![out::set_error(failure, "file")])?;
     out::print(&report)?;
     Ok(Outcome::Success)
 }

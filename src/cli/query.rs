@@ -194,8 +194,21 @@ pub fn run(args: QueryArgs, _color: bool) -> Result<Outcome, Vec<Diagnostic>> {
     Ok(Outcome::Success)
 }
 
+/// Opens the documents; raw Kubernetes audit events (which `query` reads as they are, so a rule's
+/// ECS fields are all missing) are said on standard error as `W007`.
 fn open_input(path: &Path) -> Result<Box<dyn BufRead>, Vec<Diagnostic>> {
-    rulegate::input::open(path).map_err(|e| {
+    let mut reader = rulegate::input::open(path).map_err(|e| {
         vec![Diagnostic::error("E001", format!("cannot read input: {e}")).at_path(path)]
-    })
+    })?;
+    if rulegate::audit::import::starts_with_raw_audit(&mut reader) {
+        let warning = Diagnostic::warning(
+            "W007",
+            "these are raw Kubernetes audit events, not ECS documents: the query reads their \
+             fields as they are (`verb`, not `kubernetes.audit.verb`)",
+        )
+        .at_path(format!("{}:1", path.display()))
+        .with_help("convert them with `rulegate ingest` to query them as Elastic indexes them");
+        out::eprint(&warning.render(false));
+    }
+    Ok(reader)
 }

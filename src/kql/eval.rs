@@ -277,6 +277,7 @@ fn match_test(ty: Option<Type>, value: &Literal) -> Result<Test, Diagnostic> {
         Type::Integer | Type::Long | Type::UnsignedLong | Type::Double => {
             let number = number(&text, ty)
                 .ok_or_else(|| value_error(value, ty, "not a number of this type"))?;
+            within_type(&number, &text, ty).map_err(|why| value_error(value, ty, &why))?;
             Test::Range {
                 lower: Some(Bound {
                     value: number.clone(),
@@ -302,18 +303,48 @@ fn number(text: &str, ty: Type) -> Option<DocValue> {
     }
 }
 
+/// A number bound for an `integer` or `long` field lies within the type, as
+/// `NumberFieldMapper.NumberType.parse` requires of match and range values alike (beyond it
+/// Elasticsearch fails the search with this text).
+fn within_type(number: &DocValue, text: &str, ty: Type) -> Result<(), String> {
+    let DocValue::Double(d) = number else {
+        return Ok(());
+    };
+    let (low, high, name) = match ty {
+        Type::Integer => (f64::from(i32::MIN), f64::from(i32::MAX), "an integer"),
+        Type::Long => (i64::MIN as f64, i64::MAX as f64, "a long"),
+        _ => return Ok(()),
+    };
+    if *d < low || *d > high {
+        return Err(format!(
+            "Value [{}] is out of range for {name}",
+            text.trim()
+        ));
+    }
+    Ok(())
+}
+
 fn date_value(value: &Literal, now: i64, round_up: bool) -> Result<DocValue, Diagnostic> {
-    date_math::resolve(&value.text(), now, round_up)
+    let text = value.text();
+    date_math::resolve(&text, now, round_up)
         .map(DocValue::Datetime)
-        .ok_or_else(|| {
-            Diagnostic::error(
+        .map_err(|refused| match refused {
+            date_math::DateRefused::Unparsable => Diagnostic::error(
                 E_DATE,
-                format!("`{}` is not a date Elasticsearch can parse", value.text()),
+                format!("`{text}` is not a date Elasticsearch can parse"),
             )
             .with_label(
                 value.span,
                 "expected an ISO date, epoch milliseconds or date math (`now-1d/d`)",
+            ),
+            date_math::DateRefused::OutOfRange => Diagnostic::error(
+                E_DATE,
+                format!(
+                    "`{text}` falls outside the range of dates (epoch milliseconds in a long, \
+                     about ±292 million years): long overflow"
+                ),
             )
+            .with_label(value.span, "outside the range of dates"),
         })
 }
 
@@ -406,7 +437,9 @@ fn range_test(
                     .ok()
                     .filter(|f: &f64| f.is_finite())
                     .ok_or_else(|| value_error(value, ty, "not a number"))?;
-                DocValue::Double(parsed)
+                let bound = DocValue::Double(parsed);
+                within_type(&bound, &text, ty).map_err(|why| value_error(value, ty, &why))?;
+                bound
             }
             Type::Ip => DocValue::Ip(
                 ip::parse(&text).ok_or_else(|| value_error(value, ty, "not an IP address"))?,

@@ -92,10 +92,11 @@ fn starter_scenarios(scenarios: &Path, path: &Path) -> Result<Vec<PlannedFile>, 
         model: &model,
     };
     let derived = edges::generate(&input);
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    // A rule read from standard input (`-`) has no file name: its folder is named by its id.
+    let stem = match path.file_stem() {
+        Some(stem) if path.as_os_str() != "-" => stem.to_string_lossy().into_owned(),
+        _ => rule_id.clone(),
+    };
     let dir = scenarios.join(&stem);
     let mut files = Vec::new();
     for (kind, preferred, alerts) in [

@@ -343,7 +343,7 @@ impl DocumentSet {
             ]
         };
         let mut reader = import::open(input).map_err(|error| vec![*error])?;
-        if !raw && first_line_is_raw_audit(&mut reader) {
+        if !raw && import::starts_with_raw_audit(&mut reader) {
             return Err(vec![Diagnostic::error(
                 "E411",
                 "these are raw Kubernetes audit events, not ECS documents",
@@ -382,16 +382,6 @@ impl DocumentSet {
 
 /// Whether the first non-blank line in `reader`'s buffer is a raw audit event (the buffer is
 /// only looked at, not consumed).
-fn first_line_is_raw_audit(reader: &mut Box<dyn std::io::BufRead>) -> bool {
-    let Ok(buffer) = reader.fill_buf() else {
-        return false;
-    };
-    buffer
-        .split(|&b| b == b'\n')
-        .find(|line| !line.trim_ascii().is_empty())
-        .is_some_and(import::is_raw_audit_line)
-}
-
 /// Every dotted path to a non-object value in a document (`{"a":{"b":1}}` gives `a.b`).
 fn leaf_paths(
     value: &serde_json::Value,

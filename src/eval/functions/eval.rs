@@ -489,19 +489,23 @@ pub(super) fn single_valued(
             Cell::from_values(s(a[0]).split(delim).map(Value::str).collect())
         }
         Func::Locate => {
-            let hay: Vec<char> = s(a[0]).chars().collect();
-            let needle: Vec<char> = s(a[1]).chars().collect();
+            // Linear in the haystack for any needle: `str::find` is a two-way search, and the
+            // character positions are counted once, not by comparing at every start.
+            let (hay, needle) = (s(a[0]), s(a[1]));
             let start = if a.len() > 2 {
-                (arg_i64(2) - 1).max(0) as usize
+                arg_i64(2).saturating_sub(1).max(0) as usize
             } else {
                 0
             };
             if needle.is_empty() {
                 return Ok(int(start as i64 + 1));
             }
-            let found = (start..hay.len())
-                .find(|&i| hay[i..].starts_with(&needle))
-                .map_or(0, |i| i as i64 + 1);
+            let Some((from, _)) = hay.char_indices().nth(start) else {
+                return Ok(int(0));
+            };
+            let found = hay[from..].find(needle).map_or(0, |at| {
+                (start + hay[from..from + at].chars().count()) as i64 + 1
+            });
             int(found)
         }
         Func::Left | Func::Right => {
