@@ -39,6 +39,8 @@
 //! | `outputs` | every command on a full disk (exit 2) and a closed pipe (quiet 0); no temporary file left on failure or SIGINT/SIGTERM; `-o` keeps permissions, `-o -` |
 //! | `limits` | resource caps (scenario requests, replay executions, rows, string results, regex automata) and checked time arithmetic, one test per `docs/robustness.md` row |
 //! | `repo` | a rules repository: docs/configuration.md and docs/ci.md examples run as written, the detection-rules Kubernetes tree from its root, the three pull requests |
+//! | `mappings` | integration mappings: shipped tables load, declared fields, `Unknown index`, pod-exec and multi-cloud rules, `mappings`/`--mapping`, KQL types |
+//! | `vocabulary` | one vocabulary of options: `--format` names and their old aliases, several rules per command (files, folders, globs), stdin read once |
 //! | `review` | `diff` on rule-version pairs in every format, `mutate` (seed suite and a weak one), `coverage`, bad input |
 
 // Tests report to the harness, which captures stdout: clippy.toml's ban on `print!` (for the
@@ -67,6 +69,7 @@ mod kql_rules;
 mod like_patterns;
 mod limits;
 mod loader;
+mod mappings;
 mod outputs;
 mod properties;
 mod query_cli;
@@ -82,3 +85,4 @@ mod spans;
 mod streaming;
 mod support;
 mod syntax;
+mod vocabulary;

@@ -66,7 +66,7 @@ pub fn run(
         ),
         Format::Markdown => report.render_markdown(),
         Format::Junit => report.render_junit(),
-        Format::Human => report.render_human(),
+        Format::Human | Format::Csv => report.render_human(),
     };
     out::print(&text)?;
     Ok(if report.passed() {

@@ -18,6 +18,10 @@ pub struct DiffArgs {
     /// renames or modifies among the config's rules).
     #[arg(value_name = "RULE")]
     pub rules: Vec<PathBuf>,
+    /// With --git-base: rule files, folders (searched recursively) or globs, as the arguments
+    /// (`--rules` means the same in every command).
+    #[arg(long = "rules", value_name = "FILE|FOLDER|GLOB", num_args = 1.., requires = "git_base")]
+    pub rules_option: Vec<PathBuf>,
     /// Take each rule's base version from this git revision.
     #[arg(long, value_name = "REF")]
     pub git_base: Option<String>,
@@ -36,8 +40,9 @@ pub fn run(args: DiffArgs, named: Option<&Path>) -> Result<Outcome, Vec<Diagnost
     let changes = match &args.git_base {
         Some(reference) => {
             // Explicit rules narrow the change to those files; new ones count as added.
-            let config = config.with_rules(&args.rules);
-            diff_git_changes(&config, reference, !args.rules.is_empty())?
+            let named = [args.rules.as_slice(), &args.rules_option].concat();
+            let config = config.with_rules(&named);
+            diff_git_changes(&config, reference, !named.is_empty())?
         }
         None => match args.rules.as_slice() {
             [base, head] => vec![diff_versions(

@@ -10,20 +10,45 @@ use rulegate::output::write_set;
 use rulegate::rule;
 use rulegate::schedule::ScheduledRule;
 
-use super::{out, Outcome};
+use super::{for_each_rule, out, rule_paths, Outcome};
 
 /// Derives threshold, exclusion and schedule edge scenarios from a rule.
 #[derive(Debug, Args)]
 pub struct EdgesArgs {
-    /// The rule file (TOML as elastic/detection-rules writes it).
-    pub rule: PathBuf,
-    /// Write the scenarios as files into this directory instead of listing them.
+    /// Rule files (TOML as elastic/detection-rules writes them), folders (searched recursively)
+    /// or globs; several are listed one after the other.
+    #[arg(
+        required_unless_present = "rules_option",
+        value_name = "RULE|FOLDER|GLOB"
+    )]
+    pub rules: Vec<PathBuf>,
+    /// Rule files, folders (searched recursively) or globs, as the arguments: `--rules` means the
+    /// same in every command.
+    #[arg(long = "rules", value_name = "FILE|FOLDER|GLOB", num_args = 1..)]
+    pub rules_option: Vec<PathBuf>,
+    /// Write the scenarios as files into this directory instead of listing them (with several
+    /// rules, into one sub-folder per rule, named after the rule file).
     #[arg(long, value_name = "DIR")]
     pub write: Option<PathBuf>,
 }
 
 pub fn run(args: EdgesArgs) -> Result<Outcome, Vec<Diagnostic>> {
-    let loaded = rule::load(&args.rule)?;
+    let rules = rule_paths(&[args.rules.as_slice(), &args.rules_option].concat())?;
+    let several = rules.len() > 1;
+    for_each_rule(&rules, false, |rule| {
+        let write = match (&args.write, several) {
+            (Some(dir), true) => {
+                let stem = rule.file_stem().unwrap_or_default();
+                Some(dir.join(stem))
+            }
+            (write, _) => write.clone(),
+        };
+        edges_one(rule, write.as_deref())
+    })
+}
+
+fn edges_one(rule_path: &Path, write: Option<&Path>) -> Result<(String, Outcome), Vec<Diagnostic>> {
+    let loaded = rule::load(rule_path)?;
     let scheduled = ScheduledRule::from_loaded(&loaded).map_err(|error| vec![error])?;
     let Some((query, text)) = loaded.query.parsed() else {
         return Err(vec![Diagnostic::error(
@@ -37,23 +62,23 @@ pub fn run(args: EdgesArgs) -> Result<Outcome, Vec<Diagnostic>> {
             "E711",
             format!("cannot derive edge scenarios: {gap}"),
         )
-        .at_path(&args.rule)
+        .at_path(rule_path)
         .with_help("edge scenarios exist for rules over Kubernetes audit logs (`logs-kubernetes.audit_logs-*`)")]);
     }
     let model = EdgeModel::from_query(query, text);
-    let rule_reference = match &args.write {
-        Some(dir) => relative_path(dir, &args.rule)?,
-        None => args.rule.display().to_string(),
+    let rule_reference = match write {
+        Some(dir) => relative_path(dir, rule_path)?,
+        None => rule_path.display().to_string(),
     };
     let input = EdgeInput {
         rule_reference: &rule_reference,
-        rule_display: &args.rule.display().to_string(),
+        rule_display: &rule_path.display().to_string(),
         schedule: &scheduled.schedule,
         model: &model,
     };
     let scenarios = edges::generate(&input);
-    let mut listing = out::Out::stdout();
-    match &args.write {
+    let mut listing = String::new();
+    match write {
         None => {
             for scenario in &scenarios {
                 let title = scenario
@@ -61,11 +86,11 @@ pub fn run(args: EdgesArgs) -> Result<Outcome, Vec<Diagnostic>> {
                     .lines()
                     .find_map(|line| line.strip_prefix("name = "))
                     .unwrap_or("");
-                listing.text(&format!(
+                listing.push_str(&format!(
                     "{}\t{}\n",
                     scenario.file_name,
                     title.trim_matches('"')
-                ))?;
+                ));
             }
         }
         Some(dir) => {
@@ -76,12 +101,11 @@ pub fn run(args: EdgesArgs) -> Result<Outcome, Vec<Diagnostic>> {
                 .collect();
             write_set(&files).map_err(|failure| vec![out::set_error(failure, "scenario")])?;
             for (path, _) in &files {
-                listing.text(&format!("{}\n", path.display()))?;
+                listing.push_str(&format!("{}\n", path.display()));
             }
         }
     }
-    listing.finish()?;
-    Ok(Outcome::Success)
+    Ok((listing, Outcome::Success))
 }
 
 /// The rule file's path as seen from `dir` (scenario files name rules relative to themselves).

@@ -1,4 +1,4 @@
-//! `rulegate explain (SCENARIO.toml | --input FILE) [--rule RULE.toml] [--format table|json]`.
+//! `rulegate explain (SCENARIO.toml | --input FILE) [--rule RULE|FOLDER|GLOB]… [--format human|json]`.
 
 use std::path::PathBuf;
 
@@ -7,7 +7,7 @@ use clap::Args;
 use rulegate::diagnostic::Diagnostic;
 use rulegate::runner::{self, DocumentSet, PreparedRule};
 
-use super::{out, Outcome};
+use super::{for_each_rule, formats_or_old, rule_paths, Format, Outcome};
 
 /// Says, for every document, what the rule did with it and why.
 #[derive(Debug, Args)]
@@ -21,43 +21,61 @@ pub struct ExplainArgs {
     /// The input is raw Kubernetes audit, mapped to ECS as Elastic's integration does.
     #[arg(long)]
     pub raw: bool,
-    /// The rule (default: the scenario's first rule).
-    #[arg(long, value_name = "RULE.toml", required_unless_present = "scenario")]
-    pub rule: Option<PathBuf>,
-    /// One line per document, or a JSON array of fates.
-    #[arg(long, default_value = "table", value_parser = ["table", "json"])]
-    pub format: String,
+    /// The rules (default: the scenario's first rule): rule files, folders (searched
+    /// recursively) or globs; repeatable, one explanation per rule.
+    #[arg(
+        long,
+        alias = "rules",
+        value_name = "RULE|FOLDER|GLOB",
+        required_unless_present = "scenario"
+    )]
+    pub rule: Vec<PathBuf>,
+    /// One line per document (`table` is its older name), or a JSON array of fates.
+    #[arg(long, default_value = "human", value_parser = formats_or_old(&["human", "json"], &["table"]))]
+    pub format: Format,
 }
 
 pub fn run(args: ExplainArgs) -> Result<Outcome, Vec<Diagnostic>> {
-    let (rule, docs) = match (&args.scenario, &args.input) {
-        (Some(path), _) => {
+    let rules = match (&args.scenario, args.rule.is_empty()) {
+        (Some(path), true) => {
             let scenario = rulegate::scenario::load(path)?;
-            let rule_path = match (&args.rule, scenario.rules.first()) {
-                (Some(rule), _) => rule.clone(),
-                (None, Some(rule)) => rule.clone(),
-                (None, None) => {
+            match scenario.rules.first() {
+                Some(rule) => vec![rule.clone()],
+                None => {
                     return Err(vec![Diagnostic::error(
                         "E704",
                         "the scenario names no rule; pass --rule",
                     )
                     .at_path(path)])
                 }
-            };
+            }
+        }
+        _ => rule_paths(&args.rule)?,
+    };
+    if args.input.as_deref() == Some(std::path::Path::new("-")) && rules.len() > 1 {
+        return Err(vec![Diagnostic::error(
+            "E001",
+            "standard input can be read once: name a file with --input to explain several rules",
+        )]);
+    }
+    for_each_rule(&rules, args.format == Format::Json, |rule| {
+        explain_one(&args, rule)
+    })
+}
+
+fn explain_one(
+    args: &ExplainArgs,
+    rule_path: &std::path::Path,
+) -> Result<(String, Outcome), Vec<Diagnostic>> {
+    let rule = PreparedRule::load(rule_path)?;
+    let docs = match (&args.scenario, &args.input) {
+        (Some(path), _) => {
+            let scenario = rulegate::scenario::load(path)?;
             let values: Vec<serde_json::Value> =
                 rulegate::scenario::generate(&scenario, None).collect();
-            let docs = DocumentSet::from_values(&values).map_err(|error| vec![error])?;
-            (PreparedRule::load(&rule_path)?, docs)
+            DocumentSet::from_values(&values).map_err(|error| vec![error])?
         }
-        (None, Some(input)) => {
-            let rule = PreparedRule::load(
-                args.rule
-                    .as_ref()
-                    .expect("clap requires --rule with --input"),
-            )?;
-            let docs = DocumentSet::from_input(input, args.raw, &rule)?;
-            (rule, docs)
-        }
+        (None, Some(input)) => DocumentSet::from_input(input, args.raw, &rule)?,
         (None, None) => unreachable!("clap requires a scenario or --input"),
     };
     let run =
@@ -72,13 +90,12 @@ pub fn run(args: ExplainArgs) -> Result<Outcome, Vec<Diagnostic>> {
         .in_file(&rule.loaded.file)]);
     }
     let fates = runner::explain(&rule, &docs, &run);
-    let text = match args.format.as_str() {
-        "json" => format!(
+    let text = match args.format {
+        Format::Json => format!(
             "{}\n",
             serde_json::to_string_pretty(&fates).expect("JSON values serialise")
         ),
         _ => runner::render_explain_table(&fates),
     };
-    out::print(&text)?;
-    Ok(Outcome::Success)
+    Ok((text, Outcome::Success))
 }

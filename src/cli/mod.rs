@@ -61,6 +61,10 @@ pub struct Cli {
     /// The configuration file (default: `rulegate.toml` in the working directory or a parent).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// An Elasticsearch mapping JSON whose fields every index declares, over the shipped
+    /// integration mappings and the config's `mappings` (repeatable; later files win).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub mapping: Vec<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -108,21 +112,35 @@ pub enum Command {
 /// Output formats, with the same names in every command (each takes the ones that apply).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// A few readable lines.
+    /// A few readable lines (`text`, `table` and `yaml`, the older names of some commands, still work).
+    #[value(alias = "text", alias = "table", alias = "yaml")]
     Human,
     Json,
     /// For a pull-request comment.
     Markdown,
     /// JUnit XML, as CI systems display test results.
     Junit,
+    /// Comma-separated values (`query`).
+    Csv,
 }
 
 /// A `--format` parser that accepts only `allowed` (clap then lists them in its error).
 fn formats(
     allowed: &'static [&'static str],
 ) -> impl clap::builder::TypedValueParser<Value = Format> {
-    use clap::builder::TypedValueParser as _;
-    clap::builder::PossibleValuesParser::new(allowed)
+    formats_or_old(allowed, &[])
+}
+
+/// [`formats`], also accepting `old`: the names this command used before the one vocabulary
+/// (`text`, `table`, `yaml`, all meaning `human`), hidden from help.
+fn formats_or_old(
+    allowed: &'static [&'static str],
+    old: &'static [&'static str],
+) -> impl clap::builder::TypedValueParser<Value = Format> {
+    use clap::builder::{PossibleValue, TypedValueParser as _};
+    let values = (allowed.iter().map(|name| PossibleValue::new(*name)))
+        .chain(old.iter().map(|name| PossibleValue::new(*name).hide(true)));
+    clap::builder::PossibleValuesParser::new(values)
         .map(|name: String| Format::from_str(&name, false).expect("every allowed name is a Format"))
 }
 
@@ -144,6 +162,76 @@ fn selected_rules(
         .iter()
         .map(|path| rulegate::runner::prepare(path))
         .collect()
+}
+
+/// The rule files a command that runs rules one at a time was given: each entry a file, a folder
+/// (searched recursively) or a glob, in the order given, without repeats (a plain path that is
+/// no folder, `-` included, as is).
+fn rule_paths(named: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for entry in named {
+        let text = entry.display().to_string();
+        // A plain path that is no folder (a file, `-`, or a missing one) goes to the command as
+        // it is, which reads or reports it in its own words.
+        let found = if !entry.is_dir() && !rulegate::project::is_glob(&text) {
+            vec![entry.clone()]
+        } else {
+            rulegate::project::select_rules(Path::new(""), &[text], &[])?
+        };
+        for path in found {
+            if !paths.contains(&path) {
+                paths.push(path);
+            }
+        }
+    }
+    Ok(paths)
+}
+
+/// Runs `one` for each rule and prints the outputs: one rule's as it is; several rules' each
+/// under a `==> RULE <==` line (as `head` heads several files) or, in JSON, as one array of
+/// `{"rule": …, "output": …}`. A rule that fails does not stop the others; its diagnostics are
+/// returned after every output (exit 2). The outcome is the worst of the rules'.
+fn for_each_rule(
+    rules: &[PathBuf],
+    json: bool,
+    mut one: impl FnMut(&Path) -> Result<(String, Outcome), Vec<Diagnostic>>,
+) -> Result<Outcome, Vec<Diagnostic>> {
+    if let [rule] = rules {
+        let (text, outcome) = one(rule)?;
+        out::print(&text)?;
+        return Ok(outcome);
+    }
+    let mut outcome = Outcome::Success;
+    let mut errors = Vec::new();
+    let mut array = Vec::new();
+    for rule in rules {
+        match one(rule) {
+            Ok((text, this)) => {
+                if matches!(this, Outcome::CheckFailed) {
+                    outcome = Outcome::CheckFailed;
+                }
+                if json {
+                    let output =
+                        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+                    array.push(
+                        serde_json::json!({"rule": rule.display().to_string(), "output": output}),
+                    );
+                } else {
+                    out::print(&format!("==> {} <==\n{text}", rule.display()))?;
+                }
+            }
+            Err(mut diagnostics) => errors.append(&mut diagnostics),
+        }
+    }
+    if json {
+        let text = serde_json::to_string_pretty(&array).expect("JSON values serialise");
+        out::print(&format!("{text}\n"))?;
+    }
+    if errors.is_empty() {
+        Ok(outcome)
+    } else {
+        Err(errors)
+    }
 }
 
 /// "not runnable: reason" lines for people; the same facts go into JSON as `not_runnable`.
@@ -203,6 +291,7 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli, color: bool) -> Result<Outcome, Vec<Diagnostic>> {
+    set_user_mappings(cli.config.as_deref(), &cli.mapping)?;
     match cli.command {
         Command::Coverage(args) => coverage::run(args, cli.config.as_deref()),
         Command::Diff(args) => diff::run(args, cli.config.as_deref()),
@@ -222,6 +311,21 @@ fn run(cli: Cli, color: bool) -> Result<Outcome, Vec<Diagnostic>> {
         Command::Personas(args) => personas::run(args),
         Command::Query(args) => query::run(args, color),
     }
+}
+
+/// Reads the config's `mappings` and `--mapping` files once, for every command that evaluates.
+/// Without either, the config is not required to load here (the commands that use it report).
+fn set_user_mappings(named: Option<&Path>, flags: &[PathBuf]) -> Result<(), Vec<Diagnostic>> {
+    let config = match load_config(named) {
+        Ok(config) => config,
+        Err(_) if flags.is_empty() => return Ok(()),
+        Err(errors) => return Err(errors),
+    };
+    if config.mappings.value.is_empty() && flags.is_empty() {
+        return Ok(());
+    }
+    rulegate::eval::catalog::set_user_mapping(config.user_mapping(flags)?);
+    Ok(())
 }
 
 /// Warnings go to stderr after the result.

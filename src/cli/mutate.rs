@@ -18,6 +18,10 @@ pub struct MutateArgs {
     /// Rule files, folders (searched recursively) or globs (default: the config's rules).
     #[arg(value_name = "FILE|FOLDER|GLOB")]
     pub rules: Vec<PathBuf>,
+    /// Rule files, folders (searched recursively) or globs, as the arguments: `--rules` means the
+    /// same in every command.
+    #[arg(long = "rules", value_name = "FILE|FOLDER|GLOB", num_args = 1..)]
+    pub rules_option: Vec<PathBuf>,
     #[arg(long, value_name = "DIR")]
     pub scenarios: Option<PathBuf>,
     /// Exit 1 when a rule's score is below this percentage.
@@ -29,7 +33,7 @@ pub struct MutateArgs {
 
 pub fn run(args: MutateArgs, named: Option<&Path>) -> Result<Outcome, Vec<Diagnostic>> {
     let config = load_config(named)?
-        .with_rules(&args.rules)
+        .with_rules(&[args.rules.as_slice(), &args.rules_option].concat())
         .with_scenarios(args.scenarios.as_deref());
     let scenarios = config.scenarios_dir();
     let mut reports = Vec::new();

@@ -3,34 +3,41 @@
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 
 use rulegate::diagnostic::{Diagnostic, SourceFile};
 use rulegate::eval::stream::{StreamError, Streaming};
-use rulegate::eval::{self, datetime, Documents, LoadOptions, Mapping, Plan, Window};
+use rulegate::eval::{self, datetime, Documents, LoadOptions, Plan, Window};
 use rulegate::rule::{self, QueryStatus};
 
-use super::{out, Outcome};
+use super::{formats_or_old, out, Format, Outcome};
 
 #[derive(Debug, Args)]
 pub struct QueryArgs {
-    /// The rule file whose query to run (TOML, as elastic/detection-rules writes it).
-    #[arg(required_unless_present = "esql", conflicts_with = "esql")]
-    pub rule: Option<PathBuf>,
+    /// Rule files whose queries to run (TOML, as elastic/detection-rules writes them), folders
+    /// (searched recursively) or globs; several are run one after the other over the input.
+    #[arg(
+        required_unless_present_any = ["esql", "rules_option"],
+        conflicts_with = "esql",
+        value_name = "RULE|FOLDER|GLOB"
+    )]
+    pub rules: Vec<PathBuf>,
+    /// Rule files, folders (searched recursively) or globs, as the arguments: `--rules` means the
+    /// same in every command.
+    #[arg(long = "rules", value_name = "FILE|FOLDER|GLOB", num_args = 1.., conflicts_with = "esql")]
+    pub rules_option: Vec<PathBuf>,
     /// The ES|QL query text to run instead of a rule's.
     #[arg(long)]
     pub esql: Option<String>,
     /// NDJSON documents, one `_source` per line; `-` is stdin, gzip is decompressed.
     #[arg(long)]
     pub input: PathBuf,
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    /// A table for people (`table` is its older name), Elasticsearch's `_query` JSON, or CSV.
+    #[arg(long, default_value = "human", value_parser = formats_or_old(&["human", "json", "csv"], &["table"]))]
     pub format: Format,
     /// `NOW()` as an RFC 3339 time (default: the current time).
     #[arg(long)]
     pub now: Option<String>,
-    /// An Elasticsearch mapping JSON replacing the built-in ECS/Kubernetes mapping.
-    #[arg(long)]
-    pub mapping: Option<PathBuf>,
     /// The data-stream name of documents without `data_stream.*` fields.
     #[arg(long)]
     pub index: Option<String>,
@@ -39,21 +46,33 @@ pub struct QueryArgs {
     pub skip_invalid: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Json,
-    Table,
-    Csv,
-}
-
 fn usage(message: String) -> Vec<Diagnostic> {
     vec![Diagnostic::error("E001", message)]
 }
 
 pub fn run(args: QueryArgs, _color: bool) -> Result<Outcome, Vec<Diagnostic>> {
+    if args.esql.is_some() {
+        let (text, outcome) = query_one(&args, None)?;
+        out::print(&text)?;
+        return Ok(outcome);
+    }
+    let rules = super::rule_paths(&[args.rules.as_slice(), &args.rules_option].concat())?;
+    if args.input == Path::new("-") && rules.len() > 1 {
+        return Err(usage(
+            "standard input can be read once: name a file with --input to query several rules"
+                .into(),
+        ));
+    }
+    super::for_each_rule(&rules, args.format == Format::Json, |rule| {
+        query_one(&args, Some(rule))
+    })
+}
+
+/// Runs one query (`--esql`, or `rule`'s) over the input; the output text for stdout.
+fn query_one(args: &QueryArgs, rule: Option<&Path>) -> Result<(String, Outcome), Vec<Diagnostic>> {
     // The query, with a function that moves its diagnostics into the file they came from.
     let (query, text, place): (_, String, Box<dyn Fn(Diagnostic) -> Diagnostic>) = match (
-        &args.esql, &args.rule,
+        &args.esql, rule,
     ) {
         (Some(text), _) => {
             let file = SourceFile::new("<query>", text.clone());
@@ -110,18 +129,8 @@ pub fn run(args: QueryArgs, _color: bool) -> Result<Outcome, Vec<Diagnostic>> {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as i64),
     };
-    let mapping = match &args.mapping {
-        Some(path) => {
-            let text = rulegate::input::read_to_string(path).map_err(|e| {
-                vec![Diagnostic::error("E402", format!("cannot read mapping: {e}")).at_path(path)]
-            })?;
-            Mapping::from_json(&text)
-                .map_err(|m| vec![Diagnostic::error("E402", m).at_path(path)])?
-        }
-        None => Mapping::built_in(),
-    };
+    // The mapping: the shipped integrations' and the user's (`--mapping`, `mappings` in the config).
     let options = LoadOptions {
-        mapping,
         default_index: args.index.clone(),
         skip_invalid: args.skip_invalid,
         ..LoadOptions::default()
@@ -151,6 +160,12 @@ pub fn run(args: QueryArgs, _color: bool) -> Result<Outcome, Vec<Diagnostic>> {
                     StreamError::Input(e) => input_error(e),
                     StreamError::Query(d) => vec![place(d)],
                 })?;
+        if let (true, rulegate::esql::ast::SourceCommand::From(from)) = (
+            streamed.documents > 0 && streamed.matched == 0,
+            &query.source,
+        ) {
+            return Err(vec![place(eval::catalog::unknown_index_of(from))]);
+        }
         (streamed.table, streamed.documents, streamed.skipped)
     } else {
         let reader = open_input(&args.input)?;
@@ -161,7 +176,10 @@ pub fn run(args: QueryArgs, _color: bool) -> Result<Outcome, Vec<Diagnostic>> {
         if docs.is_empty() && docs.skipped.is_empty() {
             return Err(no_documents());
         }
-        let plan = Plan::compile(&query, &text, &docs.columns).map_err(|d| vec![place(d)])?;
+        let catalog = eval::Catalog::current();
+        let plan = eval::catalog::source_columns(&query, &docs, &catalog)
+            .and_then(|columns| Plan::compile(&query, &text, &columns))
+            .map_err(|d| vec![place(d)])?;
         (plan.run(&docs, Window::All, now), docs.len(), docs.skipped)
     };
     if documents == 0 && skipped.is_empty() {
@@ -176,10 +194,9 @@ pub fn run(args: QueryArgs, _color: bool) -> Result<Outcome, Vec<Diagnostic>> {
             s.push('\n');
             s
         }
-        Format::Table => table.to_text(),
         Format::Csv => table.to_csv(),
+        _ => table.to_text(),
     };
-    out::print(&output)?;
     for w in &table.warnings {
         out::eprint(&format!("warning: {w}\n"));
     }
@@ -191,7 +208,7 @@ pub fn run(args: QueryArgs, _color: bool) -> Result<Outcome, Vec<Diagnostic>> {
             first.message
         ));
     }
-    Ok(Outcome::Success)
+    Ok((output, Outcome::Success))
 }
 
 /// Opens the documents; raw Kubernetes audit events (which `query` reads as they are, so a rule's

@@ -1,4 +1,4 @@
-//! `rulegate replay RULE.toml --input FILE [--raw] [--first-run RFC3339] [--format json|table]`.
+//! `rulegate replay RULE|FOLDER|GLOB… --input FILE [--raw] [--first-run RFC3339] [--format json|human]`.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -10,13 +10,22 @@ use rulegate::diagnostic::Diagnostic;
 use rulegate::runner::{self, DocumentSet, PreparedRule};
 use rulegate::schedule::Timestamp;
 
-use super::{out, Outcome};
+use super::{for_each_rule, formats_or_old, out, rule_paths, Format, Outcome};
 
 /// Runs a rule's Kibana schedule over documents and prints the alerts.
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
-    /// The rule file.
-    pub rule: PathBuf,
+    /// Rule files, folders (searched recursively) or globs; several are replayed one after the
+    /// other over the same documents.
+    #[arg(
+        required_unless_present = "rules_option",
+        value_name = "RULE|FOLDER|GLOB"
+    )]
+    pub rules: Vec<PathBuf>,
+    /// Rule files, folders (searched recursively) or globs, as the arguments: `--rules` means the
+    /// same in every command.
+    #[arg(long = "rules", value_name = "FILE|FOLDER|GLOB", num_args = 1..)]
+    pub rules_option: Vec<PathBuf>,
     /// NDJSON of ECS documents (`.gz` is decompressed), or raw API-server audit logs with `--raw`.
     #[arg(long, value_name = "FILE")]
     pub input: PathBuf,
@@ -27,13 +36,30 @@ pub struct ReplayArgs {
     /// The first execution time (default: the oldest document rounded up to the interval).
     #[arg(long, value_name = "RFC3339")]
     pub first_run: Option<String>,
-    /// `{"executions": N, "alerts": [...]}` or one block per alert for people.
-    #[arg(long, default_value = "json", value_parser = ["json", "table"])]
-    pub format: String,
+    /// `{"executions": N, "alerts": [...]}`, or one block per alert for people (`human`; `table`
+    /// is its older name).
+    #[arg(long, default_value = "json", value_parser = formats_or_old(&["json", "human"], &["table"]))]
+    pub format: Format,
 }
 
 pub fn run(args: ReplayArgs) -> Result<Outcome, Vec<Diagnostic>> {
-    let rule = PreparedRule::load(&args.rule)?;
+    let rules = rule_paths(&[args.rules.as_slice(), &args.rules_option].concat())?;
+    if args.input == std::path::Path::new("-") && rules.len() > 1 {
+        return Err(vec![Diagnostic::error(
+            "E001",
+            "standard input can be read once: name a file with --input to replay several rules",
+        )]);
+    }
+    for_each_rule(&rules, args.format == Format::Json, |rule| {
+        replay_one(&args, rule)
+    })
+}
+
+fn replay_one(
+    args: &ReplayArgs,
+    rule_path: &std::path::Path,
+) -> Result<(String, Outcome), Vec<Diagnostic>> {
+    let rule = PreparedRule::load(rule_path)?;
     let first_run = match &args.first_run {
         None => None,
         Some(text) => Some(Timestamp::parse(text).ok_or_else(|| {
@@ -61,8 +87,8 @@ pub fn run(args: ReplayArgs) -> Result<Outcome, Vec<Diagnostic>> {
     if progress {
         out::eprint("\n");
     }
-    let text = match args.format.as_str() {
-        "table" => table(&run.replay),
+    let text = match args.format {
+        Format::Human => table(&run.replay),
         _ => {
             let value =
                 json!({"executions": run.replay.executions.len(), "alerts": run.replay.alerts});
@@ -72,8 +98,7 @@ pub fn run(args: ReplayArgs) -> Result<Outcome, Vec<Diagnostic>> {
             )
         }
     };
-    out::print(&text)?;
-    Ok(Outcome::Success)
+    Ok((text, Outcome::Success))
 }
 
 fn table(replay: &rulegate::schedule::Replay) -> String {

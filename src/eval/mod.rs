@@ -34,6 +34,7 @@
 
 pub mod aggregate;
 mod arith;
+pub mod catalog;
 pub mod convert;
 pub mod datetime;
 mod disjunction;
@@ -61,6 +62,7 @@ use std::sync::Arc;
 use crate::diagnostic::Diagnostic;
 use crate::esql::ast::{self, CommandKind, ExprKind, SourceCommand};
 
+pub use catalog::Catalog;
 pub use mapping::Mapping;
 pub use plan::Plan;
 pub use store::{Documents, FieldSelection, InputError, LoadOptions};
@@ -168,7 +170,7 @@ impl Plan {
 
     /// Whether `FROM` reads a document: its data stream matches an index pattern (documents
     /// without one match every pattern).
-    fn reads(&self, docs: &Documents, doc: usize) -> bool {
+    pub(crate) fn reads(&self, docs: &Documents, doc: usize) -> bool {
         match docs.index_of(doc) {
             Some(name) => self.indices.iter().any(|p| index_matches(p, name)),
             None => true,

@@ -51,7 +51,7 @@ pub struct LoadOptions {
 impl Default for LoadOptions {
     fn default() -> LoadOptions {
         LoadOptions {
-            mapping: Mapping::built_in(),
+            mapping: super::catalog::Catalog::current().load_mapping(),
             default_index: None,
             skip_invalid: false,
             max_line_bytes: 64 << 20,

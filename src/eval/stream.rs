@@ -48,6 +48,8 @@ pub struct Streamed {
     pub table: Table,
     /// Documents read (skipped ones excluded).
     pub documents: usize,
+    /// Documents of an index `FROM` matches (or of none): zero over documents is an unknown index.
+    pub matched: usize,
     /// Documents skipped under [`LoadOptions::skip_invalid`], with their lines.
     pub skipped: Vec<InputError>,
 }
@@ -163,6 +165,7 @@ fn run<'a, R: BufRead>(
             return Ok(Streamed {
                 table: Table::default(),
                 documents: 0,
+                matched: 0,
                 skipped: Vec::new(),
             })
         }
@@ -324,6 +327,8 @@ struct Done<'a> {
     rows: Result<Vec<Vec<Cell>>, InputError>,
     warnings: Warnings,
     documents: usize,
+    /// Documents of an index the plan's `FROM` matches.
+    matched: usize,
     skipped: Vec<InputError>,
     /// The job's text, for the one batch that fills a `LIMIT` (re-run in order).
     text: Cow<'a, [u8]>,
@@ -350,6 +355,7 @@ fn work<'a>(
                 rows,
                 warnings: Warnings::default(),
                 documents: 0,
+                matched: 0,
                 skipped,
                 text: Cow::Borrowed(&[]),
             };
@@ -357,9 +363,9 @@ fn work<'a>(
     };
     let mut warnings = Warnings::default();
     // An error ends the run: the lines after it are never counted.
-    let (rows, lines, documents, skipped) =
+    let (rows, lines, (documents, matched), skipped) =
         match Documents::from_ndjson_text(&text, selection, options.clone()) {
-            Err(e) => (Err(e), 0, 0, Vec::new()),
+            Err(e) => (Err(e), 0, (0, 0), Vec::new()),
             Ok((mut docs, lines)) => {
                 let mut ctx = Ctx {
                     now,
@@ -367,10 +373,11 @@ fn work<'a>(
                 };
                 let mut rows = Vec::new();
                 let (documents, skipped) = (docs.len(), std::mem::take(&mut docs.skipped));
+                let matched = (0..documents).filter(|&d| plan.reads(&docs, d)).count();
                 for row in plan.take_source_rows(docs) {
                     plan.push_prefix(row, &mut ctx, &mut rows, usize::MAX);
                 }
-                (Ok(rows), lines, documents, skipped)
+                (Ok(rows), lines, (documents, matched), skipped)
             }
         };
     Done {
@@ -378,6 +385,7 @@ fn work<'a>(
         rows,
         warnings,
         documents,
+        matched,
         skipped,
         text,
     }
@@ -397,6 +405,7 @@ struct Consumer<'p> {
     /// Lines before the next job.
     line_offset: usize,
     documents: usize,
+    matched: usize,
     skipped: Vec<InputError>,
 }
 
@@ -418,6 +427,7 @@ impl<'p> Consumer<'p> {
             next: 0,
             line_offset: 0,
             documents: 0,
+            matched: 0,
             skipped: Vec::new(),
         }
     }
@@ -441,6 +451,7 @@ impl<'p> Consumer<'p> {
         };
         let rows = done.rows.map_err(shift)?;
         self.documents += done.documents;
+        self.matched += done.matched;
         self.skipped.extend(done.skipped.into_iter().map(shift));
         let room = self.sink.room();
         if room == 0 {
@@ -484,6 +495,7 @@ impl<'p> Consumer<'p> {
         Streamed {
             table: self.plan.table(rows, &warnings),
             documents: self.documents,
+            matched: self.matched,
             skipped: self.skipped,
         }
     }

@@ -29,11 +29,12 @@ use serde::{Deserialize, Serialize};
 use toml::de::{DeTable, DeValue};
 
 use crate::diagnostic::{suggest, Diagnostic, SourceFile};
+use crate::eval::Mapping;
 use crate::span::Span;
 
 pub use binding::{normalize, Binding, BoundScenario, RuleEntry, RuleIndex, Runnable};
 pub use gate::{evaluate_gate, GateFinding, GateVerdict, RuleFacts};
-pub use select::{glob_match, relative_text, select_rules};
+pub use select::{glob_match, is_glob, relative_text, select_rules};
 
 /// The configuration file's name, looked for in the working directory and each parent.
 pub const CONFIG_FILE: &str = "rulegate.toml";
@@ -136,6 +137,9 @@ pub struct Config {
     pub exclude: Setting<Vec<String>>,
     pub scenarios: Setting<PathBuf>,
     pub snapshots: Setting<PathBuf>,
+    /// Elasticsearch mapping files (JSON) whose fields every index declares, over the shipped
+    /// data streams of `mappings/` (later files win a conflict).
+    pub mappings: Setting<Vec<PathBuf>>,
     pub requirements: Requirements,
     pub not_runnable: Setting<NotRunnablePolicy>,
     pub exemptions: Vec<Exemption>,
@@ -149,6 +153,7 @@ struct FileConfig {
     exclude: Option<Vec<String>>,
     scenarios: Option<String>,
     snapshots: Option<String>,
+    mappings: Option<Vec<String>>,
     #[serde(default)]
     gate: FileGate,
     #[serde(default)]
@@ -193,6 +198,7 @@ const SCHEMA: &[(&str, &[&str])] = &[
             "exclude",
             "scenarios",
             "snapshots",
+            "mappings",
             "gate",
             "overrides",
         ],
@@ -231,6 +237,7 @@ impl Config {
             exclude: Setting::default(DEFAULT_EXCLUDE.iter().map(|s| s.to_string()).collect()),
             scenarios: Setting::default(PathBuf::from("scenarios")),
             snapshots: Setting::default(PathBuf::from("snapshots/runs")),
+            mappings: Setting::default(Vec::new()),
             requirements: Requirements {
                 attack_alerting: Setting::default(0),
                 benign_quiet: Setting::default(0),
@@ -337,6 +344,12 @@ impl Config {
                 source: line_of(&["snapshots"]),
             };
         }
+        if let Some(files) = parsed.mappings {
+            config.mappings = Setting {
+                value: files.into_iter().map(PathBuf::from).collect(),
+                source: line_of(&["mappings"]),
+            };
+        }
         let gate = parsed.gate;
         let mut errors = Vec::new();
         if let Some(score) = gate
@@ -407,6 +420,22 @@ impl Config {
         } else {
             Err(errors)
         }
+    }
+
+    /// The user's mappings: the config's `mappings` files (relative to its folder), then `flags`
+    /// (`--mapping`, relative to the working directory), merged with later files winning.
+    pub fn user_mapping(&self, flags: &[PathBuf]) -> Result<Mapping, Vec<Diagnostic>> {
+        let files = (self.mappings.value.iter().map(|p| self.path(p))).chain(flags.iter().cloned());
+        let mut merged = Mapping::default();
+        for path in files {
+            let text = crate::input::read_to_string(&path).map_err(|e| {
+                vec![Diagnostic::error("E402", format!("cannot read mapping: {e}")).at_path(&path)]
+            })?;
+            let mapping = Mapping::from_json(&text)
+                .map_err(|m| vec![Diagnostic::error("E402", m).at_path(&path)])?;
+            merged.fields.extend(mapping.fields);
+        }
+        Ok(merged)
     }
 
     /// A path from the config, joined to the config's folder.
@@ -554,6 +583,18 @@ impl Config {
             "snapshots",
             self.snapshots.value.display().to_string(),
             &self.snapshots.source,
+        );
+        let mappings: Vec<String> = (self.mappings.value.iter())
+            .map(|p| p.display().to_string())
+            .collect();
+        row(
+            "mappings",
+            if mappings.is_empty() {
+                "none".to_string()
+            } else {
+                mappings.join(", ")
+            },
+            &self.mappings.source,
         );
         let r = &self.requirements;
         row(

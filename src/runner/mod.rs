@@ -125,7 +125,9 @@ impl PreparedRule {
     /// engine cannot run it offline (full-text functions, say): "not evaluated".
     pub fn compile(&self, docs: &DocumentSet) -> Result<Plan, Diagnostic> {
         let query = self.esql("the ES|QL engine")?;
-        Plan::compile(query, &self.text, &docs.documents.columns)
+        let catalog = eval::Catalog::current();
+        eval::catalog::source_columns(query, &docs.documents, &catalog)
+            .and_then(|columns| Plan::compile(query, &self.text, &columns))
             .map_err(|error| self.loaded.query_diagnostic(not_evaluated(error)))
     }
 
