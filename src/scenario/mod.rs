@@ -53,6 +53,7 @@ mod duration;
 mod fast;
 mod generate;
 mod persona;
+pub mod recorded;
 mod render;
 mod rng;
 mod steps;
@@ -132,6 +133,8 @@ pub struct Scenario {
     pub actors: Vec<Actor>,
     pub steps: Vec<Step>,
     pub expect: Expect,
+    /// Documents taken from files (`[[recorded]]`), merged with the generated ones by time.
+    pub recorded: recorded::Recorded,
 }
 
 impl Scenario {
