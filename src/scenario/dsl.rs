@@ -424,7 +424,10 @@ pub(super) fn parse(
             line_start..end,
             label,
         )
-        .help = Some("add a `[[steps]]` table (or `[[noise]]`), see docs/scenarios.md".into());
+        .help = Some(
+            "add a `[[steps]]` table (or `[[noise]]`, `[[recorded]]`), see docs/scenarios.md"
+                .into(),
+        );
     }
 
     if ctx.diagnostics.is_empty() {

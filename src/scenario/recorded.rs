@@ -580,6 +580,17 @@ mod tests {
     }
 
     #[test]
+    fn a_shift_past_the_nanosecond_range_is_an_error_not_a_wrapped_time() {
+        let mut doc = json!({"@timestamp":"2262-04-01T00:00:00Z"});
+        let year = 366 * 86_400 * NANOS_PER_SECOND;
+        assert!(shift_value(&mut doc, year)
+            .unwrap_err()
+            .contains("out of range"));
+        let mut millis = json!({"@timestamp": i64::MAX - 5});
+        assert!(shift_value(&mut millis, NANOS_PER_SECOND).is_err());
+    }
+
+    #[test]
     fn a_filter_matches_dotted_and_nested_fields_and_lists() {
         let table: BTreeMap<String, toml::Value> = toml::from_str(
             "\"event.action\" = [\"get\", \"list\"]\n\"kubernetes.audit.responseStatus.code\" = 200\n",
