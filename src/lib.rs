@@ -29,6 +29,7 @@
 //! | [`check`] | the CI gate: every scenario against its snapshot and expectations |
 //! | [`review`] | reviewing tuning changes: rule diffs, mutation testing, coverage, FP pages |
 //! | [`report`] | renderings: `inspect`, run reports as YAML, insta `.snap` files, JUnit XML |
+//! | [`fixture`] | `rulegate fixture`: a real log made a scenario with `[[recorded]]` data and expectations from a run |
 //! | [`input`] | opening inputs: `-` is stdin, gzip by magic bytes, a file truncated while read is an error |
 //! | [`output`] | output files written atomically (temporary file + rename), removed on SIGINT/SIGTERM |
 //! | [`limits`] | the documented caps on work a number from input can ask for, raised by flags |
@@ -43,6 +44,7 @@ pub mod edges;
 pub mod eql;
 pub mod esql;
 pub mod eval;
+pub mod fixture;
 pub mod input;
 pub mod kql;
 pub mod limits;

@@ -41,6 +41,8 @@
 //! | `repo` | a rules repository: docs/configuration.md and docs/ci.md examples run as written, the detection-rules Kubernetes tree from its root, the three pull requests |
 //! | `mappings` | integration mappings: shipped tables load, declared fields, `Unknown index`, pod-exec and multi-cloud rules, `mappings`/`--mapping`, KQL types |
 //! | `vocabulary` | one vocabulary of options: `--format` names and their old aliases, several rules per command (files, folders, globs), stdin read once |
+//! | `recorded` | `[[recorded]]` data in scenarios (shift, filter, formats, gzip, mixing, errors), check/diff/mutate/coverage/doc over recorded suites, `rulegate fixture` |
+//! | `shapes` | every audit-log shape of `tests/data/shapes/` through `ingest` and `replay --raw`: events, times, skipped records, refusals (`E504`) |
 //! | `review` | `diff` on rule-version pairs in every format, `mutate` (seed suite and a weak one), `coverage`, bad input |
 
 // Tests report to the harness, which captures stdout: clippy.toml's ban on `print!` (for the
@@ -73,6 +75,7 @@ mod mappings;
 mod outputs;
 mod properties;
 mod query_cli;
+mod recorded;
 mod replay;
 mod repo;
 mod review;
@@ -81,6 +84,7 @@ mod runs;
 mod scenarios;
 mod schedule;
 mod seed_rule;
+mod shapes;
 mod spans;
 mod streaming;
 mod support;

@@ -1,16 +1,21 @@
 //! Reading real audit logs: JSON lines as `--audit-log-path` writes them, gzip-rotated files,
-//! `EventList` documents (one line or pretty-printed), and Azure AKS diagnostic envelopes (left
-//! whole: `ecs::ingest_pipeline` unwraps them as Elastic's pipeline does).
+//! pretty-printed documents, and every envelope of [`super::shapes`] (EventList, cloud input,
+//! CloudWatch, AKS, GKE, JSON arrays). Lines may carry a container runtime's CRI prefix
+//! (`2024-01-01T00:00:00.000000000Z stdout F {…}`, partial `P` lines joined) and the file a
+//! UTF-8 byte-order mark; both are removed before the JSON is read.
 //!
 //! Reading streams line by line. A JSON document spread over several lines (a pretty-printed
-//! `EventList`) is collected until it parses. A bad line is reported with its file and line.
+//! `EventList`) is collected until it parses; several documents on one line (Firehose's
+//! concatenated envelopes) are each read. A bad line is reported with its file and line.
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use serde_json::Value;
 
-use super::time;
+use super::shapes::{self, Shape};
+use super::time::{self, Nanos};
 use crate::diagnostic::Diagnostic;
 
 /// One event read from a log, with where it came from.
@@ -19,16 +24,66 @@ pub struct Imported {
     /// 1-based line where the event's JSON document starts.
     pub line: usize,
     pub raw: Value,
-    /// The document's text as read (`None` for the items of an `EventList`, which have no line
-    /// of their own).
+    /// The event's text as read: its line, or the `message` it arrived in (`None` for the
+    /// items of an `EventList` or an array, which have no text of their own).
     pub original: Option<String>,
+    /// The time its envelope gives (a CloudWatch log event's `timestamp`), which the input
+    /// makes `@timestamp`.
+    pub timestamp: Option<Nanos>,
+}
+
+impl Imported {
+    /// Where `@timestamp` comes from: the envelope's time when it has one, else `default`.
+    pub fn timestamp_from(&self, default: super::TimestampFrom) -> super::TimestampFrom {
+        self.timestamp.map_or(default, super::TimestampFrom::At)
+    }
 }
 
 /// Counts for the final summary.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ImportSummary {
     pub events: u64,
+    /// Invalid documents skipped with `--skip-invalid`.
     pub skipped: u64,
+    /// Records that hold no audit event (another AKS category, a CloudWatch control message),
+    /// by reason.
+    pub records_skipped: BTreeMap<String, u64>,
+    /// JSON documents by their outermost shape.
+    pub shapes: BTreeMap<Shape, u64>,
+    /// GKE Cloud Audit Log entries among the events.
+    pub gke_entries: u64,
+}
+
+impl ImportSummary {
+    pub fn add(&mut self, other: &ImportSummary) {
+        self.events += other.events;
+        self.skipped += other.skipped;
+        for (reason, n) in &other.records_skipped {
+            *self.records_skipped.entry(reason.clone()).or_default() += n;
+        }
+        for (shape, n) in &other.shapes {
+            *self.shapes.entry(*shape).or_default() += n;
+        }
+        self.gke_entries += other.gke_entries;
+    }
+
+    /// Lines for standard error: what was skipped and why, and a note on GKE entries.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes: Vec<String> = self
+            .records_skipped
+            .iter()
+            .map(|(reason, n)| format!("skipped {n} record(s) without an audit event: {reason}"))
+            .collect();
+        if self.gke_entries > 0 {
+            let n = self.gke_entries;
+            notes.push(format!(
+                "{n} GKE Cloud Audit Log entries were mapped as the Kubernetes integration's \
+                 gcp-pubsub input does (`logs-kubernetes.audit_logs-*`); Elastic's GKE rules read \
+                 the GCP integration's `logs-gcp.audit-*` data stream, which rulegate does not map yet"
+            ));
+        }
+        notes
+    }
 }
 
 /// Opens a log, decompressing gzip (by its magic bytes, whatever the file is called).
@@ -54,6 +109,7 @@ pub fn read_events(
     let mut pending_start = 0;
     let mut line_number = 0;
     let mut line = String::new();
+    let mut cri = CriJoiner::default();
     loop {
         line.clear();
         let read = reader.read_line(&mut line).map_err(|error| {
@@ -66,33 +122,61 @@ pub fn read_events(
             break;
         }
         line_number += 1;
+        if line_number == 1 {
+            if let Some(rest) = line.strip_prefix('\u{feff}') {
+                line = rest.to_string();
+            }
+        }
+        let Some(content) = cri.content(&line, line_number) else {
+            continue;
+        };
         if pending.is_empty() {
-            if line.trim().is_empty() {
+            if content.trim().is_empty() {
                 continue;
             }
-            pending_start = line_number;
+            pending_start = cri.first_line.unwrap_or(line_number);
         }
-        pending.push_str(&line);
-        let events = match serde_json::from_str::<Value>(&pending) {
-            Ok(value) => events_of(value).and_then(|(list, from_event_list)| {
-                list.iter().try_for_each(times_in_range)?;
-                Ok((list, from_event_list))
-            }),
+        pending.push_str(&content);
+        let documents = match parse_documents(&pending) {
+            Ok(Some(documents)) => Ok(documents),
             // An open document: keep reading (a pretty-printed EventList spans many lines).
-            Err(error) if error.is_eof() => continue,
-            Err(error) => Err(format!("not JSON: {error}")),
+            Ok(None) => continue,
+            Err(message) => Err(message),
         };
         let text = std::mem::take(&mut pending);
-        match events {
-            Ok((list, from_event_list)) => {
-                let original =
-                    (!from_event_list).then(|| text.trim_end_matches(['\n', '\r']).to_string());
-                for raw in list {
+        let single = documents.as_ref().is_ok_and(|d| d.len() == 1);
+        let found = documents.and_then(|documents| {
+            let mut all = shapes::Unwrapped::default();
+            for document in documents {
+                let mut one = shapes::unwrap(document)?;
+                one.events.iter().try_for_each(|f| times_in_range(&f.raw))?;
+                all.container |= one.container || !single;
+                all.events.append(&mut one.events);
+                all.skipped.append(&mut one.skipped);
+                // The outermost shape of each document.
+                all.shapes.extend(one.shapes.first().copied());
+                all.gke_entries += one.gke_entries;
+            }
+            Ok(all)
+        });
+        match found {
+            Ok(found) => {
+                for reason in found.skipped {
+                    *summary.records_skipped.entry(reason).or_default() += 1;
+                }
+                let own_text =
+                    (!found.container).then(|| text.trim_end_matches(['\n', '\r']).to_string());
+                summary.gke_entries += found.gke_entries;
+                for shape in &found.shapes {
+                    *summary.shapes.entry(*shape).or_default() += 1;
+                }
+                for event in found.events {
                     summary.events += 1;
                     sink(Imported {
                         line: pending_start,
-                        raw,
-                        original: original.clone(),
+                        raw: event.raw,
+                        original: event.original.or_else(|| own_text.clone()),
+                        timestamp: event.timestamp,
                     })?;
                 }
             }
@@ -119,6 +203,67 @@ pub fn read_events(
     Ok(summary)
 }
 
+/// Every JSON value in `text` (one, or several back to back); `None` while one is still open.
+fn parse_documents(text: &str) -> Result<Option<Vec<Value>>, String> {
+    let mut documents = Vec::new();
+    for item in serde_json::Deserializer::from_str(text).into_iter::<Value>() {
+        match item {
+            Ok(value) => documents.push(value),
+            Err(error) if error.is_eof() => return Ok(None),
+            Err(error) => return Err(format!("not JSON: {error}")),
+        }
+    }
+    Ok(Some(documents))
+}
+
+/// Removes the CRI log prefix (`<RFC 3339 time> <stdout|stderr> <F|P> `) that container runtimes
+/// put before each line a container writes, joining partial (`P`) lines with the next.
+#[derive(Default)]
+struct CriJoiner {
+    partial: String,
+    /// The line the partial content started on.
+    first_line: Option<usize>,
+}
+
+impl CriJoiner {
+    /// The content of `line`, or `None` while a partial line waits for its end.
+    fn content(&mut self, line: &str, line_number: usize) -> Option<String> {
+        let Some((partial, content)) = strip_cri(line) else {
+            self.first_line = None;
+            return Some(std::mem::take(&mut self.partial) + line);
+        };
+        if self.partial.is_empty() {
+            self.first_line = Some(line_number);
+        }
+        self.partial
+            .push_str(content.trim_end_matches(['\n', '\r']));
+        if partial {
+            return None;
+        }
+        let mut whole = std::mem::take(&mut self.partial);
+        whole.push('\n');
+        Some(whole)
+    }
+}
+
+/// `(partial, content)` of a CRI-prefixed line, `None` for any other line.
+fn strip_cri(line: &str) -> Option<(bool, &str)> {
+    let (time, rest) = line.split_once(' ')?;
+    if time.starts_with('{') || time::parse_rfc3339(time).is_none() {
+        return None;
+    }
+    let (stream, rest) = rest.split_once(' ')?;
+    if stream != "stdout" && stream != "stderr" {
+        return None;
+    }
+    let (tag, content) = rest.split_once(' ').unwrap_or((rest.trim_end(), ""));
+    match tag {
+        "F" => Some((false, content)),
+        "P" => Some((true, content)),
+        _ => None,
+    }
+}
+
 fn bad(
     name: &str,
     line: usize,
@@ -128,6 +273,8 @@ fn bad(
     summary: &mut ImportSummary,
 ) -> Result<(), Box<Diagnostic>> {
     let location = format!("{name}:{line}");
+    // A recognised shape we do not read: its own code, and the fix rather than --skip-invalid.
+    let refused = message.strip_prefix(shapes::REFUSED);
     if skip_invalid {
         summary.skipped += 1;
         warnings.push(
@@ -135,6 +282,12 @@ fn bad(
                 .at_path(location),
         );
         Ok(())
+    } else if let Some(refused) = refused {
+        Err(Box::new(
+            Diagnostic::error("E504", format!("line {line}: {refused}"))
+                .at_path(location)
+                .with_help("convert the file as said, then import the result"),
+        ))
     } else {
         Err(Box::new(
             Diagnostic::error(
@@ -168,38 +321,13 @@ fn times_in_range(event: &Value) -> Result<(), String> {
     Ok(())
 }
 
-/// The events a JSON document holds: itself, or the items of an `EventList` (then `true`).
-fn events_of(value: Value) -> Result<(Vec<Value>, bool), String> {
-    let Value::Object(object) = value else {
-        return Err("a JSON value that is not an object".into());
-    };
-    if object.get("kind").and_then(Value::as_str) == Some("EventList") {
-        return match object.get("items") {
-            Some(Value::Array(items)) => {
-                if let Some(bad) = items.iter().position(|i| !looks_like_event(i)) {
-                    return Err(format!("EventList item {bad} is not an audit event"));
-                }
-                Ok((items.clone(), true))
-            }
-            None => Ok((Vec::new(), true)),
-            Some(_) => Err("EventList `items` is not an array".into()),
-        };
-    }
-    let value = Value::Object(object);
-    if looks_like_event(&value) {
-        Ok((vec![value], false))
-    } else {
-        Err("an object with none of `auditID`, `verb`, `stage` (native), `protoPayload` (GKE) or `properties.log` (AKS)".into())
-    }
-}
-
 /// Whether a line is a raw audit event (native, an EventList, GKE, AKS) rather than an ECS
 /// document: what `replay` and `explain` without `--raw` would otherwise take as a document
 /// without `@timestamp` and silently never run over.
 pub fn is_raw_audit_line(line: &[u8]) -> bool {
     serde_json::from_slice::<Value>(line)
         .ok()
-        .is_some_and(|value| events_of(value).is_ok())
+        .is_some_and(|value| shapes::unwrap(value).is_ok_and(|u| !u.events.is_empty()))
 }
 
 /// Whether the first non-blank line of what `reader` has buffered is a raw audit event; reads
@@ -212,16 +340,6 @@ pub fn starts_with_raw_audit(reader: &mut dyn std::io::BufRead) -> bool {
         .split(|&b| b == b'\n')
         .find(|line| !line.trim_ascii().is_empty())
         .is_some_and(is_raw_audit_line)
-}
-
-/// Native events, GKE Cloud Logging entries and AKS envelopes; anything else is a bad line.
-fn looks_like_event(value: &Value) -> bool {
-    let has = |key: &str| value.get(key).is_some();
-    has("auditID")
-        || has("verb")
-        || has("stage")
-        || has("protoPayload")
-        || value.get("properties").and_then(|p| p.get("log")).is_some()
 }
 
 #[cfg(test)]
@@ -253,7 +371,9 @@ mod tests {
             result.unwrap(),
             ImportSummary {
                 events: 4,
-                skipped: 0
+                skipped: 0,
+                shapes: [(Shape::Event, 2), (Shape::EventList, 1)].into(),
+                ..Default::default()
             }
         );
         assert_eq!(lines, vec![1, 3, 3, 4]);
@@ -269,7 +389,9 @@ mod tests {
             result.unwrap(),
             ImportSummary {
                 events: 2,
-                skipped: 2
+                skipped: 2,
+                shapes: [(Shape::Event, 2)].into(),
+                ..Default::default()
             }
         );
         assert_eq!(lines, vec![1, 4]);

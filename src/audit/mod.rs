@@ -10,6 +10,7 @@
 pub mod ecs;
 pub mod event;
 pub mod import;
+pub mod shapes;
 pub mod time;
 
 pub use ecs::{raw_to_ecs, EcsOptions, TimestampFrom};

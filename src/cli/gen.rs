@@ -29,6 +29,14 @@ pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
         "bulk" => Format::Bulk,
         _ => Format::Ecs,
     };
+    if format == Format::Raw && !scenario.recorded.is_empty() {
+        return Err(vec![Diagnostic::error(
+            "E646",
+            "`--format raw` cannot write this scenario: its recorded documents are ECS documents",
+        )
+        .at_path(&args.scenario)
+        .with_help("use `--format ecs` or `--format bulk`")]);
+    }
     let mut output = out::Out::create(args.output.as_deref())?;
     scenario::write(&scenario, args.seed, format, &mut output)
         .map_err(|error| vec![output.error(error)])?;

@@ -20,7 +20,9 @@ use super::{out, Outcome};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Audit logs: JSON lines, .gz, EventList JSON, Azure AKS diagnostic envelopes.
+    /// Audit logs: JSON lines, .gz, EventList, cloud-input `message`, CloudWatch (subscription
+    /// envelopes, `aws logs filter-log-events`), AKS records, `gcloud logging read` arrays,
+    /// CRI-prefixed lines.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// Write here (atomically) instead of standard output.
@@ -86,7 +88,7 @@ pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
                     .unwrap_or_else(|| event.raw.to_string())
             });
             let options = EcsOptions {
-                timestamp,
+                timestamp: event.timestamp_from(timestamp),
                 ingest_lag,
                 original: original.as_deref(),
                 tags: if args.preserve_original {
@@ -148,8 +150,7 @@ pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
                     all.push(*d);
                     all
                 })?;
-        total.events += summary.events;
-        total.skipped += summary.skipped;
+        total.add(&summary);
         if let Some(first) = untimed_lines.first() {
             warnings.push(
                 Diagnostic::warning(
@@ -172,6 +173,9 @@ pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
     output.finish()?;
     if !warnings.is_empty() {
         out::eprint(&render_all(&warnings, false));
+    }
+    for note in total.notes() {
+        out::eprint(&format!("note: {note}\n"));
     }
     out::eprint(&format!(
         "ingested {} events from {} file(s); {} invalid line(s) skipped\n",

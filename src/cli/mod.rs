@@ -12,6 +12,7 @@ mod diff;
 mod doc;
 mod edges;
 mod explain;
+mod fixture;
 mod gen;
 mod ingest;
 mod init;
@@ -101,6 +102,9 @@ pub enum Command {
     Mutate(mutate::MutateArgs),
     /// Clause coverage: how often each conjunct was true, false and null over the scenario suite.
     Coverage(coverage::CoverageArgs),
+    /// Turn a real log into a scenario: copy (or refer to) the data, run the rule, write
+    /// expectations from what it saw, for review (never overwrites).
+    Fixture(fixture::FixtureArgs),
     /// Write a starter rulegate.toml, scenarios for a rule and a CI file (never overwrites).
     Init(init::InitArgs),
     /// Print the effective configuration (rulegate.toml and defaults) and where each value came from.
@@ -303,6 +307,7 @@ fn run(cli: Cli, color: bool) -> Result<Outcome, Vec<Diagnostic>> {
         Command::Doc(args) => doc::run(args, cli.config.as_deref()),
         Command::Edges(args) => edges::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Fixture(args) => fixture::run(args),
         Command::Replay(args) => replay::run(args),
         Command::Run(args) => run::run(args),
         Command::Inspect(args) => inspect::run(args, color),

@@ -364,7 +364,11 @@ impl DocumentSet {
             let mut warnings = Vec::new();
             let name = input.display().to_string();
             import::read_events(&name, reader, false, &mut warnings, &mut |imported| {
-                values.push(audit::raw_to_ecs(&imported.raw, &EcsOptions::default()));
+                let options = EcsOptions {
+                    timestamp: imported.timestamp_from(audit::TimestampFrom::Stage),
+                    ..EcsOptions::default()
+                };
+                values.push(audit::raw_to_ecs(&imported.raw, &options));
                 Ok(())
             })
             .map_err(|error| vec![*error])?;

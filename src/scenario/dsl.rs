@@ -175,6 +175,9 @@ pub(super) struct ScenarioFields {
     pub(super) noise: Vec<Spanned<NoiseFields>>,
     #[serde(default)]
     pub(super) expect: ExpectFields,
+    /// Documents taken from files (`super::recorded`).
+    #[serde(default)]
+    pub(super) recorded: Vec<Spanned<super::recorded::RecordedFields>>,
 }
 
 /// Turns a TOML parse error (syntax, unknown field, wrong type) into a diagnostic at its span.
@@ -410,7 +413,7 @@ pub(super) fn parse(
             level: "Metadata".into(),
         });
     }
-    if fields.steps.is_empty() && fields.noise.is_empty() {
+    if fields.steps.is_empty() && fields.noise.is_empty() && fields.recorded.is_empty() {
         // Point at the end of the file, where the steps are missing.
         let end = text.trim_end().len();
         let line_start = text[..end].rfind('\n').map_or(0, |i| i + 1);
@@ -421,7 +424,10 @@ pub(super) fn parse(
             line_start..end,
             label,
         )
-        .help = Some("add a `[[steps]]` table (or `[[noise]]`), see docs/scenarios.md".into());
+        .help = Some(
+            "add a `[[steps]]` table (or `[[noise]]`, `[[recorded]]`), see docs/scenarios.md"
+                .into(),
+        );
     }
 
     if ctx.diagnostics.is_empty() {
@@ -434,6 +440,7 @@ pub(super) fn parse(
         );
     }
     let expect = build_expect(&mut ctx, &actors, &fields.expect);
+    let recorded = super::recorded::build(&mut ctx, path, start, &fields.recorded);
     let scenario = Scenario {
         path: path.to_path_buf(),
         name: fields.name,
@@ -446,6 +453,7 @@ pub(super) fn parse(
         actors,
         steps,
         expect,
+        recorded,
     };
     ctx.finish(scenario)
 }

@@ -44,6 +44,7 @@
 //! | `E608` | a value outside its allowed set (kind, decision, stage, IP address, …) |
 //! | `E609` | a time outside the nanosecond range (1677-09-21 to 2262-04-11): `start`, or a step's end |
 //! | `E610` | a `count` of names above 1,000,000 |
+//! | `E640`–`E646` | `[[recorded]]` data: a bad `where`, an unreadable file or line, a document without `@timestamp`, a shift out of range, too many documents, `gen --format raw` ([`recorded`]) |
 //! | `E010` | more requests than `--max-requests` (default 10,000,000; see [`crate::limits`]) |
 
 mod bounds;
@@ -53,6 +54,7 @@ mod duration;
 mod fast;
 mod generate;
 mod persona;
+pub mod recorded;
 mod render;
 mod rng;
 mod steps;
@@ -132,6 +134,8 @@ pub struct Scenario {
     pub actors: Vec<Actor>,
     pub steps: Vec<Step>,
     pub expect: Expect,
+    /// Documents taken from files (`[[recorded]]`), merged with the generated ones by time.
+    pub recorded: recorded::Recorded,
 }
 
 impl Scenario {

@@ -30,7 +30,8 @@ pub enum Format {
 
 /// ECS documents in `@timestamp` order, each with `labels.rulegate_actor` / `labels.rulegate_step`.
 pub fn generate(scenario: &Scenario, seed: Option<u64>) -> impl Iterator<Item = Value> + '_ {
-    events(scenario, seed).map(move |g| to_ecs(scenario, &g))
+    let generated = events(scenario, seed).map(move |g| (g.timestamp, to_ecs(scenario, &g)));
+    super::recorded::merge(generated, &scenario.recorded)
 }
 
 /// The canonical ECS document of one record.
@@ -240,6 +241,9 @@ pub fn write(
     format: Format,
     out: &mut dyn Write,
 ) -> io::Result<u64> {
+    if !scenario.recorded.is_empty() {
+        return write_with_recorded(scenario, seed, format, out);
+    }
     let templates = fast::Templates::new(scenario);
     // Chunks larger than a `BufWriter`'s buffer go straight to the file: no second copy.
     const CHUNK: usize = 1 << 20;
@@ -264,6 +268,34 @@ pub fn write(
         }
     }
     out.write_all(&buffer)?;
+    Ok(count)
+}
+
+/// `write` for a scenario with recorded documents: the merged stream through `generate`
+/// (recorded documents are ECS already, so they have no raw form).
+fn write_with_recorded(
+    scenario: &Scenario,
+    seed: Option<u64>,
+    format: Format,
+    out: &mut dyn Write,
+) -> io::Result<u64> {
+    if format == Format::Raw {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "recorded documents are ECS documents: they have no raw audit form",
+        ));
+    }
+    let mut count = 0;
+    let mut out = io::BufWriter::new(out);
+    for doc in generate(scenario, seed) {
+        if format == Format::Bulk {
+            writeln!(out, "{{\"create\":{{\"_index\":\"{INDEX}\"}}}}")?;
+        }
+        serde_json::to_writer(&mut out, &doc)?;
+        out.write_all(b"\n")?;
+        count += 1;
+    }
+    out.flush()?;
     Ok(count)
 }
 

@@ -134,16 +134,11 @@ fn write_summary(out: &mut String, rule: &PreparedRule, studies: &[Study], comma
     );
     for study in studies {
         let scenario = &study.generated.scenario;
-        let verdicts: Vec<String> = scenario
-            .actors
+        let verdicts: Vec<String> = actor_names(study)
             .iter()
             .map(|actor| {
-                let outcome = ActorOutcome::of(study, &actor.name);
-                format!(
-                    "`{}`: {}",
-                    actor.name,
-                    outcome.verdict(study, &actor.name, true)
-                )
+                let outcome = ActorOutcome::of(study, actor);
+                format!("`{actor}`: {}", outcome.verdict(study, actor, true))
             })
             .collect();
         let _ = writeln!(
@@ -188,14 +183,16 @@ fn write_scenario(out: &mut String, study: &Study) {
             cell(&user_agents(actor))
         );
     }
+    if let Some(row) = recorded_row(study) {
+        let _ = writeln!(out, "{row}");
+    }
     let _ = writeln!(out, "\n**Verdict**\n");
-    for actor in &scenario.actors {
-        let outcome = ActorOutcome::of(study, &actor.name);
+    for actor in actor_names(study) {
+        let outcome = ActorOutcome::of(study, &actor);
         let _ = writeln!(
             out,
-            "- `{}`: {}. Its documents: {}.",
-            actor.name,
-            outcome.verdict(study, &actor.name, false),
+            "- `{actor}`: {}. Its documents: {}.",
+            outcome.verdict(study, &actor, false),
             none_if_empty(outcome.breakdown())
         );
     }
@@ -209,8 +206,8 @@ fn write_examples(out: &mut String, study: &Study) {
         "\n**Example events**\n\n| @timestamp | event.ingested | verb | resource | namespace/name \
          | user | source.ip | user agent | decision | fate |\n|---|---|---|---|---|---|---|---|---|---|"
     );
-    for actor in &study.generated.scenario.actors {
-        for fate in examples(study.actor_fates(&actor.name).collect()) {
+    for actor in actor_names(study) {
+        for fate in examples(study.actor_fates(&actor).collect()) {
             let value = &study.generated.values[fate.document - 1];
             let field = |path: &str| field_text(value, path);
             let (namespace, name) = (
@@ -329,6 +326,53 @@ fn fate_text(fate: &Fate) -> String {
         Fate::Grouped { alerted: true, .. } => "fed an alerting group".into(),
         Fate::Grouped { alerted: false, .. } => "fed a group below the threshold".into(),
     }
+}
+
+/// The scenario's actors, then `recorded` for documents taken from files (`[[recorded]]`,
+/// labelled so by the scenario loader).
+fn actor_names(study: &Study) -> Vec<String> {
+    let scenario = &study.generated.scenario;
+    let mut names: Vec<String> = scenario.actors.iter().map(|a| a.name.clone()).collect();
+    if !scenario.recorded.is_empty() {
+        names.push(RECORDED.into());
+    }
+    names
+}
+
+const RECORDED: &str = "recorded";
+
+/// The actor table's row for recorded documents: their files, and the identities, source IPs
+/// and user agents the documents hold.
+fn recorded_row(study: &Study) -> Option<String> {
+    let scenario = &study.generated.scenario;
+    if scenario.recorded.is_empty() {
+        return None;
+    }
+    let values: Vec<&Value> = study
+        .generated
+        .values
+        .iter()
+        .zip(&study.generated.docs.actors)
+        .filter(|(_, actor)| actor.as_deref() == Some(RECORDED))
+        .map(|(value, _)| value)
+        .collect();
+    let column = |path: &str| {
+        let texts = values.iter().map(|value| field_text(value, path));
+        listed(distinct(texts.filter(|t| !t.is_empty()).map(|t| code(&t))))
+    };
+    let files: Vec<String> = scenario
+        .recorded
+        .files
+        .iter()
+        .map(|file| code(&file_name(file)))
+        .collect();
+    Some(format!(
+        "| `{RECORDED}` (from {}) | {} | {} | {} |",
+        files.join(", "),
+        cell(&column("user.name")),
+        cell(&column("source.ip")),
+        cell(&column("user_agent.original"))
+    ))
 }
 
 /// `alice`, or `alice as bob` under impersonation.
