@@ -331,6 +331,24 @@ pub fn fields_for(query: &ast::Query, extra: &[&str]) -> FieldSelection {
                         .extend(grok.columns.into_iter().map(|(n, _)| n));
                 }
             }
+            CommandKind::FillNull(f) => {
+                if f.targets.iter().any(|p| p.has_wildcard()) {
+                    // `ON *` or a pattern fills (and so reads) every field it matches.
+                    return FieldSelection {
+                        all: true,
+                        names: read.names,
+                    };
+                }
+                f.targets.iter().for_each(|p| read.name(&p.pattern));
+            }
+            // Equal rows are equal in every column: all of them count.
+            CommandKind::Dedup | CommandKind::Distinct => {
+                return FieldSelection {
+                    all: true,
+                    names: read.names,
+                }
+            }
+            CommandKind::Sample(_) => {}
         }
     }
     FieldSelection {

@@ -572,6 +572,16 @@ pub(super) fn single_valued(
             }
             kw(" ".repeat(n as usize))
         }
+        Func::FmtBytes | Func::FmtBytesSi | Func::FmtDuration => {
+            let unit = a.get(1).map(|u| s(u));
+            let n = arg_i64(0);
+            kw(match func {
+                Func::FmtBytes => human::fmt_bytes(n, unit)?,
+                Func::FmtBytesSi => human::fmt_bytes_si(n, unit)?,
+                _ => human::fmt_duration(n, unit)?,
+            })
+        }
+        Func::FmtPercent => kw(human::fmt_percent(a[0].as_f64().unwrap_or(0.0))),
         Func::BitLength => int(s(a[0]).len() as i64 * 8),
         Func::ByteLength => int(s(a[0]).len() as i64),
         Func::Contains => Cell::boolean(Some(s(a[1]).is_empty() || s(a[0]).contains(s(a[1])))),

@@ -12,6 +12,7 @@ use crate::eval::{datetime, ip, Column};
 pub mod catalog;
 mod codec;
 mod eval;
+mod human;
 mod math;
 
 pub use eval::eval;
@@ -98,6 +99,11 @@ pub enum Func {
     /// `HASH(algorithm, input)`.
     Hash,
     Space,
+    /// `FMT_BYTES`, `FMT_BYTES_SI`, `FMT_DURATION` (an optional unit) and `FMT_PERCENT`.
+    FmtBytes,
+    FmtBytesSi,
+    FmtDuration,
+    FmtPercent,
     BitLength,
     ByteLength,
     Contains,
@@ -566,6 +572,30 @@ pub fn compile(
                 Func::ByteLength
             };
             (f, Type::Integer)
+        }
+        "fmt_bytes" | "fmt_bytes_si" | "fmt_duration" => {
+            arity(name, n, 1, 2, span)?;
+            expect(
+                matches!(t(0), Type::Integer | Type::Long | Type::Null),
+                span,
+                || type_error(0, "integer or long"),
+            )?;
+            if n == 2 {
+                expect(matches!(t(1), Type::Keyword | Type::Null), span, || {
+                    type_error(1, "keyword")
+                })?;
+            }
+            let f = match name {
+                "fmt_bytes" => Func::FmtBytes,
+                "fmt_bytes_si" => Func::FmtBytesSi,
+                _ => Func::FmtDuration,
+            };
+            (f, Type::Keyword)
+        }
+        "fmt_percent" => {
+            arity(name, n, 1, 1, span)?;
+            expect(numeric_ty(t(0)), span, || type_error(0, "numeric"))?;
+            (Func::FmtPercent, Type::Keyword)
         }
         "contains" => {
             arity(name, n, 2, 2, span)?;

@@ -15,6 +15,8 @@ use crate::eval::value::{compare_cells, Cell, Type, Value};
 use crate::eval::warnings::{Warnings, MULTI_VALUE};
 use crate::eval::{Column, Table};
 
+mod fill;
+mod sample;
 mod sorted_aggs;
 mod stats;
 mod topn;
@@ -52,6 +54,12 @@ pub(crate) enum Step {
     InlineStats(Box<StatsPlan>, Vec<usize>, Vec<usize>),
     /// Sorts by every column: makes unspecified orders deterministic.
     SortAll,
+    /// `FILLNULL`: each column's constant, put in place of a null.
+    Fill(Vec<(usize, Cell)>),
+    /// `DEDUP`/`DISTINCT`: the first of equal rows stays, in input order.
+    Dedup,
+    /// `SAMPLE p`: each row stays with probability `p`, drawn from a fixed seed.
+    Sample(f64),
 }
 
 #[derive(Clone, Debug)]
@@ -324,6 +332,13 @@ impl Plan {
                     // Group order is unspecified until a SORT.
                     steps.push(Step::SortAll);
                 }
+                CommandKind::FillNull(f) => {
+                    let fill = fill::compile_fill(&mut c, f, &schema, command.span)?;
+                    notes.extend(fill.notes);
+                    steps.push(Step::Fill(fill.fills));
+                }
+                CommandKind::Dedup | CommandKind::Distinct => steps.push(Step::Dedup),
+                CommandKind::Sample(s) => steps.push(Step::Sample(s.probability)),
                 CommandKind::InlineStats(stats) => {
                     let plan = compile_stats(&mut c, stats, &schema, &mut notes)?;
                     // Input columns stay (minus those the aggregates shadow); aggregates and
@@ -694,6 +709,7 @@ fn bind_top_n(steps: &mut [Step], n: usize) {
             | Step::Project(_)
             | Step::Dissect { .. }
             | Step::Grok { .. }
+            | Step::Fill(_)
             | Step::Limit(_) => {}
             _ => return,
         }
@@ -709,6 +725,7 @@ fn is_row_local(step: &Step) -> bool {
             | Step::MvExpand(_)
             | Step::Dissect { .. }
             | Step::Grok { .. }
+            | Step::Fill(_)
     )
 }
 
@@ -786,6 +803,15 @@ fn push_through(
                 grok.extract(text)
                     .map(|values| values.into_iter().map(Cell::from_values).collect())
             });
+            push_through(rest, row, ctx, out, cap);
+        }
+        Step::Fill(fills) => {
+            let mut row = row;
+            for (i, cell) in fills {
+                if row[*i].is_null() {
+                    row[*i] = cell.clone();
+                }
+            }
             push_through(rest, row, ctx, out, cap);
         }
         _ => out.push(row),
@@ -882,6 +908,14 @@ fn run_step(step: &Step, table: Vec<Vec<Cell>>, ctx: &mut Ctx) -> Vec<Vec<Cell>>
             table.truncate(*n);
             table
         }
+        Step::Dedup => {
+            let mut seen = std::collections::HashSet::new();
+            table
+                .into_iter()
+                .filter(|row| seen.insert(row_key(row)))
+                .collect()
+        }
+        Step::Sample(p) => sample::sample(table, *p),
         Step::Stats(stats) => {
             let mut state = StatsState::new(stats);
             for row in &table {
@@ -929,6 +963,21 @@ fn run_step(step: &Step, table: Vec<Vec<Cell>>, ctx: &mut Ctx) -> Vec<Vec<Cell>>
             out
         }
     }
+}
+
+/// A row as a hashable key: every value of every cell, in order (a multivalue is one key).
+fn row_key(row: &[Cell]) -> Vec<Option<Vec<crate::eval::aggregate::Key>>> {
+    row.iter()
+        .map(|c| match c {
+            Cell::Null => None,
+            c => Some(
+                c.values()
+                    .iter()
+                    .map(|v| crate::eval::aggregate::Key(v.clone()))
+                    .collect(),
+            ),
+        })
+        .collect()
 }
 
 /// A multivalued sort key sorts by its minimum ascending and its maximum descending.
