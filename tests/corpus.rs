@@ -106,22 +106,6 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
         "RLIKE `*sh.{1,2}-c*` starts with `*`: our Lucene-regex parser refuses it (src/eval/pattern.rs)",
     ),
     (
-        "privilege_escalation_gcp_gke_certificate_signing_request_privileged_identity_requested.toml",
-        "`METADATA _source` is not modelled (#16 item 4)",
-    ),
-    (
-        "credential_access_potential_sip_register_brute_force.toml",
-        "`METADATA _source` is not modelled (#16 item 4)",
-    ),
-    (
-        "discovery_potential_sip_extension_enumeration.toml",
-        "`METADATA _source` is not modelled (#16 item 4)",
-    ),
-    (
-        "impact_potential_nfs_destructive_operation_burst.toml",
-        "`METADATA _source` is not modelled (#16 item 4)",
-    ),
-    (
         "defense_evasion_posh_obfuscation_backtick.toml",
         "a Java look-ahead `(?!…)` in a regex: the regex crate has no look-around",
     ),

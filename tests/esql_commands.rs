@@ -155,3 +155,28 @@ fn the_new_commands_print_and_parse_back() {
         );
     }
 }
+
+#[test]
+fn metadata_source_is_the_document_for_json_extract() {
+    let docs = r#"{"nfs":{"opcode":"WRITE"},"n":1}
+{"nfs.opcode":"REMOVE","n":2}
+{"n":3}
+"#;
+    let t = run(
+        r#"FROM logs-* METADATA _source | EVAL op = JSON_EXTRACT(_source, "nfs.opcode") | KEEP n, op | SORT n"#,
+        docs,
+    );
+    assert_eq!(rows(&t), ["1 | WRITE", "2 | REMOVE", "3 | null"]);
+    let t = run(
+        "FROM logs-* METADATA _source | KEEP _source | SORT _source",
+        docs,
+    );
+    assert_eq!(
+        rows(&t),
+        [
+            r#"{"n":1,"nfs":{"opcode":"WRITE"}}"#,
+            r#"{"n":2,"nfs":{"opcode":"REMOVE"}}"#,
+            r#"{"n":3}"#
+        ]
+    );
+}

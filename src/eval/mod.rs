@@ -49,6 +49,7 @@ pub mod output;
 pub mod pattern;
 pub mod plan;
 mod scan;
+mod source_doc;
 pub mod store;
 pub mod stream;
 pub mod value;
@@ -148,6 +149,15 @@ impl Plan {
             if !self.reads(&docs, doc) {
                 continue;
             }
+            if sources
+                .columns
+                .iter()
+                .any(|s| matches!(s, Source::Document))
+            {
+                // `_source` reads every field of the document: copy, do not move.
+                rows.push(sources.row(&docs, doc, |i| docs.row(doc)[i].clone()));
+                continue;
+            }
             let mut cells = docs.take_row(doc);
             let row = if sources.in_store_order(cells.len()) {
                 // The store's columns come first, in order: only metadata to append.
@@ -184,6 +194,7 @@ impl Plan {
                 "_index" if self.metadata.iter().any(|m| m == "_index") => Source::Index,
                 "_id" if self.metadata.iter().any(|m| m == "_id") => Source::Id,
                 "_version" if self.metadata.iter().any(|m| m == "_version") => Source::Version,
+                "_source" if self.metadata.iter().any(|m| m == "_source") => Source::Document,
                 name => docs.column(name).map_or(Source::Null, Source::Field),
             })
             .collect();
@@ -237,6 +248,7 @@ impl Sources {
             }
             Source::Id => Cell::One(Value::String(Arc::clone(docs.shared_index_and_id(doc).1))),
             Source::Version => Cell::One(Value::Long(1)),
+            Source::Document => source_doc::document(&docs.columns, docs.row(doc)),
         }
     }
 }
@@ -247,6 +259,8 @@ enum Source {
     Index,
     Id,
     Version,
+    /// `_source`: the document rebuilt as JSON.
+    Document,
 }
 
 /// The fields a query reads from documents, plus `extra` ones the caller needs (e.g.
@@ -258,9 +272,13 @@ pub fn fields_for(query: &ast::Query, extra: &[&str]) -> FieldSelection {
     for e in extra {
         names.insert(e.to_string());
     }
-    let SourceCommand::From(_) = &query.source else {
+    let SourceCommand::From(from) = &query.source else {
         return FieldSelection { all: false, names };
     };
+    if from.metadata.iter().any(|m| m.name == "_source") {
+        // `_source` is the whole document.
+        return FieldSelection { all: true, names };
+    }
     let mut read = Reads {
         names,
         defined: BTreeSet::new(),

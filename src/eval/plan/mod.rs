@@ -119,6 +119,8 @@ pub struct Plan {
 pub fn metadata_type(name: &str) -> Option<Type> {
     Some(match name {
         "_id" | "_index" | "_ignored" | "_index_mode" => Type::Keyword,
+        // Elasticsearch's `_source` type; rulegate holds the document's JSON text.
+        "_source" => Type::Keyword,
         "_version" => Type::Long,
         "_score" => Type::Double,
         _ => return None,
