@@ -180,3 +180,78 @@ fn metadata_source_is_the_document_for_json_extract() {
         ]
     );
 }
+
+/// Documents with a `text` field (typed by a mapping) for the full-text functions.
+fn run_mapped(query: &str, docs: &str) -> Table {
+    let mapping = rulegate::eval::Mapping::from_json(
+        r#"{"properties":{"title":{"type":"text"},"tag":{"type":"keyword"},"n":{"type":"long"}}}"#,
+    )
+    .expect("mapping");
+    let parsed = rulegate::esql::parse(query).expect("query parses");
+    let selection = eval::fields_for(&parsed, &[]);
+    let options = LoadOptions {
+        mapping,
+        ..LoadOptions::default()
+    };
+    let store = Documents::from_ndjson(docs.as_bytes(), &selection, options).expect("docs load");
+    let plan = Plan::compile(&parsed, query, &store.columns).expect("query compiles");
+    plan.run(&store, Window::All, 0)
+}
+
+const BOOKS: &str = r#"{"n":1,"title":"The Lord of the Rings","tag":"Fantasy"}
+{"n":2,"title":"Return of the King","tag":"fantasy"}
+{"n":3,"title":["Lord Jim", "Rings of Saturn"],"tag":"Novel"}
+{"n":4}
+"#;
+
+#[test]
+fn full_text_functions_use_the_field_types_default_analyzer() {
+    let ns = |q: &str| {
+        let t = run_mapped(&format!("FROM logs-* | WHERE {q} | KEEP n | SORT n"), BOOKS);
+        assert!(t.warnings.is_empty(), "{q}: {:?}", t.warnings);
+        rows(&t)
+    };
+    assert_eq!(
+        ns(r#"MATCH(title, "LORD")"#),
+        ["1", "3"],
+        "analyzed, any term"
+    );
+    assert_eq!(ns(r#"title : "king rings""#), ["1", "2", "3"]);
+    assert_eq!(
+        ns(r#"MATCH(title, "lord rings", {"operator": "AND"})"#),
+        ["1", "3"]
+    );
+    assert_eq!(ns(r#"MATCH(tag, "fantasy")"#), ["2"], "keyword: exact");
+    assert_eq!(ns(r#"MATCH_PHRASE(title, "lord of the rings")"#), ["1"]);
+    assert_eq!(
+        ns(r#"MATCH_PHRASE(title, "lord rings")"#),
+        Vec::<String>::new(),
+        "a phrase never spans two values"
+    );
+    assert_eq!(ns(r#"MULTI_MATCH("novel king", title, tag)"#), ["2"]);
+    assert_eq!(ns(r#"NOT MATCH(title, "lord")"#), ["2", "4"], "never null");
+    assert_eq!(ns(r#"KQL("title: lord and not tag: Novel")"#), ["1"]);
+    assert_eq!(ns(r#"MATCH(title, "lrod", {"fuzziness": 1})"#), ["1", "3"]);
+}
+
+#[test]
+fn full_text_arguments_are_checked_as_elasticsearch_does() {
+    let refused = |q: &str| {
+        let parsed = rulegate::esql::parse(q).unwrap();
+        let cols = [rulegate::eval::Column {
+            name: "title".into(),
+            ty: rulegate::eval::Type::Text,
+        }];
+        let d = Plan::compile(&parsed, q, &cols).expect_err("refused");
+        format!("{}: {}", d.code, d.message)
+    };
+    assert_eq!(
+        refused(r#"FROM t | EVAL x = CONCAT(title, "") | WHERE MATCH(x, "a")"#),
+        "E302: [MATCH] function cannot operate on [x], which is not a field from an index mapping"
+    );
+    assert_eq!(
+        refused(r#"FROM t | WHERE MATCH(title, title)"#),
+        "E302: second argument of [MATCH(title, title)] must be a constant, received [title]"
+    );
+    assert!(refused(r#"FROM t | WHERE QSTR("title:a")"#).starts_with("E304: "));
+}

@@ -282,6 +282,7 @@ pub fn fields_for(query: &ast::Query, extra: &[&str]) -> FieldSelection {
     let mut read = Reads {
         names,
         defined: BTreeSet::new(),
+        every: false,
     };
     let mut bounded = false;
     for command in &query.commands {
@@ -370,7 +371,7 @@ pub fn fields_for(query: &ast::Query, extra: &[&str]) -> FieldSelection {
         }
     }
     FieldSelection {
-        all: !bounded,
+        all: !bounded || read.every,
         names: read.names,
     }
 }
@@ -379,6 +380,8 @@ pub fn fields_for(query: &ast::Query, extra: &[&str]) -> FieldSelection {
 struct Reads {
     names: BTreeSet<String>,
     defined: BTreeSet<String>,
+    /// `KQL(…)` reads whichever fields its query names (patterns included): all of them.
+    every: bool,
 }
 
 impl Reads {
@@ -395,6 +398,7 @@ impl Reads {
             ExprKind::Call(c) if matches!(c.name.as_str(), "earliest" | "latest") => {
                 self.name("@timestamp")
             }
+            ExprKind::Call(c) if c.name == "kql" => self.every = true,
             _ => {}
         }
         e.children().into_iter().for_each(|child| self.expr(child));

@@ -103,9 +103,8 @@ fn skip_reason(
     None
 }
 
-/// Full-text search (`MATCH`, `KQL`, `QSTR`, `:`, …) needs an inverted index with analyzers; the
-/// engine refuses it at compile time with `E304` (#16 item 5 shares the KQL engine to come). Such
-/// a test is skipped with the engine's own message, whichever function or operator it uses.
+/// Full-text search the engine does not evaluate (`QSTR`, scoring) is refused at compile time
+/// with `E304`; such a test is skipped with the engine's own message.
 const FULL_TEXT: &str = "needs Elasticsearch's search index";
 
 /// Runs one test; `Err` says why it failed, `Ok(Some(reason))` that the engine refused it for

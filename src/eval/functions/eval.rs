@@ -50,6 +50,7 @@ fn text_bytes<'a>(values: impl IntoIterator<Item = &'a Value>) -> usize {
 pub fn eval(func: &Func, args: Vec<Cell>, e: &CExpr, ctx: &mut Ctx) -> Cell {
     let site = e.site;
     match func {
+        Func::FullText(f) => Cell::boolean(Some(f.matches(&args, ctx.now))),
         Func::Coalesce => args.into_iter().find(|c| !c.is_null()).unwrap_or_default(),
         Func::Greatest | Func::Least => {
             let mut best: Option<Value> = None;

@@ -12,6 +12,7 @@ use crate::eval::{datetime, ip, Column};
 pub mod catalog;
 mod codec;
 mod eval;
+pub mod fulltext;
 mod human;
 mod math;
 
@@ -99,6 +100,9 @@ pub enum Func {
     /// `HASH(algorithm, input)`.
     Hash,
     Space,
+    /// `MATCH`, `MATCH_PHRASE`, `MULTI_MATCH`, `KQL`, `:` (arguments: the fields, or every
+    /// column for `KQL`).
+    FullText(Box<fulltext::FullText>),
     /// `FMT_BYTES`, `FMT_BYTES_SI`, `FMT_DURATION` (an optional unit) and `FMT_PERCENT`.
     FmtBytes,
     FmtBytesSi,
@@ -207,6 +211,9 @@ pub fn compile(
     }
     if let Some(refused) = catalog::refusal(name, span) {
         return Err(refused);
+    }
+    if catalog::FULL_TEXT_EVALUATED.contains(&name) {
+        return fulltext::compile(c, call, span, schema);
     }
     let mut args = Vec::new();
     for a in &call.args {

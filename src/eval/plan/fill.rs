@@ -19,6 +19,18 @@ pub(super) struct Fill {
     pub notes: Vec<String>,
 }
 
+impl Fill {
+    /// The schema after the fill: a filled `text` column is `keyword`, the type of
+    /// `COALESCE(text, keyword)` (`fillnull/fillNullThenMatchOnFilledTextField`).
+    pub fn retype(&self, schema: &mut [Column]) {
+        for (i, _) in &self.fills {
+            if schema[*i].ty == Type::Text {
+                schema[*i].ty = Type::Keyword;
+            }
+        }
+    }
+}
+
 /// The name Elasticsearch's messages give a type (`DataType.typeName`).
 fn type_name(ty: Type) -> &'static str {
     match ty {

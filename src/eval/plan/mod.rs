@@ -300,7 +300,7 @@ impl Plan {
                             ty: Type::Keyword,
                         })
                         .collect();
-                    let removed = add_columns(&mut schema, &mut c.constants, new);
+                    let removed = add_columns(&mut schema, &mut c, new);
                     steps.push(Step::Dissect {
                         input,
                         dissect,
@@ -319,7 +319,7 @@ impl Plan {
                             ty: *t,
                         })
                         .collect();
-                    let removed = add_columns(&mut schema, &mut c.constants, new);
+                    let removed = add_columns(&mut schema, &mut c, new);
                     steps.push(Step::Grok {
                         input,
                         grok,
@@ -329,6 +329,7 @@ impl Plan {
                 CommandKind::Stats(stats) => {
                     let plan = compile_stats(&mut c, stats, &schema, &mut notes)?;
                     schema = plan.columns.clone();
+                    c.computed.extend(schema.iter().map(|col| col.name.clone()));
                     c.constants = Constants::new();
                     steps.push(Step::Stats(Box::new(plan)));
                     // Group order is unspecified until a SORT.
@@ -336,6 +337,7 @@ impl Plan {
                 }
                 CommandKind::FillNull(f) => {
                     let fill = fill::compile_fill(&mut c, f, &schema, command.span)?;
+                    fill.retype(&mut schema);
                     notes.extend(fill.notes);
                     steps.push(Step::Fill(fill.fills));
                 }
@@ -361,6 +363,7 @@ impl Plan {
                     for (i, col) in plan.columns.iter().enumerate() {
                         if find(&next, &col.name).is_none() {
                             c.constants.forget(&col.name);
+                            c.computed.insert(col.name.clone());
                             next.push(col.clone());
                             appended.push(i);
                         }
@@ -575,6 +578,7 @@ fn compile_eval(
         if let Some(i) = replaced {
             schema.remove(i);
         }
+        c.computed.insert(name.clone());
         schema.push(Column { name, ty: e.ty });
         assignments.push((e, replaced));
     }
@@ -597,13 +601,10 @@ fn string_input(c: &mut Compiler, e: &ast::Expr, schema: &[Column]) -> Result<CE
 }
 
 /// Appends new columns, removing existing ones of the same names; returns removed indices.
-fn add_columns(
-    schema: &mut Vec<Column>,
-    constants: &mut Constants,
-    new: Vec<Column>,
-) -> Vec<usize> {
+fn add_columns(schema: &mut Vec<Column>, c: &mut Compiler, new: Vec<Column>) -> Vec<usize> {
     for column in &new {
-        constants.forget(&column.name);
+        c.constants.forget(&column.name);
+        c.computed.insert(column.name.clone());
     }
     let removed: Vec<usize> = (0..schema.len())
         .filter(|&i| new.iter().any(|n| n.name == schema[i].name))
