@@ -106,10 +106,6 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
         "an RLIKE of 17 `.*`-laden alternatives: our effort measure (DFA states) passes the 10,000 cap where Lucene's work units do not; it was refused for KQL() before full-text search landed",
     ),
     (
-        "persistence_web_server_potential_command_injection.toml",
-        "RLIKE `*sh.{1,2}-c*` starts with `*`: our Lucene-regex parser refuses it (src/eval/pattern.rs)",
-    ),
-    (
         "defense_evasion_posh_obfuscation_backtick.toml",
         "a Java look-ahead `(?!…)` in a regex: the regex crate has no look-around",
     ),

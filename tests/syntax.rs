@@ -293,7 +293,12 @@ fn unsupported_commands_are_named_and_located() {
     ] {
         let error = parse(text).unwrap_err();
         assert_eq!(error.code, "E202", "{text}");
-        assert_eq!(error.message, format!("unsupported command `{name}`"));
+        let why = if matches!(name, "COMPLETION" | "RERANK") {
+            ": it requires a live inference endpoint"
+        } else {
+            ""
+        };
+        assert_eq!(error.message, format!("unsupported command `{name}`{why}"));
         assert_eq!(error.labels[0].span.slice(text), at);
     }
 }

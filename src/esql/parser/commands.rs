@@ -114,6 +114,15 @@ impl Parser<'_> {
     fn command_error(&self, word: &str, span: Span) -> Diagnostic {
         let shown = word.to_ascii_uppercase();
         let first = word.split(' ').next().unwrap_or(word);
+        if matches!(first, "completion" | "rerank") {
+            // An inference command: its result comes from a model served by the cluster.
+            return Diagnostic::error(
+                E_UNSUPPORTED_COMMAND,
+                format!("unsupported command `{shown}`: it requires a live inference endpoint"),
+            )
+            .with_label(span, "calls a model only a live cluster can serve")
+            .with_note("rulegate evaluates queries offline; run this rule against Elasticsearch");
+        }
         if UNSUPPORTED_COMMANDS.contains(&first) {
             return Diagnostic::error(
                 E_UNSUPPORTED_COMMAND,
