@@ -454,3 +454,28 @@ fn inspect_reports_a_rule_with_an_unsupported_function_as_not_runnable() {
         "no report for a rule that cannot run"
     );
 }
+
+/// #16 item 2: exact numeric semantics at the edges of the integral types.
+#[rstest]
+#[case(
+    "ROW x = round(9223372036854775808, -1)",
+    &["x=9223372036854775810"]
+)]
+#[case(
+    "ROW x = round(18446744073709551615, -1)",
+    &["x=null", "warning: Line 1:9: evaluation of [round(18446744073709551615, -1)] failed, treating result as null. Only first 20 failures recorded.", "warning: Line 1:9: java.lang.ArithmeticException: unsigned_long overflow"]
+)]
+#[case("ROW x = -9223372036854775809", &["x=-9.223372036854776E18"])]
+#[case("ROW x = -9223372036854775808", &["x=-9223372036854775808"])]
+#[case(
+    r#"ROW x = to_integer("2147483647.2")"#,
+    &["x=null", "warning: Line 1:9: evaluation of [to_integer(\"2147483647.2\")] failed, treating result as null. Only first 20 failures recorded.", "warning: Line 1:9: org.elasticsearch.xpack.esql.core.InvalidArgumentException: Cannot parse number [2147483647.2]"]
+)]
+#[case(r#"ROW x = to_integer("2147483646.5")"#, &["x=2147483647"])]
+#[case(r#"ROW x = to_integer("-2.5")"#, &["x=-2"])]
+#[case("ROW x = FMT_BYTES(1536)", &["x=1.5kb"])]
+#[case(r#"ROW x = FMT_DURATION(90000000000, "m")"#, &["x=1.5m"])]
+#[case("ROW x = FMT_PERCENT(null)", &["x=null"])]
+fn integral_edges_are_elasticsearchs(#[case] query: &str, #[case] expected: &[&str]) {
+    assert_eq!(row_and_warnings(query), expected, "{query}");
+}

@@ -499,6 +499,9 @@ fn negate_literal(v: &Value) -> Option<Value> {
         Value::Long(x) if *x == 2_147_483_648 => Value::Integer(i32::MIN),
         Value::Long(x) => Value::Long(x.checked_neg()?),
         Value::UnsignedLong(x) if *x == 9_223_372_036_854_775_808 => Value::Long(i64::MIN),
+        // Below `Long.MIN_VALUE` a whole number has no integral type: a double, as
+        // Elasticsearch makes of integer literals too large for their type.
+        Value::UnsignedLong(x) => Value::Double(-(*x as f64)),
         Value::Double(x) => Value::Double(-x),
         _ => return None,
     })

@@ -715,6 +715,21 @@ pub(super) fn single_valued(
                     };
                     Cell::One(Value::Double(if r == 0.0 { 0.0 } else { r }))
                 }
+                Value::UnsignedLong(u) if digits < 0 => {
+                    // `Maths.round(BigInteger, decimals)`: half up, exact; past 2^64-1 overflows.
+                    let p = 10u128.checked_pow((-digits) as u32).unwrap_or(u128::MAX);
+                    let x = u128::from(*u);
+                    let down = x - x % p;
+                    let r = if x % p >= p.div_ceil(2) {
+                        down.saturating_add(p)
+                    } else {
+                        down
+                    };
+                    let Ok(r) = u64::try_from(r) else {
+                        return Err("java.lang.ArithmeticException: unsigned_long overflow".into());
+                    };
+                    Cell::One(Value::UnsignedLong(r))
+                }
                 whole if digits < 0 => {
                     let x = whole.as_i64().unwrap_or(0);
                     let p = 10i128.checked_pow((-digits) as u32).unwrap_or(i128::MAX);
