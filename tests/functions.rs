@@ -473,6 +473,22 @@ fn inspect_reports_a_rule_with_an_unsupported_function_as_not_runnable() {
 )]
 #[case(r#"ROW x = to_integer("2147483646.5")"#, &["x=2147483647"])]
 #[case(r#"ROW x = to_integer("-2.5")"#, &["x=-2"])]
+#[case(
+    r#"ROW x = DATE_TRUNC(7 years, "1963-01-01T00:00:00Z"::datetime)"#,
+    &["x=1961-01-01T00:00:00.000Z"]
+)]
+#[case(
+    r#"ROW x = DATE_TRUNC(10 years, "1969-12-31T23:59:59Z"::datetime)"#,
+    &["x=1961-01-01T00:00:00.000Z"]
+)]
+#[case(
+    r#"ROW x = DATE_TRUNC(9 months, "1972-08-31T00:00:00Z"::datetime)"#,
+    &["x=1972-01-01T00:00:00.000Z"]
+)]
+#[case(
+    r#"ROW x = DATE_TRUNC("1 month", "1963-03-05T00:00:00Z"::datetime)"#,
+    &["x=1963-03-01T00:00:00.000Z"]
+)]
 #[case("ROW x = FMT_BYTES(1536)", &["x=1.5kb"])]
 #[case(r#"ROW x = FMT_DURATION(90000000000, "m")"#, &["x=1.5m"])]
 #[case("ROW x = FMT_PERCENT(null)", &["x=null"])]

@@ -191,6 +191,42 @@ fn numeric_ty(t: Type) -> bool {
     t.is_numeric() || t == Type::Null
 }
 
+/// `DATE_TRUNC("1 month", d)`: a string literal where a time span is expected is cast to one,
+/// as Elasticsearch's `ImplicitCasting` does (`"1 month"`, `"2hours"`; the unit decides between
+/// a period and a duration).
+fn implicit_time_span(args: &mut [CExpr], span: Span) -> Result<(), Diagnostic> {
+    let Some(first) = args.first_mut() else {
+        return Ok(());
+    };
+    let Kind::Literal(Cell::One(Value::String(text))) = &first.kind else {
+        return Ok(());
+    };
+    let trimmed = text.trim();
+    let digits = trimmed.len()
+        - trimmed
+            .trim_start_matches(|c: char| c.is_ascii_digit())
+            .len();
+    let (number, unit) = trimmed.split_at(digits);
+    let value = number
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| crate::eval::expr::time_span(n, &unit.trim().to_ascii_lowercase()))
+        .and_then(Result::ok)
+        .ok_or_else(|| {
+            error(
+                "E302",
+                span,
+                format!("Cannot convert string [{text}] to [DATE_PERIOD or TIME_DURATION]"),
+            )
+        })?;
+    first.ty = match value {
+        Value::Period { .. } => Type::DatePeriod,
+        _ => Type::TimeDuration,
+    };
+    first.kind = Kind::Literal(Cell::One(value));
+    Ok(())
+}
+
 /// Compiles a function call (aggregates are rejected here: `STATS` handles them).
 pub fn compile(
     c: &mut Compiler,
@@ -218,6 +254,9 @@ pub fn compile(
     let mut args = Vec::new();
     for a in &call.args {
         args.push(c.expr(a, schema)?);
+    }
+    if name == "date_trunc" {
+        implicit_time_span(&mut args, span)?;
     }
     let n = args.len();
     let t = |i: usize| args[i].ty;
