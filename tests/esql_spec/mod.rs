@@ -249,7 +249,12 @@ struct Outcome {
 }
 
 fn run_folder(dir: &std::path::Path) -> Outcome {
-    let datasets = datasets::discover(dir);
+    run_specs(dir, dir)
+}
+
+/// Runs the spec files of `dir` over the datasets of `data_dir`.
+fn run_specs(dir: &std::path::Path, data_dir: &std::path::Path) -> Outcome {
+    let datasets = datasets::discover(data_dir);
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .expect("esql-spec directory")
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -375,6 +380,42 @@ fn esql_spec_conformance() {
         breaks.is_empty(),
         "the conformance ratchet breaks: {breaks:#?}"
     );
+}
+
+/// Further upstream spec files (`tests/data/esql-spec-extra/`, provenance in its README) over
+/// the shared folder's datasets, with their own ratchet.
+#[test]
+fn further_upstream_spec_files() {
+    let out = run_specs(
+        &support::repo_path("tests/data/esql-spec-extra"),
+        &support::shared_path("reference/esql-spec"),
+    );
+    print!("{}", file_table(&out));
+    println!(
+        "esql-spec extra: {} passed, {} failed, {} skipped",
+        out.passed.len(),
+        out.failed.len(),
+        out.skipped.len()
+    );
+    let ratchet_path = support::repo_path("tests/data/esql-spec-extra-passing.txt");
+    let listed: BTreeSet<String> = std::fs::read_to_string(&ratchet_path)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect();
+    if std::env::var("ESQL_SPEC_RATCHET").as_deref() == Ok("update") {
+        let mut text = String::from(
+            "# tests/data/esql-spec-extra tests that pass (`file test-name`). A ratchet: every line must run and pass.\n",
+        );
+        for k in listed.union(&out.passed) {
+            text.push_str(k);
+            text.push('\n');
+        }
+        std::fs::write(&ratchet_path, text).unwrap();
+    }
+    let breaks = ratchet_breaks(&listed, &out);
+    assert!(breaks.is_empty(), "the extra ratchet breaks: {breaks:#?}");
 }
 
 #[test]
