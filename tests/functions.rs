@@ -454,3 +454,44 @@ fn inspect_reports_a_rule_with_an_unsupported_function_as_not_runnable() {
         "no report for a rule that cannot run"
     );
 }
+
+/// #16 item 2: exact numeric semantics at the edges of the integral types.
+#[rstest]
+#[case(
+    "ROW x = round(9223372036854775808, -1)",
+    &["x=9223372036854775810"]
+)]
+#[case(
+    "ROW x = round(18446744073709551615, -1)",
+    &["x=null", "warning: Line 1:9: evaluation of [round(18446744073709551615, -1)] failed, treating result as null. Only first 20 failures recorded.", "warning: Line 1:9: java.lang.ArithmeticException: unsigned_long overflow"]
+)]
+#[case("ROW x = -9223372036854775809", &["x=-9.223372036854776E18"])]
+#[case("ROW x = -9223372036854775808", &["x=-9223372036854775808"])]
+#[case(
+    r#"ROW x = to_integer("2147483647.2")"#,
+    &["x=null", "warning: Line 1:9: evaluation of [to_integer(\"2147483647.2\")] failed, treating result as null. Only first 20 failures recorded.", "warning: Line 1:9: org.elasticsearch.xpack.esql.core.InvalidArgumentException: Cannot parse number [2147483647.2]"]
+)]
+#[case(r#"ROW x = to_integer("2147483646.5")"#, &["x=2147483647"])]
+#[case(r#"ROW x = to_integer("-2.5")"#, &["x=-2"])]
+#[case(
+    r#"ROW x = DATE_TRUNC(7 years, "1963-01-01T00:00:00Z"::datetime)"#,
+    &["x=1961-01-01T00:00:00.000Z"]
+)]
+#[case(
+    r#"ROW x = DATE_TRUNC(10 years, "1969-12-31T23:59:59Z"::datetime)"#,
+    &["x=1961-01-01T00:00:00.000Z"]
+)]
+#[case(
+    r#"ROW x = DATE_TRUNC(9 months, "1972-08-31T00:00:00Z"::datetime)"#,
+    &["x=1972-01-01T00:00:00.000Z"]
+)]
+#[case(
+    r#"ROW x = DATE_TRUNC("1 month", "1963-03-05T00:00:00Z"::datetime)"#,
+    &["x=1963-03-01T00:00:00.000Z"]
+)]
+#[case("ROW x = FMT_BYTES(1536)", &["x=1.5kb"])]
+#[case(r#"ROW x = FMT_DURATION(90000000000, "m")"#, &["x=1.5m"])]
+#[case("ROW x = FMT_PERCENT(null)", &["x=null"])]
+fn integral_edges_are_elasticsearchs(#[case] query: &str, #[case] expected: &[&str]) {
+    assert_eq!(row_and_warnings(query), expected, "{query}");
+}

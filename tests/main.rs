@@ -20,6 +20,7 @@
 //! | `audit` | ECS mapping vs Elastic's pipeline samples; `rulegate ingest` on every raw sample, .gz, EventList, AKS, bad lines |
 //! | `check` | `rulegate check`: green on the tree, red naming changed scenarios, exit 2 on bad input |
 //! | `esql_spec` | conformance: Elasticsearch's csv-spec tests over their datasets, with a ratchet |
+//! | `esql_commands` | `FILLNULL`, `DEDUP`/`DISTINCT`, `SAMPLE`: values, warnings, Elasticsearch's errors, print∘parse |
 //! | `functions` | the function catalog: implemented or refused with its category (`E303`/`E304`); documented examples and edge cases of each added function |
 //! | `eval_edge_cases` | the edge cases of the semantics notes §16, one test each, via the API |
 //! | `inputs` | `-` is stdin and gzip is found by content for every command; an input truncated under `query` is exit 2; silent acceptance turned into errors or warnings |
@@ -59,6 +60,7 @@ mod edges;
 mod eql_engine;
 mod eql_syntax;
 mod errors;
+mod esql_commands;
 mod esql_spec;
 mod eval_edge_cases;
 mod explain;

@@ -107,6 +107,16 @@ impl Checker<'_> {
                 self.expr(&grok.input, span);
                 self.string(&grok.pattern, span);
             }
+            CommandKind::FillNull(fill) => {
+                if let Some(value) = &fill.value {
+                    self.expr(value, span);
+                }
+                for pattern in &fill.targets {
+                    self.inside(pattern.span, span, "name pattern");
+                }
+            }
+            CommandKind::Dedup | CommandKind::Distinct => {}
+            CommandKind::Sample(sample) => self.inside(sample.span, span, "sample probability"),
         }
     }
 

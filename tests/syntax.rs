@@ -82,6 +82,13 @@ fn tree(query: &Query) -> String {
                 d.append_separator.as_ref().map(|s| &s.value)
             ),
             CommandKind::Grok(g) => format!("{} {:?}", sexpr(&g.input), g.pattern.value),
+            CommandKind::FillNull(f) => format!(
+                "{} ON {:?}",
+                f.value.as_ref().map_or("DEFAULT".into(), sexpr),
+                f.targets.iter().map(|p| &p.pattern).collect::<Vec<_>>()
+            ),
+            CommandKind::Dedup | CommandKind::Distinct => String::new(),
+            CommandKind::Sample(s) => format!("{}", s.probability),
         };
         out.push_str(&format!(
             "{} @{:?} {body}\n",
@@ -281,12 +288,17 @@ fn unsupported_commands_are_named_and_located() {
             "CHANGE_POINT",
             "change_point",
         ),
-        ("from a | sample 0.1", "SAMPLE", "sample"),
+        ("from a | rerank \"q\" on x", "RERANK", "rerank"),
         ("ts metrics-*", "TS", "ts"),
     ] {
         let error = parse(text).unwrap_err();
         assert_eq!(error.code, "E202", "{text}");
-        assert_eq!(error.message, format!("unsupported command `{name}`"));
+        let why = if matches!(name, "COMPLETION" | "RERANK") {
+            ": it requires a live inference endpoint"
+        } else {
+            ""
+        };
+        assert_eq!(error.message, format!("unsupported command `{name}`{why}"));
         assert_eq!(error.labels[0].span.slice(text), at);
     }
 }

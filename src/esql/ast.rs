@@ -83,6 +83,14 @@ pub enum CommandKind {
     Dissect(Dissect),
     /// `GROK input "%{IP:ip}"`
     Grok(Grok),
+    /// `FILLNULL 0 ON a, b*` or `FILLNULL DEFAULT ON *`
+    FillNull(FillNull),
+    /// `DEDUP`: drops rows equal to an earlier row in every column
+    Dedup,
+    /// `DISTINCT`: the same as `DEDUP`, spelled as SQL does
+    Distinct,
+    /// `SAMPLE 0.25`: keeps each row with that probability
+    Sample(Sample),
 }
 
 impl CommandKind {
@@ -101,9 +109,29 @@ impl CommandKind {
             CommandKind::MvExpand(_) => "MV_EXPAND",
             CommandKind::Dissect(_) => "DISSECT",
             CommandKind::Grok(_) => "GROK",
+            CommandKind::FillNull(_) => "FILLNULL",
+            CommandKind::Dedup => "DEDUP",
+            CommandKind::Distinct => "DISTINCT",
+            CommandKind::Sample(_) => "SAMPLE",
         }
     }
 }
+
+/// `FILLNULL value ON targets`: the value (`None` for `DEFAULT`, each column's type default) and
+/// the targeted names or patterns (`*` targets every column leniently).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FillNull {
+    pub value: Option<Expr>,
+    pub targets: Vec<NamePattern>,
+}
+
+/// `SAMPLE probability`, as written.
+#[derive(Clone, Debug)]
+pub struct Sample {
+    pub probability: f64,
+    pub span: Span,
+}
+span_free_eq!(Sample { probability });
 
 /// `[name =] expr`, as in `EVAL`, `ROW` and `STATS … BY`.
 ///

@@ -84,6 +84,13 @@ pub fn print_command(command: &Command) -> String {
             expr_at(&grok.input, PRIMARY),
             string(&grok.pattern.value)
         ),
+        CommandKind::FillNull(fill) => format!(
+            "{} ON {}",
+            fill.value.as_ref().map_or("DEFAULT".to_string(), expr),
+            join(fill.targets.iter().map(|p| name_pattern(&p.pattern)))
+        ),
+        CommandKind::Dedup | CommandKind::Distinct => String::new(),
+        CommandKind::Sample(sample) => crate::eval::value::java_double(sample.probability),
     };
     if body.is_empty() {
         keyword.to_string()

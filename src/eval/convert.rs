@@ -37,6 +37,24 @@ fn double_to_long(d: f64) -> Result<i64, String> {
     }
 }
 
+/// `EsqlDataTypeConverter.stringToInt`: `Integer.parseInt`, else a double within the integer
+/// range rounded half up (`safeToInt`); any failure is `Cannot parse number [s]`, so
+/// `"2147483647.2"` (above the range before rounding) fails.
+fn string_to_int(s: &str) -> Result<i32, String> {
+    let t = s.trim();
+    if let Ok(v) = t.parse::<i32>() {
+        return Ok(v);
+    }
+    match t.parse::<f64>() {
+        Ok(d) if d.is_finite() && d >= f64::from(i32::MIN) && d <= f64::from(i32::MAX) => {
+            let floor = d.floor();
+            let rounded = if d - floor >= 0.5 { floor + 1.0 } else { floor };
+            Ok(rounded as i32)
+        }
+        _ => Err(format!("{INVALID_ARGUMENT}: Cannot parse number [{s}]")),
+    }
+}
+
 fn long_to_int(v: i64) -> Result<i32, String> {
     i32::try_from(v).map_err(|_| out_of_range(&v.to_string(), "integer"))
 }
@@ -62,7 +80,7 @@ pub fn convert(v: &Value, to: Type) -> Result<Value, String> {
                     out_of_range(&super::value::java_double(*d), "integer")
                 })?)?
             }
-            Value::String(s) => long_to_int(string_to_long(s)?)?,
+            Value::String(s) => string_to_int(s)?,
             other => long_to_int(other.as_i64().ok_or_else(|| match other {
                 Value::UnsignedLong(u) => out_of_range(&u.to_string(), "integer"),
                 _ => unsupported(v, to),

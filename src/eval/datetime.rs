@@ -121,10 +121,13 @@ pub fn add_period(ms: i64, months: i64, days: i64) -> Result<i64, String> {
 /// Truncates to a multiple of a calendar period or an exact duration, in UTC.
 pub fn trunc(ms: i64, months: i64, days: i64, duration_ms: i64) -> Option<i64> {
     if months > 0 {
+        // Intervals of months and years are aligned to January of year 1 CE, as
+        // `DateUtils.roundIntervalMonthOfYear`/`roundYearInterval` do: 7 years on 1963 is 1961.
         let c = to_civil(ms);
-        let total = c.year * 12 + c.month - 1;
+        let total = (c.year - 1) * 12 + c.month - 1;
         let t = total - total.rem_euclid(months);
-        return days_from_civil(t.div_euclid(12), t.rem_euclid(12) + 1, 1).checked_mul(MS_PER_DAY);
+        return days_from_civil(t.div_euclid(12) + 1, t.rem_euclid(12) + 1, 1)
+            .checked_mul(MS_PER_DAY);
     }
     if days == 7 {
         // Weeks start on Monday; 1970-01-01 was a Thursday.

@@ -61,6 +61,9 @@ pub struct Compiler<'q> {
     /// Columns of the schema being compiled that `ROW`/`EVAL` bound to a constant, by name; the
     /// plan keeps it in step with its commands (see `fold`).
     pub constants: Constants,
+    /// Columns a command computed (`ROW`, `EVAL`, `STATS`, `DISSECT`, `GROK`), by name: not
+    /// fields of an index, which full-text functions require.
+    pub computed: std::collections::BTreeSet<String>,
 }
 
 pub fn error(code: &'static str, span: Span, message: impl Into<String>) -> Diagnostic {
@@ -80,6 +83,7 @@ impl<'q> Compiler<'q> {
             lines: LineIndex::new(text),
             sites: Vec::new(),
             constants: Constants::new(),
+            computed: std::collections::BTreeSet::new(),
         }
     }
 
@@ -271,9 +275,19 @@ impl<'q> Compiler<'q> {
                     span,
                 ))
             }
-            ExprKind::Match { .. } => Err(crate::eval::functions::catalog::match_operator_refusal(
-                span,
-            )),
+            ExprKind::Match { field, query } => {
+                let text = span.slice(self.text).to_string();
+                crate::eval::functions::fulltext::compile_match(
+                    self,
+                    field,
+                    query,
+                    Vec::new(),
+                    span,
+                    schema,
+                    "MATCH",
+                    &text,
+                )
+            }
         }
     }
 
@@ -485,6 +499,9 @@ fn negate_literal(v: &Value) -> Option<Value> {
         Value::Long(x) if *x == 2_147_483_648 => Value::Integer(i32::MIN),
         Value::Long(x) => Value::Long(x.checked_neg()?),
         Value::UnsignedLong(x) if *x == 9_223_372_036_854_775_808 => Value::Long(i64::MIN),
+        // Below `Long.MIN_VALUE` a whole number has no integral type: a double, as
+        // Elasticsearch makes of integer literals too large for their type.
+        Value::UnsignedLong(x) => Value::Double(-(*x as f64)),
         Value::Double(x) => Value::Double(-x),
         _ => return None,
     })
@@ -707,8 +724,18 @@ impl CExpr {
             // Both operands are always evaluated, as Elasticsearch's block evaluation does,
             // so each reports its warnings.
             Kind::And(l, r) => {
-                let a = self.truth(l, row, ctx);
-                let b = self.truth(r, row, ctx);
+                // A full-text call is a Lucene query: a conjunction leads with it and advances
+                // the other clauses (and their per-document warnings) only on its matches.
+                let (first, second) = if r.leads_with_full_text() && !l.leads_with_full_text() {
+                    (r, l)
+                } else {
+                    (l, r)
+                };
+                let a = self.truth(first, row, ctx);
+                if a == Some(false) && first.leads_with_full_text() {
+                    return Cell::boolean(Some(false));
+                }
+                let b = self.truth(second, row, ctx);
                 Cell::boolean(match (a, b) {
                     (Some(false), _) | (_, Some(false)) => Some(false),
                     (Some(true), Some(true)) => Some(true),
@@ -818,6 +845,15 @@ impl CExpr {
     }
 
     /// Whether the expression needs no row (a constant).
+    /// A full-text call, or a conjunction with one: what Lucene evaluates first.
+    fn leads_with_full_text(&self) -> bool {
+        match &self.kind {
+            Kind::Call(functions::Func::FullText(_), _) => true,
+            Kind::And(l, r) => l.leads_with_full_text() || r.leads_with_full_text(),
+            _ => false,
+        }
+    }
+
     pub fn is_constant(&self) -> bool {
         !matches!(self.kind, Kind::Column(_)) && self.children().into_iter().all(CExpr::is_constant)
     }

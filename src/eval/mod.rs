@@ -50,6 +50,7 @@ pub mod output;
 pub mod pattern;
 pub mod plan;
 mod scan;
+mod source_doc;
 pub mod store;
 pub mod stream;
 pub mod value;
@@ -150,6 +151,15 @@ impl Plan {
             if !self.reads(&docs, doc) {
                 continue;
             }
+            if sources
+                .columns
+                .iter()
+                .any(|s| matches!(s, Source::Document))
+            {
+                // `_source` reads every field of the document: copy, do not move.
+                rows.push(sources.row(&docs, doc, |i| docs.row(doc)[i].clone()));
+                continue;
+            }
             let mut cells = docs.take_row(doc);
             let row = if sources.in_store_order(cells.len()) {
                 // The store's columns come first, in order: only metadata to append.
@@ -186,6 +196,7 @@ impl Plan {
                 "_index" if self.metadata.iter().any(|m| m == "_index") => Source::Index,
                 "_id" if self.metadata.iter().any(|m| m == "_id") => Source::Id,
                 "_version" if self.metadata.iter().any(|m| m == "_version") => Source::Version,
+                "_source" if self.metadata.iter().any(|m| m == "_source") => Source::Document,
                 name => docs.column(name).map_or(Source::Null, Source::Field),
             })
             .collect();
@@ -239,6 +250,7 @@ impl Sources {
             }
             Source::Id => Cell::One(Value::String(Arc::clone(docs.shared_index_and_id(doc).1))),
             Source::Version => Cell::One(Value::Long(1)),
+            Source::Document => source_doc::document(&docs.columns, docs.row(doc)),
         }
     }
 }
@@ -249,6 +261,8 @@ enum Source {
     Index,
     Id,
     Version,
+    /// `_source`: the document rebuilt as JSON.
+    Document,
 }
 
 /// The fields a query reads from documents, plus `extra` ones the caller needs (e.g.
@@ -260,12 +274,17 @@ pub fn fields_for(query: &ast::Query, extra: &[&str]) -> FieldSelection {
     for e in extra {
         names.insert(e.to_string());
     }
-    let SourceCommand::From(_) = &query.source else {
+    let SourceCommand::From(from) = &query.source else {
         return FieldSelection { all: false, names };
     };
+    if from.metadata.iter().any(|m| m.name == "_source") {
+        // `_source` is the whole document.
+        return FieldSelection { all: true, names };
+    }
     let mut read = Reads {
         names,
         defined: BTreeSet::new(),
+        every: false,
     };
     let mut bounded = false;
     for command in &query.commands {
@@ -333,10 +352,28 @@ pub fn fields_for(query: &ast::Query, extra: &[&str]) -> FieldSelection {
                         .extend(grok.columns.into_iter().map(|(n, _)| n));
                 }
             }
+            CommandKind::FillNull(f) => {
+                if f.targets.iter().any(|p| p.has_wildcard()) {
+                    // `ON *` or a pattern fills (and so reads) every field it matches.
+                    return FieldSelection {
+                        all: true,
+                        names: read.names,
+                    };
+                }
+                f.targets.iter().for_each(|p| read.name(&p.pattern));
+            }
+            // Equal rows are equal in every column: all of them count.
+            CommandKind::Dedup | CommandKind::Distinct => {
+                return FieldSelection {
+                    all: true,
+                    names: read.names,
+                }
+            }
+            CommandKind::Sample(_) => {}
         }
     }
     FieldSelection {
-        all: !bounded,
+        all: !bounded || read.every,
         names: read.names,
     }
 }
@@ -345,6 +382,8 @@ pub fn fields_for(query: &ast::Query, extra: &[&str]) -> FieldSelection {
 struct Reads {
     names: BTreeSet<String>,
     defined: BTreeSet<String>,
+    /// `KQL(…)` reads whichever fields its query names (patterns included): all of them.
+    every: bool,
 }
 
 impl Reads {
@@ -361,6 +400,7 @@ impl Reads {
             ExprKind::Call(c) if matches!(c.name.as_str(), "earliest" | "latest") => {
                 self.name("@timestamp")
             }
+            ExprKind::Call(c) if c.name == "kql" => self.every = true,
             _ => {}
         }
         e.children().into_iter().for_each(|child| self.expr(child));

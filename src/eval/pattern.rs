@@ -789,7 +789,10 @@ impl LuceneParser<'_> {
                     None => Ok(self.b.literal(e)),
                 }
             }
-            '*' | '+' | '?' | '{' | '&' | '|' | ')' | '~' => {
+            // Lucene's `parseSimpleExp` reads any other character as itself: a repetition
+            // operator with nothing before it (`*sh`) is a literal `*`.
+            '*' | '+' | '?' | '{' => Ok(self.b.literal(c)),
+            '&' | '|' | ')' | '~' => {
                 self.pos -= 1;
                 Err(self.error(&format!("unexpected '{c}'")))
             }
@@ -899,6 +902,11 @@ mod tests {
         assert!(rl("\\d+\\s\\w", "12 x"));
         assert!(rl("()", ""));
         assert!(!rl("abc", "abcd"), "anchored");
+        // A repetition with nothing to repeat is the character itself (Lucene's
+        // `parseCharExp`): `persistence_web_server_potential_command_injection` relies on it.
+        assert!(rl("*sh.{1,2}-c*", "*sh -c"));
+        assert!(!rl("*sh.{1,2}-c*", "bash -c"));
+        assert!(rl("a|+b", "+b"));
     }
 
     #[test]

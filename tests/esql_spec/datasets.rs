@@ -172,7 +172,19 @@ fn cell(raw: &str, col: &CsvColumn, mapping: &Mapping) -> Cell {
         .filter(|v| !v.is_empty())
         .filter_map(|v| csv_value(v, &col.raw_ty, col.ty, scaling))
         .collect();
-    Cell::from_values(vals).into_doc_values(col.ty)
+    // A `text` field with a `keyword` multi-field is read from that sub-field's doc values
+    // (Elasticsearch's `TextFieldMapper` block loader): sorted and de-duplicated as keywords.
+    let read_as = if col.ty == Type::Text
+        && mapping
+            .subfields
+            .iter()
+            .any(|(_, parent, ty)| *parent == col.name && ty == "keyword")
+    {
+        Type::Keyword
+    } else {
+        col.ty
+    };
+    Cell::from_values(vals).into_doc_values(read_as)
 }
 
 /// Splits a data row on commas outside `[…]` that are not escaped as `\,`; pads to `width`.

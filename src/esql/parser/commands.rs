@@ -19,7 +19,6 @@ const UNSUPPORTED_COMMANDS: &[&str] = &[
     "completion",
     "fork",
     "change_point",
-    "sample",
     "rerank",
     "fuse",
     "rrf",
@@ -50,6 +49,10 @@ const SUPPORTED_COMMANDS: &[&str] = &[
     "mv_expand",
     "dissect",
     "grok",
+    "fillnull",
+    "dedup",
+    "distinct",
+    "sample",
 ];
 
 impl Parser<'_> {
@@ -111,6 +114,15 @@ impl Parser<'_> {
     fn command_error(&self, word: &str, span: Span) -> Diagnostic {
         let shown = word.to_ascii_uppercase();
         let first = word.split(' ').next().unwrap_or(word);
+        if matches!(first, "completion" | "rerank") {
+            // An inference command: its result comes from a model served by the cluster.
+            return Diagnostic::error(
+                E_UNSUPPORTED_COMMAND,
+                format!("unsupported command `{shown}`: it requires a live inference endpoint"),
+            )
+            .with_label(span, "calls a model only a live cluster can serve")
+            .with_note("rulegate evaluates queries offline; run this rule against Elasticsearch");
+        }
         if UNSUPPORTED_COMMANDS.contains(&first) {
             return Diagnostic::error(
                 E_UNSUPPORTED_COMMAND,
@@ -118,7 +130,7 @@ impl Parser<'_> {
             )
             .with_label(span, "Elasticsearch has this command; rulegate does not evaluate it")
             .with_note(
-                "supported: FROM, ROW, WHERE, EVAL, STATS, INLINE STATS, KEEP, DROP, RENAME, SORT, LIMIT, MV_EXPAND, DISSECT, GROK",
+                "supported: FROM, ROW, WHERE, EVAL, STATS, INLINE STATS, KEEP, DROP, RENAME, SORT, LIMIT, MV_EXPAND, DISSECT, GROK, FILLNULL, DEDUP, DISTINCT, SAMPLE",
             );
         }
         let mut diagnostic =
@@ -209,6 +221,10 @@ impl Parser<'_> {
                     pattern,
                 })
             }
+            "fillnull" => CommandKind::FillNull(self.fill_null()?),
+            "dedup" => CommandKind::Dedup,
+            "distinct" => CommandKind::Distinct,
+            "sample" => CommandKind::Sample(self.sample()?),
             "from" | "row" => {
                 return Err(Box::new(
                     Diagnostic::error(
@@ -381,6 +397,46 @@ impl Parser<'_> {
             )),
             _ => Err(self.unexpected("a row count")?),
         }
+    }
+
+    /// `FILLNULL (DEFAULT | value) ON name_or_pattern (, name_or_pattern)*`
+    fn fill_null(&mut self) -> PResult<FillNull> {
+        let value = if self.eat_word("default")?.is_some() {
+            None
+        } else {
+            Some(self.expr()?)
+        };
+        self.expect_word("on")?;
+        let targets = self.name_patterns()?;
+        Ok(FillNull { value, targets })
+    }
+
+    /// `SAMPLE probability`: a decimal literal strictly between 0 and 1, as Elasticsearch's
+    /// parser requires.
+    fn sample(&mut self) -> PResult<Sample> {
+        let token = self.peek()?.clone();
+        let probability = match token.kind {
+            TokenKind::Decimal(p) => p,
+            TokenKind::Integer(i) => i as f64,
+            _ => return Err(self.unexpected("a sampling probability")?),
+        };
+        self.bump()?;
+        if !(probability > 0.0 && probability < 1.0) {
+            return Err(Box::new(
+                Diagnostic::error(
+                    E_NUMBER,
+                    format!(
+                        "invalid value for SAMPLE probability [{}], expecting a number between 0 and 1, exclusive",
+                        token.span.slice(self.src)
+                    ),
+                )
+                .with_label(token.span, "not strictly between 0 and 1"),
+            ));
+        }
+        Ok(Sample {
+            probability,
+            span: token.span,
+        })
     }
 
     fn dissect(&mut self) -> PResult<Dissect> {

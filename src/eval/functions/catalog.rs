@@ -5,7 +5,7 @@
 //! | code | meaning |
 //! |---|---|
 //! | `E303` | a function rulegate does not evaluate: an excluded category (spatial, dense vector, time series, inference), one in scope but not supported yet, or `Unknown function [x]` |
-//! | `E304` | full-text search (`MATCH`, `KQL`, `QSTR`, `MATCH_PHRASE`, `MULTI_MATCH`, `:`, scoring): needs Elasticsearch's search index |
+//! | `E304` | full-text search rulegate does not evaluate (`QSTR`, `TERM`, scoring, …): needs Elasticsearch's search index; `MATCH`, `MATCH_PHRASE`, `MULTI_MATCH`, `KQL` and `:` are evaluated |
 //!
 //! A rule whose query calls one of these is refused when it loads (`not evaluated: …`), as a
 //! rule with an unsupported command is (`E202`), so `inspect` and `check` never pass it.
@@ -58,6 +58,10 @@ pub const NOT_YET: &[&str] = &[
     "year",
 ];
 
+/// Full-text functions evaluated offline, with the default analyzers (`fulltext.rs`); the other
+/// full-text functions (`QSTR`, scoring, `TERM`, …) stay refused with `E304`.
+pub const FULL_TEXT_EVALUATED: &[&str] = &["kql", "match", "match_phrase", "multi_match"];
+
 /// Every `(name, category)` of the catalog, in file order.
 pub fn entries() -> impl Iterator<Item = (&'static str, &'static str)> {
     CATALOG
@@ -85,7 +89,7 @@ pub fn excluded_because(category: &str) -> Option<&'static str> {
 /// names that compiling reports).
 pub fn refusal(name: &str, span: Span) -> Option<Diagnostic> {
     let category = category(name)?;
-    if category == "full_text" {
+    if category == "full_text" && !FULL_TEXT_EVALUATED.contains(&name) {
         return Some(error(
             "E304",
             span,
@@ -124,10 +128,8 @@ pub fn refusals(query: &Query) -> Vec<Diagnostic> {
     }
     let mut out = Vec::new();
     while let Some(e) = exprs.pop() {
-        match &e.kind {
-            ExprKind::Call(call) => out.extend(refusal(&call.name, e.span)),
-            ExprKind::Match { .. } => out.push(match_operator_refusal(e.span)),
-            _ => {}
+        if let ExprKind::Call(call) = &e.kind {
+            out.extend(refusal(&call.name, e.span));
         }
         exprs.extend(e.children());
     }

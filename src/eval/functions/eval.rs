@@ -50,6 +50,7 @@ fn text_bytes<'a>(values: impl IntoIterator<Item = &'a Value>) -> usize {
 pub fn eval(func: &Func, args: Vec<Cell>, e: &CExpr, ctx: &mut Ctx) -> Cell {
     let site = e.site;
     match func {
+        Func::FullText(f) => Cell::boolean(Some(f.matches(&args, ctx.now))),
         Func::Coalesce => args.into_iter().find(|c| !c.is_null()).unwrap_or_default(),
         Func::Greatest | Func::Least => {
             let mut best: Option<Value> = None;
@@ -576,6 +577,16 @@ pub(super) fn single_valued(
             }
             kw(" ".repeat(n as usize))
         }
+        Func::FmtBytes | Func::FmtBytesSi | Func::FmtDuration => {
+            let unit = a.get(1).map(|u| s(u));
+            let n = arg_i64(0);
+            kw(match func {
+                Func::FmtBytes => human::fmt_bytes(n, unit)?,
+                Func::FmtBytesSi => human::fmt_bytes_si(n, unit)?,
+                _ => human::fmt_duration(n, unit)?,
+            })
+        }
+        Func::FmtPercent => kw(human::fmt_percent(a[0].as_f64().unwrap_or(0.0))),
         Func::BitLength => int(s(a[0]).len() as i64 * 8),
         Func::ByteLength => int(s(a[0]).len() as i64),
         Func::Contains => Cell::boolean(Some(s(a[1]).is_empty() || s(a[0]).contains(s(a[1])))),
@@ -707,6 +718,21 @@ pub(super) fn single_valued(
                             * 10f64.powi(-digits as i32)
                     };
                     Cell::One(Value::Double(if r == 0.0 { 0.0 } else { r }))
+                }
+                Value::UnsignedLong(u) if digits < 0 => {
+                    // `Maths.round(BigInteger, decimals)`: half up, exact; past 2^64-1 overflows.
+                    let p = 10u128.checked_pow((-digits) as u32).unwrap_or(u128::MAX);
+                    let x = u128::from(*u);
+                    let down = x - x % p;
+                    let r = if x % p >= p.div_ceil(2) {
+                        down.saturating_add(p)
+                    } else {
+                        down
+                    };
+                    let Ok(r) = u64::try_from(r) else {
+                        return Err("java.lang.ArithmeticException: unsigned_long overflow".into());
+                    };
+                    Cell::One(Value::UnsignedLong(r))
                 }
                 whole if digits < 0 => {
                     let x = whole.as_i64().unwrap_or(0);

@@ -12,6 +12,8 @@ use crate::eval::{datetime, ip, Column};
 pub mod catalog;
 mod codec;
 mod eval;
+pub mod fulltext;
+mod human;
 mod math;
 
 pub use eval::eval;
@@ -98,6 +100,14 @@ pub enum Func {
     /// `HASH(algorithm, input)`.
     Hash,
     Space,
+    /// `MATCH`, `MATCH_PHRASE`, `MULTI_MATCH`, `KQL`, `:` (arguments: the fields, or every
+    /// column for `KQL`).
+    FullText(Box<fulltext::FullText>),
+    /// `FMT_BYTES`, `FMT_BYTES_SI`, `FMT_DURATION` (an optional unit) and `FMT_PERCENT`.
+    FmtBytes,
+    FmtBytesSi,
+    FmtDuration,
+    FmtPercent,
     BitLength,
     ByteLength,
     Contains,
@@ -181,6 +191,42 @@ fn numeric_ty(t: Type) -> bool {
     t.is_numeric() || t == Type::Null
 }
 
+/// `DATE_TRUNC("1 month", d)`: a string literal where a time span is expected is cast to one,
+/// as Elasticsearch's `ImplicitCasting` does (`"1 month"`, `"2hours"`; the unit decides between
+/// a period and a duration).
+fn implicit_time_span(args: &mut [CExpr], span: Span) -> Result<(), Diagnostic> {
+    let Some(first) = args.first_mut() else {
+        return Ok(());
+    };
+    let Kind::Literal(Cell::One(Value::String(text))) = &first.kind else {
+        return Ok(());
+    };
+    let trimmed = text.trim();
+    let digits = trimmed.len()
+        - trimmed
+            .trim_start_matches(|c: char| c.is_ascii_digit())
+            .len();
+    let (number, unit) = trimmed.split_at(digits);
+    let value = number
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| crate::eval::expr::time_span(n, &unit.trim().to_ascii_lowercase()))
+        .and_then(Result::ok)
+        .ok_or_else(|| {
+            error(
+                "E302",
+                span,
+                format!("Cannot convert string [{text}] to [DATE_PERIOD or TIME_DURATION]"),
+            )
+        })?;
+    first.ty = match value {
+        Value::Period { .. } => Type::DatePeriod,
+        _ => Type::TimeDuration,
+    };
+    first.kind = Kind::Literal(Cell::One(value));
+    Ok(())
+}
+
 /// Compiles a function call (aggregates are rejected here: `STATS` handles them).
 pub fn compile(
     c: &mut Compiler,
@@ -202,9 +248,15 @@ pub fn compile(
     if let Some(refused) = catalog::refusal(name, span) {
         return Err(refused);
     }
+    if catalog::FULL_TEXT_EVALUATED.contains(&name) {
+        return fulltext::compile(c, call, span, schema);
+    }
     let mut args = Vec::new();
     for a in &call.args {
         args.push(c.expr(a, schema)?);
+    }
+    if name == "date_trunc" {
+        implicit_time_span(&mut args, span)?;
     }
     let n = args.len();
     let t = |i: usize| args[i].ty;
@@ -566,6 +618,30 @@ pub fn compile(
                 Func::ByteLength
             };
             (f, Type::Integer)
+        }
+        "fmt_bytes" | "fmt_bytes_si" | "fmt_duration" => {
+            arity(name, n, 1, 2, span)?;
+            expect(
+                matches!(t(0), Type::Integer | Type::Long | Type::Null),
+                span,
+                || type_error(0, "integer or long"),
+            )?;
+            if n == 2 {
+                expect(matches!(t(1), Type::Keyword | Type::Null), span, || {
+                    type_error(1, "keyword")
+                })?;
+            }
+            let f = match name {
+                "fmt_bytes" => Func::FmtBytes,
+                "fmt_bytes_si" => Func::FmtBytesSi,
+                _ => Func::FmtDuration,
+            };
+            (f, Type::Keyword)
+        }
+        "fmt_percent" => {
+            arity(name, n, 1, 1, span)?;
+            expect(numeric_ty(t(0)), span, || type_error(0, "numeric"))?;
+            (Func::FmtPercent, Type::Keyword)
         }
         "contains" => {
             arity(name, n, 2, 2, span)?;

@@ -15,6 +15,8 @@ use crate::eval::value::{compare_cells, Cell, Type, Value};
 use crate::eval::warnings::{Warnings, MULTI_VALUE};
 use crate::eval::{Column, Table};
 
+mod fill;
+mod sample;
 mod sorted_aggs;
 mod stats;
 mod topn;
@@ -52,6 +54,12 @@ pub(crate) enum Step {
     InlineStats(Box<StatsPlan>, Vec<usize>, Vec<usize>),
     /// Sorts by every column: makes unspecified orders deterministic.
     SortAll,
+    /// `FILLNULL`: each column's constant, put in place of a null.
+    Fill(Vec<(usize, Cell)>),
+    /// `DEDUP`/`DISTINCT`: the first of equal rows stays, in input order.
+    Dedup,
+    /// `SAMPLE p`: each row stays with probability `p`, drawn from a fixed seed.
+    Sample(f64),
 }
 
 #[derive(Clone, Debug)]
@@ -111,6 +119,8 @@ pub struct Plan {
 pub fn metadata_type(name: &str) -> Option<Type> {
     Some(match name {
         "_id" | "_index" | "_ignored" | "_index_mode" => Type::Keyword,
+        // Elasticsearch's `_source` type; rulegate holds the document's JSON text.
+        "_source" => Type::Keyword,
         "_version" => Type::Long,
         "_score" => Type::Double,
         _ => return None,
@@ -290,7 +300,7 @@ impl Plan {
                             ty: Type::Keyword,
                         })
                         .collect();
-                    let removed = add_columns(&mut schema, &mut c.constants, new);
+                    let removed = add_columns(&mut schema, &mut c, new);
                     steps.push(Step::Dissect {
                         input,
                         dissect,
@@ -309,7 +319,7 @@ impl Plan {
                             ty: *t,
                         })
                         .collect();
-                    let removed = add_columns(&mut schema, &mut c.constants, new);
+                    let removed = add_columns(&mut schema, &mut c, new);
                     steps.push(Step::Grok {
                         input,
                         grok,
@@ -319,11 +329,20 @@ impl Plan {
                 CommandKind::Stats(stats) => {
                     let plan = compile_stats(&mut c, stats, &schema, &mut notes)?;
                     schema = plan.columns.clone();
+                    c.computed.extend(schema.iter().map(|col| col.name.clone()));
                     c.constants = Constants::new();
                     steps.push(Step::Stats(Box::new(plan)));
                     // Group order is unspecified until a SORT.
                     steps.push(Step::SortAll);
                 }
+                CommandKind::FillNull(f) => {
+                    let fill = fill::compile_fill(&mut c, f, &schema, command.span)?;
+                    fill.retype(&mut schema);
+                    notes.extend(fill.notes);
+                    steps.push(Step::Fill(fill.fills));
+                }
+                CommandKind::Dedup | CommandKind::Distinct => steps.push(Step::Dedup),
+                CommandKind::Sample(s) => steps.push(Step::Sample(s.probability)),
                 CommandKind::InlineStats(stats) => {
                     let plan = compile_stats(&mut c, stats, &schema, &mut notes)?;
                     // Input columns stay (minus those the aggregates shadow); aggregates and
@@ -344,6 +363,7 @@ impl Plan {
                     for (i, col) in plan.columns.iter().enumerate() {
                         if find(&next, &col.name).is_none() {
                             c.constants.forget(&col.name);
+                            c.computed.insert(col.name.clone());
                             next.push(col.clone());
                             appended.push(i);
                         }
@@ -558,6 +578,7 @@ fn compile_eval(
         if let Some(i) = replaced {
             schema.remove(i);
         }
+        c.computed.insert(name.clone());
         schema.push(Column { name, ty: e.ty });
         assignments.push((e, replaced));
     }
@@ -580,13 +601,10 @@ fn string_input(c: &mut Compiler, e: &ast::Expr, schema: &[Column]) -> Result<CE
 }
 
 /// Appends new columns, removing existing ones of the same names; returns removed indices.
-fn add_columns(
-    schema: &mut Vec<Column>,
-    constants: &mut Constants,
-    new: Vec<Column>,
-) -> Vec<usize> {
+fn add_columns(schema: &mut Vec<Column>, c: &mut Compiler, new: Vec<Column>) -> Vec<usize> {
     for column in &new {
-        constants.forget(&column.name);
+        c.constants.forget(&column.name);
+        c.computed.insert(column.name.clone());
     }
     let removed: Vec<usize> = (0..schema.len())
         .filter(|&i| new.iter().any(|n| n.name == schema[i].name))
@@ -694,6 +712,7 @@ fn bind_top_n(steps: &mut [Step], n: usize) {
             | Step::Project(_)
             | Step::Dissect { .. }
             | Step::Grok { .. }
+            | Step::Fill(_)
             | Step::Limit(_) => {}
             _ => return,
         }
@@ -709,6 +728,7 @@ fn is_row_local(step: &Step) -> bool {
             | Step::MvExpand(_)
             | Step::Dissect { .. }
             | Step::Grok { .. }
+            | Step::Fill(_)
     )
 }
 
@@ -786,6 +806,15 @@ fn push_through(
                 grok.extract(text)
                     .map(|values| values.into_iter().map(Cell::from_values).collect())
             });
+            push_through(rest, row, ctx, out, cap);
+        }
+        Step::Fill(fills) => {
+            let mut row = row;
+            for (i, cell) in fills {
+                if row[*i].is_null() {
+                    row[*i] = cell.clone();
+                }
+            }
             push_through(rest, row, ctx, out, cap);
         }
         _ => out.push(row),
@@ -882,6 +911,14 @@ fn run_step(step: &Step, table: Vec<Vec<Cell>>, ctx: &mut Ctx) -> Vec<Vec<Cell>>
             table.truncate(*n);
             table
         }
+        Step::Dedup => {
+            let mut seen = std::collections::HashSet::new();
+            table
+                .into_iter()
+                .filter(|row| seen.insert(row_key(row)))
+                .collect()
+        }
+        Step::Sample(p) => sample::sample(table, *p),
         Step::Stats(stats) => {
             let mut state = StatsState::new(stats);
             for row in &table {
@@ -929,6 +966,21 @@ fn run_step(step: &Step, table: Vec<Vec<Cell>>, ctx: &mut Ctx) -> Vec<Vec<Cell>>
             out
         }
     }
+}
+
+/// A row as a hashable key: every value of every cell, in order (a multivalue is one key).
+fn row_key(row: &[Cell]) -> Vec<Option<Vec<crate::eval::aggregate::Key>>> {
+    row.iter()
+        .map(|c| match c {
+            Cell::Null => None,
+            c => Some(
+                c.values()
+                    .iter()
+                    .map(|v| crate::eval::aggregate::Key(v.clone()))
+                    .collect(),
+            ),
+        })
+        .collect()
 }
 
 /// A multivalued sort key sorts by its minimum ascending and its maximum descending.

@@ -1,0 +1,257 @@
+//! The commands #16 adds (`FILLNULL`, `DEDUP`/`DISTINCT`, `SAMPLE`): values, warnings and the
+//! errors Elasticsearch gives, through the public API over `ROW` and NDJSON.
+
+use rulegate::eval::{self, Documents, LoadOptions, Plan, Table, Window};
+
+/// Runs `query` over NDJSON `docs`.
+fn run(query: &str, docs: &str) -> Table {
+    let parsed = rulegate::esql::parse(query).expect("query parses");
+    let selection = eval::fields_for(&parsed, &[]);
+    let store = Documents::from_ndjson(docs.as_bytes(), &selection, LoadOptions::default())
+        .expect("docs load");
+    let plan = Plan::compile(&parsed, query, &store.columns).expect("query compiles");
+    plan.run(&store, Window::All, 0)
+}
+
+/// The diagnostic `query` fails to parse or compile with: `code: message`.
+fn refusal(query: &str) -> String {
+    let parsed = match rulegate::esql::parse(query) {
+        Ok(p) => p,
+        Err(d) => return format!("{}: {}", d.code, d.message),
+    };
+    let d = Plan::compile(&parsed, query, &[]).expect_err("compile fails");
+    format!("{}: {}", d.code, d.message)
+}
+
+fn rows(t: &Table) -> Vec<String> {
+    t.rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|c| c.to_display())
+                .collect::<Vec<_>>()
+                .join(" | ")
+        })
+        .collect()
+}
+
+const DOCS: &str = r#"{"x":"a","n":1}
+{"x":"b","n":2}
+{"n":3}
+{"x":["a","c"],"n":4}
+{"x":"a","n":1}
+"#;
+
+#[test]
+fn fillnull_fills_in_place_and_only_nulls() {
+    let t = run(
+        r#"FROM logs-* | FILLNULL "none" ON x | KEEP n, x | SORT n"#,
+        DOCS,
+    );
+    assert_eq!(
+        rows(&t),
+        ["1 | a", "1 | a", "2 | b", "3 | none", "4 | [a, c]"]
+    );
+    let t = run("ROW a = null, b = 1, c = null | EVAL a = a::keyword, c = c::integer | FILLNULL DEFAULT ON *", "");
+    let cols: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(cols, ["b", "a", "c"], "FILLNULL keeps column order");
+    assert_eq!(rows(&t), ["1 |  | 0"]);
+}
+
+#[test]
+fn fillnull_default_warns_for_types_without_a_default() {
+    let t = run(
+        "ROW d = null, i = null\n| EVAL d = d::datetime, i = i::integer\n| FILLNULL DEFAULT ON *",
+        "",
+    );
+    assert_eq!(rows(&t), ["null | 0"]);
+    assert_eq!(
+        t.warnings,
+        ["Line 3:3: [FILLNULL] the following fields have no default fill value for their type and were left unchanged: [d]; provide an explicit value"]
+    );
+    let t = run("ROW d = null | EVAL d = d::ip | FILLNULL DEFAULT ON d", "");
+    assert_eq!(
+        t.warnings,
+        ["Line 1:33: [FILLNULL] field [d] of type [ip] has no default fill value and was left unchanged; provide an explicit value"]
+    );
+    // An explicit value that does not apply is silent.
+    let t = run("ROW d = null | EVAL d = d::ip | FILLNULL null ON *", "");
+    assert!(t.warnings.is_empty());
+}
+
+#[test]
+fn fillnull_errors_are_elasticsearchs() {
+    assert_eq!(
+        refusal("ROW k = null | EVAL k = k::keyword | FILLNULL 0 ON k"),
+        "E302: [FILLNULL] fill value type [integer] is incompatible with field [k] type [keyword]"
+    );
+    assert_eq!(
+        refusal("ROW i = null | EVAL i = i::integer | FILLNULL 9999999999999 ON i"),
+        "E302: [FILLNULL] fill value [9999999999999] does not fit field [i] of type [integer]"
+    );
+    assert_eq!(
+        refusal("ROW i = 1 | FILLNULL 0 ON j"),
+        "E301: Unknown column [j]"
+    );
+    // On `*`, the same values skip the columns they cannot fill.
+    let t = run(
+        "ROW i = null, k = null | EVAL i = i::integer, k = k::keyword | FILLNULL 0 ON *",
+        "",
+    );
+    assert_eq!(rows(&t), ["0 | null"]);
+}
+
+#[test]
+fn dedup_and_distinct_keep_the_first_of_equal_rows() {
+    for keyword in ["DEDUP", "DISTINCT"] {
+        let t = run(&format!("FROM logs-* | KEEP x, n | {keyword}"), DOCS);
+        assert_eq!(
+            rows(&t),
+            ["a | 1", "b | 2", "null | 3", "[a, c] | 4"],
+            "{keyword}"
+        );
+        let t = run(&format!("FROM logs-* | KEEP x | {keyword} | SORT x"), DOCS);
+        assert_eq!(
+            rows(&t),
+            ["a", "[a, c]", "b", "null"],
+            "a multivalue is one value"
+        );
+    }
+}
+
+#[test]
+fn sample_is_reproducible_and_checks_its_probability() {
+    let docs: String = (0..2000).map(|i| format!("{{\"n\":{i}}}\n")).collect();
+    let q = "FROM logs-* | SAMPLE 0.1 | STATS c = COUNT(*)";
+    let first = rows(&run(q, &docs));
+    assert_eq!(first, rows(&run(q, &docs)), "the same rows every run");
+    let c: i64 = first[0].parse().unwrap();
+    assert!((150..250).contains(&c), "about a tenth: {c}");
+    assert_eq!(
+        refusal("ROW x = 1 | SAMPLE 1.5"),
+        "E209: invalid value for SAMPLE probability [1.5], expecting a number between 0 and 1, exclusive"
+    );
+    assert_eq!(
+        refusal("ROW x = 1 | SAMPLE 0"),
+        "E209: invalid value for SAMPLE probability [0], expecting a number between 0 and 1, exclusive"
+    );
+}
+
+#[test]
+fn the_new_commands_print_and_parse_back() {
+    for q in [
+        "ROW a = 1\n| FILLNULL DEFAULT ON *",
+        "ROW a = 1\n| FILLNULL -1 ON a, b*",
+        "ROW a = 1\n| DEDUP",
+        "ROW a = 1\n| DISTINCT",
+        "ROW a = 1\n| SAMPLE 0.25",
+    ] {
+        let parsed = rulegate::esql::parse(q).unwrap();
+        let printed = rulegate::esql::print(&parsed);
+        assert_eq!(
+            rulegate::esql::parse(&printed).unwrap(),
+            parsed,
+            "{printed}"
+        );
+    }
+}
+
+#[test]
+fn metadata_source_is_the_document_for_json_extract() {
+    let docs = r#"{"nfs":{"opcode":"WRITE"},"n":1}
+{"nfs.opcode":"REMOVE","n":2}
+{"n":3}
+"#;
+    let t = run(
+        r#"FROM logs-* METADATA _source | EVAL op = JSON_EXTRACT(_source, "nfs.opcode") | KEEP n, op | SORT n"#,
+        docs,
+    );
+    assert_eq!(rows(&t), ["1 | WRITE", "2 | REMOVE", "3 | null"]);
+    let t = run(
+        "FROM logs-* METADATA _source | KEEP _source | SORT _source",
+        docs,
+    );
+    assert_eq!(
+        rows(&t),
+        [
+            r#"{"n":1,"nfs":{"opcode":"WRITE"}}"#,
+            r#"{"n":2,"nfs":{"opcode":"REMOVE"}}"#,
+            r#"{"n":3}"#
+        ]
+    );
+}
+
+/// Documents with a `text` field (typed by a mapping) for the full-text functions.
+fn run_mapped(query: &str, docs: &str) -> Table {
+    let mapping = rulegate::eval::Mapping::from_json(
+        r#"{"properties":{"title":{"type":"text"},"tag":{"type":"keyword"},"n":{"type":"long"}}}"#,
+    )
+    .expect("mapping");
+    let parsed = rulegate::esql::parse(query).expect("query parses");
+    let selection = eval::fields_for(&parsed, &[]);
+    let options = LoadOptions {
+        mapping,
+        ..LoadOptions::default()
+    };
+    let store = Documents::from_ndjson(docs.as_bytes(), &selection, options).expect("docs load");
+    let plan = Plan::compile(&parsed, query, &store.columns).expect("query compiles");
+    plan.run(&store, Window::All, 0)
+}
+
+const BOOKS: &str = r#"{"n":1,"title":"The Lord of the Rings","tag":"Fantasy"}
+{"n":2,"title":"Return of the King","tag":"fantasy"}
+{"n":3,"title":["Lord Jim", "Rings of Saturn"],"tag":"Novel"}
+{"n":4}
+"#;
+
+#[test]
+fn full_text_functions_use_the_field_types_default_analyzer() {
+    let ns = |q: &str| {
+        let t = run_mapped(&format!("FROM logs-* | WHERE {q} | KEEP n | SORT n"), BOOKS);
+        assert!(t.warnings.is_empty(), "{q}: {:?}", t.warnings);
+        rows(&t)
+    };
+    assert_eq!(
+        ns(r#"MATCH(title, "LORD")"#),
+        ["1", "3"],
+        "analyzed, any term"
+    );
+    assert_eq!(ns(r#"title : "king rings""#), ["1", "2", "3"]);
+    assert_eq!(
+        ns(r#"MATCH(title, "lord rings", {"operator": "AND"})"#),
+        ["1", "3"]
+    );
+    assert_eq!(ns(r#"MATCH(tag, "fantasy")"#), ["2"], "keyword: exact");
+    assert_eq!(ns(r#"MATCH_PHRASE(title, "lord of the rings")"#), ["1"]);
+    assert_eq!(
+        ns(r#"MATCH_PHRASE(title, "lord rings")"#),
+        Vec::<String>::new(),
+        "a phrase never spans two values"
+    );
+    assert_eq!(ns(r#"MULTI_MATCH("novel king", title, tag)"#), ["2"]);
+    assert_eq!(ns(r#"NOT MATCH(title, "lord")"#), ["2", "4"], "never null");
+    assert_eq!(ns(r#"KQL("title: lord and not tag: Novel")"#), ["1"]);
+    assert_eq!(ns(r#"MATCH(title, "lrod", {"fuzziness": 1})"#), ["1", "3"]);
+}
+
+#[test]
+fn full_text_arguments_are_checked_as_elasticsearch_does() {
+    let refused = |q: &str| {
+        let parsed = rulegate::esql::parse(q).unwrap();
+        let cols = [rulegate::eval::Column {
+            name: "title".into(),
+            ty: rulegate::eval::Type::Text,
+        }];
+        let d = Plan::compile(&parsed, q, &cols).expect_err("refused");
+        format!("{}: {}", d.code, d.message)
+    };
+    assert_eq!(
+        refused(r#"FROM t | EVAL x = CONCAT(title, "") | WHERE MATCH(x, "a")"#),
+        "E302: [MATCH] function cannot operate on [x], which is not a field from an index mapping"
+    );
+    assert_eq!(
+        refused(r#"FROM t | WHERE MATCH(title, title)"#),
+        "E302: second argument of [MATCH(title, title)] must be a constant, received [title]"
+    );
+    assert!(refused(r#"FROM t | WHERE QSTR("title:a")"#).starts_with("E304: "));
+}
