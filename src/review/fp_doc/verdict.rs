@@ -161,6 +161,25 @@ impl ActorOutcome {
                         .entry((role, conjunct.clone(), field.clone(), result))
                         .or_default() += 1;
                 }
+                Fate::NoStep { steps } => {
+                    // The step with the fewest failing conjuncts stands for the document.
+                    if let Some(s) = steps.iter().min_by_key(|s| s.also_failed) {
+                        *outcome
+                            .dropped
+                            .entry(("step", s.conjunct.clone(), s.field.clone(), s.result))
+                            .or_default() += 1;
+                    }
+                }
+                Fate::Sequence {
+                    alerted, alerts, ..
+                } => {
+                    if *alerted {
+                        outcome.alerting_documents += 1;
+                        outcome.alerts.extend(alerts.iter().cloned());
+                    } else {
+                        outcome.quiet_documents += 1;
+                    }
+                }
                 Fate::Grouped {
                     group,
                     alerted,
