@@ -390,7 +390,13 @@ impl Context<'_> {
                 format!("no event matches step {previous_step} ({key})"),
             )
         } else if same_key.is_empty() {
-            let (other, _) = candidates[0];
+            // The nearest earlier event of the step, else the first after it.
+            let (other, _) = candidates
+                .iter()
+                .rev()
+                .find(|(_, at)| Some(*at) < here)
+                .unwrap_or(&candidates[0]);
+            let other = *other;
             let other_key = self
                 .engine
                 .keys_for(store, previous, other)
