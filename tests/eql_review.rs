@@ -280,3 +280,36 @@ fn mutation_score_of_the_rbac_sequence_rule() {
         String::from_utf8_lossy(&success_stdout(rulegate().args(["mutate", RBAC]))).into_owned()
     );
 }
+
+#[test]
+fn coverage_counts_each_steps_conjuncts() {
+    let stdout = success_stdout(rulegate().args(["coverage", "--rules", RBAC, "--format", "json"]));
+    let report: Value = serde_json::from_slice(&stdout).unwrap();
+    let conjuncts = report["rules"][0]["conjuncts"].as_array().unwrap();
+    let find = |text: &str| {
+        conjuncts
+            .iter()
+            .find(|c| c["text"] == text)
+            .unwrap_or_else(|| panic!("{text} not among {conjuncts:#?}"))
+    };
+    // The masters exclusion of step 2 is false for the admin's two events (benign scenario).
+    let masters = find("step 2: not kubernetes.audit.user.groups == \"system:masters\"");
+    assert_eq!(masters["outcomes"]["false"], 2, "{masters}");
+    // Every generated document is an audit log: the dataset conjunct filters nothing.
+    let dataset = find("step 1: data_stream.dataset == \"kubernetes.audit_logs\"");
+    assert_eq!(dataset["outcomes"]["false"], 0);
+    assert!(dataset["gaps"]
+        .as_array()
+        .unwrap()
+        .contains(&json!({"gap": "never_false"})));
+    snapshot!(
+        "coverage",
+        "eql_rules",
+        String::from_utf8_lossy(&success_stdout(rulegate().args([
+            "coverage",
+            "--rules",
+            "rules/eql"
+        ])))
+        .into_owned()
+    );
+}

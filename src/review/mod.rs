@@ -4,6 +4,7 @@ pub mod alert_diff;
 pub mod coverage;
 pub mod coverage_report;
 pub mod diff;
+pub mod eql_coverage;
 pub mod eql_mutate;
 pub mod fp_doc;
 pub mod git;
