@@ -575,19 +575,25 @@ mod cli {
     }
 
     #[test]
-    fn explain_refuses_an_eql_rule_instead_of_misreporting_it() {
-        let output = rulegate()
-            .args([
-                "explain",
-                "scenarios/eql/attack_rbac_change_then_workload.toml",
-            ])
-            .output()
-            .unwrap();
-        assert_eq!(output.status.code(), Some(2));
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(
-            stderr.contains("E703") && stderr.contains("eql"),
-            "{stderr}"
+    fn explain_reports_an_eql_rule_by_its_steps() {
+        // Explain used to refuse EQL rules (E703); it now names each document's step.
+        let stdout = success_stdout(rulegate().args([
+            "explain",
+            "scenarios/eql/attack_rbac_change_then_workload.toml",
+            "--format",
+            "json",
+        ]));
+        let fates: Value = serde_json::from_slice(&stdout).unwrap();
+        let outcomes: Vec<&Value> = fates
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| &f["steps"][0]["outcome"])
+            .collect();
+        assert_eq!(
+            outcomes,
+            [&json!("started"), &json!("completed")],
+            "{fates:#}"
         );
         assert!(repo_path(RBAC).exists());
     }

@@ -33,6 +33,7 @@
 //! | `seed_rule` | the seed rule over hand-written NDJSON sets, `query --format json` snapshots |
 //! | `streaming` | streamed `query` = loading every document first: rows, warnings, errors, limits, batch sizes, threads |
 //! | `eql_engine` | the EQL engine against hand-derived expectations: null/multivalue/case rules, ordering, limits, maxspan, until, runs, missing events, join keys, samples |
+//! | `eql_review` | `explain` and `mutate` on EQL rules: each document's step outcome and why a sequence broke; the EQL mutants and the RBAC rule's score |
 //! | `eql_syntax` | the EQL front end: the reference EQL rules round-trip with exact spans, canonical forms, precedence, errors, limits, quickcheck |
 //! | `fuzz_replay` | the fuzz corpus and past crash inputs through `fuzz/harness.rs` on the stable toolchain |
 //! | `kql` | KQL front end: the 79 reference KQL rules round-trip (`kql corpus:` line), grammar cases, errors, quickcheck print∘parse |
@@ -58,6 +59,7 @@ mod corpus;
 mod doc;
 mod edges;
 mod eql_engine;
+mod eql_review;
 mod eql_syntax;
 mod errors;
 mod esql_commands;

@@ -80,15 +80,6 @@ fn explain_one(
     };
     let run =
         runner::run_rule(&rule, &docs, None, &mut |_, _, _| {}).map_err(|error| vec![error])?;
-    // The fates are ES|QL's (FROM, WHERE conjuncts); an EQL rule's steps are not explained yet,
-    // and reporting its documents as "not read by FROM" would be wrong.
-    if let runner::RuleLogic::Eql(_) = &rule.logic {
-        return Err(vec![Diagnostic::error(
-            "E703",
-            "not evaluated: explain is not available for `eql` rules yet",
-        )
-        .in_file(&rule.loaded.file)]);
-    }
     let fates = runner::explain(&rule, &docs, &run);
     let text = match args.format {
         Format::Json => format!(

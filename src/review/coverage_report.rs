@@ -49,6 +49,9 @@ pub fn rule_coverage(rule: &PreparedRule, suite: &Suite) -> Result<RuleCoverage,
     let conjuncts = match &rule.logic {
         RuleLogic::Esql(query) => coverage(query, &rule.text, &streams)
             .map_err(|error| vec![rule.loaded.query_diagnostic(error)])?,
+        RuleLogic::Eql(search) => {
+            super::eql_coverage::eql_coverage(rule, search, &streams).map_err(|e| vec![e])?
+        }
         logic => match logic.kql() {
             Some(search) => kql_coverage(search, &streams),
             None => return Err(vec![rule.esql("coverage").expect_err("not ES|QL")]),

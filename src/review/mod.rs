@@ -4,6 +4,8 @@ pub mod alert_diff;
 pub mod coverage;
 pub mod coverage_report;
 pub mod diff;
+pub mod eql_coverage;
+pub mod eql_mutate;
 pub mod fp_doc;
 pub mod git;
 pub mod kql_mutate;

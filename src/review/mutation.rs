@@ -26,6 +26,7 @@ use std::sync::Mutex;
 use serde::Serialize;
 
 use super::alert_diff::diff_runs;
+use super::eql_mutate::{eql_mutants, EqlMutant};
 use super::kql_mutate::{kql_mutants, KqlMutant};
 use super::mutate::{mutants, Mutant, ScheduleChange};
 use super::suite::Suite;
@@ -115,7 +116,7 @@ fn verdict(
 }
 
 /// Mutation-tests `rule` against `suite`: the ES|QL query's and schedule's mutants, or the KQL
-/// rule logic's.
+/// or EQL rule logic's.
 pub fn mutate(rule: &PreparedRule, suite: &Suite) -> Result<MutationReport, Vec<Diagnostic>> {
     let jobs: Vec<Job> = match &rule.logic {
         RuleLogic::Esql(query) => mutants(query, &rule.text, rule.scheduled.schedule.interval)
@@ -125,6 +126,10 @@ pub fn mutate(rule: &PreparedRule, suite: &Suite) -> Result<MutationReport, Vec<
         logic if logic.kql().is_some() => kql_mutants(logic)
             .into_iter()
             .map(|m| Job::Kql(Box::new(m)))
+            .collect(),
+        RuleLogic::Eql(_) => eql_mutants(&rule.logic)
+            .into_iter()
+            .map(|m| Job::Eql(Box::new(m)))
             .collect(),
         _ => return Err(vec![rule.esql("mutation testing").expect_err("not ES|QL")]),
     };
@@ -142,10 +147,11 @@ pub fn mutate_with(
     run_jobs(rule, suite, &jobs)
 }
 
-/// One mutant to run: a changed ES|QL query or schedule, or a changed KQL rule logic.
+/// One mutant to run: a changed ES|QL query or schedule, or a changed KQL or EQL rule logic.
 enum Job {
     Esql(Mutant),
     Kql(Box<KqlMutant>),
+    Eql(Box<EqlMutant>),
 }
 
 impl Job {
@@ -154,7 +160,7 @@ impl Job {
     fn equivalent(&self) -> Option<(&Mutant, &String)> {
         match self {
             Job::Esql(mutant) => mutant.equivalent.as_ref().map(|reason| (mutant, reason)),
-            Job::Kql(_) => None,
+            Job::Kql(_) | Job::Eql(_) => None,
         }
     }
 
@@ -183,6 +189,13 @@ impl Job {
                 let mutant_rule = rule.with_logic(mutant.logic.clone());
                 verdict(&mutant_rule, suite, baseline, keys, false)
             }
+            Job::Eql(mutant) => match &mutant.invalid {
+                Some(reason) => Verdict::Invalid(reason.clone()),
+                None => {
+                    let mutant_rule = rule.with_logic(mutant.logic.clone());
+                    verdict(&mutant_rule, suite, baseline, keys, false)
+                }
+            },
         }
     }
 
@@ -190,6 +203,16 @@ impl Job {
         match self {
             Job::Esql(mutant) => describe(rule, mutant),
             Job::Kql(mutant) => describe_kql(rule, mutant),
+            Job::Eql(mutant) => {
+                let span = (!mutant.span.is_empty()).then_some(mutant.span);
+                describe_parts(
+                    rule,
+                    mutant.operator,
+                    &mutant.description,
+                    span,
+                    &mutant.hint,
+                )
+            }
         }
     }
 }

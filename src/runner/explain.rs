@@ -1,6 +1,6 @@
 //! `rulegate explain`: every document's fate under a rule — outside every window, not read by
 //! `FROM`, dropped by a named conjunct (false or null, with the deciding value), or fed a group
-//! that did or did not alert.
+//! that did or did not alert; for an EQL sequence, the steps it took ([`super::explain_eql`]).
 
 use serde::Serialize;
 use serde_json::Value;
@@ -39,6 +39,40 @@ pub enum Fate {
         alerted: bool,
         alerts: Vec<String>,
     },
+    /// EQL sequence: the document matches no step; each step's first failing conjunct.
+    NoStep { steps: Vec<StepMiss> },
+    /// EQL sequence: every step the document matched and what the matcher did with it there,
+    /// and whether it is in an alerting sequence (its building-block alerts).
+    Sequence {
+        steps: Vec<StepFate>,
+        alerted: bool,
+        alerts: Vec<String>,
+    },
+}
+
+/// Why a document does not match one step of an EQL sequence.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StepMiss {
+    /// The written query of the sequence, from 1.
+    pub step: usize,
+    pub conjunct: String,
+    pub field: String,
+    pub value: Value,
+    pub result: &'static str,
+    /// How many other conjuncts of the step also failed.
+    pub also_failed: usize,
+}
+
+/// One step of an EQL sequence a document matched.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StepFate {
+    /// The written query of the sequence, from 1.
+    pub step: usize,
+    /// `started`, `advanced`, `completed`, `outside_maxspan`, `until_reached`,
+    /// `no_earlier_step`, `key_differs`, `out_of_order`, `no_shared_window`,
+    /// `no_waiting_sequence`, `no_join_key`.
+    pub outcome: &'static str,
+    pub detail: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -131,6 +165,9 @@ pub fn explain(rule: &PreparedRule, docs: &DocumentSet, run: &RuleRun) -> Vec<Do
     }
     if let Some(search) = rule.logic.kql() {
         return explain_kql(search, docs, run, &read_by);
+    }
+    if let super::RuleLogic::Eql(search) = &rule.logic {
+        return super::explain_eql::explain_eql(rule, search, docs, run, &read_by);
     }
     let outcomes = conjunct_outcomes(rule, docs, &run.plan);
     let timestamp_column = docs.documents.column("@timestamp");
@@ -377,6 +414,43 @@ pub fn render_table(fates: &[DocumentFate]) -> String {
                 } else {
                     format!("fed group {} which did not alert", keys.join(" "))
                 }
+            }
+            Fate::NoStep { steps } => {
+                let steps: Vec<String> = steps
+                    .iter()
+                    .map(|s| {
+                        format!(
+                            "step {} `{}` {} ({} = {}){}",
+                            s.step,
+                            s.conjunct,
+                            s.result,
+                            s.field,
+                            s.value,
+                            if s.also_failed > 0 {
+                                format!(" and {} more", s.also_failed)
+                            } else {
+                                String::new()
+                            }
+                        )
+                    })
+                    .collect();
+                format!("matches no step: {}", steps.join("; "))
+            }
+            Fate::Sequence {
+                steps,
+                alerted,
+                alerts,
+            } => {
+                let steps: Vec<String> = steps
+                    .iter()
+                    .map(|s| format!("step {} {}: {}", s.step, s.outcome, s.detail))
+                    .collect();
+                let verdict = if *alerted {
+                    format!("in an alerting sequence ({})", alerts.join(", "))
+                } else {
+                    "in no alerting sequence".to_string()
+                };
+                format!("{}; {verdict}", steps.join("; "))
             }
         };
         out.push_str(&format!("#{:<5} {time}{actor}  {what}\n", fate.document));

@@ -11,6 +11,7 @@
 //! ```
 
 mod explain;
+mod explain_eql;
 mod insight;
 mod logic;
 mod scenario;

@@ -108,6 +108,16 @@ pub struct Matched {
     pub docs: Vec<usize>,
 }
 
+/// One step of [`Engine::trace`]: a document, the positive stage it matched (0-based), its
+/// join key there, and what the matcher did (positions in `what` are documents).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Traced {
+    pub doc: usize,
+    pub stage: usize,
+    pub key: JoinKey,
+    pub what: sequence::StepKind,
+}
+
 /// One document's fields as conditions read them.
 pub struct Ctx<'a> {
     row: &'a [Cell],
@@ -227,6 +237,11 @@ impl Engine {
         events
     }
 
+    /// Whether a document satisfies a condition (part of a filter's, for `explain`).
+    pub fn matches_expr(&self, docs: &Documents, doc: usize, e: &Expr) -> bool {
+        condition::matches(e, &self.ctx(docs, doc))
+    }
+
     /// Whether a document is of the filter's category and satisfies its condition.
     pub fn matches_filter(&self, docs: &Documents, doc: usize, filter: &EventFilter) -> bool {
         let category_ok = match &filter.category {
@@ -293,6 +308,36 @@ impl Engine {
     }
 
     fn sequences(&self, docs: &Documents, events: &[Event]) -> Result<Vec<Matched>, Diagnostic> {
+        self.sequences_observed(docs, events, &mut |_| {})
+    }
+
+    /// What the sequence matcher did with each event of `window` for each stage it matched, in
+    /// matching order, with positions replaced by documents (for `explain`). Empty for a query
+    /// that is not a sequence.
+    pub fn trace(&self, docs: &Documents, window: &[usize]) -> Result<Vec<Traced>, Diagnostic> {
+        if !matches!(self.query.body, Body::Sequence(_)) {
+            return Ok(Vec::new());
+        }
+        let events = self.ordered(docs, window);
+        let mut steps = Vec::new();
+        self.sequences_observed(docs, &events, &mut |step| steps.push(step))?;
+        Ok(steps
+            .into_iter()
+            .map(|step| Traced {
+                doc: events[step.event].doc,
+                stage: step.stage,
+                key: step.key,
+                what: step.what.map_positions(|p| events[p].doc),
+            })
+            .collect())
+    }
+
+    fn sequences_observed(
+        &self,
+        docs: &Documents,
+        events: &[Event],
+        observe: &mut dyn FnMut(sequence::Step),
+    ) -> Result<Vec<Matched>, Diagnostic> {
         // Keys are computed once per (stage, event); errors surface before matching starts.
         let mut keys: Vec<Vec<Vec<JoinKey>>> = Vec::with_capacity(self.stages.len());
         for stage in &self.stages {
@@ -312,7 +357,14 @@ impl Engine {
             events.iter().enumerate().map(|(i, e)| (e.doc, i)).collect();
         let keys_of = |stage: usize, e: &Event| keys[stage][index[&e.doc]].clone();
         let until_of = |e: &Event| until_keys.get(index[&e.doc]).cloned().unwrap_or_default();
-        let matched = sequence::run(&self.stages, self.maxspan, events, &keys_of, &until_of)?;
+        let matched = sequence::run_observed(
+            &self.stages,
+            self.maxspan,
+            events,
+            &keys_of,
+            &until_of,
+            observe,
+        )?;
         let mut out: Vec<Matched> = matched
             .into_iter()
             .filter(|m| match self.maxspan {

@@ -28,6 +28,34 @@ pub struct Matched {
     pub events: Vec<usize>,
 }
 
+/// What the matcher did with one event for one positive stage and join key (for `explain`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// Position of the event in the ordered events.
+    pub event: usize,
+    /// Index of the positive stage (missing stages are not counted).
+    pub stage: usize,
+    pub key: JoinKey,
+    pub what: StepKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StepKind {
+    /// The first stage: a new sequence.
+    Started,
+    /// A later stage extended the sequence that began at this position.
+    Advanced { first: usize },
+    /// The last stage completed the sequence that began at this position.
+    Completed { first: usize },
+    /// No sequence of this key waits at the previous stage with an event before this one.
+    NoPredecessor,
+    /// The sequence that began at `first` is more than `maxspan` before this event.
+    Maxspan { first: usize },
+    /// An `until` event of the same key at `until` lies between the sequence's last event and
+    /// this one.
+    Until { until: usize },
+}
+
 /// Runs the positive stages over `events` (ordered) and returns completed sequences in
 /// completion order. `keys_of(stage, event)` gives the event's join keys for a stage, or none
 /// when it does not match the stage.
@@ -37,6 +65,18 @@ pub fn run(
     events: &[Event],
     keys_of: &dyn Fn(usize, &Event) -> Vec<JoinKey>,
     until_keys: &dyn Fn(&Event) -> Vec<JoinKey>,
+) -> Result<Vec<Matched>, Diagnostic> {
+    run_observed(stages, maxspan, events, keys_of, until_keys, &mut |_| {})
+}
+
+/// [`run`], telling `observe` what became of every (event, stage, key) that matched a stage.
+pub fn run_observed(
+    stages: &[Stage],
+    maxspan: Option<i64>,
+    events: &[Event],
+    keys_of: &dyn Fn(usize, &Event) -> Vec<JoinKey>,
+    until_keys: &dyn Fn(&Event) -> Vec<JoinKey>,
+    observe: &mut dyn FnMut(Step),
 ) -> Result<Vec<Matched>, Diagnostic> {
     let positive: Vec<usize> = (0..stages.len()).filter(|&i| !stages[i].missing).collect();
     // The parser refuses a sequence of missing events only; a hand-built one matches nothing.
@@ -55,7 +95,16 @@ pub fn run(
         // Later stages first, so an event never extends a sequence it has just started.
         for p in (0..positive.len()).rev() {
             for key in keys_of(positive[p], event) {
+                let mut step = |what: StepKind| {
+                    observe(Step {
+                        event: pos,
+                        stage: p,
+                        key: key.clone(),
+                        what,
+                    })
+                };
                 let partial = if p == 0 {
+                    step(StepKind::Started);
                     Partial {
                         key: key.clone(),
                         events: vec![pos],
@@ -63,20 +112,28 @@ pub fn run(
                 } else {
                     let Some((mut seq, dropped)) = take_before(&mut groups[p - 1], &key, pos)
                     else {
+                        step(StepKind::NoPredecessor);
                         continue;
                     };
                     in_flight -= 1 + dropped;
-                    let start = events[seq.events[0]].time;
-                    if maxspan.is_some_and(|span| event.time - start > span) {
+                    let first = seq.events[0];
+                    if maxspan.is_some_and(|span| event.time - events[first].time > span) {
+                        step(StepKind::Maxspan { first });
                         continue;
                     }
                     let prev = *seq.events.last().unwrap_or(&pos);
                     let blocked = untils
                         .get(&key)
-                        .is_some_and(|u| u.iter().any(|&x| x >= prev && x < pos));
-                    if blocked {
+                        .and_then(|u| u.iter().copied().find(|&x| x >= prev && x < pos));
+                    if let Some(until) = blocked {
+                        step(StepKind::Until { until });
                         continue;
                     }
+                    step(if p == last {
+                        StepKind::Completed { first }
+                    } else {
+                        StepKind::Advanced { first }
+                    });
                     seq.events.push(pos);
                     seq
                 };
@@ -99,6 +156,19 @@ pub fn run(
         }
     }
     Ok(done)
+}
+
+impl StepKind {
+    /// The same step with every event position mapped by `f`.
+    pub fn map_positions(self, f: impl Fn(usize) -> usize) -> StepKind {
+        match self {
+            StepKind::Advanced { first } => StepKind::Advanced { first: f(first) },
+            StepKind::Completed { first } => StepKind::Completed { first: f(first) },
+            StepKind::Maxspan { first } => StepKind::Maxspan { first: f(first) },
+            StepKind::Until { until } => StepKind::Until { until: f(until) },
+            other => other,
+        }
+    }
 }
 
 /// Removes and returns the latest sequence whose last event is before `pos`, dropping all

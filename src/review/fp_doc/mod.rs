@@ -325,6 +325,9 @@ fn fate_text(fate: &Fate) -> String {
         } => format!("dropped by the {role} on `{field}` ({result})"),
         Fate::Grouped { alerted: true, .. } => "fed an alerting group".into(),
         Fate::Grouped { alerted: false, .. } => "fed a group below the threshold".into(),
+        Fate::NoStep { .. } => "matched no step of the sequence".into(),
+        Fate::Sequence { alerted: true, .. } => "took part in an alerting sequence".into(),
+        Fate::Sequence { alerted: false, .. } => "matched a step, in no alerting sequence".into(),
     }
 }
 

@@ -132,6 +132,10 @@ pub(super) struct ActorOutcome {
     alerting_groups: Vec<Fields>,
     quiet_documents: usize,
     alerting_documents: usize,
+    /// EQL: documents that matched a step of a sequence that did not alert.
+    sequence_documents: usize,
+    /// EQL: why a step did not extend a sequence (`step 2: key_differs`) → count.
+    broken_steps: BTreeMap<String, usize>,
     /// Conjuncts that dropped a document through null while their field was multivalued.
     multivalued_nulls: BTreeSet<String>,
     outside_windows: usize,
@@ -160,6 +164,33 @@ impl ActorOutcome {
                         .dropped
                         .entry((role, conjunct.clone(), field.clone(), result))
                         .or_default() += 1;
+                }
+                Fate::NoStep { steps } => {
+                    // The step with the fewest failing conjuncts stands for the document.
+                    if let Some(s) = steps.iter().min_by_key(|s| s.also_failed) {
+                        *outcome
+                            .dropped
+                            .entry(("step", s.conjunct.clone(), s.field.clone(), s.result))
+                            .or_default() += 1;
+                    }
+                }
+                Fate::Sequence {
+                    steps,
+                    alerted,
+                    alerts,
+                } => {
+                    if *alerted {
+                        outcome.alerting_documents += 1;
+                        outcome.alerts.extend(alerts.iter().cloned());
+                    } else {
+                        outcome.sequence_documents += 1;
+                        for step in steps.iter().filter(|s| s.outcome != "started") {
+                            *outcome
+                                .broken_steps
+                                .entry(format!("step {}: {}", step.step, step.outcome))
+                                .or_default() += 1;
+                        }
+                    }
                 }
                 Fate::Grouped {
                     group,
@@ -230,6 +261,21 @@ impl ActorOutcome {
         if !excluded.is_empty() {
             return format!("{quiet}: {handled} {}", excluded.join("; "));
         }
+        if self.sequence_documents > 0 {
+            let why: Vec<String> = self
+                .broken_steps
+                .iter()
+                .map(|(what, count)| format!("{what} ×{count}"))
+                .collect();
+            return if why.is_empty() {
+                format!("{quiet}: its events started sequences that no later step completed")
+            } else {
+                format!(
+                    "{quiet}: its events matched steps but completed no sequence ({})",
+                    why.join(", ")
+                )
+            };
+        }
         if self.quiet_documents > 0 {
             return format!(
                 "{quiet}: the {} its documents fed stayed below the threshold ({})",
@@ -285,6 +331,12 @@ impl ActorOutcome {
             parts.push(format!(
                 "{} fed groups that did not alert",
                 self.quiet_documents
+            ));
+        }
+        if self.sequence_documents > 0 {
+            parts.push(format!(
+                "{} matched a step of no alerting sequence",
+                self.sequence_documents
             ));
         }
         if self.outside_windows > 0 {
