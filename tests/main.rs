@@ -8,7 +8,7 @@
 //! | `doc` | `rulegate doc`: the committed false-positive page is current, its verdicts, `-o` errors |
 //! | `edges` | `rulegate edges` on the seed rule: the derived model and the scenarios written |
 //! | `schedule` | the scheduler's edges with a fake engine: windows, `NOW()`, ids, duplicates, suppression |
-//! | `cli` | help texts, usage errors, exit codes |
+//! | `cli` | help texts, usage errors, exit codes; every subcommand against hostile files (exit 2 within 10 s) |
 //! | `syntax` | parser snapshots of `tests/data/parse/`, precedence, spelling, limits, `5m` |
 //! | `spans` | span invariants by slicing the source (used by `corpus` too) |
 //! | `properties` | quickcheck: generated trees survive print → parse; printing is idempotent |
