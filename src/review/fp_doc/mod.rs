@@ -333,6 +333,15 @@ fn fate_text(fate: &Fate) -> String {
 
 /// `alice`, or `alice as bob` under impersonation.
 fn identity(actor: &Actor) -> String {
+    if !actor.identity.is_empty() {
+        // A declared identity (generic events): its fields as written.
+        let fields: Vec<String> = actor
+            .identity
+            .iter()
+            .map(|(field, value)| format!("`{field}` = `{value}`"))
+            .collect();
+        return fields.join(", ");
+    }
     match &actor.impersonate {
         Some(target) => format!("`{}` impersonating `{}`", actor.username, target.username),
         None => format!("`{}`", actor.username),
