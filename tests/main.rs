@@ -39,6 +39,7 @@
 //! | `outputs` | every command on a full disk (exit 2) and a closed pipe (quiet 0); no temporary file left on failure or SIGINT/SIGTERM; `-o` keeps permissions, `-o -` |
 //! | `limits` | resource caps (scenario requests, replay executions, rows, string results, regex automata) and checked time arithmetic, one test per `docs/robustness.md` row |
 //! | `repo` | a rules repository: docs/configuration.md and docs/ci.md examples run as written, the detection-rules Kubernetes tree from its root, the three pull requests |
+//! | `generic_events` | generic event steps and declared identities: the documented examples, timing, draws, `gen` formats, identity matching, `E630`–`E632` |
 //! | `review` | `diff` on rule-version pairs in every format, `mutate` (seed suite and a weak one), `coverage`, bad input |
 
 // Tests report to the harness, which captures stdout: clippy.toml's ban on `print!` (for the
@@ -60,6 +61,7 @@ mod eval_edge_cases;
 mod explain;
 mod functions;
 mod fuzz_replay;
+mod generic_events;
 mod inputs;
 mod inspect;
 mod kql;
