@@ -350,6 +350,10 @@ fn identity(actor: &Actor) -> String {
 
 /// Distinct `sourceIPs` lists in first-use order; a chain (X-Forwarded-For) in brackets.
 fn source_ips(actor: &Actor) -> String {
+    if actor.source_ips.iter().all(Vec::is_empty) {
+        // An actor of generic events only: its addresses, if any, are in its identity.
+        return "—".to_string();
+    }
     let shown = distinct(actor.source_ips.iter().map(|chain| match chain.as_slice() {
         [one] => format!("`{one}`"),
         many => format!("`[{}]`", many.join(", ")),
