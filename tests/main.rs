@@ -45,6 +45,7 @@
 //! | `vocabulary` | one vocabulary of options: `--format` names and their old aliases, several rules per command (files, folders, globs), stdin read once |
 //! | `recorded` | `[[recorded]]` data in scenarios (shift, filter, formats, gzip, mixing, errors), check/diff/mutate/coverage/doc over recorded suites, `rulegate fixture` |
 //! | `shapes` | every audit-log shape of `tests/data/shapes/` through `ingest` and `replay --raw`: events, times, skipped records, refusals (`E504`) |
+//! | `generic_events` | generic event steps and declared identities: the documented examples, timing, draws, `gen` formats, identity matching, `E630`–`E632` |
 //! | `review` | `diff` on rule-version pairs in every format, `mutate` (seed suite and a weak one), `coverage`, bad input |
 
 // Tests report to the harness, which captures stdout: clippy.toml's ban on `print!` (for the
@@ -68,6 +69,7 @@ mod eval_edge_cases;
 mod explain;
 mod functions;
 mod fuzz_replay;
+mod generic_events;
 mod inputs;
 mod inspect;
 mod kql;

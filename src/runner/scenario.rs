@@ -314,23 +314,26 @@ fn evaluate_expectations(scenario: &Scenario, reports: &[RuleReport]) -> Vec<Exp
         count(format!("alerts <= {n}"), total <= n);
     }
     for group in &expect.groups {
-        let mut wanted: Vec<(String, String)> = group
+        let wanted: Vec<(String, String)> = group
             .fields
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         let mut label = Vec::new();
-        if let Some(actor) = group.actor.and_then(|index| scenario.actors.get(index)) {
+        let actor = group.actor.and_then(|index| scenario.actors.get(index));
+        let identity = actor.map(|actor| actor.identity_fields());
+        if let Some(actor) = actor {
             label.push(format!("actor `{}`", actor.name));
-            wanted.push((
-                "kubernetes.audit.user.username".into(),
-                actor.username.clone(),
-            ));
         }
         label.extend(group.fields.iter().map(|(k, v)| format!("{k} = {v}")));
         let matching = alerts
             .iter()
-            .filter(|alert| matches_group(&alert.fields, &wanted))
+            .filter(|alert| {
+                matches_group(&alert.fields, &wanted)
+                    && identity
+                        .as_ref()
+                        .is_none_or(|identity| matches_identity(&alert.fields, identity))
+            })
             .count() as u64;
         let (expectation, passed) = match group.alerts {
             Some(n) => (
@@ -349,13 +352,10 @@ fn evaluate_expectations(scenario: &Scenario, reports: &[RuleReport]) -> Vec<Exp
         let Some(actor) = scenario.actors.get(suppressed.actor) else {
             continue;
         };
-        let wanted = [(
-            "kubernetes.audit.user.username".to_string(),
-            actor.username.clone(),
-        )];
+        let identity = actor.identity_fields();
         let alerting = alerts
             .iter()
-            .filter(|alert| matches_group(&alert.fields, &wanted))
+            .filter(|alert| matches_identity(&alert.fields, &identity))
             .count();
         // The conjunct on `field` that keeps the actor quiet: a pre-`STATS` one (exclusion or
         // indicator) that dropped some of its documents, or a post-`STATS` threshold its groups
@@ -394,14 +394,23 @@ fn evaluate_expectations(scenario: &Scenario, reports: &[RuleReport]) -> Vec<Exp
 /// Whether an alert's fields hold every wanted value (a multivalued field containing it counts).
 /// A wanted field the alert does not carry does not match.
 fn matches_group(fields: &Fields, wanted: &[(String, String)]) -> bool {
-    wanted
-        .iter()
-        .all(|(name, expected)| match fields.get(name) {
-            Some(Value::String(text)) => text == expected,
-            Some(Value::Array(items)) => items
-                .iter()
-                .any(|item| item.as_str() == Some(expected.as_str())),
-            Some(other) => serde_json::from_str::<Value>(expected).ok().as_ref() == Some(other),
-            None => false,
-        })
+    wanted.iter().all(|(name, expected)| {
+        fields
+            .get(name)
+            .is_some_and(|value| value_matches(value, expected))
+    })
+}
+
+/// An alert of the actor with these identity fields (`scenario::alert_matches_identity`: the
+/// identity fields the alert carries all match, and it carries one at least).
+fn matches_identity(fields: &Fields, identity: &[(String, String)]) -> bool {
+    scenario::alert_matches_identity(|name| fields.get(name), identity, value_matches)
+}
+
+fn value_matches(value: &Value, expected: &str) -> bool {
+    match value {
+        Value::String(text) => text == expected,
+        Value::Array(items) => items.iter().any(|item| item.as_str() == Some(expected)),
+        other => serde_json::from_str::<Value>(expected).ok().as_ref() == Some(other),
+    }
 }

@@ -28,6 +28,7 @@ pub(super) struct ActorSpec {
     pub user_agents: Option<Vec<Option<String>>>,
     pub reason: Option<String>,
     pub activity: Option<Vec<Activity>>,
+    pub identity: Option<BTreeMap<String, String>>,
 }
 
 impl ActorSpec {
@@ -44,7 +45,8 @@ impl ActorSpec {
             source_ips,
             user_agents,
             reason,
-            activity
+            activity,
+            identity
         );
     }
 }
@@ -200,7 +202,56 @@ impl Ctx {
             user_agents,
             reason: fields.reason.clone(),
             activity,
+            identity: fields
+                .identity
+                .as_ref()
+                .and_then(|identity| super::identity::check(self, identity)),
         }
+    }
+
+    /// A pool of names: the list as written, or `count` names made from `pattern` (its `{n}`
+    /// runs 1..=count; `default_pattern` without one); empty when neither is given. Shared by
+    /// Kubernetes requests (`names`/`count`/`name_pattern`) and generic event draws.
+    pub fn names(
+        &mut self,
+        list: Option<&Vec<String>>,
+        count: Option<&Spanned<i64>>,
+        pattern: Option<&Spanned<String>>,
+        default_pattern: &str,
+    ) -> Option<Vec<String>> {
+        let count = match (list, count) {
+            (Some(list), _) => return Some(list.clone()),
+            (None, None) => return Some(Vec::new()),
+            (None, Some(count)) => count,
+        };
+        let n = self.count(count, "`count`", 0)?;
+        if n > MAX_NAMES {
+            self.error(
+                "E610",
+                format!("`count` is at most {MAX_NAMES}, not {n}"),
+                count.span(),
+                "too many names",
+            )
+            .help = Some("the names are built up front; list fewer".into());
+            return None;
+        }
+        let pattern_text = pattern
+            .map(|p| p.get_ref().as_str())
+            .unwrap_or(default_pattern);
+        if !pattern_text.contains("{n}") {
+            let at = pattern.map(Spanned::span).unwrap_or(count.span());
+            self.error(
+                "E608",
+                "`name_pattern` must contain `{n}`",
+                at,
+                "no `{n}` here",
+            );
+        }
+        Some(
+            (1..=n)
+                .map(|i| pattern_text.replace("{n}", &i.to_string()))
+                .collect(),
+        )
     }
 
     pub fn activity(&mut self, a: &ActivityFields, span: Range<usize>) -> Option<Activity> {
@@ -218,44 +269,12 @@ impl Ctx {
             (None, Some(one)) => vec![one.clone()],
             (None, None) => Vec::new(),
         };
-        let names = match (&a.names, &a.count) {
-            (Some(list), _) => list.clone(),
-            (None, Some(count)) => {
-                let n = self.count(count, "`count`", 0)?;
-                if n > MAX_NAMES {
-                    self.error(
-                        "E610",
-                        format!("`count` is at most {MAX_NAMES}, not {n}"),
-                        count.span(),
-                        "too many names",
-                    )
-                    .help = Some("the names are built up front; list fewer".into());
-                    return None;
-                }
-                let pattern = a
-                    .name_pattern
-                    .as_ref()
-                    .map(|p| p.get_ref().as_str())
-                    .unwrap_or("secret-{n}");
-                if !pattern.contains("{n}") {
-                    let at = a
-                        .name_pattern
-                        .as_ref()
-                        .map(Spanned::span)
-                        .unwrap_or(count.span());
-                    self.error(
-                        "E608",
-                        "`name_pattern` must contain `{n}`",
-                        at,
-                        "no `{n}` here",
-                    );
-                }
-                (1..=n)
-                    .map(|i| pattern.replace("{n}", &i.to_string()))
-                    .collect()
-            }
-            (None, None) => Vec::new(),
-        };
+        let names = self.names(
+            a.names.as_ref(),
+            a.count.as_ref(),
+            a.name_pattern.as_ref(),
+            "secret-{n}",
+        )?;
         let decision = match a
             .decision
             .as_ref()

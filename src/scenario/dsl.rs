@@ -39,6 +39,8 @@ pub(super) struct ActorFields {
     pub user_agents: Option<Vec<String>>,
     pub reason: Option<String>,
     pub activity: Option<Vec<Spanned<ActivityFields>>>,
+    /// Declared identity fields (generic event steps, expectations): `identity.rs`.
+    pub identity: Option<Spanned<BTreeMap<String, String>>>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -104,6 +106,10 @@ pub(super) struct StepFields {
     pub(super) code: Option<Spanned<i64>>,
     pub(super) stage: Option<Spanned<String>>,
     pub(super) stages: Option<Vec<Spanned<String>>>,
+    // A generic event step (`event_step.rs`): the data stream and the document template.
+    pub(super) dataset: Option<Spanned<String>>,
+    pub(super) fields: Option<Spanned<toml::Table>>,
+    pub(super) draw: Option<Spanned<toml::Table>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -411,6 +417,7 @@ pub(super) fn parse(
             read_delay: ctx.range(&n.read_delay).unwrap_or(default_read_delay),
             ingest_lag: ctx.range(&n.ingest_lag).unwrap_or(default_ingest_lag),
             level: "Metadata".into(),
+            event: None,
         });
     }
     if fields.steps.is_empty() && fields.noise.is_empty() && fields.recorded.is_empty() {
@@ -480,7 +487,13 @@ fn finish_actor(
     spec: ActorSpec,
     span: Range<usize>,
 ) -> Option<Actor> {
-    let Some(source_ips) = spec.source_ips else {
+    // An actor known by declared identity fields needs no source IPs: it only sends generic
+    // events (a Kubernetes step refuses it, `steps.rs`).
+    let source_ips = match (spec.source_ips, &spec.identity) {
+        (None, Some(_)) => Some(vec![Vec::new()]),
+        (ips, _) => ips,
+    };
+    let Some(source_ips) = source_ips else {
         ctx.error(
             "E606",
             format!("actor `{name}` has no `source_ips` (and no persona that gives them)"),
@@ -501,5 +514,6 @@ fn finish_actor(
         user_agents: spec.user_agents.unwrap_or_else(|| vec![None]),
         reason: spec.reason.unwrap_or_default(),
         activity: spec.activity.unwrap_or_default(),
+        identity: spec.identity.unwrap_or_default(),
     })
 }

@@ -44,6 +44,9 @@
 //! | `E608` | a value outside its allowed set (kind, decision, stage, IP address, …) |
 //! | `E609` | a time outside the nanosecond range (1677-09-21 to 2262-04-11): `start`, or a step's end |
 //! | `E610` | a `count` of names above 1,000,000 |
+//! | `E630` | a generic event step or identity that is not well formed (`dataset` missing or not a name, Kubernetes request fields on it, an empty `identity`) |
+//! | `E631` | a template, draw or identity field that clashes: set by the generator, or both a value and an object |
+//! | `E632` | a draw that is not a list or `{ pattern, count }`, has no values, or a value without a JSON form |
 //! | `E640`–`E646` | `[[recorded]]` data: a bad `where`, an unreadable file or line, a document without `@timestamp`, a shift out of range, too many documents, `gen --format raw` ([`recorded`]) |
 //! | `E010` | more requests than `--max-requests` (default 10,000,000; see [`crate::limits`]) |
 
@@ -51,8 +54,10 @@ mod bounds;
 mod check;
 mod dsl;
 mod duration;
+mod event_step;
 mod fast;
 mod generate;
+mod identity;
 mod persona;
 pub mod recorded;
 mod render;
@@ -66,7 +71,9 @@ use crate::audit::time::Nanos;
 use crate::diagnostic::Diagnostic;
 
 pub use duration::{parse_duration, parse_range, parse_rate, DurationRange};
+pub use event_step::{Draw, EventTemplate};
 pub use generate::{events, Events, Generated};
+pub use identity::{alert_matches_identity, KUBERNETES_IDENTITY};
 pub use persona::{builtin_personas, Persona, PersonaLibrary};
 pub use render::{canonical_line, fast_line, generate, to_ecs, to_raw, write, Format};
 pub use rng::SplitMix64;
@@ -164,6 +171,10 @@ pub struct Actor {
     pub reason: String,
     /// The usual request pattern, for steps that do not say what to request.
     pub activity: Vec<Activity>,
+    /// Declared identity fields (`identity = { "user.name" = "alice" }`): written into the
+    /// actor's generic event documents and matched by expectations naming the actor. Empty: the
+    /// actor is known by `kubernetes.audit.user.username` (see `Actor::identity_fields`).
+    pub identity: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -253,6 +264,8 @@ pub struct Step {
     pub ingest_lag: DurationRange,
     /// Audit level written in the events (`Metadata` by default).
     pub level: String,
+    /// A generic event step (`dataset = …`): its template; `None` for Kubernetes requests.
+    pub event: Option<std::sync::Arc<EventTemplate>>,
 }
 
 /// What the scenario expects of its rule(s); evaluated by runners, not here.

@@ -34,8 +34,11 @@ pub fn generate(scenario: &Scenario, seed: Option<u64>) -> impl Iterator<Item = 
     super::recorded::merge(generated, &scenario.recorded)
 }
 
-/// The canonical ECS document of one record.
+/// The canonical ECS document of one record (a generic event step's own document).
 pub fn to_ecs(scenario: &Scenario, g: &Generated) -> Value {
+    if let Some(template) = &scenario.steps[g.step].event {
+        return super::event_step::render(scenario, g, template);
+    }
     let raw = serde_json::to_value(to_raw(scenario, g)).expect("an audit event always serialises");
     let options = EcsOptions {
         timestamp: TimestampFrom::At(g.timestamp),
@@ -250,15 +253,25 @@ pub fn write(
     let mut buffer = Vec::with_capacity(CHUNK + 64 * 1024);
     let mut count = 0;
     for g in events(scenario, seed) {
-        match format {
-            Format::Ecs => fast::write_ecs(&templates, scenario, &g, &mut buffer),
-            Format::Bulk => {
-                buffer.extend_from_slice(br#"{"create":{"_index":""#);
-                buffer.extend_from_slice(INDEX.as_bytes());
-                buffer.extend_from_slice(b"\"}}\n");
-                fast::write_ecs(&templates, scenario, &g, &mut buffer);
+        if let Some(template) = &scenario.steps[g.step].event {
+            // Generic events have no raw audit form: every format writes the document.
+            if format == Format::Bulk {
+                let action = serde_json::json!({ "create": { "_index": template.index() } });
+                serde_json::to_writer(&mut buffer, &action)?;
+                buffer.push(b'\n');
             }
-            Format::Raw => serde_json::to_writer(&mut buffer, &to_raw(scenario, &g))?,
+            serde_json::to_writer(&mut buffer, &to_ecs(scenario, &g))?;
+        } else {
+            match format {
+                Format::Ecs => fast::write_ecs(&templates, scenario, &g, &mut buffer),
+                Format::Bulk => {
+                    buffer.extend_from_slice(br#"{"create":{"_index":""#);
+                    buffer.extend_from_slice(INDEX.as_bytes());
+                    buffer.extend_from_slice(b"\"}}\n");
+                    fast::write_ecs(&templates, scenario, &g, &mut buffer);
+                }
+                Format::Raw => serde_json::to_writer(&mut buffer, &to_raw(scenario, &g))?,
+            }
         }
         buffer.push(b'\n');
         count += 1;
@@ -306,6 +319,9 @@ pub fn canonical_line(scenario: &Scenario, g: &Generated) -> Vec<u8> {
 
 /// The fast path's bytes of one document.
 pub fn fast_line(scenario: &Scenario, g: &Generated) -> Vec<u8> {
+    if scenario.steps[g.step].event.is_some() {
+        return canonical_line(scenario, g);
+    }
     let mut out = Vec::new();
     fast::write_ecs(&fast::Templates::new(scenario), scenario, g, &mut out);
     out

@@ -167,7 +167,10 @@ pub(super) fn build_step(
         || request.resource.is_some()
         || request.names.is_some()
         || request.count.is_some();
-    let activities = if names_request {
+    let event = super::event_step::for_step(ctx, actors, actor, spanned);
+    let activities = if let Some(event) = &event {
+        event.as_ref().map(|_| vec![super::event_step::activity()])
+    } else if names_request {
         ctx.activity(&request, spanned.span()).map(|a| vec![a])
     } else {
         let from_actor = actor
@@ -219,9 +222,15 @@ pub(super) fn build_step(
         );
     }
     let (actor, at, spacing, activities) = (actor?, at?, spacing?, activities?);
+    let event = event.flatten();
     let requests = match (requests, duration) {
         (Some(r), _) => Some(r?),
         (None, Some(_)) => None,
+        // A generic step: `count` events, else one pass over its draws.
+        (None, None) if event.is_some() => Some(match &s.count {
+            Some(count) => ctx.count(count, "`count`", 0)?,
+            None => event.as_ref().map_or(1, |e| e.one_pass()),
+        }),
         // Default: one pass over the names (or a single request for collection verbs).
         (None, None) => Some(
             activities
@@ -243,9 +252,15 @@ pub(super) fn build_step(
         jitter: jitter.unwrap_or(0.0),
         repeat: repeat.flatten().unwrap_or(1),
         every: every.flatten().unwrap_or(0),
-        read_delay: ctx.range(&s.read_delay).unwrap_or(read_delay),
+        // A generic event is stamped at its own time unless the step sets a read delay.
+        read_delay: ctx.range(&s.read_delay).unwrap_or(if event.is_some() {
+            DurationRange { low: 0, high: 0 }
+        } else {
+            read_delay
+        }),
         ingest_lag: ctx.range(&s.ingest_lag).unwrap_or(ingest_lag),
         level,
+        event,
     })
 }
 

@@ -380,6 +380,15 @@ fn recorded_row(study: &Study) -> Option<String> {
 
 /// `alice`, or `alice as bob` under impersonation.
 fn identity(actor: &Actor) -> String {
+    if !actor.identity.is_empty() {
+        // A declared identity (generic events): its fields as written.
+        let fields: Vec<String> = actor
+            .identity
+            .iter()
+            .map(|(field, value)| format!("`{field}` = `{value}`"))
+            .collect();
+        return fields.join(", ");
+    }
     match &actor.impersonate {
         Some(target) => format!("`{}` impersonating `{}`", actor.username, target.username),
         None => format!("`{}`", actor.username),
@@ -388,6 +397,10 @@ fn identity(actor: &Actor) -> String {
 
 /// Distinct `sourceIPs` lists in first-use order; a chain (X-Forwarded-For) in brackets.
 fn source_ips(actor: &Actor) -> String {
+    if actor.source_ips.iter().all(Vec::is_empty) {
+        // An actor of generic events only: its addresses, if any, are in its identity.
+        return "—".to_string();
+    }
     let shown = distinct(actor.source_ips.iter().map(|chain| match chain.as_slice() {
         [one] => format!("`{one}`"),
         many => format!("`[{}]`", many.join(", ")),
