@@ -146,12 +146,28 @@ fn empty_file_and_huge_line() {
 }
 
 #[test]
-fn full_text_functions_are_not_supported_offline() {
-    let input = temp_file("kql.ndjson", GOOD.as_bytes());
-    let (code, _, err) = query(&["--esql", "FROM logs-* | WHERE KQL(\"k:a\")"], &input);
+fn full_text_functions_without_an_offline_model_are_refused() {
+    let input = temp_file("qstr.ndjson", GOOD.as_bytes());
+    let (code, _, err) = query(&["--esql", "FROM logs-* | WHERE QSTR(\"k:a\")"], &input);
     assert_eq!(code, 2);
     assert!(err.contains("not supported offline"), "{err}");
     assert!(err.contains("<query>:1:21"), "names the position: {err}");
+}
+
+#[test]
+fn kql_and_match_run_offline() {
+    let input = temp_file("kql.ndjson", GOOD.as_bytes());
+    for q in [
+        "FROM logs-* | WHERE KQL(\"k:a\") | KEEP n",
+        "FROM logs-* | WHERE k : \"a\" | KEEP n",
+    ] {
+        let (code, out, err) = query(&["--esql", q, "--format", "json"], &input);
+        assert_eq!(code, 0, "{q}: {err}");
+        assert_eq!(
+            out, "{\"columns\":[{\"name\":\"n\",\"type\":\"long\"}],\"values\":[[1],[3]]}\n",
+            "{q}"
+        );
+    }
 }
 
 #[test]

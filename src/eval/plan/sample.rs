@@ -4,9 +4,9 @@
 //! only assert properties that hold for any sample (counts within wide bounds). rulegate draws
 //! from a fixed seed instead: row `i` of the command's input stays when the SplitMix64 hash of
 //! `(seed, i)`, as a fraction of 2^64, is below `p`. The same query over the same rows keeps
-//! the same rows on any machine and thread count; two `SAMPLE`s in one query draw from
-//! different streams (the probability is part of the seed). Aggregates after `SAMPLE` are not
-//! rescaled (see docs/esql-semantics.md, "SAMPLE").
+//! the same rows on any machine and thread count. The probability is part of the seed, so
+//! `SAMPLE`s of different probabilities draw different rows. Aggregates after `SAMPLE` are not
+//! rescaled (see docs/esql-semantics.md, "Commands added for #16").
 
 use crate::eval::value::Cell;
 
