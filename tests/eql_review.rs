@@ -313,3 +313,27 @@ fn coverage_counts_each_steps_conjuncts() {
         .into_owned()
     );
 }
+
+#[test]
+fn diff_says_what_changed_in_an_eql_query() {
+    // Head: maxspan 5m → 10m, `update` no longer a step-1 verb, a kube-system exclusion added.
+    let output = rulegate()
+        .args(["diff", RBAC, "tests/data/diff/eql_rbac_tuned.toml"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    for line in [
+        "maxspan 5m → 10m",
+        "step 1: `kubernetes.audit.verb in` changed: values removed \"update\"",
+        "step 2: conjunct added: `not kubernetes.audit.objectRef.namespace == \"kube-system\"`",
+    ] {
+        assert!(stdout.contains(line), "{line} not in:\n{stdout}");
+    }
+    // The wider maxspan lets the 5m 1s sequence through: an alert change the scenarios show.
+    let edge = stdout
+        .split("  scenario ")
+        .find(|s| s.starts_with("eql__edge_rbac_change_workload_just_outside_maxspan"))
+        .unwrap_or_else(|| panic!("the just-outside-maxspan scenario changes:\n{stdout}"));
+    assert_eq!(edge.matches("+ alert").count(), 3, "{edge}");
+    snapshot!("diff", "eql_rbac_tuned.human", stdout);
+}

@@ -316,6 +316,7 @@ fn static_lines(diff: &RuleDiff) -> Vec<String> {
             lines.push(format!("{what} removed: `{removed}`"));
         }
     }
+    lines.extend(diff.eql.iter().cloned());
     for setting in &diff.settings {
         lines.push(format!(
             "{}: {} → {}",

@@ -5,6 +5,7 @@ pub mod coverage;
 pub mod coverage_report;
 pub mod diff;
 pub mod eql_coverage;
+pub mod eql_diff;
 pub mod eql_mutate;
 pub mod fp_doc;
 pub mod git;

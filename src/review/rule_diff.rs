@@ -22,6 +22,9 @@ pub struct RuleDiff {
     pub settings: Vec<SettingChange>,
     /// Whether the query text differs at all (layout included).
     pub query_text_changed: bool,
+    /// An EQL query's changes in words (`maxspan 5m → 10m`, `step 2: conjunct added: …`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub eql: Vec<String>,
 }
 
 impl RuleDiff {
@@ -31,6 +34,7 @@ impl RuleDiff {
             && self.group_by.is_empty()
             && self.output_fields.is_empty()
             && self.settings.is_empty()
+            && self.eql.is_empty()
     }
 }
 
@@ -142,7 +146,12 @@ pub fn diff_rules(base: &LoadedRule, head: &LoadedRule) -> RuleDiff {
         group_by: ListChange::between(&before.group_by, &after.group_by),
         output_fields: ListChange::between(&fields(&before), &fields(&after)),
         settings: setting_changes(base, head),
-        query_text_changed: before_text != after_text,
+        query_text_changed: before_text != after_text
+            || base.query.eql().map(|(_, t)| t) != head.query.eql().map(|(_, t)| t),
+        eql: match (base.query.eql(), head.query.eql()) {
+            (Some((a, _)), Some((b, _))) => super::eql_diff::eql_changes(a, b),
+            _ => Vec::new(),
+        },
     }
 }
 
