@@ -68,6 +68,10 @@ pub(super) struct ActivityFields {
     pub stage: Option<Spanned<String>>,
     pub stages: Option<Vec<Spanned<String>>>,
     pub weight: Option<Spanned<i64>>,
+    /// The request body (`requestObject`), written as a TOML table.
+    pub request_object: Option<toml::Table>,
+    /// The request URI as sent, instead of the one built from the object reference.
+    pub request_uri: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -104,6 +108,8 @@ pub(super) struct StepFields {
     pub(super) code: Option<Spanned<i64>>,
     pub(super) stage: Option<Spanned<String>>,
     pub(super) stages: Option<Vec<Spanned<String>>>,
+    pub(super) request_object: Option<toml::Table>,
+    pub(super) request_uri: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

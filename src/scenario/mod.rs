@@ -184,6 +184,11 @@ pub struct Activity {
     pub code: u16,
     pub stages: Vec<Stage>,
     pub weight: u32,
+    /// `requestObject` (the request body), logged when the step's level is `Request` or
+    /// `RequestResponse`, as the API server does.
+    pub request_object: Option<serde_json::Value>,
+    /// The request URI when given verbatim (`/healthz`, a query string of the client's own).
+    pub request_uri: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

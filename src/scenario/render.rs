@@ -70,6 +70,9 @@ pub(super) fn parts<'s>(scenario: &'s Scenario, g: &Generated) -> Parts<'s> {
 
 fn request_uri(p: &Parts<'_>) -> String {
     let a = p.activity;
+    if let Some(uri) = &a.request_uri {
+        return uri.clone();
+    }
     let mut uri = String::with_capacity(64);
     if a.api_group.is_empty() {
         uri.push_str("/api/");
@@ -224,12 +227,20 @@ pub fn to_raw(scenario: &Scenario, g: &Generated) -> Event {
             ..ObjectReference::default()
         }),
         response_status,
-        request_object: None,
+        request_object: logged_request_object(a, &scenario.steps[g.step].level).cloned(),
         response_object: None,
         request_received_timestamp: format_micros(g.request_received),
         stage_timestamp: format_micros(g.stage_timestamp),
         annotations,
         unknown: Map::new(),
+    }
+}
+
+/// The request body the API server logs: only at the `Request` and `RequestResponse` levels.
+pub(super) fn logged_request_object<'a>(a: &'a Activity, level: &str) -> Option<&'a Value> {
+    match level {
+        "Request" | "RequestResponse" => a.request_object.as_ref(),
+        _ => None,
     }
 }
 
