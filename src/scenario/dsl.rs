@@ -110,6 +110,7 @@ pub(super) struct StepFields {
     pub(super) stages: Option<Vec<Spanned<String>>>,
     pub(super) request_object: Option<toml::Table>,
     pub(super) request_uri: Option<Spanned<String>>,
+    pub(super) history: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -414,6 +415,7 @@ pub(super) fn parse(
             read_delay: ctx.range(&n.read_delay).unwrap_or(default_read_delay),
             ingest_lag: ctx.range(&n.ingest_lag).unwrap_or(default_ingest_lag),
             level: "Metadata".into(),
+            history: false,
         });
     }
     if fields.steps.is_empty() && fields.noise.is_empty() {

@@ -254,6 +254,9 @@ pub struct Step {
     pub ingest_lag: DurationRange,
     /// Audit level written in the events (`Metadata` by default).
     pub level: String,
+    /// History only (`history = true`): the documents exist before the rule is enabled, so the
+    /// replay's first execution comes after them; `new_terms` rules still read them as history.
+    pub history: bool,
 }
 
 /// What the scenario expects of its rule(s); evaluated by runners, not here.

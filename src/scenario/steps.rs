@@ -252,6 +252,7 @@ pub(super) fn build_step(
         read_delay: ctx.range(&s.read_delay).unwrap_or(read_delay),
         ingest_lag: ctx.range(&s.ingest_lag).unwrap_or(ingest_lag),
         level,
+        history: s.history.unwrap_or(false),
     })
 }
 
