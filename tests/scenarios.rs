@@ -612,4 +612,9 @@ request_uri = "/healthz?verbose"
     let bad = text.replace("/healthz?verbose", "healthz");
     let errors = scenario::load_str(Path::new("pods.toml"), &bad, &builtin_personas()).unwrap_err();
     assert_eq!(errors[0].code, "E608");
+    let deep = format!("{}1{}", "{ a = ".repeat(25), " }".repeat(25));
+    let bad = text.replace("{ kind = \"Pod\", spec = { hostPID = true } }", &deep);
+    let errors = scenario::load_str(Path::new("pods.toml"), &bad, &builtin_personas()).unwrap_err();
+    assert_eq!(errors[0].code, "E606", "{}", errors[0].message);
+    assert!(errors[0].message.contains("deeper than 20"));
 }
