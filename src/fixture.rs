@@ -12,7 +12,7 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::audit::time;
 use crate::diagnostic::Diagnostic;
-use crate::runner::{run_generated, DocumentSet, GeneratedScenario, PreparedRule};
+use crate::runner::{run_generated, GeneratedScenario, PreparedRule};
 use crate::scenario::recorded::{detect_format, RecordedFormat};
 use crate::scenario::{self, builtin_personas};
 
@@ -96,14 +96,8 @@ pub fn plan(request: &FixtureRequest<'_>) -> Result<FixturePlan, Vec<Diagnostic>
         &log_absolute.display().to_string(),
     );
     let scenario = scenario::load_str(output, &probe, &builtin_personas())?;
-    let values: Vec<serde_json::Value> = scenario::generate(&scenario, None).collect();
-    let docs = DocumentSet::from_values(&values).map_err(|error| vec![error])?;
-    let documents = values.len();
-    let generated = GeneratedScenario {
-        scenario,
-        values,
-        docs,
-    };
+    let generated = GeneratedScenario::from_scenario(scenario)?;
+    let documents = generated.values.len();
     let run = run_generated(&generated, std::slice::from_ref(&rule))?;
     let alerts = &run.rules[0].alerts;
     let kind = request.kind.clone().unwrap_or_else(|| {

@@ -458,3 +458,80 @@ fn kql_mutants_cover_the_operators_and_each_reparses() {
         );
     }
 }
+
+/// `history = true` steps are documents from before the rule was enabled: the replay's first
+/// execution comes after them, so they never alert themselves, yet a `new_terms` rule reads them
+/// as history. The same scenario without the flag alerts on the first document (nothing before it).
+#[test]
+fn history_steps_come_before_the_first_execution_and_feed_new_terms() {
+    let dir = std::env::temp_dir().join(format!("rulegate-history-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rule = crate::support::repo_path("rules/discovery_denied_service_account_request.toml");
+    let text = |history: bool| {
+        format!(
+            r#"
+name = "history"
+description = "d"
+kind = "edge"
+rules = [{rule:?}]
+start = "2026-05-01T10:00:00Z"
+seed = 1
+[actors.sa]
+username = "system:serviceaccount:monitoring:agent"
+source_ips = ["10.0.0.1"]
+user_agent = "agent/1.0"
+[actors.pod]
+username = "system:serviceaccount:default:web"
+source_ips = ["10.0.0.2"]
+user_agent = "curl/8.5.0"
+[[steps]]
+actor = "sa"
+verb = "list"
+resource = "secrets"
+decision = "forbid"
+history = {history}
+[[steps]]
+actor = "sa"
+at = "+2d"
+verb = "list"
+resource = "secrets"
+decision = "forbid"
+[[steps]]
+actor = "pod"
+at = "+2d"
+verb = "list"
+resource = "secrets"
+decision = "forbid"
+"#
+        )
+    };
+    let run = |history: bool| {
+        let path = dir.join(format!("history-{history}.toml"));
+        std::fs::write(&path, text(history)).unwrap();
+        let run = rulegate::runner::run_scenario(&path, rulegate::runner::RuleSource::AsWritten)
+            .unwrap_or_else(|d| panic!("{}", rulegate::diagnostic::render_all(&d, false)));
+        let mut users: Vec<String> = run.rules[0]
+            .alerts
+            .iter()
+            .map(|a| {
+                a.fields
+                    .get("kubernetes.audit.user.username")
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        users.sort();
+        users
+    };
+    assert_eq!(run(true), ["system:serviceaccount:default:web"]);
+    assert_eq!(
+        run(false),
+        [
+            "system:serviceaccount:default:web",
+            "system:serviceaccount:monitoring:agent"
+        ]
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -545,3 +545,76 @@ fn the_documented_example_loads_and_generates() {
         .count();
     assert_eq!(attacker, 3 * 24);
 }
+
+/// A step's `request_object` is logged at the `Request` levels only (the default level of such
+/// a step is `RequestResponse`), goes through the pipeline's cleanup (an empty string, then the emptied object, dropped),
+/// and `request_uri` is written verbatim; the fast writer gives the canonical bytes.
+#[test]
+fn request_objects_and_verbatim_uris_follow_the_audit_level() {
+    let text = r#"
+name = "pods"
+description = "d"
+kind = "edge"
+start = "2026-05-01T10:00:00Z"
+seed = 3
+[actors.a]
+username = "bob"
+source_ips = ["192.0.2.1"]
+[[steps]]
+actor = "a"
+verb = "create"
+resource = "pods"
+namespace = "default"
+request_object = { kind = "Pod", spec = { hostPID = true, containers = [{ image = "alpine" }, { image = "" }] } }
+[[steps]]
+actor = "a"
+at = "+1m"
+verb = "create"
+resource = "pods"
+namespace = "default"
+level = "Metadata"
+request_object = { kind = "Pod", spec = { hostPID = true } }
+[[steps]]
+actor = "a"
+at = "+2m"
+verb = "get"
+resource = "pods"
+request_uri = "/healthz?verbose"
+"#;
+    let scenario = scenario::load_str(Path::new("pods.toml"), text, &builtin_personas())
+        .unwrap_or_else(|d| panic!("{}", rulegate::diagnostic::render_all(&d, false)));
+    let docs: Vec<Value> = scenario::generate(&scenario, None).collect();
+    assert_eq!(docs.len(), 3);
+    let audit = |i: usize| &docs[i]["kubernetes"]["audit"];
+    assert_eq!(audit(0)["level"], "RequestResponse");
+    assert_eq!(
+        audit(0)["requestObject"],
+        serde_json::json!({"kind": "Pod", "spec": {"hostPID": true, "containers": [{"image": "alpine"}]}})
+    );
+    assert_eq!(audit(1)["level"], "Metadata");
+    assert!(audit(1).get("requestObject").is_none());
+    assert_eq!(audit(2)["requestURI"], "/healthz?verbose");
+    assert_eq!(audit(0)["requestURI"], "/api/v1/namespaces/default/pods");
+    let mut fast = Vec::new();
+    scenario::write(&scenario, None, Format::Ecs, &mut fast).unwrap();
+    let canonical: Vec<u8> = docs
+        .iter()
+        .flat_map(|d| {
+            let mut line = serde_json::to_vec(d).unwrap();
+            line.push(b'\n');
+            line
+        })
+        .collect();
+    assert_eq!(
+        String::from_utf8(fast).unwrap(),
+        String::from_utf8(canonical).unwrap()
+    );
+    let bad = text.replace("/healthz?verbose", "healthz");
+    let errors = scenario::load_str(Path::new("pods.toml"), &bad, &builtin_personas()).unwrap_err();
+    assert_eq!(errors[0].code, "E608");
+    let deep = format!("{}1{}", "{ a = ".repeat(25), " }".repeat(25));
+    let bad = text.replace("{ kind = \"Pod\", spec = { hostPID = true } }", &deep);
+    let errors = scenario::load_str(Path::new("pods.toml"), &bad, &builtin_personas()).unwrap_err();
+    assert_eq!(errors[0].code, "E606", "{}", errors[0].message);
+    assert!(errors[0].message.contains("deeper than 20"));
+}

@@ -434,6 +434,18 @@ fn letter_run(chars: &[char], at: usize) -> usize {
     chars[at..].iter().take_while(|c| **c == chars[at]).count()
 }
 
+/// `DAY_NAME(date)`: the English name of the UTC day of the week.
+pub fn day_name(ms: i64) -> &'static str {
+    // 1970-01-01 was a Thursday (index 3 of WEEKDAYS, which starts on Monday).
+    let days = ms.div_euclid(86_400_000);
+    WEEKDAYS[(days + 3).rem_euclid(7) as usize]
+}
+
+/// `MONTH_NAME(date)`: the English name of the UTC month.
+pub fn month_name(month: u32) -> &'static str {
+    MONTHS[(month.clamp(1, 12) - 1) as usize]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -474,16 +486,4 @@ mod tests {
             parse_iso("2024-03-05")
         );
     }
-}
-
-/// `DAY_NAME(date)`: the English name of the UTC day of the week.
-pub fn day_name(ms: i64) -> &'static str {
-    // 1970-01-01 was a Thursday (index 3 of WEEKDAYS, which starts on Monday).
-    let days = ms.div_euclid(86_400_000);
-    WEEKDAYS[(days + 3).rem_euclid(7) as usize]
-}
-
-/// `MONTH_NAME(date)`: the English name of the UTC month.
-pub fn month_name(month: u32) -> &'static str {
-    MONTHS[(month.clamp(1, 12) - 1) as usize]
 }

@@ -29,7 +29,9 @@ impl RuleCoverage {
 pub fn rule_coverage(rule: &PreparedRule, suite: &Suite) -> Result<RuleCoverage, Vec<Diagnostic>> {
     let mut plans = Vec::new();
     for (_, generated) in &suite.scenarios {
-        let run = run_rule(rule, &generated.docs, None, &mut |_, _, _| {}).map_err(|e| vec![e])?;
+        let first_run = generated.first_run(rule);
+        let run =
+            run_rule(rule, &generated.docs, first_run, &mut |_, _, _| {}).map_err(|e| vec![e])?;
         plans.push(
             run.plan
                 .iter()

@@ -205,18 +205,49 @@ pub struct GeneratedScenario {
     /// The generated ECS documents, in `@timestamp` order.
     pub values: Vec<Value>,
     pub docs: DocumentSet,
+    /// Per document: whether its step is history only (`history = true`).
+    pub history: Vec<bool>,
 }
 
 impl GeneratedScenario {
     pub fn load(path: &Path) -> Result<GeneratedScenario, Vec<Diagnostic>> {
         let scenario = scenario::load(path)?;
-        let values: Vec<Value> = scenario::generate(&scenario, None).collect();
-        let docs = DocumentSet::from_values(&values).map_err(|error| vec![error.at_path(path)])?;
+        Self::from_scenario(scenario).map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|error| error.at_path(path))
+                .collect()
+        })
+    }
+
+    /// Generates `scenario`'s documents (recorded ones merged in) and indexes them.
+    pub fn from_scenario(scenario: Scenario) -> Result<GeneratedScenario, Vec<Diagnostic>> {
+        let (values, history): (Vec<Value>, Vec<bool>) =
+            scenario::generate_marked(&scenario, None).unzip();
+        let docs = DocumentSet::from_values(&values).map_err(|error| vec![error])?;
         Ok(GeneratedScenario {
             scenario,
             values,
             docs,
+            history,
         })
+    }
+
+    /// The replay's first execution: with history-only steps, the first multiple of the rule's
+    /// interval at or after the oldest other document (the rule is enabled after its history);
+    /// otherwise the scheduler's default (`None`).
+    pub fn first_run(&self, rule: &PreparedRule) -> Option<crate::schedule::Timestamp> {
+        if !self.history.contains(&true) {
+            return None;
+        }
+        let times = self.docs.times(&rule.scheduled);
+        let oldest = times
+            .iter()
+            .zip(&self.history)
+            .filter(|(_, history)| !**history)
+            .flat_map(|(time, _)| time.effective().iter().copied())
+            .min()?;
+        oldest.round_up(rule.scheduled.schedule.interval)
     }
 }
 
@@ -256,7 +287,9 @@ pub fn run_generated(
     let docs = &generated.docs;
     let mut reports = Vec::new();
     for rule in rules {
-        let run = run_rule(rule, docs, None, &mut |_, _, _| {}).map_err(|error| vec![error])?;
+        let first_run = generated.first_run(rule);
+        let run =
+            run_rule(rule, docs, first_run, &mut |_, _, _| {}).map_err(|error| vec![error])?;
         let outcomes = conjunct_outcomes(rule, docs, &run.plan);
         reports.push(RuleReport {
             actor_facts: actor_facts(&outcomes, docs),

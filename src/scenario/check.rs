@@ -347,6 +347,34 @@ impl Ctx {
             None => 1,
         };
         let api_group = a.api_group.clone().unwrap_or_default();
+        let request_object = match &a.request_object {
+            Some(table) => match table_to_json(table, 0) {
+                Some(value) => Some(value),
+                None => {
+                    self.error(
+                        "E606",
+                        format!("`request_object` is nested deeper than {MAX_OBJECT_DEPTH} levels"),
+                        span.clone(),
+                        "in this request",
+                    );
+                    return None;
+                }
+            },
+            None => None,
+        };
+        let request_uri = match &a.request_uri {
+            Some(uri) if !uri.get_ref().starts_with('/') => {
+                self.error(
+                    "E608",
+                    format!("`request_uri` must start with `/`, not `{}`", uri.get_ref()),
+                    uri.span(),
+                    "a path as the client sent it",
+                );
+                None
+            }
+            Some(uri) => Some(uri.get_ref().clone()),
+            None => None,
+        };
         Some(Activity {
             verb: verb.get_ref().clone(),
             resource: resource.get_ref().clone(),
@@ -359,6 +387,47 @@ impl Ctx {
             code,
             stages,
             weight,
+            request_object,
+            request_uri,
         })
     }
+}
+
+/// How deep a step's `request_object` may nest (the document depth limit of inputs).
+const MAX_OBJECT_DEPTH: usize = 20;
+
+/// A TOML table as the JSON the API server logs (datetimes as their RFC 3339 text); `None`
+/// when it nests deeper than [`MAX_OBJECT_DEPTH`].
+fn table_to_json(table: &toml::Table, depth: usize) -> Option<serde_json::Value> {
+    if depth >= MAX_OBJECT_DEPTH {
+        return None;
+    }
+    let mut object = serde_json::Map::new();
+    for (key, value) in table {
+        object.insert(key.clone(), toml_to_json(value, depth + 1)?);
+    }
+    Some(serde_json::Value::Object(object))
+}
+
+fn toml_to_json(value: &toml::Value, depth: usize) -> Option<serde_json::Value> {
+    use serde_json::Value as J;
+    Some(match value {
+        toml::Value::String(s) => J::String(s.clone()),
+        toml::Value::Integer(i) => J::from(*i),
+        toml::Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+        toml::Value::Boolean(b) => J::Bool(*b),
+        toml::Value::Datetime(d) => J::String(d.to_string()),
+        toml::Value::Array(items) => {
+            if depth >= MAX_OBJECT_DEPTH {
+                return None;
+            }
+            J::Array(
+                items
+                    .iter()
+                    .map(|item| toml_to_json(item, depth + 1))
+                    .collect::<Option<_>>()?,
+            )
+        }
+        toml::Value::Table(table) => table_to_json(table, depth)?,
+    })
 }

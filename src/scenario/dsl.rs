@@ -70,6 +70,10 @@ pub(super) struct ActivityFields {
     pub stage: Option<Spanned<String>>,
     pub stages: Option<Vec<Spanned<String>>>,
     pub weight: Option<Spanned<i64>>,
+    /// The request body (`requestObject`), written as a TOML table.
+    pub request_object: Option<toml::Table>,
+    /// The request URI as sent, instead of the one built from the object reference.
+    pub request_uri: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -110,6 +114,9 @@ pub(super) struct StepFields {
     pub(super) dataset: Option<Spanned<String>>,
     pub(super) fields: Option<Spanned<toml::Table>>,
     pub(super) draw: Option<Spanned<toml::Table>>,
+    pub(super) request_object: Option<toml::Table>,
+    pub(super) request_uri: Option<Spanned<String>>,
+    pub(super) history: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -418,6 +425,7 @@ pub(super) fn parse(
             ingest_lag: ctx.range(&n.ingest_lag).unwrap_or(default_ingest_lag),
             level: "Metadata".into(),
             event: None,
+            history: false,
         });
     }
     if fields.steps.is_empty() && fields.noise.is_empty() && fields.recorded.is_empty() {

@@ -107,6 +107,8 @@ pub(super) fn activity() -> Activity {
         code: 200,
         stages: vec![Stage::RequestReceived],
         weight: 1,
+        request_object: None,
+        request_uri: None,
     }
 }
 

@@ -55,6 +55,10 @@ struct ActivityTemplate {
     uri_suffix: Vec<u8>,
     names: Vec<(Vec<u8>, Vec<u8>)>,
     namespaces: Vec<(Vec<u8>, Vec<u8>)>,
+    /// `,"requestObject":{…}` as the pipeline indexes it, or empty.
+    request_object: Vec<u8>,
+    /// The verbatim request URI, escaped, when the step gives one.
+    request_uri: Option<Vec<u8>>,
 }
 
 /// Pre-escaped JSON for every actor, step and activity of a scenario.
@@ -186,7 +190,11 @@ impl Templates {
                     "rulegate_step": step.label,
                 }))
                 .expect("labels serialise");
-                let activities = step.activities.iter().map(activity_template).collect();
+                let activities = step
+                    .activities
+                    .iter()
+                    .map(|a| activity_template(a, &step.level))
+                    .collect();
                 (labels, literal(&step.level), activities)
             })
             .collect();
@@ -194,7 +202,25 @@ impl Templates {
     }
 }
 
-fn activity_template(a: &super::Activity) -> ActivityTemplate {
+/// `,"requestObject":…` exactly as `raw_to_ecs` leaves it (the pipeline's own handling of the
+/// body, run once on an event holding only the body).
+fn request_object_bytes(a: &super::Activity, level: &str) -> Vec<u8> {
+    let Some(object) = super::render::logged_request_object(a, level) else {
+        return Vec::new();
+    };
+    let raw = serde_json::json!({ "requestObject": object });
+    let doc = crate::audit::ecs::raw_to_ecs(&raw, &crate::audit::ecs::EcsOptions::default());
+    match doc.pointer("/kubernetes/audit/requestObject") {
+        Some(value) => {
+            let mut out = b",\"requestObject\":".to_vec();
+            out.extend(serde_json::to_vec(value).expect("values serialise"));
+            out
+        }
+        None => Vec::new(),
+    }
+}
+
+fn activity_template(a: &super::Activity, level: &str) -> ActivityTemplate {
     let mut object_ref_prefix = Vec::new();
     if !a.api_group.is_empty() {
         object_ref_prefix.extend(b"\"apiGroup\":");
@@ -239,6 +265,8 @@ fn activity_template(a: &super::Activity) -> ActivityTemplate {
             .iter()
             .map(|n| (literal(n), inner(n)))
             .collect(),
+        request_object: request_object_bytes(a, level),
+        request_uri: a.request_uri.as_deref().map(inner),
     }
 }
 
@@ -360,21 +388,17 @@ pub(super) fn write_ecs(t: &Templates, scenario: &Scenario, g: &Generated, out: 
     out.extend(b"\"resource\":");
     out.extend(&a.resource);
     out.extend(&a.subresource);
-    out.extend(b"},\"requestReceivedTimestamp\":");
+    out.push(b'}');
+    out.extend(&a.request_object);
+    out.extend(b",\"requestReceivedTimestamp\":");
     push_time(out, g.request_received, 6);
     out.extend(b",\"requestURI\":\"");
-    out.extend(&a.uri_prefix);
-    if let Some((_, inner)) = namespace {
-        out.extend(b"/namespaces/");
-        out.extend(inner);
+    if let Some(uri) = &a.request_uri {
+        out.extend(uri);
+        out.push(b'"');
+    } else {
+        write_uri(out, a, namespace, name);
     }
-    out.extend(&a.uri_resource);
-    if let Some((_, inner)) = name {
-        out.push(b'/');
-        out.extend(inner);
-    }
-    out.extend(&a.uri_suffix);
-    out.push(b'"');
     if complete {
         let code = p.activity.code;
         out.extend(b",\"responseStatus\":{\"code\":");
@@ -435,4 +459,25 @@ pub(super) fn write_ecs(t: &Templates, scenario: &Scenario, g: &Generated, out: 
         out.push(b'}');
     }
     out.push(b'}');
+}
+
+/// The request URI built from the object reference, closing quote included.
+fn write_uri(
+    out: &mut Vec<u8>,
+    a: &ActivityTemplate,
+    namespace: Option<&(Vec<u8>, Vec<u8>)>,
+    name: Option<&(Vec<u8>, Vec<u8>)>,
+) {
+    out.extend(&a.uri_prefix);
+    if let Some((_, inner)) = namespace {
+        out.extend(b"/namespaces/");
+        out.extend(inner);
+    }
+    out.extend(&a.uri_resource);
+    if let Some((_, inner)) = name {
+        out.push(b'/');
+        out.extend(inner);
+    }
+    out.extend(&a.uri_suffix);
+    out.push(b'"');
 }

@@ -75,7 +75,9 @@ pub use event_step::{Draw, EventTemplate};
 pub use generate::{events, Events, Generated};
 pub use identity::{alert_matches_identity, KUBERNETES_IDENTITY};
 pub use persona::{builtin_personas, Persona, PersonaLibrary};
-pub use render::{canonical_line, fast_line, generate, to_ecs, to_raw, write, Format};
+pub use render::{
+    canonical_line, fast_line, generate, generate_marked, to_ecs, to_raw, write, Format,
+};
 pub use rng::SplitMix64;
 
 /// Loads and validates a scenario file, resolving personas from the built-in library and a
@@ -199,6 +201,11 @@ pub struct Activity {
     pub code: u16,
     pub stages: Vec<Stage>,
     pub weight: u32,
+    /// `requestObject` (the request body), logged when the step's level is `Request` or
+    /// `RequestResponse`, as the API server does.
+    pub request_object: Option<serde_json::Value>,
+    /// The request URI when given verbatim (`/healthz`, a query string of the client's own).
+    pub request_uri: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -266,6 +273,9 @@ pub struct Step {
     pub level: String,
     /// A generic event step (`dataset = …`): its template; `None` for Kubernetes requests.
     pub event: Option<std::sync::Arc<EventTemplate>>,
+    /// History only (`history = true`): the documents exist before the rule is enabled, so the
+    /// replay's first execution comes after them; `new_terms` rules still read them as history.
+    pub history: bool,
 }
 
 /// What the scenario expects of its rule(s); evaluated by runners, not here.

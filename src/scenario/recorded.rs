@@ -538,10 +538,11 @@ fn read_json_lines(
 
 /// Merges the generated documents (each with its `@timestamp`) with the recorded ones, by time;
 /// at the same instant generated documents come first.
-pub(super) fn merge<'a>(
-    generated: impl Iterator<Item = (Nanos, Value)> + 'a,
+pub(super) fn merge<'a, T: 'a>(
+    generated: impl Iterator<Item = (Nanos, T)> + 'a,
     recorded: &'a Recorded,
-) -> impl Iterator<Item = Value> + 'a {
+    from_recorded: impl Fn(&Value) -> T + 'a,
+) -> impl Iterator<Item = T> + 'a {
     let mut generated = generated.peekable();
     let mut recorded = recorded.documents.iter().peekable();
     std::iter::from_fn(move || {
@@ -554,7 +555,7 @@ pub(super) fn merge<'a>(
         if take_generated {
             generated.next().map(|(_, doc)| doc)
         } else {
-            recorded.next().map(|(_, doc)| doc.clone())
+            recorded.next().map(|(_, doc)| from_recorded(doc))
         }
     })
 }
@@ -611,7 +612,7 @@ mod tests {
             documents: Arc::new(vec![(1, json!("r1")), (2, json!("r2"))]),
         };
         let generated = vec![(0, json!("g0")), (2, json!("g2")), (3, json!("g3"))];
-        let merged: Vec<Value> = merge(generated.into_iter(), &recorded).collect();
+        let merged: Vec<Value> = merge(generated.into_iter(), &recorded, Value::clone).collect();
         assert_eq!(
             merged,
             vec![

@@ -31,7 +31,20 @@ pub enum Format {
 /// ECS documents in `@timestamp` order, each with `labels.rulegate_actor` / `labels.rulegate_step`.
 pub fn generate(scenario: &Scenario, seed: Option<u64>) -> impl Iterator<Item = Value> + '_ {
     let generated = events(scenario, seed).map(move |g| (g.timestamp, to_ecs(scenario, &g)));
-    super::recorded::merge(generated, &scenario.recorded)
+    super::recorded::merge(generated, &scenario.recorded, Value::clone)
+}
+
+/// [`generate`]'s documents, each with whether its step is history only (`history = true`);
+/// recorded documents are never history.
+pub fn generate_marked(
+    scenario: &Scenario,
+    seed: Option<u64>,
+) -> impl Iterator<Item = (Value, bool)> + '_ {
+    let generated = events(scenario, seed).map(move |g| {
+        let history = scenario.steps[g.step].history;
+        (g.timestamp, (to_ecs(scenario, &g), history))
+    });
+    super::recorded::merge(generated, &scenario.recorded, |doc| (doc.clone(), false))
 }
 
 /// The canonical ECS document of one record (a generic event step's own document).
@@ -74,6 +87,9 @@ pub(super) fn parts<'s>(scenario: &'s Scenario, g: &Generated) -> Parts<'s> {
 
 fn request_uri(p: &Parts<'_>) -> String {
     let a = p.activity;
+    if let Some(uri) = &a.request_uri {
+        return uri.clone();
+    }
     let mut uri = String::with_capacity(64);
     if a.api_group.is_empty() {
         uri.push_str("/api/");
@@ -228,12 +244,20 @@ pub fn to_raw(scenario: &Scenario, g: &Generated) -> Event {
             ..ObjectReference::default()
         }),
         response_status,
-        request_object: None,
+        request_object: logged_request_object(a, &scenario.steps[g.step].level).cloned(),
         response_object: None,
         request_received_timestamp: format_micros(g.request_received),
         stage_timestamp: format_micros(g.stage_timestamp),
         annotations,
         unknown: Map::new(),
+    }
+}
+
+/// The request body the API server logs: only at the `Request` and `RequestResponse` levels.
+pub(super) fn logged_request_object<'a>(a: &'a Activity, level: &str) -> Option<&'a Value> {
+    match level {
+        "Request" | "RequestResponse" => a.request_object.as_ref(),
+        _ => None,
     }
 }
 

@@ -144,6 +144,8 @@ pub(super) fn build_step(
             .help = Some("levels: Metadata, Request, RequestResponse".into());
             "Metadata".into()
         }
+        // A request body is only logged at the `Request` levels: a step that gives one logs it.
+        None if s.request_object.is_some() => "RequestResponse".into(),
         None => "Metadata".into(),
     };
     let request = ActivityFields {
@@ -162,9 +164,13 @@ pub(super) fn build_step(
         stage: s.stage.clone(),
         stages: s.stages.clone(),
         weight: None,
+        request_object: s.request_object.clone(),
+        request_uri: s.request_uri.clone(),
     };
     let names_request = request.verb.is_some()
         || request.resource.is_some()
+        || request.request_object.is_some()
+        || request.request_uri.is_some()
         || request.names.is_some()
         || request.count.is_some();
     let event = super::event_step::for_step(ctx, actors, actor, spanned);
@@ -261,6 +267,7 @@ pub(super) fn build_step(
         ingest_lag: ctx.range(&s.ingest_lag).unwrap_or(ingest_lag),
         level,
         event,
+        history: s.history.unwrap_or(false),
     })
 }
 

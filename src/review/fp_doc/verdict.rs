@@ -31,7 +31,7 @@ impl<'a> Study<'a> {
         generated: &'a GeneratedScenario,
     ) -> Result<Study<'a>, Diagnostic> {
         let docs = &generated.docs;
-        let run = run_rule(rule, docs, None, &mut |_, _, _| {})?;
+        let run = run_rule(rule, docs, generated.first_run(rule), &mut |_, _, _| {})?;
         let outcomes = conjunct_outcomes(rule, docs, &run.plan);
         let exclusions = exclusion_drops(rule, docs, &outcomes);
         let margins = threshold_margins(rule, docs, &run.plan)?;
