@@ -46,6 +46,7 @@
 //! | `recorded` | `[[recorded]]` data in scenarios (shift, filter, formats, gzip, mixing, errors), check/diff/mutate/coverage/doc over recorded suites, `rulegate fixture` |
 //! | `shapes` | every audit-log shape of `tests/data/shapes/` through `ingest` and `replay --raw`: events, times, skipped records, refusals (`E504`) |
 //! | `review` | `diff` on rule-version pairs in every format, `mutate` (seed suite and a weak one), `coverage`, bad input |
+//! | `codes` | the code registry `src/codes.rs`: every code in `src/` registered, sorted, none stale, severities, `docs/error-codes.md` current |
 
 // Tests report to the harness, which captures stdout: clippy.toml's ban on `print!` (for the
 // binary, whose writes can fail) does not apply to them.
@@ -55,6 +56,7 @@ mod analysis;
 mod audit;
 mod check;
 mod cli;
+mod codes;
 mod corpus;
 mod doc;
 mod edges;
