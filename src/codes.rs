@@ -58,9 +58,13 @@ pub static CODES: &[Code] = &[
     e(
         "E002",
         IO,
-        "a usage error: arguments that do not fit together or do not parse",
+        "a usage error: arguments that do not fit together, or an option value that does not parse",
     ),
-    e("E003", IO, "an output folder or file cannot be created"),
+    e(
+        "E003",
+        IO,
+        "an output folder or file cannot be created, written or removed",
+    ),
     e("E004", IO, "the output cannot be written"),
     e(
         "E005",
