@@ -15,6 +15,8 @@
 //! | `E7xx` | schedules, snapshots and the check gate |
 //! | `E8xx` | diff, mutation and coverage |
 //! | `Wxxx` | warnings, same ranges |
+//!
+//! Every code is registered in [`crate::codes`], which `docs/error-codes.md` is generated from.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -66,23 +68,30 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// An error; `code` must be registered as an error in `src/codes.rs` (checked in debug builds).
     pub fn error(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(Severity::Error, code, message.into())
+    }
+
+    /// A warning; `code` must be registered as a warning in `src/codes.rs`.
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(Severity::Warning, code, message.into())
+    }
+
+    fn new(severity: Severity, code: &'static str, message: String) -> Diagnostic {
+        debug_assert!(
+            crate::codes::is_registered(code, severity),
+            "diagnostic code {code} is not registered as {severity:?} in src/codes.rs"
+        );
         Diagnostic {
-            severity: Severity::Error,
+            severity,
             code,
-            message: message.into(),
+            message,
             file: None,
             path: None,
             labels: Vec::new(),
             help: None,
             notes: Vec::new(),
-        }
-    }
-
-    pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
-        Diagnostic {
-            severity: Severity::Warning,
-            ..Diagnostic::error(code, message)
         }
     }
 

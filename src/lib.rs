@@ -39,6 +39,7 @@ pub mod analysis;
 pub mod audit;
 pub mod calendar;
 pub mod check;
+pub mod codes;
 pub mod diagnostic;
 pub mod edges;
 pub mod eql;

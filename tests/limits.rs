@@ -522,6 +522,16 @@ fn an_ingest_lag_over_a_day_is_refused() {
 }
 
 #[test]
+fn an_ingest_lag_that_is_not_a_duration_is_a_usage_error() {
+    let dir = scratch("ingest-lag-word");
+    let log = write(&dir, "empty.log", "");
+    refused(
+        run(&["ingest", "--ingest-lag", "soon"], &[&log]),
+        &["E002", "--ingest-lag: `soon` is not a duration"],
+    );
+}
+
+#[test]
 fn date_diff_between_the_extreme_dates_is_elasticsearchs_warning_not_minus_two() {
     let dir = scratch("date-diff");
     let input = write(&dir, "one.ndjson", "{\"a\":1}\n");

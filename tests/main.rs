@@ -47,6 +47,7 @@
 //! | `shapes` | every audit-log shape of `tests/data/shapes/` through `ingest` and `replay --raw`: events, times, skipped records, refusals (`E504`) |
 //! | `generic_events` | generic event steps and declared identities: the documented examples, timing, draws, `gen` formats, identity matching, `E630`–`E632` |
 //! | `review` | `diff` on rule-version pairs in every format, `mutate` (seed suite and a weak one), `coverage`, bad input |
+//! | `codes` | the code registry `src/codes.rs`: every code in `src/` registered, sorted, none stale, severities, `docs/error-codes.md` current |
 
 // Tests report to the harness, which captures stdout: clippy.toml's ban on `print!` (for the
 // binary, whose writes can fail) does not apply to them.
@@ -56,6 +57,7 @@ mod analysis;
 mod audit;
 mod check;
 mod cli;
+mod codes;
 mod corpus;
 mod doc;
 mod edges;

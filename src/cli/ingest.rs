@@ -48,7 +48,7 @@ pub struct Args {
 pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
     let Some(ingest_lag) = parse_duration(&args.ingest_lag) else {
         return Err(vec![Diagnostic::error(
-            "E003",
+            "E002",
             format!("--ingest-lag: `{}` is not a duration", args.ingest_lag),
         )]);
     };
