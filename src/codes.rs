@@ -348,6 +348,21 @@ pub static CODES: &[Code] = &[
     ),
     e("E610", SCENARIOS, "a `count` of names over its cap"),
     e(
+        "E630",
+        SCENARIOS,
+        "a generic event step or identity that is not well formed",
+    ),
+    e(
+        "E631",
+        SCENARIOS,
+        "a template, draw or identity field the generator writes, or both a value and an object",
+    ),
+    e(
+        "E632",
+        SCENARIOS,
+        "a draw that is not a list or `{ pattern, count }`, is empty, or holds a value without a JSON form",
+    ),
+    e(
         "E640",
         RECORDED,
         "a `[[recorded]]` `where` value of an unsupported type",
