@@ -9,6 +9,8 @@
 
 pub mod ecs;
 pub mod event;
+pub mod gcp;
+pub mod gke;
 pub mod import;
 pub mod time;
 

@@ -323,7 +323,7 @@ fn evaluate_expectations(scenario: &Scenario, reports: &[RuleReport]) -> Vec<Exp
         if let Some(actor) = group.actor.and_then(|index| scenario.actors.get(index)) {
             label.push(format!("actor `{}`", actor.name));
             wanted.push((
-                "kubernetes.audit.user.username".into(),
+                scenario.platform.identity_field().into(),
                 actor.username.clone(),
             ));
         }

@@ -53,6 +53,7 @@ mod duration;
 mod fast;
 mod generate;
 mod persona;
+mod platform;
 mod render;
 mod rng;
 mod steps;
@@ -66,6 +67,7 @@ use crate::diagnostic::Diagnostic;
 pub use duration::{parse_duration, parse_range, parse_rate, DurationRange};
 pub use generate::{events, Events, Generated};
 pub use persona::{builtin_personas, Persona, PersonaLibrary};
+pub use platform::Platform;
 pub use render::{canonical_line, fast_line, generate, to_ecs, to_raw, write, Format};
 pub use rng::SplitMix64;
 
@@ -132,9 +134,19 @@ pub struct Scenario {
     pub actors: Vec<Actor>,
     pub steps: Vec<Step>,
     pub expect: Expect,
+    /// Whose audit pipeline the documents go through (`platform = "gke"`; self-managed by default).
+    pub platform: Platform,
 }
 
 impl Scenario {
+    /// The same scenario rendered for another platform (`rulegate parity`).
+    pub fn with_platform(&self, platform: Platform) -> Scenario {
+        Scenario {
+            platform,
+            ..self.clone()
+        }
+    }
+
     pub fn actor_index(&self, name: &str) -> Option<usize> {
         self.actors.iter().position(|a| a.name == name)
     }

@@ -12,8 +12,8 @@ use serde_json::{json, Map, Value};
 
 use super::fast;
 use super::generate::{events, Generated};
-use super::{Activity, Actor, Decision, Scenario, Stage};
-use crate::audit::ecs::{self, EcsOptions, TimestampFrom, INDEX};
+use super::{Activity, Actor, Decision, Platform, Scenario, Stage};
+use crate::audit::ecs::INDEX;
 use crate::audit::event::{Event, ObjectReference, ResponseStatus, UserInfo};
 use crate::audit::time::format_micros;
 
@@ -29,19 +29,23 @@ pub enum Format {
 }
 
 /// ECS documents in `@timestamp` order, each with `labels.rulegate_actor` / `labels.rulegate_step`.
+/// Events of a stage the scenario's platform does not write (GKE: all but the response) are
+/// left out.
 pub fn generate(scenario: &Scenario, seed: Option<u64>) -> impl Iterator<Item = Value> + '_ {
-    events(scenario, seed).map(move |g| to_ecs(scenario, &g))
+    platform_events(scenario, seed).map(move |g| to_ecs(scenario, &g))
+}
+
+/// The records the scenario's platform writes.
+fn platform_events(scenario: &Scenario, seed: Option<u64>) -> impl Iterator<Item = Generated> + '_ {
+    let platform = scenario.platform;
+    events(scenario, seed).filter(move |g| platform.logs_stage(g.stage.as_str()))
 }
 
 /// The canonical ECS document of one record.
 pub fn to_ecs(scenario: &Scenario, g: &Generated) -> Value {
-    let raw = serde_json::to_value(to_raw(scenario, g)).expect("an audit event always serialises");
-    let options = EcsOptions {
-        timestamp: TimestampFrom::At(g.timestamp),
-        ingest_lag: g.ingested - g.timestamp,
-        ..EcsOptions::default()
-    };
-    let mut doc = ecs::raw_to_ecs(&raw, &options);
+    let mut doc = scenario
+        .platform
+        .to_document(&to_raw(scenario, g), g.timestamp, g.ingested);
     let step = &scenario.steps[g.step];
     doc.as_object_mut().expect("documents are objects").insert(
         "labels".into(),
@@ -240,6 +244,9 @@ pub fn write(
     format: Format,
     out: &mut dyn Write,
 ) -> io::Result<u64> {
+    if !matches!(scenario.platform, Platform::SelfManaged | Platform::Eks) {
+        return write_canonical(scenario, seed, format, out);
+    }
     let templates = fast::Templates::new(scenario);
     // Chunks larger than a `BufWriter`'s buffer go straight to the file: no second copy.
     const CHUNK: usize = 1 << 20;
@@ -264,6 +271,42 @@ pub fn write(
         }
     }
     out.write_all(&buffer)?;
+    Ok(count)
+}
+
+/// `write` through `to_ecs`, for platforms the fast path does not model (GKE, AKS); `Raw` is
+/// what the platform writes (GKE: the Cloud Logging entry).
+fn write_canonical(
+    scenario: &Scenario,
+    seed: Option<u64>,
+    format: Format,
+    out: &mut dyn Write,
+) -> io::Result<u64> {
+    let index = match scenario.platform {
+        Platform::Gke => crate::audit::gcp::INDEX,
+        _ => INDEX,
+    };
+    let mut count = 0;
+    for g in platform_events(scenario, seed) {
+        let mut line = Vec::new();
+        match format {
+            Format::Raw if scenario.platform == Platform::Gke => serde_json::to_writer(
+                &mut line,
+                &crate::audit::gke::to_log_entry(&to_raw(scenario, &g), &Default::default()),
+            )?,
+            Format::Raw => serde_json::to_writer(&mut line, &to_raw(scenario, &g))?,
+            Format::Bulk => {
+                line.extend_from_slice(
+                    format!("{{\"create\":{{\"_index\":\"{index}\"}}}}\n").as_bytes(),
+                );
+                serde_json::to_writer(&mut line, &to_ecs(scenario, &g))?;
+            }
+            Format::Ecs => serde_json::to_writer(&mut line, &to_ecs(scenario, &g))?,
+        }
+        line.push(b'\n');
+        out.write_all(&line)?;
+        count += 1;
+    }
     Ok(count)
 }
 
