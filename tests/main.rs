@@ -39,6 +39,7 @@
 //! | `outputs` | every command on a full disk (exit 2) and a closed pipe (quiet 0); no temporary file left on failure or SIGINT/SIGTERM; `-o` keeps permissions, `-o -` |
 //! | `limits` | resource caps (scenario requests, replay executions, rows, string results, regex automata) and checked time arithmetic, one test per `docs/robustness.md` row |
 //! | `repo` | a rules repository: docs/configuration.md and docs/ci.md examples run as written, the detection-rules Kubernetes tree from its root, the three pull requests |
+//! | `gcp_audit` | GKE: the `gcp.audit` mapping vs Elastic's pipeline test, Kubernetes events as GKE entries, scenarios per platform, `parity` and its page |
 //! | `review` | `diff` on rule-version pairs in every format, `mutate` (seed suite and a weak one), `coverage`, bad input |
 
 // Tests report to the harness, which captures stdout: clippy.toml's ban on `print!` (for the
@@ -60,6 +61,7 @@ mod eval_edge_cases;
 mod explain;
 mod functions;
 mod fuzz_replay;
+mod gcp_audit;
 mod inputs;
 mod inspect;
 mod kql;
