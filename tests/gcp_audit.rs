@@ -324,7 +324,7 @@ fn the_parity_page_is_current() {
 }
 
 #[test]
-fn parity_finds_the_service_account_exclusion_and_agrees_on_a_user_attack() {
+fn parity_finds_the_service_account_exclusion_and_agrees_on_failed_reads() {
     let json: Value = serde_json::from_slice(&success_stdout(
         rulegate().args(["parity", SEED, TWIN, "--format", "json"]),
     ))
@@ -352,4 +352,21 @@ fn parity_finds_the_service_account_exclusion_and_agrees_on_a_user_attack() {
     assert!(kubectl["a_alerts"].as_u64().unwrap() >= 1);
     assert!(kubectl["b_alerts"].as_u64().unwrap() >= 1);
     assert_eq!(kubectl["disagreements"], json!([]));
+}
+
+#[test]
+fn parity_refuses_a_rule_of_another_data_source() {
+    let aws = crate::support::shared_path(
+        "reference/detection-rules-esql/rules/integrations/aws/discovery_s3_rapid_bucket_posture_api_calls.toml",
+    );
+    let output = rulegate()
+        .args(["parity", SEED])
+        .arg(&aws)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("E830"), "{stderr}");
+    assert!(stderr.contains("logs-aws.cloudtrail-*"), "{stderr}");
+    assert!(output.stdout.is_empty());
 }

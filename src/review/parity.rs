@@ -75,7 +75,7 @@ pub struct ParityReport {
     pub scenarios: Vec<ScenarioParity>,
 }
 
-/// The platform a rule's index patterns read (`E790` when none is a Kubernetes audit stream).
+/// The platform a rule's index patterns read (`E830` when none is a Kubernetes audit stream).
 pub fn rule_platform(rule: &PreparedRule) -> Result<Platform, Diagnostic> {
     let patterns = index_patterns(rule);
     patterns
@@ -83,7 +83,7 @@ pub fn rule_platform(rule: &PreparedRule) -> Result<Platform, Diagnostic> {
         .find_map(|p| Platform::for_index_pattern(p))
         .ok_or_else(|| {
             Diagnostic::error(
-                "E790",
+                "E830",
                 format!(
                     "rule `{}` reads no Kubernetes audit data stream ({}); parity compares \
                      rules over Kubernetes scenarios rendered per platform",
