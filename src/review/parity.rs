@@ -388,3 +388,41 @@ pub fn render_markdown(report: &ParityReport) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(groups: &[&str], stops: &[(&str, usize)]) -> ActorVerdict {
+        ActorVerdict {
+            documents: 4,
+            alerting_groups: groups.iter().map(|g| g.to_string()).collect(),
+            stopped_by: stops.iter().map(|(c, n)| (c.to_string(), *n)).collect(),
+        }
+    }
+
+    #[test]
+    fn one_side_alerting_names_the_clause_that_stopped_most_documents_on_the_other() {
+        let a = verdict(&["user=x"], &[]);
+        let b = verdict(
+            &[],
+            &[("event.action == \"get\"", 1), ("not user like \"s*\"", 3)],
+        );
+        let found = compare("x", &a, &b).unwrap();
+        assert_eq!(found.kind, "only_a_alerts");
+        assert_eq!(
+            found.cause,
+            "B: `not user like \"s*\"` stopped 3 of the actor's 4 document(s)"
+        );
+        assert_eq!(compare("x", &b, &a).unwrap().kind, "only_b_alerts");
+    }
+
+    #[test]
+    fn different_group_counts_are_a_disagreement_and_equal_ones_are_not() {
+        let a = verdict(&["ip=1", "ip=2"], &[]);
+        let b = verdict(&["email=x"], &[]);
+        assert_eq!(compare("x", &a, &b).unwrap().kind, "different_groups");
+        assert!(compare("x", &b, &b).is_none());
+        assert!(compare("x", &verdict(&[], &[]), &verdict(&[], &[("c", 4)])).is_none());
+    }
+}

@@ -14,7 +14,8 @@
 //!
 //! * `seed: None` uses the scenario's own `seed`; the same scenario and seed give the same bytes.
 //! * Documents come out ordered by `@timestamp` (ties in generation order), in the exact shape
-//!   Elastic's Kubernetes integration indexes (`audit::ecs::raw_to_ecs` of the raw event), plus
+//!   Elastic's Kubernetes integration indexes (`audit::ecs::raw_to_ecs` of the raw event; with
+//!   `platform = "gke"` the GCP integration's `gcp.audit` document, see [`Platform`]), plus
 //!   two keyword labels `labels.rulegate_actor` (the actor's name) and `labels.rulegate_step`
 //!   (the step's `name`, else its 1-based position; noise steps are `noise-<n>`). The
 //!   integration's index has `dynamic: false` and maps no `labels.*`, so in Elasticsearch they
