@@ -238,11 +238,16 @@ fn kubernetes_actors_keep_their_username_identity() {
     let scenario = scenario::load(&repo_path("scenarios/attack_stolen_token_curl.toml")).unwrap();
     for actor in &scenario.actors {
         assert_eq!(
-            actor.identity_fields(),
+            actor.identity_fields(scenario.platform),
             vec![(
                 scenario::KUBERNETES_IDENTITY.to_string(),
                 actor.username.clone()
             )]
+        );
+        // Rendered for GKE, the same actor is found by the GCP integration's identity field.
+        assert_eq!(
+            actor.identity_fields(scenario::Platform::Gke),
+            vec![("client.user.email".to_string(), actor.username.clone())]
         );
     }
 }

@@ -46,6 +46,7 @@
 //! | `recorded` | `[[recorded]]` data in scenarios (shift, filter, formats, gzip, mixing, errors), check/diff/mutate/coverage/doc over recorded suites, `rulegate fixture` |
 //! | `shapes` | every audit-log shape of `tests/data/shapes/` through `ingest` and `replay --raw`: events, times, skipped records, refusals (`E504`) |
 //! | `generic_events` | generic event steps and declared identities: the documented examples, timing, draws, `gen` formats, identity matching, `E630`–`E632` |
+//! | `gcp_audit` | GKE: the `gcp.audit` mapping vs Elastic's pipeline test, Kubernetes events as GKE entries, scenarios per platform, `parity` and its page |
 //! | `review` | `diff` on rule-version pairs in every format, `mutate` (seed suite and a weak one), `coverage`, bad input |
 //! | `codes` | the code registry `src/codes.rs`: every code in `src/` registered, sorted, none stale, severities, `docs/error-codes.md` current |
 
@@ -71,6 +72,7 @@ mod eval_edge_cases;
 mod explain;
 mod functions;
 mod fuzz_replay;
+mod gcp_audit;
 mod generic_events;
 mod inputs;
 mod inspect;

@@ -1,6 +1,7 @@
 //! Kubernetes API-server audit events: the raw `audit.k8s.io/v1` model ([`event`]), the mapping
 //! to the ECS documents Elastic's Kubernetes integration indexes ([`ecs`]), reading real audit
-//! logs ([`import`]), and the timestamp forms they use ([`time`]).
+//! logs ([`import`]), and the timestamp forms they use ([`time`]); GKE's form of the same events,
+//! Cloud Audit Log entries ([`gke`]), and the GCP integration's mapping of them ([`gcp`]).
 //!
 //! ```text
 //!  audit log lines / .gz / EventList / AKS envelope ──► import ──► raw JSON ──► ecs::raw_to_ecs ──► ECS NDJSON / _bulk
@@ -9,6 +10,8 @@
 
 pub mod ecs;
 pub mod event;
+pub mod gcp;
+pub mod gke;
 pub mod import;
 pub mod shapes;
 pub mod time;

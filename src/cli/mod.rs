@@ -19,6 +19,7 @@ mod init;
 mod inspect;
 mod mutate;
 mod out;
+mod parity;
 mod personas;
 mod query;
 mod replay;
@@ -89,6 +90,8 @@ pub enum Command {
     Run(run::RunArgs),
     /// Say, for every document, what the rule did with it and why.
     Explain(explain::ExplainArgs),
+    /// Compare twin rules (one detection, two platforms) over one suite rendered for each.
+    Parity(parity::ParityArgs),
     /// Derive threshold, exclusion and schedule edge scenarios from a rule's syntax tree.
     Edges(edges::EdgesArgs),
     /// Run every scenario and compare alerts with the committed snapshots (the CI gate).
@@ -298,6 +301,7 @@ fn run(cli: Cli, color: bool) -> Result<Outcome, Vec<Diagnostic>> {
     set_user_mappings(cli.config.as_deref(), &cli.mapping)?;
     match cli.command {
         Command::Coverage(args) => coverage::run(args, cli.config.as_deref()),
+        Command::Parity(args) => parity::run(args, cli.config.as_deref()),
         Command::Diff(args) => diff::run(args, cli.config.as_deref()),
         Command::Mutate(args) => mutate::run(args, cli.config.as_deref()),
         Command::Check(args) => check::run(args, cli.config.as_deref()),

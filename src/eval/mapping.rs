@@ -46,6 +46,13 @@ const BUILT_IN: &[(&str, Type)] = &[
     ("user.id", Type::Keyword),
     ("user.domain", Type::Keyword),
     ("user_agent.original", Type::Keyword),
+    // ECS fields the GCP integration's `gcp.audit` data stream fills, and its own
+    // `gcp.audit.resource_name` (`packages/gcp/data_stream/audit/fields/`): the GKE twin rules
+    // read them.
+    ("client.user.email", Type::Keyword),
+    ("user.email", Type::Keyword),
+    ("service.name", Type::Keyword),
+    ("gcp.audit.resource_name", Type::Keyword),
     ("host.name", Type::Keyword),
     ("host.hostname", Type::Keyword),
     ("message", Type::Text),

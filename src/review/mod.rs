@@ -13,6 +13,7 @@ pub mod kql_mutate;
 pub mod mutate;
 pub mod mutation;
 pub mod null_proof;
+pub mod parity;
 pub mod pr_report;
 pub mod rule_diff;
 pub mod suite;

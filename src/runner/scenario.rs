@@ -354,7 +354,7 @@ fn evaluate_expectations(scenario: &Scenario, reports: &[RuleReport]) -> Vec<Exp
             .collect();
         let mut label = Vec::new();
         let actor = group.actor.and_then(|index| scenario.actors.get(index));
-        let identity = actor.map(|actor| actor.identity_fields());
+        let identity = actor.map(|actor| actor.identity_fields(scenario.platform));
         if let Some(actor) = actor {
             label.push(format!("actor `{}`", actor.name));
         }
@@ -385,7 +385,7 @@ fn evaluate_expectations(scenario: &Scenario, reports: &[RuleReport]) -> Vec<Exp
         let Some(actor) = scenario.actors.get(suppressed.actor) else {
             continue;
         };
-        let identity = actor.identity_fields();
+        let identity = actor.identity_fields(scenario.platform);
         let alerting = alerts
             .iter()
             .filter(|alert| matches_identity(&alert.fields, &identity))

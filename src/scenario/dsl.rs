@@ -179,6 +179,8 @@ pub(super) struct ScenarioFields {
     pub(super) start: Spanned<String>,
     pub(super) seed: Spanned<i64>,
     #[serde(default)]
+    pub(super) platform: Option<Spanned<String>>,
+    #[serde(default)]
     pub(super) timing: TimingFields,
     #[serde(default)]
     pub(super) actors: BTreeMap<String, Spanned<ActorFields>>,
@@ -305,6 +307,7 @@ pub(super) fn parse(
         }
     };
     let seed = ctx.count(&fields.seed, "`seed`", 0).unwrap_or(0);
+    let platform = super::platform::parse(&mut ctx, fields.platform.as_ref());
     let directory = path.parent().unwrap_or(Path::new(""));
     // An entry that is not a path (no `/`, no `.toml`) is a rule's `rule_id`: the binding then
     // survives moving or renaming the rule file.
@@ -469,6 +472,7 @@ pub(super) fn parse(
         steps,
         expect,
         recorded,
+        platform,
     };
     ctx.finish(scenario)
 }

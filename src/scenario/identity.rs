@@ -16,11 +16,12 @@ pub const KUBERNETES_IDENTITY: &str = "kubernetes.audit.user.username";
 
 impl Actor {
     /// The fields (and values) that identify the actor: its declared `identity`, else its
-    /// Kubernetes username. Expectations naming the actor (`[[expect.groups]] actor = …`,
-    /// `[[expect.suppressed]]`) match alerts on these.
-    pub fn identity_fields(&self) -> Vec<(String, String)> {
+    /// Kubernetes username in the field the platform's data stream keeps it in
+    /// (`kubernetes.audit.user.username`, GKE's `client.user.email`). Expectations naming the
+    /// actor (`[[expect.groups]] actor = …`, `[[expect.suppressed]]`) match alerts on these.
+    pub fn identity_fields(&self, platform: super::Platform) -> Vec<(String, String)> {
         if self.identity.is_empty() {
-            vec![(KUBERNETES_IDENTITY.to_string(), self.username.clone())]
+            vec![(platform.identity_field().to_string(), self.username.clone())]
         } else {
             self.identity
                 .iter()

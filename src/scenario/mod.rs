@@ -14,7 +14,8 @@
 //!
 //! * `seed: None` uses the scenario's own `seed`; the same scenario and seed give the same bytes.
 //! * Documents come out ordered by `@timestamp` (ties in generation order), in the exact shape
-//!   Elastic's Kubernetes integration indexes (`audit::ecs::raw_to_ecs` of the raw event), plus
+//!   Elastic's Kubernetes integration indexes (`audit::ecs::raw_to_ecs` of the raw event; with
+//!   `platform = "gke"` the GCP integration's `gcp.audit` document, see [`Platform`]), plus
 //!   two keyword labels `labels.rulegate_actor` (the actor's name) and `labels.rulegate_step`
 //!   (the step's `name`, else its 1-based position; noise steps are `noise-<n>`). The
 //!   integration's index has `dynamic: false` and maps no `labels.*`, so in Elasticsearch they
@@ -59,6 +60,7 @@ mod fast;
 mod generate;
 mod identity;
 mod persona;
+mod platform;
 pub mod recorded;
 mod render;
 mod rng;
@@ -75,6 +77,7 @@ pub use event_step::{Draw, EventTemplate};
 pub use generate::{events, Events, Generated};
 pub use identity::{alert_matches_identity, KUBERNETES_IDENTITY};
 pub use persona::{builtin_personas, Persona, PersonaLibrary};
+pub use platform::Platform;
 pub use render::{
     canonical_line, fast_line, generate, generate_marked, to_ecs, to_raw, write, Format,
 };
@@ -145,9 +148,19 @@ pub struct Scenario {
     pub expect: Expect,
     /// Documents taken from files (`[[recorded]]`), merged with the generated ones by time.
     pub recorded: recorded::Recorded,
+    /// Whose audit pipeline the documents go through (`platform = "gke"`; self-managed by default).
+    pub platform: Platform,
 }
 
 impl Scenario {
+    /// The same scenario rendered for another platform (`rulegate parity`).
+    pub fn with_platform(&self, platform: Platform) -> Scenario {
+        Scenario {
+            platform,
+            ..self.clone()
+        }
+    }
+
     pub fn actor_index(&self, name: &str) -> Option<usize> {
         self.actors.iter().position(|a| a.name == name)
     }

@@ -12,8 +12,8 @@ use serde_json::{json, Map, Value};
 
 use super::fast;
 use super::generate::{events, Generated};
-use super::{Activity, Actor, Decision, Scenario, Stage};
-use crate::audit::ecs::{self, EcsOptions, TimestampFrom, INDEX};
+use super::{Activity, Actor, Decision, Platform, Scenario, Stage};
+use crate::audit::ecs::INDEX;
 use crate::audit::event::{Event, ObjectReference, ResponseStatus, UserInfo};
 use crate::audit::time::format_micros;
 
@@ -29,9 +29,18 @@ pub enum Format {
 }
 
 /// ECS documents in `@timestamp` order, each with `labels.rulegate_actor` / `labels.rulegate_step`.
+/// Events of a stage the scenario's platform does not write (GKE: all but the response) are
+/// left out.
 pub fn generate(scenario: &Scenario, seed: Option<u64>) -> impl Iterator<Item = Value> + '_ {
-    let generated = events(scenario, seed).map(move |g| (g.timestamp, to_ecs(scenario, &g)));
+    let generated =
+        platform_events(scenario, seed).map(move |g| (g.timestamp, to_ecs(scenario, &g)));
     super::recorded::merge(generated, &scenario.recorded, Value::clone)
+}
+
+/// The records the scenario's platform writes.
+fn platform_events(scenario: &Scenario, seed: Option<u64>) -> impl Iterator<Item = Generated> + '_ {
+    let platform = scenario.platform;
+    events(scenario, seed).filter(move |g| platform.logs_stage(g.stage.as_str()))
 }
 
 /// [`generate`]'s documents, each with whether its step is history only (`history = true`);
@@ -40,7 +49,7 @@ pub fn generate_marked(
     scenario: &Scenario,
     seed: Option<u64>,
 ) -> impl Iterator<Item = (Value, bool)> + '_ {
-    let generated = events(scenario, seed).map(move |g| {
+    let generated = platform_events(scenario, seed).map(move |g| {
         let history = scenario.steps[g.step].history;
         (g.timestamp, (to_ecs(scenario, &g), history))
     });
@@ -52,13 +61,9 @@ pub fn to_ecs(scenario: &Scenario, g: &Generated) -> Value {
     if let Some(template) = &scenario.steps[g.step].event {
         return super::event_step::render(scenario, g, template);
     }
-    let raw = serde_json::to_value(to_raw(scenario, g)).expect("an audit event always serialises");
-    let options = EcsOptions {
-        timestamp: TimestampFrom::At(g.timestamp),
-        ingest_lag: g.ingested - g.timestamp,
-        ..EcsOptions::default()
-    };
-    let mut doc = ecs::raw_to_ecs(&raw, &options);
+    let mut doc = scenario
+        .platform
+        .to_document(&to_raw(scenario, g), g.timestamp, g.ingested);
     let step = &scenario.steps[g.step];
     doc.as_object_mut().expect("documents are objects").insert(
         "labels".into(),
@@ -271,6 +276,9 @@ pub fn write(
     if !scenario.recorded.is_empty() {
         return write_with_recorded(scenario, seed, format, out);
     }
+    if !matches!(scenario.platform, Platform::SelfManaged | Platform::Eks) {
+        return write_canonical(scenario, seed, format, out);
+    }
     let templates = fast::Templates::new(scenario);
     // Chunks larger than a `BufWriter`'s buffer go straight to the file: no second copy.
     const CHUNK: usize = 1 << 20;
@@ -326,7 +334,11 @@ fn write_with_recorded(
     let mut out = io::BufWriter::new(out);
     for doc in generate(scenario, seed) {
         if format == Format::Bulk {
-            writeln!(out, "{{\"create\":{{\"_index\":\"{INDEX}\"}}}}")?;
+            writeln!(
+                out,
+                "{{\"create\":{{\"_index\":\"{}\"}}}}",
+                bulk_index(scenario)
+            )?;
         }
         serde_json::to_writer(&mut out, &doc)?;
         out.write_all(b"\n")?;
@@ -334,6 +346,47 @@ fn write_with_recorded(
     }
     out.flush()?;
     Ok(count)
+}
+
+/// `write` through `to_ecs`, for platforms the fast path does not model (GKE, AKS); `Raw` is
+/// what the platform writes (GKE: the Cloud Logging entry).
+fn write_canonical(
+    scenario: &Scenario,
+    seed: Option<u64>,
+    format: Format,
+    out: &mut dyn Write,
+) -> io::Result<u64> {
+    let index = bulk_index(scenario);
+    let mut count = 0;
+    for g in platform_events(scenario, seed) {
+        let mut line = Vec::new();
+        match format {
+            Format::Raw if scenario.platform == Platform::Gke => serde_json::to_writer(
+                &mut line,
+                &crate::audit::gke::to_log_entry(&to_raw(scenario, &g), &Default::default()),
+            )?,
+            Format::Raw => serde_json::to_writer(&mut line, &to_raw(scenario, &g))?,
+            Format::Bulk => {
+                line.extend_from_slice(
+                    format!("{{\"create\":{{\"_index\":\"{index}\"}}}}\n").as_bytes(),
+                );
+                serde_json::to_writer(&mut line, &to_ecs(scenario, &g))?;
+            }
+            Format::Ecs => serde_json::to_writer(&mut line, &to_ecs(scenario, &g))?,
+        }
+        line.push(b'\n');
+        out.write_all(&line)?;
+        count += 1;
+    }
+    Ok(count)
+}
+
+/// The data stream a `_bulk` body writes the scenario's audit documents to.
+fn bulk_index(scenario: &Scenario) -> &'static str {
+    match scenario.platform {
+        Platform::Gke => crate::audit::gcp::INDEX,
+        _ => INDEX,
+    }
 }
 
 /// The canonical bytes of one document, through `to_ecs` (tests compare the fast path with it).
