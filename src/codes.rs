@@ -435,6 +435,11 @@ pub static CODES: &[Code] = &[
         REVIEW,
         "a mutant classed as equivalent is killed by scenarios",
     ),
+    e(
+        "E830",
+        REVIEW,
+        "`parity`: a rule that reads no Kubernetes audit data stream",
+    ),
     w(
         "W005",
         AUDIT,
