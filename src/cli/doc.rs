@@ -71,6 +71,9 @@ pub fn run(args: DocArgs, named: Option<&Path>) -> Result<Outcome, Vec<Diagnosti
                 .at_path(&args.output),
         ]
     })?;
+    // Pages go out in file-name order, whatever folders the rules sit in: the listing and a
+    // part-way failure's "already replaced" set read the same on every tree.
+    pages.sort_by(|a, b| a.0.cmp(&b.0));
     let mut out = write_pages(&pages)?;
     out.push_str(&not_runnable_lines(&gaps));
     out::print(&out)?;

@@ -5,15 +5,15 @@ use std::path::PathBuf;
 use rulegate::diagnostic::Diagnostic;
 use rulegate::scenario::{self, Format};
 
-use super::{out, Outcome};
+use super::{out, DocumentFormat, Outcome};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The scenario file.
     pub scenario: PathBuf,
     /// ecs: documents as indexed; raw: audit.k8s.io/v1 lines; bulk: an Elasticsearch _bulk body.
-    #[arg(long, default_value = "ecs", value_parser = ["ecs", "raw", "bulk"])]
-    pub format: String,
+    #[arg(long, value_enum, default_value_t = DocumentFormat::Ecs)]
+    pub format: DocumentFormat,
     /// Write here (atomically) instead of standard output.
     #[arg(short, long)]
     pub output: Option<PathBuf>,
@@ -24,10 +24,10 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
     let scenario = scenario::load(&args.scenario)?;
-    let format = match args.format.as_str() {
-        "raw" => Format::Raw,
-        "bulk" => Format::Bulk,
-        _ => Format::Ecs,
+    let format = match args.format {
+        DocumentFormat::Raw => Format::Raw,
+        DocumentFormat::Bulk => Format::Bulk,
+        DocumentFormat::Ecs => Format::Ecs,
     };
     if format == Format::Raw && !scenario.recorded.is_empty() {
         return Err(vec![Diagnostic::error(

@@ -8,6 +8,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use rulegate::audit::ecs::{
     has_no_time_field, ingested_past_range, raw_to_ecs, unusable_timestamp, EcsOptions,
     TimestampFrom, INDEX, PRESERVE_ORIGINAL,
@@ -16,7 +17,7 @@ use rulegate::audit::import::{self, ImportSummary};
 use rulegate::diagnostic::{render_all, Diagnostic};
 use rulegate::scenario::parse_duration;
 
-use super::{out, Outcome};
+use super::{out, DocumentFormat, Outcome};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -29,8 +30,9 @@ pub struct Args {
     #[arg(short, long)]
     pub output: Option<PathBuf>,
     /// ecs: one document a line; bulk: an Elasticsearch _bulk body (create actions).
-    #[arg(long, default_value = "ecs", value_parser = ["ecs", "bulk"])]
-    pub format: String,
+    #[arg(long, default_value = "ecs", value_parser = PossibleValuesParser::new(["ecs", "bulk"])
+        .map(|name| if name == "bulk" { DocumentFormat::Bulk } else { DocumentFormat::Ecs }))]
+    pub format: DocumentFormat,
     /// Skip lines that are not audit events (reported as warnings, counted in the summary).
     #[arg(long)]
     pub skip_invalid: bool,
@@ -69,7 +71,7 @@ pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
     } else {
         TimestampFrom::Stage
     };
-    let bulk = args.format == "bulk";
+    let bulk = args.format == DocumentFormat::Bulk;
     let mut warnings = Vec::new();
     let mut total = ImportSummary::default();
     // Events skipped for want of a usable time (with --skip-invalid).

@@ -38,7 +38,7 @@ use rulegate::diagnostic::{render_all, Diagnostic};
 #[command(
     name = "rulegate",
     version,
-    about = "Proves what an Elastic ES|QL detection rule does before it ships.",
+    about = "Proves what an Elastic detection rule (ES|QL, KQL or EQL) does before it ships.",
     after_help = "Caps on work (any command; README, \"Exit codes\"): --max-requests N (scenario \
                   requests, default 10000000), --max-executions N (replay executions, default \
                   1000000), --max-reads N (documents a replay reads, default 100000000), \
@@ -117,6 +117,18 @@ pub enum Command {
 }
 
 /// Output formats, with the same names in every command (each takes the ones that apply).
+/// The shape of the documents `gen` and `ingest` write (`--format`): unlike [`Format`], what the
+/// output is, not how a report reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DocumentFormat {
+    /// ECS documents, one a line, as Elasticsearch indexes them.
+    Ecs,
+    /// `audit.k8s.io/v1` events as the API server writes them (`gen` only).
+    Raw,
+    /// An Elasticsearch `_bulk` body: a `create` action before each document.
+    Bulk,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// A few readable lines (`text`, `table` and `yaml`, the older names of some commands, still work).

@@ -73,6 +73,9 @@ pub struct ParityReport {
     pub a: Side,
     pub b: Side,
     pub scenarios: Vec<ScenarioParity>,
+    /// Scenarios that cannot be rendered for both platforms, with the reason: recorded
+    /// documents are in the shape of the platform that wrote them.
+    pub not_compared: Vec<(String, String)>,
 }
 
 /// The platform a rule's index patterns read (`E830` when none is a Kubernetes audit stream).
@@ -128,8 +131,16 @@ pub fn parity(
     }
     scenarios.sort_by(|x, y| x.0.cmp(&y.0));
     let mut results = Vec::new();
+    let mut not_compared = Vec::new();
     for (name, generated) in &scenarios {
         let definition = &generated.scenario;
+        if !definition.recorded.is_empty() {
+            not_compared.push((
+                name.clone(),
+                "recorded documents keep the shape of the platform that wrote them".to_string(),
+            ));
+            continue;
+        }
         let (a_alerts, a_verdicts) = side(a, &definition.with_platform(platform_a))?;
         let (b_alerts, b_verdicts) = side(b, &definition.with_platform(platform_b))?;
         let disagreements = definition
@@ -167,6 +178,7 @@ pub fn parity(
         a: describe(a, platform_a),
         b: describe(b, platform_b),
         scenarios: results,
+        not_compared,
     })
 }
 
@@ -324,6 +336,9 @@ pub fn render_human(report: &ParityReport) -> String {
             ));
         }
     }
+    for (name, why) in &report.not_compared {
+        out.push_str(&format!("not compared {name}: {why}\n"));
+    }
     out.push_str(&format!(
         "\n{} scenario(s), {} with disagreements\n",
         report.scenarios.len(),
@@ -360,6 +375,9 @@ pub fn render_markdown(report: &ParityReport) -> String {
             "| {} | {} | {} | {} | {} |\n",
             s.scenario, s.kind, s.a_alerts, s.b_alerts, summary
         ));
+    }
+    for (name, why) in &report.not_compared {
+        out.push_str(&format!("\nNot compared: {name} ({why}).\n"));
     }
     for s in report
         .scenarios
