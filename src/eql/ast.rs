@@ -414,6 +414,19 @@ impl Expr {
         Expr { kind, span }
     }
 
+    /// The top-level conjuncts of a condition, in written order (`explain`, `coverage` and
+    /// `diff` all read a condition as this list).
+    pub fn conjuncts(&self) -> Vec<&Expr> {
+        match &self.kind {
+            ExprKind::And(a, b) => {
+                let mut all = a.conjuncts();
+                all.extend(b.conjuncts());
+                all
+            }
+            _ => vec![self],
+        }
+    }
+
     /// Every direct sub-expression, in written order.
     pub fn children(&self) -> Vec<&Expr> {
         match &self.kind {

@@ -8,7 +8,7 @@
 
 use super::coverage::{ConjunctCoverage, Gap, Outcomes, Stream};
 use crate::diagnostic::Diagnostic;
-use crate::eql::ast::{Body, Category, Expr, ExprKind};
+use crate::eql::ast::{Body, Category, Expr};
 use crate::eql::engine::Engine;
 use crate::eval;
 use crate::runner::{EqlSearch, PreparedRule};
@@ -22,7 +22,7 @@ pub fn eql_coverage(
     let text = rule.loaded.query.eql().map_or("", |(_, text)| text);
     let filters = search.query.filters();
     let sequence = matches!(search.query.body, Body::Sequence(_));
-    let parts: Vec<Vec<&Expr>> = filters.iter().map(|f| conjuncts(&f.condition)).collect();
+    let parts: Vec<Vec<&Expr>> = filters.iter().map(|f| f.condition.conjuncts()).collect();
     let mut totals: Vec<Vec<Outcomes>> = parts
         .iter()
         .map(|p| vec![Outcomes::default(); p.len()])
@@ -84,18 +84,6 @@ pub fn eql_coverage(
         }
     }
     Ok(out)
-}
-
-/// The top-level conjuncts of a condition, in written order.
-fn conjuncts(e: &Expr) -> Vec<&Expr> {
-    match &e.kind {
-        ExprKind::And(a, b) => {
-            let mut all = conjuncts(a);
-            all.extend(conjuncts(b));
-            all
-        }
-        _ => vec![e],
-    }
 }
 
 fn in_index(search: &EqlSearch, index: Option<&str>) -> bool {

@@ -146,17 +146,6 @@ fn term(label: &str, before: &SequenceTerm, after: &SequenceTerm, out: &mut Vec<
     );
 }
 
-fn conjuncts(e: &Expr) -> Vec<&Expr> {
-    match &e.kind {
-        ExprKind::And(a, b) => {
-            let mut all = conjuncts(a);
-            all.extend(conjuncts(b));
-            all
-        }
-        _ => vec![e],
-    }
-}
-
 /// A list conjunct's identity across versions: its value and operator, without the list.
 fn list_key(e: &Expr) -> Option<(String, Vec<String>)> {
     match &e.kind {
@@ -198,7 +187,7 @@ fn list_key(e: &Expr) -> Option<(String, Vec<String>)> {
 /// Conjuncts added and removed; a list conjunct on the same value and operator in both reads
 /// as values added and removed.
 fn conditions(label: &str, before: &Expr, after: &Expr, out: &mut Vec<String>) {
-    let (a, b) = (conjuncts(before), conjuncts(after));
+    let (a, b) = (before.conjuncts(), after.conjuncts());
     let (mut removed, mut added): (Vec<&Expr>, Vec<&Expr>) = (
         a.iter().filter(|x| !b.contains(x)).copied().collect(),
         b.iter().filter(|x| !a.contains(x)).copied().collect(),

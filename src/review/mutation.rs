@@ -202,17 +202,8 @@ impl Job {
     fn describe(&self, rule: &PreparedRule) -> MutantResult {
         match self {
             Job::Esql(mutant) => describe(rule, mutant),
-            Job::Kql(mutant) => describe_kql(rule, mutant),
-            Job::Eql(mutant) => {
-                let span = (!mutant.span.is_empty()).then_some(mutant.span);
-                describe_parts(
-                    rule,
-                    mutant.operator,
-                    &mutant.description,
-                    span,
-                    &mutant.hint,
-                )
-            }
+            Job::Kql(m) => describe_tree_mutant(rule, m.operator, &m.description, m.span, &m.hint),
+            Job::Eql(m) => describe_tree_mutant(rule, m.operator, &m.description, m.span, &m.hint),
         }
     }
 }
@@ -325,16 +316,17 @@ fn disproved_equivalence(
     ))
 }
 
-fn describe_kql(rule: &PreparedRule, mutant: &KqlMutant) -> MutantResult {
-    // Rule-type mutants (threshold fields, values) have no place in the query text.
-    let span = (!mutant.span.is_empty()).then_some(mutant.span);
-    describe_parts(
-        rule,
-        mutant.operator,
-        &mutant.description,
-        span,
-        &mutant.hint,
-    )
+/// A KQL or EQL mutant. Rule-type mutants (threshold fields, values, `maxspan`) have an empty
+/// span: they have no place in the query text.
+fn describe_tree_mutant(
+    rule: &PreparedRule,
+    operator: &'static str,
+    description: &str,
+    span: crate::span::Span,
+    hint: &str,
+) -> MutantResult {
+    let span = (!span.is_empty()).then_some(span);
+    describe_parts(rule, operator, description, span, hint)
 }
 
 fn describe(rule: &PreparedRule, mutant: &Mutant) -> MutantResult {

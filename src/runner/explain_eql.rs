@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::explain::{DocumentFate, Fate, StepFate, StepMiss};
 use super::{DocumentSet, EqlSearch, PreparedRule, RuleRun};
-use crate::eql::ast::{Body, Category, EventFilter, Expr, ExprKind};
+use crate::eql::ast::{Body, Category, EventFilter};
 use crate::eql::engine::sequence::StepKind;
 use crate::eql::engine::{Engine, JoinKey, Settings, Stage, Traced};
 use crate::eql::print::{print_expr, print_filter};
@@ -137,18 +137,6 @@ struct Miss {
     result: &'static str,
 }
 
-/// The top-level conjuncts of a condition, in written order.
-fn conjuncts(e: &Expr) -> Vec<&Expr> {
-    match &e.kind {
-        ExprKind::And(a, b) => {
-            let mut all = conjuncts(a);
-            all.extend(conjuncts(b));
-            all
-        }
-        _ => vec![e],
-    }
-}
-
 impl Context<'_> {
     fn value(&self, doc: usize, field: &str) -> Value {
         let store = &self.docs.documents;
@@ -177,7 +165,7 @@ impl Context<'_> {
                 });
             }
         }
-        for conjunct in conjuncts(&filter.condition) {
+        for conjunct in filter.condition.conjuncts() {
             if self
                 .engine
                 .matches_expr(&self.docs.documents, doc, conjunct)
