@@ -175,6 +175,16 @@ fn arity(name: &str, n: usize, min: usize, max: usize, span: Span) -> Result<(),
     Ok(())
 }
 
+/// [`expect`] for each of the `n` arguments: the first that fails `ok` is the error.
+fn every_arg(
+    n: usize,
+    ok: impl Fn(usize) -> bool,
+    span: Span,
+    what: impl Fn(usize) -> String,
+) -> Result<(), Diagnostic> {
+    (0..n).try_for_each(|i| expect(ok(i), span, || what(i)))
+}
+
 fn expect(ok: bool, span: Span, what: impl FnOnce() -> String) -> Result<(), Diagnostic> {
     if ok {
         Ok(())
@@ -346,9 +356,7 @@ pub fn compile(
         }
         "concat" => {
             arity(name, n, 2, usize::MAX, span)?;
-            for i in 0..n {
-                expect(string_ty(t(i)), span, || type_error(i, "string"))?;
-            }
+            every_arg(n, |i| string_ty(t(i)), span, |i| type_error(i, "string"))?;
             (Func::Concat, Type::Keyword)
         }
         "length" => {
@@ -546,9 +554,7 @@ pub fn compile(
         }
         "atan2" | "hypot" | "scalb" => {
             arity(name, n, 2, 2, span)?;
-            for i in 0..n {
-                expect(numeric_ty(t(i)), span, || type_error(i, "numeric"))?;
-            }
+            every_arg(n, |i| numeric_ty(t(i)), span, |i| type_error(i, "numeric"))?;
             let f = match name {
                 "atan2" => Func::Atan2,
                 "hypot" => Func::Hypot,
@@ -558,16 +564,12 @@ pub fn compile(
         }
         "log" => {
             arity(name, n, 1, 2, span)?;
-            for i in 0..n {
-                expect(numeric_ty(t(i)), span, || type_error(i, "numeric"))?;
-            }
+            every_arg(n, |i| numeric_ty(t(i)), span, |i| type_error(i, "numeric"))?;
             (Func::Log, Type::Double)
         }
         "copy_sign" => {
             arity(name, n, 2, 2, span)?;
-            for i in 0..n {
-                expect(numeric_ty(t(i)), span, || type_error(i, "numeric"))?;
-            }
+            every_arg(n, |i| numeric_ty(t(i)), span, |i| type_error(i, "numeric"))?;
             expect(t(0) != Type::UnsignedLong, span, || {
                 type_error(0, "double, integer or long")
             })?;
@@ -597,9 +599,7 @@ pub fn compile(
         }
         "hash" => {
             arity(name, n, 2, 2, span)?;
-            for i in 0..n {
-                expect(string_ty(t(i)), span, || type_error(i, "string"))?;
-            }
+            every_arg(n, |i| string_ty(t(i)), span, |i| type_error(i, "string"))?;
             (Func::Hash, Type::Keyword)
         }
         "space" => {
@@ -645,16 +645,12 @@ pub fn compile(
         }
         "contains" => {
             arity(name, n, 2, 2, span)?;
-            for i in 0..n {
-                expect(string_ty(t(i)), span, || type_error(i, "string"))?;
-            }
+            every_arg(n, |i| string_ty(t(i)), span, |i| type_error(i, "string"))?;
             (Func::Contains, Type::Boolean)
         }
         "mv_percentile" => {
             arity(name, n, 2, 2, span)?;
-            for i in 0..n {
-                expect(numeric_ty(t(i)), span, || type_error(i, "numeric"))?;
-            }
+            every_arg(n, |i| numeric_ty(t(i)), span, |i| type_error(i, "numeric"))?;
             expect(t(0) != Type::UnsignedLong, span, || {
                 type_error(0, "double, integer or long")
             })?;
@@ -769,9 +765,7 @@ pub fn compile(
         }
         "mv_zip" => {
             arity(name, n, 2, 3, span)?;
-            for i in 0..n {
-                expect(string_ty(t(i)), span, || type_error(i, "string"))?;
-            }
+            every_arg(n, |i| string_ty(t(i)), span, |i| type_error(i, "string"))?;
             (Func::MvZip, Type::Keyword)
         }
         "mv_append" => {
