@@ -4,7 +4,8 @@
 //! for comparison. Run: `cargo bench --bench kql`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use rulegate::eval::{Documents, FieldSelection, LoadOptions, Plan, Window};
+use rulegate::document::{Documents, FieldSelection, LoadOptions};
+use rulegate::eval::{Plan, Window};
 use rulegate::kql::eval::{Compiled, Schema};
 
 // Shared with the other benches; this one does not use every helper.

@@ -7,7 +7,7 @@
 //! Run: `cargo bench --bench load` (criterion prints throughput in elements/s).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use rulegate::eval::{Documents, LoadOptions};
+use rulegate::document::{Documents, LoadOptions};
 
 mod support;
 

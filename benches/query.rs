@@ -5,8 +5,9 @@
 //! per core. Run: `cargo bench --bench query`; end to end against DuckDB: `bench/compare.sh`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use rulegate::document::{Documents, LoadOptions};
 use rulegate::eval::stream::{self, Streaming};
-use rulegate::eval::{Documents, LoadOptions, Plan, Window};
+use rulegate::eval::{Plan, Window};
 
 mod support;
 

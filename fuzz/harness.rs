@@ -12,11 +12,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use rulegate::document::{datetime, ip, Cell, Column, Documents, LoadOptions, Type, Value};
 use rulegate::esql::ast::SourceCommand;
 use rulegate::eval::stream::{run_query, run_query_text, StreamError, Streaming};
-use rulegate::eval::{
-    datetime, ip, Cell, Column, Documents, LoadOptions, Plan, Type, Value, Window,
-};
+use rulegate::eval::{Plan, Window};
 
 /// One target's body: runs one input, panics on a broken promise.
 pub type Harness = fn(&[u8]);
@@ -78,7 +77,7 @@ pub fn esql_spec_run(data: &[u8]) {
     for name in &names {
         let part = spec_datasets()
             .iter()
-            .filter(|(dataset, _)| rulegate::eval::index_matches(name, dataset))
+            .filter(|(dataset, _)| rulegate::document::index_matches(name, dataset))
             .map(|(_, d)| d.clone());
         for d in part {
             docs = Some(match docs {
@@ -488,8 +487,8 @@ pub fn kql_round_trip(data: &[u8]) {
 /// compiled and run over the audit documents (events, sequences or samples, or a diagnostic);
 /// or a diagnostic whose labels lie inside the input.
 pub fn eql_round_trip(data: &[u8]) {
+    use rulegate::document::store::FieldSelection;
     use rulegate::eql::engine::{fields_to_load, Engine, Settings};
-    use rulegate::eval::store::FieldSelection;
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };

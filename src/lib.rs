@@ -1,12 +1,12 @@
-//! rulegate proves what an Elastic ES|QL detection rule does before it ships.
+//! rulegate proves what an Elastic detection rule (ES|QL, KQL or EQL) does before it ships.
 //!
 //! The pipeline, one module per stage:
 //!
 //! ```text
-//!  rule TOML ─► rule ─► esql   ─► analysis        audit logs ─► audit ─┐
-//!                 │        │                                         ▼
-//!                 │        └──────────► eval ◄──────── scenario TOML ─► scenario
-//!                 │                      │                (DSL, personas, generator)
+//!  rule TOML ─► rule ─► esql ─► eval ─┐            audit logs ─► audit ─┐
+//!                 │      kql  (engine) ─┼─► document ◄─ scenario TOML ─► scenario
+//!                 │      eql  (engine) ─┘   (scan, mappings,   (DSL, personas, generator)
+//!                 │                          typed values)
 //!                 └──────────────────► schedule ─► runner ─► check, review, report
 //!                                    (Kibana's     (one rule   (gate, diff, mutate,
 //!                                     executions)   over docs)  coverage, doc, renderings)
@@ -19,8 +19,10 @@
 //! | [`rule`] | rule TOML files: typed model, validation, schedule, query with file spans |
 //! | [`esql`] | the ES\|QL front end: tokens, syntax tree with spans, parser, canonical printer |
 //! | [`analysis`] | what a query does: stages, exclusions, indicators, group-by, output fields |
-//! | [`eval`] | the reference ES\|QL engine: documents to rows, typing, evaluation, results |
+//! | [`document`] | the document layer all three languages read: JSON scanning into rows, index mappings, typed values |
+//! | [`eval`] | the reference ES\|QL engine: expressions, functions, plans, streaming, results |
 //! | [`kql`] | the KQL front end and engine: Kibana's grammar, tree with spans, printer, Elasticsearch semantics |
+//! | [`eql`] | the EQL front end, its reference engine (sequences) and Kibana's EQL rule type |
 //! | [`audit`] | raw `audit.k8s.io/v1` events, the ECS mapping of Elastic's integration, log import |
 //! | [`scenario`] | the scenario DSL, the persona library, the deterministic stream generator |
 //! | [`schedule`] | Kibana's executions of a rule: windows, `NOW()`, alert ids, dedup, suppression |
@@ -41,6 +43,7 @@ pub mod calendar;
 pub mod check;
 pub mod codes;
 pub mod diagnostic;
+pub mod document;
 pub mod edges;
 pub mod eql;
 pub mod esql;

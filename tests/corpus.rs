@@ -117,13 +117,15 @@ const REFUSALS: &[&str] = &["E202", "E303", "E304"];
 
 /// The columns a rule's query reads, typed by the built-in mapping, else `keyword` (the corpus
 /// comes without documents or mappings): enough to compile every command and function.
-fn offline_columns(query: &rulegate::esql::ast::Query) -> Vec<rulegate::eval::Column> {
-    let mapping = rulegate::eval::Mapping::built_in();
+fn offline_columns(query: &rulegate::esql::ast::Query) -> Vec<rulegate::document::Column> {
+    let mapping = rulegate::document::Mapping::built_in();
     rulegate::eval::fields_for(query, &["@timestamp"])
         .names
         .into_iter()
-        .map(|name| rulegate::eval::Column {
-            ty: mapping.get(&name).unwrap_or(rulegate::eval::Type::Keyword),
+        .map(|name| rulegate::document::Column {
+            ty: mapping
+                .get(&name)
+                .unwrap_or(rulegate::document::Type::Keyword),
             name,
         })
         .collect()
@@ -134,8 +136,9 @@ fn offline_columns(query: &rulegate::esql::ast::Query) -> Vec<rulegate::eval::Co
 /// are tried in turn; `Ok(n)` says how many fields needed one. `Err` is what no field type
 /// fixes.
 fn compile_offline(query: &rulegate::esql::ast::Query, text: &str) -> Result<usize, String> {
-    use rulegate::eval::{Column, Plan, Type};
-    let mapped = rulegate::eval::Mapping::built_in();
+    use rulegate::document::{Column, Type};
+    use rulegate::eval::Plan;
+    let mapped = rulegate::document::Mapping::built_in();
     let mut columns = offline_columns(query);
     let mut inferred = 0;
     // An error with where it is: a retyping helps only if the query then compiles further.

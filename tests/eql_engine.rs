@@ -2,9 +2,9 @@
 //! of Elasticsearch it exercises (see `docs/eql-semantics.md`) and how the expected result
 //! follows from it, event by event.
 
+use rulegate::document::store::{Documents, FieldSelection, LoadOptions};
 use rulegate::eql::engine::{fields_to_load, Engine, Matched, Outcome, Settings};
 use rulegate::eql::parse;
-use rulegate::eval::store::{Documents, FieldSelection, LoadOptions};
 use serde_json::{json, Value};
 
 /// Loads `docs` (in input order: document `i` is row `i`) and runs `query` over all of them.

@@ -1,7 +1,8 @@
 //! The commands #16 adds (`FILLNULL`, `DEDUP`/`DISTINCT`, `SAMPLE`): values, warnings and the
 //! errors Elasticsearch gives, through the public API over `ROW` and NDJSON.
 
-use rulegate::eval::{self, Documents, LoadOptions, Plan, Table, Window};
+use rulegate::document::{Documents, LoadOptions};
+use rulegate::eval::{self, Plan, Table, Window};
 
 /// Runs `query` over NDJSON `docs`.
 fn run(query: &str, docs: &str) -> Table {
@@ -183,7 +184,7 @@ fn metadata_source_is_the_document_for_json_extract() {
 
 /// Documents with a `text` field (typed by a mapping) for the full-text functions.
 fn run_mapped(query: &str, docs: &str) -> Table {
-    let mapping = rulegate::eval::Mapping::from_json(
+    let mapping = rulegate::document::Mapping::from_json(
         r#"{"properties":{"title":{"type":"text"},"tag":{"type":"keyword"},"n":{"type":"long"}}}"#,
     )
     .expect("mapping");
@@ -238,9 +239,9 @@ fn full_text_functions_use_the_field_types_default_analyzer() {
 fn full_text_arguments_are_checked_as_elasticsearch_does() {
     let refused = |q: &str| {
         let parsed = rulegate::esql::parse(q).unwrap();
-        let cols = [rulegate::eval::Column {
+        let cols = [rulegate::document::Column {
             name: "title".into(),
-            ty: rulegate::eval::Type::Text,
+            ty: rulegate::document::Type::Text,
         }];
         let d = Plan::compile(&parsed, q, &cols).expect_err("refused");
         format!("{}: {}", d.code, d.message)

@@ -1,7 +1,8 @@
 //! The surprising edge cases of `../shared/notes/esql-semantics.md` §16, one test each, run
 //! through the public engine API (parse, load, compile, run).
 
-use rulegate::eval::{self, Documents, LoadOptions, Plan, Table, Window};
+use rulegate::document::{Documents, LoadOptions};
+use rulegate::eval::{self, Plan, Table, Window};
 
 /// Runs `query` over NDJSON `docs` with `NOW()` = 2026-05-15T10:00:00Z.
 fn run(query: &str, docs: &str) -> Table {

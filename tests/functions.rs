@@ -4,8 +4,9 @@
 //! multivalued, overflow, out of range).
 
 use rstest::rstest;
+use rulegate::document::Documents;
 use rulegate::eval::functions::catalog;
-use rulegate::eval::{Documents, Plan, Table, Window};
+use rulegate::eval::{Plan, Table, Window};
 
 /// How a function fares in the engine: `Ok` when it compiles (possibly rejecting the probe's
 /// argument, `E302`), `Err((code, message))` when it is refused as such.
@@ -407,7 +408,7 @@ fn earliest_and_latest_sort_by_timestamp() {
     let query = "FROM logs-* | STATS e = EARLIEST(number), l = LATEST(number)";
     let parsed = rulegate::esql::parse(query).unwrap();
     let selection = rulegate::eval::fields_for(&parsed, &[]);
-    let options = rulegate::eval::LoadOptions {
+    let options = rulegate::document::LoadOptions {
         default_index: Some("logs-test-default".into()),
         ..Default::default()
     };

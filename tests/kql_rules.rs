@@ -13,7 +13,7 @@ const T0: i64 = 1_714_557_600_000;
 const MIN: i64 = 60_000;
 
 fn at(minutes: f64) -> String {
-    rulegate::eval::datetime::format_iso(T0 + (minutes * MIN as f64) as i64)
+    rulegate::document::datetime::format_iso(T0 + (minutes * MIN as f64) as i64)
 }
 
 /// Which of `docs` (by position) match `query`, over the built-in Kubernetes audit mapping.

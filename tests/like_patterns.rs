@@ -5,9 +5,10 @@
 //! coverage treat an expression pattern.
 
 use rulegate::analysis::{classify, PredicateKind};
+use rulegate::document::{Documents, LoadOptions};
 use rulegate::esql::ast::*;
 use rulegate::esql::{parse, print};
-use rulegate::eval::{self, Documents, LoadOptions, Plan, Window};
+use rulegate::eval::{self, Plan, Window};
 use rulegate::review::coverage::unsatisfiable;
 use rulegate::review::mutate::mutants;
 

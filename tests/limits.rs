@@ -683,9 +683,9 @@ fn an_ingest_lag_past_2262_is_an_error_not_a_saturated_time() {
 
 #[test]
 fn eql_sequences_in_flight_are_capped_not_grown_without_bound() {
+    use rulegate::document::store::{Documents, FieldSelection, LoadOptions};
     use rulegate::eql::engine::sequence::MAX_IN_FLIGHT;
     use rulegate::eql::engine::{fields_to_load, Engine, Settings};
-    use rulegate::eval::store::{Documents, FieldSelection, LoadOptions};
     // Sixteen values in each of two join keys: 256 key combinations per event (the most one
     // event may give), each opening a sequence the never-matching second stage never closes.
     let values: Vec<String> = (0..16).map(|i| format!("v{i}")).collect();

@@ -2,7 +2,7 @@
 //! documents it leaves to serde load identically; ids with and without `want_ids`; a failed
 //! document leaves nothing behind; every-field and unseen-field selections.
 
-use rulegate::eval::{Documents, FieldSelection, LoadOptions};
+use rulegate::document::{Documents, FieldSelection, LoadOptions};
 
 fn load(text: &str, selection: &FieldSelection, options: LoadOptions) -> Documents {
     Documents::from_ndjson(text.as_bytes(), selection, options).expect("documents load")

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::support::{self, repo_path, shared_path};
-use rulegate::eval::{catalog, Catalog, Documents, FieldSelection, LoadOptions, Mapping, Type};
+use rulegate::document::{catalog, Catalog, Documents, FieldSelection, LoadOptions, Mapping, Type};
 
 fn run(command: &mut Command) -> (i32, String, String) {
     let output = command.output().expect("the binary runs");

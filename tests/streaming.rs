@@ -1,10 +1,11 @@
 //! Streaming `query` equals loading every document first: same rows, same warnings, same
 //! errors and line numbers, whatever the batch size and thread count.
 
+use rulegate::document::{Documents, LoadOptions};
 use rulegate::eval::stream::{
     run_query, run_query_text, streams, StreamError, Streamed, Streaming, RELEASE_STEP,
 };
-use rulegate::eval::{self, Documents, LoadOptions, Plan, Window};
+use rulegate::eval::{self, Plan, Window};
 
 use crate::support;
 
@@ -139,7 +140,9 @@ fn both_feeds(
     read
 }
 
-fn input_error(result: Result<(eval::Table, usize), StreamError>) -> eval::InputError {
+fn input_error(
+    result: Result<(eval::Table, usize), StreamError>,
+) -> rulegate::document::InputError {
     match result {
         Err(StreamError::Input(e)) => e,
         other => panic!("expected an input error, got {other:?}"),
@@ -305,7 +308,11 @@ fn an_unmapped_field_takes_the_type_of_the_first_document_that_has_it() {
     };
     let (expected, documents) = loaded_all(query, input.as_bytes(), &lenient);
     assert_eq!(documents, 59);
-    assert_eq!(expected.columns[0].ty, eval::Type::Long, "typed by line 30");
+    assert_eq!(
+        expected.columns[0].ty,
+        rulegate::document::Type::Long,
+        "typed by line 30"
+    );
     for &shape in SHAPES {
         let (table, read) = streamed(query, input.as_bytes(), &lenient, shape).unwrap();
         assert_eq!((table, read), (expected.clone(), documents), "{shape:?}");

@@ -1,7 +1,8 @@
 //! Bench inputs shared by the query and load benches: Kubernetes audit documents in the shape
 //! of Elastic's `sample_event.json` (~2 KB each) and the seed rule's query.
 
-use rulegate::eval::{self, FieldSelection};
+use rulegate::document::FieldSelection;
+use rulegate::eval;
 
 /// `n` audit documents as NDJSON, varied in the fields the seed rule reads.
 pub fn audit_ndjson(n: usize) -> String {

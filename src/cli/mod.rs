@@ -345,7 +345,7 @@ fn set_user_mappings(named: Option<&Path>, flags: &[PathBuf]) -> Result<(), Vec<
     if config.mappings.value.is_empty() && flags.is_empty() {
         return Ok(());
     }
-    rulegate::eval::catalog::set_user_mapping(config.user_mapping(flags)?);
+    rulegate::document::catalog::set_user_mapping(config.user_mapping(flags)?);
     Ok(())
 }
 

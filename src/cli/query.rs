@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use rulegate::diagnostic::{Diagnostic, SourceFile};
+use rulegate::document::{datetime, Documents, LoadOptions};
 use rulegate::eval::stream::{StreamError, Streaming};
-use rulegate::eval::{self, datetime, Documents, LoadOptions, Plan, Window};
+use rulegate::eval::{self, Plan, Window};
 use rulegate::rule::{self, QueryStatus};
 
 use super::{formats_or_old, out, Format, Outcome};
@@ -137,7 +138,7 @@ fn query_one(args: &QueryArgs, rule: Option<&Path>) -> Result<(String, Outcome),
     };
     let selection = eval::fields_for(&query, &[]);
     let input_name = args.input.display().to_string();
-    let input_error = |e: eval::InputError| {
+    let input_error = |e: rulegate::document::InputError| {
         vec![Diagnostic::error(
             "E401",
             format!("{input_name}:{}: {}", e.line, e.message),
@@ -164,7 +165,9 @@ fn query_one(args: &QueryArgs, rule: Option<&Path>) -> Result<(String, Outcome),
             streamed.documents > 0 && streamed.matched == 0,
             &query.source,
         ) {
-            return Err(vec![place(eval::catalog::unknown_index_of(from))]);
+            return Err(vec![place(rulegate::document::catalog::unknown_index_of(
+                from,
+            ))]);
         }
         (streamed.table, streamed.documents, streamed.skipped)
     } else {
@@ -176,8 +179,8 @@ fn query_one(args: &QueryArgs, rule: Option<&Path>) -> Result<(String, Outcome),
         if docs.is_empty() && docs.skipped.is_empty() {
             return Err(no_documents());
         }
-        let catalog = eval::Catalog::current();
-        let plan = eval::catalog::source_columns(&query, &docs, &catalog)
+        let catalog = rulegate::document::Catalog::current();
+        let plan = rulegate::document::catalog::source_columns(&query, &docs, &catalog)
             .and_then(|columns| Plan::compile(&query, &text, &columns))
             .map_err(|d| vec![place(d)])?;
         (plan.run(&docs, Window::All, now), docs.len(), docs.skipped)

@@ -53,7 +53,7 @@ pub fn data_source_gap(query: &crate::esql::ast::Query) -> Option<String> {
     use crate::esql::ast::SourceCommand;
     let stream = crate::audit::ecs::INDEX;
     match &query.source {
-        SourceCommand::From(from) if from.indices.iter().any(|i| crate::eval::index_matches(&i.pattern, stream)) => None,
+        SourceCommand::From(from) if from.indices.iter().any(|i| crate::document::index_matches(&i.pattern, stream)) => None,
         SourceCommand::From(from) => Some(format!(
             "the rule reads {}, and rulegate's scenarios generate Kubernetes audit logs ({stream}) only",
             from.indices.iter().map(|i| format!("`{}`", i.pattern)).collect::<Vec<_>>().join(", ")

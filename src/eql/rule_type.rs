@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 
 use super::engine::{Matched, Outcome};
 use crate::diagnostic::Diagnostic;
-use crate::eval::store::Documents;
+use crate::document::store::Documents;
 use crate::schedule::{hash_id, ResultTable};
 
 pub const E_SAMPLE_RULE: &str = "E373";

@@ -90,7 +90,7 @@ pub fn print_command(command: &Command) -> String {
             join(fill.targets.iter().map(|p| name_pattern(&p.pattern)))
         ),
         CommandKind::Dedup | CommandKind::Distinct => String::new(),
-        CommandKind::Sample(sample) => crate::eval::value::java_double(sample.probability),
+        CommandKind::Sample(sample) => crate::document::value::java_double(sample.probability),
     };
     if body.is_empty() {
         keyword.to_string()

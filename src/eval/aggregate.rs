@@ -3,8 +3,9 @@
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 
-use super::expr::{Ctx, LONG_OVERFLOW_MESSAGE};
-use super::value::{Cell, Type, Value};
+use super::expr::Ctx;
+use crate::document::value::LONG_OVERFLOW_MESSAGE;
+use crate::document::value::{Cell, Type, Value};
 
 pub fn is_aggregate(name: &str) -> bool {
     matches!(

@@ -1,8 +1,9 @@
 //! Arithmetic on values (negation, `+ - * / %`, date math) with Java's failure messages.
 
+use crate::document::value::LONG_OVERFLOW_MESSAGE;
 use crate::esql::ast::BinaryOp;
 
-use super::value::{Type, Value};
+use crate::document::value::{Type, Value};
 
 pub(super) fn negate(v: &Value) -> Result<Value, String> {
     Ok(match v {
@@ -22,7 +23,6 @@ pub(super) fn negate(v: &Value) -> Result<Value, String> {
 }
 
 const INT_OVERFLOW: &str = "java.lang.ArithmeticException: integer overflow";
-pub const LONG_OVERFLOW_MESSAGE: &str = "java.lang.ArithmeticException: long overflow";
 const DIV_ZERO: &str = "java.lang.ArithmeticException: / by zero";
 
 /// Whole-number `+ - * / %` with Java's overflow and division-by-zero failures, for one integer
@@ -55,7 +55,7 @@ pub fn arith(op: BinaryOp, a: &Value, b: &Value, ty: Type) -> Result<Value, Stri
                     .and_then(|ms| date.checked_add(ms))
                     .ok_or_else(|| LONG_OVERFLOW_MESSAGE.to_string()),
                 Value::Period { months, days } => {
-                    super::datetime::add_period(date, sign * months, sign * days)
+                    crate::document::datetime::add_period(date, sign * months, sign * days)
                 }
                 _ => Err(LONG_OVERFLOW_MESSAGE.to_string()),
             };

@@ -5,8 +5,8 @@
 use crate::esql::ast::{self, BinaryOp, ExprKind};
 
 use super::expr::find;
-use super::value::Type;
-use super::Column;
+use crate::document::value::Type;
+use crate::document::Column;
 
 /// The rewritten `OR` chain, or `None` when no field has a `CIDR_MATCH` and another
 /// disjunct to combine with.

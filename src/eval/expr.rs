@@ -8,16 +8,16 @@ use crate::diagnostic::Diagnostic;
 use crate::esql::ast::{self, BinaryOp, ExprKind, LikePatterns, Literal, PatternKind, UnaryOp};
 use crate::span::{LineIndex, Span};
 
+pub use super::arith::arith;
 use super::arith::negate;
-pub use super::arith::{arith, LONG_OVERFLOW_MESSAGE};
-use super::convert::{convert, convertible};
 use super::disjunction::combine_cidr_disjunctions;
 use super::fold::Constants;
 use super::functions::{self, type_mismatch, Func};
 use super::pattern::Matcher;
-use super::value::{Cell, Type, Value};
 use super::warnings::{Warnings, MULTI_VALUE};
-use super::Column;
+use crate::document::convert::{convert, convertible};
+use crate::document::value::{Cell, Type, Value};
+use crate::document::Column;
 
 /// A compiled expression with its static type.
 #[derive(Clone, Debug)]

@@ -22,9 +22,9 @@ use crate::esql::ast::{self, ExprKind, PatternKind};
 use super::expr::{error, CExpr, Compiler, Ctx, Kind};
 use super::functions::Func;
 use super::lineage::Copies;
-use super::value::{Cell, Type, Value};
 use super::warnings::Warnings;
-use super::Column;
+use crate::document::value::{Cell, Type, Value};
+use crate::document::Column;
 
 /// What a constant column holds.
 #[derive(Clone, Debug, PartialEq)]

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::value::{Type, Value};
+use crate::document::value::{Type, Value};
 
 /// The standard Grok patterns the rules and spec tests use (legacy Logstash library), written
 /// for Rust's regex engine (no look-around or atomic groups; the matches they describe agree).

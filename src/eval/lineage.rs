@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::expr::{CExpr, Kind};
-use super::Column;
+use crate::document::Column;
 
 /// Copy column name → the name of the column it copies (its root, never itself a copy).
 #[derive(Clone, Debug, Default)]

@@ -17,9 +17,9 @@
 //!   over the selected fields only; the rest of the line is skipped without being built.
 //!   Nested and dotted keys are the same field; arrays are multivalues (keyword/ip/version
 //!   sorted and de-duplicated, numbers and dates sorted, text in source order, as doc values);
-//!   types come from the [`Mapping`]. A document's `_index` is
+//!   types come from the [`Mapping`](crate::document::Mapping). A document's `_index` is
 //!   `data_stream.type-data_stream.dataset-data_stream.namespace`, else
-//!   [`LoadOptions::default_index`]; unassigned documents match every `FROM` pattern.
+//!   [`LoadOptions::default_index`](crate::document::LoadOptions::default_index); unassigned documents match every `FROM` pattern.
 //! * **Plans** ([`Plan`]): compiled once against `docs.columns`; [`Plan::run`] evaluates over
 //!   any window of documents with a given `NOW()` and returns a [`Table`] (typed columns, rows
 //!   of [`Cell`]s, warnings in Elasticsearch's text). Rows after `STATS` without a `SORT` are
@@ -34,27 +34,17 @@
 
 pub mod aggregate;
 mod arith;
-pub mod catalog;
-pub mod convert;
-pub mod datetime;
 mod disjunction;
 pub mod expr;
 pub mod fold;
 pub mod functions;
 pub mod grok;
-mod ids;
-pub mod ip;
 mod lineage;
-pub mod mapping;
 pub mod output;
 pub mod pattern;
 pub mod plan;
-mod scan;
 mod source_doc;
-pub mod store;
 pub mod stream;
-pub mod value;
-mod walk;
 pub mod warnings;
 
 use std::collections::BTreeSet;
@@ -63,19 +53,10 @@ use std::sync::Arc;
 use crate::diagnostic::Diagnostic;
 use crate::esql::ast::{self, CommandKind, ExprKind, SourceCommand};
 
-pub use catalog::Catalog;
-pub use mapping::Mapping;
-pub use plan::Plan;
-pub use store::{Documents, FieldSelection, InputError, LoadOptions};
-pub use value::{Cell, Type, Value};
-pub use warnings::Failure;
+use crate::document::{index_matches, Cell, Column, Documents, FieldSelection, Value};
 
-/// A named, typed column.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Column {
-    pub name: String,
-    pub ty: Type,
-}
+pub use plan::Plan;
+pub use warnings::Failure;
 
 /// A query result: columns, rows in the query's order, and the response warnings.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -109,13 +90,6 @@ pub enum Window<'a> {
     Range(usize, usize),
     /// Document positions, in the order to read them.
     Indices(&'a [usize]),
-}
-
-/// Whether a data-stream name matches a `FROM` pattern (`*` wildcards; `cluster:` prefixes are
-/// ignored, as every document is local).
-pub fn index_matches(pattern: &str, name: &str) -> bool {
-    let pattern = pattern.rsplit(':').next().unwrap_or(pattern);
-    plan::name_matches(pattern, name)
 }
 
 impl Plan {

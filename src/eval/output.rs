@@ -1,7 +1,7 @@
 //! Result tables as `_query` JSON, CSV, and an aligned text table for people.
 
-use super::value::Cell;
 use super::Table;
+use crate::document::value::Cell;
 
 impl Table {
     /// Elasticsearch's `_query` response body: `{"columns":[…],"values":[[…]]}`.

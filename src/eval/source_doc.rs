@@ -9,8 +9,8 @@
 
 use serde_json::{Map, Value as Json};
 
-use super::value::{Cell, Value};
-use super::Column;
+use crate::document::value::{Cell, Value};
+use crate::document::Column;
 
 fn json_of(v: &Value) -> Json {
     match v {
@@ -60,7 +60,7 @@ pub fn document(columns: &[Column], cells: &[Cell]) -> Cell {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eval::Type;
+    use crate::document::Type;
 
     #[test]
     fn dotted_names_nest_and_multi_fields_are_left_out() {

@@ -18,9 +18,8 @@ use crate::esql::ast::{self, SourceCommand};
 use super::expr::Ctx;
 use super::plan::metadata_type;
 use super::warnings::Warnings;
-use super::{
-    Cell, Column, Documents, FieldSelection, InputError, LoadOptions, Plan, Table, Window,
-};
+use super::{Plan, Table, Window};
+use crate::document::{Cell, Column, Documents, FieldSelection, InputError, LoadOptions};
 
 /// How a streamed run splits its work.
 #[derive(Clone, Copy, Debug)]

@@ -9,7 +9,7 @@
 //! `addExact` report a long overflow).
 
 use crate::calendar::{civil_from_days, days_from_civil, days_in_month};
-use crate::eval::datetime;
+use crate::document::datetime;
 
 const SECOND: i64 = 1000;
 const MINUTE: i64 = 60 * SECOND;

@@ -13,7 +13,7 @@ use super::ast::{
 use super::date_math;
 use super::{E_DATE, E_NOT_NESTED, E_VALUE, E_WILDCARD_TYPE};
 use crate::diagnostic::Diagnostic;
-use crate::eval::{ip, Cell, Column, Type, Value as DocValue};
+use crate::document::{ip, Cell, Column, Type, Value as DocValue};
 
 /// A compiled query: `None` matches every document (the empty query).
 #[derive(Clone, Debug)]

@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use toml::de::{DeTable, DeValue};
 
 use crate::diagnostic::{suggest, Diagnostic, SourceFile};
-use crate::eval::Mapping;
+use crate::document::Mapping;
 use crate::span::Span;
 
 pub use binding::{normalize, Binding, BoundScenario, RuleEntry, RuleIndex, Runnable};

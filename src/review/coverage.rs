@@ -12,12 +12,13 @@
 use serde::Serialize;
 
 use crate::analysis::conjuncts;
+use crate::document::{Cell, Documents, Value};
 use crate::esql::ast::{
     AggregateField, BinaryOp, Call, Command, CommandKind, Expr, ExprKind, Field, LikePatterns,
     Literal, Name, PatternKind, Query, Stats,
 };
 use crate::eval::pattern::Matcher;
-use crate::eval::{Cell, Documents, Plan, Value, Window};
+use crate::eval::{Plan, Window};
 use crate::span::Span;
 
 /// True, false and null counts of one conjunct.
@@ -345,8 +346,9 @@ pub fn coverage(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::document::LoadOptions;
     use crate::esql::parse;
-    use crate::eval::{fields_for, LoadOptions};
+    use crate::eval::fields_for;
     use serde_json::json;
 
     fn run(

@@ -10,7 +10,6 @@ use super::coverage::{ConjunctCoverage, Gap, Outcomes, Stream};
 use crate::diagnostic::Diagnostic;
 use crate::eql::ast::{Body, Category, Expr};
 use crate::eql::engine::Engine;
-use crate::eval;
 use crate::runner::{EqlSearch, PreparedRule};
 
 /// Coverage of every conjunct of every query of the rule's EQL search over `streams`.
@@ -91,12 +90,17 @@ fn in_index(search: &EqlSearch, index: Option<&str>) -> bool {
         Some(name) if !search.index.is_empty() => search
             .index
             .iter()
-            .any(|pattern| eval::index_matches(pattern, name)),
+            .any(|pattern| crate::document::index_matches(pattern, name)),
         _ => true,
     }
 }
 
-fn of_category(engine: &Engine, store: &eval::Documents, doc: usize, category: &Category) -> bool {
+fn of_category(
+    engine: &Engine,
+    store: &crate::document::Documents,
+    doc: usize,
+    category: &Category,
+) -> bool {
     match category {
         Category::Any => true,
         Category::Named(name) => store
@@ -110,7 +114,7 @@ fn of_category(engine: &Engine, store: &eval::Documents, doc: usize, category: &
     }
 }
 
-fn first_field_missing(store: &eval::Documents, doc: usize, conjunct: &Expr) -> bool {
+fn first_field_missing(store: &crate::document::Documents, doc: usize, conjunct: &Expr) -> bool {
     let mut fields = Vec::new();
     conjunct.fields(&mut fields);
     fields.first().is_some_and(|field| {

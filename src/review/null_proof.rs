@@ -244,8 +244,9 @@ mod tests {
     use quickcheck::{Arbitrary, Gen, QuickCheck, TestResult};
 
     use super::*;
+    use crate::document::{Cell, Column, Documents, Type, Value};
     use crate::esql::ast::CommandKind;
-    use crate::eval::{Cell, Column, Documents, Predicate, Type, Value};
+    use crate::eval::Predicate;
 
     /// String-valued terms; `f` is the column that is null.
     const STRINGS: &[&str] = &[

@@ -6,7 +6,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{conjunct_outcomes, DocumentSet, KqlSearch, PreparedRule, RuleRun};
-use crate::eval::{self, Cell};
+use crate::document::Cell;
+use crate::eval;
 use crate::kql::ast::{Node, NodeKind};
 use crate::kql::eval::{node_matches, Schema};
 use crate::schedule::{Fields, Timestamp};
@@ -177,7 +178,7 @@ pub fn explain(rule: &PreparedRule, docs: &DocumentSet, run: &RuleRun) -> Vec<Do
         .map(|doc| {
             let row = docs.documents.row(doc);
             let timestamp = timestamp_column.and_then(|c| match &row[c] {
-                Cell::One(eval::Value::Datetime(millis)) => Some(Timestamp(*millis)),
+                Cell::One(crate::document::Value::Datetime(millis)) => Some(Timestamp(*millis)),
                 _ => None,
             });
             let values = match evaluated.peek() {
@@ -285,7 +286,7 @@ fn explain_kql(
         .map(|doc| {
             let row = store.row(doc);
             let timestamp = timestamp_column.and_then(|c| match &row[c] {
-                Cell::One(eval::Value::Datetime(millis)) => Some(Timestamp(*millis)),
+                Cell::One(crate::document::Value::Datetime(millis)) => Some(Timestamp(*millis)),
                 _ => None,
             });
             let index = store.index_of(doc);
@@ -293,7 +294,10 @@ fn explain_kql(
                 Fate::OutsideWindows
             } else if index.is_some_and(|name| {
                 !search.index.is_empty()
-                    && !search.index.iter().any(|p| eval::index_matches(p, name))
+                    && !search
+                        .index
+                        .iter()
+                        .any(|p| crate::document::index_matches(p, name))
             }) {
                 Fate::NotRead {
                     index: index.unwrap_or("").to_string(),
@@ -314,7 +318,7 @@ fn explain_kql(
 
 fn kql_fate(
     clauses: &[&Node],
-    store: &eval::Documents,
+    store: &crate::document::Documents,
     doc: usize,
     now: i64,
     run: &RuleRun,

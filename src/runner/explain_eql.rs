@@ -10,11 +10,11 @@ use serde_json::Value;
 
 use super::explain::{DocumentFate, Fate, StepFate, StepMiss};
 use super::{DocumentSet, EqlSearch, PreparedRule, RuleRun};
+use crate::document::Cell;
 use crate::eql::ast::{Body, Category, EventFilter};
 use crate::eql::engine::sequence::StepKind;
 use crate::eql::engine::{Engine, JoinKey, Settings, Stage, Traced};
 use crate::eql::print::{print_expr, print_filter};
-use crate::eval::{self, Cell};
 use crate::schedule::Timestamp;
 
 /// What one execution's run saw: the engine and, per (document, stage), its steps.
@@ -50,7 +50,7 @@ pub(super) fn explain_eql(
         Some(name) if !search.index.is_empty() => search
             .index
             .iter()
-            .any(|pattern| eval::index_matches(pattern, name)),
+            .any(|pattern| crate::document::index_matches(pattern, name)),
         _ => true,
     };
     let traces: Vec<Vec<Traced>> = run
@@ -90,7 +90,7 @@ pub(super) fn explain_eql(
     (0..store.len())
         .map(|doc| {
             let timestamp = timestamp_column.and_then(|c| match &store.row(doc)[c] {
-                Cell::One(eval::Value::Datetime(millis)) => Some(Timestamp(*millis)),
+                Cell::One(crate::document::Value::Datetime(millis)) => Some(Timestamp(*millis)),
                 _ => None,
             });
             let fate = if read_by[doc].is_empty() {

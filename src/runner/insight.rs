@@ -105,7 +105,7 @@ pub fn conjunct_outcomes<'r>(
         .filter(|&(doc, _)| match docs.documents.index_of(doc) {
             Some(name) => patterns
                 .iter()
-                .any(|pattern| eval::index_matches(pattern, name)),
+                .any(|pattern| crate::document::index_matches(pattern, name)),
             None => true,
         })
         .map(|(doc, now)| {

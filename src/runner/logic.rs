@@ -14,8 +14,8 @@ use serde_json::Value as Json;
 
 use super::DocumentSet;
 use crate::diagnostic::Diagnostic;
+use crate::document::{Cell, Value};
 use crate::esql::ast::Query as EsqlQuery;
-use crate::eval::{Cell, Value};
 use crate::kql::{self, eval::Compiled, eval::Schema, E_RULE_TYPE};
 use crate::rule::{DateMath, LoadedRule};
 use crate::schedule::{DocumentTime, ResultTable, Timestamp, NEW_TERMS_FIELD};
@@ -277,7 +277,7 @@ impl<'a> KqlEngine<'a> {
                     .search
                     .index
                     .iter()
-                    .any(|pattern| crate::eval::index_matches(pattern, name)),
+                    .any(|pattern| crate::document::index_matches(pattern, name)),
                 _ => true,
             })
             .filter(|&doc| compiled.iter().all(|c| c.matches(store.row(doc))))

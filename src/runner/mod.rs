@@ -33,8 +33,9 @@ use std::path::{Path, PathBuf};
 use crate::analysis::{self, Analysis};
 use crate::audit::{self, import, EcsOptions};
 use crate::diagnostic::Diagnostic;
+use crate::document::{Cell, Documents, FieldSelection, LoadOptions, Value};
 use crate::esql::ast::Query;
-use crate::eval::{self, Cell, Documents, FieldSelection, LoadOptions, Plan, Value};
+use crate::eval::{self, Plan};
 use crate::rule::{self, LoadedRule};
 use crate::schedule::{
     self, DocumentTime, PlannedExecution, Replay, ResultTable, ScheduledRule, Timestamp,
@@ -126,8 +127,8 @@ impl PreparedRule {
     /// engine cannot run it offline (full-text functions, say): "not evaluated".
     pub fn compile(&self, docs: &DocumentSet) -> Result<Plan, Diagnostic> {
         let query = self.esql("the ES|QL engine")?;
-        let catalog = eval::Catalog::current();
-        eval::catalog::source_columns(query, &docs.documents, &catalog)
+        let catalog = crate::document::Catalog::current();
+        crate::document::catalog::source_columns(query, &docs.documents, &catalog)
             .and_then(|columns| Plan::compile(query, &self.text, &columns))
             .map_err(|error| self.loaded.query_diagnostic(not_evaluated(error)))
     }
@@ -266,8 +267,10 @@ impl DocumentSet {
     pub fn from_values(values: &[serde_json::Value]) -> Result<DocumentSet, Diagnostic> {
         // Named fields, not "all": the engine makes columns of named mapped fields even when
         // no document has them, but of "all" only the fields some document has.
-        let mut names: std::collections::BTreeSet<String> =
-            eval::Mapping::built_in().fields.into_keys().collect();
+        let mut names: std::collections::BTreeSet<String> = crate::document::Mapping::built_in()
+            .fields
+            .into_keys()
+            .collect();
         for value in values {
             leaf_paths(value, "", &mut names);
         }
@@ -338,8 +341,8 @@ impl DocumentSet {
         selection.names.extend(rule.fields());
         selection
             .names
-            .extend(eval::Mapping::built_in().fields.into_keys());
-        let input_error = |error: eval::InputError| {
+            .extend(crate::document::Mapping::built_in().fields.into_keys());
+        let input_error = |error: crate::document::InputError| {
             vec![
                 Diagnostic::error("E401", format!("bad input document: {}", error.message))
                     .at_path(format!("{}:{}", input.display(), error.line)),
@@ -514,7 +517,7 @@ fn run_eql(
                 Some(name) if !search.index.is_empty() => search
                     .index
                     .iter()
-                    .any(|pattern| eval::index_matches(pattern, name)),
+                    .any(|pattern| crate::document::index_matches(pattern, name)),
                 _ => true,
             })
             .collect();

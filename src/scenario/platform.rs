@@ -68,9 +68,9 @@ impl Platform {
     /// The platform whose data stream an index pattern of a rule reads (`logs-gcp.audit-*` is
     /// GKE; a pattern any Kubernetes audit index matches is self-managed), `None` for neither.
     pub fn for_index_pattern(pattern: &str) -> Option<Platform> {
-        if crate::eval::index_matches(pattern, gcp::INDEX) {
+        if crate::document::index_matches(pattern, gcp::INDEX) {
             Some(Platform::Gke)
-        } else if crate::eval::index_matches(pattern, ecs::INDEX) {
+        } else if crate::document::index_matches(pattern, ecs::INDEX) {
             Some(Platform::SelfManaged)
         } else {
             None

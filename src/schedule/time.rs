@@ -31,7 +31,7 @@ impl Timestamp {
     /// accepts in practice: `2026-05-15`, `2026-05-15T10:00`, `2026-05-15T10:00:00.123456Z`,
     /// `2026-05-15T12:00:00+02:00`; a missing zone means UTC.
     pub fn parse(text: &str) -> Option<Timestamp> {
-        crate::eval::datetime::parse_iso(text).map(Timestamp)
+        crate::document::datetime::parse_iso(text).map(Timestamp)
     }
 
     /// A date field's JSON value: an RFC 3339 string, or epoch milliseconds as a number or a
@@ -70,7 +70,7 @@ impl Timestamp {
 /// `2026-05-15T10:00:00.000Z`, the form Elasticsearch returns for `date` values.
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::eval::datetime::format_iso(self.0))
+        f.write_str(&crate::document::datetime::format_iso(self.0))
     }
 }
 

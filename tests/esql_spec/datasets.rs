@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use rulegate::eval::{datetime, ip, Cell, Column, Documents, Type, Value};
+use rulegate::document::{datetime, ip, Cell, Column, Documents, Type, Value};
 
 /// One CSV column: its name, the type written in the header (`float`, `scaled_float`, …) and
 /// the engine type it is read as.

@@ -1,7 +1,7 @@
 //! The `*.csv-spec` format: tests (name, query, warnings, expected table) and expected cells
 //! in a canonical form comparable with the engine's output.
 
-use rulegate::eval::{datetime, ip, Cell, Type, Value};
+use rulegate::document::{datetime, ip, Cell, Type, Value};
 
 /// One csv-spec test.
 #[derive(Debug)]

@@ -16,7 +16,8 @@ mod format;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use rulegate::eval::{Documents, Plan, Type, Window};
+use rulegate::document::{Documents, Type};
+use rulegate::eval::{Plan, Window};
 
 use self::format::{actual_cell, expected_cell, parse_spec, SpecTest};
 use crate::support;

@@ -15,9 +15,9 @@
 use super::script::eval;
 use super::values::value_cmp;
 use super::Ctx;
+use crate::document::ip;
+use crate::document::value::{Cell, Value};
 use crate::eql::ast::*;
-use crate::eval::ip;
-use crate::eval::value::{Cell, Value};
 use std::cmp::Ordering;
 
 /// Whether `e` matches the document (the filter context: `true` only).

@@ -2,8 +2,8 @@
 //! out (Elasticsearch's processors return null for a null source).
 
 use super::script::{arith, str_arg, Scalar};
+use crate::document::ip;
 use crate::eql::ast::{ArithOp, Function};
-use crate::eval::ip;
 
 pub fn call(f: Function, insensitive: bool, args: &[Scalar]) -> Scalar {
     // The parser checks arity; a tree built by hand with too few arguments reads nulls.

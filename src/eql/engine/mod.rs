@@ -1,5 +1,5 @@
 //! The reference EQL engine: runs a parsed query over documents as Elasticsearch's EQL search
-//! does, on the same document layer as the ES|QL engine ([`crate::eval::store::Documents`]).
+//! does, on the same document layer as the ES|QL engine ([`crate::document::store::Documents`]).
 //!
 //! ```text
 //! let fields = engine::fields_to_load(&query, &settings);        // what to load
@@ -34,10 +34,10 @@ mod values;
 use std::collections::{BTreeMap, HashMap};
 
 use crate::diagnostic::Diagnostic;
+use crate::document::store::Documents;
+use crate::document::value::{compare_cells, Cell, Value};
+use crate::document::{datetime, Column};
 use crate::eql::ast::*;
-use crate::eval::store::Documents;
-use crate::eval::value::{compare_cells, Cell, Value};
-use crate::eval::{datetime, Column};
 use patterns::Patterns;
 
 pub const E_PATTERN_INVALID: &str = "E370";

@@ -7,9 +7,9 @@
 use std::cmp::Ordering;
 
 use super::Ctx;
+use crate::document::value::Value;
+use crate::document::{datetime, ip};
 use crate::eql::ast::*;
-use crate::eval::value::Value;
-use crate::eval::{datetime, ip};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Scalar {
@@ -77,7 +77,7 @@ impl Scalar {
             Scalar::Null => return None,
             Scalar::Bool(b) => b.to_string(),
             Scalar::Int(i) => i.to_string(),
-            Scalar::Double(d) => crate::eval::value::java_double(*d),
+            Scalar::Double(d) => crate::document::value::java_double(*d),
             Scalar::Str(s) => s.clone(),
             Scalar::Ip(b) => ip::format(b),
             Scalar::Date(ms) => datetime::format_iso(*ms),

@@ -4,9 +4,9 @@
 
 use std::cmp::Ordering;
 
+use crate::document::value::Value;
+use crate::document::{datetime, ip};
 use crate::eql::ast::Literal;
-use crate::eval::value::Value;
-use crate::eval::{datetime, ip};
 
 /// `None` when the two cannot be compared (the query leaf then does not match).
 pub fn value_cmp(v: &Value, lit: &Literal, insensitive: bool) -> Option<Ordering> {

@@ -436,7 +436,7 @@ pub(super) fn single_valued(
                 x = m;
             }
             // Mixed numeric arguments take the result type (`CLAMP(int, 1.5, 2)` is a double).
-            Cell::One(crate::eval::convert::convert(x, ty).unwrap_or_else(|_| x.clone()))
+            Cell::One(crate::document::convert::convert(x, ty).unwrap_or_else(|_| x.clone()))
         }
         Func::ToUpper => kw(s(a[0]).to_uppercase()),
         Func::Concat => {
@@ -595,10 +595,10 @@ pub(super) fn single_valued(
                 return Ok(Cell::Null);
             };
             if matches!(func, Func::DayName) {
-                kw(crate::eval::datetime::day_name(*ms))
+                kw(crate::document::datetime::day_name(*ms))
             } else {
                 let (_, month, _) = crate::calendar::civil_from_days(ms.div_euclid(86_400_000));
-                kw(crate::eval::datetime::month_name(month as u32))
+                kw(crate::document::datetime::month_name(month as u32))
             }
         }
         Func::DaysInMonth => {
@@ -611,7 +611,7 @@ pub(super) fn single_valued(
         Func::RoundTo => {
             // The greatest point not above the value; below every point, the least point.
             let convert =
-                |v: &Value| crate::eval::convert::convert(v, ty).unwrap_or_else(|_| v.clone());
+                |v: &Value| crate::document::convert::convert(v, ty).unwrap_or_else(|_| v.clone());
             let x = convert(a[0]);
             let points: Vec<Value> = a[1..].iter().map(|p| convert(p)).collect();
             let below = points
@@ -740,7 +740,7 @@ pub(super) fn single_valued(
                     let x128 = i128::from(x);
                     let r = (x128.abs() + p / 2) / p * p * x128.signum();
                     let Ok(r) = i64::try_from(r) else {
-                        return Err(super::super::expr::LONG_OVERFLOW_MESSAGE.into());
+                        return Err(crate::document::value::LONG_OVERFLOW_MESSAGE.into());
                     };
                     Cell::One(match ty {
                         Type::Integer => Value::Integer(r as i32),

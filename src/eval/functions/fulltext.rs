@@ -13,10 +13,10 @@
 use std::sync::{Arc, Mutex};
 
 use crate::diagnostic::Diagnostic;
+use crate::document::value::{Cell, Type, Value};
+use crate::document::Column;
 use crate::esql::ast;
 use crate::eval::expr::{error, CExpr, Compiler, Kind};
-use crate::eval::value::{Cell, Type, Value};
-use crate::eval::Column;
 use crate::kql;
 use crate::span::Span;
 
@@ -179,7 +179,7 @@ fn match_field(
 fn exact(query: &Value, ty: Type, cell: &Cell) -> bool {
     let wanted = match ty {
         Type::Keyword => Value::str(&query_text(query)),
-        _ => match crate::eval::convert::convert(query, ty) {
+        _ => match crate::document::convert::convert(query, ty) {
             Ok(v) => v,
             Err(_) => return false,
         },

@@ -6,7 +6,7 @@
 //! `-1B` or `-1` whatever unit is asked for; anything below it is an error (a warning and
 //! null in the query).
 
-use crate::eval::value::java_double;
+use crate::document::value::java_double;
 
 const BINARY_UNITS: [(&str, u64); 5] = [
     ("pb", 1 << 50),

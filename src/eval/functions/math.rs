@@ -2,7 +2,7 @@
 //! `SCALB`) and the numeric multivalue reductions `MV_PERCENTILE`, `MV_PSERIES_WEIGHTED_SUM`,
 //! `MV_MEDIAN_ABSOLUTE_DEVIATION`, with Elasticsearch's warnings for out-of-range input.
 
-use crate::eval::value::{Type, Value};
+use crate::document::value::{Type, Value};
 
 /// A one-argument function from a number to a double.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -162,7 +162,7 @@ pub fn mv_percentile(values: &[Value], p: f64, ty: Type) -> Result<Option<Value>
     if !(0.0..=100.0).contains(&p) {
         return Err(format!(
             "java.lang.IllegalArgumentException: Percentile parameter must be a number between 0 and 100, found [{}]",
-            crate::eval::value::java_double(p)
+            crate::document::value::java_double(p)
         ));
     }
     if values.is_empty() {

@@ -4,10 +4,10 @@ use crate::diagnostic::Diagnostic;
 use crate::esql::ast;
 use crate::span::Span;
 
+use crate::document::value::{Cell, Type, Value};
+use crate::document::{datetime, ip, Column};
 use crate::eval::aggregate::is_aggregate;
 use crate::eval::expr::{convert_cell, error, single, singles, CExpr, Compiler, Ctx, Kind};
-use crate::eval::value::{Cell, Type, Value};
-use crate::eval::{datetime, ip, Column};
 
 pub mod catalog;
 mod codec;

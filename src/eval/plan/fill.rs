@@ -2,12 +2,13 @@
 //! Elasticsearch's `FillNull` plan gives (see docs/esql-semantics.md, "FILLNULL").
 
 use crate::diagnostic::Diagnostic;
+use crate::document::value::{Cell, Type, Value};
+use crate::document::Column;
 use crate::esql::ast;
 use crate::eval::expr::{error, Compiler, Kind};
-use crate::eval::value::{Cell, Type, Value};
-use crate::eval::Column;
 
-use super::{name_matches, resolve_pattern};
+use super::resolve_pattern;
+use crate::document::name_matches;
 
 /// Elasticsearch lists at most this many unfillable fields in the `ON *` warning.
 const LISTED_FIELDS: usize = 10;
@@ -74,7 +75,7 @@ fn fill_value(value: &Value, from: Type, ty: Type) -> Result<Value, Option<Strin
             Type::Datetime | Type::Ip | Type::Version | Type::Boolean
         );
     if (numeric(from) && numeric(ty)) || cast_from_string {
-        return crate::eval::convert::convert(value, ty).map_err(Some);
+        return crate::document::convert::convert(value, ty).map_err(Some);
     }
     Err(None)
 }

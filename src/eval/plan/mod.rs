@@ -1,5 +1,6 @@
 //! Compiling a query's commands into steps over a typed schema, and running them.
 
+use crate::document::name_matches;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
@@ -7,13 +8,14 @@ use crate::diagnostic::Diagnostic;
 use crate::esql::ast::{self, CommandKind, ExprKind, NullsOrder, SortOrder, SourceCommand};
 use crate::span::Span;
 
+use crate::document::value::{compare_cells, Cell, Type, Value};
+use crate::document::Column;
 use crate::eval::aggregate::{is_aggregate, Acc, AggKind};
 use crate::eval::expr::{error, find, CExpr, Compiler, Ctx, Kind, Site};
 use crate::eval::fold::Constants;
 use crate::eval::grok::{Dissect, Grok};
-use crate::eval::value::{compare_cells, Cell, Type, Value};
 use crate::eval::warnings::{Warnings, MULTI_VALUE};
-use crate::eval::{Column, Table};
+use crate::eval::Table;
 
 mod fill;
 mod sample;
@@ -614,31 +616,6 @@ fn add_columns(schema: &mut Vec<Column>, c: &mut Compiler, new: Vec<Column>) -> 
     }
     schema.extend(new);
     removed
-}
-
-/// `*` matches any run of characters (dots included).
-pub fn name_matches(pattern: &str, name: &str) -> bool {
-    if !pattern.contains('*') {
-        return pattern == name;
-    }
-    let parts: Vec<&str> = pattern.split('*').collect();
-    let mut rest = name;
-    for (i, part) in parts.iter().enumerate() {
-        if i == 0 {
-            match rest.strip_prefix(part) {
-                Some(r) => rest = r,
-                None => return false,
-            }
-        } else if i == parts.len() - 1 {
-            return rest.len() >= part.len() && rest.ends_with(part);
-        } else {
-            match rest.find(part) {
-                Some(at) => rest = &rest[at + part.len()..],
-                None => return false,
-            }
-        }
-    }
-    rest.is_empty()
 }
 
 /// A `KEEP`/`DROP` name must be a column and a pattern must match one, as Elasticsearch's

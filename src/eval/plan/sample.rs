@@ -8,7 +8,7 @@
 //! `SAMPLE`s of different probabilities draw different rows. Aggregates after `SAMPLE` are not
 //! rescaled (see docs/esql-semantics.md, "Commands added for #16").
 
-use crate::eval::value::Cell;
+use crate::document::value::Cell;
 
 /// The seed every sample starts from.
 const SEED: u64 = 0x5EED_0F5A_4D1E;

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{code, plural};
 use crate::diagnostic::Diagnostic;
-use crate::eval::Cell;
+use crate::document::Cell;
 use crate::runner::{
     conjunct_outcomes, explain, run_rule, threshold_margins, ConjunctOutcomes, DocumentFate,
     DocumentSet, Fate, GeneratedScenario, PreparedRule, ThresholdMargin,

@@ -88,7 +88,7 @@ const MAX_YEAR: i64 = 999_999_999;
 /// [`add_months`], failing as Java does: a year outside ±999,999,999 is a
 /// `DateTimeException`; a valid year whose milliseconds overflow a `long` is a long overflow.
 fn add_months_checked(ms: i64, months: i64) -> Result<i64, String> {
-    let overflow = || super::expr::LONG_OVERFLOW_MESSAGE.to_string();
+    let overflow = || crate::document::value::LONG_OVERFLOW_MESSAGE.to_string();
     let mut c = to_civil(ms);
     let total = i128::from(c.year) * 12 + i128::from(c.month - 1) + i128::from(months);
     let year = total.div_euclid(12);
@@ -107,7 +107,7 @@ fn add_months_checked(ms: i64, months: i64) -> Result<i64, String> {
 /// `date + period` (months first, then days, as `java.time.Period.addTo`); the error is the
 /// warning's detail line.
 pub fn add_period(ms: i64, months: i64, days: i64) -> Result<i64, String> {
-    let overflow = || super::expr::LONG_OVERFLOW_MESSAGE.to_string();
+    let overflow = || crate::document::value::LONG_OVERFLOW_MESSAGE.to_string();
     let ms = if months != 0 {
         add_months_checked(ms, months)?
     } else {

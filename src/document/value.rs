@@ -4,6 +4,8 @@ use std::cmp::Ordering;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
+pub const LONG_OVERFLOW_MESSAGE: &str = "java.lang.ArithmeticException: long overflow";
+
 use super::{datetime, ip};
 
 /// An ES|QL data type, as the `_query` API names it.
