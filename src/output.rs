@@ -11,6 +11,8 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use crate::diagnostic::Diagnostic;
+
 /// The temporary files of every [`AtomicFile`] not yet committed or dropped.
 static LIVE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
@@ -150,6 +152,27 @@ pub struct SetError {
     pub path: PathBuf,
     pub error: io::Error,
     pub replaced: Vec<PathBuf>,
+}
+
+impl SetError {
+    /// The failure as a diagnostic (`E004`) naming the file, with the ones already replaced.
+    pub fn into_diagnostic(self, what: &str) -> Diagnostic {
+        let diagnostic = Diagnostic::error("E004", format!("cannot write {what}: {}", self.error))
+            .at_path(&self.path);
+        if self.replaced.is_empty() {
+            return diagnostic;
+        }
+        let names: Vec<String> = self
+            .replaced
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        diagnostic.with_note(format!(
+            "{} {what}(s) were already replaced (each whole): {}; the others are unchanged",
+            names.len(),
+            names.join(", ")
+        ))
+    }
 }
 
 /// Writes a set of files in two phases: every one into its temporary file first (a failure

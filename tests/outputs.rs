@@ -276,6 +276,37 @@ fn check_update_with_an_unwritable_snapshot_is_exit_2_and_leaves_no_temporary_fi
 }
 
 #[test]
+fn check_update_writes_no_snapshot_when_any_scenario_fails() {
+    // The snapshots are written as one set after every scenario ran: a broken scenario sorted
+    // after a good one must not leave the good one's new snapshot behind.
+    let dir = scratch("check-update-set");
+    let scenarios = dir.join("scenarios");
+    let snapshots = dir.join("snapshots");
+    std::fs::create_dir_all(&scenarios).unwrap();
+    std::fs::copy(SCENARIO, scenarios.join("a_spray.toml")).unwrap();
+    std::fs::write(
+        scenarios.join("b_broken.toml"),
+        "name = \"broken\"\nsteps = 3\n",
+    )
+    .unwrap();
+    let output = rulegate()
+        .args(["check", "--update", "--rules", "rules", "--scenarios"])
+        .arg(&scenarios)
+        .arg("--snapshots")
+        .arg(&snapshots)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("b_broken.toml"), "{stderr}");
+    assert!(
+        !snapshots.exists() || entries(&snapshots).is_empty(),
+        "{:?}",
+        entries(&snapshots)
+    );
+}
+
+#[test]
 fn output_onto_an_existing_file_keeps_its_permissions() {
     use std::os::unix::fs::PermissionsExt;
     let dir = scratch("permissions");

@@ -16,8 +16,9 @@ pub use render::junit_for_errors;
 pub use repo::check_repository;
 
 use crate::diagnostic::Diagnostic;
+use crate::output::write_set;
 use crate::project::GateFinding;
-use crate::report::snap::{normalize, write_atomically, SnapFile};
+use crate::report::snap::{normalize, SnapFile};
 
 /// The test file that asserts the run snapshots (the `source:` line of every `.snap`).
 pub const SNAPSHOT_SOURCE: &str = "tests/runs.rs";
@@ -181,6 +182,9 @@ pub fn check(
     }
     let mut report = CheckReport::default();
     let mut errors = Vec::new();
+    // `--update` writes every changed snapshot as one set once every scenario has run, so a bad
+    // scenario (or a full disk) leaves the snapshot folder as it was, never half updated.
+    let mut pending: Vec<(PathBuf, String)> = Vec::new();
     for (name, path) in &scenarios {
         let snapshot_path = options.snapshots.join(format!("{name}.snap"));
         let outcome = match run(path) {
@@ -233,16 +237,10 @@ pub fn check(
             Verdict::Passed
         };
         let needs_write = committed.is_none() || diff.is_some();
-        let mut updated = false;
-        if options.update && needs_write {
-            if let Err(error) = write_atomically(
-                &snapshot_path,
-                &SnapFile::new(SNAPSHOT_SOURCE, &current).render(),
-            ) {
-                errors.push(error);
-                continue;
-            }
-            updated = true;
+        let updated = options.update && needs_write;
+        if updated {
+            let text = SnapFile::new(SNAPSHOT_SOURCE, &current).render();
+            pending.push((snapshot_path.clone(), text));
         }
         report.cases.push(CaseResult {
             name: name.clone(),
@@ -257,6 +255,7 @@ pub fn check(
     if !errors.is_empty() {
         return Err(dedup(errors));
     }
+    write_snapshots(&options.snapshots, &pending)?;
     if options.snapshots.is_dir() {
         let names: std::collections::BTreeSet<&str> =
             scenarios.iter().map(|(name, _)| name.as_str()).collect();
@@ -295,6 +294,17 @@ pub fn check(
         }
     }
     Ok(report)
+}
+
+/// Writes the updated snapshots as one set ([`write_set`]), creating their folder first.
+fn write_snapshots(folder: &Path, pending: &[(PathBuf, String)]) -> Result<(), Vec<Diagnostic>> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(folder).map_err(|error| {
+        vec![Diagnostic::error("E003", format!("cannot create directory: {error}")).at_path(folder)]
+    })?;
+    write_set(pending).map_err(|failure| vec![failure.into_diagnostic("snapshot")])
 }
 
 /// The same error (a broken rule named by many scenarios) once, in first-seen order.

@@ -83,7 +83,7 @@ pub fn run(args: DocArgs, named: Option<&Path>) -> Result<Outcome, Vec<Diagnosti
 /// Writes every page as a set ([`write_set`]): nothing is replaced unless every page could be
 /// staged, and no page is ever partly written.
 fn write_pages(pages: &[(PathBuf, String)]) -> Result<String, Vec<Diagnostic>> {
-    write_set(pages).map_err(|failure| vec![out::set_error(failure, "page")])?;
+    write_set(pages).map_err(|failure| vec![failure.into_diagnostic("page")])?;
     Ok(pages
         .iter()
         .map(|(path, _)| format!("wrote {}\n", path.display()))

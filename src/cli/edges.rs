@@ -10,7 +10,7 @@ use rulegate::output::write_set;
 use rulegate::rule;
 use rulegate::schedule::ScheduledRule;
 
-use super::{for_each_rule, out, rule_paths, Outcome};
+use super::{for_each_rule, rule_paths, Outcome};
 
 /// Derives threshold, exclusion and schedule edge scenarios from a rule.
 #[derive(Debug, Args)]
@@ -99,7 +99,7 @@ fn edges_one(rule_path: &Path, write: Option<&Path>) -> Result<(String, Outcome)
                 .iter()
                 .map(|scenario| (dir.join(&scenario.file_name), scenario.text.clone()))
                 .collect();
-            write_set(&files).map_err(|failure| vec![out::set_error(failure, "scenario")])?;
+            write_set(&files).map_err(|failure| vec![failure.into_diagnostic("scenario")])?;
             for (path, _) in &files {
                 listing.push_str(&format!("{}\n", path.display()));
             }

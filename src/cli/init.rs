@@ -60,7 +60,7 @@ pub fn run(args: InitArgs, named: Option<&Path>) -> Result<Outcome, Vec<Diagnost
         new_files.push((file.path, file.text));
     }
     // As a set: no file is written unless all could be staged (see `write_set`).
-    write_set(&new_files).map_err(|failure| vec![out::set_error(failure, "file")])?;
+    write_set(&new_files).map_err(|failure| vec![failure.into_diagnostic("file")])?;
     out::print(&report)?;
     Ok(Outcome::Success)
 }

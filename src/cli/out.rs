@@ -13,7 +13,7 @@ use std::io::{self, BufWriter, StdoutLock, Write};
 use std::path::Path;
 
 use rulegate::diagnostic::Diagnostic;
-use rulegate::output::{AtomicFile, SetError};
+use rulegate::output::AtomicFile;
 
 /// The code of the one "error" that is not one: the reader of standard output went away.
 pub const CLOSED_PIPE: &str = "E005";
@@ -142,25 +142,4 @@ pub fn eprint(text: &str) {
     let mut stderr = io::stderr().lock();
     let _ = stderr.write_all(text.as_bytes());
     let _ = stderr.flush();
-}
-
-/// The diagnostic for a set of files that could not all be written (see
-/// [`rulegate::output::write_set`]): the file that failed, and those already replaced.
-pub fn set_error(failure: SetError, what: &str) -> Diagnostic {
-    let mut diagnostic =
-        Diagnostic::error("E004", format!("cannot write {what}: {}", failure.error))
-            .at_path(&failure.path);
-    if !failure.replaced.is_empty() {
-        let names: Vec<String> = failure
-            .replaced
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect();
-        diagnostic = diagnostic.with_note(format!(
-            "{} {what}(s) were already replaced (each whole): {}; the others are unchanged",
-            names.len(),
-            names.join(", ")
-        ));
-    }
-    diagnostic
 }

@@ -94,22 +94,6 @@ pub fn normalize(contents: &str) -> String {
     contents.replace("\r\n", "\n").trim_end().to_string()
 }
 
-/// Writes `text` to `path` through [`crate::output::AtomicFile`] (a temporary file in the same
-/// directory, renamed on success), creating the directory first: a reader never sees a partial
-/// file and a failure leaves the old file in place.
-pub fn write_atomically(path: &Path, text: &str) -> Result<(), Diagnostic> {
-    use std::io::Write as _;
-    let fail = |error: std::io::Error| {
-        Diagnostic::error("E003", format!("cannot write file: {error}")).at_path(path)
-    };
-    if let Some(directory) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-        std::fs::create_dir_all(directory).map_err(fail)?;
-    }
-    let mut file = crate::output::AtomicFile::create(path).map_err(fail)?;
-    file.write_all(text.as_bytes()).map_err(fail)?;
-    file.commit().map_err(fail)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
