@@ -150,21 +150,32 @@ const SHAPES: &[Streaming] = &[
     Streaming {
         threads: 1,
         batch_bytes: 1 << 20,
+        read_all: false,
     },
     // Smaller than a line: every line spans several reads.
     Streaming {
         threads: 2,
         batch_bytes: 64,
+        read_all: false,
     },
     Streaming {
         threads: 2,
         batch_bytes: 700,
+        read_all: false,
     },
     Streaming {
         threads: 3,
         batch_bytes: 16 << 10,
+        read_all: false,
     },
 ];
+
+/// Every shape, stopping at a filled limit and reading to the end (`--strict`).
+fn all_shapes() -> impl Iterator<Item = Streaming> {
+    SHAPES
+        .iter()
+        .flat_map(|&shape| [false, true].map(|read_all| Streaming { read_all, ..shape }))
+}
 
 #[test]
 fn streaming_equals_loading_everything() {
@@ -177,9 +188,14 @@ fn streaming_equals_loading_everything() {
         assert!(documents > 1000, "a corpus of many batches: {documents}");
         warned += usize::from(!expected.warnings.is_empty());
         limited += usize::from(expected.rows.len() < documents && !expected.rows.is_empty());
-        for &shape in SHAPES {
+        for shape in all_shapes() {
             let (table, read) = streamed(query, &input, &options, shape).unwrap();
-            assert_eq!(read, documents, "{query} with {shape:?}");
+            // Stopping at a filled limit reads fewer documents, never other rows.
+            if shape.read_all {
+                assert_eq!(read, documents, "{query} with {shape:?}");
+            } else {
+                assert!(read <= documents, "{query} with {shape:?}: {read}");
+            }
             assert_eq!(table, expected, "{query} with {shape:?}");
         }
     }
@@ -201,6 +217,7 @@ fn text_in_memory_is_released_behind_the_batches_in_flight() {
     let shape = Streaming {
         threads: 2,
         batch_bytes: 16 << 10,
+        read_all: false,
     };
     let released = std::cell::RefCell::new(Vec::new());
     let release = |end: usize| released.borrow_mut().push(end);
@@ -352,6 +369,7 @@ fn an_overlong_line_is_skipped_over_without_being_held() {
         let shape = Streaming {
             threads: 2,
             batch_bytes,
+            read_all: false,
         };
         let run =
             |options: &LoadOptions| both_feeds(&parsed, query, input.as_bytes(), options, shape);
@@ -429,5 +447,161 @@ fn the_cli_streams_files_gzip_and_stdin_alike() {
     writer.join().unwrap().unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(String::from_utf8(out.stdout).unwrap(), json, "stdin");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Lines of a document, the `n`th of them malformed when `bad` says so.
+fn numbered_lines(n: usize, bad: &[usize]) -> String {
+    (1..=n)
+        .map(|i| {
+            if bad.contains(&i) {
+                "{\"user\": oops}\n".to_string()
+            } else {
+                format!("{{\"user\":{{\"name\":\"u{i}\"}},\"event\":{{\"action\":\"get\"}}}}\n")
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn a_bad_line_after_a_filled_limit_is_never_read_unless_strict() {
+    let query = "FROM logs-* | WHERE event.action == \"get\" | KEEP user.name | LIMIT 5";
+    let options = LoadOptions::default();
+    // The limit fills at line 5: a bad line 6 or 200 is after it.
+    for bad in [6, 7, 200] {
+        let input = numbered_lines(300, &[bad]);
+        let good = numbered_lines(300, &[]);
+        let (expected, _) = loaded_all(query, good.as_bytes(), &options);
+        assert_eq!(expected.rows.len(), 5);
+        for shape in all_shapes() {
+            let result = streamed(query, input.as_bytes(), &options, shape);
+            if shape.read_all {
+                assert_eq!(input_error(result).line, bad, "{shape:?}");
+            } else {
+                let (table, read) = result.unwrap();
+                assert_eq!(table, expected, "bad line {bad}, {shape:?}");
+                assert_eq!(read, 5, "documents read up to the limit, {shape:?}");
+            }
+        }
+    }
+    // A bad line before the limit fills is an error either way.
+    let input = numbered_lines(300, &[4]);
+    for shape in all_shapes() {
+        let result = streamed(query, input.as_bytes(), &options, shape);
+        assert_eq!(input_error(result).line, 4, "{shape:?}");
+    }
+    // Skipped lines after the limit are not reported as skipped either.
+    let skipping = LoadOptions {
+        skip_invalid: true,
+        ..LoadOptions::default()
+    };
+    let input = numbered_lines(300, &[3, 9, 250]);
+    let parsed = rulegate::esql::parse(query).unwrap();
+    for shape in all_shapes() {
+        let run = both_feeds(&parsed, query, input.as_bytes(), &skipping, shape).unwrap();
+        let lines: Vec<usize> = run.skipped.iter().map(|e| e.line).collect();
+        let expected: &[usize] = if shape.read_all { &[3, 9, 250] } else { &[3] };
+        assert_eq!(lines, expected, "{shape:?}");
+        assert_eq!(run.table.rows.len(), 5);
+    }
+}
+
+/// A reader of `lines` generated lines that counts the bytes taken from it.
+struct CountingReader {
+    line: Vec<u8>,
+    at: usize,
+    lines: usize,
+    taken: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl std::io::Read for CountingReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.lines == 0 {
+            return Ok(0);
+        }
+        let n = buf.len().min(self.line.len() - self.at);
+        buf[..n].copy_from_slice(&self.line[self.at..self.at + n]);
+        self.at += n;
+        if self.at == self.line.len() {
+            self.at = 0;
+            self.lines -= 1;
+        }
+        self.taken
+            .fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+#[test]
+fn a_limit_over_a_huge_input_reads_a_bounded_prefix() {
+    let query = "FROM logs-* | WHERE event.action == \"get\" | KEEP user.name | LIMIT 10";
+    let parsed = rulegate::esql::parse(query).unwrap();
+    let selection = eval::fields_for(&parsed, &[]);
+    let line = numbered_lines(1, &[]).into_bytes();
+    // About 100 MB, generated as it is read.
+    let lines = 100_000_000 / line.len();
+    for threads in [1, 2, 4] {
+        let batch_bytes = 16 << 10;
+        for read_all in [false, true] {
+            let taken = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let reader = std::io::BufReader::new(CountingReader {
+                line: line.clone(),
+                at: 0,
+                lines: if read_all { 50_000 } else { lines },
+                taken: taken.clone(),
+            });
+            let shape = Streaming {
+                threads,
+                batch_bytes,
+                read_all,
+            };
+            let run = run_query(
+                &parsed,
+                query,
+                &selection,
+                reader,
+                &LoadOptions::default(),
+                shape,
+                NOW,
+            )
+            .unwrap();
+            assert_eq!(run.table.rows.len(), 10);
+            let taken = taken.load(std::sync::atomic::Ordering::Relaxed);
+            if read_all {
+                assert_eq!(taken, 50_000 * line.len(), "--strict reads everything");
+                assert_eq!(run.documents, 50_000);
+            } else {
+                // The batches in flight when the limit filled (two queued per thread, one in
+                // each thread, finished ones not yet taken, the one being cut), with room to
+                // spare: the input is 100 MB.
+                let bound = (4 * threads + 4) * batch_bytes;
+                assert!(taken <= bound, "{threads} threads read {taken} bytes");
+                assert_eq!(run.documents, 10);
+            }
+        }
+    }
+}
+
+#[test]
+fn the_cli_reads_past_a_filled_limit_only_with_strict() {
+    let dir = std::env::temp_dir().join(format!("rulegate-limit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("docs.ndjson");
+    std::fs::write(&file, numbered_lines(50, &[40])).unwrap();
+    let args = |strict: bool| {
+        let mut command = support::rulegate();
+        command.args(["query", "--esql", "FROM logs-* | KEEP user.name | LIMIT 2"]);
+        command.args(["--input", &file.display().to_string(), "--format", "csv"]);
+        if strict {
+            command.arg("--strict");
+        }
+        command
+    };
+    let out = support::success_stdout(&mut args(false));
+    assert_eq!(String::from_utf8(out).unwrap(), "user.name\nu1\nu2\n");
+    let out = args(true).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("docs.ndjson:40:"), "{stderr}");
     std::fs::remove_dir_all(&dir).ok();
 }
