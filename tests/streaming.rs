@@ -605,3 +605,96 @@ fn the_cli_reads_past_a_filled_limit_only_with_strict() {
     assert!(stderr.contains("docs.ndjson:40:"), "{stderr}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Documents for the aggregates: a group key `k` of 37 values (sometimes two), a key unique
+/// per document, doubles whose compensated sums depend on the order they are added in (large
+/// and small magnitudes, both signs, sometimes several), longs, and ties in the `FIRST`/`LAST`
+/// sort key and in the extremes.
+fn aggregate_corpus(documents: usize) -> String {
+    let mut text = String::new();
+    for i in 0..documents {
+        let x = match i % 7 {
+            0 => format!("{}", 1e16 * if i % 2 == 0 { 1.0 } else { -1.0 }),
+            1 => format!("{}", 0.1 * i as f64),
+            2 => format!("[{}, {}]", 1.0 / (i + 1) as f64, -3.3 * i as f64),
+            3 => "null".to_string(),
+            4 => format!("{}", 1e-7 * i as f64),
+            5 => format!("{}", (i % 3) as f64),
+            _ => format!("{}", 12345.678 - i as f64),
+        };
+        let k = if i % 11 == 0 {
+            format!("[\"k{}\", \"k{}\"]", i % 37, (i + 5) % 37)
+        } else {
+            format!("\"k{}\"", i % 37)
+        };
+        text.push_str(&format!(
+            "{{\"@timestamp\":\"2026-05-15T09:{:02}:{:02}Z\",\"k\":{k},\"id\":\"d{i:05}\",\"x\":{x},\"n\":{},\"s\":\"v{}\"}}\n",
+            (i / 60) % 60,
+            i % 60,
+            (i * 7919) % 101,
+            i % 13,
+        ));
+    }
+    text
+}
+
+const AGGREGATE_QUERIES: &[&str] = &[
+    "FROM logs-* | STATS c = COUNT(*), cx = COUNT(x), d = COUNT_DISTINCT(s), v = VALUES(s), mn = MIN(x), mx = MAX(x), sx = SUM(x), sn = SUM(n), a = AVG(x), an = AVG(n) BY k",
+    "FROM logs-* | STATS var = VARIANCE(x), sd = STD_DEV(x), med = MEDIAN(x), p = PERCENTILE(x, 90), mad = MEDIAN_ABSOLUTE_DEVIATION(n), t = TOP(n, 3, \"desc\"), w = WEIGHTED_AVG(x, n) BY k",
+    "FROM logs-* | STATS f = FIRST(s, n), l = LAST(s, n), e = EARLIEST(s), lt = LATEST(id), pr = PRESENT(x), ab = ABSENT(x), mns = MIN(s), mxt = MAX(@timestamp), tb = TOP(n, 2, \"asc\", x) BY k",
+    "FROM logs-* | STATS c = COUNT(*), sx = SUM(x), a = AVG(x), v = VALUES(k), d = COUNT_DISTINCT(id), var = VARIANCE(x)",
+    "FROM logs-* | STATS big = SUM(x) WHERE n > 50, c = COUNT(*) WHERE s == \"v3\", m = MAX(n) BY k, s",
+    "FROM logs-* | EVAL y = x * 3.7 | STATS sy = SUM(y), ay = AVG(y), c = COUNT(*) BY bucket = n % 5 | SORT bucket",
+    // Top-n after STATS: unique keys (the top is decided whatever the order) and ties.
+    "FROM logs-* | STATS c = COUNT(*), sx = SUM(x) BY id | SORT id DESC | LIMIT 10",
+    "FROM logs-* | STATS c = COUNT(*), sx = SUM(x) BY id | EVAL z = 1 | SORT id DESC | LIMIT 10 | DROP z",
+    "FROM logs-* | STATS c = COUNT(*) BY k | SORT c DESC | LIMIT 5",
+    "FROM logs-* | STATS c = COUNT(*) BY k, s | SORT c DESC, k | LIMIT 7",
+    "FROM logs-* | STATS n = MAX(n) BY id | SORT n DESC, id | LIMIT 12",
+    "FROM logs-* | STATS c = COUNT(*) BY id | SORT id | LIMIT 20000",
+];
+
+#[test]
+fn aggregates_merge_identically_at_every_thread_count_and_batch_size() {
+    let input = aggregate_corpus(3000);
+    let options = LoadOptions::default();
+    for query in AGGREGATE_QUERIES {
+        let (expected, documents) = loaded_all(query, input.as_bytes(), &options);
+        assert_eq!(documents, 3000);
+        assert!(!expected.rows.is_empty(), "{query}");
+        assert!(
+            expected.failure.is_none(),
+            "{query}: {:?}",
+            expected.failure
+        );
+        let expected_json = serde_json::to_string(&expected.to_json()).unwrap();
+        for threads in [1, 2, 4, 8] {
+            for batch_bytes in [64, 700, 16 << 10, 1 << 20] {
+                let shape = Streaming {
+                    threads,
+                    batch_bytes,
+                    read_all: false,
+                };
+                let (table, _) = streamed(query, input.as_bytes(), &options, shape).unwrap();
+                let json = serde_json::to_string(&table.to_json()).unwrap();
+                assert_eq!(json, expected_json, "{query} with {shape:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_decided_top_after_stats_equals_sorting_every_group() {
+    // The first query's SORT follows STATS directly (selected); the EVAL in the second keeps
+    // the full sort of every group before the heap. Same rows.
+    let input = aggregate_corpus(3000);
+    let options = LoadOptions::default();
+    let (selected, _) = loaded_all(AGGREGATE_QUERIES[6], input.as_bytes(), &options);
+    let (sorted, _) = loaded_all(AGGREGATE_QUERIES[7], input.as_bytes(), &options);
+    assert_eq!(selected.rows.len(), 10);
+    assert_eq!(selected.rows, sorted.rows);
+    assert_eq!(
+        format!("{:?}", selected.rows[0][2]),
+        format!("{:?}", eval::Cell::One(eval::Value::str("d02999"))),
+    );
+}

@@ -23,7 +23,7 @@ use crate::diagnostic::Diagnostic;
 use crate::esql::ast::{self, SourceCommand};
 
 use super::expr::Ctx;
-use super::plan::metadata_type;
+use super::plan::{metadata_type, StatsState};
 use super::warnings::Warnings;
 use super::{
     Cell, Column, Documents, FieldSelection, InputError, LoadOptions, Plan, Table, Window,
@@ -349,8 +349,10 @@ struct Done<'a> {
     /// Lines the job spans.
     lines: usize,
     /// The job's rows after the plan's row-local steps, or the first bad document (its line
-    /// relative to the job).
+    /// relative to the job). Empty when they went into [`Done::partial`].
     rows: Result<Vec<Vec<Cell>>, InputError>,
+    /// The job's rows aggregated, when the first blocking step is a `STATS`.
+    partial: Option<StatsState>,
     warnings: Warnings,
     documents: usize,
     /// Documents of an index the plan's `FROM` matches.
@@ -383,11 +385,14 @@ fn work<'a>(
                 documents: 0,
                 matched: 0,
                 skipped,
+                partial: None,
                 text: Cow::Borrowed(&[]),
             };
         }
     };
     let mut warnings = Warnings::default();
+    let stats = plan.sink_stats();
+    let mut partial = stats.map(StatsState::new_partial);
     // An error ends the run: the lines after it are never counted.
     let (rows, lines, (documents, matched), skipped) =
         match Documents::from_ndjson_text(&text, selection, options.clone()) {
@@ -402,6 +407,12 @@ fn work<'a>(
                 let matched = (0..documents).filter(|&d| plan.reads(&docs, d)).count();
                 for row in plan.take_source_rows(docs) {
                     plan.push_prefix(row, &mut ctx, &mut rows, usize::MAX);
+                    // Aggregated here, on this thread, as the rows come.
+                    if let (Some(stats), Some(partial)) = (stats, &mut partial) {
+                        for row in rows.drain(..) {
+                            partial.add(stats, &row, &mut ctx);
+                        }
+                    }
                 }
                 (Ok(rows), lines, (documents, matched), skipped)
             }
@@ -413,6 +424,7 @@ fn work<'a>(
         documents,
         matched,
         skipped,
+        partial,
         text,
     }
 }
@@ -499,6 +511,12 @@ impl<'p> Consumer<'p> {
         if room == 0 {
             // Past the limit: as in a run over all documents, later rows are never evaluated.
             self.count(done.documents, done.matched, done.skipped, offset);
+            return Ok(());
+        }
+        if let Some(partial) = done.partial {
+            self.count(done.documents, done.matched, done.skipped, offset);
+            self.warnings.merge(done.warnings);
+            self.sink.merge(partial);
             return Ok(());
         }
         if rows.len() < room {

@@ -1,6 +1,9 @@
 //! `STATS` and `INLINE STATS`: compiling aggregates and grouping keys, and accumulating groups.
 
-use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+
+use hashbrown::HashTable;
+use rustc_hash::FxHasher;
 
 use super::*;
 use crate::eval::fold::{Constant, Constants};
@@ -21,65 +24,107 @@ impl KeyCell {
     }
 }
 
+/// The groups of one `STATS`, or a partial of them (one batch's rows, merged in input order).
+///
+/// A group is found by the hash of its key cells (rustc's Fx hash: fast, not resistant to
+/// crafted collisions, which do not matter for a user's own logs) and compared in place, so a
+/// row whose group exists allocates nothing for its key; a new group stores its key once.
 pub(crate) struct StatsState {
-    groups: HashMap<Vec<KeyCell>, usize>,
+    /// Group index by the hash of its key.
+    index: HashTable<usize>,
+    hashes: Vec<u64>,
     keys: Vec<Vec<Cell>>,
     accs: Vec<Vec<Acc>>,
+    /// A partial: order-dependent aggregates keep their inputs ([`Acc::partial`]).
+    partial: bool,
+    /// Reused per row: the key cells, and each aggregate's (argument, second input, passed).
+    key_cells: Vec<Cell>,
+    args: Vec<(Cell, Option<Cell>, bool)>,
+}
+
+/// The hash of a group's key cells.
+fn hash_cells(cells: &[Cell]) -> u64 {
+    let mut h = FxHasher::default();
+    for c in cells {
+        match c {
+            Cell::One(v) => {
+                1u8.hash(&mut h);
+                crate::eval::aggregate::hash_key(v, &mut h);
+            }
+            _ => 0u8.hash(&mut h),
+        }
+    }
+    h.finish()
+}
+
+/// Whether two keys are one group: as [`KeyCell`] equality.
+fn same_key(a: &[Cell], b: &[Cell]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(x, y)| match (x, y) {
+            (Cell::One(x), Cell::One(y)) => crate::eval::aggregate::key_eq(x, y),
+            (Cell::One(_), _) | (_, Cell::One(_)) => false,
+            _ => true,
+        })
 }
 
 impl StatsState {
     pub(crate) fn new(plan: &StatsPlan) -> StatsState {
+        StatsState::with(plan, false)
+    }
+
+    /// A partial state, to be merged into a whole one with [`StatsState::merge`].
+    pub(crate) fn new_partial(plan: &StatsPlan) -> StatsState {
+        StatsState::with(plan, true)
+    }
+
+    fn with(plan: &StatsPlan, partial: bool) -> StatsState {
         let mut state = StatsState {
-            groups: HashMap::new(),
+            index: HashTable::new(),
+            hashes: Vec::new(),
             keys: Vec::new(),
             accs: Vec::new(),
+            partial,
+            key_cells: Vec::new(),
+            args: Vec::new(),
         };
         if plan.groups.is_empty() {
             // Without BY there is exactly one group, even for empty input.
-            state.groups.insert(Vec::new(), 0);
-            state.keys.push(Vec::new());
-            state.accs.push(new_accs(plan));
+            state.group(plan, Vec::new(), hash_cells(&[]));
         }
         state
     }
 
-    pub(super) fn add(&mut self, plan: &StatsPlan, row: &[Cell], ctx: &mut Ctx) {
-        // Every combination of the values of multivalued keys is a group of its own.
-        let key_cells = plan.key_cells(row, ctx);
-        let mut combos: Vec<Vec<Cell>> = vec![Vec::new()];
-        for (i, cell) in key_cells.iter().enumerate() {
-            // A copy of an earlier key takes that key's value in each combination.
-            if let Some(leader) = plan.follows[i] {
-                for combo in &mut combos {
-                    combo.push(combo[leader].clone());
-                }
-                continue;
-            }
-            let options: Vec<Cell> = match cell {
-                Cell::Many(vs) => {
-                    let mut seen: Vec<&Value> = Vec::new();
-                    let mut out = Vec::new();
-                    for v in vs {
-                        if !seen.iter().any(|s| s.compare(v).is_eq()) {
-                            seen.push(v);
-                            out.push(Cell::One(v.clone()));
-                        }
-                    }
-                    out
-                }
-                other => vec![other.clone()],
-            };
-            combos = combos
-                .into_iter()
-                .flat_map(|prefix| {
-                    options.iter().map(move |o| {
-                        let mut p = prefix.clone();
-                        p.push(o.clone());
-                        p
-                    })
-                })
-                .collect();
+    /// The index of the group of `key`, made if new.
+    fn group_of(&mut self, plan: &StatsPlan, key: &[Cell], hash: u64) -> usize {
+        let keys = &self.keys;
+        if let Some(&i) = self.index.find(hash, |&i| same_key(&keys[i], key)) {
+            return i;
         }
+        self.group(plan, key.to_vec(), hash)
+    }
+
+    /// Adds a new group.
+    fn group(&mut self, plan: &StatsPlan, key: Vec<Cell>, hash: u64) -> usize {
+        let i = self.keys.len();
+        let hashes = &self.hashes;
+        self.index.insert_unique(hash, i, |&j| hashes[j]);
+        self.hashes.push(hash);
+        self.keys.push(key);
+        self.accs.push(if self.partial {
+            plan.slots
+                .iter()
+                .map(|s| Acc::partial(s.kind, s.input))
+                .collect()
+        } else {
+            new_accs(plan)
+        });
+        i
+    }
+
+    pub(crate) fn add(&mut self, plan: &StatsPlan, row: &[Cell], ctx: &mut Ctx) {
+        let mut key_cells = std::mem::take(&mut self.key_cells);
+        key_cells.clear();
+        key_cells.extend(plan.groups.iter().map(|g| g.eval(row, ctx)));
         // Aggregates and their filters see the input row followed by the aliased keys.
         let extended;
         let row: &[Cell] = if plan.aliased.is_empty() {
@@ -90,44 +135,66 @@ impl StatsState {
             extended = r;
             &extended
         };
-        let args: Vec<(Cell, Option<Cell>, bool)> = plan
-            .slots
-            .iter()
-            .map(|s| {
-                let pass = s
-                    .filter
-                    .as_ref()
-                    .is_none_or(|f| f.test(row, ctx) == Some(true));
-                let arg = match (&s.arg, pass) {
-                    (Some(a), true) => a.eval(row, ctx),
-                    _ => Cell::Null,
-                };
-                let by = s.by.as_ref().filter(|_| pass).map(|b| b.eval(row, ctx));
-                (arg, by, pass)
-            })
-            .collect();
-        for combo in combos {
-            let key: Vec<KeyCell> = combo.iter().map(KeyCell::of).collect();
-            let index = match self.groups.get(&key) {
-                Some(&i) => i,
-                None => {
-                    let i = self.keys.len();
-                    self.groups.insert(key, i);
-                    self.keys.push(combo);
-                    self.accs.push(new_accs(plan));
-                    i
-                }
+        let mut args = std::mem::take(&mut self.args);
+        args.clear();
+        args.extend(plan.slots.iter().map(|s| {
+            let pass = s
+                .filter
+                .as_ref()
+                .is_none_or(|f| f.test(row, ctx) == Some(true));
+            let arg = match (&s.arg, pass) {
+                (Some(a), true) => a.eval(row, ctx),
+                _ => Cell::Null,
             };
-            for (slot, (acc, (arg, by, pass))) in plan
-                .slots
-                .iter()
-                .zip(self.accs[index].iter_mut().zip(&args))
+            let by = s.by.as_ref().filter(|_| pass).map(|b| b.eval(row, ctx));
+            (arg, by, pass)
+        }));
+        if key_cells.iter().any(|c| matches!(c, Cell::Many(_))) {
+            for combo in combinations(plan, &key_cells) {
+                let index = self.group_of(plan, &combo, hash_cells(&combo));
+                self.feed(plan, index, &args);
+            }
+        } else {
+            let index = self.group_of(plan, &key_cells, hash_cells(&key_cells));
+            self.feed(plan, index, &args);
+        }
+        self.key_cells = key_cells;
+        self.args = args;
+    }
+
+    /// Feeds one row's aggregate inputs to group `index`.
+    fn feed(&mut self, plan: &StatsPlan, index: usize, args: &[(Cell, Option<Cell>, bool)]) {
+        for (slot, (acc, (arg, by, pass))) in
+            plan.slots.iter().zip(self.accs[index].iter_mut().zip(args))
+        {
+            match (pass, by) {
+                (false, _) => {}
+                (true, Some(by)) => acc.add_by(slot.kind, arg, by),
+                (true, None) => acc.add(slot.kind, arg),
+            }
+        }
+    }
+
+    /// Merges `later`, a partial over rows that all come after the rows `self` has seen:
+    /// the result is the one of adding those rows to `self` in order.
+    pub(crate) fn merge(&mut self, plan: &StatsPlan, later: StatsState) {
+        let StatsState {
+            hashes, keys, accs, ..
+        } = later;
+        for ((hash, key), group_accs) in hashes.into_iter().zip(keys).zip(accs) {
+            let found = {
+                let keys = &self.keys;
+                self.index
+                    .find(hash, |&i| same_key(&keys[i], &key))
+                    .copied()
+            };
+            let index = match found {
+                Some(i) => i,
+                None => self.group(plan, key, hash),
+            };
+            for ((slot, acc), more) in plan.slots.iter().zip(&mut self.accs[index]).zip(group_accs)
             {
-                match (pass, by) {
-                    (false, _) => {}
-                    (true, Some(by)) => acc.add_by(slot.kind, arg, by),
-                    (true, None) => acc.add(slot.kind, arg),
-                }
+                acc.merge(slot.kind, more);
             }
         }
     }
@@ -146,6 +213,45 @@ impl StatsState {
         }
         out
     }
+}
+
+/// Every combination of the values of multivalued keys: each is a group of its own (a copy of
+/// an earlier key takes that key's value in each combination).
+fn combinations(plan: &StatsPlan, key_cells: &[Cell]) -> Vec<Vec<Cell>> {
+    let mut combos: Vec<Vec<Cell>> = vec![Vec::new()];
+    for (i, cell) in key_cells.iter().enumerate() {
+        if let Some(leader) = plan.follows[i] {
+            for combo in &mut combos {
+                combo.push(combo[leader].clone());
+            }
+            continue;
+        }
+        let options: Vec<Cell> = match cell {
+            Cell::Many(vs) => {
+                let mut seen: Vec<&Value> = Vec::new();
+                let mut out = Vec::new();
+                for v in vs {
+                    if !seen.iter().any(|s| s.compare(v).is_eq()) {
+                        seen.push(v);
+                        out.push(Cell::One(v.clone()));
+                    }
+                }
+                out
+            }
+            other => vec![other.clone()],
+        };
+        combos = combos
+            .into_iter()
+            .flat_map(|prefix| {
+                options.iter().map(move |o| {
+                    let mut p = prefix.clone();
+                    p.push(o.clone());
+                    p
+                })
+            })
+            .collect();
+    }
+    combos
 }
 
 pub(super) fn new_accs(plan: &StatsPlan) -> Vec<Acc> {
