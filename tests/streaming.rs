@@ -698,3 +698,46 @@ fn a_decided_top_after_stats_equals_sorting_every_group() {
         format!("{:?}", eval::Cell::One(eval::Value::str("d02999"))),
     );
 }
+
+#[test]
+fn groups_past_the_cap_fail_the_query() {
+    let dir = std::env::temp_dir().join(format!("rulegate-groups-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("docs.ndjson");
+    std::fs::write(&file, aggregate_corpus(3000)).unwrap();
+    let run = |cap: Option<&str>, query: &str, file: &std::path::Path| {
+        let mut command = support::rulegate();
+        if let Some(cap) = cap {
+            command.args(["--max-groups", cap]);
+        }
+        command.args(["query", "--esql", query, "--format", "csv"]);
+        command.args(["--input", &file.display().to_string()]);
+        command.output().unwrap()
+    };
+    let per_document = "FROM logs-* | STATS c = COUNT(*) BY id | STATS groups = COUNT(*)";
+    let out = run(Some("2999"), per_document, &file);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("E015"), "{stderr}");
+    assert!(stderr.contains("more than 2999 groups"), "{stderr}");
+    assert!(stderr.contains("--max-groups"), "{stderr}");
+    let out = run(Some("3000"), per_document, &file);
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "groups\n3000\n");
+    // One document whose three multivalued keys would make 10^9 groups: refused before any
+    // is made, under the default cap.
+    let values: Vec<String> = (0..1000).map(|i| format!("\"v{i}\"")).collect();
+    let list = values.join(",");
+    let wide = dir.join("wide.ndjson");
+    std::fs::write(
+        &wide,
+        format!("{{\"a\":[{list}],\"b\":[{list}],\"c\":[{list}]}}\n"),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let out = run(None, "FROM logs-* | STATS n = COUNT(*) BY a, b, c", &wide);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("more than 10000000 groups"), "{stderr}");
+    assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -516,7 +516,11 @@ impl<'p> Consumer<'p> {
         if let Some(partial) = done.partial {
             self.count(done.documents, done.matched, done.skipped, offset);
             self.warnings.merge(done.warnings);
-            self.sink.merge(partial);
+            let mut ctx = Ctx {
+                now: self.now,
+                warnings: &mut self.warnings,
+            };
+            self.sink.merge(partial, &mut ctx);
             return Ok(());
         }
         if rows.len() < room {

@@ -535,11 +535,11 @@ impl Sink<'_> {
     }
 
     /// Merges a partial of the sink's `STATS` over rows that come after every row it has taken.
-    pub(crate) fn merge(&mut self, partial: StatsState) {
+    pub(crate) fn merge(&mut self, partial: StatsState, ctx: &mut Ctx) {
         if let (SinkState::Stats(state), Some(Step::Stats(stats))) =
             (&mut self.state, self.plan.steps.get(self.at))
         {
-            state.merge(stats, partial);
+            state.merge(stats, partial, ctx);
         }
     }
 

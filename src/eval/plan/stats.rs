@@ -94,13 +94,23 @@ impl StatsState {
         state
     }
 
-    /// The index of the group of `key`, made if new.
-    fn group_of(&mut self, plan: &StatsPlan, key: &[Cell], hash: u64) -> usize {
+    /// The index of the group of `key`, made if new; `None` (and the query failed) past
+    /// `--max-groups`.
+    fn group_of(
+        &mut self,
+        plan: &StatsPlan,
+        key: &[Cell],
+        hash: u64,
+        ctx: &mut Ctx,
+    ) -> Option<usize> {
         let keys = &self.keys;
         if let Some(&i) = self.index.find(hash, |&i| same_key(&keys[i], key)) {
-            return i;
+            return Some(i);
         }
-        self.group(plan, key.to_vec(), hash)
+        if !room_for_groups(ctx, self.keys.len() as u64 + 1) {
+            return None;
+        }
+        Some(self.group(plan, key.to_vec(), hash))
     }
 
     /// Adds a new group.
@@ -149,13 +159,19 @@ impl StatsState {
             let by = s.by.as_ref().filter(|_| pass).map(|b| b.eval(row, ctx));
             (arg, by, pass)
         }));
-        if key_cells.iter().any(|c| matches!(c, Cell::Many(_))) {
-            for combo in combinations(plan, &key_cells) {
-                let index = self.group_of(plan, &combo, hash_cells(&combo));
-                self.feed(plan, index, &args);
+        if ctx.failed() {
+            // Past a cap: the query fails, and holds no more groups meanwhile.
+        } else if key_cells.iter().any(|c| matches!(c, Cell::Many(_))) {
+            // The combinations are distinct keys: more than the cap of them is past it.
+            if room_for_groups(ctx, combination_count(plan, &key_cells)) {
+                for combo in combinations(plan, &key_cells) {
+                    let Some(index) = self.group_of(plan, &combo, hash_cells(&combo), ctx) else {
+                        break;
+                    };
+                    self.feed(plan, index, &args);
+                }
             }
-        } else {
-            let index = self.group_of(plan, &key_cells, hash_cells(&key_cells));
+        } else if let Some(index) = self.group_of(plan, &key_cells, hash_cells(&key_cells), ctx) {
             self.feed(plan, index, &args);
         }
         self.key_cells = key_cells;
@@ -177,7 +193,7 @@ impl StatsState {
 
     /// Merges `later`, a partial over rows that all come after the rows `self` has seen:
     /// the result is the one of adding those rows to `self` in order.
-    pub(crate) fn merge(&mut self, plan: &StatsPlan, later: StatsState) {
+    pub(crate) fn merge(&mut self, plan: &StatsPlan, later: StatsState, ctx: &mut Ctx) {
         let StatsState {
             hashes, keys, accs, ..
         } = later;
@@ -190,6 +206,7 @@ impl StatsState {
             };
             let index = match found {
                 Some(i) => i,
+                None if ctx.failed() || !room_for_groups(ctx, self.keys.len() as u64 + 1) => return,
                 None => self.group(plan, key, hash),
             };
             for ((slot, acc), more) in plan.slots.iter().zip(&mut self.accs[index]).zip(group_accs)
@@ -213,6 +230,32 @@ impl StatsState {
         }
         out
     }
+}
+
+/// Whether a `STATS` may hold `groups` groups; past `--max-groups`, fails the query (`E015`).
+/// Groups are counted as they are made, in input order, so the outcome does not depend on
+/// threads or batches.
+fn room_for_groups(ctx: &mut Ctx, groups: u64) -> bool {
+    let max = crate::limits::get().max_groups;
+    if groups <= max {
+        return true;
+    }
+    ctx.fail(
+        "E015",
+        format!("STATS would hold more than {max} groups"),
+        Some("raise the limit with --max-groups N".into()),
+    );
+    false
+}
+
+/// How many key combinations [`combinations`] makes of one row (saturating).
+fn combination_count(plan: &StatsPlan, key_cells: &[Cell]) -> u64 {
+    key_cells
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| plan.follows[*i].is_none())
+        .map(|(_, c)| c.values().len().max(1) as u64)
+        .fold(1u64, u64::saturating_mul)
 }
 
 /// Every combination of the values of multivalued keys: each is a group of its own (a copy of
