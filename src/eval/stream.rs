@@ -35,7 +35,8 @@ pub struct Streaming {
     /// Threads parsing and filtering batches.
     pub threads: usize,
     /// Bytes of input per batch: big enough to amortise a batch's set-up, small enough that
-    /// the batches in flight (two per thread) hold little memory.
+    /// the batches in flight (two per thread) hold little memory. The first batches are
+    /// smaller ([`FIRST_BATCH`], doubling), so a `LIMIT` filled early waits for little work.
     pub batch_bytes: usize,
     /// Read (and validate) every line even after a `LIMIT` is filled (`--strict`); otherwise
     /// the reading stops there.
@@ -128,6 +129,7 @@ pub fn run_query_text(
         text: input,
         at: 0,
         batch_bytes: streaming.batch_bytes.max(1),
+        size: FIRST_BATCH.min(streaming.batch_bytes.max(1)),
         release,
         released: 0,
         // Several times the batches in flight (two per thread, and one in each thread).
@@ -663,12 +665,25 @@ enum Feed<'a, R> {
         text: &'a [u8],
         at: usize,
         batch_bytes: usize,
+        /// The next batch's size.
+        size: usize,
         release: &'a dyn Fn(usize),
         /// Where the text was last released up to.
         released: usize,
         /// How far behind the cursor released text stays.
         lag: usize,
     },
+}
+
+/// The first batch's size at most; each next one is twice the last, up to
+/// [`Streaming::batch_bytes`].
+pub const FIRST_BATCH: usize = 64 << 10;
+
+/// The size of the next batch, and the one after it.
+fn ramp(size: &mut usize, full: usize) -> usize {
+    let now = *size;
+    *size = now.saturating_mul(2).min(full);
+    now
 }
 
 /// Text is released in steps of this (a multiple of every page size).
@@ -682,6 +697,7 @@ impl<'a, R: BufRead> Feed<'a, R> {
                 text,
                 at,
                 batch_bytes,
+                size,
                 release,
                 released,
                 lag,
@@ -694,7 +710,7 @@ impl<'a, R: BufRead> Feed<'a, R> {
                     release(behind);
                     *released = behind;
                 }
-                let cut = at.saturating_add(*batch_bytes).min(text.len());
+                let cut = at.saturating_add(ramp(size, *batch_bytes)).min(text.len());
                 let end = memchr::memchr(b'\n', &text[cut..]).map_or(text.len(), |p| cut + p + 1);
                 let batch = &text[*at..end];
                 *at = end;
@@ -718,6 +734,8 @@ struct Batches<R> {
     /// The start of a line the previous batch cut.
     pending: Vec<u8>,
     batch_bytes: usize,
+    /// The next batch's size.
+    size: usize,
     max_line: usize,
     eof: bool,
     spare: Spare,
@@ -729,6 +747,7 @@ impl<R: BufRead> Batches<R> {
             input,
             pending: Vec::new(),
             batch_bytes,
+            size: FIRST_BATCH.min(batch_bytes),
             max_line,
             eof: false,
             spare,
@@ -736,6 +755,7 @@ impl<R: BufRead> Batches<R> {
     }
 
     fn next(&mut self) -> std::io::Result<Option<Job<'static>>> {
+        let size = ramp(&mut self.size, self.batch_bytes);
         let mut batch = self.spare.take();
         batch.extend_from_slice(&self.pending);
         self.pending.clear();
@@ -744,9 +764,9 @@ impl<R: BufRead> Batches<R> {
                 return Ok((!batch.is_empty()).then_some(Job::Lines(Cow::Owned(batch))));
             }
             let before = batch.len();
-            batch.reserve(self.batch_bytes);
-            Read::take(&mut self.input, self.batch_bytes as u64).read_to_end(&mut batch)?;
-            self.eof = batch.len() - before < self.batch_bytes;
+            batch.reserve(size);
+            Read::take(&mut self.input, size as u64).read_to_end(&mut batch)?;
+            self.eof = batch.len() - before < size;
             if self.eof {
                 continue;
             }
