@@ -28,13 +28,18 @@ impl KeyCell {
 ///
 /// A group is found by the hash of its key cells (rustc's Fx hash: fast, not resistant to
 /// crafted collisions, which do not matter for a user's own logs) and compared in place, so a
-/// row whose group exists allocates nothing for its key; a new group stores its key once.
+/// row whose group exists allocates nothing for its key. Keys and accumulators of all groups
+/// lie end to end in two vectors, so a new group allocates nothing of its own either.
 pub(crate) struct StatsState {
     /// Group index by the hash of its key.
     index: HashTable<usize>,
     hashes: Vec<u64>,
-    keys: Vec<Vec<Cell>>,
-    accs: Vec<Vec<Acc>>,
+    /// Group `i`'s key cells: `keys[i * width..][..width]`.
+    keys: Vec<Cell>,
+    width: usize,
+    /// Group `i`'s accumulators: `accs[i * slots..][..slots]`.
+    accs: Vec<Acc>,
+    slots: usize,
     /// A partial: order-dependent aggregates keep their inputs ([`Acc::partial`]).
     partial: bool,
     /// Reused per row: the key cells, and each aggregate's (argument, second input, passed).
@@ -82,14 +87,16 @@ impl StatsState {
             index: HashTable::new(),
             hashes: Vec::new(),
             keys: Vec::new(),
+            width: plan.groups.len(),
             accs: Vec::new(),
+            slots: plan.slots.len(),
             partial,
             key_cells: Vec::new(),
             args: Vec::new(),
         };
         if plan.groups.is_empty() {
             // Without BY there is exactly one group, even for empty input.
-            state.group(plan, Vec::new(), hash_cells(&[]));
+            state.group(plan, &[], hash_cells(&[]));
         }
         state
     }
@@ -103,31 +110,38 @@ impl StatsState {
         hash: u64,
         ctx: &mut Ctx,
     ) -> Option<usize> {
-        let keys = &self.keys;
-        if let Some(&i) = self.index.find(hash, |&i| same_key(&keys[i], key)) {
+        if let Some(i) = self.find(key, hash) {
             return Some(i);
         }
-        if !room_for_groups(ctx, self.keys.len() as u64 + 1) {
+        if !room_for_groups(ctx, self.hashes.len() as u64 + 1) {
             return None;
         }
-        Some(self.group(plan, key.to_vec(), hash))
+        Some(self.group(plan, key, hash))
+    }
+
+    /// The index of the group of `key`, if there is one.
+    fn find(&self, key: &[Cell], hash: u64) -> Option<usize> {
+        let (keys, width) = (&self.keys, self.width);
+        self.index
+            .find(hash, |&i| same_key(&keys[i * width..][..width], key))
+            .copied()
     }
 
     /// Adds a new group.
-    fn group(&mut self, plan: &StatsPlan, key: Vec<Cell>, hash: u64) -> usize {
-        let i = self.keys.len();
+    fn group(&mut self, plan: &StatsPlan, key: &[Cell], hash: u64) -> usize {
+        let i = self.hashes.len();
         let hashes = &self.hashes;
         self.index.insert_unique(hash, i, |&j| hashes[j]);
         self.hashes.push(hash);
-        self.keys.push(key);
-        self.accs.push(if self.partial {
-            plan.slots
-                .iter()
-                .map(|s| Acc::partial(s.kind, s.input))
-                .collect()
-        } else {
-            new_accs(plan)
-        });
+        self.keys.extend_from_slice(key);
+        let partial = self.partial;
+        self.accs.extend(plan.slots.iter().map(|s| {
+            if partial {
+                Acc::partial(s.kind, s.input)
+            } else {
+                Acc::new(s.kind, s.input)
+            }
+        }));
         i
     }
 
@@ -180,8 +194,10 @@ impl StatsState {
 
     /// Feeds one row's aggregate inputs to group `index`.
     fn feed(&mut self, plan: &StatsPlan, index: usize, args: &[(Cell, Option<Cell>, bool)]) {
-        for (slot, (acc, (arg, by, pass))) in
-            plan.slots.iter().zip(self.accs[index].iter_mut().zip(args))
+        for (slot, (acc, (arg, by, pass))) in plan
+            .slots
+            .iter()
+            .zip(self.accs[index * self.slots..].iter_mut().zip(args))
         {
             match (pass, by) {
                 (false, _) => {}
@@ -194,38 +210,34 @@ impl StatsState {
     /// Merges `later`, a partial over rows that all come after the rows `self` has seen:
     /// the result is the one of adding those rows to `self` in order.
     pub(crate) fn merge(&mut self, plan: &StatsPlan, later: StatsState, ctx: &mut Ctx) {
-        let StatsState {
-            hashes, keys, accs, ..
-        } = later;
-        for ((hash, key), group_accs) in hashes.into_iter().zip(keys).zip(accs) {
-            let found = {
-                let keys = &self.keys;
-                self.index
-                    .find(hash, |&i| same_key(&keys[i], &key))
-                    .copied()
-            };
-            let index = match found {
+        let mut later_accs = later.accs.into_iter();
+        for (g, &hash) in later.hashes.iter().enumerate() {
+            let key = &later.keys[g * self.width..][..self.width];
+            let index = match self.find(key, hash) {
                 Some(i) => i,
-                None if ctx.failed() || !room_for_groups(ctx, self.keys.len() as u64 + 1) => return,
+                None if ctx.failed() || !room_for_groups(ctx, self.hashes.len() as u64 + 1) => {
+                    return
+                }
                 None => self.group(plan, key, hash),
             };
-            for ((slot, acc), more) in plan.slots.iter().zip(&mut self.accs[index]).zip(group_accs)
-            {
+            let ours = &mut self.accs[index * self.slots..][..self.slots];
+            for ((slot, acc), more) in plan.slots.iter().zip(ours).zip(later_accs.by_ref()) {
                 acc.merge(slot.kind, more);
             }
         }
     }
 
     pub(super) fn finish(self, plan: &StatsPlan, ctx: &mut Ctx) -> Vec<Vec<Cell>> {
-        let mut out = Vec::with_capacity(self.keys.len());
-        for (key, accs) in self.keys.into_iter().zip(self.accs) {
+        let mut out = Vec::with_capacity(self.hashes.len());
+        let (mut keys, mut accs) = (self.keys.into_iter(), self.accs.into_iter());
+        for _ in 0..self.hashes.len() {
             let mut post: Vec<Cell> = plan
                 .slots
                 .iter()
-                .zip(accs)
+                .zip(accs.by_ref())
                 .map(|(s, acc)| acc.finish(s.kind, s.ty, ctx, s.site))
                 .collect();
-            post.extend(key);
+            post.extend(keys.by_ref().take(self.width));
             out.push(plan.outputs.iter().map(|o| o.eval(&post, ctx)).collect());
         }
         out
@@ -295,13 +307,6 @@ fn combinations(plan: &StatsPlan, key_cells: &[Cell]) -> Vec<Vec<Cell>> {
             .collect();
     }
     combos
-}
-
-pub(super) fn new_accs(plan: &StatsPlan) -> Vec<Acc> {
-    plan.slots
-        .iter()
-        .map(|s| Acc::new(s.kind, s.input))
-        .collect()
 }
 
 /// Replaces aggregate calls in `e` by references to slot columns `$agg<i>`, compiling each
