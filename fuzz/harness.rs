@@ -314,6 +314,8 @@ pub fn ndjson_stream(data: &[u8]) {
     let shape = Streaming {
         threads: 1 + usize::from(pick & 0x40 != 0),
         batch_bytes: if pick & 0x20 != 0 { 64 } else { 1 << 16 },
+        // Compared with loading everything, which validates every line.
+        read_all: true,
     };
     let outcome = |result: Result<rulegate::eval::stream::Streamed, StreamError>| match result {
         Err(StreamError::Input(e)) => Err(format!("input: {e:?}")),

@@ -103,6 +103,11 @@ pub static CODES: &[Code] = &[
         "a function result past the multivalue or byte-size cap",
     ),
     e(
+        "E015",
+        LIMITS,
+        "a STATS would hold more groups than `--max-groups`",
+    ),
+    e(
         "E020",
         CONFIG,
         "more folders under the rule path than the cap (a symlink loop?)",

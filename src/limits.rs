@@ -7,12 +7,13 @@
 //! | executions | 1,000,000 | `--max-executions` | rule executions one replay plans (counted before any runs) |
 //! | document reads | 100,000,000 | `--max-reads` | documents all of one replay's executions read together |
 //! | expanded rows | 1,000,000 | `--max-rows` | rows `MV_EXPAND` makes from one row (held at once) |
+//! | groups | 10,000,000 | `--max-groups` | groups one `STATS` holds (multivalued keys included) |
 //!
 //! Limits Elasticsearch does define are kept where it keeps them: string results over 1 MB
 //! (`eval::functions`), regular-expression automata over 10,000 states (`eval::pattern`).
 //!
 //! The caps are process-wide: the command line sets them once, before any work; the library reads
-//! them where the work is counted. Diagnostics use codes `E010`–`E014`:
+//! them where the work is counted. Diagnostics use codes `E010`–`E015`:
 //!
 //! | code | problem |
 //! |---|---|
@@ -21,6 +22,7 @@
 //! | `E012` | a replay's executions would read more documents than `--max-reads` |
 //! | `E013` | `MV_EXPAND` would make more rows from one row than `--max-rows` |
 //! | `E014` | a query fails while it runs: `CONCAT` over 1 MB (Elasticsearch's 400), a multivalue result over its cap |
+//! | `E015` | a `STATS` would hold more groups than `--max-groups` |
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -28,11 +30,13 @@ pub const DEFAULT_MAX_REQUESTS: u64 = 10_000_000;
 pub const DEFAULT_MAX_EXECUTIONS: u64 = 1_000_000;
 pub const DEFAULT_MAX_READS: u64 = 100_000_000;
 pub const DEFAULT_MAX_ROWS: u64 = 1_000_000;
+pub const DEFAULT_MAX_GROUPS: u64 = 10_000_000;
 
 static MAX_REQUESTS: AtomicU64 = AtomicU64::new(DEFAULT_MAX_REQUESTS);
 static MAX_EXECUTIONS: AtomicU64 = AtomicU64::new(DEFAULT_MAX_EXECUTIONS);
 static MAX_READS: AtomicU64 = AtomicU64::new(DEFAULT_MAX_READS);
 static MAX_ROWS: AtomicU64 = AtomicU64::new(DEFAULT_MAX_ROWS);
+static MAX_GROUPS: AtomicU64 = AtomicU64::new(DEFAULT_MAX_GROUPS);
 
 /// The caps a command runs with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,6 +45,7 @@ pub struct Limits {
     pub max_executions: u64,
     pub max_reads: u64,
     pub max_rows: u64,
+    pub max_groups: u64,
 }
 
 impl Default for Limits {
@@ -50,6 +55,7 @@ impl Default for Limits {
             max_executions: DEFAULT_MAX_EXECUTIONS,
             max_reads: DEFAULT_MAX_READS,
             max_rows: DEFAULT_MAX_ROWS,
+            max_groups: DEFAULT_MAX_GROUPS,
         }
     }
 }
@@ -60,6 +66,7 @@ pub fn set(limits: Limits) {
     MAX_EXECUTIONS.store(limits.max_executions, Ordering::Relaxed);
     MAX_READS.store(limits.max_reads, Ordering::Relaxed);
     MAX_ROWS.store(limits.max_rows, Ordering::Relaxed);
+    MAX_GROUPS.store(limits.max_groups, Ordering::Relaxed);
 }
 
 /// The caps in force.
@@ -69,5 +76,6 @@ pub fn get() -> Limits {
         max_executions: MAX_EXECUTIONS.load(Ordering::Relaxed),
         max_reads: MAX_READS.load(Ordering::Relaxed),
         max_rows: MAX_ROWS.load(Ordering::Relaxed),
+        max_groups: MAX_GROUPS.load(Ordering::Relaxed),
     }
 }

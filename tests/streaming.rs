@@ -153,21 +153,32 @@ const SHAPES: &[Streaming] = &[
     Streaming {
         threads: 1,
         batch_bytes: 1 << 20,
+        read_all: false,
     },
     // Smaller than a line: every line spans several reads.
     Streaming {
         threads: 2,
         batch_bytes: 64,
+        read_all: false,
     },
     Streaming {
         threads: 2,
         batch_bytes: 700,
+        read_all: false,
     },
     Streaming {
         threads: 3,
         batch_bytes: 16 << 10,
+        read_all: false,
     },
 ];
+
+/// Every shape, stopping at a filled limit and reading to the end (`--strict`).
+fn all_shapes() -> impl Iterator<Item = Streaming> {
+    SHAPES
+        .iter()
+        .flat_map(|&shape| [false, true].map(|read_all| Streaming { read_all, ..shape }))
+}
 
 #[test]
 fn streaming_equals_loading_everything() {
@@ -180,9 +191,14 @@ fn streaming_equals_loading_everything() {
         assert!(documents > 1000, "a corpus of many batches: {documents}");
         warned += usize::from(!expected.warnings.is_empty());
         limited += usize::from(expected.rows.len() < documents && !expected.rows.is_empty());
-        for &shape in SHAPES {
+        for shape in all_shapes() {
             let (table, read) = streamed(query, &input, &options, shape).unwrap();
-            assert_eq!(read, documents, "{query} with {shape:?}");
+            // Stopping at a filled limit reads fewer documents, never other rows.
+            if shape.read_all {
+                assert_eq!(read, documents, "{query} with {shape:?}");
+            } else {
+                assert!(read <= documents, "{query} with {shape:?}: {read}");
+            }
             assert_eq!(table, expected, "{query} with {shape:?}");
         }
     }
@@ -204,6 +220,7 @@ fn text_in_memory_is_released_behind_the_batches_in_flight() {
     let shape = Streaming {
         threads: 2,
         batch_bytes: 16 << 10,
+        read_all: false,
     };
     let released = std::cell::RefCell::new(Vec::new());
     let release = |end: usize| released.borrow_mut().push(end);
@@ -359,6 +376,7 @@ fn an_overlong_line_is_skipped_over_without_being_held() {
         let shape = Streaming {
             threads: 2,
             batch_bytes,
+            read_all: false,
         };
         let run =
             |options: &LoadOptions| both_feeds(&parsed, query, input.as_bytes(), options, shape);
@@ -436,5 +454,297 @@ fn the_cli_streams_files_gzip_and_stdin_alike() {
     writer.join().unwrap().unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(String::from_utf8(out.stdout).unwrap(), json, "stdin");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Lines of a document, the `n`th of them malformed when `bad` says so.
+fn numbered_lines(n: usize, bad: &[usize]) -> String {
+    (1..=n)
+        .map(|i| {
+            if bad.contains(&i) {
+                "{\"user\": oops}\n".to_string()
+            } else {
+                format!("{{\"user\":{{\"name\":\"u{i}\"}},\"event\":{{\"action\":\"get\"}}}}\n")
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn a_bad_line_after_a_filled_limit_is_never_read_unless_strict() {
+    let query = "FROM logs-* | WHERE event.action == \"get\" | KEEP user.name | LIMIT 5";
+    let options = LoadOptions::default();
+    // The limit fills at line 5: a bad line 6 or 200 is after it.
+    for bad in [6, 7, 200] {
+        let input = numbered_lines(300, &[bad]);
+        let good = numbered_lines(300, &[]);
+        let (expected, _) = loaded_all(query, good.as_bytes(), &options);
+        assert_eq!(expected.rows.len(), 5);
+        for shape in all_shapes() {
+            let result = streamed(query, input.as_bytes(), &options, shape);
+            if shape.read_all {
+                assert_eq!(input_error(result).line, bad, "{shape:?}");
+            } else {
+                let (table, read) = result.unwrap();
+                assert_eq!(table, expected, "bad line {bad}, {shape:?}");
+                assert_eq!(read, 5, "documents read up to the limit, {shape:?}");
+            }
+        }
+    }
+    // A bad line before the limit fills is an error either way.
+    let input = numbered_lines(300, &[4]);
+    for shape in all_shapes() {
+        let result = streamed(query, input.as_bytes(), &options, shape);
+        assert_eq!(input_error(result).line, 4, "{shape:?}");
+    }
+    // Skipped lines after the limit are not reported as skipped either.
+    let skipping = LoadOptions {
+        skip_invalid: true,
+        ..LoadOptions::default()
+    };
+    let input = numbered_lines(300, &[3, 9, 250]);
+    let parsed = rulegate::esql::parse(query).unwrap();
+    for shape in all_shapes() {
+        let run = both_feeds(&parsed, query, input.as_bytes(), &skipping, shape).unwrap();
+        let lines: Vec<usize> = run.skipped.iter().map(|e| e.line).collect();
+        let expected: &[usize] = if shape.read_all { &[3, 9, 250] } else { &[3] };
+        assert_eq!(lines, expected, "{shape:?}");
+        assert_eq!(run.table.rows.len(), 5);
+    }
+}
+
+/// A reader of `lines` generated lines that counts the bytes taken from it.
+struct CountingReader {
+    line: Vec<u8>,
+    at: usize,
+    lines: usize,
+    taken: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl std::io::Read for CountingReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.lines == 0 {
+            return Ok(0);
+        }
+        let n = buf.len().min(self.line.len() - self.at);
+        buf[..n].copy_from_slice(&self.line[self.at..self.at + n]);
+        self.at += n;
+        if self.at == self.line.len() {
+            self.at = 0;
+            self.lines -= 1;
+        }
+        self.taken
+            .fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+#[test]
+fn a_limit_over_a_huge_input_reads_a_bounded_prefix() {
+    let query = "FROM logs-* | WHERE event.action == \"get\" | KEEP user.name | LIMIT 10";
+    let parsed = rulegate::esql::parse(query).unwrap();
+    let selection = eval::fields_for(&parsed, &[]);
+    let line = numbered_lines(1, &[]).into_bytes();
+    // About 100 MB, generated as it is read.
+    let lines = 100_000_000 / line.len();
+    for threads in [1, 2, 4] {
+        let batch_bytes = 16 << 10;
+        for read_all in [false, true] {
+            let taken = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let reader = std::io::BufReader::new(CountingReader {
+                line: line.clone(),
+                at: 0,
+                lines: if read_all { 50_000 } else { lines },
+                taken: taken.clone(),
+            });
+            let shape = Streaming {
+                threads,
+                batch_bytes,
+                read_all,
+            };
+            let run = run_query(
+                &parsed,
+                query,
+                &selection,
+                reader,
+                &LoadOptions::default(),
+                shape,
+                NOW,
+            )
+            .unwrap();
+            assert_eq!(run.table.rows.len(), 10);
+            let taken = taken.load(std::sync::atomic::Ordering::Relaxed);
+            if read_all {
+                assert_eq!(taken, 50_000 * line.len(), "--strict reads everything");
+                assert_eq!(run.documents, 50_000);
+            } else {
+                // The batches in flight when the limit filled (two queued per thread, one in
+                // each thread, finished ones not yet taken, the one being cut), with room to
+                // spare: the input is 100 MB.
+                let bound = (4 * threads + 4) * batch_bytes;
+                assert!(taken <= bound, "{threads} threads read {taken} bytes");
+                assert_eq!(run.documents, 10);
+            }
+        }
+    }
+}
+
+#[test]
+fn the_cli_reads_past_a_filled_limit_only_with_strict() {
+    let dir = std::env::temp_dir().join(format!("rulegate-limit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("docs.ndjson");
+    std::fs::write(&file, numbered_lines(50, &[40])).unwrap();
+    let args = |strict: bool| {
+        let mut command = support::rulegate();
+        command.args(["query", "--esql", "FROM logs-* | KEEP user.name | LIMIT 2"]);
+        command.args(["--input", &file.display().to_string(), "--format", "csv"]);
+        if strict {
+            command.arg("--strict");
+        }
+        command
+    };
+    let out = support::success_stdout(&mut args(false));
+    assert_eq!(String::from_utf8(out).unwrap(), "user.name\nu1\nu2\n");
+    let out = args(true).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("docs.ndjson:40:"), "{stderr}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Documents for the aggregates: a group key `k` of 37 values (sometimes two), a key unique
+/// per document, doubles whose compensated sums depend on the order they are added in (large
+/// and small magnitudes, both signs, sometimes several), longs, and ties in the `FIRST`/`LAST`
+/// sort key and in the extremes.
+fn aggregate_corpus(documents: usize) -> String {
+    let mut text = String::new();
+    for i in 0..documents {
+        let x = match i % 7 {
+            0 => format!("{}", 1e16 * if i % 2 == 0 { 1.0 } else { -1.0 }),
+            1 => format!("{}", 0.1 * i as f64),
+            2 => format!("[{}, {}]", 1.0 / (i + 1) as f64, -3.3 * i as f64),
+            3 => "null".to_string(),
+            4 => format!("{}", 1e-7 * i as f64),
+            5 => format!("{}", (i % 3) as f64),
+            _ => format!("{}", 12345.678 - i as f64),
+        };
+        let k = if i % 11 == 0 {
+            format!("[\"k{}\", \"k{}\"]", i % 37, (i + 5) % 37)
+        } else {
+            format!("\"k{}\"", i % 37)
+        };
+        text.push_str(&format!(
+            "{{\"@timestamp\":\"2026-05-15T09:{:02}:{:02}Z\",\"k\":{k},\"id\":\"d{i:05}\",\"x\":{x},\"n\":{},\"s\":\"v{}\"}}\n",
+            (i / 60) % 60,
+            i % 60,
+            (i * 7919) % 101,
+            i % 13,
+        ));
+    }
+    text
+}
+
+const AGGREGATE_QUERIES: &[&str] = &[
+    "FROM logs-* | STATS c = COUNT(*), cx = COUNT(x), d = COUNT_DISTINCT(s), v = VALUES(s), mn = MIN(x), mx = MAX(x), sx = SUM(x), sn = SUM(n), a = AVG(x), an = AVG(n) BY k",
+    "FROM logs-* | STATS var = VARIANCE(x), sd = STD_DEV(x), med = MEDIAN(x), p = PERCENTILE(x, 90), mad = MEDIAN_ABSOLUTE_DEVIATION(n), t = TOP(n, 3, \"desc\"), w = WEIGHTED_AVG(x, n) BY k",
+    "FROM logs-* | STATS f = FIRST(s, n), l = LAST(s, n), e = EARLIEST(s), lt = LATEST(id), pr = PRESENT(x), ab = ABSENT(x), mns = MIN(s), mxt = MAX(@timestamp), tb = TOP(n, 2, \"asc\", x) BY k",
+    "FROM logs-* | STATS c = COUNT(*), sx = SUM(x), a = AVG(x), v = VALUES(k), d = COUNT_DISTINCT(id), var = VARIANCE(x)",
+    "FROM logs-* | STATS big = SUM(x) WHERE n > 50, c = COUNT(*) WHERE s == \"v3\", m = MAX(n) BY k, s",
+    "FROM logs-* | EVAL y = x * 3.7 | STATS sy = SUM(y), ay = AVG(y), c = COUNT(*) BY bucket = n % 5 | SORT bucket",
+    // Top-n after STATS: unique keys (the top is decided whatever the order) and ties.
+    "FROM logs-* | STATS c = COUNT(*), sx = SUM(x) BY id | SORT id DESC | LIMIT 10",
+    "FROM logs-* | STATS c = COUNT(*), sx = SUM(x) BY id | EVAL z = 1 | SORT id DESC | LIMIT 10 | DROP z",
+    "FROM logs-* | STATS c = COUNT(*) BY k | SORT c DESC | LIMIT 5",
+    "FROM logs-* | STATS c = COUNT(*) BY k, s | SORT c DESC, k | LIMIT 7",
+    "FROM logs-* | STATS n = MAX(n) BY id | SORT n DESC, id | LIMIT 12",
+    "FROM logs-* | STATS c = COUNT(*) BY id | SORT id | LIMIT 20000",
+];
+
+#[test]
+fn aggregates_merge_identically_at_every_thread_count_and_batch_size() {
+    let input = aggregate_corpus(3000);
+    let options = LoadOptions::default();
+    for query in AGGREGATE_QUERIES {
+        let (expected, documents) = loaded_all(query, input.as_bytes(), &options);
+        assert_eq!(documents, 3000);
+        assert!(!expected.rows.is_empty(), "{query}");
+        assert!(
+            expected.failure.is_none(),
+            "{query}: {:?}",
+            expected.failure
+        );
+        let expected_json = serde_json::to_string(&expected.to_json()).unwrap();
+        for threads in [1, 2, 4, 8] {
+            for batch_bytes in [64, 700, 16 << 10, 1 << 20] {
+                let shape = Streaming {
+                    threads,
+                    batch_bytes,
+                    read_all: false,
+                };
+                let (table, _) = streamed(query, input.as_bytes(), &options, shape).unwrap();
+                let json = serde_json::to_string(&table.to_json()).unwrap();
+                assert_eq!(json, expected_json, "{query} with {shape:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_decided_top_after_stats_equals_sorting_every_group() {
+    // The first query's SORT follows STATS directly (selected); the EVAL in the second keeps
+    // the full sort of every group before the heap. Same rows.
+    let input = aggregate_corpus(3000);
+    let options = LoadOptions::default();
+    let (selected, _) = loaded_all(AGGREGATE_QUERIES[6], input.as_bytes(), &options);
+    let (sorted, _) = loaded_all(AGGREGATE_QUERIES[7], input.as_bytes(), &options);
+    assert_eq!(selected.rows.len(), 10);
+    assert_eq!(selected.rows, sorted.rows);
+    assert_eq!(
+        format!("{:?}", selected.rows[0][2]),
+        format!("{:?}", rulegate::document::Cell::One(rulegate::document::Value::str("d02999"))),
+    );
+}
+
+#[test]
+fn groups_past_the_cap_fail_the_query() {
+    let dir = std::env::temp_dir().join(format!("rulegate-groups-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("docs.ndjson");
+    std::fs::write(&file, aggregate_corpus(3000)).unwrap();
+    let run = |cap: Option<&str>, query: &str, file: &std::path::Path| {
+        let mut command = support::rulegate();
+        if let Some(cap) = cap {
+            command.args(["--max-groups", cap]);
+        }
+        command.args(["query", "--esql", query, "--format", "csv"]);
+        command.args(["--input", &file.display().to_string()]);
+        command.output().unwrap()
+    };
+    let per_document = "FROM logs-* | STATS c = COUNT(*) BY id | STATS groups = COUNT(*)";
+    let out = run(Some("2999"), per_document, &file);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("E015"), "{stderr}");
+    assert!(stderr.contains("more than 2999 groups"), "{stderr}");
+    assert!(stderr.contains("--max-groups"), "{stderr}");
+    let out = run(Some("3000"), per_document, &file);
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "groups\n3000\n");
+    // One document whose three multivalued keys would make 10^9 groups: refused before any
+    // is made, under the default cap.
+    let values: Vec<String> = (0..1000).map(|i| format!("\"v{i}\"")).collect();
+    let list = values.join(",");
+    let wide = dir.join("wide.ndjson");
+    std::fs::write(
+        &wide,
+        format!("{{\"a\":[{list}],\"b\":[{list}],\"c\":[{list}]}}\n"),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let out = run(None, "FROM logs-* | STATS n = COUNT(*) BY a, b, c", &wide);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("more than 10000000 groups"), "{stderr}");
+    assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
     std::fs::remove_dir_all(&dir).ok();
 }

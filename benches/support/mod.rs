@@ -23,6 +23,7 @@ pub fn audit_ndjson(n: usize) -> String {
         d["source"] = serde_json::json!({"ip": format!("10.0.{}.{}", i % 7, i % 250)});
         d["user"] = serde_json::json!({"name": format!("user{}", i % 13)});
         d["user_agent"] = serde_json::json!({"original": "curl/8.5.0"});
+        d["kubernetes"]["audit"]["auditID"] = format!("audit-{i:08}").into();
         d["kubernetes"]["audit"]["objectRef"] = serde_json::json!({
             "resource": resources[i % 3], "namespace": "prod", "name": format!("obj-{}", i % 97)
         });

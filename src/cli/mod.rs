@@ -42,7 +42,8 @@ use rulegate::diagnostic::{render_all, Diagnostic};
     after_help = "Caps on work (any command; README, \"Exit codes\"): --max-requests N (scenario \
                   requests, default 10000000), --max-executions N (replay executions, default \
                   1000000), --max-reads N (documents a replay reads, default 100000000), \
-                  --max-rows N (rows MV_EXPAND makes from one row, default 1000000)."
+                  --max-rows N (rows MV_EXPAND makes from one row, default 1000000), \
+                  --max-groups N (groups one STATS holds, default 10000000)."
 )]
 pub struct Cli {
     /// Colour diagnostics: auto (on a terminal, unless NO_COLOR is set), always or never.
@@ -60,6 +61,9 @@ pub struct Cli {
     /// Most rows `MV_EXPAND` may make from one row.
     #[arg(long, global = true, hide = true, value_name = "N", default_value_t = rulegate::limits::DEFAULT_MAX_ROWS)]
     pub max_rows: u64,
+    /// Most groups one `STATS` may hold.
+    #[arg(long, global = true, hide = true, value_name = "N", default_value_t = rulegate::limits::DEFAULT_MAX_GROUPS)]
+    pub max_groups: u64,
     /// The configuration file (default: `rulegate.toml` in the working directory or a parent).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -288,6 +292,7 @@ pub fn main() -> ExitCode {
         max_executions: cli.max_executions,
         max_reads: cli.max_reads,
         max_rows: cli.max_rows,
+        max_groups: cli.max_groups,
     });
     if let Err(error) = rulegate::output::remove_temporaries_on_signals() {
         out::eprint(&format!(

@@ -45,6 +45,10 @@ pub struct QueryArgs {
     /// Skip documents that cannot be read or indexed, and report how many.
     #[arg(long)]
     pub skip_invalid: bool,
+    /// Read and validate every line, even after a `LIMIT` is filled (by default the reading
+    /// stops there, and a bad line after it is never seen, as in Elasticsearch).
+    #[arg(long)]
+    pub strict: bool,
 }
 
 fn usage(message: String) -> Vec<Diagnostic> {
@@ -154,7 +158,10 @@ fn query_one(args: &QueryArgs, rule: Option<&Path>) -> Result<(String, Outcome),
         // Stream, holding only the groups (or the returned rows).
         // Read, not memory-mapped: see `rulegate::input`.
         let reader = open_input(&args.input)?;
-        let streaming = Streaming::default();
+        let streaming = Streaming {
+            read_all: args.strict,
+            ..Streaming::default()
+        };
         let streamed =
             eval::stream::run_query(&query, &text, &selection, reader, &options, streaming, now)
                 .map_err(|e| match e {

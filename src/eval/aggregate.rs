@@ -1,7 +1,8 @@
 //! Aggregate functions of `STATS`: accumulators per group, fed every value of every row.
 
-use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
+
+use rustc_hash::FxHashSet;
 
 use super::expr::Ctx;
 use crate::document::value::LONG_OVERFLOW_MESSAGE;
@@ -106,26 +107,36 @@ pub struct Key(pub Value);
 
 impl PartialEq for Key {
     fn eq(&self, other: &Key) -> bool {
-        match (&self.0, &other.0) {
-            (Value::Double(a), Value::Double(b)) => a.to_bits() == b.to_bits(),
-            (a, b) => a.compare(b).is_eq(),
-        }
+        key_eq(&self.0, &other.0)
     }
 }
 impl Eq for Key {}
 
 impl Hash for Key {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        match &self.0 {
-            Value::Boolean(b) => b.hash(state),
-            Value::Integer(v) => (*v as i128).hash(state),
-            Value::Long(v) | Value::Datetime(v) | Value::Duration(v) => (*v as i128).hash(state),
-            Value::UnsignedLong(v) => (*v as i128).hash(state),
-            Value::Double(v) => v.to_bits().hash(state),
-            Value::String(s) | Value::Version(s) => s.hash(state),
-            Value::Ip(b) => b.hash(state),
-            Value::Period { months, days } => (months, days).hash(state),
-        }
+        hash_key(&self.0, state)
+    }
+}
+
+/// Equality of grouping keys: doubles by their bits, everything else as [`Value::compare`].
+pub fn key_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Double(a), Value::Double(b)) => a.to_bits() == b.to_bits(),
+        (a, b) => a.compare(b).is_eq(),
+    }
+}
+
+/// The hash of a grouping key, consistent with [`key_eq`] for values of one column.
+pub fn hash_key<H: Hasher>(value: &Value, state: &mut H) {
+    match value {
+        Value::Boolean(b) => b.hash(state),
+        Value::Integer(v) => (*v as i128).hash(state),
+        Value::Long(v) | Value::Datetime(v) | Value::Duration(v) => (*v as i128).hash(state),
+        Value::UnsignedLong(v) => (*v as i128).hash(state),
+        Value::Double(v) => v.to_bits().hash(state),
+        Value::String(s) | Value::Version(s) => s.hash(state),
+        Value::Ip(b) => b.hash(state),
+        Value::Period { months, days } => (months, days).hash(state),
     }
 }
 
@@ -133,8 +144,8 @@ impl Hash for Key {
 #[derive(Clone, Debug)]
 pub enum Acc {
     Count(i64),
-    Distinct(HashSet<Key>),
-    Values(Vec<Value>, HashSet<Key>),
+    Distinct(FxHashSet<Key>),
+    Values(Vec<Value>, FxHashSet<Key>),
     Extreme(Option<Value>),
     SumWhole(Option<i128>),
     SumDouble {
@@ -164,6 +175,9 @@ pub enum Acc {
         m2: f64,
         count: u64,
     },
+    /// A partial of an aggregate whose result depends on the order of its inputs (a double
+    /// sum, `AVG`, `VARIANCE`): the inputs, replayed in order when merged (see [`Acc::merge`]).
+    Replay(Vec<f64>),
 }
 
 impl Acc {
@@ -177,8 +191,8 @@ impl Acc {
                 m2: 0.0,
                 count: 0,
             },
-            AggKind::CountDistinct => Acc::Distinct(HashSet::new()),
-            AggKind::Values => Acc::Values(Vec::new(), HashSet::new()),
+            AggKind::CountDistinct => Acc::Distinct(FxHashSet::default()),
+            AggKind::Values => Acc::Values(Vec::new(), FxHashSet::default()),
             AggKind::Min | AggKind::Max => Acc::Extreme(None),
             AggKind::Sum if input == Type::Double => Acc::SumDouble {
                 sum: 0.0,
@@ -201,6 +215,98 @@ impl Acc {
             },
             AggKind::AnyValue => Acc::Any(None),
             AggKind::TopBy { .. } => Acc::Pairs(Vec::new()),
+        }
+    }
+
+    /// The state of a partial aggregate, merged later into one made by [`Acc::new`]: an
+    /// order-dependent floating-point aggregate keeps its inputs instead of summing them, so the
+    /// merged result is the one of feeding every row in order, bit for bit.
+    pub fn partial(kind: AggKind, input: Type) -> Acc {
+        match Acc::new(kind, input) {
+            Acc::SumDouble { .. } | Acc::Avg { .. } | Acc::Welford { .. } => {
+                Acc::Replay(Vec::new())
+            }
+            acc => acc,
+        }
+    }
+
+    /// Merges `later`, the partial state of rows that come after every row `self` has seen, as
+    /// if those rows had been fed to `self` in order.
+    pub fn merge(&mut self, kind: AggKind, later: Acc) {
+        match (self, later) {
+            (Acc::Count(n), Acc::Count(m)) => *n += m,
+            (Acc::Distinct(set), Acc::Distinct(more)) => set.extend(more),
+            (Acc::Values(list, seen), Acc::Values(more, _)) => {
+                for v in more {
+                    if seen.insert(Key(v.clone())) {
+                        list.push(v);
+                    }
+                }
+            }
+            // The first of the later extremes, if it beats ours: as feeding its values would.
+            (acc @ Acc::Extreme(_), Acc::Extreme(Some(v))) => acc.add(kind, &Cell::One(v)),
+            (Acc::SumWhole(sum), Acc::SumWhole(Some(more))) => {
+                *sum = Some(sum.unwrap_or(0) + more);
+            }
+            (acc, Acc::Replay(xs)) => {
+                for x in xs {
+                    acc.add_f64(x);
+                }
+            }
+            (Acc::List(list), Acc::List(more)) => list.extend(more),
+            (Acc::Pairs(pairs), Acc::Pairs(more)) => pairs.extend(more),
+            // Only a strictly better key replaces ours, as in `add_by`.
+            (
+                Acc::Earliest { key, value },
+                Acc::Earliest {
+                    key: Some(k),
+                    value: v,
+                },
+            ) => {
+                let better = match key {
+                    None => true,
+                    Some(ours) if kind == AggKind::Last => k.compare(ours).is_gt(),
+                    Some(ours) => k.compare(ours).is_lt(),
+                };
+                if better {
+                    *key = Some(k);
+                    *value = v;
+                }
+            }
+            (Acc::Any(first), Acc::Any(later)) if first.is_none() => *first = later,
+            // The later partial saw no value.
+            _ => {}
+        }
+    }
+
+    /// Feeds one input of an order-dependent floating-point aggregate, as `add` does with
+    /// the value's `as_f64`.
+    fn add_f64(&mut self, x: f64) {
+        match self {
+            Acc::SumDouble {
+                sum,
+                compensation,
+                seen,
+            } => {
+                kahan(sum, compensation, x);
+                *seen = true;
+            }
+            Acc::Avg {
+                sum,
+                compensation,
+                count,
+            } => {
+                kahan(sum, compensation, x);
+                *count += 1;
+            }
+            Acc::Welford { mean, m2, count } => {
+                *count += 1;
+                let delta = x - *mean;
+                *mean += delta / *count as f64;
+                *m2 += delta * (x - *mean);
+            }
+            Acc::Replay(xs) => xs.push(x),
+            _ => {}
         }
     }
 
@@ -270,9 +376,7 @@ impl Acc {
             match self {
                 Acc::Count(n) => *n += 1,
                 Acc::Distinct(set) => {
-                    if !set.contains(&Key(v.clone())) {
-                        set.insert(Key(v.clone()));
-                    }
+                    set.insert(Key(v.clone()));
                 }
                 Acc::Values(list, seen) => {
                     if seen.insert(Key(v.clone())) {
@@ -304,32 +408,12 @@ impl Acc {
                     };
                     *sum = Some(sum.unwrap_or(0) + x);
                 }
-                Acc::SumDouble {
-                    sum,
-                    compensation,
-                    seen,
-                } => {
-                    kahan(sum, compensation, v.as_f64().unwrap_or(0.0));
-                    *seen = true;
-                }
-                Acc::Avg {
-                    sum,
-                    compensation,
-                    count,
-                } => {
-                    kahan(sum, compensation, v.as_f64().unwrap_or(0.0));
-                    *count += 1;
+                Acc::SumDouble { .. } | Acc::Avg { .. } | Acc::Welford { .. } | Acc::Replay(_) => {
+                    self.add_f64(v.as_f64().unwrap_or(0.0))
                 }
                 Acc::List(list) => list.push(v.clone()),
                 // Two-input aggregates are fed by `add_by`; their first row arrives above.
                 Acc::Earliest { .. } | Acc::Any(_) | Acc::Pairs(_) => {}
-                Acc::Welford { mean, m2, count } => {
-                    let x = v.as_f64().unwrap_or(0.0);
-                    *count += 1;
-                    let delta = x - *mean;
-                    *mean += delta / *count as f64;
-                    *m2 += delta * (x - *mean);
-                }
             }
         }
     }
@@ -342,6 +426,8 @@ impl Acc {
                 AggKind::Absent => Cell::One(Value::Boolean(n == 0)),
                 _ => Cell::One(Value::Long(n)),
             },
+            // Partials are merged, never finished.
+            Acc::Replay(_) => Cell::Null,
             Acc::Welford { count: 0, .. } => Cell::Null,
             Acc::Welford { m2, count, .. } => {
                 // One value has no spread: 0, not NaN.

@@ -6,17 +6,24 @@
 //! byte for byte: batches are consumed in input order, warnings merge in that order (each keeps
 //! its first 20 distinct details, so their union in order keeps the global first 20), and a batch
 //! that fills a `LIMIT` is re-run in order so rows after the limit add no warnings.
+//!
+//! A `LIMIT` with nothing blocking ahead of it stops the reading once it is filled: the lines
+//! after the one that gave its last row are never read, so are neither validated nor counted
+//! (Elasticsearch never reads them either). [`Streaming::read_all`] (`--strict`) reads and
+//! validates to the end instead. Which line fills the limit does not depend on batches or
+//! threads, so neither does the outcome.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{BufRead, Read};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 
 use crate::diagnostic::Diagnostic;
 use crate::esql::ast::{self, SourceCommand};
 
 use super::expr::Ctx;
-use super::plan::metadata_type;
+use super::plan::{metadata_type, StatsState};
 use super::warnings::Warnings;
 use super::{Plan, Table, Window};
 use crate::document::{Cell, Column, Documents, FieldSelection, InputError, LoadOptions};
@@ -27,16 +34,21 @@ pub struct Streaming {
     /// Threads parsing and filtering batches.
     pub threads: usize,
     /// Bytes of input per batch: big enough to amortise a batch's set-up, small enough that
-    /// the batches in flight (two per thread) hold little memory.
+    /// the batches in flight (two per thread) hold little memory. The first batches are
+    /// smaller ([`FIRST_BATCH`], doubling), so a `LIMIT` filled early waits for little work.
     pub batch_bytes: usize,
+    /// Read (and validate) every line even after a `LIMIT` is filled (`--strict`); otherwise
+    /// the reading stops there.
+    pub read_all: bool,
 }
 
 impl Default for Streaming {
-    /// Every core, 4 MiB batches.
+    /// Every core, 4 MiB batches, stopping at a filled `LIMIT`.
     fn default() -> Streaming {
         Streaming {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             batch_bytes: 4 << 20,
+            read_all: false,
         }
     }
 }
@@ -116,6 +128,7 @@ pub fn run_query_text(
         text: input,
         at: 0,
         batch_bytes: streaming.batch_bytes.max(1),
+        size: FIRST_BATCH.min(streaming.batch_bytes.max(1)),
         release,
         released: 0,
         // Several times the batches in flight (two per thread, and one in each thread).
@@ -251,16 +264,21 @@ fn run_plan<'a>(
     let threads = streaming.threads.max(1);
     // Only a sink that can fill needs a batch's text back (to re-run the one that fills it).
     let bounded = plan.sink().room() != usize::MAX;
+    // Set once the limit is filled: workers drop the jobs still queued.
+    let stop = AtomicBool::new(false);
     std::thread::scope(|scope| {
         let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Job<'a>)>(threads * 2);
         let job_rx = Arc::new(Mutex::new(job_rx));
         let (done_tx, done_rx) = mpsc::channel::<(usize, Done<'a>)>();
         for _ in 0..threads {
-            let (job_rx, done_tx) = (Arc::clone(&job_rx), done_tx.clone());
+            let (job_rx, done_tx, stop) = (Arc::clone(&job_rx), done_tx.clone(), &stop);
             scope.spawn(move || loop {
                 // The lock is held only to take the next job, not while working on it.
                 let job = job_rx.lock().map(|rx| rx.recv());
                 let Ok(Ok((seq, job))) = job else { break };
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
                 let mut done = work(plan, selection, options, job, now);
                 if !bounded {
                     if let Cow::Owned(text) = std::mem::take(&mut done.text) {
@@ -274,8 +292,9 @@ fn run_plan<'a>(
         }
         drop(done_tx);
         let mut consumer = Consumer::new(plan, selection, options, now);
+        consumer.stop_early = bounded && !streaming.read_all;
         let mut seq = 0;
-        loop {
+        while !consumer.filled {
             let job = match next_job() {
                 Ok(Some(job)) => job,
                 Ok(None) => break,
@@ -284,6 +303,9 @@ fn run_plan<'a>(
                     drop(job_tx);
                     for (k, done) in done_rx.iter() {
                         consumer.take(k, done)?;
+                    }
+                    if consumer.filled {
+                        return Ok(consumer.finish());
                     }
                     return Err(consumer.read_failed(&e));
                 }
@@ -296,9 +318,15 @@ fn run_plan<'a>(
                 consumer.take(k, done)?;
             }
         }
+        if consumer.filled {
+            stop.store(true, Ordering::Relaxed);
+        }
         drop(job_tx);
         for (k, done) in done_rx.iter() {
             consumer.take(k, done)?;
+            if consumer.filled {
+                stop.store(true, Ordering::Relaxed);
+            }
         }
         Ok(consumer.finish())
     })
@@ -322,8 +350,10 @@ struct Done<'a> {
     /// Lines the job spans.
     lines: usize,
     /// The job's rows after the plan's row-local steps, or the first bad document (its line
-    /// relative to the job).
+    /// relative to the job). Empty when they went into [`Done::partial`].
     rows: Result<Vec<Vec<Cell>>, InputError>,
+    /// The job's rows aggregated, when the first blocking step is a `STATS`.
+    partial: Option<StatsState>,
     warnings: Warnings,
     documents: usize,
     /// Documents of an index the plan's `FROM` matches.
@@ -356,11 +386,14 @@ fn work<'a>(
                 documents: 0,
                 matched: 0,
                 skipped,
+                partial: None,
                 text: Cow::Borrowed(&[]),
             };
         }
     };
     let mut warnings = Warnings::default();
+    let stats = plan.sink_stats();
+    let mut partial = stats.map(StatsState::new_partial);
     // An error ends the run: the lines after it are never counted.
     let (rows, lines, (documents, matched), skipped) =
         match Documents::from_ndjson_text(&text, selection, options.clone()) {
@@ -375,6 +408,12 @@ fn work<'a>(
                 let matched = (0..documents).filter(|&d| plan.reads(&docs, d)).count();
                 for row in plan.take_source_rows(docs) {
                     plan.push_prefix(row, &mut ctx, &mut rows, usize::MAX);
+                    // Aggregated here, on this thread, as the rows come.
+                    if let (Some(stats), Some(partial)) = (stats, &mut partial) {
+                        for row in rows.drain(..) {
+                            partial.add(stats, &row, &mut ctx);
+                        }
+                    }
                 }
                 (Ok(rows), lines, (documents, matched), skipped)
             }
@@ -386,6 +425,7 @@ fn work<'a>(
         documents,
         matched,
         skipped,
+        partial,
         text,
     }
 }
@@ -406,6 +446,10 @@ struct Consumer<'p> {
     documents: usize,
     matched: usize,
     skipped: Vec<InputError>,
+    /// Whether reading stops once the sink is full (a bounded sink, not `--strict`).
+    stop_early: bool,
+    /// The sink was filled with reading stopping early: nothing after it is read.
+    filled: bool,
 }
 
 impl<'p> Consumer<'p> {
@@ -428,6 +472,8 @@ impl<'p> Consumer<'p> {
             documents: 0,
             matched: 0,
             skipped: Vec::new(),
+            stop_early: false,
+            filled: false,
         }
     }
 
@@ -442,37 +488,108 @@ impl<'p> Consumer<'p> {
     }
 
     fn consume(&mut self, done: Done<'p>) -> Result<(), InputError> {
+        if self.filled {
+            // The lines after the limit are not read: not validated, not counted.
+            return Ok(());
+        }
         let offset = self.line_offset;
         self.line_offset += done.lines;
         let shift = |e: InputError| InputError {
             line: e.line + offset,
             message: e.message,
         };
-        let rows = done.rows.map_err(shift)?;
-        self.documents += done.documents;
-        self.matched += done.matched;
-        self.skipped.extend(done.skipped.into_iter().map(shift));
         let room = self.sink.room();
+        let rows = match done.rows {
+            Ok(rows) => rows,
+            // The limit may fill before the bad line, which is then never read.
+            Err(e) if self.stop_early && room > 0 => {
+                let before = lines_before(&done.text, e.line);
+                self.refill(before, offset)?;
+                return if self.filled { Ok(()) } else { Err(shift(e)) };
+            }
+            Err(e) => return Err(shift(e)),
+        };
         if room == 0 {
             // Past the limit: as in a run over all documents, later rows are never evaluated.
+            self.count(done.documents, done.matched, done.skipped, offset);
             return Ok(());
         }
-        let mut ctx = Ctx {
-            now: self.now,
-            warnings: &mut self.warnings,
-        };
+        if let Some(partial) = done.partial {
+            self.count(done.documents, done.matched, done.skipped, offset);
+            self.warnings.merge(done.warnings);
+            let mut ctx = Ctx {
+                now: self.now,
+                warnings: &mut self.warnings,
+            };
+            self.sink.merge(partial, &mut ctx);
+            return Ok(());
+        }
         if rows.len() < room {
-            ctx.warnings.merge(done.warnings);
+            self.count(done.documents, done.matched, done.skipped, offset);
+            self.warnings.merge(done.warnings);
+            let mut ctx = Ctx {
+                now: self.now,
+                warnings: &mut self.warnings,
+            };
             self.sink.extend(rows.into_iter(), &mut ctx);
             return Ok(());
         }
         // This batch fills the limit: evaluate it again in order, stopping where a run over
         // all documents stops, so that rows after the limit leave no warnings.
-        let (docs, _) =
-            Documents::from_ndjson_text(&done.text, self.selection, self.options.clone())
-                .map_err(shift)?;
-        self.sink
-            .feed(self.plan.source_rows(&docs, Window::All), &mut ctx);
+        if !self.stop_early {
+            self.count(done.documents, done.matched, done.skipped, offset);
+        }
+        self.refill(&done.text, offset)
+    }
+
+    fn count(&mut self, documents: usize, matched: usize, skipped: Vec<InputError>, offset: usize) {
+        self.documents += documents;
+        self.matched += matched;
+        self.skipped.extend(skipped.into_iter().map(|e| InputError {
+            line: e.line + offset,
+            message: e.message,
+        }));
+    }
+
+    /// Feeds the documents of `text` (lines after `offset`) to the sink one by one, in order,
+    /// until it is full. Stopping early, the documents up to the one that filled it are
+    /// counted (and marked [`Consumer::filled`]); otherwise the caller counted the batch.
+    fn refill(&mut self, text: &[u8], offset: usize) -> Result<(), InputError> {
+        let shift = |e: InputError| InputError {
+            line: e.line + offset,
+            message: e.message,
+        };
+        let (mut docs, _) = Documents::from_ndjson_text(text, self.selection, self.options.clone())
+            .map_err(shift)?;
+        let mut ctx = Ctx {
+            now: self.now,
+            warnings: &mut self.warnings,
+        };
+        let (mut read, mut matched) = (0, 0);
+        for doc in 0..docs.len() {
+            if self.sink.room() == 0 || ctx.failed() {
+                break;
+            }
+            read = doc + 1;
+            if self.plan.reads(&docs, doc) {
+                matched += 1;
+                let one = [doc];
+                let rows = self.plan.source_rows(&docs, Window::Indices(&one));
+                self.sink.feed(rows, &mut ctx);
+            }
+        }
+        if !self.stop_early {
+            return Ok(());
+        }
+        // Invalid lines skipped after the last document read were never read either.
+        let last_line = read.checked_sub(1).map_or(0, |d| docs.line_of(d));
+        let full = self.sink.room() == 0;
+        let skipped: Vec<InputError> = std::mem::take(&mut docs.skipped)
+            .into_iter()
+            .filter(|e| !full || e.line <= last_line)
+            .collect();
+        self.count(read, matched, skipped, offset);
+        self.filled = full;
         Ok(())
     }
 
@@ -497,6 +614,16 @@ impl<'p> Consumer<'p> {
             matched: self.matched,
             skipped: self.skipped,
         }
+    }
+}
+
+/// The text of `text`'s lines before line `line` (1-based).
+fn lines_before(text: &[u8], line: usize) -> &[u8] {
+    match line.checked_sub(2) {
+        None => &[],
+        Some(ends) => memchr::memchr_iter(b'\n', text)
+            .nth(ends)
+            .map_or(text, |end| &text[..=end]),
     }
 }
 
@@ -537,12 +664,25 @@ enum Feed<'a, R> {
         text: &'a [u8],
         at: usize,
         batch_bytes: usize,
+        /// The next batch's size.
+        size: usize,
         release: &'a dyn Fn(usize),
         /// Where the text was last released up to.
         released: usize,
         /// How far behind the cursor released text stays.
         lag: usize,
     },
+}
+
+/// The first batch's size at most; each next one is twice the last, up to
+/// [`Streaming::batch_bytes`].
+pub const FIRST_BATCH: usize = 64 << 10;
+
+/// The size of the next batch, and the one after it.
+fn ramp(size: &mut usize, full: usize) -> usize {
+    let now = *size;
+    *size = now.saturating_mul(2).min(full);
+    now
 }
 
 /// Text is released in steps of this (a multiple of every page size).
@@ -556,6 +696,7 @@ impl<'a, R: BufRead> Feed<'a, R> {
                 text,
                 at,
                 batch_bytes,
+                size,
                 release,
                 released,
                 lag,
@@ -568,7 +709,7 @@ impl<'a, R: BufRead> Feed<'a, R> {
                     release(behind);
                     *released = behind;
                 }
-                let cut = at.saturating_add(*batch_bytes).min(text.len());
+                let cut = at.saturating_add(ramp(size, *batch_bytes)).min(text.len());
                 let end = memchr::memchr(b'\n', &text[cut..]).map_or(text.len(), |p| cut + p + 1);
                 let batch = &text[*at..end];
                 *at = end;
@@ -592,6 +733,8 @@ struct Batches<R> {
     /// The start of a line the previous batch cut.
     pending: Vec<u8>,
     batch_bytes: usize,
+    /// The next batch's size.
+    size: usize,
     max_line: usize,
     eof: bool,
     spare: Spare,
@@ -603,6 +746,7 @@ impl<R: BufRead> Batches<R> {
             input,
             pending: Vec::new(),
             batch_bytes,
+            size: FIRST_BATCH.min(batch_bytes),
             max_line,
             eof: false,
             spare,
@@ -610,6 +754,7 @@ impl<R: BufRead> Batches<R> {
     }
 
     fn next(&mut self) -> std::io::Result<Option<Job<'static>>> {
+        let size = ramp(&mut self.size, self.batch_bytes);
         let mut batch = self.spare.take();
         batch.extend_from_slice(&self.pending);
         self.pending.clear();
@@ -618,9 +763,9 @@ impl<R: BufRead> Batches<R> {
                 return Ok((!batch.is_empty()).then_some(Job::Lines(Cow::Owned(batch))));
             }
             let before = batch.len();
-            batch.reserve(self.batch_bytes);
-            Read::take(&mut self.input, self.batch_bytes as u64).read_to_end(&mut batch)?;
-            self.eof = batch.len() - before < self.batch_bytes;
+            batch.reserve(size);
+            Read::take(&mut self.input, size as u64).read_to_end(&mut batch)?;
+            self.eof = batch.len() - before < size;
             if self.eof {
                 continue;
             }

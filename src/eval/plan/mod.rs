@@ -23,7 +23,8 @@ mod sorted_aggs;
 mod stats;
 mod topn;
 
-use stats::{compile_stats, KeyCell, StatsState};
+pub(crate) use stats::StatsState;
+use stats::{compile_stats, KeyCell};
 
 /// Rows returned when a query has no `LIMIT` (`esql.query.result_truncation_default_size`).
 pub const DEFAULT_LIMIT: usize = 1000;
@@ -460,6 +461,16 @@ impl Plan {
         push_through(self.prefix(), row, ctx, out, cap);
     }
 
+    /// The `STATS` rows go to after the prefix, if that is the first blocking step: a batch's
+    /// rows can then be aggregated where they are made ([`StatsState::new_partial`]) and the
+    /// partials merged into the sink in input order ([`Sink::merge`]).
+    pub(crate) fn sink_stats(&self) -> Option<&StatsPlan> {
+        match self.steps.get(self.prefix().len()) {
+            Some(Step::Stats(stats)) => Some(stats),
+            _ => None,
+        }
+    }
+
     /// Where rows go after the prefix: the first blocking step's input.
     pub(crate) fn sink(&self) -> Sink<'_> {
         let at = self.prefix().len();
@@ -525,6 +536,15 @@ impl Sink<'_> {
         }
     }
 
+    /// Merges a partial of the sink's `STATS` over rows that come after every row it has taken.
+    pub(crate) fn merge(&mut self, partial: StatsState, ctx: &mut Ctx) {
+        if let (SinkState::Stats(state), Some(Step::Stats(stats))) =
+            (&mut self.state, self.plan.steps.get(self.at))
+        {
+            state.merge(stats, partial, ctx);
+        }
+    }
+
     /// Takes rows that have passed the prefix; rows beyond [`Sink::room`] are ignored.
     pub(crate) fn extend(&mut self, rows: impl Iterator<Item = Vec<Cell>>, ctx: &mut Ctx) {
         match &mut self.state {
@@ -555,12 +575,74 @@ impl Sink<'_> {
             }
             SinkState::Rows { rows, .. } => (rows, self.at),
         };
-        for step in &steps[next..] {
+        let mut at = next;
+        while let Some(step) = steps.get(at) {
+            // `STATS … | SORT … | LIMIT n`: when the top rows are decided whatever the order
+            // the groups come in, select them instead of sorting every group twice.
+            if let (Step::SortAll, Some(Step::Sort(keys, Some(limit)))) = (step, steps.get(at + 1))
+            {
+                match decided_top(table, keys, *limit) {
+                    Ok(top) => {
+                        table = top;
+                        at += 2;
+                        continue;
+                    }
+                    Err(all) => table = all,
+                }
+            }
             table = run_step(step, table, ctx);
+            at += 1;
         }
         table.truncate(self.plan.final_limit);
         table
     }
+}
+
+/// The rows `SORT keys | LIMIT limit` keeps of `table`, in order, when no two of them (nor the
+/// best row left out) tie on the keys: then the Lucene heap's result does not depend on the
+/// order rows come in, so [`Step::SortAll`] before it changes nothing. Only keys that are
+/// columns (which evaluate without warnings); otherwise, or on a tie, the table back.
+fn decided_top(
+    table: Vec<Vec<Cell>>,
+    keys: &[SortKey],
+    limit: usize,
+) -> Result<Vec<Vec<Cell>>, Vec<Vec<Cell>>> {
+    let columns: Option<Vec<usize>> = keys
+        .iter()
+        .map(|k| match k.expr.kind {
+            Kind::Column(c) => Some(c),
+            _ => None,
+        })
+        .collect();
+    let Some(columns) = columns else {
+        return Err(table);
+    };
+    let sort_keys: Vec<Vec<Cell>> = table
+        .iter()
+        .map(|row| {
+            keys.iter()
+                .zip(&columns)
+                .map(|(k, &c)| sort_key(row.get(c).cloned().unwrap_or(Cell::Null), k.desc))
+                .collect()
+        })
+        .collect();
+    let top = topn::decided_top(&sort_keys, limit, |a, b| compare_sort_keys(keys, a, b));
+    let Some(top) = top else {
+        return Err(table);
+    };
+    let mut table: Vec<Option<Vec<Cell>>> = table.into_iter().map(Some).collect();
+    Ok(top.into_iter().filter_map(|i| table[i].take()).collect())
+}
+
+/// `SORT`'s order of two rows' key cells.
+fn compare_sort_keys(keys: &[SortKey], a: &[Cell], b: &[Cell]) -> Ordering {
+    for (i, k) in keys.iter().enumerate() {
+        let o = order_cells(&a[i], &b[i], k.desc, k.nulls_first);
+        if o != Ordering::Equal {
+            return o;
+        }
+    }
+    Ordering::Equal
 }
 
 /// `EVAL` (and `ROW`, which is an `EVAL` over one empty row): each field is compiled against the
@@ -862,13 +944,7 @@ fn run_step(step: &Step, table: Vec<Vec<Cell>>, ctx: &mut Ctx) -> Vec<Vec<Cell>>
                 })
                 .collect();
             let keyed = topn::top_n(keyed, *limit, |(a, _), (b, _)| {
-                for (i, k) in keys.iter().enumerate() {
-                    let o = order_cells(&a[i], &b[i], k.desc, k.nulls_first);
-                    if o != Ordering::Equal {
-                        return o;
-                    }
-                }
-                Ordering::Equal
+                compare_sort_keys(keys, a, b)
             });
             keyed.into_iter().map(|(_, r)| r).collect()
         }

@@ -1,6 +1,9 @@
 //! `STATS` and `INLINE STATS`: compiling aggregates and grouping keys, and accumulating groups.
 
-use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+
+use hashbrown::HashTable;
+use rustc_hash::FxHasher;
 
 use super::*;
 use crate::eval::fold::{Constant, Constants};
@@ -21,65 +24,131 @@ impl KeyCell {
     }
 }
 
+/// The groups of one `STATS`, or a partial of them (one batch's rows, merged in input order).
+///
+/// A group is found by the hash of its key cells (rustc's Fx hash: fast, not resistant to
+/// crafted collisions, which do not matter for a user's own logs) and compared in place, so a
+/// row whose group exists allocates nothing for its key. Keys and accumulators of all groups
+/// lie end to end in two vectors, so a new group allocates nothing of its own either.
 pub(crate) struct StatsState {
-    groups: HashMap<Vec<KeyCell>, usize>,
-    keys: Vec<Vec<Cell>>,
-    accs: Vec<Vec<Acc>>,
+    /// Group index by the hash of its key.
+    index: HashTable<usize>,
+    hashes: Vec<u64>,
+    /// Group `i`'s key cells: `keys[i * width..][..width]`.
+    keys: Vec<Cell>,
+    width: usize,
+    /// Group `i`'s accumulators: `accs[i * slots..][..slots]`.
+    accs: Vec<Acc>,
+    slots: usize,
+    /// A partial: order-dependent aggregates keep their inputs ([`Acc::partial`]).
+    partial: bool,
+    /// Reused per row: the key cells, and each aggregate's (argument, second input, passed).
+    key_cells: Vec<Cell>,
+    args: Vec<(Cell, Option<Cell>, bool)>,
+}
+
+/// The hash of a group's key cells.
+fn hash_cells(cells: &[Cell]) -> u64 {
+    let mut h = FxHasher::default();
+    for c in cells {
+        match c {
+            Cell::One(v) => {
+                1u8.hash(&mut h);
+                crate::eval::aggregate::hash_key(v, &mut h);
+            }
+            _ => 0u8.hash(&mut h),
+        }
+    }
+    h.finish()
+}
+
+/// Whether two keys are one group: as [`KeyCell`] equality.
+fn same_key(a: &[Cell], b: &[Cell]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(x, y)| match (x, y) {
+            (Cell::One(x), Cell::One(y)) => crate::eval::aggregate::key_eq(x, y),
+            (Cell::One(_), _) | (_, Cell::One(_)) => false,
+            _ => true,
+        })
 }
 
 impl StatsState {
     pub(crate) fn new(plan: &StatsPlan) -> StatsState {
+        StatsState::with(plan, false)
+    }
+
+    /// A partial state, to be merged into a whole one with [`StatsState::merge`].
+    pub(crate) fn new_partial(plan: &StatsPlan) -> StatsState {
+        StatsState::with(plan, true)
+    }
+
+    fn with(plan: &StatsPlan, partial: bool) -> StatsState {
         let mut state = StatsState {
-            groups: HashMap::new(),
+            index: HashTable::new(),
+            hashes: Vec::new(),
             keys: Vec::new(),
+            width: plan.groups.len(),
             accs: Vec::new(),
+            slots: plan.slots.len(),
+            partial,
+            key_cells: Vec::new(),
+            args: Vec::new(),
         };
         if plan.groups.is_empty() {
             // Without BY there is exactly one group, even for empty input.
-            state.groups.insert(Vec::new(), 0);
-            state.keys.push(Vec::new());
-            state.accs.push(new_accs(plan));
+            state.group(plan, &[], hash_cells(&[]));
         }
         state
     }
 
-    pub(super) fn add(&mut self, plan: &StatsPlan, row: &[Cell], ctx: &mut Ctx) {
-        // Every combination of the values of multivalued keys is a group of its own.
-        let key_cells = plan.key_cells(row, ctx);
-        let mut combos: Vec<Vec<Cell>> = vec![Vec::new()];
-        for (i, cell) in key_cells.iter().enumerate() {
-            // A copy of an earlier key takes that key's value in each combination.
-            if let Some(leader) = plan.follows[i] {
-                for combo in &mut combos {
-                    combo.push(combo[leader].clone());
-                }
-                continue;
-            }
-            let options: Vec<Cell> = match cell {
-                Cell::Many(vs) => {
-                    let mut seen: Vec<&Value> = Vec::new();
-                    let mut out = Vec::new();
-                    for v in vs {
-                        if !seen.iter().any(|s| s.compare(v).is_eq()) {
-                            seen.push(v);
-                            out.push(Cell::One(v.clone()));
-                        }
-                    }
-                    out
-                }
-                other => vec![other.clone()],
-            };
-            combos = combos
-                .into_iter()
-                .flat_map(|prefix| {
-                    options.iter().map(move |o| {
-                        let mut p = prefix.clone();
-                        p.push(o.clone());
-                        p
-                    })
-                })
-                .collect();
+    /// The index of the group of `key`, made if new; `None` (and the query failed) past
+    /// `--max-groups`.
+    fn group_of(
+        &mut self,
+        plan: &StatsPlan,
+        key: &[Cell],
+        hash: u64,
+        ctx: &mut Ctx,
+    ) -> Option<usize> {
+        if let Some(i) = self.find(key, hash) {
+            return Some(i);
         }
+        if !room_for_groups(ctx, self.hashes.len() as u64 + 1) {
+            return None;
+        }
+        Some(self.group(plan, key, hash))
+    }
+
+    /// The index of the group of `key`, if there is one.
+    fn find(&self, key: &[Cell], hash: u64) -> Option<usize> {
+        let (keys, width) = (&self.keys, self.width);
+        self.index
+            .find(hash, |&i| same_key(&keys[i * width..][..width], key))
+            .copied()
+    }
+
+    /// Adds a new group.
+    fn group(&mut self, plan: &StatsPlan, key: &[Cell], hash: u64) -> usize {
+        let i = self.hashes.len();
+        let hashes = &self.hashes;
+        self.index.insert_unique(hash, i, |&j| hashes[j]);
+        self.hashes.push(hash);
+        self.keys.extend_from_slice(key);
+        let partial = self.partial;
+        self.accs.extend(plan.slots.iter().map(|s| {
+            if partial {
+                Acc::partial(s.kind, s.input)
+            } else {
+                Acc::new(s.kind, s.input)
+            }
+        }));
+        i
+    }
+
+    pub(crate) fn add(&mut self, plan: &StatsPlan, row: &[Cell], ctx: &mut Ctx) {
+        let mut key_cells = std::mem::take(&mut self.key_cells);
+        key_cells.clear();
+        key_cells.extend(plan.groups.iter().map(|g| g.eval(row, ctx)));
         // Aggregates and their filters see the input row followed by the aliased keys.
         let extended;
         let row: &[Cell] = if plan.aliased.is_empty() {
@@ -90,69 +159,154 @@ impl StatsState {
             extended = r;
             &extended
         };
-        let args: Vec<(Cell, Option<Cell>, bool)> = plan
+        let mut args = std::mem::take(&mut self.args);
+        args.clear();
+        args.extend(plan.slots.iter().map(|s| {
+            let pass = s
+                .filter
+                .as_ref()
+                .is_none_or(|f| f.test(row, ctx) == Some(true));
+            let arg = match (&s.arg, pass) {
+                (Some(a), true) => a.eval(row, ctx),
+                _ => Cell::Null,
+            };
+            let by = s.by.as_ref().filter(|_| pass).map(|b| b.eval(row, ctx));
+            (arg, by, pass)
+        }));
+        if ctx.failed() {
+            // Past a cap: the query fails, and holds no more groups meanwhile.
+        } else if key_cells.iter().any(|c| matches!(c, Cell::Many(_))) {
+            // The combinations are distinct keys: more than the cap of them is past it.
+            if room_for_groups(ctx, combination_count(plan, &key_cells)) {
+                for combo in combinations(plan, &key_cells) {
+                    let Some(index) = self.group_of(plan, &combo, hash_cells(&combo), ctx) else {
+                        break;
+                    };
+                    self.feed(plan, index, &args);
+                }
+            }
+        } else if let Some(index) = self.group_of(plan, &key_cells, hash_cells(&key_cells), ctx) {
+            self.feed(plan, index, &args);
+        }
+        self.key_cells = key_cells;
+        self.args = args;
+    }
+
+    /// Feeds one row's aggregate inputs to group `index`.
+    fn feed(&mut self, plan: &StatsPlan, index: usize, args: &[(Cell, Option<Cell>, bool)]) {
+        for (slot, (acc, (arg, by, pass))) in plan
             .slots
             .iter()
-            .map(|s| {
-                let pass = s
-                    .filter
-                    .as_ref()
-                    .is_none_or(|f| f.test(row, ctx) == Some(true));
-                let arg = match (&s.arg, pass) {
-                    (Some(a), true) => a.eval(row, ctx),
-                    _ => Cell::Null,
-                };
-                let by = s.by.as_ref().filter(|_| pass).map(|b| b.eval(row, ctx));
-                (arg, by, pass)
-            })
-            .collect();
-        for combo in combos {
-            let key: Vec<KeyCell> = combo.iter().map(KeyCell::of).collect();
-            let index = match self.groups.get(&key) {
-                Some(&i) => i,
-                None => {
-                    let i = self.keys.len();
-                    self.groups.insert(key, i);
-                    self.keys.push(combo);
-                    self.accs.push(new_accs(plan));
-                    i
+            .zip(self.accs[index * self.slots..].iter_mut().zip(args))
+        {
+            match (pass, by) {
+                (false, _) => {}
+                (true, Some(by)) => acc.add_by(slot.kind, arg, by),
+                (true, None) => acc.add(slot.kind, arg),
+            }
+        }
+    }
+
+    /// Merges `later`, a partial over rows that all come after the rows `self` has seen:
+    /// the result is the one of adding those rows to `self` in order.
+    pub(crate) fn merge(&mut self, plan: &StatsPlan, later: StatsState, ctx: &mut Ctx) {
+        let mut later_accs = later.accs.into_iter();
+        for (g, &hash) in later.hashes.iter().enumerate() {
+            let key = &later.keys[g * self.width..][..self.width];
+            let index = match self.find(key, hash) {
+                Some(i) => i,
+                None if ctx.failed() || !room_for_groups(ctx, self.hashes.len() as u64 + 1) => {
+                    return
                 }
+                None => self.group(plan, key, hash),
             };
-            for (slot, (acc, (arg, by, pass))) in plan
-                .slots
-                .iter()
-                .zip(self.accs[index].iter_mut().zip(&args))
-            {
-                match (pass, by) {
-                    (false, _) => {}
-                    (true, Some(by)) => acc.add_by(slot.kind, arg, by),
-                    (true, None) => acc.add(slot.kind, arg),
-                }
+            let ours = &mut self.accs[index * self.slots..][..self.slots];
+            for ((slot, acc), more) in plan.slots.iter().zip(ours).zip(later_accs.by_ref()) {
+                acc.merge(slot.kind, more);
             }
         }
     }
 
     pub(super) fn finish(self, plan: &StatsPlan, ctx: &mut Ctx) -> Vec<Vec<Cell>> {
-        let mut out = Vec::with_capacity(self.keys.len());
-        for (key, accs) in self.keys.into_iter().zip(self.accs) {
+        let mut out = Vec::with_capacity(self.hashes.len());
+        let (mut keys, mut accs) = (self.keys.into_iter(), self.accs.into_iter());
+        for _ in 0..self.hashes.len() {
             let mut post: Vec<Cell> = plan
                 .slots
                 .iter()
-                .zip(accs)
+                .zip(accs.by_ref())
                 .map(|(s, acc)| acc.finish(s.kind, s.ty, ctx, s.site))
                 .collect();
-            post.extend(key);
+            post.extend(keys.by_ref().take(self.width));
             out.push(plan.outputs.iter().map(|o| o.eval(&post, ctx)).collect());
         }
         out
     }
 }
 
-pub(super) fn new_accs(plan: &StatsPlan) -> Vec<Acc> {
-    plan.slots
+/// Whether a `STATS` may hold `groups` groups; past `--max-groups`, fails the query (`E015`).
+/// Groups are counted as they are made, in input order, so the outcome does not depend on
+/// threads or batches.
+fn room_for_groups(ctx: &mut Ctx, groups: u64) -> bool {
+    let max = crate::limits::get().max_groups;
+    if groups <= max {
+        return true;
+    }
+    ctx.fail(
+        "E015",
+        format!("STATS would hold more than {max} groups"),
+        Some("raise the limit with --max-groups N".into()),
+    );
+    false
+}
+
+/// How many key combinations [`combinations`] makes of one row (saturating).
+fn combination_count(plan: &StatsPlan, key_cells: &[Cell]) -> u64 {
+    key_cells
         .iter()
-        .map(|s| Acc::new(s.kind, s.input))
-        .collect()
+        .enumerate()
+        .filter(|(i, _)| plan.follows[*i].is_none())
+        .map(|(_, c)| c.values().len().max(1) as u64)
+        .fold(1u64, u64::saturating_mul)
+}
+
+/// Every combination of the values of multivalued keys: each is a group of its own (a copy of
+/// an earlier key takes that key's value in each combination).
+fn combinations(plan: &StatsPlan, key_cells: &[Cell]) -> Vec<Vec<Cell>> {
+    let mut combos: Vec<Vec<Cell>> = vec![Vec::new()];
+    for (i, cell) in key_cells.iter().enumerate() {
+        if let Some(leader) = plan.follows[i] {
+            for combo in &mut combos {
+                combo.push(combo[leader].clone());
+            }
+            continue;
+        }
+        let options: Vec<Cell> = match cell {
+            Cell::Many(vs) => {
+                let mut seen: Vec<&Value> = Vec::new();
+                let mut out = Vec::new();
+                for v in vs {
+                    if !seen.iter().any(|s| s.compare(v).is_eq()) {
+                        seen.push(v);
+                        out.push(Cell::One(v.clone()));
+                    }
+                }
+                out
+            }
+            other => vec![other.clone()],
+        };
+        combos = combos
+            .into_iter()
+            .flat_map(|prefix| {
+                options.iter().map(move |o| {
+                    let mut p = prefix.clone();
+                    p.push(o.clone());
+                    p
+                })
+            })
+            .collect();
+    }
+    combos
 }
 
 /// Replaces aggregate calls in `e` by references to slot columns `$agg<i>`, compiling each

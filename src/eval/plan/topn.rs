@@ -51,6 +51,35 @@ pub(super) fn top_n<T>(
     out
 }
 
+/// The positions of [`top_n`]'s result over `keys` when it does not depend on their order:
+/// when the first `limit` keys are all different and the next one is worse than all of them,
+/// the heap keeps exactly those and returns them sorted, whatever order they came in. Found by
+/// selection (linear) and a sort of `limit` keys; `None` when ties make the heap's order matter.
+pub(super) fn decided_top<K>(
+    keys: &[K],
+    limit: usize,
+    cmp: impl Fn(&K, &K) -> Ordering,
+) -> Option<Vec<usize>> {
+    let mut top: Vec<usize> = (0..keys.len()).collect();
+    let by_key = |a: &usize, b: &usize| cmp(&keys[*a], &keys[*b]);
+    if keys.len() > limit {
+        top.select_nth_unstable_by(limit, by_key);
+        let next = top[limit];
+        top.truncate(limit);
+        if top.iter().any(|i| by_key(i, &next) != Ordering::Less) {
+            return None;
+        }
+    }
+    top.sort_unstable_by(by_key);
+    if top
+        .windows(2)
+        .any(|w| by_key(&w[0], &w[1]) != Ordering::Less)
+    {
+        return None;
+    }
+    Some(top)
+}
+
 /// Lucene's `downHeap` from the top: sift the top node down below every worse child.
 fn down_heap<T>(heap: &mut [Option<T>], less_than: &impl Fn(&T, &T) -> bool) {
     let size = heap.len() - 1;
@@ -90,6 +119,21 @@ mod tests {
         // Ties are not in input order: the heap reorders them.
         let tags: String = out.iter().map(|r| r.1).collect();
         assert_eq!(tags, "eacfdb");
+    }
+
+    #[test]
+    fn distinct_top_keys_are_decided_whatever_their_order() {
+        let keys = [5, 3, 9, 1, 7, 2, 8];
+        for limit in [0, 1, 3, 7, 10] {
+            let decided = decided_top(&keys, limit, |a, b| a.cmp(b)).unwrap();
+            let expected: Vec<i32> = top_n(keys.to_vec(), Some(limit), |a, b| a.cmp(b));
+            let got: Vec<i32> = decided.iter().map(|&i| keys[i]).collect();
+            assert_eq!(got, expected, "limit {limit}");
+        }
+        // A tie inside the top or at its edge leaves the order to the heap.
+        assert!(decided_top(&[1, 1, 5], 2, |a: &i32, b| a.cmp(b)).is_none());
+        assert!(decided_top(&[1, 2, 2], 2, |a: &i32, b| a.cmp(b)).is_none());
+        assert!(decided_top(&[1, 2, 3, 3], 2, |a: &i32, b| a.cmp(b)).is_some());
     }
 
     #[test]
