@@ -335,3 +335,38 @@ fn bucket_errors_are_elasticsearchs() {
         "{e}"
     );
 }
+
+#[test]
+fn a_grouping_bucket_repeated_outside_aggregates_reads_its_key() {
+    // bucket.csv-spec reuseGroupingFunction: the exact same BUCKET expression is the key.
+    let t = run(
+        "FROM logs-* | STATS s = 1 + BUCKET(n, 2.), m = MAX(n) + BUCKET(n, 2.) BY b = BUCKET(n, 2.) | SORT b",
+        DOCS,
+    );
+    assert_eq!(
+        rows(&t),
+        ["1.0 | 1.0 | 0.0", "3.0 | 5.0 | 2.0", "5.0 | 8.0 | 4.0"]
+    );
+    // Another span is not the key: Elasticsearch's verifier error.
+    let parsed =
+        rulegate::esql::parse("FROM logs-* | STATS s = BUCKET(n, 3.) BY b = BUCKET(n, 2.)")
+            .unwrap();
+    let store = Documents::from_ndjson(
+        DOCS.as_bytes(),
+        &eval::fields_for(&parsed, &[]),
+        LoadOptions::default(),
+    )
+    .unwrap();
+    let e = Plan::compile(
+        &parsed,
+        "FROM logs-* | STATS s = BUCKET(n, 3.) BY b = BUCKET(n, 2.)",
+        &store.columns,
+    )
+    .unwrap_err();
+    assert!(
+        e.message
+            .contains("must be an aggregate function or use only grouping keys"),
+        "{}",
+        e.message
+    );
+}
