@@ -370,3 +370,58 @@ fn a_grouping_bucket_repeated_outside_aggregates_reads_its_key() {
         e.message
     );
 }
+
+#[test]
+fn fork_appends_each_branch_with_its_name() {
+    // fork.csv-spec forkWithEvals and forkWithStats, over DOCS: each branch sees every input
+    // row; columns are the first branch's, then later branches' new ones; absent is null.
+    let t = run(
+        r#"FROM logs-* | WHERE n < 3 | FORK (WHERE n == 1 | EVAL y = n) (STATS c = COUNT(*), y = MIN(n)) (SORT n DESC | LIMIT 1 | EVAL z = "last") | KEEP _fork, n, c, y, z | SORT _fork, n"#,
+        DOCS,
+    );
+    let cols: Vec<String> = t
+        .columns
+        .iter()
+        .map(|c| format!("{}:{}", c.name, c.ty.name()))
+        .collect();
+    assert_eq!(
+        cols,
+        ["_fork:keyword", "n:long", "c:long", "y:long", "z:keyword"]
+    );
+    assert_eq!(
+        rows(&t),
+        [
+            "fork1 | 1 | null | 1 | null",
+            "fork1 | 1 | null | 1 | null",
+            "fork2 | null | 3 | 1 | null",
+            "fork3 | 2 | null | null | last"
+        ]
+    );
+}
+
+#[test]
+fn fork_errors_are_elasticsearchs() {
+    let e = refusal("ROW a = 1 | FORK (WHERE a > 0)");
+    assert!(
+        e.contains("FORK requires at least 2 branches and at most 8, found 1"),
+        "{e}"
+    );
+    let e = refusal(r#"ROW a = 1 | FORK (EVAL x = 1) (EVAL x = "s")"#);
+    assert!(
+        e.contains(
+            "Column [x] has conflicting data types in FORK branches: [INTEGER] and [KEYWORD]"
+        ),
+        "{e}"
+    );
+    let e = refusal("ROW a = 1 | FORK (WHERE a > 0 | FORK (WHERE true) (WHERE true)) (WHERE true)");
+    assert!(e.contains("Only a single FORK command is supported"), "{e}");
+}
+
+#[test]
+fn fork_prints_and_parses_back() {
+    let text = "FROM logs-*\n| FORK (WHERE n > 1 | LIMIT 2) (STATS c = count(*))";
+    let parsed = rulegate::esql::parse(text).unwrap();
+    let printed = rulegate::esql::print(&parsed);
+    assert_eq!(printed, text);
+    assert_eq!(rulegate::esql::parse(&printed).unwrap(), parsed);
+}
