@@ -288,6 +288,13 @@ fn bucket_by_date_picks_elasticsearchs_rounding() {
         "",
     );
     assert_eq!(rows(&t), ["1985-01-01T00:00:00.000Z"]);
+    // The largest count over the whole calendar is counted, not walked: 5 minutes is the
+    // finest rounding under 2^31 steps in ten thousand years.
+    let t = run(
+        r#"ROW d = TO_DATETIME("1985-07-09T00:07:00Z") | EVAL b = BUCKET(d, 2147483647, "0001-01-01T00:00:00Z", "9999-12-31T00:00:00Z") | KEEP b"#,
+        "",
+    );
+    assert_eq!(rows(&t), ["1985-07-09T00:05:00.000Z"]);
     // A range that reads NOW() is picked when the query runs: 25 over the last day are hours
     // (docsBucketLast24hr); 24 are not, since the day starts mid-hour, so 3 hours.
     let now = 489_753_000_000; // 1985-07-09T10:30:00Z
