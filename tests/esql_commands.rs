@@ -256,3 +256,180 @@ fn full_text_arguments_are_checked_as_elasticsearch_does() {
     );
     assert!(refused(r#"FROM t | WHERE QSTR("title:a")"#).starts_with("E304: "));
 }
+
+/// Runs `query` over no documents with `NOW()` at `now` (ms since the epoch).
+fn run_at(query: &str, now: i64) -> Table {
+    let parsed = rulegate::esql::parse(query).expect("query parses");
+    let store = Documents::from_ndjson(
+        &b""[..],
+        &eval::fields_for(&parsed, &[]),
+        LoadOptions::default(),
+    )
+    .expect("no docs load");
+    let plan = Plan::compile(&parsed, query, &store.columns).expect("query compiles");
+    plan.run(&store, Window::All, now)
+}
+
+#[test]
+fn bucket_by_date_picks_elasticsearchs_rounding() {
+    // The documented examples (bucket.csv-spec bucket_month, bucket_week): at most 20 buckets
+    // over 1985 are months, at most 100 are weeks starting on Monday.
+    let row = r#"ROW date = TO_DATETIME("1985-07-09T00:00:00.000Z")"#;
+    let range = r#""1985-01-01T00:00:00Z", "1986-01-01T00:00:00Z""#;
+    let t = run(&format!("{row} | EVAL m = BUCKET(date, 20, {range}), w = BIN(date, 100, {range}), s = BUCKET(date, 1 week) | KEEP m, w, s"), "");
+    assert_eq!(
+        rows(&t),
+        ["1985-07-01T00:00:00.000Z | 1985-07-08T00:00:00.000Z | 1985-07-08T00:00:00.000Z"]
+    );
+    // Five buckets over 1985..1990 fit no week or month: a year.
+    let t = run(
+        &format!(
+            r#"{row} | EVAL y = BUCKET(date, 5, "1985-01-01T00:00:00Z", "1990-01-01T00:00:00Z") | KEEP y"#
+        ),
+        "",
+    );
+    assert_eq!(rows(&t), ["1985-01-01T00:00:00.000Z"]);
+    // The largest count over the whole calendar is counted, not walked: 5 minutes is the
+    // finest rounding under 2^31 steps in ten thousand years.
+    let t = run(
+        r#"ROW d = TO_DATETIME("1985-07-09T00:07:00Z") | EVAL b = BUCKET(d, 2147483647, "0001-01-01T00:00:00Z", "9999-12-31T00:00:00Z") | KEEP b"#,
+        "",
+    );
+    assert_eq!(rows(&t), ["1985-07-09T00:05:00.000Z"]);
+    // A range that reads NOW() is picked when the query runs: 25 over the last day are hours
+    // (docsBucketLast24hr); 24 are not, since the day starts mid-hour, so 3 hours.
+    let now = 489_753_000_000; // 1985-07-09T10:30:00Z
+    let t = run_at(
+        "ROW d = NOW() | EVAL h = BUCKET(d, 25, NOW() - 1 day, NOW()), t = BUCKET(d, 24, NOW() - 1 day, NOW()) | KEEP h, t",
+        now,
+    );
+    assert_eq!(
+        rows(&t),
+        ["1985-07-09T10:00:00.000Z | 1985-07-09T09:00:00.000Z"]
+    );
+}
+
+#[test]
+fn bucket_by_number_floors_to_a_span() {
+    // docsBucketNumeric: 20 buckets over 25324..74999 are 5000 wide; bucketNumericMixedTypes.
+    let t = run(
+        "ROW s = 47411, long = TO_LONG(100), double = 99., int = 100 | EVAL a = BUCKET(s, 20, 25324, 74999), b1 = BUCKET(long, 99.), b2 = BUCKET(double, 100.), b3 = BUCKET(int, 49.5) | KEEP a, b1, b2, b3",
+        "",
+    );
+    assert_eq!(rows(&t), ["45000.0 | 99.0 | 0.0 | 99.0"]);
+    let t = run(
+        "FROM logs-* | STATS c = COUNT(*) BY b = BUCKET(n, 2.) | SORT b",
+        DOCS,
+    );
+    assert_eq!(rows(&t), ["2 | 0.0", "2 | 2.0", "1 | 4.0"]);
+}
+
+#[test]
+fn bucket_errors_are_elasticsearchs() {
+    let e = refusal(r#"ROW d = TO_DATETIME("1985-07-09T00:00:00Z") | EVAL b = BUCKET(d, 20)"#);
+    assert!(e.contains("function expects exactly four arguments when the first one is of type [DATETIME] and the second of type [INTEGER]"), "{e}");
+    let e = refusal(
+        r#"ROW d = TO_DATETIME("1985-07-09T00:00:00Z") | EVAL b = BUCKET(d, 1 day, "a", "b")"#,
+    );
+    assert!(e.contains("function expects exactly two arguments"), "{e}");
+    let e = refusal(r#"ROW s = "x" | EVAL b = BUCKET(s, 10.)"#);
+    assert!(
+        e.contains("first argument of [BUCKET(s, 10.)] must be [datetime or numeric]"),
+        "{e}"
+    );
+    let e = refusal("ROW s = 1, k = 3 | MV_EXPAND k | EVAL b = BUCKET(s, k)");
+    assert!(
+        e.contains("second argument of [BUCKET(s, k)] must be a constant"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_grouping_bucket_repeated_outside_aggregates_reads_its_key() {
+    // bucket.csv-spec reuseGroupingFunction: the exact same BUCKET expression is the key.
+    let t = run(
+        "FROM logs-* | STATS s = 1 + BUCKET(n, 2.), m = MAX(n) + BUCKET(n, 2.) BY b = BUCKET(n, 2.) | SORT b",
+        DOCS,
+    );
+    assert_eq!(
+        rows(&t),
+        ["1.0 | 1.0 | 0.0", "3.0 | 5.0 | 2.0", "5.0 | 8.0 | 4.0"]
+    );
+    // Another span is not the key: Elasticsearch's verifier error.
+    let parsed =
+        rulegate::esql::parse("FROM logs-* | STATS s = BUCKET(n, 3.) BY b = BUCKET(n, 2.)")
+            .unwrap();
+    let store = Documents::from_ndjson(
+        DOCS.as_bytes(),
+        &eval::fields_for(&parsed, &[]),
+        LoadOptions::default(),
+    )
+    .unwrap();
+    let e = Plan::compile(
+        &parsed,
+        "FROM logs-* | STATS s = BUCKET(n, 3.) BY b = BUCKET(n, 2.)",
+        &store.columns,
+    )
+    .unwrap_err();
+    assert!(
+        e.message
+            .contains("must be an aggregate function or use only grouping keys"),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
+fn fork_appends_each_branch_with_its_name() {
+    // fork.csv-spec forkWithEvals and forkWithStats, over DOCS: each branch sees every input
+    // row; columns are the first branch's, then later branches' new ones; absent is null.
+    let t = run(
+        r#"FROM logs-* | WHERE n < 3 | FORK (WHERE n == 1 | EVAL y = n) (STATS c = COUNT(*), y = MIN(n)) (SORT n DESC | LIMIT 1 | EVAL z = "last") | KEEP _fork, n, c, y, z | SORT _fork, n"#,
+        DOCS,
+    );
+    let cols: Vec<String> = t
+        .columns
+        .iter()
+        .map(|c| format!("{}:{}", c.name, c.ty.name()))
+        .collect();
+    assert_eq!(
+        cols,
+        ["_fork:keyword", "n:long", "c:long", "y:long", "z:keyword"]
+    );
+    assert_eq!(
+        rows(&t),
+        [
+            "fork1 | 1 | null | 1 | null",
+            "fork1 | 1 | null | 1 | null",
+            "fork2 | null | 3 | 1 | null",
+            "fork3 | 2 | null | null | last"
+        ]
+    );
+}
+
+#[test]
+fn fork_errors_are_elasticsearchs() {
+    let e = refusal("ROW a = 1 | FORK (WHERE a > 0)");
+    assert!(
+        e.contains("FORK requires at least 2 branches and at most 8, found 1"),
+        "{e}"
+    );
+    let e = refusal(r#"ROW a = 1 | FORK (EVAL x = 1) (EVAL x = "s")"#);
+    assert!(
+        e.contains(
+            "Column [x] has conflicting data types in FORK branches: [INTEGER] and [KEYWORD]"
+        ),
+        "{e}"
+    );
+    let e = refusal("ROW a = 1 | FORK (WHERE a > 0 | FORK (WHERE true) (WHERE true)) (WHERE true)");
+    assert!(e.contains("Only a single FORK command is supported"), "{e}");
+}
+
+#[test]
+fn fork_prints_and_parses_back() {
+    let text = "FROM logs-*\n| FORK (WHERE n > 1 | LIMIT 2) (STATS c = count(*))";
+    let parsed = rulegate::esql::parse(text).unwrap();
+    let printed = rulegate::esql::print(&parsed);
+    assert_eq!(printed, text);
+    assert_eq!(rulegate::esql::parse(&printed).unwrap(), parsed);
+}

@@ -117,6 +117,14 @@ impl Checker<'_> {
             }
             CommandKind::Dedup | CommandKind::Distinct => {}
             CommandKind::Sample(sample) => self.inside(sample.span, span, "sample probability"),
+            CommandKind::Fork(branches) => {
+                for branch in branches {
+                    self.inside(branch.span, span, "fork branch");
+                    for inner in &branch.commands {
+                        self.command(inner, branch.span);
+                    }
+                }
+            }
         }
     }
 

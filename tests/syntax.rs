@@ -89,6 +89,7 @@ fn tree(query: &Query) -> String {
             ),
             CommandKind::Dedup | CommandKind::Distinct => String::new(),
             CommandKind::Sample(s) => format!("{}", s.probability),
+            CommandKind::Fork(b) => format!("{} branches", b.len()),
         };
         out.push_str(&format!(
             "{} @{:?} {body}\n",
@@ -277,7 +278,6 @@ fn unsupported_commands_are_named_and_located() {
     for (text, name, at) in [
         ("from a | enrich p on x", "ENRICH", "enrich"),
         ("from a | lookup join t on x", "LOOKUP JOIN", "lookup join"),
-        ("from a | fork (where true)", "FORK", "fork"),
         (
             "from a | completion x = y with {}",
             "COMPLETION",

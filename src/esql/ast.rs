@@ -91,6 +91,16 @@ pub enum CommandKind {
     Distinct,
     /// `SAMPLE 0.25`: keeps each row with that probability
     Sample(Sample),
+    /// `FORK (WHERE a) (STATS c = COUNT(*))`: each branch's pipeline over the same input, their
+    /// outputs appended with a `_fork` column naming the branch (`fork1`, …)
+    Fork(Vec<ForkBranch>),
+}
+
+/// One parenthesised pipeline of `FORK`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ForkBranch {
+    pub commands: Vec<Command>,
+    pub span: Span,
 }
 
 impl CommandKind {
@@ -113,6 +123,7 @@ impl CommandKind {
             CommandKind::Dedup => "DEDUP",
             CommandKind::Distinct => "DISTINCT",
             CommandKind::Sample(_) => "SAMPLE",
+            CommandKind::Fork(_) => "FORK",
         }
     }
 }

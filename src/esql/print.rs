@@ -91,6 +91,14 @@ pub fn print_command(command: &Command) -> String {
         ),
         CommandKind::Dedup | CommandKind::Distinct => String::new(),
         CommandKind::Sample(sample) => crate::document::value::java_double(sample.probability),
+        CommandKind::Fork(branches) => branches
+            .iter()
+            .map(|b| {
+                let commands: Vec<String> = b.commands.iter().map(print_command).collect();
+                format!("({})", commands.join(" | "))
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
     };
     if body.is_empty() {
         keyword.to_string()

@@ -344,6 +344,13 @@ pub fn fields_for(query: &ast::Query, extra: &[&str]) -> FieldSelection {
                 }
             }
             CommandKind::Sample(_) => {}
+            // Each branch reads what it reads; every field is the simple, safe answer.
+            CommandKind::Fork(_) => {
+                return FieldSelection {
+                    all: true,
+                    names: read.names,
+                }
+            }
         }
     }
     FieldSelection {

@@ -33,7 +33,6 @@ const SPEC_NOW: i64 = 1_748_736_000_000;
 const OUT_OF_SCOPE: &[(&str, &str)] = &[
     ("lookup join", "LOOKUP JOIN needs lookup indices"),
     ("enrich ", "ENRICH needs enrich policies"),
-    ("| fork", "FORK is out of scope"),
     ("\nset ", "SET statements are out of scope"),
     ("categorize", "CATEGORIZE is out of scope"),
     ("date_nanos", "date_nanos is out of scope"),

@@ -17,7 +17,6 @@ const UNSUPPORTED_COMMANDS: &[&str] = &[
     "right",
     "full",
     "completion",
-    "fork",
     "change_point",
     "rerank",
     "fuse",
@@ -53,6 +52,7 @@ const SUPPORTED_COMMANDS: &[&str] = &[
     "dedup",
     "distinct",
     "sample",
+    "fork",
 ];
 
 impl Parser<'_> {
@@ -130,7 +130,7 @@ impl Parser<'_> {
             )
             .with_label(span, "Elasticsearch has this command; rulegate does not evaluate it")
             .with_note(
-                "supported: FROM, ROW, WHERE, EVAL, STATS, INLINE STATS, KEEP, DROP, RENAME, SORT, LIMIT, MV_EXPAND, DISSECT, GROK, FILLNULL, DEDUP, DISTINCT, SAMPLE",
+                "supported: FROM, ROW, WHERE, EVAL, STATS, INLINE STATS, KEEP, DROP, RENAME, SORT, LIMIT, MV_EXPAND, DISSECT, GROK, FILLNULL, DEDUP, DISTINCT, SAMPLE, FORK",
             );
         }
         let mut diagnostic =
@@ -198,6 +198,40 @@ impl Parser<'_> {
         })
     }
 
+    /// `FORK` and its parenthesised branches: two to eight, as Elasticsearch allows.
+    fn fork(&mut self, keyword: Span) -> PResult<Vec<ForkBranch>> {
+        let mut branches = Vec::new();
+        while let Some(open) = self.eat(&TokenKind::LParen)? {
+            let mut commands = vec![self.processing_command()?];
+            while self.eat(&TokenKind::Pipe)?.is_some() {
+                commands.push(self.processing_command()?);
+            }
+            if self.eat(&TokenKind::RParen)?.is_none() {
+                return Err(self.unexpected("`|` or `)` closing the FORK branch")?);
+            }
+            branches.push(ForkBranch {
+                commands,
+                span: self.span_from(open.start),
+            });
+        }
+        if branches.len() < 2 || branches.len() > 8 {
+            return Err(Box::new(
+                Diagnostic::error(
+                    E_EXPECTED,
+                    format!(
+                        "FORK requires at least 2 branches and at most 8, found {}",
+                        branches.len()
+                    ),
+                )
+                .with_label(
+                    self.span_from(keyword.start),
+                    "each branch is `( commands )`",
+                ),
+            ));
+        }
+        Ok(branches)
+    }
+
     fn processing_command(&mut self) -> PResult<Command> {
         let (word, span) = self.command_word()?;
         let kind = match word.as_str() {
@@ -225,6 +259,7 @@ impl Parser<'_> {
             "dedup" => CommandKind::Dedup,
             "distinct" => CommandKind::Distinct,
             "sample" => CommandKind::Sample(self.sample()?),
+            "fork" => CommandKind::Fork(self.fork(span)?),
             "from" | "row" => {
                 return Err(Box::new(
                     Diagnostic::error(

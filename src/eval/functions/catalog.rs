@@ -37,7 +37,6 @@ pub const NOT_YET: &[&str] = &[
     "all_first",
     "all_last",
     "ascii",
-    "bucket",
     "categorize",
     "date_unit_count",
     "day",

@@ -422,6 +422,7 @@ pub(super) fn single_valued(
     let arg_i64 = |i: usize| a.get(i).and_then(|v| v.as_i64()).unwrap_or(0);
     Ok(match func {
         Func::ToLower => kw(s(a[0]).to_lowercase()),
+        Func::BucketRounding => super::bucket::rounding_at_run(a).map_or(Cell::Null, Cell::One),
         Func::Clamp | Func::ClampMin | Func::ClampMax => {
             let mut x = a[0];
             let (min, max) = match func {

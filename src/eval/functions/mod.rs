@@ -9,6 +9,7 @@ use crate::document::{datetime, ip, Column};
 use crate::eval::aggregate::is_aggregate;
 use crate::eval::expr::{convert_cell, error, single, singles, CExpr, Compiler, Ctx, Kind};
 
+mod bucket;
 pub mod catalog;
 mod codec;
 mod eval;
@@ -59,6 +60,8 @@ pub enum Func {
     MvSlice,
     MvContains,
     DateTrunc,
+    /// `BUCKET`'s date rounding picked from a count and a range that read `NOW()`.
+    BucketRounding,
     DateDiff,
     DateFormat,
     DateParse,
@@ -267,6 +270,9 @@ pub fn compile(
     }
     if name == "date_trunc" {
         implicit_time_span(&mut args, span)?;
+    }
+    if name == "bucket" || name == "bin" {
+        return bucket::compile(c, args, span, schema);
     }
     let n = args.len();
     let t = |i: usize| args[i].ty;

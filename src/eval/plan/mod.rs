@@ -18,6 +18,7 @@ use crate::eval::warnings::{Warnings, MULTI_VALUE};
 use crate::eval::Table;
 
 mod fill;
+mod fork;
 mod sample;
 mod sorted_aggs;
 mod stats;
@@ -63,6 +64,8 @@ pub(crate) enum Step {
     Dedup,
     /// `SAMPLE p`: each row stays with probability `p`, drawn from a fixed seed.
     Sample(f64),
+    /// `FORK`: each branch's steps over a copy of the input, then its rows in the union schema.
+    Fork(Vec<fork::ForkPlan>),
 }
 
 #[derive(Clone, Debug)]
@@ -170,211 +173,15 @@ impl Plan {
         }
         let mut has_limit = false;
         for command in &query.commands {
-            match &command.kind {
-                CommandKind::Where(e) => {
-                    let cond = c.boolean(e, &schema)?;
-                    // Elasticsearch merges consecutive filters into one conjunction and
-                    // evaluates every operand, so each reports its warnings.
-                    match steps.last_mut() {
-                        Some(Step::Where(prev)) => {
-                            let site = prev.site;
-                            let placeholder = CExpr {
-                                kind: Kind::Literal(Cell::Null),
-                                ty: Type::Boolean,
-                                site,
-                            };
-                            let left = std::mem::replace(prev, placeholder);
-                            *prev = CExpr {
-                                kind: Kind::And(Box::new(left), Box::new(cond)),
-                                ty: Type::Boolean,
-                                site,
-                            };
-                        }
-                        _ => steps.push(Step::Where(cond)),
-                    }
-                }
-                CommandKind::Eval(fields) => {
-                    steps.push(compile_eval(&mut c, fields, &mut schema, text)?);
-                }
-                CommandKind::Keep(patterns) => {
-                    let order = keep_order(&schema, patterns)?;
-                    let kept: Vec<Column> = order.iter().map(|&i| schema[i].clone()).collect();
-                    c.constants.project(&schema, &order, &kept);
-                    schema = kept;
-                    steps.push(Step::Project(order));
-                }
-                CommandKind::Drop(patterns) => {
-                    let mut keep = Vec::new();
-                    for p in patterns {
-                        resolve_pattern(&schema, p)?;
-                    }
-                    for (i, col) in schema.iter().enumerate() {
-                        if !patterns.iter().any(|p| name_matches(&p.pattern, &col.name)) {
-                            keep.push(i);
-                        }
-                    }
-                    let kept: Vec<Column> = keep.iter().map(|&i| schema[i].clone()).collect();
-                    c.constants.project(&schema, &keep, &kept);
-                    schema = kept;
-                    steps.push(Step::Project(keep));
-                }
-                CommandKind::Rename(renames) => {
-                    // Applied left to right; a rename onto an existing name replaces it.
-                    let mut names: Vec<(usize, String)> = schema
-                        .iter()
-                        .enumerate()
-                        .map(|(i, c)| (i, c.name.clone()))
-                        .collect();
-                    for r in renames {
-                        let Some(pos) = names.iter().rposition(|(_, n)| *n == r.old.name) else {
-                            return Err(error(
-                                "E301",
-                                r.old.span,
-                                format!("Unknown column [{}]", r.old.name),
-                            ));
-                        };
-                        if r.old.name == r.new.name {
-                            continue;
-                        }
-                        names[pos].1 = r.new.name.clone();
-                        // The renamed column keeps its place; one it overwrites goes away.
-                        if let Some(other) = names
-                            .iter()
-                            .enumerate()
-                            .position(|(o, (_, n))| o != pos && *n == r.new.name)
-                        {
-                            names.remove(other);
-                        }
-                    }
-                    let order: Vec<usize> = names.iter().map(|(i, _)| *i).collect();
-                    let renamed: Vec<Column> = names
-                        .iter()
-                        .map(|(i, n)| Column {
-                            name: n.clone(),
-                            ty: schema[*i].ty,
-                        })
-                        .collect();
-                    c.constants.project(&schema, &order, &renamed);
-                    schema = renamed;
-                    steps.push(Step::Project(order));
-                }
-                CommandKind::Sort(keys) => {
-                    let mut compiled = Vec::new();
-                    for k in keys {
-                        let e = c.expr(&k.expr, &schema)?;
-                        let desc = k.order == Some(SortOrder::Desc);
-                        let nulls_first = match k.nulls {
-                            Some(NullsOrder::First) => true,
-                            Some(NullsOrder::Last) => false,
-                            None => desc,
-                        };
-                        compiled.push(SortKey {
-                            expr: e,
-                            desc,
-                            nulls_first,
-                        });
-                    }
-                    steps.push(Step::Sort(compiled, None));
-                }
-                CommandKind::Limit(l) => {
-                    has_limit = true;
-                    let n = l.count.min(usize::MAX as u64) as usize;
-                    bind_top_n(&mut steps, n);
-                    steps.push(Step::Limit(n));
-                }
-                CommandKind::MvExpand(name) => {
-                    let i = find(&schema, &name.name).ok_or_else(|| {
-                        error("E301", name.span, format!("Unknown column [{}]", name.name))
-                    })?;
-                    // Each expanded row holds one value of the list: no longer one constant.
-                    c.constants.forget(&name.name);
-                    steps.push(Step::MvExpand(i));
-                }
-                CommandKind::Dissect(d) => {
-                    let input = string_input(&mut c, &d.input, &schema)?;
-                    let sep = d.append_separator.as_ref().map_or("", |s| s.value.as_str());
-                    let dissect = Dissect::new(&d.pattern.value, sep)
-                        .map_err(|m| error("E305", d.pattern.span, m))?;
-                    let new: Vec<Column> = dissect
-                        .columns
-                        .iter()
-                        .map(|n| Column {
-                            name: n.clone(),
-                            ty: Type::Keyword,
-                        })
-                        .collect();
-                    let removed = add_columns(&mut schema, &mut c, new);
-                    steps.push(Step::Dissect {
-                        input,
-                        dissect,
-                        removed,
-                    });
-                }
-                CommandKind::Grok(g) => {
-                    let input = string_input(&mut c, &g.input, &schema)?;
-                    let grok = Grok::new(&g.pattern.value)
-                        .map_err(|m| error("E305", g.pattern.span, m))?;
-                    let new: Vec<Column> = grok
-                        .columns
-                        .iter()
-                        .map(|(n, t)| Column {
-                            name: n.clone(),
-                            ty: *t,
-                        })
-                        .collect();
-                    let removed = add_columns(&mut schema, &mut c, new);
-                    steps.push(Step::Grok {
-                        input,
-                        grok,
-                        removed,
-                    });
-                }
-                CommandKind::Stats(stats) => {
-                    let plan = compile_stats(&mut c, stats, &schema, &mut notes)?;
-                    schema = plan.columns.clone();
-                    c.computed.extend(schema.iter().map(|col| col.name.clone()));
-                    c.constants = Constants::new();
-                    steps.push(Step::Stats(Box::new(plan)));
-                    // Group order is unspecified until a SORT.
-                    steps.push(Step::SortAll);
-                }
-                CommandKind::FillNull(f) => {
-                    let fill = fill::compile_fill(&mut c, f, &schema, command.span)?;
-                    fill.retype(&mut schema);
-                    notes.extend(fill.notes);
-                    steps.push(Step::Fill(fill.fills));
-                }
-                CommandKind::Dedup | CommandKind::Distinct => steps.push(Step::Dedup),
-                CommandKind::Sample(s) => steps.push(Step::Sample(s.probability)),
-                CommandKind::InlineStats(stats) => {
-                    let plan = compile_stats(&mut c, stats, &schema, &mut notes)?;
-                    // Input columns stay (minus those the aggregates shadow); aggregates and
-                    // computed keys are appended.
-                    let new_names: Vec<&str> =
-                        plan.columns.iter().map(|c| c.name.as_str()).collect();
-                    let kept: Vec<usize> = (0..schema.len())
-                        .filter(|&i| {
-                            let name = schema[i].name.as_str();
-                            !new_names.contains(&name) || stats.by.iter().any(|b| {
-                                b.name.is_none()
-                                    && matches!(&b.expr.kind, ExprKind::Column(n) if n.name == name)
-                            })
-                        })
-                        .collect();
-                    let mut next: Vec<Column> = kept.iter().map(|&i| schema[i].clone()).collect();
-                    let mut appended = Vec::new();
-                    for (i, col) in plan.columns.iter().enumerate() {
-                        if find(&next, &col.name).is_none() {
-                            c.constants.forget(&col.name);
-                            c.computed.insert(col.name.clone());
-                            next.push(col.clone());
-                            appended.push(i);
-                        }
-                    }
-                    schema = next;
-                    steps.push(Step::InlineStats(Box::new(plan), kept, appended));
-                }
-            }
+            compile_command(
+                &mut c,
+                command,
+                text,
+                &mut schema,
+                &mut steps,
+                &mut notes,
+                &mut has_limit,
+            )?;
         }
         if !has_limit {
             // The implicit `LIMIT` is pushed down into a trailing `SORT` like an explicit one.
@@ -647,6 +454,229 @@ fn compare_sort_keys(keys: &[SortKey], a: &[Cell], b: &[Cell]) -> Ordering {
 
 /// `EVAL` (and `ROW`, which is an `EVAL` over one empty row): each field is compiled against the
 /// schema as left by the fields before it; a name that exists already moves to the end.
+/// Compiles one processing command onto the pipeline's schema and steps.
+#[allow(clippy::too_many_arguments)]
+fn compile_command(
+    c: &mut Compiler,
+    command: &ast::Command,
+    text: &str,
+    schema: &mut Vec<Column>,
+    steps: &mut Vec<Step>,
+    notes: &mut Vec<String>,
+    has_limit: &mut bool,
+) -> Result<(), Diagnostic> {
+    match &command.kind {
+        CommandKind::Where(e) => {
+            let cond = c.boolean(e, schema)?;
+            // Elasticsearch merges consecutive filters into one conjunction and
+            // evaluates every operand, so each reports its warnings.
+            match steps.last_mut() {
+                Some(Step::Where(prev)) => {
+                    let site = prev.site;
+                    let placeholder = CExpr {
+                        kind: Kind::Literal(Cell::Null),
+                        ty: Type::Boolean,
+                        site,
+                    };
+                    let left = std::mem::replace(prev, placeholder);
+                    *prev = CExpr {
+                        kind: Kind::And(Box::new(left), Box::new(cond)),
+                        ty: Type::Boolean,
+                        site,
+                    };
+                }
+                _ => steps.push(Step::Where(cond)),
+            }
+        }
+        CommandKind::Eval(fields) => {
+            steps.push(compile_eval(c, fields, schema, text)?);
+        }
+        CommandKind::Keep(patterns) => {
+            let order = keep_order(schema, patterns)?;
+            let kept: Vec<Column> = order.iter().map(|&i| schema[i].clone()).collect();
+            c.constants.project(schema, &order, &kept);
+            *schema = kept;
+            steps.push(Step::Project(order));
+        }
+        CommandKind::Drop(patterns) => {
+            let mut keep = Vec::new();
+            for p in patterns {
+                resolve_pattern(schema, p)?;
+            }
+            for (i, col) in schema.iter().enumerate() {
+                if !patterns.iter().any(|p| name_matches(&p.pattern, &col.name)) {
+                    keep.push(i);
+                }
+            }
+            let kept: Vec<Column> = keep.iter().map(|&i| schema[i].clone()).collect();
+            c.constants.project(schema, &keep, &kept);
+            *schema = kept;
+            steps.push(Step::Project(keep));
+        }
+        CommandKind::Rename(renames) => {
+            // Applied left to right; a rename onto an existing name replaces it.
+            let mut names: Vec<(usize, String)> = schema
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (i, c.name.clone()))
+                .collect();
+            for r in renames {
+                let Some(pos) = names.iter().rposition(|(_, n)| *n == r.old.name) else {
+                    return Err(error(
+                        "E301",
+                        r.old.span,
+                        format!("Unknown column [{}]", r.old.name),
+                    ));
+                };
+                if r.old.name == r.new.name {
+                    continue;
+                }
+                names[pos].1 = r.new.name.clone();
+                // The renamed column keeps its place; one it overwrites goes away.
+                if let Some(other) = names
+                    .iter()
+                    .enumerate()
+                    .position(|(o, (_, n))| o != pos && *n == r.new.name)
+                {
+                    names.remove(other);
+                }
+            }
+            let order: Vec<usize> = names.iter().map(|(i, _)| *i).collect();
+            let renamed: Vec<Column> = names
+                .iter()
+                .map(|(i, n)| Column {
+                    name: n.clone(),
+                    ty: schema[*i].ty,
+                })
+                .collect();
+            c.constants.project(schema, &order, &renamed);
+            *schema = renamed;
+            steps.push(Step::Project(order));
+        }
+        CommandKind::Sort(keys) => {
+            let mut compiled = Vec::new();
+            for k in keys {
+                let e = c.expr(&k.expr, schema)?;
+                let desc = k.order == Some(SortOrder::Desc);
+                let nulls_first = match k.nulls {
+                    Some(NullsOrder::First) => true,
+                    Some(NullsOrder::Last) => false,
+                    None => desc,
+                };
+                compiled.push(SortKey {
+                    expr: e,
+                    desc,
+                    nulls_first,
+                });
+            }
+            steps.push(Step::Sort(compiled, None));
+        }
+        CommandKind::Limit(l) => {
+            *has_limit = true;
+            let n = l.count.min(usize::MAX as u64) as usize;
+            bind_top_n(steps, n);
+            steps.push(Step::Limit(n));
+        }
+        CommandKind::MvExpand(name) => {
+            let i = find(schema, &name.name).ok_or_else(|| {
+                error("E301", name.span, format!("Unknown column [{}]", name.name))
+            })?;
+            // Each expanded row holds one value of the list: no longer one constant.
+            c.constants.forget(&name.name);
+            steps.push(Step::MvExpand(i));
+        }
+        CommandKind::Dissect(d) => {
+            let input = string_input(c, &d.input, schema)?;
+            let sep = d.append_separator.as_ref().map_or("", |s| s.value.as_str());
+            let dissect = Dissect::new(&d.pattern.value, sep)
+                .map_err(|m| error("E305", d.pattern.span, m))?;
+            let new: Vec<Column> = dissect
+                .columns
+                .iter()
+                .map(|n| Column {
+                    name: n.clone(),
+                    ty: Type::Keyword,
+                })
+                .collect();
+            let removed = add_columns(schema, c, new);
+            steps.push(Step::Dissect {
+                input,
+                dissect,
+                removed,
+            });
+        }
+        CommandKind::Grok(g) => {
+            let input = string_input(c, &g.input, schema)?;
+            let grok = Grok::new(&g.pattern.value).map_err(|m| error("E305", g.pattern.span, m))?;
+            let new: Vec<Column> = grok
+                .columns
+                .iter()
+                .map(|(n, t)| Column {
+                    name: n.clone(),
+                    ty: *t,
+                })
+                .collect();
+            let removed = add_columns(schema, c, new);
+            steps.push(Step::Grok {
+                input,
+                grok,
+                removed,
+            });
+        }
+        CommandKind::Stats(stats) => {
+            let plan = compile_stats(c, stats, schema, notes)?;
+            *schema = plan.columns.clone();
+            c.computed.extend(schema.iter().map(|col| col.name.clone()));
+            c.constants = Constants::new();
+            steps.push(Step::Stats(Box::new(plan)));
+            // Group order is unspecified until a SORT.
+            steps.push(Step::SortAll);
+        }
+        CommandKind::FillNull(f) => {
+            let fill = fill::compile_fill(c, f, schema, command.span)?;
+            fill.retype(schema);
+            notes.extend(fill.notes);
+            steps.push(Step::Fill(fill.fills));
+        }
+        CommandKind::Dedup | CommandKind::Distinct => steps.push(Step::Dedup),
+        CommandKind::Sample(s) => steps.push(Step::Sample(s.probability)),
+        CommandKind::InlineStats(stats) => {
+            let plan = compile_stats(c, stats, schema, notes)?;
+            // Input columns stay (minus those the aggregates shadow); aggregates and
+            // computed keys are appended.
+            let new_names: Vec<&str> = plan.columns.iter().map(|c| c.name.as_str()).collect();
+            let kept: Vec<usize> = (0..schema.len())
+                .filter(|&i| {
+                    let name = schema[i].name.as_str();
+                    !new_names.contains(&name)
+                        || stats.by.iter().any(|b| {
+                            b.name.is_none()
+                                && matches!(&b.expr.kind, ExprKind::Column(n) if n.name == name)
+                        })
+                })
+                .collect();
+            let mut next: Vec<Column> = kept.iter().map(|&i| schema[i].clone()).collect();
+            let mut appended = Vec::new();
+            for (i, col) in plan.columns.iter().enumerate() {
+                if find(&next, &col.name).is_none() {
+                    c.constants.forget(&col.name);
+                    c.computed.insert(col.name.clone());
+                    next.push(col.clone());
+                    appended.push(i);
+                }
+            }
+            *schema = next;
+            steps.push(Step::InlineStats(Box::new(plan), kept, appended));
+        }
+        CommandKind::Fork(branches) => {
+            let (columns, fork) = fork::compile_fork(c, branches, text, schema, notes)?;
+            *schema = columns;
+            steps.push(Step::Fork(fork));
+        }
+    }
+    Ok(())
+}
+
 fn compile_eval(
     c: &mut Compiler,
     fields: &[ast::Field],
@@ -972,6 +1002,7 @@ fn run_step(step: &Step, table: Vec<Vec<Cell>>, ctx: &mut Ctx) -> Vec<Vec<Cell>>
                 .collect()
         }
         Step::Sample(p) => sample::sample(table, *p),
+        Step::Fork(branches) => fork::run_fork(branches, table, ctx),
         Step::Stats(stats) => {
             let mut state = StatsState::new(stats);
             for row in &table {

@@ -596,6 +596,37 @@ pub(super) fn top_limit_order(
     Ok((limit, desc))
 }
 
+/// Outside aggregate functions, a grouping function (`BUCKET`, `BIN`) written exactly as a
+/// grouping key's expression reads that key: Elasticsearch allows "the exact same expression"
+/// as the key's alias (`STATS 1 + BUCKET(salary, 1000.) BY b = BUCKET(salary, 1000.)`).
+/// Expressions are compared in their canonical printed form.
+fn reuse_grouping_functions(
+    e: &mut ast::Expr,
+    stats: &ast::Stats,
+    keys: &[(Column, CExpr, Span, bool)],
+) {
+    if let ExprKind::Call(call) = &e.kind {
+        if matches!(call.name.as_str(), "bucket" | "bin") {
+            let printed = crate::esql::print::expr(e);
+            let key = stats.by.iter().find(|b| {
+                keys.iter().any(|k| k.2 == b.span) && crate::esql::print::expr(&b.expr) == printed
+            });
+            if let Some(key) = key {
+                let name = keys
+                    .iter()
+                    .find(|k| k.2 == key.span)
+                    .map(|k| k.0.name.clone())
+                    .unwrap_or_default();
+                e.kind = ExprKind::Column(ast::Name { name, span: e.span });
+            }
+            return;
+        }
+    }
+    for child in e.children_mut() {
+        reuse_grouping_functions(child, stats, keys);
+    }
+}
+
 pub(super) fn contains_aggregate(e: &ast::Expr) -> bool {
     matches!(&e.kind, ExprKind::Call(call) if is_aggregate(&call.name))
         || e.children().into_iter().any(contains_aggregate)
@@ -679,7 +710,9 @@ pub(super) fn compile_stats(
             Some(f) => Some(c.boolean(f, &agg_schema)?),
             None => None,
         };
-        let e = extract_aggregates(c, &agg.field.expr, &agg_schema, filter.as_ref(), &mut slots)?;
+        let mut e =
+            extract_aggregates(c, &agg.field.expr, &agg_schema, filter.as_ref(), &mut slots)?;
+        reuse_grouping_functions(&mut e, stats, &keys);
         rewritten.push((agg.field.column_name(c.text), e, agg.field.span));
     }
     // Rows are extended with the computed keys only if some aggregate or filter reads them.
