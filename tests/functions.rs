@@ -258,6 +258,20 @@ fn row_and_warnings(query: &str) -> Vec<String> {
     r#"ROW a = [1, 2], b = [2, 3] | EVAL t = MV_INTERSECTS(a, b)"#,
     "t=true"
 )]
+// `REPLACE` takes `java.util.regex` syntax: the negative look-ahead of
+// `defense_evasion_posh_obfuscation_backtick` (elastic/detection-rules), and back-references.
+#[case(
+    r#"ROW s = "x`y c`n 1`2" | EVAL r = REPLACE(s, """[A-Za-z0-9_-]`(?![rntb]|\r|\n|\d)[A-Za-z0-9_-]""", "X")"#,
+    "r=X c`n 1`2"
+)]
+#[case(
+    r#"ROW s = "abab cdcd" | EVAL r = REPLACE(s, """(ab)\1""", "<$1>")"#,
+    "r=<ab> cdcd"
+)]
+#[case(
+    r#"ROW s = "price 100 eur 200" | EVAL r = REPLACE(s, """\d+(?= eur)""", "N")"#,
+    "r=price N eur 200"
+)]
 fn documented_examples(#[case] query: &str, #[case] expected: &str) {
     let got = row_and_warnings(query);
     assert!(
@@ -356,6 +370,12 @@ fn documented_examples(#[case] query: &str, #[case] expected: &str) {
 #[case(
     "ROW a = [0.5, 0.7] | EVAL x = ACOS(a)",
     "java.lang.IllegalArgumentException: single-value function encountered multi-value"
+)]
+// Catastrophic backtracking, possible only with look-around or back-references, stops at
+// the backtrack limit instead of hanging.
+#[case(
+    r#"ROW s = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!" | EVAL x = REPLACE(s, """(?:(a+)\1?)+(?=b)""", "")"#,
+    "backtracking steps)"
 )]
 fn bad_input_is_null_with_a_warning(#[case] query: &str, #[case] warning: &str) {
     let got = row_and_warnings(query);
