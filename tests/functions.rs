@@ -109,6 +109,33 @@ fn a_string_literal_is_not_cast_to_a_number() {
     );
 }
 
+/// A multivalued input to `GROK` (or `DISSECT`) is matched value by value; each column gathers
+/// the matches in order, a value that does not match adds nothing, none matching is null, and
+/// there is no warning (Elasticsearch's `grok/multivalueInput`, employee 10006 and 10001).
+#[test]
+fn grok_and_dissect_match_a_multivalued_input_value_by_value() {
+    let got = row_and_warnings(
+        r#"ROW j = ["Principal Support Engineer", "Senior Team Lead", "Tech Lead"] | GROK j "%{WORD:a} %{WORD:b} %{WORD:c}" | KEEP a, b, c"#,
+    );
+    assert_eq!(
+        got,
+        [
+            "a=[Principal, Senior]",
+            "b=[Support, Team]",
+            "c=[Engineer, Lead]"
+        ]
+    );
+    let got = row_and_warnings(
+        r#"ROW j = ["Accountant", "Senior Python Developer"] | GROK j "%{WORD:a} %{WORD:b} %{WORD:c}" | KEEP a, c"#,
+    );
+    assert_eq!(got, ["a=Senior", "c=Developer"]);
+    let got = row_and_warnings(r#"ROW j = ["x", "y"] | GROK j "%{WORD:a} %{WORD:b}" | KEEP a"#);
+    assert_eq!(got, ["a=null"]);
+    let got =
+        row_and_warnings(r#"ROW j = ["x-1", "y", "z-3"] | DISSECT j "%{w}-%{n}" | KEEP w, n"#);
+    assert_eq!(got, ["w=[x, z]", "n=[1, 3]"]);
+}
+
 fn run(query: &str) -> Table {
     let parsed = rulegate::esql::parse(query).expect("query parses");
     let plan = Plan::compile(&parsed, query, &[]).expect("query compiles");
