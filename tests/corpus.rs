@@ -100,16 +100,7 @@ fn check(path: &Path) -> Outcome {
 
 /// Rules that parse but do not compile offline, each with the engine gap that stops them (the
 /// test fails when this list and the corpus run disagree, either way).
-const KNOWN_GAPS: &[(&str, &str)] = &[
-    (
-        "credential_access_multi_cloud_cli_token_harvesting.toml",
-        "an RLIKE of 17 `.*`-laden alternatives: our effort measure (DFA states) passes the 10,000 cap where Lucene's work units do not; it was refused for KQL() before full-text search landed",
-    ),
-    (
-        "defense_evasion_posh_obfuscation_backtick.toml",
-        "a Java look-ahead `(?!…)` in a regex: the regex crate has no look-around",
-    ),
-];
+const KNOWN_GAPS: &[(&str, &str)] = &[];
 
 /// Load-time refusals: an unsupported command (`E202`), a function rulegate does not evaluate
 /// (`E303`), full-text search (`E304`).

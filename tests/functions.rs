@@ -92,6 +92,51 @@ fn an_unknown_function_is_elasticsearchs_error() {
     );
 }
 
+/// Elasticsearch casts a string literal implicitly only to `date`, `date_period`/`time_duration`,
+/// `ip`, `version` and `boolean` (its implicit-casting table since 8.17; 8.15 and 8.16 listed
+/// `double`, `long` and `integer` for scalar functions too, since withdrawn): `ABS("10.0")` is a
+/// type error, not 10.0.
+#[test]
+fn a_string_literal_is_not_cast_to_a_number() {
+    let query = r#"ROW a = ABS("10.0")"#;
+    let parsed = rulegate::esql::parse(query).unwrap();
+    let d = Plan::compile(&parsed, query, &[]).unwrap_err();
+    assert_eq!(
+        (d.code, d.message.as_str()),
+        (
+            "E302",
+            r#"argument 1 of [ABS("10.0")] must be [numeric], found value of type [keyword]"#
+        )
+    );
+}
+
+/// A multivalued input to `GROK` (or `DISSECT`) is matched value by value; each column gathers
+/// the matches in order, a value that does not match adds nothing, none matching is null, and
+/// there is no warning (Elasticsearch's `grok/multivalueInput`, employee 10006 and 10001).
+#[test]
+fn grok_and_dissect_match_a_multivalued_input_value_by_value() {
+    let got = row_and_warnings(
+        r#"ROW j = ["Principal Support Engineer", "Senior Team Lead", "Tech Lead"] | GROK j "%{WORD:a} %{WORD:b} %{WORD:c}" | KEEP a, b, c"#,
+    );
+    assert_eq!(
+        got,
+        [
+            "a=[Principal, Senior]",
+            "b=[Support, Team]",
+            "c=[Engineer, Lead]"
+        ]
+    );
+    let got = row_and_warnings(
+        r#"ROW j = ["Accountant", "Senior Python Developer"] | GROK j "%{WORD:a} %{WORD:b} %{WORD:c}" | KEEP a, c"#,
+    );
+    assert_eq!(got, ["a=Senior", "c=Developer"]);
+    let got = row_and_warnings(r#"ROW j = ["x", "y"] | GROK j "%{WORD:a} %{WORD:b}" | KEEP a"#);
+    assert_eq!(got, ["a=null"]);
+    let got =
+        row_and_warnings(r#"ROW j = ["x-1", "y", "z-3"] | DISSECT j "%{w}-%{n}" | KEEP w, n"#);
+    assert_eq!(got, ["w=[x, z]", "n=[1, 3]"]);
+}
+
 fn run(query: &str) -> Table {
     let parsed = rulegate::esql::parse(query).expect("query parses");
     let plan = Plan::compile(&parsed, query, &[]).expect("query compiles");
@@ -259,6 +304,20 @@ fn row_and_warnings(query: &str) -> Vec<String> {
     r#"ROW a = [1, 2], b = [2, 3] | EVAL t = MV_INTERSECTS(a, b)"#,
     "t=true"
 )]
+// `REPLACE` takes `java.util.regex` syntax: the negative look-ahead of
+// `defense_evasion_posh_obfuscation_backtick` (elastic/detection-rules), and back-references.
+#[case(
+    r#"ROW s = "x`y c`n 1`2" | EVAL r = REPLACE(s, """[A-Za-z0-9_-]`(?![rntb]|\r|\n|\d)[A-Za-z0-9_-]""", "X")"#,
+    "r=X c`n 1`2"
+)]
+#[case(
+    r#"ROW s = "abab cdcd" | EVAL r = REPLACE(s, """(ab)\1""", "<$1>")"#,
+    "r=<ab> cdcd"
+)]
+#[case(
+    r#"ROW s = "price 100 eur 200" | EVAL r = REPLACE(s, """\d+(?= eur)""", "N")"#,
+    "r=price N eur 200"
+)]
 fn documented_examples(#[case] query: &str, #[case] expected: &str) {
     let got = row_and_warnings(query);
     assert!(
@@ -357,6 +416,12 @@ fn documented_examples(#[case] query: &str, #[case] expected: &str) {
 #[case(
     "ROW a = [0.5, 0.7] | EVAL x = ACOS(a)",
     "java.lang.IllegalArgumentException: single-value function encountered multi-value"
+)]
+// Catastrophic backtracking, possible only with look-around or back-references, stops at
+// the backtrack limit instead of hanging.
+#[case(
+    r#"ROW s = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!" | EVAL x = REPLACE(s, """(?:(a+)\1?)+(?=b)""", "")"#,
+    "backtracking steps)"
 )]
 fn bad_input_is_null_with_a_warning(#[case] query: &str, #[case] warning: &str) {
     let got = row_and_warnings(query);

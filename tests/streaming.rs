@@ -702,7 +702,10 @@ fn a_decided_top_after_stats_equals_sorting_every_group() {
     assert_eq!(selected.rows, sorted.rows);
     assert_eq!(
         format!("{:?}", selected.rows[0][2]),
-        format!("{:?}", rulegate::document::Cell::One(rulegate::document::Value::str("d02999"))),
+        format!(
+            "{:?}",
+            rulegate::document::Cell::One(rulegate::document::Value::str("d02999"))
+        ),
     );
 }
 

@@ -5,8 +5,9 @@
 //! Compilation is bounded too. Bounded repetition `r{m,n}` is one term whose derivative counts
 //! down (`d(r{m,n}) = d(r)·r{m-1,n-1}`), so `.{1,1000}` makes 1,000 states of constant size
 //! rather than 1,000 nested alternatives; adjacent `*` (and `.*`, `@`) collapse into one.
-//! A pattern whose automaton really is large — more than [`MAX_STATES`] states, Lucene's
-//! default determinisation limit (`Operations.DEFAULT_DETERMINIZE_WORK_LIMIT`), or more than
+//! A pattern whose automaton really is large — more than [`MAX_STATES`] states, the most
+//! Lucene's default determinisation effort (`Operations.DEFAULT_DETERMINIZE_WORK_LIMIT` × 10)
+//! allows, or more than
 //! [`MAX_TRANSITIONS`] transitions or [`MAX_TERMS`] terms on the way — is refused with Lucene's
 //! `TooComplexToDeterminizeException` text, as Elasticsearch refuses it.
 
@@ -41,19 +42,25 @@ enum Node {
 }
 
 const MAX_CHAR: u32 = 0x10FFFF;
-/// Lucene's default determinisation limit, which Elasticsearch's `RLIKE` and `LIKE` use.
-pub const MAX_STATES: usize = 10_000;
-/// Transitions of the automaton (states × character classes): its memory.
-pub const MAX_TRANSITIONS: usize = 4_000_000;
+/// Lucene's default determinisation work limit (`Operations.DEFAULT_DETERMINIZE_WORK_LIMIT`),
+/// which Elasticsearch's `RLIKE` and `LIKE` use and which its error message names.
+pub const LUCENE_WORK_LIMIT: usize = 10_000;
+/// DFA states: Lucene's `determinize` spends, per DFA state, the size of its NFA state set (at
+/// least 1) against an effort budget of ten times the work limit (LUCENE-9981), so a pattern
+/// Lucene accepts has fewer than 100,000 DFA states. Our derivative states are not Lucene's
+/// subsets, so this is the bound, not the same measure.
+pub const MAX_STATES: usize = 10 * LUCENE_WORK_LIMIT;
+/// Transitions of the automaton (states × character classes): its memory (64 MB of `u32`).
+pub const MAX_TRANSITIONS: usize = 16_000_000;
 /// Distinct terms built while determinising: the compile memory.
-pub const MAX_TERMS: usize = 1_000_000;
+pub const MAX_TERMS: usize = 2_000_000;
 /// Derivatives computed and alternatives merged while determinising: the compile time.
-pub const MAX_WORK: usize = 2_000_000;
+pub const MAX_WORK: usize = 16_000_000;
 
 /// Lucene's `TooComplexToDeterminizeException` message for a regular expression.
 fn too_complex(pattern: &str) -> String {
     format!(
-        "org.apache.lucene.util.automaton.TooComplexToDeterminizeException: Determinizing {pattern} would require more than {MAX_STATES} effort."
+        "org.apache.lucene.util.automaton.TooComplexToDeterminizeException: Determinizing {pattern} would require more than {LUCENE_WORK_LIMIT} effort."
     )
 }
 
@@ -967,6 +974,22 @@ mod bounded_tests {
         assert!(!Matcher::rlike("((a|b){1,3}){1,3}")
             .unwrap()
             .matches("ababababab"));
+    }
+
+    /// The RLIKE of `credential_access_multi_cloud_cli_token_harvesting.toml`
+    /// (elastic/detection-rules), which Elasticsearch runs: 17 alternatives, several with `.*`.
+    const CLI_TOKEN_HARVESTING: &str = r".*(config-helper\s.*--format|auth\s+print-access-token|auth\s+print-identity-token|auth\s+application-default\s+print|get-access-token\s.*--output|Get-AzAccessToken|azd\s+auth\s+token|az\s+account\s+get-access-token|gh\s+auth\s+(token|status)|aws\s+sts\s+(get-session-token|get-caller-identity|assume-role)|aws\s+configure\s+(export-credentials|list)|kubectl\s+config\s+view\s.*--raw|kubectl\s+get\s+secret|doctl\s+auth\s+(list|init)|oci\s+session\s+authenticate|oci\s+iam\s.*token).*";
+
+    #[test]
+    fn large_contains_any_patterns_compile_within_lucenes_effort() {
+        let m = Matcher::rlike(CLI_TOKEN_HARVESTING).unwrap();
+        assert!(m.matches("gcloud config-helper  --verbose --format=json"));
+        assert!(m.matches("/usr/bin/gh auth  status"));
+        assert!(m.matches("kubectl config view --minify --raw"));
+        assert!(m.matches("oci iam  region list --token x"));
+        assert!(!m.matches("kubectl get pods"));
+        assert!(!m.matches("gh auth login"));
+        assert!(!m.matches("kubectl config view --minify"));
     }
 
     #[test]

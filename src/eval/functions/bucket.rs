@@ -13,9 +13,9 @@ use crate::esql::ast::BinaryOp;
 use crate::span::Span;
 
 use crate::document::datetime;
+use crate::document::value::{Cell, Type, Value};
 use crate::eval::expr::{error, CExpr, Compiler, Kind};
 use crate::eval::fold::Constant;
-use crate::document::value::{Cell, Type, Value};
 use crate::eval::Column;
 
 use super::Func;

@@ -365,12 +365,34 @@ pub fn eval(func: &Func, args: Vec<Cell>, e: &CExpr, ctx: &mut Ctx) -> Cell {
     }
 }
 
+/// Backtracking steps one match of a `REPLACE` regex may take. `java.util.regex` has no such
+/// limit (it runs, or overflows its stack); fancy-regex backtracks only for look-around and
+/// back-references, so this bounds exactly the patterns the linear `regex` crate cannot run.
+pub const REGEX_BACKTRACK_LIMIT: usize = 1_000_000;
+
+/// A `java.util.regex` pattern: fancy-regex delegates to the linear-time `regex` crate unless
+/// the pattern needs look-around (`(?!…)`, `(?<=…)`) or back-references, which Java has.
+pub fn java_regex(pattern: &str) -> Result<fancy_regex::Regex, String> {
+    fancy_regex::RegexBuilder::new(pattern)
+        .backtrack_limit(REGEX_BACKTRACK_LIMIT)
+        .build()
+        .map_err(|e| e.to_string())
+}
+
 /// `REPLACE` that stops, as Elasticsearch does, once the result would pass
-/// [`MAX_BYTES_REF_RESULT_SIZE`] (checked before each replacement is appended).
-fn replace_bounded(re: &regex::Regex, text: &str, replacement: &str) -> Result<String, String> {
+/// [`MAX_BYTES_REF_RESULT_SIZE`] (checked before each replacement is appended); a match past
+/// [`REGEX_BACKTRACK_LIMIT`] is an error (a warning and null), never a hang.
+fn replace_bounded(
+    re: &fancy_regex::Regex,
+    text: &str,
+    replacement: &str,
+) -> Result<String, String> {
     let mut out = String::new();
     let mut last = 0;
     for captures in re.captures_iter(text) {
+        let captures = captures.map_err(|e| {
+            format!("java.lang.IllegalArgumentException: regex evaluation failed: {e} (more than {REGEX_BACKTRACK_LIMIT} backtracking steps)")
+        })?;
         let whole = captures.get(0).expect("group 0 is the match");
         out.push_str(&text[last..whole.start()]);
         captures.expand(replacement, &mut out);
@@ -471,7 +493,7 @@ pub(super) fn single_valued(
         Func::Replace(compiled) => {
             let re = match compiled {
                 Some(re) => (**re).clone(),
-                None => regex::Regex::new(s(a[1]))
+                None => java_regex(s(a[1]))
                     .map_err(|e| format!("java.util.regex.PatternSyntaxException: {e}"))?,
             };
             // Java's `$1` group references read as Rust's `${1}`.

@@ -39,7 +39,7 @@ pub enum Func {
     Trim,
     Ltrim,
     Rtrim,
-    Replace(Option<Box<regex::Regex>>),
+    Replace(Option<Box<fancy_regex::Regex>>),
     Split,
     Locate,
     Left,
@@ -395,11 +395,11 @@ pub fn compile(
         }
         "replace" => {
             arity(name, n, 3, 3, span)?;
-            // A constant pattern compiles once; Java and Rust regex syntax agree on the
-            // constructs rules use (classes, quantifiers, alternation, anchors).
+            // A constant pattern compiles once, with Java's look-around and back-references
+            // (`eval::java_regex`).
             let compiled = match &args[1].kind {
                 Kind::Literal(Cell::One(Value::String(p))) => {
-                    Some(Box::new(regex::Regex::new(p).map_err(|e| {
+                    Some(Box::new(eval::java_regex(p).map_err(|e| {
                         error(
                             "E305",
                             call.args[1].span,

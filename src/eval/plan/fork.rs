@@ -9,10 +9,10 @@
 use std::sync::Arc;
 
 use crate::diagnostic::Diagnostic;
+use crate::document::value::{Cell, Type, Value};
 use crate::esql::ast::ForkBranch;
 use crate::eval::expr::{error, CExpr, Compiler, Ctx, Kind};
 use crate::eval::fold::Constants;
-use crate::document::value::{Cell, Type, Value};
 use crate::eval::Column;
 
 use super::{bind_top_n, compile_command, run_step, Step, DEFAULT_LIMIT};

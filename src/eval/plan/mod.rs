@@ -1,6 +1,5 @@
 //! Compiling a query's commands into steps over a typed schema, and running them.
 
-use crate::document::name_matches;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
@@ -9,12 +8,12 @@ use crate::esql::ast::{self, CommandKind, ExprKind, NullsOrder, SortOrder, Sourc
 use crate::span::Span;
 
 use crate::document::value::{compare_cells, Cell, Type, Value};
-use crate::document::Column;
+use crate::document::{name_matches, Column};
 use crate::eval::aggregate::{is_aggregate, Acc, AggKind};
 use crate::eval::expr::{error, find, CExpr, Compiler, Ctx, Kind, Site};
 use crate::eval::fold::Constants;
 use crate::eval::grok::{Dissect, Grok};
-use crate::eval::warnings::{Warnings, MULTI_VALUE};
+use crate::eval::warnings::Warnings;
 use crate::eval::Table;
 
 mod fill;
@@ -933,20 +932,31 @@ fn too_many_rows(max: u64) -> crate::eval::Failure {
 }
 
 /// `DISSECT`/`GROK`: drops the columns the new ones shadow and appends the extracted values, or
-/// nulls when the input is null, multivalued (with the warning) or does not match.
+/// nulls when the input is null or does not match. A multivalued input is matched value by
+/// value, as Elasticsearch's `ColumnExtractOperator` does: each column gathers what the
+/// matching values extract, in order, and is null when none match (`grok/multivalueInput`).
 fn with_extracted(
     mut row: Vec<Cell>,
     input: &CExpr,
     removed: &[usize],
     width: usize,
     ctx: &mut Ctx,
-    extract: impl FnOnce(&str) -> Option<Vec<Cell>>,
+    extract: impl Fn(&str) -> Option<Vec<Cell>>,
 ) -> Vec<Cell> {
     let values = match input.eval(&row, ctx) {
         Cell::One(v) => extract(v.as_str().unwrap_or("")),
-        Cell::Many(_) => {
-            ctx.warn(input.site, MULTI_VALUE);
-            None
+        Cell::Many(many) => {
+            let mut gathered: Vec<Vec<Value>> = vec![Vec::new(); width];
+            let mut matched = false;
+            for v in many.iter() {
+                if let Some(cells) = extract(v.as_str().unwrap_or("")) {
+                    matched = true;
+                    for (column, cell) in gathered.iter_mut().zip(cells) {
+                        column.extend(cell.into_values());
+                    }
+                }
+            }
+            matched.then(|| gathered.into_iter().map(Cell::from_values).collect())
         }
         Cell::Null => None,
     };
