@@ -370,3 +370,99 @@ fn parity_refuses_a_rule_of_another_data_source() {
     assert!(stderr.contains("logs-aws.cloudtrail-*"), "{stderr}");
     assert!(output.stdout.is_empty());
 }
+
+fn ingest_gcp(args: &[&str], file: &str) -> std::process::Output {
+    rulegate()
+        .args(["ingest", "--dataset", "gcp.audit"])
+        .args(args)
+        .arg(repo_path(file))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn ingest_dataset_gcp_audit_maps_the_pipeline_sample_as_the_pipeline_does() {
+    let dir = repo_path("tests/data/gcp-audit");
+    let output = ingest_gcp(
+        &["--preserve-original"],
+        "tests/data/gcp-audit/test-k8s-nonmatching-resourcename.log",
+    );
+    assert!(output.status.success(), "{output:?}");
+    let docs: Vec<Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let expected: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("test-k8s-nonmatching-resourcename.log-expected.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let expected = expected["expected"].as_array().unwrap();
+    assert_eq!(docs.len(), expected.len());
+    for (got, want) in docs.iter().zip(expected) {
+        assert_eq!(got["data_stream"]["dataset"], "gcp.audit");
+        let mut got = got.clone();
+        let mut want = want.clone();
+        for path in [
+            "data_stream",
+            "event.dataset",
+            "event.ingested",
+            "event.original",
+        ] {
+            remove_path(&mut got, path);
+        }
+        remove_path(&mut want, "event.original");
+        for path in NOT_MODELLED {
+            remove_path(&mut want, path);
+        }
+        assert_eq!(got, want);
+    }
+}
+
+#[test]
+fn ingest_dataset_gcp_audit_reads_gcloud_logging_read_arrays_into_the_gcp_index() {
+    let output = ingest_gcp(
+        &["--format", "bulk"],
+        "tests/data/shapes/gcloud_logging_read.json",
+    );
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[0]["create"]["_index"], gcp::INDEX);
+    let actions: Vec<&Value> = [&lines[1], &lines[3]]
+        .iter()
+        .map(|d| &d["event"]["action"])
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "io.k8s.core.v1.secrets.create",
+            "io.k8s.core.v1.secrets.delete"
+        ]
+    );
+    assert_eq!(lines[1]["@timestamp"], "2020-04-21T17:57:05.548Z");
+    // The note that GKE entries went to the Kubernetes data stream is not said here.
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(!stderr.contains("gcp-pubsub"), "{stderr}");
+}
+
+#[test]
+fn ingest_dataset_gcp_audit_refuses_a_native_audit_event_with_the_fix() {
+    let output = ingest_gcp(&[], "tests/data/shapes/cri.log");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("E501"), "{stderr}");
+    assert!(
+        stderr.contains("is not a Cloud Audit Log entry"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("--dataset kubernetes.audit_logs"),
+        "{stderr}"
+    );
+}

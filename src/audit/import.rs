@@ -79,7 +79,8 @@ impl ImportSummary {
             notes.push(format!(
                 "{n} GKE Cloud Audit Log entries were mapped as the Kubernetes integration's \
                  gcp-pubsub input does (`logs-kubernetes.audit_logs-*`); Elastic's GKE rules read \
-                 the GCP integration's `logs-gcp.audit-*` data stream, which rulegate does not map yet"
+                 the GCP integration's `logs-gcp.audit-*` data stream: `rulegate ingest \
+                 --dataset gcp.audit` maps them to it"
             ));
         }
         notes

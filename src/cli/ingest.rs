@@ -13,6 +13,7 @@ use rulegate::audit::ecs::{
     has_no_time_field, ingested_past_range, raw_to_ecs, unusable_timestamp, EcsOptions,
     TimestampFrom, INDEX, PRESERVE_ORIGINAL,
 };
+use rulegate::audit::gcp::{log_entry_to_ecs, GcpOptions};
 use rulegate::audit::import::{self, ImportSummary};
 use rulegate::diagnostic::{render_all, Diagnostic};
 use rulegate::scenario::parse_duration;
@@ -45,6 +46,39 @@ pub struct Args {
     /// Keep the raw line as event.original (adds the preserve_original_event tag).
     #[arg(long)]
     pub preserve_original: bool,
+    /// The data stream to index into: kubernetes.audit_logs (the Kubernetes integration, which
+    /// also reads GKE entries through its gcp-pubsub input) or gcp.audit (the GCP integration,
+    /// which Elastic's GKE rules read: every event must be a Cloud Audit Log entry).
+    #[arg(long, default_value = "kubernetes.audit_logs",
+        value_parser = ["kubernetes.audit_logs", rulegate::audit::gcp::DATASET])]
+    pub dataset: String,
+}
+
+/// A Cloud Audit Log entry as the GCP integration's `gcp.audit` pipeline indexes it: `Ok(None)`
+/// when the pipeline drops it (a `protoPayload` that is not an `AuditLog`); an error for an
+/// event that is not a `LogEntry` (a native audit event has no `gcp.audit` form).
+fn gcp_audit_document(
+    event: &import::Imported,
+    options: &GcpOptions,
+    place: &str,
+) -> Result<Option<serde_json::Value>, Box<Diagnostic>> {
+    if event.raw.get("protoPayload").is_none() {
+        return Err(Box::new(
+            Diagnostic::error(
+                "E501",
+                format!(
+                    "line {} is not a Cloud Audit Log entry (no `protoPayload`): \
+                     --dataset gcp.audit reads GKE exports only",
+                    event.line
+                ),
+            )
+            .at_path(place)
+            .with_help(
+                "ingest native audit events with the default --dataset kubernetes.audit_logs",
+            ),
+        ));
+    }
+    Ok(log_entry_to_ecs(&event.raw, options))
 }
 
 pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
@@ -72,6 +106,17 @@ pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
         TimestampFrom::Stage
     };
     let bulk = args.format == DocumentFormat::Bulk;
+    let gcp = (args.dataset == rulegate::audit::gcp::DATASET).then_some(GcpOptions {
+        ingest_lag,
+        preserve_original: args.preserve_original,
+    });
+    let index = if gcp.is_some() {
+        rulegate::audit::gcp::INDEX
+    } else {
+        INDEX
+    };
+    // Entries the gcp.audit pipeline drops (a payload that is not an AuditLog).
+    let mut dropped = 0u64;
     let mut warnings = Vec::new();
     let mut total = ImportSummary::default();
     // Events skipped for want of a usable time (with --skip-invalid).
@@ -99,11 +144,25 @@ pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
                     Vec::new()
                 },
             };
-            let doc = raw_to_ecs(&event.raw, &options);
-            if has_no_time_field(&doc, &event.raw) {
+            let doc = match &gcp {
+                None => raw_to_ecs(&event.raw, &options),
+                Some(gcp) => {
+                    let place = format!("{name}:{}", event.line);
+                    let Some(doc) = gcp_audit_document(&event, gcp, &place)? else {
+                        dropped += 1;
+                        return Ok(());
+                    };
+                    doc
+                }
+            };
+            let untimed_doc = match gcp {
+                None => has_no_time_field(&doc, &event.raw),
+                Some(_) => doc.get("@timestamp").is_none(),
+            };
+            if untimed_doc {
                 untimed_lines.push(event.line);
             }
-            if let Some(why) = unusable_timestamp(&doc, &event.raw) {
+            if let Some(why) = unusable_timestamp(&doc, &event.raw).filter(|_| gcp.is_none()) {
                 let place = format!("{name}:{}", event.line);
                 if args.skip_invalid {
                     untimed.push(
@@ -136,7 +195,7 @@ pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
             line_buffer.clear();
             if bulk {
                 line_buffer.extend_from_slice(
-                    format!("{{\"create\":{{\"_index\":\"{INDEX}\"}}}}\n").as_bytes(),
+                    format!("{{\"create\":{{\"_index\":\"{index}\"}}}}\n").as_bytes(),
                 );
             }
             serde_json::to_writer(&mut line_buffer, &doc).expect("JSON values serialise");
@@ -169,15 +228,23 @@ pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
         }
     }
     let untimed_count = untimed.len() as u64;
-    total.events = total.events.saturating_sub(untimed_count);
+    total.events = total.events.saturating_sub(untimed_count + dropped);
     total.skipped += untimed_count;
     warnings.append(&mut untimed);
     output.finish()?;
     if !warnings.is_empty() {
         out::eprint(&render_all(&warnings, false));
     }
-    for note in total.notes() {
+    let notes = total.notes();
+    // With --dataset gcp.audit the GKE note (mapped as the Kubernetes integration does) is moot.
+    for note in notes.iter().filter(|n| gcp.is_none() || !n.contains("GKE")) {
         out::eprint(&format!("note: {note}\n"));
+    }
+    if dropped > 0 {
+        out::eprint(&format!(
+            "note: {dropped} entrie(s) dropped: their `protoPayload` is not an AuditLog, which the \
+             gcp.audit pipeline drops\n"
+        ));
     }
     out::eprint(&format!(
         "ingested {} events from {} file(s); {} invalid line(s) skipped\n",
