@@ -264,6 +264,16 @@ pub static CODES: &[Code] = &[
     ),
     e("E344", KQL_EVAL, "a KQL rule type that is not evaluated"),
     e(
+        "E345",
+        KQL_EVAL,
+        "a rule filter in query DSL rulegate does not translate",
+    ),
+    e(
+        "E346",
+        KQL_EVAL,
+        "a rule names a data view rulegate cannot resolve",
+    ),
+    e(
         "E370",
         EQL_EVAL,
         "a pattern that cannot be compiled at run time",

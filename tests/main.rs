@@ -38,6 +38,7 @@
 //! | `fuzz_replay` | the fuzz corpus and past crash inputs through `fuzz/harness.rs` on the stable toolchain |
 //! | `kql` | KQL front end: the 79 reference KQL rules round-trip (`kql corpus:` line), grammar cases, errors, quickcheck print∘parse |
 //! | `kql_rules` | KQL evaluation (keyword/text, wildcards, missing/multivalued, ranges) and the query/threshold/new_terms rule types, hand-derived |
+//! | `kql_filters` | rule `filters` ANDed with KQL, EQL and ES|QL queries; negate, disabled, errors E345/E346 |
 //! | `outputs` | every command on a full disk (exit 2) and a closed pipe (quiet 0); no temporary file left on failure or SIGINT/SIGTERM; `-o` keeps permissions, `-o -` |
 //! | `limits` | resource caps (scenario requests, replay executions, rows, string results, regex automata) and checked time arithmetic, one test per `docs/robustness.md` row |
 //! | `repo` | a rules repository: docs/configuration.md and docs/ci.md examples run as written, the detection-rules Kubernetes tree from its root, the three pull requests |
@@ -77,6 +78,7 @@ mod generic_events;
 mod inputs;
 mod inspect;
 mod kql;
+mod kql_filters;
 mod kql_rules;
 mod like_patterns;
 mod limits;

@@ -19,6 +19,8 @@
 //! | `E342` | `field:{…}` on a field the mapping does not declare `nested` |
 //! | `E343` | a date or date-math value Elasticsearch would reject |
 //! | `E344` | a rule-type setting rulegate cannot run (threshold, new terms, filters) |
+//! | `E345` | a rule filter in query DSL rulegate does not translate (`crate::rule::filters`) |
+//! | `E346` | a rule names a data view (`data_view_id`) rulegate cannot resolve |
 
 pub mod analyzer;
 pub mod ast;

@@ -14,6 +14,7 @@
 //! | `W102` | an ES\|QL check of detection-rules fails (METADATA, KEEP) |
 
 mod esql_checks;
+pub mod filters;
 mod keys;
 mod model;
 mod query_map;

@@ -76,6 +76,8 @@ pub struct RuleData {
     pub license: Option<String>,
     pub index: Option<Vec<String>>,
     pub data_view_id: Option<String>,
+    /// Kibana's filter array (`crate::rule::filters` translates it).
+    pub filters: Option<Vec<toml::Value>>,
     pub alert_suppression: Option<AlertSuppression>,
     pub threshold: Option<Threshold>,
     pub new_terms: Option<NewTerms>,

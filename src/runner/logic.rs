@@ -98,9 +98,11 @@ impl RuleLogic {
             Diagnostic::error(E_RULE_TYPE, format!("not evaluated: {message}"))
                 .in_file(&loaded.file)
         };
+        let filters = crate::rule::filters::translate(data.filters.as_deref().unwrap_or(&[]))
+            .map_err(|error| error.in_file(&loaded.file))?;
         let search = KqlSearch {
             query: query.clone(),
-            filters: Vec::new(),
+            filters: filters.into_iter().map(|f| f.query).collect(),
             index: data.index.clone().unwrap_or_default(),
         };
         match data.rule_type.as_str() {
@@ -260,10 +262,21 @@ impl<'a> KqlEngine<'a> {
             columns: &self.docs.documents.columns,
             now: now.millis(),
         };
-        std::iter::once(&self.search.query)
-            .chain(&self.search.filters)
-            .map(|query| Compiled::compile(query, &schema))
-            .collect()
+        let mut compiled = vec![Compiled::compile(&self.search.query, &schema)?];
+        for (n, filter) in self.search.filters.iter().enumerate() {
+            // A filter's spans index its translated KQL, not the rule file: keep the message.
+            compiled.push(Compiled::compile(filter, &schema).map_err(|error| {
+                Diagnostic::error(
+                    error.code,
+                    format!("enabled filter {}: {}", n + 1, error.message),
+                )
+                .with_note(format!(
+                    "the filter reads as the KQL `{}`",
+                    kql::print(filter)
+                ))
+            })?);
+        }
+        Ok(compiled)
     }
 
     /// Documents of the rule's indices that match the query and every filter.

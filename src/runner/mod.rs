@@ -52,6 +52,9 @@ pub struct PreparedRule {
     pub text: String,
     /// The ES|QL analysis (exclusions, indicators, group-by); empty for KQL rules.
     pub analysis: Analysis,
+    /// The rule's enabled `filters` as KQL, ANDed with the query of every language (Kibana
+    /// sends them as the request's filter for query, EQL and ES|QL rules alike).
+    pub filters: Vec<rule::filters::RuleFilter>,
 }
 
 impl PreparedRule {
@@ -68,6 +71,18 @@ impl PreparedRule {
     pub fn from_loaded(path: &Path, loaded: LoadedRule) -> Result<PreparedRule, Diagnostic> {
         let scheduled = ScheduledRule::from_loaded(&loaded)?;
         let logic = RuleLogic::from_loaded(&loaded)?;
+        if let Some(id) = &loaded.rule.data.data_view_id {
+            // Kibana searches the data view's patterns (and ignores `index`) when a rule names
+            // one; rulegate has no data views, and guessing would change what the rule sees.
+            return Err(Diagnostic::error(
+                rule::filters::E_DATA_VIEW,
+                format!("not evaluated: the rule searches data view `{id}`, which rulegate cannot resolve"),
+            )
+            .with_help("replace `data_view_id` with the data view's `index` patterns to run the rule")
+            .in_file(&loaded.file));
+        }
+        let filters = rule::filters::translate(loaded.rule.data.filters.as_deref().unwrap_or(&[]))
+            .map_err(|error| error.in_file(&loaded.file))?;
         let text = match (
             loaded.query.parsed(),
             loaded.query.kql(),
@@ -89,6 +104,7 @@ impl PreparedRule {
             loaded,
             logic,
             text,
+            filters,
         })
     }
 
@@ -476,9 +492,10 @@ pub fn run_rule(
         None => {
             let compiled = rule.compile(docs)?;
             let mut engine = |indices: &[usize], now: Timestamp| {
+                let indices = filtered(rule, docs, indices, now)?;
                 let table = compiled.run(
                     &docs.documents,
-                    eval::Window::Indices(indices),
+                    eval::Window::Indices(&indices),
                     now.millis(),
                 );
                 match table.failure_diagnostic() {
@@ -509,7 +526,8 @@ fn run_eql(
     let engine = crate::eql::engine::Engine::compile(&search.query, settings, &store.columns)
         .map_err(|error| rule.loaded.query_diagnostic(not_evaluated(error)))?;
     let rule_id = rule.scheduled.info.rule_id.clone();
-    let mut run = |indices: &[usize], _now: Timestamp| {
+    let mut run = |indices: &[usize], now: Timestamp| {
+        let indices = filtered(rule, docs, indices, now)?;
         let in_index: Vec<usize> = indices
             .iter()
             .copied()
@@ -528,6 +546,52 @@ fn run_eql(
             .map_err(|error| rule.loaded.query_diagnostic(error))
     };
     schedule::replay_observed(&rule.scheduled, plan, &mut run, observe)
+}
+
+/// The documents of an execution that every enabled rule filter matches (EQL and ES|QL rules;
+/// KQL rules AND their filters in `KqlEngine`). Filters compile per execution: date math in a
+/// range bound resolves against the execution's `now`, as Kibana's request does.
+fn filtered(
+    rule: &PreparedRule,
+    docs: &DocumentSet,
+    indices: &[usize],
+    now: Timestamp,
+) -> Result<Vec<usize>, Diagnostic> {
+    if rule.filters.is_empty() {
+        return Ok(indices.to_vec());
+    }
+    let schema = crate::kql::eval::Schema {
+        columns: &docs.documents.columns,
+        now: now.millis(),
+    };
+    let compiled = rule
+        .filters
+        .iter()
+        .map(|filter| {
+            crate::kql::eval::Compiled::compile(&filter.query, &schema)
+                .map_err(|error| filter_error(rule, filter, error))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(indices
+        .iter()
+        .copied()
+        .filter(|&doc| compiled.iter().all(|c| c.matches(docs.documents.row(doc))))
+        .collect())
+}
+
+/// A filter's evaluation error, located at the rule file and naming the filter (its spans
+/// index the translated KQL, not the file, so they are dropped).
+pub fn filter_error(
+    rule: &PreparedRule,
+    filter: &rule::filters::RuleFilter,
+    error: Diagnostic,
+) -> Diagnostic {
+    Diagnostic::error(
+        error.code,
+        format!("`filters[{}]`: {}", filter.position, error.message),
+    )
+    .with_note(format!("the filter reads as the KQL `{}`", filter.kql))
+    .at_path(&rule.path)
 }
 
 /// The engine's table as the scheduler's JSON rows.

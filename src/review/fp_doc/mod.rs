@@ -121,12 +121,16 @@ fn write_summary(out: &mut String, rule: &PreparedRule, studies: &[Study], comma
     if !thresholds.is_empty() {
         let _ = writeln!(out, "| threshold | {} |", cell(&thresholds.join(", ")));
     }
+    let (exclusions, indicators) = clauses(rule);
+    if !indicators.is_empty() {
+        let _ = writeln!(out, "| indicators | {} |", cell(&indicators.join(", ")));
+    }
     let _ = writeln!(out, "\nExclusions, as `rulegate inspect` names them:\n");
-    if analysis.exclusions.is_empty() {
+    if exclusions.is_empty() {
         let _ = writeln!(out, "(none)");
     }
-    for exclusion in &analysis.exclusions {
-        let _ = writeln!(out, "- {}", code(exclusion.span.slice(&rule.text).trim()));
+    for exclusion in &exclusions {
+        let _ = writeln!(out, "- {exclusion}");
     }
     let _ = writeln!(
         out,
@@ -150,6 +154,40 @@ fn write_summary(out: &mut String, rule: &PreparedRule, studies: &[Study], comma
             cell(&verdicts.join("<br>"))
         );
     }
+}
+
+/// The rule's exclusions (each as code) and, for KQL rules, its indicators: the ES|QL analysis,
+/// or the KQL query's top-level conjuncts (`crate::kql::outline`, negated ones are exclusions)
+/// and the rule's negated `filters`. ES|QL indicators stay in `inspect` (pages list thresholds).
+fn clauses(rule: &PreparedRule) -> (Vec<String>, Vec<String>) {
+    let Some(search) = rule.logic.kql() else {
+        let exclusions = rule
+            .analysis
+            .exclusions
+            .iter()
+            .map(|exclusion| code(exclusion.span.slice(&rule.text).trim()))
+            .collect();
+        return (exclusions, Vec::new());
+    };
+    let mut exclusions = Vec::new();
+    let mut indicators = Vec::new();
+    for conjunct in crate::kql::outline::conjuncts(&search.query) {
+        let text = code(conjunct.span.slice(&rule.text).trim());
+        if conjunct.negated {
+            exclusions.push(text);
+        } else {
+            indicators.push(text);
+        }
+    }
+    for filter in &rule.filters {
+        let text = format!("{} (filter {})", code(&filter.kql), filter.position);
+        if filter.kql.starts_with("not (") {
+            exclusions.push(text);
+        } else {
+            indicators.push(text);
+        }
+    }
+    (exclusions, indicators)
 }
 
 fn write_scenario(out: &mut String, study: &Study) {
