@@ -13,11 +13,14 @@ use rulegate::audit::ecs::{
     has_no_time_field, ingested_past_range, raw_to_ecs, unusable_timestamp, EcsOptions,
     TimestampFrom, INDEX, PRESERVE_ORIGINAL,
 };
-use rulegate::audit::import::{self, ImportSummary};
+use rulegate::audit::import::{self, ImportSummary, Item};
 use rulegate::diagnostic::{render_all, Diagnostic};
 use rulegate::scenario::parse_duration;
 
 use super::{out, DocumentFormat, Outcome};
+
+#[path = "ingest_pipeline.rs"]
+mod pipeline;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -45,6 +48,154 @@ pub struct Args {
     /// Keep the raw line as event.original (adds the preserve_original_event tag).
     #[arg(long)]
     pub preserve_original: bool,
+    /// Threads mapping events (default: every core); the output is the same for any number.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256).map(usize::from))]
+    pub threads: Option<usize>,
+}
+
+/// How events become documents: the same for every event of a run.
+pub(super) struct Mapping {
+    timestamp: TimestampFrom,
+    ingest_lag: i64,
+    preserve_original: bool,
+    bulk: bool,
+}
+
+/// One event mapped (on any thread): what the ordered consumer decides on and writes.
+pub(super) struct Mapped {
+    line: usize,
+    /// The event has no time field at all (kept, said once per file: W006).
+    no_time_field: bool,
+    /// Why its time is unusable (E410, or W005 with --skip-invalid).
+    unusable: Option<String>,
+    /// Its time plus the lag runs past nanosecond range (E503).
+    past_range: bool,
+    /// The output line(s), with their newline.
+    text: Vec<u8>,
+}
+
+impl Mapping {
+    pub(super) fn map(&self, event: import::Imported) -> Mapped {
+        let original = self.preserve_original.then(|| {
+            event
+                .original
+                .clone()
+                .unwrap_or_else(|| event.raw.to_string())
+        });
+        let options = EcsOptions {
+            timestamp: event.timestamp_from(self.timestamp),
+            ingest_lag: self.ingest_lag,
+            original: original.as_deref(),
+            tags: if self.preserve_original {
+                vec![PRESERVE_ORIGINAL.to_string()]
+            } else {
+                Vec::new()
+            },
+        };
+        let doc = raw_to_ecs(&event.raw, &options);
+        let mut text = Vec::new();
+        if self.bulk {
+            text.extend_from_slice(
+                format!("{{\"create\":{{\"_index\":\"{INDEX}\"}}}}\n").as_bytes(),
+            );
+        }
+        serde_json::to_writer(&mut text, &doc).expect("JSON values serialise");
+        text.push(b'\n');
+        Mapped {
+            line: event.line,
+            no_time_field: has_no_time_field(&doc, &event.raw),
+            unusable: unusable_timestamp(&doc, &event.raw),
+            past_range: ingested_past_range(&doc),
+            text,
+        }
+    }
+}
+
+/// What is decided in the order of the log: warnings, errors and the output.
+pub(super) struct Ordered<'a> {
+    args: &'a Args,
+    output: &'a mut out::Out,
+    warnings: Vec<Diagnostic>,
+    /// Events skipped for want of a usable time (with --skip-invalid).
+    untimed: Vec<Diagnostic>,
+    /// Lines (of the file being read) of events with no time field at all: kept, but said.
+    untimed_lines: Vec<usize>,
+}
+
+impl Ordered<'_> {
+    /// One item of the log, its event mapped by `map` (here or already on a worker).
+    pub(super) fn take<E>(
+        &mut self,
+        name: &str,
+        item: Item<E>,
+        map: impl FnOnce(E) -> Mapped,
+    ) -> Result<(), Box<Diagnostic>> {
+        match item {
+            Item::Warning(warning) => {
+                self.warnings.push(warning);
+                Ok(())
+            }
+            Item::Event(event) => self.write(name, map(event)),
+        }
+    }
+
+    fn write(&mut self, name: &str, mapped: Mapped) -> Result<(), Box<Diagnostic>> {
+        let line = mapped.line;
+        if mapped.no_time_field {
+            self.untimed_lines.push(line);
+        }
+        if let Some(why) = mapped.unusable {
+            let place = format!("{name}:{line}");
+            if self.args.skip_invalid {
+                self.untimed.push(
+                    Diagnostic::warning("W005", format!("skipped line {line}: {why}"))
+                        .at_path(place),
+                );
+                return Ok(());
+            }
+            return Err(Box::new(
+                Diagnostic::error("E410", format!("line {line}: {why}"))
+                    .at_path(place)
+                    .with_help("--skip-invalid skips such events"),
+            ));
+        }
+        if mapped.past_range {
+            return Err(Box::new(
+                Diagnostic::error(
+                    "E503",
+                    format!(
+                        "line {line}: the event's time plus --ingest-lag {} runs past \
+                         2262-04-11T23:47:16.854775807Z, the last instant of nanosecond \
+                         time, so it has no `event.ingested`",
+                        self.args.ingest_lag
+                    ),
+                )
+                .at_path(format!("{name}:{line}"))
+                .with_help("a smaller --ingest-lag (0s) keeps the event"),
+            ));
+        }
+        self.output
+            .write_all(&mapped.text)
+            .map_err(|e| Box::new(self.output.error(e)))
+    }
+
+    /// After a file: one warning for its events without a time field.
+    fn file_done(&mut self, name: &str) {
+        if let Some(first) = self.untimed_lines.first() {
+            self.warnings.push(
+                Diagnostic::warning(
+                    "W006",
+                    format!(
+                        "{} event(s) have no `stageTimestamp` or `requestReceivedTimestamp`: \
+                         their documents have no @timestamp, so no rule window holds them",
+                        self.untimed_lines.len()
+                    ),
+                )
+                .at_path(format!("{name}:{first}")),
+            );
+            self.untimed_lines.clear();
+        }
+    }
 }
 
 pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
@@ -71,103 +222,45 @@ pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
     } else {
         TimestampFrom::Stage
     };
-    let bulk = args.format == DocumentFormat::Bulk;
-    let mut warnings = Vec::new();
+    let mapping = Mapping {
+        timestamp,
+        ingest_lag,
+        preserve_original: args.preserve_original,
+        bulk: args.format == DocumentFormat::Bulk,
+    };
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let mut state = Ordered {
+        args: &args,
+        output: &mut output,
+        warnings: Vec::new(),
+        untimed: Vec::new(),
+        untimed_lines: Vec::new(),
+    };
     let mut total = ImportSummary::default();
-    // Events skipped for want of a usable time (with --skip-invalid).
-    let mut untimed = Vec::new();
-    // Lines (of the file being read) of events with no time field at all: kept, but said.
-    let mut untimed_lines = Vec::new();
-    let mut line_buffer = Vec::with_capacity(4096);
     for path in &args.files {
         let reader = import::open(path).map_err(|d| vec![*d])?;
         let name = path.display().to_string();
-        let mut sink = |event: import::Imported| -> Result<(), Box<Diagnostic>> {
-            let original = args.preserve_original.then(|| {
-                event
-                    .original
-                    .clone()
-                    .unwrap_or_else(|| event.raw.to_string())
-            });
-            let options = EcsOptions {
-                timestamp: event.timestamp_from(timestamp),
-                ingest_lag,
-                original: original.as_deref(),
-                tags: if args.preserve_original {
-                    vec![PRESERVE_ORIGINAL.to_string()]
-                } else {
-                    Vec::new()
-                },
-            };
-            let doc = raw_to_ecs(&event.raw, &options);
-            if has_no_time_field(&doc, &event.raw) {
-                untimed_lines.push(event.line);
-            }
-            if let Some(why) = unusable_timestamp(&doc, &event.raw) {
-                let place = format!("{name}:{}", event.line);
-                if args.skip_invalid {
-                    untimed.push(
-                        Diagnostic::warning("W005", format!("skipped line {}: {why}", event.line))
-                            .at_path(place),
-                    );
-                    return Ok(());
-                }
-                return Err(Box::new(
-                    Diagnostic::error("E410", format!("line {}: {why}", event.line))
-                        .at_path(place)
-                        .with_help("--skip-invalid skips such events"),
-                ));
-            }
-            if ingested_past_range(&doc) {
-                return Err(Box::new(
-                    Diagnostic::error(
-                        "E503",
-                        format!(
-                            "line {}: the event's time plus --ingest-lag {} runs past \
-                             2262-04-11T23:47:16.854775807Z, the last instant of nanosecond \
-                             time, so it has no `event.ingested`",
-                            event.line, args.ingest_lag
-                        ),
-                    )
-                    .at_path(format!("{name}:{}", event.line))
-                    .with_help("a smaller --ingest-lag (0s) keeps the event"),
-                ));
-            }
-            line_buffer.clear();
-            if bulk {
-                line_buffer.extend_from_slice(
-                    format!("{{\"create\":{{\"_index\":\"{INDEX}\"}}}}\n").as_bytes(),
-                );
-            }
-            serde_json::to_writer(&mut line_buffer, &doc).expect("JSON values serialise");
-            line_buffer.push(b'\n');
-            output
-                .write_all(&line_buffer)
-                .map_err(|e| Box::new(output.error(e)))
+        let read = if threads > 1 {
+            pipeline::ingest(&name, reader, &mapping, threads, &mut state)
+        } else {
+            let mut sink = |item| state.take(&name, item, |event| mapping.map(event));
+            import::read_stream(&name, reader, args.skip_invalid, &mut sink)
         };
-        let summary =
-            import::read_events(&name, reader, args.skip_invalid, &mut warnings, &mut sink)
-                .map_err(|d| {
-                    let mut all = std::mem::take(&mut warnings);
-                    all.push(*d);
-                    all
-                })?;
+        let summary = read.map_err(|d| {
+            let mut all = std::mem::take(&mut state.warnings);
+            all.push(*d);
+            all
+        })?;
         total.add(&summary);
-        if let Some(first) = untimed_lines.first() {
-            warnings.push(
-                Diagnostic::warning(
-                    "W006",
-                    format!(
-                        "{} event(s) have no `stageTimestamp` or `requestReceivedTimestamp`: \
-                         their documents have no @timestamp, so no rule window holds them",
-                        untimed_lines.len()
-                    ),
-                )
-                .at_path(format!("{name}:{first}")),
-            );
-            untimed_lines.clear();
-        }
+        state.file_done(&name);
     }
+    let Ordered {
+        mut warnings,
+        mut untimed,
+        ..
+    } = state;
     let untimed_count = untimed.len() as u64;
     total.events = total.events.saturating_sub(untimed_count);
     total.skipped += untimed_count;
