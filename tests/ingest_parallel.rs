@@ -132,14 +132,14 @@ fn long_logs_and_errors_deep_inside_are_the_same_at_every_thread_count() {
         1200,
         r#"{"kind":"Event","auditID":"x","stageTimestamp":"yesterday"}"#,
     );
-    let one = same_at_every_thread_count(&[], &[bad_line.clone()]);
+    let one = same_at_every_thread_count(&[], std::slice::from_ref(&bad_line));
     assert_eq!(one.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&one.stderr).contains("line 1001 is not an audit event"));
-    let one = same_at_every_thread_count(&["--skip-invalid"], &[bad_line.clone()]);
+    let one = same_at_every_thread_count(&["--skip-invalid"], std::slice::from_ref(&bad_line));
     assert!(one.status.success());
     assert_eq!(one.stdout.iter().filter(|&&b| b == b'\n').count(), 1480);
     assert!(one.stdout == library_output(&long_log(&dir, "plain.log", 40, 0, "")));
-    let one = same_at_every_thread_count(&[], &[untimed.clone()]);
+    let one = same_at_every_thread_count(&[], std::slice::from_ref(&untimed));
     assert_eq!(one.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&one.stderr).contains("E410"),
