@@ -75,7 +75,7 @@ pub(super) struct Mapped {
 }
 
 impl Mapping {
-    pub(super) fn map(&self, event: import::Imported) -> Mapped {
+    pub(super) fn map(&self, event: &import::Imported) -> Mapped {
         let original = self.preserve_original.then(|| {
             event
                 .original
@@ -245,7 +245,7 @@ pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
         let read = if threads > 1 {
             pipeline::ingest(&name, reader, &mapping, threads, &mut state)
         } else {
-            let mut sink = |item| state.take(&name, item, |event| mapping.map(event));
+            let mut sink = |item| state.take(&name, item, |event| mapping.map(&event));
             import::read_stream(&name, reader, args.skip_invalid, &mut sink)
         };
         let summary = read.map_err(|d| {

@@ -17,6 +17,9 @@ const BATCH: usize = 256;
 
 type Batch<E> = (usize, Vec<Item<E>>);
 
+/// A mapped event with the event it came from.
+type Done = (Mapped, Imported);
+
 /// Batches handed to workers and not yet written, per worker: bounds memory (and keeps
 /// every worker busy while this thread reads).
 const IN_FLIGHT_PER_WORKER: usize = 4;
@@ -32,7 +35,7 @@ pub(super) fn ingest(
     let workers = threads.saturating_sub(1).max(1);
     let (work, queue) = channel::<Batch<Imported>>();
     let queue = Arc::new(Mutex::new(queue));
-    let (done, results) = channel::<Batch<Mapped>>();
+    let (done, results) = channel::<Batch<Done>>();
     std::thread::scope(|scope| {
         for _ in 0..workers {
             let (queue, done) = (Arc::clone(&queue), done.clone());
@@ -78,7 +81,7 @@ pub(super) fn ingest(
 /// A worker: maps batches until the queue closes.
 fn map_batches(
     queue: &Mutex<Receiver<Batch<Imported>>>,
-    done: &Sender<Batch<Mapped>>,
+    done: &Sender<Batch<Done>>,
     mapping: &Mapping,
 ) {
     loop {
@@ -91,7 +94,10 @@ fn map_batches(
         let mapped = items
             .into_iter()
             .map(|item| match item {
-                Item::Event(event) => Item::Event(mapping.map(event)),
+                // The event goes back with its document, to be freed on the thread that
+                // allocated it: a free into another thread's allocator arena contends with
+                // that thread's own allocations.
+                Item::Event(event) => Item::Event((mapping.map(&event), event)),
                 Item::Warning(warning) => Item::Warning(warning),
             })
             .collect();
@@ -105,9 +111,9 @@ fn map_batches(
 struct Taker<'s, 'o> {
     name: &'s str,
     state: &'s mut Ordered<'o>,
-    results: Receiver<Batch<Mapped>>,
+    results: Receiver<Batch<Done>>,
     /// Mapped batches that came back ahead of their turn.
-    pending: BTreeMap<usize, Vec<Item<Mapped>>>,
+    pending: BTreeMap<usize, Vec<Item<Done>>>,
     /// The batch to write next.
     next: usize,
     /// Batches sent so far.
@@ -158,7 +164,8 @@ impl Taker<'_, '_> {
             };
             self.next += 1;
             for item in items {
-                self.state.take(self.name, item, |mapped| mapped)?;
+                self.state
+                    .take(self.name, item, |(mapped, _event)| mapped)?;
             }
         }
         Ok(())
