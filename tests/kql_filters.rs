@@ -11,7 +11,7 @@ const T0: i64 = 1_714_557_600_000;
 
 fn event(minute: i64, user: &str, verb: &str, code: i64) -> Value {
     json!({
-        "@timestamp": rulegate::eval::datetime::format_iso(T0 + minute * 60_000),
+        "@timestamp": rulegate::document::datetime::format_iso(T0 + minute * 60_000),
         "data_stream": {"dataset": "kubernetes.audit_logs", "type": "logs", "namespace": "default"},
         "event": {"dataset": "kubernetes.audit_logs", "category": ["web"]},
         "user": {"name": user},

@@ -23,6 +23,7 @@
 //! | `esql_commands` | `FILLNULL`, `DEDUP`/`DISTINCT`, `SAMPLE`: values, warnings, Elasticsearch's errors, print∘parse |
 //! | `functions` | the function catalog: implemented or refused with its category (`E303`/`E304`); documented examples and edge cases of each added function |
 //! | `eval_edge_cases` | the edge cases of the semantics notes §16, one test each, via the API |
+//! | `ingest_parallel` | `ingest --threads 1, 2, 4`: same output, warnings, errors and exit code over every sample log and long logs with errors deep inside; one thread = the library path |
 //! | `inputs` | `-` is stdin and gzip is found by content for every command; an input truncated under `query` is exit 2; silent acceptance turned into errors or warnings |
 //! | `loader` | NDJSON loading: scanned and serde-read documents load the same, `want_ids`, a refused document leaves nothing behind, selections |
 //! | `like_patterns` | LIKE/RLIKE constant-expression patterns: parse, spans, print, folding over ROW/EVAL constants, errors (exit 2), analysis/mutation/coverage |
@@ -75,6 +76,7 @@ mod functions;
 mod fuzz_replay;
 mod gcp_audit;
 mod generic_events;
+mod ingest_parallel;
 mod inputs;
 mod inspect;
 mod kql;

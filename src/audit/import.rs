@@ -104,6 +104,32 @@ pub fn read_events(
     warnings: &mut Vec<Diagnostic>,
     sink: &mut dyn FnMut(Imported) -> Result<(), Box<Diagnostic>>,
 ) -> Result<ImportSummary, Box<Diagnostic>> {
+    read_stream(name, reader, skip_invalid, &mut |item| match item {
+        Item::Event(event) => sink(event),
+        Item::Warning(warning) => {
+            warnings.push(warning);
+            Ok(())
+        }
+    })
+}
+
+/// What [`read_stream`] hands on, in the order of the log (`E`: the event, or what a
+/// consumer made of it).
+pub enum Item<E = Imported> {
+    Event(E),
+    /// A skipped document's warning (with `skip_invalid`).
+    Warning(Diagnostic),
+}
+
+/// As [`read_events`], with warnings handed to `sink` between the events, where they occur
+/// (so that a parallel consumer keeps their order and stops at the same place).
+pub fn read_stream(
+    name: &str,
+    reader: impl Read,
+    skip_invalid: bool,
+    sink: &mut dyn FnMut(Item) -> Result<(), Box<Diagnostic>>,
+) -> Result<ImportSummary, Box<Diagnostic>> {
+    let mut warnings = Vec::new();
     let mut summary = ImportSummary::default();
     let mut reader = BufReader::new(reader);
     let mut pending = String::new();
@@ -173,22 +199,27 @@ pub fn read_events(
                 }
                 for event in found.events {
                     summary.events += 1;
-                    sink(Imported {
+                    sink(Item::Event(Imported {
                         line: pending_start,
                         raw: event.raw,
                         original: event.original.or_else(|| own_text.clone()),
                         timestamp: event.timestamp,
-                    })?;
+                    }))?;
                 }
             }
-            Err(message) => bad(
-                name,
-                pending_start,
-                message,
-                skip_invalid,
-                warnings,
-                &mut summary,
-            )?,
+            Err(message) => {
+                bad(
+                    name,
+                    pending_start,
+                    message,
+                    skip_invalid,
+                    &mut warnings,
+                    &mut summary,
+                )?;
+                warnings
+                    .drain(..)
+                    .try_for_each(|w| sink(Item::Warning(w)))?;
+            }
         }
     }
     if !pending.trim().is_empty() {
@@ -197,9 +228,12 @@ pub fn read_events(
             pending_start,
             "the file ends inside a JSON document".into(),
             skip_invalid,
-            warnings,
+            &mut warnings,
             &mut summary,
         )?;
+        warnings
+            .drain(..)
+            .try_for_each(|w| sink(Item::Warning(w)))?;
     }
     Ok(summary)
 }

@@ -14,11 +14,14 @@ use rulegate::audit::ecs::{
     TimestampFrom, INDEX, PRESERVE_ORIGINAL,
 };
 use rulegate::audit::gcp::{log_entry_to_ecs, GcpOptions};
-use rulegate::audit::import::{self, ImportSummary};
+use rulegate::audit::import::{self, ImportSummary, Item};
 use rulegate::diagnostic::{render_all, Diagnostic};
 use rulegate::scenario::parse_duration;
 
 use super::{out, DocumentFormat, Outcome};
+
+#[path = "ingest_pipeline.rs"]
+mod pipeline;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -52,33 +55,217 @@ pub struct Args {
     #[arg(long, default_value = "kubernetes.audit_logs",
         value_parser = ["kubernetes.audit_logs", rulegate::audit::gcp::DATASET])]
     pub dataset: String,
+    /// Threads mapping events (default: every core); the output is the same for any number.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256).map(usize::from))]
+    pub threads: Option<usize>,
 }
 
-/// A Cloud Audit Log entry as the GCP integration's `gcp.audit` pipeline indexes it: `Ok(None)`
-/// when the pipeline drops it (a `protoPayload` that is not an `AuditLog`); an error for an
-/// event that is not a `LogEntry` (a native audit event has no `gcp.audit` form).
-fn gcp_audit_document(
-    event: &import::Imported,
-    options: &GcpOptions,
-    place: &str,
-) -> Result<Option<serde_json::Value>, Box<Diagnostic>> {
-    if event.raw.get("protoPayload").is_none() {
-        return Err(Box::new(
-            Diagnostic::error(
-                "E501",
-                format!(
-                    "line {} is not a Cloud Audit Log entry (no `protoPayload`): \
-                     --dataset gcp.audit reads GKE exports only",
-                    event.line
-                ),
-            )
-            .at_path(place)
-            .with_help(
-                "ingest native audit events with the default --dataset kubernetes.audit_logs",
-            ),
-        ));
+/// How events become documents: the same for every event of a run.
+pub(super) struct Mapping {
+    timestamp: TimestampFrom,
+    ingest_lag: i64,
+    preserve_original: bool,
+    bulk: bool,
+    /// Set for `--dataset gcp.audit`: entries go through the GCP integration's pipeline.
+    gcp: Option<GcpOptions>,
+}
+
+/// One event mapped (on any thread): what the ordered consumer decides on and writes.
+pub(super) struct Mapped {
+    line: usize,
+    /// The event has no time field at all (kept, said once per file: W006).
+    no_time_field: bool,
+    /// Why its time is unusable (E410, or W005 with --skip-invalid).
+    unusable: Option<String>,
+    /// Its time plus the lag runs past nanosecond range (E503).
+    past_range: bool,
+    /// Not a Cloud Audit Log entry, under `--dataset gcp.audit` (E501).
+    not_log_entry: bool,
+    /// Dropped as the `gcp.audit` pipeline drops it (a payload that is not an AuditLog).
+    dropped: bool,
+    /// The output line(s), with their newline.
+    text: Vec<u8>,
+}
+
+impl Mapping {
+    pub(super) fn map(&self, event: &import::Imported) -> Mapped {
+        if let Some(gcp) = &self.gcp {
+            return self.map_gcp(event, gcp);
+        }
+        let original = self.preserve_original.then(|| {
+            event
+                .original
+                .clone()
+                .unwrap_or_else(|| event.raw.to_string())
+        });
+        let options = EcsOptions {
+            timestamp: event.timestamp_from(self.timestamp),
+            ingest_lag: self.ingest_lag,
+            original: original.as_deref(),
+            tags: if self.preserve_original {
+                vec![PRESERVE_ORIGINAL.to_string()]
+            } else {
+                Vec::new()
+            },
+        };
+        let doc = raw_to_ecs(&event.raw, &options);
+        Mapped {
+            line: event.line,
+            no_time_field: has_no_time_field(&doc, &event.raw),
+            unusable: unusable_timestamp(&doc, &event.raw),
+            past_range: ingested_past_range(&doc),
+            not_log_entry: false,
+            dropped: false,
+            text: self.document_text(&doc, INDEX),
+        }
     }
-    Ok(log_entry_to_ecs(&event.raw, options))
+
+    /// A Cloud Audit Log entry as the GCP integration's `gcp.audit` pipeline indexes it; an
+    /// event that is not a `LogEntry` (a native audit event has no `gcp.audit` form) is refused.
+    fn map_gcp(&self, event: &import::Imported, gcp: &GcpOptions) -> Mapped {
+        let mut mapped = Mapped {
+            line: event.line,
+            no_time_field: false,
+            unusable: None,
+            past_range: false,
+            not_log_entry: event.raw.get("protoPayload").is_none(),
+            dropped: false,
+            text: Vec::new(),
+        };
+        if mapped.not_log_entry {
+            return mapped;
+        }
+        match log_entry_to_ecs(&event.raw, gcp) {
+            None => mapped.dropped = true,
+            Some(doc) => {
+                mapped.no_time_field = doc.get("@timestamp").is_none();
+                mapped.past_range = ingested_past_range(&doc);
+                mapped.text = self.document_text(&doc, rulegate::audit::gcp::INDEX);
+            }
+        }
+        mapped
+    }
+
+    /// One document as an output line (after its `_bulk` action line when asked).
+    fn document_text(&self, doc: &serde_json::Value, index: &str) -> Vec<u8> {
+        let mut text = Vec::new();
+        if self.bulk {
+            text.extend_from_slice(
+                format!("{{\"create\":{{\"_index\":\"{index}\"}}}}\n").as_bytes(),
+            );
+        }
+        serde_json::to_writer(&mut text, doc).expect("JSON values serialise");
+        text.push(b'\n');
+        text
+    }
+}
+
+/// What is decided in the order of the log: warnings, errors and the output.
+pub(super) struct Ordered<'a> {
+    args: &'a Args,
+    output: &'a mut out::Out,
+    warnings: Vec<Diagnostic>,
+    /// Events skipped for want of a usable time (with --skip-invalid).
+    untimed: Vec<Diagnostic>,
+    /// Lines (of the file being read) of events with no time field at all: kept, but said.
+    untimed_lines: Vec<usize>,
+    /// Entries the gcp.audit pipeline drops (a payload that is not an AuditLog).
+    dropped: u64,
+}
+
+impl Ordered<'_> {
+    /// One item of the log, its event mapped by `map` (here or already on a worker).
+    pub(super) fn take<E>(
+        &mut self,
+        name: &str,
+        item: Item<E>,
+        map: impl FnOnce(E) -> Mapped,
+    ) -> Result<(), Box<Diagnostic>> {
+        match item {
+            Item::Warning(warning) => {
+                self.warnings.push(warning);
+                Ok(())
+            }
+            Item::Event(event) => self.write(name, map(event)),
+        }
+    }
+
+    fn write(&mut self, name: &str, mapped: Mapped) -> Result<(), Box<Diagnostic>> {
+        let line = mapped.line;
+        if mapped.not_log_entry {
+            return Err(Box::new(
+                Diagnostic::error(
+                    "E501",
+                    format!(
+                        "line {line} is not a Cloud Audit Log entry (no `protoPayload`): \
+                         --dataset gcp.audit reads GKE exports only"
+                    ),
+                )
+                .at_path(format!("{name}:{line}"))
+                .with_help(
+                    "ingest native audit events with the default --dataset kubernetes.audit_logs",
+                ),
+            ));
+        }
+        if mapped.dropped {
+            self.dropped += 1;
+            return Ok(());
+        }
+        if mapped.no_time_field {
+            self.untimed_lines.push(line);
+        }
+        if let Some(why) = mapped.unusable {
+            let place = format!("{name}:{line}");
+            if self.args.skip_invalid {
+                self.untimed.push(
+                    Diagnostic::warning("W005", format!("skipped line {line}: {why}"))
+                        .at_path(place),
+                );
+                return Ok(());
+            }
+            return Err(Box::new(
+                Diagnostic::error("E410", format!("line {line}: {why}"))
+                    .at_path(place)
+                    .with_help("--skip-invalid skips such events"),
+            ));
+        }
+        if mapped.past_range {
+            return Err(Box::new(
+                Diagnostic::error(
+                    "E503",
+                    format!(
+                        "line {line}: the event's time plus --ingest-lag {} runs past \
+                         2262-04-11T23:47:16.854775807Z, the last instant of nanosecond \
+                         time, so it has no `event.ingested`",
+                        self.args.ingest_lag
+                    ),
+                )
+                .at_path(format!("{name}:{line}"))
+                .with_help("a smaller --ingest-lag (0s) keeps the event"),
+            ));
+        }
+        self.output
+            .write_all(&mapped.text)
+            .map_err(|e| Box::new(self.output.error(e)))
+    }
+
+    /// After a file: one warning for its events without a time field.
+    fn file_done(&mut self, name: &str) {
+        if let Some(first) = self.untimed_lines.first() {
+            self.warnings.push(
+                Diagnostic::warning(
+                    "W006",
+                    format!(
+                        "{} event(s) have no `stageTimestamp` or `requestReceivedTimestamp`: \
+                         their documents have no @timestamp, so no rule window holds them",
+                        self.untimed_lines.len()
+                    ),
+                )
+                .at_path(format!("{name}:{first}")),
+            );
+            self.untimed_lines.clear();
+        }
+    }
 }
 
 pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
@@ -105,128 +292,51 @@ pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
     } else {
         TimestampFrom::Stage
     };
-    let bulk = args.format == DocumentFormat::Bulk;
-    let gcp = (args.dataset == rulegate::audit::gcp::DATASET).then_some(GcpOptions {
+    let mapping = Mapping {
+        timestamp,
         ingest_lag,
         preserve_original: args.preserve_original,
-    });
-    let index = if gcp.is_some() {
-        rulegate::audit::gcp::INDEX
-    } else {
-        INDEX
+        bulk: args.format == DocumentFormat::Bulk,
+        gcp: (args.dataset == rulegate::audit::gcp::DATASET).then_some(GcpOptions {
+            ingest_lag,
+            preserve_original: args.preserve_original,
+        }),
     };
-    // Entries the gcp.audit pipeline drops (a payload that is not an AuditLog).
-    let mut dropped = 0u64;
-    let mut warnings = Vec::new();
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let mut state = Ordered {
+        args: &args,
+        output: &mut output,
+        warnings: Vec::new(),
+        untimed: Vec::new(),
+        untimed_lines: Vec::new(),
+        dropped: 0,
+    };
     let mut total = ImportSummary::default();
-    // Events skipped for want of a usable time (with --skip-invalid).
-    let mut untimed = Vec::new();
-    // Lines (of the file being read) of events with no time field at all: kept, but said.
-    let mut untimed_lines = Vec::new();
-    let mut line_buffer = Vec::with_capacity(4096);
     for path in &args.files {
         let reader = import::open(path).map_err(|d| vec![*d])?;
         let name = path.display().to_string();
-        let mut sink = |event: import::Imported| -> Result<(), Box<Diagnostic>> {
-            let original = args.preserve_original.then(|| {
-                event
-                    .original
-                    .clone()
-                    .unwrap_or_else(|| event.raw.to_string())
-            });
-            let options = EcsOptions {
-                timestamp: event.timestamp_from(timestamp),
-                ingest_lag,
-                original: original.as_deref(),
-                tags: if args.preserve_original {
-                    vec![PRESERVE_ORIGINAL.to_string()]
-                } else {
-                    Vec::new()
-                },
-            };
-            let doc = match &gcp {
-                None => raw_to_ecs(&event.raw, &options),
-                Some(gcp) => {
-                    let place = format!("{name}:{}", event.line);
-                    let Some(doc) = gcp_audit_document(&event, gcp, &place)? else {
-                        dropped += 1;
-                        return Ok(());
-                    };
-                    doc
-                }
-            };
-            let untimed_doc = match gcp {
-                None => has_no_time_field(&doc, &event.raw),
-                Some(_) => doc.get("@timestamp").is_none(),
-            };
-            if untimed_doc {
-                untimed_lines.push(event.line);
-            }
-            if let Some(why) = unusable_timestamp(&doc, &event.raw).filter(|_| gcp.is_none()) {
-                let place = format!("{name}:{}", event.line);
-                if args.skip_invalid {
-                    untimed.push(
-                        Diagnostic::warning("W005", format!("skipped line {}: {why}", event.line))
-                            .at_path(place),
-                    );
-                    return Ok(());
-                }
-                return Err(Box::new(
-                    Diagnostic::error("E410", format!("line {}: {why}", event.line))
-                        .at_path(place)
-                        .with_help("--skip-invalid skips such events"),
-                ));
-            }
-            if ingested_past_range(&doc) {
-                return Err(Box::new(
-                    Diagnostic::error(
-                        "E503",
-                        format!(
-                            "line {}: the event's time plus --ingest-lag {} runs past \
-                             2262-04-11T23:47:16.854775807Z, the last instant of nanosecond \
-                             time, so it has no `event.ingested`",
-                            event.line, args.ingest_lag
-                        ),
-                    )
-                    .at_path(format!("{name}:{}", event.line))
-                    .with_help("a smaller --ingest-lag (0s) keeps the event"),
-                ));
-            }
-            line_buffer.clear();
-            if bulk {
-                line_buffer.extend_from_slice(
-                    format!("{{\"create\":{{\"_index\":\"{index}\"}}}}\n").as_bytes(),
-                );
-            }
-            serde_json::to_writer(&mut line_buffer, &doc).expect("JSON values serialise");
-            line_buffer.push(b'\n');
-            output
-                .write_all(&line_buffer)
-                .map_err(|e| Box::new(output.error(e)))
+        let read = if threads > 1 {
+            pipeline::ingest(&name, reader, &mapping, threads, &mut state)
+        } else {
+            let mut sink = |item| state.take(&name, item, |event| mapping.map(&event));
+            import::read_stream(&name, reader, args.skip_invalid, &mut sink)
         };
-        let summary =
-            import::read_events(&name, reader, args.skip_invalid, &mut warnings, &mut sink)
-                .map_err(|d| {
-                    let mut all = std::mem::take(&mut warnings);
-                    all.push(*d);
-                    all
-                })?;
+        let summary = read.map_err(|d| {
+            let mut all = std::mem::take(&mut state.warnings);
+            all.push(*d);
+            all
+        })?;
         total.add(&summary);
-        if let Some(first) = untimed_lines.first() {
-            warnings.push(
-                Diagnostic::warning(
-                    "W006",
-                    format!(
-                        "{} event(s) have no `stageTimestamp` or `requestReceivedTimestamp`: \
-                         their documents have no @timestamp, so no rule window holds them",
-                        untimed_lines.len()
-                    ),
-                )
-                .at_path(format!("{name}:{first}")),
-            );
-            untimed_lines.clear();
-        }
+        state.file_done(&name);
     }
+    let Ordered {
+        mut warnings,
+        mut untimed,
+        dropped,
+        ..
+    } = state;
     let untimed_count = untimed.len() as u64;
     total.events = total.events.saturating_sub(untimed_count + dropped);
     total.skipped += untimed_count;
@@ -237,7 +347,10 @@ pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
     }
     let notes = total.notes();
     // With --dataset gcp.audit the GKE note (mapped as the Kubernetes integration does) is moot.
-    for note in notes.iter().filter(|n| gcp.is_none() || !n.contains("GKE")) {
+    for note in notes
+        .iter()
+        .filter(|n| mapping.gcp.is_none() || !n.contains("GKE"))
+    {
         out::eprint(&format!("note: {note}\n"));
     }
     if dropped > 0 {

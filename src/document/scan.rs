@@ -11,7 +11,12 @@
 //!
 //! Most of a document's bytes are inside strings, which are crossed eight bytes at a time: a
 //! word compare finds the first quote, backslash or control byte. (`memchr2` per string was
-//! slower: most strings are short keys and values, where its per-call setup dominates.)
+//! slower: most strings are short keys and values, where its per-call setup dominates.) So was
+//! simdjson's way in safe Rust, tried for strings nobody reads: quote, backslash and
+//! control-byte masks of a 64-byte block made eight bytes at a time, then a step per escape.
+//! Over 10,000 `event.original`-carrying documents the scanner ran 597 M instructions that way
+//! against 337 M word by word (callgrind): without SIMD the masks cost more than the branches
+//! they save.
 
 use std::borrow::Cow;
 

@@ -180,6 +180,21 @@ const NUMBERS: [&str; 24] = [
 struct Style {
     /// Escapes in strings and keys, empty key segments, numbers serde may refuse.
     odd: bool,
+    /// Valid escapes (no lone surrogate) and backslash runs in string values only.
+    escaped: bool,
+}
+
+impl Style {
+    /// The escapes strings may hold.
+    fn escapes(&self) -> &'static [&'static str] {
+        if self.odd {
+            &ESCAPES
+        } else if self.escaped {
+            &ESCAPES[..9]
+        } else {
+            &[]
+        }
+    }
 }
 
 fn pick<'s>(g: &mut Gen, from: &[&'s str]) -> &'s str {
@@ -187,12 +202,36 @@ fn pick<'s>(g: &mut Gen, from: &[&'s str]) -> &'s str {
 }
 
 fn string(g: &mut Gen, style: &Style, words: &[&str]) -> String {
+    if u8::arbitrary(g) % 4 == 0 {
+        return long_string(g, style, words);
+    }
     let mut s = String::new();
     for _ in 0..usize::arbitrary(g) % 3 {
-        if style.odd && u8::arbitrary(g) % 4 == 0 {
-            s.push_str(pick(g, &ESCAPES));
+        if !style.escapes().is_empty() && u8::arbitrary(g) % 4 == 0 {
+            s.push_str(pick(g, style.escapes()));
         } else {
             s.push_str(pick(g, words));
+        }
+    }
+    s
+}
+
+/// Runs of backslashes before a quote or a letter: odd and even runs, so that which quote
+/// ends a string depends on counting them, across word and block boundaries.
+const BACKSLASH_RUNS: [&str; 4] = ["\\\\", "\\\"", "\\\\\\\"", "\\\\n"];
+
+/// A string of up to a few hundred bytes: ASCII padding of any length (up to more than one
+/// 64-byte block) between pieces, so escapes, backslash runs, multi-byte characters and the
+/// closing quote fall on every offset of an eight-byte word and of a 64-byte block.
+fn long_string(g: &mut Gen, style: &Style, words: &[&str]) -> String {
+    let mut s = String::new();
+    for _ in 0..1 + usize::arbitrary(g) % 8 {
+        let pad = usize::arbitrary(g) % 80;
+        s.extend((0..pad).map(|i| ['x', '.', 'Q', ' '][i % 4]));
+        match u8::arbitrary(g) % 4 {
+            0 if !style.escapes().is_empty() => s.push_str(pick(g, style.escapes())),
+            1 if !style.escapes().is_empty() => s.push_str(pick(g, &BACKSLASH_RUNS)),
+            _ => s.push_str(pick(g, words)),
         }
     }
     s
@@ -300,7 +339,17 @@ struct Case {
 }
 
 fn case(g: &mut Gen, odd: bool) -> Case {
-    let style = Style { odd };
+    styled_case(
+        g,
+        Style {
+            odd,
+            escaped: false,
+        },
+    )
+}
+
+fn styled_case(g: &mut Gen, style: Style) -> Case {
+    let odd = style.odd;
     let mut text = String::new();
     render(&object(g, &style, 1), odd && bool::arbitrary(g), &mut text);
     let names = NAMES
@@ -326,6 +375,21 @@ struct PlainCase(Case);
 impl Arbitrary for PlainCase {
     fn arbitrary(g: &mut Gen) -> PlainCase {
         PlainCase(case(g, false))
+    }
+}
+
+/// Ordinary keys and numbers, string values with valid escapes and backslash runs anywhere
+/// in a long string: what `event.original` looks like, which the scanner must read itself.
+#[derive(Clone, Debug)]
+struct EscapedCase(Case);
+
+impl Arbitrary for EscapedCase {
+    fn arbitrary(g: &mut Gen) -> EscapedCase {
+        let style = Style {
+            odd: false,
+            escaped: true,
+        };
+        EscapedCase(styled_case(g, style))
     }
 }
 
@@ -374,6 +438,14 @@ fn the_scanner_reads_ordinary_documents_itself() {
         compare(&case.0.text, &case.0.names) == Read::Fast
     }
     tests().quickcheck(property as fn(PlainCase) -> bool);
+}
+
+#[test]
+fn escaped_long_strings_are_read_by_the_scanner_itself() {
+    fn property(case: EscapedCase) -> bool {
+        compare(&case.0.text, &case.0.names) == Read::Fast
+    }
+    tests().quickcheck(property as fn(EscapedCase) -> bool);
 }
 
 #[test]
