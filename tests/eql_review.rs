@@ -6,10 +6,12 @@ use serde_json::{json, Value};
 
 use crate::support::{rulegate, snapshot, success_stdout};
 use rulegate::eql::engine::Settings;
-use rulegate::review::eql_mutate::eql_mutants;
+use rulegate::review::eql_mutate::{eql_mutants, eql_schedule_mutants};
+use rulegate::review::mutate::ScheduleChange;
 use rulegate::runner::{EqlSearch, RuleLogic};
 
 const UNTIL_RULE: &str = "tests/data/eql/sequence_until.toml";
+const MISSING_RULE: &str = "tests/data/eql/sequence_missing.toml";
 const RBAC: &str =
     "rules/eql/privilege_escalation_sensitive_rbac_change_followed_by_workload_modification.toml";
 
@@ -28,16 +30,23 @@ fn event(t: &str, user: Option<&str>, action: &str) -> Value {
 
 /// `explain --format json` of the until rule over `docs`, as (document, fate) JSON values.
 fn explain(docs: &[Value]) -> Vec<Value> {
-    let dir = std::env::temp_dir().join(format!("rulegate-eql-explain-{}", std::process::id()));
+    explain_rule(UNTIL_RULE, docs)
+}
+
+/// `explain --format json` of `rule` over `docs`.
+fn explain_rule(rule: &str, docs: &[Value]) -> Vec<Value> {
+    let dir = std::env::temp_dir().join(format!(
+        "rulegate-eql-explain-{}-{}",
+        std::process::id(),
+        rule.len()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     let input = dir.join(format!("{}.ndjson", docs.len()));
     let lines: Vec<String> = docs.iter().map(Value::to_string).collect();
     std::fs::write(&input, lines.join("\n") + "\n").unwrap();
     let stdout = success_stdout(
         rulegate()
-            .args([
-                "explain", "--rule", UNTIL_RULE, "--format", "json", "--input",
-            ])
+            .args(["explain", "--rule", rule, "--format", "json", "--input"])
             .arg(&input),
     );
     let _ = std::fs::remove_file(&input);
@@ -56,6 +65,38 @@ fn outcome(fate: &Value) -> (&str, &str) {
         steps[0]["outcome"].as_str().unwrap(),
         steps[0]["detail"].as_str().unwrap(),
     )
+}
+
+#[test]
+fn explain_names_the_missing_event_that_dropped_a_sequence() {
+    let fates = explain_rule(
+        MISSING_RULE,
+        &[
+            // alice: a, stop, b: the missing event `stop` lies between the steps.
+            event("2026-05-01T10:00:00Z", Some("alice"), "a"),
+            event("2026-05-01T10:00:10Z", Some("alice"), "stop"),
+            event("2026-05-01T10:00:20Z", Some("alice"), "b"),
+            // bob: a, b, and carol's `stop` between them has another key: bob's sequence stands.
+            event("2026-05-01T10:00:01Z", Some("bob"), "a"),
+            event("2026-05-01T10:00:11Z", Some("carol"), "stop"),
+            event("2026-05-01T10:00:21Z", Some("bob"), "b"),
+        ],
+    );
+    assert_eq!(fates.len(), 6);
+    let (what, detail) = outcome(&fates[2]);
+    assert_eq!(what, "missing_event", "{detail}");
+    assert!(
+        detail.contains("begun by #1")
+            && detail.contains("#2 at 2026-05-01T10:00:10.000Z")
+            && detail.contains("`![any where event.action == \"stop\"]` (query 2)")
+            && detail.contains("user.name=\"alice\""),
+        "{detail}"
+    );
+    assert_eq!(fates[2]["alerted"], false);
+    assert_eq!(fates[0]["alerted"], false);
+    let (what, detail) = outcome(&fates[5]);
+    assert_eq!(what, "completed", "{detail}");
+    assert_eq!(fates[5]["alerted"], true);
 }
 
 #[test]
@@ -279,6 +320,48 @@ fn mutation_score_of_the_rbac_sequence_rule() {
         "privilege_escalation_sensitive_rbac_change_followed_by_workload_modification",
         String::from_utf8_lossy(&success_stdout(rulegate().args(["mutate", RBAC]))).into_owned()
     );
+}
+
+#[test]
+fn eql_schedule_mutants_change_look_back_interval_and_max_signals() {
+    let five_minutes = eql_schedule_mutants(300_000, 100);
+    let changes: Vec<ScheduleChange> = five_minutes.iter().map(|m| m.change).collect();
+    assert_eq!(
+        changes,
+        [
+            ScheduleChange::Lookback(60_000),
+            ScheduleChange::Lookback(-60_000),
+            ScheduleChange::Interval(60_000),
+            ScheduleChange::Interval(-60_000),
+            ScheduleChange::MaxSignals(1),
+        ]
+    );
+    assert_eq!(
+        five_minutes[4].description,
+        "lower max_signals from 100 to 1"
+    );
+    // An interval of one minute cannot be shortened by one; a cap of one cannot be lowered.
+    let tight = eql_schedule_mutants(60_000, 1);
+    assert!(tight.iter().all(
+        |m| !matches!(m.change, ScheduleChange::Interval(d) if d < 0)
+            && !matches!(m.change, ScheduleChange::MaxSignals(_))
+    ));
+    assert_eq!(tight.len(), 3);
+}
+
+#[test]
+fn eql_rules_are_scored_on_schedule_mutants() {
+    let stdout = success_stdout(rulegate().args(["mutate", RBAC, "--format", "json"]));
+    let report: Value = serde_json::from_slice(&stdout).unwrap();
+    let schedule: Vec<&Value> = ["killed_mutants", "survivors"]
+        .iter()
+        .flat_map(|k| report[*k].as_array().unwrap())
+        .filter(|m| m["operator"] == "schedule")
+        .collect();
+    assert_eq!(schedule.len(), 5, "{report:#}");
+    assert!(schedule
+        .iter()
+        .any(|m| m["mutation"] == "lower max_signals from 100 to 1"));
 }
 
 #[test]

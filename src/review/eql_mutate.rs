@@ -4,6 +4,7 @@
 //! `like`/`:` list, change a comparison, narrow a wildcard to its literal text). Each mutant is
 //! a changed [`RuleLogic::Eql`] run through the same runner as the rule.
 
+use super::mutate::{window_changes, ScheduleChange, SCHEDULE_HINT};
 use crate::eql::ast::*;
 use crate::eql::print::{print_expr, quote};
 use crate::runner::{EqlSearch, RuleLogic};
@@ -469,4 +470,36 @@ fn pattern_mutants(e: &Expr, patterns: &[Pattern], out: &mut Vec<ExprMutant>) {
             ),
         });
     }
+}
+
+/// A mutant of an EQL rule's schedule: the same look-back and interval changes as an ES|QL
+/// rule's, and `max_signals` lowered to one alert per execution (a suite where no execution
+/// creates two alerts cannot tell the cap from the rule's).
+#[derive(Clone, Debug)]
+pub struct EqlScheduleMutant {
+    pub change: ScheduleChange,
+    pub description: String,
+    pub hint: String,
+}
+
+/// The schedule mutants of an EQL rule with this interval and `max_signals`.
+pub fn eql_schedule_mutants(interval_ms: i64, max_signals: usize) -> Vec<EqlScheduleMutant> {
+    let mut out: Vec<EqlScheduleMutant> = window_changes(interval_ms)
+        .into_iter()
+        .map(|(change, what)| EqlScheduleMutant {
+            change,
+            description: what.to_string(),
+            hint: SCHEDULE_HINT.to_string(),
+        })
+        .collect();
+    if max_signals > 1 {
+        out.push(EqlScheduleMutant {
+            change: ScheduleChange::MaxSignals(1),
+            description: format!("lower max_signals from {max_signals} to 1"),
+            hint: "no execution creates two alerts (a sequence alert and its building blocks, \
+                   or two events)"
+                .to_string(),
+        });
+    }
+    out
 }

@@ -39,21 +39,18 @@ pub struct Mutant {
 pub enum ScheduleChange {
     Lookback(i64),
     Interval(i64),
+    /// `max_signals` set to this many alerts per execution.
+    MaxSignals(usize),
 }
 
-const MINUTE_MS: i64 = 60_000;
+/// The hint of every look-back and interval mutant.
+pub const SCHEDULE_HINT: &str =
+    "no scenario has events at the edge of the look-back window or across two executions";
 
-/// Every mutant of `query` (whose text is `text`, for descriptions) and of its schedule.
-///
-/// `interval_ms` is the rule's interval: an interval mutant that would reach zero is not made.
-pub fn mutants(query: &Query, text: &str, interval_ms: i64) -> Vec<Mutant> {
-    let mut out = Vec::new();
-    drop_and_negate_conjuncts(query, text, &mut out);
-    remove_in_values(query, text, &mut out);
-    like_prefix_mutants(query, &mut out);
-    comparison_mutants(query, text, &mut out);
-    drop_by_keys(query, text, &mut out);
-    for (change, what) in [
+/// The look-back and interval mutants of a schedule whose interval is `interval_ms`, with what
+/// each does in words (an interval that would reach zero is not made).
+pub fn window_changes(interval_ms: i64) -> Vec<(ScheduleChange, &'static str)> {
+    [
         (
             ScheduleChange::Lookback(MINUTE_MS),
             "widen the look-back by one minute",
@@ -70,18 +67,32 @@ pub fn mutants(query: &Query, text: &str, interval_ms: i64) -> Vec<Mutant> {
             ScheduleChange::Interval(-MINUTE_MS),
             "shorten the interval by one minute",
         ),
-    ] {
-        if matches!(change, ScheduleChange::Interval(d) if interval_ms + d <= 0) {
-            continue;
-        }
+    ]
+    .into_iter()
+    .filter(|(change, _)| !matches!(change, ScheduleChange::Interval(d) if interval_ms + d <= 0))
+    .collect()
+}
+
+const MINUTE_MS: i64 = 60_000;
+
+/// Every mutant of `query` (whose text is `text`, for descriptions) and of its schedule.
+///
+/// `interval_ms` is the rule's interval: an interval mutant that would reach zero is not made.
+pub fn mutants(query: &Query, text: &str, interval_ms: i64) -> Vec<Mutant> {
+    let mut out = Vec::new();
+    drop_and_negate_conjuncts(query, text, &mut out);
+    remove_in_values(query, text, &mut out);
+    like_prefix_mutants(query, &mut out);
+    comparison_mutants(query, text, &mut out);
+    drop_by_keys(query, text, &mut out);
+    for (change, what) in window_changes(interval_ms) {
         out.push(Mutant {
             operator: "schedule",
             description: what.to_string(),
             span: Span::default(),
             query: query.clone(),
             schedule: Some(change),
-            hint: "no scenario has events at the edge of the look-back window or across two executions"
-                .to_string(),
+            hint: SCHEDULE_HINT.to_string(),
             equivalent: None,
         });
     }

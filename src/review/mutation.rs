@@ -26,7 +26,7 @@ use std::sync::Mutex;
 use serde::Serialize;
 
 use super::alert_diff::diff_runs;
-use super::eql_mutate::{eql_mutants, EqlMutant};
+use super::eql_mutate::{eql_mutants, eql_schedule_mutants, EqlMutant, EqlScheduleMutant};
 use super::kql_mutate::{kql_mutants, KqlMutant};
 use super::mutate::{mutants, Mutant, ScheduleChange};
 use super::suite::Suite;
@@ -80,6 +80,7 @@ fn apply_schedule(rule: &PreparedRule, change: ScheduleChange) -> PreparedRule {
         // `from` is the window start's (negative) offset: a longer look-back is more negative.
         ScheduleChange::Lookback(delta) => schedule.from -= delta,
         ScheduleChange::Interval(delta) => schedule.interval += delta,
+        ScheduleChange::MaxSignals(max) => schedule.max_signals = max,
     }
     changed
 }
@@ -127,10 +128,18 @@ pub fn mutate(rule: &PreparedRule, suite: &Suite) -> Result<MutationReport, Vec<
             .into_iter()
             .map(|m| Job::Kql(Box::new(m)))
             .collect(),
-        RuleLogic::Eql(_) => eql_mutants(&rule.logic)
-            .into_iter()
-            .map(|m| Job::Eql(Box::new(m)))
-            .collect(),
+        RuleLogic::Eql(_) => {
+            let schedule = &rule.scheduled.schedule;
+            eql_mutants(&rule.logic)
+                .into_iter()
+                .map(|m| Job::Eql(Box::new(m)))
+                .chain(
+                    eql_schedule_mutants(schedule.interval, schedule.max_signals)
+                        .into_iter()
+                        .map(Job::Schedule),
+                )
+                .collect()
+        }
         _ => return Err(vec![rule.esql("mutation testing").expect_err("not ES|QL")]),
     };
     run_jobs(rule, suite, &jobs)
@@ -152,6 +161,8 @@ enum Job {
     Esql(Mutant),
     Kql(Box<KqlMutant>),
     Eql(Box<EqlMutant>),
+    /// A schedule change of a rule whose logic is not ES|QL (the ES|QL ones are `Esql`).
+    Schedule(EqlScheduleMutant),
 }
 
 impl Job {
@@ -160,7 +171,7 @@ impl Job {
     fn equivalent(&self) -> Option<(&Mutant, &String)> {
         match self {
             Job::Esql(mutant) => mutant.equivalent.as_ref().map(|reason| (mutant, reason)),
-            Job::Kql(_) | Job::Eql(_) => None,
+            Job::Kql(_) | Job::Eql(_) | Job::Schedule(_) => None,
         }
     }
 
@@ -196,6 +207,10 @@ impl Job {
                     verdict(&mutant_rule, suite, baseline, keys, false)
                 }
             },
+            Job::Schedule(mutant) => {
+                let mutant_rule = apply_schedule(rule, mutant.change);
+                verdict(&mutant_rule, suite, baseline, keys, true)
+            }
         }
     }
 
@@ -204,6 +219,7 @@ impl Job {
             Job::Esql(mutant) => describe(rule, mutant),
             Job::Kql(m) => describe_tree_mutant(rule, m.operator, &m.description, m.span, &m.hint),
             Job::Eql(m) => describe_tree_mutant(rule, m.operator, &m.description, m.span, &m.hint),
+            Job::Schedule(m) => describe_parts(rule, "schedule", &m.description, None, &m.hint),
         }
     }
 }

@@ -311,38 +311,66 @@ impl Context<'_> {
     fn step_fate(&self, traced: &Traced) -> StepFate {
         let key = self.key_text(traced.stage, &traced.key);
         let step = self.step_number(traced.stage);
-        let (outcome, detail) = match &traced.what {
-            StepKind::Started => ("started", format!("started a sequence ({key})")),
-            StepKind::Advanced { first } => (
-                "advanced",
-                format!("advanced the sequence begun by #{} ({key})", first + 1),
-            ),
-            StepKind::Completed { first } => (
-                "completed",
-                format!("completed the sequence begun by #{} ({key})", first + 1),
-            ),
-            StepKind::Maxspan { first } => (
-                "outside_maxspan",
-                format!(
-                    "{} after the sequence's first event #{}, beyond maxspan ({key})",
-                    duration(self.time(traced.doc) - self.time(*first)),
-                    first + 1
+        let (outcome, detail) =
+            match &traced.what {
+                StepKind::Started => ("started", format!("started a sequence ({key})")),
+                StepKind::Advanced { first } => (
+                    "advanced",
+                    format!("advanced the sequence begun by #{} ({key})", first + 1),
                 ),
-            ),
-            StepKind::Until { until } => (
-                "until_reached",
-                format!(
-                    "the `until` event #{} of the same key came first ({key})",
-                    until + 1
+                StepKind::Completed { first } => (
+                    "completed",
+                    format!("completed the sequence begun by #{} ({key})", first + 1),
                 ),
-            ),
-            StepKind::NoPredecessor => return self.no_predecessor(traced, step, &key),
-        };
+                StepKind::Maxspan { first } => (
+                    "outside_maxspan",
+                    format!(
+                        "{} after the sequence's first event #{}, beyond maxspan ({key})",
+                        duration(self.time(traced.doc) - self.time(*first)),
+                        first + 1
+                    ),
+                ),
+                StepKind::Until { until } => (
+                    "until_reached",
+                    format!(
+                        "the `until` event #{} of the same key came first ({key})",
+                        until + 1
+                    ),
+                ),
+                StepKind::MissingEvent {
+                    first,
+                    missing,
+                    query,
+                } => {
+                    (
+                        "missing_event",
+                        format!(
+                    "completed the sequence begun by #{}, but #{} at {} matches the missing \
+                     event `![{}]` (query {}) with the same key ({key}): the sequence is dropped",
+                    first + 1,
+                    missing + 1,
+                    crate::document::datetime::format_iso(self.time(*missing)),
+                    self.missing_filter(*query),
+                    self.engine.stages().get(*query).map_or(0, |stage| stage.term) + 1
+                ),
+                    )
+                }
+                StepKind::NoPredecessor => return self.no_predecessor(traced, step, &key),
+            };
         StepFate {
             step,
             outcome,
             detail,
         }
+    }
+
+    /// The filter of stage `query` of the sequence (counting missing-event stages), printed.
+    fn missing_filter(&self, query: usize) -> String {
+        self.engine
+            .stages()
+            .get(query)
+            .map(|stage| print_filter(&stage.filter))
+            .unwrap_or_default()
     }
 
     fn time(&self, doc: usize) -> i64 {
@@ -450,9 +478,10 @@ fn rank(what: &StepKind) -> u8 {
         StepKind::Completed { .. } => 0,
         StepKind::Advanced { .. } => 1,
         StepKind::Started => 2,
-        StepKind::Maxspan { .. } => 3,
-        StepKind::Until { .. } => 4,
-        StepKind::NoPredecessor => 5,
+        StepKind::MissingEvent { .. } => 3,
+        StepKind::Maxspan { .. } => 4,
+        StepKind::Until { .. } => 5,
+        StepKind::NoPredecessor => 6,
     }
 }
 

@@ -357,27 +357,38 @@ impl Engine {
             events.iter().enumerate().map(|(i, e)| (e.doc, i)).collect();
         let keys_of = |stage: usize, e: &Event| keys[stage][index[&e.doc]].clone();
         let until_of = |e: &Event| until_keys.get(index[&e.doc]).cloned().unwrap_or_default();
+        // Steps are held until the missing-event check, which turns the completion of a
+        // dropped sequence into the reason it was dropped.
+        let mut steps = Vec::new();
         let matched = sequence::run_observed(
             &self.stages,
             self.maxspan,
             events,
             &keys_of,
             &until_of,
-            observe,
+            &mut |step| steps.push(step),
         )?;
-        let mut out: Vec<Matched> = matched
-            .into_iter()
-            .filter(|m| match self.maxspan {
-                Some(span) if self.stages.iter().any(|s| s.missing) => {
-                    sequence::missing_ok(&self.stages, span, events, m, &keys_of)
+        let has_missing = self.stages.iter().any(|s| s.missing);
+        let mut out: Vec<Matched> = Vec::with_capacity(matched.len());
+        for m in matched {
+            let breaker = match self.maxspan {
+                Some(span) if has_missing => {
+                    sequence::missing_breaker(&self.stages, span, events, &m, &keys_of)
                 }
-                _ => true,
-            })
-            .map(|m| Matched {
+                _ => None,
+            };
+            if let Some((query, missing)) = breaker {
+                mark_dropped(&mut steps, &m, query, missing);
+                continue;
+            }
+            out.push(Matched {
                 key: m.key,
                 docs: m.events.iter().map(|&p| events[p].doc).collect(),
-            })
-            .collect();
+            });
+        }
+        for step in steps {
+            observe(step);
+        }
         // Elasticsearch keeps completed sequences ordered by their first event.
         let order: HashMap<usize, usize> =
             events.iter().enumerate().map(|(i, e)| (e.doc, i)).collect();
@@ -408,6 +419,21 @@ impl Engine {
                 docs.map(|docs| Matched { key, docs })
             })
             .collect())
+    }
+}
+
+/// Turns the step that completed `m` into the missing event that dropped it.
+fn mark_dropped(steps: &mut [sequence::Step], m: &sequence::Matched, query: usize, missing: usize) {
+    let (first, last) = (m.events[0], m.events[m.events.len() - 1]);
+    let completed = steps.iter_mut().find(|s| {
+        s.event == last && s.key == m.key && s.what == sequence::StepKind::Completed { first }
+    });
+    if let Some(step) = completed {
+        step.what = sequence::StepKind::MissingEvent {
+            first,
+            missing,
+            query,
+        };
     }
 }
 

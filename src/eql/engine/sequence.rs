@@ -54,6 +54,14 @@ pub enum StepKind {
     /// An `until` event of the same key at `until` lies between the sequence's last event and
     /// this one.
     Until { until: usize },
+    /// This event completed the sequence that began at `first`, but the event at `missing`
+    /// matches the missing-event query `query` (an index into all the sequence's queries) with
+    /// the same key where it breaks the sequence, so the sequence is dropped.
+    MissingEvent {
+        first: usize,
+        missing: usize,
+        query: usize,
+    },
 }
 
 /// Runs the positive stages over `events` (ordered) and returns completed sequences in
@@ -166,6 +174,15 @@ impl StepKind {
             StepKind::Completed { first } => StepKind::Completed { first: f(first) },
             StepKind::Maxspan { first } => StepKind::Maxspan { first: f(first) },
             StepKind::Until { until } => StepKind::Until { until: f(until) },
+            StepKind::MissingEvent {
+                first,
+                missing,
+                query,
+            } => StepKind::MissingEvent {
+                first: f(first),
+                missing: f(missing),
+                query,
+            },
             other => other,
         }
     }
@@ -190,16 +207,17 @@ fn take_before(
     Some((seq, found))
 }
 
-/// Whether no event of a missing stage occurs where it would break the sequence: between the
-/// positive events around it; before the first positive event but within `maxspan` of the
-/// last; after the last but within `maxspan` of the first.
-pub fn missing_ok(
+/// The first event of a missing stage that occurs where it would break the sequence (between
+/// the positive events around it; before the first positive event but within `maxspan` of the
+/// last; after the last but within `maxspan` of the first), as (stage index, position), or none
+/// when the sequence stands.
+pub fn missing_breaker(
     stages: &[Stage],
     maxspan: i64,
     events: &[Event],
     matched: &Matched,
     keys_of: &dyn Fn(usize, &Event) -> Vec<JoinKey>,
-) -> bool {
+) -> Option<(usize, usize)> {
     let positions = &matched.events;
     let (first, last) = (positions[0], positions[positions.len() - 1]);
     let mut seen_positive = 0usize;
@@ -210,7 +228,7 @@ pub fn missing_ok(
         }
         let lower = seen_positive.checked_sub(1).map(|i| positions[i]);
         let upper = positions.get(seen_positive).copied();
-        let occurs = events.iter().enumerate().any(|(pos, e)| {
+        let occurs = events.iter().enumerate().position(|(pos, e)| {
             let in_range = match (lower, upper) {
                 (Some(l), Some(u)) => pos > l && pos < u,
                 (None, Some(u)) => pos < u && e.time >= events[last].time - maxspan,
@@ -219,9 +237,9 @@ pub fn missing_ok(
             };
             in_range && keys_of(s, e).contains(&matched.key)
         });
-        if occurs {
-            return false;
+        if let Some(pos) = occurs {
+            return Some((s, pos));
         }
     }
-    true
+    None
 }
