@@ -20,6 +20,10 @@ type Batch<E> = (usize, Vec<Item<E>>);
 /// A mapped event with the event it came from.
 type Done = (Mapped, Imported);
 
+/// A mapped batch, or `None` when mapping it panicked (a bug): the reader then stops with an
+/// error instead of waiting forever for a batch that will never come.
+type MappedBatch<E> = (usize, Option<Vec<Item<E>>>);
+
 /// Batches handed to workers and not yet written, per worker: bounds memory (and keeps
 /// every worker busy while this thread reads).
 const IN_FLIGHT_PER_WORKER: usize = 4;
@@ -35,7 +39,7 @@ pub(super) fn ingest(
     let workers = threads.saturating_sub(1).max(1);
     let (work, queue) = channel::<Batch<Imported>>();
     let queue = Arc::new(Mutex::new(queue));
-    let (done, results) = channel::<Batch<Done>>();
+    let (done, results) = channel::<MappedBatch<Done>>();
     std::thread::scope(|scope| {
         for _ in 0..workers {
             let (queue, done) = (Arc::clone(&queue), done.clone());
@@ -81,7 +85,7 @@ pub(super) fn ingest(
 /// A worker: maps batches until the queue closes.
 fn map_batches(
     queue: &Mutex<Receiver<Batch<Imported>>>,
-    done: &Sender<Batch<Done>>,
+    done: &Sender<MappedBatch<Done>>,
     mapping: &Mapping,
 ) {
     loop {
@@ -91,17 +95,20 @@ fn map_batches(
             Err(_) => return,
         };
         let Ok((seq, items)) = next else { return };
-        let mapped = items
-            .into_iter()
-            .map(|item| match item {
-                // The event goes back with its document, to be freed on the thread that
-                // allocated it: a free into another thread's allocator arena contends with
-                // that thread's own allocations.
-                Item::Event(event) => Item::Event((mapping.map(&event), event)),
-                Item::Warning(warning) => Item::Warning(warning),
-            })
-            .collect();
-        if done.send((seq, mapped)).is_err() {
+        let mapped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            items
+                .into_iter()
+                .map(|item| match item {
+                    // The event goes back with its document, to be freed on the thread that
+                    // allocated it: a free into another thread's allocator arena contends
+                    // with that thread's own allocations.
+                    Item::Event(event) => Item::Event((mapping.map(&event), event)),
+                    Item::Warning(warning) => Item::Warning(warning),
+                })
+                .collect()
+        }));
+        let failed = mapped.is_err();
+        if done.send((seq, mapped.ok())).is_err() || failed {
             return;
         }
     }
@@ -111,7 +118,7 @@ fn map_batches(
 struct Taker<'s, 'o> {
     name: &'s str,
     state: &'s mut Ordered<'o>,
-    results: Receiver<Batch<Done>>,
+    results: Receiver<MappedBatch<Done>>,
     /// Mapped batches that came back ahead of their turn.
     pending: BTreeMap<usize, Vec<Item<Done>>>,
     /// The batch to write next.
@@ -152,7 +159,7 @@ impl Taker<'_, '_> {
             let items = match self.pending.remove(&self.next) {
                 Some(items) => items,
                 None => {
-                    let Ok((seq, items)) = self.results.recv() else {
+                    let Ok((seq, Some(items))) = self.results.recv() else {
                         return Err(Box::new(Diagnostic::error(
                             "E004",
                             "a mapping thread stopped",
