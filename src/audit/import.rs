@@ -129,7 +129,6 @@ pub fn read_stream(
     skip_invalid: bool,
     sink: &mut dyn FnMut(Item) -> Result<(), Box<Diagnostic>>,
 ) -> Result<ImportSummary, Box<Diagnostic>> {
-    let mut warnings = Vec::new();
     let mut summary = ImportSummary::default();
     let mut reader = BufReader::new(reader);
     let mut pending = String::new();
@@ -208,32 +207,15 @@ pub fn read_stream(
                 }
             }
             Err(message) => {
-                bad(
-                    name,
-                    pending_start,
-                    message,
-                    skip_invalid,
-                    &mut warnings,
-                    &mut summary,
-                )?;
-                warnings
-                    .drain(..)
-                    .try_for_each(|w| sink(Item::Warning(w)))?;
+                let skipped = bad(name, pending_start, message, skip_invalid, &mut summary)?;
+                skipped.map_or(Ok(()), |w| sink(Item::Warning(w)))?;
             }
         }
     }
     if !pending.trim().is_empty() {
-        bad(
-            name,
-            pending_start,
-            "the file ends inside a JSON document".into(),
-            skip_invalid,
-            &mut warnings,
-            &mut summary,
-        )?;
-        warnings
-            .drain(..)
-            .try_for_each(|w| sink(Item::Warning(w)))?;
+        let message = "the file ends inside a JSON document".to_string();
+        let skipped = bad(name, pending_start, message, skip_invalid, &mut summary)?;
+        skipped.map_or(Ok(()), |w| sink(Item::Warning(w)))?;
     }
     Ok(summary)
 }
@@ -299,24 +281,24 @@ fn strip_cri(line: &str) -> Option<(bool, &str)> {
     }
 }
 
+/// A line that is not an audit event: with `skip_invalid` it is counted and its warning returned
+/// (for the caller to hand on in order), otherwise it is the error.
 fn bad(
     name: &str,
     line: usize,
     message: String,
     skip_invalid: bool,
-    warnings: &mut Vec<Diagnostic>,
     summary: &mut ImportSummary,
-) -> Result<(), Box<Diagnostic>> {
+) -> Result<Option<Diagnostic>, Box<Diagnostic>> {
     let location = format!("{name}:{line}");
     // A recognised shape we do not read: its own code, and the fix rather than --skip-invalid.
     let refused = message.strip_prefix(shapes::REFUSED);
     if skip_invalid {
         summary.skipped += 1;
-        warnings.push(
+        Ok(Some(
             Diagnostic::warning("W501", format!("skipped line {line}: {message}"))
                 .at_path(location),
-        );
-        Ok(())
+        ))
     } else if let Some(refused) = refused {
         Err(Box::new(
             Diagnostic::error("E504", format!("line {line}: {refused}"))
