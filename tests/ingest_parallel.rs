@@ -150,3 +150,15 @@ fn long_logs_and_errors_deep_inside_are_the_same_at_every_thread_count() {
     assert!(String::from_utf8_lossy(&one.stderr).contains("skipped line 1201"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn thread_counts_outside_one_to_256_are_refused_with_exit_2() {
+    let log = shared_path("reference/raw-k8s-audit/falco/create_secret.json");
+    for threads in [0, 257, 100_000] {
+        let output = ingest(threads, &[], std::slice::from_ref(&log));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{threads}: {stderr}");
+        assert!(stderr.contains("--threads"), "{threads}: {stderr}");
+        assert!(output.stdout.is_empty(), "{threads}");
+    }
+}

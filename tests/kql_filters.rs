@@ -175,3 +175,25 @@ fn filter_text_is_escaped_into_the_kql_it_reads_as() {
     let filters = rulegate::rule::filters::translate(&value).unwrap();
     assert_eq!(filters[0].kql, r#"user.name:"a \"quoted\" \\ name""#);
 }
+
+#[test]
+fn filters_nested_past_the_depth_limit_are_refused() {
+    // A `bool` filter 40 levels deep (built as a value: the TOML reader has its own depth cap)
+    // is refused instead of recursing without bound.
+    let mut clause = toml::Value::Table(toml::from_str("match_all = {}").unwrap());
+    for _ in 0..40 {
+        let mut must = toml::map::Map::new();
+        must.insert("must".into(), clause);
+        let mut boolean = toml::map::Map::new();
+        boolean.insert("bool".into(), toml::Value::Table(must));
+        clause = toml::Value::Table(boolean);
+    }
+    let mut filter = toml::map::Map::new();
+    filter.insert("query".into(), clause);
+    let error = rulegate::rule::filters::translate(&[toml::Value::Table(filter)])
+        .map(|_| ())
+        .unwrap_err();
+    let text = format!("{}: {}", error.code, error.message);
+    assert!(text.starts_with("E345"), "{text}");
+    assert!(text.contains("nested more than 32 levels deep"), "{text}");
+}
