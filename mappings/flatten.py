@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
 """Flattens elastic/integrations `fields/*.yml` into `name<TAB>type` lines (see README.md).
 
-Groups nest with dots; `external: ecs` becomes the type `ecs`; `multi_fields` become `name.sub`;
+Files are read in the order given (Fleet reads a data stream's `fields/` in name order). Groups nest
+with dots and declare nothing themselves; a name's first declaration wins (Fleet keeps the first of
+two non-group fields with one name); `external: ecs` becomes the type `ecs` unless the entry gives
+its own `type` (`constant_keyword` over ECS's keyword); `multi_fields` become `name.sub`;
 `object_type` templates (`name.*`) are skipped, as the engine does not model them.
+`tests/mappings_upstream.rs` flattens the same way in Rust and compares with the tables.
 """
 import sys
 
@@ -12,18 +16,17 @@ import yaml
 def walk(fields, prefix, out):
     for field in fields or []:
         name = field["name"] if not prefix else prefix + "." + field["name"]
-        if field.get("external") == "ecs":
-            out[name] = "ecs"
-            continue
-        kind = field.get("type", "keyword")
+        kind = field.get("type")
         if kind == "group":
             walk(field.get("fields"), name, out)
             continue
         if name.endswith(".*"):
             continue
-        out[name] = kind
+        if field.get("external") == "ecs" and kind is None:
+            kind = "ecs"
+        out.setdefault(name, kind or "keyword")
         for multi in field.get("multi_fields") or []:
-            out[name + "." + multi["name"]] = multi["type"]
+            out.setdefault(name + "." + multi["name"], multi["type"])
 
 
 def main(paths):

@@ -44,6 +44,7 @@
 //! | `limits` | resource caps (scenario requests, replay executions, rows, string results, regex automata) and checked time arithmetic, one test per `docs/robustness.md` row |
 //! | `repo` | a rules repository: docs/configuration.md and docs/ci.md examples run as written, the detection-rules Kubernetes tree from its root, the three pull requests |
 //! | `mappings` | integration mappings: shipped tables load, declared fields, `Unknown index`, pod-exec and multi-cloud rules, `mappings`/`--mapping`, KQL types |
+//! | `mappings_upstream` | each shipped table equals the upstream `fields/*.yml` stored under `tests/data/upstream-fields/`, flattened here as Fleet reads them |
 //! | `vocabulary` | one vocabulary of options: `--format` names and their old aliases, several rules per command (files, folders, globs), stdin read once |
 //! | `recorded` | `[[recorded]]` data in scenarios (shift, filter, formats, gzip, mixing, errors), check/diff/mutate/coverage/doc over recorded suites, `rulegate fixture` |
 //! | `shapes` | every audit-log shape of `tests/data/shapes/` through `ingest` and `replay --raw`: events, times, skipped records, refusals (`E504`) |
@@ -86,6 +87,7 @@ mod like_patterns;
 mod limits;
 mod loader;
 mod mappings;
+mod mappings_upstream;
 mod outputs;
 mod properties;
 mod query_cli;

@@ -63,10 +63,17 @@ fn shipped_tables_load_with_every_ecs_reference_resolved() {
         datasets,
         [
             "aws.cloudtrail",
+            "aws_bedrock.invocation",
+            "azure.signinlogs",
+            "endpoint.events.network",
+            "endpoint.events.process",
             "gcp.audit",
             "kubernetes.audit_logs",
             "okta.system",
-            "windows.powershell_operational"
+            "system.security",
+            "windows.forwarded",
+            "windows.powershell_operational",
+            "windows.sysmon_operational"
         ]
     );
     // Every declared type is an Elasticsearch field type (the JSON mapping reader refuses others).
@@ -365,4 +372,62 @@ fn kql_takes_field_types_from_the_mapping() {
     let text = load(Mapping::from_json(r#"{"properties":{"note":{"type":"text"}}}"#).unwrap());
     assert!(matches(&text, "note:disk"));
     assert!(matches(&text, "note:\"full on\""));
+}
+
+#[test]
+fn endpoint_windows_and_azure_streams_declare_their_fields() {
+    let catalog = Catalog::shipped().unwrap();
+    let by = |d: &str| {
+        let stream = catalog.streams.iter().find(|s| s.dataset == d).unwrap();
+        (stream.pattern(), stream.mapping())
+    };
+    let (pattern, process) = by("endpoint.events.process");
+    assert_eq!(pattern, "logs-endpoint.events.process-*");
+    assert_eq!(process.get("process.pid"), Some(Type::Long));
+    assert_eq!(
+        process.get("process.command_line"),
+        Some(Type::Keyword),
+        "wildcard"
+    );
+    assert_eq!(
+        process.get("process.command_line.caseless"),
+        Some(Type::Keyword)
+    );
+    assert_eq!(
+        process.get("process.Ext.token.elevation"),
+        Some(Type::Boolean)
+    );
+    // `process.Ext.code_signature` is `nested`: ES|QL reads none of its sub-fields.
+    assert_eq!(process.get("process.Ext.code_signature.trusted"), None);
+    assert_eq!(
+        process.get("process.code_signature.trusted"),
+        Some(Type::Boolean)
+    );
+    let (_, sysmon) = by("windows.sysmon_operational");
+    assert_eq!(
+        sysmon.get("winlog.event_data.TargetImage"),
+        Some(Type::Keyword)
+    );
+    assert_eq!(sysmon.get("dll.name"), None, "aliases are not modelled");
+    let (_, security) = by("system.security");
+    assert_eq!(
+        security.get("process.executable.caseless"),
+        Some(Type::Keyword)
+    );
+    assert_eq!(
+        security.get("source.port"),
+        Some(Type::Long),
+        "external: ecs"
+    );
+    let (_, signin) = by("azure.signinlogs");
+    assert_eq!(
+        signin.get("azure.signinlogs.properties.status.error_code"),
+        Some(Type::Long)
+    );
+    let (_, bedrock) = by("aws_bedrock.invocation");
+    assert_eq!(
+        bedrock.get("gen_ai.request.max_tokens"),
+        Some(Type::Integer),
+        "ecs.yml comes before fields.yml: ECS's integer"
+    );
 }

@@ -30,6 +30,22 @@ const SHIPPED: &[(&str, &str)] = &[
         "aws.cloudtrail",
         include_str!("../../mappings/aws.cloudtrail.tsv"),
     ),
+    (
+        "aws_bedrock.invocation",
+        include_str!("../../mappings/aws_bedrock.invocation.tsv"),
+    ),
+    (
+        "azure.signinlogs",
+        include_str!("../../mappings/azure.signinlogs.tsv"),
+    ),
+    (
+        "endpoint.events.network",
+        include_str!("../../mappings/endpoint.events.network.tsv"),
+    ),
+    (
+        "endpoint.events.process",
+        include_str!("../../mappings/endpoint.events.process.tsv"),
+    ),
     ("gcp.audit", include_str!("../../mappings/gcp.audit.tsv")),
     (
         "kubernetes.audit_logs",
@@ -40,8 +56,20 @@ const SHIPPED: &[(&str, &str)] = &[
         include_str!("../../mappings/okta.system.tsv"),
     ),
     (
+        "system.security",
+        include_str!("../../mappings/system.security.tsv"),
+    ),
+    (
+        "windows.forwarded",
+        include_str!("../../mappings/windows.forwarded.tsv"),
+    ),
+    (
         "windows.powershell_operational",
         include_str!("../../mappings/windows.powershell_operational.tsv"),
+    ),
+    (
+        "windows.sysmon_operational",
+        include_str!("../../mappings/windows.sysmon_operational.tsv"),
     ),
 ];
 
@@ -60,12 +88,26 @@ impl DataStream {
     }
 
     /// The declared fields ES|QL can read, with their types (types the engine does not model,
-    /// `flattened` or `geo_point`, are left out as in a mapping file).
+    /// `flattened` or `geo_point`, are left out as in a mapping file, and so is every field below
+    /// a `nested` one: ES|QL does not read nested documents).
     pub fn mapping(&self) -> Mapping {
         let fields = (self.declared.iter())
+            .filter(|(name, _)| !self.inside_nested(name))
             .filter_map(|(name, ty)| Some((name.clone(), Type::parse(ty)?)))
             .collect();
         Mapping { fields }
+    }
+
+    /// Whether a parent object of `name` is declared `nested` (`process.Ext.code_signature`).
+    fn inside_nested(&self, name: &str) -> bool {
+        let mut parent = name;
+        while let Some((head, _)) = parent.rsplit_once('.') {
+            if self.declared.get(head).is_some_and(|ty| ty == "nested") {
+                return true;
+            }
+            parent = head;
+        }
+        false
     }
 }
 
