@@ -463,7 +463,7 @@ pub static CODES: &[Code] = &[
     w(
         "W006",
         AUDIT,
-        "`ingest`: events without a timestamp, which no rule window holds",
+        "`ingest`, `replay --raw`: events without a timestamp, which no rule window holds",
     ),
     w(
         "W007",

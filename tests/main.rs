@@ -30,6 +30,7 @@
 //! | `explain` | `rulegate explain`: each document's fate (conjunct, false vs null, group) |
 //! | `query_cli` | `rulegate query`: formats, gzip, stdin, bad input (exit 2, `--skip-invalid`) |
 //! | `replay` | `rulegate replay`: JSON shape, overlap duplicate with the engine, `--raw`, `--first-run`, bad input |
+//! | `replay_gcp` | `replay --raw --dataset gcp.audit`: GKE exports replay as `gcp.audit` documents (the pipeline sample, = ingest then replay), `W006` per data stream, `E501`, `--dataset` needs `--raw` |
 //! | `runs` | the snapshot suite: every scenario's run report under `snapshots/runs/`, its expectations, no orphans |
 //! | `seed_rule` | the seed rule over hand-written NDJSON sets, `query --format json` snapshots |
 //! | `streaming` | streamed `query` = loading every document first: rows, warnings, errors, limits, batch sizes, threads |
@@ -93,6 +94,7 @@ mod properties;
 mod query_cli;
 mod recorded;
 mod replay;
+mod replay_gcp;
 mod repo;
 mod review;
 mod rules;

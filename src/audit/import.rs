@@ -79,8 +79,8 @@ impl ImportSummary {
             notes.push(format!(
                 "{n} GKE Cloud Audit Log entries were mapped as the Kubernetes integration's \
                  gcp-pubsub input does (`logs-kubernetes.audit_logs-*`); Elastic's GKE rules read \
-                 the GCP integration's `logs-gcp.audit-*` data stream: `rulegate ingest \
-                 --dataset gcp.audit` maps them to it"
+                 the GCP integration's `logs-gcp.audit-*` data stream: `--dataset gcp.audit` \
+                 (`ingest`, `replay --raw`) maps them to it"
             ));
         }
         notes

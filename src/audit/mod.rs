@@ -1,13 +1,15 @@
 //! Kubernetes API-server audit events: the raw `audit.k8s.io/v1` model ([`event`]), the mapping
 //! to the ECS documents Elastic's Kubernetes integration indexes ([`ecs`]), reading real audit
 //! logs ([`import`]), and the timestamp forms they use ([`time`]); GKE's form of the same events,
-//! Cloud Audit Log entries ([`gke`]), and the GCP integration's mapping of them ([`gcp`]).
+//! Cloud Audit Log entries ([`gke`]), and the GCP integration's mapping of them ([`gcp`]); which of
+//! the two data streams raw events go to ([`dataset`]).
 //!
 //! ```text
 //!  audit log lines / .gz / EventList / AKS envelope ──► import ──► raw JSON ──► ecs::raw_to_ecs ──► ECS NDJSON / _bulk
 //!  scenario generator ──► event::Event (raw) ───────────────────────────────┘
 //! ```
 
+pub mod dataset;
 pub mod ecs;
 pub mod event;
 pub mod gcp;

@@ -9,6 +9,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
+use rulegate::audit::dataset::{not_log_entry, RawDataset};
 use rulegate::audit::ecs::{
     has_no_time_field, ingested_past_range, raw_to_ecs, unusable_timestamp, EcsOptions,
     TimestampFrom, INDEX, PRESERVE_ORIGINAL,
@@ -195,19 +196,7 @@ impl Ordered<'_> {
     fn write(&mut self, name: &str, mapped: Mapped) -> Result<(), Box<Diagnostic>> {
         let line = mapped.line;
         if mapped.not_log_entry {
-            return Err(Box::new(
-                Diagnostic::error(
-                    "E501",
-                    format!(
-                        "line {line} is not a Cloud Audit Log entry (no `protoPayload`): \
-                         --dataset gcp.audit reads GKE exports only"
-                    ),
-                )
-                .at_path(format!("{name}:{line}"))
-                .with_help(
-                    "ingest native audit events with the default --dataset kubernetes.audit_logs",
-                ),
-            ));
+            return Err(Box::new(not_log_entry(name, line)));
         }
         if mapped.dropped {
             self.dropped += 1;
@@ -254,17 +243,9 @@ impl Ordered<'_> {
     /// After a file: one warning for its events without a time field.
     fn file_done(&mut self, name: &str) {
         if let Some(first) = self.untimed_lines.first() {
-            self.warnings.push(
-                Diagnostic::warning(
-                    "W006",
-                    format!(
-                        "{} event(s) have no `stageTimestamp` or `requestReceivedTimestamp`: \
-                         their documents have no @timestamp, so no rule window holds them",
-                        self.untimed_lines.len()
-                    ),
-                )
-                .at_path(format!("{name}:{first}")),
-            );
+            let dataset = RawDataset::parse(&self.args.dataset).unwrap_or_default();
+            self.warnings
+                .push(dataset.untimed_warning(self.untimed_lines.len(), format!("{name}:{first}")));
             self.untimed_lines.clear();
         }
     }

@@ -1,4 +1,4 @@
-//! `rulegate replay RULE|FOLDER|GLOB… --input FILE [--raw] [--first-run RFC3339] [--format json|human]`.
+//! `rulegate replay RULE|FOLDER|GLOB… --input FILE [--raw [--dataset D]] [--first-run RFC3339] [--format json|human]`.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use clap::Args;
 use serde_json::json;
 
-use rulegate::diagnostic::Diagnostic;
+use rulegate::audit::dataset::{RawDataset, DATASET_NAMES};
+use rulegate::diagnostic::{render_all, Diagnostic};
 use rulegate::runner::{self, DocumentSet, PreparedRule};
 use rulegate::schedule::Timestamp;
 
@@ -33,6 +34,12 @@ pub struct ReplayArgs {
     /// as Elastic's integration does.
     #[arg(long)]
     pub raw: bool,
+    /// With --raw, the data stream the log is indexed into, as `ingest --dataset`:
+    /// kubernetes.audit_logs, or gcp.audit (GKE exports: Cloud Audit Log entries mapped as the
+    /// GCP integration does, which Elastic's GKE rules read).
+    #[arg(long, requires = "raw", default_value = "kubernetes.audit_logs",
+        value_parser = DATASET_NAMES)]
+    pub dataset: String,
     /// The first execution time (default: the oldest document rounded up to the interval).
     #[arg(long, value_name = "RFC3339")]
     pub first_run: Option<String>,
@@ -71,7 +78,15 @@ fn replay_one(
         })?),
     };
     let progress = std::io::stderr().is_terminal();
-    let docs = DocumentSet::from_input(&args.input, args.raw, &rule)?;
+    let dataset = RawDataset::parse(&args.dataset).unwrap_or_default();
+    let raw = args.raw.then_some(dataset);
+    let (docs, notes) = DocumentSet::read_input(&args.input, raw, &rule)?;
+    if !notes.warnings.is_empty() {
+        out::eprint(&render_all(&notes.warnings, false));
+    }
+    for note in &notes.notes {
+        out::eprint(&format!("note: {note}\n"));
+    }
     if progress {
         out::eprint(&format!("\rdocuments read: {}", docs.documents.len()));
     }

@@ -14,9 +14,11 @@ mod explain;
 mod explain_eql;
 mod insight;
 mod logic;
+mod raw;
 mod scenario;
 
 pub use logic::{EqlSearch, KqlEngine, KqlSearch, NewTermsSpec, RuleLogic, ThresholdSpec};
+pub use raw::InputNotes;
 
 pub use explain::{explain, render_table as render_explain_table, DocumentFate, Fate};
 pub use insight::{
@@ -31,7 +33,7 @@ pub use scenario::{
 use std::path::{Path, PathBuf};
 
 use crate::analysis::{self, Analysis};
-use crate::audit::{self, import, EcsOptions};
+use crate::audit::dataset::RawDataset;
 use crate::diagnostic::Diagnostic;
 use crate::document::{Cell, Documents, FieldSelection, LoadOptions, Value};
 use crate::esql::ast::Query;
@@ -339,70 +341,15 @@ impl DocumentSet {
 
 impl DocumentSet {
     /// Reads documents from a file (`.gz` decompressed): ECS NDJSON, or raw Kubernetes audit
-    /// mapped to ECS with `raw`. Loads the fields the rule reads, the range filter's timestamps
-    /// and every mapped field (so a field no document has is a null column, not an unknown one).
+    /// mapped to ECS with `raw` ([`DocumentSet::read_input`] with the Kubernetes data stream,
+    /// its warnings left out).
     pub fn from_input(
         input: &Path,
         raw: bool,
         rule: &PreparedRule,
     ) -> Result<DocumentSet, Vec<Diagnostic>> {
-        let mut selection = match &rule.logic {
-            RuleLogic::Esql(query) => eval::fields_for(query, &[]),
-            // A KQL alert carries the source document: load every field.
-            _ => FieldSelection {
-                all: true,
-                names: Default::default(),
-            },
-        };
-        selection.names.extend(rule.fields());
-        selection
-            .names
-            .extend(crate::document::Mapping::built_in().fields.into_keys());
-        let input_error = |error: crate::document::InputError| {
-            vec![
-                Diagnostic::error("E401", format!("bad input document: {}", error.message))
-                    .at_path(format!("{}:{}", input.display(), error.line)),
-            ]
-        };
-        let mut reader = import::open(input).map_err(|error| vec![*error])?;
-        if !raw && import::starts_with_raw_audit(&mut reader) {
-            return Err(vec![Diagnostic::error(
-                "E411",
-                "these are raw Kubernetes audit events, not ECS documents",
-            )
-            .at_path(format!("{}:1", input.display()))
-            .with_help(
-                "pass --raw to map them to ECS as Elastic's integration does \
-                 (or convert them with `rulegate ingest`)",
-            )]);
-        }
-        let documents = if !raw {
-            Documents::from_ndjson(reader, &selection, LoadOptions::default())
-                .map_err(input_error)?
-        } else {
-            let mut values = Vec::new();
-            let mut warnings = Vec::new();
-            let name = input.display().to_string();
-            import::read_events(&name, reader, false, &mut warnings, &mut |imported| {
-                let options = EcsOptions {
-                    timestamp: imported.timestamp_from(audit::TimestampFrom::Stage),
-                    ..EcsOptions::default()
-                };
-                values.push(audit::raw_to_ecs(&imported.raw, &options));
-                Ok(())
-            })
-            .map_err(|error| vec![*error])?;
-            Documents::from_values(&values, &selection, LoadOptions::default())
-                .map_err(input_error)?
-        };
-        if documents.is_empty() {
-            return Err(vec![Diagnostic::error(
-                "E403",
-                "the input has no documents: nothing to run the rule over",
-            )
-            .at_path(input)]);
-        }
-        Ok(DocumentSet::from_documents(documents))
+        let raw = raw.then_some(RawDataset::KubernetesAuditLogs);
+        DocumentSet::read_input(input, raw, rule).map(|(set, _)| set)
     }
 }
 
