@@ -51,6 +51,7 @@
 //! | `shapes` | every audit-log shape of `tests/data/shapes/` through `ingest` and `replay --raw`: events, times, skipped records, refusals (`E504`) |
 //! | `generic_events` | generic event steps and declared identities: the documented examples, timing, draws, `gen` formats, identity matching, `E630`–`E632` |
 //! | `gcp_audit` | GKE: the `gcp.audit` mapping vs Elastic's pipeline test, Kubernetes events as GKE entries, scenarios per platform, `parity` and its page |
+//! | `gke_impersonation` | impersonation on GKE: `authoritySelector` in the entry, `gcp.audit.authentication_info.authority_selector` in the document; Elastic's GKE impersonation rule vs its Kubernetes twin on one scenario; group-only impersonation |
 //! | `review` | `diff` on rule-version pairs in every format, `mutate` (seed suite and a weak one), `coverage`, bad input |
 //! | `codes` | the code registry `src/codes.rs`: every code in `src/` registered, sorted, none stale, severities, `docs/error-codes.md` current |
 
@@ -78,6 +79,7 @@ mod functions;
 mod fuzz_replay;
 mod gcp_audit;
 mod generic_events;
+mod gke_impersonation;
 mod ingest_parallel;
 mod inputs;
 mod inspect;
