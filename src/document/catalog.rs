@@ -30,6 +30,14 @@ const SHIPPED: &[(&str, &str)] = &[
         "aws.cloudtrail",
         include_str!("../../mappings/aws.cloudtrail.tsv"),
     ),
+    (
+        "cloud_defend.file",
+        include_str!("../../mappings/cloud_defend.file.tsv"),
+    ),
+    (
+        "cloud_defend.process",
+        include_str!("../../mappings/cloud_defend.process.tsv"),
+    ),
     ("gcp.audit", include_str!("../../mappings/gcp.audit.tsv")),
     (
         "kubernetes.audit_logs",
