@@ -63,6 +63,8 @@ fn shipped_tables_load_with_every_ecs_reference_resolved() {
         datasets,
         [
             "aws.cloudtrail",
+            "cloud_defend.file",
+            "cloud_defend.process",
             "gcp.audit",
             "kubernetes.audit_logs",
             "okta.system",
