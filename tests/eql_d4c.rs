@@ -300,6 +300,71 @@ fn every_listed_utility_pairs_with_the_request_that_follows_it() {
     );
     // The shells cycle behind them.
     assert_eq!(names[6..9], ["bash", "dash", "sh"]);
+    // Every request is refused: the forbidden-request rule forms the same sequences; the
+    // unusual-utilities rule, whose process step negates this one, none.
+    assert_eq!(found[FORBIDDEN], found[USUAL]);
+    assert!(found[UNUSUAL].is_empty());
+}
+
+#[test]
+fn watches_are_joined_on_their_response_started_stage() {
+    let found = sequences_of("attack_watch_requests_response_started");
+    assert_eq!(
+        found[USUAL],
+        [seq(&["exec kubectl 02:10.000", "watch pods 02:10.100"])]
+    );
+    assert_eq!(
+        found[UNUSUAL],
+        [seq(&[
+            "exec python3 03:20.000",
+            "watch configmaps 03:20.100"
+        ])]
+    );
+    // Each file open waits for the next request of its pod: two sequences in one execution.
+    let token = "/var/run/secrets/kubernetes.io/serviceaccount";
+    assert_eq!(
+        found[TOKEN],
+        [
+            seq(&[
+                &format!("open {token}/ca.crt 03:00.000"),
+                "watch configmaps 03:20.100"
+            ]),
+            seq(&[
+                &format!("open {token}/token 02:00.000"),
+                "watch pods 02:10.100"
+            ]),
+        ]
+    );
+}
+
+#[test]
+fn a_wrapper_and_a_shell_script_are_unusual_utilities() {
+    // `timeout` (10:02:00.000) and the `curl` it execs (.002) both wait for the request at
+    // .100: the common-utilities rule takes curl, the unusual-utilities rule timeout.
+    let found = sequences_of("attack_wrapped_clients");
+    assert_eq!(
+        found[USUAL],
+        [seq(&["exec curl 02:00.002", "list pods 02:00.100"])]
+    );
+    assert_eq!(
+        found[UNUSUAL],
+        [
+            seq(&["exec bash 04:00.000", "get pods 04:00.200"]),
+            seq(&["exec timeout 02:00.000", "list pods 02:00.100"]),
+        ]
+    );
+    // One request per listed verb, resource and pod subresource, each 0.1 s after its exec.
+    let found = sequences_of("attack_unusual_client_every_listed_request");
+    let mut sequences = found[UNUSUAL].clone();
+    sequences.sort_by_key(|s| s[1].rsplit(' ').next().unwrap().to_string());
+    assert_eq!(sequences.len(), 26);
+    let requests: Vec<String> = (sequences.iter())
+        .map(|s| s[1].rsplit_once(' ').unwrap().0.to_string())
+        .collect();
+    assert_eq!(requests[0], "get pods");
+    assert_eq!(requests[17], "create subjectaccessreviews");
+    assert_eq!(requests[19], "watch configmaps");
+    assert_eq!(requests[25], "get pods", "the pod's log");
 }
 
 #[test]
@@ -327,10 +392,12 @@ fn edges_and_near_misses_keep_only_the_sequences_derived_by_hand() {
     );
     assert!(found[FORBIDDEN].is_empty() && found[UNUSUAL].is_empty());
     // Request read 0.9 s + latency after the exec: inside; 1 s + latency: outside.
+    let inside = sequences_of("edge_curl_request_just_inside_maxspan");
     assert_eq!(
-        sequences_of("edge_curl_request_just_inside_maxspan")[USUAL],
+        inside[USUAL],
         [seq(&["exec curl 02:00.000", "list secrets 02:00.000"])]
     );
+    assert_eq!(inside[FORBIDDEN], inside[USUAL]);
     assert_eq!(
         sequences_of("edge_token_read_request_just_inside_maxspan")[TOKEN],
         [seq(&[
@@ -345,6 +412,7 @@ fn edges_and_near_misses_keep_only_the_sequences_derived_by_hand() {
         "benign_process_step_near_misses",
         "benign_token_access_near_misses",
         "benign_unusual_utilities_exclusions",
+        "benign_unusual_client_near_misses",
         "benign_workload_reads_token_and_calls_api",
     ] {
         for (rule, sequences) in sequences_of(scenario) {
@@ -365,10 +433,12 @@ fn explain_says_why_the_outside_and_key_differs_cases_broke() {
         String::from_utf8_lossy(&out).into_owned()
     };
     let outside = explain("edge_curl_request_just_outside_maxspan");
-    assert!(outside.contains("outside_maxspan"), "{outside}");
+    // The request is read 1 s + its latency after the exec: beyond `maxspan=1s`.
+    assert!(outside.contains("step 2 outside_maxspan: 1s "), "{outside}");
     let differs = explain("edge_join_key_differs");
     assert!(
-        differs.contains("no_waiting_sequence") || differs.contains("key_differs"),
+        differs.contains("step 2 key_differs")
+            && differs.contains(r#"pod-name`="shop-worker-7f9b8d6c4-m5tzr""#),
         "{differs}"
     );
 }
