@@ -246,7 +246,7 @@ fn attacks_form_the_sequences_derived_by_hand() {
     // A refused request completes both the common-utilities and the forbidden-request rule.
     let found = sequences_of("attack_forbidden_kubectl_get_secrets");
     let kubectl = seq(&["exec kubectl 03:00.000", "list secrets 03:00.050"]);
-    assert_eq!(found[USUAL], [kubectl.clone()]);
+    assert_eq!(found[USUAL], std::slice::from_ref(&kubectl));
     assert_eq!(found[FORBIDDEN], [kubectl]);
     assert!(found[UNUSUAL].is_empty());
 
