@@ -65,6 +65,8 @@ fn shipped_tables_load_with_every_ecs_reference_resolved() {
             "aws.cloudtrail",
             "aws_bedrock.invocation",
             "azure.signinlogs",
+            "cloud_defend.file",
+            "cloud_defend.process",
             "endpoint.events.network",
             "endpoint.events.process",
             "gcp.audit",

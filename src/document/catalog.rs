@@ -39,6 +39,14 @@ const SHIPPED: &[(&str, &str)] = &[
         include_str!("../../mappings/azure.signinlogs.tsv"),
     ),
     (
+        "cloud_defend.file",
+        include_str!("../../mappings/cloud_defend.file.tsv"),
+    ),
+    (
+        "cloud_defend.process",
+        include_str!("../../mappings/cloud_defend.process.tsv"),
+    ),
+    (
         "endpoint.events.network",
         include_str!("../../mappings/endpoint.events.network.tsv"),
     ),
