@@ -39,8 +39,13 @@ fn every_catalogued_function_is_implemented_or_refused_with_its_category() {
     names.dedup();
     assert_eq!(names.len(), entries.len(), "each function is listed once");
     let (mut implemented, mut missing) = (Vec::new(), Vec::new());
+    let mut spatial = Vec::new();
     for (name, category) in &entries {
         match probe(name, category) {
+            Ok(()) if *category == "spatial" => {
+                implemented.push(*name);
+                spatial.push(*name);
+            }
             Ok(()) => implemented.push(*name),
             Err((code, message)) => {
                 let upper = name.to_uppercase();
@@ -79,6 +84,8 @@ fn every_catalogued_function_is_implemented_or_refused_with_its_category() {
         catalog::NOT_YET,
         "update catalog::NOT_YET to what the engine lacks"
     );
+    // Of the excluded spatial category, only the `geo_point` functions rules call are evaluated.
+    assert_eq!(spatial, catalog::SPATIAL_EVALUATED);
 }
 
 #[test]
@@ -494,7 +501,7 @@ fn inspect_reports_a_rule_with_an_unsupported_function_as_not_runnable() {
     let text = std::fs::read_to_string(seed).unwrap();
     let edited = text.replacen(
         "and event.action == \"get\"",
-        "and event.action == \"get\" and st_x(source.geo.location) > 0",
+        "and event.action == \"get\" and st_xmin(source.geo.location) > 0",
         1,
     );
     assert_ne!(edited, text);
@@ -512,7 +519,7 @@ fn inspect_reports_a_rule_with_an_unsupported_function_as_not_runnable() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(
         stderr.contains("E303")
-            && stderr.contains("not evaluated: function [ST_X] is a spatial function"),
+            && stderr.contains("not evaluated: function [ST_XMIN] is a spatial function"),
         "{stderr}"
     );
     assert!(

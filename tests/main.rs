@@ -48,6 +48,7 @@
 //! | `recorded` | `[[recorded]]` data in scenarios (shift, filter, formats, gzip, mixing, errors), check/diff/mutate/coverage/doc over recorded suites, `rulegate fixture` |
 //! | `shapes` | every audit-log shape of `tests/data/shapes/` through `ingest` and `replay --raw`: events, times, skipped records, refusals (`E504`) |
 //! | `generic_events` | generic event steps and declared identities: the documented examples, timing, draws, `gen` formats, identity matching, `E630`–`E632` |
+//! | `geo_point` | `geo_point` values and `TO_GEOPOINT`/`ST_X`/`ST_Y`/`ST_DISTANCE`: documented examples, null, multivalues, bad WKT, points in documents in every indexed form |
 //! | `gcp_audit` | GKE: the `gcp.audit` mapping vs Elastic's pipeline test, Kubernetes events as GKE entries, scenarios per platform, `parity` and its page |
 //! | `review` | `diff` on rule-version pairs in every format, `mutate` (seed suite and a weak one), `coverage`, bad input |
 //! | `codes` | the code registry `src/codes.rs`: every code in `src/` registered, sorted, none stale, severities, `docs/error-codes.md` current |
@@ -76,6 +77,7 @@ mod functions;
 mod fuzz_replay;
 mod gcp_audit;
 mod generic_events;
+mod geo_point;
 mod ingest_parallel;
 mod inputs;
 mod inspect;

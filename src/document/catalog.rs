@@ -60,7 +60,7 @@ impl DataStream {
     }
 
     /// The declared fields ES|QL can read, with their types (types the engine does not model,
-    /// `flattened` or `geo_point`, are left out as in a mapping file).
+    /// `flattened` or `geo_shape`, are left out as in a mapping file).
     pub fn mapping(&self) -> Mapping {
         let fields = (self.declared.iter())
             .filter_map(|(name, ty)| Some((name.clone(), Type::parse(ty)?)))

@@ -61,6 +61,10 @@ pub const NOT_YET: &[&str] = &[
 /// full-text functions (`QSTR`, scoring, `TERM`, …) stay refused with `E304`.
 pub const FULL_TEXT_EVALUATED: &[&str] = &["kql", "match", "match_phrase", "multi_match"];
 
+/// Spatial functions evaluated on `geo_point` values (`spatial.rs`): the ones detection rules
+/// call; every other spatial function stays refused with `E303`.
+pub const SPATIAL_EVALUATED: &[&str] = &["st_distance", "st_x", "st_y", "to_geopoint"];
+
 /// Every `(name, category)` of the catalog, in file order.
 pub fn entries() -> impl Iterator<Item = (&'static str, &'static str)> {
     CATALOG
@@ -97,6 +101,9 @@ pub fn refusal(name: &str, span: Span) -> Option<Diagnostic> {
                 name.to_uppercase()
             ),
         ));
+    }
+    if SPATIAL_EVALUATED.contains(&name) {
+        return None;
     }
     (excluded_because(category).is_some() || NOT_YET.contains(&name))
         .then(|| unsupported(name, span))
