@@ -28,6 +28,7 @@
 //! | `loader` | NDJSON loading: scanned and serde-read documents load the same, `want_ids`, a refused document leaves nothing behind, selections |
 //! | `like_patterns` | LIKE/RLIKE constant-expression patterns: parse, spans, print, folding over ROW/EVAL constants, errors (exit 2), analysis/mutation/coverage |
 //! | `explain` | `rulegate explain`: each document's fate (conjunct, false vs null, group) |
+//! | `qstr` | `QSTR` (query-string syntax on the KQL engine) and `TERM`: operators, groups, ranges, wildcards, runs of terms, default operator, the syntax refused with `E320` |
 //! | `query_cli` | `rulegate query`: formats, gzip, stdin, bad input (exit 2, `--skip-invalid`) |
 //! | `replay` | `rulegate replay`: JSON shape, overlap duplicate with the engine, `--raw`, `--first-run`, bad input |
 //! | `runs` | the snapshot suite: every scenario's run report under `snapshots/runs/`, its expectations, no orphans |
@@ -90,6 +91,7 @@ mod loader;
 mod mappings;
 mod outputs;
 mod properties;
+mod qstr;
 mod query_cli;
 mod recorded;
 mod replay;

@@ -381,7 +381,7 @@ impl Reads {
             ExprKind::Call(c) if matches!(c.name.as_str(), "earliest" | "latest") => {
                 self.name("@timestamp")
             }
-            ExprKind::Call(c) if c.name == "kql" => self.every = true,
+            ExprKind::Call(c) if matches!(c.name.as_str(), "kql" | "qstr") => self.every = true,
             _ => {}
         }
         e.children().into_iter().for_each(|child| self.expr(child));

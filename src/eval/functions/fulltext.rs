@@ -52,8 +52,11 @@ pub enum FullText {
         zero_terms_all: bool,
         field: Type,
     },
-    /// `KQL(query)`: over every column of the row.
+    /// `KQL(query)` and `QSTR(query)`: over every column of the row.
     Kql(Arc<KqlQuery>),
+    /// `TERM(field, term)`: the term unanalyzed, equal to a `keyword` value or to one of a
+    /// `text` value's indexed tokens.
+    Term { term: String, field: Type },
 }
 
 /// `fuzziness`: a fixed number of edits, or `AUTO` (0, 1 or 2 by term length).
@@ -76,7 +79,14 @@ impl KqlQuery {
     /// Parses `text` and checks it compiles against `columns`; the diagnostic's spans index
     /// into `text`.
     pub fn new(text: &str, columns: &[Column]) -> Result<KqlQuery, crate::diagnostic::Diagnostic> {
-        let query = kql::parse(text)?;
+        KqlQuery::from_tree(kql::parse(text)?, columns)
+    }
+
+    /// A query already read into a KQL tree (`QSTR`'s query string), checked against `columns`.
+    pub fn from_tree(
+        query: kql::ast::Query,
+        columns: &[Column],
+    ) -> Result<KqlQuery, crate::diagnostic::Diagnostic> {
         let schema = kql::eval::Schema { columns, now: 0 };
         let compiled = kql::eval::Compiled::compile(&query, &schema)?;
         Ok(KqlQuery {
@@ -126,6 +136,16 @@ impl FullText {
                 .first()
                 .is_some_and(|cell| phrase_field(query, *slop, *zero_terms_all, *field, cell)),
             FullText::Kql(q) => q.compiled(now).is_some_and(|c| c.matches(args)),
+            FullText::Term { term, field } => args.first().is_some_and(|cell| {
+                cell.values().iter().any(|v| {
+                    let text = v.as_str().unwrap_or("");
+                    if analyzed(*field) {
+                        kql::analyzer::tokens(text).iter().any(|t| t == term)
+                    } else {
+                        text == term
+                    }
+                })
+            }),
         }
     }
 }
@@ -352,9 +372,10 @@ pub(super) fn compile(
         }
         _ => (None, &call.args[..]),
     };
-    let min = if name == "kql" { 1 } else { 2 };
+    let min = if matches!(name, "kql" | "qstr") { 1 } else { 2 };
     let max = match name {
-        "kql" => 1,
+        "kql" | "qstr" => 1,
+        "term" => 2,
         "multi_match" => usize::MAX,
         _ => 2,
     };
@@ -375,6 +396,43 @@ pub(super) fn compile(
     };
     match name {
         "kql" => compile_kql(c, &args[0], span, schema, &text),
+        "qstr" => compile_qstr(c, &args[0], &options, span, schema, &text),
+        "term" => {
+            if !options.is_empty() {
+                return Err(error(
+                    "E302",
+                    span,
+                    format!("function [{upper}] takes no options"),
+                ));
+            }
+            let (col, ty) = field_arg(c, &args[0], schema, &upper, &text, 1)?;
+            if !ty.is_string() {
+                return Err(error(
+                    "E302",
+                    args[0].span,
+                    format!(
+                        "first argument of [{text}] must be [keyword or text], found value [{}] type [{}]",
+                        args[0].span.slice(c.text),
+                        ty.name()
+                    ),
+                ));
+            }
+            let Value::String(term) = constant_query(c, &args[1], schema, &text, "second")? else {
+                return Err(error(
+                    "E302",
+                    args[1].span,
+                    format!(
+                        "second argument of [{text}] must be [keyword or text], received [{}]",
+                        args[1].span.slice(c.text)
+                    ),
+                ));
+            };
+            let f = FullText::Term {
+                term: term.to_string(),
+                field: ty,
+            };
+            Ok(call_of(c, f, vec![col], span))
+        }
         "multi_match" => {
             let query = constant_query(c, &args[0], schema, &text, "first")?;
             let mut fields = Vec::new();
@@ -601,6 +659,86 @@ fn constant_query(
             ),
         )),
     }
+}
+
+/// `QSTR(query [, options])`: the query string read by `qstr.rs` into a KQL tree and matched by
+/// the KQL engine over every column (the default field `*`).
+fn compile_qstr(
+    c: &mut Compiler,
+    arg: &ast::Expr,
+    options: &[(String, String)],
+    span: Span,
+    schema: &[Column],
+    text: &str,
+) -> Result<CExpr, Diagnostic> {
+    let mut and_default = false;
+    for (k, v) in options {
+        match k.as_str() {
+            "default_operator" if v.eq_ignore_ascii_case("and") => and_default = true,
+            "default_operator" if v.eq_ignore_ascii_case("or") => and_default = false,
+            "default_operator" => return Err(option_error(span, k, v, text)),
+            "time_zone" if matches!(v.as_str(), "UTC" | "Z" | "+00:00" | "Etc/UTC") => {}
+            // Scoring, or only read by syntax rulegate refuses (`~`, regexes).
+            "boost"
+            | "rewrite"
+            | "analyze_wildcard"
+            | "allow_leading_wildcard"
+            | "lenient"
+            | "fuzziness"
+            | "fuzzy_max_expansions"
+            | "fuzzy_prefix_length"
+            | "fuzzy_transpositions"
+            | "max_determinized_states"
+            | "phrase_slop"
+            | "auto_generate_synonyms_phrase_query"
+            | "enable_position_increments" => {}
+            _ => {
+                return Err(error(
+                    super::qstr::E_QSTR,
+                    span,
+                    format!("QSTR option [{k}] with value [{v}] is not supported by rulegate"),
+                ))
+            }
+        }
+    }
+    let query = constant_query(c, arg, schema, text, "first")?;
+    let Value::String(q) = &query else {
+        return Err(error(
+            "E302",
+            arg.span,
+            format!(
+                "first argument of [{text}] must be [string], found value [{}]",
+                arg.span.slice(c.text)
+            ),
+        ));
+    };
+    let strings: Vec<String> = (schema.iter())
+        .filter(|col| col.ty.is_string())
+        .map(|col| col.name.clone())
+        .collect();
+    let tree = super::qstr::parse(q, and_default, &strings).map_err(|m| {
+        let code = if m.contains("not supported by rulegate") {
+            super::qstr::E_QSTR
+        } else {
+            "E302"
+        };
+        error(code, arg.span, format!("Invalid query string [{q}]: {m}"))
+    })?;
+    let kql = KqlQuery::from_tree(tree, schema).map_err(|d| {
+        error(
+            d.code,
+            arg.span,
+            format!("Invalid query string [{q}]: {}", d.message),
+        )
+    })?;
+    let columns: Vec<CExpr> = (0..schema.len())
+        .map(|i| CExpr {
+            kind: Kind::Column(i),
+            ty: schema[i].ty,
+            site: 0,
+        })
+        .collect();
+    Ok(call_of(c, FullText::Kql(Arc::new(kql)), columns, span))
 }
 
 fn compile_kql(

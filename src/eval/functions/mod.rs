@@ -16,6 +16,7 @@ mod eval;
 pub mod fulltext;
 mod human;
 mod math;
+mod qstr;
 mod spatial;
 
 pub use eval::eval;
