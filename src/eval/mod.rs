@@ -321,7 +321,7 @@ pub fn fields_for(query: &ast::Query, extra: &[&str]) -> FieldSelection {
             }
             CommandKind::Grok(g) => {
                 read.expr(&g.input);
-                if let Ok(grok) = grok::Grok::new(&g.pattern.value) {
+                if let Ok(grok) = grok::Grok::new_multi(&g.patterns()) {
                     read.defined
                         .extend(grok.columns.into_iter().map(|(n, _)| n));
                 }
