@@ -275,9 +275,15 @@ fn run_folder(dir: &std::path::Path) -> Outcome {
     run_specs(dir, dir)
 }
 
-/// Runs the spec files of `dir` over the datasets of `data_dir`.
+/// Runs the spec files of `dir` over the datasets of `data_dir` and of `dir` itself (its own
+/// `data/` folder adds datasets the shared folder lacks, such as `ul_logs`).
 fn run_specs(dir: &std::path::Path, data_dir: &std::path::Path) -> Outcome {
-    let datasets = datasets::discover(data_dir);
+    let mut datasets = datasets::discover(data_dir);
+    if dir != data_dir {
+        for (name, docs) in datasets::discover(dir) {
+            datasets.entry(name).or_insert(docs);
+        }
+    }
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .expect("esql-spec directory")
         .filter_map(|e| e.ok().map(|e| e.path()))
