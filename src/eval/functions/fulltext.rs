@@ -7,7 +7,7 @@
 //! is never null: a document without the field (or whose value does not match) is `false`.
 //! The values of a multivalued `text` field form one token stream (Lucene puts a position gap of
 //! 100 between them, so a phrase never spans two values). `KQL(q)` runs the KQL engine of
-//! `src/kql/` over the row. Semantics and what is not modelled: docs/esql-semantics.md,
+//! `src/kql/` over the row; `QSTR` and `TERM` are compiled in `qstr/`. Semantics and what is not modelled: docs/esql-semantics.md,
 //! "Full-text functions".
 
 use std::sync::{Arc, Mutex};
@@ -396,43 +396,8 @@ pub(super) fn compile(
     };
     match name {
         "kql" => compile_kql(c, &args[0], span, schema, &text),
-        "qstr" => compile_qstr(c, &args[0], &options, span, schema, &text),
-        "term" => {
-            if !options.is_empty() {
-                return Err(error(
-                    "E302",
-                    span,
-                    format!("function [{upper}] takes no options"),
-                ));
-            }
-            let (col, ty) = field_arg(c, &args[0], schema, &upper, &text, 1)?;
-            if !ty.is_string() {
-                return Err(error(
-                    "E302",
-                    args[0].span,
-                    format!(
-                        "first argument of [{text}] must be [keyword or text], found value [{}] type [{}]",
-                        args[0].span.slice(c.text),
-                        ty.name()
-                    ),
-                ));
-            }
-            let Value::String(term) = constant_query(c, &args[1], schema, &text, "second")? else {
-                return Err(error(
-                    "E302",
-                    args[1].span,
-                    format!(
-                        "second argument of [{text}] must be [keyword or text], received [{}]",
-                        args[1].span.slice(c.text)
-                    ),
-                ));
-            };
-            let f = FullText::Term {
-                term: term.to_string(),
-                field: ty,
-            };
-            Ok(call_of(c, f, vec![col], span))
-        }
+        "qstr" => super::qstr::compile_qstr(c, &args[0], &options, span, schema, &text),
+        "term" => super::qstr::compile_term(c, args, &options, span, schema, &text),
         "multi_match" => {
             let query = constant_query(c, &args[0], schema, &text, "first")?;
             let mut fields = Vec::new();
@@ -495,7 +460,7 @@ pub(crate) fn compile_match(
     Ok(call_of(c, f, vec![col], span))
 }
 
-fn call_of(c: &mut Compiler, f: FullText, args: Vec<CExpr>, span: Span) -> CExpr {
+pub(super) fn call_of(c: &mut Compiler, f: FullText, args: Vec<CExpr>, span: Span) -> CExpr {
     let site = c.site(span);
     CExpr {
         kind: Kind::Call(Func::FullText(Box::new(f)), args),
@@ -546,7 +511,7 @@ fn match_options(
     })
 }
 
-fn option_error(span: Span, key: &str, value: &str, text: &str) -> Diagnostic {
+pub(super) fn option_error(span: Span, key: &str, value: &str, text: &str) -> Diagnostic {
     error(
         "E302",
         span,
@@ -580,7 +545,7 @@ fn parse_options(
 }
 
 /// A field argument: a column of the index (Elasticsearch refuses computed values).
-fn field_arg(
+pub(super) fn field_arg(
     c: &mut Compiler,
     e: &ast::Expr,
     schema: &[Column],
@@ -627,7 +592,7 @@ fn ordinal_word(n: usize) -> &'static str {
 }
 
 /// The query argument: a constant (Elasticsearch folds it before pushing the query down).
-fn constant_query(
+pub(super) fn constant_query(
     c: &mut Compiler,
     e: &ast::Expr,
     schema: &[Column],
@@ -659,86 +624,6 @@ fn constant_query(
             ),
         )),
     }
-}
-
-/// `QSTR(query [, options])`: the query string read by `qstr.rs` into a KQL tree and matched by
-/// the KQL engine over every column (the default field `*`).
-fn compile_qstr(
-    c: &mut Compiler,
-    arg: &ast::Expr,
-    options: &[(String, String)],
-    span: Span,
-    schema: &[Column],
-    text: &str,
-) -> Result<CExpr, Diagnostic> {
-    let mut and_default = false;
-    for (k, v) in options {
-        match k.as_str() {
-            "default_operator" if v.eq_ignore_ascii_case("and") => and_default = true,
-            "default_operator" if v.eq_ignore_ascii_case("or") => and_default = false,
-            "default_operator" => return Err(option_error(span, k, v, text)),
-            "time_zone" if matches!(v.as_str(), "UTC" | "Z" | "+00:00" | "Etc/UTC") => {}
-            // Scoring, or only read by syntax rulegate refuses (`~`, regexes).
-            "boost"
-            | "rewrite"
-            | "analyze_wildcard"
-            | "allow_leading_wildcard"
-            | "lenient"
-            | "fuzziness"
-            | "fuzzy_max_expansions"
-            | "fuzzy_prefix_length"
-            | "fuzzy_transpositions"
-            | "max_determinized_states"
-            | "phrase_slop"
-            | "auto_generate_synonyms_phrase_query"
-            | "enable_position_increments" => {}
-            _ => {
-                return Err(error(
-                    super::qstr::E_QSTR,
-                    span,
-                    format!("QSTR option [{k}] with value [{v}] is not supported by rulegate"),
-                ))
-            }
-        }
-    }
-    let query = constant_query(c, arg, schema, text, "first")?;
-    let Value::String(q) = &query else {
-        return Err(error(
-            "E302",
-            arg.span,
-            format!(
-                "first argument of [{text}] must be [string], found value [{}]",
-                arg.span.slice(c.text)
-            ),
-        ));
-    };
-    let strings: Vec<String> = (schema.iter())
-        .filter(|col| col.ty.is_string())
-        .map(|col| col.name.clone())
-        .collect();
-    let tree = super::qstr::parse(q, and_default, &strings).map_err(|m| {
-        let code = if m.contains("not supported by rulegate") {
-            super::qstr::E_QSTR
-        } else {
-            "E302"
-        };
-        error(code, arg.span, format!("Invalid query string [{q}]: {m}"))
-    })?;
-    let kql = KqlQuery::from_tree(tree, schema).map_err(|d| {
-        error(
-            d.code,
-            arg.span,
-            format!("Invalid query string [{q}]: {}", d.message),
-        )
-    })?;
-    let columns: Vec<CExpr> = (0..schema.len())
-        .map(|i| CExpr {
-            kind: Kind::Column(i),
-            ty: schema[i].ty,
-            site: 0,
-        })
-        .collect();
-    Ok(call_of(c, FullText::Kql(Arc::new(kql)), columns, span))
 }
 
 fn compile_kql(

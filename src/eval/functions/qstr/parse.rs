@@ -1,4 +1,4 @@
-//! `QSTR(query)`: Lucene's `query_string` syntax (the classic query parser Elasticsearch extends)
+//! Lucene's `query_string` syntax (the classic query parser Elasticsearch extends)
 //! read into a KQL tree, so the KQL engine (`crate::kql::eval`) matches it: terms, phrases,
 //! `field:value`, `field:(group)`, `AND`/`OR`/`NOT`/`+`/`-`, `*` wildcards, ranges. What the
 //! engine cannot match the way Elasticsearch would (regexes, fuzzy and proximity `~`, `?`) is
@@ -6,9 +6,6 @@
 
 use crate::kql::ast::{Literal, Node, NodeKind, Query, RangeOp, Segment, Value, ValueKind};
 use crate::span::Span;
-
-/// `E320`: query-string syntax or a `QSTR` option rulegate does not evaluate.
-pub const E_QSTR: &str = "E320";
 
 /// How a clause takes part in its boolean query (`BooleanClause.Occur`).
 #[derive(Clone, Copy, Debug, PartialEq)]
