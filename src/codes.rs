@@ -243,6 +243,11 @@ pub static CODES: &[Code] = &[
         "`Unknown index`: no index matches the `FROM` patterns",
     ),
     e(
+        "E320",
+        ESQL_EVAL,
+        "query-string syntax or a `QSTR` option rulegate does not evaluate (regex, `~`, `?`)",
+    ),
+    e(
         "E340",
         KQL_EVAL,
         "a value that does not fit the field's type",

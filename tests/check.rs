@@ -240,11 +240,11 @@ fn an_unwritable_junit_path_is_bad_input() {
 
 #[test]
 fn a_rule_the_engine_cannot_run_offline_is_reported_not_runnable() {
-    let dir = scratch("qstr");
+    let dir = scratch("score");
     let rules = rule_copy(&dir, |text| {
         text.replace(
             "    and source.ip is not null",
-            "    and qstr(\"user.name: x\") and source.ip is not null",
+            "    and score(match(user.name, \"x\")) > 0 and source.ip is not null",
         )
     });
     let scenarios = one_scenario(&dir, "scenarios/edges/threshold-at.toml");
@@ -263,7 +263,7 @@ fn a_rule_the_engine_cannot_run_offline_is_reported_not_runnable() {
     assert!(
         stdout.contains("not runnable  ")
             && stdout.contains("threshold-at.toml (")
-            && stdout.contains("not evaluated: full-text function [QSTR]"),
+            && stdout.contains("not evaluated: full-text function [SCORE]"),
         "{stdout}"
     );
     assert!(stdout.contains(", 1 not runnable\n"), "{stdout}");

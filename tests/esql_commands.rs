@@ -254,7 +254,8 @@ fn full_text_arguments_are_checked_as_elasticsearch_does() {
         refused(r#"FROM t | WHERE MATCH(title, title)"#),
         "E302: second argument of [MATCH(title, title)] must be a constant, received [title]"
     );
-    assert!(refused(r#"FROM t | WHERE QSTR("title:a")"#).starts_with("E304: "));
+    assert!(refused(r#"FROM t | EVAL s = SCORE(MATCH(title, "a"))"#).starts_with("E304: "));
+    assert!(refused(r#"FROM t | WHERE QSTR("title:/a.*/")"#).starts_with("E320: "));
 }
 
 /// Runs `query` over no documents with `NOW()` at `now` (ms since the epoch).

@@ -28,6 +28,7 @@
 //! | `loader` | NDJSON loading: scanned and serde-read documents load the same, `want_ids`, a refused document leaves nothing behind, selections |
 //! | `like_patterns` | LIKE/RLIKE constant-expression patterns: parse, spans, print, folding over ROW/EVAL constants, errors (exit 2), analysis/mutation/coverage |
 //! | `explain` | `rulegate explain`: each document's fate (conjunct, false vs null, group) |
+//! | `qstr` | `QSTR` (query-string syntax on the KQL engine) and `TERM`: operators, groups, ranges, wildcards, runs of terms, default operator, the syntax refused with `E320` |
 //! | `query_cli` | `rulegate query`: formats, gzip, stdin, bad input (exit 2, `--skip-invalid`) |
 //! | `replay` | `rulegate replay`: JSON shape, overlap duplicate with the engine, `--raw`, `--first-run`, bad input |
 //! | `replay_gcp` | `replay --raw --dataset gcp.audit`: GKE exports replay as `gcp.audit` documents (the pipeline sample, = ingest then replay), `W006` per data stream, `E501`, `--dataset` needs `--raw` |
@@ -51,6 +52,7 @@
 //! | `recorded` | `[[recorded]]` data in scenarios (shift, filter, formats, gzip, mixing, errors), check/diff/mutate/coverage/doc over recorded suites, `rulegate fixture` |
 //! | `shapes` | every audit-log shape of `tests/data/shapes/` through `ingest` and `replay --raw`: events, times, skipped records, refusals (`E504`) |
 //! | `generic_events` | generic event steps and declared identities: the documented examples, timing, draws, `gen` formats, identity matching, `E630`–`E632` |
+//! | `geo_point` | `geo_point` values and `TO_GEOPOINT`/`ST_X`/`ST_Y`/`ST_DISTANCE`: documented examples, null, multivalues, bad WKT, points in documents in every indexed form |
 //! | `gcp_audit` | GKE: the `gcp.audit` mapping vs Elastic's pipeline test, Kubernetes events as GKE entries, scenarios per platform, `parity` and its page |
 //! | `gke_impersonation` | impersonation on GKE: `authoritySelector` in the entry, `gcp.audit.authentication_info.authority_selector` in the document; Elastic's GKE impersonation rule vs its Kubernetes twin on one scenario; group-only impersonation |
 //! | `review` | `diff` on rule-version pairs in every format, `mutate` (seed suite and a weak one), `coverage`, bad input |
@@ -81,6 +83,7 @@ mod functions;
 mod fuzz_replay;
 mod gcp_audit;
 mod generic_events;
+mod geo_point;
 mod gke_impersonation;
 mod ingest_parallel;
 mod inputs;
@@ -95,6 +98,7 @@ mod mappings;
 mod mappings_upstream;
 mod outputs;
 mod properties;
+mod qstr;
 mod query_cli;
 mod recorded;
 mod replay;

@@ -345,6 +345,9 @@ fn command(g: &mut Gen, depth: usize) -> Command {
         _ => CommandKind::Grok(Grok {
             input: expr(g, depth),
             pattern: string_literal(g, STRINGS),
+            more: (0..usize::arbitrary(g) % 3)
+                .map(|_| string_literal(g, STRINGS))
+                .collect(),
             span: Span::default(),
         }),
     };

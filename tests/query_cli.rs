@@ -147,8 +147,11 @@ fn empty_file_and_huge_line() {
 
 #[test]
 fn full_text_functions_without_an_offline_model_are_refused() {
-    let input = temp_file("qstr.ndjson", GOOD.as_bytes());
-    let (code, _, err) = query(&["--esql", "FROM logs-* | WHERE QSTR(\"k:a\")"], &input);
+    let input = temp_file("score.ndjson", GOOD.as_bytes());
+    let (code, _, err) = query(
+        &["--esql", "FROM logs-* | WHERE SCORE(MATCH(k, \"a\")) > 0"],
+        &input,
+    );
     assert_eq!(code, 2);
     assert!(err.contains("not supported offline"), "{err}");
     assert!(err.contains("<query>:1:21"), "names the position: {err}");
@@ -160,6 +163,7 @@ fn kql_and_match_run_offline() {
     for q in [
         "FROM logs-* | WHERE KQL(\"k:a\") | KEEP n",
         "FROM logs-* | WHERE k : \"a\" | KEEP n",
+        "FROM logs-* | WHERE QSTR(\"k:a\") | KEEP n",
     ] {
         let (code, out, err) = query(&["--esql", q, "--format", "json"], &input);
         assert_eq!(code, 0, "{q}: {err}");

@@ -106,6 +106,9 @@ impl Checker<'_> {
             CommandKind::Grok(grok) => {
                 self.expr(&grok.input, span);
                 self.string(&grok.pattern, span);
+                for more in &grok.more {
+                    self.string(more, span);
+                }
             }
             CommandKind::FillNull(fill) => {
                 if let Some(value) = &fill.value {

@@ -144,6 +144,13 @@ pub fn convert(v: &Value, to: Type) -> Result<Value, String> {
             Value::String(s) | Value::Version(s) => Value::Version(s.clone()),
             _ => return Err(unsupported(v, to)),
         },
+        Type::GeoPoint => match v {
+            Value::GeoPoint { .. } => v.clone(),
+            // `ToGeoPoint.fromKeyword`: `GEO.wktToWkb`, an `IllegalArgumentException` on failure.
+            Value::String(s) => super::geo::parse_wkt(s)
+                .map_err(|m| format!("java.lang.IllegalArgumentException: {m}"))?,
+            _ => return Err(unsupported(v, to)),
+        },
         Type::Null | Type::DatePeriod | Type::TimeDuration => return Err(unsupported(v, to)),
     })
 }
@@ -159,7 +166,7 @@ pub fn convertible(from: Type, to: Type) -> bool {
             from.is_numeric() || from.is_string() || from == Type::Boolean || from == Type::Datetime
         }
         Type::Datetime => from.is_numeric() || from.is_string(),
-        Type::Ip | Type::Version => from.is_string(),
+        Type::Ip | Type::Version | Type::GeoPoint => from.is_string(),
         Type::DatePeriod | Type::TimeDuration => from.is_string(),
         _ => false,
     }

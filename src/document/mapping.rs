@@ -35,6 +35,13 @@ const BUILT_IN: &[(&str, Type)] = &[
     ("source.ip", Type::Ip),
     ("source.port", Type::Long),
     ("source.address", Type::Keyword),
+    // ECS `geo.location` is a `geo_point` wherever it appears (the impossible-travel rules
+    // read `source.geo.location` with `ST_X`/`ST_Y`).
+    ("source.geo.location", Type::GeoPoint),
+    ("destination.geo.location", Type::GeoPoint),
+    ("client.geo.location", Type::GeoPoint),
+    ("server.geo.location", Type::GeoPoint),
+    ("host.geo.location", Type::GeoPoint),
     ("destination.ip", Type::Ip),
     ("destination.port", Type::Long),
     ("client.ip", Type::Ip),
@@ -278,6 +285,6 @@ mod tests {
         assert_eq!(m.get("a.b"), Some(Type::Ip));
         assert_eq!(m.get("c"), Some(Type::Text));
         assert_eq!(m.get("c.raw"), Some(Type::Keyword));
-        assert_eq!(m.get("g"), None);
+        assert_eq!(m.get("g"), Some(Type::GeoPoint));
     }
 }

@@ -8,6 +8,7 @@
 pub mod catalog;
 pub mod convert;
 pub mod datetime;
+pub mod geo;
 mod ids;
 pub mod ip;
 pub mod mapping;

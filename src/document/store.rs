@@ -12,7 +12,7 @@ use super::mapping::Mapping;
 use super::scan::{self, Paths, Wanted};
 use super::value::{Cell, Type, Value};
 use super::walk::{self, Fields, Scalar, WordHashBuild};
-use super::{convert, datetime, ip, Column};
+use super::{convert, datetime, geo, ip, Column};
 
 /// Which fields to keep from each document.
 #[derive(Clone, Debug, Default)]
@@ -105,6 +105,33 @@ const INTERNAL: [&str; 4] = [
     "data_stream.namespace",
 ];
 
+/// A `geo_point` field's leaves: strings are points (`"lat,lon"` or WKT), numbers pair up as
+/// `[lon, lat]` arrays, objects are read from their `lat` and `lon` leaves elsewhere.
+fn geo_leaves(group: &[(u32, Scalar)]) -> Result<Vec<Value>, String> {
+    let mut points = Vec::new();
+    let mut pending: Option<f64> = None;
+    for (_, leaf) in group {
+        match leaf {
+            Scalar::Object => {}
+            Scalar::Str(t) => points.push(geo::parse_source_string(t)?),
+            Scalar::Bool(_) => return Err("cannot index a boolean as [geo_point]".into()),
+            number => {
+                let v = geo::coordinate(number)
+                    .and_then(|v| v.as_f64())
+                    .unwrap_or(f64::NAN);
+                match pending.take() {
+                    None => pending = Some(v),
+                    Some(x) => points.push(geo::validate(x, v)?),
+                }
+            }
+        }
+    }
+    if pending.is_some() {
+        return Err("a [lon, lat] array needs two numbers".into());
+    }
+    Ok(points)
+}
+
 /// Converts a JSON leaf to a value of the mapped type, with Elasticsearch's coercion; the error
 /// is what indexing would reject the document for.
 fn to_value(s: &Scalar, ty: Type, interner: &mut Interner) -> Result<Value, String> {
@@ -166,6 +193,11 @@ fn to_value(s: &Scalar, ty: Type, interner: &mut Interner) -> Result<Value, Stri
                 .ok_or(())
                 .or_else(|_| fail(&format!("'{t}' (not an IP string literal)"))),
             _ => fail("a non-string"),
+        },
+        Type::GeoPoint => match s {
+            Scalar::Str(t) => super::geo::parse_source_string(t),
+            // `[lon, lat]` arrays are paired up by the loader before they get here.
+            _ => fail("a lone number"),
         },
         Type::Null | Type::DatePeriod | Type::TimeDuration => fail("a value"),
     }
@@ -229,6 +261,8 @@ struct Loader {
     /// The id of documents without `_id` when ids are not wanted (and until hashed).
     no_id: Arc<str>,
     line_ids: LineIds,
+    /// Per `geo_point` field: its id and the ids of its `.lat` and `.lon` leaves.
+    geo_parts: Vec<(u32, u32, u32)>,
 }
 
 /// The same (empty) buffer for leaves borrowing another document: vectors of one layout
@@ -271,7 +305,22 @@ impl Loader {
     fn new(selection: &FieldSelection, options: LoadOptions) -> Loader {
         let mut wanted: Vec<String> = selection.names.iter().cloned().collect();
         wanted.extend(INTERNAL.iter().map(|s| s.to_string()));
+        // A `geo_point` given as `{"lat": …, "lon": …}`: its two leaves are read too, and
+        // paired up into points after the document (`pair_geo_objects`).
+        let geo: Vec<&String> = (selection.names.iter())
+            .filter(|n| options.mapping.get(n) == Some(Type::GeoPoint))
+            .collect();
+        for name in &geo {
+            wanted.push(format!("{name}.lat"));
+            wanted.push(format!("{name}.lon"));
+        }
         let fields = Fields::new(wanted, selection.all);
+        let geo_parts = (geo.iter())
+            .filter_map(|n| {
+                let part = |p: &str| fields.get(&format!("{n}.{p}"));
+                Some((fields.get(n)?, part("lat")?, part("lon")?))
+            })
+            .collect();
         let paths = if selection.all {
             None
         } else {
@@ -296,6 +345,7 @@ impl Loader {
             default_index,
             no_id: Arc::from(""),
             line_ids: LineIds::default(),
+            geo_parts,
         }
     }
 
@@ -428,6 +478,20 @@ impl Loader {
             let id = group[0].0;
             // Built in place: moving cells through locals cost more than building them.
             let cell = id as usize;
+            if self.is_geo_part(id) {
+                // Kept in source order for pairing: no doc-value sorting.
+                let values = (group.iter())
+                    .filter_map(|(_, leaf)| geo::coordinate(leaf))
+                    .collect();
+                self.cells[cell] = Cell::from_values(values);
+                continue;
+            }
+            if self.type_of(id, &group[0].1) == Some(Type::GeoPoint) {
+                let points = geo_leaves(group)
+                    .map_err(|m| format!("field [{}]: {m}", self.fields.names[cell]))?;
+                self.cells[cell] = Cell::from_values(points);
+                continue;
+            }
             for (_, leaf) in group {
                 if let Some(ty) = self.type_of(id, leaf) {
                     let v = to_value(leaf, ty, &mut self.interner)
@@ -449,6 +513,36 @@ impl Loader {
                 let values = std::mem::take(&mut self.cells[cell]);
                 self.cells[cell] = values.into_doc_values(ty);
             }
+        }
+        self.pair_geo_objects()
+    }
+
+    fn is_geo_part(&self, id: u32) -> bool {
+        (self.geo_parts.iter()).any(|&(_, lat, lon)| id == lat || id == lon)
+    }
+
+    /// Points from `{"lat": …, "lon": …}` objects, after the field's other forms.
+    fn pair_geo_objects(&mut self) -> Result<(), String> {
+        for &(point, lat, lon) in &self.geo_parts {
+            let lats = std::mem::take(&mut self.cells[lat as usize]).into_values();
+            let lons = std::mem::take(&mut self.cells[lon as usize]).into_values();
+            if lats.is_empty() && lons.is_empty() {
+                continue;
+            }
+            let name = &self.fields.names[point as usize];
+            if lats.len() != lons.len() {
+                return Err(format!(
+                    "field [{name}]: a geo_point object needs both [lat] and [lon]"
+                ));
+            }
+            let mut values = std::mem::take(&mut self.cells[point as usize]).into_values();
+            for (y, x) in lats.iter().zip(&lons) {
+                let (Value::Double(y), Value::Double(x)) = (y, x) else {
+                    continue;
+                };
+                values.push(geo::validate(*x, *y).map_err(|m| format!("field [{name}]: {m}"))?);
+            }
+            self.cells[point as usize] = Cell::from_values(values);
         }
         Ok(())
     }

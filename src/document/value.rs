@@ -24,6 +24,8 @@ pub enum Type {
     Version,
     DatePeriod,
     TimeDuration,
+    /// A point on the globe (`geo_point`); the other spatial types stay out of scope.
+    GeoPoint,
 }
 
 impl Type {
@@ -43,6 +45,7 @@ impl Type {
             Type::Version => "version",
             Type::DatePeriod => "date_period",
             Type::TimeDuration => "time_duration",
+            Type::GeoPoint => "geo_point",
         }
     }
 
@@ -62,6 +65,7 @@ impl Type {
             "version" | "v" => Type::Version,
             "date_period" => Type::DatePeriod,
             "time_duration" => Type::TimeDuration,
+            "geo_point" => Type::GeoPoint,
             _ => return None,
         })
     }
@@ -120,6 +124,11 @@ pub enum Value {
     },
     /// An exact amount in milliseconds.
     Duration(i64),
+    /// A `geo_point`: longitude `x` and latitude `y`, in degrees, as given (not quantized).
+    GeoPoint {
+        x: f64,
+        y: f64,
+    },
 }
 
 impl Value {
@@ -169,6 +178,9 @@ impl Value {
             (Version(a), Version(b)) => compare_versions(a, b),
             (Duration(a), Duration(b)) => a.cmp(b),
             (Period { months: a, days: c }, Period { months: b, days: d }) => (a, c).cmp(&(b, d)),
+            (GeoPoint { x: a, y: c }, GeoPoint { x: b, y: d }) => {
+                a.total_cmp(b).then_with(|| c.total_cmp(d))
+            }
             (a, b) => match (a.as_whole(), b.as_whole()) {
                 (Some(x), Some(y)) => x.cmp(&y),
                 _ => {
@@ -202,6 +214,7 @@ impl Value {
             Value::Ip(bytes) => ip::format(bytes),
             Value::Period { months, days } => format_period(*months, *days),
             Value::Duration(ms) => format_duration(*ms),
+            Value::GeoPoint { x, y } => super::geo::format(*x, *y),
         }
     }
 
@@ -421,7 +434,8 @@ impl Cell {
     /// Sorts (and for set-like types de-duplicates) the values as doc values return them.
     pub fn into_doc_values(self, ty: Type) -> Cell {
         match self {
-            Cell::Many(mut vs) if ty != Type::Text => {
+            // Text and geo points keep their source order (`_source`, not doc values).
+            Cell::Many(mut vs) if !matches!(ty, Type::Text | Type::GeoPoint) => {
                 vs.sort_by(|a, b| a.compare(b));
                 if matches!(ty, Type::Keyword | Type::Ip | Type::Version) {
                     vs.dedup_by(|a, b| a.compare(b) == Ordering::Equal);

@@ -253,9 +253,26 @@ span_free_eq!(Dissect {
 pub struct Grok {
     pub input: Expr,
     pub pattern: StringLiteral,
+    /// Further patterns after commas (`GROK s "ABC %{WORD:a}", "XYZ %{WORD:b}"`): the first
+    /// that matches extracts.
+    pub more: Vec<StringLiteral>,
     pub span: Span,
 }
-span_free_eq!(Grok { input, pattern });
+span_free_eq!(Grok {
+    input,
+    pattern,
+    more
+});
+
+impl Grok {
+    /// Every pattern string, in order.
+    pub fn patterns(&self) -> Vec<&str> {
+        std::iter::once(&self.pattern)
+            .chain(&self.more)
+            .map(|p| p.value.as_str())
+            .collect()
+    }
+}
 
 /// A field name, resolved: dotted parts joined with `.`, backtick quoting removed
 /// (`` source.`as`.organization.name `` is `source.as.organization.name`).

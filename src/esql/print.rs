@@ -82,7 +82,7 @@ pub fn print_command(command: &Command) -> String {
         CommandKind::Grok(grok) => format!(
             "{} {}",
             expr_at(&grok.input, PRIMARY),
-            string(&grok.pattern.value)
+            join(grok.patterns().into_iter().map(string))
         ),
         CommandKind::FillNull(fill) => format!(
             "{} ON {}",

@@ -137,6 +137,7 @@ pub fn hash_key<H: Hasher>(value: &Value, state: &mut H) {
         Value::String(s) | Value::Version(s) => s.hash(state),
         Value::Ip(b) => b.hash(state),
         Value::Period { months, days } => (months, days).hash(state),
+        Value::GeoPoint { x, y } => (x.to_bits(), y.to_bits()).hash(state),
     }
 }
 

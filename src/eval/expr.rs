@@ -520,6 +520,7 @@ fn literal_type(v: &Value) -> Type {
         Value::Version(_) => Type::Version,
         Value::Period { .. } => Type::DatePeriod,
         Value::Duration(_) => Type::TimeDuration,
+        Value::GeoPoint { .. } => Type::GeoPoint,
     }
 }
 

@@ -122,9 +122,26 @@ fn library(name: &str) -> Option<&'static str> {
 
 impl Grok {
     pub fn new(pattern: &str) -> Result<Grok, String> {
+        Grok::new_multi(&[pattern])
+    }
+
+    /// Several patterns: Elasticsearch's `Grok.combinePatterns` joins them as `(?:p1)|(?:p2)`,
+    /// so the first that matches (at the leftmost position) extracts, and the columns are every
+    /// pattern's names.
+    pub fn new_multi(patterns: &[&str]) -> Result<Grok, String> {
         let mut columns: Vec<(String, Type)> = Vec::new();
         let mut groups = Vec::new();
-        let regex_text = expand(pattern, &mut columns, &mut groups, 0)?;
+        let mut parts = Vec::new();
+        for pattern in patterns {
+            parts.push(expand(pattern, &mut columns, &mut groups, 0)?);
+        }
+        let regex_text = match parts.as_slice() {
+            [one] => one.clone(),
+            _ => (parts.iter().map(|p| format!("(?:{p})")))
+                .collect::<Vec<_>>()
+                .join("|"),
+        };
+        let pattern = patterns.join("\", \"");
         let regex = regex::Regex::new(&regex_text)
             .map_err(|e| format!("invalid GROK pattern [{pattern}]: {e}"))?;
         // Elasticsearch lists GROK's new columns sorted by name.

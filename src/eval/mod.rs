@@ -321,7 +321,7 @@ pub fn fields_for(query: &ast::Query, extra: &[&str]) -> FieldSelection {
             }
             CommandKind::Grok(g) => {
                 read.expr(&g.input);
-                if let Ok(grok) = grok::Grok::new(&g.pattern.value) {
+                if let Ok(grok) = grok::Grok::new_multi(&g.patterns()) {
                     read.defined
                         .extend(grok.columns.into_iter().map(|(n, _)| n));
                 }
@@ -381,7 +381,7 @@ impl Reads {
             ExprKind::Call(c) if matches!(c.name.as_str(), "earliest" | "latest") => {
                 self.name("@timestamp")
             }
-            ExprKind::Call(c) if c.name == "kql" => self.every = true,
+            ExprKind::Call(c) if matches!(c.name.as_str(), "kql" | "qstr") => self.every = true,
             _ => {}
         }
         e.children().into_iter().for_each(|child| self.expr(child));

@@ -249,10 +249,16 @@ impl Parser<'_> {
             "grok" => {
                 let input = self.primary()?;
                 let pattern = self.string_literal("a GROK pattern string")?;
+                let mut more = Vec::new();
+                while self.eat(&TokenKind::Comma)?.is_some() {
+                    more.push(self.string_literal("a GROK pattern string")?);
+                }
+                let last = more.last().map_or(pattern.span, |p| p.span);
                 CommandKind::Grok(Grok {
-                    span: input.span.to(pattern.span),
+                    span: input.span.to(last),
                     input,
                     pattern,
+                    more,
                 })
             }
             "fillnull" => CommandKind::FillNull(self.fill_null()?),

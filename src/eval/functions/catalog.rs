@@ -5,7 +5,7 @@
 //! | code | meaning |
 //! |---|---|
 //! | `E303` | a function rulegate does not evaluate: an excluded category (spatial, dense vector, time series, inference), one in scope but not supported yet, or `Unknown function [x]` |
-//! | `E304` | full-text search rulegate does not evaluate (`QSTR`, `TERM`, scoring, …): needs Elasticsearch's search index; `MATCH`, `MATCH_PHRASE`, `MULTI_MATCH`, `KQL` and `:` are evaluated |
+//! | `E304` | full-text search rulegate does not evaluate (scoring, snippets, …): needs Elasticsearch's search index; `MATCH`, `MATCH_PHRASE`, `MULTI_MATCH`, `KQL`, `QSTR`, `TERM` and `:` are evaluated |
 //!
 //! A rule whose query calls one of these is refused when it loads (`not evaluated: …`), as a
 //! rule with an unsupported command is (`E202`), so `inspect` and `check` never pass it.
@@ -57,9 +57,20 @@ pub const NOT_YET: &[&str] = &[
     "year",
 ];
 
-/// Full-text functions evaluated offline, with the default analyzers (`fulltext.rs`); the other
-/// full-text functions (`QSTR`, scoring, `TERM`, …) stay refused with `E304`.
-pub const FULL_TEXT_EVALUATED: &[&str] = &["kql", "match", "match_phrase", "multi_match"];
+/// Full-text functions evaluated offline, with the default analyzers (`fulltext.rs`, `qstr.rs`);
+/// the other full-text functions (scoring, snippets, …) stay refused with `E304`.
+pub const FULL_TEXT_EVALUATED: &[&str] = &[
+    "kql",
+    "match",
+    "match_phrase",
+    "multi_match",
+    "qstr",
+    "term",
+];
+
+/// Spatial functions evaluated on `geo_point` values (`spatial.rs`): the ones detection rules
+/// call; every other spatial function stays refused with `E303`.
+pub const SPATIAL_EVALUATED: &[&str] = &["st_distance", "st_x", "st_y", "to_geopoint"];
 
 /// Every `(name, category)` of the catalog, in file order.
 pub fn entries() -> impl Iterator<Item = (&'static str, &'static str)> {
@@ -97,6 +108,9 @@ pub fn refusal(name: &str, span: Span) -> Option<Diagnostic> {
                 name.to_uppercase()
             ),
         ));
+    }
+    if SPATIAL_EVALUATED.contains(&name) {
+        return None;
     }
     (excluded_because(category).is_some() || NOT_YET.contains(&name))
         .then(|| unsupported(name, span))

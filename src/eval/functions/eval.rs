@@ -352,6 +352,13 @@ pub fn eval(func: &Func, args: Vec<Cell>, e: &CExpr, ctx: &mut Ctx) -> Cell {
             }
             Cell::from_values(out)
         }
+        Func::StCoordinate(x) => {
+            spatial::coordinate(args.into_iter().next().unwrap_or_default(), *x)
+        }
+        Func::StDistance => match &args[..] {
+            [a, b] => spatial::distance(a, b),
+            _ => Cell::Null,
+        },
         Func::MvPercentile | Func::MvPseriesWeightedSum | Func::MvMedianAbsoluteDeviation => {
             mv_numeric(func, args, e.ty, ctx, site)
         }

@@ -7,7 +7,7 @@
 //! is never null: a document without the field (or whose value does not match) is `false`.
 //! The values of a multivalued `text` field form one token stream (Lucene puts a position gap of
 //! 100 between them, so a phrase never spans two values). `KQL(q)` runs the KQL engine of
-//! `src/kql/` over the row. Semantics and what is not modelled: docs/esql-semantics.md,
+//! `src/kql/` over the row; `QSTR` and `TERM` are compiled in `qstr/`. Semantics and what is not modelled: docs/esql-semantics.md,
 //! "Full-text functions".
 
 use std::sync::{Arc, Mutex};
@@ -52,8 +52,11 @@ pub enum FullText {
         zero_terms_all: bool,
         field: Type,
     },
-    /// `KQL(query)`: over every column of the row.
+    /// `KQL(query)` and `QSTR(query)`: over every column of the row.
     Kql(Arc<KqlQuery>),
+    /// `TERM(field, term)`: the term unanalyzed, equal to a `keyword` value or to one of a
+    /// `text` value's indexed tokens.
+    Term { term: String, field: Type },
 }
 
 /// `fuzziness`: a fixed number of edits, or `AUTO` (0, 1 or 2 by term length).
@@ -76,7 +79,14 @@ impl KqlQuery {
     /// Parses `text` and checks it compiles against `columns`; the diagnostic's spans index
     /// into `text`.
     pub fn new(text: &str, columns: &[Column]) -> Result<KqlQuery, crate::diagnostic::Diagnostic> {
-        let query = kql::parse(text)?;
+        KqlQuery::from_tree(kql::parse(text)?, columns)
+    }
+
+    /// A query already read into a KQL tree (`QSTR`'s query string), checked against `columns`.
+    pub fn from_tree(
+        query: kql::ast::Query,
+        columns: &[Column],
+    ) -> Result<KqlQuery, crate::diagnostic::Diagnostic> {
         let schema = kql::eval::Schema { columns, now: 0 };
         let compiled = kql::eval::Compiled::compile(&query, &schema)?;
         Ok(KqlQuery {
@@ -126,6 +136,16 @@ impl FullText {
                 .first()
                 .is_some_and(|cell| phrase_field(query, *slop, *zero_terms_all, *field, cell)),
             FullText::Kql(q) => q.compiled(now).is_some_and(|c| c.matches(args)),
+            FullText::Term { term, field } => args.first().is_some_and(|cell| {
+                cell.values().iter().any(|v| {
+                    let text = v.as_str().unwrap_or("");
+                    if analyzed(*field) {
+                        kql::analyzer::tokens(text).iter().any(|t| t == term)
+                    } else {
+                        text == term
+                    }
+                })
+            }),
         }
     }
 }
@@ -352,9 +372,10 @@ pub(super) fn compile(
         }
         _ => (None, &call.args[..]),
     };
-    let min = if name == "kql" { 1 } else { 2 };
+    let min = if matches!(name, "kql" | "qstr") { 1 } else { 2 };
     let max = match name {
-        "kql" => 1,
+        "kql" | "qstr" => 1,
+        "term" => 2,
         "multi_match" => usize::MAX,
         _ => 2,
     };
@@ -375,6 +396,8 @@ pub(super) fn compile(
     };
     match name {
         "kql" => compile_kql(c, &args[0], span, schema, &text),
+        "qstr" => super::qstr::compile_qstr(c, &args[0], &options, span, schema, &text),
+        "term" => super::qstr::compile_term(c, args, &options, span, schema, &text),
         "multi_match" => {
             let query = constant_query(c, &args[0], schema, &text, "first")?;
             let mut fields = Vec::new();
@@ -437,7 +460,7 @@ pub(crate) fn compile_match(
     Ok(call_of(c, f, vec![col], span))
 }
 
-fn call_of(c: &mut Compiler, f: FullText, args: Vec<CExpr>, span: Span) -> CExpr {
+pub(super) fn call_of(c: &mut Compiler, f: FullText, args: Vec<CExpr>, span: Span) -> CExpr {
     let site = c.site(span);
     CExpr {
         kind: Kind::Call(Func::FullText(Box::new(f)), args),
@@ -488,7 +511,7 @@ fn match_options(
     })
 }
 
-fn option_error(span: Span, key: &str, value: &str, text: &str) -> Diagnostic {
+pub(super) fn option_error(span: Span, key: &str, value: &str, text: &str) -> Diagnostic {
     error(
         "E302",
         span,
@@ -522,7 +545,7 @@ fn parse_options(
 }
 
 /// A field argument: a column of the index (Elasticsearch refuses computed values).
-fn field_arg(
+pub(super) fn field_arg(
     c: &mut Compiler,
     e: &ast::Expr,
     schema: &[Column],
@@ -569,7 +592,7 @@ fn ordinal_word(n: usize) -> &'static str {
 }
 
 /// The query argument: a constant (Elasticsearch folds it before pushing the query down).
-fn constant_query(
+pub(super) fn constant_query(
     c: &mut Compiler,
     e: &ast::Expr,
     schema: &[Column],

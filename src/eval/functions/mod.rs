@@ -16,6 +16,8 @@ mod eval;
 pub mod fulltext;
 mod human;
 mod math;
+mod qstr;
+mod spatial;
 
 pub use eval::eval;
 pub use math::Unary;
@@ -128,6 +130,9 @@ pub enum Func {
     MvSet(MvSetOp),
     /// `MV_INTERSECTS(a, b)`: whether the multivalues share a value.
     MvIntersects,
+    /// `ST_X` (true) or `ST_Y` (false) of a `geo_point`.
+    StCoordinate(bool),
+    StDistance,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -348,6 +353,24 @@ pub fn compile(
         "to_datetime" | "to_dt" => (Func::ToType(Type::Datetime), Type::Datetime),
         "to_version" | "to_ver" => (Func::ToType(Type::Version), Type::Version),
         "to_text" => (Func::ToType(Type::Text), Type::Text),
+        "to_geopoint" => (Func::ToType(Type::GeoPoint), Type::GeoPoint),
+        "st_x" | "st_y" => {
+            arity(name, n, 1, 1, span)?;
+            expect(matches!(t(0), Type::GeoPoint | Type::Null), span, || {
+                type_error(0, "geo_point")
+            })?;
+            (Func::StCoordinate(name == "st_x"), Type::Double)
+        }
+        "st_distance" => {
+            arity(name, n, 2, 2, span)?;
+            every_arg(
+                n,
+                |i| matches!(t(i), Type::GeoPoint | Type::Null),
+                span,
+                |i| type_error(i, "geo_point"),
+            )?;
+            (Func::StDistance, Type::Double)
+        }
         "to_dateperiod" => (Func::ToType(Type::DatePeriod), Type::DatePeriod),
         "to_timeduration" => (Func::ToType(Type::TimeDuration), Type::TimeDuration),
         "to_lower" | "to_upper" => {

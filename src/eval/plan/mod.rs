@@ -606,7 +606,8 @@ fn compile_command(
         }
         CommandKind::Grok(g) => {
             let input = string_input(c, &g.input, schema)?;
-            let grok = Grok::new(&g.pattern.value).map_err(|m| error("E305", g.pattern.span, m))?;
+            let grok =
+                Grok::new_multi(&g.patterns()).map_err(|m| error("E305", g.pattern.span, m))?;
             let new: Vec<Column> = grok
                 .columns
                 .iter()
