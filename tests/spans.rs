@@ -125,6 +125,10 @@ impl Checker<'_> {
                     }
                 }
             }
+            CommandKind::LookupJoin(join) => {
+                self.inside(join.index.span, span, "lookup index");
+                join.on.iter().for_each(|n| self.name(n, span));
+            }
         }
     }
 

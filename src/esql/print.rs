@@ -99,6 +99,11 @@ pub fn print_command(command: &Command) -> String {
             })
             .collect::<Vec<_>>()
             .join(" "),
+        CommandKind::LookupJoin(join) => format!(
+            "{} ON {}",
+            join.index.pattern,
+            self::join(join.on.iter().map(name))
+        ),
     };
     if body.is_empty() {
         keyword.to_string()

@@ -5,13 +5,14 @@ use crate::esql::ast::*;
 use crate::esql::token::TokenKind;
 use crate::span::Span;
 
-use super::{PResult, Parser, E_EXPECTED, E_NUMBER, E_UNKNOWN_COMMAND, E_UNSUPPORTED_COMMAND};
+use super::{
+    PResult, Parser, E_EXPECTED, E_LOOKUP_INDEX, E_NUMBER, E_UNKNOWN_COMMAND, E_UNSUPPORTED_COMMAND,
+};
 
 /// Commands Elasticsearch knows that this parser does not implement. Two-word commands are
 /// matched on their first word (`LOOKUP JOIN`, `LEFT JOIN`).
 const UNSUPPORTED_COMMANDS: &[&str] = &[
     "enrich",
-    "lookup",
     "join",
     "left",
     "right",
@@ -53,6 +54,7 @@ const SUPPORTED_COMMANDS: &[&str] = &[
     "distinct",
     "sample",
     "fork",
+    "lookup join",
 ];
 
 impl Parser<'_> {
@@ -130,7 +132,7 @@ impl Parser<'_> {
             )
             .with_label(span, "Elasticsearch has this command; rulegate does not evaluate it")
             .with_note(
-                "supported: FROM, ROW, WHERE, EVAL, STATS, INLINE STATS, KEEP, DROP, RENAME, SORT, LIMIT, MV_EXPAND, DISSECT, GROK, FILLNULL, DEDUP, DISTINCT, SAMPLE, FORK",
+                "supported: FROM, ROW, WHERE, EVAL, STATS, INLINE STATS, KEEP, DROP, RENAME, SORT, LIMIT, MV_EXPAND, DISSECT, GROK, FILLNULL, DEDUP, DISTINCT, SAMPLE, FORK, LOOKUP JOIN",
             );
         }
         let mut diagnostic =
@@ -198,6 +200,47 @@ impl Parser<'_> {
         })
     }
 
+    /// `LOOKUP JOIN index ON field[, field …]`: the index is one plain name, as Elasticsearch's
+    /// grammar (`indexPattern` without a cluster) and verifier (no wildcard) require.
+    fn lookup_join(&mut self, keyword: Span) -> PResult<LookupJoin> {
+        self.unpeek();
+        let Some((pattern, span)) = self.lexer.index_pattern()? else {
+            return Err(self.unexpected("a lookup index name")?);
+        };
+        self.last_end = span.end as usize;
+        if pattern.contains('*') || pattern.contains(':') || pattern.contains(',') {
+            return Err(Box::new(
+                Diagnostic::error(
+                    E_LOOKUP_INDEX,
+                    format!("invalid lookup index name [{pattern}]: a lookup index is one plain name, without a wildcard or a cluster prefix"),
+                )
+                .with_label(span, "a plain index name is expected"),
+            ));
+        }
+        let index = IndexPattern { pattern, span };
+        if self.eat_word("on")?.is_none() {
+            return Err(self.unexpected("`ON` and the join fields")?);
+        }
+        let mut on = vec![self.expect_name("a join field")?];
+        while self.eat(&TokenKind::Comma)?.is_some() {
+            on.push(self.expect_name("a join field")?);
+        }
+        if !self.at_command_end()? {
+            return Err(Box::new(
+                Diagnostic::error(
+                    E_UNSUPPORTED_COMMAND,
+                    "unsupported LOOKUP JOIN condition: rulegate joins on field names only (`ON a, b`), not on an expression",
+                )
+                .with_label(self.peek()?.span, "an expression join condition starts here"),
+            ));
+        }
+        Ok(LookupJoin {
+            index,
+            on,
+            span: self.span_from(keyword.start),
+        })
+    }
+
     /// `FORK` and its parenthesised branches: two to eight, as Elasticsearch allows.
     fn fork(&mut self, keyword: Span) -> PResult<Vec<ForkBranch>> {
         let mut branches = Vec::new();
@@ -260,6 +303,7 @@ impl Parser<'_> {
             "distinct" => CommandKind::Distinct,
             "sample" => CommandKind::Sample(self.sample()?),
             "fork" => CommandKind::Fork(self.fork(span)?),
+            "lookup join" => CommandKind::LookupJoin(self.lookup_join(span)?),
             "from" | "row" => {
                 return Err(Box::new(
                     Diagnostic::error(
