@@ -90,11 +90,14 @@ fn tree(query: &Query) -> String {
             CommandKind::Dedup | CommandKind::Distinct => String::new(),
             CommandKind::Sample(s) => format!("{}", s.probability),
             CommandKind::Fork(b) => format!("{} branches", b.len()),
-            CommandKind::LookupJoin(j) => format!(
-                "{:?} ON {:?}",
-                j.index.pattern,
-                j.on.iter().map(|n| &n.name).collect::<Vec<_>>()
-            ),
+            CommandKind::LookupJoin(j) => match &j.condition {
+                Some(condition) => format!("{:?} ON {}", j.index.pattern, sexpr(condition)),
+                None => format!(
+                    "{:?} ON {:?}",
+                    j.index.pattern,
+                    j.on.iter().map(|n| &n.name).collect::<Vec<_>>()
+                ),
+            },
         };
         out.push_str(&format!(
             "{} @{:?} {body}\n",

@@ -99,16 +99,24 @@ pub enum CommandKind {
     LookupJoin(LookupJoin),
 }
 
-/// `LOOKUP JOIN index ON field[, field …]`.
+/// `LOOKUP JOIN index ON field[, field …]` or `LOOKUP JOIN index ON left == right AND …`.
 #[derive(Clone, Debug)]
 pub struct LookupJoin {
     /// The lookup index, as written (a plain name: no wildcard, no cluster prefix).
     pub index: IndexPattern,
     /// The join fields: each must be a column of the input and a field of the lookup index.
+    /// Empty when the join has a `condition`.
     pub on: Vec<Name>,
+    /// The expression form: comparisons of an input column with a lookup field, joined by
+    /// `AND`.
+    pub condition: Option<Expr>,
     pub span: Span,
 }
-span_free_eq!(LookupJoin { index, on });
+span_free_eq!(LookupJoin {
+    index,
+    on,
+    condition
+});
 
 /// One parenthesised pipeline of `FORK`.
 #[derive(Clone, Debug, PartialEq)]

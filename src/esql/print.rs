@@ -102,7 +102,10 @@ pub fn print_command(command: &Command) -> String {
         CommandKind::LookupJoin(join) => format!(
             "{} ON {}",
             join.index.pattern,
-            self::join(join.on.iter().map(name))
+            match &join.condition {
+                Some(condition) => expr(condition),
+                None => self::join(join.on.iter().map(name)),
+            }
         ),
     };
     if body.is_empty() {

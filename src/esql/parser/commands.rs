@@ -221,22 +221,28 @@ impl Parser<'_> {
         if self.eat_word("on")?.is_none() {
             return Err(self.unexpected("`ON` and the join fields")?);
         }
-        let mut on = vec![self.expect_name("a join field")?];
-        while self.eat(&TokenKind::Comma)?.is_some() {
-            on.push(self.expect_name("a join field")?);
+        // A field list unless the first field is followed by more than `,` or the command's end.
+        let saved = (self.lexer.clone(), self.peeked.clone(), self.last_end);
+        let mut on = Vec::new();
+        if let Ok(first) = self.expect_name("a join field") {
+            on.push(first);
+            while self.eat(&TokenKind::Comma)?.is_some() {
+                on.push(self.expect_name("a join field")?);
+            }
         }
-        if !self.at_command_end()? {
-            return Err(Box::new(
-                Diagnostic::error(
-                    E_UNSUPPORTED_COMMAND,
-                    "unsupported LOOKUP JOIN condition: rulegate joins on field names only (`ON a, b`), not on an expression",
-                )
-                .with_label(self.peek()?.span, "an expression join condition starts here"),
-            ));
+        let mut condition = None;
+        if on.is_empty() || !self.at_command_end()? {
+            if on.len() > 1 {
+                return Err(self.unexpected("`,`, `|` or the end of the query")?);
+            }
+            (self.lexer, self.peeked, self.last_end) = saved;
+            on.clear();
+            condition = Some(self.expr()?);
         }
         Ok(LookupJoin {
             index,
             on,
+            condition,
             span: self.span_from(keyword.start),
         })
     }
