@@ -9,7 +9,12 @@
 //! - a null key matches nothing; a multivalued key on either side matches nothing and warns
 //!   `LOOKUP JOIN encountered multi-value` (the input row stays, with nulls);
 //! - keys must have the same type (`text` counts as `keyword`), and the lookup side may not be
-//!   `text`, `version`, `unsigned_long`, `date_nanos` or `null`.
+//!   `text`, `version`, `unsigned_long` or `null`;
+//! - `ON a == b AND c >= d` compares input columns with lookup fields and keeps every lookup
+//!   field (the expression form, `join.rs`).
+//!
+//! This file owns the lookup indices (files, the process registry) and the plan rewrites around
+//! the join (the lost-`SORT` warning, the `WHERE` pushed below it); `join.rs` the join.
 
 mod join;
 
@@ -71,33 +76,33 @@ impl Lookups {
                 "lookup index [{name}] is {size} bytes, over the cap of {max_bytes} bytes"
             )));
         }
-        let file = std::fs::File::open(path)
+        let bytes = std::fs::read(path)
             .map_err(|e| fail(format!("cannot read lookup index [{name}]: {e}")))?;
+        // Documents are counted (one a non-blank line) before any is parsed.
+        let max_rows = crate::limits::MAX_LOOKUP_ROWS;
+        let documents = bytes
+            .split(|&b| b == b'\n')
+            .filter(|line| !line.trim_ascii().is_empty())
+            .count();
+        if documents > max_rows {
+            return Err(fail(format!(
+                "lookup index [{name}] has {documents} documents, over the cap of {max_rows}"
+            )));
+        }
         let selection = FieldSelection {
             all: true,
             ..FieldSelection::default()
         };
-        let docs = Documents::from_ndjson(
-            std::io::BufReader::new(file),
-            &selection,
-            LoadOptions {
-                want_ids: false,
-                ..LoadOptions::default()
-            },
-        )
-        .map_err(|e| {
+        let options = LoadOptions {
+            want_ids: false,
+            ..LoadOptions::default()
+        };
+        let docs = Documents::from_ndjson(bytes.as_slice(), &selection, options).map_err(|e| {
             fail(format!(
                 "lookup index [{name}], line {}: {}",
                 e.line, e.message
             ))
         })?;
-        let max_rows = crate::limits::MAX_LOOKUP_ROWS;
-        if docs.len() > max_rows {
-            return Err(fail(format!(
-                "lookup index [{name}] has {} documents, over the cap of {max_rows}",
-                docs.len()
-            )));
-        }
         self.insert(name, docs);
         Ok(())
     }
