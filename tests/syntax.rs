@@ -285,7 +285,7 @@ fn five_m_is_not_a_time_span() {
 fn unsupported_commands_are_named_and_located() {
     for (text, name, at) in [
         ("from a | enrich p on x", "ENRICH", "enrich"),
-        ("from a | lookup join t on x", "LOOKUP JOIN", "lookup join"),
+        ("from a | left join t on x", "LEFT JOIN", "left join"),
         (
             "from a | completion x = y with {}",
             "COMPLETION",
