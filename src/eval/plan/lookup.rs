@@ -8,7 +8,8 @@
 //!   a row that matches nothing stays once, with nulls in the lookup fields;
 //! - a null key matches nothing; a multivalued key on either side matches nothing and warns
 //!   `LOOKUP JOIN encountered multi-value` (the input row stays, with nulls);
-//! - keys must have the same type (`text` counts as `keyword`), and the lookup side may not be
+//! - numeric keys join by value; other keys must have the same type (`text` counts as
+//!   `keyword`), and the lookup side may not be
 //!   `text`, `version`, `unsigned_long` or `null`;
 //! - `ON a == b AND c >= d` compares input columns with lookup fields and keeps every lookup
 //!   field (the expression form, `join.rs`).

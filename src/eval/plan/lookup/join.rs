@@ -238,11 +238,18 @@ fn flip(op: BinaryOp) -> BinaryOp {
     }
 }
 
-/// Elasticsearch's `comparableTypes` (`text` and `keyword` are one) and `UNSUPPORTED_TYPES`.
+/// Elasticsearch's `comparableTypes`: numeric types join each other when they have a common
+/// type (`integer`, `long`, `double`; not `unsigned_long` with a signed one), any other type
+/// only itself (`text` counting as `keyword`); and its `UNSUPPORTED_TYPES` on the lookup side.
 fn check_key_types(span: Span, left: &Column, right: &Column) -> Result<(), Diagnostic> {
     let no_text = |t: Type| if t == Type::Text { Type::Keyword } else { t };
     let upper = |t: Type| t.name().to_ascii_uppercase();
-    if no_text(left.ty) != no_text(right.ty) {
+    let comparable = if left.ty.is_numeric() && right.ty.is_numeric() {
+        (left.ty == Type::UnsignedLong) == (right.ty == Type::UnsignedLong)
+    } else {
+        no_text(left.ty) == no_text(right.ty)
+    };
+    if !comparable {
         return Err(error(
             E_JOIN_TYPE,
             span,
@@ -301,15 +308,26 @@ fn index_documents(docs: &Documents, predicates: &[Predicate]) -> (SingleIndex, 
 }
 
 fn key_text(values: &[Value]) -> String {
-    values.first().map(|v| v.to_text()).unwrap_or_default()
+    values.first().map(key_of).unwrap_or_default()
+}
+
+/// A value's equality key: numbers by their numeric value, so that an `integer` 1, a `long` 1
+/// and a `double` 1.0 are one key (the key types were checked to be comparable).
+fn key_of(v: &Value) -> String {
+    match v {
+        Value::Integer(i) => i.to_string(),
+        Value::Long(i) => i.to_string(),
+        Value::Double(d) if d.fract() == 0.0 && d.abs() < 9.0e15 => (*d as i64).to_string(),
+        other => other.to_text(),
+    }
 }
 
 /// Whether `left op right` holds (same-typed values: the key types were checked).
 fn holds(left: &Value, op: BinaryOp, right: &Value) -> bool {
     let order = left.compare(right);
     match op {
-        BinaryOp::Eq => left.to_text() == right.to_text(),
-        BinaryOp::Neq => left.to_text() != right.to_text(),
+        BinaryOp::Eq => key_of(left) == key_of(right),
+        BinaryOp::Neq => key_of(left) != key_of(right),
         BinaryOp::Lt => order.is_lt(),
         BinaryOp::Lte => order.is_le(),
         BinaryOp::Gt => order.is_gt(),
@@ -358,7 +376,7 @@ impl JoinPlan {
             .iter()
             .zip(&left)
             .filter(|(p, _)| p.op == BinaryOp::Eq)
-            .map(|(_, v)| v.to_text())
+            .map(|(_, v)| key_of(v))
             .collect();
         let candidates: Vec<usize> = if key.is_empty() {
             let mut all: Vec<usize> = self.single.values().flatten().copied().collect();
