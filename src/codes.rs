@@ -160,6 +160,11 @@ pub static CODES: &[Code] = &[
     e("E209", ESQL_SYNTAX, "a number that is too large"),
     e("E210", ESQL_SYNTAX, "an unexpected character"),
     e(
+        "E211",
+        ESQL_SYNTAX,
+        "a `LOOKUP JOIN` index that is not one plain name (wildcard, cluster prefix)",
+    ),
+    e(
         "E230",
         KQL_SYNTAX,
         "unexpected token: something else was expected",
@@ -237,6 +242,26 @@ pub static CODES: &[Code] = &[
         "an invalid pattern: regex, LIKE, DISSECT or GROK",
     ),
     e("E306", ESQL_EVAL, "a number outside its time unit's range"),
+    e(
+        "E310",
+        ESQL_EVAL,
+        "`Unknown index`: `LOOKUP JOIN` names no lookup index given (`--lookup`, `[lookups]`)",
+    ),
+    e(
+        "E311",
+        ESQL_EVAL,
+        "a `LOOKUP JOIN` key missing from the input or the lookup index",
+    ),
+    e(
+        "E312",
+        ESQL_EVAL,
+        "`LOOKUP JOIN` keys of incompatible types, or a lookup key type Elasticsearch cannot join on",
+    ),
+    e(
+        "E313",
+        ESQL_EVAL,
+        "a lookup index file that cannot be read, is not NDJSON, or is over its caps",
+    ),
     e(
         "E315",
         ESQL_EVAL,

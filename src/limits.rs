@@ -8,6 +8,8 @@
 //! | document reads | 100,000,000 | `--max-reads` | documents all of one replay's executions read together |
 //! | expanded rows | 1,000,000 | `--max-rows` | rows `MV_EXPAND` makes from one row (held at once) |
 //! | groups | 10,000,000 | `--max-groups` | groups one `STATS` holds (multivalued keys included) |
+//! | lookup file | 256 MiB | — | bytes of one lookup index file (`--lookup`, `[lookups]`; `E313`) |
+//! | lookup rows | 1,000,000 | — | documents of one lookup index, so rows one row joins into (`E313`) |
 //!
 //! Limits Elasticsearch does define are kept where it keeps them: string results over 1 MB
 //! (`eval::functions`), regular-expression automata over 10,000 states (`eval::pattern`).
@@ -31,6 +33,11 @@ pub const DEFAULT_MAX_EXECUTIONS: u64 = 1_000_000;
 pub const DEFAULT_MAX_READS: u64 = 100_000_000;
 pub const DEFAULT_MAX_ROWS: u64 = 1_000_000;
 pub const DEFAULT_MAX_GROUPS: u64 = 10_000_000;
+/// Largest lookup index file `LOOKUP JOIN` reads (`--lookup`, `[lookups]`): 256 MiB. A lookup
+/// index is held in memory whole, as Elasticsearch's lookup indices are one shard.
+pub const MAX_LOOKUP_FILE_BYTES: u64 = 256 << 20;
+/// Most documents one lookup index may hold; it bounds the rows one input row can become.
+pub const MAX_LOOKUP_ROWS: usize = 1_000_000;
 
 static MAX_REQUESTS: AtomicU64 = AtomicU64::new(DEFAULT_MAX_REQUESTS);
 static MAX_EXECUTIONS: AtomicU64 = AtomicU64::new(DEFAULT_MAX_EXECUTIONS);

@@ -20,6 +20,7 @@
 //! | `audit` | ECS mapping vs Elastic's pipeline samples; `rulegate ingest` on every raw sample, .gz, EventList, AKS, bad lines |
 //! | `check` | `rulegate check`: green on the tree, red naming changed scenarios, exit 2 on bad input |
 //! | `esql_spec` | conformance: Elasticsearch's csv-spec tests over their datasets, with a ratchet |
+//! | `lookup_join` | `LOOKUP JOIN`: rows and columns, null/multivalued keys, errors, lost-SORT warning, expression form, lookup files, `--lookup`/`[lookups]` |
 //! | `esql_commands` | `FILLNULL`, `DEDUP`/`DISTINCT`, `SAMPLE`: values, warnings, Elasticsearch's errors, print∘parse |
 //! | `functions` | the function catalog: implemented or refused with its category (`E303`/`E304`); documented examples and edge cases of each added function |
 //! | `eval_edge_cases` | the edge cases of the semantics notes §16, one test each, via the API |
@@ -94,6 +95,7 @@ mod kql_rules;
 mod like_patterns;
 mod limits;
 mod loader;
+mod lookup_join;
 mod mappings;
 mod mappings_upstream;
 mod outputs;

@@ -128,6 +128,13 @@ impl Checker<'_> {
                     }
                 }
             }
+            CommandKind::LookupJoin(join) => {
+                self.inside(join.index.span, span, "lookup index");
+                join.on.iter().for_each(|n| self.name(n, span));
+                if let Some(condition) = &join.condition {
+                    self.expr(condition, span);
+                }
+            }
         }
     }
 

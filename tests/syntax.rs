@@ -90,6 +90,14 @@ fn tree(query: &Query) -> String {
             CommandKind::Dedup | CommandKind::Distinct => String::new(),
             CommandKind::Sample(s) => format!("{}", s.probability),
             CommandKind::Fork(b) => format!("{} branches", b.len()),
+            CommandKind::LookupJoin(j) => match &j.condition {
+                Some(condition) => format!("{:?} ON {}", j.index.pattern, sexpr(condition)),
+                None => format!(
+                    "{:?} ON {:?}",
+                    j.index.pattern,
+                    j.on.iter().map(|n| &n.name).collect::<Vec<_>>()
+                ),
+            },
         };
         out.push_str(&format!(
             "{} @{:?} {body}\n",
@@ -277,7 +285,7 @@ fn five_m_is_not_a_time_span() {
 fn unsupported_commands_are_named_and_located() {
     for (text, name, at) in [
         ("from a | enrich p on x", "ENRICH", "enrich"),
-        ("from a | lookup join t on x", "LOOKUP JOIN", "lookup join"),
+        ("from a | left join t on x", "LEFT JOIN", "left join"),
         (
             "from a | completion x = y with {}",
             "COMPLETION",

@@ -71,6 +71,10 @@ pub struct Cli {
     /// integration mappings and the config's `mappings` (repeatable; later files win).
     #[arg(long, global = true, value_name = "FILE")]
     pub mapping: Vec<PathBuf>,
+    /// A lookup index for `LOOKUP JOIN`: its name and an NDJSON file of its documents, over
+    /// the config's `[lookups]` (repeatable; a later one wins a name).
+    #[arg(long, global = true, value_name = "NAME=FILE")]
+    pub lookup: Vec<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -316,6 +320,7 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli, color: bool) -> Result<Outcome, Vec<Diagnostic>> {
     set_user_mappings(cli.config.as_deref(), &cli.mapping)?;
+    set_lookups(cli.config.as_deref(), &cli.lookup)?;
     match cli.command {
         Command::Coverage(args) => coverage::run(args, cli.config.as_deref()),
         Command::Parity(args) => parity::run(args, cli.config.as_deref()),
@@ -351,6 +356,26 @@ fn set_user_mappings(named: Option<&Path>, flags: &[PathBuf]) -> Result<(), Vec<
         return Ok(());
     }
     rulegate::document::catalog::set_user_mapping(config.user_mapping(flags)?);
+    Ok(())
+}
+
+/// Reads the lookup indices of the config's `[lookups]` and `--lookup` once, after the user's
+/// mappings (which type their fields). Without either, the config need not load here.
+fn set_lookups(named: Option<&Path>, flags: &[String]) -> Result<(), Vec<Diagnostic>> {
+    let config = match load_config(named) {
+        Ok(config) => config,
+        Err(_) if flags.is_empty() => return Ok(()),
+        Err(errors) => return Err(errors),
+    };
+    let files = config.lookup_files(flags)?;
+    if files.is_empty() {
+        return Ok(());
+    }
+    let mut lookups = rulegate::eval::Lookups::default();
+    for (name, path) in files {
+        lookups.load_file(&name, &path).map_err(|d| vec![d])?;
+    }
+    rulegate::eval::set_lookups(lookups);
     Ok(())
 }
 

@@ -94,7 +94,29 @@ pub enum CommandKind {
     /// `FORK (WHERE a) (STATS c = COUNT(*))`: each branch's pipeline over the same input, their
     /// outputs appended with a `_fork` column naming the branch (`fork1`, …)
     Fork(Vec<ForkBranch>),
+    /// `LOOKUP JOIN languages_lookup ON language_code`: each row joined (left outer) with the
+    /// lookup index's documents whose key fields equal its own
+    LookupJoin(LookupJoin),
 }
+
+/// `LOOKUP JOIN index ON field[, field …]` or `LOOKUP JOIN index ON left == right AND …`.
+#[derive(Clone, Debug)]
+pub struct LookupJoin {
+    /// The lookup index, as written (a plain name: no wildcard, no cluster prefix).
+    pub index: IndexPattern,
+    /// The join fields: each must be a column of the input and a field of the lookup index.
+    /// Empty when the join has a `condition`.
+    pub on: Vec<Name>,
+    /// The expression form: comparisons of an input column with a lookup field, joined by
+    /// `AND`.
+    pub condition: Option<Expr>,
+    pub span: Span,
+}
+span_free_eq!(LookupJoin {
+    index,
+    on,
+    condition
+});
 
 /// One parenthesised pipeline of `FORK`.
 #[derive(Clone, Debug, PartialEq)]
@@ -124,6 +146,7 @@ impl CommandKind {
             CommandKind::Distinct => "DISTINCT",
             CommandKind::Sample(_) => "SAMPLE",
             CommandKind::Fork(_) => "FORK",
+            CommandKind::LookupJoin(_) => "LOOKUP JOIN",
         }
     }
 }

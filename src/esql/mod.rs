@@ -18,6 +18,7 @@
 //! | `E207` | expression nests too deeply |
 //! | `E208` | unterminated block comment or quoted identifier |
 //! | `E209` | number out of range |
+//! | `E211` | a `LOOKUP JOIN` index that is not one plain name (wildcard, cluster prefix) |
 //! | `E210` | unexpected character |
 
 pub mod ast;

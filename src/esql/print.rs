@@ -99,6 +99,14 @@ pub fn print_command(command: &Command) -> String {
             })
             .collect::<Vec<_>>()
             .join(" "),
+        CommandKind::LookupJoin(join) => format!(
+            "{} ON {}",
+            join.index.pattern,
+            match &join.condition {
+                Some(condition) => expr(condition),
+                None => self::join(join.on.iter().map(name)),
+            }
+        ),
     };
     if body.is_empty() {
         keyword.to_string()

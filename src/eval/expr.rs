@@ -64,6 +64,8 @@ pub struct Compiler<'q> {
     /// Columns a command computed (`ROW`, `EVAL`, `STATS`, `DISSECT`, `GROK`), by name: not
     /// fields of an index, which full-text functions require.
     pub computed: std::collections::BTreeSet<String>,
+    /// The lookup indices `LOOKUP JOIN` may name.
+    pub lookups: super::plan::Lookups,
 }
 
 pub fn error(code: &'static str, span: Span, message: impl Into<String>) -> Diagnostic {
@@ -84,6 +86,7 @@ impl<'q> Compiler<'q> {
             sites: Vec::new(),
             constants: Constants::new(),
             computed: std::collections::BTreeSet::new(),
+            lookups: super::plan::Lookups::default(),
         }
     }
 

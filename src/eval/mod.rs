@@ -55,7 +55,7 @@ use crate::esql::ast::{self, CommandKind, ExprKind, SourceCommand};
 
 use crate::document::{index_matches, Cell, Column, Documents, FieldSelection, Value};
 
-pub use plan::Plan;
+pub use plan::{registered_lookups, set_lookups, Lookups, Plan};
 pub use warnings::Failure;
 
 /// A query result: columns, rows in the query's order, and the response warnings.
@@ -344,6 +344,8 @@ pub fn fields_for(query: &ast::Query, extra: &[&str]) -> FieldSelection {
                 }
             }
             CommandKind::Sample(_) => {}
+            // The join reads its keys; the lookup fields come from the lookup index.
+            CommandKind::LookupJoin(join) => join.on.iter().for_each(|n| read.name(&n.name)),
             // Each branch reads what it reads; every field is the simple, safe answer.
             CommandKind::Fork(_) => {
                 return FieldSelection {

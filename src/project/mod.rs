@@ -22,6 +22,7 @@ mod gate;
 pub mod init;
 mod select;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -140,6 +141,9 @@ pub struct Config {
     /// Elasticsearch mapping files (JSON) whose fields every index declares, over the shipped
     /// data streams of `mappings/` (later files win a conflict).
     pub mappings: Setting<Vec<PathBuf>>,
+    /// Lookup indices `LOOKUP JOIN` may name: index name to NDJSON file (relative to the
+    /// config's folder).
+    pub lookups: Setting<BTreeMap<String, PathBuf>>,
     pub requirements: Requirements,
     pub not_runnable: Setting<NotRunnablePolicy>,
     pub exemptions: Vec<Exemption>,
@@ -154,6 +158,7 @@ struct FileConfig {
     scenarios: Option<String>,
     snapshots: Option<String>,
     mappings: Option<Vec<String>>,
+    lookups: Option<BTreeMap<String, String>>,
     #[serde(default)]
     gate: FileGate,
     #[serde(default)]
@@ -199,6 +204,7 @@ const SCHEMA: &[(&str, &[&str])] = &[
             "scenarios",
             "snapshots",
             "mappings",
+            "lookups",
             "gate",
             "overrides",
         ],
@@ -238,6 +244,7 @@ impl Config {
             scenarios: Setting::default(PathBuf::from("scenarios")),
             snapshots: Setting::default(PathBuf::from("snapshots/runs")),
             mappings: Setting::default(Vec::new()),
+            lookups: Setting::default(BTreeMap::new()),
             requirements: Requirements {
                 attack_alerting: Setting::default(0),
                 benign_quiet: Setting::default(0),
@@ -350,6 +357,15 @@ impl Config {
                 source: line_of(&["mappings"]),
             };
         }
+        if let Some(lookups) = parsed.lookups {
+            config.lookups = Setting {
+                value: lookups
+                    .into_iter()
+                    .map(|(name, file)| (name, PathBuf::from(file)))
+                    .collect(),
+                source: line_of(&["lookups"]),
+            };
+        }
         let gate = parsed.gate;
         let mut errors = Vec::new();
         if let Some(score) = gate
@@ -436,6 +452,31 @@ impl Config {
             merged.fields.extend(mapping.fields);
         }
         Ok(merged)
+    }
+
+    /// The lookup indices: the config's `[lookups]` (files relative to its folder), then
+    /// `flags` (`NAME=FILE`, relative to the working directory), which win a name they share.
+    pub fn lookup_files(
+        &self,
+        flags: &[String],
+    ) -> Result<Vec<(String, PathBuf)>, Vec<Diagnostic>> {
+        let mut files: BTreeMap<String, PathBuf> = (self.lookups.value.iter())
+            .map(|(name, p)| (name.clone(), self.path(p)))
+            .collect();
+        for flag in flags {
+            match flag.split_once('=') {
+                Some((name, file)) if !name.trim().is_empty() && !file.trim().is_empty() => {
+                    files.insert(name.trim().to_string(), PathBuf::from(file.trim()));
+                }
+                _ => {
+                    return Err(vec![Diagnostic::error(
+                        "E313",
+                        format!("--lookup takes NAME=FILE, not `{flag}`"),
+                    )])
+                }
+            }
+        }
+        Ok(files.into_iter().collect())
     }
 
     /// A path from the config, joined to the config's folder.
@@ -595,6 +636,18 @@ impl Config {
                 mappings.join(", ")
             },
             &self.mappings.source,
+        );
+        let lookups: Vec<String> = (self.lookups.value.iter())
+            .map(|(name, p)| format!("{name} = {}", p.display()))
+            .collect();
+        row(
+            "lookups",
+            if lookups.is_empty() {
+                "none".to_string()
+            } else {
+                lookups.join(", ")
+            },
+            &self.lookups.source,
         );
         let r = &self.requirements;
         row(

@@ -22,6 +22,9 @@ struct Mapping {
     /// `(sub-field, parent, type)`.
     subfields: Vec<(String, String, String)>,
     scaling: BTreeMap<String, f64>,
+    /// Fields the mapping makes `text` (a CSV header may say `keyword` for them, as
+    /// `languages_non_unique_key.csv` does for `country`).
+    text: Vec<String>,
 }
 
 /// Every dataset of `dir/data/`, by name. Upstream's loader pairs `employees` with
@@ -72,6 +75,9 @@ fn walk_properties(props: &serde_json::Value, prefix: &str, out: &mut Mapping) {
         if let Some(f) = def.get("scaling_factor").and_then(|f| f.as_f64()) {
             out.scaling.insert(full.clone(), f);
         }
+        if def.get("type").and_then(|t| t.as_str()) == Some("text") {
+            out.text.push(full.clone());
+        }
         if let Some(fields) = def.get("fields").and_then(|f| f.as_object()) {
             for (sub, sub_def) in fields {
                 let sub_name = format!("{full}.{sub}");
@@ -107,6 +113,12 @@ fn load_csv(text: &str, name: &str, mapping: &Mapping) -> Documents {
             }
         })
         .collect();
+    for column in &mut header {
+        if column.ty == Type::Keyword && mapping.text.contains(&column.name) {
+            column.ty = Type::Text;
+            column.raw_ty = "text".into();
+        }
+    }
     let mut raw_rows: Vec<Vec<String>> = lines.map(|l| split_csv_row(l, header.len())).collect();
     // Sub-fields the CSV does not carry are indexed from their parent's values.
     for (sub, parent, raw_ty) in &mapping.subfields {

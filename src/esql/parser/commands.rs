@@ -5,13 +5,14 @@ use crate::esql::ast::*;
 use crate::esql::token::TokenKind;
 use crate::span::Span;
 
-use super::{PResult, Parser, E_EXPECTED, E_NUMBER, E_UNKNOWN_COMMAND, E_UNSUPPORTED_COMMAND};
+use super::{
+    PResult, Parser, E_EXPECTED, E_LOOKUP_INDEX, E_NUMBER, E_UNKNOWN_COMMAND, E_UNSUPPORTED_COMMAND,
+};
 
 /// Commands Elasticsearch knows that this parser does not implement. Two-word commands are
 /// matched on their first word (`LOOKUP JOIN`, `LEFT JOIN`).
 const UNSUPPORTED_COMMANDS: &[&str] = &[
     "enrich",
-    "lookup",
     "join",
     "left",
     "right",
@@ -53,6 +54,7 @@ const SUPPORTED_COMMANDS: &[&str] = &[
     "distinct",
     "sample",
     "fork",
+    "lookup join",
 ];
 
 impl Parser<'_> {
@@ -130,7 +132,7 @@ impl Parser<'_> {
             )
             .with_label(span, "Elasticsearch has this command; rulegate does not evaluate it")
             .with_note(
-                "supported: FROM, ROW, WHERE, EVAL, STATS, INLINE STATS, KEEP, DROP, RENAME, SORT, LIMIT, MV_EXPAND, DISSECT, GROK, FILLNULL, DEDUP, DISTINCT, SAMPLE, FORK",
+                "supported: FROM, ROW, WHERE, EVAL, STATS, INLINE STATS, KEEP, DROP, RENAME, SORT, LIMIT, MV_EXPAND, DISSECT, GROK, FILLNULL, DEDUP, DISTINCT, SAMPLE, FORK, LOOKUP JOIN",
             );
         }
         let mut diagnostic =
@@ -194,6 +196,53 @@ impl Parser<'_> {
         Ok(From {
             indices,
             metadata,
+            span: self.span_from(keyword.start),
+        })
+    }
+
+    /// `LOOKUP JOIN index ON field[, field …]`: the index is one plain name, as Elasticsearch's
+    /// grammar (`indexPattern` without a cluster) and verifier (no wildcard) require.
+    fn lookup_join(&mut self, keyword: Span) -> PResult<LookupJoin> {
+        self.unpeek();
+        let Some((pattern, span)) = self.lexer.index_pattern()? else {
+            return Err(self.unexpected("a lookup index name")?);
+        };
+        self.last_end = span.end as usize;
+        if pattern.contains('*') || pattern.contains(':') || pattern.contains(',') {
+            return Err(Box::new(
+                Diagnostic::error(
+                    E_LOOKUP_INDEX,
+                    format!("invalid lookup index name [{pattern}]: a lookup index is one plain name, without a wildcard or a cluster prefix"),
+                )
+                .with_label(span, "a plain index name is expected"),
+            ));
+        }
+        let index = IndexPattern { pattern, span };
+        if self.eat_word("on")?.is_none() {
+            return Err(self.unexpected("`ON` and the join fields")?);
+        }
+        // A field list unless the first field is followed by more than `,` or the command's end.
+        let saved = (self.lexer.clone(), self.peeked.clone(), self.last_end);
+        let mut on = Vec::new();
+        if let Ok(first) = self.expect_name("a join field") {
+            on.push(first);
+            while self.eat(&TokenKind::Comma)?.is_some() {
+                on.push(self.expect_name("a join field")?);
+            }
+        }
+        let mut condition = None;
+        if on.is_empty() || !self.at_command_end()? {
+            if on.len() > 1 {
+                return Err(self.unexpected("`,`, `|` or the end of the query")?);
+            }
+            (self.lexer, self.peeked, self.last_end) = saved;
+            on.clear();
+            condition = Some(self.expr()?);
+        }
+        Ok(LookupJoin {
+            index,
+            on,
+            condition,
             span: self.span_from(keyword.start),
         })
     }
@@ -266,6 +315,7 @@ impl Parser<'_> {
             "distinct" => CommandKind::Distinct,
             "sample" => CommandKind::Sample(self.sample()?),
             "fork" => CommandKind::Fork(self.fork(span)?),
+            "lookup join" => CommandKind::LookupJoin(self.lookup_join(span)?),
             "from" | "row" => {
                 return Err(Box::new(
                     Diagnostic::error(

@@ -25,6 +25,7 @@ pub const E_LIKE_PATTERN: &str = "E205";
 pub const E_TIME_UNIT: &str = "E206";
 pub const E_TOO_DEEP: &str = "E207";
 pub const E_NUMBER: &str = "E209";
+pub const E_LOOKUP_INDEX: &str = "E211";
 
 /// How deeply expressions may nest: parentheses, `NOT`, unary signs, calls, lists. Each level
 /// costs the recursive descent about 16 KiB of stack in a debug build, so 64 levels stay well

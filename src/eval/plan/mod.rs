@@ -18,11 +18,13 @@ use crate::eval::Table;
 
 mod fill;
 mod fork;
+mod lookup;
 mod sample;
 mod sorted_aggs;
 mod stats;
 mod topn;
 
+pub use lookup::{registered as registered_lookups, set_registered as set_lookups, Lookups};
 pub(crate) use stats::StatsState;
 use stats::{compile_stats, KeyCell};
 
@@ -65,6 +67,8 @@ pub(crate) enum Step {
     Sample(f64),
     /// `FORK`: each branch's steps over a copy of the input, then its rows in the union schema.
     Fork(Vec<fork::ForkPlan>),
+    /// `LOOKUP JOIN`: each row becomes one row per matching lookup document (or itself).
+    LookupJoin(Box<lookup::JoinPlan>),
 }
 
 #[derive(Clone, Debug)]
@@ -136,7 +140,18 @@ impl Plan {
     /// Compiles `query` (parsed from `text`); `fields` are the columns `FROM` reads, sorted by
     /// name (metadata columns are added from the query's `METADATA`).
     pub fn compile(query: &ast::Query, text: &str, fields: &[Column]) -> Result<Plan, Diagnostic> {
+        Plan::compile_with_lookups(query, text, fields, &lookup::registered())
+    }
+
+    /// [`Plan::compile`] with the lookup indices `LOOKUP JOIN` may name.
+    pub fn compile_with_lookups(
+        query: &ast::Query,
+        text: &str,
+        fields: &[Column],
+        lookups: &Lookups,
+    ) -> Result<Plan, Diagnostic> {
         let mut c = Compiler::new(text);
+        c.lookups = lookups.clone();
         let mut notes = Vec::new();
         let (mut schema, row, indices, metadata) = match &query.source {
             SourceCommand::From(from) => {
@@ -182,6 +197,7 @@ impl Plan {
                 &mut has_limit,
             )?;
         }
+        lookup::lost_sort_notes(&c, &query.commands, &mut notes);
         if !has_limit {
             // The implicit `LIMIT` is pushed down into a trailing `SORT` like an explicit one.
             bind_top_n(&mut steps, DEFAULT_LIMIT);
@@ -466,26 +482,25 @@ fn compile_command(
 ) -> Result<(), Diagnostic> {
     match &command.kind {
         CommandKind::Where(e) => {
-            let cond = c.boolean(e, schema)?;
-            // Elasticsearch merges consecutive filters into one conjunction and
-            // evaluates every operand, so each reports its warnings.
-            match steps.last_mut() {
-                Some(Step::Where(prev)) => {
-                    let site = prev.site;
-                    let placeholder = CExpr {
-                        kind: Kind::Literal(Cell::Null),
-                        ty: Type::Boolean,
-                        site,
-                    };
-                    let left = std::mem::replace(prev, placeholder);
-                    *prev = CExpr {
-                        kind: Kind::And(Box::new(left), Box::new(cond)),
-                        ty: Type::Boolean,
-                        site,
-                    };
+            if let Some(Step::LookupJoin(join)) = steps.last() {
+                let (pushed, rest) = lookup::split_pushable(e, join);
+                if !pushed.is_empty() {
+                    let input = join.input.clone();
+                    let join_step = steps.pop();
+                    for conjunct in pushed {
+                        let cond = c.boolean(conjunct, &input)?;
+                        push_where(steps, cond);
+                    }
+                    steps.extend(join_step);
+                    for conjunct in rest {
+                        let cond = c.boolean(conjunct, schema)?;
+                        push_where(steps, cond);
+                    }
+                    return Ok(());
                 }
-                _ => steps.push(Step::Where(cond)),
             }
+            let cond = c.boolean(e, schema)?;
+            push_where(steps, cond);
         }
         CommandKind::Eval(fields) => {
             steps.push(compile_eval(c, fields, schema, text)?);
@@ -673,8 +688,34 @@ fn compile_command(
             *schema = columns;
             steps.push(Step::Fork(fork));
         }
+        CommandKind::LookupJoin(join) => {
+            let plan = lookup::compile_lookup_join(c, join, command.span, schema)?;
+            steps.push(Step::LookupJoin(Box::new(plan)));
+        }
     }
     Ok(())
+}
+
+/// Appends a filter. Elasticsearch merges consecutive filters into one conjunction and
+/// evaluates every operand, so each reports its warnings.
+fn push_where(steps: &mut Vec<Step>, cond: CExpr) {
+    match steps.last_mut() {
+        Some(Step::Where(prev)) => {
+            let site = prev.site;
+            let placeholder = CExpr {
+                kind: Kind::Literal(Cell::Null),
+                ty: Type::Boolean,
+                site,
+            };
+            let left = std::mem::replace(prev, placeholder);
+            *prev = CExpr {
+                kind: Kind::And(Box::new(left), Box::new(cond)),
+                ty: Type::Boolean,
+                site,
+            };
+        }
+        _ => steps.push(Step::Where(cond)),
+    }
 }
 
 fn compile_eval(
@@ -803,6 +844,10 @@ fn bind_top_n(steps: &mut [Step], n: usize) {
             | Step::Grok { .. }
             | Step::Fill(_)
             | Step::Limit(_) => {}
+            // A left join keeps every row at least once, so the first `n` rows after it come
+            // from the first `n` before it: Elasticsearch copies the limit below the join
+            // (`join_lookup_fix_limit_pushdown`), and keeps it above.
+            Step::LookupJoin(_) => {}
             _ => return,
         }
     }
@@ -818,6 +863,7 @@ fn is_row_local(step: &Step) -> bool {
             | Step::Dissect { .. }
             | Step::Grok { .. }
             | Step::Fill(_)
+            | Step::LookupJoin(_)
     )
 }
 
@@ -905,6 +951,11 @@ fn push_through(
                 }
             }
             push_through(rest, row, ctx, out, cap);
+        }
+        Step::LookupJoin(join) => {
+            for joined in join.join(row, ctx) {
+                push_through(rest, joined, ctx, out, cap);
+            }
         }
         _ => out.push(row),
     }

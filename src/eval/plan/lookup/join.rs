@@ -1,0 +1,407 @@
+//! The join itself: `ON` resolved to comparisons of input columns with lookup fields, the
+//! lookup documents indexed by their equality keys, and each row's matches.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::diagnostic::Diagnostic;
+use crate::document::value::{Cell, Type, Value};
+use crate::document::{Column, Documents};
+use crate::esql::ast::{self, BinaryOp, ExprKind};
+use crate::eval::expr::{error, find, Compiler, Ctx};
+use crate::span::Span;
+
+use super::{E_JOIN_COLUMN, E_JOIN_TYPE, E_UNKNOWN_LOOKUP};
+
+/// The detail line of the multivalued-key warning, as Elasticsearch words it.
+const MULTI_VALUE: &str = "java.lang.IllegalArgumentException: LOOKUP JOIN encountered multi-value";
+
+/// One comparison of the join: input column `left` `op` lookup field `right`.
+#[derive(Clone, Copy, Debug)]
+struct Predicate {
+    left: usize,
+    op: BinaryOp,
+    right: usize,
+}
+
+/// A compiled `LOOKUP JOIN`: which input columns stay, the comparisons, and the lookup
+/// documents that can match, indexed by the equality comparisons' values.
+#[derive(Clone, Debug)]
+pub(crate) struct JoinPlan {
+    /// The input schema (a `WHERE` pushed below the join compiles against it).
+    pub(in crate::eval::plan) input: Vec<Column>,
+    /// Names of the lookup fields appended (a `WHERE` that reads one stays above the join).
+    pub(in crate::eval::plan) added_names: Vec<String>,
+    /// Input columns kept, in order.
+    kept: Vec<usize>,
+    /// The equality comparisons (they key `single`), then the others.
+    predicates: Vec<Predicate>,
+    /// The lookup fields appended: columns of `docs`.
+    added: Vec<usize>,
+    /// Documents whose compared fields are all single values, by their equality fields'
+    /// texts, in file order.
+    single: HashMap<Vec<String>, Vec<usize>>,
+    /// Documents with a multivalued compared field: they never join, and warn when they would.
+    multi: Vec<usize>,
+    docs: Arc<Documents>,
+    /// The warning site: the command's text and position.
+    site: u32,
+}
+
+/// Compiles `LOOKUP JOIN` over `schema` (which becomes the output schema).
+pub(in crate::eval::plan) fn compile_lookup_join(
+    c: &mut Compiler,
+    join: &ast::LookupJoin,
+    command_span: Span,
+    schema: &mut Vec<Column>,
+) -> Result<JoinPlan, Diagnostic> {
+    let docs = c.lookups.get(&join.index.pattern).cloned().ok_or_else(|| {
+        error(
+            E_UNKNOWN_LOOKUP,
+            join.index.span,
+            format!("Unknown index [{}]", join.index.pattern),
+        )
+        .with_help(
+            "give the lookup index with `--lookup NAME=FILE` or under `[lookups]` in rulegate.toml",
+        )
+    })?;
+    let (mut predicates, right_keys) = match &join.condition {
+        None => field_predicates(&join.on, schema, &docs)?,
+        Some(condition) => (expression_predicates(condition, schema, &docs)?, Vec::new()),
+    };
+    // Equality comparisons first: they key the index.
+    predicates.sort_by_key(|p| p.op != BinaryOp::Eq);
+    // The field-list form drops the lookup's keys (the input's stay); the expression form
+    // keeps every lookup field.
+    let added: Vec<usize> = (0..docs.columns.len())
+        .filter(|i| !right_keys.contains(i))
+        .collect();
+    let added_names: Vec<String> = added
+        .iter()
+        .map(|&i| docs.columns[i].name.clone())
+        .collect();
+    let kept: Vec<usize> = (0..schema.len())
+        .filter(|&i| !added_names.contains(&schema[i].name))
+        .collect();
+    let input = schema.clone();
+    let mut next: Vec<Column> = kept.iter().map(|&i| schema[i].clone()).collect();
+    c.constants.project(schema, &kept, &next);
+    for &i in &added {
+        let column = docs.columns[i].clone();
+        c.constants.forget(&column.name);
+        c.computed.insert(column.name.clone());
+        next.push(column);
+    }
+    *schema = next;
+    let (single, multi) = index_documents(&docs, &predicates);
+    Ok(JoinPlan {
+        input,
+        added_names,
+        kept,
+        predicates,
+        added,
+        single,
+        multi,
+        docs,
+        site: c.site(command_span),
+    })
+}
+
+/// `ON a, b`: each name is an input column and a lookup field, compared for equality. Returns
+/// the comparisons and the lookup key fields (left out of the output).
+fn field_predicates(
+    on: &[ast::Name],
+    schema: &[Column],
+    docs: &Documents,
+) -> Result<(Vec<Predicate>, Vec<usize>), Diagnostic> {
+    let mut predicates = Vec::new();
+    let mut right_keys = Vec::new();
+    for name in on {
+        let right = docs.column(&name.name);
+        let left = find(schema, &name.name);
+        let (Some(left), Some(right)) = (left, right) else {
+            // Elasticsearch checks the right side first and reports both when both miss.
+            let mut sides = Vec::new();
+            if right.is_none() {
+                sides.push(format!(
+                    "Unknown column [{}] in right side of join",
+                    name.name
+                ));
+            }
+            if left.is_none() {
+                sides.push(format!(
+                    "Unknown column [{}] in left side of join",
+                    name.name
+                ));
+            }
+            return Err(error(E_JOIN_COLUMN, name.span, sides.join(", ")));
+        };
+        check_key_types(name.span, &schema[left], &docs.columns[right])?;
+        predicates.push(Predicate {
+            left,
+            op: BinaryOp::Eq,
+            right,
+        });
+        right_keys.push(right);
+    }
+    Ok((predicates, right_keys))
+}
+
+/// `ON a == b AND c >= d`: each comparison names an input column on one side and a lookup
+/// field on the other; a name may exist in only one of them (Elasticsearch's rule; `RENAME`
+/// resolves a clash).
+fn expression_predicates(
+    condition: &ast::Expr,
+    schema: &[Column],
+    docs: &Documents,
+) -> Result<Vec<Predicate>, Diagnostic> {
+    let mut conjuncts = Vec::new();
+    super::flatten_and(condition, &mut conjuncts);
+    let mut predicates = Vec::new();
+    for conjunct in conjuncts {
+        let unsupported = || {
+            error(
+                E_JOIN_COLUMN,
+                conjunct.span,
+                "unsupported LOOKUP JOIN condition: rulegate joins on comparisons of an input column with a lookup field (`==`, `!=`, `<`, `<=`, `>`, `>=`) joined by AND",
+            )
+        };
+        let ExprKind::Binary { op, left, right } = &conjunct.kind else {
+            return Err(unsupported());
+        };
+        if !matches!(
+            op,
+            BinaryOp::Eq
+                | BinaryOp::Neq
+                | BinaryOp::Lt
+                | BinaryOp::Lte
+                | BinaryOp::Gt
+                | BinaryOp::Gte
+        ) {
+            return Err(unsupported());
+        }
+        let (ExprKind::Column(a), ExprKind::Column(b)) = (&left.kind, &right.kind) else {
+            return Err(unsupported());
+        };
+        let side = |n: &ast::Name| -> Result<(Option<usize>, Option<usize>), Diagnostic> {
+            let l = find(schema, &n.name);
+            let r = docs.column(&n.name);
+            match (l, r) {
+                (None, None) => Err(error(
+                    E_JOIN_COLUMN,
+                    n.span,
+                    format!("Unknown column [{}]", n.name),
+                )),
+                (Some(_), Some(_)) => Err(error(
+                    E_JOIN_COLUMN,
+                    n.span,
+                    format!(
+                        "Ambiguous field [{}] in LOOKUP JOIN condition: it exists in the input and in the lookup index; RENAME it",
+                        n.name
+                    ),
+                )),
+                other => Ok(other),
+            }
+        };
+        let predicate = match (side(a)?, side(b)?) {
+            ((Some(l), None), (None, Some(r))) => Predicate {
+                left: l,
+                op: *op,
+                right: r,
+            },
+            // `lookup_field op input_column`: the same comparison seen from the input side.
+            ((None, Some(r)), (Some(l), None)) => Predicate {
+                left: l,
+                op: flip(*op),
+                right: r,
+            },
+            _ => return Err(unsupported()),
+        };
+        check_key_types(
+            conjunct.span,
+            &schema[predicate.left],
+            &docs.columns[predicate.right],
+        )?;
+        predicates.push(predicate);
+    }
+    Ok(predicates)
+}
+
+/// `b op a` as `a op' b`.
+fn flip(op: BinaryOp) -> BinaryOp {
+    match op {
+        BinaryOp::Lt => BinaryOp::Gt,
+        BinaryOp::Lte => BinaryOp::Gte,
+        BinaryOp::Gt => BinaryOp::Lt,
+        BinaryOp::Gte => BinaryOp::Lte,
+        other => other,
+    }
+}
+
+/// Elasticsearch's `comparableTypes`: numeric types join each other when they have a common
+/// type (`integer`, `long`, `double`; not `unsigned_long` with a signed one), any other type
+/// only itself (`text` counting as `keyword`); and its `UNSUPPORTED_TYPES` on the lookup side.
+fn check_key_types(span: Span, left: &Column, right: &Column) -> Result<(), Diagnostic> {
+    let no_text = |t: Type| if t == Type::Text { Type::Keyword } else { t };
+    let upper = |t: Type| t.name().to_ascii_uppercase();
+    let comparable = if left.ty.is_numeric() && right.ty.is_numeric() {
+        (left.ty == Type::UnsignedLong) == (right.ty == Type::UnsignedLong)
+    } else {
+        no_text(left.ty) == no_text(right.ty)
+    };
+    if !comparable {
+        return Err(error(
+            E_JOIN_TYPE,
+            span,
+            format!(
+                "JOIN left field [{}] of type [{}] is incompatible with right field [{}] of type [{}]",
+                left.name,
+                upper(left.ty),
+                right.name,
+                upper(right.ty)
+            ),
+        ));
+    }
+    if matches!(
+        right.ty,
+        Type::Text | Type::Version | Type::UnsignedLong | Type::Null
+    ) {
+        return Err(error(
+            E_JOIN_TYPE,
+            span,
+            format!(
+                "JOIN with right field [{}] of type [{}] is not supported",
+                right.name,
+                upper(right.ty)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+type SingleIndex = HashMap<Vec<String>, Vec<usize>>;
+
+/// Lookup documents by the values of their equality fields; those with a multivalued compared
+/// field apart; those with a null compared field left out (they can never match).
+fn index_documents(docs: &Documents, predicates: &[Predicate]) -> (SingleIndex, Vec<usize>) {
+    let mut single: SingleIndex = HashMap::new();
+    let mut multi = Vec::new();
+    for doc in 0..docs.len() {
+        let row = docs.row(doc);
+        let cells: Vec<&Cell> = predicates.iter().map(|p| &row[p.right]).collect();
+        if cells.iter().any(|c| c.is_null()) {
+            continue;
+        }
+        if cells.iter().all(|c| matches!(c, Cell::One(_))) {
+            let key = predicates
+                .iter()
+                .zip(&cells)
+                .filter(|(p, _)| p.op == BinaryOp::Eq)
+                .map(|(_, c)| key_text(c.values()))
+                .collect();
+            single.entry(key).or_default().push(doc);
+        } else {
+            multi.push(doc);
+        }
+    }
+    (single, multi)
+}
+
+fn key_text(values: &[Value]) -> String {
+    values.first().map(key_of).unwrap_or_default()
+}
+
+/// A value's equality key: numbers by their numeric value, so that an `integer` 1, a `long` 1
+/// and a `double` 1.0 are one key (the key types were checked to be comparable).
+fn key_of(v: &Value) -> String {
+    match v {
+        Value::Integer(i) => i.to_string(),
+        Value::Long(i) => i.to_string(),
+        Value::Double(d) if d.fract() == 0.0 && d.abs() < 9.0e15 => (*d as i64).to_string(),
+        other => other.to_text(),
+    }
+}
+
+/// Whether `left op right` holds (same-typed values: the key types were checked).
+fn holds(left: &Value, op: BinaryOp, right: &Value) -> bool {
+    let order = left.compare(right);
+    match op {
+        BinaryOp::Eq => key_of(left) == key_of(right),
+        BinaryOp::Neq => key_of(left) != key_of(right),
+        BinaryOp::Lt => order.is_lt(),
+        BinaryOp::Lte => order.is_le(),
+        BinaryOp::Gt => order.is_gt(),
+        BinaryOp::Gte => order.is_ge(),
+        _ => false,
+    }
+}
+
+impl JoinPlan {
+    /// The rows one input row becomes: one per matching lookup document, or itself with nulls.
+    pub(in crate::eval::plan) fn join(&self, row: Vec<Cell>, ctx: &mut Ctx) -> Vec<Vec<Cell>> {
+        let matches = self.matches(&row, ctx);
+        let kept: Vec<Cell> = self.kept.iter().map(|&i| row[i].clone()).collect();
+        if matches.is_empty() {
+            let mut out = kept;
+            out.extend(self.added.iter().map(|_| Cell::Null));
+            return vec![out];
+        }
+        matches
+            .into_iter()
+            .map(|doc| {
+                let lookup = self.docs.row(doc);
+                let mut out = kept.clone();
+                out.extend(self.added.iter().map(|&i| lookup[i].clone()));
+                out
+            })
+            .collect()
+    }
+
+    /// The lookup documents a row joins with, in file order. A multivalued input key, or a
+    /// lookup document with a multivalued field that would match, warns and joins nothing.
+    fn matches(&self, row: &[Cell], ctx: &mut Ctx) -> Vec<usize> {
+        let mut left = Vec::with_capacity(self.predicates.len());
+        for p in &self.predicates {
+            match &row[p.left] {
+                Cell::Null => return Vec::new(),
+                Cell::Many(_) => {
+                    ctx.warn(self.site, MULTI_VALUE);
+                    return Vec::new();
+                }
+                Cell::One(v) => left.push(v),
+            }
+        }
+        let key: Vec<String> = self
+            .predicates
+            .iter()
+            .zip(&left)
+            .filter(|(p, _)| p.op == BinaryOp::Eq)
+            .map(|(_, v)| key_of(v))
+            .collect();
+        let candidates: Vec<usize> = if key.is_empty() {
+            let mut all: Vec<usize> = self.single.values().flatten().copied().collect();
+            all.sort_unstable();
+            all
+        } else {
+            self.single.get(&key).cloned().unwrap_or_default()
+        };
+        let satisfies = |doc: usize, any_value: bool| {
+            let lookup = self.docs.row(doc);
+            self.predicates.iter().zip(&left).all(|(p, l)| {
+                let values = lookup[p.right].values();
+                if any_value {
+                    values.iter().any(|r| holds(l, p.op, r))
+                } else {
+                    values.first().is_some_and(|r| holds(l, p.op, r))
+                }
+            })
+        };
+        if self.multi.iter().any(|&doc| satisfies(doc, true)) {
+            ctx.warn(self.site, MULTI_VALUE);
+        }
+        candidates
+            .into_iter()
+            .filter(|&doc| satisfies(doc, false))
+            .collect()
+    }
+}
