@@ -440,6 +440,21 @@ pub static CODES: &[Code] = &[
         "`init`: scenarios cannot be derived from the rule",
     ),
     e(
+        "E730",
+        SNAPSHOTS,
+        "`edges`: no document built from the KQL query's leaves matches the query and its filters",
+    ),
+    e(
+        "E731",
+        SNAPSHOTS,
+        "`edges`: a KQL rule of a type without edges (only `query`, `threshold`, `new_terms`)",
+    ),
+    e(
+        "E732",
+        SNAPSHOTS,
+        "`edges`: the KQL rule's query and `index` name no dataset the generator can write events under",
+    ),
+    e(
         "E801",
         REVIEW,
         "a scenario names a rule that cannot be loaded",

@@ -192,6 +192,12 @@ fn value_variants(
     let Some(exact) = witness::concrete(field, literal, context) else {
         return Vec::new();
     };
+    if literal.has_wildcard()
+        && !witness::is_numeric(ty)
+        && !matches!(ty, Some(Type::Ip | Type::Boolean))
+    {
+        return wildcard_variants(literal, Vec::new());
+    }
     let mut out = vec![(exact.clone(), format!("`{}` as listed", literal.text()))];
     if witness::is_numeric(ty) {
         if let Some(n) = exact
@@ -204,9 +210,6 @@ fn value_variants(
     }
     if matches!(ty, Some(Type::Ip | Type::Boolean)) {
         return out;
-    }
-    if literal.has_wildcard() {
-        return wildcard_variants(literal, out);
     }
     let text = literal.text();
     let case = other_case(&text);

@@ -333,15 +333,23 @@ impl Plan<'_> {
         } else {
             "the clause"
         };
+        let shared = match self.kind {
+            Kind::NewTerms(spec) if split.is_none() && !spec.fields.contains(&site.field) => format!(
+                " The actors share one term of `{}` (the query fixes it), so only the first match is new.",
+                spec.fields.join("`, `")
+            ),
+            _ => String::new(),
+        };
         let mut draft = self.draft(
             slug.clone(),
             format!("`{}`: hits and near misses", site.text),
             format!(
-                "Each actor writes {} the query matches except for `{}`, which varies around {role} `{}`: {}. {alerts} alert(s) in all.",
+                "Each actor writes {} of the witness document the query matches, with only `{}` changed around {role} `{}`: {}.{shared} In all: {}.",
                 if count == 1 { "one event".to_string() } else { format!("{count} events (its own bucket)") },
                 site.field,
                 site.text,
                 listing.join("; "),
+                outcome(alerts),
             ),
         );
         let mut at = self.first;
