@@ -274,6 +274,16 @@ pub static CODES: &[Code] = &[
         "a rule names a data view rulegate cannot resolve",
     ),
     e(
+        "E347",
+        CONFIG,
+        "`[data_views]`: a data view with no index patterns, an empty pattern or an empty id",
+    ),
+    e(
+        "E348",
+        CONFIG,
+        "`[data_views]`: more data views (1,000) or patterns in one view (100) than the limits",
+    ),
+    e(
         "E370",
         EQL_EVAL,
         "a pattern that cannot be compiled at run time",

@@ -80,6 +80,7 @@ mod ingest_parallel;
 mod inputs;
 mod inspect;
 mod kql;
+mod kql_data_views;
 mod kql_edges;
 mod kql_filters;
 mod kql_rules;

@@ -63,7 +63,11 @@ enum Kind<'a> {
 
 /// Generates every edge scenario of a KQL rule, in a stable order.
 pub fn generate(input: &KqlEdgeInput) -> Result<Vec<EdgeScenario>, Diagnostic> {
-    let logic = RuleLogic::from_loaded(input.loaded)?;
+    let mut logic = RuleLogic::from_loaded(input.loaded)?;
+    if let Some(id) = &input.loaded.rule.data.data_view_id {
+        crate::runner::resolve_data_view(&mut logic, id)
+            .map_err(|error| error.in_file(&input.loaded.file))?;
+    }
     let (search, kind) = match &logic {
         RuleLogic::Query(search) => (search, Kind::Query),
         RuleLogic::Threshold(search, spec) => (search, Kind::Threshold(spec)),
