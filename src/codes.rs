@@ -304,6 +304,16 @@ pub static CODES: &[Code] = &[
         "a rule names a data view rulegate cannot resolve",
     ),
     e(
+        "E347",
+        CONFIG,
+        "`[data_views]`: a data view with no index patterns, an empty pattern or an empty id",
+    ),
+    e(
+        "E348",
+        CONFIG,
+        "`[data_views]`: more data views (1,000) or patterns in one view (100) than the limits",
+    ),
+    e(
         "E370",
         EQL_EVAL,
         "a pattern that cannot be compiled at run time",
@@ -468,6 +478,21 @@ pub static CODES: &[Code] = &[
         "E712",
         SNAPSHOTS,
         "`init`: scenarios cannot be derived from the rule",
+    ),
+    e(
+        "E730",
+        SNAPSHOTS,
+        "`edges`: no document built from the KQL query's leaves matches the query and its filters",
+    ),
+    e(
+        "E731",
+        SNAPSHOTS,
+        "`edges`: a KQL rule of a type without edges (only `query`, `threshold`, `new_terms`)",
+    ),
+    e(
+        "E732",
+        SNAPSHOTS,
+        "`edges`: the KQL rule's query and `index` name no dataset the generator can write events under",
     ),
     e(
         "E801",

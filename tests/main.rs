@@ -90,6 +90,8 @@ mod ingest_parallel;
 mod inputs;
 mod inspect;
 mod kql;
+mod kql_data_views;
+mod kql_edges;
 mod kql_filters;
 mod kql_rules;
 mod like_patterns;

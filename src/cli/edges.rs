@@ -50,10 +50,25 @@ pub fn run(args: EdgesArgs) -> Result<Outcome, Vec<Diagnostic>> {
 fn edges_one(rule_path: &Path, write: Option<&Path>) -> Result<(String, Outcome), Vec<Diagnostic>> {
     let loaded = rule::load(rule_path)?;
     let scheduled = ScheduledRule::from_loaded(&loaded).map_err(|error| vec![error])?;
+    let reference = |write: Option<&Path>| match write {
+        Some(dir) => relative_path(dir, rule_path),
+        None => Ok(rule_path.display().to_string()),
+    };
+    if loaded.query.kql().is_some() {
+        let rule_reference = reference(write)?;
+        let input = edges::kql::KqlEdgeInput {
+            rule_reference: &rule_reference,
+            rule_display: &rule_path.display().to_string(),
+            schedule: &scheduled.schedule,
+            loaded: &loaded,
+        };
+        let scenarios = edges::kql::generate(&input).map_err(|error| vec![error])?;
+        return emit(&scenarios, write);
+    }
     let Some((query, text)) = loaded.query.parsed() else {
         return Err(vec![Diagnostic::error(
             "E703",
-            "not evaluated: edges are derived from ES|QL rules only so far",
+            "not evaluated: edges are derived from ES|QL and KQL rules only so far",
         )
         .in_file(&loaded.file)]);
     };
@@ -66,10 +81,7 @@ fn edges_one(rule_path: &Path, write: Option<&Path>) -> Result<(String, Outcome)
         .with_help("edge scenarios exist for rules over Kubernetes audit logs (`logs-kubernetes.audit_logs-*`)")]);
     }
     let model = EdgeModel::from_query(query, text);
-    let rule_reference = match write {
-        Some(dir) => relative_path(dir, rule_path)?,
-        None => rule_path.display().to_string(),
-    };
+    let rule_reference = reference(write)?;
     let input = EdgeInput {
         rule_reference: &rule_reference,
         rule_display: &rule_path.display().to_string(),
@@ -77,20 +89,19 @@ fn edges_one(rule_path: &Path, write: Option<&Path>) -> Result<(String, Outcome)
         model: &model,
     };
     let scenarios = edges::generate(&input);
+    emit(&scenarios, write)
+}
+
+/// Lists the scenarios, or writes them into `write` as one set.
+fn emit(
+    scenarios: &[edges::EdgeScenario],
+    write: Option<&Path>,
+) -> Result<(String, Outcome), Vec<Diagnostic>> {
     let mut listing = String::new();
     match write {
         None => {
-            for scenario in &scenarios {
-                let title = scenario
-                    .text
-                    .lines()
-                    .find_map(|line| line.strip_prefix("name = "))
-                    .unwrap_or("");
-                listing.push_str(&format!(
-                    "{}\t{}\n",
-                    scenario.file_name,
-                    title.trim_matches('"')
-                ));
+            for scenario in scenarios {
+                listing.push_str(&format!("{}\t{}\n", scenario.file_name, scenario.title));
             }
         }
         Some(dir) => {

@@ -349,9 +349,11 @@ fn run(cli: Cli, color: bool) -> Result<Outcome, Vec<Diagnostic>> {
 fn set_user_mappings(named: Option<&Path>, flags: &[PathBuf]) -> Result<(), Vec<Diagnostic>> {
     let config = match load_config(named) {
         Ok(config) => config,
-        Err(_) if flags.is_empty() => return Ok(()),
+        // A bad `[data_views]` changes what rules read: every evaluating command stops on it.
+        Err(errors) if flags.is_empty() && !errors.iter().any(is_data_view_error) => return Ok(()),
         Err(errors) => return Err(errors),
     };
+    rulegate::project::data_views::set(config.data_views.value.clone());
     if config.mappings.value.is_empty() && flags.is_empty() {
         return Ok(());
     }
@@ -377,6 +379,11 @@ fn set_lookups(named: Option<&Path>, flags: &[String]) -> Result<(), Vec<Diagnos
     }
     rulegate::eval::set_lookups(lookups);
     Ok(())
+}
+
+fn is_data_view_error(error: &Diagnostic) -> bool {
+    use rulegate::project::data_views::{E_DATA_VIEW_EMPTY, E_DATA_VIEW_LIMIT};
+    [E_DATA_VIEW_EMPTY, E_DATA_VIEW_LIMIT].contains(&error.code)
 }
 
 /// Warnings go to stderr after the result.

@@ -96,12 +96,8 @@ impl DataStream {
     }
 
     /// The declared fields ES|QL can read, with their types (types the engine does not model,
-<<<<<<< HEAD
-    /// `flattened` or `geo_point`, are left out as in a mapping file, and so is every field below
+    /// `flattened` or `geo_shape`, are left out as in a mapping file, and so is every field below
     /// a `nested` one: ES|QL does not read nested documents).
-=======
-    /// `flattened` or `geo_shape`, are left out as in a mapping file).
->>>>>>> h/esqlmisc
     pub fn mapping(&self) -> Mapping {
         let fields = (self.declared.iter())
             .filter(|(name, _)| !self.inside_nested(name))

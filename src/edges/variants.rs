@@ -97,7 +97,7 @@ fn canonical_ip(text: &str) -> String {
 }
 
 /// The value with its last character replaced (`a`→`b`, digits +1), so it differs by one.
-fn one_character_variant(value: &str) -> String {
+pub(super) fn one_character_variant(value: &str) -> String {
     let mut chars: Vec<char> = value.chars().collect();
     match chars.last_mut() {
         None => "x".to_string(),

@@ -18,6 +18,7 @@
 //! | `E712` | `init` cannot derive scenarios for the rule (no ES\|QL query, or data the generator does not write) |
 
 mod binding;
+pub mod data_views;
 mod gate;
 pub mod init;
 mod select;
@@ -144,6 +145,8 @@ pub struct Config {
     /// Lookup indices `LOOKUP JOIN` may name: index name to NDJSON file (relative to the
     /// config's folder).
     pub lookups: Setting<BTreeMap<String, PathBuf>>,
+    /// `[data_views]`: Kibana data view id → its index patterns (`data_views`).
+    pub data_views: Setting<data_views::DataViews>,
     pub requirements: Requirements,
     pub not_runnable: Setting<NotRunnablePolicy>,
     pub exemptions: Vec<Exemption>,
@@ -159,6 +162,7 @@ struct FileConfig {
     snapshots: Option<String>,
     mappings: Option<Vec<String>>,
     lookups: Option<BTreeMap<String, String>>,
+    data_views: Option<data_views::DataViews>,
     #[serde(default)]
     gate: FileGate,
     #[serde(default)]
@@ -205,6 +209,7 @@ const SCHEMA: &[(&str, &[&str])] = &[
             "snapshots",
             "mappings",
             "lookups",
+            "data_views",
             "gate",
             "overrides",
         ],
@@ -245,6 +250,7 @@ impl Config {
             snapshots: Setting::default(PathBuf::from("snapshots/runs")),
             mappings: Setting::default(Vec::new()),
             lookups: Setting::default(BTreeMap::new()),
+            data_views: Setting::default(Default::default()),
             requirements: Requirements {
                 attack_alerting: Setting::default(0),
                 benign_quiet: Setting::default(0),
@@ -368,6 +374,18 @@ impl Config {
         }
         let gate = parsed.gate;
         let mut errors = Vec::new();
+        if let Some(views) = parsed.data_views {
+            let source = line_of(&["data_views"]);
+            errors.extend(
+                data_views::validate(&views)
+                    .into_iter()
+                    .map(|error| error.in_file(&file)),
+            );
+            config.data_views = Setting {
+                value: views,
+                source,
+            };
+        }
         if let Some(score) = gate
             .min_mutation_score
             .filter(|s| !(0.0..=100.0).contains(s))
@@ -648,6 +666,18 @@ impl Config {
                 lookups.join(", ")
             },
             &self.lookups.source,
+        );
+        let views: Vec<String> = (self.data_views.value.iter())
+            .map(|(id, patterns)| format!("{id} = {}", patterns.join(" ")))
+            .collect();
+        row(
+            "data_views",
+            if views.is_empty() {
+                "none".to_string()
+            } else {
+                views.join(", ")
+            },
+            &self.data_views.source,
         );
         let r = &self.requirements;
         row(

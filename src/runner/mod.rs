@@ -72,16 +72,9 @@ impl PreparedRule {
 
     pub fn from_loaded(path: &Path, loaded: LoadedRule) -> Result<PreparedRule, Diagnostic> {
         let scheduled = ScheduledRule::from_loaded(&loaded)?;
-        let logic = RuleLogic::from_loaded(&loaded)?;
+        let mut logic = RuleLogic::from_loaded(&loaded)?;
         if let Some(id) = &loaded.rule.data.data_view_id {
-            // Kibana searches the data view's patterns (and ignores `index`) when a rule names
-            // one; rulegate has no data views, and guessing would change what the rule sees.
-            return Err(Diagnostic::error(
-                rule::filters::E_DATA_VIEW,
-                format!("not evaluated: the rule searches data view `{id}`, which rulegate cannot resolve"),
-            )
-            .with_help("replace `data_view_id` with the data view's `index` patterns to run the rule")
-            .in_file(&loaded.file));
+            resolve_data_view(&mut logic, id).map_err(|error| error.in_file(&loaded.file))?;
         }
         let filters = rule::filters::translate(loaded.rule.data.filters.as_deref().unwrap_or(&[]))
             .map_err(|error| error.in_file(&loaded.file))?;
@@ -493,6 +486,28 @@ fn run_eql(
             .map_err(|error| rule.loaded.query_diagnostic(error))
     };
     schedule::replay_observed(&rule.scheduled, plan, &mut run, observe)
+}
+
+/// Kibana searches a data view's patterns (and ignores `index`) when a rule names one: the
+/// patterns come from `rulegate.toml`'s `[data_views]`; an id it does not declare is `E346`
+/// (guessing the patterns would change what the rule sees).
+pub fn resolve_data_view(logic: &mut RuleLogic, id: &str) -> Result<(), Diagnostic> {
+    let Some(patterns) = crate::project::data_views::resolve(id) else {
+        return Err(Diagnostic::error(
+            rule::filters::E_DATA_VIEW,
+            format!("not evaluated: the rule searches data view `{id}`, which `[data_views]` in rulegate.toml does not declare"),
+        )
+        .with_help(format!("add `[data_views]` with `\"{id}\" = [\"logs-…-*\"]` (the view's index patterns) to rulegate.toml, or give the rule `index` patterns instead of `data_view_id`")));
+    };
+    match logic {
+        RuleLogic::Query(search)
+        | RuleLogic::Threshold(search, _)
+        | RuleLogic::NewTerms(search, _) => search.index = patterns,
+        RuleLogic::Eql(search) => search.index = patterns,
+        // An ES|QL query names its indices in `FROM`; Kibana's ES|QL rules take no data view.
+        RuleLogic::Esql(_) => {}
+    }
+    Ok(())
 }
 
 /// The documents of an execution that every enabled rule filter matches (EQL and ES|QL rules;
