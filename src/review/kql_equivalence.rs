@@ -59,8 +59,42 @@ impl Facts {
                 ValueKind::Term(literal) => self.dataset_term(field, literal),
                 _ => None,
             },
-            NodeKind::Not(inner) => self.never_true(inner).map(|why| {
-                format!("{why}; so `not` of it is true for every document and dropping it changes nothing")
+            NodeKind::Not(inner) => self
+                .never_true(inner)
+                .map(|why| format!("{why}; so `not` of it is true for every document")),
+            NodeKind::Or(items) => items.iter().find_map(|item| self.always_true(item)),
+            NodeKind::And(items) => all_of(items, |item| self.always_true(item)),
+            _ => None,
+        }
+    }
+
+    /// Why `node` matches no document, if it provably does not.
+    pub fn never_true(&self, node: &Node) -> Option<String> {
+        match &node.kind {
+            NodeKind::Match { field, value } => self.never_matches(field, value),
+            NodeKind::Not(inner) => self
+                .always_true(inner)
+                .map(|why| format!("{why}; so `not` of it is false for every document")),
+            NodeKind::And(items) => items.iter().find_map(|item| self.never_true(item)),
+            NodeKind::Or(items) => all_of(items, |item| self.never_true(item)),
+            _ => None,
+        }
+    }
+
+    /// Why changing operand `i` of an `and` (`or`) list cannot change the list's value: another
+    /// operand is never (always) true.
+    pub fn operand_is_frozen(&self, node: &Node, i: usize) -> Option<String> {
+        let others =
+            |items: &[Node]| -> Vec<usize> { (0..items.len()).filter(|&j| j != i).collect() };
+        match &node.kind {
+            NodeKind::And(items) => others(items).into_iter().find_map(|j| {
+                self.never_true(&items[j]).map(|why| {
+                    format!("{why}; the `and` holding this value is false whatever it is")
+                })
+            }),
+            NodeKind::Or(items) => others(items).into_iter().find_map(|j| {
+                self.always_true(&items[j])
+                    .map(|why| format!("{why}; the `or` holding this value is true whatever it is"))
             }),
             _ => None,
         }
@@ -122,14 +156,6 @@ impl Facts {
         )
     }
 
-    /// Why `node` matches no document, if it provably does not.
-    fn never_true(&self, node: &Node) -> Option<String> {
-        match &node.kind {
-            NodeKind::Match { field, value } => self.never_matches(field, value),
-            _ => None,
-        }
-    }
-
     /// `field:value` on a `text` field where the value is made of dead wildcards only.
     fn never_matches(&self, field: &Literal, value: &Value) -> Option<String> {
         if field.has_wildcard() || self.mapping.get(&field.text()) != Some(Type::Text) {
@@ -151,6 +177,16 @@ impl Facts {
             field.text()
         ))
     }
+}
+
+/// The first proof when every item has one.
+fn all_of(items: &[Node], proof: impl Fn(&Node) -> Option<String>) -> Option<String> {
+    let mut first = None;
+    for item in items {
+        let why = proof(item)?;
+        first.get_or_insert(why);
+    }
+    first
 }
 
 /// The query a literal without wildcard makes on a `text` field: `match_phrase` when quoted,
@@ -397,6 +433,31 @@ mod tests {
         // A wildcard never counts as the wider value.
         let (field, items) = list(&format!("{groups}:(\"system:masters\" or system\\:mas*)"));
         assert!(removal(&f, &field, &items, 0).is_none());
+    }
+
+    #[test]
+    fn an_and_with_a_dead_operand_freezes_the_others_only() {
+        let f = facts(&["logs-*"]);
+        let image = "kubernetes.audit.requestObject.spec.containers.image";
+        let node = root(&format!(
+            "kubernetes.audit.objectRef.namespace:datadog and {image}:*datadog-agent*"
+        ));
+        assert!(f.operand_is_frozen(&node, 0).is_some());
+        // The dead operand itself is not frozen by the live one.
+        assert!(f.operand_is_frozen(&node, 1).is_none());
+        let whole = root(&format!(
+            "not (kubernetes.audit.objectRef.namespace:datadog and {image}:*datadog-agent*)"
+        ));
+        assert!(f.always_true(&whole).is_some());
+        let live = root(&format!(
+            "kubernetes.audit.objectRef.namespace:datadog and {image}:(*datadog-agent* or datadog*)"
+        ));
+        assert!(f.operand_is_frozen(&live, 0).is_none());
+        assert!(f.never_true(&live).is_none());
+        let or = root(&format!(
+            "kubernetes.audit.objectRef.namespace:x or {image}:*a/b*"
+        ));
+        assert!(f.operand_is_frozen(&or, 0).is_none());
     }
 
     #[test]

@@ -97,6 +97,7 @@ pub fn kql_mutants(logic: &RuleLogic) -> Vec<KqlMutant> {
                 operator,
                 which,
                 facts: &facts,
+                frozen: None,
             };
             mutate_site(&mut mutated, &mut at, &mut found);
             if let Some((description, span, equivalent)) = found {
@@ -207,26 +208,44 @@ struct Site<'a> {
     operator: &'a str,
     which: usize,
     facts: &'a Facts,
+    /// Why the site cannot change the value of the list around it, when a sibling decides it.
+    frozen: Option<String>,
 }
 
 fn mutate_site(node: &mut Node, at: &mut Site, found: &mut Found) {
     match &mut node.kind {
-        NodeKind::Or(items) | NodeKind::And(items) => {
-            for item in items {
+        NodeKind::Or(_) | NodeKind::And(_) => {
+            let frozen: Vec<Option<String>> = match &node.kind {
+                NodeKind::Or(items) | NodeKind::And(items) => (0..items.len())
+                    .map(|i| at.facts.operand_is_frozen(node, i))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let (NodeKind::Or(items) | NodeKind::And(items)) = &mut node.kind else {
+                return;
+            };
+            for (item, frozen) in items.iter_mut().zip(frozen) {
+                let outer = at.frozen.clone();
+                if at.frozen.is_none() {
+                    at.frozen = frozen;
+                }
                 mutate_site(item, at, found);
+                at.frozen = outer;
             }
         }
         NodeKind::Not(item) | NodeKind::Nested { query: item, .. } => mutate_site(item, at, found),
         NodeKind::Match { field, value } => {
             if *at.seen == at.site {
-                *found = mutate_value(field, value, at);
+                *found = mutate_value(field, value, at).map(|(description, span, proof)| {
+                    (description, span, at.frozen.clone().or(proof))
+                });
             }
             *at.seen += 1;
         }
         NodeKind::Range { field, op, value } => {
             if *at.seen == at.site {
                 *found = mutate_bound(&field.text(), op.symbol(), value, at.operator)
-                    .map(|(description, span)| (description, span, None));
+                    .map(|(description, span)| (description, span, at.frozen.clone()));
             }
             *at.seen += 1;
         }
