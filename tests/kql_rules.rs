@@ -535,3 +535,84 @@ decision = "forbid"
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Equivalence proofs rest on the rule's index patterns and the field mapping only: the dataset
+/// clause is proven true under `logs-kubernetes.audit_logs-*` and not under `logs-*`; a `text`
+/// wildcard holding `/` is dead, the same wildcard on the `keyword` `user.name` is not.
+#[test]
+fn kql_equivalent_mutants_follow_the_index_patterns_and_the_mapping() {
+    use rulegate::runner::RuleLogic;
+    let query = "data_stream.dataset:kubernetes.audit_logs and user.name:(a/b* or c) and \
+                 not kubernetes.audit.user.groups:(x/y* or \"system:masters\") and \
+                 not kubernetes.audit.user.groups:z/w*";
+    let mut rule = rule("query", query, "");
+    let proven = |rule: &PreparedRule| -> Vec<String> {
+        rulegate::review::kql_mutate::kql_mutants(&rule.logic)
+            .into_iter()
+            .filter(|m| m.equivalent.is_some())
+            .map(|m| m.description)
+            .collect()
+    };
+    let text_only = [
+        "drop `not kubernetes.audit.user.groups:z/w*`",
+        "remove `x/y*` from `kubernetes.audit.user.groups`'s list",
+    ];
+    let all = proven(&rule);
+    assert_eq!(
+        all,
+        [
+            "drop `data_stream.dataset:kubernetes.audit_logs`",
+            text_only[0],
+            "widen `data_stream.dataset:kubernetes.audit_logs` to `kubernetes.audit_logs*`",
+            text_only[1],
+        ]
+    );
+    let RuleLogic::Query(search) = &mut rule.logic else {
+        panic!("a query rule")
+    };
+    search.index = vec!["logs-*".into()];
+    assert_eq!(proven(&rule), text_only);
+}
+
+/// `mutate` on a bundled rule: the equivalent mutants are listed with their proof and left out
+/// of the score, which is also given over all mutants; none of them is killed (no `E803`).
+#[test]
+fn mutate_lists_kql_equivalents_and_scores_over_all_mutants() {
+    use rulegate::review::mutation::mutate;
+    use rulegate::review::suite::Suite;
+    let path = crate::support::repo_path(
+        "rules/credential_access_kubernetes_secret_read_by_node_or_pod_service_account.toml",
+    );
+    let rule = PreparedRule::load(&path).unwrap();
+    let suite = Suite::for_rule(
+        &crate::support::repo_path("scenarios"),
+        &rule.scheduled.info.rule_id,
+    )
+    .unwrap();
+    let report = mutate(&rule, &suite).unwrap();
+    let equivalent: Vec<&str> = report
+        .equivalent
+        .iter()
+        .map(|m| m.mutation.as_str())
+        .collect();
+    assert_eq!(
+        equivalent,
+        [
+            "drop `data_stream.dataset:\"kubernetes.audit_logs\"`",
+            "remove `system:serviceaccounts:cluster-fleet-local-local-*` from \
+             `kubernetes.audit.user.groups`'s list",
+        ]
+    );
+    assert!(report.equivalent[1]
+        .hint
+        .as_deref()
+        .unwrap()
+        .contains("never holds `-`"));
+    assert_eq!(report.total_all, report.total + 2);
+    assert!(report.score_all < report.score, "{report:?}");
+    let human = report.render_human();
+    assert!(
+        human.contains("over all mutants, the 2 equivalent one(s) counted as survivors"),
+        "{human}"
+    );
+}

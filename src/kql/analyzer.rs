@@ -62,6 +62,13 @@ fn is_word(class: Class) -> bool {
     matches!(class, Class::Letter | Class::Numeric | Class::ExtendNumLet)
 }
 
+/// Whether `c` is never part of a token: the tokenizer splits at it whatever surrounds it (`/`,
+/// `-`, `@`, `=`, whitespace, …; not `:` or `.`, which join letters). A wildcard pattern holding
+/// such a character matches no token of a `text` field.
+pub fn never_in_token(c: char) -> bool {
+    class(c) == Class::Other
+}
+
 /// The tokens of `text`, lower-cased, in order.
 pub fn tokens(text: &str) -> Vec<String> {
     let chars: Vec<char> = text.chars().collect();

@@ -1,8 +1,10 @@
 //! Mutation operators on KQL rules: drop a top-level clause, remove a value of an `or` list,
 //! narrow a wildcard to its literal text or widen a value with a trailing `*`, move a numeric
 //! range bound, drop a threshold or new-terms field and move the threshold value. Each mutant is
-//! a changed [`RuleLogic`] run through the same runner as the rule.
+//! a changed [`RuleLogic`] run through the same runner as the rule. Mutants that static facts
+//! show cannot change any alert carry the proof ([`super::kql_equivalence`]).
 
+use super::kql_equivalence::Facts;
 use crate::kql::ast::{Literal, LiteralKind, Node, NodeKind, Segment, Value, ValueKind};
 use crate::kql::print;
 use crate::runner::{KqlSearch, RuleLogic};
@@ -18,7 +20,12 @@ pub struct KqlMutant {
     pub span: Span,
     pub logic: RuleLogic,
     pub hint: String,
+    /// Why no document can tell this mutant from the rule, when that follows from static facts.
+    pub equivalent: Option<String>,
 }
+
+/// A site mutant: its description, place and equivalence proof.
+type Found = Option<(String, Span, Option<String>)>;
 
 /// Every mutant of a KQL rule's logic, in a fixed order (operator, then position).
 pub fn kql_mutants(logic: &RuleLogic) -> Vec<KqlMutant> {
@@ -28,6 +35,7 @@ pub fn kql_mutants(logic: &RuleLogic) -> Vec<KqlMutant> {
     let Some(root) = &search.query.root else {
         return Vec::new();
     };
+    let facts = Facts::of(&search.index);
     let mut out = Vec::new();
     let with_root = |root: Option<Node>| -> RuleLogic {
         let mut search: KqlSearch = search.clone();
@@ -56,6 +64,7 @@ pub fn kql_mutants(logic: &RuleLogic) -> Vec<KqlMutant> {
                     "a scenario where `{}` alone decides whether the rule alerts",
                     shown(item)
                 ),
+                equivalent: facts.always_true(item),
             });
         }
     }
@@ -81,15 +90,24 @@ pub fn kql_mutants(logic: &RuleLogic) -> Vec<KqlMutant> {
         for (operator, which) in jobs {
             let mut mutated = root.clone();
             let mut seen = 0;
-            let mut found: Option<(String, Span)> = None;
-            mutate_site(&mut mutated, site, &mut seen, operator, which, &mut found);
-            if let Some((description, span)) = found {
+            let mut found: Found = None;
+            let mut at = Site {
+                site,
+                seen: &mut seen,
+                operator,
+                which,
+                facts: &facts,
+                frozen: None,
+            };
+            mutate_site(&mut mutated, &mut at, &mut found);
+            if let Some((description, span, equivalent)) = found {
                 out.push(KqlMutant {
                     operator,
                     hint: format!("a scenario on the edge of {description}"),
                     description,
                     span,
                     logic: with_root(Some(mutated)),
+                    equivalent,
                 });
             }
         }
@@ -112,6 +130,7 @@ fn rule_type_mutants(logic: &RuleLogic, out: &mut Vec<KqlMutant>) {
                     hint: format!(
                         "documents that share every other threshold field but differ in `{field}`"
                     ),
+                    equivalent: None,
                 });
             }
             for delta in [-1, 1] {
@@ -131,6 +150,7 @@ fn rule_type_mutants(logic: &RuleLogic, out: &mut Vec<KqlMutant>) {
                     } else {
                         format!("a bucket of {} documents, one short", spec.value - 1)
                     },
+                    equivalent: None,
                 });
             }
         }
@@ -144,6 +164,7 @@ fn rule_type_mutants(logic: &RuleLogic, out: &mut Vec<KqlMutant>) {
                     span: Span::default(),
                     logic: RuleLogic::NewTerms(search.clone(), changed),
                     hint: format!("a known combination where only `{field}` is new"),
+                    equivalent: None,
                 });
             }
         }
@@ -179,52 +200,71 @@ fn count_sites(node: &Node) -> usize {
     n
 }
 
-fn mutate_site(
-    node: &mut Node,
+/// Where a site mutant is looked for: the site's pre-order index, the sites passed so far, the
+/// operator (and which `or` value it removes), and the facts equivalence proofs rest on.
+struct Site<'a> {
     site: usize,
-    seen: &mut usize,
-    operator: &str,
+    seen: &'a mut usize,
+    operator: &'a str,
     which: usize,
-    found: &mut Option<(String, Span)>,
-) {
+    facts: &'a Facts,
+    /// Why the site cannot change the value of the list around it, when a sibling decides it.
+    frozen: Option<String>,
+}
+
+fn mutate_site(node: &mut Node, at: &mut Site, found: &mut Found) {
     match &mut node.kind {
-        NodeKind::Or(items) | NodeKind::And(items) => {
-            for item in items {
-                mutate_site(item, site, seen, operator, which, found);
+        NodeKind::Or(_) | NodeKind::And(_) => {
+            let frozen: Vec<Option<String>> = match &node.kind {
+                NodeKind::Or(items) | NodeKind::And(items) => (0..items.len())
+                    .map(|i| at.facts.operand_is_frozen(node, i))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let (NodeKind::Or(items) | NodeKind::And(items)) = &mut node.kind else {
+                return;
+            };
+            for (item, frozen) in items.iter_mut().zip(frozen) {
+                let outer = at.frozen.clone();
+                if at.frozen.is_none() {
+                    at.frozen = frozen;
+                }
+                mutate_site(item, at, found);
+                at.frozen = outer;
             }
         }
-        NodeKind::Not(item) | NodeKind::Nested { query: item, .. } => {
-            mutate_site(item, site, seen, operator, which, found)
-        }
+        NodeKind::Not(item) | NodeKind::Nested { query: item, .. } => mutate_site(item, at, found),
         NodeKind::Match { field, value } => {
-            if *seen == site {
-                *found = mutate_value(&field.text(), value, operator, which);
+            if *at.seen == at.site {
+                *found = mutate_value(field, value, at).map(|(description, span, proof)| {
+                    (description, span, at.frozen.clone().or(proof))
+                });
             }
-            *seen += 1;
+            *at.seen += 1;
         }
         NodeKind::Range { field, op, value } => {
-            if *seen == site {
-                *found = mutate_bound(&field.text(), op.symbol(), value, operator);
+            if *at.seen == at.site {
+                *found = mutate_bound(&field.text(), op.symbol(), value, at.operator)
+                    .map(|(description, span)| (description, span, at.frozen.clone()));
             }
-            *seen += 1;
+            *at.seen += 1;
         }
         NodeKind::FreeText(_) => {}
     }
 }
 
 /// The first applicable change of `operator` in a value list.
-fn mutate_value(
-    field: &str,
-    value: &mut Value,
-    operator: &str,
-    which: usize,
-) -> Option<(String, Span)> {
-    match (&mut value.kind, operator) {
+fn mutate_value(field_literal: &Literal, value: &mut Value, at: &Site) -> Found {
+    let field = field_literal.text();
+    match (&mut value.kind, at.operator) {
         (ValueKind::Or(items), "remove-or-value") => {
-            if which >= items.len() {
+            if at.which >= items.len() {
                 return None;
             }
-            let removed = items.remove(which);
+            let removed = items.remove(at.which);
+            let equivalent = at
+                .facts
+                .removal_is_equivalent(field_literal, &removed, items);
             let term = removed
                 .terms()
                 .first()
@@ -234,12 +274,16 @@ fn mutate_value(
             if items.len() == 1 {
                 *value = items.pop().expect("one");
             }
-            Some((format!("remove `{term}` from `{field}`'s list"), span))
+            Some((
+                format!("remove `{term}` from `{field}`'s list"),
+                span,
+                equivalent,
+            ))
         }
         (ValueKind::Or(items) | ValueKind::And(items), _) => items
             .iter_mut()
-            .find_map(|item| mutate_value(field, item, operator, which)),
-        (ValueKind::Not(item), _) => mutate_value(field, item, operator, which),
+            .find_map(|item| mutate_value(field_literal, item, at)),
+        (ValueKind::Not(item), _) => mutate_value(field_literal, item, at),
         (ValueKind::Term(literal), "narrow-wildcard")
             if literal.has_wildcard() && !literal.is_lone_star() =>
         {
@@ -255,12 +299,14 @@ fn mutate_value(
             Some((
                 format!("narrow `{field}:{before}` to `{}`", literal.text()),
                 literal.span,
+                None,
             ))
         }
         (ValueKind::Term(literal), "widen-wildcard")
             if !literal.is_quoted() && !literal.has_wildcard() && literal.special().is_none() =>
         {
             let before = literal.text();
+            let equivalent = at.facts.widen_is_equivalent(field_literal, literal);
             let LiteralKind::Unquoted(segments) = &mut literal.kind else {
                 return None;
             };
@@ -268,6 +314,7 @@ fn mutate_value(
             Some((
                 format!("widen `{field}:{before}` to `{before}*`"),
                 literal.span,
+                equivalent,
             ))
         }
         _ => None,

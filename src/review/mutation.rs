@@ -9,8 +9,11 @@
 //! cannot run (dropping a `BY` key that `KEEP` still names is an "Unknown column" in
 //! Elasticsearch too) is reported as invalid and left out of the score: no scenario is needed to
 //! notice it. So is a mutant the query itself shows to be equivalent (dropping `x IS NOT NULL`
-//! when `NOT x IN (…)` already drops null `x`, see [`super::null_proof`]): it is listed with the
-//! reason, because a redundant clause is worth knowing. Equivalent mutants are run all the same:
+//! when `NOT x IN (…)` already drops null `x`, see [`super::null_proof`]; a KQL clause the rule's
+//! indices make true for every document or a `text` wildcard no token can match, see
+//! [`super::kql_equivalence`]): it is listed with the reason, because a redundant clause is worth
+//! knowing, and the score over all mutants (equivalent ones counted as survivors) is given beside
+//! the score, so the total is never hidden. Equivalent mutants are run all the same:
 //! a scenario that kills one disproves the proof, and the run fails (`E803`, exit 2) rather than
 //! report a score built on it. Mutants run on every core; results are collected by mutant index,
 //! so the report does not depend on timing.
@@ -55,8 +58,12 @@ pub struct MutationReport {
     /// Percentage of valid mutants killed, one decimal.
     pub score: f64,
     pub killed: usize,
-    /// Valid mutants (invalid ones are not counted).
+    /// Valid mutants (invalid ones are not counted), equivalent ones left out.
     pub total: usize,
+    /// Percentage of valid mutants killed counting the equivalent ones as survivors.
+    pub score_all: f64,
+    /// Valid mutants, equivalent ones included (`total` + the equivalent ones).
+    pub total_all: usize,
     pub scenarios: usize,
     pub survivors: Vec<MutantResult>,
     /// Mutants no document can tell from the rule (shown from the query), not scored.
@@ -165,13 +172,28 @@ enum Job {
     Schedule(EqlScheduleMutant),
 }
 
+/// A mutant shown equivalent: what it changes, where in the query, and the proof.
+struct Equivalence<'a> {
+    description: &'a str,
+    span: crate::span::Span,
+    reason: &'a String,
+}
+
 impl Job {
-    /// The mutant and the reason it was shown equivalent, if it was (only ES|QL mutants have
-    /// proofs).
-    fn equivalent(&self) -> Option<(&Mutant, &String)> {
+    /// The reason the mutant was shown equivalent, if it was (ES|QL and KQL mutants have proofs).
+    fn equivalent(&self) -> Option<Equivalence<'_>> {
         match self {
-            Job::Esql(mutant) => mutant.equivalent.as_ref().map(|reason| (mutant, reason)),
-            Job::Kql(_) | Job::Eql(_) | Job::Schedule(_) => None,
+            Job::Esql(mutant) => mutant.equivalent.as_ref().map(|reason| Equivalence {
+                description: &mutant.description,
+                span: mutant.span,
+                reason,
+            }),
+            Job::Kql(mutant) => mutant.equivalent.as_ref().map(|reason| Equivalence {
+                description: &mutant.description,
+                span: mutant.span,
+                reason,
+            }),
+            Job::Eql(_) | Job::Schedule(_) => None,
         }
     }
 
@@ -254,6 +276,8 @@ fn run_jobs(
         score: 0.0,
         killed: 0,
         total: 0,
+        score_all: 0.0,
+        total_all: 0,
         scenarios: suite.scenarios.len(),
         survivors: Vec::new(),
         equivalent: Vec::new(),
@@ -264,8 +288,8 @@ fn run_jobs(
     for (job, verdict) in all.iter().zip(verdicts) {
         let mut result = job.describe(rule);
         match (verdict.expect("every mutant ran"), job.equivalent()) {
-            (Verdict::Killed(by), Some((mutant, reason))) => {
-                disproved.push(disproved_equivalence(rule, mutant, reason, &by));
+            (Verdict::Killed(by), Some(proof)) => {
+                disproved.push(disproved_equivalence(rule, &proof, &by));
             }
             (Verdict::Killed(by), None) => {
                 report.killed += 1;
@@ -274,8 +298,8 @@ fn run_jobs(
                 result.hint = None;
                 report.killed_mutants.push(result);
             }
-            (Verdict::Survived, Some((_, reason))) => {
-                result.hint = Some(reason.clone());
+            (Verdict::Survived, Some(proof)) => {
+                result.hint = Some(proof.reason.clone());
                 report.equivalent.push(result);
             }
             (Verdict::Survived, None) => {
@@ -291,32 +315,39 @@ fn run_jobs(
     if !disproved.is_empty() {
         return Err(disproved);
     }
-    report.score = if report.total == 0 {
+    report.total_all = report.total + report.equivalent.len();
+    report.score = percent(report.killed, report.total);
+    report.score_all = percent(report.killed, report.total_all);
+    Ok(report)
+}
+
+/// `killed` of `total` in percent, one decimal; 100 when there is nothing to kill.
+fn percent(killed: usize, total: usize) -> f64 {
+    if total == 0 {
         100.0
     } else {
-        (report.killed as f64 * 1000.0 / report.total as f64).round() / 10.0
-    };
-    Ok(report)
+        (killed as f64 * 1000.0 / total as f64).round() / 10.0
+    }
 }
 
 /// `E803`: a mutant the query was shown equivalent by is killed; the proof is wrong for this
 /// query, so no score built on it is reported.
 fn disproved_equivalence(
     rule: &PreparedRule,
-    mutant: &Mutant,
-    reason: &str,
+    proof: &Equivalence,
     killed_by: &[String],
 ) -> Diagnostic {
     let span = rule
         .loaded
         .query
-        .file_span(mutant.span)
-        .unwrap_or(mutant.span);
+        .file_span(proof.span)
+        .unwrap_or(proof.span);
+    let reason = proof.reason;
     Diagnostic::error(
         "E803",
         format!(
             "mutant \"{}\" was classed as equivalent, but scenario(s) {} kill it",
-            mutant.description,
+            proof.description,
             killed_by
                 .iter()
                 .map(|name| format!("`{name}`"))
@@ -394,8 +425,8 @@ impl MutationReport {
     /// A section of a pull-request comment: the score, survivors folded in `<details>`.
     pub fn render_markdown(&self) -> String {
         let mut out = format!(
-            "### Mutation score of `{}`\n\n**{:.1}%** ({} of {} mutants killed by {} scenarios)\n\n",
-            self.rule, self.score, self.killed, self.total, self.scenarios
+            "### Mutation score of `{}`\n\n**{:.1}%** ({} of {} mutants killed by {} scenarios)\n{}\n",
+            self.rule, self.score, self.killed, self.total, self.scenarios, self.over_all_line()
         );
         if !self.survivors.is_empty() {
             out.push_str(&format!(
@@ -415,11 +446,27 @@ impl MutationReport {
         out
     }
 
+    /// The score over every valid mutant, equivalent ones counted as survivors: a line when
+    /// some mutant was shown equivalent (otherwise it is the score itself), empty otherwise.
+    fn over_all_line(&self) -> String {
+        if self.equivalent.is_empty() {
+            return String::new();
+        }
+        format!(
+            "{:.1}% ({} of {}) over all mutants, the {} equivalent one(s) counted as survivors\n",
+            self.score_all,
+            self.killed,
+            self.total_all,
+            self.equivalent.len()
+        )
+    }
+
     pub fn render_human(&self) -> String {
         let mut out = format!(
             "mutation score {:.1}% ({} of {} mutants killed by {} scenarios)\n",
             self.score, self.killed, self.total, self.scenarios
         );
+        out.push_str(&self.over_all_line());
         for survivor in &self.survivors {
             out.push('\n');
             out.push_str(&survivor.rendering);
