@@ -89,7 +89,11 @@ fn skip_reason(
     }
     // `LOOKUP JOIN` reads any dataset as a lookup index, as upstream's loader declares them.
     for part in q.split("lookup join").skip(1) {
-        let index = part.split_whitespace().next().unwrap_or("").trim_matches('"');
+        let index = part
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .trim_matches('"');
         if !datasets.contains_key(index) {
             return Some(format!(
                 "lookup index `{index}` is absent from the spec folder"
