@@ -278,7 +278,7 @@ fn differences(
 fn every_stored_data_stream_equals_its_table() {
     let datasets = datasets();
     assert!(
-        datasets.len() == 12,
+        datasets.len() == 14,
         "the stored data streams: {datasets:?}"
     );
     for dataset in &datasets {
