@@ -115,3 +115,103 @@ fn a_kql_rule_against_itself_has_no_static_change() {
         "{stdout}"
     );
 }
+
+/// The page `rulegate doc` writes for one rule over the KQL scenarios.
+fn doc_page(rule: &str, test: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("rulegate-kql-doc-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let output = rulegate()
+        .args(["doc", "--rules", rule, "--scenarios", "scenarios/kql", "-o"])
+        .arg(&dir)
+        .output()
+        .expect("the binary runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let name = std::path::Path::new(rule).with_extension("md");
+    let name = name.file_name().expect("a file name");
+    let page = std::fs::read_to_string(dir.join(name)).expect("the page is written");
+    let _ = std::fs::remove_dir_all(&dir);
+    page
+}
+
+#[test]
+fn a_new_terms_page_names_its_fields_and_history_and_words_its_verdict() {
+    let page = doc_page(
+        "rules/execution_unusual_request_response_by_user_agent.toml",
+        "new-terms",
+    );
+    for row in [
+        "| type | new_terms |",
+        "| new_terms fields | kubernetes.audit.annotations.authorization_k8s_io/decision, kubernetes.audit.user.username, user_agent.original |",
+        "| history | now-10d (10 days before each execution) |",
+    ] {
+        assert!(page.contains(row), "{row} not in:\n{page}");
+    }
+    // The benign scenario's user, client and decision were seen the week before: no alert
+    // because the combination is in the history window, not because of any threshold.
+    assert!(
+        page.contains(
+            "combination of its 1 matching document was already in the history window \
+             (the 10 days before each execution), so it was not new"
+        ),
+        "{page}"
+    );
+    assert!(!page.contains("below the threshold"), "{page}");
+    assert!(
+        page.contains("matched: its combination was not new"),
+        "{page}"
+    );
+}
+
+#[test]
+fn a_multi_line_exclusion_is_a_fenced_block_in_its_list_item() {
+    let page = doc_page(
+        "rules/execution_unusual_request_response_by_user_agent.toml",
+        "fenced",
+    );
+    let fenced = "- ```kql\n  not (\n    user_agent.original:kubelet* and\n";
+    assert!(page.contains(fenced), "{page}");
+    // The block closes inside the item, and no code span is left open across lines.
+    assert!(page.contains("\n  )\n  ```\n"), "{page}");
+    let fence = |l: &str| l.trim_start().trim_start_matches("- ").starts_with("```");
+    for line in page.lines().filter(|l| !fence(l)) {
+        assert_eq!(
+            line.matches('`').count() % 2,
+            0,
+            "unbalanced code span: {line}"
+        );
+    }
+}
+
+#[test]
+fn a_threshold_page_names_its_bucket_and_words_its_verdict() {
+    let page = doc_page("tests/data/diff/kql_threshold_base.toml", "threshold");
+    for row in [
+        "| type | threshold |",
+        "| threshold fields | kubernetes.audit.user.username |",
+        "| threshold | at least 5 documents per bucket |",
+    ] {
+        assert!(page.contains(row), "{row} not in:\n{page}");
+    }
+    assert!(
+        page.contains(
+            "fell in buckets by `kubernetes.audit.user.username` that stayed below the threshold of 5"
+        ),
+        "{page}"
+    );
+}
+
+#[test]
+fn a_query_page_says_matching_documents_alert() {
+    let page = doc_page(
+        "rules/privilege_escalation_pod_created_with_hostipc.toml",
+        "query",
+    );
+    assert!(page.contains("| type | query |"), "{page}");
+    assert!(
+        page.contains("**alerts** (1 alert): no exclusion covers it"),
+        "{page}"
+    );
+    assert!(page.contains("| matched: an alert |"), "{page}");
+    assert!(!page.contains("no execution saw a group"), "{page}");
+}
