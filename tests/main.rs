@@ -43,6 +43,7 @@
 //! | `fuzz_replay` | the fuzz corpus and past crash inputs through `fuzz/harness.rs` on the stable toolchain |
 //! | `kql` | KQL front end: the 79 reference KQL rules round-trip (`kql corpus:` line), grammar cases, errors, quickcheck print∘parse |
 //! | `kql_rules` | KQL evaluation (keyword/text, wildcards, missing/multivalued, ranges) and the query/threshold/new_terms rule types, hand-derived |
+//! | `kql_review` | `diff` on KQL rule-version pairs in every format: clauses, `or`-list values, wildcards, ranges, exclusions, filters, threshold/new_terms/index settings |
 //! | `kql_filters` | rule `filters` ANDed with KQL, EQL and ES|QL queries; negate, disabled, errors E345/E346 |
 //! | `outputs` | every command on a full disk (exit 2) and a closed pipe (quiet 0); no temporary file left on failure or SIGINT/SIGTERM; `-o` keeps permissions, `-o -` |
 //! | `limits` | resource caps (scenario requests, replay executions, rows, string results, regex automata) and checked time arithmetic, one test per `docs/robustness.md` row |
@@ -93,6 +94,7 @@ mod kql;
 mod kql_data_views;
 mod kql_edges;
 mod kql_filters;
+mod kql_review;
 mod kql_rules;
 mod like_patterns;
 mod limits;

@@ -317,9 +317,28 @@ fn static_lines(diff: &RuleDiff) -> Vec<String> {
         }
     }
     lines.extend(diff.eql.iter().cloned());
+    lines.extend(diff.kql.iter().cloned());
+    for added in &diff.filters.added {
+        lines.push(format!("filter added: `{added}`"));
+    }
+    for removed in &diff.filters.removed {
+        lines.push(format!("filter removed: `{removed}`"));
+    }
     for setting in &diff.settings {
+        let mut parts = Vec::new();
+        if !setting.added.is_empty() {
+            parts.push(format!("added {}", quote_all(&setting.added)));
+        }
+        if !setting.removed.is_empty() {
+            parts.push(format!("removed {}", quote_all(&setting.removed)));
+        }
+        let items = if parts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", parts.join(", "))
+        };
         lines.push(format!(
-            "{}: {} → {}",
+            "{}: {} → {}{items}",
             setting.setting, setting.before, setting.after
         ));
     }

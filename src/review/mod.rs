@@ -9,6 +9,7 @@ pub mod eql_diff;
 pub mod eql_mutate;
 pub mod fp_doc;
 pub mod git;
+pub mod kql_diff;
 pub mod kql_equivalence;
 pub mod kql_mutate;
 pub mod mutate;

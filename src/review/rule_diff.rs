@@ -7,6 +7,7 @@
 
 use serde::Serialize;
 
+use super::kql_diff::{filter_texts, kql_changes, type_settings};
 use crate::analysis::{analyze, Analysis, Predicate};
 use crate::rule::LoadedRule;
 
@@ -25,6 +26,13 @@ pub struct RuleDiff {
     /// An EQL query's changes in words (`maxspan 5m → 10m`, `step 2: conjunct added: …`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub eql: Vec<String>,
+    /// A KQL query's changes in words (`clause on `kubernetes.audit.verb` changed: values
+    /// removed `"patch"``, `exclusion added: …`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub kql: Vec<String>,
+    /// The rule's enabled `filters`, each as the KQL it runs as, added or removed.
+    #[serde(skip_serializing_if = "ListChange::is_empty")]
+    pub filters: ListChange,
 }
 
 impl RuleDiff {
@@ -35,6 +43,8 @@ impl RuleDiff {
             && self.output_fields.is_empty()
             && self.settings.is_empty()
             && self.eql.is_empty()
+            && self.kql.is_empty()
+            && self.filters.is_empty()
     }
 }
 
@@ -101,6 +111,11 @@ pub struct SettingChange {
     pub setting: String,
     pub before: String,
     pub after: String,
+    /// For a list setting (`index`, new_terms fields, threshold fields): the items added.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub added: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub removed: Vec<String>,
 }
 
 /// The analysis of a loaded rule, or an empty one for a rule whose query is not ES|QL.
@@ -147,11 +162,20 @@ pub fn diff_rules(base: &LoadedRule, head: &LoadedRule) -> RuleDiff {
         output_fields: ListChange::between(&fields(&before), &fields(&after)),
         settings: setting_changes(base, head),
         query_text_changed: before_text != after_text
-            || base.query.eql().map(|(_, t)| t) != head.query.eql().map(|(_, t)| t),
+            || base.query.eql().map(|(_, t)| t) != head.query.eql().map(|(_, t)| t)
+            || base.query.kql().map(|(_, t)| t) != head.query.kql().map(|(_, t)| t),
         eql: match (base.query.eql(), head.query.eql()) {
             (Some((a, _)), Some((b, _))) => super::eql_diff::eql_changes(a, b),
             _ => Vec::new(),
         },
+        kql: match (base.query.kql(), head.query.kql()) {
+            (Some((a, _)), Some((b, _))) => kql_changes(a, b),
+            _ => Vec::new(),
+        },
+        filters: ListChange::between(
+            &filter_texts(&base.rule.data),
+            &filter_texts(&head.rule.data),
+        ),
     }
 }
 
@@ -285,15 +309,29 @@ fn setting_changes(base: &LoadedRule, head: &LoadedRule) -> Vec<SettingChange> {
         ),
         ("alert_suppression", suppression(base), suppression(head)),
     ];
-    candidates
+    let mut changes: Vec<SettingChange> = candidates
         .into_iter()
         .filter(|(_, before, after)| before != after)
         .map(|(setting, before, after)| SettingChange {
             setting: setting.to_string(),
             before,
             after,
+            added: Vec::new(),
+            removed: Vec::new(),
         })
-        .collect()
+        .collect();
+    changes.extend(
+        type_settings(&base.rule.data, &head.rule.data)
+            .into_iter()
+            .map(|s| SettingChange {
+                setting: s.setting.to_string(),
+                before: s.before,
+                after: s.after,
+                added: s.added,
+                removed: s.removed,
+            }),
+    );
+    changes
 }
 
 #[cfg(test)]
@@ -369,7 +407,9 @@ mod tests {
             [SettingChange {
                 setting: "from".into(),
                 before: "now-6m".into(),
-                after: "now-11m".into()
+                after: "now-11m".into(),
+                added: Vec::new(),
+                removed: Vec::new(),
             }]
         );
         assert!(!diff.query_text_changed);

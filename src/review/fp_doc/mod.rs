@@ -13,11 +13,12 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use self::verdict::{ActorOutcome, Study};
+use self::verdict::{ActorOutcome, Alerting, Study};
 use super::suite::Suite;
 use crate::diagnostic::Diagnostic;
 use crate::report::inspect::{cell, InspectReport};
-use crate::runner::{DocumentFate, Fate, PreparedRule};
+use crate::rule::{DateMath, DateUnit};
+use crate::runner::{DocumentFate, Fate, PreparedRule, RuleLogic};
 use crate::scenario::{Actor, Kind};
 use crate::schedule::collect_field;
 
@@ -121,6 +122,9 @@ fn write_summary(out: &mut String, rule: &PreparedRule, studies: &[Study], comma
     if !thresholds.is_empty() {
         let _ = writeln!(out, "| threshold | {} |", cell(&thresholds.join(", ")));
     }
+    for (name, value) in type_rows(rule) {
+        let _ = writeln!(out, "| {name} | {} |", cell(&value));
+    }
     let (exclusions, indicators) = clauses(rule);
     if !indicators.is_empty() {
         let _ = writeln!(out, "| indicators | {} |", cell(&indicators.join(", ")));
@@ -165,18 +169,18 @@ fn clauses(rule: &PreparedRule) -> (Vec<String>, Vec<String>) {
             .analysis
             .exclusions
             .iter()
-            .map(|exclusion| code(exclusion.span.slice(&rule.text).trim()))
+            .map(|exclusion| block(exclusion.span.slice(&rule.text).trim(), "esql"))
             .collect();
         return (exclusions, Vec::new());
     };
     let mut exclusions = Vec::new();
     let mut indicators = Vec::new();
     for conjunct in crate::kql::outline::conjuncts(&search.query) {
-        let text = code(conjunct.span.slice(&rule.text).trim());
+        let written = conjunct.span.slice(&rule.text).trim();
         if conjunct.negated {
-            exclusions.push(text);
+            exclusions.push(block(written, "kql"));
         } else {
-            indicators.push(text);
+            indicators.push(code(written));
         }
     }
     for filter in &rule.filters {
@@ -231,7 +235,7 @@ fn write_scenario(out: &mut String, study: &Study) {
             out,
             "- `{actor}`: {}. Its documents: {}.",
             outcome.verdict(study, &actor, false),
-            none_if_empty(outcome.breakdown())
+            none_if_empty(outcome.breakdown(study))
         );
     }
     write_examples(out, study);
@@ -245,7 +249,7 @@ fn write_examples(out: &mut String, study: &Study) {
          | user | source.ip | user agent | decision | fate |\n|---|---|---|---|---|---|---|---|---|---|"
     );
     for actor in actor_names(study) {
-        for fate in examples(study.actor_fates(&actor).collect()) {
+        for fate in examples(study.actor_fates(&actor).collect(), &study.alerting) {
             let value = &study.generated.values[fate.document - 1];
             let field = |path: &str| field_text(value, path);
             let (namespace, name) = (
@@ -267,7 +271,7 @@ fn write_examples(out: &mut String, study: &Study) {
                 field("source.ip"),
                 field("user_agent.original"),
                 field("kubernetes.audit.annotations.authorization_k8s_io/decision"),
-                fate_text(&fate.fate),
+                fate_text(&fate.fate, &study.alerting),
             ];
             let cells: Vec<String> = cells
                 .iter()
@@ -286,11 +290,11 @@ fn write_examples(out: &mut String, study: &Study) {
 
 /// A few of an actor's documents: the first of each fate first (so every way its documents go
 /// is shown), then the earliest others, in document order.
-fn examples(fates: Vec<&DocumentFate>) -> Vec<&DocumentFate> {
+fn examples<'a>(fates: Vec<&'a DocumentFate>, alerting: &Alerting) -> Vec<&'a DocumentFate> {
     let mut chosen: Vec<usize> = Vec::new();
     let mut seen: Vec<String> = Vec::new();
     for (index, fate) in fates.iter().enumerate() {
-        let text = fate_text(&fate.fate);
+        let text = fate_text(&fate.fate, alerting);
         if chosen.len() < EXAMPLES_PER_ACTOR && !seen.contains(&text) {
             seen.push(text);
             chosen.push(index);
@@ -351,7 +355,7 @@ fn write_alerts(out: &mut String, study: &Study) {
     }
 }
 
-fn fate_text(fate: &Fate) -> String {
+fn fate_text(fate: &Fate, alerting: &Alerting) -> String {
     match fate {
         Fate::OutsideWindows => "outside every window".into(),
         Fate::NotRead { .. } => "not read by FROM".into(),
@@ -361,8 +365,7 @@ fn fate_text(fate: &Fate) -> String {
             result,
             ..
         } => format!("dropped by the {role} on `{field}` ({result})"),
-        Fate::Grouped { alerted: true, .. } => "fed an alerting group".into(),
-        Fate::Grouped { alerted: false, .. } => "fed a group below the threshold".into(),
+        Fate::Grouped { alerted, .. } => alerting.fate(*alerted).into(),
         Fate::NoStep { .. } => "matched no step of the sequence".into(),
         Fate::Sequence { alerted: true, .. } => "took part in an alerting sequence".into(),
         Fate::Sequence { alerted: false, .. } => "matched a step, in no alerting sequence".into(),
@@ -504,13 +507,119 @@ fn compact(value: &Value) -> String {
     }
 }
 
-/// Inline code, with a longer fence when the text holds a backtick.
+/// Inline code, with a longer fence when the text holds a backtick. Text written over several
+/// lines is joined into one (a code span cannot hold a line break in a table cell, and one
+/// broken over lines renders as an unreadable run).
 fn code(text: &str) -> String {
+    let text = if text.contains('\n') {
+        one_line(text)
+    } else {
+        text.to_string()
+    };
     if text.contains('`') {
         format!("`` {text} ``")
     } else {
         format!("`{text}`")
     }
+}
+
+/// The lines of `text` trimmed and joined by one space, without a space inside parentheses.
+fn one_line(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if !(out.is_empty() || out.ends_with('(') || line.starts_with(')')) {
+            out.push(' ');
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+/// A list item's code: inline when written on one line, else a fenced block indented under
+/// the item, keeping the query's own layout (the common indentation of the lines after the
+/// first removed).
+fn block(text: &str, language: &str) -> String {
+    if !text.contains('\n') {
+        return code(text);
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    let indent = lines
+        .iter()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    let fence = if text.contains("```") { "~~~~" } else { "```" };
+    let mut out = format!("{fence}{language}\n  {}\n", lines[0]);
+    for line in &lines[1..] {
+        let kept = line.get(indent..).unwrap_or_else(|| line.trim_start());
+        let _ = writeln!(out, "  {kept}");
+    }
+    out.push_str("  ");
+    out.push_str(fence);
+    out
+}
+
+/// The rule-type rows of the page's head table: the type of a KQL rule, a threshold rule's
+/// fields, value and cardinality, a new_terms rule's fields and history window.
+fn type_rows(rule: &PreparedRule) -> Vec<(&'static str, String)> {
+    let list = |fields: &[String]| {
+        if fields.is_empty() {
+            "(none: all matching documents in one bucket)".to_string()
+        } else {
+            fields.join(", ")
+        }
+    };
+    match &rule.logic {
+        RuleLogic::Query(_) => vec![("type", "query".into())],
+        RuleLogic::Threshold(_, spec) => {
+            let mut rows = vec![
+                ("type", "threshold".into()),
+                ("threshold fields", list(&spec.fields)),
+                (
+                    "threshold",
+                    format!("at least {} documents per bucket", spec.value),
+                ),
+            ];
+            if let Some((field, value)) = &spec.cardinality {
+                rows.push((
+                    "cardinality",
+                    format!("at least {value} distinct `{field}` per bucket"),
+                ));
+            }
+            rows
+        }
+        RuleLogic::NewTerms(_, spec) => vec![
+            ("type", "new_terms".into()),
+            ("new_terms fields", list(&spec.fields)),
+            ("history", history_words(&spec.history.text)),
+        ],
+        RuleLogic::Esql(_) | RuleLogic::Eql(_) => Vec::new(),
+    }
+}
+
+/// `now-10d (10 days before each execution)`; date math rulegate cannot word stays as written.
+fn history_words(text: &str) -> String {
+    match history_length(text) {
+        Some(length) => format!("{text} ({length} before each execution)"),
+        None => text.to_string(),
+    }
+}
+
+/// `10 days` for `now-10d`.
+fn history_length(text: &str) -> Option<String> {
+    let math = DateMath::parse(text)?;
+    let unit = match math.unit {
+        DateUnit::Year => "year",
+        DateUnit::Month => "month",
+        DateUnit::Week => "week",
+        DateUnit::Day => "day",
+        DateUnit::Hour => "hour",
+        DateUnit::Minute => "minute",
+        DateUnit::Second => "second",
+    };
+    Some(plural(math.amount.try_into().unwrap_or(usize::MAX), unit))
 }
 
 /// A path's last component: pages never name the directories they were generated from.
@@ -533,5 +642,41 @@ fn none_if_empty(text: String) -> String {
         "none".into()
     } else {
         text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_joins_a_multi_line_span_into_one_line() {
+        assert_eq!(code("not (\n  a:x and\n  b:y\n)"), "`not (a:x and b:y)`");
+        assert_eq!(code("a:x"), "`a:x`");
+        assert_eq!(code("a:`x`"), "`` a:`x` ``");
+    }
+
+    #[test]
+    fn a_multi_line_exclusion_is_a_fenced_block_under_its_item() {
+        assert_eq!(block("not a:x", "kql"), "`not a:x`");
+        assert_eq!(
+            block("not (\n    a:x and\n      b:y\n  )", "kql"),
+            "```kql\n  not (\n    a:x and\n      b:y\n  )\n  ```"
+        );
+        // A fence inside the text takes the other fence.
+        assert!(block("a\n```", "esql").starts_with("~~~~esql"));
+    }
+
+    #[test]
+    fn history_windows_are_worded_in_days() {
+        assert_eq!(
+            history_words("now-10d"),
+            "now-10d (10 days before each execution)"
+        );
+        assert_eq!(
+            history_words("now-1h"),
+            "now-1h (1 hour before each execution)"
+        );
+        assert_eq!(history_words("2026-01-01"), "2026-01-01");
     }
 }

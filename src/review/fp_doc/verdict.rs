@@ -9,7 +9,7 @@ use crate::diagnostic::Diagnostic;
 use crate::document::Cell;
 use crate::runner::{
     conjunct_outcomes, explain, run_rule, threshold_margins, ConjunctOutcomes, DocumentFate,
-    DocumentSet, Fate, GeneratedScenario, PreparedRule, ThresholdMargin,
+    DocumentSet, Fate, GeneratedScenario, PreparedRule, RuleLogic, ThresholdMargin,
 };
 use crate::scenario::Kind;
 use crate::schedule::{Alert, Fields};
@@ -23,6 +23,55 @@ pub(super) struct Study<'a> {
     /// The aggregate the threshold compares (`Esql.unique_credentials`).
     aggregate: Option<String>,
     pub(super) fates: Vec<DocumentFate>,
+    /// How a document that passes the query can still raise no alert, by rule type.
+    pub(super) alerting: Alerting,
+}
+
+/// The rule type's last step between a matching document and an alert, as the page words it.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) enum Alerting {
+    /// ES|QL and EQL: groups (or sequences) against the query's own threshold.
+    Query,
+    /// Kibana's `query` type: every matching document is an alert.
+    KqlQuery,
+    /// Kibana's `threshold` type: buckets by `fields` of at least `value` documents.
+    Threshold { fields: Vec<String>, value: i64 },
+    /// Kibana's `new_terms` type: a combination of `fields` absent from the history window.
+    NewTerms {
+        fields: Vec<String>,
+        history: String,
+    },
+}
+
+impl Alerting {
+    pub(super) fn of(rule: &PreparedRule) -> Alerting {
+        match &rule.logic {
+            RuleLogic::Query(_) => Alerting::KqlQuery,
+            RuleLogic::Threshold(_, spec) => Alerting::Threshold {
+                fields: spec.fields.clone(),
+                value: spec.value,
+            },
+            RuleLogic::NewTerms(_, spec) => Alerting::NewTerms {
+                fields: spec.fields.clone(),
+                history: spec.history.text.clone(),
+            },
+            RuleLogic::Esql(_) | RuleLogic::Eql(_) => Alerting::Query,
+        }
+    }
+
+    /// What happened to a document that passed every clause, for the example table.
+    pub(super) fn fate(&self, alerted: bool) -> &'static str {
+        match (self, alerted) {
+            (Alerting::Query, true) => "fed an alerting group",
+            (Alerting::Query, false) => "fed a group below the threshold",
+            (Alerting::KqlQuery, true) => "matched: an alert",
+            (Alerting::KqlQuery, false) => "matched, no alert",
+            (Alerting::Threshold { .. }, true) => "counted in a bucket that alerted",
+            (Alerting::Threshold { .. }, false) => "counted in a bucket below the threshold",
+            (Alerting::NewTerms { .. }, true) => "matched: a new combination, an alert",
+            (Alerting::NewTerms { .. }, false) => "matched: its combination was not new",
+        }
+    }
 }
 
 impl<'a> Study<'a> {
@@ -48,6 +97,7 @@ impl<'a> Study<'a> {
                 .find(|indicator| indicator.after_stats)
                 .map(|indicator| indicator.field.clone()),
             fates,
+            alerting: Alerting::of(rule),
         })
     }
 
@@ -131,6 +181,8 @@ pub(super) struct ActorOutcome {
     /// Groups its documents fed that alerted.
     alerting_groups: Vec<Fields>,
     quiet_documents: usize,
+    /// The documents (from 1) that passed every clause and fed no alert.
+    quiet_document_numbers: Vec<usize>,
     alerting_documents: usize,
     /// EQL: documents that matched a step of a sequence that did not alert.
     sequence_documents: usize,
@@ -205,6 +257,7 @@ impl ActorOutcome {
                         }
                     } else {
                         outcome.quiet_documents += 1;
+                        outcome.quiet_document_numbers.push(fate.document);
                         if !outcome.quiet_groups.contains(group) {
                             outcome.quiet_groups.push(group.clone());
                         }
@@ -232,10 +285,15 @@ impl ActorOutcome {
             ("**no alert**", "handled by")
         };
         if !self.alerts.is_empty() {
+            let margin = match study.alerting {
+                Alerting::Query => {
+                    format!("; {}", best_margin(study, &self.alerting_groups, "up to"))
+                }
+                _ => String::new(),
+            };
             return format!(
-                "**alerts** ({}; {}): no exclusion covers it",
+                "**alerts** ({}{margin}): no exclusion covers it",
                 plural(self.alerts.len(), "alert"),
-                best_margin(study, &self.alerting_groups, "up to")
             );
         }
         let excluded: Vec<String> = study
@@ -277,11 +335,7 @@ impl ActorOutcome {
             };
         }
         if self.quiet_documents > 0 {
-            return format!(
-                "{quiet}: the {} its documents fed stayed below the threshold ({})",
-                plural(self.quiet_groups.len(), "group"),
-                best_margin(study, &self.quiet_groups, "at best")
-            );
+            return format!("{quiet}: {}", self.why_quiet(study));
         }
         if let Some(((role, conjunct, field, _), count)) =
             self.dropped.iter().max_by_key(|(_, count)| **count)
@@ -302,6 +356,70 @@ impl ActorOutcome {
         format!("{quiet}: the rule's `FROM` reads none of its documents")
     }
 
+    /// Why documents that passed every clause raised no alert, in the rule type's terms.
+    fn why_quiet(&self, study: &Study) -> String {
+        let matching = plural(self.quiet_documents, "matching document");
+        match &study.alerting {
+            Alerting::Query => format!(
+                "the {} its documents fed stayed below the threshold ({})",
+                plural(self.quiet_groups.len(), "group"),
+                best_margin(study, &self.quiet_groups, "at best")
+            ),
+            Alerting::KqlQuery => format!(
+                "its {matching} raised no alert (the rule's `filters` or `max_signals` held them back)"
+            ),
+            Alerting::Threshold { fields, value } if fields.is_empty() => format!(
+                "its {matching} counted toward a total that stayed below the threshold of {value}"
+            ),
+            Alerting::Threshold { fields, value } => format!(
+                "its {matching} fell in buckets by {} that stayed below the threshold of {value}",
+                codes(fields)
+            ),
+            Alerting::NewTerms { fields, history } => {
+                let alerted = self.combinations_alerted(study, fields);
+                if alerted == 0 {
+                    let window = match super::history_length(history) {
+                        Some(length) => format!("the {length} before each execution"),
+                        None => format!("from `{history}`"),
+                    };
+                    format!(
+                        "the {} combination of its {matching} was already in the history window \
+                         ({window}), so it was not new",
+                        codes(fields),
+                    )
+                } else {
+                    format!(
+                        "the {} combination of its {matching} was not new: another document \
+                         raised the alert for {} of them",
+                        codes(fields),
+                        plural(alerted, "combination")
+                    )
+                }
+            }
+        }
+    }
+
+    /// How many of this actor's quiet documents' new-terms combinations some alert of the
+    /// scenario carries (`kibana.alert.new_terms`).
+    fn combinations_alerted(&self, study: &Study, fields: &[String]) -> usize {
+        let alerted: Vec<Vec<String>> = study
+            .alerts
+            .iter()
+            .filter_map(|alert| alert.fields.get(crate::schedule::NEW_TERMS_FIELD))
+            .filter_map(|terms| terms.as_array())
+            .map(|terms| terms.iter().map(super::compact).collect())
+            .collect();
+        let mut combinations: Vec<Vec<String>> = self
+            .quiet_document_numbers
+            .iter()
+            .filter_map(|n| study.generated.values.get(n - 1))
+            .map(|value| fields.iter().map(|f| super::field_text(value, f)).collect())
+            .collect();
+        combinations.sort();
+        combinations.dedup();
+        combinations.iter().filter(|c| alerted.contains(c)).count()
+    }
+
     /// How the documents a conjunct dropped went (from their fates).
     fn through(&self, conjunct: &str, field: &str) -> String {
         let results: Vec<&str> = self
@@ -316,7 +434,7 @@ impl ActorOutcome {
     }
 
     /// Where every document went: `12 dropped by … (null); 3 fed groups that did not alert`.
-    pub(super) fn breakdown(&self) -> String {
+    pub(super) fn breakdown(&self, study: &Study) -> String {
         let mut parts = Vec::new();
         for ((role, _, field, result), count) in &self.dropped {
             parts.push(format!(
@@ -324,14 +442,21 @@ impl ActorOutcome {
                 count
             ));
         }
+        let (alerting, quiet) = match study.alerting {
+            Alerting::Query => ("fed alerting groups", "fed groups that did not alert"),
+            Alerting::Threshold { .. } => (
+                "counted in buckets that alerted",
+                "counted in buckets below the threshold",
+            ),
+            Alerting::KqlQuery | Alerting::NewTerms { .. } => {
+                ("matched and alerted", "matched without an alert")
+            }
+        };
         if self.alerting_documents > 0 {
-            parts.push(format!("{} fed alerting groups", self.alerting_documents));
+            parts.push(format!("{} {alerting}", self.alerting_documents));
         }
         if self.quiet_documents > 0 {
-            parts.push(format!(
-                "{} fed groups that did not alert",
-                self.quiet_documents
-            ));
+            parts.push(format!("{} {quiet}", self.quiet_documents));
         }
         if self.sequence_documents > 0 {
             parts.push(format!(
@@ -383,4 +508,13 @@ fn best_margin(study: &Study, groups: &[Fields], lead: &str) -> String {
         ),
         None => "no execution saw a group of it".to_string(),
     }
+}
+
+/// `` `a`, `b` ``.
+fn codes(fields: &[String]) -> String {
+    fields
+        .iter()
+        .map(|f| code(f))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
