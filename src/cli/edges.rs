@@ -50,33 +50,17 @@ pub fn run(args: EdgesArgs) -> Result<Outcome, Vec<Diagnostic>> {
 fn edges_one(rule_path: &Path, write: Option<&Path>) -> Result<(String, Outcome), Vec<Diagnostic>> {
     let loaded = rule::load(rule_path)?;
     let scheduled = ScheduledRule::from_loaded(&loaded).map_err(|error| vec![error])?;
-    let Some((query, text)) = loaded.query.parsed() else {
-        return Err(vec![Diagnostic::error(
-            "E703",
-            "not evaluated: edges are derived from ES|QL rules only so far",
-        )
-        .in_file(&loaded.file)]);
-    };
-    if let Some(gap) = edges::data_source_gap(query) {
-        return Err(vec![Diagnostic::error(
-            "E711",
-            format!("cannot derive edge scenarios: {gap}"),
-        )
-        .at_path(rule_path)
-        .with_help("edge scenarios exist for rules over Kubernetes audit logs (`logs-kubernetes.audit_logs-*`)")]);
-    }
-    let model = EdgeModel::from_query(query, text);
     let rule_reference = match write {
         Some(dir) => relative_path(dir, rule_path)?,
         None => rule_path.display().to_string(),
     };
-    let input = EdgeInput {
-        rule_reference: &rule_reference,
-        rule_display: &rule_path.display().to_string(),
-        schedule: &scheduled.schedule,
-        model: &model,
+    let display = rule_path.display().to_string();
+    let scenarios = if rulegate::eql::is_eql_rule(&loaded) {
+        edges::eql::for_rule(&loaded, &scheduled, &rule_reference, &display)
+            .map_err(|error| vec![error.at_path(rule_path)])?
+    } else {
+        esql_scenarios(&loaded, &scheduled, rule_path, &rule_reference)?
     };
-    let scenarios = edges::generate(&input);
     let mut listing = String::new();
     match write {
         None => {
@@ -106,6 +90,38 @@ fn edges_one(rule_path: &Path, write: Option<&Path>) -> Result<(String, Outcome)
         }
     }
     Ok((listing, Outcome::Success))
+}
+
+/// The edge scenarios of an ES|QL rule.
+fn esql_scenarios(
+    loaded: &rule::LoadedRule,
+    scheduled: &ScheduledRule,
+    rule_path: &Path,
+    rule_reference: &str,
+) -> Result<Vec<edges::EdgeScenario>, Vec<Diagnostic>> {
+    let Some((query, text)) = loaded.query.parsed() else {
+        return Err(vec![Diagnostic::error(
+            "E703",
+            "not evaluated: edges are derived from ES|QL rules only so far",
+        )
+        .in_file(&loaded.file)]);
+    };
+    if let Some(gap) = edges::data_source_gap(query) {
+        return Err(vec![Diagnostic::error(
+            "E711",
+            format!("cannot derive edge scenarios: {gap}"),
+        )
+        .at_path(rule_path)
+        .with_help("edge scenarios exist for rules over Kubernetes audit logs (`logs-kubernetes.audit_logs-*`)")]);
+    }
+    let model = EdgeModel::from_query(query, text);
+    let input = EdgeInput {
+        rule_reference,
+        rule_display: &rule_path.display().to_string(),
+        schedule: &scheduled.schedule,
+        model: &model,
+    };
+    Ok(edges::generate(&input))
 }
 
 /// The rule file's path as seen from `dir` (scenario files name rules relative to themselves).
