@@ -107,14 +107,16 @@ fn single_event_rules_get_the_late_ingest_edges_at_the_look_back_bound() {
         assert_eq!(alerts_of(&inside.text), 1, "{stem}");
         assert_eq!(alerts_of(&outside.text), 0, "{stem}");
         // Ingested 5m late, history (before the rule was enabled), on and one second before
-        // the first execution's window start (10:05 − 6m).
+        // the first execution's window start (10:05 − 6m = 09:59: from 09:54 and 09:53:59).
         assert!(inside
             .text
             .contains("ingest_lag = \"300s\"\nhistory = true"));
-        assert!(inside.text.contains("start = \"2026-05-15T09:54:00.000Z\""));
+        assert!(inside
+            .text
+            .contains("event from 2026-05-15T09:54:00.000Z is ingested 5m late"));
         assert!(outside
             .text
-            .contains("start = \"2026-05-15T09:53:59.000Z\""));
+            .contains("event from 2026-05-15T09:53:59.000Z is ingested 5m late"));
     }
 }
 

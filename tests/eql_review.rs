@@ -408,9 +408,10 @@ fn coverage_counts_each_steps_conjuncts() {
             .find(|c| c["text"] == text)
             .unwrap_or_else(|| panic!("{text} not among {conjuncts:#?}"))
     };
-    // The masters exclusion of step 2 is false for the admin's two events (benign scenario).
+    // The masters exclusion of step 2 is false for the admin's two events (benign scenario)
+    // and for the generated edge's `system:masters` request (values-query-2-exclusions).
     let masters = find("step 2: not kubernetes.audit.user.groups == \"system:masters\"");
-    assert_eq!(masters["outcomes"]["false"], 2, "{masters}");
+    assert_eq!(masters["outcomes"]["false"], 3, "{masters}");
     // Every generated document is an audit log: the dataset conjunct filters nothing.
     let dataset = find("step 1: data_stream.dataset == \"kubernetes.audit_logs\"");
     assert_eq!(dataset["outcomes"]["false"], 0);

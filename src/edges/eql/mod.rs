@@ -113,7 +113,7 @@ impl<'a> Plan<'a> {
             return None;
         }
         let request = solver.request.completed();
-        self.oracle.matches(filter, &request).then_some(request)
+        (request.consistent() && self.oracle.matches(filter, &request)).then_some(request)
     }
 
     /// The alerts of the engine over `requests`, as one execution reads them.

@@ -74,7 +74,9 @@ impl Slot {
         match (self.allowed(), self) {
             (Some(values), _) => values.contains(&value),
             (None, Slot::RequestUri) => value.starts_with('/'),
-            (None, Slot::Verb | Slot::Resource | Slot::Username) => !value.is_empty(),
+            // The verb comes from the HTTP method: always lower-case.
+            (None, Slot::Verb) => !value.is_empty() && value == value.to_lowercase(),
+            (None, Slot::Resource | Slot::Username) => !value.is_empty(),
             _ => true,
         }
     }
@@ -146,6 +148,22 @@ impl Request {
             uri.push_str(&format!("/{sub}"));
         }
         uri
+    }
+
+    /// Whether the request is one the API server could log: a request URI set by hand names
+    /// the same namespace as the object reference (the server takes the reference from the
+    /// path), and none when the reference has none.
+    pub fn consistent(&self) -> bool {
+        let Some(uri) = self.get(Slot::RequestUri) else {
+            return true;
+        };
+        let path = uri.split('?').next().unwrap_or("");
+        let in_path = path
+            .split('/')
+            .skip_while(|part| *part != "namespaces")
+            .nth(1)
+            .filter(|ns| !ns.is_empty());
+        in_path == self.get(Slot::Namespace)
     }
 
     /// The document (the fields EQL queries of Kubernetes rules read) the DSL writes for this

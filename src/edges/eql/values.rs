@@ -69,8 +69,7 @@ fn case_changed(value: &str) -> Option<String> {
 fn just_outside(pattern: &str) -> Option<String> {
     let (index, _) = pattern
         .char_indices()
-        .filter(|(_, c)| *c != '*' && *c != '?')
-        .last()?;
+        .rfind(|(_, c)| *c != '*' && *c != '?')?;
     let mut narrowed = pattern.to_string();
     narrowed.remove(index);
     Some(fill(&narrowed))
@@ -151,6 +150,16 @@ pub fn variants(condition: &Expr, text: &str, base: &Request) -> (Vec<Variant>, 
             let mut request = solver.request;
             for (slot, v) in &base.values {
                 request.values.entry(*slot).or_insert_with(|| v.clone());
+            }
+            if !request.consistent() {
+                skipped.push(format!(
+                    "`{}` {} with a request URI in another namespace",
+                    atom.field,
+                    value
+                        .as_deref()
+                        .map_or("missing".into(), |v| format!("= `{v}`"))
+                ));
+                continue;
             }
             if out.iter().any(|v| v.request == request) || request == *base {
                 continue;
