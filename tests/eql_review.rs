@@ -12,6 +12,7 @@ use rulegate::runner::{EqlSearch, RuleLogic};
 
 const UNTIL_RULE: &str = "tests/data/eql/sequence_until.toml";
 const MISSING_RULE: &str = "tests/data/eql/sequence_missing.toml";
+const TRAILING_MISSING_RULE: &str = "tests/data/eql/sequence_missing_trailing.toml";
 const RBAC: &str =
     "rules/eql/privilege_escalation_sensitive_rbac_change_followed_by_workload_modification.toml";
 
@@ -97,6 +98,38 @@ fn explain_names_the_missing_event_that_dropped_a_sequence() {
     let (what, detail) = outcome(&fates[5]);
     assert_eq!(what, "completed", "{detail}");
     assert_eq!(fates[5]["alerted"], true);
+}
+
+#[test]
+fn explain_names_a_trailing_missing_event_within_maxspan_of_the_first_event() {
+    let fates = explain_rule(
+        TRAILING_MISSING_RULE,
+        &[
+            // alice: a, b, then `stop` 30s after a: within maxspan (1m) of the first event, so
+            // the trailing missing event drops the sequence.
+            event("2026-05-01T10:00:00Z", Some("alice"), "a"),
+            event("2026-05-01T10:00:10Z", Some("alice"), "b"),
+            event("2026-05-01T10:00:30Z", Some("alice"), "stop"),
+            // bob: a, b, then `stop` 61s after a: past maxspan, the sequence stands.
+            event("2026-05-01T10:00:01Z", Some("bob"), "a"),
+            event("2026-05-01T10:00:11Z", Some("bob"), "b"),
+            event("2026-05-01T10:01:02Z", Some("bob"), "stop"),
+        ],
+    );
+    assert_eq!(fates.len(), 6);
+    let (what, detail) = outcome(&fates[1]);
+    assert_eq!(what, "missing_event", "{detail}");
+    assert!(
+        detail.contains("begun by #1")
+            && detail.contains("#3 at 2026-05-01T10:00:30.000Z")
+            && detail.contains("`![any where event.action == \"stop\"]` (query 3)")
+            && detail.contains("user.name=\"alice\""),
+        "{detail}"
+    );
+    assert_eq!(fates[1]["alerted"], false);
+    let (what, detail) = outcome(&fates[4]);
+    assert_eq!(what, "completed", "{detail}");
+    assert_eq!(fates[4]["alerted"], true);
 }
 
 #[test]
@@ -375,9 +408,10 @@ fn coverage_counts_each_steps_conjuncts() {
             .find(|c| c["text"] == text)
             .unwrap_or_else(|| panic!("{text} not among {conjuncts:#?}"))
     };
-    // The masters exclusion of step 2 is false for the admin's two events (benign scenario).
+    // The masters exclusion of step 2 is false for the admin's two events (benign scenario)
+    // and for the generated edge's `system:masters` request (values-query-2-exclusions).
     let masters = find("step 2: not kubernetes.audit.user.groups == \"system:masters\"");
-    assert_eq!(masters["outcomes"]["false"], 2, "{masters}");
+    assert_eq!(masters["outcomes"]["false"], 3, "{masters}");
     // Every generated document is an audit log: the dataset conjunct filters nothing.
     let dataset = find("step 1: data_stream.dataset == \"kubernetes.audit_logs\"");
     assert_eq!(dataset["outcomes"]["false"], 0);

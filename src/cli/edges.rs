@@ -50,25 +50,39 @@ pub fn run(args: EdgesArgs) -> Result<Outcome, Vec<Diagnostic>> {
 fn edges_one(rule_path: &Path, write: Option<&Path>) -> Result<(String, Outcome), Vec<Diagnostic>> {
     let loaded = rule::load(rule_path)?;
     let scheduled = ScheduledRule::from_loaded(&loaded).map_err(|error| vec![error])?;
-    let reference = |write: Option<&Path>| match write {
-        Some(dir) => relative_path(dir, rule_path),
-        None => Ok(rule_path.display().to_string()),
+    let rule_reference = match write {
+        Some(dir) => relative_path(dir, rule_path)?,
+        None => rule_path.display().to_string(),
     };
-    if loaded.query.kql().is_some() {
-        let rule_reference = reference(write)?;
+    let display = rule_path.display().to_string();
+    let scenarios = if loaded.query.kql().is_some() {
         let input = edges::kql::KqlEdgeInput {
             rule_reference: &rule_reference,
-            rule_display: &rule_path.display().to_string(),
+            rule_display: &display,
             schedule: &scheduled.schedule,
             loaded: &loaded,
         };
-        let scenarios = edges::kql::generate(&input).map_err(|error| vec![error])?;
-        return emit(&scenarios, write);
-    }
+        edges::kql::generate(&input).map_err(|error| vec![error])?
+    } else if rulegate::eql::is_eql_rule(&loaded) {
+        edges::eql::for_rule(&loaded, &scheduled, &rule_reference, &display)
+            .map_err(|error| vec![error.at_path(rule_path)])?
+    } else {
+        esql_scenarios(&loaded, &scheduled, rule_path, &rule_reference)?
+    };
+    emit(&scenarios, write)
+}
+
+/// The edge scenarios of an ES|QL rule.
+fn esql_scenarios(
+    loaded: &rule::LoadedRule,
+    scheduled: &ScheduledRule,
+    rule_path: &Path,
+    rule_reference: &str,
+) -> Result<Vec<edges::EdgeScenario>, Vec<Diagnostic>> {
     let Some((query, text)) = loaded.query.parsed() else {
         return Err(vec![Diagnostic::error(
             "E703",
-            "not evaluated: edges are derived from ES|QL and KQL rules only so far",
+            "not evaluated: edges are derived from ES|QL, KQL and EQL rules only",
         )
         .in_file(&loaded.file)]);
     };
@@ -81,15 +95,13 @@ fn edges_one(rule_path: &Path, write: Option<&Path>) -> Result<(String, Outcome)
         .with_help("edge scenarios exist for rules over Kubernetes audit logs (`logs-kubernetes.audit_logs-*`)")]);
     }
     let model = EdgeModel::from_query(query, text);
-    let rule_reference = reference(write)?;
     let input = EdgeInput {
-        rule_reference: &rule_reference,
+        rule_reference,
         rule_display: &rule_path.display().to_string(),
         schedule: &scheduled.schedule,
         model: &model,
     };
-    let scenarios = edges::generate(&input);
-    emit(&scenarios, write)
+    Ok(edges::generate(&input))
 }
 
 /// Lists the scenarios, or writes them into `write` as one set.

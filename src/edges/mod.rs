@@ -17,6 +17,7 @@
 //! |---|---|
 //! | `E711` | the rule reads no data the scenario generator writes (it writes Kubernetes audit logs) |
 
+pub mod eql;
 pub mod kql;
 mod model;
 mod variants;

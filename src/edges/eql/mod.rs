@@ -1,0 +1,358 @@
+//! `rulegate edges` for EQL rules: value edges of every query's conditions, sequence edges
+//! (`maxspan` inside, at and outside, the join key differing in one event, steps out of order,
+//! `until` before and after the last step, `runs=N` with N−1 events) and, for event queries,
+//! a late-ingested event at the edge of the first execution's look-back. Every scenario's
+//! expected alerts come from the reference engine run over the very requests it writes
+//! ([`oracle`]); the placement keeps all of them in one execution window (`E`) that no other
+//! window holds whole.
+
+mod latency;
+mod oracle;
+mod render;
+mod request;
+mod sequence;
+mod values;
+
+pub use oracle::{Oracle, Verdict};
+pub use render::{EqlDraft, TimedRequest};
+pub use request::{Request, Slot};
+
+use crate::edges::EdgeScenario;
+use crate::eql::ast::{Body, EventFilter, Query};
+use crate::eql::engine::Settings;
+use crate::schedule::time::SECOND;
+use crate::schedule::{ScheduleSpec, Timestamp};
+
+/// What the EQL edge generator needs.
+pub struct EqlEdgeInput<'a> {
+    pub rule_reference: &'a str,
+    pub rule_display: &'a str,
+    pub schedule: &'a ScheduleSpec,
+    pub query: &'a Query,
+    pub text: &'a str,
+    /// The rule's EQL request settings (`size` is `max_signals`).
+    pub settings: Settings,
+}
+
+/// Why no edge scenario can be derived, or every edge scenario in a stable order.
+pub fn generate(input: &EqlEdgeInput) -> Result<Vec<EdgeScenario>, String> {
+    let plan = Plan::new(input);
+    let drafts = match &input.query.body {
+        Body::Event(filter) => plan.event_edges(filter)?,
+        Body::Sequence(sequence) => sequence::edges(&plan, sequence)?,
+        Body::Sample(_) => {
+            return Err(
+                "a `sample` query cannot run as a rule (Kibana's EQL executor fails on it)".into(),
+            )
+        }
+    };
+    let mut scenarios = Vec::with_capacity(drafts.len());
+    for mut draft in drafts {
+        if !latency::pin(&mut draft) {
+            return Err(format!(
+                "the requests of `{}` could not be placed on their intended times",
+                draft.slug
+            ));
+        }
+        scenarios.push(draft.render(input.rule_display, input.rule_reference));
+    }
+    Ok(scenarios)
+}
+
+/// The timing and the engine every draft shares.
+pub(crate) struct Plan<'a> {
+    pub input: &'a EqlEdgeInput<'a>,
+    pub oracle: Oracle<'a>,
+    pub interval: i64,
+    pub lookback: i64,
+    /// `E`, the execution whose window the requests aim at.
+    pub execution: Timestamp,
+}
+
+impl<'a> Plan<'a> {
+    fn new(input: &'a EqlEdgeInput<'a>) -> Plan<'a> {
+        let interval = input.schedule.interval;
+        let anchor = Timestamp::parse("2026-05-15T10:00:00Z")
+            .expect("a valid constant")
+            .round_up(interval)
+            .expect("a fixed 2026 instant rounds up within range");
+        Plan {
+            input,
+            oracle: Oracle {
+                query: input.query,
+                settings: input.settings.clone(),
+            },
+            interval,
+            lookback: input.schedule.to - input.schedule.from,
+            execution: anchor.plus(interval),
+        }
+    }
+
+    /// The first request's time for requests spanning `span` that only window `E` holds whole:
+    /// after the previous execution and before the next window opens, else ending at `E − 1s`.
+    pub fn place(&self, span: i64) -> Option<Timestamp> {
+        let e = self.execution;
+        let next_window_start = e.plus(self.interval - self.lookback);
+        let after_previous = e.plus(-self.interval + SECOND);
+        if span <= self.interval - SECOND && after_previous < next_window_start {
+            return Some(after_previous);
+        }
+        let first = e.plus(-SECOND - span);
+        (first >= e.plus(-self.lookback)
+            && first < next_window_start
+            && first.plus(span) > e.plus(-self.interval))
+        .then_some(first)
+    }
+
+    /// A request satisfying `filter` with the slots of `fixed` kept, confirmed by the engine.
+    pub fn witness(&self, filter: &EventFilter, fixed: &Request) -> Option<Request> {
+        let mut solver = request::Solver {
+            request: fixed.clone(),
+        };
+        if !solver.satisfy(&filter.condition, true, self.input.text) {
+            return None;
+        }
+        let request = solver.request.completed();
+        (request.consistent() && self.oracle.matches(filter, &request)).then_some(request)
+    }
+
+    /// The alerts of the engine over `requests`, as one execution reads them.
+    pub fn verdict(&self, requests: &[TimedRequest]) -> Result<Verdict, String> {
+        let timed: Vec<(i64, &Request)> = requests
+            .iter()
+            .map(|r| (r.at.millis(), &r.request))
+            .collect();
+        self.oracle
+            .verdict(&timed)
+            .ok_or_else(|| "the reference engine could not run the generated requests".to_string())
+    }
+
+    fn event_edges(&self, filter: &EventFilter) -> Result<Vec<EqlDraft>, String> {
+        let text = self.input.text;
+        let base = self.witness(filter, &Request::default()).ok_or_else(|| {
+            "no request the scenario DSL can write satisfies the query".to_string()
+        })?;
+        let username_fixed = request_fixes_username(filter, text);
+        let (variants, skipped) = values::variants(&filter.condition, text, &base);
+        // The skipped values are listed once, in the last file written.
+        let skipped_in_exclusions = variants.iter().any(|v| v.negated);
+        let mut drafts = Vec::new();
+        for (negated, slug, what) in [
+            (false, "values-conditions", "conditions"),
+            (true, "values-exclusions", "exclusions"),
+        ] {
+            let chosen: Vec<&values::Variant> =
+                variants.iter().filter(|v| v.negated == negated).collect();
+            if chosen.is_empty() {
+                continue;
+            }
+            let mut requests = vec![TimedRequest {
+                label: "baseline: every condition met".into(),
+                at: Timestamp(0),
+                request: base.clone(),
+                ingest_lag: None,
+                history: false,
+            }];
+            for (index, variant) in chosen.iter().enumerate() {
+                let mut request = variant.request.clone();
+                if !username_fixed
+                    && variant.field != "user.name"
+                    && !variant.field.ends_with("user.username")
+                {
+                    request.set(
+                        Slot::Username,
+                        Some(format!("system:serviceaccount:edge:prober-{}", index + 2)),
+                    );
+                }
+                requests.push(TimedRequest {
+                    label: format!(
+                        "{} = {}: {}",
+                        variant.field,
+                        shown(&variant.value),
+                        variant.why
+                    ),
+                    at: Timestamp(0),
+                    request,
+                    ingest_lag: None,
+                    history: false,
+                });
+            }
+            let first = self
+                .place((requests.len() as i64 - 1) * SECOND)
+                .ok_or("the requests do not fit in one execution window")?;
+            for (i, r) in requests.iter_mut().enumerate() {
+                r.at = first.plus(i as i64 * SECOND);
+            }
+            let verdict = self.verdict(&requests)?;
+            for (r, n) in requests.iter_mut().zip(&verdict.per_request) {
+                r.label = format!("{} → {}", r.label, if *n > 0 { "alerts" } else { "silent" });
+            }
+            let silent = verdict.per_request.iter().filter(|n| **n == 0).count();
+            let mut description = format!(
+                "One request per value tried on the query's {what} (each constant as written, its case \
+                 changed, a value just outside a pattern, the field missing), each from its own actor, \
+                 all in one execution window, and a baseline request meeting every condition. As the \
+                 reference engine evaluates them, {} of these requests alert and {silent} stay silent; \
+                 each step's name says which.",
+                requests.len() - silent
+            );
+            if !skipped.is_empty() && negated == skipped_in_exclusions {
+                description.push_str(&format!(
+                    " Not written, as the API server never logs them: {}.",
+                    skipped.join("; ")
+                ));
+            }
+            let distinct = render::actors(&requests).len() == requests.len();
+            drafts.push(EqlDraft {
+                slug: slug.into(),
+                title: format!("values of the query's {what}"),
+                description,
+                alerts: verdict.alerts,
+                per_actor: distinct.then(|| verdict.per_request.clone()),
+                requests,
+            });
+        }
+        drafts.extend(self.lookback_edges(filter, &base)?);
+        Ok(drafts)
+    }
+
+    /// An event ingested late at the first execution's look-back bound: one on the bound (read,
+    /// the bound is inclusive) and one a second before it (read by no execution).
+    fn lookback_edges(
+        &self,
+        filter: &EventFilter,
+        base: &Request,
+    ) -> Result<Vec<EqlDraft>, String> {
+        let first_run = self.first_run_off_neighbour_grids();
+        let mut anchor = base.clone();
+        anchor.set(Slot::Verb, Some("list".into()));
+        anchor.set(Slot::Resource, Some("edge-anchors".into()));
+        if self.oracle.matches(filter, &anchor) {
+            return Ok(Vec::new());
+        }
+        let lag = self.interval;
+        let lookback_text = crate::schedule::time::format_duration(self.lookback);
+        let mut drafts = Vec::new();
+        for (slug, offset, how) in [
+            (
+                "schedule-late-ingest-lookback-inside",
+                0,
+                "exactly on the start of the first execution's window (inclusive)",
+            ),
+            (
+                "schedule-late-ingest-lookback-outside",
+                -SECOND,
+                "one second before the start of the first execution's window",
+            ),
+        ] {
+            let ingested = first_run.plus(-self.lookback + offset);
+            let requests = vec![
+                TimedRequest {
+                    label: "late event".into(),
+                    at: ingested.plus(-lag),
+                    request: base.clone(),
+                    ingest_lag: Some(lag),
+                    history: true,
+                },
+                TimedRequest {
+                    label: "first request after the rule is enabled (matches no query)".into(),
+                    at: first_run,
+                    request: anchor.clone(),
+                    ingest_lag: None,
+                    history: false,
+                },
+            ];
+            let read = offset == 0;
+            let alerts = if read {
+                self.verdict(&requests[..1])?.alerts
+            } else {
+                0
+            };
+            drafts.push(EqlDraft {
+                slug: slug.into(),
+                title: format!("an alerting event ingested late, {}", if read { "at the look-back bound" } else { "just before it" }),
+                description: format!(
+                    "The rule is enabled at {first_run} (the first request after it comes then; the late event \
+                     is history: it happened before). An alert-worthy event from {} is ingested {} late, \
+                     {how}: the look-back is {lookback_text} and the rule filters on `event.ingested`. \
+                     {} A look-back or interval one minute wider or narrower moves the bound (the first \
+                     execution is the first multiple of the interval at or after the first request).",
+                    ingested.plus(-lag),
+                    crate::schedule::time::format_duration(lag),
+                    if read { "The first execution reads it and alerts." } else { "No execution reads it." }
+                ),
+                requests,
+                alerts,
+                per_actor: None,
+            });
+        }
+        Ok(drafts)
+    }
+
+    /// The first execution: a multiple of the interval after `E` that is no multiple of the
+    /// interval one minute shorter or longer, so the interval mutants move it.
+    fn first_run_off_neighbour_grids(&self) -> Timestamp {
+        let minute = 60 * SECOND;
+        let mut t = self.execution;
+        for _ in 0..100 {
+            let off = |step: i64| step <= 0 || t.millis().rem_euclid(step) != 0;
+            if off(self.interval - minute) && off(self.interval + minute) {
+                break;
+            }
+            t = t.plus(self.interval);
+        }
+        t
+    }
+}
+
+/// Whether the query itself fixes the user name (then variants cannot have their own).
+fn request_fixes_username(filter: &EventFilter, text: &str) -> bool {
+    let mut solver = request::Solver::default();
+    solver.satisfy(&filter.condition, true, text);
+    solver.request.values.contains_key(&Slot::Username)
+}
+
+fn shown(value: &Option<String>) -> String {
+    match value {
+        Some(v) => format!("`{v}`"),
+        None => "missing".into(),
+    }
+}
+
+/// The edge scenarios of a loaded EQL rule; an `E711` diagnostic when none can be derived.
+pub fn for_rule(
+    loaded: &crate::rule::LoadedRule,
+    scheduled: &crate::schedule::ScheduledRule,
+    rule_reference: &str,
+    rule_display: &str,
+) -> Result<Vec<EdgeScenario>, crate::diagnostic::Diagnostic> {
+    let parsed = crate::eql::parse_rule_query(loaded)?;
+    let stream = crate::audit::ecs::INDEX;
+    let indices = loaded.rule.data.index.clone().unwrap_or_default();
+    if !indices.is_empty()
+        && !indices
+            .iter()
+            .any(|i| crate::document::index_matches(i, stream))
+    {
+        return Err(crate::diagnostic::Diagnostic::error(
+            "E711",
+            format!(
+                "cannot derive edge scenarios: the rule reads {}, and rulegate's scenarios generate Kubernetes audit logs ({stream}) only",
+                indices.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+            ),
+        ));
+    }
+    let mut settings = crate::eql::settings_for_rule(loaded);
+    settings.size = scheduled.schedule.max_signals;
+    let input = EqlEdgeInput {
+        rule_reference,
+        rule_display,
+        schedule: &scheduled.schedule,
+        query: &parsed.query,
+        text: &parsed.text,
+        settings,
+    };
+    generate(&input).map_err(|why| {
+        crate::diagnostic::Diagnostic::error("E711", format!("cannot derive edge scenarios: {why}"))
+    })
+}
