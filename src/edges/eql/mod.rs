@@ -227,6 +227,11 @@ impl<'a> Plan<'a> {
         let mut anchor = base.clone();
         anchor.set(Slot::Verb, Some("list".into()));
         anchor.set(Slot::Resource, Some("edge-anchors".into()));
+        // A plain list, as an API server logs one: no subresource and the URI built from the
+        // object reference (a `list` carrying the rule's `exec` subresource is no real request,
+        // and it killed the exec rule's verb mutant unfaithfully).
+        anchor.set(Slot::Subresource, None);
+        anchor.set(Slot::RequestUri, None);
         if self.oracle.matches(filter, &anchor) {
             return Ok(Vec::new());
         }
