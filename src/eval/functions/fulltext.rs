@@ -651,6 +651,17 @@ fn compile_kql(
             format!("Invalid KQL query [{q}]: {}", d.message),
         )
     })?;
+    Ok(kql_over_every_column(c, kql, schema, span))
+}
+
+/// A query the KQL engine evaluates over the whole document (`KQL()`, `QSTR()`): every column of
+/// the index is its argument, so the engine can read any field the query names.
+pub(super) fn kql_over_every_column(
+    c: &mut Compiler,
+    kql: KqlQuery,
+    schema: &[Column],
+    span: Span,
+) -> CExpr {
     let columns: Vec<CExpr> = (0..schema.len())
         .map(|i| CExpr {
             kind: Kind::Column(i),
@@ -658,7 +669,7 @@ fn compile_kql(
             site: 0,
         })
         .collect();
-    Ok(call_of(c, FullText::Kql(Arc::new(kql)), columns, span))
+    call_of(c, FullText::Kql(Arc::new(kql)), columns, span)
 }
 
 #[cfg(test)]

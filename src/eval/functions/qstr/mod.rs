@@ -4,14 +4,14 @@
 
 mod parse;
 
-use std::sync::Arc;
-
-use super::fulltext::{call_of, constant_query, field_arg, option_error, FullText, KqlQuery};
+use super::fulltext::{
+    call_of, constant_query, field_arg, kql_over_every_column, option_error, FullText, KqlQuery,
+};
 use crate::diagnostic::Diagnostic;
 use crate::document::value::Value;
 use crate::document::Column;
 use crate::esql::ast;
-use crate::eval::expr::{error, CExpr, Compiler, Kind};
+use crate::eval::expr::{error, CExpr, Compiler};
 use crate::span::Span;
 
 /// `E320`: query-string syntax or a `QSTR` option rulegate does not evaluate.
@@ -87,14 +87,7 @@ pub(super) fn compile_qstr(
             format!("Invalid query string [{q}]: {}", d.message),
         )
     })?;
-    let columns: Vec<CExpr> = (0..schema.len())
-        .map(|i| CExpr {
-            kind: Kind::Column(i),
-            ty: schema[i].ty,
-            site: 0,
-        })
-        .collect();
-    Ok(call_of(c, FullText::Kql(Arc::new(kql)), columns, span))
+    Ok(kql_over_every_column(c, kql, schema, span))
 }
 
 /// `TERM(field, term)`: a keyword or text field of the index and a constant term.
