@@ -372,21 +372,7 @@ impl<'a> KqlEngine<'a> {
     /// Every combination of the fields' values in a document (none when a field is missing):
     /// a multivalued field puts the document in one bucket per value, as a terms aggregation does.
     fn combinations(&self, doc: usize, fields: &[String]) -> Vec<Vec<Value>> {
-        let mut combos: Vec<Vec<Value>> = vec![Vec::new()];
-        for field in fields {
-            let values = self.values(doc, field);
-            combos = combos
-                .into_iter()
-                .flat_map(|prefix| {
-                    values.iter().map(move |v| {
-                        let mut next = prefix.clone();
-                        next.push(v.clone());
-                        next
-                    })
-                })
-                .collect();
-        }
-        combos
+        bucket_combinations(fields.iter().map(|field| self.values(doc, field)))
     }
 
     fn threshold(&mut self, spec: &ThresholdSpec, matching: &[usize]) -> ResultTable {
@@ -477,4 +463,26 @@ impl<'a> KqlEngine<'a> {
         }
         self.document_rows(&docs, Some(&terms))
     }
+}
+
+/// Every combination of one value per field, in field order (none when a field has no value): a
+/// multivalued field puts a document in one bucket per value, as a terms aggregation does. Shared
+/// by the threshold and new_terms rule types and the edges derived for them.
+pub(crate) fn bucket_combinations<T: Clone>(
+    per_field: impl IntoIterator<Item = Vec<T>>,
+) -> Vec<Vec<T>> {
+    let mut combos: Vec<Vec<T>> = vec![Vec::new()];
+    for values in per_field {
+        combos = combos
+            .into_iter()
+            .flat_map(|prefix| {
+                values.iter().map(move |v| {
+                    let mut next = prefix.clone();
+                    next.push(v.clone());
+                    next
+                })
+            })
+            .collect();
+    }
+    combos
 }

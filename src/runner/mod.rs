@@ -14,6 +14,7 @@ mod explain;
 mod explain_eql;
 mod insight;
 mod logic;
+pub(crate) use logic::bucket_combinations;
 mod raw;
 mod scenario;
 

@@ -85,21 +85,8 @@ pub fn terms(doc: &Doc, field: &str) -> Vec<String> {
     }
 }
 
-/// Every combination of the fields' values (none when a field is missing).
+/// Every combination of the fields' values (none when a field is missing), bucketed as the
+/// runner buckets them.
 pub fn combinations(doc: &Doc, fields: &[String]) -> Vec<Vec<String>> {
-    let mut combos: Vec<Vec<String>> = vec![Vec::new()];
-    for field in fields {
-        let values = terms(doc, field);
-        combos = combos
-            .into_iter()
-            .flat_map(|prefix| {
-                values.iter().map(move |v| {
-                    let mut next = prefix.clone();
-                    next.push(v.clone());
-                    next
-                })
-            })
-            .collect();
-    }
-    combos
+    crate::runner::bucket_combinations(fields.iter().map(|field| terms(doc, field)))
 }

@@ -633,8 +633,26 @@ fn compile_kql(
     schema: &[Column],
     text: &str,
 ) -> Result<CExpr, Diagnostic> {
+    let q = &constant_string_query(c, arg, schema, text)?;
+    let kql = KqlQuery::new(q, schema).map_err(|d| {
+        error(
+            d.code,
+            arg.span,
+            format!("Invalid KQL query [{q}]: {}", d.message),
+        )
+    })?;
+    Ok(kql_over_every_column(c, kql, schema, span))
+}
+
+/// The first argument of `KQL()` or `QSTR()`: a constant string, as Elasticsearch requires.
+pub(super) fn constant_string_query(
+    c: &mut Compiler,
+    arg: &ast::Expr,
+    schema: &[Column],
+    text: &str,
+) -> Result<std::sync::Arc<str>, Diagnostic> {
     let query = constant_query(c, arg, schema, text, "first")?;
-    let Value::String(q) = &query else {
+    let Value::String(q) = query else {
         return Err(error(
             "E302",
             arg.span,
@@ -644,14 +662,7 @@ fn compile_kql(
             ),
         ));
     };
-    let kql = KqlQuery::new(q, schema).map_err(|d| {
-        error(
-            d.code,
-            arg.span,
-            format!("Invalid KQL query [{q}]: {}", d.message),
-        )
-    })?;
-    Ok(kql_over_every_column(c, kql, schema, span))
+    Ok(q)
 }
 
 /// A query the KQL engine evaluates over the whole document (`KQL()`, `QSTR()`): every column of

@@ -5,7 +5,8 @@
 mod parse;
 
 use super::fulltext::{
-    call_of, constant_query, field_arg, kql_over_every_column, option_error, FullText, KqlQuery,
+    call_of, constant_query, constant_string_query, field_arg, kql_over_every_column, option_error,
+    FullText, KqlQuery,
 };
 use crate::diagnostic::Diagnostic;
 use crate::document::value::Value;
@@ -57,17 +58,7 @@ pub(super) fn compile_qstr(
             }
         }
     }
-    let query = constant_query(c, arg, schema, text, "first")?;
-    let Value::String(q) = &query else {
-        return Err(error(
-            "E302",
-            arg.span,
-            format!(
-                "first argument of [{text}] must be [string], found value [{}]",
-                arg.span.slice(c.text)
-            ),
-        ));
-    };
+    let q = &constant_string_query(c, arg, schema, text)?;
     let strings: Vec<String> = (schema.iter())
         .filter(|col| col.ty.is_string())
         .map(|col| col.name.clone())
