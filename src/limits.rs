@@ -10,6 +10,7 @@
 //! | groups | 10,000,000 | `--max-groups` | groups one `STATS` holds (multivalued keys included) |
 //! | lookup file | 256 MiB | — | bytes of one lookup index file (`--lookup`, `[lookups]`; `E313`) |
 //! | lookup rows | 1,000,000 | — | documents of one lookup index, so rows one row joins into (`E313`) |
+//! | lookup indices | 64 | — | lookup indices one command loads (`--lookup` and `[lookups]`; `E313`) |
 //!
 //! Limits Elasticsearch does define are kept where it keeps them: string results over 1 MB
 //! (`eval::functions`), regular-expression automata over 10,000 states (`eval::pattern`).
@@ -38,6 +39,9 @@ pub const DEFAULT_MAX_GROUPS: u64 = 10_000_000;
 pub const MAX_LOOKUP_FILE_BYTES: u64 = 256 << 20;
 /// Most documents one lookup index may hold; it bounds the rows one input row can become.
 pub const MAX_LOOKUP_ROWS: usize = 1_000_000;
+/// Most lookup indices one command loads (`--lookup` and `[lookups]` together): each is held in
+/// memory whole, so their count bounds memory with the file cap.
+pub const MAX_LOOKUP_INDICES: usize = 64;
 
 static MAX_REQUESTS: AtomicU64 = AtomicU64::new(DEFAULT_MAX_REQUESTS);
 static MAX_EXECUTIONS: AtomicU64 = AtomicU64::new(DEFAULT_MAX_EXECUTIONS);

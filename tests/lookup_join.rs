@@ -430,3 +430,29 @@ fn a_lookup_file_over_its_document_cap_is_refused_before_parsing() {
     );
     std::fs::remove_file(&many).unwrap();
 }
+
+#[test]
+fn more_lookup_indices_than_the_cap_are_refused_before_any_is_read() {
+    let input = temp_file("cap.ndjson", b"{\"x\":1}\n");
+    let max = rulegate::limits::MAX_LOOKUP_INDICES;
+    let mut command = support::rulegate();
+    command
+        .args(["query", "--esql", "ROW a = 1", "--input"])
+        .arg(&input);
+    // The files do not exist: a count over the cap is refused before any is opened.
+    for i in 0..=max {
+        command
+            .arg("--lookup")
+            .arg(format!("l{i}=/nonexistent/{i}.ndjson"));
+    }
+    let out = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "E313]: {} lookup indices given (`--lookup` and `[lookups]`), over the cap of {max}",
+            max + 1
+        )),
+        "{stderr}"
+    );
+}

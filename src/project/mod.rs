@@ -494,6 +494,16 @@ impl Config {
                 }
             }
         }
+        let max = crate::limits::MAX_LOOKUP_INDICES;
+        if files.len() > max {
+            return Err(vec![Diagnostic::error(
+                "E313",
+                format!(
+                    "{} lookup indices given (`--lookup` and `[lookups]`), over the cap of {max}",
+                    files.len()
+                ),
+            )]);
+        }
         Ok(files.into_iter().collect())
     }
 
