@@ -6,23 +6,27 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::support::{rulegate, shared_path, success_stdout};
+use crate::support::{repo_path, rulegate, shared_path, small_project, success_stdout};
 
 const RULE: &str = "rules/credential_access_kubernetes_multiple_secret_retrieval_burst.toml";
 const SCENARIO: &str = "scenarios/attack_forbidden_spray.toml";
 const DOCUMENTS: &str = "tests/data/seed_rule/burst_fires.ndjson";
 
-/// One invocation of every subcommand that succeeds and writes to standard output.
+/// One invocation of every subcommand that succeeds and writes to standard output, run in the
+/// project `small_project` writes (the commands that read every rule and scenario read its two
+/// scenarios and one rule: what is under test is how output fails, not the bundled suite).
 fn every_command(scratch: &Path) -> Vec<Vec<String>> {
     let raw = shared_path("reference/raw-k8s-audit/falco/create_secret.json");
+    let documents = repo_path(DOCUMENTS);
+    let documents = documents.display();
     let doc_dir = scratch.join("doc");
     let lines: Vec<String> = vec![
         format!("inspect {RULE}"),
-        format!("query {RULE} --input {DOCUMENTS} --now 2026-05-15T10:00:00Z"),
+        format!("query {RULE} --input {documents} --now 2026-05-15T10:00:00Z"),
         format!("ingest {}", raw.display()),
         format!("gen {SCENARIO}"),
         "personas".into(),
-        format!("replay {RULE} --input {DOCUMENTS}"),
+        format!("replay {RULE} --input {documents}"),
         format!("run {SCENARIO}"),
         format!("explain {SCENARIO}"),
         format!("edges {RULE}"),
@@ -60,8 +64,10 @@ pub fn entries(dir: &Path) -> Vec<String> {
 #[test]
 fn a_full_disk_on_stdout_is_exit_2_with_a_message_for_every_command() {
     let dir = scratch("full");
+    let project = small_project(&dir);
     for args in every_command(&dir) {
         let output = rulegate()
+            .current_dir(&project)
             .args(&args)
             .stdout(File::create("/dev/full").unwrap())
             .output()
@@ -78,8 +84,10 @@ fn a_full_disk_on_stdout_is_exit_2_with_a_message_for_every_command() {
 #[test]
 fn a_closed_pipe_ends_every_command_quietly_with_0() {
     let dir = scratch("pipe");
+    let project = small_project(&dir);
     for args in every_command(&dir) {
         let mut child = rulegate()
+            .current_dir(&project)
             .args(&args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -344,7 +352,9 @@ fn output_into_a_missing_directory_is_an_error_and_creates_nothing() {
 #[test]
 fn junit_into_a_missing_directory_is_an_error_and_creates_nothing() {
     let dir = scratch("junit");
+    let project = small_project(&scratch("junit-project"));
     let output = rulegate()
+        .current_dir(project)
         .args(["check", "--junit"])
         .arg(dir.join("missing/report.xml"))
         .output()
@@ -374,10 +384,25 @@ fn output_dash_is_standard_output() {
 /// lists the replaced ones, and leaves no temporary file.
 #[test]
 fn doc_never_leaves_a_partial_page_or_a_temporary_file() {
+    // Three rules, so that a page fails after another was replaced: the small project and two
+    // rules without scenarios (their pages say so).
+    let project = small_project(&scratch("doc-pages-project"));
+    for rule in [
+        "rules/credential_access_get_secrets_access.toml",
+        "rules/eql/execution_user_exec_to_pod.toml",
+    ] {
+        let name = Path::new(rule).file_name().unwrap();
+        std::fs::copy(repo_path(rule), project.join("rules").join(name)).unwrap();
+    }
+    let doc = || {
+        let mut command = rulegate();
+        command.current_dir(&project).args(["doc", "-o"]);
+        command
+    };
     let fresh = scratch("doc-pages-fresh");
-    success_stdout(rulegate().args(["doc", "-o"]).arg(&fresh));
+    success_stdout(doc().arg(&fresh));
     let pages = entries(&fresh);
-    assert!(pages.len() >= 3, "{pages:?}");
+    assert_eq!(pages.len(), 3, "{pages:?}");
     let old = |dir: &Path| {
         std::fs::create_dir_all(dir).unwrap();
         for page in &pages {
@@ -391,11 +416,7 @@ fn doc_never_leaves_a_partial_page_or_a_temporary_file() {
     let last = pages.last().unwrap();
     std::fs::remove_file(staging.join(last)).unwrap();
     std::fs::create_dir(staging.join(last)).unwrap();
-    let output = rulegate()
-        .args(["doc", "-o"])
-        .arg(&staging)
-        .output()
-        .unwrap();
+    let output = doc().arg(&staging).output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains(last.as_str()), "{stderr}");
@@ -411,11 +432,7 @@ fn doc_never_leaves_a_partial_page_or_a_temporary_file() {
     let renaming = scratch("doc-pages-renaming");
     old(&renaming);
     let _guard = Immutable::set(&renaming.join(&pages[1]));
-    let output = rulegate()
-        .args(["doc", "-o"])
-        .arg(&renaming)
-        .output()
-        .unwrap();
+    let output = doc().arg(&renaming).output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains(pages[1].as_str()), "{stderr}");

@@ -2,7 +2,7 @@
 
 #![allow(dead_code, unused_macros)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Asserts a snapshot under `snapshots/<area>/<name>.snap`, wherever the assertion is written.
@@ -40,6 +40,32 @@ pub fn rulegate() -> Command {
         .env_remove("RUST_BACKTRACE")
         .env_remove("RUST_LOG");
     command
+}
+
+/// A project of the seed rule, an attack and a benign scenario (the personas beside them) and
+/// their snapshots, under `scratch/project`: `check`, `coverage` and `doc` find it from the
+/// working directory as they find the repository's.
+pub fn small_project(scratch: &Path) -> PathBuf {
+    let project = scratch.join("project");
+    for dir in ["rules", "scenarios"] {
+        std::fs::create_dir_all(project.join(dir)).unwrap();
+    }
+    let files = [
+        "rules/credential_access_kubernetes_multiple_secret_retrieval_burst.toml",
+        "scenarios/attack_forbidden_spray.toml",
+        "scenarios/benign_flux_helm_controller.toml",
+        "scenarios/personas.toml",
+    ];
+    for file in files {
+        std::fs::copy(repo_path(file), project.join(file)).unwrap();
+    }
+    let update = rulegate()
+        .current_dir(&project)
+        .args(["check", "--update"])
+        .output()
+        .unwrap();
+    assert_eq!(update.status.code(), Some(0), "{update:?}");
+    project
 }
 
 /// Runs a command that must succeed (exit 0) and returns its standard output; on failure the

@@ -339,10 +339,7 @@ fn kql_fate(
             NodeKind::Not(inner) => ("exclusion", inner.as_ref()),
             _ => ("indicator", **first),
         };
-        let field = match &inner.kind {
-            NodeKind::Match { field, .. } | NodeKind::Range { field, .. } => field.text(),
-            _ => String::new(),
-        };
+        let field = deciding_field(inner, role == "indicator", &schema, row);
         let mut conjunct = String::new();
         crate::kql::print::node(first, &mut conjunct);
         return Fate::Dropped {
@@ -369,6 +366,33 @@ fn kql_fate(
         group: Fields(vec![("_id".to_string(), id)]),
         alerted: !alerts.is_empty(),
         alerts,
+    }
+}
+
+/// The field of the leaf clause that kept `node` from being `want`: for `not (a:x or b:y)` the
+/// disjunct that matched, for `a:x and b:y` the first that failed. A compound clause named by no
+/// field would read "the exclusion on ``" in the generated pages. Empty only for free text.
+fn deciding_field(node: &Node, want: bool, schema: &Schema, row: &[Cell]) -> String {
+    let holds = |child: &Node| node_matches(child, schema, row).unwrap_or(false);
+    match &node.kind {
+        NodeKind::Match { field, .. }
+        | NodeKind::Range { field, .. }
+        | NodeKind::Nested { field, .. } => field.text(),
+        NodeKind::Not(inner) => deciding_field(inner, !want, schema, row),
+        // `want` true: the list is false, so some operand is false (`and`) or all are (`or`);
+        // `want` false: the list is true, so all operands are true (`and`) or some is (`or`).
+        NodeKind::And(children) | NodeKind::Or(children) => {
+            let is_and = matches!(node.kind, NodeKind::And(_));
+            let decisive = if is_and == want {
+                children.iter().find(|child| holds(child) != want)
+            } else {
+                children.first()
+            };
+            decisive.map_or_else(String::new, |child| {
+                deciding_field(child, want, schema, row)
+            })
+        }
+        NodeKind::FreeText(_) => String::new(),
     }
 }
 
