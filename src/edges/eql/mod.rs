@@ -11,14 +11,16 @@ mod oracle;
 mod render;
 mod request;
 mod sequence;
+mod streams;
 mod values;
 
 pub use oracle::{Oracle, Verdict};
 pub use render::{EqlDraft, TimedRequest};
-pub use request::{Request, Slot};
+pub use request::{Request, Slot, Source};
+pub use streams::{writer, Stream, Writer, STREAMS};
 
 use crate::edges::EdgeScenario;
-use crate::eql::ast::{Body, EventFilter, Query};
+use crate::eql::ast::{Body, Category, EventFilter, Query};
 use crate::eql::engine::Settings;
 use crate::schedule::time::SECOND;
 use crate::schedule::{ScheduleSpec, Timestamp};
@@ -32,6 +34,9 @@ pub struct EqlEdgeInput<'a> {
     pub text: &'a str,
     /// The rule's EQL request settings (`size` is `max_signals`).
     pub settings: Settings,
+    /// The rule's index patterns (empty: every index), which pick the data stream a query's
+    /// event category is written to.
+    pub indices: Vec<String>,
 }
 
 /// Why no edge scenario can be derived, or every edge scenario in a stable order.
@@ -104,11 +109,33 @@ impl<'a> Plan<'a> {
         .then_some(first)
     }
 
+    /// What kind of document an event query reads: `any` queries read audit requests; a
+    /// named category, the data stream of that category the rule's indices read.
+    pub fn source(&self, filter: &EventFilter) -> Result<Source, String> {
+        match &filter.category {
+            Category::Any => Ok(Source::Audit),
+            Category::Named(category) => streams::for_category(category, &self.input.indices)
+                .map(Source::Event)
+                .ok_or_else(|| {
+                    let known: Vec<String> = STREAMS
+                        .iter()
+                        .map(|s| format!("`{}` ({})", s.category, s.index()))
+                        .collect();
+                    format!(
+                        "the query reads `{category}` events, and the scenario DSL writes no \
+                             data stream of that category the rule reads (it writes Kubernetes \
+                             audit requests for `any` queries, and {} events)",
+                        known.join(", ")
+                    )
+                }),
+        }
+    }
+
     /// A request satisfying `filter` with the slots of `fixed` kept, confirmed by the engine.
     pub fn witness(&self, filter: &EventFilter, fixed: &Request) -> Option<Request> {
-        let mut solver = request::Solver {
-            request: fixed.clone(),
-        };
+        let mut request = fixed.clone();
+        request.source = self.source(filter).ok()?;
+        let mut solver = request::Solver { request };
         if !solver.satisfy(&filter.condition, true, self.input.text) {
             return None;
         }
@@ -129,6 +156,7 @@ impl<'a> Plan<'a> {
 
     fn event_edges(&self, filter: &EventFilter) -> Result<Vec<EqlDraft>, String> {
         let text = self.input.text;
+        let source = self.source(filter)?;
         let base = self.witness(filter, &Request::default()).ok_or_else(|| {
             "no request the scenario DSL can write satisfies the query".to_string()
         })?;
@@ -155,7 +183,8 @@ impl<'a> Plan<'a> {
             }];
             for (index, variant) in chosen.iter().enumerate() {
                 let mut request = variant.request.clone();
-                if !username_fixed
+                if source == Source::Audit
+                    && !username_fixed
                     && variant.field != "user.name"
                     && !variant.field.ends_with("user.username")
                 {
@@ -332,18 +361,21 @@ pub fn for_rule(
     rule_display: &str,
 ) -> Result<Vec<EdgeScenario>, crate::diagnostic::Diagnostic> {
     let parsed = crate::eql::parse_rule_query(loaded)?;
-    let stream = crate::audit::ecs::INDEX;
     let indices = loaded.rule.data.index.clone().unwrap_or_default();
+    let written: Vec<String> = std::iter::once(crate::audit::ecs::INDEX.to_string())
+        .chain(STREAMS.iter().map(Stream::index))
+        .collect();
     if !indices.is_empty()
         && !indices
             .iter()
-            .any(|i| crate::document::index_matches(i, stream))
+            .any(|i| written.iter().any(|w| crate::document::index_matches(i, w)))
     {
         return Err(crate::diagnostic::Diagnostic::error(
             "E711",
             format!(
-                "cannot derive edge scenarios: the rule reads {}, and rulegate's scenarios generate Kubernetes audit logs ({stream}) only",
-                indices.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+                "cannot derive edge scenarios: the rule reads {}, and rulegate's edge scenarios write {} only",
+                indices.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", "),
+                written.iter().map(|w| format!("`{w}`")).collect::<Vec<_>>().join(", ")
             ),
         ));
     }
@@ -356,6 +388,7 @@ pub fn for_rule(
         query: &parsed.query,
         text: &parsed.text,
         settings,
+        indices,
     };
     generate(&input).map_err(|why| {
         crate::diagnostic::Diagnostic::error("E711", format!("cannot derive edge scenarios: {why}"))

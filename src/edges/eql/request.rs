@@ -6,7 +6,17 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
+use super::streams::{Stream, TOKEN_CLAIMS};
 use crate::eql::ast::{CompareOp, Expr, ExprKind, Literal, MatchOp};
+
+/// What kind of document a request is: a Kubernetes audit request, or an event of a generic
+/// data stream (written by a generic event step).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Source {
+    #[default]
+    Audit,
+    Event(&'static Stream),
+}
 
 /// A value of the request the DSL writes, by the ECS field(s) it becomes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -22,6 +32,10 @@ pub enum Slot {
     RequestUri,
     Username,
     Group,
+    /// A claim of the service-account token in `kubernetes.audit.user.extra`.
+    Extra(&'static str),
+    /// A field of a generic data stream's event.
+    Event(&'static Stream, &'static str),
 }
 
 pub const DECISION_FIELD: &str = "kubernetes.audit.annotations.authorization_k8s_io/decision";
@@ -41,8 +55,32 @@ impl Slot {
             "kubernetes.audit.requestURI" => Slot::RequestUri,
             "user.name" | "kubernetes.audit.user.username" => Slot::Username,
             "kubernetes.audit.user.groups" => Slot::Group,
-            _ => return None,
+            _ => {
+                let claim = field.strip_prefix("kubernetes.audit.user.extra.")?;
+                return TOKEN_CLAIMS
+                    .iter()
+                    .find(|c| **c == claim)
+                    .map(|c| Slot::Extra(c));
+            }
         })
+    }
+
+    /// The slot a field reads in a document of `source`, if the DSL writes it there.
+    pub fn in_source(field: &str, source: Source) -> Option<Slot> {
+        match source {
+            Source::Audit => Slot::of(field),
+            Source::Event(stream) => stream.field(field).map(|f| Slot::Event(stream, f)),
+        }
+    }
+
+    /// Whether the slot is a boolean field of a generic event (`process.interactive`).
+    pub fn boolean(self) -> bool {
+        match self {
+            Slot::Event(stream, field) => {
+                matches!(stream.default_value(field), Some(Value::Bool(_)))
+            }
+            _ => false,
+        }
     }
 
     /// The values the DSL accepts, when it accepts only some (the API server writes no others).
@@ -65,7 +103,12 @@ impl Slot {
     pub fn optional(self) -> bool {
         matches!(
             self,
-            Slot::Subresource | Slot::Namespace | Slot::Name | Slot::Decision
+            Slot::Subresource
+                | Slot::Namespace
+                | Slot::Name
+                | Slot::Decision
+                | Slot::Extra(_)
+                | Slot::Event(..)
         )
     }
 
@@ -76,7 +119,9 @@ impl Slot {
             (None, Slot::RequestUri) => value.starts_with('/'),
             // The verb comes from the HTTP method: always lower-case.
             (None, Slot::Verb) => !value.is_empty() && value == value.to_lowercase(),
-            (None, Slot::Resource | Slot::Username) => !value.is_empty(),
+            (None, Slot::Resource | Slot::Username | Slot::Extra(_)) => !value.is_empty(),
+            // A boolean field holds `true` or `false` only.
+            (None, Slot::Event(..)) if self.boolean() => value == "true" || value == "false",
             _ => true,
         }
     }
@@ -94,6 +139,7 @@ impl Slot {
             Slot::RequestUri => return None,
             Slot::Username => "system:serviceaccount:edge:prober",
             Slot::Group => "system:authenticated",
+            Slot::Extra(_) | Slot::Event(..) => return None,
         })
     }
 }
@@ -103,6 +149,7 @@ impl Slot {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Request {
     pub values: BTreeMap<Slot, Option<String>>,
+    pub source: Source,
 }
 
 impl Request {
@@ -169,6 +216,9 @@ impl Request {
     /// The document (the fields EQL queries of Kubernetes rules read) the DSL writes for this
     /// request at `millis`.
     pub fn document(&self, millis: i64) -> Value {
+        if let Source::Event(stream) = self.source {
+            return self.event_document(stream, millis);
+        }
         let mut audit = Map::new();
         let put = |map: &mut Map<String, Value>, path: &[&str], value: Value| {
             let mut at = map;
@@ -204,6 +254,17 @@ impl Request {
         if let Some(group) = self.get(Slot::Group) {
             put(&mut audit, &["user", "groups"], json!([group]));
         }
+        let extra: Map<String, Value> = self
+            .values
+            .iter()
+            .filter_map(|(slot, value)| match (slot, value) {
+                (Slot::Extra(claim), Some(v)) => Some((claim.to_string(), json!([v]))),
+                _ => None,
+            })
+            .collect();
+        if !extra.is_empty() {
+            put(&mut audit, &["user", "extra"], Value::Object(extra));
+        }
         let mut doc = json!({
             "@timestamp": millis,
             "event": { "ingested": millis },
@@ -216,8 +277,72 @@ impl Request {
         doc
     }
 
+    /// The fields of a generic event, in the stream's order: the value a query set, else the
+    /// template's (a field set missing is left out). A process's executable and arguments
+    /// follow its name and a file's name its path, unless the query sets them.
+    pub fn event_fields(&self, stream: &Stream) -> Vec<(&'static str, Value)> {
+        let set = |field: &str| {
+            self.values.iter().find_map(|(slot, value)| match slot {
+                Slot::Event(_, f) if *f == field => Some(value.clone()),
+                _ => None,
+            })
+        };
+        let derived = |field: &str| -> Option<Value> {
+            let (from, make): (&str, fn(&str) -> Value) = match field {
+                "process.executable" => ("process.name", |n| json!(format!("/usr/bin/{n}"))),
+                "process.args" => ("process.name", |n| json!([n])),
+                "file.name" => ("file.path", |p| json!(p.rsplit('/').next().unwrap_or(p))),
+                _ => return None,
+            };
+            set(from).flatten().map(|v| make(&v))
+        };
+        stream
+            .identity
+            .iter()
+            .chain(stream.template)
+            .filter_map(|(field, _)| {
+                let value = match set(field) {
+                    Some(Some(v)) => stream.typed(field, &v),
+                    Some(None) => return None,
+                    None => derived(field).or_else(|| stream.default_value(field))?,
+                };
+                Some((*field, value))
+            })
+            .collect()
+    }
+
+    /// The document a generic event step writes for this event at `millis`.
+    fn event_document(&self, stream: &Stream, millis: i64) -> Value {
+        let mut doc = json!({
+            "@timestamp": millis,
+            "event": {
+                "ingested": millis,
+                "category": [stream.category],
+                "dataset": stream.dataset,
+                "kind": "event",
+            },
+            "data_stream": { "dataset": stream.dataset, "type": "logs", "namespace": "default" },
+        });
+        for (field, value) in self.event_fields(stream) {
+            let mut at = &mut doc;
+            let parts: Vec<&str> = field.split('.').collect();
+            for part in &parts[..parts.len() - 1] {
+                at = at
+                    .as_object_mut()
+                    .expect("built as objects")
+                    .entry(part.to_string())
+                    .or_insert_with(|| json!({}));
+            }
+            at[parts[parts.len() - 1]] = value;
+        }
+        doc
+    }
+
     /// Every slot set, with the defaults filled in (absent optional slots stay absent).
     pub fn completed(mut self) -> Request {
+        if self.source != Source::Audit {
+            return self;
+        }
         for slot in [
             Slot::Verb,
             Slot::Resource,
@@ -257,6 +382,13 @@ pub struct Atom {
     pub text: String,
 }
 
+impl Atom {
+    /// Whether the atom compares a boolean field (`process.interactive == true`).
+    pub fn boolean(&self) -> bool {
+        self.slot.boolean()
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AtomKind {
     /// `==`, `in`, `:` without wildcards.
@@ -269,9 +401,9 @@ pub enum AtomKind {
 
 /// The atom an expression is, if it compares one DSL-written field with constants (a negated
 /// `!=` / `not in` is returned with `negated = true`).
-pub fn atom(e: &Expr, text: &str) -> Option<(Atom, bool)> {
+pub fn atom(e: &Expr, text: &str, source: Source) -> Option<(Atom, bool)> {
     let field_slot = |e: &Expr| match &e.kind {
-        ExprKind::Field(f) => Slot::of(&f.name).map(|slot| (slot, f.name.clone())),
+        ExprKind::Field(f) => Slot::in_source(&f.name, source).map(|slot| (slot, f.name.clone())),
         _ => None,
     };
     let source = e.span.slice(text).to_string();
@@ -296,6 +428,10 @@ pub fn atom(e: &Expr, text: &str) -> Option<(Atom, bool)> {
                 Literal::Null => Some((make(field, AtomKind::IsNull, vec![], false), negated)),
                 Literal::String(s) => Some((
                     make(field, AtomKind::Equals, vec![s.clone()], false),
+                    negated,
+                )),
+                Literal::Bool(b) if field.0.boolean() => Some((
+                    make(field, AtomKind::Equals, vec![b.to_string()], false),
                     negated,
                 )),
                 _ => None,
@@ -354,7 +490,26 @@ fn satisfying(atom: &Atom) -> Vec<Option<String>> {
     match atom.kind {
         AtomKind::IsNull => vec![None],
         AtomKind::Equals => atom.values.iter().cloned().map(Some).collect(),
-        AtomKind::Pattern => atom.values.iter().map(|p| Some(fill(p))).collect(),
+        AtomKind::Pattern => atom
+            .values
+            .iter()
+            .map(|p| Some(match_all_default(atom.slot, p).unwrap_or_else(|| fill(p))))
+            .collect(),
+    }
+}
+
+/// A pattern of `*` only (`container.id like "*"`: the field exists) takes the template's own
+/// value, a real container id, rather than a filled pattern.
+fn match_all_default(slot: Slot, pattern: &str) -> Option<String> {
+    let Slot::Event(stream, field) = slot else {
+        return None;
+    };
+    if pattern.is_empty() || pattern.chars().any(|c| c != '*') {
+        return None;
+    }
+    match stream.default_value(field)? {
+        Value::String(s) => Some(s),
+        _ => None,
     }
 }
 
@@ -401,7 +556,7 @@ impl Solver {
                 }
                 false
             }
-            _ => match atom(e, text) {
+            _ => match atom(e, text, self.request.source) {
                 Some((atom, negated)) if want != negated => {
                     satisfying(&atom).into_iter().any(|value| {
                         let mut attempt = self.clone();
