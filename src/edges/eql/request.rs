@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
-use super::streams::{Stream, TOKEN_CLAIMS};
+use super::streams::{Stream, TOKEN_CLAIMS, VALUE_SEPARATOR};
 use crate::eql::ast::{CompareOp, Expr, ExprKind, Literal, MatchOp};
 
 /// What kind of document a request is: a Kubernetes audit request, or an event of a generic
@@ -73,6 +73,11 @@ impl Slot {
         }
     }
 
+    /// Whether the slot is an array field of a generic event.
+    pub fn is_array(self) -> bool {
+        matches!(self, Slot::Event(stream, field) if stream.is_array(field))
+    }
+
     /// Whether the slot is a boolean field of a generic event (`process.interactive`).
     pub fn boolean(self) -> bool {
         match self {
@@ -94,6 +99,7 @@ impl Slot {
             ]),
             Slot::Level => Some(&["Metadata", "Request", "RequestResponse"]),
             Slot::Decision => Some(&["allow", "forbid"]),
+            Slot::Event(stream, field) => stream.allowed(field),
             _ => None,
         }
     }
@@ -103,13 +109,8 @@ impl Slot {
     pub fn optional(self) -> bool {
         matches!(
             self,
-            Slot::Subresource
-                | Slot::Namespace
-                | Slot::Name
-                | Slot::Decision
-                | Slot::Extra(_)
-                | Slot::Event(..)
-        )
+            Slot::Subresource | Slot::Namespace | Slot::Name | Slot::Decision | Slot::Extra(_)
+        ) || matches!(self, Slot::Event(stream, field) if stream.is_identity(field))
     }
 
     /// Whether a value the DSL would refuse (E608) or the API server never writes.
@@ -296,12 +297,29 @@ impl Request {
             };
             set(from).flatten().map(|v| make(&v))
         };
+        // argv[0] is the process's name: the values a query sets follow it.
+        let argv = |values: &str| -> Value {
+            let name = set("process.name").flatten().or_else(|| {
+                match stream.default_value("process.name") {
+                    Some(Value::String(n)) => Some(n),
+                    _ => None,
+                }
+            });
+            let mut args: Vec<&str> = name.as_deref().into_iter().collect();
+            for v in values.split(VALUE_SEPARATOR) {
+                if !args.contains(&v) {
+                    args.push(v);
+                }
+            }
+            json!(args)
+        };
         stream
             .identity
             .iter()
             .chain(stream.template)
             .filter_map(|(field, _)| {
                 let value = match set(field) {
+                    Some(Some(v)) if *field == "process.args" => argv(&v),
                     Some(Some(v)) => stream.typed(field, &v),
                     Some(None) => return None,
                     None => derived(field).or_else(|| stream.default_value(field))?,
@@ -522,6 +540,17 @@ pub struct Solver {
 impl Solver {
     fn assign(&mut self, slot: Slot, value: Option<String>) -> bool {
         match self.request.values.get(&slot) {
+            // An array field takes one more value (`process.args` holding both a listed
+            // utility and an excluded helper).
+            Some(Some(current)) if slot.is_array() && value.is_some() => {
+                let value = value.expect("checked");
+                let held = current.split(VALUE_SEPARATOR).any(|v| v == value);
+                if !held && slot.writable(&value) {
+                    let joined = format!("{current}{VALUE_SEPARATOR}{value}");
+                    self.request.set(slot, Some(joined));
+                }
+                true
+            }
             Some(current) => *current == value,
             None => {
                 let ok = match &value {

@@ -188,6 +188,15 @@ impl Plan<'_> {
     }
 }
 
+/// A duration in words where it is a second or two, else as `format_duration` writes it.
+fn spoken(millis: i64) -> String {
+    match millis {
+        SECOND => "one second".into(),
+        m if m == 2 * SECOND => "two seconds".into(),
+        m => format_duration(m),
+    }
+}
+
 fn stage_label(shape: &Shape, stage: usize) -> String {
     let (index, term) = shape.stages[stage];
     match term.runs {
@@ -233,8 +242,8 @@ pub(super) fn edges(plan: &Plan, sequence: &Sequence) -> Result<Vec<EqlDraft>, S
         let text = format_duration(span);
         // One second either side, or half the span when it is shorter than two seconds.
         let delta = SECOND.min(span / 2);
-        let inside = format!("{} inside", format_duration(delta));
-        let outside = format!("{} outside", format_duration(delta));
+        let inside = format!("{} inside", spoken(delta));
+        let outside = format!("{} outside", spoken(delta));
         for (slug, gap, how) in [
             ("sequence-maxspan-inside", span - delta, inside.as_str()),
             ("sequence-maxspan-at", span, "exactly at"),
@@ -275,7 +284,7 @@ pub(super) fn edges(plan: &Plan, sequence: &Sequence) -> Result<Vec<EqlDraft>, S
             let why = format!(
                 "The events of one sequence {} apart, but {} carries another join key \
                  ({}): the sequence never joins.",
-                format_duration(spacing),
+                spoken(spacing),
                 stage_label(&shape, j),
                 other_key
                     .iter()
@@ -305,7 +314,7 @@ pub(super) fn edges(plan: &Plan, sequence: &Sequence) -> Result<Vec<EqlDraft>, S
                 stage_label(&shape, count - 1 - j)
             );
         }
-        let why = format!("The events of one sequence {} apart, in reverse order: each query must match an event after the previous query's.", format_duration(spacing));
+        let why = format!("The events of one sequence {} apart, in reverse order: each query must match an event after the previous query's.", spoken(spacing));
         drafts.push(plan.draft(
             "sequence-out-of-order",
             "the steps out of order".into(),
@@ -320,8 +329,8 @@ pub(super) fn edges(plan: &Plan, sequence: &Sequence) -> Result<Vec<EqlDraft>, S
             .ok_or("no request the scenario DSL can write satisfies the `until` query")?;
         let spaced: Vec<i64> = (0..count as i64).map(|j| 2 * j * spacing).collect();
         let last = spaced[count - 1];
-        let before = format!("{} before the last step", format_duration(spacing));
-        let after = format!("{} after the last step", format_duration(spacing));
+        let before = format!("{} before the last step", spoken(spacing));
+        let after = format!("{} after the last step", spoken(spacing));
         for (slug, at, how) in [
             (
                 "sequence-until-before-last",

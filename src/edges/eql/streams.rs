@@ -16,8 +16,12 @@ pub struct Stream {
     /// The fields that say who the actor is (its `identity`), with their default values.
     pub identity: &'static [(&'static str, &'static str)],
     /// The template: every other field the generator writes, as JSON text. A query may set
-    /// any of them; those it leaves keep these values.
+    /// any of them; those it leaves keep these values. The integration writes every one of
+    /// them on every event; only identity fields can be missing (a process outside a pod).
     pub template: &'static [(&'static str, &'static str)],
+    /// Fields with the only values the integration writes (ECS's allowed `event.type` values
+    /// for the stream, Defend for Containers' actions, `linux`): others are not written.
+    pub allowed: &'static [(&'static str, &'static [&'static str])],
 }
 
 /// A container's identity on a Defend for Containers event: the pod name is the join key.
@@ -65,6 +69,12 @@ pub const STREAMS: [Stream; 2] = [
                 "[\"tracepoint__sched_process_exec\"]"
             ),
         ),
+        allowed: &[
+            ("host.os.type", &["linux"]),
+            ("orchestrator.resource.type", &["pod"]),
+            ("event.type", &["start", "end"]),
+            ("event.action", &["fork", "exec", "end"]),
+        ],
     },
     Stream {
         dataset: "cloud_defend.file",
@@ -81,6 +91,22 @@ pub const STREAMS: [Stream; 2] = [
             ("cloud_defend.matched_selectors", "[\"allFiles\"]"),
             ("cloud_defend.trace_point", "\"lsm__file_open\""),
         ),
+        allowed: &[
+            ("host.os.type", &["linux"]),
+            ("orchestrator.resource.type", &["pod"]),
+            ("event.type", &["change", "creation", "deletion"]),
+            (
+                "event.action",
+                &[
+                    "open",
+                    "creation",
+                    "modification",
+                    "deletion",
+                    "rename",
+                    "link",
+                ],
+            ),
+        ],
     },
 ];
 
@@ -97,6 +123,13 @@ impl Stream {
             .chain(self.template)
             .map(|(name, _)| *name)
             .find(|name| *name == field)
+    }
+
+    /// The only values the integration writes in `field`, when it writes only some.
+    pub fn allowed(&self, field: &str) -> Option<&'static [&'static str]> {
+        self.allowed
+            .iter()
+            .find_map(|(name, values)| (*name == field).then_some(*values))
     }
 
     /// Whether `field` is written on the actor (`identity`) rather than in the step's fields.
@@ -116,18 +149,31 @@ impl Stream {
             .find_map(|(name, value)| (name == field).then_some(value))
     }
 
+    /// Whether the field holds several values (`process.args`, `event.type`).
+    pub fn is_array(&self, field: &str) -> bool {
+        matches!(self.default_value(field), Some(Value::Array(_)))
+    }
+
     /// A value the query sets, in the JSON shape of the field's default: a boolean stays a
-    /// boolean (`process.interactive`), an array field holds the one value (`event.type`).
+    /// boolean (`process.interactive`), an array field holds the values set (`event.type`).
     pub fn typed(&self, field: &str, value: &str) -> Value {
         match self.default_value(field) {
             Some(Value::Bool(_)) if value == "true" || value == "false" => {
                 Value::Bool(value == "true")
             }
-            Some(Value::Array(_)) => Value::Array(vec![Value::String(value.to_string())]),
+            Some(Value::Array(_)) => Value::Array(
+                value
+                    .split(VALUE_SEPARATOR)
+                    .map(|v| Value::String(v.to_string()))
+                    .collect(),
+            ),
             _ => Value::String(value.to_string()),
         }
     }
 }
+
+/// Between the values of an array field held in one slot (no field value holds it).
+pub const VALUE_SEPARATOR: char = '\n';
 
 /// The stream whose events have `category`, among the streams the rule's indices read (all of
 /// them when the rule names no index).

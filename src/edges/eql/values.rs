@@ -45,7 +45,9 @@ fn walk<'e>(
             walk(a, &[], negated, text, source, out);
             walk(b, &[], negated, text, source, out);
         }
-        ExprKind::Not(inner) => walk(inner, &[], !negated, text, source, out),
+        // The atom under a `not` keeps the companions of the `not` itself: they must hold for
+        // the excluded value alone to decide.
+        ExprKind::Not(inner) => walk(inner, companions, !negated, text, source, out),
         _ => {
             if let Some((atom, flipped)) = atom(e, text, source) {
                 out.push((atom, companions.to_vec(), negated != flipped));
@@ -99,6 +101,9 @@ fn tried(atom: &Atom) -> Vec<(Option<String>, String)> {
                     out.push((Some(changed), why.to_string()));
                 }
             }
+            // A pattern of `*` only (`container.id like "*"`) holds for any value: only the
+            // field missing makes it false.
+            AtomKind::Pattern if value.chars().all(|c| c == '*') => {}
             AtomKind::Pattern => {
                 out.push((
                     Some(fill(value)),
