@@ -7,6 +7,7 @@
 //! window holds whole.
 
 mod latency;
+mod lookback;
 mod oracle;
 mod render;
 mod request;
@@ -241,101 +242,8 @@ impl<'a> Plan<'a> {
                 requests,
             });
         }
-        drafts.extend(self.lookback_edges(filter, &base)?);
+        drafts.extend(self.lookback_edges(vec![("late event".into(), 0, base)], &[filter])?);
         Ok(drafts)
-    }
-
-    /// An event ingested late at the first execution's look-back bound: one on the bound (read,
-    /// the bound is inclusive) and one a second before it (read by no execution).
-    fn lookback_edges(
-        &self,
-        filter: &EventFilter,
-        base: &Request,
-    ) -> Result<Vec<EqlDraft>, String> {
-        let first_run = self.first_run_off_neighbour_grids();
-        let mut anchor = base.clone();
-        anchor.set(Slot::Verb, Some("list".into()));
-        anchor.set(Slot::Resource, Some("edge-anchors".into()));
-        // A plain list, as an API server logs one: no subresource and the URI built from the
-        // object reference (a `list` carrying the rule's `exec` subresource is no real request,
-        // and it killed the exec rule's verb mutant unfaithfully).
-        anchor.set(Slot::Subresource, None);
-        anchor.set(Slot::RequestUri, None);
-        if self.oracle.matches(filter, &anchor) {
-            return Ok(Vec::new());
-        }
-        let lag = self.interval;
-        let lookback_text = crate::schedule::time::format_duration(self.lookback);
-        let mut drafts = Vec::new();
-        for (slug, offset, how) in [
-            (
-                "schedule-late-ingest-lookback-inside",
-                0,
-                "exactly on the start of the first execution's window (inclusive)",
-            ),
-            (
-                "schedule-late-ingest-lookback-outside",
-                -SECOND,
-                "one second before the start of the first execution's window",
-            ),
-        ] {
-            let ingested = first_run.plus(-self.lookback + offset);
-            let requests = vec![
-                TimedRequest {
-                    label: "late event".into(),
-                    at: ingested.plus(-lag),
-                    request: base.clone(),
-                    ingest_lag: Some(lag),
-                    history: true,
-                },
-                TimedRequest {
-                    label: "first request after the rule is enabled (matches no query)".into(),
-                    at: first_run,
-                    request: anchor.clone(),
-                    ingest_lag: None,
-                    history: false,
-                },
-            ];
-            let read = offset == 0;
-            let alerts = if read {
-                self.verdict(&requests[..1])?.alerts
-            } else {
-                0
-            };
-            drafts.push(EqlDraft {
-                slug: slug.into(),
-                title: format!("an alerting event ingested late, {}", if read { "at the look-back bound" } else { "just before it" }),
-                description: format!(
-                    "The rule is enabled at {first_run} (the first request after it comes then; the late event \
-                     is history: it happened before). An alert-worthy event from {} is ingested {} late, \
-                     {how}: the look-back is {lookback_text} and the rule filters on `event.ingested`. \
-                     {} A look-back or interval one minute wider or narrower moves the bound (the first \
-                     execution is the first multiple of the interval at or after the first request).",
-                    ingested.plus(-lag),
-                    crate::schedule::time::format_duration(lag),
-                    if read { "The first execution reads it and alerts." } else { "No execution reads it." }
-                ),
-                requests,
-                alerts,
-                per_actor: None,
-            });
-        }
-        Ok(drafts)
-    }
-
-    /// The first execution: a multiple of the interval after `E` that is no multiple of the
-    /// interval one minute shorter or longer, so the interval mutants move it.
-    fn first_run_off_neighbour_grids(&self) -> Timestamp {
-        let minute = 60 * SECOND;
-        let mut t = self.execution;
-        for _ in 0..100 {
-            let off = |step: i64| step <= 0 || t.millis().rem_euclid(step) != 0;
-            if off(self.interval - minute) && off(self.interval + minute) {
-                break;
-            }
-            t = t.plus(self.interval);
-        }
-        t
     }
 }
 

@@ -391,6 +391,13 @@ pub(super) fn edges(plan: &Plan, sequence: &Sequence) -> Result<Vec<EqlDraft>, S
             requests,
         )?);
     }
+    let late: Vec<(String, i64, Request)> = labelled(&base, &close)
+        .into_iter()
+        .map(|(label, at, request)| (format!("late event, {label}"), at, request))
+        .collect();
+    let filters: Vec<&crate::eql::ast::EventFilter> =
+        shape.stages.iter().map(|(_, term)| &term.filter).collect();
+    drafts.extend(plan.lookback_edges(late, &filters)?);
     drafts.extend(value_edges(plan, &shape, &base, spacing)?);
     Ok(drafts)
 }
