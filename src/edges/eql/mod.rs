@@ -1,11 +1,14 @@
 //! `rulegate edges` for EQL rules: value edges of every query's conditions, sequence edges
 //! (`maxspan` inside, at and outside, the join key differing in one event, steps out of order,
-//! `until` before and after the last step, `runs=N` with N−1 events) and, for event queries,
-//! a late-ingested event at the edge of the first execution's look-back. Every scenario's
+//! `until` before and after the last step, `runs=N` with N−1 events) and an event, or a
+//! sequence's events, ingested late at the edge of the first execution's look-back. A query of
+//! category `any` is written as Kubernetes audit requests, a `process`/`file` query as generic
+//! event steps of the Defend for Containers stream the rule reads ([`streams`]). Every scenario's
 //! expected alerts come from the reference engine run over the very requests it writes
 //! ([`oracle`]); the placement keeps all of them in one execution window (`E`) that no other
 //! window holds whole.
 
+mod event;
 mod latency;
 mod lookback;
 mod oracle;
