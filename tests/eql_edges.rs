@@ -141,6 +141,7 @@ fn until_runs_edges() -> Vec<rulegate::edges::EdgeScenario> {
             size: 100,
             ..Settings::default()
         },
+        indices: Vec::new(),
     };
     eql::generate(&input).unwrap()
 }

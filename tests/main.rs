@@ -38,6 +38,7 @@
 //! | `streaming` | streamed `query` = loading every document first: rows, warnings, errors, limits, batch sizes, threads |
 //! | `eql_engine` | the EQL engine against hand-derived expectations: null/multivalue/case rules, ordering, limits, maxspan, until, runs, missing events, join keys, samples |
 //! | `eql_d4c` | the cross-platform Defend for Containers rules: reference copies, sequences of two steps keyed on the pod name, the `cloud_defend` tables, and the sequences each `scenarios/d4c/` scenario forms, derived by hand |
+//! | `eql_d4c_edges` | `rulegate edges` on the Defend for Containers rules: generic event steps joined on the pod name, snapshots and committed copies, sub-second maxspan edges measured on the documents, the join-key table, late-ingest sequences, `check`, `E711` for data the DSL cannot write |
 //! | `eql_edges` | `rulegate edges` on EQL rules: the bundled rules' generated scenarios (snapshots, committed copies current), maxspan/key/order/late-ingest edges, `until` and `runs` edges, generated scenarios passing `check` |
 //! | `eql_review` | `explain` and `mutate` on EQL rules: each document's step outcome and why a sequence broke; the EQL mutants and the RBAC rule's score |
 //! | `eql_syntax` | the EQL front end: the reference EQL rules round-trip with exact spans, canonical forms, precedence, errors, limits, quickcheck |
@@ -74,6 +75,7 @@ mod corpus;
 mod doc;
 mod edges;
 mod eql_d4c;
+mod eql_d4c_edges;
 mod eql_edges;
 mod eql_engine;
 mod eql_review;

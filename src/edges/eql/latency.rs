@@ -3,7 +3,7 @@
 //! timestamp, 1–40 ms later (drawn from the scenario's seed). A sequence "exactly at `maxspan`"
 //! must be exact, so each step is moved earlier by its own latency, read from the documents the
 //! scenario generates. The draws depend only on the order of the requests, which moving them by
-//! less than their spacing (≥ 1 s) keeps.
+//! less than their spacing (≥ 100 ms) keeps. A generic event step's `@timestamp` is its `at`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -30,11 +30,12 @@ fn latencies(draft: &EqlDraft) -> Option<BTreeMap<i64, i64>> {
         crate::scenario::load_str(Path::new("edge.toml"), &rendered.text, &personas).ok()?;
     let mut out = BTreeMap::new();
     for doc in crate::scenario::generate(&scenario, None) {
-        let received = millis(field(
-            &doc,
-            &["kubernetes", "audit", "requestReceivedTimestamp"],
-        ))?;
         let stamped = millis(doc.get("@timestamp"))?;
+        // A generic event is stamped at its own time: no latency.
+        let received = match field(&doc, &["kubernetes", "audit", "requestReceivedTimestamp"]) {
+            Some(value) => millis(Some(value))?,
+            None => stamped,
+        };
         out.insert(received, stamped - received);
     }
     Some(out)

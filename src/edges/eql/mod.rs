@@ -1,24 +1,30 @@
 //! `rulegate edges` for EQL rules: value edges of every query's conditions, sequence edges
 //! (`maxspan` inside, at and outside, the join key differing in one event, steps out of order,
-//! `until` before and after the last step, `runs=N` with N−1 events) and, for event queries,
-//! a late-ingested event at the edge of the first execution's look-back. Every scenario's
+//! `until` before and after the last step, `runs=N` with N−1 events) and an event, or a
+//! sequence's events, ingested late at the edge of the first execution's look-back. A query of
+//! category `any` is written as Kubernetes audit requests, a `process`/`file` query as generic
+//! event steps of the Defend for Containers stream the rule reads ([`streams`]). Every scenario's
 //! expected alerts come from the reference engine run over the very requests it writes
 //! ([`oracle`]); the placement keeps all of them in one execution window (`E`) that no other
 //! window holds whole.
 
+mod event;
 mod latency;
+mod lookback;
 mod oracle;
 mod render;
 mod request;
 mod sequence;
+mod streams;
 mod values;
 
 pub use oracle::{Oracle, Verdict};
 pub use render::{EqlDraft, TimedRequest};
-pub use request::{Request, Slot};
+pub use request::{Request, Slot, Source};
+pub use streams::{writer, Stream, Writer, STREAMS};
 
 use crate::edges::EdgeScenario;
-use crate::eql::ast::{Body, EventFilter, Query};
+use crate::eql::ast::{Body, Category, EventFilter, Query};
 use crate::eql::engine::Settings;
 use crate::schedule::time::SECOND;
 use crate::schedule::{ScheduleSpec, Timestamp};
@@ -32,6 +38,9 @@ pub struct EqlEdgeInput<'a> {
     pub text: &'a str,
     /// The rule's EQL request settings (`size` is `max_signals`).
     pub settings: Settings,
+    /// The rule's index patterns (empty: every index), which pick the data stream a query's
+    /// event category is written to.
+    pub indices: Vec<String>,
 }
 
 /// Why no edge scenario can be derived, or every edge scenario in a stable order.
@@ -104,11 +113,33 @@ impl<'a> Plan<'a> {
         .then_some(first)
     }
 
+    /// What kind of document an event query reads: `any` queries read audit requests; a
+    /// named category, the data stream of that category the rule's indices read.
+    pub fn source(&self, filter: &EventFilter) -> Result<Source, String> {
+        match &filter.category {
+            Category::Any => Ok(Source::Audit),
+            Category::Named(category) => streams::for_category(category, &self.input.indices)
+                .map(Source::Event)
+                .ok_or_else(|| {
+                    let known: Vec<String> = STREAMS
+                        .iter()
+                        .map(|s| format!("`{}` ({})", s.category, s.index()))
+                        .collect();
+                    format!(
+                        "the query reads `{category}` events, and the scenario DSL writes no \
+                             data stream of that category the rule reads (it writes Kubernetes \
+                             audit requests for `any` queries, and {} events)",
+                        known.join(", ")
+                    )
+                }),
+        }
+    }
+
     /// A request satisfying `filter` with the slots of `fixed` kept, confirmed by the engine.
     pub fn witness(&self, filter: &EventFilter, fixed: &Request) -> Option<Request> {
-        let mut solver = request::Solver {
-            request: fixed.clone(),
-        };
+        let mut request = fixed.clone();
+        request.source = self.source(filter).ok()?;
+        let mut solver = request::Solver { request };
         if !solver.satisfy(&filter.condition, true, self.input.text) {
             return None;
         }
@@ -129,6 +160,7 @@ impl<'a> Plan<'a> {
 
     fn event_edges(&self, filter: &EventFilter) -> Result<Vec<EqlDraft>, String> {
         let text = self.input.text;
+        let source = self.source(filter)?;
         let base = self.witness(filter, &Request::default()).ok_or_else(|| {
             "no request the scenario DSL can write satisfies the query".to_string()
         })?;
@@ -155,7 +187,8 @@ impl<'a> Plan<'a> {
             }];
             for (index, variant) in chosen.iter().enumerate() {
                 let mut request = variant.request.clone();
-                if !username_fixed
+                if source == Source::Audit
+                    && !username_fixed
                     && variant.field != "user.name"
                     && !variant.field.ends_with("user.username")
                 {
@@ -212,101 +245,8 @@ impl<'a> Plan<'a> {
                 requests,
             });
         }
-        drafts.extend(self.lookback_edges(filter, &base)?);
+        drafts.extend(self.lookback_edges(vec![("late event".into(), 0, base)], &[filter])?);
         Ok(drafts)
-    }
-
-    /// An event ingested late at the first execution's look-back bound: one on the bound (read,
-    /// the bound is inclusive) and one a second before it (read by no execution).
-    fn lookback_edges(
-        &self,
-        filter: &EventFilter,
-        base: &Request,
-    ) -> Result<Vec<EqlDraft>, String> {
-        let first_run = self.first_run_off_neighbour_grids();
-        let mut anchor = base.clone();
-        anchor.set(Slot::Verb, Some("list".into()));
-        anchor.set(Slot::Resource, Some("edge-anchors".into()));
-        // A plain list, as an API server logs one: no subresource and the URI built from the
-        // object reference (a `list` carrying the rule's `exec` subresource is no real request,
-        // and it killed the exec rule's verb mutant unfaithfully).
-        anchor.set(Slot::Subresource, None);
-        anchor.set(Slot::RequestUri, None);
-        if self.oracle.matches(filter, &anchor) {
-            return Ok(Vec::new());
-        }
-        let lag = self.interval;
-        let lookback_text = crate::schedule::time::format_duration(self.lookback);
-        let mut drafts = Vec::new();
-        for (slug, offset, how) in [
-            (
-                "schedule-late-ingest-lookback-inside",
-                0,
-                "exactly on the start of the first execution's window (inclusive)",
-            ),
-            (
-                "schedule-late-ingest-lookback-outside",
-                -SECOND,
-                "one second before the start of the first execution's window",
-            ),
-        ] {
-            let ingested = first_run.plus(-self.lookback + offset);
-            let requests = vec![
-                TimedRequest {
-                    label: "late event".into(),
-                    at: ingested.plus(-lag),
-                    request: base.clone(),
-                    ingest_lag: Some(lag),
-                    history: true,
-                },
-                TimedRequest {
-                    label: "first request after the rule is enabled (matches no query)".into(),
-                    at: first_run,
-                    request: anchor.clone(),
-                    ingest_lag: None,
-                    history: false,
-                },
-            ];
-            let read = offset == 0;
-            let alerts = if read {
-                self.verdict(&requests[..1])?.alerts
-            } else {
-                0
-            };
-            drafts.push(EqlDraft {
-                slug: slug.into(),
-                title: format!("an alerting event ingested late, {}", if read { "at the look-back bound" } else { "just before it" }),
-                description: format!(
-                    "The rule is enabled at {first_run} (the first request after it comes then; the late event \
-                     is history: it happened before). An alert-worthy event from {} is ingested {} late, \
-                     {how}: the look-back is {lookback_text} and the rule filters on `event.ingested`. \
-                     {} A look-back or interval one minute wider or narrower moves the bound (the first \
-                     execution is the first multiple of the interval at or after the first request).",
-                    ingested.plus(-lag),
-                    crate::schedule::time::format_duration(lag),
-                    if read { "The first execution reads it and alerts." } else { "No execution reads it." }
-                ),
-                requests,
-                alerts,
-                per_actor: None,
-            });
-        }
-        Ok(drafts)
-    }
-
-    /// The first execution: a multiple of the interval after `E` that is no multiple of the
-    /// interval one minute shorter or longer, so the interval mutants move it.
-    fn first_run_off_neighbour_grids(&self) -> Timestamp {
-        let minute = 60 * SECOND;
-        let mut t = self.execution;
-        for _ in 0..100 {
-            let off = |step: i64| step <= 0 || t.millis().rem_euclid(step) != 0;
-            if off(self.interval - minute) && off(self.interval + minute) {
-                break;
-            }
-            t = t.plus(self.interval);
-        }
-        t
     }
 }
 
@@ -332,18 +272,21 @@ pub fn for_rule(
     rule_display: &str,
 ) -> Result<Vec<EdgeScenario>, crate::diagnostic::Diagnostic> {
     let parsed = crate::eql::parse_rule_query(loaded)?;
-    let stream = crate::audit::ecs::INDEX;
     let indices = loaded.rule.data.index.clone().unwrap_or_default();
+    let written: Vec<String> = std::iter::once(crate::audit::ecs::INDEX.to_string())
+        .chain(STREAMS.iter().map(Stream::index))
+        .collect();
     if !indices.is_empty()
         && !indices
             .iter()
-            .any(|i| crate::document::index_matches(i, stream))
+            .any(|i| written.iter().any(|w| crate::document::index_matches(i, w)))
     {
         return Err(crate::diagnostic::Diagnostic::error(
             "E711",
             format!(
-                "cannot derive edge scenarios: the rule reads {}, and rulegate's scenarios generate Kubernetes audit logs ({stream}) only",
-                indices.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+                "cannot derive edge scenarios: the rule reads {}, and rulegate's edge scenarios write {} only",
+                indices.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", "),
+                written.iter().map(|w| format!("`{w}`")).collect::<Vec<_>>().join(", ")
             ),
         ));
     }
@@ -356,6 +299,7 @@ pub fn for_rule(
         query: &parsed.query,
         text: &parsed.text,
         settings,
+        indices,
     };
     generate(&input).map_err(|why| {
         crate::diagnostic::Diagnostic::error("E711", format!("cannot derive edge scenarios: {why}"))

@@ -1,8 +1,12 @@
-//! EQL edge scenarios as scenario-DSL TOML text: one actor per identity, one step per request.
+//! EQL edge scenarios as scenario-DSL TOML text: one actor per identity, one step per request
+//! (a Kubernetes request step, or a generic event step for an event of another data stream).
 
 use std::fmt::Write as _;
 
-use super::request::{Request, Slot};
+use serde_json::Value;
+
+use super::request::{Request, Slot, Source};
+use super::streams::{writer, Writer};
 use crate::edges::EdgeScenario;
 use crate::schedule::time::SECOND;
 use crate::schedule::Timestamp;
@@ -43,9 +47,23 @@ fn duration(millis: i64) -> String {
     }
 }
 
-/// The actors of a draft: one per distinct (username, group), in order of first appearance.
-pub fn actors(requests: &[TimedRequest]) -> Vec<(String, Option<String>)> {
-    let mut out: Vec<(String, Option<String>)> = Vec::new();
+/// Who sends a request, as the DSL declares an actor: the values of the slots
+/// [`writer`] puts on the actor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Identity {
+    /// A Kubernetes user: name, group, token claims (`extra`).
+    Audit {
+        username: String,
+        group: Option<String>,
+        extra: Vec<(&'static str, String)>,
+    },
+    /// A generic event's `identity` fields (the template's values where the query sets none).
+    Event(Vec<(&'static str, String)>),
+}
+
+/// The actors of a draft: one per distinct identity, in order of first appearance.
+pub fn actors(requests: &[TimedRequest]) -> Vec<Identity> {
+    let mut out: Vec<Identity> = Vec::new();
     for timed in requests {
         let identity = identity(&timed.request);
         if !out.contains(&identity) {
@@ -55,11 +73,79 @@ pub fn actors(requests: &[TimedRequest]) -> Vec<(String, Option<String>)> {
     out
 }
 
-fn identity(request: &Request) -> (String, Option<String>) {
-    (
-        request.get(Slot::Username).unwrap_or("").to_string(),
-        request.get(Slot::Group).map(str::to_string),
-    )
+fn identity(request: &Request) -> Identity {
+    match request.source {
+        Source::Audit => {
+            let mut extra = Vec::new();
+            for (slot, value) in &request.values {
+                if let (Writer::Extra(claim), Some(value)) = (writer(*slot), value) {
+                    extra.push((claim, value.clone()));
+                }
+            }
+            Identity::Audit {
+                username: request.get(Slot::Username).unwrap_or("").to_string(),
+                group: request.get(Slot::Group).map(str::to_string),
+                extra,
+            }
+        }
+        Source::Event(stream) => Identity::Event(
+            request
+                .event_fields(stream)
+                .into_iter()
+                .filter_map(|(field, value)| match (value, stream.is_identity(field)) {
+                    (Value::String(v), true) => Some((field, v)),
+                    _ => None,
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// A JSON value of a template as TOML text.
+fn toml_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => quoted(s),
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(toml_text).collect::<Vec<_>>().join(", ")
+        ),
+        other => other.to_string(),
+    }
+}
+
+fn write_actor(out: &mut String, key: &str, identity: &Identity) {
+    let _ = writeln!(out, "\n[actors.{key}]");
+    match identity {
+        Identity::Audit {
+            username,
+            group,
+            extra,
+        } => {
+            let _ = writeln!(out, "username = {}", quoted(username));
+            if let Some(group) = group {
+                let _ = writeln!(out, "groups = [{}]", quoted(group));
+            }
+            if !extra.is_empty() {
+                let claims: Vec<String> = extra
+                    .iter()
+                    .map(|(claim, value)| format!("{} = [{}]", quoted(claim), quoted(value)))
+                    .collect();
+                let _ = writeln!(out, "extra = {{ {} }}", claims.join(", "));
+            }
+            let _ = writeln!(out, "source_ips = [\"203.0.113.10\"]");
+            let _ = writeln!(
+                out,
+                "user_agent = \"kubectl/v1.30.1 (linux/amd64) kubernetes/7c48c2b\""
+            );
+        }
+        Identity::Event(fields) => {
+            let fields: Vec<String> = fields
+                .iter()
+                .map(|(field, value)| format!("{} = {}", quoted(field), quoted(value)))
+                .collect();
+            let _ = writeln!(out, "identity = {{ {} }}", fields.join(", "));
+        }
+    }
 }
 
 fn actor_key(index: usize) -> String {
@@ -92,17 +178,8 @@ impl EqlDraft {
         let _ = writeln!(out, "seed = 1");
         let _ = writeln!(out, "\n[timing]\nread_delay = \"0s\"\ningest_lag = \"0s\"");
         let actors = actors(&self.requests);
-        for (index, (username, group)) in actors.iter().enumerate() {
-            let _ = writeln!(out, "\n[actors.{}]", actor_key(index));
-            let _ = writeln!(out, "username = {}", quoted(username));
-            if let Some(group) = group {
-                let _ = writeln!(out, "groups = [{}]", quoted(group));
-            }
-            let _ = writeln!(out, "source_ips = [\"203.0.113.10\"]");
-            let _ = writeln!(
-                out,
-                "user_agent = \"kubectl/v1.30.1 (linux/amd64) kubernetes/7c48c2b\""
-            );
+        for (index, identity) in actors.iter().enumerate() {
+            write_actor(&mut out, &actor_key(index), identity);
         }
         for timed in &self.requests {
             let index = actors
@@ -134,11 +211,25 @@ impl EqlDraft {
         let _ = writeln!(out, "\n[[steps]]");
         let _ = writeln!(out, "actor = {}", quoted(actor));
         let _ = writeln!(out, "name = {}", quoted(&timed.label));
+        if let Source::Event(stream) = r.source {
+            let _ = writeln!(out, "dataset = {}", quoted(stream.dataset));
+        }
         let _ = writeln!(
             out,
             "at = \"+{}\"",
             duration(timed.at.millis() - start.millis())
         );
+        if let Source::Event(stream) = r.source {
+            Self::timing(out, timed);
+            let _ = writeln!(out, "\n[steps.fields]");
+            let _ = writeln!(out, "\"event.category\" = [{}]", quoted(stream.category));
+            for (field, value) in r.event_fields(stream) {
+                if !stream.is_identity(field) {
+                    let _ = writeln!(out, "{} = {}", quoted(field), toml_text(&value));
+                }
+            }
+            return;
+        }
         let text = |slot: Slot| r.get(slot).map(quoted);
         for (key, slot) in [("verb", Slot::Verb), ("resource", Slot::Resource)] {
             let _ = writeln!(out, "{key} = {}", text(slot).unwrap_or_default());
@@ -165,6 +256,10 @@ impl EqlDraft {
         if let Some(uri) = text(Slot::RequestUri) {
             let _ = writeln!(out, "request_uri = {uri}");
         }
+        Self::timing(out, timed);
+    }
+
+    fn timing(out: &mut String, timed: &TimedRequest) {
         if let Some(lag) = timed.ingest_lag {
             let _ = writeln!(out, "ingest_lag = \"{}\"", duration(lag));
         }

@@ -1,12 +1,23 @@
-//! One Kubernetes audit request as the scenario DSL writes it, seen as the fields an EQL query
-//! reads: the slots a step or actor sets, a request that satisfies an event query (found by a
-//! small solver and confirmed by the engine), and the document the DSL's request becomes.
+//! One request as the scenario DSL writes it (a Kubernetes audit request, or an event of a
+//! generic data stream), seen as the fields an EQL query reads: the slots a step or actor sets,
+//! a request that satisfies an event query (found by a small solver and confirmed by the
+//! engine), and the document the DSL's request becomes.
 
 use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
+use super::streams::{Stream, TOKEN_CLAIMS, VALUE_SEPARATOR};
 use crate::eql::ast::{CompareOp, Expr, ExprKind, Literal, MatchOp};
+
+/// What kind of document a request is: a Kubernetes audit request, or an event of a generic
+/// data stream (written by a generic event step).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Source {
+    #[default]
+    Audit,
+    Event(&'static Stream),
+}
 
 /// A value of the request the DSL writes, by the ECS field(s) it becomes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -22,6 +33,10 @@ pub enum Slot {
     RequestUri,
     Username,
     Group,
+    /// A claim of the service-account token in `kubernetes.audit.user.extra`.
+    Extra(&'static str),
+    /// A field of a generic data stream's event.
+    Event(&'static Stream, &'static str),
 }
 
 pub const DECISION_FIELD: &str = "kubernetes.audit.annotations.authorization_k8s_io/decision";
@@ -41,8 +56,37 @@ impl Slot {
             "kubernetes.audit.requestURI" => Slot::RequestUri,
             "user.name" | "kubernetes.audit.user.username" => Slot::Username,
             "kubernetes.audit.user.groups" => Slot::Group,
-            _ => return None,
+            _ => {
+                let claim = field.strip_prefix("kubernetes.audit.user.extra.")?;
+                return TOKEN_CLAIMS
+                    .iter()
+                    .find(|c| **c == claim)
+                    .map(|c| Slot::Extra(c));
+            }
         })
+    }
+
+    /// The slot a field reads in a document of `source`, if the DSL writes it there.
+    pub fn in_source(field: &str, source: Source) -> Option<Slot> {
+        match source {
+            Source::Audit => Slot::of(field),
+            Source::Event(stream) => stream.field(field).map(|f| Slot::Event(stream, f)),
+        }
+    }
+
+    /// Whether the slot is an array field of a generic event.
+    pub fn is_array(self) -> bool {
+        matches!(self, Slot::Event(stream, field) if stream.is_array(field))
+    }
+
+    /// Whether the slot is a boolean field of a generic event (`process.interactive`).
+    pub fn boolean(self) -> bool {
+        match self {
+            Slot::Event(stream, field) => {
+                matches!(stream.default_value(field), Some(Value::Bool(_)))
+            }
+            _ => false,
+        }
     }
 
     /// The values the DSL accepts, when it accepts only some (the API server writes no others).
@@ -56,6 +100,7 @@ impl Slot {
             ]),
             Slot::Level => Some(&["Metadata", "Request", "RequestResponse"]),
             Slot::Decision => Some(&["allow", "forbid"]),
+            Slot::Event(stream, field) => stream.allowed(field),
             _ => None,
         }
     }
@@ -65,8 +110,8 @@ impl Slot {
     pub fn optional(self) -> bool {
         matches!(
             self,
-            Slot::Subresource | Slot::Namespace | Slot::Name | Slot::Decision
-        )
+            Slot::Subresource | Slot::Namespace | Slot::Name | Slot::Decision | Slot::Extra(_)
+        ) || matches!(self, Slot::Event(stream, field) if stream.is_identity(field))
     }
 
     /// Whether a value the DSL would refuse (E608) or the API server never writes.
@@ -76,7 +121,9 @@ impl Slot {
             (None, Slot::RequestUri) => value.starts_with('/'),
             // The verb comes from the HTTP method: always lower-case.
             (None, Slot::Verb) => !value.is_empty() && value == value.to_lowercase(),
-            (None, Slot::Resource | Slot::Username) => !value.is_empty(),
+            (None, Slot::Resource | Slot::Username | Slot::Extra(_)) => !value.is_empty(),
+            // A boolean field holds `true` or `false` only.
+            (None, Slot::Event(..)) if self.boolean() => value == "true" || value == "false",
             _ => true,
         }
     }
@@ -94,6 +141,7 @@ impl Slot {
             Slot::RequestUri => return None,
             Slot::Username => "system:serviceaccount:edge:prober",
             Slot::Group => "system:authenticated",
+            Slot::Extra(_) | Slot::Event(..) => return None,
         })
     }
 }
@@ -103,6 +151,7 @@ impl Slot {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Request {
     pub values: BTreeMap<Slot, Option<String>>,
+    pub source: Source,
 }
 
 impl Request {
@@ -169,6 +218,9 @@ impl Request {
     /// The document (the fields EQL queries of Kubernetes rules read) the DSL writes for this
     /// request at `millis`.
     pub fn document(&self, millis: i64) -> Value {
+        if let Source::Event(stream) = self.source {
+            return self.event_document(stream, millis);
+        }
         let mut audit = Map::new();
         let put = |map: &mut Map<String, Value>, path: &[&str], value: Value| {
             let mut at = map;
@@ -204,6 +256,17 @@ impl Request {
         if let Some(group) = self.get(Slot::Group) {
             put(&mut audit, &["user", "groups"], json!([group]));
         }
+        let extra: Map<String, Value> = self
+            .values
+            .iter()
+            .filter_map(|(slot, value)| match (slot, value) {
+                (Slot::Extra(claim), Some(v)) => Some((claim.to_string(), json!([v]))),
+                _ => None,
+            })
+            .collect();
+        if !extra.is_empty() {
+            put(&mut audit, &["user", "extra"], Value::Object(extra));
+        }
         let mut doc = json!({
             "@timestamp": millis,
             "event": { "ingested": millis },
@@ -218,6 +281,9 @@ impl Request {
 
     /// Every slot set, with the defaults filled in (absent optional slots stay absent).
     pub fn completed(mut self) -> Request {
+        if self.source != Source::Audit {
+            return self;
+        }
         for slot in [
             Slot::Verb,
             Slot::Resource,
@@ -257,6 +323,13 @@ pub struct Atom {
     pub text: String,
 }
 
+impl Atom {
+    /// Whether the atom compares a boolean field (`process.interactive == true`).
+    pub fn boolean(&self) -> bool {
+        self.slot.boolean()
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AtomKind {
     /// `==`, `in`, `:` without wildcards.
@@ -269,9 +342,9 @@ pub enum AtomKind {
 
 /// The atom an expression is, if it compares one DSL-written field with constants (a negated
 /// `!=` / `not in` is returned with `negated = true`).
-pub fn atom(e: &Expr, text: &str) -> Option<(Atom, bool)> {
+pub fn atom(e: &Expr, text: &str, source: Source) -> Option<(Atom, bool)> {
     let field_slot = |e: &Expr| match &e.kind {
-        ExprKind::Field(f) => Slot::of(&f.name).map(|slot| (slot, f.name.clone())),
+        ExprKind::Field(f) => Slot::in_source(&f.name, source).map(|slot| (slot, f.name.clone())),
         _ => None,
     };
     let source = e.span.slice(text).to_string();
@@ -296,6 +369,10 @@ pub fn atom(e: &Expr, text: &str) -> Option<(Atom, bool)> {
                 Literal::Null => Some((make(field, AtomKind::IsNull, vec![], false), negated)),
                 Literal::String(s) => Some((
                     make(field, AtomKind::Equals, vec![s.clone()], false),
+                    negated,
+                )),
+                Literal::Bool(b) if field.0.boolean() => Some((
+                    make(field, AtomKind::Equals, vec![b.to_string()], false),
                     negated,
                 )),
                 _ => None,
@@ -354,7 +431,26 @@ fn satisfying(atom: &Atom) -> Vec<Option<String>> {
     match atom.kind {
         AtomKind::IsNull => vec![None],
         AtomKind::Equals => atom.values.iter().cloned().map(Some).collect(),
-        AtomKind::Pattern => atom.values.iter().map(|p| Some(fill(p))).collect(),
+        AtomKind::Pattern => atom
+            .values
+            .iter()
+            .map(|p| Some(match_all_default(atom.slot, p).unwrap_or_else(|| fill(p))))
+            .collect(),
+    }
+}
+
+/// A pattern of `*` only (`container.id like "*"`: the field exists) takes the template's own
+/// value, a real container id, rather than a filled pattern.
+fn match_all_default(slot: Slot, pattern: &str) -> Option<String> {
+    let Slot::Event(stream, field) = slot else {
+        return None;
+    };
+    if pattern.is_empty() || pattern.chars().any(|c| c != '*') {
+        return None;
+    }
+    match stream.default_value(field)? {
+        Value::String(s) => Some(s),
+        _ => None,
     }
 }
 
@@ -367,6 +463,17 @@ pub struct Solver {
 impl Solver {
     fn assign(&mut self, slot: Slot, value: Option<String>) -> bool {
         match self.request.values.get(&slot) {
+            // An array field takes one more value (`process.args` holding both a listed
+            // utility and an excluded helper).
+            Some(Some(current)) if slot.is_array() && value.is_some() => {
+                let value = value.expect("checked");
+                let held = current.split(VALUE_SEPARATOR).any(|v| v == value);
+                if !held && slot.writable(&value) {
+                    let joined = format!("{current}{VALUE_SEPARATOR}{value}");
+                    self.request.set(slot, Some(joined));
+                }
+                true
+            }
             Some(current) => *current == value,
             None => {
                 let ok = match &value {
@@ -401,7 +508,7 @@ impl Solver {
                 }
                 false
             }
-            _ => match atom(e, text) {
+            _ => match atom(e, text, self.request.source) {
                 Some((atom, negated)) if want != negated => {
                     satisfying(&atom).into_iter().any(|value| {
                         let mut attempt = self.clone();

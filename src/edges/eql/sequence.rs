@@ -4,11 +4,15 @@
 //! event before and after the last step, `runs=N` with N−1 events, and value edges per query.
 
 use super::render::{EqlDraft, TimedRequest};
-use super::request::{Request, Slot};
+use super::request::{Request, Slot, Source};
 use super::values;
 use super::Plan;
 use crate::eql::ast::{ExprKind, Sequence, SequenceTerm};
 use crate::schedule::time::{format_duration, SECOND};
+
+/// The least spacing of consecutive events: more than a request's latency (at most 40 ms), so
+/// pinning each `@timestamp` keeps the order.
+const MIN_SPACING: i64 = 100;
 
 /// The positive stages of a sequence after `runs` expansion, with their join-key slots.
 struct Shape<'a> {
@@ -19,15 +23,34 @@ struct Shape<'a> {
     until: Option<(&'a SequenceTerm, Vec<Slot>)>,
 }
 
-fn key_slots(sequence: &Sequence, term: &SequenceTerm) -> Result<Vec<Slot>, String> {
+/// The slot of each join key of a query, in the kind of document the query reads: the DSL
+/// writes it as [`super::streams::writer`] says (an actor's user name, token claim or identity
+/// field, or a setting of the step).
+fn key_slots(plan: &Plan, sequence: &Sequence, term: &SequenceTerm) -> Result<Vec<Slot>, String> {
+    let source = plan.source(&term.filter)?;
     sequence
         .by
         .iter()
         .chain(&term.by)
         .map(|key| match &key.kind {
-            ExprKind::Field(field) => Slot::of(&field.name).ok_or_else(|| {
+            ExprKind::Field(field) => Slot::in_source(&field.name, source).ok_or_else(|| {
+                let document = match source {
+                    Source::Audit => "a Kubernetes audit request".to_string(),
+                    Source::Event(stream) => format!(
+                        "a `{}` event of `{}` (its fields: {})",
+                        stream.category,
+                        stream.dataset,
+                        stream
+                            .identity
+                            .iter()
+                            .chain(stream.template)
+                            .map(|(f, _)| format!("`{f}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                };
                 format!(
-                    "the join key `{}` is no field the scenario DSL writes",
+                    "the join key `{}` is no field the scenario DSL writes on {document}",
                     field.name
                 )
             }),
@@ -36,21 +59,21 @@ fn key_slots(sequence: &Sequence, term: &SequenceTerm) -> Result<Vec<Slot>, Stri
         .collect()
 }
 
-fn shape(sequence: &Sequence) -> Result<Shape<'_>, String> {
+fn shape<'s>(plan: &Plan, sequence: &'s Sequence) -> Result<Shape<'s>, String> {
     if sequence.terms.iter().any(|t| t.missing) {
         return Err("sequences with missing events `![…]` get no edges yet".into());
     }
     let mut stages = Vec::new();
     let mut keys = Vec::new();
     for (index, term) in sequence.terms.iter().enumerate() {
-        let slots = key_slots(sequence, term)?;
+        let slots = key_slots(plan, sequence, term)?;
         for _ in 0..term.runs.unwrap_or(1).max(1) {
             stages.push((index, term));
             keys.push(slots.clone());
         }
     }
     let until = match &sequence.until {
-        Some(term) => Some((term, key_slots(sequence, term)?)),
+        Some(term) => Some((term, key_slots(plan, sequence, term)?)),
         None => None,
     };
     Ok(Shape {
@@ -102,6 +125,7 @@ impl Plan<'_> {
 
     fn fixes(&self, filter: &crate::eql::ast::EventFilter, slot: Slot) -> bool {
         let mut solver = super::request::Solver::default();
+        solver.request.source = self.source(filter).unwrap_or_default();
         solver.satisfy(&filter.condition, true, self.input.text);
         solver.request.values.contains_key(&slot)
     }
@@ -164,6 +188,15 @@ impl Plan<'_> {
     }
 }
 
+/// A duration in words where it is a second or two, else as `format_duration` writes it.
+fn spoken(millis: i64) -> String {
+    match millis {
+        SECOND => "one second".into(),
+        m if m == 2 * SECOND => "two seconds".into(),
+        m => format_duration(m),
+    }
+}
+
 fn stage_label(shape: &Shape, stage: usize) -> String {
     let (index, term) = shape.stages[stage];
     match term.runs {
@@ -181,8 +214,15 @@ fn stage_label(shape: &Shape, stage: usize) -> String {
 
 /// Every edge of a sequence rule.
 pub(super) fn edges(plan: &Plan, sequence: &Sequence) -> Result<Vec<EqlDraft>, String> {
-    let shape = shape(sequence)?;
+    let shape = shape(plan, sequence)?;
     let count = shape.stages.len();
+    // Events one second apart, or closer when `maxspan` is short (half a second for the
+    // one-second rules), so "close" sequences are well inside it.
+    let steps = count.max(2) as i64 - 1;
+    let spacing = sequence
+        .maxspan
+        .as_ref()
+        .map_or(SECOND, |m| SECOND.min(m.millis() / (2 * steps)));
     let base = plan.instance(&shape, &plan.key_for(&shape, 1))?;
     let mut drafts = Vec::new();
     let evenly = |span: i64| -> Vec<i64> {
@@ -200,20 +240,16 @@ pub(super) fn edges(plan: &Plan, sequence: &Sequence) -> Result<Vec<EqlDraft>, S
     if let Some(maxspan) = &sequence.maxspan {
         let span = maxspan.millis();
         let text = format_duration(span);
+        // One second either side, or half the span when it is shorter than two seconds.
+        let delta = SECOND.min(span / 2);
+        let inside = format!("{} inside", spoken(delta));
+        let outside = format!("{} outside", spoken(delta));
         for (slug, gap, how) in [
-            (
-                "sequence-maxspan-inside",
-                span - SECOND,
-                "one second inside",
-            ),
+            ("sequence-maxspan-inside", span - delta, inside.as_str()),
             ("sequence-maxspan-at", span, "exactly at"),
-            (
-                "sequence-maxspan-outside",
-                span + SECOND,
-                "one second outside",
-            ),
+            ("sequence-maxspan-outside", span + delta, outside.as_str()),
         ] {
-            if gap < SECOND * (count as i64 - 1) {
+            if gap < MIN_SPACING * steps {
                 continue;
             }
             let Some(requests) = plan.timed(labelled(&base, &evenly(gap))) else {
@@ -233,7 +269,7 @@ pub(super) fn edges(plan: &Plan, sequence: &Sequence) -> Result<Vec<EqlDraft>, S
             )?);
         }
     }
-    let close: Vec<i64> = (0..count as i64).map(|j| j * SECOND).collect();
+    let close: Vec<i64> = (0..count as i64).map(|j| j * spacing).collect();
     let other_key = plan.key_for(&shape, 2);
     if other_key != plan.key_for(&shape, 1) {
         let other = plan.instance(&shape, &other_key)?;
@@ -246,8 +282,9 @@ pub(super) fn edges(plan: &Plan, sequence: &Sequence) -> Result<Vec<EqlDraft>, S
                 .timed(labelled(&instance, &close))
                 .ok_or("the sequence does not fit in one window")?;
             let why = format!(
-                "The events of one sequence one second apart, but {} carries another join key \
+                "The events of one sequence {} apart, but {} carries another join key \
                  ({}): the sequence never joins.",
+                spoken(spacing),
                 stage_label(&shape, j),
                 other_key
                     .iter()
@@ -277,7 +314,7 @@ pub(super) fn edges(plan: &Plan, sequence: &Sequence) -> Result<Vec<EqlDraft>, S
                 stage_label(&shape, count - 1 - j)
             );
         }
-        let why = "The events of one sequence one second apart, in reverse order: each query must match an event after the previous query's.".to_string();
+        let why = format!("The events of one sequence {} apart, in reverse order: each query must match an event after the previous query's.", spoken(spacing));
         drafts.push(plan.draft(
             "sequence-out-of-order",
             "the steps out of order".into(),
@@ -290,19 +327,17 @@ pub(super) fn edges(plan: &Plan, sequence: &Sequence) -> Result<Vec<EqlDraft>, S
         let until = plan
             .witness(&term.filter, &with_keys(slots, &key))
             .ok_or("no request the scenario DSL can write satisfies the `until` query")?;
-        let spaced: Vec<i64> = (0..count as i64).map(|j| 2 * j * SECOND).collect();
+        let spaced: Vec<i64> = (0..count as i64).map(|j| 2 * j * spacing).collect();
         let last = spaced[count - 1];
+        let before = format!("{} before the last step", spoken(spacing));
+        let after = format!("{} after the last step", spoken(spacing));
         for (slug, at, how) in [
             (
                 "sequence-until-before-last",
-                last - SECOND,
-                "one second before the last step",
+                last - spacing,
+                before.as_str(),
             ),
-            (
-                "sequence-until-after-last",
-                last + SECOND,
-                "one second after the last step",
-            ),
+            ("sequence-until-after-last", last + spacing, after.as_str()),
         ] {
             let mut listed = labelled(&base, &spaced);
             listed.push(("until".into(), at, until.clone()));
@@ -310,7 +345,10 @@ pub(super) fn edges(plan: &Plan, sequence: &Sequence) -> Result<Vec<EqlDraft>, S
             let requests = plan
                 .timed(listed)
                 .ok_or("the sequence does not fit in one window")?;
-            let why = format!("The events of one sequence two seconds apart and an `until` event with the same key {how}.");
+            let why = format!(
+                "The events of one sequence {} apart and an `until` event with the same key {how}.",
+                format_duration(2 * spacing)
+            );
             drafts.push(plan.draft(slug, format!("an until event {how}"), why, requests)?);
         }
     }
@@ -330,7 +368,7 @@ pub(super) fn edges(plan: &Plan, sequence: &Sequence) -> Result<Vec<EqlDraft>, S
             instance.requests.push(base.requests[j].clone());
         }
         let offsets: Vec<i64> = (0..instance.requests.len() as i64)
-            .map(|j| j * SECOND)
+            .map(|j| j * spacing)
             .collect();
         let listed: Vec<(String, i64, Request)> = instance
             .requests
@@ -353,12 +391,24 @@ pub(super) fn edges(plan: &Plan, sequence: &Sequence) -> Result<Vec<EqlDraft>, S
             requests,
         )?);
     }
-    drafts.extend(value_edges(plan, &shape, &base)?);
+    let late: Vec<(String, i64, Request)> = labelled(&base, &close)
+        .into_iter()
+        .map(|(label, at, request)| (format!("late event, {label}"), at, request))
+        .collect();
+    let filters: Vec<&crate::eql::ast::EventFilter> =
+        shape.stages.iter().map(|(_, term)| &term.filter).collect();
+    drafts.extend(plan.lookback_edges(late, &filters)?);
+    drafts.extend(value_edges(plan, &shape, &base, spacing)?);
     Ok(drafts)
 }
 
 /// Per query: one sequence instance per value tried on its conditions, the other queries met.
-fn value_edges(plan: &Plan, shape: &Shape, base: &Instance) -> Result<Vec<EqlDraft>, String> {
+fn value_edges(
+    plan: &Plan,
+    shape: &Shape,
+    base: &Instance,
+    spacing: i64,
+) -> Result<Vec<EqlDraft>, String> {
     let text = plan.input.text;
     let mut drafts = Vec::new();
     let count = shape.stages.len();
@@ -387,8 +437,7 @@ fn value_edges(plan: &Plan, shape: &Shape, base: &Instance) -> Result<Vec<EqlDra
                     if let (Some(variant), true) = (variant, j == stage) {
                         let mut varied = variant.request.clone();
                         for (slot, value) in shape.keys[j].iter().zip(&key) {
-                            if !variant.field.is_empty() && Slot::of(&variant.field) != Some(*slot)
-                            {
+                            if !variant.field.is_empty() && variant.slot != *slot {
                                 varied.set(*slot, Some(value.clone()));
                             }
                         }
@@ -399,7 +448,7 @@ fn value_edges(plan: &Plan, shape: &Shape, base: &Instance) -> Result<Vec<EqlDra
                         offset,
                         request,
                     ));
-                    offset += SECOND;
+                    offset += spacing;
                 }
                 if let Some(variant) = variant {
                     labels.push(format!(

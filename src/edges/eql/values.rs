@@ -3,7 +3,7 @@
 //! case-sensitive, a value just outside a `like` pattern, the field missing), each applied to a
 //! request that satisfies the atom's companions (the other conjuncts of its `and`).
 
-use super::request::{atom, fill, Atom, AtomKind, Request, Solver};
+use super::request::{atom, fill, Atom, AtomKind, Request, Slot, Solver, Source};
 use crate::eql::ast::{Expr, ExprKind};
 
 /// One variant of a request, with what it tries.
@@ -12,6 +12,8 @@ pub struct Variant {
     /// Whether the atom sits under a `not` (an exclusion).
     pub negated: bool,
     pub field: String,
+    /// The slot the field is.
+    pub slot: Slot,
     pub value: Option<String>,
     pub why: String,
     pub request: Request,
@@ -23,6 +25,7 @@ fn walk<'e>(
     companions: &[&'e Expr],
     negated: bool,
     text: &str,
+    source: Source,
     out: &mut Vec<(Atom, Vec<&'e Expr>, bool)>,
 ) {
     match &e.kind {
@@ -35,16 +38,18 @@ fn walk<'e>(
                     .filter(|(j, _)| *j != i)
                     .map(|(_, m)| *m)
                     .collect();
-                walk(member, &others, negated, text, out);
+                walk(member, &others, negated, text, source, out);
             }
         }
         ExprKind::Or(a, b) => {
-            walk(a, &[], negated, text, out);
-            walk(b, &[], negated, text, out);
+            walk(a, &[], negated, text, source, out);
+            walk(b, &[], negated, text, source, out);
         }
-        ExprKind::Not(inner) => walk(inner, &[], !negated, text, out),
+        // The atom under a `not` keeps the companions of the `not` itself: they must hold for
+        // the excluded value alone to decide.
+        ExprKind::Not(inner) => walk(inner, companions, !negated, text, source, out),
         _ => {
-            if let Some((atom, flipped)) = atom(e, text) {
+            if let Some((atom, flipped)) = atom(e, text, source) {
                 out.push((atom, companions.to_vec(), negated != flipped));
             }
         }
@@ -80,6 +85,11 @@ fn tried(atom: &Atom) -> Vec<(Option<String>, String)> {
     let mut out = Vec::new();
     for value in &atom.values {
         match atom.kind {
+            AtomKind::Equals if atom.boolean() => {
+                out.push((Some(value.clone()), format!("`{value}` as written")));
+                let flipped = if value == "true" { "false" } else { "true" };
+                out.push((Some(flipped.into()), "the other boolean".into()));
+            }
             AtomKind::Equals => {
                 out.push((Some(value.clone()), format!("`{value}` as listed")));
                 if let Some(changed) = case_changed(value) {
@@ -91,6 +101,9 @@ fn tried(atom: &Atom) -> Vec<(Option<String>, String)> {
                     out.push((Some(changed), why.to_string()));
                 }
             }
+            // A pattern of `*` only (`container.id like "*"`) holds for any value: only the
+            // field missing makes it false.
+            AtomKind::Pattern if value.chars().all(|c| c == '*') => {}
             AtomKind::Pattern => {
                 out.push((
                     Some(fill(value)),
@@ -122,7 +135,7 @@ fn tried(atom: &Atom) -> Vec<(Option<String>, String)> {
 /// Values the DSL cannot write are left out (the reason is in the returned list of skips).
 pub fn variants(condition: &Expr, text: &str, base: &Request) -> (Vec<Variant>, Vec<String>) {
     let mut atoms = Vec::new();
-    walk(condition, &[], false, text, &mut atoms);
+    walk(condition, &[], false, text, base.source, &mut atoms);
     let mut out: Vec<Variant> = Vec::new();
     let mut skipped = Vec::new();
     for (atom, companions, negated) in atoms {
@@ -142,6 +155,7 @@ pub fn variants(condition: &Expr, text: &str, base: &Request) -> (Vec<Variant>, 
                 continue;
             }
             let mut solver = Solver::default();
+            solver.request.source = base.source;
             solver.request.set(atom.slot, value.clone());
             let companions_hold = companions.iter().all(|c| solver.satisfy(c, true, text));
             if !companions_hold {
@@ -167,6 +181,7 @@ pub fn variants(condition: &Expr, text: &str, base: &Request) -> (Vec<Variant>, 
             out.push(Variant {
                 negated,
                 field: atom.field.clone(),
+                slot: atom.slot,
                 value,
                 why,
                 request,
