@@ -15,7 +15,7 @@
 //!
 //! | code | meaning |
 //! |---|---|
-//! | `E711` | the rule reads no data the scenario generator writes (it writes Kubernetes audit logs) |
+//! | `E711` | the rule reads data the scenario generator cannot write: an index or event category with no stream the DSL writes (Kubernetes audit steps, generic event steps), or a join key no step of that data writes |
 
 pub mod eql;
 pub mod kql;
