@@ -1,7 +1,8 @@
 //! The token-list categorizer behind `CATEGORIZE`: a port of Elasticsearch's
 //! `TokenListCategorizer` (search of the categories most-matched first, reverse-search matches,
-//! the lower and upper similarity thresholds), its `WeightCalculator` (dictionary words weigh 3,
-//! verbs 6, plus 6 from the third dictionary word in a row) and `TokenListSimilarityTester`.
+//! the lower and upper similarity thresholds), its `WeightCalculator` (a token outside the
+//! dictionary weighs 1, a dictionary word 3, a verb 6; from the third dictionary word in a row
+//! 13 and 31) and `TokenListSimilarityTester`.
 
 use std::collections::HashMap;
 
@@ -69,15 +70,17 @@ impl<'d> Categorizer<'d> {
         unfiltered_length: usize,
     ) -> usize {
         let mut unique: Vec<TokenAndWeight> = Vec::new();
-        let mut work_weight = 0;
+        let mut work = WorkWeights::default();
         for token in weighted {
-            work_weight += token.weight;
+            work.total += token.weight;
+            work.min_reweighted += WeightCalculator::min_matching_weight(token.weight);
+            work.max_reweighted += WeightCalculator::max_matching_weight(token.weight);
             match unique.binary_search_by(|t| t.id.cmp(&token.id)) {
                 Ok(i) => unique[i].weight += token.weight,
                 Err(i) => unique.insert(i, *token),
             }
         }
-        let best = self.best_match(weighted, &unique, work_weight, unfiltered_length);
+        let best = self.best_match(weighted, &unique, work, unfiltered_length);
         match best {
             Some(position) => {
                 let id = self.by_num_matches[position];
@@ -101,36 +104,39 @@ impl<'d> Categorizer<'d> {
         &self,
         weighted: &[TokenAndWeight],
         unique: &[TokenAndWeight],
-        work_weight: i32,
+        work: WorkWeights,
         unfiltered_length: usize,
     ) -> Option<usize> {
-        let mut min_weight = min_matching_weight(work_weight, self.lower_threshold);
-        let mut max_weight = max_matching_weight(work_weight, self.lower_threshold);
+        let mut min_weight = min_matching_weight(work.min_reweighted, self.lower_threshold);
+        let mut max_weight = max_matching_weight(work.max_reweighted, self.lower_threshold);
         let mut best: Option<usize> = None;
         let mut best_similarity = self.lower_threshold;
         for (position, &id) in self.by_num_matches.iter().enumerate() {
             let category = &self.categories[id];
             let matches_search =
-                category.matches_search(work_weight, unfiltered_length, unique, weighted);
+                category.matches_search(work.total, unfiltered_length, unique, weighted);
             if !matches_search {
                 if category.base_weight < min_weight || category.base_weight > max_weight {
                     continue;
                 }
-                let kept = category.common_unique_weight - category.missing_common_weight(unique);
-                let proportion = kept as f32 / category.orig_unique_weight as f32;
-                if proportion < self.lower_threshold {
-                    continue;
+                let missing = category.missing_common_weight(unique);
+                if missing > 0 {
+                    let kept = category.common_unique_weight - missing;
+                    let proportion = kept as f32 / category.orig_unique_weight as f32;
+                    if proportion < self.lower_threshold {
+                        continue;
+                    }
                 }
             }
-            let sim = similarity(weighted, work_weight, &category.base, category.base_weight);
+            let sim = similarity(weighted, work.total, &category.base, category.base_weight);
             if matches_search || sim > self.upper_threshold {
                 return Some(position);
             }
             if sim > best_similarity {
                 best = Some(position);
                 best_similarity = sim;
-                min_weight = min_matching_weight(work_weight, sim);
-                max_weight = max_matching_weight(work_weight, sim);
+                min_weight = min_matching_weight(work.min_reweighted, sim);
+                max_weight = max_matching_weight(work.max_reweighted, sim);
             }
         }
         best
@@ -196,21 +202,36 @@ impl<'d> Categorizer<'d> {
     }
 }
 
-/// `WeightCalculator` (C++ `TWeightVerbs5Other2AdjacentBoost6`).
-struct WeightCalculator<'d> {
+/// A string's total token weight, and the totals its tokens could have in another string where
+/// their adjacency boost differs (the bounds of the quick weight check).
+#[derive(Clone, Copy, Default)]
+struct WorkWeights {
+    total: i32,
+    min_reweighted: i32,
+    max_reweighted: i32,
+}
+
+/// `WeightCalculator` (C++ `TWeightVerbs5Other2AdjacentBoost6`): `1 + extra * boost`, the extra
+/// 5 for a verb and 2 for another dictionary word, the boost 6 from the third dictionary word in a
+/// row (else 1); a token shorter than 2 code units or outside the dictionary weighs 1.
+pub struct WeightCalculator<'d> {
     dictionary: &'d PosDictionary,
     consecutive_dictionary_words: u32,
 }
 
+const EXTRA_VERB_WEIGHT: i32 = 5;
+const EXTRA_OTHER_DICTIONARY_WEIGHT: i32 = 2;
+const ADJACENCY_BOOST_MULTIPLIER: i32 = 6;
+
 impl<'d> WeightCalculator<'d> {
-    fn new(dictionary: &'d PosDictionary) -> Self {
+    pub fn new(dictionary: &'d PosDictionary) -> Self {
         WeightCalculator {
             dictionary,
             consecutive_dictionary_words: 0,
         }
     }
 
-    fn weight(&mut self, term: &str) -> i32 {
+    pub fn weight(&mut self, term: &str) -> i32 {
         // `MIN_DICTIONARY_LENGTH`, in UTF-16 code units as Java's `length()`.
         if term.encode_utf16().count() < 2 {
             self.consecutive_dictionary_words = 0;
@@ -220,14 +241,39 @@ impl<'d> WeightCalculator<'d> {
             self.consecutive_dictionary_words = 0;
             return 1;
         };
-        self.consecutive_dictionary_words += 1;
-        let pos_weight = if pos == PartOfSpeech::Verb { 6 } else { 3 };
-        let adjacency_boost = if self.consecutive_dictionary_words >= 3 {
-            6
+        let extra = if pos == PartOfSpeech::Verb {
+            EXTRA_VERB_WEIGHT
         } else {
-            0
+            EXTRA_OTHER_DICTIONARY_WEIGHT
         };
-        pos_weight + adjacency_boost
+        self.consecutive_dictionary_words += 1;
+        let boost = if self.consecutive_dictionary_words >= 3 {
+            ADJACENCY_BOOST_MULTIPLIER
+        } else {
+            1
+        };
+        1 + extra * boost
+    }
+
+    /// The least weight the token of weight `weight` can have in another string (unboosted).
+    pub fn min_matching_weight(weight: i32) -> i32 {
+        if weight <= ADJACENCY_BOOST_MULTIPLIER {
+            weight
+        } else {
+            1 + (weight - 1) / ADJACENCY_BOOST_MULTIPLIER
+        }
+    }
+
+    /// The greatest weight the token of weight `weight` can have in another string (boosted).
+    pub fn max_matching_weight(weight: i32) -> i32 {
+        // Between the lowest extra (exclusive) and the highest unboosted dictionary weight.
+        let lowest_extra = EXTRA_VERB_WEIGHT.min(EXTRA_OTHER_DICTIONARY_WEIGHT);
+        let highest_unboosted = (EXTRA_VERB_WEIGHT + 1).max(EXTRA_OTHER_DICTIONARY_WEIGHT + 1);
+        if weight <= lowest_extra || weight > highest_unboosted {
+            weight
+        } else {
+            1 + (weight - 1) * ADJACENCY_BOOST_MULTIPLIER
+        }
     }
 }
 

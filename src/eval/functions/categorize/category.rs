@@ -2,6 +2,8 @@
 //! common unique tokens, the ordered common subsequence, the unfiltered lengths) and of the key
 //! tokens and regex that `SerializableTokenListCategory` renders from it.
 
+use std::cmp::Ordering;
+
 /// A token id (its index in the categorizer's token table) with the token's weight.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TokenAndWeight {
@@ -68,23 +70,24 @@ impl Category {
         self.num_matches = self.num_matches.saturating_add(num_matches);
     }
 
-    /// Drops the common tokens that `unique` (sorted) lacks or holds with another weight.
+    /// Keeps the common tokens whose id `unique` (sorted) also holds, whatever its weight there,
+    /// and recomputes their weight.
     fn update_common_unique(&mut self, unique: &[TokenAndWeight]) {
         let mut kept = Vec::with_capacity(self.common_unique.len());
-        let mut new_index = 0;
-        for &common in &self.common_unique {
-            match unique.get(new_index) {
-                Some(new) if common.id >= new.id => {
-                    if common.id == new.id && common.weight == new.weight {
-                        kept.push(common);
-                    } else if common.id == new.id {
-                        self.common_unique_weight -= common.weight;
-                    }
-                    new_index += 1;
+        let (mut c, mut n) = (0, 0);
+        while c < self.common_unique.len() && n < unique.len() {
+            let common = self.common_unique[c];
+            match common.id.cmp(&unique[n].id) {
+                Ordering::Less => c += 1,
+                Ordering::Equal => {
+                    kept.push(common);
+                    c += 1;
+                    n += 1;
                 }
-                _ => self.common_unique_weight -= common.weight,
+                Ordering::Greater => n += 1,
             }
         }
+        self.common_unique_weight = kept.iter().map(|t| t.weight).sum();
         self.common_unique = kept;
     }
 
@@ -115,7 +118,7 @@ impl Category {
                     if tokens[new_index].id != base_token.id {
                         new_index += 1;
                     } else {
-                        try_weight += tokens[new_index].weight + base_token.weight;
+                        try_weight += base_token.weight;
                         break;
                     }
                 }
@@ -154,22 +157,20 @@ impl Category {
         self.max_unfiltered_length.max(extended)
     }
 
-    /// The weight of the common tokens `unique` (sorted) lacks or holds with another weight.
+    /// The weight of the common tokens whose id `unique` (sorted) lacks.
     pub fn missing_common_weight(&self, unique: &[TokenAndWeight]) -> i32 {
         let mut present = 0;
         let (mut c, mut t) = (0, 0);
         while c < self.common_unique.len() && t < unique.len() {
-            let (common, test) = (self.common_unique[c], unique[t]);
-            match common.id.cmp(&test.id) {
-                std::cmp::Ordering::Less => c += 1,
-                std::cmp::Ordering::Greater => t += 1,
-                std::cmp::Ordering::Equal => {
-                    if common.weight == test.weight {
-                        present += test.weight;
-                    }
+            let common = self.common_unique[c];
+            match common.id.cmp(&unique[t].id) {
+                Ordering::Less => c += 1,
+                Ordering::Equal => {
+                    present += common.weight;
                     c += 1;
                     t += 1;
                 }
+                Ordering::Greater => t += 1,
             }
         }
         self.common_unique_weight - present
@@ -189,7 +190,7 @@ impl Category {
             && self.contains_ordered_common(other_tokens)
     }
 
-    /// `isMissingCommonTokenWeightZero`: every common token is in `unique` with its weight.
+    /// `isMissingCommonTokenWeightZero`: every common token's id is in `unique`.
     fn holds_all_common(&self, unique: &[TokenAndWeight]) -> bool {
         let mut t = 0;
         for common in &self.common_unique {
@@ -197,7 +198,7 @@ impl Category {
                 t += 1;
             }
             match unique.get(t) {
-                Some(test) if test.id == common.id && test.weight == common.weight => t += 1,
+                Some(test) if test.id == common.id => t += 1,
                 _ => return false,
             }
         }

@@ -2,7 +2,9 @@
 //! (`MlStandardTokenizerTests`, `TokenListSimilarityTesterTests`, `TokenListCategoryTests`,
 //! x-pack/plugin/ml/src/test/java/org/elasticsearch/xpack/ml/…) and of `categorize.csv-spec`.
 
-use super::categorizer::{max_matching_weight, min_matching_weight, weighted_edit_distance};
+use super::categorizer::{
+    max_matching_weight, min_matching_weight, weighted_edit_distance, WeightCalculator,
+};
 use super::category::{Category, TokenAndWeight};
 use super::dictionary::{PartOfSpeech, PosDictionary};
 use super::tokenizer::{analyze, first_line_with_letters, MlStandardTokenizer};
@@ -332,18 +334,57 @@ fn common_tokens_different_order() {
     assert_eq!(category.num_matches, 4);
 }
 
-// TokenListCategorizer.minMatchingWeight / maxMatchingWeight: the weights that could still
-// beat the threshold, exclusive on both sides.
+// TokenListCategorizerTests.testMinMatchingWeights and testMaxMatchingWeights.
 #[test]
 fn matching_weight_bounds() {
-    assert_eq!(min_matching_weight(0, 0.7), 0);
-    assert_eq!(max_matching_weight(0, 0.7), 0);
-    // 10 * 0.7 = 7 (a float product just under 7 still floors to 7 with the epsilon): 8.
-    assert_eq!(min_matching_weight(10, 0.7), 8);
-    // 10 / 0.7 = 14.29: ceil 15, minus one.
-    assert_eq!(max_matching_weight(10, 0.7), 14);
-    assert_eq!(min_matching_weight(10, 0.5), 6);
-    assert_eq!(max_matching_weight(10, 0.5), 19);
+    let min = [0, 1, 2, 3, 3, 4, 5, 5, 6, 7, 8];
+    let max = [0, 1, 2, 4, 5, 7, 8, 9, 11, 12, 14];
+    for weight in 0..=10 {
+        assert_eq!(
+            min_matching_weight(weight, 0.7),
+            min[weight as usize],
+            "min {weight}"
+        );
+        assert_eq!(
+            max_matching_weight(weight, 0.7),
+            max[weight as usize],
+            "max {weight}"
+        );
+    }
+}
+
+// TokenListCategorizerTests.testWeightCalculator. The dictionary holds the test's words with the
+// kind of word the test establishes (a verb or not); the lines are ours, not ml-en.dict's.
+#[test]
+fn weight_calculator_as_elasticsearch() {
+    let dict =
+        PosDictionary::parse("info@N\nweb@N\nservice@N\nstarting@V\ncool@A\ncalled@A\nis@?\n")
+            .expect("valid fixture");
+    let mut weights = WeightCalculator::new(&dict);
+    let expected = [
+        ("Info", 3),
+        ("my_host", 1),
+        ("web", 3),
+        ("service", 3),
+        ("starting", 31),
+        ("user123", 1),
+        ("a", 1),
+        ("cool", 3),
+        ("web", 3),
+        ("service", 13),
+        ("called", 13),
+        ("my_service", 1),
+        ("is", 3),
+        ("starting", 6),
+    ];
+    for (term, weight) in expected {
+        assert_eq!(weights.weight(term), weight, "{term}");
+    }
+    let bounds = [(1, 1, 1), (3, 3, 13), (6, 6, 31), (13, 3, 13), (31, 6, 31)];
+    for (weight, min, max) in bounds {
+        assert_eq!(WeightCalculator::min_matching_weight(weight), min);
+        assert_eq!(WeightCalculator::max_matching_weight(weight), max);
+    }
 }
 
 /// Lines in the format of `ml-en.dict` (these ones copied from it), to test the reader and the
