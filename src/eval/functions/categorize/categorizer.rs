@@ -185,20 +185,24 @@ impl<'d> Categorizer<'d> {
         &self.by_num_matches
     }
 
-    /// The regex key of category `id` (`.*?Connected.+?to.*?`).
-    pub fn regex(&self, id: usize) -> String {
+    /// The regex key of category `id` (`.*?Connected.+?to.*?`), `None` for an unknown id.
+    pub fn regex(&self, id: usize) -> Option<String> {
         self.render(id, super::category::regex)
     }
 
-    /// The tokens key of category `id` (`Connected to`).
-    pub fn tokens(&self, id: usize) -> String {
+    /// The tokens key of category `id` (`Connected to`), `None` for an unknown id.
+    pub fn tokens(&self, id: usize) -> Option<String> {
         self.render(id, super::category::tokens)
     }
 
-    fn render(&self, id: usize, form: fn(&Category, &[usize], &[String]) -> String) -> String {
-        let category = &self.categories[id];
+    fn render(
+        &self,
+        id: usize,
+        form: fn(&Category, &[usize], &[String]) -> String,
+    ) -> Option<String> {
+        let category = self.categories.get(id)?;
         let keys = category.key_token_indexes(&self.token_texts);
-        form(category, &keys, &self.token_texts)
+        Some(form(category, &keys, &self.token_texts))
     }
 }
 
