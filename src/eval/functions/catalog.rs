@@ -57,6 +57,13 @@ pub const NOT_YET: &[&str] = &[
     "year",
 ];
 
+/// Why an in-scope function is not evaluated yet, where more than "yet" is known.
+const NOT_YET_BECAUSE: &[(&str, &str)] = &[(
+    "categorize",
+    "Elasticsearch weights its tokens with its part-of-speech dictionary (ml-en.dict), \
+     which rulegate does not bundle",
+)];
+
 /// Full-text functions evaluated offline, with the default analyzers (`fulltext.rs`, `qstr.rs`);
 /// the other full-text functions (scoring, snippets, …) stay refused with `E304`.
 pub const FULL_TEXT_EVALUATED: &[&str] = &[
@@ -168,10 +175,16 @@ pub fn unsupported(name: &str, span: Span) -> Diagnostic {
                 "function [{upper}] is a {} function: {why}",
                 cat.replace('_', " ")
             ),
-            None => format!(
-                "function [{upper}] ({} functions) is not supported by rulegate yet",
-                cat.replace('_', " ")
-            ),
+            None => {
+                let because = NOT_YET_BECAUSE
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map_or(String::new(), |(_, why)| format!(": {why}"));
+                format!(
+                    "function [{upper}] ({} functions) is not supported by rulegate yet{because}",
+                    cat.replace('_', " ")
+                )
+            }
         },
         None => format!("Unknown function [{name}]"),
     };

@@ -11,6 +11,7 @@ use crate::eval::expr::{convert_cell, error, single, singles, CExpr, Compiler, C
 
 mod bucket;
 pub mod catalog;
+pub mod categorize;
 mod codec;
 mod eval;
 pub mod fulltext;
