@@ -57,19 +57,26 @@ fn sse2_masks(block: &[u8; 64]) -> Masks {
     masks
 }
 
-/// Bits of the bytes of a 16-byte chunk that stop a plain run in a string: quotes,
-/// backslashes and control bytes.
+/// Bits of one 16-byte chunk: the bytes that stop a plain run in a string (quotes,
+/// backslashes, control bytes), and its dots (for the keys of walked objects).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Chunk {
+    pub(super) stops: u32,
+    pub(super) dots: u32,
+}
+
+/// The [`Chunk`] bits of 16 bytes with SSE2.
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[inline(always)]
-pub(super) fn stops16(chunk: &[u8; 16]) -> u32 {
+pub(super) fn chunk16(chunk: &[u8; 16]) -> Chunk {
     // SAFETY: SSE2 is enabled at compile time (the `cfg` above).
-    unsafe { sse2_stops16(chunk) }
+    unsafe { sse2_chunk16(chunk) }
 }
 
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[target_feature(enable = "sse2")]
 #[inline]
-fn sse2_stops16(chunk: &[u8; 16]) -> u32 {
+fn sse2_chunk16(chunk: &[u8; 16]) -> Chunk {
     use std::arch::x86_64::{
         __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_or_si128,
         _mm_set1_epi8,
@@ -80,25 +87,47 @@ fn sse2_stops16(chunk: &[u8; 16]) -> u32 {
     let quote = _mm_cmpeq_epi8(bytes, _mm_set1_epi8(b'"' as i8));
     let backslash = _mm_cmpeq_epi8(bytes, _mm_set1_epi8(b'\\' as i8));
     let control = _mm_cmpeq_epi8(_mm_max_epu8(bytes, last_control), last_control);
-    _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control)) as u32
+    let stops = _mm_or_si128(_mm_or_si128(quote, backslash), control);
+    let dots = _mm_cmpeq_epi8(bytes, _mm_set1_epi8(b'.' as i8));
+    Chunk {
+        stops: _mm_movemask_epi8(stops) as u32,
+        dots: _mm_movemask_epi8(dots) as u32,
+    }
 }
 
-/// [`stops16`] on targets without the SSE2 path.
+/// [`chunk16`] on targets without the SSE2 path.
 #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
 #[inline(always)]
-pub(super) fn stops16(chunk: &[u8; 16]) -> u32 {
-    portable_stops16(chunk)
+pub(super) fn chunk16(chunk: &[u8; 16]) -> Chunk {
+    portable_chunk16(chunk)
 }
 
-/// [`stops16`] byte by byte: the other targets' path, and the tests' reference.
+/// [`chunk16`] byte by byte: the other targets' path, and the tests' reference.
 #[cfg_attr(
     all(target_arch = "x86_64", target_feature = "sse2", not(test)),
     allow(dead_code)
 )]
-pub(super) fn portable_stops16(chunk: &[u8; 16]) -> u32 {
-    (chunk.iter().enumerate())
-        .map(|(i, &b)| u32::from(b == b'"' || b == b'\\' || b < 0x20) << i)
-        .fold(0, |a, b| a | b)
+pub(super) fn portable_chunk16(chunk: &[u8; 16]) -> Chunk {
+    let mut bits = Chunk { stops: 0, dots: 0 };
+    for (i, &b) in chunk.iter().enumerate() {
+        bits.stops |= u32::from(b == b'"' || b == b'\\' || b < 0x20) << i;
+        bits.dots |= u32::from(b == b'.') << i;
+    }
+    bits
+}
+
+/// A key's end when it closes plainly within the 16 bytes from `at` (just after its opening
+/// quote): the index after its closing quote and whether it holds a dot. `None`: read it
+/// some other way (escapes, longer, or near the end of the text).
+#[inline(always)]
+pub(super) fn short_key_end(text: &[u8], at: usize) -> Option<(usize, bool)> {
+    let bits = chunk16(text.get(at..)?.first_chunk::<16>()?);
+    let stop = bits.stops.trailing_zeros() as usize;
+    if stop < 16 && text[at + stop] == b'"' {
+        Some((at + stop + 1, bits.dots & ((1 << stop) - 1) != 0))
+    } else {
+        None
+    }
 }
 
 /// The masks of `block` on targets without the SSE2 path.
@@ -184,7 +213,7 @@ pub(super) fn string_end(text: &[u8], mut at: usize) -> Option<(usize, bool)> {
         let Some(chunk) = text.get(at..).and_then(<[u8]>::first_chunk::<16>) else {
             break;
         };
-        let stops = stops16(chunk);
+        let stops = chunk16(chunk).stops;
         if stops != 0 {
             let stop = at + stops.trailing_zeros() as usize;
             if text[stop] == b'"' {

@@ -100,19 +100,19 @@ fn sse2_masks_equal_the_portable_masks() {
 }
 
 #[test]
-fn sse2_chunk_stops_equal_the_portable_stops() {
+fn sse2_chunk_bits_equal_the_portable_bits() {
     fn property(bytes: Bytes) -> bool {
         let text = bytes.0;
         text.windows(16).all(|chunk| {
             let chunk = chunk.first_chunk::<16>().copied().unwrap_or_default();
-            stops16(&chunk) == portable_stops16(&chunk)
+            chunk16(&chunk) == portable_chunk16(&chunk)
         })
     }
     tests().quickcheck(property as fn(Bytes) -> bool);
     let every: Vec<u8> = (0..=255).collect();
     for chunk in every.windows(16) {
         let chunk = chunk.first_chunk::<16>().copied().unwrap_or_default();
-        assert_eq!(stops16(&chunk), portable_stops16(&chunk));
+        assert_eq!(chunk16(&chunk), portable_chunk16(&chunk));
     }
 }
 
@@ -190,4 +190,27 @@ fn string_ends_at_block_boundaries() {
     assert_eq!(string_end(b"ab\\x\"", 0), None);
     assert_eq!(string_end(b"ab\ncd\"", 0), None);
     assert_eq!(string_end(b"abc", 0), None);
+}
+
+#[test]
+fn short_keys_end_as_the_word_path_says() {
+    fn property(bytes: Bytes) -> bool {
+        let text = bytes.0;
+        (0..=text.len()).all(|at| match short_key_end(&text, at) {
+            // No dots and no escapes when it says so: the word path agrees on the end.
+            Some((end, dotted)) => {
+                string_end_by_words(&text, at) == Some((end, false))
+                    && dotted == text[at..end].contains(&b'.')
+            }
+            None => true,
+        })
+    }
+    tests().quickcheck(property as fn(Bytes) -> bool);
+    assert_eq!(short_key_end(b"a.b\"0123456789abcdef", 0), Some((4, true)));
+    assert_eq!(
+        short_key_end(b"ab\"c.d0123456789abcdef", 0),
+        Some((3, false))
+    );
+    assert_eq!(short_key_end(b"0123456789abcdef\"", 0), None);
+    assert_eq!(short_key_end(b"a\\\"b\"0123456789abcdef", 0), None);
 }
