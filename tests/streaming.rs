@@ -751,3 +751,72 @@ fn groups_past_the_cap_fail_the_query() {
     assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The corpus with every document carrying `event.original`, its own JSON text as an escaped
+/// string (as the audit integration keeps it): a long string full of escaped quotes that the
+/// scanner crosses without reading unless a query wants it.
+fn corpus_with_originals() -> Vec<u8> {
+    let mut text = Vec::new();
+    for line in corpus().split(|&b| b == b'\n') {
+        let Ok(serde_json::Value::Object(mut doc)) = serde_json::from_slice(line) else {
+            continue;
+        };
+        let original = serde_json::Value::String(String::from_utf8(line.to_vec()).unwrap());
+        let event = doc.entry("event").or_insert_with(|| serde_json::json!({}));
+        if let serde_json::Value::Object(event) = event {
+            event.insert("original".into(), original);
+        }
+        text.extend(serde_json::to_vec(&doc).unwrap());
+        text.push(b'\n');
+    }
+    text
+}
+
+#[test]
+fn an_unread_escaped_original_changes_no_result_at_any_thread_count() {
+    let (plain, full) = (corpus(), corpus_with_originals());
+    assert!(
+        full.len() > 2 * plain.len(),
+        "the originals double the corpus"
+    );
+    let options = LoadOptions::default();
+    // One thread, and several with batches of a few documents.
+    let shapes: Vec<Streaming> = [(1, 1 << 20), (4, 4 << 10), (8, 16 << 10)]
+        .map(|(threads, batch_bytes)| Streaming {
+            threads,
+            batch_bytes,
+            read_all: true,
+        })
+        .to_vec();
+    for query in QUERIES {
+        let (expected, documents) = loaded_all(query, &plain, &options);
+        assert_eq!(
+            loaded_all(query, &full, &options),
+            (expected.clone(), documents)
+        );
+        for &shape in &shapes {
+            let (table, _) = streamed(query, &full, &options, shape).unwrap();
+            assert_eq!(table, expected, "{query} with {shape:?}");
+        }
+    }
+    // Reading the original: every shape agrees with loading everything, and the longest is
+    // the longest line's character count (the string decodes to the line it was made of).
+    let query =
+        "FROM * | EVAL len = LENGTH(event.original) | STATS n = COUNT(*), longest = MAX(len)";
+    let (expected, _) = loaded_all(query, &full, &options);
+    let longest = (plain.split(|&b| b == b'\n'))
+        .map(|line| String::from_utf8_lossy(line).chars().count())
+        .max()
+        .unwrap();
+    assert_eq!(
+        format!("{:?}", expected.rows[0][1]),
+        format!(
+            "{:?}",
+            rulegate::document::Cell::One(rulegate::document::Value::Integer(longest as i32))
+        ),
+    );
+    for &shape in &shapes {
+        let (table, _) = streamed(query, &full, &options, shape).unwrap();
+        assert_eq!(table, expected, "{query} with {shape:?}");
+    }
+}

@@ -13,6 +13,7 @@ mod ids;
 pub mod ip;
 pub mod mapping;
 mod scan;
+mod scan_blocks;
 pub mod store;
 pub mod value;
 mod walk;

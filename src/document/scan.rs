@@ -9,17 +9,18 @@
 //! the depth limit, a top level other than an object, and numbers or escaped strings that
 //! serde itself refuses where it reads them (`1e400`, a lone surrogate).
 //!
-//! Most of a document's bytes are inside strings, which are crossed eight bytes at a time: a
-//! word compare finds the first quote, backslash or control byte. (`memchr2` per string was
-//! slower: most strings are short keys and values, where its per-call setup dominates.) So was
-//! simdjson's way in safe Rust, tried for strings nobody reads: quote, backslash and
-//! control-byte masks of a 64-byte block made eight bytes at a time, then a step per escape.
-//! Over 10,000 `event.original`-carrying documents the scanner ran 597 M instructions that way
-//! against 337 M word by word (callgrind): without SIMD the masks cost more than the branches
-//! they save.
+//! Most of a document's bytes are inside strings. Values and the keys of objects nobody
+//! walks are crossed with SSE2 ([`scan_blocks`]): 16 bytes a step while a string is plain,
+//! 64-byte blocks with simdjson's escape arithmetic once it has escapes or runs long. Keys of
+//! walked objects, which also need their dots, are read in one 16-byte step when they close
+//! plainly within it, else eight bytes at a time by word compares. (`memchr2` per string was slower: most strings are short, where its per-call
+//! setup dominates. simdjson's block masks built eight bytes at a time in safe Rust without
+//! SIMD were slower too: 597 M instructions against 337 M word by word over 10,000
+//! documents; with SSE2 the masks cost a few instructions per 16 bytes.)
 
 use std::borrow::Cow;
 
+use super::scan_blocks;
 use super::walk::{serde_number, Fields, Scalar, MAX_OBJECT_DEPTH};
 
 /// The scanner cannot vouch for this document: read it with serde.
@@ -404,6 +405,26 @@ impl<'a> Scanner<'a, '_> {
     /// With `DOTS`, also whether it has a `.` (keys of walked objects, for the trie).
     #[inline(always)]
     fn string<const DOTS: bool>(&mut self) -> Result<(bool, bool), Fallback> {
+        if !DOTS {
+            return self.plain_string().map(|escaped| (escaped, false));
+        }
+        if let Some((end, dotted)) = scan_blocks::short_key_end(self.text, self.at) {
+            self.at = end;
+            return Ok((false, dotted));
+        }
+        self.string_by_words::<DOTS>()
+    }
+
+    /// [`Self::string`] without dots: by SSE2 chunks and blocks ([`scan_blocks`]).
+    #[inline(always)]
+    fn plain_string(&mut self) -> Result<bool, Fallback> {
+        let (end, escaped) = scan_blocks::string_end(self.text, self.at).ok_or(Fallback)?;
+        self.at = end;
+        Ok(escaped)
+    }
+
+    /// [`Self::string`] eight bytes at a time (the keys of walked objects, for their dots).
+    fn string_by_words<const DOTS: bool>(&mut self) -> Result<(bool, bool), Fallback> {
         let text = self.text;
         let mut at = self.at;
         let (mut escaped, mut dotted) = (false, false);
@@ -517,6 +538,23 @@ impl<'a> Scanner<'a, '_> {
             Err(Fallback)
         }
     }
+}
+
+/// A string's end read eight bytes at a time from `at` (after its opening quote), as
+/// [`scan_blocks::string_end`] reads it by blocks: the reference of its tests.
+#[cfg(test)]
+pub(super) fn string_end_by_words(text: &[u8], at: usize) -> Option<(usize, bool)> {
+    let paths = Paths::new([])?;
+    let mut out = Vec::new();
+    let mut scanner = Scanner {
+        text,
+        source: "",
+        at,
+        wanted: Wanted::Paths(&paths),
+        out: &mut out,
+    };
+    let (escaped, _) = scanner.string_by_words::<true>().ok()?;
+    Some((scanner.at, escaped))
 }
 
 /// An integer that surely fits: up to 19 digits non-negative (`u64`), up to 18 negative and
