@@ -11,10 +11,12 @@
 
 pub mod dataset;
 pub mod ecs;
+pub mod ecs_direct;
 pub mod event;
 pub mod gcp;
 pub mod gke;
 pub mod import;
+pub mod json_tree;
 pub mod shapes;
 pub mod time;
 
