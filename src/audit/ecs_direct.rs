@@ -9,7 +9,7 @@
 use std::borrow::Cow;
 
 use super::ecs::{DATASET, INDEX, PRESERVE_ORIGINAL};
-use super::json_tree::{write_str, Bail, Id, Kind, Tree};
+use super::json_tree::{write_plain, write_str, Bail, Id, Kind, Tree};
 use super::time::{self, Nanos, TimeError};
 
 /// What the direct path needs of `ingest`'s options.
@@ -210,7 +210,7 @@ fn write_document(
         out.extend_from_slice(b"\"}}\n");
     }
     out.extend_from_slice(b"{\"@timestamp\":\"");
-    out.extend_from_slice(time::format_millis(timestamp).as_bytes());
+    push_time(timestamp, true, out);
     out.push(b'"');
     // 10. sourceIPs, when every element is an IP.
     let ips = source_ips(tree, line, f.source_ips);
@@ -294,7 +294,7 @@ fn write_event(
     out.extend_from_slice(b"\"dataset\":\"");
     out.extend_from_slice(DATASET.as_bytes());
     out.extend_from_slice(b"\",\"ingested\":\"");
-    out.extend_from_slice(time::format_seconds(ingested).as_bytes());
+    push_time(ingested, false, out);
     out.extend_from_slice(b"\",\"kind\":\"event\"");
     if options.preserve_original {
         out.extend_from_slice(b",\"original\":");
@@ -343,7 +343,7 @@ fn write_audit<'t>(
             if !first {
                 out.push(b',');
             }
-            write_str(name, out);
+            write_plain(name, out);
             out.push(b':');
             let wrote = match name {
                 // Not an object: dropped.
@@ -530,4 +530,69 @@ fn write_user(uid: &Option<Cow<'_, str>>, username: &Option<Cow<'_, str>>, out: 
         write_str(name, out);
     }
     out.push(b'}');
+}
+
+/// `2022-08-31T08:09:57.520Z` (`millis`, as `time::format_millis`) or `2022-08-31T08:09:58Z`
+/// (as `time::format_seconds`), without a formatter.
+fn push_time(nanos: Nanos, millis: bool, out: &mut Vec<u8>) {
+    fn digits(out: &mut Vec<u8>, n: i64, width: usize) {
+        let mut buffer = [b'0'; 4];
+        let mut n = n;
+        for slot in buffer[..width].iter_mut().rev() {
+            *slot = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+        out.extend_from_slice(&buffer[..width]);
+    }
+    let seconds = nanos.div_euclid(time::NANOS_PER_SECOND);
+    let (year, month, day) = time::civil_from_days(seconds.div_euclid(86_400));
+    if !(0..=9999).contains(&year) {
+        // Not a four-digit year: the formatter's own form.
+        let text = match millis {
+            true => time::format_millis(nanos),
+            false => time::format_seconds(nanos),
+        };
+        out.extend_from_slice(text.as_bytes());
+        return;
+    }
+    let of_day = seconds.rem_euclid(86_400);
+    digits(out, year, 4);
+    out.push(b'-');
+    digits(out, month, 2);
+    out.push(b'-');
+    digits(out, day, 2);
+    out.push(b'T');
+    digits(out, of_day / 3600, 2);
+    out.push(b':');
+    digits(out, of_day / 60 % 60, 2);
+    out.push(b':');
+    digits(out, of_day % 60, 2);
+    if millis {
+        out.push(b'.');
+        digits(out, nanos.rem_euclid(time::NANOS_PER_SECOND) / 1_000_000, 3);
+    }
+    out.push(b'Z');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_written_as_the_formatters_write_them() {
+        let mut t = time::parse_rfc3339("1677-09-21T00:12:43.145224192Z").unwrap();
+        let step = 7_919_000_123_457; // odd seconds and milliseconds, across every field
+        while let Some(next) = t.checked_add(step) {
+            for millis in [true, false] {
+                let mut out = Vec::new();
+                push_time(t, millis, &mut out);
+                let expected = match millis {
+                    true => time::format_millis(t),
+                    false => time::format_seconds(t),
+                };
+                assert_eq!(String::from_utf8(out).unwrap(), expected, "{t}");
+            }
+            t = next;
+        }
+    }
 }

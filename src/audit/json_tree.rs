@@ -40,6 +40,23 @@ pub struct Node {
     end: u32,
 }
 
+/// An object member on the member stack, with the first eight bytes of its (renamed) key as
+/// a big-endian number: comparing those orders most keys without comparing strings (keys hold
+/// no byte below 0x20, so the zero padding sorts a prefix first, as string order does).
+#[derive(Clone, Copy)]
+struct Member {
+    key: Id,
+    value: Id,
+    prefix: u64,
+}
+
+fn key_prefix(key: &str) -> u64 {
+    let mut bytes = [0u8; 8];
+    let n = key.len().min(8);
+    bytes[..n].copy_from_slice(&key.as_bytes()[..n]);
+    u64::from_be_bytes(bytes)
+}
+
 /// The arena: reused line after line so that parsing allocates nothing once warm.
 #[derive(Default)]
 pub struct Tree {
@@ -48,7 +65,7 @@ pub struct Tree {
     /// Children of the containers being parsed (moved to `links` when each closes).
     pending: Vec<u32>,
     /// Object members being written (sorted in place, per object).
-    members: Vec<(u32, u32)>,
+    members: Vec<Member>,
     /// A decoded string.
     scratch: String,
 }
@@ -164,7 +181,7 @@ impl Tree {
             Kind::False => out.extend_from_slice(b"false"),
             Kind::Number => write_number(raw, out)?,
             Kind::Plain if raw.is_empty() => return Ok(false),
-            Kind::Plain => write_str(raw, out),
+            Kind::Plain => write_plain(raw, out),
             Kind::Escaped => {
                 let mut scratch = std::mem::take(&mut self.scratch);
                 scratch.clear();
@@ -228,7 +245,9 @@ impl Tree {
         let mut first = true;
         // By index: writing a value stacks its own members above ours, and releases them.
         for at in mark..end {
-            let (k, v) = self.members[at];
+            let Member {
+                key: k, value: v, ..
+            } = self.members[at];
             let name = rename(self.key(text, k));
             if skip == Some(&*name) {
                 continue;
@@ -237,7 +256,7 @@ impl Tree {
             if !first {
                 out.push(b',');
             }
-            write_str(&name, out);
+            write_plain(&name, out);
             out.push(b':');
             if self.write_clean(text, v, out)? {
                 first = false;
@@ -265,10 +284,17 @@ impl Tree {
         let mut sorted = std::mem::take(&mut self.members);
         let key = |id: u32| rename(self.text(text, id));
         let run = &mut sorted[mark..];
-        if !run.is_sorted_by(|a, b| key(a.0) < key(b.0)) {
-            run.sort_unstable_by(|a, b| key(a.0).cmp(&key(b.0)));
+        for member in run.iter_mut() {
+            member.prefix = key_prefix(&key(member.key));
         }
-        let duplicate = run.windows(2).any(|pair| key(pair[0].0) == key(pair[1].0));
+        run.sort_unstable_by(|a, b| {
+            a.prefix
+                .cmp(&b.prefix)
+                .then_with(|| key(a.key).cmp(&key(b.key)))
+        });
+        let duplicate = run
+            .windows(2)
+            .any(|pair| pair[0].prefix == pair[1].prefix && key(pair[0].key) == key(pair[1].key));
         let end = sorted.len();
         self.members = sorted;
         if duplicate {
@@ -279,7 +305,7 @@ impl Tree {
 
     /// The member at `at` of the member stack.
     pub fn member(&self, at: usize) -> (Id, Id) {
-        self.members[at]
+        (self.members[at].key, self.members[at].value)
     }
 
     /// Puts the members of object `id` on the member stack; returns the mark to pass to
@@ -289,8 +315,11 @@ impl Tree {
         let node = self.node(id);
         if node.kind == Kind::Object {
             for at in (node.start..node.end).step_by(2) {
-                let pair = (self.links[at as usize], self.links[at as usize + 1]);
-                self.members.push(pair);
+                self.members.push(Member {
+                    key: self.links[at as usize],
+                    value: self.links[at as usize + 1],
+                    prefix: 0,
+                });
             }
         }
         mark
@@ -400,12 +429,9 @@ impl Parser<'_> {
         let mut escaped = false;
         loop {
             let rest = &self.bytes[self.at..];
-            let Some(offset) = memchr::memchr3(b'"', b'\\', b'\n', rest) else {
+            let Some(offset) = find_stop(rest) else {
                 return Err(Bail);
             };
-            if rest[..offset].iter().any(|&b| b < 0x20) {
-                return Err(Bail);
-            }
             self.at += offset;
             match self.bytes[self.at] {
                 b'"' => break,
@@ -527,13 +553,62 @@ fn hex4(text: Option<&str>) -> Result<u32, Bail> {
     u32::from_str_radix(text, 16).map_err(|_| Bail)
 }
 
+/// Bytes that end the plain run of a string: its quote, an escape, a control character (which
+/// JSON does not allow unescaped, and `serde_json` writes escaped).
+static STOPS_STRING: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
+
+/// The first byte of [`STOPS_STRING`] in `bytes`, eight bytes at a time: a word with no quote,
+/// no backslash and no byte below 0x20 is skipped whole (the usual bit tricks for "has a zero
+/// byte" and "has a byte less than n").
+fn find_stop(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut at = 0;
+    while at + 8 <= bytes.len() {
+        let word = u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"));
+        let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+        let quote = zero(word ^ (ONES * u64::from(b'"')));
+        let backslash = zero(word ^ (ONES * u64::from(b'\\')));
+        let control = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
+        if quote | backslash | control != 0 {
+            break;
+        }
+        at += 8;
+    }
+    bytes[at..]
+        .iter()
+        .position(|&b| STOPS_STRING[b as usize])
+        .map(|i| at + i)
+}
+
+/// A string read without escapes (a [`Kind::Plain`] string, a key, a de-dotted key): it holds
+/// no quote, backslash or control character, so it is written as it is.
+pub fn write_plain(s: &str, out: &mut Vec<u8>) {
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    out.extend_from_slice(s.as_bytes());
+    out.push(b'"');
+}
+
 /// A string literal as `serde_json` writes it: `"` and `\` escaped, control characters as
 /// `\b \t \n \f \r` or `\u00xx`, everything else (all of Unicode) as is.
 pub fn write_str(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
     let bytes = s.as_bytes();
     let mut from = 0;
-    for (at, &b) in bytes.iter().enumerate() {
+    while let Some(offset) = find_stop(&bytes[from..]) {
+        let at = from + offset;
+        let b = bytes[at];
         let escape: &[u8] = match b {
             b'"' => b"\\\"",
             b'\\' => b"\\\\",
@@ -542,8 +617,7 @@ pub fn write_str(s: &str, out: &mut Vec<u8>) {
             0x0A => b"\\n",
             0x0C => b"\\f",
             0x0D => b"\\r",
-            0x00..=0x1F => b"",
-            _ => continue,
+            _ => b"",
         };
         out.extend_from_slice(&bytes[from..at]);
         if escape.is_empty() {
@@ -578,4 +652,64 @@ fn write_number(text: &str, out: &mut Vec<u8>) -> Result<(), Bail> {
     }
     let number: serde_json::Number = serde_json::from_str(text).map_err(|_| Bail)?;
     serde_json::to_writer(out, &number).map_err(|_| Bail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let mut all: String = (0u32..0x100).filter_map(char::from_u32).collect();
+        all.push_str("\u{2028}😀é\"\\/");
+        for s in [all.as_str(), "", "plain", "\u{0}", "a\"b"] {
+            let mut out = Vec::new();
+            write_str(s, &mut out);
+            assert_eq!(out, serde_json::to_vec(s).unwrap(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn values_are_written_as_serde_json_writes_the_value_it_reads() {
+        let mut tree = Tree::default();
+        for text in [
+            r#"{"b":1,"a":[null,"",{},[],{"x":""}],"c":"\u00e9\ud83d\ude00\/\n","d":-0}"#,
+            "[1e3,1.5,-0.0,18446744073709551615,18446744073709551616,-9223372036854775809,2.5e-324]",
+            r#"{"z":{"y":{"x":[0.1,true,false]}},"a":"<>&"}"#,
+        ] {
+            let root = tree.parse(text).unwrap();
+            let mut out = Vec::new();
+            tree.write_clean(text, root, &mut out).unwrap();
+            let mut value: serde_json::Value = serde_json::from_str(text).unwrap();
+            crate::audit::ecs::remove_empty_value(&mut value);
+            assert_eq!(String::from_utf8(out).unwrap(), value.to_string(), "{text}");
+        }
+    }
+
+    #[test]
+    fn what_serde_json_refuses_or_reads_otherwise_is_a_bail() {
+        let mut tree = Tree::default();
+        for text in [
+            r#"{"a":1,"a":2}"#,
+            r#"{"\u0061":1}"#,
+            r#"{"a":"\ud800"}"#,
+            r#"{"a":"\udc00\ud800"}"#,
+            r#"{"a":1e309}"#,
+            r#"{"a":01}"#,
+            r#"{"a":1.}"#,
+            r#"{"a":"tab	inside"}"#,
+            r#"{"a":tru}"#,
+            r#"{"a":1}{"b":2}"#,
+            r#"{"a":1"#,
+            r#"{"a":"\x"}"#,
+        ] {
+            let parsed = tree.parse(text).and_then(|root| {
+                let mut out = Vec::new();
+                tree.write_clean(text, root, &mut out)
+            });
+            assert_eq!(parsed, Err(Bail), "{text}");
+        }
+        let deep = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
+        assert_eq!(tree.parse(&deep), Err(Bail));
+    }
 }
