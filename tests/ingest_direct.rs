@@ -524,6 +524,11 @@ fn errors_and_odd_lines_deep_inside_are_the_oracles_at_every_thread_count() {
     std::fs::create_dir_all(&dir).unwrap();
     let pretty = b"{\n  \"kind\": \"EventList\",\n  \"items\": [{\"auditID\":\"p\",\n \"stageTimestamp\":\"2024-01-01T00:00:00Z\"}]\n}";
     let cri = b"2024-01-01T00:00:00.000000000Z stdout P {\"auditID\":\"c\",\n2024-01-01T00:00:00.000000000Z stdout F \"stageTimestamp\":\"2024-01-01T00:00:00Z\"}";
+    let deep = format!(
+        "{{\"auditID\":\"d\",\"stageTimestamp\":\"2024-01-01T00:00:00Z\",\"x\":{}1{}}}",
+        "[".repeat(101),
+        "]".repeat(101)
+    );
     let open =
         b"{\"auditID\":\"o\",\n{\"auditID\":\"q\",\"stageTimestamp\":\"2024-01-01T00:00:00Z\"}";
     // (log, lines put in after a line of the demo copies, where the run stops)
@@ -554,6 +559,16 @@ fn errors_and_odd_lines_deep_inside_are_the_oracles_at_every_thread_count() {
                 (1000, open),
             ],
             Some("odd_lines.log:1012"),
+        ),
+        (
+            "hostile.log",
+            vec![
+                (200, br#"{"auditID":"\ud800","stageTimestamp":"2024-01-01T00:00:00Z"}"#),
+                (400, br#"{"auditID":"e","x":1e309}"#),
+                (600, deep.as_bytes()),
+                (800, br#"{"auditID":"a","auditID":"b","stageTimestamp":"2024-01-01T00:00:00Z"}"#),
+            ],
+            Some("hostile.log:201"),
         ),
         (
             "no_time_field.log",
