@@ -464,6 +464,12 @@ fn remove_empty(map: &mut Map<String, Value>) {
     });
 }
 
+/// Step 14 inside one value (the direct path's tests compare with it).
+#[cfg(test)]
+pub(crate) fn remove_empty_value(value: &mut Value) {
+    remove_empty_in(value);
+}
+
 fn remove_empty_in(value: &mut Value) {
     match value {
         Value::Object(map) => remove_empty(map),

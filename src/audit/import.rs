@@ -129,47 +129,115 @@ pub fn read_stream(
     skip_invalid: bool,
     sink: &mut dyn FnMut(Item) -> Result<(), Box<Diagnostic>>,
 ) -> Result<ImportSummary, Box<Diagnostic>> {
-    let mut summary = ImportSummary::default();
     let mut reader = BufReader::new(reader);
-    let mut pending = String::new();
-    let mut pending_start = 0;
-    let mut line_number = 0;
+    let mut lines = LineReader::new(name, skip_invalid);
     let mut line = String::new();
-    let mut cri = CriJoiner::default();
     loop {
         line.clear();
-        let read = reader.read_line(&mut line).map_err(|error| {
-            Box::new(
-                Diagnostic::error("E500", format!("cannot read audit log: {error}"))
-                    .at_path(format!("{name}:{}", line_number + 1)),
-            )
-        })?;
+        let read = reader
+            .read_line(&mut line)
+            .map_err(|error| lines.read_error(&error))?;
         if read == 0 {
             break;
         }
-        line_number += 1;
-        if line_number == 1 {
-            if let Some(rest) = line.strip_prefix('\u{feff}') {
-                line = rest.to_string();
-            }
+        lines.line(&line, sink)?;
+    }
+    lines.finish(sink)
+}
+
+/// The reading of one log, a line at a time: CRI prefixes, documents over several lines,
+/// shapes, and the diagnostics with their lines. Lines come from [`read_stream`] or, in
+/// `ingest`, from a reader of raw chunks that maps the plain lines itself (see
+/// [`LineReader::is_clean`] and [`LineReader::plain_event`]).
+pub struct LineReader<'n> {
+    name: &'n str,
+    skip_invalid: bool,
+    summary: ImportSummary,
+    /// The document being collected, and the line it started on.
+    pending: String,
+    pending_start: usize,
+    line_number: usize,
+    cri: CriJoiner,
+}
+
+impl<'n> LineReader<'n> {
+    pub fn new(name: &'n str, skip_invalid: bool) -> LineReader<'n> {
+        LineReader {
+            name,
+            skip_invalid,
+            summary: ImportSummary::default(),
+            pending: String::new(),
+            pending_start: 0,
+            line_number: 0,
+            cri: CriJoiner::default(),
         }
-        let Some(content) = cri.content(&line, line_number) else {
-            continue;
+    }
+
+    /// The error for a read that failed on the next line (`E500`).
+    pub fn read_error(&self, error: &std::io::Error) -> Box<Diagnostic> {
+        Box::new(
+            Diagnostic::error("E500", format!("cannot read audit log: {error}")).at_path(format!(
+                "{}:{}",
+                self.name,
+                self.line_number + 1
+            )),
+        )
+    }
+
+    /// Whether no document and no CRI partial line is open: the next line, if it is one whole
+    /// native event, is read as [`LineReader::plain_event`] counts it.
+    pub fn is_clean(&self) -> bool {
+        self.pending.is_empty() && self.cri.partial.is_empty()
+    }
+
+    /// Counts a line that was one native audit event, read and mapped by the caller (only
+    /// when [`LineReader::is_clean`]): what [`LineReader::line`] would have counted for it.
+    pub fn plain_event(&mut self) {
+        self.line_number += 1;
+        self.cri.first_line = None;
+        self.summary.events += 1;
+        *self.summary.shapes.entry(Shape::Event).or_default() += 1;
+    }
+
+    /// One line, with its newline (the last line of a file may have none).
+    pub fn line(
+        &mut self,
+        line: &str,
+        sink: &mut dyn FnMut(Item) -> Result<(), Box<Diagnostic>>,
+    ) -> Result<(), Box<Diagnostic>> {
+        self.line_number += 1;
+        let line = match line.strip_prefix('\u{feff}') {
+            Some(rest) if self.line_number == 1 => rest,
+            _ => line,
         };
-        if pending.is_empty() {
+        let Some(content) = self.cri.content(line, self.line_number) else {
+            return Ok(());
+        };
+        if self.pending.is_empty() {
             if content.trim().is_empty() {
-                continue;
+                return Ok(());
             }
-            pending_start = cri.first_line.unwrap_or(line_number);
+            self.pending_start = self.cri.first_line.unwrap_or(self.line_number);
         }
-        pending.push_str(&content);
-        let documents = match parse_documents(&pending) {
+        self.pending.push_str(&content);
+        let documents = match parse_documents(&self.pending) {
             Ok(Some(documents)) => Ok(documents),
             // An open document: keep reading (a pretty-printed EventList spans many lines).
-            Ok(None) => continue,
+            Ok(None) => return Ok(()),
             Err(message) => Err(message),
         };
-        let text = std::mem::take(&mut pending);
+        let text = std::mem::take(&mut self.pending);
+        self.documents(documents, &text, sink)
+    }
+
+    /// The events of the documents of one text, or its error.
+    fn documents(
+        &mut self,
+        documents: Result<Vec<Value>, String>,
+        text: &str,
+        sink: &mut dyn FnMut(Item) -> Result<(), Box<Diagnostic>>,
+    ) -> Result<(), Box<Diagnostic>> {
+        let summary = &mut self.summary;
         let single = documents.as_ref().is_ok_and(|d| d.len() == 1);
         let found = documents.and_then(|documents| {
             let mut all = shapes::Unwrapped::default();
@@ -185,39 +253,57 @@ pub fn read_stream(
             }
             Ok(all)
         });
-        match found {
-            Ok(found) => {
-                for reason in found.skipped {
-                    *summary.records_skipped.entry(reason).or_default() += 1;
-                }
-                let own_text =
-                    (!found.container).then(|| text.trim_end_matches(['\n', '\r']).to_string());
-                summary.gke_entries += found.gke_entries;
-                for shape in &found.shapes {
-                    *summary.shapes.entry(*shape).or_default() += 1;
-                }
-                for event in found.events {
-                    summary.events += 1;
-                    sink(Item::Event(Imported {
-                        line: pending_start,
-                        raw: event.raw,
-                        original: event.original.or_else(|| own_text.clone()),
-                        timestamp: event.timestamp,
-                    }))?;
-                }
-            }
+        let found = match found {
+            Ok(found) => found,
             Err(message) => {
-                let skipped = bad(name, pending_start, message, skip_invalid, &mut summary)?;
-                skipped.map_or(Ok(()), |w| sink(Item::Warning(w)))?;
+                let skipped = bad(
+                    self.name,
+                    self.pending_start,
+                    message,
+                    self.skip_invalid,
+                    summary,
+                )?;
+                return skipped.map_or(Ok(()), |w| sink(Item::Warning(w)));
             }
+        };
+        for reason in found.skipped {
+            *summary.records_skipped.entry(reason).or_default() += 1;
         }
+        let own_text = (!found.container).then(|| text.trim_end_matches(['\n', '\r']).to_string());
+        summary.gke_entries += found.gke_entries;
+        for shape in &found.shapes {
+            *summary.shapes.entry(*shape).or_default() += 1;
+        }
+        for event in found.events {
+            summary.events += 1;
+            sink(Item::Event(Imported {
+                line: self.pending_start,
+                raw: event.raw,
+                original: event.original.or_else(|| own_text.clone()),
+                timestamp: event.timestamp,
+            }))?;
+        }
+        Ok(())
     }
-    if !pending.trim().is_empty() {
-        let message = "the file ends inside a JSON document".to_string();
-        let skipped = bad(name, pending_start, message, skip_invalid, &mut summary)?;
-        skipped.map_or(Ok(()), |w| sink(Item::Warning(w)))?;
+
+    /// After the last line: a document left open is an error (or a skipped line).
+    pub fn finish(
+        mut self,
+        sink: &mut dyn FnMut(Item) -> Result<(), Box<Diagnostic>>,
+    ) -> Result<ImportSummary, Box<Diagnostic>> {
+        if !self.pending.trim().is_empty() {
+            let message = "the file ends inside a JSON document".to_string();
+            let skipped = bad(
+                self.name,
+                self.pending_start,
+                message,
+                self.skip_invalid,
+                &mut self.summary,
+            )?;
+            skipped.map_or(Ok(()), |w| sink(Item::Warning(w)))?;
+        }
+        Ok(self.summary)
     }
-    Ok(summary)
 }
 
 /// Every JSON value in `text` (one, or several back to back); `None` while one is still open.

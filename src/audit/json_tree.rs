@@ -1,0 +1,566 @@
+//! A borrowed JSON tree over one input line, for `ingest`'s direct ECS writer: nodes in a reused
+//! arena point into the line, and [`Tree::write_clean`] writes a value back as the canonical
+//! `serde_json::Value` path would after the pipeline's cleanup (keys sorted, every `null`, `""`,
+//! `{}` and `[]` removed at any depth, `serde_json`'s escapes and number forms).
+//!
+//! The parser is conservative, not complete: anything it is not sure `serde_json` reads to the
+//! same value (a duplicate key, an escaped key, a lone surrogate, deep nesting, any syntax error)
+//! is a [`Bail`], and the caller takes the `Value` path, which gives the result or the error.
+
+use std::borrow::Cow;
+
+use super::json_text::{find_stop, is_short_integer, unescape, write_number};
+pub use super::json_text::{write_plain, write_str};
+
+/// Not for this path: the caller maps the line through `serde_json::Value` instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bail;
+
+/// Nesting below `serde_json`'s recursion limit (128), so a bail never hides a difference.
+const MAX_DEPTH: usize = 100;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Null,
+    True,
+    False,
+    /// `start..end`: the number's text.
+    Number,
+    /// `start..end`: the characters between the quotes, without escapes.
+    Plain,
+    /// `start..end`: the characters between the quotes, with at least one escape.
+    Escaped,
+    /// `start..end`: child node indexes in `links`.
+    Array,
+    /// `start..end`: key and value node indexes in `links`, in pairs.
+    Object,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Node {
+    pub kind: Kind,
+    start: u32,
+    end: u32,
+}
+
+/// An object member on the member stack, with the first eight bytes of its (renamed) key as
+/// a big-endian number: comparing those orders most keys without comparing strings (keys hold
+/// no byte below 0x20, so the zero padding sorts a prefix first, as string order does).
+#[derive(Clone, Copy)]
+struct Member {
+    key: Id,
+    value: Id,
+    prefix: u64,
+}
+
+fn key_prefix(key: &str) -> u64 {
+    let mut bytes = [0u8; 8];
+    let n = key.len().min(8);
+    bytes[..n].copy_from_slice(&key.as_bytes()[..n]);
+    u64::from_be_bytes(bytes)
+}
+
+/// The arena: reused line after line so that parsing allocates nothing once warm.
+#[derive(Default)]
+pub struct Tree {
+    nodes: Vec<Node>,
+    links: Vec<u32>,
+    /// Children of the containers being parsed (moved to `links` when each closes).
+    pending: Vec<u32>,
+    /// Object members being written (sorted in place, per object).
+    members: Vec<Member>,
+    /// A decoded string.
+    scratch: String,
+}
+
+/// The index of a node.
+pub type Id = u32;
+
+impl Tree {
+    /// Parses `text` (one JSON value, whitespace around it); the root is the returned node.
+    pub fn parse(&mut self, text: &str) -> Result<Id, Bail> {
+        self.nodes.clear();
+        self.links.clear();
+        self.pending.clear();
+        if text.len() >= u32::MAX as usize {
+            return Err(Bail);
+        }
+        let mut parser = Parser {
+            bytes: text.as_bytes(),
+            at: 0,
+            tree: self,
+        };
+        parser.skip_space();
+        let root = parser.value(0)?;
+        parser.skip_space();
+        if parser.at != parser.bytes.len() {
+            return Err(Bail);
+        }
+        Ok(root)
+    }
+
+    pub fn node(&self, id: Id) -> Node {
+        self.nodes[id as usize]
+    }
+
+    /// The `(key, value)` pairs of an object (empty for any other node).
+    pub fn members(&self, id: Id) -> impl Iterator<Item = (Id, Id)> + '_ {
+        let node = self.node(id);
+        let links: &[u32] = match node.kind {
+            Kind::Object => &self.links[node.start as usize..node.end as usize],
+            _ => &[],
+        };
+        links.chunks_exact(2).map(|pair| (pair[0], pair[1]))
+    }
+
+    /// The items of an array (empty for any other node).
+    pub fn items(&self, id: Id) -> &[u32] {
+        let node = self.node(id);
+        match node.kind {
+            Kind::Array => &self.links[node.start as usize..node.end as usize],
+            _ => &[],
+        }
+    }
+
+    /// A key's text (keys are never escaped: the parser bails on those).
+    pub fn key<'t>(&self, text: &'t str, id: Id) -> &'t str {
+        self.text(text, id)
+    }
+
+    /// The member `name` of an object (the last one; keys repeat only in bailed lines).
+    pub fn get(&self, text: &str, id: Id, name: &str) -> Option<Id> {
+        self.members(id)
+            .filter(|&(key, _)| self.key(text, key) == name)
+            .map(|(_, value)| value)
+            .last()
+    }
+
+    /// A string node's value, unescaped; `None` for other nodes.
+    pub fn str<'t>(&self, text: &'t str, id: Id) -> Option<Cow<'t, str>> {
+        let node = self.node(id);
+        match node.kind {
+            Kind::Plain => Some(Cow::Borrowed(self.text(text, id))),
+            Kind::Escaped => {
+                let raw = self.text(text, id);
+                let mut out = String::with_capacity(raw.len());
+                unescape(raw, &mut out).ok()?;
+                Some(Cow::Owned(out))
+            }
+            _ => None,
+        }
+    }
+
+    /// The text of a string (between its quotes) or a number; empty for any other node (whose
+    /// range is one of `links`, not of the text).
+    fn text<'t>(&self, text: &'t str, id: Id) -> &'t str {
+        let node = self.node(id);
+        match node.kind {
+            Kind::Plain | Kind::Escaped | Kind::Number => {
+                &text[node.start as usize..node.end as usize]
+            }
+            _ => "",
+        }
+    }
+
+    /// Writes a value as `serde_json` writes the `Value` it parses to, after the pipeline's
+    /// cleanup; `Ok(false)` (and nothing written) when the cleanup removes it.
+    pub fn write_clean(&mut self, text: &str, id: Id, out: &mut Vec<u8>) -> Result<bool, Bail> {
+        self.write_clean_except(text, id, None, out)
+    }
+
+    /// As [`Tree::write_clean`], leaving out the member `skip` of an object.
+    pub fn write_clean_except(
+        &mut self,
+        text: &str,
+        id: Id,
+        skip: Option<&str>,
+        out: &mut Vec<u8>,
+    ) -> Result<bool, Bail> {
+        let node = self.node(id);
+        let raw = self.text(text, id);
+        match node.kind {
+            Kind::Null => return Ok(false),
+            Kind::True => out.extend_from_slice(b"true"),
+            Kind::False => out.extend_from_slice(b"false"),
+            Kind::Number => write_number(raw, out)?,
+            Kind::Plain if raw.is_empty() => return Ok(false),
+            Kind::Plain => write_plain(raw, out),
+            Kind::Escaped => {
+                let mut scratch = std::mem::take(&mut self.scratch);
+                scratch.clear();
+                unescape(raw, &mut scratch)?;
+                if !scratch.is_empty() {
+                    write_str(&scratch, out);
+                }
+                let empty = scratch.is_empty();
+                self.scratch = scratch;
+                return Ok(!empty);
+            }
+            Kind::Array => return self.write_array(text, id, out),
+            Kind::Object => {
+                let mark = self.stack_members(id);
+                let written = self.write_members(text, mark, skip, Cow::Borrowed, out);
+                self.release_members(mark);
+                return written;
+            }
+        }
+        Ok(true)
+    }
+
+    fn write_array(&mut self, text: &str, id: Id, out: &mut Vec<u8>) -> Result<bool, Bail> {
+        let start = out.len();
+        out.push(b'[');
+        let node = self.node(id);
+        let mut first = true;
+        for at in node.start..node.end {
+            let item = self.links[at as usize];
+            let mark = out.len();
+            if !first {
+                out.push(b',');
+            }
+            if self.write_clean(text, item, out)? {
+                first = false;
+            } else {
+                out.truncate(mark);
+            }
+        }
+        if first {
+            out.truncate(start);
+            return Ok(false);
+        }
+        out.push(b']');
+        Ok(true)
+    }
+
+    /// Writes the object whose members are `self.members[mark..]`, keys renamed by `rename`
+    /// (the annotations' de-dotting), sorted as a `BTreeMap<String, _>` sorts them.
+    pub fn write_members<'t>(
+        &mut self,
+        text: &'t str,
+        mark: usize,
+        skip: Option<&str>,
+        rename: impl Fn(&'t str) -> Cow<'t, str>,
+        out: &mut Vec<u8>,
+    ) -> Result<bool, Bail> {
+        let end = self.sort_members(text, mark, &rename)?;
+        let start = out.len();
+        out.push(b'{');
+        let mut first = true;
+        // By index: writing a value stacks its own members above ours, and releases them.
+        for at in mark..end {
+            let Member {
+                key: k, value: v, ..
+            } = self.members[at];
+            let name = rename(self.key(text, k));
+            if skip == Some(&*name) {
+                continue;
+            }
+            let before = out.len();
+            if !first {
+                out.push(b',');
+            }
+            write_plain(&name, out);
+            out.push(b':');
+            if self.write_clean(text, v, out)? {
+                first = false;
+            } else {
+                out.truncate(before);
+            }
+        }
+        if first {
+            out.truncate(start);
+            return Ok(false);
+        }
+        out.push(b'}');
+        Ok(true)
+    }
+
+    /// Sorts `self.members[mark..]` by their keys renamed by `rename`, as a
+    /// `BTreeMap<String, _>` orders them; two equal keys are a [`Bail`] (`serde_json` keeps the
+    /// last, which this path does not model). Returns the end of the run.
+    pub fn sort_members<'t>(
+        &mut self,
+        text: &'t str,
+        mark: usize,
+        rename: impl Fn(&'t str) -> Cow<'t, str>,
+    ) -> Result<usize, Bail> {
+        let mut sorted = std::mem::take(&mut self.members);
+        let key = |id: u32| rename(self.text(text, id));
+        let run = &mut sorted[mark..];
+        for member in run.iter_mut() {
+            member.prefix = key_prefix(&key(member.key));
+        }
+        run.sort_unstable_by(|a, b| {
+            a.prefix
+                .cmp(&b.prefix)
+                .then_with(|| key(a.key).cmp(&key(b.key)))
+        });
+        let duplicate = run
+            .windows(2)
+            .any(|pair| pair[0].prefix == pair[1].prefix && key(pair[0].key) == key(pair[1].key));
+        let end = sorted.len();
+        self.members = sorted;
+        if duplicate {
+            return Err(Bail);
+        }
+        Ok(end)
+    }
+
+    /// The member at `at` of the member stack.
+    pub fn member(&self, at: usize) -> (Id, Id) {
+        (self.members[at].key, self.members[at].value)
+    }
+
+    /// Puts the members of object `id` on the member stack; returns the mark to pass to
+    /// [`Tree::write_members`] and [`Tree::release_members`].
+    pub fn stack_members(&mut self, id: Id) -> usize {
+        let mark = self.members.len();
+        let node = self.node(id);
+        if node.kind == Kind::Object {
+            for at in (node.start..node.end).step_by(2) {
+                self.members.push(Member {
+                    key: self.links[at as usize],
+                    value: self.links[at as usize + 1],
+                    prefix: 0,
+                });
+            }
+        }
+        mark
+    }
+
+    pub fn release_members(&mut self, mark: usize) {
+        self.members.truncate(mark);
+    }
+}
+
+struct Parser<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    tree: &'a mut Tree,
+}
+
+impl Parser<'_> {
+    fn skip_space(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes.get(self.at) {
+            self.at += 1;
+        }
+    }
+
+    fn push(&mut self, kind: Kind, start: usize, end: usize) -> Id {
+        self.tree.nodes.push(Node {
+            kind,
+            start: start as u32,
+            end: end as u32,
+        });
+        (self.tree.nodes.len() - 1) as u32
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Id, Bail> {
+        match self.bytes.get(self.at) {
+            Some(b'{') => self.container(depth, true),
+            Some(b'[') => self.container(depth, false),
+            Some(b'"') => self.string(),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(b't') => self.literal(b"true", Kind::True),
+            Some(b'f') => self.literal(b"false", Kind::False),
+            Some(b'n') => self.literal(b"null", Kind::Null),
+            _ => Err(Bail),
+        }
+    }
+
+    fn literal(&mut self, word: &[u8], kind: Kind) -> Result<Id, Bail> {
+        if !self.bytes[self.at..].starts_with(word) {
+            return Err(Bail);
+        }
+        self.at += word.len();
+        Ok(self.push(kind, self.at, self.at))
+    }
+
+    fn container(&mut self, depth: usize, object: bool) -> Result<Id, Bail> {
+        if depth >= MAX_DEPTH {
+            return Err(Bail);
+        }
+        let close = if object { b'}' } else { b']' };
+        self.at += 1;
+        let mark = self.tree.pending.len();
+        self.skip_space();
+        if self.bytes.get(self.at) == Some(&close) {
+            self.at += 1;
+        } else {
+            loop {
+                self.skip_space();
+                if object {
+                    if self.bytes.get(self.at) != Some(&b'"') {
+                        return Err(Bail);
+                    }
+                    let key = self.string()?;
+                    if self.tree.nodes[key as usize].kind != Kind::Plain {
+                        return Err(Bail);
+                    }
+                    self.tree.pending.push(key);
+                    self.skip_space();
+                    if self.bytes.get(self.at) != Some(&b':') {
+                        return Err(Bail);
+                    }
+                    self.at += 1;
+                    self.skip_space();
+                }
+                let value = self.value(depth + 1)?;
+                self.tree.pending.push(value);
+                self.skip_space();
+                match self.bytes.get(self.at) {
+                    Some(b',') => self.at += 1,
+                    Some(&b) if b == close => {
+                        self.at += 1;
+                        break;
+                    }
+                    _ => return Err(Bail),
+                }
+            }
+        }
+        let start = self.tree.links.len();
+        let children = self.tree.pending.drain(mark..);
+        self.tree.links.extend(children);
+        let end = self.tree.links.len();
+        let kind = if object { Kind::Object } else { Kind::Array };
+        Ok(self.push(kind, start, end))
+    }
+
+    fn string(&mut self) -> Result<Id, Bail> {
+        self.at += 1;
+        let start = self.at;
+        let mut escaped = false;
+        loop {
+            let rest = &self.bytes[self.at..];
+            let Some(offset) = find_stop(rest) else {
+                return Err(Bail);
+            };
+            self.at += offset;
+            match self.bytes[self.at] {
+                b'"' => break,
+                b'\\' => {
+                    escaped = true;
+                    self.at += 2;
+                    if self.at > self.bytes.len() {
+                        return Err(Bail);
+                    }
+                }
+                _ => return Err(Bail),
+            }
+        }
+        let end = self.at;
+        self.at += 1;
+        let kind = if escaped { Kind::Escaped } else { Kind::Plain };
+        if escaped {
+            // Checked now, so that a bad escape anywhere bails the whole line.
+            let text = std::str::from_utf8(&self.bytes[start..end]).map_err(|_| Bail)?;
+            unescape(text, &mut self.tree.scratch)?;
+            self.tree.scratch.clear();
+        }
+        Ok(self.push(kind, start, end))
+    }
+
+    /// JSON's grammar: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+    fn number(&mut self) -> Result<Id, Bail> {
+        let start = self.at;
+        let bytes = self.bytes;
+        let digits = |at: &mut usize| {
+            let from = *at;
+            while bytes.get(*at).is_some_and(u8::is_ascii_digit) {
+                *at += 1;
+            }
+            *at - from
+        };
+        let mut at = self.at;
+        if bytes[at] == b'-' {
+            at += 1;
+        }
+        let leading_zero = bytes.get(at) == Some(&b'0');
+        let whole = digits(&mut at);
+        if whole == 0 || (leading_zero && whole > 1) {
+            return Err(Bail);
+        }
+        if bytes.get(at) == Some(&b'.') {
+            at += 1;
+            if digits(&mut at) == 0 {
+                return Err(Bail);
+            }
+        }
+        if let Some(b'e' | b'E') = bytes.get(at) {
+            at += 1;
+            if let Some(b'+' | b'-') = bytes.get(at) {
+                at += 1;
+            }
+            if digits(&mut at) == 0 {
+                return Err(Bail);
+            }
+        }
+        self.at = at;
+        let text = std::str::from_utf8(&bytes[start..at]).map_err(|_| Bail)?;
+        if !is_short_integer(text) {
+            // What `serde_json` refuses (`1e309`: out of range) is refused here too.
+            serde_json::from_str::<serde_json::Number>(text).map_err(|_| Bail)?;
+        }
+        Ok(self.push(Kind::Number, start, at))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let mut all: String = (0u32..0x100).filter_map(char::from_u32).collect();
+        all.push_str("\u{2028}😀é\"\\/");
+        for s in [all.as_str(), "", "plain", "\u{0}", "a\"b"] {
+            let mut out = Vec::new();
+            write_str(s, &mut out);
+            assert_eq!(out, serde_json::to_vec(s).unwrap(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn values_are_written_as_serde_json_writes_the_value_it_reads() {
+        let mut tree = Tree::default();
+        for text in [
+            r#"{"b":1,"a":[null,"",{},[],{"x":""}],"c":"\u00e9\ud83d\ude00\/\n","d":-0}"#,
+            "[1e3,1.5,-0.0,18446744073709551615,18446744073709551616,-9223372036854775809,2.5e-324]",
+            r#"{"z":{"y":{"x":[0.1,true,false]}},"a":"<>&"}"#,
+        ] {
+            let root = tree.parse(text).unwrap();
+            let mut out = Vec::new();
+            tree.write_clean(text, root, &mut out).unwrap();
+            let mut value: serde_json::Value = serde_json::from_str(text).unwrap();
+            crate::audit::ecs::remove_empty_value(&mut value);
+            assert_eq!(String::from_utf8(out).unwrap(), value.to_string(), "{text}");
+        }
+    }
+
+    #[test]
+    fn what_serde_json_refuses_or_reads_otherwise_is_a_bail() {
+        let mut tree = Tree::default();
+        for text in [
+            r#"{"a":1,"a":2}"#,
+            r#"{"\u0061":1}"#,
+            r#"{"a":"\ud800"}"#,
+            r#"{"a":"\udc00\ud800"}"#,
+            r#"{"a":1e309}"#,
+            r#"{"a":01}"#,
+            r#"{"a":1.}"#,
+            r#"{"a":"tab	inside"}"#,
+            r#"{"a":tru}"#,
+            r#"{"a":1}{"b":2}"#,
+            r#"{"a":1"#,
+            r#"{"a":"\x"}"#,
+        ] {
+            let parsed = tree.parse(text).and_then(|root| {
+                let mut out = Vec::new();
+                tree.write_clean(text, root, &mut out)
+            });
+            assert_eq!(parsed, Err(Bail), "{text}");
+        }
+        let deep = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
+        assert_eq!(tree.parse(&deep), Err(Bail));
+    }
+}

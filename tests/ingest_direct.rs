@@ -1,0 +1,601 @@
+//! `ingest`'s direct path (`audit::ecs_direct`, no `serde_json::Value`): the same bytes as the
+//! `Value` path (`import` → `raw_to_ecs` → `serde_json`), line by line over every raw sample and
+//! over generated events (quickcheck: escapes, Unicode, missing fields, numbers at the limits,
+//! duplicate keys), and through the binary at 1, 2 and 4 threads and several chunk sizes
+//! against the hidden oracle `--value-path`: output, warnings, errors (with their lines) and
+//! exit code, and no output file when an error stops the run.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use quickcheck::{Arbitrary, Gen, QuickCheck};
+use rulegate::audit::ecs::{raw_to_ecs, EcsOptions, TimestampFrom, INDEX, PRESERVE_ORIGINAL};
+use rulegate::audit::ecs_direct::{write_line, DirectOptions};
+use rulegate::audit::import;
+use rulegate::audit::json_tree::Tree;
+
+use crate::support::{repo_path, rulegate, shared_path};
+
+/// Every raw sample: the shapes of `tests/data/shapes/`, GKE exports, the shared reference's
+/// raw logs and Elastic's pipeline test logs.
+fn sample_logs() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for dir in [
+        repo_path("tests/data/shapes"),
+        repo_path("tests/data/gcp-audit"),
+        shared_path("reference/raw-k8s-audit/falco"),
+        shared_path("reference/raw-k8s-audit/audit2rbac"),
+        shared_path("reference/elastic-k8s-audit"),
+    ] {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            let other = [".md", ".toml", "-expected.json"];
+            if path.is_file() && !other.iter().any(|o| name.ends_with(o)) {
+                files.push(path);
+            }
+        }
+    }
+    for version in std::fs::read_dir(shared_path("reference/elastic-k8s-audit/versions")).unwrap() {
+        files.push(version.unwrap().path().join("test-audit.log"));
+    }
+    files.sort();
+    files
+}
+
+const OPTION_SETS: [DirectOptions; 4] = [
+    DirectOptions {
+        received_first: false,
+        ingest_lag: 0,
+        preserve_original: false,
+        bulk: false,
+    },
+    DirectOptions {
+        received_first: false,
+        ingest_lag: 0,
+        preserve_original: true,
+        bulk: false,
+    },
+    DirectOptions {
+        received_first: true,
+        ingest_lag: 2_500_000_000,
+        preserve_original: false,
+        bulk: true,
+    },
+    DirectOptions {
+        received_first: true,
+        ingest_lag: 86_400_000_000_000,
+        preserve_original: true,
+        bulk: true,
+    },
+];
+
+/// What the `Value` path writes for one line that is one event with a time, as `ingest` does.
+fn value_path(line: &str, o: &DirectOptions) -> Option<Vec<u8>> {
+    let mut events = Vec::new();
+    let mut warnings = Vec::new();
+    import::read_events("t", line.as_bytes(), false, &mut warnings, &mut |e| {
+        events.push(e);
+        Ok(())
+    })
+    .ok()?;
+    let [event] = <[_; 1]>::try_from(events).ok()?;
+    let original = o.preserve_original.then(|| {
+        event
+            .original
+            .clone()
+            .unwrap_or_else(|| event.raw.to_string())
+    });
+    let from = match o.received_first {
+        true => TimestampFrom::Received,
+        false => TimestampFrom::Stage,
+    };
+    let options = EcsOptions {
+        timestamp: event.timestamp_from(from),
+        ingest_lag: o.ingest_lag,
+        original: original.as_deref(),
+        tags: match o.preserve_original {
+            true => vec![PRESERVE_ORIGINAL.to_string()],
+            false => Vec::new(),
+        },
+    };
+    let doc = raw_to_ecs(&event.raw, &options);
+    if doc.get("@timestamp").is_none() || doc.pointer("/event/ingested").is_none() {
+        return None;
+    }
+    let mut out = Vec::new();
+    if o.bulk {
+        out.extend(format!("{{\"create\":{{\"_index\":\"{INDEX}\"}}}}\n").as_bytes());
+    }
+    serde_json::to_writer(&mut out, &doc).unwrap();
+    out.push(b'\n');
+    Some(out)
+}
+
+/// The direct path's bytes for `line`, checked against the `Value` path; whether it took it.
+fn same_as_value_path(tree: &mut Tree, line: &str, o: &DirectOptions) -> bool {
+    let mut out = b"kept".to_vec();
+    match write_line(tree, line, o, &mut out) {
+        Ok(()) => {
+            let expected = value_path(line, o);
+            assert!(
+                expected.as_deref() == Some(&out[4..]),
+                "{line}\n{o:?}\ndirect: {}\nvalue:  {}",
+                String::from_utf8_lossy(&out[4..]),
+                String::from_utf8_lossy(expected.as_deref().unwrap_or(b"(none)"))
+            );
+            true
+        }
+        Err(_) => {
+            assert_eq!(out, b"kept", "a bail leaves the buffer as it was");
+            false
+        }
+    }
+}
+
+#[test]
+fn every_sample_line_the_direct_path_takes_is_the_value_paths_bytes() {
+    let mut tree = Tree::default();
+    let mut taken = 0;
+    for file in sample_logs() {
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue; // gzip
+        };
+        let before = taken;
+        for line in text.lines() {
+            for o in &OPTION_SETS {
+                taken += usize::from(same_as_value_path(&mut tree, line, o));
+            }
+        }
+        // The falco samples are one native event each: taken under every option.
+        if file.parent().unwrap().ends_with("falco") {
+            assert_eq!(taken - before, OPTION_SETS.len(), "{file:?}");
+        }
+    }
+    // Every line of the audit2rbac demo (the benchmark's log) is taken, under every option.
+    let demo = std::fs::read_to_string(shared_path("reference/raw-k8s-audit/audit2rbac/demo.log"))
+        .unwrap();
+    for line in demo.lines().filter(|l| !l.trim().is_empty()) {
+        for o in &OPTION_SETS {
+            assert!(same_as_value_path(&mut tree, line, o), "{line}");
+        }
+    }
+    assert!(taken >= 200, "{taken} line mappings taken");
+}
+
+// ---- quickcheck: generated raw events ----
+
+/// One generated log line (JSON text, written with varied escapes and spacing) and options.
+#[derive(Clone, Debug)]
+struct RawLine {
+    text: String,
+    options: usize,
+}
+
+const FRAGMENTS: &[&str] = &[
+    "", "a", "get", "list", "é", "😀", "\"", "\\", "/", "\u{1}", "\t", "\n", "\u{7f}", "\u{2028}",
+    "<>&", " ", "allow", "forbid", "10.0.0.1", "::1", "a.b", "metadata",
+];
+const NUMBERS: &[&str] = &[
+    "0",
+    "-0",
+    "1",
+    "-1",
+    "123456789012345678",
+    "9223372036854775807",
+    "-9223372036854775808",
+    "-9223372036854775809",
+    "18446744073709551615",
+    "18446744073709551616",
+    "100000000000000000000000",
+    "1.5",
+    "-0.0",
+    "0.1",
+    "1.0",
+    "1e3",
+    "1E+3",
+    "2.5e-324",
+    "1e-400",
+    "1.7976931348623157e308",
+    "1e309",
+    "01",
+];
+const TIMES: &[&str] = &[
+    "2025-10-07T16:19:19.647880072Z",
+    "2017-09-11T19:55:05Z",
+    "2024-02-29T01:00:00+01:00",
+    "2262-04-11T23:47:16.854775807Z",
+    "2262-04-11T23:47:16Z",
+    "2300-01-01T00:00:00Z",
+    "1600-01-01T00:00:00Z",
+    "yesterday",
+    "",
+];
+const KEYS: &[&str] = &[
+    "kind",
+    "apiVersion",
+    "auditID",
+    "stage",
+    "verb",
+    "user",
+    "sourceIPs",
+    "userAgent",
+    "objectRef",
+    "annotations",
+    "requestObject",
+    "responseObject",
+    "stageTimestamp",
+    "requestReceivedTimestamp",
+    "timestamp",
+    "receiveTimestamp",
+    "insertId",
+    "level",
+    "requestURI",
+    "responseStatus",
+    "impersonatedUser",
+    "message",
+    "time",
+    "labels",
+    "metadata",
+    "name",
+    "namespace",
+    "resource",
+    "uid",
+    "username",
+    "groups",
+    "authorization.k8s.io/decision",
+    "authorization_k8s_io/decision",
+    "a.b.c",
+    "",
+];
+
+fn pick<'a>(g: &mut Gen, items: &[&'a str]) -> &'a str {
+    g.choose(items).unwrap()
+}
+
+/// A key: escaped now and then (the direct path leaves escaped keys to the `Value` path).
+fn key(g: &mut Gen, name: &str) -> String {
+    if u8::arbitrary(g) % 20 == 0 {
+        string(g, name)
+    } else {
+        serde_json::to_string(name).unwrap()
+    }
+}
+
+/// A JSON string literal of `value`: plain, or with every non-ASCII character and `/` escaped
+/// (surrogate pairs beyond the BMP), sometimes with a lone surrogate (which `serde_json` refuses).
+fn string(g: &mut Gen, value: &str) -> String {
+    let mut out = String::from("\"");
+    let escape_all = bool::arbitrary(g);
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '/' if escape_all => out.push_str("\\/"),
+            c if (c as u32) < 0x20 || (escape_all && !c.is_ascii()) => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{unit:04X}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    if u16::arbitrary(g) % 400 == 0 {
+        out.push_str("\\ud800");
+    }
+    out.push('"');
+    out
+}
+
+fn text(g: &mut Gen) -> String {
+    let n = usize::arbitrary(g) % 4;
+    (0..n).map(|_| pick(g, FRAGMENTS)).collect()
+}
+
+fn space(g: &mut Gen) -> &'static str {
+    // No newline: the direct path sees single lines.
+    g.choose(&["", "", "", " ", "\t", "\r"]).unwrap()
+}
+
+/// A value of any kind, nested at most `depth` deep.
+fn value(g: &mut Gen, depth: usize) -> String {
+    match u8::arbitrary(g) % if depth == 0 { 6 } else { 8 } {
+        0 => "null".into(),
+        1 => pick(g, &["true", "false"]).into(),
+        2 => pick(g, NUMBERS).into(),
+        3 => one_of(g, TIMES),
+        4 | 5 => {
+            let t = text(g);
+            string(g, &t)
+        }
+        6 => {
+            let n = usize::arbitrary(g) % 4;
+            let items: Vec<String> = (0..n).map(|_| value(g, depth - 1)).collect();
+            format!("[{}]", items.join(&format!(",{}", space(g))))
+        }
+        _ => object(g, depth - 1, 4),
+    }
+}
+
+fn object(g: &mut Gen, depth: usize, size: usize) -> String {
+    let n = usize::arbitrary(g) % (size + 1);
+    // Now and then a key twice (which `serde_json` reads as the last one).
+    let repeat = u8::arbitrary(g) % 10 == 0;
+    let mut keys: Vec<&str> = Vec::new();
+    let members: Vec<String> = (0..n)
+        .filter_map(|_| {
+            let key = pick(g, KEYS);
+            if keys.contains(&key) && !repeat {
+                return None;
+            }
+            keys.push(key);
+            Some(format!(
+                "{}:{}{}",
+                self::key(g, key),
+                space(g),
+                value(g, depth)
+            ))
+        })
+        .collect();
+    format!("{{{}{}}}", space(g), members.join(","))
+}
+
+/// A member's value: the usual one, or now and then a value of any kind.
+fn odd(g: &mut Gen, usual: String) -> String {
+    match u8::arbitrary(g) % 8 {
+        0 => value(g, 2),
+        _ => usual,
+    }
+}
+
+fn one_of(g: &mut Gen, items: &[&str]) -> String {
+    let item = pick(g, items);
+    string(g, item)
+}
+
+/// The members of a native event, each present or not, with odd values now and then.
+fn event(g: &mut Gen) -> String {
+    let ids = ["u1", "", "bob", "system:admin", "é"];
+    let ips = ["10.0.0.1", "::1", "not-an-ip", "192.168.0.1", "10.0.0.1"];
+    let mut members: Vec<(&str, String)> = vec![
+        ("kind", one_of(g, &["Event", "Event", "Event", "EventList"])),
+        ("apiVersion", one_of(g, &["audit.k8s.io/v1", ""])),
+        ("auditID", one_of(g, &["a1", "", "x"])),
+        ("stage", one_of(g, &["ResponseComplete"])),
+        ("verb", one_of(g, &["get", "list", "", "é"])),
+    ];
+    let (name, uid, group) = (
+        one_of(g, &ids),
+        one_of(g, &ids),
+        one_of(g, &["system:masters", ""]),
+    );
+    members.push((
+        "user",
+        format!("{{\"username\":{name},\"uid\":{uid},\"groups\":[{group}]}}"),
+    ));
+    let (a, b) = (one_of(g, &ips), one_of(g, &ips));
+    let list = g
+        .choose(&[format!("[{a},{b}]"), a, "[]".to_string()])
+        .unwrap()
+        .clone();
+    members.push(("sourceIPs", list));
+    let agent = text(g);
+    members.push(("userAgent", string(g, &agent)));
+    members.push(("objectRef", object(g, 1, 4)));
+    let decision = one_of(g, &["allow", "forbid", "maybe", ""]);
+    let other = value(g, 1);
+    members.push((
+        "annotations",
+        format!("{{\"authorization.k8s.io/decision\":{decision},\"a.b\":{other}}}"),
+    ));
+    members.push(("requestObject", object(g, 2, 5)));
+    members.push(("responseObject", object(g, 2, 5)));
+    for key in [
+        "stageTimestamp",
+        "requestReceivedTimestamp",
+        "timestamp",
+        "receiveTimestamp",
+    ] {
+        if u8::arbitrary(g) % 3 != 0 {
+            members.push((key, one_of(g, TIMES)));
+        }
+    }
+    // Other members, now and then one of the above again (`serde_json` keeps the last).
+    for _ in 0..usize::arbitrary(g) % 3 {
+        let key = pick(g, KEYS);
+        if u8::arbitrary(g) % 10 == 0 || !members.iter().any(|(k, _)| *k == key) {
+            members.push((key, value(g, 2)));
+        }
+    }
+    let mut text = Vec::new();
+    for (key, usual) in members {
+        if u8::arbitrary(g) % 5 == 0 {
+            continue;
+        }
+        let value = odd(g, usual);
+        text.push(format!("{}:{}{value}", self::key(g, key), space(g)));
+    }
+    let sep = format!(",{}", space(g));
+    format!("{{{}{}}}{}", space(g), text.join(&sep), space(g))
+}
+
+impl Arbitrary for RawLine {
+    fn arbitrary(g: &mut Gen) -> RawLine {
+        RawLine {
+            text: event(g),
+            options: usize::arbitrary(g) % OPTION_SETS.len(),
+        }
+    }
+}
+
+static TAKEN: AtomicUsize = AtomicUsize::new(0);
+
+fn direct_is_value_path(line: RawLine) -> bool {
+    let mut tree = Tree::default();
+    if same_as_value_path(&mut tree, &line.text, &OPTION_SETS[line.options]) {
+        TAKEN.fetch_add(1, Ordering::Relaxed);
+    }
+    true
+}
+
+#[test]
+fn generated_events_the_direct_path_takes_are_the_value_paths_bytes() {
+    const TESTS: u64 = 3000;
+    QuickCheck::new()
+        .tests(TESTS)
+        .max_tests(TESTS)
+        .quickcheck(direct_is_value_path as fn(RawLine) -> bool);
+    // Enough cases get through the bail-outs for the comparison to mean something.
+    let taken = TAKEN.load(Ordering::Relaxed) as u64;
+    eprintln!("{taken} of {TESTS} generated events taken");
+    assert!(taken >= TESTS / 10, "{taken} of {TESTS} taken");
+}
+
+// ---- through the binary ----
+
+fn ingest(args: &[&str], files: &[PathBuf]) -> Output {
+    rulegate()
+        .arg("ingest")
+        .args(args)
+        .args(files)
+        .output()
+        .unwrap()
+}
+
+/// Runs the direct path at 1, 2 and 4 threads and several chunk sizes, asserts each is the
+/// `--value-path` oracle's run byte for byte, and returns the oracle's.
+fn same_as_oracle(args: &[&str], files: &[PathBuf], chunks: &[&str]) -> Output {
+    let oracle = ingest(&[&["--value-path"], args].concat(), files);
+    for threads in ["1", "2", "4"] {
+        for chunk in chunks {
+            let run_args = [&["--threads", threads, "--chunk-bytes", chunk], args].concat();
+            let run = ingest(&run_args, files);
+            let what = format!("{run_args:?} {files:?}");
+            assert_eq!(run.status.code(), oracle.status.code(), "{what}");
+            assert!(run.stdout == oracle.stdout, "stdout {what}");
+            assert_eq!(
+                String::from_utf8_lossy(&run.stderr),
+                String::from_utf8_lossy(&oracle.stderr),
+                "{what}"
+            );
+        }
+    }
+    oracle
+}
+
+#[test]
+fn ingest_of_every_sample_is_the_oracles_at_every_thread_count_and_chunk_size() {
+    let files = sample_logs();
+    assert!(files.len() >= 25, "{files:?}");
+    for file in &files {
+        for args in [
+            &[][..],
+            &["--preserve-original"],
+            &["--format", "bulk", "--skip-invalid"],
+            &["--timestamp", "received", "--ingest-lag", "2s"],
+        ] {
+            same_as_oracle(args, std::slice::from_ref(file), &["1", "900", "262144"]);
+        }
+    }
+    same_as_oracle(&["--skip-invalid"], &files, &["700"]);
+}
+
+/// The audit2rbac demo repeated `copies` times, with `extra` lines put in after line `at`.
+fn long_log(dir: &Path, name: &str, copies: usize, inserts: &[(usize, &[u8])]) -> PathBuf {
+    let demo = std::fs::read(shared_path("reference/raw-k8s-audit/audit2rbac/demo.log")).unwrap();
+    let lines: Vec<&[u8]> = demo
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    let mut all: Vec<&[u8]> = lines.repeat(copies);
+    for &(at, extra) in inserts.iter().rev() {
+        all.insert(at, extra);
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, [all.join(&b"\n"[..]), b"\n".to_vec()].concat()).unwrap();
+    path
+}
+
+#[test]
+fn errors_and_odd_lines_deep_inside_are_the_oracles_at_every_thread_count() {
+    let dir = std::env::temp_dir().join(format!("rulegate-ingest-direct-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pretty = b"{\n  \"kind\": \"EventList\",\n  \"items\": [{\"auditID\":\"p\",\n \"stageTimestamp\":\"2024-01-01T00:00:00Z\"}]\n}";
+    let cri = b"2024-01-01T00:00:00.000000000Z stdout P {\"auditID\":\"c\",\n2024-01-01T00:00:00.000000000Z stdout F \"stageTimestamp\":\"2024-01-01T00:00:00Z\"}";
+    let deep = format!(
+        "{{\"auditID\":\"d\",\"stageTimestamp\":\"2024-01-01T00:00:00Z\",\"x\":{}1{}}}",
+        "[".repeat(101),
+        "]".repeat(101)
+    );
+    let open =
+        b"{\"auditID\":\"o\",\n{\"auditID\":\"q\",\"stageTimestamp\":\"2024-01-01T00:00:00Z\"}";
+    // (log, lines put in after a line of the demo copies, where the run stops)
+    type Case<'a> = (&'a str, Vec<(usize, &'a [u8])>, Option<&'a str>);
+    let cases: Vec<Case> = vec![
+        ("bad_json.log", vec![(1000, b"not json")], Some("bad_json.log:1001")),
+        (
+            "out_of_range.log",
+            vec![(900, br#"{"auditID":"x","stageTimestamp":"2300-01-01T00:00:00Z"}"#)],
+            Some("out_of_range.log:901"),
+        ),
+        (
+            "untimed.log",
+            vec![(1200, br#"{"kind":"Event","auditID":"x","stageTimestamp":"yesterday"}"#)],
+            Some("untimed.log:1201"),
+        ),
+        ("utf8.log", vec![(700, b"{\"auditID\":\"\xff\"}")], Some("utf8.log:701")),
+        ("unclosed.log", vec![(1480, b"{\"auditID\":")], Some("unclosed.log:1481")),
+        (
+            "odd_lines.log",
+            vec![
+                (0, b"\xef\xbb\xbf{\"auditID\":\"bom\",\"stageTimestamp\":\"2024-01-01T00:00:00Z\"}"),
+                (300, pretty),
+                (500, cri),
+                (640, b"{\"auditID\":\"crlf\",\"stageTimestamp\":\"2024-01-01T00:00:00Z\"}\r"),
+                (800, b"   "),
+                (810, br#"{"auditID":"a"}{"auditID":"b","timestamp":"2024-01-01T00:00:00Z"}"#),
+                (1000, open),
+            ],
+            Some("odd_lines.log:1012"),
+        ),
+        (
+            "hostile.log",
+            vec![
+                (200, br#"{"auditID":"\ud800","stageTimestamp":"2024-01-01T00:00:00Z"}"#),
+                (400, br#"{"auditID":"e","x":1e309}"#),
+                (600, deep.as_bytes()),
+                (800, br#"{"auditID":"a","auditID":"b","stageTimestamp":"2024-01-01T00:00:00Z"}"#),
+            ],
+            Some("hostile.log:201"),
+        ),
+        (
+            "no_time_field.log",
+            vec![(100, br#"{"auditID":"nt"}"#), (101, br#"{"auditID":"nt2"}"#)],
+            None,
+        ),
+    ];
+    for (name, inserts, error_at) in &cases {
+        let log = long_log(&dir, name, 40, inserts);
+        let oracle = same_as_oracle(&[], std::slice::from_ref(&log), &["1", "5000", "262144"]);
+        let stderr = String::from_utf8_lossy(&oracle.stderr);
+        match error_at {
+            Some(place) => {
+                assert_eq!(oracle.status.code(), Some(2), "{name}: {stderr}");
+                assert!(stderr.contains(place), "{name}: {stderr}");
+            }
+            None => assert!(oracle.status.success(), "{name}: {stderr}"),
+        }
+        same_as_oracle(&["--skip-invalid"], std::slice::from_ref(&log), &["5000"]);
+        // No partial output file when an error stops the run.
+        let out = dir.join(format!("{name}.out"));
+        let run = ingest(
+            &["--threads", "4", "-o", out.to_str().unwrap()],
+            std::slice::from_ref(&log),
+        );
+        assert_eq!(run.status.success(), error_at.is_none(), "{name}");
+        assert_eq!(out.exists(), error_at.is_none(), "{name}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
