@@ -253,3 +253,24 @@ fn change_point_prints_and_parses_back_with_spans() {
     let printed = rulegate::esql::print::print_query(&bare);
     assert_eq!(printed, "FROM logs\n| CHANGE_POINT v");
 }
+
+/// Hostile values: sums of squares of ±1.7E308 overflow to infinity inside the detector; the
+/// command still gives every row (and no change point it cannot support) without a panic.
+#[test]
+fn extreme_values_neither_panic_nor_hang() {
+    for value in [
+        "CASE(k % 2 == 0, 1.7976931348623157E308, -1.7976931348623157E308)",
+        "CASE(k < 13, 0.0, 1.7976931348623157E308)",
+        "4.9E-324 * k",
+        "1.0",
+    ] {
+        let t = run(&format!(
+            "ROW k = [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25]
+| MV_EXPAND k
+| EVAL v = {value}
+| CHANGE_POINT v ON k"
+        ));
+        assert_eq!(t.rows.len(), 25, "{value}");
+        assert!(t.failure.is_none(), "{value}");
+    }
+}
