@@ -8,6 +8,7 @@ mod java;
 mod regression;
 mod special;
 mod spike;
+mod svd;
 
 pub(crate) use command::{compile_change_point, run_change_point, ChangePointPlan};
 

@@ -3,11 +3,10 @@
 //! weighted polynomial fit kept as running moments, asked for its R²).
 //!
 //! Elasticsearch solves the fit's normal equations with commons-math's
-//! `SingularValueDecomposition` and refuses a system whose condition number exceeds 1e15. The
-//! moment matrix is symmetric positive semi-definite, so its singular values are the absolute
-//! values of its eigenvalues: this port diagonalises it with cyclic Jacobi rotations and solves
-//! through the same pseudo-inverse. The results agree with commons-math's to rounding (the last
-//! bits of an R² may differ).
+//! `SingularValueDecomposition` and refuses a system whose condition number exceeds 1e15; so does
+//! this port, with that decomposition ported in `svd`.
+
+use super::svd::Svd;
 
 /// Weighted running sums: `count` is the total weight.
 #[derive(Clone, Debug, Default)]
@@ -163,86 +162,15 @@ impl OnlineRegression {
     }
 }
 
-/// Solves `a·r = y` for a symmetric `a` through its eigen-decomposition (the SVD of a symmetric
-/// positive semi-definite matrix), or `None` when `a`'s condition number exceeds
-/// [`MAX_CONDITION`] (or it is not finite).
+/// Solves `a·r = y` as Elasticsearch does: commons-math's SVD, refused (`None`) when the
+/// largest singular value exceeds [`MAX_CONDITION`] times the smallest.
 fn solve_symmetric(a: [[f64; N]; N], y: [f64; N]) -> Option<[f64; N]> {
-    let (values, vectors) = jacobi_eigen(a)?;
-    let singular: Vec<f64> = values.iter().map(|v| v.abs()).collect();
-    let largest = singular.iter().cloned().fold(0.0, f64::max);
-    let smallest = singular.iter().cloned().fold(f64::INFINITY, f64::min);
-    // A NaN condition (`largest <= …` false) is refused too.
-    let conditioned = largest <= MAX_CONDITION * smallest;
-    if !conditioned {
+    let svd = Svd::new(a.iter().map(|row| row.to_vec()).collect())?;
+    if svd.singular[0] > MAX_CONDITION * svd.singular[N - 1] {
         return None;
     }
-    // commons-math's solver drops singular values below this tolerance.
-    let tolerance = (N as f64 * largest * f64::EPSILON).max(f64::MIN_POSITIVE.sqrt());
-    let mut r = [0.0; N];
-    for k in 0..N {
-        if singular[k] <= tolerance {
-            continue;
-        }
-        let projection: f64 = (0..N).map(|i| vectors[i][k] * y[i]).sum();
-        let scaled = projection / values[k];
-        for (i, ri) in r.iter_mut().enumerate() {
-            *ri += vectors[i][k] * scaled;
-        }
-    }
-    Some(r)
-}
-
-/// Cyclic Jacobi: the eigenvalues of a symmetric matrix and its eigenvectors (as columns).
-fn jacobi_eigen(mut a: [[f64; N]; N]) -> Option<([f64; N], [[f64; N]; N])> {
-    if a.iter().flatten().any(|v| !v.is_finite()) {
-        return None;
-    }
-    let mut v = [[0.0; N]; N];
-    for (i, row) in v.iter_mut().enumerate() {
-        row[i] = 1.0;
-    }
-    for _sweep in 0..64 {
-        let off: f64 = (0..N)
-            .flat_map(|i| (0..N).filter(move |&j| j != i).map(move |j| (i, j)))
-            .map(|(i, j)| a[i][j] * a[i][j])
-            .sum();
-        if off == 0.0 {
-            break;
-        }
-        for p in 0..N {
-            for q in p + 1..N {
-                rotate(&mut a, &mut v, p, q);
-            }
-        }
-    }
-    Some(([a[0][0], a[1][1], a[2][2]], v))
-}
-
-/// One Jacobi rotation zeroing `a[p][q]`.
-fn rotate(a: &mut [[f64; N]; N], v: &mut [[f64; N]; N], p: usize, q: usize) {
-    if a[p][q] == 0.0 {
-        return;
-    }
-    let theta = (a[q][q] - a[p][p]) / (2.0 * a[p][q]);
-    let t = theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt());
-    let t = if theta == 0.0 { 1.0 } else { t };
-    let c = 1.0 / (t * t + 1.0).sqrt();
-    let s = t * c;
-    for row in a.iter_mut() {
-        let (akp, akq) = (row[p], row[q]);
-        row[p] = c * akp - s * akq;
-        row[q] = s * akp + c * akq;
-    }
-    let (row_p, row_q) = (a[p], a[q]);
-    for k in 0..N {
-        a[p][k] = c * row_p[k] - s * row_q[k];
-        a[q][k] = s * row_p[k] + c * row_q[k];
-    }
-    for row in v.iter_mut() {
-        let (vkp, vkq) = (row[p], row[q]);
-        row[p] = c * vkp - s * vkq;
-        row[q] = s * vkp + c * vkq;
-    }
+    let r = svd.solve(&y);
+    Some([r[0], r[1], r[2]])
 }
 
 #[cfg(test)]
