@@ -13,7 +13,8 @@
 //! | lookup indices | 64 | — | lookup indices one command loads (`--lookup` and `[lookups]`; `E313`) |
 //!
 //! Limits Elasticsearch does define are kept where it keeps them: string results over 1 MB
-//! (`eval::functions`), regular-expression automata over 10,000 states (`eval::pattern`).
+//! (`eval::functions`), regular-expression automata over 10,000 states (`eval::pattern`), a
+//! `CHANGE_POINT` series over 1,000 values (`eval::plan::change_point`).
 //!
 //! The caps are process-wide: the command line sets them once, before any work; the library reads
 //! them where the work is counted. Diagnostics use codes `E010`–`E015`:

@@ -325,6 +325,30 @@ fn bucket_by_number_floors_to_a_span() {
     assert_eq!(rows(&t), ["2 | 0.0", "2 | 2.0", "1 | 4.0"]);
 }
 
+/// `bucket.csv-spec bucketWithUnsignedLong`: Elasticsearch reads an `unsigned_long` bound as its
+/// encoded long (the value minus 2^63), so `to` = 17764691215469285192 counts as
+/// 8541319178614509384 and 20 buckets from 5480608687137202404 are 5E17 wide, not 1E18.
+#[test]
+fn bucket_reads_an_unsigned_long_bound_encoded() {
+    let t = run(
+        "ROW b = 17764691215469285192 | EVAL bh = BUCKET(b, 20, 5480608687137202404, 17764691215469285192) | KEEP bh",
+        "",
+    );
+    assert_eq!(rows(&t), ["1.75E19"]);
+    // Below 2^63 the encoding is negative: 0 and 100 become -2^63 and 100 - 2^63, one double
+    // apart from nothing, so the width is 0 and the division fails as Elasticsearch's does.
+    let t = run(
+        "ROW x = 1234 | EVAL bh = BUCKET(x, 10, TO_UNSIGNED_LONG(0), TO_UNSIGNED_LONG(100)) | KEEP bh",
+        "",
+    );
+    assert_eq!(rows(&t), ["null"]);
+    assert!(
+        t.warnings.iter().any(|w| w.ends_with("/ by zero")),
+        "{:?}",
+        t.warnings
+    );
+}
+
 #[test]
 fn bucket_errors_are_elasticsearchs() {
     let e = refusal(r#"ROW d = TO_DATETIME("1985-07-09T00:00:00Z") | EVAL b = BUCKET(d, 20)"#);

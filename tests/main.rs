@@ -21,6 +21,7 @@
 //! | `check` | `rulegate check`: green on the tree, red naming changed scenarios, exit 2 on bad input |
 //! | `esql_spec` | conformance: Elasticsearch's csv-spec tests over their datasets, with a ratchet |
 //! | `lookup_join` | `LOOKUP JOIN`: rows and columns, null/multivalued keys, errors, lost-SORT warning, expression form, lookup files, `--lookup`/`[lookups]` |
+//! | `change_point` | `CHANGE_POINT`: columns and types, the marked row, warnings (nulls, multivalues, too few or too many values), shadowing, `BY`, errors, print∘parse |
 //! | `esql_commands` | `FILLNULL`, `DEDUP`/`DISTINCT`, `SAMPLE`: values, warnings, Elasticsearch's errors, print∘parse |
 //! | `functions` | the function catalog: implemented or refused with its category (`E303`/`E304`); documented examples and edge cases of each added function |
 //! | `eval_edge_cases` | the edge cases of the semantics notes §16, one test each, via the API |
@@ -69,6 +70,7 @@
 
 mod analysis;
 mod audit;
+mod change_point;
 mod check;
 mod cli;
 mod codes;

@@ -128,6 +128,15 @@ impl Checker<'_> {
                     }
                 }
             }
+            CommandKind::ChangePoint(cp) => {
+                self.name(&cp.value, span);
+                cp.key.iter().for_each(|k| self.name(k, span));
+                if let Some((kind, pvalue)) = &cp.names {
+                    self.name(kind, span);
+                    self.name(pvalue, span);
+                }
+                cp.by.iter().for_each(|f| self.field(f, span));
+            }
             CommandKind::LookupJoin(join) => {
                 self.inside(join.index.span, span, "lookup index");
                 join.on.iter().for_each(|n| self.name(n, span));

@@ -90,6 +90,13 @@ fn tree(query: &Query) -> String {
             CommandKind::Dedup | CommandKind::Distinct => String::new(),
             CommandKind::Sample(s) => format!("{}", s.probability),
             CommandKind::Fork(b) => format!("{} branches", b.len()),
+            CommandKind::ChangePoint(c) => format!(
+                "{:?} ON {:?} AS {:?} BY [{}]",
+                c.value.name,
+                c.key.as_ref().map(|k| &k.name),
+                c.names.as_ref().map(|(t, p)| (&t.name, &p.name)),
+                fields(&c.by)
+            ),
             CommandKind::LookupJoin(j) => match &j.condition {
                 Some(condition) => format!("{:?} ON {}", j.index.pattern, sexpr(condition)),
                 None => format!(
@@ -291,11 +298,7 @@ fn unsupported_commands_are_named_and_located() {
             "COMPLETION",
             "completion",
         ),
-        (
-            "from a | change_point v on t",
-            "CHANGE_POINT",
-            "change_point",
-        ),
+        ("from a | insist x", "INSIST", "insist"),
         ("from a | rerank \"q\" on x", "RERANK", "rerank"),
         ("ts metrics-*", "TS", "ts"),
     ] {

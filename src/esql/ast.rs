@@ -97,6 +97,20 @@ pub enum CommandKind {
     /// `LOOKUP JOIN languages_lookup ON language_code`: each row joined (left outer) with the
     /// lookup index's documents whose key fields equal its own
     LookupJoin(LookupJoin),
+    /// `CHANGE_POINT value ON key AS type, pvalue BY group`: the change point of the series of
+    /// `value` ordered by `key` (per group), marked on its row
+    ChangePoint(ChangePoint),
+}
+
+/// `CHANGE_POINT value [ON key] [AS type, pvalue] [BY group, …]`, as written (the key defaults
+/// to `@timestamp`, the output names to `type` and `pvalue`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChangePoint {
+    pub value: Name,
+    pub key: Option<Name>,
+    /// The names of the change type and p-value columns.
+    pub names: Option<(Name, Name)>,
+    pub by: Vec<Field>,
 }
 
 /// `LOOKUP JOIN index ON field[, field …]` or `LOOKUP JOIN index ON left == right AND …`.
@@ -147,6 +161,7 @@ impl CommandKind {
             CommandKind::Sample(_) => "SAMPLE",
             CommandKind::Fork(_) => "FORK",
             CommandKind::LookupJoin(_) => "LOOKUP JOIN",
+            CommandKind::ChangePoint(_) => "CHANGE_POINT",
         }
     }
 }

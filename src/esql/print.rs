@@ -99,6 +99,19 @@ pub fn print_command(command: &Command) -> String {
             })
             .collect::<Vec<_>>()
             .join(" "),
+        CommandKind::ChangePoint(cp) => {
+            let mut text = name(&cp.value);
+            if let Some(key) = &cp.key {
+                let _ = write!(text, " ON {}", name(key));
+            }
+            if let Some((type_name, pvalue)) = &cp.names {
+                let _ = write!(text, " AS {}, {}", name(type_name), name(pvalue));
+            }
+            if !cp.by.is_empty() {
+                let _ = write!(text, " BY {}", join(cp.by.iter().map(field)));
+            }
+            text
+        }
         CommandKind::LookupJoin(join) => format!(
             "{} ON {}",
             join.index.pattern,

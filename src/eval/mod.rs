@@ -344,6 +344,18 @@ pub fn fields_for(query: &ast::Query, extra: &[&str]) -> FieldSelection {
                 }
             }
             CommandKind::Sample(_) => {}
+            CommandKind::ChangePoint(cp) => {
+                read.name(&cp.value.name);
+                read.name(cp.key.as_ref().map_or("@timestamp", |k| k.name.as_str()));
+                cp.by.iter().for_each(|f| read.expr(&f.expr));
+                if let Some((t, p)) = &cp.names {
+                    read.defined.insert(t.name.clone());
+                    read.defined.insert(p.name.clone());
+                } else {
+                    read.defined.insert("type".into());
+                    read.defined.insert("pvalue".into());
+                }
+            }
             // The join reads its keys; the lookup fields come from the lookup index.
             CommandKind::LookupJoin(join) => join.on.iter().for_each(|n| read.name(&n.name)),
             // Each branch reads what it reads; every field is the simple, safe answer.

@@ -15,6 +15,9 @@ const MAX_DETAILS: usize = 20;
 struct Entry {
     /// `CASE` reports "treating result as false"; everything else "as null".
     as_false: bool,
+    /// Warnings that are not failures (`CHANGE_POINT` skipping values): "warnings during
+    /// evaluation of [X]" instead of "evaluation of [X] failed".
+    only_warnings: bool,
     details: Vec<String>,
 }
 
@@ -49,10 +52,27 @@ impl Warnings {
         }
     }
 
+    /// A warning of a command that reports through one header whose form its first warning
+    /// decides: a failure ("evaluation of [X] failed, treating result as null") or, when
+    /// `only_warning`, not ("warnings during evaluation of [X]"), as Elasticsearch's
+    /// `Warnings.createOnlyWarnings` does.
+    pub fn add_command_warning(&mut self, site: u32, only_warning: bool, detail: &str) {
+        let fresh = !self.entries.contains_key(&site);
+        self.add(site, false, detail);
+        if fresh {
+            if let Some(entry) = self.entries.get_mut(&site) {
+                entry.only_warnings = only_warning;
+            }
+        }
+    }
+
     pub fn merge(&mut self, other: Warnings) {
         for (site, entry) in other.entries {
             for d in &entry.details {
                 self.add(site, entry.as_false, d);
+            }
+            if let Some(mine) = self.entries.get_mut(&site) {
+                mine.only_warnings |= entry.only_warnings;
             }
         }
         for n in other.notes {
@@ -77,12 +97,19 @@ impl Warnings {
             let Some(site) = sites.get(*site as usize) else {
                 continue;
             };
-            lines.push(format!(
-                "{}: evaluation of [{}] failed, treating result as {}. Only first 20 failures recorded.",
-                site.location,
-                site.text,
-                if entry.as_false { "false" } else { "null" }
-            ));
+            if entry.only_warnings {
+                lines.push(format!(
+                    "{}: warnings during evaluation of [{}]. Only first 20 failures recorded.",
+                    site.location, site.text
+                ));
+            } else {
+                lines.push(format!(
+                    "{}: evaluation of [{}] failed, treating result as {}. Only first 20 failures recorded.",
+                    site.location,
+                    site.text,
+                    if entry.as_false { "false" } else { "null" }
+                ));
+            }
             for d in &entry.details {
                 lines.push(format!("{}: {}", site.location, d));
             }

@@ -75,6 +75,9 @@ pub fn parse_spec(file: &str, text: &str) -> Vec<SpecTest> {
         while i < lines.len() {
             let l = &lines[i].1;
             if let Some(w) = l.strip_prefix("warning:") {
+                // Upstream's reader trims the text after the prefix (`warning: Line 3:3: …`
+                // in change_point.csv-spec).
+                let w = w.trim();
                 // A few upstream `warning:` lines are written as regular expressions
                 // (`Line \\d+:\\d+`); read those as `warningRegex:`.
                 if w.contains("\\d+") {

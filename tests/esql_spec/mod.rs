@@ -118,21 +118,30 @@ fn skip_reason(
     None
 }
 
-/// `CsvAssert`'s range expectations (`count:long` `1..18`, for `SAMPLE`): a whole number within
-/// the inclusive range stands for the range in the comparison.
+/// `CsvAssert`'s range expectations (`count:long` `1..18` for `SAMPLE`, `pvalue:double`
+/// `0..1E-19` for `CHANGE_POINT`): a number within the inclusive range stands for the range in
+/// the comparison (whole numbers compared as integers, others as doubles).
 fn accept_ranges(expected: &mut [Vec<Option<Vec<String>>>], actual: &[Vec<Option<Vec<String>>>]) {
     for (row, got) in expected.iter_mut().zip(actual) {
         for (cell, got) in row.iter_mut().zip(got) {
             let (Some([want]), Some([value])) = (cell.as_deref(), got.as_deref()) else {
                 continue;
             };
-            let bounds = want
-                .split_once("..")
-                .and_then(|(lo, hi)| Some((lo.parse::<i64>().ok()?, hi.parse::<i64>().ok()?)));
-            if let (Some((lo, hi)), Ok(v)) = (bounds, value.parse::<i64>()) {
-                if (lo..=hi).contains(&v) {
-                    *cell = got.clone();
+            let Some((lo, hi)) = want.split_once("..") else {
+                continue;
+            };
+            let whole = match (lo.parse::<i64>(), hi.parse::<i64>(), value.parse::<i64>()) {
+                (Ok(lo), Ok(hi), Ok(v)) => Some((lo..=hi).contains(&v)),
+                _ => None,
+            };
+            let within = whole.or_else(|| {
+                match (lo.parse::<f64>(), hi.parse::<f64>(), value.parse::<f64>()) {
+                    (Ok(lo), Ok(hi), Ok(v)) => Some(lo <= v && v <= hi),
+                    _ => None,
                 }
+            });
+            if within == Some(true) {
+                *cell = got.clone();
             }
         }
     }
@@ -510,6 +519,18 @@ fn a_range_expectation_accepts_a_whole_number_inside_it_only() {
         ("x", false),
     ] {
         let mut expected = vec![cell("1..18")];
+        accept_ranges(&mut expected, &[cell(got)]);
+        assert_eq!(expected == vec![cell(got)], inside, "{got}");
+    }
+    // Double ranges, as `CHANGE_POINT`'s p-values are written.
+    for (got, inside) in [
+        ("0.0", true),
+        ("3.1e-23", true),
+        ("1.0e-19", true),
+        ("2.0e-19", false),
+        ("null", false),
+    ] {
+        let mut expected = vec![cell("0..1E-19")];
         accept_ranges(&mut expected, &[cell(got)]);
         assert_eq!(expected == vec![cell(got)], inside, "{got}");
     }

@@ -18,7 +18,6 @@ const UNSUPPORTED_COMMANDS: &[&str] = &[
     "right",
     "full",
     "completion",
-    "change_point",
     "rerank",
     "fuse",
     "rrf",
@@ -55,6 +54,7 @@ const SUPPORTED_COMMANDS: &[&str] = &[
     "sample",
     "fork",
     "lookup join",
+    "change_point",
 ];
 
 impl Parser<'_> {
@@ -316,6 +316,7 @@ impl Parser<'_> {
             "sample" => CommandKind::Sample(self.sample()?),
             "fork" => CommandKind::Fork(self.fork(span)?),
             "lookup join" => CommandKind::LookupJoin(self.lookup_join(span)?),
+            "change_point" => CommandKind::ChangePoint(self.change_point()?),
             "from" | "row" => {
                 return Err(Box::new(
                     Diagnostic::error(
@@ -527,6 +528,33 @@ impl Parser<'_> {
         Ok(Sample {
             probability,
             span: token.span,
+        })
+    }
+
+    /// `CHANGE_POINT value [ON key] [AS type, pvalue] [BY group, …]`.
+    fn change_point(&mut self) -> PResult<ChangePoint> {
+        let value = self.expect_name("the value column")?;
+        let key = match self.eat_word("on")? {
+            Some(_) => Some(self.expect_name("the key column")?),
+            None => None,
+        };
+        let names = match self.eat_word("as")? {
+            Some(_) => {
+                let type_name = self.expect_name("the change type column's name")?;
+                self.expect(&TokenKind::Comma)?;
+                Some((type_name, self.expect_name("the p-value column's name")?))
+            }
+            None => None,
+        };
+        let by = match self.eat_word("by")? {
+            Some(_) => self.fields()?,
+            None => Vec::new(),
+        };
+        Ok(ChangePoint {
+            value,
+            key,
+            names,
+            by,
         })
     }
 

@@ -380,6 +380,11 @@ fn fold_number(
     ordinal: &str,
 ) -> Result<f64, Diagnostic> {
     match folded(c, e, schema) {
+        // Elasticsearch holds an `unsigned_long` as its encoded long (`NumericUtils
+        // .asLongUnsigned`: the value minus 2^63), and `getNumberRoundTo` reads the folded
+        // constant with `Number.doubleValue()`: so 17764691215469285192 counts as
+        // 8541319178614509384 (bucket.csv-spec `bucketWithUnsignedLong`).
+        Some(Cell::One(Value::UnsignedLong(v))) => Ok(((v ^ (1 << 63)) as i64) as f64),
         Some(Cell::One(value)) => value
             .as_f64()
             .ok_or_else(|| type_error(span, text, ordinal, "numeric", e.ty)),

@@ -16,6 +16,7 @@ use crate::eval::grok::{Dissect, Grok};
 use crate::eval::warnings::Warnings;
 use crate::eval::Table;
 
+mod change_point;
 mod fill;
 mod fork;
 mod lookup;
@@ -69,6 +70,8 @@ pub(crate) enum Step {
     Fork(Vec<fork::ForkPlan>),
     /// `LOOKUP JOIN`: each row becomes one row per matching lookup document (or itself).
     LookupJoin(Box<lookup::JoinPlan>),
+    /// `CHANGE_POINT`: the rows sorted by the key, the change point's row marked.
+    ChangePoint(Box<change_point::ChangePointPlan>),
 }
 
 #[derive(Clone, Debug)]
@@ -688,6 +691,10 @@ fn compile_command(
             *schema = columns;
             steps.push(Step::Fork(fork));
         }
+        CommandKind::ChangePoint(cp) => {
+            let plan = change_point::compile_change_point(c, cp, command.span, schema)?;
+            steps.push(Step::ChangePoint(Box::new(plan)));
+        }
         CommandKind::LookupJoin(join) => {
             let plan = lookup::compile_lookup_join(c, join, command.span, schema)?;
             steps.push(Step::LookupJoin(Box::new(plan)));
@@ -1064,6 +1071,7 @@ fn run_step(step: &Step, table: Vec<Vec<Cell>>, ctx: &mut Ctx) -> Vec<Vec<Cell>>
                 .collect()
         }
         Step::Sample(p) => sample::sample(table, *p),
+        Step::ChangePoint(plan) => change_point::run_change_point(plan, table, ctx),
         Step::Fork(branches) => fork::run_fork(branches, table, ctx),
         Step::Stats(stats) => {
             let mut state = StatsState::new(stats);
