@@ -3,40 +3,12 @@
 //! Elasticsearch's `change_point.csv-spec` tests that need no dataset).
 
 use rulegate::esql::ast::CommandKind;
-use rulegate::eval::{self, Plan, Table, Window};
+use rulegate::eval::Table;
+
+use crate::support::{esql_refusal as refusal, esql_table, table_rows as rows};
 
 fn run(query: &str) -> Table {
-    let parsed = rulegate::esql::parse(query).expect("query parses");
-    let selection = eval::fields_for(&parsed, &[]);
-    let store = rulegate::document::Documents::from_ndjson(
-        &b""[..],
-        &selection,
-        rulegate::document::LoadOptions::default(),
-    )
-    .expect("no docs load");
-    let plan = Plan::compile(&parsed, query, &store.columns).expect("query compiles");
-    plan.run(&store, Window::All, 0)
-}
-
-fn refusal(query: &str) -> String {
-    let parsed = match rulegate::esql::parse(query) {
-        Ok(p) => p,
-        Err(d) => return format!("{}: {}", d.code, d.message),
-    };
-    let d = Plan::compile(&parsed, query, &[]).expect_err("compile fails");
-    format!("{}: {}", d.code, d.message)
-}
-
-fn rows(t: &Table) -> Vec<String> {
-    t.rows
-        .iter()
-        .map(|r| {
-            r.iter()
-                .map(|c| c.to_display())
-                .collect::<Vec<_>>()
-                .join(" | ")
-        })
-        .collect()
+    esql_table(query, "")
 }
 
 fn header(t: &Table) -> Vec<String> {

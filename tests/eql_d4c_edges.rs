@@ -6,11 +6,10 @@
 
 use std::path::Path;
 
-use rulegate::edges::eql::{self, writer, Slot, Source, Writer, STREAMS};
-use rulegate::schedule::ScheduledRule;
+use rulegate::edges::eql::{writer, Slot, Source, Writer, STREAMS};
 use serde_json::Value;
 
-use crate::support::{repo_path, rulegate, snapshot};
+use crate::support::{repo_path, rulegate};
 
 const RULES: [&str; 4] = [
     "execution_d4c_k8s_mda_direct_interactive_kubernetes_api_request_by_usual_utilities",
@@ -23,11 +22,7 @@ const POD_NAME: &str = "kubernetes.audit.user.extra.authentication.kubernetes.io
 
 /// The scenarios `rulegate edges rules/cross-platform --write scenarios/d4c/edges` writes.
 fn bundled(stem: &str) -> Vec<rulegate::edges::EdgeScenario> {
-    let display = format!("rules/cross-platform/{stem}.toml");
-    let loaded = rulegate::rule::load(&repo_path(&display)).unwrap();
-    let scheduled = ScheduledRule::from_loaded(&loaded).unwrap();
-    let reference = format!("../../../../{display}");
-    eql::for_rule(&loaded, &scheduled, &reference, &display).unwrap()
+    crate::eql_edges::bundled_in("rules/cross-platform", stem)
 }
 
 fn find<'s>(scenarios: &'s [rulegate::edges::EdgeScenario], name: &str) -> &'s str {
@@ -68,31 +63,12 @@ fn the_d4c_rules_edges_match_their_snapshots_and_the_committed_files() {
     for stem in RULES {
         let scenarios = bundled(stem);
         assert!(scenarios.len() >= 10, "{stem}: {}", scenarios.len());
-        let joined: String = scenarios
-            .iter()
-            .map(|s| format!("=== {} ===\n{}", s.file_name, s.text))
-            .collect();
-        snapshot!("eql_edges", stem, joined);
-        let dir = repo_path("scenarios/d4c/edges").join(stem);
-        let mut committed: Vec<String> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        committed.sort();
-        let mut names: Vec<String> = scenarios.iter().map(|s| s.file_name.clone()).collect();
-        names.sort();
-        assert_eq!(
-            names, committed,
-            "regenerate with `rulegate edges rules/cross-platform --write scenarios/d4c/edges`"
+        crate::eql_edges::assert_snapshot_and_committed(
+            stem,
+            &scenarios,
+            "rules/cross-platform",
+            "scenarios/d4c/edges",
         );
-        for scenario in &scenarios {
-            let on_disk = std::fs::read_to_string(dir.join(&scenario.file_name)).unwrap();
-            assert_eq!(
-                on_disk, scenario.text,
-                "{stem}/{} is stale",
-                scenario.file_name
-            );
-        }
     }
 }
 

@@ -20,7 +20,13 @@ const RULES: [&str; 5] = [
 
 /// The scenarios `rulegate edges rules/eql --write scenarios/eql/edges` writes for one rule.
 fn bundled(stem: &str) -> Vec<rulegate::edges::EdgeScenario> {
-    let display = format!("rules/eql/{stem}.toml");
+    bundled_in("rules/eql", stem)
+}
+
+/// The edge scenarios of the bundled rule `folder/stem.toml`, as `rulegate edges` writes them
+/// under `scenarios/…/edges/<stem>/` (the reference climbs back to the repository root).
+pub fn bundled_in(folder: &str, stem: &str) -> Vec<rulegate::edges::EdgeScenario> {
+    let display = format!("{folder}/{stem}.toml");
     let loaded = rulegate::rule::load(&repo_path(&display)).unwrap();
     let scheduled = ScheduledRule::from_loaded(&loaded).unwrap();
     let reference = format!("../../../../{display}");
@@ -44,31 +50,42 @@ fn the_bundled_rules_edges_match_their_snapshots_and_the_committed_files() {
     for stem in RULES {
         let scenarios = bundled(stem);
         assert!(!scenarios.is_empty(), "{stem}");
-        let joined: String = scenarios
-            .iter()
-            .map(|s| format!("=== {} ===\n{}", s.file_name, s.text))
-            .collect();
-        snapshot!("eql_edges", stem, joined);
-        let dir = repo_path("scenarios/eql/edges").join(stem);
-        let mut committed: Vec<String> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        committed.sort();
-        let mut names: Vec<String> = scenarios.iter().map(|s| s.file_name.clone()).collect();
-        names.sort();
+        assert_snapshot_and_committed(stem, &scenarios, "rules/eql", "scenarios/eql/edges");
+    }
+}
+
+/// The scenarios match their snapshot (`snapshots/eql_edges/<stem>.snap`) and the files
+/// committed under `edges_dir/<stem>/`, name for name and byte for byte.
+pub fn assert_snapshot_and_committed(
+    stem: &str,
+    scenarios: &[rulegate::edges::EdgeScenario],
+    rules_dir: &str,
+    edges_dir: &str,
+) {
+    let joined: String = scenarios
+        .iter()
+        .map(|s| format!("=== {} ===\n{}", s.file_name, s.text))
+        .collect();
+    snapshot!("eql_edges", stem, joined);
+    let dir = repo_path(edges_dir).join(stem);
+    let mut committed: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    committed.sort();
+    let mut names: Vec<String> = scenarios.iter().map(|s| s.file_name.clone()).collect();
+    names.sort();
+    assert_eq!(
+        names, committed,
+        "regenerate with `rulegate edges {rules_dir} --write {edges_dir}`"
+    );
+    for scenario in scenarios {
+        let on_disk = std::fs::read_to_string(dir.join(&scenario.file_name)).unwrap();
         assert_eq!(
-            names, committed,
-            "regenerate with `rulegate edges rules/eql --write scenarios/eql/edges`"
+            on_disk, scenario.text,
+            "{stem}/{} is stale",
+            scenario.file_name
         );
-        for scenario in &scenarios {
-            let on_disk = std::fs::read_to_string(dir.join(&scenario.file_name)).unwrap();
-            assert_eq!(
-                on_disk, scenario.text,
-                "{stem}/{} is stale",
-                scenario.file_name
-            );
-        }
     }
 }
 

@@ -4,37 +4,7 @@
 use rulegate::document::{Documents, LoadOptions};
 use rulegate::eval::{self, Plan, Table, Window};
 
-/// Runs `query` over NDJSON `docs`.
-fn run(query: &str, docs: &str) -> Table {
-    let parsed = rulegate::esql::parse(query).expect("query parses");
-    let selection = eval::fields_for(&parsed, &[]);
-    let store = Documents::from_ndjson(docs.as_bytes(), &selection, LoadOptions::default())
-        .expect("docs load");
-    let plan = Plan::compile(&parsed, query, &store.columns).expect("query compiles");
-    plan.run(&store, Window::All, 0)
-}
-
-/// The diagnostic `query` fails to parse or compile with: `code: message`.
-fn refusal(query: &str) -> String {
-    let parsed = match rulegate::esql::parse(query) {
-        Ok(p) => p,
-        Err(d) => return format!("{}: {}", d.code, d.message),
-    };
-    let d = Plan::compile(&parsed, query, &[]).expect_err("compile fails");
-    format!("{}: {}", d.code, d.message)
-}
-
-fn rows(t: &Table) -> Vec<String> {
-    t.rows
-        .iter()
-        .map(|r| {
-            r.iter()
-                .map(|c| c.to_display())
-                .collect::<Vec<_>>()
-                .join(" | ")
-        })
-        .collect()
-}
+use crate::support::{esql_refusal as refusal, esql_table as run, table_rows as rows};
 
 const DOCS: &str = r#"{"x":"a","n":1}
 {"x":"b","n":2}

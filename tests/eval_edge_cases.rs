@@ -4,6 +4,8 @@
 use rulegate::document::{Documents, LoadOptions};
 use rulegate::eval::{self, Plan, Table, Window};
 
+use crate::support::table_rows as rows;
+
 /// Runs `query` over NDJSON `docs` with `NOW()` = 2026-05-15T10:00:00Z.
 fn run(query: &str, docs: &str) -> Table {
     let parsed = rulegate::esql::parse(query).expect("query parses");
@@ -26,19 +28,6 @@ fn compile_error(query: &str, docs: &str) -> String {
     Plan::compile(&parsed, query, &store.columns)
         .expect_err("compile fails")
         .message
-}
-
-/// Rows as `a | b` lines.
-fn rows(t: &Table) -> Vec<String> {
-    t.rows
-        .iter()
-        .map(|r| {
-            r.iter()
-                .map(|c| c.to_display())
-                .collect::<Vec<_>>()
-                .join(" | ")
-        })
-        .collect()
 }
 
 const DOCS: &str = r#"{"x":"a","n":1}

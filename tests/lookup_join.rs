@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use rulegate::document::{Documents, FieldSelection, LoadOptions};
 use rulegate::eval::{Lookups, Plan, Table, Window};
 
-use crate::support;
+use crate::support::{self, table_rows as rows};
 
 fn languages() -> Lookups {
     let mut lookups = Lookups::default();
@@ -60,18 +60,6 @@ fn header(t: &Table) -> String {
         .map(|c| format!("{}:{}", c.name, c.ty.name()))
         .collect::<Vec<_>>()
         .join(" | ")
-}
-
-fn rows(t: &Table) -> Vec<String> {
-    t.rows
-        .iter()
-        .map(|r| {
-            r.iter()
-                .map(|c| c.to_display())
-                .collect::<Vec<_>>()
-                .join(" | ")
-        })
-        .collect()
 }
 
 const MV_WARNING: &str = "java.lang.IllegalArgumentException: LOOKUP JOIN encountered multi-value";

@@ -68,6 +68,42 @@ pub fn small_project(scratch: &Path) -> PathBuf {
     project
 }
 
+/// Runs the ES|QL `query` over NDJSON `docs` through the public engine API (parse, load the
+/// fields it reads, compile, run over every document, `NOW()` at the epoch).
+pub fn esql_table(query: &str, docs: &str) -> rulegate::eval::Table {
+    use rulegate::document::{Documents, LoadOptions};
+    let parsed = rulegate::esql::parse(query).expect("query parses");
+    let selection = rulegate::eval::fields_for(&parsed, &[]);
+    let store = Documents::from_ndjson(docs.as_bytes(), &selection, LoadOptions::default())
+        .expect("docs load");
+    let plan =
+        rulegate::eval::Plan::compile(&parsed, query, &store.columns).expect("query compiles");
+    plan.run(&store, rulegate::eval::Window::All, 0)
+}
+
+/// The diagnostic the ES|QL `query` fails to parse or compile with: `code: message`.
+pub fn esql_refusal(query: &str) -> String {
+    let parsed = match rulegate::esql::parse(query) {
+        Ok(p) => p,
+        Err(d) => return format!("{}: {}", d.code, d.message),
+    };
+    let d = rulegate::eval::Plan::compile(&parsed, query, &[]).expect_err("compile fails");
+    format!("{}: {}", d.code, d.message)
+}
+
+/// A table's rows as `a | b` lines.
+pub fn table_rows(t: &rulegate::eval::Table) -> Vec<String> {
+    t.rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|c| c.to_display())
+                .collect::<Vec<_>>()
+                .join(" | ")
+        })
+        .collect()
+}
+
 /// Runs a command that must succeed (exit 0) and returns its standard output; on failure the
 /// assertion shows its standard error.
 pub fn success_stdout(command: &mut Command) -> Vec<u8> {
