@@ -9,6 +9,7 @@ use std::path::Path;
 use rulegate::edges::eql::{writer, Slot, Source, Writer, STREAMS};
 use serde_json::Value;
 
+use crate::eql_edges::alerts_of;
 use crate::support::{repo_path, rulegate};
 
 const RULES: [&str; 4] = [
@@ -31,18 +32,6 @@ fn find<'s>(scenarios: &'s [rulegate::edges::EdgeScenario], name: &str) -> &'s s
         .find(|s| s.file_name == name)
         .unwrap_or_else(|| panic!("{name} missing"))
         .text
-}
-
-fn alerts_of(text: &str) -> u64 {
-    let expect = text
-        .split("\n[expect]\n")
-        .nth(1)
-        .expect("an [expect] table");
-    expect
-        .lines()
-        .find_map(|line| line.strip_prefix("alerts = "))
-        .and_then(|n| n.parse().ok())
-        .expect("an alert count")
 }
 
 /// The documents the DSL generates for a scenario's text.

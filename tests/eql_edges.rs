@@ -33,7 +33,8 @@ pub fn bundled_in(folder: &str, stem: &str) -> Vec<rulegate::edges::EdgeScenario
     eql::for_rule(&loaded, &scheduled, &reference, &display).unwrap()
 }
 
-fn alerts_of(text: &str) -> u64 {
+/// The `alerts = N` of a scenario's `[expect]` table.
+pub fn alerts_of(text: &str) -> u64 {
     let expect = text
         .split("\n[expect]\n")
         .nth(1)
