@@ -644,8 +644,11 @@ impl Spare {
             .unwrap_or_default()
     }
 
+    /// Takes a buffer back at its full capacity: its bytes past the batch (the cut line's
+    /// start) are zeroed once here, so that the reader can read into the whole buffer again
+    /// without zeroing it first, as `Read::read_to_end` does on a reader without `read_buf`.
     fn give(&self, mut buffer: Vec<u8>) {
-        buffer.clear();
+        buffer.resize(buffer.capacity(), 0);
         if let Ok(mut spare) = self.0.lock() {
             if spare.len() < Spare::KEEP {
                 spare.push(buffer);
@@ -679,6 +682,30 @@ enum Feed<'a, R> {
 pub const FIRST_BATCH: usize = 64 << 10;
 
 /// The size of the next batch, and the one after it.
+/// Lengthens `buffer` to `len` bytes if it is shorter, to exactly that capacity (a doubled
+/// capacity would be zeroed again by every `Spare::give`).
+fn grow_to(buffer: &mut Vec<u8>, len: usize) {
+    if buffer.len() < len {
+        buffer.reserve_exact(len - buffer.len());
+        buffer.resize(len, 0);
+    }
+}
+
+/// Reads until `buf` is full or the input ends; the bytes read. A `BufReader` with nothing
+/// buffered hands a read this large straight to the file, into `buf`.
+fn read_up_to(input: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match input.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(filled)
+}
+
 fn ramp(size: &mut usize, full: usize) -> usize {
     let now = *size;
     *size = now.saturating_mul(2).min(full);
@@ -755,29 +782,35 @@ impl<R: BufRead> Batches<R> {
 
     fn next(&mut self) -> std::io::Result<Option<Job<'static>>> {
         let size = ramp(&mut self.size, self.batch_bytes);
+        // A recycled buffer comes back at full length (`Spare::give`): `used` is how much of
+        // it this batch holds; the rest is initialised room that reads overwrite.
         let mut batch = self.spare.take();
-        batch.extend_from_slice(&self.pending);
+        let mut used = self.pending.len();
+        grow_to(&mut batch, used);
+        batch[..used].copy_from_slice(&self.pending);
         self.pending.clear();
         loop {
             if self.eof {
-                return Ok((!batch.is_empty()).then_some(Job::Lines(Cow::Owned(batch))));
+                batch.truncate(used);
+                return Ok((used > 0).then_some(Job::Lines(Cow::Owned(batch))));
             }
-            let before = batch.len();
-            batch.reserve(size);
-            Read::take(&mut self.input, size as u64).read_to_end(&mut batch)?;
-            self.eof = batch.len() - before < size;
+            let before = used;
+            grow_to(&mut batch, before + size);
+            used += read_up_to(&mut self.input, &mut batch[before..before + size])?;
+            self.eof = used - before < size;
             if self.eof {
                 continue;
             }
             // Only the bytes just read can hold a line end: what came before is one
             // unfinished line.
-            if let Some(cut) = memchr::memrchr(b'\n', &batch[before..]) {
-                self.pending.extend_from_slice(&batch[before + cut + 1..]);
+            if let Some(cut) = memchr::memrchr(b'\n', &batch[before..used]) {
+                self.pending
+                    .extend_from_slice(&batch[before + cut + 1..used]);
                 batch.truncate(before + cut + 1);
                 return Ok(Some(Job::Lines(Cow::Owned(batch))));
             }
             // No line end yet: one line spans the whole batch.
-            if batch.len() > self.max_line {
+            if used > self.max_line {
                 self.skip_line()?;
                 return Ok(Some(Job::Overlong));
             }
@@ -801,3 +834,7 @@ impl<R: BufRead> Batches<R> {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "stream_tests.rs"]
+mod tests;
