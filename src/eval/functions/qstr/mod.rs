@@ -2,6 +2,7 @@
 //! [`parse`] into a KQL tree that the KQL engine matches; `TERM` is a term query on the indexed
 //! values. Semantics: docs/esql-semantics.md, "Full-text functions".
 
+mod lex;
 mod parse;
 
 use super::fulltext::{

@@ -7,6 +7,8 @@
 use crate::kql::ast::{Literal, Node, NodeKind, Query, RangeOp, Segment, Value, ValueKind};
 use crate::span::Span;
 
+use super::lex::{phrase, raw_term, segments, segments_raw, special, unescaped};
+
 /// How a clause takes part in its boolean query (`BooleanClause.Occur`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Occur {
@@ -96,11 +98,6 @@ fn term_value(literal: Literal) -> Value {
         kind: ValueKind::Term(literal),
         span: Span::default(),
     }
-}
-
-/// Lucene's classic-parser characters that end a term (`-` and `+` only at its start).
-fn special(c: char) -> bool {
-    " \t\n\r\u{3000}+-!():^[]\"{}~\\/".contains(c)
 }
 
 impl<'a> Parser<'a> {
@@ -518,94 +515,6 @@ fn range_node(field: Option<&Literal>, op: RangeOp, value: Literal) -> Node {
         .cloned()
         .unwrap_or_else(|| Literal::unquoted(vec![Segment::Star]));
     node(NodeKind::Range { field, op, value })
-}
-
-/// The raw text of a term at the start of `rest` (escapes kept) and its length in bytes; the
-/// decoded text is the first value.
-fn raw_term(rest: &str) -> (String, usize) {
-    let mut text = String::new();
-    let mut chars = rest.char_indices().peekable();
-    let mut end = 0;
-    while let Some((i, c)) = chars.next() {
-        if c == '\\' {
-            match chars.next() {
-                Some((j, e)) => {
-                    text.push(e);
-                    end = j + e.len_utf8();
-                    continue;
-                }
-                None => break,
-            }
-        }
-        let starts = i == 0;
-        if (special(c) && !(!starts && (c == '-' || c == '+'))) || c == ':' {
-            break;
-        }
-        text.push(c);
-        end = i + c.len_utf8();
-    }
-    (text, end)
-}
-
-/// Whether `raw` holds `c` not escaped by a backslash.
-fn unescaped(raw: &str, c: char) -> bool {
-    let mut escaped = false;
-    for x in raw.chars() {
-        if escaped {
-            escaped = false;
-        } else if x == '\\' {
-            escaped = true;
-        } else if x == c {
-            return true;
-        }
-    }
-    false
-}
-
-/// Segments of a raw term: unescaped `*` are wildcards, everything else text.
-fn segments_raw(raw: &str) -> Vec<Segment> {
-    let mut out = Vec::new();
-    let mut text = String::new();
-    let mut escaped = false;
-    for c in raw.chars() {
-        if escaped {
-            text.push(c);
-            escaped = false;
-        } else if c == '\\' {
-            escaped = true;
-        } else if c == '*' {
-            if !text.is_empty() {
-                out.push(Segment::Text(std::mem::take(&mut text)));
-            }
-            out.push(Segment::Star);
-        } else {
-            text.push(c);
-        }
-    }
-    if !text.is_empty() {
-        out.push(Segment::Text(text));
-    }
-    out
-}
-
-/// A field name's segments (already decoded: `*` in it is a wildcard).
-fn segments(name: &str) -> Vec<Segment> {
-    segments_raw(&name.replace('\\', "\\\\"))
-}
-
-/// The decoded text of a phrase after its opening quote, and the bytes up to and including the
-/// closing quote.
-fn phrase(rest: &str) -> Option<(String, usize)> {
-    let mut text = String::new();
-    let mut chars = rest.char_indices();
-    while let Some((i, c)) = chars.next() {
-        match c {
-            '\\' => text.push(chars.next()?.1),
-            '"' => return Some((text, i + 1)),
-            _ => text.push(c),
-        }
-    }
-    None
 }
 
 /// The boolean query of `clauses` as a KQL node: every `MUST`, none of `MUST_NOT`, and (without

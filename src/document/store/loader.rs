@@ -1,102 +1,16 @@
-//! Documents as rows: NDJSON or JSON values are read once into a compact row store holding
-//! only the selected fields, typed by the mapping, with each document's data-stream name.
+//! The incremental loader behind every entry point: each document's leaves are typed by the
+//! mapping (or dynamically), coerced as Elasticsearch indexes them, and appended as a row.
 
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashSet};
-use std::fmt;
-use std::io::{BufRead, Read};
+use std::collections::HashSet;
 use std::sync::Arc;
 
-use super::ids::LineIds;
-use super::mapping::Mapping;
-use super::scan::{self, Paths, Wanted};
-use super::value::{Cell, Type, Value};
-use super::walk::{self, Fields, Scalar, WordHashBuild};
-use super::{convert, datetime, geo, ip, Column};
-
-/// Which fields to keep from each document.
-#[derive(Clone, Debug, Default)]
-pub struct FieldSelection {
-    /// Keep every field (a query whose output is `FROM`'s whole column set).
-    pub all: bool,
-    pub names: BTreeSet<String>,
-}
-
-impl FieldSelection {
-    pub fn names(names: impl IntoIterator<Item = impl Into<String>>) -> FieldSelection {
-        FieldSelection {
-            all: false,
-            names: names.into_iter().map(Into::into).collect(),
-        }
-    }
-}
-
-/// How documents are read.
-#[derive(Clone, Debug)]
-pub struct LoadOptions {
-    pub mapping: Mapping,
-    /// `_index` of documents without `data_stream.*` fields (`--index`); `None` leaves them
-    /// unassigned: they match every `FROM` pattern.
-    pub default_index: Option<String>,
-    /// Skip (and count) documents that fail instead of stopping at the first.
-    pub skip_invalid: bool,
-    /// Longest accepted line in bytes.
-    pub max_line_bytes: usize,
-    /// Give documents without an `_id` field a stable id (a hash of their line). Hashing costs
-    /// a pass over every line; a query that never reads `_id` sets this to `false`, and such
-    /// documents then get an empty id.
-    pub want_ids: bool,
-}
-
-impl Default for LoadOptions {
-    fn default() -> LoadOptions {
-        LoadOptions {
-            mapping: super::catalog::Catalog::current().load_mapping(),
-            default_index: None,
-            skip_invalid: false,
-            max_line_bytes: 64 << 20,
-            want_ids: true,
-        }
-    }
-}
-
-/// A bad input document: its 1-based line number and what is wrong.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InputError {
-    pub line: usize,
-    pub message: String,
-}
-
-impl InputError {
-    /// A line longer than `max` bytes (`LoadOptions::max_line_bytes`).
-    pub(crate) fn overlong(line: usize, max: usize) -> InputError {
-        InputError {
-            line,
-            message: format!("line is longer than {} MiB", max >> 20),
-        }
-    }
-}
-
-impl fmt::Display for InputError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}: {}", self.line, self.message)
-    }
-}
-
-/// Loaded documents: one row per document over [`Documents::columns`].
-#[derive(Clone, Debug, Default)]
-pub struct Documents {
-    /// Selected fields that exist in the mapping or in some document, sorted by name.
-    pub columns: Vec<Column>,
-    rows: Vec<Vec<Cell>>,
-    /// Data-stream name per document (`None`: unassigned).
-    index: Vec<Option<Arc<str>>>,
-    ids: Vec<Arc<str>>,
-    /// Input line of each document (1-based).
-    lines: Vec<usize>,
-    /// Documents skipped under `skip_invalid`.
-    pub skipped: Vec<InputError>,
-}
+use super::{Documents, FieldSelection, InputError, LoadOptions};
+use crate::document::ids::LineIds;
+use crate::document::scan::{self, Paths, Wanted};
+use crate::document::value::{Cell, Type, Value};
+use crate::document::walk::{self, Fields, Scalar, WordHashBuild};
+use crate::document::{convert, datetime, geo, ip, Column};
 
 const INTERNAL: [&str; 4] = [
     "_id",
@@ -195,7 +109,7 @@ fn to_value(s: &Scalar, ty: Type, interner: &mut Interner) -> Result<Value, Stri
             _ => fail("a non-string"),
         },
         Type::GeoPoint => match s {
-            Scalar::Str(t) => super::geo::parse_source_string(t),
+            Scalar::Str(t) => geo::parse_source_string(t),
             // `[lon, lat]` arrays are paired up by the loader before they get here.
             _ => fail("a lone number"),
         },
@@ -236,7 +150,7 @@ impl Interner {
 }
 
 /// Incremental loader shared by the NDJSON and JSON-value entry points.
-struct Loader {
+pub(super) struct Loader {
     options: LoadOptions,
     fields: Fields,
     /// The fast scanner's view of `fields`; `None` when every field is wanted (the scanner
@@ -302,7 +216,7 @@ fn first_text(cell: &Cell) -> Option<Cow<'_, str>> {
 }
 
 impl Loader {
-    fn new(selection: &FieldSelection, options: LoadOptions) -> Loader {
+    pub(super) fn new(selection: &FieldSelection, options: LoadOptions) -> Loader {
         let mut wanted: Vec<String> = selection.names.iter().cloned().collect();
         wanted.extend(INTERNAL.iter().map(|s| s.to_string()));
         // A `geo_point` given as `{"lat": …, "lon": …}`: its two leaves are read too, and
@@ -351,7 +265,7 @@ impl Loader {
 
     /// One input line (within the length limit): blank lines are ignored, others must be
     /// UTF-8 JSON documents.
-    fn add_line(&mut self, raw: &[u8], line: usize) -> Result<(), InputError> {
+    pub(super) fn add_line(&mut self, raw: &[u8], line: usize) -> Result<(), InputError> {
         let text = raw.trim_ascii();
         if text.is_empty() {
             return Ok(());
@@ -386,7 +300,7 @@ impl Loader {
 
     /// Reads one document's text; errors name the reason (the caller adds the line). The
     /// scanner reads it when it can vouch for it, serde otherwise (and for every error).
-    fn add_json(&mut self, text: &str, line: usize) -> Result<(), String> {
+    pub(super) fn add_json(&mut self, text: &str, line: usize) -> Result<(), String> {
         let mut leaves = reuse(std::mem::take(&mut self.scratch));
         let wanted = match &self.paths {
             Some(paths) => Some(Wanted::Paths(paths)),
@@ -547,7 +461,7 @@ impl Loader {
         Ok(())
     }
 
-    fn fail(&mut self, error: InputError) -> Result<(), InputError> {
+    pub(super) fn fail(&mut self, error: InputError) -> Result<(), InputError> {
         if self.options.skip_invalid {
             self.docs.skipped.push(error);
             Ok(())
@@ -556,7 +470,7 @@ impl Loader {
         }
     }
 
-    fn finish(mut self, selection: &FieldSelection) -> Documents {
+    pub(super) fn finish(mut self, selection: &FieldSelection) -> Documents {
         self.line_ids.flush(&mut self.docs.ids);
         // Columns: selected fields known to the mapping or seen in a document.
         let mut columns: Vec<(String, u32, Type)> = Vec::new();
@@ -596,403 +510,5 @@ impl Loader {
             .map(|(name, _, ty)| Column { name, ty })
             .collect();
         self.docs
-    }
-}
-
-/// Appends input through the next line end (included) to `buf`, at most `limit` bytes; the
-/// number of bytes read (0 at the end of input). As `BufRead::read_until` over a `take`,
-/// with `memchr`'s vector search: std's byte search took a tenth of the loading time.
-fn read_line(input: &mut impl BufRead, limit: usize, buf: &mut Vec<u8>) -> std::io::Result<usize> {
-    let mut read = 0;
-    while read < limit {
-        let available = match input.fill_buf() {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if available.is_empty() {
-            break;
-        }
-        let window = &available[..available.len().min(limit - read)];
-        let (used, line_end) = match memchr::memchr(b'\n', window) {
-            Some(at) => (at + 1, true),
-            None => (window.len(), false),
-        };
-        buf.extend_from_slice(&window[..used]);
-        input.consume(used);
-        read += used;
-        if line_end {
-            break;
-        }
-    }
-    Ok(read)
-}
-
-impl Documents {
-    /// Reads NDJSON: one document per line; blank lines are ignored. Stops at the first bad
-    /// document unless `options.skip_invalid`.
-    pub fn from_ndjson(
-        mut input: impl BufRead,
-        selection: &FieldSelection,
-        options: LoadOptions,
-    ) -> Result<Documents, InputError> {
-        let max = options.max_line_bytes;
-        let mut loader = Loader::new(selection, options);
-        let mut buf = Vec::new();
-        let mut line = 0;
-        loop {
-            buf.clear();
-            line += 1;
-            let n = read_line(&mut input, max + 1, &mut buf).map_err(|e| InputError {
-                line,
-                message: format!("cannot read input: {e}"),
-            })?;
-            if n == 0 {
-                break;
-            }
-            if buf.len() > max && buf.last() != Some(&b'\n') {
-                // Skip the rest of the overlong line without holding it.
-                let mut rest = Vec::new();
-                loop {
-                    rest.clear();
-                    let m = read_line(&mut input, 1 << 20, &mut rest).unwrap_or(0);
-                    if m == 0 || rest.last() == Some(&b'\n') {
-                        break;
-                    }
-                }
-                loader.fail(InputError::overlong(line, max))?;
-                continue;
-            }
-            loader.add_line(&buf, line)?;
-        }
-        Ok(loader.finish(selection))
-    }
-
-    /// [`Documents::from_ndjson`] over text in memory (a streamed batch): lines are cut where
-    /// they lie, without copying them. Returns the documents and the number of lines.
-    pub(crate) fn from_ndjson_text(
-        text: &[u8],
-        selection: &FieldSelection,
-        options: LoadOptions,
-    ) -> Result<(Documents, usize), InputError> {
-        let max = options.max_line_bytes;
-        let mut loader = Loader::new(selection, options);
-        let mut line = 0;
-        let mut rest = text;
-        while !rest.is_empty() {
-            let (raw, next) = match memchr::memchr(b'\n', rest) {
-                Some(end) => rest.split_at(end + 1),
-                None => (rest, &rest[rest.len()..]),
-            };
-            rest = next;
-            line += 1;
-            let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
-            if raw.len() > max {
-                loader.fail(InputError::overlong(line, max))?;
-                continue;
-            }
-            loader.add_line(raw, line)?;
-        }
-        Ok((loader.finish(selection), line))
-    }
-
-    /// Loads already parsed documents (`line` numbers count from 1 in order).
-    pub fn from_values(
-        docs: &[serde_json::Value],
-        selection: &FieldSelection,
-        options: LoadOptions,
-    ) -> Result<Documents, InputError> {
-        let mut loader = Loader::new(selection, options);
-        for (i, doc) in docs.iter().enumerate() {
-            let text = serde_json::to_string(doc).unwrap_or_default();
-            if let Err(message) = loader.add_json(&text, i + 1) {
-                loader.fail(InputError {
-                    line: i + 1,
-                    message,
-                })?;
-            }
-        }
-        Ok(loader.finish(selection))
-    }
-
-    pub fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
-    pub fn row(&self, doc: usize) -> &[Cell] {
-        &self.rows[doc]
-    }
-
-    /// Moves a document's row out (leaving it empty), for a reader that visits each once.
-    pub(crate) fn take_row(&mut self, doc: usize) -> Vec<Cell> {
-        std::mem::take(&mut self.rows[doc])
-    }
-
-    /// The data-stream name of a document (`None`: unassigned).
-    pub fn index_of(&self, doc: usize) -> Option<&str> {
-        self.index[doc].as_deref()
-    }
-
-    pub fn id_of(&self, doc: usize) -> &str {
-        &self.ids[doc]
-    }
-
-    /// A document's data-stream name and `_id` as shared strings (no copy per row).
-    pub(crate) fn shared_index_and_id(&self, doc: usize) -> (Option<&Arc<str>>, &Arc<str>) {
-        (self.index[doc].as_ref(), &self.ids[doc])
-    }
-
-    /// The input line a document came from.
-    pub fn line_of(&self, doc: usize) -> usize {
-        self.lines[doc]
-    }
-
-    /// A column's position by name.
-    pub fn column(&self, name: &str) -> Option<usize> {
-        self.columns.iter().position(|c| c.name == name)
-    }
-
-    /// Builds a store from typed rows (the conformance runner's CSV datasets).
-    pub fn from_rows(columns: Vec<Column>, rows: Vec<Vec<Cell>>, index: &str) -> Documents {
-        let n = rows.len();
-        Documents {
-            columns,
-            rows,
-            index: vec![Some(Arc::from(index)); n],
-            ids: (0..n).map(|i| Arc::from(i.to_string().as_str())).collect(),
-            lines: (1..=n).collect(),
-            skipped: Vec::new(),
-        }
-    }
-
-    /// The same documents with the given `_id`s, in document order (spec datasets carry
-    /// theirs in an `_id` column); documents beyond the list keep their positional ids.
-    pub fn with_ids(mut self, ids: Vec<String>) -> Documents {
-        for (slot, id) in self.ids.iter_mut().zip(ids) {
-            *slot = Arc::from(id.as_str());
-        }
-        self
-    }
-
-    /// Appends another store's documents (same columns required; used for several datasets).
-    pub fn concat(self, other: Documents) -> Documents {
-        Documents::concat_all(vec![self, other])
-    }
-
-    /// Joins stores in order over the union of their columns (sorted by name; a column's type
-    /// is the first store's that has it). Joining once at the end, rather than pairwise per
-    /// batch, keeps the parallel reader linear: a pairwise join re-maps every earlier row each
-    /// time. Rows of a store that already has the union's columns are moved, not rebuilt.
-    pub fn concat_all(parts: Vec<Documents>) -> Documents {
-        let mut names: Vec<Column> = Vec::new();
-        for part in &parts {
-            for c in &part.columns {
-                if !names.iter().any(|n| n.name == c.name) {
-                    names.push(c.clone());
-                }
-            }
-        }
-        names.sort_by(|a, b| a.name.cmp(&b.name));
-        let mut joined = Documents {
-            columns: Vec::new(),
-            rows: Vec::with_capacity(parts.iter().map(Documents::len).sum()),
-            ..Documents::default()
-        };
-        for part in parts {
-            let same = part.columns.len() == names.len()
-                && part
-                    .columns
-                    .iter()
-                    .zip(&names)
-                    .all(|(a, b)| a.name == b.name);
-            if same {
-                joined.rows.extend(part.rows);
-            } else {
-                let from: Vec<Option<usize>> = names
-                    .iter()
-                    .map(|n| part.columns.iter().position(|c| c.name == n.name))
-                    .collect();
-                joined.rows.extend(part.rows.into_iter().map(|mut row| {
-                    from.iter()
-                        .map(|i| i.map_or(Cell::Null, |i| std::mem::take(&mut row[i])))
-                        .collect()
-                }));
-            }
-            joined.index.extend(part.index);
-            joined.skipped.extend(part.skipped);
-            joined.ids.extend(part.ids);
-            joined.lines.extend(part.lines);
-        }
-        joined.columns = names;
-        joined
-    }
-}
-
-/// Bytes of input read per parallel round.
-const BATCH_BYTES: usize = 32 << 20;
-
-/// One round of input for the parallel reader.
-enum Batch {
-    /// Whole lines (the partial last line is kept for the next batch); `true` at end of input.
-    Lines(Vec<u8>, bool),
-    /// A full batch without a line end within `max_line_bytes` of its end.
-    Overlong(Vec<u8>),
-}
-
-/// Reads up to [`BATCH_BYTES`] after the `pending` bytes left by the previous batch.
-fn read_batch(
-    input: &mut impl BufRead,
-    pending: &mut Vec<u8>,
-    max: usize,
-) -> std::io::Result<Batch> {
-    let mut batch = std::mem::take(pending);
-    // Room for the whole batch up front: growing by doubling would copy it about twice more.
-    batch.reserve(BATCH_BYTES);
-    Read::take(input, BATCH_BYTES as u64).read_to_end(&mut batch)?;
-    let eof = batch.len() < BATCH_BYTES;
-    if !eof {
-        match memchr::memrchr(b'\n', &batch) {
-            Some(cut) if batch.len() - cut <= max => *pending = batch.split_off(cut + 1),
-            _ => return Ok(Batch::Overlong(batch)),
-        }
-    }
-    Ok(Batch::Lines(batch, eof))
-}
-
-impl Documents {
-    /// Like [`Documents::from_ndjson`], using `threads` threads: the input is read in batches
-    /// of whole lines, each batch split among the threads, and the parts joined in input order.
-    /// Results are identical to the sequential reader for mapped fields; a dynamic (unmapped)
-    /// field takes its type from the first part that has it.
-    pub fn from_ndjson_parallel(
-        mut input: impl BufRead,
-        selection: &FieldSelection,
-        options: LoadOptions,
-        threads: usize,
-    ) -> Result<Documents, InputError> {
-        if threads <= 1 || selection.all {
-            return Documents::from_ndjson(input, selection, options);
-        }
-        let max = options.max_line_bytes;
-        let mut done: Vec<Documents> = Vec::new();
-        let mut first_line = 1;
-        let mut pending: Vec<u8> = Vec::new();
-        let read_error = |line: usize| {
-            move |e: std::io::Error| InputError {
-                line,
-                message: format!("cannot read input: {e}"),
-            }
-        };
-        let mut next = read_batch(&mut input, &mut pending, max).map_err(read_error(first_line))?;
-        loop {
-            let (batch, eof) = match next {
-                Batch::Lines(batch, eof) => (batch, eof),
-                Batch::Overlong(batch) => {
-                    // A line longer than a batch: fall back to the sequential reader for the
-                    // rest, which bounds and reports it.
-                    let rest = std::io::Cursor::new(batch).chain(input);
-                    let tail = Documents::from_ndjson(
-                        std::io::BufReader::new(rest),
-                        selection,
-                        options.clone(),
-                    )
-                    .map_err(|e| InputError {
-                        line: e.line + first_line - 1,
-                        message: e.message,
-                    })?;
-                    done.push(tail.shift_lines(first_line - 1));
-                    return Ok(Documents::concat_all(done));
-                }
-            };
-            if batch.is_empty() {
-                break;
-            }
-            // Split into `threads` parts at line boundaries.
-            let mut parts: Vec<(&[u8], usize)> = Vec::new();
-            let mut start = 0;
-            let mut line = first_line;
-            for t in 0..threads {
-                let target = if t + 1 == threads {
-                    batch.len()
-                } else {
-                    (batch.len() * (t + 1) / threads).max(start)
-                };
-                let end = match batch[target.min(batch.len())..]
-                    .iter()
-                    .position(|&b| b == b'\n')
-                {
-                    Some(p) if t + 1 < threads => target + p + 1,
-                    _ => batch.len(),
-                };
-                let part = &batch[start..end];
-                parts.push((part, line));
-                // Sequential (the next part's first line depends on it), so counted with SIMD.
-                line += memchr::memchr_iter(b'\n', part).count();
-                start = end;
-                if start >= batch.len() {
-                    break;
-                }
-            }
-            first_line = line;
-            let (loaded, read): (Vec<Result<Documents, InputError>>, _) =
-                std::thread::scope(|scope| {
-                    let handles: Vec<_> = parts
-                        .iter()
-                        .map(|&(part, line)| {
-                            let options = options.clone();
-                            scope.spawn(move || {
-                                Documents::from_ndjson(part, selection, options)
-                                    .map(|d| d.shift_lines(line - 1))
-                                    .map_err(|e| InputError {
-                                        line: e.line + line - 1,
-                                        message: e.message,
-                                    })
-                            })
-                        })
-                        .collect();
-                    // Read the next batch while this one is parsed, so reading is not a
-                    // sequential step between rounds. Its error, if any, is reported after
-                    // this batch's, as the sequential reader would.
-                    let read = if eof {
-                        Ok(Batch::Lines(Vec::new(), true))
-                    } else {
-                        read_batch(&mut input, &mut pending, max)
-                    };
-                    let loaded = handles
-                        .into_iter()
-                        .map(|h| {
-                            h.join().unwrap_or_else(|_| {
-                                Err(InputError {
-                                    line: 0,
-                                    message: "a reader thread failed".into(),
-                                })
-                            })
-                        })
-                        .collect();
-                    (loaded, read)
-                });
-            for part in loaded {
-                done.push(part?);
-            }
-            next = read.map_err(read_error(first_line))?;
-            if eof {
-                break;
-            }
-        }
-        Ok(Documents::concat_all(done))
-    }
-
-    fn shift_lines(mut self, by: usize) -> Documents {
-        for l in &mut self.lines {
-            *l += by;
-        }
-        for e in &mut self.skipped {
-            e.line += by;
-        }
-        self
     }
 }
