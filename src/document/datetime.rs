@@ -221,7 +221,8 @@ pub fn extract(field: &str, ms: i64) -> Option<i64> {
     })
 }
 
-const MONTHS: [&str; 12] = [
+/// Month names, January first (Java's English `MMMM`; the first three letters are `MMM`).
+pub const MONTHS: [&str; 12] = [
     "January",
     "February",
     "March",
@@ -235,7 +236,8 @@ const MONTHS: [&str; 12] = [
     "November",
     "December",
 ];
-const WEEKDAYS: [&str; 7] = [
+/// Weekday names, Monday first (Java's English `EEEE`; the first three letters are `EEE`).
+pub const WEEKDAYS: [&str; 7] = [
     "Monday",
     "Tuesday",
     "Wednesday",

@@ -7,48 +7,17 @@
 //! Java reads the text as UTF-16 code units, so this module does too: a surrogate half is neither
 //! a letter nor a digit, and lengths are counted in code units as `String.length()` does.
 
-/// The stop words of `addDateWordsTokenFilter` (a `stop` filter: case-sensitive).
-const DATE_WORDS: &[&str] = &[
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-    "Mon",
-    "Tue",
-    "Wed",
-    "Thu",
-    "Fri",
-    "Sat",
-    "Sun",
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-    "Jan",
-    "Feb",
-    "Mar",
-    "Apr",
-    "Jun",
-    "Jul",
-    "Aug",
-    "Sep",
-    "Oct",
-    "Nov",
-    "Dec",
-    "GMT",
-    "UTC",
-];
+/// A stop word of `addDateWordsTokenFilter` (a `stop` filter: case-sensitive): the English
+/// weekday and month names, their three-letter forms, `GMT` and `UTC`.
+fn is_date_word(token: &str) -> bool {
+    use crate::document::datetime::{MONTHS, WEEKDAYS};
+    MONTHS
+        .iter()
+        .chain(WEEKDAYS.iter())
+        .any(|name| token == *name || token == &name[..3])
+        || token == "GMT"
+        || token == "UTC"
+}
 
 /// The tokens of `text` after the whole standard categorization analyzer, in order.
 pub fn analyze(text: &str) -> Vec<String> {
@@ -56,7 +25,7 @@ pub fn analyze(text: &str) -> Vec<String> {
     let line = first_line_with_letters(&units);
     MlStandardTokenizer::new(line)
         .map(|t| String::from_utf16_lossy(&t))
-        .filter(|t| !DATE_WORDS.contains(&t.as_str()))
+        .filter(|t| !is_date_word(t))
         .collect()
 }
 
