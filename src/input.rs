@@ -89,12 +89,8 @@ mod tests {
     use super::*;
     use std::io::Write;
 
-    fn scratch(name: &str) -> std::path::PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("rulegate-input-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
+    fn scratch(name: &str) -> crate::test_scratch::Scratch {
+        crate::test_scratch::scratch(&format!("input-{name}"))
     }
 
     #[test]

@@ -61,3 +61,8 @@ pub mod runner;
 pub mod scenario;
 pub mod schedule;
 pub mod span;
+
+/// Scratch directories for unit tests: the file the integration tests use too, so there is one.
+#[cfg(test)]
+#[path = "../tests/scratch.rs"]
+mod test_scratch;

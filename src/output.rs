@@ -235,12 +235,8 @@ pub fn remove_temporaries_on_signals() -> io::Result<()> {
 mod tests {
     use super::*;
 
-    fn scratch(name: &str) -> PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("rulegate-output-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
+    fn scratch(name: &str) -> crate::test_scratch::Scratch {
+        crate::test_scratch::scratch(&format!("output-{name}"))
     }
 
     fn entries(dir: &Path) -> Vec<String> {

@@ -229,8 +229,7 @@ fn every_raw_sample_ingests() {
 
 #[test]
 fn gzip_event_lists_and_aks_envelopes_ingest_to_bulk() {
-    let dir = std::env::temp_dir().join(format!("rulegate-ingest-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::support::scratch("ingest");
     let demo = std::fs::read_to_string(shared_path("reference/raw-k8s-audit/audit2rbac/demo.log"))
         .unwrap();
     let gz = dir.join("audit.log.1.gz");
@@ -278,13 +277,11 @@ fn gzip_event_lists_and_aks_envelopes_ingest_to_bulk() {
     );
     assert_eq!(last["@timestamp"], "2025-10-07T16:19:19.647Z");
     assert_eq!(last["user"]["name"], "aksService");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn bad_lines_fail_with_file_and_line_and_write_nothing_unless_skipped() {
-    let dir = std::env::temp_dir().join(format!("rulegate-bad-ingest-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::support::scratch("bad-ingest");
     let log = dir.join("bad.log");
     // Lines 1 and 3 are events (with a time, which ingest requires: E410); line 2 is not.
     std::fs::write(&log, "{\"auditID\":\"a\",\"verb\":\"get\",\"requestReceivedTimestamp\":\"2026-05-01T10:00:00Z\"}\nnot json at all\n{\"auditID\":\"b\",\"verb\":\"get\",\"requestReceivedTimestamp\":\"2026-05-01T10:00:01Z\"}\n").unwrap();
@@ -323,7 +320,6 @@ fn bad_lines_fail_with_file_and_line_and_write_nothing_unless_skipped() {
         "{stderr}"
     );
     assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 2);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

@@ -8,12 +8,8 @@ use crate::support::{repo_path, rulegate};
 const SEED_RULE: &str = "credential_access_kubernetes_multiple_secret_retrieval_burst.toml";
 
 /// A fresh scratch directory for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("rulegate-check-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn scratch(name: &str) -> crate::support::Scratch {
+    crate::support::scratch(&format!("check-cli-{name}"))
 }
 
 /// A copy of the seed rule in `dir/rules/`, with `edit` applied to its text, beside unchanged
@@ -64,7 +60,8 @@ fn check(args: &[&std::ffi::OsStr], expected_code: i32) -> String {
 
 #[test]
 fn check_passes_on_the_committed_tree() {
-    let junit = scratch("green").join("junit.xml");
+    let dir = scratch("green");
+    let junit = dir.join("junit.xml");
     let stdout = check(&["--junit".as_ref(), junit.as_os_str()], 0);
     assert!(stdout.starts_with("check passed:"), "{stdout}");
     // The second line says what the suite covers: scenarios and alerts per kind.

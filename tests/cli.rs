@@ -169,9 +169,7 @@ fn hostile_files(dir: &std::path::Path) -> Inputs {
 /// inputs that broke it in issue #10 and for the KQL and EQL front ends added since.
 #[test]
 fn every_subcommand_refuses_hostile_input_with_exit_2_within_ten_seconds() {
-    let dir = std::env::temp_dir().join(format!("rulegate-hostile-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::support::scratch("hostile");
     let files = hostile_files(&dir);
     let pick = |names: &[&str]| -> Inputs {
         files

@@ -8,11 +8,8 @@ use crate::support::{repo_path, rulegate, small_project};
 const SEED_PAGE: &str = "credential_access_kubernetes_multiple_secret_retrieval_burst.md";
 
 /// A fresh scratch directory for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rulegate-doc-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn scratch(name: &str) -> crate::support::Scratch {
+    crate::support::scratch(&format!("doc-{name}"))
 }
 
 fn files_in(dir: &std::path::Path) -> Vec<String> {
@@ -33,8 +30,11 @@ fn generated() -> &'static (PathBuf, String) {
     PAGES.get_or_init(|| generate("pages"))
 }
 
+/// The pages are shared by several tests, so they outlive any one: they go under Cargo's
+/// scratch folder for integration tests (in `target/`), replaced on each run, not under `/tmp`.
 fn generate(name: &str) -> (PathBuf, String) {
-    let out = scratch(name).join("pages");
+    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("doc-{name}"));
+    let _ = std::fs::remove_dir_all(&out);
     let output = rulegate().args(["doc", "-o"]).arg(&out).output().unwrap();
     assert_eq!(
         output.status.code(),
@@ -131,7 +131,8 @@ fn the_page_says_what_the_runner_found() {
 fn an_unwritable_output_directory_is_bad_input_and_writes_nothing() {
     // A directory below a regular file can never be created.
     let dir = scratch("unwritable");
-    let project = small_project(&scratch("unwritable-project"));
+    let project_dir = scratch("unwritable-project");
+    let project = small_project(&project_dir);
     let file = dir.join("file");
     std::fs::write(&file, "not a directory").unwrap();
     let output = rulegate()
@@ -149,7 +150,8 @@ fn an_unwritable_output_directory_is_bad_input_and_writes_nothing() {
 
 #[test]
 fn bad_input_writes_no_page() {
-    let out = scratch("bad-input").join("pages");
+    let dir = scratch("bad-input");
+    let out = dir.join("pages");
     let output = rulegate()
         .args(["doc", "--scenarios", "no-such-directory", "-o"])
         .arg(&out)

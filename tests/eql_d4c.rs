@@ -127,8 +127,7 @@ fn the_cloud_defend_tables_declare_the_data_streams_own_fields_only() {
 
 #[test]
 fn from_a_cloud_defend_stream_knows_its_declared_fields_and_an_absent_stream_is_unknown() {
-    let dir = std::env::temp_dir().join(format!("rulegate-d4c-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::support::scratch("d4c");
     let input = dir.join("process.ndjson");
     // One process event without any `cloud_defend.*` field.
     std::fs::write(
@@ -157,7 +156,6 @@ fn from_a_cloud_defend_stream_knows_its_declared_fields_and_an_absent_stream_is_
     let out = query("FROM logs-cloud_defend.file-* | KEEP file.path");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("Unknown index"));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// One event of an alerting sequence, as `exec curl 02:00.000` (process), `open …/token

@@ -190,8 +190,7 @@ fn late_ingested_sequences_are_read_on_the_look_back_bound_only() {
 
 #[test]
 fn bundled_d4c_edges_pass_check_as_written() {
-    let dir = std::env::temp_dir().join(format!("rulegate-d4c-edges-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = crate::support::scratch("d4c-edges");
     let output = rulegate()
         .current_dir(repo_path(""))
         .args(["check", "--rules", "rules/cross-platform", "--scenarios"])
@@ -204,13 +203,11 @@ fn bundled_d4c_edges_pass_check_as_written() {
     assert!(text.contains(" 0 with failed expectations"), "{text}");
     assert!(!text.contains("EXPECTATION FAILED"), "{text}");
     assert!(text.contains("4 selected, 4 passed the gate"), "{text}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A D4C rule's text with one substitution.
 fn edges_of_variant(name: &str, from: &str, to: &str) -> (i32, String) {
-    let dir = std::env::temp_dir().join(format!("rulegate-d4c-e711-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::support::scratch(&format!("d4c-e711-{name}"));
     let text = std::fs::read_to_string(repo_path(&format!(
         "rules/cross-platform/{}.toml",
         RULES[0]
@@ -220,7 +217,6 @@ fn edges_of_variant(name: &str, from: &str, to: &str) -> (i32, String) {
     let path = dir.join("rule.toml");
     std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
     let output = rulegate().arg("edges").arg(&path).output().unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
     (
         output.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&output.stderr).into_owned(),

@@ -191,8 +191,7 @@ fn until_and_runs_edges_follow_the_sequence_semantics() {
 
 #[test]
 fn generated_sequence_edges_pass_check_as_written() {
-    let dir = std::env::temp_dir().join(format!("rulegate-eql-edges-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = crate::support::scratch("eql-edges");
     std::fs::create_dir_all(dir.join("rules")).unwrap();
     let rbac = std::fs::read_to_string(repo_path(&format!("rules/eql/{}.toml", RULES[4]))).unwrap();
     let start = rbac.find("query = '''").unwrap();
@@ -218,6 +217,5 @@ fn generated_sequence_edges_pass_check_as_written() {
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.contains(" 0 with failed expectations"), "{text}");
     assert!(!text.contains("EXPECTATION FAILED"), "{text}");
-    let _ = std::fs::remove_dir_all(&dir);
     assert!(Path::new(&repo_path("scenarios/eql/edges")).is_dir());
 }

@@ -549,8 +549,7 @@ mod cli {
             })
             .to_string()
         };
-        let dir = std::env::temp_dir().join(format!("rulegate-eql-replay-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::support::scratch("eql-replay");
         let input = dir.join("audit.ndjson");
         let lines = [
             audit("2026-05-01T10:00:10Z", "patch", "roles"),
@@ -571,7 +570,6 @@ mod cli {
             .filter(|a| a["fields"]["kibana.alert.building_block_type"] == json!("default"))
             .count();
         assert_eq!(blocks, 2);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

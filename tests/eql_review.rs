@@ -36,12 +36,7 @@ fn explain(docs: &[Value]) -> Vec<Value> {
 
 /// `explain --format json` of `rule` over `docs`.
 fn explain_rule(rule: &str, docs: &[Value]) -> Vec<Value> {
-    let dir = std::env::temp_dir().join(format!(
-        "rulegate-eql-explain-{}-{}",
-        std::process::id(),
-        rule.len()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::support::scratch("eql-explain");
     let input = dir.join(format!("{}.ndjson", docs.len()));
     let lines: Vec<String> = docs.iter().map(Value::to_string).collect();
     std::fs::write(&input, lines.join("\n") + "\n").unwrap();
@@ -50,7 +45,6 @@ fn explain_rule(rule: &str, docs: &[Value]) -> Vec<Value> {
             .args(["explain", "--rule", rule, "--format", "json", "--input"])
             .arg(&input),
     );
-    let _ = std::fs::remove_file(&input);
     serde_json::from_slice::<Value>(&stdout)
         .unwrap()
         .as_array()

@@ -68,8 +68,7 @@ fn non_esql_rules_load_and_are_not_evaluated() {
         "{stdout}"
     );
     // A Lucene rule (the same file with another language) is loaded but not evaluated.
-    let dir = std::env::temp_dir().join(format!("rulegate-errors-lucene-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::support::scratch("errors-lucene");
     let eql = dir.join("lucene_rule.toml");
     let text = std::fs::read_to_string(crate::support::repo_path(
         "tests/data/rules/kuery_rule.toml",

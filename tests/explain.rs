@@ -77,8 +77,8 @@ fn documents_outside_every_window_and_of_other_data_streams_are_named() {
         .as_object_mut()
         .unwrap()
         .remove("ingested");
-    let input =
-        std::env::temp_dir().join(format!("rulegate-explain-{}.ndjson", std::process::id()));
+    let scratch = crate::support::scratch("explain");
+    let input = scratch.join("input.ndjson");
     std::fs::write(
         &input,
         lines.iter().map(|l| format!("{l}\n")).collect::<String>(),

@@ -522,8 +522,7 @@ fn inspect_reports_a_rule_with_an_unsupported_function_as_not_runnable() {
         1,
     );
     assert_ne!(edited, text);
-    let dir = std::env::temp_dir().join(format!("rulegate-fn-inspect-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::support::scratch("fn-inspect");
     let rule = dir.join("rule.toml");
     std::fs::write(&rule, edited).unwrap();
     let output = crate::support::rulegate()
@@ -531,7 +530,6 @@ fn inspect_reports_a_rule_with_an_unsupported_function_as_not_runnable() {
         .arg(&rule)
         .output()
         .unwrap();
-    std::fs::remove_dir_all(&dir).unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(

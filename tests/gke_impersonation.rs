@@ -146,10 +146,8 @@ fn alerts(rule: &str, input: &Path) -> usize {
     value["alerts"].as_array().unwrap().len()
 }
 
-fn temp_dir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rulegate-gke-imp-{tag}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn temp_dir(tag: &str) -> crate::support::Scratch {
+    crate::support::scratch(&format!("gke-imp-{tag}"))
 }
 
 #[test]
@@ -175,7 +173,6 @@ fn the_gke_rule_fires_on_a_gke_rendering_as_its_twin_does_on_self_managed() {
         r#"{ username = "system:serviceaccount:apps:web", groups = ["system:authenticated"] }"#;
     let (gke, _) = documents(&dir, ordinary, "gke");
     assert_eq!(alerts(GKE_RULE, &gke), 0);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -193,7 +190,6 @@ fn group_only_impersonation_is_seen_by_the_twin_only() {
         "ops-bot"
     );
     assert_eq!(alerts(GKE_RULE, &gke), 0);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -212,5 +208,4 @@ fn one_platform_per_scenario_renders_every_actor_alike() {
     assert!(gke
         .iter()
         .all(|d| d["data_stream"]["dataset"] == "gcp.audit"));
-    let _ = std::fs::remove_dir_all(&dir);
 }

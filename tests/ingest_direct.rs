@@ -520,8 +520,7 @@ fn long_log(dir: &Path, name: &str, copies: usize, inserts: &[(usize, &[u8])]) -
 
 #[test]
 fn errors_and_odd_lines_deep_inside_are_the_oracles_at_every_thread_count() {
-    let dir = std::env::temp_dir().join(format!("rulegate-ingest-direct-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::support::scratch("ingest-direct");
     let pretty = b"{\n  \"kind\": \"EventList\",\n  \"items\": [{\"auditID\":\"p\",\n \"stageTimestamp\":\"2024-01-01T00:00:00Z\"}]\n}";
     let cri = b"2024-01-01T00:00:00.000000000Z stdout P {\"auditID\":\"c\",\n2024-01-01T00:00:00.000000000Z stdout F \"stageTimestamp\":\"2024-01-01T00:00:00Z\"}";
     let deep = format!(
@@ -597,5 +596,4 @@ fn errors_and_odd_lines_deep_inside_are_the_oracles_at_every_thread_count() {
         assert_eq!(run.status.success(), error_at.is_none(), "{name}");
         assert_eq!(out.exists(), error_at.is_none(), "{name}");
     }
-    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -121,8 +121,7 @@ fn long_log(dir: &Path, name: &str, copies: usize, at: usize, extra: &str) -> Pa
 
 #[test]
 fn long_logs_and_errors_deep_inside_are_the_same_at_every_thread_count() {
-    let dir = std::env::temp_dir().join(format!("rulegate-ingest-threads-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::support::scratch("ingest-threads");
     // 40 copies: 1,480 events, several batches of 256 at each thread count.
     let bad_line = long_log(&dir, "bad_line.log", 40, 1000, "not json");
     let untimed = long_log(
@@ -148,7 +147,6 @@ fn long_logs_and_errors_deep_inside_are_the_same_at_every_thread_count() {
     );
     let one = same_at_every_thread_count(&["--skip-invalid"], &[untimed, bad_line]);
     assert!(String::from_utf8_lossy(&one.stderr).contains("skipped line 1201"));
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

@@ -247,7 +247,8 @@ fn is_reading(pid: u32, path: &Path) -> bool {
 
 #[test]
 fn an_input_truncated_while_query_reads_it_is_an_error_not_a_signal() {
-    let dir = scratch("truncated").canonicalize().unwrap();
+    let scratch_dir = scratch("truncated");
+    let dir = scratch_dir.canonicalize().unwrap();
     let input = large_input(&dir);
     let size = std::fs::metadata(&input).unwrap().len();
     let mut child = rulegate()

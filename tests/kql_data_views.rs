@@ -2,18 +2,14 @@
 //! (Kibana ignores the rule's `index` then); an undeclared id stays `E346`; bad tables are
 //! `E347`/`E348`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rulegate::project::data_views::{validate, DataViews, MAX_DATA_VIEWS, MAX_PATTERNS};
 
 use crate::support::rulegate;
 
-fn scratch(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("rulegate-data-views-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn scratch(name: &str) -> crate::support::Scratch {
+    crate::support::scratch(&format!("data-views-{name}"))
 }
 
 fn rule(view: &str, index: Option<&str>) -> String {
@@ -71,7 +67,6 @@ fn a_declared_data_view_gives_the_rule_its_patterns_over_index() {
         out.contains("\"k8s\"") && !out.contains("\"okta\""),
         "{out}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -82,7 +77,6 @@ fn an_undeclared_data_view_is_e346_naming_the_id_and_the_setting() {
     assert!(err.contains("E346"), "{err}");
     assert!(err.contains("security-solution-default"), "{err}");
     assert!(err.contains("[data_views]"), "{err}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -105,7 +99,6 @@ fn empty_data_views_are_configuration_errors() {
         err.contains("E347") && err.contains("empty index pattern"),
         "{err}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -159,11 +159,8 @@ fn query_rule_edges_name_the_alerting_actors() {
     ));
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("rulegate-kql-edges-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+fn scratch(name: &str) -> crate::support::Scratch {
+    crate::support::scratch(&format!("kql-edges-{name}"))
 }
 
 #[test]
@@ -191,7 +188,6 @@ fn written_kql_edges_pass_check() {
             "{rule}: {text}"
         );
         assert!(text.contains("check passed"), "{rule}: {text}");
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }
 

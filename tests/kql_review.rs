@@ -118,8 +118,7 @@ fn a_kql_rule_against_itself_has_no_static_change() {
 
 /// The page `rulegate doc` writes for one rule over the KQL scenarios.
 fn doc_page(rule: &str, test: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("rulegate-kql-doc-{test}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = crate::support::scratch(&format!("kql-doc-{test}"));
     let output = rulegate()
         .args(["doc", "--rules", rule, "--scenarios", "scenarios/kql", "-o"])
         .arg(&dir)
@@ -130,7 +129,6 @@ fn doc_page(rule: &str, test: &str) -> String {
     let name = std::path::Path::new(rule).with_extension("md");
     let name = name.file_name().expect("a file name");
     let page = std::fs::read_to_string(dir.join(name)).expect("the page is written");
-    let _ = std::fs::remove_dir_all(&dir);
     page
 }
 

@@ -464,8 +464,7 @@ fn kql_mutants_cover_the_operators_and_each_reparses() {
 /// as history. The same scenario without the flag alerts on the first document (nothing before it).
 #[test]
 fn history_steps_come_before_the_first_execution_and_feed_new_terms() {
-    let dir = std::env::temp_dir().join(format!("rulegate-history-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::support::scratch("history");
     let rule = crate::support::repo_path("rules/discovery_denied_service_account_request.toml");
     let text = |history: bool| {
         format!(
@@ -533,7 +532,6 @@ decision = "forbid"
             "system:serviceaccount:monitoring:agent"
         ]
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// Equivalence proofs rest on the rule's index patterns and the field mapping only: the dataset

@@ -299,8 +299,7 @@ fn a_null_non_string_or_multivalued_pattern_is_an_error() {
 
 /// `rulegate query --esql <query>` over [`DOCS`]: (exit code, stderr).
 fn query_cli(query: &str) -> (i32, String) {
-    let dir = std::env::temp_dir().join(format!("rulegate-like-patterns-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::support::scratch("like-patterns");
     let input = dir.join("docs.ndjson");
     std::fs::write(&input, DOCS).unwrap();
     let out = support::rulegate()

@@ -9,11 +9,8 @@ use crate::support::{rulegate, success_stdout};
 const SEED_RULE: &str = "rules/credential_access_kubernetes_multiple_secret_retrieval_burst.toml";
 
 /// A fresh directory for one test's files.
-fn scratch(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rulegate-limits-{test}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn scratch(test: &str) -> crate::support::Scratch {
+    crate::support::scratch(&format!("limits-{test}"))
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {

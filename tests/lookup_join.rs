@@ -4,8 +4,6 @@
 //! Elasticsearch's `lookup-join.csv-spec` over the same dataset
 //! (`tests/data/lookup/README.md`).
 
-use std::path::PathBuf;
-
 use rulegate::document::{Documents, FieldSelection, LoadOptions};
 use rulegate::eval::{Lookups, Plan, Table, Window};
 
@@ -295,12 +293,8 @@ fn print_then_parse_is_the_same_query() {
     }
 }
 
-fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rulegate-lookup-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).unwrap();
-    path
+fn temp_file(name: &str, bytes: &[u8]) -> crate::support::ScratchFile {
+    crate::support::scratch_file("lookup", name, bytes)
 }
 
 #[test]
@@ -346,7 +340,8 @@ fn the_command_line_takes_lookups_from_the_flag_and_the_config() {
     // The config's `[lookups]`, relative to its folder.
     let dir = input.parent().unwrap();
     std::fs::copy(&lookup, dir.join("langs.ndjson")).unwrap();
-    let config = temp_file("rulegate.toml", b"[lookups]\nlangs = \"langs.ndjson\"\n");
+    let config = dir.join("rulegate.toml");
+    std::fs::write(&config, b"[lookups]\nlangs = \"langs.ndjson\"\n").unwrap();
     let out = support::rulegate()
         .args(["query", "--format", "csv", "--esql", query, "--input"])
         .arg(&input)

@@ -264,11 +264,8 @@ fn the_multi_cloud_secrets_rule_reads_cloud_account_id() {
     assert!(out.contains("aws:111122223333"), "{out}");
 }
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rulegate-mappings-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn temp_dir(name: &str) -> crate::support::Scratch {
+    crate::support::scratch(&format!("mappings-{name}"))
 }
 
 const SITE_MAPPING: &str = r#"{"mappings":{"properties":{"site":{"properties":{"tier":{"type":"keyword"},"addr":{"type":"ip"}}}}}}"#;
@@ -317,7 +314,6 @@ fn user_mappings_come_from_the_config_and_from_mapping_flags() {
         err.contains("E402") && err.contains("no/such.json"),
         "{err}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -343,7 +339,6 @@ fn replay_takes_mapping_and_the_mapping_types_documents() {
     );
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("site.addr"), "{err}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -44,11 +44,8 @@ fn every_command(scratch: &Path) -> Vec<Vec<String>> {
 }
 
 /// A fresh, empty directory for one test.
-pub fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rulegate-outputs-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+pub fn scratch(name: &str) -> crate::support::Scratch {
+    crate::support::scratch(&format!("outputs-{name}"))
 }
 
 /// The names in a directory, sorted.
@@ -352,7 +349,8 @@ fn output_into_a_missing_directory_is_an_error_and_creates_nothing() {
 #[test]
 fn junit_into_a_missing_directory_is_an_error_and_creates_nothing() {
     let dir = scratch("junit");
-    let project = small_project(&scratch("junit-project"));
+    let project_dir = scratch("junit-project");
+    let project = small_project(&project_dir);
     let output = rulegate()
         .current_dir(project)
         .args(["check", "--junit"])
@@ -386,7 +384,8 @@ fn output_dash_is_standard_output() {
 fn doc_never_leaves_a_partial_page_or_a_temporary_file() {
     // Three rules, so that a page fails after another was replaced: the small project and two
     // rules without scenarios (their pages say so).
-    let project = small_project(&scratch("doc-pages-project"));
+    let project_dir = scratch("doc-pages-project");
+    let project = small_project(&project_dir);
     for rule in [
         "rules/credential_access_get_secrets_access.toml",
         "rules/eql/execution_user_exec_to_pod.toml",

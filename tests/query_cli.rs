@@ -2,19 +2,15 @@
 //! and exit 2, or exit 0 with a count under `--skip-invalid`).
 
 use std::io::Write;
-use std::path::PathBuf;
+
 use std::process::Stdio;
 
 use crate::support::{self, snapshot};
 
 const QUERY: &str = "FROM logs-* | STATS c = COUNT(*), s = SUM(n) BY k | SORT k";
 
-fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rulegate-query-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).unwrap();
-    path
+fn temp_file(name: &str, bytes: &[u8]) -> crate::support::ScratchFile {
+    crate::support::scratch_file("query-cli", name, bytes)
 }
 
 fn query(args: &[&str], input: &std::path::Path) -> (i32, String, String) {

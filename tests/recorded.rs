@@ -4,7 +4,7 @@
 //! files, expectations and refusals.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rulegate::scenario;
 use serde_json::Value;
@@ -13,11 +13,8 @@ use crate::support::{repo_path, rulegate, success_stdout};
 
 const SEED: &str = "rules/credential_access_kubernetes_multiple_secret_retrieval_burst.toml";
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rulegate-recorded-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn scratch(name: &str) -> crate::support::Scratch {
+    crate::support::scratch(&format!("recorded-{name}"))
 }
 
 /// The raw audit lines of a library scenario (`gen --format raw`): a real-looking log.
@@ -286,7 +283,7 @@ fn bad_recorded_data_is_an_error_naming_file_and_line() {
 }
 
 /// A suite of one recorded attack and one recorded benign log for the seed rule, in a folder.
-fn recorded_suite(name: &str) -> PathBuf {
+fn recorded_suite(name: &str) -> crate::support::Scratch {
     let dir = scratch(name);
     let suite = dir.join("scenarios");
     write(

@@ -9,19 +9,17 @@ use crate::support::{repo_path, rulegate, success_stdout};
 
 const SEED_RULE: &str = "rules/credential_access_kubernetes_multiple_secret_retrieval_burst.toml";
 
-/// Generates a scenario's stream into a temporary file (`format` as `rulegate gen` takes it).
-fn generated(scenario: &str, format: &str) -> PathBuf {
-    let path = std::env::temp_dir().join(format!(
-        "rulegate-replay-{}-{format}-{}.ndjson",
-        scenario.replace('/', "_"),
-        std::process::id()
-    ));
+/// Generates a scenario's stream into a file of a scratch directory (`format` as `rulegate gen`
+/// takes it); the file lives as long as the directory returned with it.
+fn generated(scenario: &str, format: &str) -> (crate::support::Scratch, PathBuf) {
+    let dir = crate::support::scratch("replay");
+    let path = dir.join(format!("{}-{format}.ndjson", scenario.replace('/', "_")));
     success_stdout(
         rulegate()
             .args(["gen", scenario, "--format", format, "-o"])
             .arg(&path),
     );
-    path
+    (dir, path)
 }
 
 fn replay(input: &PathBuf, extra: &[&str]) -> (Option<i32>, String, String) {
@@ -40,7 +38,7 @@ fn replay(input: &PathBuf, extra: &[&str]) -> (Option<i32>, String, String) {
 
 #[test]
 fn the_overlap_burst_alerts_twice_and_the_second_alert_is_a_duplicate() {
-    let input = generated("scenarios/edges/schedule-overlap-burst.toml", "ecs");
+    let (_scratch, input) = generated("scenarios/edges/schedule-overlap-burst.toml", "ecs");
     let (code, stdout, stderr) = replay(&input, &[]);
     assert_eq!(code, Some(0), "{stderr}");
     let report: Value = serde_json::from_str(&stdout).unwrap();
@@ -59,7 +57,7 @@ fn the_overlap_burst_alerts_twice_and_the_second_alert_is_a_duplicate() {
     );
 
     // Raw audit lines of the same stream give the same alerts.
-    let raw = generated("scenarios/edges/schedule-overlap-burst.toml", "raw");
+    let (_raw_scratch, raw) = generated("scenarios/edges/schedule-overlap-burst.toml", "raw");
     let (code, raw_stdout, stderr) = replay(&raw, &["--raw"]);
     assert_eq!(code, Some(0), "{stderr}");
     let raw_report: Value = serde_json::from_str(&raw_stdout).unwrap();
@@ -68,7 +66,7 @@ fn the_overlap_burst_alerts_twice_and_the_second_alert_is_a_duplicate() {
 
 #[test]
 fn first_run_moves_the_executions() {
-    let input = generated("scenarios/edges/schedule-overlap-burst.toml", "ecs");
+    let (_scratch, input) = generated("scenarios/edges/schedule-overlap-burst.toml", "ecs");
     // Executions at 10:07 and 10:12: the 10:07 window [10:01, 10:07] holds the whole burst, the
     // 10:12 window [10:06, 10:12] none of it: one alert.
     let (code, stdout, stderr) = replay(&input, &["--first-run", "2026-05-15T10:07:00Z"]);
@@ -81,7 +79,7 @@ fn first_run_moves_the_executions() {
 
 #[test]
 fn bad_input_exits_2_with_the_place() {
-    let input = generated("scenarios/edges/threshold-at.toml", "ecs");
+    let (scratch, input) = generated("scenarios/edges/threshold-at.toml", "ecs");
     let (code, _, stderr) = replay(&input, &["--first-run", "yesterday"]);
     assert_eq!(code, Some(2));
     assert!(
@@ -89,10 +87,7 @@ fn bad_input_exits_2_with_the_place() {
         "{stderr}"
     );
 
-    let broken = std::env::temp_dir().join(format!(
-        "rulegate-replay-broken-{}.ndjson",
-        std::process::id()
-    ));
+    let broken = scratch.join("broken.ndjson");
     std::fs::write(
         &broken,
         "{\"@timestamp\": \"2026-05-15T10:00:00Z\"}\n{not json\n",
@@ -112,11 +107,7 @@ fn bad_input_exits_2_with_the_place() {
 
 #[test]
 fn alert_suppression_absorbs_the_overlap_duplicate_with_the_real_engine() {
-    let dir = std::env::temp_dir().join(format!(
-        "rulegate-replay-suppression-{}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::support::scratch("replay-suppression");
     let rule = dir.join("suppressed.toml");
     let text = std::fs::read_to_string(repo_path(SEED_RULE)).unwrap();
     let suppressed = text.replace(
@@ -125,7 +116,7 @@ fn alert_suppression_absorbs_the_overlap_duplicate_with_the_real_engine() {
     );
     assert_ne!(suppressed, text);
     std::fs::write(&rule, suppressed).unwrap();
-    let input = generated("scenarios/edges/schedule-overlap-burst.toml", "ecs");
+    let (_scratch, input) = generated("scenarios/edges/schedule-overlap-burst.toml", "ecs");
     let stdout = success_stdout(
         rulegate()
             .arg("replay")

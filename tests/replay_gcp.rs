@@ -97,8 +97,7 @@ fn a_gcloud_export_replays_like_its_ingested_documents() {
             "io.k8s.core.v1.secrets.delete"
         ]
     );
-    let dir = std::env::temp_dir().join(format!("rulegate-replay-gcp-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::support::scratch("replay-gcp");
     let ndjson = dir.join("gke.ndjson");
     let (code, _, stderr) = run(rulegate()
         .args(["ingest", "--dataset", "gcp.audit", "-o"])
@@ -111,7 +110,6 @@ fn a_gcloud_export_replays_like_its_ingested_documents() {
         raw_out, ecs_out,
         "replay --raw --dataset = ingest --dataset, then replay"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -138,8 +136,7 @@ fn w006_names_timestamp_under_gcp_and_the_stage_times_under_kubernetes() {
         "{ingest_err}"
     );
     // A native event without stage times, under the Kubernetes data stream.
-    let dir = std::env::temp_dir().join(format!("rulegate-replay-w006-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::support::scratch("replay-w006");
     let native = dir.join("audit.jsonl");
     std::fs::write(
         &native,
@@ -160,7 +157,6 @@ fn w006_names_timestamp_under_gcp_and_the_stage_times_under_kubernetes() {
         ) && stderr.contains("audit.jsonl:2"),
         "{stderr}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

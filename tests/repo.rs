@@ -13,11 +13,8 @@ const SEED_ID: &str = "b4c8e2a1-9f3d-4e7c-a2b1-0d5e6f7a8b9c";
 const RECON: &str =
     "rules/integrations/kubernetes/discovery_kubernetes_multi_resource_setup_recon.toml";
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rulegate-repo-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn scratch(name: &str) -> crate::support::Scratch {
+    crate::support::scratch(&format!("repo-{name}"))
 }
 
 fn write(path: &Path, text: &str) {
@@ -192,7 +189,7 @@ fn without_a_config_file_the_defaults_apply_and_say_so() {
 
 /// A copy of the reference detection-rules tree (rules as they are) with rulegate.toml and the
 /// scenarios of tests/data/repo-fit/k8s, committed in a fresh git repository.
-fn reference_repository(name: &str) -> PathBuf {
+fn reference_repository(name: &str) -> crate::support::Scratch {
     let dir = scratch(name);
     let reference = shared_path("reference/detection-rules-k8s");
     for tree in ["rules", "rules_building_block"] {
@@ -470,7 +467,7 @@ fn run_ci(dir: &Path) -> (String, i32, String) {
 /// A repository laid out like detection-rules: the seed rule under rules/integrations/, the
 /// starter files of `rulegate init`, three seed scenarios bound by rule_id, snapshots; `main`
 /// pushed to an `origin` that is the repository itself.
-fn pull_request_repository() -> PathBuf {
+fn pull_request_repository() -> crate::support::Scratch {
     let dir = scratch("pull-requests");
     let rules = dir.join("rules/integrations/kubernetes");
     std::fs::create_dir_all(&rules).unwrap();

@@ -88,8 +88,7 @@ fn diff_bad_inputs_exit_2_with_a_clear_message() {
     assert!(stdout.contains("+ alert "), "{stdout}");
 
     // Outside any git repository.
-    let outside = std::env::temp_dir().join(format!("rulegate-nogit-{}", std::process::id()));
-    std::fs::create_dir_all(&outside).unwrap();
+    let outside = crate::support::scratch("nogit");
     let output = rulegate()
         .current_dir(&outside)
         .args(["diff", "--git-base", "HEAD"])
@@ -102,7 +101,6 @@ fn diff_bad_inputs_exit_2_with_a_clear_message() {
         stderr.contains("not a git repository") || stderr.contains("cannot read the base version"),
         "{stderr}"
     );
-    std::fs::remove_dir_all(&outside).ok();
 
     // A head version whose query does not parse: the error points into that file.
     let (code, _, stderr) = run(&["diff", SEED, "tests/data/diff/broken_query.toml"]);

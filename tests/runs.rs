@@ -85,8 +85,7 @@ fn run_prints_the_report_and_exits_1_when_an_expectation_fails() {
         .all(|e| e["passed"] == true));
 
     // The same scenario against a rule without the scheduler exclusion: the expectation fails.
-    let dir = std::env::temp_dir().join(format!("rulegate-run-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::support::scratch("run");
     let weakened = dir.join("weakened.toml");
     let text = std::fs::read_to_string(&rule).unwrap();
     std::fs::write(

@@ -262,8 +262,7 @@ fn raw_output_ingests_back_to_the_same_documents() {
     let scenario = scenario::load(&path).unwrap();
     let mut raw = Vec::new();
     scenario::write(&scenario, None, Format::Raw, &mut raw).unwrap();
-    let dir = std::env::temp_dir().join(format!("rulegate-roundtrip-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::support::scratch("roundtrip");
     let raw_path = dir.join("audit.log");
     std::fs::write(&raw_path, &raw).unwrap();
     let output = rulegate().arg("ingest").arg(&raw_path).output().unwrap();
@@ -287,7 +286,6 @@ fn raw_output_ingests_back_to_the_same_documents() {
     for (a, b) in ingested.iter().zip(&generated) {
         assert_eq!(strip(a), strip(b));
     }
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -437,8 +435,7 @@ fn bad_scenarios_exit_2_with_a_located_message_and_write_nothing(
 ) {
     let name = path.file_stem().unwrap().to_str().unwrap().to_string();
     let relative = format!("tests/data/invalid-scenarios/{name}.toml");
-    let dir = std::env::temp_dir().join(format!("rulegate-bad-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::support::scratch(&format!("bad-{name}"));
     let out = dir.join("out.ndjson");
     let output = rulegate()
         .args(["gen", &relative, "-o"])
@@ -457,7 +454,6 @@ fn bad_scenarios_exit_2_with_a_located_message_and_write_nothing(
         stderr.contains(&format!("{relative}:")),
         "{name}: the message names the file: {stderr}"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
     snapshot!("scenario_errors", name, stderr);
 }
 
@@ -486,8 +482,7 @@ fn personas_lists_one_persona_a_line_with_a_tab() {
 fn gen_writes_the_library_stream_to_a_file_and_stdout() {
     let relative = "scenarios/attack_forbidden_spray.toml";
     let scenario = scenario::load(&repo_path(relative)).unwrap();
-    let dir = std::env::temp_dir().join(format!("rulegate-gen-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::support::scratch("gen");
     let out = dir.join("out.ndjson");
     let status = rulegate()
         .args(["gen", relative, "--seed", "5", "-o"])
@@ -519,7 +514,6 @@ fn gen_writes_the_library_stream_to_a_file_and_stdout() {
         "forbid"
     );
     assert_eq!(first["responseStatus"]["code"], 403);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// The complete example in docs/scenarios.md is a valid scenario.

@@ -414,8 +414,7 @@ fn queries_whose_output_is_every_field_do_not_stream() {
 #[test]
 fn the_cli_streams_files_gzip_and_stdin_alike() {
     let input = corpus();
-    let dir = std::env::temp_dir().join(format!("rulegate-streaming-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::support::scratch("streaming");
     let plain = dir.join("corpus.ndjson");
     std::fs::write(&plain, &input).unwrap();
     let gzipped = dir.join("corpus.ndjson.gz");
@@ -454,7 +453,6 @@ fn the_cli_streams_files_gzip_and_stdin_alike() {
     writer.join().unwrap().unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(String::from_utf8(out.stdout).unwrap(), json, "stdin");
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// Lines of a document, the `n`th of them malformed when `bad` says so.
@@ -591,8 +589,7 @@ fn a_limit_over_a_huge_input_reads_a_bounded_prefix() {
 
 #[test]
 fn the_cli_reads_past_a_filled_limit_only_with_strict() {
-    let dir = std::env::temp_dir().join(format!("rulegate-limit-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::support::scratch("limit");
     let file = dir.join("docs.ndjson");
     std::fs::write(&file, numbered_lines(50, &[40])).unwrap();
     let args = |strict: bool| {
@@ -610,7 +607,6 @@ fn the_cli_reads_past_a_filled_limit_only_with_strict() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("docs.ndjson:40:"), "{stderr}");
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// Documents for the aggregates: a group key `k` of 37 values (sometimes two), a key unique
@@ -711,8 +707,7 @@ fn a_decided_top_after_stats_equals_sorting_every_group() {
 
 #[test]
 fn groups_past_the_cap_fail_the_query() {
-    let dir = std::env::temp_dir().join(format!("rulegate-groups-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::support::scratch("groups");
     let file = dir.join("docs.ndjson");
     std::fs::write(&file, aggregate_corpus(3000)).unwrap();
     let run = |cap: Option<&str>, query: &str, file: &std::path::Path| {
@@ -749,7 +744,6 @@ fn groups_past_the_cap_fail_the_query() {
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("more than 10000000 groups"), "{stderr}");
     assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// The corpus with every document carrying `event.original`, its own JSON text as an escaped

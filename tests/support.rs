@@ -5,6 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "scratch.rs"]
+mod scratch_dirs;
+pub use scratch_dirs::{scratch, scratch_file, Scratch, ScratchFile};
+
 /// Asserts a snapshot under `snapshots/<area>/<name>.snap`, wherever the assertion is written.
 macro_rules! snapshot {
     ($area:expr, $name:expr, $value:expr) => {

@@ -2,8 +2,6 @@
 //! `junit`, `csv`) with the older names as hidden aliases, and every command that takes one rule
 //! takes many (files, folders, globs), with one output per rule.
 
-use std::path::PathBuf;
-
 use crate::support;
 
 const SEED: &str = "rules/credential_access_kubernetes_multiple_secret_retrieval_burst.toml";
@@ -161,8 +159,7 @@ fn replay_query_explain_and_run_take_several_rules() {
 
 #[test]
 fn edges_of_several_rules_write_one_folder_per_rule() {
-    let dir: PathBuf = std::env::temp_dir().join(format!("rulegate-vocab-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = crate::support::scratch("vocab");
     let (code, out, err) = run(&[
         "edges",
         SEED,
@@ -178,7 +175,6 @@ fn edges_of_several_rules_write_one_folder_per_rule() {
         "{out}{err}"
     );
     assert!(out.contains(&format!("==> {SEED} <==")), "{out}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -331,10 +331,8 @@ pub fn unified_diff(old: &str, new: &str, path: &Path) -> String {
 mod tests {
     use super::*;
 
-    fn scratch(name: &str) -> PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("rulegate-check-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+    fn scratch(name: &str) -> crate::test_scratch::Scratch {
+        let dir = crate::test_scratch::scratch(&format!("check-{name}"));
         std::fs::create_dir_all(dir.join("scenarios/edges")).unwrap();
         std::fs::write(dir.join("scenarios/a.toml"), "").unwrap();
         std::fs::write(dir.join("scenarios/edges/b.toml"), "").unwrap();
@@ -410,7 +408,6 @@ mod tests {
         assert!(report
             .render_junit()
             .contains("<failure message=\"alerts or report changed\">"));
-        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]
@@ -448,7 +445,6 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(errors[0].code, "E710");
-        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]
@@ -469,6 +465,5 @@ mod tests {
         let report = check(&options, &mut failing).unwrap();
         assert!(!report.passed());
         assert!(report.render_human().contains("✗ expected 1 alert, got 0"));
-        let _ = std::fs::remove_dir_all(dir);
     }
 }

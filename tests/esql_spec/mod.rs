@@ -477,8 +477,7 @@ fn further_upstream_spec_files() {
 
 #[test]
 fn an_empty_spec_folder_runs_nothing() {
-    let empty = std::env::temp_dir().join(format!("rulegate-empty-spec-{}", std::process::id()));
-    std::fs::create_dir_all(&empty).unwrap();
+    let empty = crate::support::scratch("empty-spec");
     let out = run_folder(&empty);
     std::fs::remove_dir_all(&empty).unwrap();
     assert!(out.per_file.is_empty());
