@@ -128,8 +128,7 @@ fn doc_page(rule: &str, test: &str) -> String {
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     let name = std::path::Path::new(rule).with_extension("md");
     let name = name.file_name().expect("a file name");
-    let page = std::fs::read_to_string(dir.join(name)).expect("the page is written");
-    page
+    std::fs::read_to_string(dir.join(name)).expect("the page is written")
 }
 
 #[test]
