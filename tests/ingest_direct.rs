@@ -117,7 +117,7 @@ fn value_path(line: &str, o: &DirectOptions) -> Option<Vec<u8>> {
 fn same_as_value_path(tree: &mut Tree, line: &str, o: &DirectOptions) -> bool {
     let mut out = b"kept".to_vec();
     match write_line(tree, line, o, &mut out) {
-        Ok(()) => {
+        Ok(_) => {
             let expected = value_path(line, o);
             assert!(
                 expected.as_deref() == Some(&out[4..]),
@@ -137,7 +137,7 @@ fn same_as_value_path(tree: &mut Tree, line: &str, o: &DirectOptions) -> bool {
 #[test]
 fn every_sample_line_the_direct_path_takes_is_the_value_paths_bytes() {
     let mut tree = Tree::default();
-    let mut taken = 0;
+    let (mut taken, mut gke) = (0, 0);
     for file in sample_logs() {
         let Ok(text) = std::fs::read_to_string(&file) else {
             continue; // gzip
@@ -152,7 +152,23 @@ fn every_sample_line_the_direct_path_takes_is_the_value_paths_bytes() {
         if file.parent().unwrap().ends_with("falco") {
             assert_eq!(taken - before, OPTION_SETS.len(), "{file:?}");
         }
+        // Every one-line GKE Cloud Audit Log entry that maps to a timed document is taken
+        // (the untimed ones need the `Value` path's warning), under every option.
+        for line in text
+            .lines()
+            .filter(|l| l.starts_with("{\"") && l.contains("protoPayload"))
+        {
+            for o in &OPTION_SETS {
+                let took = same_as_value_path(&mut tree, line, o);
+                assert!(took || value_path(line, o).is_none(), "{file:?}: {line}");
+                gke += usize::from(took);
+            }
+        }
     }
+    assert!(
+        gke >= 2 * OPTION_SETS.len(),
+        "{gke} GKE line mappings taken"
+    );
     // Every line of the audit2rbac demo (the benchmark's log) is taken, under every option.
     let demo = std::fs::read_to_string(shared_path("reference/raw-k8s-audit/audit2rbac/demo.log"))
         .unwrap();
@@ -247,6 +263,13 @@ const KEYS: &[&str] = &[
     "authorization.k8s.io/decision",
     "authorization_k8s_io/decision",
     "a.b.c",
+    "protoPayload",
+    "status",
+    "code",
+    "resourceName",
+    "cluster_name",
+    "project_id",
+    "type",
     "",
 ];
 
@@ -392,6 +415,9 @@ fn event(g: &mut Gen) -> String {
     ));
     members.push(("requestObject", object(g, 2, 5)));
     members.push(("responseObject", object(g, 2, 5)));
+    if bool::arbitrary(g) {
+        gke_members(g, &mut members);
+    }
     for key in [
         "stageTimestamp",
         "requestReceivedTimestamp",
@@ -421,6 +447,44 @@ fn event(g: &mut Gen) -> String {
     format!("{{{}{}}}{}", space(g), text.join(&sep), space(g))
 }
 
+/// A GKE Cloud Audit Log entry's members (`protoPayload` with its status code and resource
+/// name, the monitored `resource`, Cloud Logging names), with a `responseStatus` now and then
+/// (with a code, without one, or not an object).
+fn gke_members(g: &mut Gen, members: &mut Vec<(&str, String)>) {
+    let code = match u8::arbitrary(g) % 4 {
+        0 => value(g, 1),
+        _ => pick(g, &["0", "7", "403", "-0", "1.5"]).to_string(),
+    };
+    let message = one_of(g, &["", "denied", "é"]);
+    let status = match u8::arbitrary(g) % 5 {
+        0 => format!("{{\"message\":{message}}}"),
+        1 => value(g, 1),
+        _ => format!("{{\"code\":{code},\"message\":{message}}}"),
+    };
+    let resource_name = one_of(g, &["core/v1/namespaces/default/pods/p", "", "readyz"]);
+    let payload = format!(
+        "{{\"@type\":\"type.googleapis.com/google.cloud.audit.AuditLog\",\"status\":{status},\
+         \"resourceName\":{resource_name},\"methodName\":\"io.k8s.get\"}}"
+    );
+    members.push(("protoPayload", payload));
+    let (cluster, project) = (one_of(g, &["c1", ""]), one_of(g, &["p1", "", "é"]));
+    let kind = one_of(g, &["k8s_cluster", ""]);
+    members.push((
+        "resource",
+        format!(
+            "{{\"type\":{kind},\"labels\":{{\"cluster_name\":{cluster},\"project_id\":{project}}}}}"
+        ),
+    ));
+    members.push(("insertId", one_of(g, &["i1", ""])));
+    members.push(("labels", object(g, 1, 3)));
+    match u8::arbitrary(g) % 4 {
+        0 => members.push(("responseStatus", format!("{{\"code\":{code}}}"))),
+        1 => members.push(("responseStatus", object(g, 1, 3))),
+        2 => members.push(("responseStatus", value(g, 1))),
+        _ => {}
+    }
+}
+
 impl Arbitrary for RawLine {
     fn arbitrary(g: &mut Gen) -> RawLine {
         RawLine {
@@ -431,11 +495,15 @@ impl Arbitrary for RawLine {
 }
 
 static TAKEN: AtomicUsize = AtomicUsize::new(0);
+static GKE_TAKEN: AtomicUsize = AtomicUsize::new(0);
 
 fn direct_is_value_path(line: RawLine) -> bool {
     let mut tree = Tree::default();
     if same_as_value_path(&mut tree, &line.text, &OPTION_SETS[line.options]) {
         TAKEN.fetch_add(1, Ordering::Relaxed);
+        if line.text.contains("protoPayload") {
+            GKE_TAKEN.fetch_add(1, Ordering::Relaxed);
+        }
     }
     true
 }
@@ -449,8 +517,10 @@ fn generated_events_the_direct_path_takes_are_the_value_paths_bytes() {
         .quickcheck(direct_is_value_path as fn(RawLine) -> bool);
     // Enough cases get through the bail-outs for the comparison to mean something.
     let taken = TAKEN.load(Ordering::Relaxed) as u64;
-    eprintln!("{taken} of {TESTS} generated events taken");
+    let gke = GKE_TAKEN.load(Ordering::Relaxed) as u64;
+    eprintln!("{taken} of {TESTS} generated events taken, {gke} of them GKE entries");
     assert!(taken >= TESTS / 10, "{taken} of {TESTS} taken");
+    assert!(gke >= TESTS / 30, "{gke} GKE entries of {TESTS} taken");
 }
 
 // ---- through the binary ----
@@ -530,6 +600,17 @@ fn errors_and_odd_lines_deep_inside_are_the_oracles_at_every_thread_count() {
     );
     let open =
         b"{\"auditID\":\"o\",\n{\"auditID\":\"q\",\"stageTimestamp\":\"2024-01-01T00:00:00Z\"}";
+    // GKE entries: Elastic's pipeline test line; one whose status code moves into a new
+    // `responseStatus`; one whose `responseStatus` keeps its own code.
+    let elastic =
+        std::fs::read_to_string(shared_path("reference/elastic-k8s-audit/test-audit.log")).unwrap();
+    let gke_entry = elastic
+        .lines()
+        .find(|l| l.contains("protoPayload"))
+        .unwrap()
+        .to_string();
+    let gke_moved_code = r#"{"protoPayload":{"status":{"code":7,"message":"denied"},"resourceName":"core/v1/pods"},"resource":{"type":"k8s_cluster","labels":{"cluster_name":"c","project_id":"p"}},"insertId":"i","timestamp":"2024-01-01T00:00:00Z"}"#;
+    let gke_kept_code = r#"{"protoPayload":{"status":{"code":7}},"responseStatus":{"code":403},"timestamp":"2024-01-01T00:00:00Z"}"#;
     // (log, lines put in after a line of the demo copies, where the run stops)
     type Case<'a> = (&'a str, Vec<(usize, &'a [u8])>, Option<&'a str>);
     let cases: Vec<Case> = vec![
@@ -568,6 +649,18 @@ fn errors_and_odd_lines_deep_inside_are_the_oracles_at_every_thread_count() {
                 (800, br#"{"auditID":"a","auditID":"b","stageTimestamp":"2024-01-01T00:00:00Z"}"#),
             ],
             Some("hostile.log:201"),
+        ),
+        (
+            "gke.log",
+            vec![
+                (10, gke_entry.as_bytes()),
+                (11, gke_moved_code.as_bytes()),
+                (600, gke_entry.as_bytes()),
+                (601, gke_kept_code.as_bytes()),
+                // No usable time: kept without one, and said (W006), as the oracle does.
+                (900, br#"{"protoPayload":{},"timestamp":"yesterday"}"#),
+            ],
+            None,
         ),
         (
             "no_time_field.log",

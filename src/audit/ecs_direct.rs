@@ -2,14 +2,18 @@
 //! its ECS document, written straight from a borrowed [`json_tree`](super::json_tree) of the
 //! line, the same bytes as `serde_json` writes [`raw_to_ecs`](super::ecs::raw_to_ecs)'s value.
 //!
-//! It covers the common case and bails on everything else, which then takes the `Value` path
-//! (import's shapes, [`super::ecs`]): envelopes and other shapes, GKE and AKS names, events
-//! without a usable time, times out of range, duplicate or escaped keys, non-string user names. Every step below is the step of `ecs::ingest_pipeline` it mirrors.
+//! It covers native events and GKE Cloud Audit Log entries (`protoPayload`, as the Kubernetes
+//! integration's gcp-pubsub input indexes them) and bails on everything else, which then takes
+//! the `Value` path (import's shapes, [`super::ecs`]): envelopes and other shapes, AKS
+//! envelopes, events without a usable time, times out of range, duplicate or escaped keys,
+//! non-string user names, a GKE status code that would merge into an existing
+//! `responseStatus`. Every step below is the step of `ecs::ingest_pipeline` it mirrors.
 
 use std::borrow::Cow;
 
 use super::ecs::{DATASET, INDEX, PRESERVE_ORIGINAL};
 use super::json_tree::{write_plain, write_str, Bail, Id, Kind, Tree};
+use super::shapes::Shape;
 use super::time::{self, Nanos, TimeError};
 
 /// What the direct path needs of `ingest`'s options.
@@ -26,15 +30,7 @@ pub struct DirectOptions {
 
 /// Top-level keys that make a line something other than a plain native event (or a native
 /// event the pipeline renames or reads differently): the `Value` path handles those.
-const NOT_PLAIN: [&str; 7] = [
-    "messageType",
-    "awslogs",
-    "properties",
-    "category",
-    "protoPayload",
-    "time",
-    "resource",
-];
+const NOT_PLAIN: [&str; 5] = ["messageType", "awslogs", "properties", "category", "time"];
 
 /// 7. Cloud Logging names the pipeline renames, each only when the Kubernetes name is absent.
 const RENAMED: [(&str, &str); 3] = [
@@ -56,6 +52,10 @@ struct Fields {
     object_ref: Option<Id>,
     stage: Option<Id>,
     received: Option<Id>,
+    /// GKE: the Cloud Audit Log payload and the monitored resource.
+    proto_payload: Option<Id>,
+    resource: Option<Id>,
+    response_status: Option<Id>,
     /// `timestamp` (the `v1beta1` name of `stageTimestamp`, and Cloud Logging's).
     timestamp: Option<Id>,
     receive_timestamp: Option<Id>,
@@ -71,6 +71,25 @@ impl Fields {
         self.annotations
             .or(self.labels)
             .filter(|&a| tree.node(a).kind == Kind::Object)
+    }
+
+    /// Step 7, GKE: `protoPayload.status.code` that becomes `responseStatus.code` when the event
+    /// has none; a [`Bail`] when it would merge into a `responseStatus` the event has without
+    /// a code, or replace one that is not an object (rare: left to the `Value` path).
+    fn moved_code(&self, tree: &Tree, line: &str) -> Result<Option<Id>, Bail> {
+        let code = self
+            .proto_payload
+            .and_then(|p| tree.get(line, p, "status"))
+            .filter(|&s| tree.node(s).kind == Kind::Object)
+            .and_then(|s| tree.get(line, s, "code"));
+        let Some(code) = code else {
+            return Ok(None);
+        };
+        match self.response_status {
+            None => Ok(Some(code)),
+            Some(r) if tree.get(line, r, "code").is_some() => Ok(None),
+            Some(_) => Err(Bail),
+        }
     }
 
     /// Whether `labels` are renamed `annotations` (step 7).
@@ -96,14 +115,15 @@ impl Fields {
     }
 }
 
-/// Appends the document line(s) of `line` (without its newline) to `out`; on [`Bail`] `out`
-/// is left as it was.
+/// Appends the document line(s) of `line` (without its newline) to `out` and says what the
+/// line was ([`Shape::Event`] or [`Shape::GkeEntry`], as the import counts it); on [`Bail`]
+/// `out` is left as it was.
 pub fn write_line(
     tree: &mut Tree,
     line: &str,
     options: &DirectOptions,
     out: &mut Vec<u8>,
-) -> Result<(), Bail> {
+) -> Result<Shape, Bail> {
     let start = out.len();
     let written = write_document(tree, line, options, out);
     if written.is_err() {
@@ -145,6 +165,12 @@ fn fields(tree: &Tree, text: &str, root: Id) -> Result<Fields, Bail> {
             "objectRef" => &mut f.object_ref,
             "stageTimestamp" => &mut f.stage,
             "requestReceivedTimestamp" => &mut f.received,
+            "protoPayload" => {
+                f.is_event = true;
+                &mut f.proto_payload
+            }
+            "resource" => &mut f.resource,
+            "responseStatus" => &mut f.response_status,
             name if NOT_PLAIN.contains(&name) => return Err(Bail),
             _ => continue,
         };
@@ -177,7 +203,7 @@ fn write_document(
     line: &str,
     options: &DirectOptions,
     out: &mut Vec<u8>,
-) -> Result<(), Bail> {
+) -> Result<Shape, Bail> {
     if !line.starts_with('{') {
         return Err(Bail);
     }
@@ -210,7 +236,13 @@ fn write_document(
         out.extend_from_slice(b"\"}}\n");
     }
     out.extend_from_slice(b"{\"@timestamp\":\"");
+    let stamp = out.len();
     push_time(timestamp, true, out);
+    // `event.ingested` in the same second (no lag, the usual case) is the same date and time.
+    let second = |t: Nanos| t.div_euclid(time::NANOS_PER_SECOND);
+    let ingested_text = (second(ingested) == second(timestamp))
+        .then(|| out.get(stamp..stamp + 19)?.first_chunk::<19>().copied())
+        .flatten();
     out.push(b'"');
     // 10. sourceIPs, when every element is an IP.
     let ips = source_ips(tree, line, f.source_ips);
@@ -220,7 +252,7 @@ fn write_document(
     out.extend_from_slice(b",\"data_stream\":{\"dataset\":\"");
     out.extend_from_slice(DATASET.as_bytes());
     out.extend_from_slice(b"\",\"namespace\":\"default\",\"type\":\"logs\"}");
-    write_event(tree, line, &f, ingested, options, out)?;
+    write_event(tree, line, &f, (ingested, ingested_text), options, out)?;
     out.extend_from_slice(b",\"kubernetes\":{\"audit\":");
     if !write_audit(tree, line, root, &f, out)? {
         // An event with a time is never empty; the `Value` path decides anything odder.
@@ -250,7 +282,10 @@ fn write_document(
         )?;
     }
     out.extend_from_slice(b"}\n");
-    Ok(())
+    Ok(match f.proto_payload {
+        Some(_) => Shape::GkeEntry,
+        None => Shape::Event,
+    })
 }
 
 /// `prefix value suffix`, or nothing when the cleanup removes the value.
@@ -278,7 +313,7 @@ fn write_event(
     tree: &mut Tree,
     line: &str,
     f: &Fields,
-    ingested: Nanos,
+    (ingested, same_second): (Nanos, Option<[u8; 19]>),
     options: &DirectOptions,
     out: &mut Vec<u8>,
 ) -> Result<(), Bail> {
@@ -294,7 +329,13 @@ fn write_event(
     out.extend_from_slice(b"\"dataset\":\"");
     out.extend_from_slice(DATASET.as_bytes());
     out.extend_from_slice(b"\",\"ingested\":\"");
-    push_time(ingested, false, out);
+    match same_second {
+        Some(text) => {
+            out.extend_from_slice(&text);
+            out.push(b'Z');
+        }
+        None => push_time(ingested, false, out),
+    }
     out.extend_from_slice(b"\",\"kind\":\"event\"");
     if options.preserve_original {
         out.extend_from_slice(b",\"original\":");
@@ -329,6 +370,9 @@ fn write_audit<'t>(
             None => Cow::Borrowed(key),
         }
     };
+    // 7. GKE's status code, written as the member `responseStatus` in its sorted place.
+    let mut moved_code = f.moved_code(tree, line)?;
+    let code_moves = moved_code.is_some();
     let start = out.len();
     out.push(b'{');
     let mut first = true;
@@ -339,6 +383,11 @@ fn write_audit<'t>(
             let (key, value) = tree.member(at);
             let name = rename(tree.key(line, key));
             let name = &*name;
+            if name > "responseStatus" {
+                if let Some(code) = moved_code.take() {
+                    write_response_code(tree, line, code, &mut first, out)?;
+                }
+            }
             let before = out.len();
             if !first {
                 out.push(b',');
@@ -350,12 +399,15 @@ fn write_audit<'t>(
                 "annotations" if tree.node(value).kind != Kind::Object => false,
                 "annotations" => {
                     let inner = tree.stack_members(value);
-                    let wrote = tree.write_members(line, inner, None, dedot, out);
+                    let wrote = tree.write_members(line, inner, &[], dedot, out);
                     tree.release_members(inner);
                     wrote?
                 }
                 "requestObject" | "responseObject" => {
-                    tree.write_clean_except(line, value, Some("metadata"), out)?
+                    tree.write_clean_except(line, value, &["metadata"], out)?
+                }
+                "protoPayload" if code_moves => {
+                    tree.write_clean_except(line, value, &["status", "code"], out)?
                 }
                 _ => tree.write_clean(line, value, out)?,
             };
@@ -364,6 +416,9 @@ fn write_audit<'t>(
             } else {
                 out.truncate(before);
             }
+        }
+        if let Some(code) = moved_code {
+            write_response_code(tree, line, code, &mut first, out)?;
         }
         Ok(())
     })();
@@ -377,6 +432,25 @@ fn write_audit<'t>(
     Ok(true)
 }
 
+/// `"responseStatus":{"code":…}` as a member of `kubernetes.audit` (nothing when the cleanup
+/// removes the code).
+fn write_response_code(
+    tree: &mut Tree,
+    line: &str,
+    code: Id,
+    first: &mut bool,
+    out: &mut Vec<u8>,
+) -> Result<(), Bail> {
+    let prefix: &[u8] = match first {
+        true => b"\"responseStatus\":{\"code\":",
+        false => b",\"responseStatus\":{\"code\":",
+    };
+    if write_field(tree, line, prefix, code, b"}", out)? {
+        *first = false;
+    }
+    Ok(())
+}
+
 /// 8. `authorization.k8s.io/decision` → `authorization_k8s_io/decision`.
 fn dedot(key: &str) -> Cow<'_, str> {
     if key.contains('.') {
@@ -386,7 +460,9 @@ fn dedot(key: &str) -> Cow<'_, str> {
     }
 }
 
-/// 11. `orchestrator`: `api_version`, `namespace`, `resource` (`name`, `type`), `type`.
+/// Step 11, `orchestrator`: `api_version`, `cluster` (`id`, `name`: GKE's resource labels),
+/// `namespace`, `resource` (`name`, `type`: the object reference's, else GKE's resource name
+/// and type), `type`.
 fn write_orchestrator(
     tree: &mut Tree,
     line: &str,
@@ -397,28 +473,64 @@ fn write_orchestrator(
     if let Some(v) = f.api_version {
         write_field(tree, line, b"\"api_version\":", v, b",", out)?;
     }
+    let labels = f.resource.and_then(|r| tree.get(line, r, "labels"));
+    let label = |name| labels.and_then(|l| tree.get(line, l, name));
+    let cluster = [("id", label("project_id")), ("name", label("cluster_name"))];
+    write_pair(tree, line, "cluster", cluster, out)?;
     let object_ref = f.object_ref.filter(|&o| tree.node(o).kind == Kind::Object);
     let get = |name| object_ref.and_then(|o| tree.get(line, o, name));
-    let (namespace, name, resource) = (get("namespace"), get("name"), get("resource"));
+    let namespace = get("namespace");
+    let name = get("name").or_else(|| {
+        f.proto_payload
+            .and_then(|p| tree.get(line, p, "resourceName"))
+    });
+    let kind = get("resource").or_else(|| f.resource.and_then(|r| tree.get(line, r, "type")));
     if let Some(v) = namespace {
         write_field(tree, line, b"\"namespace\":", v, b",", out)?;
     }
+    write_pair(
+        tree,
+        line,
+        "resource",
+        [("name", name), ("type", kind)],
+        out,
+    )?;
+    out.extend_from_slice(b"\"type\":\"kubernetes\"}");
+    Ok(())
+}
+
+/// `"object":{"a":…,"b":…},` with the members the cleanup keeps (keys in order), or nothing
+/// when it keeps none.
+fn write_pair(
+    tree: &mut Tree,
+    line: &str,
+    object: &str,
+    members: [(&str, Option<Id>); 2],
+    out: &mut Vec<u8>,
+) -> Result<(), Bail> {
     let start = out.len();
-    out.extend_from_slice(b"\"resource\":{");
+    write_plain(object, out);
+    out.extend_from_slice(b":{");
     let mut any = false;
-    if let Some(v) = name {
-        any = write_field(tree, line, b"\"name\":", v, b"", out)?;
-    }
-    if let Some(v) = resource {
-        let comma: &[u8] = if any { b",\"type\":" } else { b"\"type\":" };
-        any |= write_field(tree, line, comma, v, b"", out)?;
+    for (key, value) in members {
+        let Some(value) = value else { continue };
+        let before = out.len();
+        if any {
+            out.push(b',');
+        }
+        write_plain(key, out);
+        out.push(b':');
+        if tree.write_clean(line, value, out)? {
+            any = true;
+        } else {
+            out.truncate(before);
+        }
     }
     if any {
         out.extend_from_slice(b"},");
     } else {
         out.truncate(start);
     }
-    out.extend_from_slice(b"\"type\":\"kubernetes\"}");
     Ok(())
 }
 

@@ -190,13 +190,17 @@ impl<'n> LineReader<'n> {
         self.pending.is_empty() && self.cri.partial.is_empty()
     }
 
-    /// Counts a line that was one native audit event, read and mapped by the caller (only
-    /// when [`LineReader::is_clean`]): what [`LineReader::line`] would have counted for it.
-    pub fn plain_event(&mut self) {
+    /// Counts a line that was one native audit event or GKE entry (`shape`), read and mapped
+    /// by the caller (only when [`LineReader::is_clean`]): what [`LineReader::line`] would
+    /// have counted for it.
+    pub fn plain_event(&mut self, shape: Shape) {
         self.line_number += 1;
         self.cri.first_line = None;
         self.summary.events += 1;
-        *self.summary.shapes.entry(Shape::Event).or_default() += 1;
+        if shape == Shape::GkeEntry {
+            self.summary.gke_entries += 1;
+        }
+        *self.summary.shapes.entry(shape).or_default() += 1;
     }
 
     /// One line, with its newline (the last line of a file may have none).

@@ -55,42 +55,41 @@ fn hex4(text: Option<&str>) -> Result<u32, Bail> {
     u32::from_str_radix(text, 16).map_err(|_| Bail)
 }
 
-/// Bytes that end the plain run of a string: its quote, an escape, a control character (which
-/// JSON does not allow unescaped, and `serde_json` writes escaped).
-static STOPS_STRING: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 0x20 {
-        table[b] = true;
-        b += 1;
-    }
-    table[b'"' as usize] = true;
-    table[b'\\' as usize] = true;
-    table
-};
-
-/// The first byte of [`STOPS_STRING`] in `bytes`, eight bytes at a time: a word with no quote,
-/// no backslash and no byte below 0x20 is skipped whole (the usual bit tricks for "has a zero
-/// byte" and "has a byte less than n").
+/// The first byte in `bytes` that ends the plain run of a string: its quote, an escape, a
+/// control character (which JSON does not allow unescaped, and `serde_json` writes escaped).
+/// Eight bytes at a time (the last few in a
+/// zero-padded word): the usual bit tricks for "has a zero byte" and "has a byte less than
+/// n" flag a word's stop bytes, and the lowest flag is exact (a false flag only ever sits
+/// above a true one), so its position is the stop's without a byte loop.
 pub(super) fn find_stop(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
     let mut at = 0;
     while at + 8 <= bytes.len() {
         let word = u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"));
-        let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
-        let quote = zero(word ^ (ONES * u64::from(b'"')));
-        let backslash = zero(word ^ (ONES * u64::from(b'\\')));
-        let control = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
-        if quote | backslash | control != 0 {
-            break;
+        let stops = stop_flags(word);
+        if stops != 0 {
+            return Some(at + (stops.trailing_zeros() / 8) as usize);
         }
         at += 8;
     }
-    bytes[at..]
-        .iter()
-        .position(|&b| STOPS_STRING[b as usize])
-        .map(|i| at + i)
+    let rest = &bytes[at..];
+    let mut padded = [0u8; 8];
+    padded[..rest.len()].copy_from_slice(rest);
+    // The zero padding is a control byte: a flag at or past the end is no stop.
+    let offset = (stop_flags(u64::from_le_bytes(padded)).trailing_zeros() / 8) as usize;
+    (offset < rest.len()).then_some(at + offset)
+}
+
+/// The high bit of each byte of `word` (little-endian) that is a quote, a backslash or below
+/// 0x20, exact up to the lowest such byte.
+#[inline(always)]
+fn stop_flags(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let quote = zero(word ^ (ONES * u64::from(b'"')));
+    let backslash = zero(word ^ (ONES * u64::from(b'\\')));
+    let control = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
+    quote | backslash | control
 }
 
 /// A string read without escapes (a [`Kind::Plain`] string, a key, a de-dotted key): it holds

@@ -165,15 +165,17 @@ impl Tree {
     /// Writes a value as `serde_json` writes the `Value` it parses to, after the pipeline's
     /// cleanup; `Ok(false)` (and nothing written) when the cleanup removes it.
     pub fn write_clean(&mut self, text: &str, id: Id, out: &mut Vec<u8>) -> Result<bool, Bail> {
-        self.write_clean_except(text, id, None, out)
+        self.write_clean_except(text, id, &[], out)
     }
 
-    /// As [`Tree::write_clean`], leaving out the member `skip` of an object.
+    /// As [`Tree::write_clean`], leaving out the member at the path `skip` of an object
+    /// (`["metadata"]`: its member `metadata`; `["status", "code"]`: the member `code` of
+    /// its member `status` when that is an object; `[]`: nothing).
     pub fn write_clean_except(
         &mut self,
         text: &str,
         id: Id,
-        skip: Option<&str>,
+        skip: &[&str],
         out: &mut Vec<u8>,
     ) -> Result<bool, Bail> {
         let node = self.node(id);
@@ -238,10 +240,14 @@ impl Tree {
         &mut self,
         text: &'t str,
         mark: usize,
-        skip: Option<&str>,
+        skip: &[&str],
         rename: impl Fn(&'t str) -> Cow<'t, str>,
         out: &mut Vec<u8>,
     ) -> Result<bool, Bail> {
+        let (skip_name, skip_inside) = match skip.split_first() {
+            Some((name, inside)) => (Some(*name), inside),
+            None => (None, skip),
+        };
         let end = self.sort_members(text, mark, &rename)?;
         let start = out.len();
         out.push(b'{');
@@ -252,16 +258,18 @@ impl Tree {
                 key: k, value: v, ..
             } = self.members[at];
             let name = rename(self.key(text, k));
-            if skip == Some(&*name) {
-                continue;
-            }
+            let inside: &[&str] = match skip_name == Some(&*name) {
+                true if skip_inside.is_empty() => continue,
+                true => skip_inside,
+                false => &[],
+            };
             let before = out.len();
             if !first {
                 out.push(b',');
             }
             write_plain(&name, out);
             out.push(b':');
-            if self.write_clean(text, v, out)? {
+            if self.write_clean_except(text, v, inside, out)? {
                 first = false;
             } else {
                 out.truncate(before);
@@ -289,6 +297,13 @@ impl Tree {
         let run = &mut sorted[mark..];
         for member in run.iter_mut() {
             member.prefix = key_prefix(&key(member.key));
+        }
+        // Prefixes strictly rising: already sorted and no two keys equal (the usual case for
+        // small objects), so neither the sort nor the duplicate check is needed.
+        if run.windows(2).all(|pair| pair[0].prefix < pair[1].prefix) {
+            let end = sorted.len();
+            self.members = sorted;
+            return Ok(end);
         }
         run.sort_unstable_by(|a, b| {
             a.prefix
@@ -517,6 +532,41 @@ mod tests {
             let mut out = Vec::new();
             write_str(s, &mut out);
             assert_eq!(out, serde_json::to_vec(s).unwrap(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn the_word_scan_finds_the_first_stop_byte_as_a_byte_loop_does() {
+        let naive = |b: &[u8]| b.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20);
+        // Every stop (and near-stop) at every place of every length up to three words, over
+        // fillers that sit just above and below the bit tricks' thresholds.
+        for filler in [b'a', 0x21, 0x23, 0x5d, 0x7f, 0x80, 0xa0, 0xff] {
+            for len in 0..24 {
+                let mut bytes = vec![filler; len];
+                assert_eq!(
+                    super::super::json_text::find_stop(&bytes),
+                    None,
+                    "{bytes:?}"
+                );
+                for at in 0..len {
+                    for stop in [b'"', b'\\', 0, 0x1f, 0x01, 0x20, b'#', b']'] {
+                        bytes[at] = stop;
+                        for second in at + 1..len {
+                            let keep = bytes[second];
+                            bytes[second] = 0;
+                            let found = super::super::json_text::find_stop(&bytes);
+                            assert_eq!(found, naive(&bytes), "{bytes:?}");
+                            bytes[second] = keep;
+                        }
+                        assert_eq!(
+                            super::super::json_text::find_stop(&bytes),
+                            naive(&bytes),
+                            "{bytes:?}"
+                        );
+                        bytes[at] = filler;
+                    }
+                }
+            }
         }
     }
 

@@ -1,6 +1,6 @@
 //! `ingest`'s direct path on every core: this thread reads the log in chunks of whole lines,
-//! workers write the ECS document of each line that is one native audit event straight from
-//! its bytes (`audit::ecs_direct`), and this thread takes the chunks back in the log's order,
+//! workers write the ECS document of each line that is one native audit event or GKE entry
+//! straight from its bytes (`audit::ecs_direct`), and this thread takes the chunks back in the log's order,
 //! reading every other line (envelopes, documents over several lines, CRI prefixes, lines
 //! that do not parse) through the `Value` path as one thread would. The output, the warnings
 //! and the first error are those of the `Value` path at any number of threads and any chunk
@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use rulegate::audit::ecs_direct::{self, DirectOptions};
 use rulegate::audit::import::{ImportSummary, LineReader};
 use rulegate::audit::json_tree::Tree;
+use rulegate::audit::shapes::Shape;
 use rulegate::diagnostic::Diagnostic;
 
 use super::{Mapping, Ordered};
@@ -33,9 +34,9 @@ const NOT_MAPPED: usize = usize::MAX;
 struct Chunk {
     bytes: Vec<u8>,
     error: Option<io::Error>,
-    /// Per line: the end of its bytes (its newline or the end of the chunk), and the end of
-    /// its document in `out` (or [`NOT_MAPPED`]).
-    lines: Vec<(usize, usize)>,
+    /// Per line: the end of its bytes (its newline or the end of the chunk), the end of its
+    /// document in `out` (or [`NOT_MAPPED`]), and what the line was.
+    lines: Vec<(usize, usize, Shape)>,
     /// The documents of the mapped lines, back to back.
     out: Vec<u8>,
 }
@@ -74,16 +75,25 @@ fn read_chunk(reader: &mut dyn BufRead, size: usize, chunk: &mut Chunk) -> bool 
 /// Maps every line of a chunk that the direct path takes.
 fn map_chunk(chunk: &mut Chunk, options: &DirectOptions, tree: &mut Tree) {
     let bytes = &chunk.bytes;
+    // One UTF-8 check for the whole chunk (lines end at a newline, an ASCII byte, so each
+    // line of valid text is valid text); line by line only in a chunk that is not.
+    let whole = std::str::from_utf8(bytes).ok();
     let mut start = 0;
     while start < bytes.len() {
         let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
-        let mapped = std::str::from_utf8(&bytes[start..end])
-            .ok()
-            .is_some_and(|line| {
-                ecs_direct::write_line(tree, line, options, &mut chunk.out).is_ok()
-            });
-        let out_end = if mapped { chunk.out.len() } else { NOT_MAPPED };
-        chunk.lines.push((end, out_end));
+        let line = match whole {
+            Some(text) => text.get(start..end),
+            None => std::str::from_utf8(&bytes[start..end]).ok(),
+        };
+        let mapped =
+            line.and_then(|line| ecs_direct::write_line(tree, line, options, &mut chunk.out).ok());
+        let out_end = match mapped {
+            Some(_) => chunk.out.len(),
+            None => NOT_MAPPED,
+        };
+        chunk
+            .lines
+            .push((end, out_end, mapped.unwrap_or(Shape::Event)));
         start = end + 1;
     }
 }
@@ -100,9 +110,9 @@ impl Consumer<'_, '_> {
     /// Writes a chunk's documents and reads its other lines through the `Value` path.
     fn take(&mut self, chunk: &Chunk) -> Result<(), Box<Diagnostic>> {
         let (mut start, mut run_from, mut run_to) = (0, 0, 0);
-        for &(end, out_end) in &chunk.lines {
+        for &(end, out_end, shape) in &chunk.lines {
             if out_end != NOT_MAPPED && self.lines.is_clean() {
-                self.lines.plain_event();
+                self.lines.plain_event(shape);
                 run_to = out_end;
             } else {
                 self.state.write_documents(&chunk.out[run_from..run_to])?;
