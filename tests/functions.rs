@@ -642,7 +642,7 @@ fn grok_patterns_as_elasticsearch(#[case] query: &str, #[case] want: &[&str]) {
 #[case("ROW s = \"x\", t = null | EVAL e = ENDS_WITH(s, t)", &["s=x", "t=null", "e=null"])]
 #[case(
     "ROW s = [\"A\", \"B\"] | EVAL l = TO_LOWER(s)",
-    &["s=[A, B]", "l=null", "warning: Line 1:35: evaluation of [TO_LOWER(s)] failed, treating result as null. Only first 20 failures recorded.", "warning: Line 1:35: java.lang.IllegalArgumentException: single-value function encountered multi-value"]
+    &["s=[A, B]", "l=null", "warning: Line 1:31: evaluation of [TO_LOWER(s)] failed, treating result as null. Only first 20 failures recorded.", "warning: Line 1:31: java.lang.IllegalArgumentException: single-value function encountered multi-value"]
 )]
 #[case(
     "ROW t = TO_DATETIME(\"2026-05-15T09:41:27.123Z\") | EVAL m = DATE_TRUNC(1 minute, t), h = DATE_TRUNC(1 hour, t)",

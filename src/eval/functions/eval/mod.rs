@@ -54,7 +54,8 @@ fn text_bytes<'a>(values: impl IntoIterator<Item = &'a Value>) -> usize {
 /// non-null value ([`singles`]), then [`single_valued`]. For them [`CExpr::eval`] checks the
 /// arguments where they lie and calls [`eval_single_valued`], without gathering argument cells
 /// (a vector and a reference count per argument per row). None of them has an arm of its own
-/// in [`eval`]; `tests::plain_single_valued_match_eval` compares the two paths.
+/// in [`eval`]; `functions::single_valued_functions_in_place` (tests) checks values, nulls and
+/// warnings.
 pub fn plain_single_valued(func: &Func) -> bool {
     matches!(
         func,
