@@ -626,3 +626,26 @@ fn grok_patterns_as_elasticsearch(#[case] query: &str, #[case] want: &[&str]) {
         "{printed}"
     );
 }
+
+/// The in-place path of single-valued string and date functions (arguments borrowed, ASCII case
+/// mapping without a copy when nothing changes): the same values, nulls and warnings as the
+/// gathered path of every other function.
+#[rstest]
+#[case("ROW s = \"already lower\" | EVAL l = TO_LOWER(s)", &["s=already lower", "l=already lower"])]
+#[case("ROW s = \"MiXeD Case 42\" | EVAL l = TO_LOWER(s), u = TO_UPPER(s)", &["s=MiXeD Case 42", "l=mixed case 42", "u=MIXED CASE 42"])]
+#[case("ROW s = \"ÀÉÎ straße\" | EVAL l = TO_LOWER(s), u = TO_UPPER(s)", &["s=ÀÉÎ straße", "l=àéî straße", "u=ÀÉÎ STRASSE"])]
+#[case("ROW s = \"\" | EVAL l = TO_LOWER(s), n = LENGTH(s), e = ENDS_WITH(s, \"\")", &["s=", "l=", "n=0", "e=true"])]
+#[case("ROW s = \"svc-sa1\" | EVAL e = ENDS_WITH(TO_LOWER(s), \"sa1\"), b = STARTS_WITH(s, \"svc\"), n = LENGTH(s)", &["s=svc-sa1", "e=true", "b=true", "n=7"])]
+#[case("ROW s = null | EVAL e = ENDS_WITH(s, \"x\"), l = TO_LOWER(s)", &["s=null", "e=null", "l=null"])]
+#[case("ROW s = \"x\", t = null | EVAL e = ENDS_WITH(s, t)", &["s=x", "t=null", "e=null"])]
+#[case(
+    "ROW s = [\"A\", \"B\"] | EVAL l = TO_LOWER(s)",
+    &["s=[A, B]", "l=null", "warning: Line 1:31: evaluation of [TO_LOWER(s)] failed, treating result as null. Only first 20 failures recorded.", "warning: Line 1:31: java.lang.IllegalArgumentException: single-value function encountered multi-value"]
+)]
+#[case(
+    "ROW t = TO_DATETIME(\"2026-05-15T09:41:27.123Z\") | EVAL m = DATE_TRUNC(1 minute, t), h = DATE_TRUNC(1 hour, t)",
+    &["t=2026-05-15T09:41:27.123Z", "m=2026-05-15T09:41:00.000Z", "h=2026-05-15T09:00:00.000Z"]
+)]
+fn single_valued_functions_in_place(#[case] query: &str, #[case] expected: &[&str]) {
+    assert_eq!(row_and_warnings(query), expected);
+}

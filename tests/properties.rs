@@ -519,3 +519,50 @@ fn parser_never_panics_on_arbitrary_strings() {
         .tests(2000)
         .quickcheck(check as fn(String) -> bool);
 }
+
+/// `*` as any run of characters, by brute force: the pattern's first literal part starts the
+/// name and each later part is matched at every place it could go.
+fn wildcard_reference(pattern: &[u8], name: &[u8]) -> bool {
+    match pattern.split_first() {
+        None => name.is_empty(),
+        Some((b'*', rest)) => (0..=name.len()).any(|i| wildcard_reference(rest, &name[i..])),
+        Some((c, rest)) => name.first() == Some(c) && wildcard_reference(rest, &name[1..]),
+    }
+}
+
+#[test]
+fn index_patterns_match_as_a_brute_force_wildcard_does() {
+    // Small alphabets, so that stars, repeats and overlaps are common; short, since the brute
+    // force is exponential in the stars.
+    fn check(pattern: Vec<u8>, name: Vec<u8>) -> bool {
+        let pattern: String = pattern
+            .iter()
+            .take(10)
+            .map(|b| ['a', 'b', '*', '-'][*b as usize % 4])
+            .collect();
+        let name: String = name
+            .iter()
+            .take(16)
+            .map(|b| ['a', 'b', '-'][*b as usize % 3])
+            .collect();
+        rulegate::document::name_matches(&pattern, &name)
+            == wildcard_reference(pattern.as_bytes(), name.as_bytes())
+    }
+    for (pattern, name, expected) in [
+        ("logs-*", "logs-kubernetes.audit_logs-default", true),
+        ("logs-*", "metrics-x", false),
+        ("*-a*a", "x-aa", true),
+        ("a*a", "a", false),
+        ("a*b*a", "aba", true),
+        ("a", "a", true),
+    ] {
+        assert_eq!(
+            rulegate::document::name_matches(pattern, name),
+            expected,
+            "{pattern} {name}"
+        );
+    }
+    QuickCheck::new()
+        .tests(5000)
+        .quickcheck(check as fn(Vec<u8>, Vec<u8>) -> bool);
+}

@@ -655,6 +655,12 @@ const AGGREGATE_QUERIES: &[&str] = &[
     "FROM logs-* | STATS c = COUNT(*) BY k, s | SORT c DESC, k | LIMIT 7",
     "FROM logs-* | STATS n = MAX(n) BY id | SORT n DESC, id | LIMIT 12",
     "FROM logs-* | STATS c = COUNT(*) BY id | SORT id | LIMIT 20000",
+    // Count-only STATS then SORT on keys then LIMIT: the top groups picked before rows are
+    // built (outputs reordered, two keys, a multivalued key split into groups, a null key).
+    "FROM logs-* | STATS c = COUNT(*), cx = COUNT(x) BY id | SORT id DESC | LIMIT 10",
+    "FROM logs-* | STATS c = COUNT(*) BY s, k | SORT k DESC, s | LIMIT 6",
+    "FROM logs-* | STATS BY k, id | SORT id, k | LIMIT 5",
+    "FROM logs-* | STATS c = COUNT(*) BY x | SORT x NULLS FIRST | LIMIT 3",
 ];
 
 #[test]
@@ -703,6 +709,24 @@ fn a_decided_top_after_stats_equals_sorting_every_group() {
             rulegate::document::Cell::One(rulegate::document::Value::str("d02999"))
         ),
     );
+}
+
+#[test]
+fn top_groups_picked_on_their_keys_equal_sorting_every_group() {
+    // Each query's SORT follows a count-only STATS whose keys it sorts on (picked before the
+    // groups become rows, or sorted in full on a tie); the EVAL between them in the second
+    // form makes every group a row and sorts them all. Same rows, same warnings.
+    let input = aggregate_corpus(3000);
+    let options = LoadOptions::default();
+    for query in &AGGREGATE_QUERIES[12..] {
+        let (picked, _) = loaded_all(query, input.as_bytes(), &options);
+        let (stats, rest) = query.split_once(" | SORT").unwrap();
+        let full = format!("{stats} | EVAL zz = 1 | SORT{rest} | DROP zz");
+        let (sorted, _) = loaded_all(&full, input.as_bytes(), &options);
+        assert!(!picked.rows.is_empty(), "{query}");
+        assert_eq!(picked.rows, sorted.rows, "{query}");
+        assert_eq!(picked.warnings, sorted.warnings, "{query}");
+    }
 }
 
 #[test]

@@ -39,25 +39,20 @@ pub fn index_matches(pattern: &str, name: &str) -> bool {
 
 /// `*` matches any run of characters (dots included).
 pub fn name_matches(pattern: &str, name: &str) -> bool {
-    if !pattern.contains('*') {
+    // Checked for every document a query reads: the parts between stars are walked in place.
+    let Some((first, mut tail)) = pattern.split_once('*') else {
         return pattern == name;
-    }
-    let parts: Vec<&str> = pattern.split('*').collect();
-    let mut rest = name;
-    for (i, part) in parts.iter().enumerate() {
-        if i == 0 {
-            match rest.strip_prefix(part) {
-                Some(r) => rest = r,
-                None => return false,
-            }
-        } else if i == parts.len() - 1 {
-            return rest.len() >= part.len() && rest.ends_with(part);
-        } else {
-            match rest.find(part) {
-                Some(at) => rest = &rest[at + part.len()..],
-                None => return false,
-            }
+    };
+    let Some(mut rest) = name.strip_prefix(first) else {
+        return false;
+    };
+    // Middle parts are found in turn; the part after the last star must end the name.
+    while let Some((part, more)) = tail.split_once('*') {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
         }
+        tail = more;
     }
-    rest.is_empty()
+    rest.len() >= tail.len() && rest.ends_with(tail)
 }

@@ -682,6 +682,11 @@ impl Ctx<'_> {
     }
 }
 
+/// The most arguments a [`functions::plain_single_valued`] call is evaluated with in place.
+const MAX_PLAIN_ARGS: usize = 3;
+/// Fills the unused places of [`CExpr::call_single_valued`]'s argument array.
+static NO_VALUE: Value = Value::Boolean(false);
+
 /// The single value of each argument, or `None` after a null (silently) or a multivalue
 /// (with the warning), checked left to right as Elasticsearch's evaluators do.
 pub fn singles<'a>(cells: &'a [Cell], ctx: &mut Ctx, site: u32) -> Option<Vec<&'a Value>> {
@@ -810,11 +815,38 @@ impl CExpr {
                     Cell::Null
                 }
             }
+            Kind::Call(func, args)
+                if args.len() <= MAX_PLAIN_ARGS && functions::plain_single_valued(func) =>
+            {
+                self.call_single_valued(func, args, row, ctx)
+            }
             Kind::Call(func, args) => {
                 let cells: Vec<Cell> = args.iter().map(|a| a.eval(row, ctx)).collect();
                 functions::eval(func, cells, self, ctx)
             }
         }
+    }
+
+    /// A [`functions::plain_single_valued`] call, as [`functions::eval`] evaluates it (every
+    /// argument evaluated, then [`singles`]' checks left to right, then the function), with
+    /// column and literal arguments borrowed where they lie and no vector per row.
+    fn call_single_valued(&self, func: &Func, args: &[CExpr], row: &[Cell], ctx: &mut Ctx) -> Cell {
+        let mut cells: [Cow<Cell>; MAX_PLAIN_ARGS] = Default::default();
+        for (cell, a) in cells.iter_mut().zip(args) {
+            *cell = a.eval_ref(row, ctx);
+        }
+        let mut values: [&Value; MAX_PLAIN_ARGS] = [&NO_VALUE; MAX_PLAIN_ARGS];
+        for (value, cell) in values.iter_mut().zip(&cells[..args.len()]) {
+            match cell.as_ref() {
+                Cell::Null => return Cell::Null,
+                Cell::One(v) => *value = v,
+                Cell::Many(_) => {
+                    ctx.warn(self.site, MULTI_VALUE);
+                    return Cell::Null;
+                }
+            }
+        }
+        functions::eval_single_valued(func, &values[..args.len()], self, ctx)
     }
 
     /// A column or literal operand borrowed where it lies, anything else evaluated: most

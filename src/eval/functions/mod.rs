@@ -20,7 +20,7 @@ mod math;
 mod qstr;
 mod spatial;
 
-pub use eval::eval;
+pub use eval::{eval, eval_single_valued, plain_single_valued};
 pub use math::Unary;
 
 #[derive(Clone, Debug)]

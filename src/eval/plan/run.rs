@@ -1,6 +1,8 @@
 //! Running steps over rows: row-local steps one row at a time, blocking steps over the table,
 //! and `SORT`'s key order with its decided top-n.
 
+use std::borrow::{Borrow, Cow};
+
 use super::*;
 
 /// The rows `SORT keys | LIMIT limit` keeps of `table`, in order, when no two of them (nor the
@@ -22,27 +24,46 @@ pub(super) fn decided_top(
     let Some(columns) = columns else {
         return Err(table);
     };
-    let sort_keys: Vec<Vec<Cell>> = table
+    // Every row's key cells end to end, borrowed where they lie (a multivalue's pick is made):
+    // one vector for the table, not one per row, and no reference counting.
+    let width = keys.len();
+    let flat: Vec<Cow<Cell>> = table
         .iter()
-        .map(|row| {
+        .flat_map(|row| {
             keys.iter()
                 .zip(&columns)
-                .map(|(k, &c)| sort_key(row.get(c).cloned().unwrap_or(Cell::Null), k.desc))
-                .collect()
+                .map(|(k, &c)| sort_key_ref(row.get(c), k.desc))
         })
         .collect();
+    let sort_keys: Vec<&[Cow<Cell>]> = flat.chunks(width.max(1)).collect();
     let top = topn::decided_top(&sort_keys, limit, |a, b| compare_sort_keys(keys, a, b));
     let Some(top) = top else {
+        drop(sort_keys);
+        drop(flat);
         return Err(table);
     };
-    let mut table: Vec<Option<Vec<Cell>>> = table.into_iter().map(Some).collect();
-    Ok(top.into_iter().filter_map(|i| table[i].take()).collect())
+    drop(sort_keys);
+    drop(flat);
+    let mut table = table;
+    Ok(top
+        .into_iter()
+        .map(|i| std::mem::take(&mut table[i]))
+        .collect())
+}
+
+/// [`sort_key`] of a cell left where it lies, unless it is a multivalue.
+fn sort_key_ref(c: Option<&Cell>, desc: bool) -> Cow<'_, Cell> {
+    match c {
+        Some(Cell::Many(vs)) => Cow::Owned(sort_key(Cell::Many(vs.clone()), desc)),
+        Some(c) => Cow::Borrowed(c),
+        None => Cow::Owned(Cell::Null),
+    }
 }
 
 /// `SORT`'s order of two rows' key cells.
-fn compare_sort_keys(keys: &[SortKey], a: &[Cell], b: &[Cell]) -> Ordering {
+pub(super) fn compare_sort_keys<C: Borrow<Cell>>(keys: &[SortKey], a: &[C], b: &[C]) -> Ordering {
     for (i, k) in keys.iter().enumerate() {
-        let o = order_cells(&a[i], &b[i], k.desc, k.nulls_first);
+        let o = order_cells(a[i].borrow(), b[i].borrow(), k.desc, k.nulls_first);
         if o != Ordering::Equal {
             return o;
         }
@@ -73,6 +94,8 @@ pub(super) fn push_through(
         }
         Step::Eval(assignments) => {
             let mut row = row;
+            // The new columns at once, not one reallocation of the row per column.
+            row.reserve(assignments.len());
             for (e, replaced) in assignments {
                 let v = e.eval(&row, ctx);
                 if let Some(i) = replaced {

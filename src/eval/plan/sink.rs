@@ -104,7 +104,18 @@ impl Sink<'_> {
                 let Some(Step::Stats(stats)) = steps.get(self.at) else {
                     unreachable!("a stats sink sits on a STATS step")
                 };
-                (state.finish(stats, ctx), self.at + 1)
+                // `STATS … | SORT … | LIMIT n`: the top groups, when they can be picked
+                // before the groups become rows.
+                let top = match (steps.get(self.at + 1), steps.get(self.at + 2)) {
+                    (Some(Step::SortAll), Some(Step::Sort(keys, Some(limit)))) => {
+                        state.finish_top(stats, keys, *limit, ctx)
+                    }
+                    _ => Err(state),
+                };
+                match top {
+                    Ok(rows) => (rows, self.at + 3),
+                    Err(state) => (state.finish(stats, ctx), self.at + 1),
+                }
             }
             SinkState::Rows { rows, .. } => (rows, self.at),
         };

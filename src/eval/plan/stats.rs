@@ -2,11 +2,14 @@
 
 use std::hash::{Hash, Hasher};
 
+use hashbrown::hash_table::Entry;
 use hashbrown::HashTable;
 use rustc_hash::FxHasher;
 
 use super::*;
 use crate::eval::fold::{Constant, Constants};
+
+mod top;
 
 /// A grouping key component: null or one value.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -96,44 +99,46 @@ impl StatsState {
         };
         if plan.groups.is_empty() {
             // Without BY there is exactly one group, even for empty input.
-            state.group(plan, &[], hash_cells(&[]));
+            let hash = hash_cells(&[]);
+            state.index.insert_unique(hash, 0, |_| hash);
+            state.push_group(plan, &mut Vec::new(), hash);
         }
         state
     }
 
-    /// The index of the group of `key`, made if new; `None` (and the query failed) past
-    /// `--max-groups`.
+    /// The index of the group of `key`, made if new (its cells then move into the group,
+    /// leaving `key` empty: no copy, no reference counting); `None` (and the query failed)
+    /// past `--max-groups`. One probe of the index finds the group or its free slot.
     fn group_of(
         &mut self,
         plan: &StatsPlan,
-        key: &[Cell],
+        key: &mut Vec<Cell>,
         hash: u64,
         ctx: &mut Ctx,
     ) -> Option<usize> {
-        if let Some(i) = self.find(key, hash) {
-            return Some(i);
-        }
-        if !room_for_groups(ctx, self.hashes.len() as u64 + 1) {
+        let (keys, width, hashes) = (&self.keys, self.width, &self.hashes);
+        let entry = self.index.entry(
+            hash,
+            |&i| same_key(&keys[i * width..][..width], key),
+            |&j| hashes[j],
+        );
+        let vacant = match entry {
+            Entry::Occupied(found) => return Some(*found.get()),
+            Entry::Vacant(vacant) => vacant,
+        };
+        let i = self.hashes.len();
+        if ctx.failed() || !room_for_groups(ctx, i as u64 + 1) {
             return None;
         }
-        Some(self.group(plan, key, hash))
+        vacant.insert(i);
+        self.push_group(plan, key, hash);
+        Some(i)
     }
 
-    /// The index of the group of `key`, if there is one.
-    fn find(&self, key: &[Cell], hash: u64) -> Option<usize> {
-        let (keys, width) = (&self.keys, self.width);
-        self.index
-            .find(hash, |&i| same_key(&keys[i * width..][..width], key))
-            .copied()
-    }
-
-    /// Adds a new group.
-    fn group(&mut self, plan: &StatsPlan, key: &[Cell], hash: u64) -> usize {
-        let i = self.hashes.len();
-        let hashes = &self.hashes;
-        self.index.insert_unique(hash, i, |&j| hashes[j]);
+    /// Stores a new group (already in the index): its hash, key cells (moved) and accumulators.
+    fn push_group(&mut self, plan: &StatsPlan, key: &mut Vec<Cell>, hash: u64) {
         self.hashes.push(hash);
-        self.keys.extend_from_slice(key);
+        self.keys.append(key);
         let partial = self.partial;
         self.accs.extend(plan.slots.iter().map(|s| {
             if partial {
@@ -142,7 +147,6 @@ impl StatsState {
                 Acc::new(s.kind, s.input)
             }
         }));
-        i
     }
 
     pub(crate) fn add(&mut self, plan: &StatsPlan, row: &[Cell], ctx: &mut Ctx) {
@@ -178,15 +182,19 @@ impl StatsState {
         } else if key_cells.iter().any(|c| matches!(c, Cell::Many(_))) {
             // The combinations are distinct keys: more than the cap of them is past it.
             if room_for_groups(ctx, combination_count(plan, &key_cells)) {
-                for combo in combinations(plan, &key_cells) {
-                    let Some(index) = self.group_of(plan, &combo, hash_cells(&combo), ctx) else {
+                for mut combo in combinations(plan, &key_cells) {
+                    let hash = hash_cells(&combo);
+                    let Some(index) = self.group_of(plan, &mut combo, hash, ctx) else {
                         break;
                     };
                     self.feed(plan, index, &args);
                 }
             }
-        } else if let Some(index) = self.group_of(plan, &key_cells, hash_cells(&key_cells), ctx) {
-            self.feed(plan, index, &args);
+        } else {
+            let hash = hash_cells(&key_cells);
+            if let Some(index) = self.group_of(plan, &mut key_cells, hash, ctx) {
+                self.feed(plan, index, &args);
+            }
         }
         self.key_cells = key_cells;
         self.args = args;
@@ -209,39 +217,66 @@ impl StatsState {
 
     /// Merges `later`, a partial over rows that all come after the rows `self` has seen:
     /// the result is the one of adding those rows to `self` in order.
+    /// A new group takes over `later`'s key cells (moved, not copied).
     pub(crate) fn merge(&mut self, plan: &StatsPlan, later: StatsState, ctx: &mut Ctx) {
         let mut later_accs = later.accs.into_iter();
-        for (g, &hash) in later.hashes.iter().enumerate() {
-            let key = &later.keys[g * self.width..][..self.width];
-            let index = match self.find(key, hash) {
-                Some(i) => i,
-                None if ctx.failed() || !room_for_groups(ctx, self.hashes.len() as u64 + 1) => {
-                    return
-                }
-                None => self.group(plan, key, hash),
+        let mut later_keys = later.keys.into_iter();
+        let mut key = std::mem::take(&mut self.key_cells);
+        for &hash in &later.hashes {
+            key.clear();
+            key.extend(later_keys.by_ref().take(self.width));
+            let Some(index) = self.group_of(plan, &mut key, hash, ctx) else {
+                break;
             };
             let ours = &mut self.accs[index * self.slots..][..self.slots];
             for ((slot, acc), more) in plan.slots.iter().zip(ours).zip(later_accs.by_ref()) {
                 acc.merge(slot.kind, more);
             }
         }
+        key.clear();
+        self.key_cells = key;
     }
 
+    /// The output rows, one per group in the order groups were made.
     pub(super) fn finish(self, plan: &StatsPlan, ctx: &mut Ctx) -> Vec<Vec<Cell>> {
         let mut out = Vec::with_capacity(self.hashes.len());
         let (mut keys, mut accs) = (self.keys.into_iter(), self.accs.into_iter());
+        // Outputs that are each a different column of the aggregates-then-keys row (the usual
+        // `STATS a = …, b = … BY k`) take their cells from it; others are evaluated on it.
+        let moved = distinct_columns(&plan.outputs);
+        let mut post: Vec<Cell> = Vec::with_capacity(plan.slots.len() + self.width);
         for _ in 0..self.hashes.len() {
-            let mut post: Vec<Cell> = plan
-                .slots
-                .iter()
-                .zip(accs.by_ref())
-                .map(|(s, acc)| acc.finish(s.kind, s.ty, ctx, s.site))
-                .collect();
+            post.clear();
+            post.extend(
+                plan.slots
+                    .iter()
+                    .zip(accs.by_ref())
+                    .map(|(s, acc)| acc.finish(s.kind, s.ty, ctx, s.site)),
+            );
             post.extend(keys.by_ref().take(self.width));
-            out.push(plan.outputs.iter().map(|o| o.eval(&post, ctx)).collect());
+            out.push(match &moved {
+                Some(columns) => columns
+                    .iter()
+                    .map(|&i| std::mem::take(&mut post[i]))
+                    .collect(),
+                None => plan.outputs.iter().map(|o| o.eval(&post, ctx)).collect(),
+            });
         }
         out
     }
+}
+
+/// The columns `outputs` read when each is a plain column (evaluated as a copy of the cell, with
+/// no warning) and no two read the same one: then the cells can be moved out instead.
+fn distinct_columns(outputs: &[CExpr]) -> Option<Vec<usize>> {
+    let mut columns = Vec::with_capacity(outputs.len());
+    for o in outputs {
+        match o.kind {
+            Kind::Column(i) if !columns.contains(&i) => columns.push(i),
+            _ => return None,
+        }
+    }
+    Some(columns)
 }
 
 /// Whether a `STATS` may hold `groups` groups; past `--max-groups`, fails the query (`E015`).

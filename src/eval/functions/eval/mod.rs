@@ -50,6 +50,35 @@ fn text_bytes<'a>(values: impl IntoIterator<Item = &'a Value>) -> usize {
         .sum()
 }
 
+/// Functions [`eval`] evaluates only through its last arm: each argument must be a single
+/// non-null value ([`singles`]), then [`single_valued`]. For them [`CExpr::eval`] checks the
+/// arguments where they lie and calls [`eval_single_valued`], without gathering argument cells
+/// (a vector and a reference count per argument per row). None of them has an arm of its own
+/// in [`eval`]; `functions::single_valued_functions_in_place` (tests) checks values, nulls and
+/// warnings.
+pub fn plain_single_valued(func: &Func) -> bool {
+    matches!(
+        func,
+        Func::ToLower
+            | Func::ToUpper
+            | Func::Length
+            | Func::StartsWith
+            | Func::EndsWith
+            | Func::DateTrunc
+            | Func::Trim
+            | Func::Ltrim
+            | Func::Rtrim
+            | Func::ByteLength
+            | Func::BitLength
+    )
+}
+
+/// A [`plain_single_valued`] function on its arguments' single values.
+pub fn eval_single_valued(func: &Func, values: &[&Value], e: &CExpr, ctx: &mut Ctx) -> Cell {
+    let result = single_valued(func, values, e.ty, ctx.now);
+    ctx.or_warn(e.site, result)
+}
+
 /// Evaluates a call on its already evaluated argument cells.
 pub fn eval(func: &Func, args: Vec<Cell>, e: &CExpr, ctx: &mut Ctx) -> Cell {
     let site = e.site;

@@ -12,7 +12,7 @@ pub(super) fn single_valued(
 ) -> Result<Cell, String> {
     let arg_i64 = |i: usize| a.get(i).and_then(|v| v.as_i64()).unwrap_or(0);
     Ok(match func {
-        Func::ToLower => kw(s(a[0]).to_lowercase()),
+        Func::ToLower => ascii_case(a[0], false).unwrap_or_else(|| kw(s(a[0]).to_lowercase())),
         Func::BucketRounding => super::bucket::rounding_at_run(a).map_or(Cell::Null, Cell::One),
         Func::Clamp | Func::ClampMin | Func::ClampMax => {
             let mut x = a[0];
@@ -30,7 +30,7 @@ pub(super) fn single_valued(
             // Mixed numeric arguments take the result type (`CLAMP(int, 1.5, 2)` is a double).
             Cell::One(crate::document::convert::convert(x, ty).unwrap_or_else(|_| x.clone()))
         }
-        Func::ToUpper => kw(s(a[0]).to_uppercase()),
+        Func::ToUpper => ascii_case(a[0], true).unwrap_or_else(|| kw(s(a[0]).to_uppercase())),
         Func::Concat => {
             let mut out = String::new();
             for v in a {
@@ -443,4 +443,31 @@ impl HalfUp for f64 {
     fn add_half_floor(self) -> f64 {
         (self + 0.5).floor()
     }
+}
+
+/// `TO_LOWER`/`TO_UPPER` of an ASCII string, as the Unicode mapping gives it (ASCII letters map
+/// to ASCII letters, nothing else changes): the value itself (a reference count, no copy) when
+/// it is already in that case, which is most keywords; `None` for non-ASCII text.
+fn ascii_case(v: &Value, upper: bool) -> Option<Cell> {
+    let Value::String(text) = v else {
+        return None;
+    };
+    if !text.is_ascii() {
+        return None;
+    }
+    let changes = |b: &u8| {
+        if upper {
+            b.is_ascii_lowercase()
+        } else {
+            b.is_ascii_uppercase()
+        }
+    };
+    if !text.as_bytes().iter().any(changes) {
+        return Some(Cell::One(v.clone()));
+    }
+    Some(kw(if upper {
+        text.to_ascii_uppercase()
+    } else {
+        text.to_ascii_lowercase()
+    }))
 }
