@@ -454,6 +454,22 @@ fn ip_disjunctions_with_cidr_match_combine_into_one() {
 }
 
 #[test]
+fn a_combined_disjunction_reports_errors_and_warnings_as_elasticsearch() {
+    let docs = r#"{"n":1,"m":[1,2]}
+{"n":2,"m":3}
+"#;
+    // The verifier sees the disjuncts before they are combined: the error names the first.
+    let err = compile_error(r#"FROM logs-* | WHERE n == 1 OR n == "x""#, docs);
+    assert!(err.contains(r#"n == "x""#), "{err}");
+    // A parenthesised condition warns under its own text, at its own column.
+    let t = run("FROM logs-* | WHERE NOT(m > 1) | KEEP n", docs);
+    assert_eq!(
+        t.warnings[0],
+        "Line 1:25: evaluation of [m > 1] failed, treating result as null. Only first 20 failures recorded."
+    );
+}
+
+#[test]
 fn date_math_beyond_java_years_and_longs() {
     let t = run(
         // `date/dateMathDateException`; a Period holds `int` years, so `12000000000 months` would

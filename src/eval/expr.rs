@@ -168,7 +168,13 @@ impl<'q> Compiler<'q> {
                 let combined = combine_cidr_disjunctions(e, schema).expect("checked");
                 self.expr(&combined, schema)
             }
-            ExprKind::Or(..) if combine_equalities(e).is_some() => {
+            ExprKind::Or(a, b) if combine_equalities(e).is_some() => {
+                // Elasticsearch verifies the query before its optimizer combines the
+                // disjuncts, so an error names the original one; that compile is discarded.
+                let sites = self.sites.len();
+                self.boolean(a, schema)?;
+                self.boolean(b, schema)?;
+                self.sites.truncate(sites);
                 let combined = combine_equalities(e).expect("checked");
                 self.expr(&combined, schema)
             }
