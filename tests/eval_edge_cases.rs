@@ -312,17 +312,19 @@ fn inline_stats_appends_aggregates_to_every_row() {
         DOCS,
     );
     let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
-    assert_eq!(names, ["n", "x", "c"]);
+    // As Elasticsearch's `InlineJoin`: the grouping key moves after the aggregates
+    // (inlinestats.csv-spec `docsMax`).
+    assert_eq!(names, ["n", "c", "x"]);
     assert_eq!(
         rows(&t),
         // Group `a` counts document 4 too (its multivalued key fans out in the STATS).
         [
-            "1 | a | 2",
-            "2 | b | 1",
-            "3 | null | 1",
-            "4 | [a, c] | null"
+            "1 | 2 | a",
+            "2 | 1 | b",
+            "3 | 1 | null",
+            "4 | null | [a, c]"
         ],
-        "a multivalued key does not join back"
+        "a multivalued key does not join back, and keeps its values"
     );
 }
 
@@ -427,12 +429,44 @@ fn ip_disjunctions_with_cidr_match_combine_into_one() {
         ],
         "one warning, under the field"
     );
-    // Without a CIDR_MATCH nothing is combined: each equality warns under its own text.
+    // Without a CIDR_MATCH the equalities still combine, into one `IN` under the field (as
+    // `CombineDisjunctions` does for any type: floats.csv-spec `equalToOrEqualToMultivalue`).
     let t = sel(
         r#"FROM logs-* | EVAL a = TO_IP(ip) | WHERE a == "10.0.0.1" OR a == "10.0.0.9" | KEEP n | SORT n"#,
     );
     assert_eq!(rows(&t), ["1", "3"]);
-    assert_eq!(t.warnings.len(), 4, "{:?}", t.warnings);
+    assert_eq!(
+        t.warnings,
+        [
+            "Line 1:42: evaluation of [a] failed, treating result as null. Only first 20 failures recorded.",
+            "Line 1:42: java.lang.IllegalArgumentException: single-value function encountered multi-value"
+        ]
+    );
+    // One equality and another test: nothing to combine, each warns under its own text.
+    let t = sel(
+        r#"FROM logs-* | EVAL a = TO_IP(ip) | WHERE a == "10.0.0.1" OR n > 2 | KEEP n | SORT n"#,
+    );
+    assert_eq!(rows(&t), ["1", "3"]);
+    assert_eq!(
+        t.warnings[0],
+        "Line 1:42: evaluation of [a == \"10.0.0.1\"] failed, treating result as null. Only first 20 failures recorded."
+    );
+}
+
+#[test]
+fn a_combined_disjunction_reports_errors_and_warnings_as_elasticsearch() {
+    let docs = r#"{"n":1,"m":[1,2]}
+{"n":2,"m":3}
+"#;
+    // The verifier sees the disjuncts before they are combined: the error names the first.
+    let err = compile_error(r#"FROM logs-* | WHERE n == 1 OR n == "x""#, docs);
+    assert!(err.contains(r#"n == "x""#), "{err}");
+    // A parenthesised condition warns under its own text, at its own column.
+    let t = run("FROM logs-* | WHERE NOT(m > 1) | KEEP n", docs);
+    assert_eq!(
+        t.warnings[0],
+        "Line 1:25: evaluation of [m > 1] failed, treating result as null. Only first 20 failures recorded."
+    );
 }
 
 #[test]

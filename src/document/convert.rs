@@ -55,6 +55,79 @@ fn string_to_int(s: &str) -> Result<i32, String> {
     }
 }
 
+/// `EsqlDataTypeConverter.safeToUnsignedLong(String)`: `new BigDecimal(s).toBigInteger()`
+/// (the fraction truncated), then a range check. The text is not trimmed, and a malformed one
+/// fails with `BigDecimal`'s own `NumberFormatException` message (ints.csv-spec
+/// `convertStringToUL`: `Character f is neither a decimal digit number, …`).
+fn string_to_unsigned_long(s: &str) -> Result<u64, String> {
+    let nfe = |m: &str| format!("java.lang.NumberFormatException: {m}");
+    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let negative = s.starts_with('-');
+    let (mut digits, mut point, mut exponent) = (String::new(), None, 0i64);
+    for (i, c) in body.char_indices() {
+        match c {
+            '0'..='9' => digits.push(c),
+            '.' if point.is_some() => {
+                return Err(nfe("Character array contains more than one decimal point."))
+            }
+            '.' => point = Some(digits.len()),
+            'e' | 'E' => {
+                exponent = big_decimal_exponent(&body[i + 1..]).map_err(&nfe)?;
+                break;
+            }
+            other => {
+                return Err(nfe(&format!(
+                    "Character {other} is neither a decimal digit number, decimal point, nor \"e\" notation exponential mark."
+                )))
+            }
+        }
+    }
+    if digits.is_empty() {
+        return Err(nfe("No digits found."));
+    }
+    // Digits before the point, moved by the exponent: the integer part's length.
+    let whole = point.unwrap_or(digits.len()) as i64 + exponent;
+    let integer: String = match whole {
+        w if w <= 0 => String::new(),
+        w if w as usize <= digits.len() => digits[..w as usize].to_string(),
+        // More than 20 digits is out of range whatever they are (unless all zeros).
+        w if w > 40 => format!("{digits}{}", "0".repeat(21)),
+        w => format!("{digits}{}", "0".repeat(w as usize - digits.len())),
+    };
+    let integer = integer.trim_start_matches('0');
+    match integer.parse::<u64>() {
+        Ok(u) if !(negative && u > 0) => Ok(u),
+        _ if integer.is_empty() => Ok(0),
+        _ => Err(out_of_range(s, "unsigned_long")),
+    }
+}
+
+/// `BigDecimal`'s `parseExp` after the `e`: an optional sign and at most ten significant
+/// digits, within `int`.
+fn big_decimal_exponent(text: &str) -> Result<i64, &'static str> {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    if digits.is_empty() {
+        return Err("No exponent digits.");
+    }
+    let significant = digits.trim_start_matches('0');
+    let significant = if significant.is_empty() {
+        "0"
+    } else {
+        significant
+    };
+    if significant.len() > 10 && digits.len() > 10 {
+        return Err("Too many nonzero exponent digits.");
+    }
+    if !significant.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("Not a digit.");
+    }
+    let value: i64 = significant.parse().map_err(|_| "Not a digit.")?;
+    if value > i64::from(i32::MAX) {
+        return Err("Exponent overflow.");
+    }
+    Ok(if text.starts_with('-') { -value } else { value })
+}
+
 fn long_to_int(v: i64) -> Result<i32, String> {
     i32::try_from(v).map_err(|_| out_of_range(&v.to_string(), "integer"))
 }
@@ -99,14 +172,11 @@ pub fn convert(v: &Value, to: Type) -> Result<Value, String> {
             Value::Boolean(b) => *b as u64,
             Value::UnsignedLong(u) => *u,
             Value::Double(d) if *d >= 0.0 && *d < 1.8446744073709552e19 => *d as u64,
-            Value::String(s) => match s.trim().parse::<u64>() {
-                Ok(u) => u,
-                Err(_) => match s.trim().parse::<f64>() {
-                    Ok(d) if (0.0..1.8446744073709552e19).contains(&d) => d as u64,
-                    Ok(_) => return Err(out_of_range(s, "unsigned_long")),
-                    Err(_) => return Err(format!("{INVALID_ARGUMENT}: Cannot parse number [{s}]")),
-                },
-            },
+            // `safeToUnsignedLong(Double)`: out of range, NaN included.
+            Value::Double(d) => {
+                return Err(out_of_range(&super::value::java_double(*d), "unsigned_long"))
+            }
+            Value::String(s) => string_to_unsigned_long(s)?,
             other => {
                 let x = other.as_i64().ok_or_else(|| unsupported(v, to))?;
                 u64::try_from(x).map_err(|_| out_of_range(&x.to_string(), "unsigned_long"))?
@@ -183,6 +253,57 @@ fn unsupported(v: &Value, to: Type) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn string_to_unsigned_long_is_big_decimal_truncated() {
+        let ul = |s: &str| convert(&Value::str(s), Type::UnsignedLong);
+        assert_eq!(ul("2147483648.2").unwrap(), Value::UnsignedLong(2147483648));
+        assert_eq!(
+            ul("18446744073709551615.9").unwrap(),
+            Value::UnsignedLong(u64::MAX)
+        );
+        assert_eq!(ul("1.5e3").unwrap(), Value::UnsignedLong(1500));
+        assert_eq!(ul("-0.5").unwrap(), Value::UnsignedLong(0));
+        assert_eq!(ul("+7").unwrap(), Value::UnsignedLong(7));
+        assert!(ul("18446744073709551616")
+            .unwrap_err()
+            .ends_with("[18446744073709551616] out of [unsigned_long] range"));
+        assert!(ul("-1")
+            .unwrap_err()
+            .ends_with("[-1] out of [unsigned_long] range"));
+        assert!(ul("1e999999")
+            .unwrap_err()
+            .ends_with("out of [unsigned_long] range"));
+        assert_eq!(
+            ul("foo").unwrap_err(),
+            "java.lang.NumberFormatException: Character f is neither a decimal digit number, decimal point, nor \"e\" notation exponential mark."
+        );
+        assert_eq!(
+            ul("").unwrap_err(),
+            "java.lang.NumberFormatException: No digits found."
+        );
+        assert_eq!(
+            ul("1e").unwrap_err(),
+            "java.lang.NumberFormatException: No exponent digits."
+        );
+        assert_eq!(
+            ul("1.2.3").unwrap_err(),
+            "java.lang.NumberFormatException: Character array contains more than one decimal point."
+        );
+        assert!(ul(" 1").unwrap_err().contains("Character   is neither"));
+    }
+
+    #[test]
+    fn double_out_of_unsigned_long_range_is_an_invalid_argument() {
+        let ul = |d: f64| convert(&Value::Double(d), Type::UnsignedLong);
+        assert_eq!(ul(123.4).unwrap(), Value::UnsignedLong(123));
+        assert!(ul(1e20)
+            .unwrap_err()
+            .ends_with("[1.0E20] out of [unsigned_long] range"));
+        assert!(ul(-1.0)
+            .unwrap_err()
+            .ends_with("[-1.0] out of [unsigned_long] range"));
+    }
 
     #[test]
     fn string_to_boolean_is_java_parse_boolean() {

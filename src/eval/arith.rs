@@ -41,6 +41,19 @@ macro_rules! checked_arithmetic {
 }
 
 /// Binary arithmetic in the result type `ty`, with Java's overflow and division errors.
+/// Elasticsearch's `NumericUtils.asFiniteNumber` failure: the message ends with Java's text of
+/// the value (`NaN`, `Infinity`, `-Infinity`), as math.csv-spec `powSqrtNeg` asserts.
+pub fn not_finite(r: f64) -> String {
+    let text = if r.is_nan() {
+        "NaN"
+    } else if r > 0.0 {
+        "Infinity"
+    } else {
+        "-Infinity"
+    };
+    format!("java.lang.ArithmeticException: not a finite double number: {text}")
+}
+
 pub fn arith(op: BinaryOp, a: &Value, b: &Value, ty: Type) -> Result<Value, String> {
     match ty {
         Type::Datetime => {
@@ -99,7 +112,7 @@ pub fn arith(op: BinaryOp, a: &Value, b: &Value, ty: Type) -> Result<Value, Stri
             if r.is_finite() {
                 Ok(Value::Double(r))
             } else {
-                Err("java.lang.ArithmeticException: not a finite double number".into())
+                Err(not_finite(r))
             }
         }
         Type::TimeDuration => match (a, b) {

@@ -1,6 +1,7 @@
-//! Elasticsearch's `CombineDisjunctions` for IP fields: an `OR` of `CIDR_MATCH`es, equalities
-//! and `IN`s on one `ip` field becomes one `CIDR_MATCH`, so its multivalue warning is
-//! reported once, under the field's name and position.
+//! Elasticsearch's `CombineDisjunctions`: in an `OR` chain, `CIDR_MATCH`es, equalities and
+//! `IN`s on one `ip` field become one `CIDR_MATCH`, and equalities and `IN`s on any other
+//! column one `IN`, so a multivalue warning is reported once, under the column's name and
+//! position.
 
 use crate::esql::ast::{self, BinaryOp, ExprKind};
 
@@ -129,4 +130,99 @@ fn ip_test<'e>(
         }
         _ => None,
     }
+}
+
+/// A disjunct `CombineDisjunctions` collects: a column (the key) tested for equality with a
+/// constant, or for membership in a list.
+fn equality_test(e: &ast::Expr) -> Option<(&ast::Expr, Vec<&ast::Expr>)> {
+    let constant = |x: &ast::Expr| match &x.kind {
+        ExprKind::Literal(_) => true,
+        ExprKind::Unary { operand, .. } => matches!(operand.kind, ExprKind::Literal(_)),
+        _ => false,
+    };
+    let key = |x: &ast::Expr| matches!(x.kind, ExprKind::Column(_));
+    match &e.kind {
+        // `LiteralsOnTheRight` runs first, so `1 == a` counts as `a == 1`.
+        ExprKind::Binary {
+            op: BinaryOp::Eq,
+            left,
+            right,
+        } if key(left) && constant(right) => Some((left, vec![right])),
+        ExprKind::Binary {
+            op: BinaryOp::Eq,
+            left,
+            right,
+        } if key(right) && constant(left) => Some((right, vec![left])),
+        ExprKind::In {
+            value,
+            list,
+            negated: false,
+        } if key(value) => Some((value, list.iter().collect())),
+        _ => None,
+    }
+}
+
+/// Elasticsearch's `CombineDisjunctions` for equalities: in an `OR` chain, the equalities and
+/// `IN`s on one column become one `IN` (one `==` for a single value), created with the
+/// column's source, so a multivalue warning names the column at its position (floats.csv-spec
+/// `equalToOrEqualToMultivalue`: `salary_change == 1.19 or salary_change == 7.58` warns
+/// `evaluation of [salary_change]`). The other disjuncts come first. As Elasticsearch keeps
+/// the original when the result is the same expression, `None` unless some column had two
+/// tests or an `IN` shrinks (duplicate or single values).
+pub fn combine_equalities(e: &ast::Expr) -> Option<ast::Expr> {
+    let mut disjuncts = Vec::new();
+    flatten(e, &mut disjuncts);
+    let mut others: Vec<ast::Expr> = Vec::new();
+    // Per key: the key, its distinct values, and how many disjuncts fed it.
+    let mut groups: Vec<(&ast::Expr, Vec<&ast::Expr>, usize)> = Vec::new();
+    let mut shrinks = false;
+    for d in &disjuncts {
+        let Some((key, values)) = equality_test(d) else {
+            others.push((*d).clone());
+            continue;
+        };
+        let at = match groups.iter().position(|(k, _, _)| *k == key) {
+            Some(at) => at,
+            None => {
+                groups.push((key, Vec::new(), 0));
+                groups.len() - 1
+            }
+        };
+        let group = &mut groups[at];
+        group.2 += 1;
+        let before = group.1.len();
+        for v in &values {
+            if !group.1.contains(v) {
+                group.1.push(v);
+            }
+        }
+        let is_in = matches!(d.kind, ExprKind::In { .. });
+        shrinks |= is_in && (values.len() == 1 || group.1.len() - before < values.len());
+    }
+    if !(shrinks || groups.iter().any(|(_, _, fed)| *fed > 1)) {
+        return None;
+    }
+    for (key, values, _) in groups {
+        let kind = match values.as_slice() {
+            [one] => ExprKind::Binary {
+                op: BinaryOp::Eq,
+                left: Box::new(key.clone()),
+                right: Box::new((*one).clone()),
+            },
+            many => ExprKind::In {
+                value: Box::new(key.clone()),
+                list: many.iter().map(|v| (*v).clone()).collect(),
+                negated: false,
+            },
+        };
+        others.push(ast::Expr {
+            kind,
+            span: key.span,
+        });
+    }
+    let span = e.span;
+    others.into_iter().reduce(|a, b| ast::Expr {
+        kind: ExprKind::Or(Box::new(a), Box::new(b)),
+        span,
+    })
 }

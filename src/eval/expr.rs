@@ -10,10 +10,11 @@ use crate::span::{LineIndex, Span};
 
 pub use super::arith::arith;
 use super::arith::negate;
-use super::disjunction::combine_cidr_disjunctions;
+use super::disjunction::{combine_cidr_disjunctions, combine_equalities};
 use super::fold::Constants;
 use super::functions::{self, type_mismatch, Func};
 use super::pattern::Matcher;
+use super::site_text::unparenthesised;
 use super::warnings::{Warnings, MULTI_VALUE};
 use crate::document::convert::{convert, convertible};
 use crate::document::value::{Cell, Type, Value};
@@ -96,6 +97,7 @@ impl<'q> Compiler<'q> {
     }
 
     pub fn site(&mut self, span: Span) -> u32 {
+        let span = unparenthesised(span, self.text);
         self.sites.push(Site {
             location: self.location(span),
             text: span.slice(self.text).to_string(),
@@ -164,6 +166,16 @@ impl<'q> Compiler<'q> {
             }
             ExprKind::Or(..) if combine_cidr_disjunctions(e, schema).is_some() => {
                 let combined = combine_cidr_disjunctions(e, schema).expect("checked");
+                self.expr(&combined, schema)
+            }
+            ExprKind::Or(a, b) if combine_equalities(e).is_some() => {
+                // Elasticsearch verifies the query before its optimizer combines the
+                // disjuncts, so an error names the original one; that compile is discarded.
+                let sites = self.sites.len();
+                self.boolean(a, schema)?;
+                self.boolean(b, schema)?;
+                self.sites.truncate(sites);
+                let combined = combine_equalities(e).expect("checked");
                 self.expr(&combined, schema)
             }
             ExprKind::And(a, b) | ExprKind::Or(a, b) => {

@@ -43,6 +43,7 @@ mod lineage;
 pub mod output;
 pub mod pattern;
 pub mod plan;
+mod site_text;
 mod source_doc;
 pub mod stream;
 pub mod warnings;

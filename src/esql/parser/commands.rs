@@ -391,10 +391,12 @@ impl Parser<'_> {
         Ok(Stats { aggregates, by })
     }
 
+    /// At `|`, the query's end, or the `)` that closes a `FORK` branch (fork.csv-spec
+    /// `forkBranchWithLookupJoin`: `( … | LOOKUP JOIN languages_lookup ON language_code)`).
     fn at_command_end(&mut self) -> PResult<bool> {
         Ok(matches!(
             self.peek_kind()?,
-            TokenKind::Pipe | TokenKind::Eof
+            TokenKind::Pipe | TokenKind::Eof | TokenKind::RParen
         ))
     }
 

@@ -78,9 +78,9 @@ impl Unary {
     }
 }
 
-/// `LOG(value)` (natural) or `LOG(base, value)`: `log10(value) / log10(base)`, which gives
-/// Elasticsearch's documented results (`LOG(2, 8)` is `3.0`, `LOG(10^12, 10)` is
-/// `0.08333333333333333`) where `ln / ln` is one ulp off.
+/// `LOG(value)` (natural) or `LOG(base, value)`: `Math.log10(value) / Math.log10(base)` as
+/// Elasticsearch's `Log`, with Java's correctly rounded `log10` (`LOG(2, 8)` is `3.0`,
+/// `LOG(10^12, 10)` is `0.08333333333333333`, `LOG(5, 56371)` is `6.797224072039991`).
 pub fn log(base: Option<f64>, value: f64) -> Result<f64, String> {
     let non_positive = || Err("java.lang.ArithmeticException: Log of non-positive number".into());
     if value <= 0.0 || base.is_some_and(|b| b <= 0.0) {
@@ -89,13 +89,13 @@ pub fn log(base: Option<f64>, value: f64) -> Result<f64, String> {
     match base {
         None => Ok(value.ln()),
         Some(1.0) => Err("java.lang.ArithmeticException: Log of base 1".into()),
-        Some(b) => Ok(value.log10() / b.log10()),
+        Some(b) => Ok(super::java_math::log10(value) / super::java_math::log10(b)),
     }
 }
 
-/// `HYPOT(a, b)`; infinite results are an overflow.
+/// `HYPOT(a, b)` with Java's `Math.hypot` (fdlibm); infinite results are an overflow.
 pub fn hypot(a: f64, b: f64) -> Result<f64, String> {
-    let r = a.hypot(b);
+    let r = super::java_math::hypot(a, b);
     if r.is_finite() {
         Ok(r)
     } else {
@@ -110,10 +110,7 @@ pub fn scalb(d: f64, n: i64) -> Result<f64, String> {
     if r.is_finite() {
         Ok(r)
     } else {
-        Err(format!(
-            "java.lang.ArithmeticException: not a finite double number: {}",
-            if r.is_nan() { "NaN" } else { "Infinity" }
-        ))
+        Err(crate::eval::arith::not_finite(r))
     }
 }
 
@@ -213,10 +210,7 @@ pub fn pseries_weighted_sum(values: &[f64], p: f64) -> Result<f64, String> {
     if sum.is_finite() {
         Ok(sum)
     } else {
-        Err(format!(
-            "java.lang.ArithmeticException: not a finite double number: {}",
-            if sum.is_nan() { "NaN" } else { "Infinity" }
-        ))
+        Err(crate::eval::arith::not_finite(sum))
     }
 }
 

@@ -16,6 +16,7 @@ mod codec;
 mod eval;
 pub mod fulltext;
 mod human;
+mod java_math;
 mod math;
 mod qstr;
 mod spatial;

@@ -193,31 +193,31 @@ pub(super) fn compile_command(
         CommandKind::Sample(s) => steps.push(Step::Sample(s.probability)),
         CommandKind::InlineStats(stats) => {
             let plan = compile_stats(c, stats, schema, notes)?;
-            // Input columns stay (minus those the aggregates shadow); aggregates and
-            // computed keys are appended.
+            // Elasticsearch plans INLINE STATS as a join of the input with the aggregation on
+            // the grouping keys (`InlineJoin`): the output is the input columns the
+            // aggregates and keys do not name, then the aggregates, then the keys (moved to
+            // the end, with each row's own key value).
             let new_names: Vec<&str> = plan.columns.iter().map(|c| c.name.as_str()).collect();
             let kept: Vec<usize> = (0..schema.len())
-                .filter(|&i| {
-                    let name = schema[i].name.as_str();
-                    !new_names.contains(&name)
-                        || stats.by.iter().any(|b| {
-                            b.name.is_none()
-                                && matches!(&b.expr.kind, ExprKind::Column(n) if n.name == name)
-                        })
-                })
+                .filter(|&i| !new_names.contains(&schema[i].name.as_str()))
                 .collect();
+            let plain_key = |name: &str| {
+                stats.by.iter().any(|b| {
+                    b.name.is_none()
+                        && matches!(&b.expr.kind, ExprKind::Column(n) if n.name == name)
+                })
+            };
             let mut next: Vec<Column> = kept.iter().map(|&i| schema[i].clone()).collect();
-            let mut appended = Vec::new();
-            for (i, col) in plan.columns.iter().enumerate() {
-                if find(&next, &col.name).is_none() {
+            for col in &plan.columns {
+                if !plain_key(&col.name) {
                     c.constants.forget(&col.name);
                     c.computed.insert(col.name.clone());
-                    next.push(col.clone());
-                    appended.push(i);
                 }
+                next.push(col.clone());
             }
+            let aggregates: Vec<usize> = (0..plan.columns.len() - plan.groups.len()).collect();
             *schema = next;
-            steps.push(Step::InlineStats(Box::new(plan), kept, appended));
+            steps.push(Step::InlineStats(Box::new(plan), kept, aggregates));
         }
         CommandKind::Fork(branches) => {
             let (columns, fork) = fork::compile_fork(c, branches, text, schema, notes)?;

@@ -62,7 +62,8 @@ pub(crate) enum Step {
         removed: Vec<usize>,
     },
     Stats(Box<StatsPlan>),
-    /// The stats, the input columns kept, and the stats output columns appended.
+    /// The stats, the input columns kept, and the aggregate columns appended (the grouping
+    /// keys follow them, from each row).
     InlineStats(Box<StatsPlan>, Vec<usize>, Vec<usize>),
     /// Sorts by every column: makes unspecified orders deterministic.
     SortAll,

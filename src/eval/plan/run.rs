@@ -306,6 +306,9 @@ pub(super) fn run_step(step: &Step, table: Vec<Vec<Cell>>, ctx: &mut Ctx) -> Vec
                     Some(r) => next.extend(appended.iter().map(|&i| r[i].clone())),
                     None => next.extend(appended.iter().map(|_| Cell::Null)),
                 }
+                // The keys come last, from the row itself (a multivalued key that joins
+                // nothing keeps its values).
+                next.extend(key_cells);
                 out.push(next);
             }
             out

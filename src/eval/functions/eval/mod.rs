@@ -85,6 +85,9 @@ pub fn eval(func: &Func, args: Vec<Cell>, e: &CExpr, ctx: &mut Ctx) -> Cell {
     match func {
         Func::FullText(f) => Cell::boolean(Some(f.matches(&args, ctx.now))),
         Func::Coalesce => args.into_iter().find(|c| !c.is_null()).unwrap_or_default(),
+        // Elasticsearch's `Abs` evaluates an `unsigned_long` to its field unchanged, so a
+        // multivalue passes through whole (math.csv-spec `absUnsignedLong`).
+        Func::Abs if e.ty == Type::UnsignedLong => args.into_iter().next().unwrap_or_default(),
         Func::Greatest | Func::Least => {
             let mut best: Option<Value> = None;
             for c in &args {

@@ -366,7 +366,7 @@ pub(super) fn single_valued(
                 Func::Log10 if x <= 0.0 => {
                     return Err("java.lang.ArithmeticException: Log of non-positive number".into())
                 }
-                Func::Log10 => x.log10(),
+                Func::Log10 => crate::eval::functions::java_math::log10(x),
                 _ => {
                     if x == 0.0 {
                         0.0
@@ -383,7 +383,7 @@ pub(super) fn single_valued(
                 .unwrap_or(0.0)
                 .powf(a[1].as_f64().unwrap_or(0.0));
             if !r.is_finite() {
-                return Err("java.lang.ArithmeticException: not a finite double number".into());
+                return Err(crate::eval::arith::not_finite(r));
             }
             Cell::One(Value::Double(r))
         }
