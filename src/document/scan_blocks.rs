@@ -5,8 +5,20 @@
 //! of the baseline (no run-time detection); a portable byte loop on other targets, which the
 //! tests compare with the SSE2 path on every build.
 //!
-//! The crate's only `unsafe`: the unaligned 16-byte loads, and calling the SSE2 functions
-//! (`#[target_feature]`) from code compiled with SSE2 enabled anyway.
+//! The crate's only `unsafe`: the unaligned 16-byte loads, calling the SSE2 functions
+//! (`#[target_feature]`) from code compiled with SSE2 enabled anyway, and [`ascii_str`].
+
+/// `bytes` as text when they are all ASCII (so UTF-8): a batch of input lines is checked
+/// this way first, about three times faster than `std::str::from_utf8`, which checks it
+/// otherwise.
+pub(super) fn ascii_str(bytes: &[u8]) -> Option<&str> {
+    if bytes.is_ascii() {
+        // SAFETY: ASCII bytes are valid UTF-8 (every byte below 0x80 is a character).
+        Some(unsafe { std::str::from_utf8_unchecked(bytes) })
+    } else {
+        None
+    }
+}
 
 /// Per-byte bits (bit `i` for byte `i`) of one 64-byte block.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

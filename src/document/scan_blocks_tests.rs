@@ -214,3 +214,13 @@ fn short_keys_end_as_the_word_path_says() {
     assert_eq!(short_key_end(b"0123456789abcdef\"", 0), None);
     assert_eq!(short_key_end(b"a\\\"b\"0123456789abcdef", 0), None);
 }
+
+#[test]
+fn ascii_text_is_text_and_the_rest_is_left_to_utf8() {
+    let all: Vec<u8> = (0..=0x7f).collect();
+    assert_eq!(ascii_str(&all).map(str::as_bytes), Some(&all[..]));
+    assert_eq!(ascii_str(b""), Some(""));
+    for text in ["é".as_bytes(), b"abc\x80", b"\xff", "a☃b".as_bytes()] {
+        assert_eq!(ascii_str(text), None, "{text:?}");
+    }
+}
