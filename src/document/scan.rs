@@ -79,6 +79,7 @@ impl Paths {
         Some(paths)
     }
 
+    #[inline(always)]
     fn step(&self, node: u32, segment: &[u8]) -> Option<u32> {
         let children = &self.nodes[node as usize].children;
         // The first byte tells most keys of the same length apart without a compare call.
@@ -346,7 +347,7 @@ impl<'a> Scanner<'a, '_> {
     }
 
     /// A value inside a container: an unwanted string, the most common value, is stepped over
-    /// here rather than through a call; other unwanted values by [`Self::skip`].
+    /// here rather than through a call.
     #[inline(always)]
     fn member(&mut self, node: Option<u32>, depth: usize) -> Scanned {
         match node {
@@ -354,72 +355,8 @@ impl<'a> Scanner<'a, '_> {
                 self.at += 1;
                 self.string::<false>().map(|_| ())
             }
-            None => self.skip(depth),
-            Some(_) => self.value(node, depth),
+            _ => self.value(node, depth),
         }
-    }
-
-    /// Steps over one unwanted value inside a container at `depth`, checking it as
-    /// [`Self::value`] does, in one loop rather than a call per container: the open
-    /// containers are bits of a word (1 an object, 0 an array, the innermost lowest).
-    fn skip(&mut self, depth: usize) -> Scanned {
-        // One bit per open container: enough, as nesting past the limit falls back.
-        const _: () = assert!(MAX_OBJECT_DEPTH < 64);
-        let (mut stack, mut open) = (0u64, 0usize);
-        loop {
-            // At a value.
-            match self.peek().ok_or(Fallback)? {
-                b'"' => {
-                    self.at += 1;
-                    self.plain_string()?;
-                }
-                bracket @ (b'{' | b'[') => {
-                    let object = bracket == b'{';
-                    let close = if object { b'}' } else { b']' };
-                    if !self.open(depth + open + 1, close)? {
-                        stack = stack << 1 | u64::from(object);
-                        open += 1;
-                        if object {
-                            self.key_colon()?;
-                        }
-                        continue;
-                    }
-                }
-                b't' => self.literal(b"true")?,
-                b'f' => self.literal(b"false")?,
-                b'n' => self.literal(b"null")?,
-                b'-' | b'0'..=b'9' => {
-                    self.number()?;
-                }
-                _ => return Err(Fallback),
-            }
-            // After a value: a comma leads to the next one, a closing bracket leaves.
-            loop {
-                if open == 0 {
-                    return Ok(());
-                }
-                let object = stack & 1 == 1;
-                if self.separator(if object { b'}' } else { b']' })? {
-                    if object {
-                        self.key_colon()?;
-                    }
-                    break;
-                }
-                stack >>= 1;
-                open -= 1;
-            }
-        }
-    }
-
-    /// An unwanted object's key and its colon, up to the value.
-    #[inline(always)]
-    fn key_colon(&mut self) -> Scanned {
-        self.expect(b'"')?;
-        self.plain_string()?;
-        self.space();
-        self.expect(b':')?;
-        self.space();
-        Ok(())
     }
 
     /// An object at `depth` (the top level is 1), from its `{`.
