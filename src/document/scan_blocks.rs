@@ -1,7 +1,7 @@
 //! Crossing JSON strings with SIMD, and checking input for ASCII: short strings 16 bytes a
-//! step up to the first quote, backslash or control byte; long ones and those with escapes 64 bytes at a time (quote,
-//! backslash and control-byte masks of a block, simdjson's carry-propagating escape
-//! arithmetic, a check per escape rather than per byte). SSE2 on x86_64, where it is part
+//! step up to the first quote, backslash or control byte; long ones and those with escapes
+//! 64 bytes at a time (quote, backslash and control-byte masks of a block, simdjson's
+//! carry-propagating escape arithmetic, a check per escape rather than per byte). SSE2 on x86_64, where it is part
 //! of the baseline (no run-time detection); a portable byte loop on other targets, which the
 //! tests compare with the SSE2 path on every build.
 //!
