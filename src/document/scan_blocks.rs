@@ -1,12 +1,59 @@
-//! Crossing JSON strings with SIMD: short ones 16 bytes a step up to the first quote,
-//! backslash or control byte; long ones and those with escapes 64 bytes at a time (quote,
-//! backslash and control-byte masks of a block, simdjson's carry-propagating escape
-//! arithmetic, a check per escape rather than per byte). SSE2 on x86_64, where it is part
+//! Crossing JSON strings with SIMD, and checking input for ASCII: short strings 16 bytes a
+//! step up to the first quote, backslash or control byte; long ones and those with escapes
+//! 64 bytes at a time (quote, backslash and control-byte masks of a block, simdjson's
+//! carry-propagating escape arithmetic, a check per escape rather than per byte). SSE2 on x86_64, where it is part
 //! of the baseline (no run-time detection); a portable byte loop on other targets, which the
 //! tests compare with the SSE2 path on every build.
 //!
-//! The crate's only `unsafe`: the unaligned 16-byte loads, and calling the SSE2 functions
-//! (`#[target_feature]`) from code compiled with SSE2 enabled anyway.
+//! The crate's only `unsafe`: the unaligned 16-byte loads, calling the SSE2 functions
+//! (`#[target_feature]`) from code compiled with SSE2 enabled anyway, and [`ascii_str`].
+
+/// `bytes` as text when they are all ASCII (so UTF-8): a batch of input lines is checked
+/// this way first, about three times faster than `std::str::from_utf8`, which checks it
+/// otherwise.
+pub(super) fn ascii_str(bytes: &[u8]) -> Option<&str> {
+    if is_ascii(bytes) {
+        // SAFETY: ASCII bytes are valid UTF-8 (every byte below 0x80 is a character).
+        Some(unsafe { std::str::from_utf8_unchecked(bytes) })
+    } else {
+        None
+    }
+}
+
+/// Whether every byte is below 0x80, 64 bytes a step with SSE2 (std's check, word by word,
+/// took about 5 % of the seed rule's time on whole batches).
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline]
+pub(super) fn is_ascii(bytes: &[u8]) -> bool {
+    // SAFETY: SSE2 is enabled at compile time (the `cfg` above).
+    unsafe { sse2_is_ascii(bytes) }
+}
+
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[target_feature(enable = "sse2")]
+fn sse2_is_ascii(bytes: &[u8]) -> bool {
+    use std::arch::x86_64::{__m128i, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128};
+    let mut blocks = bytes.chunks_exact(64);
+    for block in &mut blocks {
+        // SAFETY: each load reads 16 of the block's 64 initialised bytes, unaligned.
+        let load = |at: usize| unsafe { _mm_loadu_si128(block[at..].as_ptr().cast::<__m128i>()) };
+        let high = _mm_or_si128(
+            _mm_or_si128(load(0), load(16)),
+            _mm_or_si128(load(32), load(48)),
+        );
+        if _mm_movemask_epi8(high) != 0 {
+            return false;
+        }
+    }
+    blocks.remainder().is_ascii()
+}
+
+/// [`is_ascii`] on targets without the SSE2 path.
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+#[inline]
+pub(super) fn is_ascii(bytes: &[u8]) -> bool {
+    bytes.is_ascii()
+}
 
 /// Per-byte bits (bit `i` for byte `i`) of one 64-byte block.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

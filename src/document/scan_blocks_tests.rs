@@ -214,3 +214,38 @@ fn short_keys_end_as_the_word_path_says() {
     assert_eq!(short_key_end(b"0123456789abcdef\"", 0), None);
     assert_eq!(short_key_end(b"a\\\"b\"0123456789abcdef", 0), None);
 }
+
+#[test]
+fn ascii_text_is_text_and_the_rest_is_left_to_utf8() {
+    let all: Vec<u8> = (0..=0x7f).collect();
+    assert_eq!(ascii_str(&all).map(str::as_bytes), Some(&all[..]));
+    assert_eq!(ascii_str(b""), Some(""));
+    for text in ["é".as_bytes(), b"abc\x80", b"\xff", "a☃b".as_bytes()] {
+        assert_eq!(ascii_str(text), None, "{text:?}");
+    }
+}
+
+#[test]
+fn the_block_ascii_check_equals_std() {
+    fn property(bytes: Vec<u8>, high_at: usize) -> bool {
+        let mut ascii: Vec<u8> = bytes.iter().map(|b| b & 0x7f).collect();
+        let whole = is_ascii(&ascii) && ascii.is_ascii();
+        // One high byte anywhere (in a block or the remainder) is found.
+        let one_high = ascii.is_empty() || {
+            let at = high_at % ascii.len();
+            ascii[at] |= 0x80;
+            !is_ascii(&ascii)
+        };
+        whole && one_high && is_ascii(&bytes) == bytes.is_ascii()
+    }
+    QuickCheck::new()
+        .tests(2000)
+        .quickcheck(property as fn(Vec<u8>, usize) -> bool);
+    let mut long = vec![b'a'; 200];
+    for at in 0..200 {
+        long[at] = 0xc3;
+        assert!(!is_ascii(&long), "{at}");
+        long[at] = b'a';
+    }
+    assert!(is_ascii(&long));
+}

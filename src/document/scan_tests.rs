@@ -655,3 +655,78 @@ fn numbers_take_serde_types() {
         ["u", "f", "u", "i", "u", "f", "i", "f", "f", "f", "f"]
     );
 }
+
+/// `levels` containers, arrays and objects in turn, around `true`.
+fn nested(levels: usize) -> String {
+    let mut text = String::new();
+    for i in 0..levels {
+        text.push_str(if i % 2 == 0 { "[0, " } else { "{\"k\": " });
+    }
+    text.push_str("true");
+    for i in (0..levels).rev() {
+        text.push(if i % 2 == 0 { ']' } else { '}' });
+    }
+    text
+}
+
+#[test]
+fn unwanted_values_nest_up_to_the_limit_and_fall_back_past_it() {
+    for levels in 0..=MAX_OBJECT_DEPTH + 2 {
+        let inner = nested(levels);
+        for text in [
+            format!(r#"{{"z": {inner}, "a": 1}}"#),
+            format!(r#"{{"b": {{"y": [{inner}], "c": 2}}}}"#),
+        ] {
+            // The document's own object, and `b`'s and the array's in the second.
+            let depth = 1 + levels + if text.starts_with(r#"{"b""#) { 2 } else { 0 };
+            let expected = if depth <= MAX_OBJECT_DEPTH {
+                Read::Fast
+            } else {
+                Read::Fallback
+            };
+            assert_eq!(compare(&text, &["a", "b.c"]), expected, "{text}");
+        }
+    }
+}
+
+#[test]
+fn unwanted_values_with_every_separator_error_fall_back() {
+    let names = ["a"];
+    for text in [
+        r#"{"z":[1,{"k":2}}],"a":1}"#,
+        r#"{"z":{"k":[1}],"a":1}"#,
+        r#"{"z":{"k":1,},"a":1}"#,
+        r#"{"z":{"k" 1},"a":1}"#,
+        r#"{"z":{k:1},"a":1}"#,
+        r#"{"z":[true false],"a":1}"#,
+        r#"{"z":[nul],"a":1}"#,
+        r#"{"z":{"k":01},"a":1}"#,
+        r#"{"z":[[[]],"a":1}"#,
+        r#"{"z":["\q"],"a":1}"#,
+    ] {
+        assert!(serde_reads(text, &names).is_err(), "serde reads {text}");
+        assert_eq!(compare(text, &names), Read::Fallback, "{text}");
+    }
+    for text in [
+        r#"{"z":[ ],"a":1}"#,
+        r#"{"z":{ },"a":1}"#,
+        r#"{"z":[[], {}, [{}], {"k": [ ]}],"a":1}"#,
+        r#"{"z":[-0.5e+3, "s", null, false],"a":1}"#,
+    ] {
+        assert_eq!(compare(text, &names), Read::Fast, "{text}");
+    }
+}
+
+#[test]
+fn word_compares_equal_byte_compares() {
+    let base: Vec<u8> = (0u8..40).map(|i| b'a' + i % 26).collect();
+    for n in 0..=24 {
+        let a = &base[..n];
+        assert!(same(a, a), "{n}");
+        for i in 0..n {
+            let mut b = a.to_vec();
+            b[i] ^= 0x20;
+            assert!(!same(a, &b), "length {n}, byte {i}");
+        }
+    }
+}

@@ -12,6 +12,9 @@ use crate::document::value::{Cell, Type, Value};
 use crate::document::walk::{self, Fields, Scalar, WordHashBuild};
 use crate::document::{convert, datetime, geo, ip, Column};
 
+/// Spare cells per row for metadata columns (`_id`, `_index`, `_version`, `_score`).
+const METADATA_ROOM: usize = 4;
+
 const INTERNAL: [&str; 4] = [
     "_id",
     "data_stream.type",
@@ -48,7 +51,7 @@ fn geo_leaves(group: &[(u32, Scalar)]) -> Result<Vec<Value>, String> {
 
 /// Converts a JSON leaf to a value of the mapped type, with Elasticsearch's coercion; the error
 /// is what indexing would reject the document for.
-fn to_value(s: &Scalar, ty: Type, interner: &mut Interner) -> Result<Value, String> {
+fn to_value(s: &Scalar, ty: Type, field: u32, interner: &mut Interner) -> Result<Value, String> {
     let fail = |what: &str| Err(format!("cannot index {what} as [{}]", ty.name()));
     if let Scalar::Object = s {
         return fail("an object");
@@ -57,11 +60,11 @@ fn to_value(s: &Scalar, ty: Type, interner: &mut Interner) -> Result<Value, Stri
         Type::Keyword | Type::Text | Type::Version => {
             // Strings go to the interner as they are: no copy per value.
             let shared = match s {
-                Scalar::Str(t) => interner.get(t),
-                Scalar::Bool(b) => interner.get(&b.to_string()),
-                Scalar::I64(i) => interner.get(&i.to_string()),
-                Scalar::U64(u) => interner.get(&u.to_string()),
-                Scalar::F64(f) => interner.get(&f.to_string()),
+                Scalar::Str(t) => interner.get(field, t),
+                Scalar::Bool(b) => interner.get(field, &b.to_string()),
+                Scalar::I64(i) => interner.get(field, &i.to_string()),
+                Scalar::U64(u) => interner.get(field, &u.to_string()),
+                Scalar::F64(f) => interner.get(field, &f.to_string()),
                 Scalar::Object => unreachable!("handled above"),
             };
             Ok(if ty == Type::Version {
@@ -132,20 +135,37 @@ fn dynamic_type(s: &Scalar) -> Option<Type> {
 #[derive(Default)]
 struct Interner {
     strings: HashSet<Arc<str>, WordHashBuild>,
+    /// Per field id, the string it last gave: consecutive documents often repeat a field's
+    /// value (data stream, dataset, verb), and a compare costs less than a hash and probe.
+    last: Vec<Option<Arc<str>>>,
 }
 
 const MAX_INTERNED: usize = 1 << 16;
 
 impl Interner {
-    fn get(&mut self, text: &str) -> Arc<str> {
-        if let Some(s) = self.strings.get(text) {
-            return Arc::clone(s);
+    /// The shared string for `text`, a value of field `field`.
+    fn get(&mut self, field: u32, text: &str) -> Arc<str> {
+        let field = field as usize;
+        if let Some(Some(last)) = self.last.get(field) {
+            if last.len() == text.len() && scan::same(last.as_bytes(), text.as_bytes()) {
+                return Arc::clone(last);
+            }
         }
-        let s: Arc<str> = Arc::from(text);
-        if self.strings.len() < MAX_INTERNED {
-            self.strings.insert(Arc::clone(&s));
+        let shared = match self.strings.get(text) {
+            Some(s) => Arc::clone(s),
+            None => {
+                let s: Arc<str> = Arc::from(text);
+                if self.strings.len() < MAX_INTERNED {
+                    self.strings.insert(Arc::clone(&s));
+                }
+                s
+            }
+        };
+        if self.last.len() <= field {
+            self.last.resize(field + 1, None);
         }
-        s
+        self.last[field] = Some(Arc::clone(&shared));
+        shared
     }
 }
 
@@ -205,6 +225,20 @@ fn is_joined(joined: &str, parts: [&str; 3]) -> bool {
         rest = r;
     }
     rest.is_empty()
+}
+
+/// Where the line holding `end` ends (its newline, or the end of `text`) when only ASCII
+/// whitespace lies between (what a line's trimming drops); `None` otherwise.
+fn line_end(text: &[u8], end: usize) -> Option<usize> {
+    let rest = &text[end..];
+    let newline = rest
+        .iter()
+        .position(|&b| !matches!(b, b' ' | b'\t' | b'\r' | b'\x0c'));
+    match newline {
+        None => Some(text.len()),
+        Some(n) if rest[n] == b'\n' => Some(end + n),
+        Some(_) => None,
+    }
 }
 
 /// The text of a cell's first value, borrowed when it is a string.
@@ -282,8 +316,44 @@ impl Loader {
         }
     }
 
+    /// The line of `text` (a whole batch of lines) that starts at `at`, when the scanner
+    /// reads its document whole and the line ends right after it (ASCII whitespace, then a
+    /// newline or the end of `text`), within `max` bytes: the offset of the next line. This
+    /// finds line ends without a separate pass over the text. `None` (nothing added): read
+    /// the line the usual way ([`Loader::add_line`]), which also gives every error message.
+    pub(super) fn add_scanned_line(
+        &mut self,
+        text: &str,
+        at: usize,
+        line: usize,
+        max: usize,
+    ) -> Option<Result<usize, InputError>> {
+        let paths = self.paths.as_ref()?;
+        let mut leaves = reuse(std::mem::take(&mut self.scratch));
+        let ends = scan::scan_object(text, at, Wanted::Paths(paths), &mut leaves)
+            .ok()
+            .and_then(|end| line_end(text.as_bytes(), end).map(|newline| (end, newline)))
+            .filter(|&(_, newline)| newline - at <= max);
+        let Some((end, newline)) = ends else {
+            self.scratch = reuse(leaves);
+            return None;
+        };
+        let added = self.finish_doc(&text.as_bytes()[at..end], &mut leaves, line);
+        self.scratch = reuse(leaves);
+        let next = (newline + 1).min(text.len());
+        Some(match added {
+            Ok(()) => Ok(next),
+            Err(message) => self.fail(InputError { line, message }).map(|()| next),
+        })
+    }
+
+    #[inline]
     fn type_of(&mut self, id: u32, sample: &Scalar) -> Option<Type> {
         let i = id as usize;
+        // Decided after a field's first value: the usual case, kept short.
+        if let Some(Some(ty)) = self.types.get(i) {
+            return Some(*ty);
+        }
         if self.types.len() <= i {
             self.types.resize(i + 1, None);
         }
@@ -367,10 +437,10 @@ impl Loader {
         } else {
             self.selected
         };
-        let row: Vec<Cell> = self.cells[..row_width]
-            .iter_mut()
-            .map(std::mem::take)
-            .collect();
+        // Room for the metadata columns a query appends (`_id`, `_index`, …), which would
+        // otherwise move the row to a bigger allocation.
+        let mut row: Vec<Cell> = Vec::with_capacity(row_width + METADATA_ROOM);
+        row.extend(self.cells[..row_width].iter_mut().map(std::mem::take));
         self.cells[row_width..].fill(Cell::Null);
         self.docs.rows.push(row);
         self.docs.index.push(index);
@@ -408,7 +478,7 @@ impl Loader {
             }
             for (_, leaf) in group {
                 if let Some(ty) = self.type_of(id, leaf) {
-                    let v = to_value(leaf, ty, &mut self.interner)
+                    let v = to_value(leaf, ty, id, &mut self.interner)
                         .map_err(|m| format!("field [{}]: {m}", self.fields.names[cell]))?;
                     match &mut self.cells[cell] {
                         slot @ Cell::Null => *slot = Cell::One(v),

@@ -177,15 +177,26 @@ impl Documents {
     ) -> Result<(Documents, usize), InputError> {
         let max = options.max_line_bytes;
         let mut loader = Loader::new(selection, options);
+        // Valid UTF-8 throughout (the usual case): the scanner finds each line's end as it
+        // reads the line's document, and only lines it cannot vouch for are cut by search.
+        // ASCII, the usual text, is checked first: about three times faster than UTF-8.
+        let whole = super::scan_blocks::ascii_str(text).or_else(|| std::str::from_utf8(text).ok());
         let mut line = 0;
-        let mut rest = text;
-        while !rest.is_empty() {
-            let (raw, next) = match memchr::memchr(b'\n', rest) {
-                Some(end) => rest.split_at(end + 1),
-                None => (rest, &rest[rest.len()..]),
-            };
-            rest = next;
+        let mut at = 0;
+        while at < text.len() {
             line += 1;
+            if let Some(next) =
+                whole.and_then(|whole| loader.add_scanned_line(whole, at, line, max))
+            {
+                at = next?;
+                continue;
+            }
+            let rest = &text[at..];
+            let raw = match memchr::memchr(b'\n', rest) {
+                Some(end) => &rest[..=end],
+                None => rest,
+            };
+            at += raw.len();
             let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
             if raw.len() > max {
                 loader.fail(InputError::overlong(line, max))?;
@@ -331,3 +342,7 @@ impl Documents {
         joined
     }
 }
+
+#[cfg(test)]
+#[path = "batch_tests.rs"]
+mod batch_tests;
