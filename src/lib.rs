@@ -61,6 +61,7 @@ pub mod runner;
 pub mod scenario;
 pub mod schedule;
 pub mod span;
+pub mod toml_keys;
 
 /// Scratch directories for unit tests: the file the integration tests use too, so there is one.
 #[cfg(test)]

@@ -58,7 +58,7 @@ struct FileOverride {
 }
 
 /// Known keys per table, for "unknown key, did you mean" (`[]` marks an array of tables).
-const SCHEMA: &[(&str, &[&str])] = &[
+const SCHEMA: &crate::toml_keys::Schema = &[
     (
         "",
         &[
@@ -134,7 +134,9 @@ impl Config {
         let file = SourceFile::new(path.display().to_string(), text);
         let document = DeTable::parse(text).map_err(|error| vec![toml_error(&file, &error)])?;
         let mut unknown = Vec::new();
-        walk_keys(document.get_ref(), "", &file, &mut unknown);
+        crate::toml_keys::walk(document.get_ref(), SCHEMA, &mut |key| {
+            unknown.push(unknown_key_error(&key, &file));
+        });
         unknown.sort_by_key(|error| error.labels.first().map(|label| label.span.start));
         if !unknown.is_empty() {
             return Err(unknown);
@@ -305,47 +307,14 @@ fn shared_prefix<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
         .map(|(_, k)| k)
 }
 
-fn walk_keys(table: &DeTable<'_>, path: &str, file: &Arc<SourceFile>, out: &mut Vec<Diagnostic>) {
-    let Some((_, known)) = SCHEMA.iter().find(|(p, _)| *p == path) else {
-        return;
-    };
-    for (key, value) in table.iter() {
-        let name: &str = key.get_ref();
-        if !known.contains(&name) {
-            let span = key.span();
-            let place = if path.is_empty() {
-                "at the top level".to_string()
-            } else {
-                format!("in [{}]", path.replace("[]", ""))
-            };
-            let mut error = Diagnostic::error("E025", format!("unknown key `{name}` {place}"))
-                .in_file(file)
-                .with_label(
-                    Span::new(span.start, span.end),
-                    "rulegate does not know this key",
-                );
-            error = match suggest(name, known).or_else(|| shared_prefix(name, known)) {
-                Some(near) => error.with_help(format!("did you mean `{near}`?")),
-                None => error.with_help(format!("known keys here: {}", known.join(", "))),
-            };
-            out.push(error);
-            continue;
-        }
-        let child = if path.is_empty() {
-            name.to_string()
-        } else {
-            format!("{path}.{name}")
-        };
-        match value.get_ref() {
-            DeValue::Table(inner) => walk_keys(inner, &child, file, out),
-            DeValue::Array(items) => {
-                for item in items.iter() {
-                    if let DeValue::Table(inner) = item.get_ref() {
-                        walk_keys(inner, &format!("{child}[]"), file, out);
-                    }
-                }
-            }
-            _ => {}
-        }
+/// `E025`, with the nearest known key (by spelling, else by a long shared prefix).
+fn unknown_key_error(key: &crate::toml_keys::UnknownKey<'_>, file: &Arc<SourceFile>) -> Diagnostic {
+    let (name, known) = (key.name, key.known);
+    let error = Diagnostic::error("E025", format!("unknown key `{name}` {}", key.place))
+        .in_file(file)
+        .with_label(key.span, "rulegate does not know this key");
+    match suggest(name, known).or_else(|| shared_prefix(name, known)) {
+        Some(near) => error.with_help(format!("did you mean `{near}`?")),
+        None => error.with_help(format!("known keys here: {}", known.join(", "))),
     }
 }

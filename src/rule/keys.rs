@@ -3,17 +3,16 @@
 
 use std::sync::Arc;
 
-use toml::de::{DeTable, DeValue};
+use toml::de::DeTable;
 use toml::Spanned;
 
 use crate::diagnostic::{suggest, Diagnostic, SourceFile};
-use crate::span::Span;
 
 pub const W_UNKNOWN_KEY: &str = "W101";
 
 /// Known keys per table path (`[]` marks an array of tables). Tables not listed here (free-form
 /// ones such as `[transform]`, `[metadata.extended]` or `[rule.meta]`) are not checked.
-const SCHEMA: &[(&str, &[&str])] = &[
+const SCHEMA: &crate::toml_keys::Schema = &[
     ("", &["metadata", "rule", "transform"]),
     (
         "metadata",
@@ -127,53 +126,19 @@ const SCHEMA: &[(&str, &[&str])] = &[
 /// One warning per unknown key, in file order.
 pub fn unknown_keys(document: &Spanned<DeTable<'_>>, file: &Arc<SourceFile>) -> Vec<Diagnostic> {
     let mut warnings = Vec::new();
-    walk_table(document.get_ref(), "", file, &mut warnings);
+    crate::toml_keys::walk(document.get_ref(), SCHEMA, &mut |key| {
+        let mut warning = Diagnostic::warning(
+            W_UNKNOWN_KEY,
+            format!("unknown key `{}` {}", key.name, key.place),
+        )
+        .in_file(file)
+        .with_label(key.span, "detection-rules does not define this key")
+        .with_note("the key is ignored");
+        if let Some(near) = suggest(key.name, key.known) {
+            warning = warning.with_help(format!("did you mean `{near}`?"));
+        }
+        warnings.push(warning);
+    });
     warnings.sort_by_key(|w| w.labels.first().map(|l| l.span));
     warnings
-}
-
-fn walk_table(table: &DeTable<'_>, path: &str, file: &Arc<SourceFile>, out: &mut Vec<Diagnostic>) {
-    let Some((_, known)) = SCHEMA.iter().find(|(p, _)| *p == path) else {
-        return;
-    };
-    for (key, value) in table.iter() {
-        let name: &str = key.get_ref();
-        if !known.contains(&name) {
-            let span = key.span();
-            let shown = if path.is_empty() {
-                "at the top level".to_string()
-            } else {
-                format!("in [{}]", path.replace("[]", ""))
-            };
-            let mut warning =
-                Diagnostic::warning(W_UNKNOWN_KEY, format!("unknown key `{name}` {shown}"))
-                    .in_file(file)
-                    .with_label(
-                        Span::new(span.start, span.end),
-                        "detection-rules does not define this key",
-                    )
-                    .with_note("the key is ignored");
-            if let Some(near) = suggest(name, known) {
-                warning = warning.with_help(format!("did you mean `{near}`?"));
-            }
-            out.push(warning);
-            continue;
-        }
-        let child = if path.is_empty() {
-            name.to_string()
-        } else {
-            format!("{path}.{name}")
-        };
-        match value.get_ref() {
-            DeValue::Table(inner) => walk_table(inner, &child, file, out),
-            DeValue::Array(items) => {
-                for item in items.iter() {
-                    if let DeValue::Table(inner) = item.get_ref() {
-                        walk_table(inner, &format!("{child}[]"), file, out);
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
 }
