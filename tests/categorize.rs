@@ -261,8 +261,51 @@ fn categories_past_the_cap_fail_the_query() {
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("E015"), "{stderr}");
     assert!(stderr.contains("more than 3 categories"), "{stderr}");
+    assert!(
+        stderr.contains("raise the limit with --max-groups"),
+        "{stderr}"
+    );
     let out = run("4");
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 5);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Whatever `--max-groups` says, at most 10,000 categories (`limits::MAX_CATEGORIES`): a log
+/// of 10,001 unrelated messages fails, within seconds.
+#[test]
+fn categories_are_capped_at_ten_thousand() {
+    let dir = std::env::temp_dir().join(format!("rulegate-categories-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("docs.ndjson");
+    // Eight words of six letters from a fixed sequence: no two messages share a token.
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut letter = || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1);
+        char::from(b'a' + ((state >> 33) % 26) as u8)
+    };
+    let mut docs = String::new();
+    for _ in 0..10_001 {
+        let words: Vec<String> = (0..8).map(|_| (0..6).map(|_| letter()).collect()).collect();
+        docs.push_str(&format!("{{\"message\":\"{}\"}}\n", words.join(" ")));
+    }
+    std::fs::write(&file, docs).unwrap();
+    let started = std::time::Instant::now();
+    let out = support::rulegate()
+        .args(["--max-groups", "100000000", "query", "--format", "csv"])
+        .args([
+            "--esql",
+            "FROM logs-* | STATS c = COUNT(*) BY CATEGORIZE(message)",
+        ])
+        .args(["--input", &file.display().to_string()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("more than 10000 categories"), "{stderr}");
+    assert!(stderr.contains("whatever --max-groups says"), "{stderr}");
+    assert!(started.elapsed().as_secs() < 30, "{:?}", started.elapsed());
     std::fs::remove_dir_all(&dir).ok();
 }

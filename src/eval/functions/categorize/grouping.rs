@@ -423,13 +423,18 @@ fn room_for_categories(ctx: &mut Ctx, categories: u64) -> bool {
     if categories <= max {
         return true;
     }
+    let help = if max < crate::limits::MAX_CATEGORIES {
+        "raise the limit with --max-groups N".to_string()
+    } else {
+        format!(
+            "CATEGORIZE makes at most {max} categories whatever --max-groups says: each string \
+             is compared with every category"
+        )
+    };
     ctx.fail(
         "E015",
         format!("CATEGORIZE would make more than {max} categories"),
-        Some(format!(
-            "raise the limit with --max-groups N (categories are capped at {} whatever N)",
-            crate::limits::MAX_CATEGORIES
-        )),
+        Some(help),
     );
     false
 }
