@@ -105,7 +105,7 @@ pub static CODES: &[Code] = &[
     e(
         "E015",
         LIMITS,
-        "a STATS would hold more groups than `--max-groups`",
+        "a STATS would hold more groups, or CATEGORIZE make more categories, than `--max-groups`",
     ),
     e(
         "E020",

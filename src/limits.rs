@@ -35,6 +35,10 @@ pub const DEFAULT_MAX_EXECUTIONS: u64 = 1_000_000;
 pub const DEFAULT_MAX_READS: u64 = 100_000_000;
 pub const DEFAULT_MAX_ROWS: u64 = 1_000_000;
 pub const DEFAULT_MAX_GROUPS: u64 = 10_000_000;
+/// Most categories one `CATEGORIZE` grouping makes, whatever `--max-groups` says: each string
+/// is compared with every category (a weighted edit distance over up to 100 tokens each), so
+/// the categories bound the work per row.
+pub const MAX_CATEGORIES: u64 = 10_000;
 /// Largest lookup index file `LOOKUP JOIN` reads (`--lookup`, `[lookups]`): 256 MiB. A lookup
 /// index is held in memory whole, as Elasticsearch's lookup indices are one shard.
 pub const MAX_LOOKUP_FILE_BYTES: u64 = 256 << 20;

@@ -88,23 +88,6 @@ fn every_catalogued_function_is_implemented_or_refused_with_its_category() {
     assert_eq!(spatial, catalog::SPATIAL_EVALUATED);
 }
 
-/// `CATEGORIZE` is ported (`src/eval/functions/categorize/`) but needs Elasticsearch's
-/// part-of-speech dictionary, which is not bundled: its `E303` says so.
-#[test]
-fn categorize_is_refused_for_want_of_the_dictionary() {
-    let query =
-        "ROW message = \"Connected to 10.1.0.1\" | STATS c = COUNT() BY CATEGORIZE(message)";
-    let parsed = rulegate::esql::parse(query).unwrap();
-    let d = Plan::compile(&parsed, query, &[]).unwrap_err();
-    assert_eq!(d.code, "E303");
-    assert_eq!(
-        d.message,
-        "function [CATEGORIZE] (grouping functions) is not supported by rulegate yet: \
-         Elasticsearch weights its tokens with its part-of-speech dictionary (ml-en.dict), \
-         which rulegate does not bundle"
-    );
-}
-
 #[test]
 fn an_unknown_function_is_elasticsearchs_error() {
     let query = "ROW a = 1 | EVAL x = no_such_fn(a)";

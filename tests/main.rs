@@ -21,6 +21,7 @@
 //! | `check` | `rulegate check`: green on the tree, red naming changed scenarios, exit 2 on bad input |
 //! | `esql_spec` | conformance: Elasticsearch's csv-spec tests over their datasets, with a ratchet |
 //! | `lookup_join` | `LOOKUP JOIN`: rows and columns, null/multivalued keys, errors, lost-SORT warning, expression form, lookup files, `--lookup`/`[lookups]` |
+//! | `categorize` | `CATEGORIZE` in `STATS … BY`: categories with the bundled dictionary, null keys, emitted order, options, Elasticsearch's verifier errors, the cap on categories |
 //! | `change_point` | `CHANGE_POINT`: columns and types, the marked row, warnings (nulls, multivalues, too few or too many values), shadowing, `BY`, errors, print∘parse |
 //! | `esql_commands` | `FILLNULL`, `DEDUP`/`DISTINCT`, `SAMPLE`: values, warnings, Elasticsearch's errors, print∘parse |
 //! | `functions` | the function catalog: implemented or refused with its category (`E303`/`E304`); documented examples and edge cases of each added function |
@@ -70,6 +71,7 @@
 
 mod analysis;
 mod audit;
+mod categorize;
 mod change_point;
 mod check;
 mod cli;

@@ -692,6 +692,96 @@ fn aggregates_merge_identically_at_every_thread_count_and_batch_size() {
     }
 }
 
+/// Log lines whose categories depend on the order they are seen in: near-identical messages
+/// whose shared tokens shrink as more arrive, multivalued and null messages, and messages
+/// without tokens.
+fn message_corpus(documents: usize) -> String {
+    const SHAPES: &[&str] = &[
+        "user u{i} logged in from host web-{j}",
+        "user u{i} logged out from host web-{j}",
+        "disk quota exceeded on volume v{j} of node n{i}",
+        "Connection error to service s{j} after {i} retries",
+        "Connected to 10.0.{j}.{i}",
+        "failed to read block {i} of file /var/log/app{j}.log: checksum mismatch",
+        "{i} {j} 0x{j}f",
+    ];
+    let mut text = String::new();
+    for i in 0..documents {
+        let shape = |k: usize| {
+            SHAPES[k % SHAPES.len()]
+                .replace("{i}", &(i % 97).to_string())
+                .replace("{j}", &(i % 13).to_string())
+        };
+        let message = match i % 17 {
+            0 => "null".to_string(),
+            5 => format!("[\"{}\", \"{}\"]", shape(i), shape(i / 3)),
+            _ => format!("\"{}\"", shape(i * 7 / 5)),
+        };
+        text.push_str(&format!(
+            "{{\"@timestamp\":\"2026-05-15T09:{:02}:{:02}Z\",\"message\":{message},\"n\":{}}}\n",
+            (i / 60) % 60,
+            i % 60,
+            i % 11,
+        ));
+    }
+    text
+}
+
+/// `CATEGORIZE` runs one categorizer over the rows in input order, whatever the threads and
+/// batches: the same categories, keys and aggregates as loading every document first.
+#[test]
+fn categorize_is_identical_at_every_thread_count_and_batch_size() {
+    let input = message_corpus(2000);
+    let options = LoadOptions::default();
+    for query in [
+        "FROM logs-* | STATS c = COUNT(*), s = SUM(n) BY k = CATEGORIZE(message)",
+        "FROM logs-* | STATS c = COUNT(*) BY k = CATEGORIZE(message, {\"output_format\": \"tokens\", \"similarity_threshold\": 50}), n",
+    ] {
+        let (expected, documents) = loaded_all(query, input.as_bytes(), &options);
+        assert_eq!(documents, 2000);
+        assert!(expected.failure.is_none(), "{query}: {:?}", expected.failure);
+        assert!(expected.rows.len() > 4, "{query}: {} groups", expected.rows.len());
+        let expected_json = serde_json::to_string(&expected.to_json()).unwrap();
+        for threads in [1, 2, 4] {
+            for batch_bytes in [64, 700, 16 << 10, 1 << 20] {
+                let shape = Streaming {
+                    threads,
+                    batch_bytes,
+                    read_all: false,
+                };
+                let (table, _) = streamed(query, input.as_bytes(), &options, shape).unwrap();
+                let json = serde_json::to_string(&table.to_json()).unwrap();
+                assert_eq!(json, expected_json, "{query} with {shape:?}");
+            }
+        }
+    }
+}
+
+/// A `CATEGORIZE` key is a category id until its groups are finished: `SORT k | LIMIT n` after
+/// a count-only `STATS … BY k = CATEGORIZE(…)` sorts the rendered keys, as sorting every group
+/// (an `EVAL` in between) does, at every thread count.
+#[test]
+fn top_categories_are_sorted_on_their_keys_not_their_ids() {
+    let input = message_corpus(2000);
+    let options = LoadOptions::default();
+    let query = "FROM logs-* | STATS c = COUNT(*) BY k = CATEGORIZE(message) | SORT k | LIMIT 3";
+    let full = "FROM logs-* | STATS c = COUNT(*) BY k = CATEGORIZE(message) | EVAL zz = 1 \
+                | SORT k | LIMIT 3 | DROP zz";
+    let (sorted, _) = loaded_all(full, input.as_bytes(), &options);
+    assert_eq!(sorted.rows.len(), 3);
+    let (picked, _) = loaded_all(query, input.as_bytes(), &options);
+    assert_eq!(picked.rows, sorted.rows);
+    for threads in [1, 2] {
+        let shape = Streaming {
+            threads,
+            batch_bytes: 700,
+            read_all: false,
+        };
+        let (table, _) = streamed(query, input.as_bytes(), &options, shape).unwrap();
+        assert_eq!(table.rows, sorted.rows, "{shape:?}");
+    }
+}
+
 #[test]
 fn a_decided_top_after_stats_equals_sorting_every_group() {
     // The first query's SORT follows STATS directly (selected); the EVAL in the second keeps

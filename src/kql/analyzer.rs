@@ -19,6 +19,11 @@ enum Class {
     MidNum,
     SingleQuote,
     Ideograph,
+    /// An emoji (Extended_Pictographic, in the blocks that hold emoji): a token of its own with
+    /// its modifiers, variation selectors and zero-width-joined emoji (`<EMOJI>`).
+    Emoji,
+    /// A skin-tone modifier, variation selector or zero-width joiner: extends an emoji.
+    EmojiExtend,
     Other,
 }
 
@@ -46,6 +51,8 @@ fn class(c: char) -> Class {
         | '\u{4e00}'..='\u{9fff}'
         | '\u{f900}'..='\u{faff}'
         | '\u{ac00}'..='\u{d7af}' => Class::Ideograph,
+        '\u{1f3fb}'..='\u{1f3ff}' | '\u{fe0f}' | '\u{200d}' => Class::EmojiExtend,
+        '\u{1f000}'..='\u{1faff}' | '\u{2600}'..='\u{27bf}' => Class::Emoji,
         c if c.is_numeric() => Class::Numeric,
         c if c.is_alphabetic() => Class::Letter,
         // Combining marks extend the character before them.
@@ -71,6 +78,11 @@ pub fn never_in_token(c: char) -> bool {
 
 /// The tokens of `text`, lower-cased, in order.
 pub fn tokens(text: &str) -> Vec<String> {
+    words(text).into_iter().map(|w| w.to_lowercase()).collect()
+}
+
+/// The tokens of the `standard` tokenizer alone, case kept, in order.
+pub fn words(text: &str) -> Vec<String> {
     let chars: Vec<char> = text.chars().collect();
     let classes: Vec<Class> = chars.iter().map(|&c| class(c)).collect();
     let mut out = Vec::new();
@@ -78,8 +90,19 @@ pub fn tokens(text: &str) -> Vec<String> {
     while i < chars.len() {
         match classes[i] {
             Class::Ideograph => {
-                out.push(chars[i].to_lowercase().collect());
+                out.push(chars[i].to_string());
                 i += 1;
+            }
+            Class::Emoji => {
+                let start = i;
+                i += 1;
+                while i < chars.len() && classes[i] == Class::EmojiExtend {
+                    // A joiner takes the emoji after it into the token.
+                    let joined =
+                        chars[i] == '\u{200d}' && classes.get(i + 1) == Some(&Class::Emoji);
+                    i += if joined { 2 } else { 1 };
+                }
+                out.push(chars[start..i].iter().collect());
             }
             c if is_word(c) => {
                 let start = i;
@@ -108,7 +131,7 @@ pub fn tokens(text: &str) -> Vec<String> {
                 }
                 let word: Vec<char> = chars[start..i].to_vec();
                 for piece in word.chunks(MAX_TOKEN_CHARS) {
-                    out.push(piece.iter().collect::<String>().to_lowercase());
+                    out.push(piece.iter().collect::<String>());
                 }
             }
             _ => i += 1,
@@ -132,5 +155,8 @@ mod tests {
         assert_eq!(tokens("v1.2.3 at 10.0.0.1"), ["v1.2.3", "at", "10.0.0.1"]);
         assert_eq!(tokens("don't stop_me 1,000"), ["don't", "stop_me", "1,000"]);
         assert_eq!(tokens("a. b: c"), ["a", "b", "c"]);
+        // Emoji are tokens, with their modifiers (`<EMOJI>`).
+        assert_eq!(tokens("Ok 👍🏽😊!"), ["ok", "👍🏽", "😊"]);
+        assert_eq!(super::words("DB servers"), ["DB", "servers"]);
     }
 }

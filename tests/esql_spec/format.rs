@@ -84,11 +84,17 @@ pub fn parse_spec(file: &str, text: &str) -> Vec<SpecTest> {
         let (line_no, name_line) = &lines[i];
         let name = name_line.split('#').next().unwrap_or("").trim().to_string();
         i += 1;
+        // `ignoreOrder:` may also come before the query (`categorize.csv-spec`'s `from drop`).
+        let mut ignore_order = false;
         while i < lines.len()
             && (lines[i].1.starts_with("required_capability:")
                 || lines[i].1.starts_with("skip_flattened_rewrite:")
-                || lines[i].1.starts_with("request_stored:"))
+                || lines[i].1.starts_with("request_stored:")
+                || lines[i].1.starts_with("ignoreOrder:"))
         {
+            if let Some(v) = lines[i].1.strip_prefix("ignoreOrder:") {
+                ignore_order = v.trim() == "true";
+            }
             i += 1;
         }
         let mut query_lines = Vec::new();
@@ -109,7 +115,7 @@ pub fn parse_spec(file: &str, text: &str) -> Vec<SpecTest> {
             query: query_lines.join("\n"),
             warnings: Vec::new(),
             warning_regexes: Vec::new(),
-            ignore_order: false,
+            ignore_order,
             disabled_upstream: name_line.contains("#[skip:-9.99.99"),
             header: Vec::new(),
             rows: Vec::new(),

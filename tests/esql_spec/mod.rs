@@ -33,10 +33,6 @@ const SPEC_NOW: i64 = 1_748_736_000_000;
 const OUT_OF_SCOPE: &[(&str, &str)] = &[
     ("enrich ", "ENRICH needs enrich policies"),
     ("\nset ", "SET statements are out of scope"),
-    (
-        "categorize",
-        "CATEGORIZE needs Elasticsearch's part-of-speech dictionary (ml-en.dict), not bundled",
-    ),
     ("date_nanos", "date_nanos is out of scope"),
     (
         "to_aggregate_metric_double",

@@ -37,7 +37,6 @@ pub const NOT_YET: &[&str] = &[
     "all_first",
     "all_last",
     "ascii",
-    "categorize",
     "date_unit_count",
     "day",
     "field_extract",
@@ -58,11 +57,7 @@ pub const NOT_YET: &[&str] = &[
 ];
 
 /// Why an in-scope function is not evaluated yet, where more than "yet" is known.
-const NOT_YET_BECAUSE: &[(&str, &str)] = &[(
-    "categorize",
-    "Elasticsearch weights its tokens with its part-of-speech dictionary (ml-en.dict), \
-     which rulegate does not bundle",
-)];
+const NOT_YET_BECAUSE: &[(&str, &str)] = &[];
 
 /// Full-text functions evaluated offline, with the default analyzers (`fulltext.rs`, `qstr.rs`);
 /// the other full-text functions (scoring, snippets, …) stay refused with `E304`.

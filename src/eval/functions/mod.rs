@@ -268,6 +268,10 @@ pub fn compile(
     if let Some(refused) = catalog::refusal(name, span) {
         return Err(refused);
     }
+    if name == "categorize" {
+        // `STATS … BY` compiles its `CATEGORIZE` key itself; any other place is an error.
+        return Err(categorize::grouping::outside_stats(c, span));
+    }
     if catalog::FULL_TEXT_EVALUATED.contains(&name) {
         return fulltext::compile(c, call, span, schema);
     }

@@ -192,6 +192,7 @@ pub(super) fn compile_command(
         CommandKind::Dedup | CommandKind::Distinct => steps.push(Step::Dedup),
         CommandKind::Sample(s) => steps.push(Step::Sample(s.probability)),
         CommandKind::InlineStats(stats) => {
+            crate::eval::functions::categorize::grouping::refuse_inline(c, stats, command.span)?;
             let plan = compile_stats(c, stats, schema, notes)?;
             // Elasticsearch plans INLINE STATS as a join of the input with the aggregation on
             // the grouping keys (`InlineJoin`): the output is the input columns the

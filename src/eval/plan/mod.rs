@@ -110,6 +110,8 @@ pub(crate) struct StatsPlan {
     /// The groups that aggregates see as extra columns after the input row (computed keys).
     aliased: Vec<usize>,
     slots: Vec<AggSlot>,
+    /// The first key is `CATEGORIZE(field)`: `groups[0]` evaluates the field.
+    categorize: Option<crate::eval::functions::categorize::CategorizeSpec>,
     /// Output expressions over `[slot values..., group keys...]`.
     outputs: Vec<CExpr>,
     columns: Vec<Column>,
@@ -298,7 +300,9 @@ impl Plan {
     /// partials merged into the sink in input order ([`Sink::merge`]).
     pub(crate) fn sink_stats(&self) -> Option<&StatsPlan> {
         match self.steps.get(self.prefix().len()) {
-            Some(Step::Stats(stats)) => Some(stats),
+            // `CATEGORIZE` categorizes in input order with one categorizer: per-batch
+            // partials would categorize differently, so its rows reach the sink in order.
+            Some(Step::Stats(stats)) if stats.categorize.is_none() => Some(stats),
             _ => None,
         }
     }

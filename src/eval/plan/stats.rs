@@ -8,6 +8,7 @@ use rustc_hash::FxHasher;
 
 use super::*;
 use crate::eval::fold::{Constant, Constants};
+use crate::eval::functions::categorize::{grouping, Categories};
 
 mod top;
 
@@ -48,6 +49,9 @@ pub(crate) struct StatsState {
     /// Reused per row: the key cells, and each aggregate's (argument, second input, passed).
     key_cells: Vec<Cell>,
     args: Vec<(Cell, Option<Cell>, bool)>,
+    /// A `CATEGORIZE` first key: its categorizer, fed in input order (never a partial: see
+    /// [`Plan::sink_stats`]). Key 0 then holds category ids until [`StatsState::finish`].
+    categories: Option<Box<Categories>>,
 }
 
 /// The hash of a group's key cells.
@@ -96,6 +100,10 @@ impl StatsState {
             partial,
             key_cells: Vec::new(),
             args: Vec::new(),
+            categories: plan
+                .categorize
+                .as_ref()
+                .map(|spec| Box::new(Categories::new(spec))),
         };
         if plan.groups.is_empty() {
             // Without BY there is exactly one group, even for empty input.
@@ -177,27 +185,63 @@ impl StatsState {
             let by = s.by.as_ref().filter(|_| pass).map(|b| b.eval(row, ctx));
             (arg, by, pass)
         }));
+        match self.categories.as_mut() {
+            _ if ctx.failed() => {}
+            Some(categories) => {
+                // One group per value, duplicates kept as `CategorizeBlockHash` keeps them
+                // (`["a x", "a y"]` counts twice in one category); with other keys, the
+                // combinations are distinct keys.
+                let mut cells = categories.keys_of(&key_cells[0], ctx);
+                if plan.groups.len() > 1 {
+                    let mut seen = Vec::new();
+                    cells.retain(|c| {
+                        !seen.contains(c) && {
+                            seen.push(c.clone());
+                            true
+                        }
+                    });
+                }
+                for cell in cells {
+                    // A new group takes its key cells (moved), so each value has its own.
+                    let mut keys = key_cells.clone();
+                    keys[0] = cell;
+                    self.add_keys(plan, &mut keys, &args, ctx);
+                }
+            }
+            None => self.add_keys(plan, &mut key_cells, &args, ctx),
+        }
+        self.key_cells = key_cells;
+        self.args = args;
+    }
+
+    /// Feeds one row's aggregate inputs to the group of `key_cells`, or to each combination of
+    /// their values when some are multivalued.
+    fn add_keys(
+        &mut self,
+        plan: &StatsPlan,
+        key_cells: &mut Vec<Cell>,
+        args: &[(Cell, Option<Cell>, bool)],
+        ctx: &mut Ctx,
+    ) {
         if ctx.failed() {
             // Past a cap: the query fails, and holds no more groups meanwhile.
         } else if key_cells.iter().any(|c| matches!(c, Cell::Many(_))) {
             // The combinations are distinct keys: more than the cap of them is past it.
-            if room_for_groups(ctx, combination_count(plan, &key_cells)) {
-                for mut combo in combinations(plan, &key_cells) {
+            if room_for_groups(ctx, combination_count(plan, key_cells)) {
+                for mut combo in combinations(plan, key_cells) {
                     let hash = hash_cells(&combo);
                     let Some(index) = self.group_of(plan, &mut combo, hash, ctx) else {
                         break;
                     };
-                    self.feed(plan, index, &args);
+                    self.feed(plan, index, args);
                 }
             }
         } else {
-            let hash = hash_cells(&key_cells);
-            if let Some(index) = self.group_of(plan, &mut key_cells, hash, ctx) {
-                self.feed(plan, index, &args);
+            let hash = hash_cells(key_cells);
+            if let Some(index) = self.group_of(plan, key_cells, hash, ctx) {
+                self.feed(plan, index, args);
             }
         }
-        self.key_cells = key_cells;
-        self.args = args;
     }
 
     /// Feeds one row's aggregate inputs to group `index`.
@@ -253,7 +297,13 @@ impl StatsState {
                     .zip(accs.by_ref())
                     .map(|(s, acc)| acc.finish(s.kind, s.ty, ctx, s.site)),
             );
+            let start = post.len();
             post.extend(keys.by_ref().take(self.width));
+            // A `CATEGORIZE` key is a category id until here: its key is written now, from
+            // the category as every string has shaped it.
+            if let Some(categories) = &self.categories {
+                post[start] = categories.render(&post[start]);
+            }
             out.push(match &moved {
                 Some(columns) => columns
                     .iter()
@@ -631,7 +681,7 @@ pub(super) fn top_limit_order(
     Ok((limit, desc))
 }
 
-/// Outside aggregate functions, a grouping function (`BUCKET`, `BIN`) written exactly as a
+/// Outside aggregate functions, a grouping function (`BUCKET`, `BIN`, `CATEGORIZE`) written exactly as a
 /// grouping key's expression reads that key: Elasticsearch allows "the exact same expression"
 /// as the key's alias (`STATS 1 + BUCKET(salary, 1000.) BY b = BUCKET(salary, 1000.)`).
 /// Expressions are compared in their canonical printed form.
@@ -641,7 +691,7 @@ fn reuse_grouping_functions(
     keys: &[(Column, CExpr, Span, bool)],
 ) {
     if let ExprKind::Call(call) = &e.kind {
-        if matches!(call.name.as_str(), "bucket" | "bin") {
+        if matches!(call.name.as_str(), "bucket" | "bin" | "categorize") {
             let printed = crate::esql::print::expr(e);
             let key = stats.by.iter().find(|b| {
                 keys.iter().any(|k| k.2 == b.span) && crate::esql::print::expr(&b.expr) == printed
@@ -680,8 +730,10 @@ pub(super) fn compile_stats(
     schema: &[Column],
     notes: &mut Vec<String>,
 ) -> Result<StatsPlan, Diagnostic> {
+    grouping::verify(c, stats)?;
     // Grouping keys, compiled against the input (a key does not see an earlier key's alias).
     let mut keys: Vec<(Column, CExpr, Span, bool)> = Vec::new();
+    let mut categorize = None;
     for b in &stats.by {
         if contains_aggregate(&b.expr) {
             return Err(error(
@@ -690,12 +742,26 @@ pub(super) fn compile_stats(
                 "grouping key cannot contain an aggregate function",
             ));
         }
-        let e = c.expr(&b.expr, schema)?;
+        // `CATEGORIZE(field)` (first, as `verify` checked) groups by its field's category: the
+        // key is evaluated as the field, categorized as the rows come, a `keyword` when emitted.
+        let (e, ty) = match grouping::as_categorize(&b.expr) {
+            Some(call) => {
+                let (field, spec) =
+                    grouping::resolve(c, call, b.expr.span, |c, f| c.expr(f, schema))?;
+                categorize = Some((spec, b.span));
+                (field, Type::Keyword)
+            }
+            None => {
+                let e = c.expr(&b.expr, schema)?;
+                let ty = e.ty;
+                (e, ty)
+            }
+        };
         let name = b.column_name(c.text);
         // A key that is not just an input column is evaluated before aggregating, as if by
         // an EVAL: aggregates and their filters can use its name.
         let aliased = !matches!(&b.expr.kind, ExprKind::Column(n) if n.name == name);
-        keys.push((Column { name, ty: e.ty }, e, b.span, aliased));
+        keys.push((Column { name, ty }, e, b.span, aliased));
     }
     // A key shadowed by a later key of the same name does not group at all.
     let mut i = 0;
@@ -821,7 +887,12 @@ pub(super) fn compile_stats(
             ty: e.ty,
         });
     }
+    // A `CATEGORIZE` key shadowed by a later key of its name groups nothing.
+    let categorize = categorize
+        .filter(|(_, span)| keys.first().is_some_and(|k| k.2 == *span))
+        .map(|(spec, _)| spec);
     Ok(StatsPlan {
+        categorize,
         groups: keys.into_iter().map(|k| k.1).collect(),
         follows,
         aliased,

@@ -3,6 +3,28 @@
 //! (keys lower-cased, the first code letter decides, a later line for the same word wins), kept
 //! as a sorted table searched by binary search.
 
+use std::sync::OnceLock;
+
+/// Elasticsearch's `ml-en.dict`, bundled unchanged under the Elastic License 2.0 (see
+/// `data/NOTICE.md`).
+const BUNDLED: &str = include_str!("../../../../data/ml-en.dict");
+
+/// The bundled dictionary, parsed once on first use.
+pub fn bundled() -> &'static PosDictionary {
+    static DICTIONARY: OnceLock<PosDictionary> = OnceLock::new();
+    DICTIONARY.get_or_init(|| {
+        // The file is fixed at build time and a unit test parses it whole
+        // (`the_bundled_dictionary_is_elasticsearchs`): a failure here is a build defect.
+        PosDictionary::parse(BUNDLED)
+            .unwrap_or_else(|e| panic!("the bundled ml-en.dict is malformed: {e}"))
+    })
+}
+
+/// The text of the bundled dictionary file, for tests that check it against its source.
+pub fn bundled_text() -> &'static str {
+    BUNDLED
+}
+
 /// The part of speech of a dictionary word (`PartOfSpeech` in Java). Only `Verb` changes a
 /// token's weight; the rest are kept so a lookup says what the file says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -29,6 +29,21 @@ pub fn analyze(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The tokens of `text` after ES|QL's default categorization analyzer
+/// (`CategorizationAnalyzerConfig.buildStandardEsqlCategorizationAnalyzer`): the same chain
+/// with Lucene's `standard` tokenizer in place of `ml_standard`, so numbers, hex words and
+/// emoji are tokens (`categorize.csv-spec`: `.*?DB.+?servers.*?`, `10\.1\.0\.1` at threshold
+/// 99, `👍🏽`), the case kept, date words dropped, at most 100 tokens (`limit`).
+pub fn analyze_esql(text: &str) -> Vec<String> {
+    let units: Vec<u16> = text.encode_utf16().collect();
+    let line = String::from_utf16_lossy(first_line_with_letters(&units));
+    crate::kql::analyzer::words(&line)
+        .into_iter()
+        .filter(|t| !is_date_word(t))
+        .take(super::categorizer::MAX_TOKENS)
+        .collect()
+}
+
 /// `first_line_with_letters`: the first line holding a letter (without its `\n` or `\r\n`), or
 /// nothing when no line has one.
 pub fn first_line_with_letters(units: &[u16]) -> &[u16] {

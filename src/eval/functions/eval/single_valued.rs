@@ -111,7 +111,7 @@ pub(super) fn single_valued(
             };
             kw(part)
         }
-        Func::Reverse => kw(s(a[0]).chars().rev().collect::<String>()),
+        Func::Reverse => kw(reverse_graphemes(s(a[0]))),
         Func::Repeat => {
             let count = arg_i64(1).max(0) as u64;
             if (s(a[0]).len() as u64).saturating_mul(count) > MAX_BYTES_REF_RESULT_SIZE as u64 {
@@ -470,4 +470,54 @@ fn ascii_case(v: &Value, upper: bool) -> Option<Cell> {
     } else {
         text.to_ascii_lowercase()
     }))
+}
+
+/// `REVERSE` by grapheme clusters, as Elasticsearch's `BreakIterator.getCharacterInstance`
+/// (`fn_reverse_grapheme_clusters`): a combining mark, variation selector, emoji skin-tone
+/// modifier or zero-width-joined character stays after the character it extends, and a
+/// `\r\n` and a pair of regional indicators stay whole.
+fn reverse_graphemes(text: &str) -> String {
+    let extends = |c: char| {
+        matches!(c, '\u{300}'..='\u{36f}' | '\u{1ab0}'..='\u{1aff}' | '\u{1dc0}'..='\u{1dff}'
+            | '\u{20d0}'..='\u{20ff}' | '\u{fe00}'..='\u{fe0f}' | '\u{fe20}'..='\u{fe2f}'
+            | '\u{1f3fb}'..='\u{1f3ff}' | '\u{200d}' | '\u{e0020}'..='\u{e007f}')
+    };
+    let regional = |c: char| ('\u{1f1e6}'..='\u{1f1ff}').contains(&c);
+    let chars: Vec<char> = text.chars().collect();
+    let mut clusters: Vec<&[char]> = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        i += 1;
+        let pair = (c == '\r' && chars.get(i) == Some(&'\n'))
+            || (regional(c) && chars.get(i).is_some_and(|&n| regional(n)));
+        if pair {
+            i += 1;
+        }
+        while i < chars.len() && extends(chars[i]) {
+            // A joiner takes the character after it into the cluster.
+            i += if chars[i] == '\u{200d}' && i + 1 < chars.len() {
+                2
+            } else {
+                1
+            };
+        }
+        clusters.push(&chars[start..i]);
+        start = i;
+    }
+    clusters.iter().rev().flat_map(|c| c.iter()).collect()
+}
+
+#[cfg(test)]
+mod reverse_tests {
+    #[test]
+    fn reverse_keeps_grapheme_clusters_whole() {
+        use super::reverse_graphemes as r;
+        assert_eq!(r("Disconnected 👍🏽😊"), "😊👍🏽 detcennocsiD");
+        assert_eq!(r("ae\u{301}b"), "be\u{301}a");
+        assert_eq!(r("a👨\u{200d}👩b"), "b👨\u{200d}👩a");
+        assert_eq!(r("🇫🇷x"), "x🇫🇷");
+        assert_eq!(r(""), "");
+    }
 }

@@ -59,7 +59,8 @@ impl StatsState {
             .all(|s| matches!(s.kind, AggKind::CountRows | AggKind::Count));
         // Grouping keys are single values or null (multivalued keys were split), checked.
         let single = !self.keys.iter().any(|c| matches!(c, Cell::Many(_)));
-        if !counts || !single || keys.is_empty() {
+        // A `CATEGORIZE` key is a category id until `finish` renders it: not a sort key yet.
+        if !counts || !single || keys.is_empty() || self.categories.is_some() {
             return None;
         }
         let moved = distinct_columns(&plan.outputs)?;
