@@ -4,7 +4,9 @@
 # per round through the `serde_json::Value` path (`--value-path`, the path before the direct
 # writer, one thread), and prints wall time, CPU time (user + sys), documents per second and
 # the load average; then a log of GKE Cloud Audit Log entries (a quarter as many lines) at two
-# threads, direct and `--value-path`. Target (issue 15): at least 500,000 documents per second
+# threads, direct and `--value-path`; then a log of AKS diagnostic envelopes (the demo's events
+# in `properties.log`, as a storage account writes them, a quarter as many lines) the same way.
+# Target (issue 15): at least 500,000 documents per second
 # on two cores.
 # Usage: bench/ingest.sh [EVENTS]
 set -euo pipefail
@@ -37,15 +39,39 @@ with open(out, "w") as f:
         f.write(lines[i % len(lines)] + "\n")
 PY
 fi
+# The AKS case: the demo's events in AKS envelopes, EVENTS / 4 lines.
+AKS=target/bench/aks-$((EVENTS / 4)).log
+if [ ! -s "$AKS" ]; then
+  python3 - "$((EVENTS / 4))" "$AKS" <<'PY'
+import json, sys
+events, out = int(sys.argv[1]), sys.argv[2]
+lines = [l.rstrip("\n") for l in open("../shared/reference/raw-k8s-audit/audit2rbac/demo.log") if l.strip()]
+with open(out, "w") as f:
+    for i in range(events):
+        f.write(json.dumps({
+            "category": "kube-audit",
+            "operationName": "Microsoft.ContainerService/managedClusters/diagnosticLogs/Read",
+            "resourceId": "/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.CONTAINERSERVICE/MANAGEDCLUSTERS/C",
+            "time": "2024-01-01T00:%02d:%02d.%03dZ" % (i // 60 % 60, i % 60, i % 1000),
+            "Cloud": "AzureCloud",
+            "properties": {"log": lines[i % len(lines)], "pod": "kube-apiserver-1",
+                           "stream": "stdout", "containerID": "c0"},
+        }, separators=(",", ":")) + "\n")
+PY
+fi
 cargo build --release --quiet
 OUT=target/bench/ingested.ndjson
 for run in 1 2 3; do
-  for how in "1" "2" "$(nproc)" "1 --value-path" "2 gke" "2 gke --value-path"; do
+  for how in "1" "2" "$(nproc)" "1 --value-path" "2 gke" "2 gke --value-path" "2 aks" "2 aks --value-path"; do
     read -r threads extra <<< "$how"
     log=$LOG
     if [[ $extra == gke* ]]; then
       log=$GKE
       extra=${extra#gke}
+      extra=${extra# }
+    elif [[ $extra == aks* ]]; then
+      log=$AKS
+      extra=${extra#aks}
       extra=${extra# }
     fi
     /usr/bin/time -f "%e %U %S %M" -o target/bench/ingest.time \

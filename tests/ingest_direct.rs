@@ -17,13 +17,14 @@ use rulegate::audit::json_tree::Tree;
 
 use crate::support::{repo_path, rulegate, shared_path};
 
-/// Every raw sample: the shapes of `tests/data/shapes/`, GKE exports, the shared reference's
+/// Every raw sample: the shapes of `tests/data/shapes/`, GKE exports, AKS storage-account lines, the shared reference's
 /// raw logs and Elastic's pipeline test logs.
 fn sample_logs() -> Vec<PathBuf> {
     let mut files = Vec::new();
     for dir in [
         repo_path("tests/data/shapes"),
         repo_path("tests/data/gcp-audit"),
+        repo_path("tests/data/aks"),
         shared_path("reference/raw-k8s-audit/falco"),
         shared_path("reference/raw-k8s-audit/audit2rbac"),
         shared_path("reference/elastic-k8s-audit"),
@@ -169,6 +170,14 @@ fn every_sample_line_the_direct_path_takes_is_the_value_paths_bytes() {
         gke >= 2 * OPTION_SETS.len(),
         "{gke} GKE line mappings taken"
     );
+    // The first three AKS envelopes (kube-audit and kube-audit-admin, compact and spaced, with
+    // storage-account fields) are taken under every option; the rest are the `Value` path's.
+    let aks = std::fs::read_to_string(repo_path("tests/data/aks/storage_account.ndjson")).unwrap();
+    for (i, line) in aks.lines().enumerate() {
+        for o in &OPTION_SETS {
+            assert_eq!(same_as_value_path(&mut tree, line, o), i < 3, "{i}: {line}");
+        }
+    }
     // Every line of the audit2rbac demo (the benchmark's log) is taken, under every option.
     let demo = std::fs::read_to_string(shared_path("reference/raw-k8s-audit/audit2rbac/demo.log"))
         .unwrap();
@@ -485,10 +494,84 @@ fn gke_members(g: &mut Gen, members: &mut Vec<(&str, String)>) {
     }
 }
 
+/// An AKS diagnostic envelope around `event` (its `properties.log`, as JSON text): the
+/// category now and then not an audit one, members missing, odd or repeated, envelope fields
+/// that `aks_metadata` takes, `pod` in both places now and then.
+fn aks_envelope(g: &mut Gen, event: &str) -> String {
+    let category = match u8::arbitrary(g) % 8 {
+        0 => value(g, 1),
+        1 => one_of(g, &["kube-apiserver", "guard"]),
+        _ => one_of(g, &["kube-audit", "kube-audit-admin"]),
+    };
+    let mut properties = vec![("log", string(g, event))];
+    for (key, values) in [
+        ("containerID", &["0123abcd", ""][..]),
+        ("pod", &["kube-apiserver-1", "é"]),
+        ("stream", &["stdout", "stderr"]),
+    ] {
+        if bool::arbitrary(g) {
+            properties.push((key, one_of(g, values)));
+        }
+    }
+    let mut members = vec![
+        ("category", category),
+        (
+            "operationName",
+            one_of(g, &["Microsoft.ContainerService/x/Read", ""]),
+        ),
+        ("resourceId", one_of(g, &["/SUBSCRIPTIONS/S/RG/C", ""])),
+        ("time", odd_time(g)),
+        ("properties", members_text(g, properties)),
+    ];
+    for key in [
+        "serviceBuild",
+        "Cloud",
+        "pod",
+        "level",
+        "stageTimestamp",
+        "kind",
+    ] {
+        if u8::arbitrary(g) % 4 == 0 {
+            members.push((key, value(g, 1)));
+        }
+    }
+    if u8::arbitrary(g) % 10 == 0 {
+        members.push(("operation_name", one_of(g, &["x"])));
+    }
+    if u8::arbitrary(g) % 10 == 0 {
+        members.push(("time", one_of(g, TIMES)));
+    }
+    members_text(g, members)
+}
+
+/// Mostly a usable time, now and then any of [`TIMES`].
+fn odd_time(g: &mut Gen) -> String {
+    match u8::arbitrary(g) % 4 {
+        0 => one_of(g, TIMES),
+        _ => one_of(g, &TIMES[..3]),
+    }
+}
+
+/// An object of `members` (each left out now and then), keys sometimes escaped.
+fn members_text(g: &mut Gen, members: Vec<(&str, String)>) -> String {
+    let mut text = Vec::new();
+    for (key, value) in members {
+        if u8::arbitrary(g) % 12 == 0 {
+            continue;
+        }
+        text.push(format!("{}:{}{value}", self::key(g, key), space(g)));
+    }
+    format!("{{{}}}", text.join(&format!(",{}", space(g))))
+}
+
 impl Arbitrary for RawLine {
     fn arbitrary(g: &mut Gen) -> RawLine {
+        let event = event(g);
         RawLine {
-            text: event(g),
+            text: match u8::arbitrary(g) % 3 {
+                0 => aks_envelope(g, event.trim_matches([' ', '\t', '\r'])),
+                _ => event,
+            },
             options: usize::arbitrary(g) % OPTION_SETS.len(),
         }
     }
@@ -496,12 +579,15 @@ impl Arbitrary for RawLine {
 
 static TAKEN: AtomicUsize = AtomicUsize::new(0);
 static GKE_TAKEN: AtomicUsize = AtomicUsize::new(0);
+static AKS_TAKEN: AtomicUsize = AtomicUsize::new(0);
 
 fn direct_is_value_path(line: RawLine) -> bool {
     let mut tree = Tree::default();
     if same_as_value_path(&mut tree, &line.text, &OPTION_SETS[line.options]) {
         TAKEN.fetch_add(1, Ordering::Relaxed);
-        if line.text.contains("protoPayload") {
+        if line.text.contains("\"properties\"") {
+            AKS_TAKEN.fetch_add(1, Ordering::Relaxed);
+        } else if line.text.contains("protoPayload") {
             GKE_TAKEN.fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -510,7 +596,8 @@ fn direct_is_value_path(line: RawLine) -> bool {
 
 #[test]
 fn generated_events_the_direct_path_takes_are_the_value_paths_bytes() {
-    const TESTS: u64 = 3000;
+    // A third are AKS envelopes (around generated events, the rest as before).
+    const TESTS: u64 = 4500;
     QuickCheck::new()
         .tests(TESTS)
         .max_tests(TESTS)
@@ -518,9 +605,11 @@ fn generated_events_the_direct_path_takes_are_the_value_paths_bytes() {
     // Enough cases get through the bail-outs for the comparison to mean something.
     let taken = TAKEN.load(Ordering::Relaxed) as u64;
     let gke = GKE_TAKEN.load(Ordering::Relaxed) as u64;
-    eprintln!("{taken} of {TESTS} generated events taken, {gke} of them GKE entries");
-    assert!(taken >= TESTS / 10, "{taken} of {TESTS} taken");
-    assert!(gke >= TESTS / 30, "{gke} GKE entries of {TESTS} taken");
+    let aks = AKS_TAKEN.load(Ordering::Relaxed) as u64;
+    eprintln!("{taken} of {TESTS} generated events taken, {gke} GKE entries, {aks} AKS envelopes");
+    assert!(taken >= TESTS / 12, "{taken} of {TESTS} taken");
+    assert!(gke >= TESTS / 45, "{gke} GKE entries of {TESTS} taken");
+    assert!(aks >= TESTS / 100, "{aks} AKS envelopes of {TESTS} taken");
 }
 
 // ---- through the binary ----
@@ -572,13 +661,28 @@ fn ingest_of_every_sample_is_the_oracles_at_every_thread_count_and_chunk_size() 
     same_as_oracle(&["--skip-invalid"], &files, &["700"]);
 }
 
-/// The audit2rbac demo repeated `copies` times, with `extra` lines put in after line `at`.
-fn long_log(dir: &Path, name: &str, copies: usize, inserts: &[(usize, &[u8])]) -> PathBuf {
+/// The audit2rbac demo repeated `copies` times (`aks`: each event in an AKS envelope), with
+/// `extra` lines put in after line `at`.
+fn long_log(
+    dir: &Path,
+    name: &str,
+    copies: usize,
+    inserts: &[(usize, &[u8])],
+    aks: bool,
+) -> PathBuf {
     let demo = std::fs::read(shared_path("reference/raw-k8s-audit/audit2rbac/demo.log")).unwrap();
-    let lines: Vec<&[u8]> = demo
+    let mut lines: Vec<Vec<u8>> = demo
         .split(|&b| b == b'\n')
         .filter(|l| !l.is_empty())
+        .map(<[u8]>::to_vec)
         .collect();
+    if aks {
+        for (i, line) in lines.iter_mut().enumerate() {
+            let time = format!("2024-01-01T00:{:02}:{:02}.{i:03}Z", i / 60 % 60, i % 60);
+            *line = aks_line(std::str::from_utf8(line).unwrap(), &time).into_bytes();
+        }
+    }
+    let lines: Vec<&[u8]> = lines.iter().map(Vec::as_slice).collect();
     let mut all: Vec<&[u8]> = lines.repeat(copies);
     for &(at, extra) in inserts.iter().rev() {
         all.insert(at, extra);
@@ -586,6 +690,19 @@ fn long_log(dir: &Path, name: &str, copies: usize, inserts: &[(usize, &[u8])]) -
     let path = dir.join(name);
     std::fs::write(&path, [all.join(&b"\n"[..]), b"\n".to_vec()].concat()).unwrap();
     path
+}
+
+/// One AKS storage-account line holding `event`, written at `time`.
+fn aks_line(event: &str, time: &str) -> String {
+    serde_json::json!({
+        "category": "kube-audit",
+        "operationName": "Microsoft.ContainerService/managedClusters/diagnosticLogs/Read",
+        "resourceId": "/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.CONTAINERSERVICE/MANAGEDCLUSTERS/C",
+        "time": time,
+        "Cloud": "AzureCloud",
+        "properties": {"log": event, "pod": "kube-apiserver-1", "stream": "stdout", "containerID": "c0"},
+    })
+    .to_string()
 }
 
 #[test]
@@ -611,22 +728,52 @@ fn errors_and_odd_lines_deep_inside_are_the_oracles_at_every_thread_count() {
         .to_string();
     let gke_moved_code = r#"{"protoPayload":{"status":{"code":7,"message":"denied"},"resourceName":"core/v1/pods"},"resource":{"type":"k8s_cluster","labels":{"cluster_name":"c","project_id":"p"}},"insertId":"i","timestamp":"2024-01-01T00:00:00Z"}"#;
     let gke_kept_code = r#"{"protoPayload":{"status":{"code":7}},"responseStatus":{"code":403},"timestamp":"2024-01-01T00:00:00Z"}"#;
-    // (log, lines put in after a line of the demo copies, where the run stops)
-    type Case<'a> = (&'a str, Vec<(usize, &'a [u8])>, Option<&'a str>);
+    // AKS: a `records` batch, another category, a `log` that is not JSON, `pod` in both
+    // places, a `time` out of range (the import's error).
+    let records = std::fs::read(repo_path("tests/data/shapes/aks_records.json")).unwrap();
+    let records = String::from_utf8(records).unwrap().replace('\n', "");
+    let event = r#"{"auditID":"k","verb":"get","stageTimestamp":"2024-01-01T00:00:00Z"}"#;
+    let aks_other = aks_line(event, "2024-01-01T00:00:00Z").replace("kube-audit", "guard");
+    let aks_not_json = aks_line("not json", "2024-01-01T00:00:00Z");
+    let aks_pods =
+        aks_line(event, "2024-01-01T00:00:00Z").replace("\"Cloud\"", "\"pod\":\"p\",\"x\"");
+    let aks_far = aks_line(event, "2300-01-01T00:00:00Z");
+    // (log, lines put in after a line of the demo copies, where the run stops, AKS envelopes)
+    type Case<'a> = (&'a str, Vec<(usize, &'a [u8])>, Option<&'a str>, bool);
     let cases: Vec<Case> = vec![
-        ("bad_json.log", vec![(1000, b"not json")], Some("bad_json.log:1001")),
+        (
+            "aks.log",
+            vec![
+                (10, records.as_bytes()),
+                (300, aks_other.as_bytes()),
+                (301, aks_not_json.as_bytes()),
+                (700, aks_pods.as_bytes()),
+                (701, gke_moved_code.as_bytes()),
+            ],
+            None,
+            true,
+        ),
+        (
+            "aks_error.log",
+            vec![(900, aks_far.as_bytes())],
+            Some("aks_error.log:901"),
+            true,
+        ),
+        ("bad_json.log", vec![(1000, b"not json")], Some("bad_json.log:1001"), false),
         (
             "out_of_range.log",
             vec![(900, br#"{"auditID":"x","stageTimestamp":"2300-01-01T00:00:00Z"}"#)],
             Some("out_of_range.log:901"),
+            false,
         ),
         (
             "untimed.log",
             vec![(1200, br#"{"kind":"Event","auditID":"x","stageTimestamp":"yesterday"}"#)],
             Some("untimed.log:1201"),
+            false,
         ),
-        ("utf8.log", vec![(700, b"{\"auditID\":\"\xff\"}")], Some("utf8.log:701")),
-        ("unclosed.log", vec![(1480, b"{\"auditID\":")], Some("unclosed.log:1481")),
+        ("utf8.log", vec![(700, b"{\"auditID\":\"\xff\"}")], Some("utf8.log:701"), false),
+        ("unclosed.log", vec![(1480, b"{\"auditID\":")], Some("unclosed.log:1481"), false),
         (
             "odd_lines.log",
             vec![
@@ -639,6 +786,7 @@ fn errors_and_odd_lines_deep_inside_are_the_oracles_at_every_thread_count() {
                 (1000, open),
             ],
             Some("odd_lines.log:1012"),
+            false,
         ),
         (
             "hostile.log",
@@ -649,6 +797,7 @@ fn errors_and_odd_lines_deep_inside_are_the_oracles_at_every_thread_count() {
                 (800, br#"{"auditID":"a","auditID":"b","stageTimestamp":"2024-01-01T00:00:00Z"}"#),
             ],
             Some("hostile.log:201"),
+            false,
         ),
         (
             "gke.log",
@@ -661,15 +810,17 @@ fn errors_and_odd_lines_deep_inside_are_the_oracles_at_every_thread_count() {
                 (900, br#"{"protoPayload":{},"timestamp":"yesterday"}"#),
             ],
             None,
+            false,
         ),
         (
             "no_time_field.log",
             vec![(100, br#"{"auditID":"nt"}"#), (101, br#"{"auditID":"nt2"}"#)],
             None,
+            false,
         ),
     ];
-    for (name, inserts, error_at) in &cases {
-        let log = long_log(&dir, name, 40, inserts);
+    for (name, inserts, error_at, aks) in &cases {
+        let log = long_log(&dir, name, 40, inserts, *aks);
         let oracle = same_as_oracle(&[], std::slice::from_ref(&log), &["1", "5000", "262144"]);
         let stderr = String::from_utf8_lossy(&oracle.stderr);
         match error_at {

@@ -2,10 +2,10 @@
 //! its ECS document, written straight from a borrowed [`json_tree`](super::json_tree) of the
 //! line, the same bytes as `serde_json` writes [`raw_to_ecs`](super::ecs::raw_to_ecs)'s value.
 //!
-//! It covers native events and GKE Cloud Audit Log entries (`protoPayload`, as the Kubernetes
-//! integration's gcp-pubsub input indexes them) and bails on everything else, which then takes
-//! the `Value` path (import's shapes, [`super::ecs`]): envelopes and other shapes, AKS
-//! envelopes, events without a usable time, times out of range, duplicate or escaped keys,
+//! It covers native events, GKE Cloud Audit Log entries (`protoPayload`, as the Kubernetes
+//! integration's gcp-pubsub input indexes them) and single AKS envelopes ([`super::aks_direct`])
+//! and bails on everything else, which then takes the `Value` path (import's shapes,
+//! [`super::ecs`]): other envelopes and shapes (AKS `records` batches among them), events without a usable time, times out of range, duplicate or escaped keys,
 //! non-string user names, a GKE status code that would merge into an existing
 //! `responseStatus`. Every step below is the step of `ecs::ingest_pipeline` it mirrors.
 
@@ -41,7 +41,7 @@ const RENAMED: [(&str, &str); 3] = [
 
 /// The top-level members the mapping reads.
 #[derive(Default)]
-struct Fields {
+pub(super) struct Fields {
     verb: Option<Id>,
     annotations: Option<Id>,
     labels: Option<Id>,
@@ -132,11 +132,15 @@ pub fn write_line(
     written
 }
 
-fn fields(tree: &Tree, text: &str, root: Id) -> Result<Fields, Bail> {
+/// The members the mapping reads of the event at `root`; `aks`: it is the inner event of an
+/// AKS envelope (whose own `aks_metadata` the envelope's would replace: left to the `Value`
+/// path).
+pub(super) fn fields(tree: &Tree, text: &str, root: Id, aks: bool) -> Result<Fields, Bail> {
     let mut f = Fields::default();
     for (key, value) in tree.members(root) {
         let slot = match tree.key(text, key) {
             "kind" if tree.str(text, value).as_deref() == Some("EventList") => return Err(Bail),
+            "aks_metadata" if aks => return Err(Bail),
             "auditID" => {
                 f.is_event = true;
                 f.audit_id = true;
@@ -187,7 +191,7 @@ fn fields(tree: &Tree, text: &str, root: Id) -> Result<Fields, Bail> {
 
 /// A time field: `Some` when it is an RFC 3339 string in range; a [`Bail`] when it is one out
 /// of nanosecond range (the import's `E501`).
-fn time_of(tree: &Tree, text: &str, id: Option<Id>) -> Result<Option<Nanos>, Bail> {
+pub(super) fn time_of(tree: &Tree, text: &str, id: Option<Id>) -> Result<Option<Nanos>, Bail> {
     let Some(value) = id.and_then(|id| tree.str(text, id)) else {
         return Ok(None);
     };
@@ -208,7 +212,10 @@ fn write_document(
         return Err(Bail);
     }
     let root = tree.parse(line)?;
-    let f = fields(tree, line, root)?;
+    if tree.get(line, root, "properties").is_some() {
+        return super::aks_direct::write_envelope(tree, line, root, options, out);
+    }
+    let f = fields(tree, line, root, false)?;
     // The import refuses a time out of range in any of these (`E501`); 7. renames.
     let stage = time_of(tree, line, f.stage)?;
     let received = time_of(tree, line, f.received)?;
@@ -229,6 +236,41 @@ fn write_document(
         stage.or(received)
     }
     .ok_or(Bail)?;
+    let source = Source {
+        text: line,
+        original: line,
+        root,
+        aks_metadata: None,
+    };
+    write_mapped(tree, &source, &f, timestamp, options, out)?;
+    Ok(match f.proto_payload {
+        Some(_) => Shape::GkeEntry,
+        None => Shape::Event,
+    })
+}
+
+/// The event a document is written from.
+pub(super) struct Source<'a> {
+    /// The text the tree was parsed from (the line, or an AKS envelope's `properties.log`).
+    pub text: &'a str,
+    /// The log line (`event.original`).
+    pub original: &'a str,
+    pub root: Id,
+    /// An AKS envelope's fields, written as the member `"aks_metadata":{…}` of
+    /// `kubernetes.audit` (empty when the cleanup removed them all).
+    pub aks_metadata: Option<&'a [u8]>,
+}
+
+/// The document (and its bulk action line) of an event whose `@timestamp` is `timestamp`.
+pub(super) fn write_mapped(
+    tree: &mut Tree,
+    source: &Source<'_>,
+    f: &Fields,
+    timestamp: Nanos,
+    options: &DirectOptions,
+    out: &mut Vec<u8>,
+) -> Result<(), Bail> {
+    let line = source.text;
     let ingested = timestamp.checked_add(options.ingest_lag).ok_or(Bail)?;
     if options.bulk {
         out.extend_from_slice(b"{\"create\":{\"_index\":\"");
@@ -252,14 +294,14 @@ fn write_document(
     out.extend_from_slice(b",\"data_stream\":{\"dataset\":\"");
     out.extend_from_slice(DATASET.as_bytes());
     out.extend_from_slice(b"\",\"namespace\":\"default\",\"type\":\"logs\"}");
-    write_event(tree, line, &f, (ingested, ingested_text), options, out)?;
+    write_event(tree, source, f, (ingested, ingested_text), options, out)?;
     out.extend_from_slice(b",\"kubernetes\":{\"audit\":");
-    if !write_audit(tree, line, root, &f, out)? {
+    if !write_audit(tree, source, f, out)? {
         // An event with a time is never empty; the `Value` path decides anything odder.
         return Err(Bail);
     }
     out.push(b'}');
-    write_orchestrator(tree, line, &f, out)?;
+    write_orchestrator(tree, line, f, out)?;
     let [uid, username] = user_names(tree, line, f.user)?;
     write_related(tree, line, ips, &uid, &username, out)?;
     if let Some(ips) = ips {
@@ -282,10 +324,7 @@ fn write_document(
         )?;
     }
     out.extend_from_slice(b"}\n");
-    Ok(match f.proto_payload {
-        Some(_) => Shape::GkeEntry,
-        None => Shape::Event,
-    })
+    Ok(())
 }
 
 /// `prefix value suffix`, or nothing when the cleanup removes the value.
@@ -311,12 +350,13 @@ fn write_field(
 /// `outcome`).
 fn write_event(
     tree: &mut Tree,
-    line: &str,
+    source: &Source<'_>,
     f: &Fields,
     (ingested, same_second): (Nanos, Option<[u8; 19]>),
     options: &DirectOptions,
     out: &mut Vec<u8>,
 ) -> Result<(), Bail> {
+    let line = source.text;
     out.extend_from_slice(b",\"event\":{");
     // 6. `action`: the verb when it is a non-empty string.
     if let Some(verb) = f.verb.and_then(|v| tree.str(line, v)) {
@@ -339,7 +379,7 @@ fn write_event(
     out.extend_from_slice(b"\",\"kind\":\"event\"");
     if options.preserve_original {
         out.extend_from_slice(b",\"original\":");
-        write_str(line.trim_end_matches(['\n', '\r']), out);
+        write_str(source.original.trim_end_matches(['\n', '\r']), out);
     }
     let decision = f
         .annotations(tree)
@@ -358,11 +398,13 @@ fn write_event(
 /// `metadata`, 8. annotation keys de-dotted.
 fn write_audit<'t>(
     tree: &mut Tree,
-    line: &'t str,
-    root: Id,
+    source: &Source<'t>,
     f: &Fields,
     out: &mut Vec<u8>,
 ) -> Result<bool, Bail> {
+    let (line, root) = (source.text, source.root);
+    // 3. The AKS envelope's fields, in their sorted place.
+    let mut aks_metadata = source.aks_metadata.filter(|bytes| !bytes.is_empty());
     let renames = f.renames();
     let rename = |key: &'t str| -> Cow<'t, str> {
         match renames.iter().flatten().find(|(from, _)| *from == key) {
@@ -383,6 +425,11 @@ fn write_audit<'t>(
             let (key, value) = tree.member(at);
             let name = rename(tree.key(line, key));
             let name = &*name;
+            if name > "aks_metadata" {
+                if let Some(bytes) = aks_metadata.take() {
+                    write_member_bytes(bytes, &mut first, out);
+                }
+            }
             if name > "responseStatus" {
                 if let Some(code) = moved_code.take() {
                     write_response_code(tree, line, code, &mut first, out)?;
@@ -417,6 +464,9 @@ fn write_audit<'t>(
                 out.truncate(before);
             }
         }
+        if let Some(bytes) = aks_metadata {
+            write_member_bytes(bytes, &mut first, out);
+        }
         if let Some(code) = moved_code {
             write_response_code(tree, line, code, &mut first, out)?;
         }
@@ -430,6 +480,15 @@ fn write_audit<'t>(
     }
     out.push(b'}');
     Ok(true)
+}
+
+/// A member written beforehand (`"name":value`), after a comma unless it is the first.
+fn write_member_bytes(bytes: &[u8], first: &mut bool, out: &mut Vec<u8>) {
+    if !*first {
+        out.push(b',');
+    }
+    out.extend_from_slice(bytes);
+    *first = false;
 }
 
 /// `"responseStatus":{"code":…}` as a member of `kubernetes.audit` (nothing when the cleanup

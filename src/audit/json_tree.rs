@@ -343,6 +343,21 @@ impl Tree {
         mark
     }
 
+    /// Puts one member on the member stack (after a [`Tree::stack_members`] or at a mark of
+    /// [`Tree::member_mark`]): members of several objects written as one.
+    pub fn push_member(&mut self, key: Id, value: Id) {
+        self.members.push(Member {
+            key,
+            value,
+            prefix: 0,
+        });
+    }
+
+    /// The mark of an empty run on the member stack, for [`Tree::push_member`].
+    pub fn member_mark(&self) -> usize {
+        self.members.len()
+    }
+
     pub fn release_members(&mut self, mark: usize) {
         self.members.truncate(mark);
     }

@@ -11,6 +11,7 @@
 //!  scenario generator ──► event::Event (raw) ───────────────────────────────┘
 //! ```
 
+mod aks_direct;
 pub mod dataset;
 pub mod ecs;
 pub mod ecs_direct;

@@ -1,6 +1,6 @@
 //! `ingest`'s direct path on every core: this thread reads the log in chunks of whole lines,
-//! workers write the ECS document of each line that is one native audit event or GKE entry
-//! straight from its bytes (`audit::ecs_direct`), and this thread takes the chunks back in the log's order,
+//! workers write the ECS document of each line that is one native audit event, GKE entry
+//! or AKS envelope straight from its bytes (`audit::ecs_direct`), and this thread takes the chunks back in the log's order,
 //! reading every other line (envelopes, documents over several lines, CRI prefixes, lines
 //! that do not parse) through the `Value` path as one thread would. The output, the warnings
 //! and the first error are those of the `Value` path at any number of threads and any chunk
