@@ -30,16 +30,7 @@ fn rows_over(query: &str, docs: &str) -> Vec<String> {
 }
 
 fn lines(table: &Table) -> Vec<String> {
-    table
-        .rows
-        .iter()
-        .map(|r| {
-            r.iter()
-                .map(|c| c.to_display())
-                .collect::<Vec<_>>()
-                .join(" | ")
-        })
-        .collect()
+    support::table_rows(table)
 }
 
 fn compile_error(query: &str) -> (String, String) {

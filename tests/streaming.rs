@@ -676,18 +676,30 @@ fn aggregates_merge_identically_at_every_thread_count_and_batch_size() {
             "{query}: {:?}",
             expected.failure
         );
-        let expected_json = serde_json::to_string(&expected.to_json()).unwrap();
-        for threads in [1, 2, 4, 8] {
-            for batch_bytes in [64, 700, 16 << 10, 1 << 20] {
-                let shape = Streaming {
-                    threads,
-                    batch_bytes,
-                    read_all: false,
-                };
-                let (table, _) = streamed(query, input.as_bytes(), &options, shape).unwrap();
-                let json = serde_json::to_string(&table.to_json()).unwrap();
-                assert_eq!(json, expected_json, "{query} with {shape:?}");
-            }
+        streams_as_loaded(query, input.as_bytes(), &options, &expected, &[1, 2, 4, 8]);
+    }
+}
+
+/// `query` streamed over `input` at each of `threads` and four batch sizes gives `expected`
+/// (the table of loading every document first), byte for byte as JSON.
+fn streams_as_loaded(
+    query: &str,
+    input: &[u8],
+    options: &LoadOptions,
+    expected: &eval::Table,
+    threads: &[usize],
+) {
+    let expected_json = serde_json::to_string(&expected.to_json()).unwrap();
+    for &threads in threads {
+        for batch_bytes in [64, 700, 16 << 10, 1 << 20] {
+            let shape = Streaming {
+                threads,
+                batch_bytes,
+                read_all: false,
+            };
+            let (table, _) = streamed(query, input, options, shape).unwrap();
+            let json = serde_json::to_string(&table.to_json()).unwrap();
+            assert_eq!(json, expected_json, "{query} with {shape:?}");
         }
     }
 }
@@ -741,19 +753,7 @@ fn categorize_is_identical_at_every_thread_count_and_batch_size() {
         assert_eq!(documents, 2000);
         assert!(expected.failure.is_none(), "{query}: {:?}", expected.failure);
         assert!(expected.rows.len() > 4, "{query}: {} groups", expected.rows.len());
-        let expected_json = serde_json::to_string(&expected.to_json()).unwrap();
-        for threads in [1, 2, 4] {
-            for batch_bytes in [64, 700, 16 << 10, 1 << 20] {
-                let shape = Streaming {
-                    threads,
-                    batch_bytes,
-                    read_all: false,
-                };
-                let (table, _) = streamed(query, input.as_bytes(), &options, shape).unwrap();
-                let json = serde_json::to_string(&table.to_json()).unwrap();
-                assert_eq!(json, expected_json, "{query} with {shape:?}");
-            }
-        }
+        streams_as_loaded(query, input.as_bytes(), &options, &expected, &[1, 2, 4]);
     }
 }
 

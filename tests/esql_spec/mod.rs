@@ -406,23 +406,43 @@ fn ratchet_breaks(listed: &BTreeSet<String>, out: &Outcome) -> Vec<String> {
 #[test]
 fn esql_spec_conformance() {
     let out = run_folder(&support::shared_path("reference/esql-spec"));
-    print!("{}", file_table(&out));
+    report_and_ratchet(
+        "esql-spec",
+        &out,
+        OUT_OF_SCOPE,
+        "tests/data/esql-spec-passing.txt",
+        "# csv-spec tests that pass (`file test-name`). A ratchet: every line must run and pass; \
+         never remove a line to go green.\n",
+    );
+}
+
+/// Prints the per-file table and the `label: passed, failed, skipped` line; fails when a
+/// needle of `needles` skipped nothing or a test the ratchet file lists did not pass
+/// (`ESQL_SPEC_RATCHET=update` adds the passing ones to it first).
+fn report_and_ratchet(
+    label: &str,
+    out: &Outcome,
+    needles: &[(&str, &str)],
+    ratchet: &str,
+    header: &str,
+) {
+    print!("{}", file_table(out));
     println!(
-        "esql-spec: {} passed, {} failed, {} skipped",
+        "{label}: {} passed, {} failed, {} skipped",
         out.passed.len(),
         out.failed.len(),
         out.skipped.len()
     );
-    let unused: Vec<&&str> = OUT_OF_SCOPE
+    let unused: Vec<&&str> = needles
         .iter()
         .map(|(needle, _)| needle)
         .filter(|n| !out.needles_used.contains(**n))
         .collect();
     assert!(
         unused.is_empty(),
-        "out-of-scope needles that skip no test (drop them): {unused:?}"
+        "{label}: out-of-scope needles that skip no test (drop them): {unused:?}"
     );
-    let ratchet_path = support::repo_path("tests/data/esql-spec-passing.txt");
+    let ratchet_path = support::repo_path(ratchet);
     let listed: BTreeSet<String> = std::fs::read_to_string(&ratchet_path)
         .unwrap_or_default()
         .lines()
@@ -430,20 +450,17 @@ fn esql_spec_conformance() {
         .map(str::to_string)
         .collect();
     if std::env::var("ESQL_SPEC_RATCHET").as_deref() == Ok("update") {
-        let mut text = String::from(
-            "# csv-spec tests that pass (`file test-name`). A ratchet: every line must run and pass; \
-             never remove a line to go green.\n",
-        );
+        let mut text = String::from(header);
         for k in listed.union(&out.passed) {
             text.push_str(k);
             text.push('\n');
         }
         std::fs::write(&ratchet_path, text).unwrap();
     }
-    let breaks = ratchet_breaks(&listed, &out);
+    let breaks = ratchet_breaks(&listed, out);
     assert!(
         breaks.is_empty(),
-        "the conformance ratchet breaks: {breaks:#?}"
+        "{label}: the ratchet breaks: {breaks:#?}"
     );
 }
 
@@ -461,41 +478,13 @@ fn further_upstream_spec_files() {
         &support::shared_path("reference/esql-spec"),
         &needles,
     );
-    print!("{}", file_table(&out));
-    println!(
-        "esql-spec extra: {} passed, {} failed, {} skipped",
-        out.passed.len(),
-        out.failed.len(),
-        out.skipped.len()
+    report_and_ratchet(
+        "esql-spec extra",
+        &out,
+        EXTRA_OUT_OF_SCOPE,
+        "tests/data/esql-spec-extra-passing.txt",
+        "# tests/data/esql-spec-extra tests that pass (`file test-name`). A ratchet: every line must run and pass.\n",
     );
-    let unused: Vec<&&str> = EXTRA_OUT_OF_SCOPE
-        .iter()
-        .map(|(needle, _)| needle)
-        .filter(|n| !out.needles_used.contains(**n))
-        .collect();
-    assert!(
-        unused.is_empty(),
-        "extra out-of-scope needles that skip no test (drop them): {unused:?}"
-    );
-    let ratchet_path = support::repo_path("tests/data/esql-spec-extra-passing.txt");
-    let listed: BTreeSet<String> = std::fs::read_to_string(&ratchet_path)
-        .unwrap_or_default()
-        .lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .map(str::to_string)
-        .collect();
-    if std::env::var("ESQL_SPEC_RATCHET").as_deref() == Ok("update") {
-        let mut text = String::from(
-            "# tests/data/esql-spec-extra tests that pass (`file test-name`). A ratchet: every line must run and pass.\n",
-        );
-        for k in listed.union(&out.passed) {
-            text.push_str(k);
-            text.push('\n');
-        }
-        std::fs::write(&ratchet_path, text).unwrap();
-    }
-    let breaks = ratchet_breaks(&listed, &out);
-    assert!(breaks.is_empty(), "the extra ratchet breaks: {breaks:#?}");
 }
 
 #[test]
