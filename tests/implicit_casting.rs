@@ -178,3 +178,43 @@ fn the_cli_exits_2_with_the_message_at_the_literal() {
         "{stderr}"
     );
 }
+
+/// A string literal compared with a `datetime`, `ip` or `version` operand, or listed in an `IN`
+/// against one, is converted when the query compiles: a match keeps the row, an unparsable one
+/// is the analysis error at the literal (not a warning and null per row).
+#[test]
+fn a_compared_literal_is_converted_when_the_query_compiles() {
+    let d = r#"ROW d = TO_DATETIME("2023-03-15T10:00:00Z")"#;
+    assert_eq!(
+        row(&format!(r#"{d} | WHERE "2023-01-01" < d | EVAL x = 1"#))
+            .last()
+            .unwrap(),
+        "x:integer=1"
+    );
+    assert_eq!(
+        row(&format!(
+            r#"{d} | WHERE d IN ("2023-03-15T10:00:00Z", null) | EVAL x = 1"#
+        ))
+        .last()
+        .unwrap(),
+        "x:integer=1"
+    );
+    let (code, at, message) = compile_error(&format!(r#"{d} | WHERE d > "nope""#));
+    assert_eq!(
+        (code.as_str(), at.as_str(), message.as_str()),
+        (
+            "E302",
+            "1:57",
+            "Cannot convert string [nope] to [DATETIME], error [failed to parse date field [nope] with format [strict_date_optional_time]]"
+        )
+    );
+    let (_, at, message) =
+        compile_error(r#"ROW ip = TO_IP("1.2.3.4") | WHERE ip IN ("1.2.3.4", "x")"#);
+    assert_eq!(
+        (at.as_str(), message.as_str()),
+        (
+            "1:53",
+            "Cannot convert string [x] to [IP], error ['x' is not an IP string literal.]"
+        )
+    );
+}

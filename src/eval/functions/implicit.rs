@@ -83,10 +83,8 @@ pub(super) fn cast_string_literals(
     // up (only literal arguments look one up).
     let mut target = None;
     for (i, arg) in args.iter_mut().enumerate() {
-        let Kind::Literal(Cell::One(Value::String(text))) = &arg.kind else {
-            continue;
-        };
-        if arg.ty != Type::Keyword {
+        let is_keyword_literal = matches!(arg.kind, Kind::Literal(Cell::One(Value::String(_))));
+        if !is_keyword_literal || arg.ty != Type::Keyword {
             continue;
         }
         if let Some(t) = targets.get(i) {
@@ -95,19 +93,7 @@ pub(super) fn cast_string_literals(
         let Some(ty) = target else {
             continue;
         };
-        let value = cast(text, ty).map_err(|detail| {
-            let span = spans.get(i).copied().unwrap_or_default();
-            error(
-                "E302",
-                span,
-                format!(
-                    "Cannot convert string [{text}] to [{}], error [{detail}]",
-                    enum_name(ty)
-                ),
-            )
-        })?;
-        arg.kind = Kind::Literal(Cell::One(value));
-        arg.ty = ty;
+        cast_one(arg, ty, spans.get(i).copied().unwrap_or_default())?;
     }
     Ok(())
 }
@@ -136,4 +122,42 @@ fn enum_name(ty: Type) -> String {
         Type::Datetime => "DATETIME".to_string(),
         other => other.name().to_ascii_uppercase(),
     }
+}
+
+/// `processBinaryOperator` and `processIn`: a string literal compared with (or listed against)
+/// a `datetime`, `ip` or `version` operand is converted to that type when the query compiles,
+/// an unparsable one being the same error at the literal. (`boolean` operands keep the
+/// evaluation-time conversion: Elasticsearch's `parseBooleanLenient` is not implemented.)
+pub fn cast_compared_literal(
+    literal: &mut CExpr,
+    other: Type,
+    span: Span,
+) -> Result<(), Diagnostic> {
+    if matches!(other, Type::Datetime | Type::Ip | Type::Version) {
+        cast_one(literal, other, span)?;
+    }
+    Ok(())
+}
+
+/// Converts `arg` to `ty` if it is a `keyword` literal.
+fn cast_one(arg: &mut CExpr, ty: Type, span: Span) -> Result<(), Diagnostic> {
+    let Kind::Literal(Cell::One(Value::String(text))) = &arg.kind else {
+        return Ok(());
+    };
+    if arg.ty != Type::Keyword {
+        return Ok(());
+    }
+    let value = cast(text, ty).map_err(|detail| {
+        error(
+            "E302",
+            span,
+            format!(
+                "Cannot convert string [{text}] to [{}], error [{detail}]",
+                enum_name(ty)
+            ),
+        )
+    })?;
+    arg.kind = Kind::Literal(Cell::One(value));
+    arg.ty = ty;
+    Ok(())
 }

@@ -16,7 +16,7 @@ mod codec;
 mod eval;
 pub mod fulltext;
 mod human;
-mod implicit;
+pub mod implicit;
 mod java_math;
 mod math;
 mod qstr;
