@@ -99,24 +99,6 @@ fn an_unknown_function_is_elasticsearchs_error() {
     );
 }
 
-/// Elasticsearch casts a string literal implicitly only to `date`, `date_period`/`time_duration`,
-/// `ip`, `version` and `boolean` (its implicit-casting table since 8.17; 8.15 and 8.16 listed
-/// `double`, `long` and `integer` for scalar functions too, since withdrawn): `ABS("10.0")` is a
-/// type error, not 10.0.
-#[test]
-fn a_string_literal_is_not_cast_to_a_number() {
-    let query = r#"ROW a = ABS("10.0")"#;
-    let parsed = rulegate::esql::parse(query).unwrap();
-    let d = Plan::compile(&parsed, query, &[]).unwrap_err();
-    assert_eq!(
-        (d.code, d.message.as_str()),
-        (
-            "E302",
-            r#"argument 1 of [ABS("10.0")] must be [numeric], found value of type [keyword]"#
-        )
-    );
-}
-
 /// A multivalued input to `GROK` (or `DISSECT`) is matched value by value; each column gathers
 /// the matches in order, a value that does not match adds nothing, none matching is null, and
 /// there is no warning (Elasticsearch's `grok/multivalueInput`, employee 10006 and 10001).

@@ -24,6 +24,7 @@
 //! | `categorize` | `CATEGORIZE` in `STATS … BY`: categories with the bundled dictionary, null keys, emitted order, options, Elasticsearch's verifier errors, the cap on categories |
 //! | `change_point` | `CHANGE_POINT`: columns and types, the marked row, warnings (nulls, multivalues, too few or too many values), shadowing, `BY`, errors, print∘parse |
 //! | `esql_commands` | `FILLNULL`, `DEDUP`/`DISTINCT`, `SAMPLE`: values, warnings, Elasticsearch's errors, print∘parse |
+//! | `implicit_casting` | string literals cast to the parameter type as Elasticsearch's `ImplicitCasting` does: `ABS("10.0")`, dates, IPs, integers; the error for an unparsable literal; columns, calls and `null` not cast |
 //! | `functions` | the function catalog: implemented or refused with its category (`E303`/`E304`); documented examples and edge cases of each added function |
 //! | `eval_edge_cases` | the edge cases of the semantics notes §16, one test each, via the API |
 //! | `ingest_direct` | `ingest`'s direct path = the `Value` path: every sample line, quickcheck over generated events, the binary at 1/2/4 threads and several chunk sizes vs `--value-path` (errors, lines, no partial file) |
@@ -96,6 +97,7 @@ mod gcp_audit;
 mod generic_events;
 mod geo_point;
 mod gke_impersonation;
+mod implicit_casting;
 mod ingest_direct;
 mod ingest_parallel;
 mod inputs;

@@ -156,9 +156,12 @@ impl<'q> Compiler<'q> {
                 })
             }
             ExprKind::Binary { op, left, right } => {
-                let l = self.expr(left, schema)?;
-                let r = self.expr(right, schema)?;
+                let mut l = self.expr(left, schema)?;
+                let mut r = self.expr(right, schema)?;
                 if op.is_comparison() {
+                    use super::functions::implicit::cast_compared_literal;
+                    cast_compared_literal(&mut l, r.ty, left.span)?;
+                    cast_compared_literal(&mut r, l.ty, right.span)?;
                     self.comparison(*op, l, r, span)
                 } else {
                     self.arithmetic(*op, l, r, span)
@@ -200,7 +203,8 @@ impl<'q> Compiler<'q> {
                 let v = self.expr(value, schema)?;
                 let mut items = Vec::new();
                 for item in list {
-                    let it = self.expr(item, schema)?;
+                    let mut it = self.expr(item, schema)?;
+                    super::functions::implicit::cast_compared_literal(&mut it, v.ty, item.span)?;
                     let (_, it) = self.unify_for_compare(v.clone(), it, span)?;
                     items.push(it);
                 }

@@ -16,6 +16,7 @@ mod codec;
 mod eval;
 pub mod fulltext;
 mod human;
+pub mod implicit;
 mod java_math;
 mod math;
 mod qstr;
@@ -207,6 +208,10 @@ fn string_ty(t: Type) -> bool {
     t.is_string() || t == Type::Null
 }
 
+fn date_ty(t: Type) -> bool {
+    matches!(t, Type::Datetime | Type::Null)
+}
+
 fn numeric_ty(t: Type) -> bool {
     t.is_numeric() || t == Type::Null
 }
@@ -282,6 +287,8 @@ pub fn compile(
     if name == "date_trunc" {
         implicit_time_span(&mut args, span)?;
     }
+    let arg_spans: Vec<Span> = call.args.iter().map(|a| a.span).collect();
+    implicit::cast_string_literals(name, &mut args, &arg_spans)?;
     if name == "bucket" || name == "bin" {
         return bucket::compile(c, args, span, schema);
     }
@@ -521,14 +528,22 @@ pub fn compile(
                 span,
                 || type_error(0, "date_period or time_duration"),
             )?;
+            expect(date_ty(t(1)), span, || type_error(1, "datetime"))?;
             (Func::DateTrunc, Type::Datetime)
         }
         "date_diff" => {
             arity(name, n, 3, 3, span)?;
+            every_arg(
+                n,
+                |i| i == 0 || date_ty(t(i)),
+                span,
+                |i| type_error(i, "datetime"),
+            )?;
             (Func::DateDiff, Type::Integer)
         }
         "date_format" => {
             arity(name, n, 1, 2, span)?;
+            expect(date_ty(t(n - 1)), span, || type_error(n - 1, "datetime"))?;
             (Func::DateFormat, Type::Keyword)
         }
         "date_parse" => {
@@ -537,6 +552,7 @@ pub fn compile(
         }
         "date_extract" => {
             arity(name, n, 2, 2, span)?;
+            expect(date_ty(t(1)), span, || type_error(1, "datetime"))?;
             (Func::DateExtract, Type::Long)
         }
         "now" => {
@@ -708,12 +724,7 @@ pub fn compile(
         }
         "day_name" | "month_name" => {
             arity(name, n, 1, 1, span)?;
-            let literal = matches!(args[0].kind, Kind::Literal(Cell::One(Value::String(_))));
-            expect(
-                literal || matches!(t(0), Type::Datetime | Type::Null),
-                span,
-                || type_error(0, "datetime"),
-            )?;
+            expect(date_ty(t(0)), span, || type_error(0, "datetime"))?;
             let f = if name == "day_name" {
                 Func::DayName
             } else {
@@ -723,12 +734,7 @@ pub fn compile(
         }
         "days_in_month" => {
             arity(name, n, 1, 1, span)?;
-            let literal = matches!(args[0].kind, Kind::Literal(Cell::One(Value::String(_))));
-            expect(
-                literal || matches!(t(0), Type::Datetime | Type::Null),
-                span,
-                || type_error(0, "datetime"),
-            )?;
+            expect(date_ty(t(0)), span, || type_error(0, "datetime"))?;
             (Func::DaysInMonth, Type::Long)
         }
         "mv_contains_all" => {
@@ -810,20 +816,6 @@ pub fn compile(
         }
         other => return Err(catalog::unsupported(other, span)),
     };
-    // String literals where a date is expected are dates (`DATE_EXTRACT("year", "2022-05-06")`).
-    let date_args: &[usize] = match func {
-        Func::DateDiff => &[1, 2],
-        Func::DateExtract | Func::DateTrunc => &[1],
-        Func::DateFormat if n == 2 => &[1],
-        Func::DateFormat | Func::DayName | Func::MonthName | Func::DaysInMonth => &[0],
-        _ => &[],
-    };
-    for &i in date_args {
-        if matches!(args[i].kind, Kind::Literal(Cell::One(Value::String(_)))) {
-            let a = args[i].clone();
-            args[i] = c.cast(a, Type::Datetime, call.args[i].span)?;
-        }
-    }
     if let Func::ToType(target) = func {
         arity(name, n, 1, 1, span)?;
         let a = args.pop().expect("one argument");
