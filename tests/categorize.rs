@@ -222,8 +222,7 @@ fn misuse_is_elasticsearchs_error(#[case] query: &str, #[case] message: &str) {
 /// Categories count against `--max-groups` (`E015`), checked as each one is made.
 #[test]
 fn categories_past_the_cap_fail_the_query() {
-    let dir = std::env::temp_dir().join(format!("rulegate-categorize-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::support::scratch("categorize");
     let file = dir.join("docs.ndjson");
     let words = ["alpha", "bravo", "charlie", "delta"];
     let docs: String = words
@@ -259,15 +258,13 @@ fn categories_past_the_cap_fail_the_query() {
     let out = run("4");
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 5);
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// Whatever `--max-groups` says, at most 10,000 categories (`limits::MAX_CATEGORIES`): a log
 /// of 10,001 unrelated messages fails, within seconds.
 #[test]
 fn categories_are_capped_at_ten_thousand() {
-    let dir = std::env::temp_dir().join(format!("rulegate-categories-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::support::scratch("categories");
     let file = dir.join("docs.ndjson");
     // Eight words of six letters from a fixed sequence: no two messages share a token.
     let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -298,5 +295,4 @@ fn categories_are_capped_at_ten_thousand() {
     assert!(stderr.contains("more than 10000 categories"), "{stderr}");
     assert!(stderr.contains("whatever --max-groups says"), "{stderr}");
     assert!(started.elapsed().as_secs() < 30, "{:?}", started.elapsed());
-    std::fs::remove_dir_all(&dir).ok();
 }

@@ -157,8 +157,11 @@ fn columns_calls_and_null_are_not_cast() {
 /// `rulegate query` with an unparsable literal: exit 2, Elasticsearch's message at the literal.
 #[test]
 fn the_cli_exits_2_with_the_message_at_the_literal() {
-    let input = std::env::temp_dir().join("rulegate-implicit-casting.ndjson");
-    std::fs::write(&input, "{\"@timestamp\":\"2023-03-15T10:00:00Z\"}\n").unwrap();
+    let input = crate::support::scratch_file(
+        "implicit-casting",
+        "input.ndjson",
+        b"{\"@timestamp\":\"2023-03-15T10:00:00Z\"}\n",
+    );
     let out = crate::support::rulegate()
         .args([
             "query",

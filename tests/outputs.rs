@@ -487,3 +487,29 @@ fn edges_write_is_all_or_nothing() {
     sorted.sort();
     assert_eq!(entries(&dir), sorted);
 }
+
+/// Tests make their temporary directories through `support::scratch` (removed when the test
+/// ends), never by joining names onto the system's temporary folder, which left thousands of
+/// directories behind.
+#[test]
+fn tests_take_temporary_folders_only_from_scratch() {
+    let mut offenders = Vec::new();
+    for dir in ["tests", "tests/esql_spec", "src"] {
+        let mut stack = vec![repo_path(dir)];
+        while let Some(path) = stack.pop() {
+            if path.is_dir() && (dir == "src" || path == repo_path(dir)) {
+                for entry in std::fs::read_dir(&path).unwrap() {
+                    stack.push(entry.unwrap().path());
+                }
+            } else if path.extension().is_some_and(|e| e == "rs")
+                && !path.ends_with("tests/scratch.rs")
+                && std::fs::read_to_string(&path)
+                    .unwrap()
+                    .contains(concat!("temp_", "dir()"))
+            {
+                offenders.push(path.display().to_string());
+            }
+        }
+    }
+    assert_eq!(offenders, Vec::<String>::new());
+}
