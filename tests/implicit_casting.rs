@@ -69,6 +69,21 @@ fn compile_error(query: &str) -> (String, String, String) {
     r#"ROW a = 1 | EVAL p = IP_PREFIX("1.2.3.4", "24", 0)"#,
     "p:ip=1.2.3.0"
 )]
+// Targets checked against Elasticsearch's `@Param` types (docs/esql-semantics.md): a double
+// magnitude keeps `COPY_SIGN` a double, `SCALB`'s scale factor is a whole number, the date
+// functions and `ROUND_TO`'s points take `datetime`.
+#[case(r#"ROW a = CEIL("1.2")"#, "a:double=2.0")]
+#[case(r#"ROW a = FLOOR("1.8")"#, "a:double=1.0")]
+#[case(r#"ROW a = COPY_SIGN("2", -1)"#, "a:double=-2.0")]
+#[case(r#"ROW a = SCALB(3.0, "10")"#, "a:double=3072.0")]
+#[case(r#"ROW a = MV_SUM("3")"#, "a:double=3.0")]
+#[case(r#"ROW a = MV_MEDIAN("3")"#, "a:double=3.0")]
+#[case(r#"ROW a = 1 | EVAL d = DAY_NAME("2023-05-06")"#, "d:keyword=Saturday")]
+#[case(r#"ROW a = 1 | EVAL n = DAYS_IN_MONTH("2024-02-15")"#, "n:long=29")]
+#[case(
+    r#"ROW a = 1 | EVAL r = ROUND_TO("2023-05-06", "2023-01-01", "2023-06-01")"#,
+    "r:date=2023-01-01T00:00:00.000Z"
+)]
 fn a_string_literal_is_cast_to_the_parameter_type(#[case] query: &str, #[case] want: &str) {
     let got = row(query);
     assert_eq!(got.last().map(String::as_str), Some(want), "{query}");
