@@ -2,6 +2,11 @@
 //! the target only on success, so a failed or interrupted command leaves nothing (and no partial
 //! file) behind.
 //!
+//! A target that exists and is not a regular file (`/dev/null`, a FIFO, a terminal, a socket)
+//! is written straight through, as a shell's `>` would: renaming over it would replace the device
+//! or pipe with a regular file (as root, `-o /dev/null` would break every later program reading
+//! `/dev/null`). A symbolic link is followed: its final target is replaced, the link is kept.
+//!
 //! Every live temporary file is listed in one registry, so that SIGINT and SIGTERM (see
 //! [`remove_temporaries_on_signals`]) can remove them before the process ends: destructors do
 //! not run when a signal kills a process.
@@ -29,7 +34,10 @@ fn forget(temporary: &Path) {
 /// failed commit) removes the temporary file.
 pub struct AtomicFile {
     target: PathBuf,
+    /// The file being written; the target itself when it is written straight through.
     temporary: PathBuf,
+    /// The target is not a regular file: written in place, never renamed nor removed.
+    straight_through: bool,
     /// `None` once [`AtomicFile::close`]d or committed.
     writer: Option<BufWriter<File>>,
     /// The temporary file exists and is neither renamed nor removed.
@@ -40,6 +48,11 @@ impl AtomicFile {
     /// Starts writing `target`. Its directory must exist (it is not created here); an existing
     /// target keeps its permission bits once replaced.
     pub fn create(target: &Path) -> io::Result<AtomicFile> {
+        if let Some(file) = AtomicFile::straight_through(target)? {
+            return Ok(file);
+        }
+        let resolved = resolve_link(target)?;
+        let target = resolved.as_path();
         let directory = match target.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
@@ -85,9 +98,28 @@ impl AtomicFile {
         Ok(AtomicFile {
             target: target.to_path_buf(),
             temporary,
+            straight_through: false,
             writer: Some(BufWriter::with_capacity(256 * 1024, file)),
             pending: true,
         })
+    }
+
+    /// An existing target that is neither a regular file nor a directory (after following
+    /// links), opened for writing in place without truncation: a device or a pipe has no
+    /// content to replace, and nothing of it may be removed.
+    fn straight_through(target: &Path) -> io::Result<Option<AtomicFile>> {
+        match std::fs::metadata(target) {
+            Ok(meta) if !meta.is_file() && !meta.is_dir() => {}
+            _ => return Ok(None),
+        }
+        let file = std::fs::OpenOptions::new().write(true).open(target)?;
+        Ok(Some(AtomicFile {
+            target: target.to_path_buf(),
+            temporary: target.to_path_buf(),
+            straight_through: true,
+            writer: Some(BufWriter::with_capacity(256 * 1024, file)),
+            pending: false,
+        }))
     }
 
     /// Finishes writing and closes the temporary file, which stays (listed, so a signal still
@@ -102,6 +134,9 @@ impl AtomicFile {
 
     /// Flushes and renames over the target; on any failure the temporary file is removed.
     pub fn commit(mut self) -> io::Result<()> {
+        if self.straight_through {
+            return self.close();
+        }
         let result = self
             .close()
             .and_then(|_| std::fs::rename(&self.temporary, &self.target));
@@ -143,6 +178,16 @@ impl Drop for AtomicFile {
             forget(&self.temporary);
         }
     }
+}
+
+/// The path a symbolic link finally names, so that the rename replaces that file and keeps the
+/// link; any other path as given. A dangling link is replaced by the new file.
+fn resolve_link(target: &Path) -> io::Result<PathBuf> {
+    let is_link = std::fs::symlink_metadata(target).is_ok_and(|m| m.file_type().is_symlink());
+    if !is_link || std::fs::metadata(target).is_err() {
+        return Ok(target.to_path_buf());
+    }
+    std::fs::canonicalize(target)
 }
 
 /// Why [`write_set`] stopped: the file it could not write, and the files it had already
@@ -290,5 +335,80 @@ mod tests {
         file.commit().unwrap();
         assert!(!live().iter().any(|p| p.starts_with(&dir)));
         assert_eq!(entries(&dir), vec!["a".to_string()]);
+    }
+
+    fn mkfifo(path: &Path) {
+        let made = std::process::Command::new("mkfifo").arg(path).status().unwrap();
+        assert!(made.success(), "mkfifo {}", path.display());
+    }
+
+    #[test]
+    fn a_fifo_is_written_through_and_stays_a_fifo() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = scratch("fifo");
+        let fifo = dir.join("pipe");
+        mkfifo(&fifo);
+        // Held open both ways: no open blocks, and the reader sees the end once this and the
+        // writer are closed, even if a regression replaced the FIFO.
+        let keeper = std::fs::OpenOptions::new().read(true).write(true).open(&fifo).unwrap();
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read(fifo).unwrap())
+        };
+        let mut file = AtomicFile::create(&fifo).unwrap();
+        file.write_all(b"through the pipe\n").unwrap();
+        file.commit().unwrap();
+        drop(keeper);
+        assert_eq!(reader.join().unwrap(), b"through the pipe\n");
+        let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+        assert!(kind.is_fifo(), "the FIFO was replaced: {kind:?}");
+        assert_eq!(entries(&dir), vec!["pipe".to_string()]);
+        assert!(!live().iter().any(|p| p.starts_with(&dir)));
+    }
+
+    #[test]
+    fn dev_null_is_written_through_never_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        let null = Path::new("/dev/null");
+        // Only the straight-through path is taken here, so a regression cannot replace the
+        // machine's /dev/null: it fails this assertion before anything is written.
+        let mut file = AtomicFile::straight_through(null)
+            .unwrap()
+            .expect("/dev/null is written in place");
+        file.write_all(b"discarded").unwrap();
+        file.commit().unwrap();
+        let kind = std::fs::symlink_metadata(null).unwrap().file_type();
+        assert!(kind.is_char_device());
+        assert!(!live().iter().any(|p| p.starts_with("/dev")));
+    }
+
+    #[test]
+    fn a_symbolic_link_is_followed_and_kept() {
+        let dir = scratch("link");
+        let real = dir.join("real.ndjson");
+        std::fs::write(&real, "old").unwrap();
+        let link = dir.join("link.ndjson");
+        std::os::unix::fs::symlink("real.ndjson", &link).unwrap();
+        let mut file = AtomicFile::create(&link).unwrap();
+        file.write_all(b"new").unwrap();
+        file.commit().unwrap();
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert_eq!(std::fs::read(&real).unwrap(), b"new");
+        assert_eq!(
+            entries(&dir),
+            vec!["link.ndjson".to_string(), "real.ndjson".to_string()]
+        );
+    }
+
+    #[test]
+    fn a_dangling_link_is_replaced_by_the_file() {
+        let dir = scratch("dangling");
+        let link = dir.join("out");
+        std::os::unix::fs::symlink("missing/nowhere", &link).unwrap();
+        let mut file = AtomicFile::create(&link).unwrap();
+        file.write_all(b"x").unwrap();
+        file.commit().unwrap();
+        assert!(std::fs::symlink_metadata(&link).unwrap().is_file());
+        assert_eq!(std::fs::read(&link).unwrap(), b"x");
     }
 }

@@ -325,6 +325,38 @@ fn output_onto_an_existing_file_keeps_its_permissions() {
 }
 
 #[test]
+fn output_onto_a_fifo_or_a_link_writes_through_and_keeps_it() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = scratch("o-special");
+    let expected = success_stdout(rulegate().args(["gen", SCENARIO]));
+    // A FIFO (as `/dev/null` or a terminal: not a regular file) is written in place; renaming
+    // over it would turn it into a regular file.
+    let fifo = dir.join("pipe");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    // Held open for reading and writing, so that neither side's open blocks and the reader sees
+    // the end once this and rulegate's descriptor are closed, even if the FIFO was replaced.
+    let keeper = std::fs::OpenOptions::new().read(true).write(true).open(&fifo).unwrap();
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    success_stdout(rulegate().args(["gen", SCENARIO, "-o"]).arg(&fifo));
+    drop(keeper);
+    assert_eq!(reader.join().unwrap(), expected);
+    assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    // A link keeps being a link; the file it names gets the output.
+    let real = dir.join("real.ndjson");
+    std::fs::write(&real, "old\n").unwrap();
+    let link = dir.join("link.ndjson");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    success_stdout(rulegate().args(["gen", SCENARIO, "-o"]).arg(&link));
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert_eq!(std::fs::read(&real).unwrap(), expected);
+    assert_eq!(entries(&dir), vec!["link.ndjson", "pipe", "real.ndjson"]);
+}
+
+#[test]
 fn output_into_a_missing_directory_is_an_error_and_creates_nothing() {
     let dir = scratch("o-missing");
     let raw = shared_path("reference/raw-k8s-audit/falco/create_secret.json");
