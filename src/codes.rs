@@ -129,7 +129,7 @@ pub static CODES: &[Code] = &[
     e(
         "E027",
         CONFIG,
-        "the configuration file named with `--config` does not exist",
+        "the configuration file named with `--config` does not exist, or is `-` (standard input has no folder for its relative paths)",
     ),
     e("E028", CONFIG, "two rules share one `rule_id`"),
     e("E101", RULE, "the rule file is not valid TOML"),

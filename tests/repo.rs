@@ -185,6 +185,13 @@ fn without_a_config_file_the_defaults_apply_and_say_so() {
     let (code, _, stderr) = run_in(&dir, &["config", "--config", "nope.toml"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("error[E027]"), "{stderr}");
+    // --config - : standard input has no folder for the file's relative paths.
+    let (code, _, stderr) = run_in(&dir, &["config", "--config", "-"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("error[E027]") && stderr.contains("not standard input"),
+        "{stderr}"
+    );
 }
 
 /// A copy of the reference detection-rules tree (rules as they are) with rulegate.toml and the

@@ -13,7 +13,7 @@
 //! | `E024` | `rulegate.toml` is not valid TOML, or a value has the wrong type |
 //! | `E025` | an unknown key in `rulegate.toml` (the nearest known key is suggested) |
 //! | `E026` | a value outside its allowed range or set |
-//! | `E027` | `--config` names a file that does not exist |
+//! | `E027` | `--config` names a file that does not exist, or `-` |
 //! | `E028` | two rule files share one `rule_id` |
 //! | `E712` | `init` cannot derive scenarios for the rule (no ES\|QL query, or data the generator does not write) |
 
@@ -181,6 +181,14 @@ impl Config {
     /// the defaults relative to `start`.
     pub fn discover(start: &Path, named: Option<&Path>) -> Result<Config, Vec<Diagnostic>> {
         if let Some(file) = named {
+            if file.as_os_str() == "-" {
+                // Its paths (rules, scenarios, snapshots) are relative to its folder, which
+                // standard input does not have.
+                return Err(vec![Diagnostic::error(
+                    "E027",
+                    "--config takes a file, not standard input: the paths in it are relative to its folder",
+                )]);
+            }
             if !file.is_file() {
                 return Err(vec![Diagnostic::error(
                     "E027",
