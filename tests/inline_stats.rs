@@ -1,0 +1,106 @@
+//! `INLINE STATS`: rows with multivalued keys joined back to every group they fall in, and the
+//! warning for the deprecated one-word spelling, through the public API over `ROW` and NDJSON.
+
+use crate::support::{esql_table as run, table_rows as rows};
+
+const DOCS: &str = r#"{"x":"a","n":1}
+{"x":"b","n":2}
+{"n":3}
+{"x":["a","c"],"n":4}
+"#;
+
+#[test]
+fn a_multivalued_key_gets_every_matching_groups_aggregate() {
+    // Group `a` holds documents 1 and 4, `c` document 4 alone: document 4 gets both counts,
+    // in the order of its key's values (inlinestats.csv-spec `byMultivaluedSimple`).
+    let t = run(
+        "FROM logs-* | KEEP n, x | INLINE STATS c = COUNT(*), s = SUM(n) BY x | SORT n",
+        DOCS,
+    );
+    assert_eq!(
+        rows(&t),
+        [
+            "1 | 2 | 5 | a",
+            "2 | 1 | 2 | b",
+            "3 | 1 | 3 | null",
+            "4 | [2, 1] | [5, 4] | [a, c]"
+        ]
+    );
+}
+
+#[test]
+fn a_repeated_key_value_joins_once() {
+    // Elasticsearch dedupes a position's values before the hash lookup: `[1, 1, 2]` looks up
+    // groups 1 and 2 once each (inlinestats.csv-spec `inlinestatsWithFalseFiltersAndGroups`,
+    // `is_rehired` `[false, false, true, true]` gives `[0, 0]`).
+    let t = run("ROW k = [1, 1, 2] | INLINE STATS c = COUNT(*) BY k", "");
+    assert_eq!(rows(&t), ["[1, 1] | [1, 1, 2]"]);
+}
+
+#[test]
+fn several_keys_join_every_combination_last_key_fastest() {
+    // Each group (k, j) holds its own row and row 5: their sums name the group, so the order
+    // of row 5's combinations shows (`PackedValuesBlockHash` varies the last key fastest).
+    let docs = r#"{"k":"a","j":1,"n":1}
+{"k":"a","j":2,"n":2}
+{"k":"b","j":1,"n":3}
+{"k":"b","j":2,"n":4}
+{"k":["a","b"],"j":[1,2],"n":5}
+"#;
+    let t = run(
+        "FROM logs-* | INLINE STATS s = SUM(n) BY k, j | SORT n | KEEP n, s",
+        docs,
+    );
+    assert_eq!(
+        rows(&t),
+        ["1 | 6", "2 | 7", "3 | 8", "4 | 9", "5 | [6, 7, 8, 9]"]
+    );
+}
+
+#[test]
+fn multivalued_aggregates_concatenate_and_nulls_drop_out() {
+    // `VALUES` of each matched group end to end (inlinestats.csv-spec
+    // `inlinestatsWithMixedFiltersAndGroup`); a group whose filtered aggregate is null adds
+    // nothing, and all null is null (`inlinestatsWithFilterAndGroupBy`).
+    let docs = r#"{"k":"p","v":"x"}
+{"k":"p","v":"y"}
+{"k":"q","v":"z"}
+{"k":["p","q"],"v":"w"}
+"#;
+    let t = run(
+        r#"FROM logs-* | INLINE STATS vs = MV_SORT(VALUES(v)), m = MAX(v) WHERE v == "z", none = MAX(v) WHERE v == "-" BY k | WHERE v == "w" | KEEP vs, m, none, k"#,
+        docs,
+    );
+    assert_eq!(rows(&t), ["[w, x, y, w, z] | z | null | [p, q]"]);
+}
+
+#[test]
+fn a_null_key_next_to_a_multivalued_one_joins_the_null_group() {
+    let docs = r#"{"k":"p","n":1}
+{"k":["p","q"],"n":2}
+{"j":1,"n":3}
+"#;
+    let t = run(
+        "FROM logs-* | INLINE STATS c = COUNT(*) BY k, j | SORT n | KEEP n, c",
+        docs,
+    );
+    // Rows 1 and 2 share (p, null); row 2 adds (q, null); row 3 is (null, 1).
+    assert_eq!(rows(&t), ["1 | 2", "2 | [2, 1]", "3 | 1"]);
+}
+
+#[test]
+fn the_one_word_spelling_runs_with_elasticsearchs_warning() {
+    let t = run("ROW city = \"Raleigh\"\n| INLINESTATS c = COUNT(city)", "");
+    assert_eq!(rows(&t), ["Raleigh | 1"]);
+    assert_eq!(
+        t.warnings,
+        ["Line 2:3: INLINESTATS is deprecated, use INLINE STATS instead"]
+    );
+    let t = run("ROW city = \"Raleigh\" | inline  stats c = COUNT(city)", "");
+    assert!(t.warnings.is_empty(), "{:?}", t.warnings);
+    let t = run("ROW city = \"Raleigh\" | inlineStats c = COUNT(city)", "");
+    assert_eq!(
+        t.warnings,
+        ["Line 1:24: INLINESTATS is deprecated, use INLINE STATS instead"]
+    );
+}
