@@ -104,3 +104,58 @@ fn the_one_word_spelling_runs_with_elasticsearchs_warning() {
         ["Line 1:24: INLINESTATS is deprecated, use INLINE STATS instead"]
     );
 }
+
+#[test]
+fn a_row_whose_key_combinations_pass_the_group_cap_fails_the_query() {
+    // The join walks the combinations `STATS` fed the row to, so the `--max-groups` cap that
+    // refuses them there (`E015`) bounds the join too: the query fails, quickly.
+    let dir = crate::support::scratch("inline-stats-cap");
+    let values: Vec<String> = (0..1000).map(|i| format!("\"v{i}\"")).collect();
+    let list = values.join(",");
+    let file = dir.join("wide.ndjson");
+    std::fs::write(
+        &file,
+        format!("{{\"a\":[{list}],\"b\":[{list}],\"c\":[{list}]}}\n"),
+    )
+    .unwrap();
+    let run = |cap: &str, query: &str| {
+        crate::support::rulegate()
+            .args([
+                "--max-groups",
+                cap,
+                "query",
+                "--esql",
+                query,
+                "--format",
+                "csv",
+            ])
+            .args(["--input", &file.display().to_string()])
+            .output()
+            .unwrap()
+    };
+    let started = std::time::Instant::now();
+    let out = run(
+        "1000000",
+        "FROM logs-* | INLINE STATS n = COUNT(*) BY a, b, c | KEEP n",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("E015"), "{stderr}");
+    assert!(stderr.contains("more than 1000000 groups"), "{stderr}");
+    assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+    // Within the cap, the row joins all its groups: 300 × 300 counts of one.
+    let values: Vec<String> = (0..300).map(|i| format!("\"v{i}\"")).collect();
+    let list = values.join(",");
+    std::fs::write(&file, format!("{{\"a\":[{list}],\"b\":[{list}]}}\n")).unwrap();
+    let out = run(
+        "90000",
+        "FROM logs-* | INLINE STATS n = COUNT(*) BY a, b | EVAL k = MV_COUNT(n), s = MV_SUM(n) | KEEP k, s",
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "k,s\n90000,90000\n");
+}

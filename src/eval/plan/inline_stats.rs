@@ -34,7 +34,7 @@ pub(super) fn run_inline_stats(
         let key_cells = stats.key_cells(&row, ctx);
         let mut next: Vec<Cell> = kept.iter().map(|&i| row[i].clone()).collect();
         if key_cells.iter().any(|c| matches!(c, Cell::Many(_))) {
-            let matched = multivalued_matches(&key_cells, &by_key);
+            let matched = multivalued_matches(stats, &key_cells, &by_key, ctx);
             next.extend(appended.iter().map(|&i| gather(&matched, i)));
         } else {
             let key: Vec<KeyCell> = key_cells.iter().map(KeyCell::of).collect();
@@ -50,56 +50,23 @@ pub(super) fn run_inline_stats(
     out
 }
 
-/// The groups a row with multivalued keys falls in: every combination of each key's distinct
-/// values (a null key is the one value null), the first key varying slowest.
+/// The groups a row with multivalued keys falls in, in the order of [`stats::combinations`]
+/// (each key's distinct values, a null key the one value null, the first key varying slowest;
+/// a key that copies an earlier one follows it): the combinations `STATS` fed the row to, so
+/// their number is within `--max-groups`. None once a cap has failed the query.
 fn multivalued_matches<'a>(
+    stats: &StatsPlan,
     key_cells: &[Cell],
     by_key: &'a HashMap<Vec<KeyCell>, Vec<Cell>>,
+    ctx: &Ctx,
 ) -> Vec<&'a Vec<Cell>> {
-    let choices: Vec<Vec<KeyCell>> = key_cells.iter().map(distinct_key_values).collect();
-    let mut matched = Vec::new();
-    let mut at = vec![0usize; choices.len()];
-    loop {
-        let key: Vec<KeyCell> = at
-            .iter()
-            .zip(&choices)
-            .map(|(&i, c)| c[i].clone())
-            .collect();
-        if let Some(r) = by_key.get(&key) {
-            matched.push(r);
-        }
-        // Advance the last key first; stop once the first one wraps.
-        let mut g = choices.len();
-        loop {
-            if g == 0 {
-                return matched;
-            }
-            g -= 1;
-            at[g] += 1;
-            if at[g] < choices[g].len() {
-                break;
-            }
-            at[g] = 0;
-        }
+    if ctx.failed() {
+        return Vec::new();
     }
-}
-
-/// A key cell's distinct values in first-seen order (Elasticsearch dedupes a position's
-/// values before hashing them).
-fn distinct_key_values(cell: &Cell) -> Vec<KeyCell> {
-    match cell {
-        Cell::Many(vs) => {
-            let mut seen: Vec<KeyCell> = Vec::with_capacity(vs.len());
-            for v in vs {
-                let k = KeyCell::Value(crate::eval::aggregate::Key(v.clone()));
-                if !seen.contains(&k) {
-                    seen.push(k);
-                }
-            }
-            seen
-        }
-        other => vec![KeyCell::of(other)],
-    }
+    super::stats::combinations(stats, key_cells)
+        .iter()
+        .filter_map(|combo| by_key.get(&combo.iter().map(KeyCell::of).collect::<Vec<_>>()))
+        .collect()
 }
 
 /// Column `i` of the matched groups as one cell: their values end to end.
