@@ -26,6 +26,7 @@
 //! | `esql_commands` | `FILLNULL`, `DEDUP`/`DISTINCT`, `SAMPLE`: values, warnings, Elasticsearch's errors, print∘parse |
 //! | `implicit_casting` | string literals cast to the parameter type as Elasticsearch's `ImplicitCasting` does: `ABS("10.0")`, dates, IPs, integers; the error for an unparsable literal; columns, calls and `null` not cast |
 //! | `functions` | the function catalog: implemented or refused with its category (`E303`/`E304`); documented examples and edge cases of each added function |
+//! | `inline_stats` | `INLINE STATS`: multivalued keys joined to every group they fall in (distinct values, every combination, aggregates end to end), the `INLINESTATS` deprecation warning |
 //! | `eval_edge_cases` | the edge cases of the semantics notes §16, one test each, via the API |
 //! | `ingest_direct` | `ingest`'s direct path = the `Value` path: every sample line, quickcheck over generated events, the binary at 1/2/4 threads and several chunk sizes vs `--value-path` (errors, lines, no partial file) |
 //! | `ingest_parallel` | `ingest --threads 1, 2, 4`: same output, warnings, errors and exit code over every sample log and long logs with errors deep inside; one thread = the library path |
@@ -100,6 +101,7 @@ mod gke_impersonation;
 mod implicit_casting;
 mod ingest_direct;
 mod ingest_parallel;
+mod inline_stats;
 mod inputs;
 mod inspect;
 mod kql;

@@ -193,6 +193,19 @@ pub(super) fn compile_command(
         CommandKind::Sample(s) => steps.push(Step::Sample(s.probability)),
         CommandKind::InlineStats(stats) => {
             crate::eval::functions::categorize::grouping::refuse_inline(c, stats, command.span)?;
+            // Elasticsearch's parser still takes the old one-word spelling, with a warning
+            // (`LogicalPlanBuilder.visitInlineStatsCommand`).
+            if command
+                .span
+                .slice(text)
+                .get(..11)
+                .is_some_and(|w| w.eq_ignore_ascii_case("inlinestats"))
+            {
+                let at = c.location(command.span);
+                notes.push(format!(
+                    "{at}: INLINESTATS is deprecated, use INLINE STATS instead"
+                ));
+            }
             let plan = compile_stats(c, stats, schema, notes)?;
             // Elasticsearch plans INLINE STATS as a join of the input with the aggregation on
             // the grouping keys (`InlineJoin`): the output is the input columns the

@@ -20,6 +20,7 @@ mod change_point;
 mod compile;
 mod fill;
 mod fork;
+mod inline_stats;
 mod lookup;
 mod run;
 mod sample;

@@ -280,38 +280,7 @@ pub(super) fn run_step(step: &Step, table: Vec<Vec<Cell>>, ctx: &mut Ctx) -> Vec
             state.finish(stats, ctx)
         }
         Step::InlineStats(stats, kept, appended) => {
-            let mut state = StatsState::new(stats);
-            for row in &table {
-                state.add(stats, row, ctx);
-            }
-            let groups = stats.groups.len();
-            let aggs = stats.columns.len() - groups;
-            let finished = state.finish(stats, ctx);
-            // Output rows: [aggregates..., keys...]; join them back on the keys.
-            let mut by_key: HashMap<Vec<KeyCell>, Vec<Cell>> = HashMap::new();
-            for r in finished {
-                let key = r[aggs..].iter().map(KeyCell::of).collect();
-                by_key.insert(key, r);
-            }
-            let mut out = Vec::with_capacity(table.len());
-            for row in table {
-                let key_cells = stats.key_cells(&row, ctx);
-                let found = if key_cells.iter().any(|c| matches!(c, Cell::Many(_))) {
-                    None
-                } else {
-                    by_key.get(&key_cells.iter().map(KeyCell::of).collect::<Vec<_>>())
-                };
-                let mut next: Vec<Cell> = kept.iter().map(|&i| row[i].clone()).collect();
-                match found {
-                    Some(r) => next.extend(appended.iter().map(|&i| r[i].clone())),
-                    None => next.extend(appended.iter().map(|_| Cell::Null)),
-                }
-                // The keys come last, from the row itself (a multivalued key that joins
-                // nothing keeps its values).
-                next.extend(key_cells);
-                out.push(next);
-            }
-            out
+            inline_stats::run_inline_stats(stats, kept, appended, table, ctx)
         }
         other => {
             let mut out = Vec::with_capacity(table.len());

@@ -357,7 +357,7 @@ fn combination_count(plan: &StatsPlan, key_cells: &[Cell]) -> u64 {
 
 /// Every combination of the values of multivalued keys: each is a group of its own (a copy of
 /// an earlier key takes that key's value in each combination).
-fn combinations(plan: &StatsPlan, key_cells: &[Cell]) -> Vec<Vec<Cell>> {
+pub(super) fn combinations(plan: &StatsPlan, key_cells: &[Cell]) -> Vec<Vec<Cell>> {
     let mut combos: Vec<Vec<Cell>> = vec![Vec::new()];
     for (i, cell) in key_cells.iter().enumerate() {
         if let Some(leader) = plan.follows[i] {
