@@ -31,17 +31,12 @@ struct Mapping {
     types: BTreeMap<String, String>,
 }
 
-/// Every dataset of `dir/data/`, by name. Upstream's loader pairs `employees` with
-/// `mapping-default.json` and every other `x` with `mapping-x.json`.
-pub fn discover(dir: &Path) -> BTreeMap<String, Documents> {
-    discover_indexed(dir).into_iter().map(|(n, (d, _))| (n, d)).collect()
-}
-
 /// A dataset's numeric fields by the type they are indexed as (`half_float`, `scaled_float`
 /// with its factor, …): a `LOOKUP JOIN` keys on them as that type's term query does.
 pub type NumericFields = BTreeMap<String, IndexedNumeric>;
 
-/// Every dataset, as [`discover`], with its [`NumericFields`].
+/// Every dataset of `dir/data/`, by name, with its [`NumericFields`]. Upstream's loader pairs
+/// `employees` with `mapping-default.json` and every other `x` with `mapping-x.json`.
 pub fn discover_indexed(dir: &Path) -> BTreeMap<String, (Documents, NumericFields)> {
     let mut out = BTreeMap::new();
     let Ok(entries) = std::fs::read_dir(dir.join("data")) else {
@@ -134,7 +129,10 @@ fn load_csv(text: &str, name: &str, mapping: &Mapping) -> (Documents, NumericFie
         .map(|h| {
             let (n, t) = match h.split_once(':') {
                 Some((n, t)) => (n, t),
-                None => (h.as_str(), mapping.types.get(h.trim()).map_or("keyword", |t| t)),
+                None => (
+                    h.as_str(),
+                    mapping.types.get(h.trim()).map_or("keyword", |t| t),
+                ),
             };
             let raw_ty = t.trim().to_lowercase();
             CsvColumn {

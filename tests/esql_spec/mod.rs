@@ -344,11 +344,10 @@ fn run_specs(
             if trace {
                 println!("RUN {}", t.key);
             }
-            let outcome =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    run_test(&t, &datasets, &lookups)
-                }))
-                    .unwrap_or_else(|_| Err("panicked".into()));
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                run_test(&t, &datasets, &lookups)
+            }))
+            .unwrap_or_else(|_| Err("panicked".into()));
             match outcome {
                 Ok(Some(reason)) => {
                     println!("SKIP {} (line {}): {reason}", t.key, t.line);

@@ -152,7 +152,8 @@ pub fn registered() -> Lookups {
 /// pipeline from its end) draws a warning, since the join does not promise to keep the order;
 /// a `SORT` after the join settles it. rulegate's join keeps the order, so only the warning is
 /// Elasticsearch's. A `STATS` in between ends the search: Elasticsearch prunes a `SORT` an
-/// aggregation consumes before this rule sees the plan.
+/// aggregation consumes before this rule sees the plan; a join on a constant-null key
+/// ([`Compiler::purged_joins`]) was pruned before it, and does not count.
 pub(super) fn lost_sort_notes(c: &Compiler, commands: &[ast::Command], notes: &mut Vec<String>) {
     let mut seen_join = false;
     for command in commands.iter().rev() {
@@ -167,7 +168,9 @@ pub(super) fn lost_sort_notes(c: &Compiler, commands: &[ast::Command], notes: &m
                 }
                 return;
             }
-            ast::CommandKind::LookupJoin(_) => seen_join = true,
+            ast::CommandKind::LookupJoin(_) if !c.purged_joins.contains(&command.span) => {
+                seen_join = true
+            }
             ast::CommandKind::Stats(_) => return,
             _ => {}
         }

@@ -9,6 +9,7 @@ use crate::document::value::{Cell, Type, Value};
 use crate::document::{Column, Documents};
 use crate::esql::ast::{self, BinaryOp, ExprKind};
 use crate::eval::expr::{error, find, Compiler, Ctx};
+use crate::eval::fold::Constant;
 use crate::span::Span;
 
 use super::{IndexedNumeric, E_JOIN_COLUMN, E_JOIN_TYPE, E_UNKNOWN_LOOKUP};
@@ -38,7 +39,9 @@ impl Predicate {
     /// Whether `left op right` holds.
     fn holds(&self, left: &Value, right: &Value) -> bool {
         match (self.op, self.indexed) {
-            (BinaryOp::Eq, Some(kind)) => kind.term(left).is_some_and(|l| kind.term(right) == Some(l)),
+            (BinaryOp::Eq, Some(kind)) => {
+                kind.term(left).is_some_and(|l| kind.term(right) == Some(l))
+            }
             _ => holds(left, self.op, right),
         }
     }
@@ -86,7 +89,18 @@ pub(in crate::eval::plan) fn compile_lookup_join(
         )
     })?;
     let (mut predicates, right_keys) = match &join.condition {
-        None => field_predicates(&join.on, schema, &docs)?,
+        None => {
+            // A key column that is the constant null joins nothing: Elasticsearch prunes the
+            // join (`PruneLeftJoinOnNullMatchingField`), which the lost-`SORT` warning sees.
+            let null_key = join
+                .on
+                .iter()
+                .any(|name| c.constants.get(&name.name) == Some(&Constant::Value(Cell::Null)));
+            if null_key {
+                c.purged_joins.push(command_span);
+            }
+            field_predicates(&join.on, schema, &docs)?
+        }
         Some(condition) => (expression_predicates(condition, schema, &docs)?, Vec::new()),
     };
     for p in &mut predicates {

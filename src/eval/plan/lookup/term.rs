@@ -163,10 +163,16 @@ mod tests {
         use IndexedNumeric as K;
         assert_eq!(term(K::Byte, Value::Integer(127)), Some("127".into()));
         assert_eq!(term(K::Byte, Value::Integer(128)), None);
-        assert_eq!(term(K::Short, Value::Double(-32768.0)), Some("-32768".into()));
+        assert_eq!(
+            term(K::Short, Value::Double(-32768.0)),
+            Some("-32768".into())
+        );
         assert_eq!(term(K::Integer, Value::Double(2.5)), None);
         assert_eq!(term(K::Integer, Value::Double(2_147_483_648.0)), None);
-        assert_eq!(term(K::Long, Value::Long(i64::MIN)), Some(i64::MIN.to_string()));
+        assert_eq!(
+            term(K::Long, Value::Long(i64::MIN)),
+            Some(i64::MIN.to_string())
+        );
         // `-9.223372036854776E18` reads back as -9223372036854776000: below the long range.
         assert_eq!(term(K::Long, Value::Double(i64::MIN as f64)), None);
         assert_eq!(
@@ -210,12 +216,18 @@ mod tests {
     #[test]
     fn scaled_floats_compare_their_saturated_scaled_longs() {
         let k = IndexedNumeric::from_mapping("scaled_float", Some(100.0)).unwrap();
-        assert_eq!(term(k, Value::Double(1.005)), term(k, Value::Double(1.0049999)));
+        assert_eq!(
+            term(k, Value::Double(1.005)),
+            term(k, Value::Double(1.0049999))
+        );
         assert_eq!(
             term(k, Value::Long(i64::MIN)),
             term(k, Value::Double(-3.4028234663852886e38))
         );
-        assert_eq!(term(k, Value::Long(i64::MIN)), Some(format!("s{}", i64::MIN)));
+        assert_eq!(
+            term(k, Value::Long(i64::MIN)),
+            Some(format!("s{}", i64::MIN))
+        );
         assert_eq!(java_round(-2.5), -2);
         assert_eq!(java_round(2.5), 3);
         assert_eq!(IndexedNumeric::from_mapping("scaled_float", None), None);
