@@ -277,6 +277,93 @@ fn a_sort_before_the_join_warns_that_its_order_is_lost() {
 }
 
 #[test]
+fn a_join_on_a_constant_null_key_is_pruned_and_a_sort_before_it_does_not_warn() {
+    // `nullifiedJoinKeyToPurgeTheJoin`: Elasticsearch's `PruneLeftJoinOnNullMatchingField`
+    // replaces the join by nulls before `WarnLostSortOrder` runs.
+    let t = run(
+        "FROM logs | SORT emp_no | LIMIT 2 | EVAL language_code = TO_INTEGER(NULL) | LOOKUP JOIN languages_non_unique_key ON language_code | KEEP emp_no, language_code, language_name",
+        EMPLOYEES,
+    );
+    assert_eq!(rows(&t), ["10001 | null | null", "10002 | null | null"]);
+    assert!(t.warnings.is_empty(), "{:?}", t.warnings);
+    // A key that is null only in some rows is no constant: the join stays, and warns.
+    let t = run(
+        "FROM logs | SORT emp_no | LIMIT 2 | EVAL language_code = CASE(emp_no > 1, NULL, 1) | LOOKUP JOIN languages_non_unique_key ON language_code | KEEP emp_no",
+        EMPLOYEES,
+    );
+    assert_eq!(t.warnings.len(), 1, "{:?}", t.warnings);
+}
+
+/// A lookup index `nums` whose fields are declared as Elasticsearch would index them; each
+/// document holds one of them, at its stored precision.
+fn numeric_lookups(declared: bool) -> Lookups {
+    use rulegate::eval::IndexedNumeric as K;
+    let docs = r#"{"h":32768.0,"name":"half 32768"}
+{"f":2147483648.0,"name":"float 2^31"}
+{"s":1.0,"name":"scaled 1.00"}
+{"l":-2147483649,"name":"long -2147483649"}
+{"b":127,"name":"byte 127"}
+"#;
+    let selection = FieldSelection {
+        all: true,
+        ..FieldSelection::default()
+    };
+    let store = Documents::from_ndjson(docs.as_bytes(), &selection, LoadOptions::default())
+        .expect("docs load");
+    let mut lookups = Lookups::default();
+    lookups.insert("nums", store);
+    if declared {
+        lookups.set_indexed_numeric("nums", "h", K::HalfFloat);
+        lookups.set_indexed_numeric("nums", "f", K::Float);
+        let scaled = K::from_mapping("scaled_float", Some(100.0)).expect("a scaled_float");
+        lookups.set_indexed_numeric("nums", "s", scaled);
+        lookups.set_indexed_numeric("nums", "l", K::Long);
+        lookups.set_indexed_numeric("nums", "b", K::Byte);
+    }
+    lookups
+}
+
+#[test]
+fn a_lookup_field_of_known_numeric_type_keys_as_its_term_query() {
+    // `lookup_join_on_mixed_numeric_fields` (`shortJoinHalfFloat`, `intJoinFloat`,
+    // `doubleJoinScaledFloat`, `doubleJoinLong`, `doubleJoinByte`): the key is converted as the
+    // lookup field's `termQuery` converts a query value.
+    let joined = |lookups: &Lookups, key: &str, field: &str| {
+        let query = format!("ROW {field} = {key} | LOOKUP JOIN nums ON {field} | KEEP name");
+        let parsed = rulegate::esql::parse(&query).expect("query parses");
+        let plan =
+            Plan::compile_with_lookups(&parsed, &query, &[], lookups).expect("query compiles");
+        rows(&plan.run(&Documents::default(), Window::All, 0)).join(", ")
+    };
+    let declared = numeric_lookups(true);
+    for (key, field, want) in [
+        // 32767 is the half float 32768; 65520 is beyond the half floats.
+        ("32767", "h", "half 32768"),
+        ("32768.0", "h", "half 32768"),
+        ("32750", "h", "null"),
+        // 2147483646 and 2147483647 are the float 2^31.
+        ("2147483646", "f", "float 2^31"),
+        ("2147483647::long", "f", "float 2^31"),
+        ("3.4028234663852886e39", "f", "null"),
+        // `Math.round(value * 100)`: 1.004 is 100, 1.006 is 101.
+        ("1.004", "s", "scaled 1.00"),
+        ("1.006", "s", "null"),
+        // An integral field refuses a decimal part and a value beyond its range.
+        ("-2147483649.0", "l", "long -2147483649"),
+        ("-2147483649.5", "l", "null"),
+        ("127.0", "b", "byte 127"),
+        ("383", "b", "null"),
+    ] {
+        assert_eq!(joined(&declared, key, field), want, "{field} = {key}");
+    }
+    // Undeclared, the same fields are plain doubles and longs: keys join by exact value.
+    let plain = numeric_lookups(false);
+    assert_eq!(joined(&plain, "32767", "h"), "null");
+    assert_eq!(joined(&plain, "32768", "h"), "half 32768");
+    assert_eq!(joined(&plain, "1.004", "s"), "null");
+}
+
+#[test]
 fn print_then_parse_is_the_same_query() {
     for q in [
         "ROW a = 1 | LOOKUP JOIN idx ON a, b",

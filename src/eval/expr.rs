@@ -67,6 +67,10 @@ pub struct Compiler<'q> {
     pub computed: std::collections::BTreeSet<String>,
     /// The lookup indices `LOOKUP JOIN` may name.
     pub lookups: super::plan::Lookups,
+    /// Spans of the `LOOKUP JOIN` commands whose key is the constant null: Elasticsearch's
+    /// optimizer replaces them by nulls (`PruneLeftJoinOnNullMatchingField`), so no later rule
+    /// sees a join there.
+    pub purged_joins: Vec<Span>,
 }
 
 pub fn error(code: &'static str, span: Span, message: impl Into<String>) -> Diagnostic {
@@ -88,6 +92,7 @@ impl<'q> Compiler<'q> {
             constants: Constants::new(),
             computed: std::collections::BTreeSet::new(),
             lookups: super::plan::Lookups::default(),
+            purged_joins: Vec::new(),
         }
     }
 

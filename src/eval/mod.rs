@@ -56,7 +56,7 @@ use crate::esql::ast::{self, CommandKind, ExprKind, SourceCommand};
 
 use crate::document::{index_matches, Cell, Column, Documents, FieldSelection, Value};
 
-pub use plan::{registered_lookups, set_lookups, Lookups, Plan};
+pub use plan::{registered_lookups, set_lookups, IndexedNumeric, Lookups, Plan};
 pub use warnings::Failure;
 
 /// A query result: columns, rows in the query's order, and the response warnings.

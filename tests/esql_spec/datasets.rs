@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use rulegate::document::{datetime, ip, Cell, Column, Documents, Type, Value};
+use rulegate::eval::{IndexedNumeric, Lookups};
 
 /// One CSV column: its name, the type written in the header (`float`, `scaled_float`, …) and
 /// the engine type it is read as.
@@ -25,11 +26,18 @@ struct Mapping {
     /// Fields the mapping makes `text` (a CSV header may say `keyword` for them, as
     /// `languages_non_unique_key.csv` does for `country`).
     text: Vec<String>,
+    /// Every field's mapped `type`: the type of a CSV column whose header names none
+    /// (`multi_column_joinable.csv` has bare `id_int`, `ip_addr`, …).
+    types: BTreeMap<String, String>,
 }
 
-/// Every dataset of `dir/data/`, by name. Upstream's loader pairs `employees` with
-/// `mapping-default.json` and every other `x` with `mapping-x.json`.
-pub fn discover(dir: &Path) -> BTreeMap<String, Documents> {
+/// A dataset's numeric fields by the type they are indexed as (`half_float`, `scaled_float`
+/// with its factor, …): a `LOOKUP JOIN` keys on them as that type's term query does.
+pub type NumericFields = BTreeMap<String, IndexedNumeric>;
+
+/// Every dataset of `dir/data/`, by name, with its [`NumericFields`]. Upstream's loader pairs
+/// `employees` with `mapping-default.json` and every other `x` with `mapping-x.json`.
+pub fn discover_indexed(dir: &Path) -> BTreeMap<String, (Documents, NumericFields)> {
     let mut out = BTreeMap::new();
     let Ok(entries) = std::fs::read_dir(dir.join("data")) else {
         return out;
@@ -57,6 +65,18 @@ pub fn discover(dir: &Path) -> BTreeMap<String, Documents> {
     out
 }
 
+/// The lookup indices a test may join with: every dataset, its numeric fields declared.
+pub fn lookups(datasets: &BTreeMap<String, (Documents, NumericFields)>) -> Lookups {
+    let mut lookups = Lookups::default();
+    for (name, (docs, numeric)) in datasets {
+        lookups.insert(name.clone(), docs.clone());
+        for (field, kind) in numeric {
+            lookups.set_indexed_numeric(name, field, *kind);
+        }
+    }
+    lookups
+}
+
 fn read_mapping(text: &str) -> Mapping {
     let json: serde_json::Value = serde_json::from_str(text).expect("mapping is JSON");
     let mut mapping = Mapping::default();
@@ -75,8 +95,11 @@ fn walk_properties(props: &serde_json::Value, prefix: &str, out: &mut Mapping) {
         if let Some(f) = def.get("scaling_factor").and_then(|f| f.as_f64()) {
             out.scaling.insert(full.clone(), f);
         }
-        if def.get("type").and_then(|t| t.as_str()) == Some("text") {
-            out.text.push(full.clone());
+        if let Some(ty) = def.get("type").and_then(|t| t.as_str()) {
+            if ty == "text" {
+                out.text.push(full.clone());
+            }
+            out.types.insert(full.clone(), ty.to_string());
         }
         if let Some(fields) = def.get("fields").and_then(|f| f.as_object()) {
             for (sub, sub_def) in fields {
@@ -99,12 +122,18 @@ fn walk_properties(props: &serde_json::Value, prefix: &str, out: &mut Mapping) {
 
 /// Reads a dataset CSV: `name:type` headers, `[a, b]` multivalues, `\,` an escaped comma, an
 /// empty cell null. A column named `_id` gives the documents' ids (`METADATA _id`).
-fn load_csv(text: &str, name: &str, mapping: &Mapping) -> Documents {
+fn load_csv(text: &str, name: &str, mapping: &Mapping) -> (Documents, NumericFields) {
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
     let mut header: Vec<CsvColumn> = split_unescaped(lines.next().unwrap_or(""), ',')
         .into_iter()
         .map(|h| {
-            let (n, t) = h.split_once(':').unwrap_or((&h, "keyword"));
+            let (n, t) = match h.split_once(':') {
+                Some((n, t)) => (n, t),
+                None => (
+                    h.as_str(),
+                    mapping.types.get(h.trim()).map_or("keyword", |t| t),
+                ),
+            };
             let raw_ty = t.trim().to_lowercase();
             CsvColumn {
                 name: n.trim().to_string(),
@@ -161,11 +190,19 @@ fn load_csv(text: &str, name: &str, mapping: &Mapping) -> Documents {
                 .collect()
         })
         .collect();
+    let numeric = header
+        .iter()
+        .filter_map(|c| {
+            let factor = Some(mapping.scaling.get(&c.name).copied().unwrap_or(100.0));
+            IndexedNumeric::from_mapping(&c.raw_ty, factor).map(|k| (c.name.clone(), k))
+        })
+        .collect();
     let docs = Documents::from_rows(columns, rows, name);
-    match ids {
+    let docs = match ids {
         Some(ids) => docs.with_ids(ids),
         None => docs,
-    }
+    };
+    (docs, numeric)
 }
 
 fn cell(raw: &str, col: &CsvColumn, mapping: &Mapping) -> Cell {
@@ -259,7 +296,10 @@ fn csv_value(v: &str, raw_ty: &str, ty: Type, scaling: f64) -> Option<Value> {
             Value::Double(match raw_ty {
                 "float" => d as f32 as f64,
                 "half_float" => half(d),
-                "scaled_float" => (d * scaling).round() / scaling,
+                // `ScaledFloatFieldMapper` stores `Math.round(d * factor)` (half up) as a long,
+                // which saturates at the long range: `-9223372036854775808` reads back as
+                // `-9.223372036854776E16` with a factor of 100.
+                "scaled_float" => ((d * scaling + 0.5).floor() as i64) as f64 / scaling,
                 _ => d,
             })
         }

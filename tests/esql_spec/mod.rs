@@ -160,6 +160,7 @@ const FULL_TEXT: &str = "needs Elasticsearch's search index";
 fn run_test(
     t: &SpecTest,
     datasets: &BTreeMap<String, Documents>,
+    lookups: &rulegate::eval::Lookups,
 ) -> Result<Option<String>, String> {
     let query = rulegate::esql::parse(&t.query).map_err(|d| format!("parse: {}", d.message))?;
     let names: Vec<String> = match &query.source {
@@ -180,11 +181,7 @@ fn run_test(
         });
     }
     let docs = docs.unwrap_or_default();
-    let mut lookups = rulegate::eval::Lookups::default();
-    for (name, d) in datasets {
-        lookups.insert(name.clone(), d.clone());
-    }
-    let plan = match Plan::compile_with_lookups(&query, &t.query, &docs.columns, &lookups) {
+    let plan = match Plan::compile_with_lookups(&query, &t.query, &docs.columns, lookups) {
         Ok(plan) => plan,
         Err(d) if d.code == "E304" && d.message.contains(FULL_TEXT) => return Ok(Some(d.message)),
         // Query-string syntax rulegate refuses (`~`, regexes, options): `E320`.
@@ -314,12 +311,17 @@ fn run_specs(
     data_dir: &std::path::Path,
     needles: &[(&'static str, &'static str)],
 ) -> Outcome {
-    let mut datasets = datasets::discover(data_dir);
+    let mut indexed = datasets::discover_indexed(data_dir);
     if dir != data_dir {
-        for (name, docs) in datasets::discover(dir) {
-            datasets.entry(name).or_insert(docs);
+        for (name, dataset) in datasets::discover_indexed(dir) {
+            indexed.entry(name).or_insert(dataset);
         }
     }
+    let lookups = datasets::lookups(&indexed);
+    let datasets: BTreeMap<String, Documents> = indexed
+        .into_iter()
+        .map(|(name, (docs, _))| (name, docs))
+        .collect();
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .expect("esql-spec directory")
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -342,9 +344,10 @@ fn run_specs(
             if trace {
                 println!("RUN {}", t.key);
             }
-            let outcome =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_test(&t, &datasets)))
-                    .unwrap_or_else(|_| Err("panicked".into()));
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                run_test(&t, &datasets, &lookups)
+            }))
+            .unwrap_or_else(|_| Err("panicked".into()));
             match outcome {
                 Ok(Some(reason)) => {
                     println!("SKIP {} (line {}): {reason}", t.key, t.line);

@@ -8,8 +8,10 @@
 //!   a row that matches nothing stays once, with nulls in the lookup fields;
 //! - a null key matches nothing; a multivalued key on either side matches nothing and warns
 //!   `LOOKUP JOIN encountered multi-value` (the input row stays, with nulls);
-//! - numeric keys join by value; other keys must have the same type (`text` counts as
-//!   `keyword`), and the lookup side may not be
+//! - numeric keys join by value; a lookup field whose indexed numeric type is known
+//!   (`byte` … `scaled_float`, [`Lookups::set_indexed_numeric`]) joins on the key converted as
+//!   that field's term query converts it (`term.rs`); other keys must have the same type
+//!   (`text` counts as `keyword`), and the lookup side may not be
 //!   `text`, `version`, `unsigned_long` or `null`;
 //! - `ON a == b AND c >= d` compares input columns with lookup fields and keeps every lookup
 //!   field (the expression form, `join.rs`).
@@ -18,9 +20,11 @@
 //! the join (the lost-`SORT` warning, the `WHERE` pushed below it); `join.rs` the join.
 
 mod join;
+mod term;
 
 pub(super) use join::compile_lookup_join;
 pub(crate) use join::JoinPlan;
+pub use term::IndexedNumeric;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -44,6 +48,9 @@ pub const E_LOOKUP_FILE: &str = "E313";
 #[derive(Clone, Debug, Default)]
 pub struct Lookups {
     indices: BTreeMap<String, Arc<Documents>>,
+    /// Per index, the numeric fields whose indexed type is known (a mapping's `half_float`,
+    /// `scaled_float`, …): their join keys are converted as that type's term query does.
+    numeric: BTreeMap<String, BTreeMap<String, IndexedNumeric>>,
 }
 
 impl Lookups {
@@ -54,6 +61,19 @@ impl Lookups {
 
     pub fn get(&self, name: &str) -> Option<&Arc<Documents>> {
         self.indices.get(name)
+    }
+
+    /// Declares that `field` of the lookup index `index` is indexed as the numeric type `kind`.
+    pub fn set_indexed_numeric(&mut self, index: &str, field: &str, kind: IndexedNumeric) {
+        self.numeric
+            .entry(index.to_string())
+            .or_default()
+            .insert(field.to_string(), kind);
+    }
+
+    /// The indexed numeric type of `field` in `index`, when declared.
+    pub fn indexed_numeric(&self, index: &str, field: &str) -> Option<IndexedNumeric> {
+        self.numeric.get(index)?.get(field).copied()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -132,7 +152,8 @@ pub fn registered() -> Lookups {
 /// pipeline from its end) draws a warning, since the join does not promise to keep the order;
 /// a `SORT` after the join settles it. rulegate's join keeps the order, so only the warning is
 /// Elasticsearch's. A `STATS` in between ends the search: Elasticsearch prunes a `SORT` an
-/// aggregation consumes before this rule sees the plan.
+/// aggregation consumes before this rule sees the plan; a join on a constant-null key
+/// ([`Compiler::purged_joins`]) was pruned before it, and does not count.
 pub(super) fn lost_sort_notes(c: &Compiler, commands: &[ast::Command], notes: &mut Vec<String>) {
     let mut seen_join = false;
     for command in commands.iter().rev() {
@@ -147,7 +168,9 @@ pub(super) fn lost_sort_notes(c: &Compiler, commands: &[ast::Command], notes: &m
                 }
                 return;
             }
-            ast::CommandKind::LookupJoin(_) => seen_join = true,
+            ast::CommandKind::LookupJoin(_) if !c.purged_joins.contains(&command.span) => {
+                seen_join = true
+            }
             ast::CommandKind::Stats(_) => return,
             _ => {}
         }

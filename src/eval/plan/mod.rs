@@ -30,7 +30,9 @@ mod stats;
 mod topn;
 
 use compile::{bind_top_n, compile_command, compile_eval, is_row_local, resolve_pattern};
-pub use lookup::{registered as registered_lookups, set_registered as set_lookups, Lookups};
+pub use lookup::{
+    registered as registered_lookups, set_registered as set_lookups, IndexedNumeric, Lookups,
+};
 use run::{compare_sort_keys, decided_top, order_cells, push_through, run_step, sort_key};
 pub(crate) use sink::Sink;
 pub(crate) use stats::StatsState;

@@ -9,19 +9,42 @@ use crate::document::value::{Cell, Type, Value};
 use crate::document::{Column, Documents};
 use crate::esql::ast::{self, BinaryOp, ExprKind};
 use crate::eval::expr::{error, find, Compiler, Ctx};
+use crate::eval::fold::Constant;
 use crate::span::Span;
 
-use super::{E_JOIN_COLUMN, E_JOIN_TYPE, E_UNKNOWN_LOOKUP};
+use super::{IndexedNumeric, E_JOIN_COLUMN, E_JOIN_TYPE, E_UNKNOWN_LOOKUP};
 
 /// The detail line of the multivalued-key warning, as Elasticsearch words it.
 const MULTI_VALUE: &str = "java.lang.IllegalArgumentException: LOOKUP JOIN encountered multi-value";
 
-/// One comparison of the join: input column `left` `op` lookup field `right`.
+/// One comparison of the join: input column `left` `op` lookup field `right`, an equality
+/// keyed as the lookup field's term query when its indexed numeric type is known.
 #[derive(Clone, Copy, Debug)]
 struct Predicate {
     left: usize,
     op: BinaryOp,
     right: usize,
+    indexed: Option<IndexedNumeric>,
+}
+
+impl Predicate {
+    /// The equality key of a value on either side; `None` when it can match nothing.
+    fn key(&self, v: &Value) -> Option<String> {
+        match self.indexed {
+            Some(kind) => kind.term(v),
+            None => Some(key_of(v)),
+        }
+    }
+
+    /// Whether `left op right` holds.
+    fn holds(&self, left: &Value, right: &Value) -> bool {
+        match (self.op, self.indexed) {
+            (BinaryOp::Eq, Some(kind)) => {
+                kind.term(left).is_some_and(|l| kind.term(right) == Some(l))
+            }
+            _ => holds(left, self.op, right),
+        }
+    }
 }
 
 /// A compiled `LOOKUP JOIN`: which input columns stay, the comparisons, and the lookup
@@ -66,9 +89,25 @@ pub(in crate::eval::plan) fn compile_lookup_join(
         )
     })?;
     let (mut predicates, right_keys) = match &join.condition {
-        None => field_predicates(&join.on, schema, &docs)?,
+        None => {
+            // A key column that is the constant null joins nothing: Elasticsearch prunes the
+            // join (`PruneLeftJoinOnNullMatchingField`), which the lost-`SORT` warning sees.
+            let null_key = join
+                .on
+                .iter()
+                .any(|name| c.constants.get(&name.name) == Some(&Constant::Value(Cell::Null)));
+            if null_key {
+                c.purged_joins.push(command_span);
+            }
+            field_predicates(&join.on, schema, &docs)?
+        }
         Some(condition) => (expression_predicates(condition, schema, &docs)?, Vec::new()),
     };
+    for p in &mut predicates {
+        p.indexed = c
+            .lookups
+            .indexed_numeric(&join.index.pattern, &docs.columns[p.right].name);
+    }
     // Equality comparisons first: they key the index.
     predicates.sort_by_key(|p| p.op != BinaryOp::Eq);
     // The field-list form drops the lookup's keys (the input's stay); the expression form
@@ -141,6 +180,7 @@ fn field_predicates(
             left,
             op: BinaryOp::Eq,
             right,
+            indexed: None,
         });
         right_keys.push(right);
     }
@@ -208,12 +248,14 @@ fn expression_predicates(
                 left: l,
                 op: *op,
                 right: r,
+                indexed: None,
             },
             // `lookup_field op input_column`: the same comparison seen from the input side.
             ((None, Some(r)), (Some(l), None)) => Predicate {
                 left: l,
                 op: flip(*op),
                 right: r,
+                indexed: None,
             },
             _ => return Err(unsupported()),
         };
@@ -293,22 +335,22 @@ fn index_documents(docs: &Documents, predicates: &[Predicate]) -> (SingleIndex, 
             continue;
         }
         if cells.iter().all(|c| matches!(c, Cell::One(_))) {
-            let key = predicates
+            // A value the field's term query can never produce (a float beyond the half-float
+            // range) keys nothing.
+            let key: Option<Vec<String>> = predicates
                 .iter()
                 .zip(&cells)
                 .filter(|(p, _)| p.op == BinaryOp::Eq)
-                .map(|(_, c)| key_text(c.values()))
+                .map(|(p, c)| c.values().first().and_then(|v| p.key(v)))
                 .collect();
-            single.entry(key).or_default().push(doc);
+            if let Some(key) = key {
+                single.entry(key).or_default().push(doc);
+            }
         } else {
             multi.push(doc);
         }
     }
     (single, multi)
-}
-
-fn key_text(values: &[Value]) -> String {
-    values.first().map(key_of).unwrap_or_default()
 }
 
 /// A value's equality key: numbers by their numeric value, so that an `integer` 1, a `long` 1
@@ -371,13 +413,18 @@ impl JoinPlan {
                 Cell::One(v) => left.push(v),
             }
         }
-        let key: Vec<String> = self
+        let key: Option<Vec<String>> = self
             .predicates
             .iter()
             .zip(&left)
             .filter(|(p, _)| p.op == BinaryOp::Eq)
-            .map(|(_, v)| key_of(v))
+            .map(|(p, v)| p.key(v))
             .collect();
+        // A key the lookup field's term query refuses (out of range, a decimal part on an
+        // integral field) matches nothing.
+        let Some(key) = key else {
+            return Vec::new();
+        };
         let candidates: Vec<usize> = if key.is_empty() {
             let mut all: Vec<usize> = self.single.values().flatten().copied().collect();
             all.sort_unstable();
@@ -390,9 +437,9 @@ impl JoinPlan {
             self.predicates.iter().zip(&left).all(|(p, l)| {
                 let values = lookup[p.right].values();
                 if any_value {
-                    values.iter().any(|r| holds(l, p.op, r))
+                    values.iter().any(|r| p.holds(l, r))
                 } else {
-                    values.first().is_some_and(|r| holds(l, p.op, r))
+                    values.first().is_some_and(|r| p.holds(l, r))
                 }
             })
         };
