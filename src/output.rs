@@ -338,7 +338,10 @@ mod tests {
     }
 
     fn mkfifo(path: &Path) {
-        let made = std::process::Command::new("mkfifo").arg(path).status().unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(path)
+            .status()
+            .unwrap();
         assert!(made.success(), "mkfifo {}", path.display());
     }
 
@@ -350,11 +353,19 @@ mod tests {
         mkfifo(&fifo);
         // Held open both ways: no open blocks, and the reader sees the end once this and the
         // writer are closed, even if a regression replaced the FIFO.
-        let keeper = std::fs::OpenOptions::new().read(true).write(true).open(&fifo).unwrap();
-        let reader = {
-            let fifo = fifo.clone();
-            std::thread::spawn(move || std::fs::read(fifo).unwrap())
-        };
+        let keeper = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&fifo)
+            .unwrap();
+        // Opened here, not in the thread: opened after both writers closed, it would wait for
+        // a writer forever.
+        let mut read_end = File::open(&fifo).unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut read_end, &mut bytes).unwrap();
+            bytes
+        });
         let mut file = AtomicFile::create(&fifo).unwrap();
         file.write_all(b"through the pipe\n").unwrap();
         file.commit().unwrap();
@@ -392,7 +403,10 @@ mod tests {
         let mut file = AtomicFile::create(&link).unwrap();
         file.write_all(b"new").unwrap();
         file.commit().unwrap();
-        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
         assert_eq!(std::fs::read(&real).unwrap(), b"new");
         assert_eq!(
             entries(&dir),

@@ -336,22 +336,36 @@ fn output_onto_a_fifo_or_a_link_writes_through_and_keeps_it() {
     assert!(made.success());
     // Held open for reading and writing, so that neither side's open blocks and the reader sees
     // the end once this and rulegate's descriptor are closed, even if the FIFO was replaced.
-    let keeper = std::fs::OpenOptions::new().read(true).write(true).open(&fifo).unwrap();
-    let reader = {
-        let fifo = fifo.clone();
-        std::thread::spawn(move || std::fs::read(fifo).unwrap())
-    };
+    let keeper = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&fifo)
+        .unwrap();
+    // Opened here, not in the thread: opened after both writers closed, it would wait for a
+    // writer forever.
+    let mut read_end = File::open(&fifo).unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut read_end, &mut bytes).unwrap();
+        bytes
+    });
     success_stdout(rulegate().args(["gen", SCENARIO, "-o"]).arg(&fifo));
     drop(keeper);
     assert_eq!(reader.join().unwrap(), expected);
-    assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    assert!(std::fs::symlink_metadata(&fifo)
+        .unwrap()
+        .file_type()
+        .is_fifo());
     // A link keeps being a link; the file it names gets the output.
     let real = dir.join("real.ndjson");
     std::fs::write(&real, "old\n").unwrap();
     let link = dir.join("link.ndjson");
     std::os::unix::fs::symlink(&real, &link).unwrap();
     success_stdout(rulegate().args(["gen", SCENARIO, "-o"]).arg(&link));
-    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
     assert_eq!(std::fs::read(&real).unwrap(), expected);
     assert_eq!(entries(&dir), vec!["link.ndjson", "pipe", "real.ndjson"]);
 }
