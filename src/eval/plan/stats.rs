@@ -606,8 +606,9 @@ pub(super) fn compile_aggregate(
         "percentile" => {
             // A constant number is required; one outside 0–100 (or NaN) is accepted and makes
             // the aggregate null, as `QuantileStates.percentileParam` does.
-            let p = match call.args.get(1).map(|a| constant_arg(c, a)).transpose()? {
-                Some(Cell::One(v)) if !matches!(v, Value::UnsignedLong(_)) => v.as_f64(),
+            // A column is no constant (`isFoldable`): the same refusal, not `Unknown column`.
+            let p = match call.args.get(1).map(|a| constant_arg(c, a)) {
+                Some(Ok(Cell::One(v))) if !matches!(v, Value::UnsignedLong(_)) => v.as_f64(),
                 _ => None,
             };
             let p = p.ok_or_else(|| {
