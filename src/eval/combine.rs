@@ -262,8 +262,7 @@ fn propagate_or(parts: &[Part]) -> Option<Outcome> {
                 }
             }
         }
-        for i in 0..inequalities.len() {
-            let bc = &inequalities[i];
+        for bc in inequalities.iter_mut() {
             if !same_left(&eq, bc) {
                 continue;
             }
@@ -275,14 +274,14 @@ fn propagate_or(parts: &[Part]) -> Option<Outcome> {
                     continue;
                 }
                 if order == Ordering::Equal && bc.is(&[BinaryOp::Gt]) {
-                    inequalities[i] = bc.with_op(BinaryOp::Gte);
+                    *bc = bc.with_op(BinaryOp::Gte);
                 }
             } else {
                 if order == Ordering::Greater {
                     continue;
                 }
                 if order == Ordering::Equal && bc.is(&[BinaryOp::Lt]) {
-                    inequalities[i] = bc.with_op(BinaryOp::Lte);
+                    *bc = bc.with_op(BinaryOp::Lte);
                 }
             }
             updated = true;
