@@ -23,6 +23,7 @@
 //! | `lookup_join` | `LOOKUP JOIN`: rows and columns, null/multivalued keys, errors, lost-SORT warning, expression form, lookup files, `--lookup`/`[lookups]` |
 //! | `categorize` | `CATEGORIZE` in `STATS … BY`: categories with the bundled dictionary, null keys, emitted order, options, Elasticsearch's verifier errors, the cap on categories |
 //! | `change_point` | `CHANGE_POINT`: columns and types, the marked row, warnings (nulls, multivalues, too few or too many values), shadowing, `BY`, errors, print∘parse |
+//! | `es_differences` | the known ES\|QL differences of #16 closed: comparison operand types, `PropagateEquals`/`CombineBinaryComparisons`, `FORK` with one branch, `LIMIT n BY`, `PERCENTILE` outside 0–100 |
 //! | `esql_commands` | `FILLNULL`, `DEDUP`/`DISTINCT`, `SAMPLE`: values, warnings, Elasticsearch's errors, print∘parse |
 //! | `implicit_casting` | string literals cast to the parameter type as Elasticsearch's `ImplicitCasting` does: `ABS("10.0")`, dates, IPs, integers; the error for an unparsable literal; columns, calls and `null` not cast |
 //! | `functions` | the function catalog: implemented or refused with its category (`E303`/`E304`); documented examples and edge cases of each added function |
@@ -88,6 +89,7 @@ mod eql_engine;
 mod eql_review;
 mod eql_syntax;
 mod errors;
+mod es_differences;
 mod esql_commands;
 mod esql_spec;
 mod eval_edge_cases;

@@ -333,6 +333,7 @@ fn command(g: &mut Gen, depth: usize) -> Command {
         ),
         8 => CommandKind::Limit(Limit {
             count: u64::arbitrary(g),
+            by: (0..small(g, 2)).map(|_| expr(g, depth)).collect(),
             span: Span::default(),
         }),
         9 => CommandKind::MvExpand(name(g)),

@@ -94,7 +94,10 @@ impl Checker<'_> {
                     self.expr(&key.expr, key.span);
                 }
             }
-            CommandKind::Limit(limit) => self.inside(limit.span, span, "limit"),
+            CommandKind::Limit(limit) => {
+                self.inside(limit.span, span, "limit");
+                limit.by.iter().for_each(|key| self.expr(key, span));
+            }
             CommandKind::MvExpand(name) => self.name(name, span),
             CommandKind::Dissect(dissect) => {
                 self.expr(&dissect.input, span);

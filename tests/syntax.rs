@@ -73,7 +73,12 @@ fn tree(query: &Query) -> String {
                 .map(|k| format!("{} {:?} {:?}", sexpr(&k.expr), k.order, k.nulls))
                 .collect::<Vec<_>>()
                 .join(", "),
-            CommandKind::Limit(l) => l.count.to_string(),
+            CommandKind::Limit(l) if l.by.is_empty() => l.count.to_string(),
+            CommandKind::Limit(l) => format!(
+                "{} BY {}",
+                l.count,
+                l.by.iter().map(sexpr).collect::<Vec<_>>().join(", ")
+            ),
             CommandKind::MvExpand(n) => format!("{:?}", n.name),
             CommandKind::Dissect(d) => format!(
                 "{} {:?} {:?}",

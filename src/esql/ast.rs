@@ -267,12 +267,15 @@ pub struct SortKey {
 }
 span_free_eq!(SortKey { expr, order, nulls });
 
+/// `LIMIT n`, or `LIMIT n BY key, …`: at most `n` rows per distinct key tuple.
 #[derive(Clone, Debug)]
 pub struct Limit {
     pub count: u64,
+    /// The grouping keys of `LIMIT n BY …`; empty for a plain `LIMIT`.
+    pub by: Vec<Expr>,
     pub span: Span,
 }
-span_free_eq!(Limit { count });
+span_free_eq!(Limit { count, by });
 
 #[derive(Clone, Debug)]
 pub struct Dissect {

@@ -66,7 +66,10 @@ pub fn print_command(command: &Command) -> String {
             }
             text
         })),
-        CommandKind::Limit(limit) => limit.count.to_string(),
+        CommandKind::Limit(limit) if limit.by.is_empty() => limit.count.to_string(),
+        CommandKind::Limit(limit) => {
+            format!("{} BY {}", limit.count, join(limit.by.iter().map(expr)))
+        }
         CommandKind::MvExpand(field) => name(field),
         CommandKind::Dissect(dissect) => {
             let mut text = format!(

@@ -518,7 +518,9 @@ impl Acc {
                 }
                 _ => {
                     let mut xs: Vec<f64> = list.iter().filter_map(Value::as_f64).collect();
-                    if xs.is_empty() {
+                    let out_of_range = matches!(kind, AggKind::Percentile(bits)
+                        if !(0.0..=100.0).contains(&f64::from_bits(bits)));
+                    if xs.is_empty() || out_of_range {
                         return Cell::Null;
                     }
                     xs.sort_by(f64::total_cmp);
@@ -644,6 +646,10 @@ mod tests {
         assert_eq!(p(25.0), Cell::One(Value::Double(1.75)));
         assert_eq!(p(0.0), Cell::One(Value::Double(1.0)));
         assert_eq!(p(100.0), Cell::One(Value::Double(4.0)));
+        // `QuantileStates.percentileParam`: outside 0–100 the aggregate is null, not an error.
+        assert_eq!(p(110.0), Cell::Null);
+        assert_eq!(p(-0.5), Cell::Null);
+        assert_eq!(p(f64::NAN), Cell::Null);
         assert_eq!(
             run(AggKind::MedianAbsoluteDeviation, Type::Integer, &xs),
             Cell::One(Value::Double(1.0)),

@@ -122,6 +122,12 @@ impl<'q> Compiler<'q> {
 
     pub fn expr(&mut self, e: &ast::Expr, schema: &[Column]) -> Result<CExpr, Diagnostic> {
         let span = e.span;
+        // `PropagateEquals` and `CombineBinaryComparisons` run before `CombineDisjunctions`.
+        if matches!(e.kind, ExprKind::And(..) | ExprKind::Or(..)) {
+            if let Some(combined) = super::combine::combine_comparisons(self, e, schema) {
+                return self.expr(&combined, schema);
+            }
+        }
         match &e.kind {
             ExprKind::Literal(lit) => self.literal(lit, span),
             ExprKind::Column(name) => {
@@ -451,6 +457,7 @@ impl<'q> Compiler<'q> {
         r: CExpr,
         span: Span,
     ) -> Result<CExpr, Diagnostic> {
+        super::comparable::check(self.text, &l, &r, span)?;
         let (l, r) = self.unify_for_compare(l, r, span)?;
         Ok(self.make(
             Kind::Compare(op, Box::new(l), Box::new(r)),

@@ -34,6 +34,8 @@
 
 pub mod aggregate;
 mod arith;
+mod combine;
+mod comparable;
 mod disjunction;
 pub mod expr;
 pub mod fold;
@@ -311,7 +313,7 @@ pub fn fields_for(query: &ast::Query, extra: &[&str]) -> FieldSelection {
                 }
             }
             CommandKind::Sort(keys) => keys.iter().for_each(|k| read.expr(&k.expr)),
-            CommandKind::Limit(_) => {}
+            CommandKind::Limit(l) => l.by.iter().for_each(|e| read.expr(e)),
             CommandKind::MvExpand(n) => read.name(&n.name),
             CommandKind::Dissect(d) => {
                 read.expr(&d.input);

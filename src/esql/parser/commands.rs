@@ -247,7 +247,8 @@ impl Parser<'_> {
         })
     }
 
-    /// `FORK` and its parenthesised branches: two to eight, as Elasticsearch allows.
+    /// `FORK` and its parenthesised branches: one to eight, as Elasticsearch's grammar
+    /// (`forkSubQuery+`) and `LogicalPlanBuilder.visitForkCommand` (`Fork.MAX_BRANCHES`) allow.
     fn fork(&mut self, keyword: Span) -> PResult<Vec<ForkBranch>> {
         let mut branches = Vec::new();
         while let Some(open) = self.eat(&TokenKind::LParen)? {
@@ -263,18 +264,14 @@ impl Parser<'_> {
                 span: self.span_from(open.start),
             });
         }
-        if branches.len() < 2 || branches.len() > 8 {
+        if branches.is_empty() {
+            return Err(self.unexpected("`(` opening a FORK branch")?);
+        }
+        if branches.len() > 8 {
             return Err(Box::new(
-                Diagnostic::error(
-                    E_EXPECTED,
-                    format!(
-                        "FORK requires at least 2 branches and at most 8, found {}",
-                        branches.len()
-                    ),
-                )
-                .with_label(
+                Diagnostic::error(E_EXPECTED, "Fork supports up to 8 branches").with_label(
                     self.span_from(keyword.start),
-                    "each branch is `( commands )`",
+                    format!("{} branches", branches.len()),
                 ),
             ));
         }
@@ -480,8 +477,17 @@ impl Parser<'_> {
         match token.kind {
             TokenKind::Integer(count) => {
                 self.bump()?;
+                // `LIMIT n BY key, …` (`limitByGroupKey`): at most `n` rows per group.
+                let mut by = Vec::new();
+                if self.eat_word("by")?.is_some() {
+                    by.push(self.expr()?);
+                    while self.eat(&TokenKind::Comma)?.is_some() {
+                        by.push(self.expr()?);
+                    }
+                }
                 Ok(Limit {
                     count,
+                    by,
                     span: token.span,
                 })
             }

@@ -136,6 +136,7 @@ pub fn refusals(query: &Query) -> Vec<Diagnostic> {
                 exprs.extend(s.by.iter().map(|f| &f.expr));
             }
             CommandKind::Sort(keys) => exprs.extend(keys.iter().map(|k| &k.expr)),
+            CommandKind::Limit(l) => exprs.extend(l.by.iter()),
             CommandKind::Dissect(d) => exprs.push(&d.input),
             CommandKind::Grok(g) => exprs.push(&g.input),
             _ => {}

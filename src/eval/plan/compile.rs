@@ -122,10 +122,29 @@ pub(super) fn compile_command(
             steps.push(Step::Sort(compiled, None));
         }
         CommandKind::Limit(l) => {
-            *has_limit = true;
             let n = l.count.min(usize::MAX as u64) as usize;
-            bind_top_n(steps, n);
-            steps.push(Step::Limit(n));
+            if l.by.is_empty() {
+                *has_limit = true;
+                bind_top_n(steps, n);
+                steps.push(Step::Limit(n));
+                return Ok(());
+            }
+            // `LIMIT n BY …`: constant keys group nothing and are pruned
+            // (`PruneLiteralsInLimitBy`); with none left it is a plain `LIMIT n` under the
+            // implicit one, which Elasticsearch added above the `LimitBy` when parsing.
+            let mut keys = Vec::new();
+            for e in &l.by {
+                let key = c.expr(e, schema)?;
+                if !matches!(key.kind, Kind::Literal(_)) {
+                    keys.push(key);
+                }
+            }
+            if keys.is_empty() {
+                bind_top_n(steps, n);
+                steps.push(Step::Limit(n));
+            } else {
+                steps.push(Step::LimitBy(n, keys));
+            }
         }
         CommandKind::MvExpand(name) => {
             let i = find(schema, &name.name).ok_or_else(|| {

@@ -53,6 +53,8 @@ pub(crate) enum Step {
     /// The keys, and the `LIMIT` that directly follows (Elasticsearch's top-n).
     Sort(Vec<SortKey>, Option<usize>),
     Limit(usize),
+    /// `LIMIT n BY keys`: the first `n` rows of each distinct key tuple, in input order.
+    LimitBy(usize, Vec<CExpr>),
     MvExpand(usize),
     Dissect {
         input: CExpr,

@@ -262,6 +262,21 @@ pub(super) fn run_step(step: &Step, table: Vec<Vec<Cell>>, ctx: &mut Ctx) -> Vec
             table.truncate(*n);
             table
         }
+        Step::LimitBy(n, keys) => {
+            // A key is each cell whole: a multivalue is one key, null another (see
+            // docs/esql-semantics.md, `LIMIT … BY`).
+            let mut seen: HashMap<_, usize> = HashMap::new();
+            let mut out = Vec::new();
+            for row in table {
+                let cells: Vec<Cell> = keys.iter().map(|k| k.eval(&row, ctx)).collect();
+                let count = seen.entry(row_key(&cells)).or_insert(0);
+                if *count < *n {
+                    *count += 1;
+                    out.push(row);
+                }
+            }
+            out
+        }
         Step::Dedup => {
             let mut seen = std::collections::HashSet::new();
             table

@@ -604,15 +604,18 @@ pub(super) fn compile_aggregate(
         "median" => AggKind::Median,
         "median_absolute_deviation" => AggKind::MedianAbsoluteDeviation,
         "percentile" => {
-            let p = match call.args.get(1).map(|a| constant_arg(c, a)).transpose()? {
-                Some(Cell::One(v)) => v.as_f64().filter(|p| (0.0..=100.0).contains(p)),
+            // A constant number is required; one outside 0–100 (or NaN) is accepted and makes
+            // the aggregate null, as `QuantileStates.percentileParam` does.
+            // A column is no constant (`isFoldable`): the same refusal, not `Unknown column`.
+            let p = match call.args.get(1).map(|a| constant_arg(c, a)) {
+                Some(Ok(Cell::One(v))) if !matches!(v, Value::UnsignedLong(_)) => v.as_f64(),
                 _ => None,
             };
             let p = p.ok_or_else(|| {
                 error(
                     "E302",
                     span,
-                    "PERCENTILE needs a constant percentile from 0 to 100",
+                    "PERCENTILE needs a constant, non-null percentile of a numeric type other than unsigned_long",
                 )
             })?;
             AggKind::Percentile(p.to_bits())
