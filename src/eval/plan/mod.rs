@@ -31,6 +31,7 @@ mod topn;
 use compile::{bind_top_n, compile_command, compile_eval, is_row_local, resolve_pattern};
 pub use lookup::{registered as registered_lookups, set_registered as set_lookups, Lookups};
 use run::{compare_sort_keys, decided_top, order_cells, push_through, run_step, sort_key};
+pub(crate) use sample::mix as sample_mix;
 pub(crate) use sink::Sink;
 pub(crate) use stats::StatsState;
 use stats::{compile_stats, KeyCell};
