@@ -201,7 +201,9 @@ pub(super) fn compile_sample(
             "integer",
         ));
     }
-    let value = match c.constants.fold_nulls(&limit_expr, schema) {
+    // Constant before optimization (`forPreOptimizationValidation`): literals, not columns an
+    // `EVAL` bound.
+    let value = match crate::eval::fold::Constants::new().fold(&limit_expr, schema) {
         Some(Constant::Value(Cell::One(Value::Integer(n)))) => n,
         _ => {
             return Err(error(
