@@ -285,3 +285,17 @@ fn unmodelled_types_are_the_reason(#[case] call: &str, #[case] type_name: &str) 
         "{message}"
     );
 }
+
+/// The extreme dates count (computed in days, 128-bit); a huge `SAMPLE` limit allocates nothing.
+#[test]
+fn extreme_dates_and_limits() {
+    let got = cells(
+        r#"ROW d = TO_DATETIME(9223372036854775807), e = TO_DATETIME(-9223372036854775808) | EVAL a = DATE_UNIT_COUNT("day", "year", d), b = DATE_UNIT_COUNT("day", "month", e), c = DATE_UNIT_COUNT("ns", "year", d), y = YEAR(d), m = MONTH(e) | KEEP a, b, c, y, m"#,
+    );
+    assert_eq!(
+        got,
+        ["a=365", "b=31", "c=31536000000000000", "y=292278994", "m=5"]
+    );
+    let got = cells("ROW x = [3, 1, 2] | STATS s = SAMPLE(x, 2147483647)");
+    assert_eq!(got, ["s=[3, 1, 2]"]);
+}

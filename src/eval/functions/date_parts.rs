@@ -2,7 +2,7 @@
 //! escaping of `ASCII`/`TO_ASCII`.
 
 use crate::calendar::{civil_from_days, days_from_civil};
-use crate::document::datetime;
+use crate::document::datetime::MS_PER_DAY;
 
 /// The `java.time.temporal.ChronoField` a unary date-part function extracts
 /// (`DatePartFunction.chronoFor`): `YEAR(d)` is `DATE_EXTRACT("year", d)`, and so on.
@@ -115,13 +115,13 @@ pub fn const_count(to: Part, from: Part) -> Option<i64> {
 
 /// `DATE_UNIT_COUNT(to, from, date)` for a UTC date in milliseconds: how many `to` the `from`
 /// period holding `date` spans (a day, the Monday-to-Monday week, the calendar month or
-/// year), counted as `DATE_DIFF(to, start, end)`. `Err` is Elasticsearch's exception text:
+/// year), counted as `DATE_DIFF(to, start, end)` would. `Err` is Elasticsearch's exception text:
 /// `Unsupported unit [QUARTER]` for a `from` unit of no fixed length other than those four.
 pub fn unit_count(to: Part, from: Part, ms: i64) -> Result<i64, String> {
     if let Some(n) = const_count(to, from) {
         return Ok(n);
     }
-    let days = ms.div_euclid(datetime::MS_PER_DAY);
+    let days = ms.div_euclid(MS_PER_DAY);
     let (year, month, _) = civil_from_days(days);
     let (start, end) = match from {
         Part::Day => (days, days + 1),
@@ -147,14 +147,24 @@ pub fn unit_count(to: Part, from: Part, ms: i64) -> Result<i64, String> {
             ))
         }
     };
-    let to_ms = |d: i64| d.checked_mul(datetime::MS_PER_DAY);
-    let (Some(start), Some(end)) = (to_ms(start), to_ms(end)) else {
-        return Err("java.lang.ArithmeticException: long overflow".into());
+    // Whole days and whole calendar months in the period, as `DATE_DIFF` counts them; in days,
+    // so the extreme dates (whose next year starts past a `long` of milliseconds) still count.
+    let span_days = i128::from(end - start);
+    let months: i128 = match from {
+        Part::Month => 1,
+        Part::Year => 12,
+        _ => 0,
     };
-    match datetime::diff(to.java_name(), start, end) {
-        Some(Ok(n)) => Ok(n),
-        _ => Err("java.lang.ArithmeticException: long overflow".into()),
-    }
+    let per_day = |unit_nanos: i64| span_days * 86_400_000_000_000 / i128::from(unit_nanos);
+    let n = match to {
+        Part::Year => months / 12,
+        Part::Quarter => months / 3,
+        Part::Month => months,
+        Part::Day | Part::DayOfYear | Part::Weekday => span_days,
+        Part::Week => span_days / 7,
+        fixed => per_day(fixed.nanos().unwrap_or(1)),
+    };
+    i64::try_from(n).map_err(|_| "java.lang.ArithmeticException: long overflow".to_string())
 }
 
 /// `TO_ASCII`'s (and `ASCII`'s) escaping: printable ASCII (32–126) stays, except `\`, `'` and
@@ -230,6 +240,9 @@ mod tests {
             Err("java.lang.IllegalArgumentException: Unsupported unit [HOUR]".into())
         );
         assert_eq!(count("minute", "week", 0), Ok(10_080));
+        assert_eq!(count("day", "year", i64::MAX), Ok(365));
+        assert_eq!(count("day", "month", i64::MIN), Ok(31));
+        assert_eq!(count("ns", "year", i64::MAX), Ok(31_536_000_000_000_000));
         assert_eq!(
             count("day", "quarter", 0),
             Err("java.lang.IllegalArgumentException: Unsupported unit [QUARTER]".into())
