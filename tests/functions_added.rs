@@ -299,3 +299,12 @@ fn extreme_dates_and_limits() {
     let got = cells("ROW x = [3, 1, 2] | STATS s = SAMPLE(x, 2147483647)");
     assert_eq!(got, ["s=[3, 1, 2]"]);
 }
+
+/// The documented example (`date_unit_count.md`): 29 days in February 2024.
+#[test]
+fn documented_date_unit_count_example() {
+    let got = cells(
+        r#"ROW dt = to_datetime("2024-02-15T00:00:00.000Z") | EVAL days = DATE_UNIT_COUNT("day", "month", dt)"#,
+    );
+    assert_eq!(got, ["dt=2024-02-15T00:00:00.000Z", "days=29"]);
+}
