@@ -28,6 +28,7 @@
 //! | `implicit_casting` | string literals cast to the parameter type as Elasticsearch's `ImplicitCasting` does: `ABS("10.0")`, dates, IPs, integers; the error for an unparsable literal; columns, calls and `null` not cast |
 //! | `functions` | the function catalog: implemented or refused with its category (`E303`/`E304`); documented examples and edge cases of each added function |
 //! | `inline_stats` | `INLINE STATS`: multivalued keys joined to every group they fall in (distinct values, every combination, aggregates end to end), the `INLINESTATS` deprecation warning |
+//! | `functions_added` | `ALL_FIRST`/`ALL_LAST`, `SAMPLE`, `YEAR`/`MONTH`/`DAY`/`HOUR`, `ASCII`/`TO_ASCII`, `DATE_UNIT_COUNT`: documented examples, nulls, multivalues, bad units; the reason range, `date_nanos` and `flattened` functions are refused |
 //! | `eval_edge_cases` | the edge cases of the semantics notes §16, one test each, via the API |
 //! | `ingest_direct` | `ingest`'s direct path = the `Value` path: every sample line, quickcheck over generated events, the binary at 1/2/4 threads and several chunk sizes vs `--value-path` (errors, lines, no partial file) |
 //! | `ingest_parallel` | `ingest --threads 1, 2, 4`: same output, warnings, errors and exit code over every sample log and long logs with errors deep inside; one thread = the library path |
@@ -95,6 +96,7 @@ mod esql_spec;
 mod eval_edge_cases;
 mod explain;
 mod functions;
+mod functions_added;
 mod fuzz_replay;
 mod gcp_audit;
 mod generic_events;

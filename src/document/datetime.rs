@@ -3,7 +3,7 @@
 
 use crate::calendar::{civil_from_days, days_from_civil, days_in_month, parse_timestamp, Syntax};
 
-const MS_PER_DAY: i64 = 86_400_000;
+pub const MS_PER_DAY: i64 = 86_400_000;
 
 /// Broken-down UTC time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -29,6 +29,8 @@ pub fn is_aggregate(name: &str) -> bool {
             | "percentile"
             | "first"
             | "last"
+            | "all_first"
+            | "all_last"
             | "earliest"
             | "latest"
             | "sample"
@@ -74,6 +76,12 @@ pub enum AggKind {
     TopBy {
         limit: usize,
         desc: bool,
+    },
+    /// `SAMPLE(field, limit)`: at most `limit` of the values, drawn with `seed` (see
+    /// [`sample_values`]).
+    Sample {
+        limit: usize,
+        seed: u64,
     },
 }
 
@@ -207,6 +215,7 @@ impl Acc {
                 count: 0,
             },
             AggKind::Top { .. }
+            | AggKind::Sample { .. }
             | AggKind::Median
             | AggKind::Percentile(_)
             | AggKind::MedianAbsoluteDeviation => Acc::List(Vec::new()),
@@ -510,6 +519,7 @@ impl Acc {
                     Cell::One(Value::Double(total / count as f64))
                 }
             }
+            Acc::List(list) if matches!(kind, AggKind::Sample { .. }) => sample_values(kind, list),
             Acc::List(mut list) => match kind {
                 AggKind::Top { limit, desc } => {
                     list.sort_by(|a, b| if desc { b.compare(a) } else { a.compare(b) });
@@ -540,6 +550,39 @@ impl Acc {
             },
         }
     }
+}
+
+/// `SAMPLE`'s values: all of them when there are at most `limit`, else the `limit` values whose
+/// SplitMix64 draw of `(seed, position)` is lowest, in input order. Elasticsearch draws from a
+/// random seed per call; rulegate's seed is fixed per call (its place in the query), so the same
+/// query over the same rows gives the same sample on any machine and thread count, and two
+/// `SAMPLE` calls of one `STATS` draw different samples, as upstream's
+/// `stats_sample/multiple samples are different` requires. The list holds every value in
+/// input order (partials merge in order), so positions do not depend on the thread count.
+fn sample_values(kind: AggKind, list: Vec<Value>) -> Cell {
+    let AggKind::Sample { limit, seed } = kind else {
+        return Cell::from_values(list);
+    };
+    if limit == 0 {
+        return Cell::Null;
+    }
+    if list.len() <= limit {
+        return Cell::from_values(list);
+    }
+    let stream = crate::eval::plan::sample_mix(seed);
+    let mut draws: Vec<(u64, usize)> = (0..list.len())
+        .map(|i| (crate::eval::plan::sample_mix(stream ^ i as u64), i))
+        .collect();
+    draws.select_nth_unstable(limit - 1);
+    let mut picked: Vec<usize> = draws[..limit].iter().map(|&(_, i)| i).collect();
+    picked.sort_unstable();
+    let mut values: Vec<Option<Value>> = list.into_iter().map(Some).collect();
+    Cell::from_values(
+        picked
+            .into_iter()
+            .filter_map(|i| values[i].take())
+            .collect(),
+    )
 }
 
 /// Quantile `q` (0 to 1) of sorted values, interpolating linearly between the two nearest

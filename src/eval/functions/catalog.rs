@@ -31,33 +31,65 @@ const EXCLUDED: &[(&str, &str)] = &[
     ),
 ];
 
-/// In-scope functions the engine does not evaluate yet (the `functions` test checks this list
-/// against the engine, both ways).
+/// In-scope functions the engine does not evaluate (the `functions` test checks this list
+/// against the engine, both ways); each has its reason in [`NOT_YET_BECAUSE`]: a field type
+/// rulegate does not model.
 pub const NOT_YET: &[&str] = &[
-    "all_first",
-    "all_last",
-    "ascii",
-    "date_unit_count",
-    "day",
     "field_extract",
-    "hour",
     "in_range",
-    "month",
     "range_contains",
     "range_intersects",
     "range_max",
     "range_min",
     "range_within",
-    "sample",
-    "to_ascii",
     "to_date_nanos",
     "to_date_range",
     "to_range",
-    "year",
 ];
 
 /// Why an in-scope function is not evaluated yet, where more than "yet" is known.
-const NOT_YET_BECAUSE: &[(&str, &str)] = &[];
+const NOT_YET_BECAUSE: &[(&str, &str)] = &[
+    (
+        "field_extract",
+        "it reads a `flattened` field, a type rulegate does not model",
+    ),
+    (
+        "in_range",
+        "it needs the date_range type, which rulegate does not model",
+    ),
+    (
+        "range_contains",
+        "it needs the date_range type, which rulegate does not model",
+    ),
+    (
+        "range_intersects",
+        "it needs the date_range type, which rulegate does not model",
+    ),
+    (
+        "range_max",
+        "it needs the date_range type, which rulegate does not model",
+    ),
+    (
+        "range_min",
+        "it needs the date_range type, which rulegate does not model",
+    ),
+    (
+        "range_within",
+        "it needs the date_range type, which rulegate does not model",
+    ),
+    (
+        "to_date_nanos",
+        "it needs the date_nanos type (nanosecond dates), which rulegate does not model",
+    ),
+    (
+        "to_date_range",
+        "it needs the date_range type, which rulegate does not model",
+    ),
+    (
+        "to_range",
+        "it needs the date_range type, which rulegate does not model",
+    ),
+];
 
 /// Full-text functions evaluated offline, with the default analyzers (`fulltext.rs`, `qstr.rs`);
 /// the other full-text functions (scoring, snippets, …) stay refused with `E304`.

@@ -62,7 +62,10 @@ fn targets(name: &str) -> &'static [Option<Type>] {
         "cidr_match" => &[Some(Ip), None],
         "date_diff" => &[None, Some(D), Some(D)],
         "date_extract" | "date_format" | "date_trunc" => &[None, Some(D)],
-        "day_name" | "month_name" | "days_in_month" => &[Some(D)],
+        "day_name" | "month_name" | "days_in_month" | "year" | "month" | "day" | "hour" => {
+            &[Some(D)]
+        }
+        "date_unit_count" => &[None, None, Some(D)],
         "round_to" => &[Some(D), Some(D)],
         _ => &[],
     }

@@ -13,6 +13,7 @@ mod bucket;
 pub mod catalog;
 pub mod categorize;
 mod codec;
+mod date_parts;
 mod eval;
 pub mod fulltext;
 mod human;
@@ -125,6 +126,11 @@ pub enum Func {
     DayName,
     MonthName,
     DaysInMonth,
+    /// `DATE_UNIT_COUNT(to_unit, from_unit, date)` with units read per row.
+    DateUnitCount,
+    /// `ASCII` (single-valued) and `TO_ASCII` (value by value, a conversion).
+    Ascii,
+    ToAscii,
     /// `MV_CONTAINS_ALL(superset, subset)`: `MV_CONTAINS`, but null when either side is.
     MvContainsAll,
     /// `ROUND_TO(value, point, …)`.
@@ -732,6 +738,37 @@ pub fn compile(
             };
             (f, Type::Keyword)
         }
+        "year" | "month" | "day" | "hour" => {
+            arity(name, n, 1, 1, span)?;
+            if !date_ty(t(0)) {
+                let arg = call.args[0].span;
+                let want = "datetime or date_nanos";
+                return Err(type_mismatch(c.text, span, "first ", arg, t(0), want));
+            }
+            let field = date_parts::chrono_field(name).unwrap_or("year");
+            let site = c.site(span);
+            let literal = CExpr {
+                kind: Kind::Literal(Cell::One(Value::str(field))),
+                ty: Type::Keyword,
+                site,
+            };
+            args.insert(0, literal);
+            (Func::DateExtract, Type::Long)
+        }
+        "date_unit_count" => return date_unit_count(c, call, args, span),
+        "ascii" | "to_ascii" => {
+            arity(name, n, 1, 1, span)?;
+            if !string_ty(t(0)) {
+                let arg = call.args[0].span;
+                return Err(type_mismatch(c.text, span, "", arg, t(0), "string"));
+            }
+            let f = if name == "ascii" {
+                Func::Ascii
+            } else {
+                Func::ToAscii
+            };
+            (f, Type::Keyword)
+        }
         "days_in_month" => {
             arity(name, n, 1, 1, span)?;
             expect(date_ty(t(0)), span, || type_error(0, "datetime"))?;
@@ -829,6 +866,72 @@ pub fn compile(
     Ok(CExpr {
         kind: Kind::Call(func, args),
         ty,
+        site,
+    })
+}
+
+/// `DATE_UNIT_COUNT(to_unit, from_unit, date)`. With both units constant the count is checked
+/// when the query compiles (an unknown unit, or a `from_unit` the function cannot count in, is
+/// the error Elasticsearch fails the query with), and a count that does not depend on the date
+/// is a constant, whatever the date: Elasticsearch's `foldable()` folds the whole call then,
+/// so `DATE_UNIT_COUNT("minute", "hour", null)` is 60 (but `"hour", "day"` depends on the day: null).
+fn date_unit_count(
+    c: &mut Compiler,
+    call: &ast::Call,
+    args: Vec<CExpr>,
+    span: Span,
+) -> Result<CExpr, Diagnostic> {
+    arity("date_unit_count", args.len(), 3, 3, span)?;
+    let ordinals = ["first ", "second ", "third "];
+    for (i, a) in args.iter().enumerate() {
+        let ok = if i == 2 {
+            date_ty(a.ty)
+        } else {
+            string_ty(a.ty)
+        };
+        if !ok {
+            let want = if i == 2 {
+                "datetime or date_nanos"
+            } else {
+                "string"
+            };
+            return Err(type_mismatch(
+                c.text,
+                span,
+                ordinals[i],
+                call.args[i].span,
+                a.ty,
+                want,
+            ));
+        }
+    }
+    let unit = |e: &CExpr| match &e.kind {
+        Kind::Literal(Cell::One(v)) => v.as_str().map(str::to_string),
+        _ => None,
+    };
+    let site = c.site(span);
+    if let (Some(to), Some(from)) = (unit(&args[0]), unit(&args[1])) {
+        let part = |u: &str| {
+            date_parts::Part::resolve(u)
+                .ok_or_else(|| error("E302", span, date_parts::unknown_unit(u)))
+        };
+        let (to, from) = (part(&to)?, part(&from)?);
+        if let Some(n) = date_parts::const_count(to, from) {
+            return Ok(CExpr {
+                kind: Kind::Literal(Cell::One(Value::Long(n))),
+                ty: Type::Long,
+                site,
+            });
+        }
+        // A date-dependent count: only from a day, week, month or year.
+        if let Err(message) = date_parts::unit_count(to, from, 0) {
+            let message = message.trim_start_matches("java.lang.IllegalArgumentException: ");
+            return Err(error("E302", span, message.to_string()));
+        }
+    }
+    Ok(CExpr {
+        kind: Kind::Call(Func::DateUnitCount, args),
+        ty: Type::Long,
         site,
     })
 }

@@ -34,6 +34,7 @@ pub use lookup::{
     registered as registered_lookups, set_registered as set_lookups, IndexedNumeric, Lookups,
 };
 use run::{compare_sort_keys, decided_top, order_cells, push_through, run_step, sort_key};
+pub(crate) use sample::mix as sample_mix;
 pub(crate) use sink::Sink;
 pub(crate) use stats::StatsState;
 use stats::{compile_stats, KeyCell};

@@ -13,8 +13,8 @@ use crate::document::value::Cell;
 /// The seed every sample starts from.
 const SEED: u64 = 0x5EED_0F5A_4D1E;
 
-/// SplitMix64's output function.
-fn mix(mut z: u64) -> u64 {
+/// SplitMix64's output function (also `SAMPLE(field, limit)`'s draw).
+pub(crate) fn mix(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);

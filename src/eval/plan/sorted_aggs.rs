@@ -3,6 +3,7 @@
 
 use super::stats::top_limit_order;
 use super::*;
+use crate::eval::fold::Constant;
 use crate::eval::functions::type_mismatch;
 
 /// `FIRST`/`LAST` accept these value types (Elasticsearch's `First.resolveType`; a `null`
@@ -11,10 +12,15 @@ const VALUE_TYPES: &str =
     "boolean, date, ip, string or numeric except unsigned_long or counter types";
 /// ... and these sort key types (`int or long or date_nanos or datetime`, as its error says).
 const SORT_TYPES: &str = "int or long or date_nanos or datetime";
+/// `ALL_FIRST`/`ALL_LAST` take no `int` sort key (`AllFirst.resolveType`).
+const ALL_SORT_TYPES: &str = "long or date_nanos or datetime";
 /// `TOP` with an output field takes dates and numbers in both the field and the output field.
 const TOP_BY_TYPES: &str = "date or numeric except unsigned_long or counter types";
 
-/// Compiles `FIRST`/`LAST` (`name`), whose arguments were checked not to hold aggregates.
+/// Compiles `FIRST`/`LAST` and `ALL_FIRST`/`ALL_LAST` (`name`), whose arguments were checked
+/// not to hold aggregates. The `ALL_` pair keeps the value of the row with the best sort key
+/// even when it is null, which rulegate's `FIRST`/`LAST` do too (both follow Elasticsearch's
+/// `All*ByTimestamp` aggregators); they differ in the sort key types they accept.
 pub(super) fn compile_first_last(
     c: &mut Compiler,
     call: &ast::Call,
@@ -57,12 +63,15 @@ pub(super) fn compile_first_last(
             VALUE_TYPES,
         ));
     }
-    let sort_ok = matches!(
-        sort_expr.ty,
-        Type::Null | Type::Integer | Type::Long | Type::Datetime
-    );
+    let all = call.name.starts_with("all_");
+    let sort_ok = match sort_expr.ty {
+        Type::Null | Type::Long | Type::Datetime => true,
+        Type::Integer => !all,
+        _ => false,
+    };
     if !sort_ok {
-        return Err(type_error(c, span, "second ", sort, &sort_expr, SORT_TYPES));
+        let accepted = if all { ALL_SORT_TYPES } else { SORT_TYPES };
+        return Err(type_error(c, span, "second ", sort, &sort_expr, accepted));
     }
     // A sort key the optimizer folds (a literal, a function of literals, a column an `EVAL`
     // bound to a constant, `null` included) picks Elasticsearch's "any value" aggregator: the
@@ -71,7 +80,7 @@ pub(super) fn compile_first_last(
     let constant_sort = c.constants.fold_nulls(&sort_expr, schema).is_some();
     let kind = if constant_sort {
         AggKind::AnyValue
-    } else if call.name == "last" {
+    } else if call.name.ends_with("last") {
         AggKind::Last
     } else {
         AggKind::First
@@ -149,6 +158,85 @@ pub(super) fn compile_top_by(
         ty,
         site: c.site(span),
     }))
+}
+
+/// Compiles `SAMPLE(field, limit)`: any value type (`text` comes out as `keyword`), a constant
+/// positive `integer` limit, as `Sample.resolveType` and `FunctionUtils.resolveTypeLimit` check.
+/// The seed is the call's offset in the query text, so each call draws its own sample.
+pub(super) fn compile_sample(
+    c: &mut Compiler,
+    call: &ast::Call,
+    span: Span,
+    schema: &[Column],
+    filter: Option<&CExpr>,
+) -> Result<AggSlot, Diagnostic> {
+    let [field, limit] = call.args.as_slice() else {
+        return Err(error(
+            "E302",
+            span,
+            format!(
+                "function [sample] expects 2 arguments, got {}",
+                call.args.len()
+            ),
+        ));
+    };
+    let field_expr = c.expr(field, schema)?;
+    let limit_expr = c.expr(limit, schema)?;
+    let text = span.slice(c.text);
+    let limit_text = limit.span.slice(c.text);
+    if limit_expr.ty == Type::Null {
+        return Err(error(
+            "E302",
+            limit.span,
+            format!("second argument of [{text}] cannot be null, received [{limit_text}]"),
+        ));
+    }
+    if limit_expr.ty != Type::Integer {
+        return Err(type_error(
+            c,
+            span,
+            "second ",
+            limit,
+            &limit_expr,
+            "integer",
+        ));
+    }
+    // Constant before optimization (`forPreOptimizationValidation`): literals, not columns an
+    // `EVAL` bound.
+    let value = match crate::eval::fold::Constants::new().fold(&limit_expr, schema) {
+        Some(Constant::Value(Cell::One(Value::Integer(n)))) => n,
+        _ => {
+            return Err(error(
+                "E302",
+                limit.span,
+                format!("Limit must be a constant integer in [{text}], found [{limit_text}]"),
+            ))
+        }
+    };
+    if value <= 0 {
+        return Err(error(
+            "E302",
+            limit.span,
+            format!("Limit must be greater than 0 in [{text}], found [{value}]"),
+        ));
+    }
+    let input = field_expr.ty;
+    Ok(AggSlot {
+        kind: AggKind::Sample {
+            limit: value as usize,
+            seed: span.start as u64,
+        },
+        arg: Some(field_expr),
+        by: None,
+        filter: filter.cloned(),
+        input,
+        ty: if input == Type::Text {
+            Type::Keyword
+        } else {
+            input
+        },
+        site: c.site(span),
+    })
 }
 
 /// [`type_mismatch`] for argument `arg` of the call at `call`.

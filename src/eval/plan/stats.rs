@@ -583,8 +583,11 @@ pub(super) fn compile_aggregate(
             ));
         }
     }
-    if name == "first" || name == "last" {
+    if matches!(name, "first" | "last" | "all_first" | "all_last") {
         return super::sorted_aggs::compile_first_last(c, call, span, schema, filter);
+    }
+    if name == "sample" {
+        return super::sorted_aggs::compile_sample(c, call, span, schema, filter);
     }
     if name == "top" {
         if let Some(slot) = super::sorted_aggs::compile_top_by(c, call, span, schema, filter)? {

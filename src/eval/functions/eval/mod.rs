@@ -304,6 +304,15 @@ pub fn eval(func: &Func, args: Vec<Cell>, e: &CExpr, ctx: &mut Ctx) -> Cell {
                 a.iter().any(|v| b.iter().any(|x| x.compare(v).is_eq())),
             ))
         }
+        // A conversion: each value of a multivalue escaped, no warning (`@ConvertEvaluator`).
+        Func::ToAscii => {
+            let c = args.into_iter().next().unwrap_or_default();
+            let escaped = c
+                .values()
+                .iter()
+                .map(|v| Value::str(&date_parts::escape_ascii(s(v))));
+            Cell::from_values(escaped.collect())
+        }
         Func::Now => Cell::One(Value::Datetime(ctx.now)),
         Func::Constant(v) => Cell::One(Value::Double(*v)),
         Func::CidrMatch => {

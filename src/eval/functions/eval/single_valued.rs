@@ -193,6 +193,22 @@ pub(super) fn single_valued(
                 kw(crate::document::datetime::month_name(month as u32))
             }
         }
+        Func::DateUnitCount => {
+            let Value::Datetime(ms) = a[2] else {
+                return Ok(Cell::Null);
+            };
+            let part = |v: &Value| {
+                date_parts::Part::resolve(s(v)).ok_or_else(|| {
+                    format!(
+                        "java.lang.IllegalArgumentException: {}",
+                        date_parts::unknown_unit(s(v))
+                    )
+                })
+            };
+            let n = date_parts::unit_count(part(a[0])?, part(a[1])?, *ms)?;
+            Cell::One(Value::Long(n))
+        }
+        Func::Ascii => kw(date_parts::escape_ascii(s(a[0]))),
         Func::DaysInMonth => {
             let Value::Datetime(ms) = a[0] else {
                 return Ok(Cell::Null);
