@@ -241,6 +241,14 @@ fn all_first_and_all_last_keep_nulls() {
     "ROW x = 1 | STATS s = SAMPLE(x, x)",
     "Limit must be a constant integer in [SAMPLE(x, x)], found [x]"
 )]
+#[case(
+    "ROW x = 1 | STATS s = SAMPLE(x)",
+    "function [sample] expects 2 arguments, got 1"
+)]
+#[case(
+    "ROW x = 1 | STATS f = ALL_FIRST(x, x, x)",
+    "function [all_first] expects 2 arguments, got 3"
+)]
 fn aggregate_arguments_are_checked(#[case] query: &str, #[case] message: &str) {
     assert_eq!(compile_error(query), message);
 }

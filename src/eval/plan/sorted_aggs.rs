@@ -17,6 +17,22 @@ const ALL_SORT_TYPES: &str = "long or date_nanos or datetime";
 /// `TOP` with an output field takes dates and numbers in both the field and the output field.
 const TOP_BY_TYPES: &str = "date or numeric except unsigned_long or counter types";
 
+/// The two arguments of `call`, or Elasticsearch's arity error.
+fn two_args(call: &ast::Call, span: Span) -> Result<[&ast::Expr; 2], Diagnostic> {
+    match call.args.as_slice() {
+        [first, second] => Ok([first, second]),
+        args => Err(error(
+            "E302",
+            span,
+            format!(
+                "function [{}] expects 2 arguments, got {}",
+                call.name,
+                args.len()
+            ),
+        )),
+    }
+}
+
 /// Compiles `FIRST`/`LAST` and `ALL_FIRST`/`ALL_LAST` (`name`), whose arguments were checked
 /// not to hold aggregates. The `ALL_` pair keeps the value of the row with the best sort key
 /// even when it is null, which rulegate's `FIRST`/`LAST` do too (both follow Elasticsearch's
@@ -28,17 +44,7 @@ pub(super) fn compile_first_last(
     schema: &[Column],
     filter: Option<&CExpr>,
 ) -> Result<AggSlot, Diagnostic> {
-    let [value, sort] = call.args.as_slice() else {
-        return Err(error(
-            "E302",
-            span,
-            format!(
-                "function [{}] expects 2 arguments, got {}",
-                call.name,
-                call.args.len()
-            ),
-        ));
-    };
+    let [value, sort] = two_args(call, span)?;
     let value_expr = c.expr(value, schema)?;
     let sort_expr = c.expr(sort, schema)?;
     let value_ok = matches!(
@@ -170,16 +176,7 @@ pub(super) fn compile_sample(
     schema: &[Column],
     filter: Option<&CExpr>,
 ) -> Result<AggSlot, Diagnostic> {
-    let [field, limit] = call.args.as_slice() else {
-        return Err(error(
-            "E302",
-            span,
-            format!(
-                "function [sample] expects 2 arguments, got {}",
-                call.args.len()
-            ),
-        ));
-    };
+    let [field, limit] = two_args(call, span)?;
     let field_expr = c.expr(field, schema)?;
     let limit_expr = c.expr(limit, schema)?;
     let text = span.slice(c.text);
