@@ -125,7 +125,7 @@ pub fn classify(expr: &Expr) -> Test {
             let (field, other, op) = if is_field_side(left) || !is_field_side(right) {
                 (left, right, *op)
             } else {
-                (right, left, flip(*op))
+                (right, left, op.swapped())
             };
             let kind = match op {
                 BinaryOp::Eq => PredicateKind::Eq,
@@ -196,16 +196,6 @@ fn is_field_side(expr: &Expr) -> bool {
         expr.kind,
         ExprKind::Column(_) | ExprKind::Call(_) | ExprKind::Cast { .. }
     )
-}
-
-fn flip(op: BinaryOp) -> BinaryOp {
-    match op {
-        BinaryOp::Lt => BinaryOp::Gt,
-        BinaryOp::Lte => BinaryOp::Gte,
-        BinaryOp::Gt => BinaryOp::Lt,
-        BinaryOp::Gte => BinaryOp::Lte,
-        other => other,
-    }
 }
 
 /// The prefix of a `LIKE` pattern whose only wildcard is one trailing `*` (`sh.helm.release.*`),

@@ -540,6 +540,18 @@ impl BinaryOp {
             BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod
         )
     }
+
+    /// The operator of `b op a` written as `a op' b` (`<` becomes `>`; equalities and
+    /// arithmetic stay).
+    pub fn swapped(self) -> BinaryOp {
+        match self {
+            BinaryOp::Lt => BinaryOp::Gt,
+            BinaryOp::Lte => BinaryOp::Gte,
+            BinaryOp::Gt => BinaryOp::Lt,
+            BinaryOp::Gte => BinaryOp::Lte,
+            other => other,
+        }
+    }
 }
 
 /// A function call. `name` is lower-cased (function names are case-insensitive); the written

@@ -151,7 +151,7 @@ fn part(c: &mut Compiler, e: &ast::Expr, schema: &[Column]) -> Option<Part> {
         // Both constant: `ConstantFolding` has made it a literal.
         (Some(_), Some(_)) => None,
         (Some(value), None) => Some(Comparison {
-            op: swapped(*op),
+            op: op.swapped(),
             left: (**right).clone(),
             right: (**left).clone(),
             value,
@@ -195,16 +195,6 @@ fn folded(e: &CExpr) -> Option<Option<Value>> {
         Cell::One(v) => Some(v),
         _ => None,
     })
-}
-
-fn swapped(op: BinaryOp) -> BinaryOp {
-    match op {
-        BinaryOp::Lt => BinaryOp::Gt,
-        BinaryOp::Lte => BinaryOp::Gte,
-        BinaryOp::Gt => BinaryOp::Lt,
-        BinaryOp::Gte => BinaryOp::Lte,
-        other => other,
-    }
 }
 
 /// `BinaryComparison.compare`: numbers by value, other values of one type by their order;

@@ -253,7 +253,7 @@ fn expression_predicates(
             // `lookup_field op input_column`: the same comparison seen from the input side.
             ((None, Some(r)), (Some(l), None)) => Predicate {
                 left: l,
-                op: flip(*op),
+                op: op.swapped(),
                 right: r,
                 indexed: None,
             },
@@ -267,17 +267,6 @@ fn expression_predicates(
         predicates.push(predicate);
     }
     Ok(predicates)
-}
-
-/// `b op a` as `a op' b`.
-fn flip(op: BinaryOp) -> BinaryOp {
-    match op {
-        BinaryOp::Lt => BinaryOp::Gt,
-        BinaryOp::Lte => BinaryOp::Gte,
-        BinaryOp::Gt => BinaryOp::Lt,
-        BinaryOp::Gte => BinaryOp::Lte,
-        other => other,
-    }
 }
 
 /// Elasticsearch's `comparableTypes`: numeric types join each other when they have a common
