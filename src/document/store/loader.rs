@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use super::prefilter::{self, Resolved};
 use super::{Documents, FieldSelection, InputError, LoadOptions};
 use crate::document::ids::LineIds;
 use crate::document::scan::{self, Paths, Wanted};
@@ -197,6 +198,9 @@ pub(super) struct Loader {
     line_ids: LineIds,
     /// Per `geo_point` field: its id and the ids of its `.lat` and `.lon` leaves.
     geo_parts: Vec<(u32, u32, u32)>,
+    /// [`LoadOptions::prefilter`] over field ids; `None` with geo points (their values come
+    /// from other leaves) or every field selected.
+    prefilter: Option<Resolved>,
 }
 
 /// The same (empty) buffer for leaves borrowing another document: vectors of one layout
@@ -241,6 +245,26 @@ fn line_end(text: &[u8], end: usize) -> Option<usize> {
     }
 }
 
+/// `_index` from the `data_stream.*` texts, or the default: the last one built when it is the
+/// same (consecutive documents mostly share it).
+fn joined_index(
+    last: &mut Option<Arc<str>>,
+    default: &Option<Arc<str>>,
+    parts: [Option<&str>; 3],
+) -> Option<Arc<str>> {
+    match parts {
+        [Some(t), Some(d), Some(n)] => match last {
+            Some(last) if is_joined(last, [t, d, n]) => Some(Arc::clone(last)),
+            _ => {
+                let index: Arc<str> = Arc::from(format!("{t}-{d}-{n}"));
+                *last = Some(Arc::clone(&index));
+                Some(index)
+            }
+        },
+        _ => default.clone(),
+    }
+}
+
 /// The text of a cell's first value, borrowed when it is a string.
 fn first_text(cell: &Cell) -> Option<Cow<'_, str>> {
     cell.values().first().map(|v| match v {
@@ -263,7 +287,7 @@ impl Loader {
             wanted.push(format!("{name}.lon"));
         }
         let fields = Fields::new(wanted, selection.all);
-        let geo_parts = (geo.iter())
+        let geo_parts: Vec<(u32, u32, u32)> = (geo.iter())
             .filter_map(|n| {
                 let part = |p: &str| fields.get(&format!("{n}.{p}"));
                 Some((fields.get(n)?, part("lat")?, part("lon")?))
@@ -276,6 +300,9 @@ impl Loader {
             Paths::new(ids)
         };
         let internal = INTERNAL.map(|n| fields.get(n));
+        let prefilter = (options.prefilter.as_deref())
+            .filter(|_| !selection.all && geo_parts.is_empty())
+            .and_then(|filter| Resolved::new(filter, &fields));
         let default_index = options.default_index.as_deref().map(Arc::from);
         Loader {
             options,
@@ -294,6 +321,7 @@ impl Loader {
             no_id: Arc::from(""),
             line_ids: LineIds::default(),
             geo_parts,
+            prefilter,
         }
     }
 
@@ -403,6 +431,9 @@ impl Loader {
         leaves: &mut [(u32, Scalar)],
         line: usize,
     ) -> Result<(), String> {
+        if self.drops(leaves) {
+            return Ok(());
+        }
         let width = self.fields.names.len();
         if self.cells.len() < width {
             self.cells.resize(width, Cell::Null);
@@ -413,17 +444,12 @@ impl Loader {
         }
         let cells = &self.cells;
         let text_of = |id: Option<u32>| id.and_then(|id| first_text(&cells[id as usize]));
-        let index = match [1, 2, 3].map(|i| text_of(self.internal[i])) {
-            [Some(t), Some(d), Some(n)] => match &self.last_index {
-                Some(last) if is_joined(last, [&t, &d, &n]) => Some(Arc::clone(last)),
-                _ => {
-                    let index: Arc<str> = Arc::from(format!("{t}-{d}-{n}"));
-                    self.last_index = Some(Arc::clone(&index));
-                    Some(index)
-                }
-            },
-            _ => self.default_index.clone(),
-        };
+        let parts = [1, 2, 3].map(|i| text_of(self.internal[i]));
+        let index = joined_index(
+            &mut self.last_index,
+            &self.default_index,
+            parts.each_ref().map(Option::as_deref),
+        );
         let given = self.internal[0].and_then(|id| self.cells[id as usize].values().first());
         let (id, hash_line) = match given {
             Some(Value::String(s)) => (Arc::clone(s), false),
@@ -451,6 +477,48 @@ impl Loader {
             self.line_ids.add(doc, text, &mut self.docs.ids);
         }
         Ok(())
+    }
+
+    /// Whether the pre-filter drops this document (then counted, with its `_index`, and
+    /// nothing else done): a test fails, the filter's fields are single-valued, and every
+    /// leaf converts, so the row would load and give no row and no warning.
+    fn drops(&mut self, leaves: &[(u32, Scalar)]) -> bool {
+        let Some(filter) = self.prefilter.take() else {
+            return false;
+        };
+        let drops = filter.fails(leaves, |id, leaf| self.type_of(id, leaf))
+            && filter.single_valued(leaves)
+            && self.all_convert(leaves)
+            && self.count_dropped(leaves);
+        self.prefilter = Some(filter);
+        drops
+    }
+
+    /// Whether every leaf converts to its field's type (checked as `fill_cells` converts,
+    /// without building values of string types, which always convert).
+    fn all_convert(&mut self, leaves: &[(u32, Scalar)]) -> bool {
+        leaves.iter().all(|(id, leaf)| match leaf {
+            Scalar::Object => false,
+            _ => match self.type_of(*id, leaf) {
+                None | Some(Type::Keyword | Type::Text | Type::Version) => true,
+                Some(Type::GeoPoint) => false,
+                Some(ty) => to_value(leaf, ty, *id, &mut self.interner).is_ok(),
+            },
+        })
+    }
+
+    /// Counts a dropped document under its `_index`; `false` (not dropped) when its
+    /// `data_stream.*` leaves are not plain strings.
+    fn count_dropped(&mut self, leaves: &[(u32, Scalar)]) -> bool {
+        let ids = [self.internal[1], self.internal[2], self.internal[3]];
+        let Ok(parts) =
+            prefilter::data_stream_parts(leaves, ids, |id, leaf| self.type_of(id, leaf))
+        else {
+            return false;
+        };
+        let index = joined_index(&mut self.last_index, &self.default_index, parts);
+        prefilter::count_dropped(&mut self.docs.dropped, index);
+        true
     }
 
     /// Typed cells from a document's leaves: a field's values in document order, then as

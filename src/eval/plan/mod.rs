@@ -21,6 +21,7 @@ mod compile;
 mod fill;
 mod fork;
 mod lookup;
+mod prefilter;
 mod run;
 mod sample;
 mod sink;
