@@ -42,6 +42,7 @@
 //! | `replay_gcp` | `replay --raw --dataset gcp.audit`: GKE exports replay as `gcp.audit` documents (the pipeline sample, = ingest then replay), `W006` per data stream, `E501`, `--dataset` needs `--raw` |
 //! | `runs` | the snapshot suite: every scenario's run report under `snapshots/runs/`, its expectations, no orphans |
 //! | `seed_rule` | the seed rule over hand-written NDJSON sets, `query --format json` snapshots |
+//! | `prefilter` | documents the first `WHERE` rejects, dropped before their row is built: results, warnings, errors, documents read and matched unchanged at every thread count and batch size |
 //! | `streaming` | streamed `query` = loading every document first: rows, warnings, errors, limits, batch sizes, threads |
 //! | `eql_engine` | the EQL engine against hand-derived expectations: null/multivalue/case rules, ordering, limits, maxspan, until, runs, missing events, join keys, samples |
 //! | `eql_d4c` | the cross-platform Defend for Containers rules: reference copies, sequences of two steps keyed on the pod name, the `cloud_defend` tables, and the sequences each `scenarios/d4c/` scenario forms, derived by hand |
@@ -121,6 +122,7 @@ mod lookup_join;
 mod mappings;
 mod mappings_upstream;
 mod outputs;
+mod prefilter;
 mod properties;
 mod qstr;
 mod query_cli;

@@ -20,7 +20,7 @@ mod walk;
 
 pub use catalog::Catalog;
 pub use mapping::Mapping;
-pub use store::{Documents, FieldSelection, InputError, LoadOptions};
+pub use store::{Documents, FieldSelection, InputError, LeafTest, LoadOptions, PreFilter};
 pub use value::{Cell, Type, Value};
 
 /// A named, typed column.

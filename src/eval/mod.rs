@@ -158,7 +158,12 @@ impl Plan {
     /// Whether `FROM` reads a document: its data stream matches an index pattern (documents
     /// without one match every pattern).
     pub(crate) fn reads(&self, docs: &Documents, doc: usize) -> bool {
-        match docs.index_of(doc) {
+        self.reads_index(docs.index_of(doc))
+    }
+
+    /// Whether `FROM` reads documents of data stream `index` (`None`: unassigned, read).
+    pub(crate) fn reads_index(&self, index: Option<&str>) -> bool {
+        match index {
             Some(name) => self.indices.iter().any(|p| index_matches(p, name)),
             None => true,
         }

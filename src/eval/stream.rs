@@ -266,6 +266,13 @@ fn run_plan<'a>(
     let bounded = plan.sink().room() != usize::MAX;
     // Set once the limit is filled: workers drop the jobs still queued.
     let stop = AtomicBool::new(false);
+    // Workers drop documents the first `WHERE` rejects on their leaves; the consumer's
+    // re-runs of a batch (a filled `LIMIT`) read every document, to count them one by one.
+    let worker_options = LoadOptions {
+        prefilter: plan.prefilter().map(Arc::new),
+        ..options.clone()
+    };
+    let worker_options = &worker_options;
     std::thread::scope(|scope| {
         let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Job<'a>)>(threads * 2);
         let job_rx = Arc::new(Mutex::new(job_rx));
@@ -279,7 +286,7 @@ fn run_plan<'a>(
                 if stop.load(Ordering::Relaxed) {
                     break;
                 }
-                let mut done = work(plan, selection, options, job, now);
+                let mut done = work(plan, selection, worker_options, job, now);
                 if !bounded {
                     if let Cow::Owned(text) = std::mem::take(&mut done.text) {
                         spare.give(text);
@@ -404,8 +411,17 @@ fn work<'a>(
                     warnings: &mut warnings,
                 };
                 let mut rows = Vec::new();
-                let (documents, skipped) = (docs.len(), std::mem::take(&mut docs.skipped));
-                let matched = (0..documents).filter(|&d| plan.reads(&docs, d)).count();
+                let (mut documents, skipped) = (docs.len(), std::mem::take(&mut docs.skipped));
+                let mut matched = (0..documents).filter(|&d| plan.reads(&docs, d)).count();
+                // Documents the pre-filter dropped are read and matched all the same.
+                for (index, n) in docs.take_dropped() {
+                    documents += n;
+                    matched += if plan.reads_index(index.as_deref()) {
+                        n
+                    } else {
+                        0
+                    };
+                }
                 for row in plan.take_source_rows(docs) {
                     plan.push_prefix(row, &mut ctx, &mut rows, usize::MAX);
                     // Aggregated here, on this thread, as the rows come.

@@ -5,12 +5,18 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use super::prefilter::Resolved;
 use super::{Documents, FieldSelection, InputError, LoadOptions};
 use crate::document::ids::LineIds;
 use crate::document::scan::{self, Paths, Wanted};
 use crate::document::value::{Cell, Type, Value};
 use crate::document::walk::{self, Fields, Scalar, WordHashBuild};
 use crate::document::{convert, datetime, geo, ip, Column};
+
+#[path = "loader_drop.rs"]
+mod dropping;
+
+use dropping::joined_index;
 
 /// Spare cells per row for metadata columns (`_id`, `_index`, `_version`, `_score`).
 const METADATA_ROOM: usize = 4;
@@ -197,6 +203,9 @@ pub(super) struct Loader {
     line_ids: LineIds,
     /// Per `geo_point` field: its id and the ids of its `.lat` and `.lon` leaves.
     geo_parts: Vec<(u32, u32, u32)>,
+    /// [`LoadOptions::prefilter`] over field ids; `None` with geo points (their values come
+    /// from other leaves) or every field selected.
+    prefilter: Option<Resolved>,
 }
 
 /// The same (empty) buffer for leaves borrowing another document: vectors of one layout
@@ -263,7 +272,7 @@ impl Loader {
             wanted.push(format!("{name}.lon"));
         }
         let fields = Fields::new(wanted, selection.all);
-        let geo_parts = (geo.iter())
+        let geo_parts: Vec<(u32, u32, u32)> = (geo.iter())
             .filter_map(|n| {
                 let part = |p: &str| fields.get(&format!("{n}.{p}"));
                 Some((fields.get(n)?, part("lat")?, part("lon")?))
@@ -276,6 +285,9 @@ impl Loader {
             Paths::new(ids)
         };
         let internal = INTERNAL.map(|n| fields.get(n));
+        let prefilter = (options.prefilter.as_deref())
+            .filter(|_| !selection.all && geo_parts.is_empty())
+            .and_then(|filter| Resolved::new(filter, &fields));
         let default_index = options.default_index.as_deref().map(Arc::from);
         Loader {
             options,
@@ -294,6 +306,7 @@ impl Loader {
             no_id: Arc::from(""),
             line_ids: LineIds::default(),
             geo_parts,
+            prefilter,
         }
     }
 
@@ -403,6 +416,9 @@ impl Loader {
         leaves: &mut [(u32, Scalar)],
         line: usize,
     ) -> Result<(), String> {
+        if self.drops(leaves) {
+            return Ok(());
+        }
         let width = self.fields.names.len();
         if self.cells.len() < width {
             self.cells.resize(width, Cell::Null);
@@ -413,17 +429,12 @@ impl Loader {
         }
         let cells = &self.cells;
         let text_of = |id: Option<u32>| id.and_then(|id| first_text(&cells[id as usize]));
-        let index = match [1, 2, 3].map(|i| text_of(self.internal[i])) {
-            [Some(t), Some(d), Some(n)] => match &self.last_index {
-                Some(last) if is_joined(last, [&t, &d, &n]) => Some(Arc::clone(last)),
-                _ => {
-                    let index: Arc<str> = Arc::from(format!("{t}-{d}-{n}"));
-                    self.last_index = Some(Arc::clone(&index));
-                    Some(index)
-                }
-            },
-            _ => self.default_index.clone(),
-        };
+        let parts = [1, 2, 3].map(|i| text_of(self.internal[i]));
+        let index = joined_index(
+            &mut self.last_index,
+            &self.default_index,
+            parts.each_ref().map(Option::as_deref),
+        );
         let given = self.internal[0].and_then(|id| self.cells[id as usize].values().first());
         let (id, hash_line) = match given {
             Some(Value::String(s)) => (Arc::clone(s), false),

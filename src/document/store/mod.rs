@@ -12,6 +12,9 @@ use super::Column;
 
 mod loader;
 mod parallel;
+mod prefilter;
+
+pub use prefilter::{LeafTest, PreFilter};
 
 use loader::Loader;
 
@@ -47,6 +50,9 @@ pub struct LoadOptions {
     /// a pass over every line; a query that never reads `_id` sets this to `false`, and such
     /// documents then get an empty id.
     pub want_ids: bool,
+    /// Documents a query's first filter rejects on their scanned leaves, dropped before
+    /// their row is built (see [`PreFilter`]); `None` keeps every document.
+    pub prefilter: Option<Arc<PreFilter>>,
 }
 
 impl Default for LoadOptions {
@@ -57,6 +63,7 @@ impl Default for LoadOptions {
             skip_invalid: false,
             max_line_bytes: 64 << 20,
             want_ids: true,
+            prefilter: None,
         }
     }
 }
@@ -97,6 +104,8 @@ pub struct Documents {
     lines: Vec<usize>,
     /// Documents skipped under `skip_invalid`.
     pub skipped: Vec<InputError>,
+    /// Documents dropped by [`LoadOptions::prefilter`]: runs of one `_index` and their length.
+    dropped: Vec<(Option<Arc<str>>, usize)>,
 }
 
 /// Appends input through the next line end (included) to `buf`, at most `limit` bytes; the
@@ -238,6 +247,12 @@ impl Documents {
         &self.rows[doc]
     }
 
+    /// The documents [`LoadOptions::prefilter`] dropped, as runs of one `_index` in input
+    /// order (they count as read, and as matched when `FROM` reads their index).
+    pub(crate) fn take_dropped(&mut self) -> Vec<(Option<Arc<str>>, usize)> {
+        std::mem::take(&mut self.dropped)
+    }
+
     /// Moves a document's row out (leaving it empty), for a reader that visits each once.
     pub(crate) fn take_row(&mut self, doc: usize) -> Vec<Cell> {
         std::mem::take(&mut self.rows[doc])
@@ -277,6 +292,7 @@ impl Documents {
             ids: (0..n).map(|i| Arc::from(i.to_string().as_str())).collect(),
             lines: (1..=n).collect(),
             skipped: Vec::new(),
+            dropped: Vec::new(),
         }
     }
 
@@ -337,6 +353,7 @@ impl Documents {
             joined.skipped.extend(part.skipped);
             joined.ids.extend(part.ids);
             joined.lines.extend(part.lines);
+            joined.dropped.extend(part.dropped);
         }
         joined.columns = names;
         joined
@@ -346,3 +363,7 @@ impl Documents {
 #[cfg(test)]
 #[path = "batch_tests.rs"]
 mod batch_tests;
+
+#[cfg(test)]
+#[path = "prefilter_tests.rs"]
+mod prefilter_tests;

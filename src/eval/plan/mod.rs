@@ -22,6 +22,7 @@ mod fill;
 mod fork;
 mod inline_stats;
 mod lookup;
+mod prefilter;
 mod run;
 mod sample;
 mod sink;
