@@ -576,9 +576,11 @@ fn a_limit_over_a_huge_input_reads_a_bounded_prefix() {
                 assert_eq!(taken, 50_000 * line.len(), "--strict reads everything");
                 assert_eq!(run.documents, 50_000);
             } else {
-                // The batches in flight when the limit filled (two queued per thread, one in
-                // each thread, finished ones not yet taken, the one being cut), with room to
-                // spare: the input is 100 MB.
+                // The reader runs at most four batches per thread ahead of the oldest one not
+                // yet consumed (the stream's window), plus the reader's buffer and the line
+                // being cut: a bound that holds however the threads are scheduled (before the
+                // window, a descheduled worker let the others read on: 30 batches once, at
+                // load 13). The input is 100 MB.
                 let bound = (4 * threads + 4) * batch_bytes;
                 assert!(taken <= bound, "{threads} threads read {taken} bytes");
                 assert_eq!(run.documents, 10);

@@ -301,7 +301,19 @@ fn run_plan<'a>(
         let mut consumer = Consumer::new(plan, selection, options, now);
         consumer.stop_early = bounded && !streaming.read_all;
         let mut seq = 0;
+        // At most this many batches are read ahead of the oldest one not yet consumed: a slow
+        // batch (a worker descheduled, an expensive document) holds the reading back, instead
+        // of the reader and the other workers running on, past a filled `LIMIT` and with every
+        // later result waiting in memory for its turn.
+        let window = threads * 4;
         while !consumer.filled {
+            while seq >= consumer.next + window && !consumer.filled {
+                let Ok((k, done)) = done_rx.recv() else { break };
+                consumer.take(k, done)?;
+            }
+            if consumer.filled {
+                break;
+            }
             let job = match next_job() {
                 Ok(Some(job)) => job,
                 Ok(None) => break,
