@@ -1,0 +1,193 @@
+//! Typing operators: casts, and bringing the operands of comparisons and arithmetic to one type.
+
+use crate::diagnostic::Diagnostic;
+use crate::esql::ast::BinaryOp;
+use crate::span::Span;
+
+use super::literal::{literal_cell, parse_time_span};
+use super::{error, CExpr, Compiler, Kind};
+use crate::document::convert::convertible;
+use crate::document::value::{Cell, Type, Value};
+use crate::document::Column;
+
+impl Compiler<'_> {
+    /// [`Compiler::cast`], first folding a string operand of a `date_period`/`time_duration`
+    /// cast to its value: Elasticsearch casts only foldable strings (`concat("3 ", "hours")`,
+    /// or a column `EVAL`/`ROW` bound to a constant, propagated by its optimizer).
+    pub fn cast_folded(
+        &mut self,
+        v: CExpr,
+        ty: Type,
+        span: Span,
+        schema: &[Column],
+    ) -> Result<CExpr, Diagnostic> {
+        let temporal = matches!(ty, Type::DatePeriod | Type::TimeDuration);
+        if temporal && v.ty.is_string() && !matches!(v.kind, Kind::Literal(_)) {
+            if let Some(crate::eval::fold::Constant::Value(cell)) = self.constants.fold(&v, schema)
+            {
+                let folded = CExpr {
+                    kind: Kind::Literal(cell),
+                    ty: v.ty,
+                    site: v.site,
+                };
+                return self.cast(folded, ty, span);
+            }
+        }
+        self.cast(v, ty, span)
+    }
+
+    pub fn cast(&mut self, v: CExpr, ty: Type, span: Span) -> Result<CExpr, Diagnostic> {
+        if v.ty == ty || (ty == Type::Keyword && v.ty == Type::Text) {
+            let mut v = v;
+            v.ty = ty;
+            return Ok(v);
+        }
+        if matches!(ty, Type::DatePeriod | Type::TimeDuration) {
+            // `"1 day"::date_period`: constant strings only.
+            if let Kind::Literal(Cell::One(Value::String(s))) = &v.kind {
+                let cannot_parse =
+                    || error("E302", span, format!("Cannot parse [{s}] to {}", ty.name()));
+                let lit = parse_time_span(s).ok_or_else(cannot_parse)?;
+                let (cell, lty) = literal_cell(&lit, span, self)?;
+                if lty != ty {
+                    return Err(cannot_parse());
+                }
+                return Ok(self.make(Kind::Literal(cell), ty, span));
+            }
+            // A null (typed or folded) stays null.
+            if v.ty == Type::Null || matches!(v.kind, Kind::Literal(Cell::Null)) {
+                return Ok(self.make(Kind::Literal(Cell::Null), ty, span));
+            }
+            let message = if v.ty.is_string() {
+                format!(
+                    "argument of [{}] must be a constant, received [{}]",
+                    span.slice(self.text),
+                    v.ty.name()
+                )
+            } else {
+                format!("cannot cast to [{}]", ty.name())
+            };
+            return Err(error("E302", span, message));
+        }
+        if !convertible(v.ty, ty) {
+            return Err(error(
+                "E302",
+                span,
+                format!(
+                    "argument of [{}] must be convertible to [{}], found value of type [{}]",
+                    span.slice(self.text),
+                    ty.name(),
+                    v.ty.name()
+                ),
+            ));
+        }
+        Ok(self.make(Kind::Cast(Box::new(v), ty), ty, span))
+    }
+
+    /// Brings two operands to one comparable type: numbers promote, and a string compared with
+    /// a date, IP or version is converted to that type.
+    pub(super) fn unify_for_compare(
+        &mut self,
+        l: CExpr,
+        r: CExpr,
+        span: Span,
+    ) -> Result<(CExpr, CExpr), Diagnostic> {
+        let special =
+            |t: Type| matches!(t, Type::Datetime | Type::Ip | Type::Version | Type::Boolean);
+        if l.ty.is_string() && special(r.ty) {
+            let l = self.cast(l, r.ty, span)?;
+            return Ok((l, r));
+        }
+        if r.ty.is_string() && special(l.ty) {
+            let r = self.cast(r, l.ty, span)?;
+            return Ok((l, r));
+        }
+        if Type::common(l.ty, r.ty).is_some() || (l.ty.is_numeric() && r.ty.is_numeric()) {
+            return Ok((l, r));
+        }
+        Err(error(
+            "E302",
+            span,
+            format!(
+                "first argument of [{}] is [{}] so second argument must also be [{}] but was [{}]",
+                span.slice(self.text),
+                l.ty.name(),
+                l.ty.name(),
+                r.ty.name()
+            ),
+        ))
+    }
+
+    pub(super) fn comparison(
+        &mut self,
+        op: BinaryOp,
+        l: CExpr,
+        r: CExpr,
+        span: Span,
+    ) -> Result<CExpr, Diagnostic> {
+        crate::eval::comparable::check(self.text, &l, &r, span)?;
+        let (l, r) = self.unify_for_compare(l, r, span)?;
+        Ok(self.make(
+            Kind::Compare(op, Box::new(l), Box::new(r)),
+            Type::Boolean,
+            span,
+        ))
+    }
+
+    pub(super) fn arithmetic(
+        &mut self,
+        op: BinaryOp,
+        l: CExpr,
+        r: CExpr,
+        span: Span,
+    ) -> Result<CExpr, Diagnostic> {
+        let temporal = |t: Type| matches!(t, Type::DatePeriod | Type::TimeDuration);
+        let add_sub = matches!(op, BinaryOp::Add | BinaryOp::Sub);
+        // A string literal beside a date period or time duration is a date
+        // (`"2024-01-01" + 1 day`), as Elasticsearch casts string literals to the type an
+        // operator expects.
+        let string_literal = |e: &CExpr| {
+            e.ty.is_string() && matches!(e.kind, Kind::Literal(Cell::One(Value::String(_))))
+        };
+        let (l, r) = if add_sub && string_literal(&l) && temporal(r.ty) {
+            (self.cast(l, Type::Datetime, span)?, r)
+        } else if add_sub && string_literal(&r) && temporal(l.ty) {
+            let r = self.cast(r, Type::Datetime, span)?;
+            (l, r)
+        } else {
+            (l, r)
+        };
+        let ty = match (l.ty, r.ty) {
+            (Type::Datetime, t) | (t, Type::Datetime)
+                if temporal(t) && matches!(op, BinaryOp::Add | BinaryOp::Sub) =>
+            {
+                if op == BinaryOp::Sub && temporal(l.ty) {
+                    None
+                } else {
+                    Some(Type::Datetime)
+                }
+            }
+            (a, b) if temporal(a) && a == b && matches!(op, BinaryOp::Add | BinaryOp::Sub) => {
+                Some(a)
+            }
+            (Type::Null, t) | (t, Type::Null) if t.is_numeric() || t == Type::Null => Some(t),
+            (Type::Null, t) | (t, Type::Null) if temporal(t) && add_sub => Some(t),
+            (Type::Null, Type::Datetime) | (Type::Datetime, Type::Null) => Some(Type::Datetime),
+            (a, b) if a.is_numeric() && b.is_numeric() => Type::common(a, b),
+            _ => None,
+        };
+        let ty = ty.ok_or_else(|| {
+            error(
+                "E302",
+                span,
+                format!(
+                    "[{}] has arguments with incompatible types [{}] and [{}]",
+                    span.slice(self.text),
+                    l.ty.name(),
+                    r.ty.name()
+                ),
+            )
+        })?;
+        Ok(self.make(Kind::Arith(op, Box::new(l), Box::new(r)), ty, span))
+    }
+}

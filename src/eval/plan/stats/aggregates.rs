@@ -1,0 +1,334 @@
+//! Compiling a `STATS` output's aggregate calls into accumulator slots, with Elasticsearch's
+//! surrogates and the grouping functions an output may reuse.
+
+use super::*;
+use crate::eval::fold::{Constant, Constants};
+
+/// Replaces aggregate calls in `e` by references to slot columns `$agg<i>`, compiling each
+/// aggregate's arguments against the input schema.
+pub(super) fn extract_aggregates(
+    c: &mut Compiler,
+    e: &ast::Expr,
+    schema: &[Column],
+    filter: Option<&CExpr>,
+    slots: &mut Vec<AggSlot>,
+) -> Result<ast::Expr, Diagnostic> {
+    let mut e = e.clone();
+    rewrite(c, &mut e, schema, filter, slots)?;
+    Ok(e)
+}
+
+pub(super) fn rewrite(
+    c: &mut Compiler,
+    e: &mut ast::Expr,
+    schema: &[Column],
+    filter: Option<&CExpr>,
+    slots: &mut Vec<AggSlot>,
+) -> Result<(), Diagnostic> {
+    let span = e.span;
+    if let ExprKind::Call(call) = &e.kind {
+        if call.name == "weighted_avg" && call.args.len() == 2 {
+            *e = weighted_avg_surrogate(c, call, span, schema)?;
+        }
+    }
+    // `EARLIEST(x)` and `LATEST(x)` are `FIRST(x, @timestamp)` and `LAST(x, @timestamp)`.
+    if let ExprKind::Call(call) = &mut e.kind {
+        if matches!(call.name.as_str(), "earliest" | "latest") && call.args.len() == 1 {
+            call.name = if call.name == "earliest" {
+                "first"
+            } else {
+                "last"
+            }
+            .into();
+            call.args.push(ast::Expr {
+                kind: ExprKind::Column(ast::Name {
+                    name: "@timestamp".into(),
+                    span,
+                }),
+                span,
+            });
+        }
+    }
+    match &mut e.kind {
+        ExprKind::Call(call) if is_aggregate(&call.name) => {
+            let slot = compile_aggregate(c, call, span, schema, filter)?;
+            slots.push(slot);
+            e.kind = ExprKind::Column(ast::Name {
+                name: format!("$agg{}", slots.len() - 1),
+                span,
+            });
+        }
+        ExprKind::Call(call) => {
+            for a in &mut call.args {
+                rewrite(c, a, schema, filter, slots)?;
+            }
+        }
+        ExprKind::Unary { operand, .. } => rewrite(c, operand, schema, filter, slots)?,
+        ExprKind::Binary { left, right, .. }
+        | ExprKind::And(left, right)
+        | ExprKind::Or(left, right) => {
+            rewrite(c, left, schema, filter, slots)?;
+            rewrite(c, right, schema, filter, slots)?;
+        }
+        ExprKind::Not(a) | ExprKind::IsNull { value: a, .. } | ExprKind::Cast { value: a, .. } => {
+            rewrite(c, a, schema, filter, slots)?
+        }
+        ExprKind::Like { value, .. } => rewrite(c, value, schema, filter, slots)?,
+        ExprKind::In { value, list, .. } => {
+            rewrite(c, value, schema, filter, slots)?;
+            for item in list {
+                rewrite(c, item, schema, filter, slots)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// `WEIGHTED_AVG(x, w)` as Elasticsearch's surrogate: `MV_AVG(x)` for a literal `x`,
+/// `SUM(x) / COUNT(x)` for a literal `w`, otherwise `SUM(x * w) / SUM(w)`, divided as
+/// doubles. Every synthesized node carries the call's position and text, so multivalue and
+/// `/ by zero` warnings name the call.
+fn weighted_avg_surrogate(
+    c: &mut Compiler,
+    call: &ast::Call,
+    span: Span,
+    schema: &[Column],
+) -> Result<ast::Expr, Diagnostic> {
+    let (field, weight) = (&call.args[0], &call.args[1]);
+    let node = |kind: ExprKind| ast::Expr { kind, span };
+    let func = |name: &str, args: Vec<ast::Expr>| {
+        node(ExprKind::Call(ast::Call {
+            name: name.into(),
+            args,
+            star: false,
+            span,
+        }))
+    };
+    // Foldable as the surrogate sees it: literals only, before any EVAL constant is propagated
+    // (`EVAL w = 0 | … WEIGHTED_AVG(x, w)` divides by zero in `weightedAvgWeightZero`).
+    let mut foldable = |e: &ast::Expr| -> Result<bool, Diagnostic> {
+        let compiled = c.expr(e, schema)?;
+        Ok(matches!(
+            Constants::new().fold(&compiled, schema),
+            Some(Constant::Value(_))
+        ))
+    };
+    if foldable(field)? {
+        return Ok(func("mv_avg", vec![field.clone()]));
+    }
+    let constant_weight = foldable(weight)?;
+    let (numerator, denominator) = if constant_weight {
+        // Unlike `AVG`, a `long` sum here can overflow (`stats/weightedAvgWithOverflow`).
+        (
+            func("sum", vec![field.clone()]),
+            func("count", vec![field.clone()]),
+        )
+    } else {
+        let product = node(ExprKind::Binary {
+            op: ast::BinaryOp::Mul,
+            left: Box::new(field.clone()),
+            right: Box::new(weight.clone()),
+        });
+        (
+            func("sum", vec![product]),
+            func("sum", vec![weight.clone()]),
+        )
+    };
+    let numerator = func("to_double", vec![numerator]);
+    let denominator = func("to_double", vec![denominator]);
+    Ok(node(ExprKind::Binary {
+        op: ast::BinaryOp::Div,
+        left: Box::new(numerator),
+        right: Box::new(denominator),
+    }))
+}
+
+pub(super) fn constant_arg(c: &mut Compiler, e: &ast::Expr) -> Result<Cell, Diagnostic> {
+    let ce = c.expr(e, &[])?;
+    let mut w = Warnings::default();
+    let mut ctx = Ctx {
+        now: 0,
+        warnings: &mut w,
+    };
+    Ok(ce.eval(&[], &mut ctx))
+}
+
+pub(super) fn compile_aggregate(
+    c: &mut Compiler,
+    call: &ast::Call,
+    span: Span,
+    schema: &[Column],
+    filter: Option<&CExpr>,
+) -> Result<AggSlot, Diagnostic> {
+    let name = call.name.as_str();
+    let site = c.site(span);
+    if name == "count" && (call.star || call.args.is_empty()) {
+        return Ok(AggSlot {
+            kind: AggKind::CountRows,
+            arg: None,
+            by: None,
+            filter: filter.cloned(),
+            input: Type::Null,
+            ty: Type::Long,
+            site,
+        });
+    }
+    let Some(first) = call.args.first() else {
+        return Err(error(
+            "E302",
+            span,
+            format!("function [{name}] needs an argument"),
+        ));
+    };
+    for a in &call.args {
+        if contains_aggregate(a) {
+            return Err(error(
+                "E302",
+                a.span,
+                format!(
+                    "The field names in [{}] cannot be aggregations",
+                    span.slice(c.text)
+                ),
+            ));
+        }
+    }
+    if matches!(name, "first" | "last" | "all_first" | "all_last") {
+        return super::sorted_aggs::compile_first_last(c, call, span, schema, filter);
+    }
+    if name == "sample" {
+        return super::sorted_aggs::compile_sample(c, call, span, schema, filter);
+    }
+    if name == "top" {
+        if let Some(slot) = super::sorted_aggs::compile_top_by(c, call, span, schema, filter)? {
+            return Ok(slot);
+        }
+    }
+    let arg = c.expr(first, schema)?;
+    let input = arg.ty;
+    let kind = match name {
+        "count" => AggKind::Count,
+        "count_distinct" => AggKind::CountDistinct,
+        "values" => AggKind::Values,
+        "min" => AggKind::Min,
+        "max" => AggKind::Max,
+        "sum" => AggKind::Sum,
+        "avg" => AggKind::Avg,
+        "median" => AggKind::Median,
+        "median_absolute_deviation" => AggKind::MedianAbsoluteDeviation,
+        "percentile" => {
+            // A constant number is required; one outside 0–100 (or NaN) is accepted and makes
+            // the aggregate null, as `QuantileStates.percentileParam` does.
+            // A column is no constant (`isFoldable`): the same refusal, not `Unknown column`.
+            let p = match call.args.get(1).map(|a| constant_arg(c, a)) {
+                Some(Ok(Cell::One(v))) if !matches!(v, Value::UnsignedLong(_)) => v.as_f64(),
+                _ => None,
+            };
+            let p = p.ok_or_else(|| {
+                error(
+                    "E302",
+                    span,
+                    "PERCENTILE needs a constant, non-null percentile of a numeric type other than unsigned_long",
+                )
+            })?;
+            AggKind::Percentile(p.to_bits())
+        }
+        "variance" | "std_var" => AggKind::Variance,
+        "std_dev" => AggKind::StdDev,
+        "present" => AggKind::Present,
+        "absent" => AggKind::Absent,
+        "top" => {
+            let (limit, desc) = top_limit_order(c, call, span)?;
+            AggKind::Top { limit, desc }
+        }
+        other => return Err(crate::eval::functions::catalog::unsupported(other, span)),
+    };
+    if matches!(
+        kind,
+        AggKind::Sum
+            | AggKind::Avg
+            | AggKind::Median
+            | AggKind::Percentile(_)
+            | AggKind::MedianAbsoluteDeviation
+            | AggKind::Variance
+            | AggKind::StdDev
+    ) && !(input.is_numeric() || input == Type::Null)
+    {
+        return Err(error(
+            "E302",
+            first.span,
+            format!(
+                "argument of [{}] must be [numeric except unsigned_long or counter types], found value [{}] type [{}]",
+                span.slice(c.text),
+                first.span.slice(c.text),
+                input.name()
+            ),
+        ));
+    }
+    let mut ty = kind.result_type(input);
+    if ty == Type::Text && matches!(kind, AggKind::Min | AggKind::Max | AggKind::Top { .. }) {
+        ty = Type::Keyword;
+    }
+    Ok(AggSlot {
+        kind,
+        arg: Some(arg),
+        by: None,
+        filter: filter.cloned(),
+        input,
+        ty,
+        site,
+    })
+}
+
+/// `TOP`'s constant limit and order (`desc`; ascending unless it says `desc`).
+pub(in crate::eval::plan) fn top_limit_order(
+    c: &mut Compiler,
+    call: &ast::Call,
+    span: Span,
+) -> Result<(usize, bool), Diagnostic> {
+    let limit = match call.args.get(1).map(|a| constant_arg(c, a)).transpose()? {
+        Some(Cell::One(v)) => v.as_i64().unwrap_or(0).max(0) as usize,
+        _ => return Err(error("E302", span, "TOP needs a constant limit")),
+    };
+    let desc = match call.args.get(2).map(|a| constant_arg(c, a)).transpose()? {
+        Some(Cell::One(v)) => v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("desc")),
+        _ => false,
+    };
+    Ok((limit, desc))
+}
+
+/// Outside aggregate functions, a grouping function (`BUCKET`, `BIN`, `CATEGORIZE`) written exactly as a
+/// grouping key's expression reads that key: Elasticsearch allows "the exact same expression"
+/// as the key's alias (`STATS 1 + BUCKET(salary, 1000.) BY b = BUCKET(salary, 1000.)`).
+/// Expressions are compared in their canonical printed form.
+pub(super) fn reuse_grouping_functions(
+    e: &mut ast::Expr,
+    stats: &ast::Stats,
+    keys: &[(Column, CExpr, Span, bool)],
+) {
+    if let ExprKind::Call(call) = &e.kind {
+        if matches!(call.name.as_str(), "bucket" | "bin" | "categorize") {
+            let printed = crate::esql::print::expr(e);
+            let key = stats.by.iter().find(|b| {
+                keys.iter().any(|k| k.2 == b.span) && crate::esql::print::expr(&b.expr) == printed
+            });
+            if let Some(key) = key {
+                let name = keys
+                    .iter()
+                    .find(|k| k.2 == key.span)
+                    .map(|k| k.0.name.clone())
+                    .unwrap_or_default();
+                e.kind = ExprKind::Column(ast::Name { name, span: e.span });
+            }
+            return;
+        }
+    }
+    for child in e.children_mut() {
+        reuse_grouping_functions(child, stats, keys);
+    }
+}
+
+pub(super) fn contains_aggregate(e: &ast::Expr) -> bool {
+    matches!(&e.kind, ExprKind::Call(call) if is_aggregate(&call.name))
+        || e.children().into_iter().any(contains_aggregate)
+}
