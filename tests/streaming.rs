@@ -113,7 +113,7 @@ fn outcome(run: Streamed) -> (eval::Table, usize) {
 }
 
 /// Runs a parsed query through both feeds (reader, text in memory); they must agree.
-fn both_feeds(
+pub(crate) fn both_feeds(
     parsed: &rulegate::esql::ast::Query,
     query: &str,
     input: &[u8],
