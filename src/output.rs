@@ -337,40 +337,16 @@ mod tests {
         assert_eq!(entries(&dir), vec!["a".to_string()]);
     }
 
-    fn mkfifo(path: &Path) {
-        let made = std::process::Command::new("mkfifo")
-            .arg(path)
-            .status()
-            .unwrap();
-        assert!(made.success(), "mkfifo {}", path.display());
-    }
-
     #[test]
     fn a_fifo_is_written_through_and_stays_a_fifo() {
         use std::os::unix::fs::FileTypeExt;
         let dir = scratch("fifo");
         let fifo = dir.join("pipe");
-        mkfifo(&fifo);
-        // Held open both ways: no open blocks, and the reader sees the end once this and the
-        // writer are closed, even if a regression replaced the FIFO.
-        let keeper = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(&fifo)
-            .unwrap();
-        // Opened here, not in the thread: opened after both writers closed, it would wait for
-        // a writer forever.
-        let mut read_end = File::open(&fifo).unwrap();
-        let reader = std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            std::io::Read::read_to_end(&mut read_end, &mut bytes).unwrap();
-            bytes
-        });
+        let reader = crate::test_scratch::FifoReader::new(&fifo);
         let mut file = AtomicFile::create(&fifo).unwrap();
         file.write_all(b"through the pipe\n").unwrap();
         file.commit().unwrap();
-        drop(keeper);
-        assert_eq!(reader.join().unwrap(), b"through the pipe\n");
+        assert_eq!(reader.read(), b"through the pipe\n");
         let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
         assert!(kind.is_fifo(), "the FIFO was replaced: {kind:?}");
         assert_eq!(entries(&dir), vec!["pipe".to_string()]);

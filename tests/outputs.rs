@@ -332,26 +332,9 @@ fn output_onto_a_fifo_or_a_link_writes_through_and_keeps_it() {
     // A FIFO (as `/dev/null` or a terminal: not a regular file) is written in place; renaming
     // over it would turn it into a regular file.
     let fifo = dir.join("pipe");
-    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
-    assert!(made.success());
-    // Held open for reading and writing, so that neither side's open blocks and the reader sees
-    // the end once this and rulegate's descriptor are closed, even if the FIFO was replaced.
-    let keeper = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(&fifo)
-        .unwrap();
-    // Opened here, not in the thread: opened after both writers closed, it would wait for a
-    // writer forever.
-    let mut read_end = File::open(&fifo).unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut read_end, &mut bytes).unwrap();
-        bytes
-    });
+    let reader = crate::support::FifoReader::new(&fifo);
     success_stdout(rulegate().args(["gen", SCENARIO, "-o"]).arg(&fifo));
-    drop(keeper);
-    assert_eq!(reader.join().unwrap(), expected);
+    assert_eq!(reader.read(), expected);
     assert!(std::fs::symlink_metadata(&fifo)
         .unwrap()
         .file_type()

@@ -80,3 +80,42 @@ impl AsRef<std::ffi::OsStr> for ScratchFile {
         self.path.as_os_str()
     }
 }
+
+/// A FIFO made at `path` and a thread reading it to its end: call [`FifoReader::read`] once
+/// the writer under test is done. The FIFO is held open both ways until then, so that no open
+/// blocks and the reader sees the end once the writer closes, even if a regression replaced
+/// the FIFO with a file (the reader then gets nothing, instead of waiting forever).
+pub struct FifoReader {
+    keeper: std::fs::File,
+    reader: std::thread::JoinHandle<Vec<u8>>,
+}
+
+impl FifoReader {
+    pub fn new(path: &Path) -> FifoReader {
+        let made = std::process::Command::new("mkfifo")
+            .arg(path)
+            .status()
+            .unwrap();
+        assert!(made.success(), "mkfifo {}", path.display());
+        let keeper = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .unwrap();
+        // Opened here, not in the thread: opened after every writer closed, it would wait for
+        // a writer forever.
+        let mut read_end = std::fs::File::open(path).unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut read_end, &mut bytes).unwrap();
+            bytes
+        });
+        FifoReader { keeper, reader }
+    }
+
+    /// Everything written to the FIFO (after the writer closed it).
+    pub fn read(self) -> Vec<u8> {
+        drop(self.keeper);
+        self.reader.join().unwrap()
+    }
+}

@@ -7,7 +7,7 @@ use std::process::Command;
 
 #[path = "scratch.rs"]
 mod scratch_dirs;
-pub use scratch_dirs::{scratch, scratch_file, Scratch, ScratchFile};
+pub use scratch_dirs::{scratch, scratch_file, FifoReader, Scratch, ScratchFile};
 
 /// Asserts a snapshot under `snapshots/<area>/<name>.snap`, wherever the assertion is written.
 macro_rules! snapshot {

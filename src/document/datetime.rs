@@ -151,24 +151,22 @@ pub fn trunc(ms: i64, months: i64, days: i64, duration_ms: i64) -> Option<i64> {
 /// (128-bit), so between the extreme dates `day` is a count too big for an integer (the
 /// caller's "out of [integer] range"), while `millisecond` overflows a long, as in Java.
 pub fn diff(unit: &str, start: i64, end: i64) -> Option<Result<i64, ()>> {
-    let unit = unit.to_ascii_lowercase();
+    use super::date_unit::Part;
     let ms = i128::from(end) - i128::from(start);
-    let long = |value: i128| Some(i64::try_from(value).map_err(|_| ()));
-    match unit.as_str() {
-        "year" | "years" | "yy" | "yyyy" => Some(Ok(whole_months(start, end) / 12)),
-        "quarter" | "quarters" | "qq" | "q" => Some(Ok(whole_months(start, end) / 3)),
-        "month" | "months" | "mm" | "m" => Some(Ok(whole_months(start, end))),
-        "dayofyear" | "dy" | "y" | "day" | "days" | "dd" | "d" => long(ms / i128::from(MS_PER_DAY)),
-        "week" | "weeks" | "wk" | "ww" => long(ms / i128::from(7 * MS_PER_DAY)),
-        "weekday" | "weekdays" | "dw" => long(ms / i128::from(MS_PER_DAY)),
-        "hour" | "hours" | "hh" => long(ms / 3_600_000),
-        "minute" | "minutes" | "mi" | "n" => long(ms / 60_000),
-        "second" | "seconds" | "ss" | "s" => long(ms / 1000),
-        "millisecond" | "milliseconds" | "ms" => long(ms),
-        "microsecond" | "microseconds" | "mcs" => long(ms * 1000),
-        "nanosecond" | "nanoseconds" | "ns" => long(ms * 1_000_000),
-        _ => None,
-    }
+    let long = |value: i128| i64::try_from(value).map_err(|_| ());
+    Some(match Part::resolve(unit)? {
+        Part::Year => Ok(whole_months(start, end) / 12),
+        Part::Quarter => Ok(whole_months(start, end) / 3),
+        Part::Month => Ok(whole_months(start, end)),
+        Part::DayOfYear | Part::Day | Part::Weekday => long(ms / i128::from(MS_PER_DAY)),
+        Part::Week => long(ms / i128::from(7 * MS_PER_DAY)),
+        Part::Hour => long(ms / 3_600_000),
+        Part::Minute => long(ms / 60_000),
+        Part::Second => long(ms / 1000),
+        Part::Millisecond => long(ms),
+        Part::Microsecond => long(ms * 1000),
+        Part::Nanosecond => long(ms * 1_000_000),
+    })
 }
 
 /// Complete calendar months from `start` to `end` (negative when `end` is earlier).
