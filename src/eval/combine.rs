@@ -12,8 +12,7 @@ use crate::document::value::{Cell, Type, Value};
 use crate::document::Column;
 use crate::esql::ast::{self, BinaryOp, ExprKind, Literal};
 
-use super::expr::{CExpr, Compiler, Ctx, Kind};
-use super::warnings::Warnings;
+use super::expr::{CExpr, Compiler, Kind};
 
 /// One operand of the chain. A comparison is kept as `LiteralsOnTheRight` leaves it: the
 /// other operand on the left, the constant (if either side is one) on the right.
@@ -186,12 +185,7 @@ fn folded(e: &CExpr) -> Option<Option<Value>> {
     if !constant(e) {
         return None;
     }
-    let mut warnings = Warnings::default();
-    let mut ctx = Ctx {
-        now: 0,
-        warnings: &mut warnings,
-    };
-    Some(match e.eval(&[], &mut ctx) {
+    Some(match e.eval_alone() {
         Cell::One(v) => Some(v),
         _ => None,
     })

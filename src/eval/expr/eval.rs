@@ -72,6 +72,17 @@ pub fn singles<'a>(cells: &'a [Cell], ctx: &mut Ctx, site: u32) -> Option<Vec<&'
 }
 
 impl CExpr {
+    /// The value of an expression that reads no column (a constant argument or option), its
+    /// warnings dropped: they belong to no row.
+    pub fn eval_alone(&self) -> Cell {
+        let mut warnings = crate::eval::warnings::Warnings::default();
+        let mut ctx = Ctx {
+            now: 0,
+            warnings: &mut warnings,
+        };
+        self.eval(&[], &mut ctx)
+    }
+
     pub fn eval(&self, row: &[Cell], ctx: &mut Ctx) -> Cell {
         match &self.kind {
             Kind::Literal(c) => c.clone(),

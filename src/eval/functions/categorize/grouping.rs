@@ -334,13 +334,7 @@ fn options_of(
 
 /// The value of an option's constant expression.
 fn constant(c: &mut Compiler, e: &ast::Expr) -> Result<Cell, Diagnostic> {
-    let compiled = c.expr(e, &[])?;
-    let mut warnings = crate::eval::warnings::Warnings::default();
-    let mut ctx = Ctx {
-        now: 0,
-        warnings: &mut warnings,
-    };
-    Ok(compiled.eval(&[], &mut ctx))
+    Ok(c.expr(e, &[])?.eval_alone())
 }
 
 /// An `integer` option's value: an integral number in `int` range, or a string of one.

@@ -145,13 +145,7 @@ fn weighted_avg_surrogate(
 }
 
 pub(super) fn constant_arg(c: &mut Compiler, e: &ast::Expr) -> Result<Cell, Diagnostic> {
-    let ce = c.expr(e, &[])?;
-    let mut w = Warnings::default();
-    let mut ctx = Ctx {
-        now: 0,
-        warnings: &mut w,
-    };
-    Ok(ce.eval(&[], &mut ctx))
+    Ok(c.expr(e, &[])?.eval_alone())
 }
 
 pub(super) fn compile_aggregate(
