@@ -30,7 +30,7 @@ pub fn type_mismatch(
     )
 }
 
-pub(super) fn arity(
+pub(crate) fn arity(
     name: &str,
     n: usize,
     min: usize,

@@ -23,6 +23,7 @@ mod math;
 mod qstr;
 mod spatial;
 
+pub(crate) use checks::arity;
 use checks::implicit_time_span;
 pub use checks::type_mismatch;
 pub use compile::compile;

@@ -19,18 +19,8 @@ const TOP_BY_TYPES: &str = "date or numeric except unsigned_long or counter type
 
 /// The two arguments of `call`, or Elasticsearch's arity error.
 fn two_args(call: &ast::Call, span: Span) -> Result<[&ast::Expr; 2], Diagnostic> {
-    match call.args.as_slice() {
-        [first, second] => Ok([first, second]),
-        args => Err(error(
-            "E302",
-            span,
-            format!(
-                "function [{}] expects 2 arguments, got {}",
-                call.name,
-                args.len()
-            ),
-        )),
-    }
+    crate::eval::functions::arity(&call.name, call.args.len(), 2, 2, span)?;
+    Ok([&call.args[0], &call.args[1]])
 }
 
 /// Compiles `FIRST`/`LAST` and `ALL_FIRST`/`ALL_LAST` (`name`), whose arguments were checked
