@@ -6,14 +6,15 @@ use super::{EdgeInput, EdgeScenario};
 use crate::schedule::time::SECOND;
 use crate::schedule::Timestamp;
 
-/// A scenario before it is written.
+/// A scenario before it is written: Kubernetes request steps by default; the KQL edges draft
+/// generic event steps with the same header (`edges::kql::render::KqlDraft`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Draft {
+pub struct Draft<Actor = DraftActor, Step = DraftStep> {
     pub slug: String,
     pub title: String,
     pub description: String,
-    pub actors: Vec<DraftActor>,
-    pub steps: Vec<DraftStep>,
+    pub actors: Vec<Actor>,
+    pub steps: Vec<Step>,
     pub expect: DraftExpect,
 }
 

@@ -7,8 +7,8 @@ use serde_json::Value;
 
 use super::request::{Request, Slot, Source};
 use super::streams::{writer, Writer};
+use crate::edges::write::{quoted, seconds};
 use crate::edges::EdgeScenario;
-use crate::schedule::time::SECOND;
 use crate::schedule::Timestamp;
 
 /// One request of a scenario, at its time.
@@ -33,18 +33,6 @@ pub struct EqlDraft {
     pub alerts: u64,
     /// Alerts per actor (in order of first appearance), when each actor has its own identity.
     pub per_actor: Option<Vec<u64>>,
-}
-
-fn quoted(text: &str) -> String {
-    toml::Value::String(text.to_string()).to_string()
-}
-
-fn duration(millis: i64) -> String {
-    if millis % SECOND == 0 {
-        format!("{}s", millis / SECOND)
-    } else {
-        format!("{millis}ms")
-    }
 }
 
 /// Who sends a request, as the DSL declares an actor: the values of the slots
@@ -217,7 +205,7 @@ impl EqlDraft {
         let _ = writeln!(
             out,
             "at = \"+{}\"",
-            duration(timed.at.millis() - start.millis())
+            seconds(timed.at.millis() - start.millis())
         );
         if let Source::Event(stream) = r.source {
             Self::timing(out, timed);
@@ -261,7 +249,7 @@ impl EqlDraft {
 
     fn timing(out: &mut String, timed: &TimedRequest) {
         if let Some(lag) = timed.ingest_lag {
-            let _ = writeln!(out, "ingest_lag = \"{}\"", duration(lag));
+            let _ = writeln!(out, "ingest_lag = \"{}\"", seconds(lag));
         }
         if timed.history {
             let _ = writeln!(out, "history = true");

@@ -5,20 +5,13 @@ use std::fmt::Write as _;
 
 use serde_json::Value as Json;
 
-use super::super::write::{header, quoted, seconds};
-use super::super::{DraftExpect, EdgeScenario};
+use super::super::write::{header, quoted, seconds, Draft};
+use super::super::EdgeScenario;
 use super::witness::Doc;
 use crate::schedule::Timestamp;
 
-/// A scenario before it is written.
-pub struct KqlDraft {
-    pub slug: String,
-    pub title: String,
-    pub description: String,
-    pub actors: Vec<KqlActor>,
-    pub steps: Vec<KqlStep>,
-    pub expect: DraftExpect,
-}
+/// A scenario of generic event steps before it is written.
+pub type KqlDraft = Draft<KqlActor, KqlStep>;
 
 /// An actor known by one identity field (`kubernetes.audit.auditID` unless the query reads it).
 pub struct KqlActor {
@@ -51,7 +44,7 @@ fn toml_value(value: &Json) -> String {
     }
 }
 
-impl KqlDraft {
+impl Draft<KqlActor, KqlStep> {
     pub fn render(&self, rule_display: &str, rule_reference: &str) -> EdgeScenario {
         let start = self
             .steps
