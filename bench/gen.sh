@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Times `rulegate gen -o FILE` on a busy cluster: eight personas at 1,000 requests a minute each
-# for 50 minutes (about 400,000 documents, 700 MB), and prints documents per second to a file.
+# for 50 minutes (about 400,000 documents, 700 MB), and prints wall and CPU time (user + sys),
+# documents per second to a file and the load average.
 # Target (issue 4): at least 500,000 documents per second. Usage: bench/gen.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,9 +18,11 @@ SCENARIO=target/bench/busy-cluster.toml
 cargo build --release --quiet
 OUT=target/bench/busy-cluster.ndjson
 for run in 1 2 3; do
-  start=$(date +%s.%N)
-  ./target/release/rulegate gen "$SCENARIO" -o "$OUT"
-  end=$(date +%s.%N)
+  /usr/bin/time -f "%e %U %S %M" -o target/bench/gen.time \
+    ./target/release/rulegate gen "$SCENARIO" -o "$OUT"
+  read -r wall user sys rss < target/bench/gen.time
   docs=$(wc -l < "$OUT")
-  echo "run $run: $docs documents in $(echo "$end - $start" | bc) s: $(echo "$docs / ($end - $start)" | bc) documents/s"
+  echo "run $run: $docs documents in $wall s wall, $(echo "$user + $sys" | bc) s CPU" \
+    "($user user, $sys sys), $(echo "$docs / $wall" | bc) documents/s, peak $((rss / 1024)) MiB," \
+    "load average $(cut -d' ' -f1 /proc/loadavg)"
 done

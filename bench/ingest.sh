@@ -5,7 +5,8 @@
 # writer, one thread), and prints wall time, CPU time (user + sys), documents per second and
 # the load average; then a log of GKE Cloud Audit Log entries (a quarter as many lines) at two
 # threads, direct and `--value-path`; then a log of AKS diagnostic envelopes (the demo's events
-# in `properties.log`, as a storage account writes them, a quarter as many lines) the same way.
+# in `properties.log`, as a storage account writes them, a quarter as many lines) the same way,
+# and the same envelopes ten to a `{"records":[…]}` batch line.
 # Target (issue 15): at least 500,000 documents per second
 # on two cores.
 # Usage: bench/ingest.sh [EVENTS]
@@ -59,15 +60,30 @@ with open(out, "w") as f:
         }, separators=(",", ":")) + "\n")
 PY
 fi
+# The AKS batch case: the same envelopes, ten to a `{"records":[…]}` line (Event Hub's form).
+AKSB=target/bench/aks-records-$((EVENTS / 4)).log
+if [ ! -s "$AKSB" ]; then
+  python3 - "$AKS" "$AKSB" <<'PY'
+import sys
+lines = [l.rstrip("\n") for l in open(sys.argv[1])]
+with open(sys.argv[2], "w") as f:
+    for i in range(0, len(lines), 10):
+        f.write('{"records":[' + ",".join(lines[i:i + 10]) + "]}\n")
+PY
+fi
 cargo build --release --quiet
 OUT=target/bench/ingested.ndjson
 for run in 1 2 3; do
-  for how in "1" "2" "$(nproc)" "1 --value-path" "2 gke" "2 gke --value-path" "2 aks" "2 aks --value-path"; do
+  for how in "1" "2" "$(nproc)" "1 --value-path" "2 gke" "2 gke --value-path" "2 aks" "2 aks --value-path" "2 aksb" "2 aksb --value-path"; do
     read -r threads extra <<< "$how"
     log=$LOG
     if [[ $extra == gke* ]]; then
       log=$GKE
       extra=${extra#gke}
+      extra=${extra# }
+    elif [[ $extra == aksb* ]]; then
+      log=$AKSB
+      extra=${extra#aksb}
       extra=${extra# }
     elif [[ $extra == aks* ]]; then
       log=$AKS

@@ -7,16 +7,23 @@
 //! or pipe with a regular file (as root, `-o /dev/null` would break every later program reading
 //! `/dev/null`). A symbolic link is followed: its final target is replaced, the link is kept.
 //!
+//! Bytes reach the file through a thread of its own once they pass a buffer ([`behind`]), so
+//! that writing runs beside the work that makes them.
+//!
 //! Every live temporary file is listed in one registry, so that SIGINT and SIGTERM (see
 //! [`remove_temporaries_on_signals`]) can remove them before the process ends: destructors do
 //! not run when a signal kills a process.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use crate::diagnostic::Diagnostic;
+
+#[path = "output_behind.rs"]
+pub mod behind;
+use behind::WriteBehind;
 
 /// The temporary files of every [`AtomicFile`] not yet committed or dropped.
 static LIVE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
@@ -39,7 +46,7 @@ pub struct AtomicFile {
     /// The target is not a regular file: written in place, never renamed nor removed.
     straight_through: bool,
     /// `None` once [`AtomicFile::close`]d or committed.
-    writer: Option<BufWriter<File>>,
+    writer: Option<WriteBehind>,
     /// The temporary file exists and is neither renamed nor removed.
     pending: bool,
 }
@@ -99,7 +106,7 @@ impl AtomicFile {
             target: target.to_path_buf(),
             temporary,
             straight_through: false,
-            writer: Some(BufWriter::with_capacity(256 * 1024, file)),
+            writer: Some(WriteBehind::new(file)),
             pending: true,
         })
     }
@@ -117,7 +124,7 @@ impl AtomicFile {
             target: target.to_path_buf(),
             temporary: target.to_path_buf(),
             straight_through: true,
-            writer: Some(BufWriter::with_capacity(256 * 1024, file)),
+            writer: Some(WriteBehind::new(file)),
             pending: false,
         }))
     }
@@ -127,7 +134,7 @@ impl AtomicFile {
     /// stages many files holds no descriptor per file. Writing after this is an error.
     pub fn close(&mut self) -> io::Result<()> {
         match self.writer.take() {
-            Some(writer) => writer.into_inner().map(drop).map_err(|e| e.into_error()),
+            Some(writer) => writer.finish().map(drop),
             None => Ok(()),
         }
     }
@@ -148,7 +155,7 @@ impl AtomicFile {
         result
     }
 
-    fn writer(&mut self) -> io::Result<&mut BufWriter<File>> {
+    fn writer(&mut self) -> io::Result<&mut WriteBehind> {
         self.writer
             .as_mut()
             .ok_or_else(|| io::Error::other("the file was closed for writing"))

@@ -1,7 +1,7 @@
 //! `ingest`'s direct path (`audit::ecs_direct`, no `serde_json::Value`): the same bytes as the
 //! `Value` path (`import` → `raw_to_ecs` → `serde_json`), line by line over every raw sample and
-//! over generated events (quickcheck: escapes, Unicode, missing fields, numbers at the limits,
-//! duplicate keys), and through the binary at 1, 2 and 4 threads and several chunk sizes
+//! over generated events and AKS `records` batches (quickcheck: escapes, Unicode, missing
+//! fields, numbers at the limits, duplicate keys, records of other categories), and through the binary at 1, 2 and 4 threads and several chunk sizes
 //! against the hidden oracle `--value-path`: output, warnings, errors (with their lines) and
 //! exit code, and no output file when an error stops the run.
 
@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use quickcheck::{Arbitrary, Gen, QuickCheck};
 use rulegate::audit::ecs::{raw_to_ecs, EcsOptions, TimestampFrom, INDEX, PRESERVE_ORIGINAL};
-use rulegate::audit::ecs_direct::{write_line, DirectOptions};
+use rulegate::audit::ecs_direct::{write_any_line, write_line, DirectOptions, Taken};
 use rulegate::audit::import;
 use rulegate::audit::json_tree::Tree;
 
@@ -82,12 +82,55 @@ fn value_path(line: &str, o: &DirectOptions) -> Option<Vec<u8>> {
     })
     .ok()?;
     let [event] = <[_; 1]>::try_from(events).ok()?;
-    let original = o.preserve_original.then(|| {
-        event
-            .original
-            .clone()
-            .unwrap_or_else(|| event.raw.to_string())
-    });
+    let raw = event.raw.to_string();
+    value_path_of(event, o, &raw)
+}
+
+/// The direct path's bytes for `line`, checked against the `Value` path; whether it took it.
+fn same_as_value_path(tree: &mut Tree, line: &str, o: &DirectOptions) -> bool {
+    let mut out = b"kept".to_vec();
+    match write_line(tree, line, o, &mut out) {
+        Ok(_) => {
+            let expected = value_path(line, o);
+            assert!(
+                expected.as_deref() == Some(&out[4..]),
+                "{line}\n{o:?}\ndirect: {}\nvalue:  {}",
+                String::from_utf8_lossy(&out[4..]),
+                String::from_utf8_lossy(expected.as_deref().unwrap_or(b"(none)"))
+            );
+            true
+        }
+        Err(_) => {
+            assert_eq!(out, b"kept", "a bail leaves the buffer as it was");
+            false
+        }
+    }
+}
+
+/// What the `Value` path writes for one line of any number of events (each with a time), and
+/// the import's counts for it.
+fn value_path_all(line: &str, o: &DirectOptions) -> Option<(Vec<u8>, import::ImportSummary)> {
+    let mut events = Vec::new();
+    let mut warnings = Vec::new();
+    let summary = import::read_events("t", line.as_bytes(), false, &mut warnings, &mut |e| {
+        events.push(e);
+        Ok(())
+    })
+    .ok()?;
+    let mut out = Vec::new();
+    for event in events {
+        let raw = event.raw.to_string();
+        let single = value_path_of(event, o, &raw)?;
+        out.extend(single);
+    }
+    Some((out, summary))
+}
+
+/// The `Value` path's mapping of one imported event (`raw`: its value's text).
+fn value_path_of(event: import::Imported, o: &DirectOptions, raw: &str) -> Option<Vec<u8>> {
+    let original = o
+        .preserve_original
+        .then(|| event.original.clone().unwrap_or_else(|| raw.to_string()));
     let from = match o.received_first {
         true => TimestampFrom::Received,
         false => TimestampFrom::Stage,
@@ -114,25 +157,90 @@ fn value_path(line: &str, o: &DirectOptions) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// The direct path's bytes for `line`, checked against the `Value` path; whether it took it.
-fn same_as_value_path(tree: &mut Tree, line: &str, o: &DirectOptions) -> bool {
+/// The direct path's bytes for an AKS `records` batch line, checked against the `Value` path
+/// (documents, events counted, records skipped and their reasons); `Some(events)` when it took
+/// the line as a batch.
+fn batch_same_as_value_path(tree: &mut Tree, line: &str, o: &DirectOptions) -> Option<u32> {
+    let mut records = Tree::default();
     let mut out = b"kept".to_vec();
-    match write_line(tree, line, o, &mut out) {
-        Ok(_) => {
-            let expected = value_path(line, o);
-            assert!(
-                expected.as_deref() == Some(&out[4..]),
-                "{line}\n{o:?}\ndirect: {}\nvalue:  {}",
-                String::from_utf8_lossy(&out[4..]),
-                String::from_utf8_lossy(expected.as_deref().unwrap_or(b"(none)"))
-            );
-            true
-        }
+    let batch = match write_any_line(tree, Some(&mut records), line, o, &mut out) {
+        Ok(Taken::Batch(batch)) => batch,
+        Ok(Taken::One(shape)) => panic!("{line}: one event ({shape:?}), not a batch"),
         Err(_) => {
             assert_eq!(out, b"kept", "a bail leaves the buffer as it was");
-            false
+            return None;
+        }
+    };
+    let (expected, summary) = value_path_all(line, o).expect("the Value path maps the batch");
+    assert!(
+        expected == out[4..],
+        "{line}\n{o:?}\ndirect: {}\nvalue:  {}",
+        String::from_utf8_lossy(&out[4..]),
+        String::from_utf8_lossy(&expected)
+    );
+    assert_eq!(u64::from(batch.events), summary.events, "{line}");
+    let mut skipped = std::collections::BTreeMap::new();
+    for reason in &batch.skipped {
+        *skipped.entry(reason.clone()).or_insert(0u64) += 1;
+    }
+    assert_eq!(skipped, summary.records_skipped, "{line}");
+    let shapes: Vec<_> = summary.shapes.into_iter().collect();
+    assert_eq!(shapes, [(rulegate::audit::shapes::Shape::AksRecords, 1)]);
+    Some(batch.events)
+}
+
+#[test]
+fn aks_batches_the_direct_path_takes_are_the_value_paths_bytes_and_counts() {
+    let mut tree = Tree::default();
+    // The shapes sample: two audit records (one with its `log` an object, which is the `Value`
+    // path's, so the batch is too) and two of other categories.
+    let sample = std::fs::read_to_string(repo_path("tests/data/shapes/aks_records.json")).unwrap();
+    for o in &OPTION_SETS {
+        assert_eq!(
+            batch_same_as_value_path(&mut tree, sample.trim_end(), o),
+            None
+        );
+    }
+    let mut without: serde_json::Value = serde_json::from_str(&sample).unwrap();
+    without["records"].as_array_mut().unwrap().remove(1);
+    let line = without.to_string();
+    for o in &OPTION_SETS {
+        let taken = batch_same_as_value_path(&mut tree, &line, o);
+        // With `--preserve-original` each record's `event.original` is `serde_json`'s text of
+        // it: the `Value` path's.
+        match o.preserve_original {
+            true => assert_eq!(taken, None, "{o:?}"),
+            false => assert_eq!(taken, Some(1), "{o:?}"),
         }
     }
+    // The storage account's envelopes batched: the first three are taken as single lines, so
+    // a batch of them is taken; a batch with any of the others is the `Value` path's.
+    let aks = std::fs::read_to_string(repo_path("tests/data/aks/storage_account.ndjson")).unwrap();
+    let envelopes: Vec<&str> = aks.lines().collect();
+    let o = &OPTION_SETS[0];
+    let batch = |records: &[&str]| format!("{{\"records\": [{}]}}", records.join(", "));
+    assert_eq!(
+        batch_same_as_value_path(&mut tree, &batch(&envelopes[..3]), o),
+        Some(3)
+    );
+    assert_eq!(batch_same_as_value_path(&mut tree, &batch(&[]), o), Some(0));
+    // Line 4 is of another category (the `Value` path's alone, a skipped record in a batch);
+    // the others are the `Value` path's alone and in a batch.
+    for (i, other) in envelopes.iter().enumerate().skip(3) {
+        let line = batch(&[envelopes[0], other]);
+        let expected = (i == 3).then_some(1);
+        assert_eq!(
+            batch_same_as_value_path(&mut tree, &line, o),
+            expected,
+            "{line}"
+        );
+    }
+    // Another member beside `records`, or a single line without the second tree: not a batch.
+    let extra = format!("{{\"x\":1,{}", &batch(&envelopes[..1])[1..]);
+    assert_eq!(batch_same_as_value_path(&mut tree, &extra, o), None);
+    let mut out = Vec::new();
+    assert!(write_line(&mut tree, &batch(&envelopes[..1]), o, &mut out).is_err());
+    assert!(out.is_empty());
 }
 
 #[test]
@@ -630,6 +738,152 @@ fn generated_events_the_direct_path_takes_are_the_value_paths_bytes() {
     assert!(aks >= WANTED.2, "{aks} AKS envelopes of {lines} taken");
 }
 
+/// One generated AKS `records` batch line: envelopes around generated events (some of other
+/// categories, some odd), now and then a plain event or a Firehose record among them, or a
+/// member beside `records`.
+#[derive(Clone, Debug)]
+struct RawBatch {
+    text: String,
+    options: usize,
+}
+
+impl Arbitrary for RawBatch {
+    fn arbitrary(g: &mut Gen) -> RawBatch {
+        let n = match u8::arbitrary(g) % 10 {
+            0 => 0,
+            _ => 1 + usize::arbitrary(g) % 4,
+        };
+        let records: Vec<String> = (0..n)
+            .map(|_| match u8::arbitrary(g) % 20 {
+                0 => event(g),
+                1 => r#"{"recordId":"1","data":"H4sI","category":"kube-audit","properties":{}}"#
+                    .to_string(),
+                2..=4 => {
+                    let event = event(g);
+                    aks_envelope(g, event.trim_matches([' ', '\t', '\r']))
+                }
+                other => {
+                    let event = tame_event(g);
+                    tame_envelope(g, &event, other < 8)
+                }
+            })
+            .collect();
+        let sep = format!(",{}", space(g));
+        let mut members = vec![format!("\"records\":{}[{}]", space(g), records.join(&sep))];
+        if u8::arbitrary(g) % 15 == 0 {
+            members.push(format!("\"category\":{}", one_of(g, &["kube-audit", "x"])));
+        }
+        RawBatch {
+            text: format!("{{{}{}}}", space(g), members.join(",")),
+            options: usize::arbitrary(g) % OPTION_SETS.len(),
+        }
+    }
+}
+
+/// A native event the direct path mostly takes (a usable time, the usual members) with
+/// generated strings, names and objects.
+fn tame_event(g: &mut Gen) -> String {
+    let verb = text(g);
+    let (name, agent) = (text(g), text(g));
+    let members = [
+        format!(
+            "\"kind\":\"Event\",\"auditID\":{}",
+            one_of(g, &["a1", "b2", "é"])
+        ),
+        format!("\"verb\":{}", string(g, &verb)),
+        format!(
+            "\"user\":{{\"username\":{},\"groups\":[\"g\"]}}",
+            string(g, &name)
+        ),
+        format!("\"sourceIPs\":[{}]", one_of(g, &["10.0.0.1", "::1"])),
+        format!("\"userAgent\":{}", string(g, &agent)),
+        format!(
+            "\"objectRef\":{{\"resource\":{}}}",
+            one_of(g, &["pods", "é"])
+        ),
+        format!("\"requestObject\":{}", object(g, 1, 3)),
+        format!(
+            "\"annotations\":{{\"authorization.k8s.io/decision\":{}}}",
+            one_of(g, &["allow", "forbid"])
+        ),
+        format!("\"stageTimestamp\":{}", one_of(g, &TIMES[..3])),
+    ];
+    format!("{{{}}}", members.join(&format!(",{}", space(g))))
+}
+
+/// An AKS envelope the direct path mostly takes around `event` (`audit`: of an audit
+/// category, else of another one, which the import skips).
+fn tame_envelope(g: &mut Gen, event: &str, audit: bool) -> String {
+    let category = match audit {
+        true => one_of(g, &["kube-audit", "kube-audit-admin"]),
+        false => one_of(g, &["kube-apiserver", "guard", "é"]),
+    };
+    let pod = text(g);
+    let properties = format!(
+        "{{\"log\":{},\"pod\":{},\"stream\":\"stdout\"}}",
+        string(g, event),
+        string(g, &pod)
+    );
+    let members = [
+        format!("\"category\":{category}"),
+        format!(
+            "\"operationName\":{}",
+            one_of(g, &["Microsoft.ContainerService/x/Read", ""])
+        ),
+        format!(
+            "\"resourceId\":{}",
+            one_of(g, &["/SUBSCRIPTIONS/S/RG/C", "é"])
+        ),
+        format!("\"time\":{}", odd_time(g)),
+        format!("\"properties\":{properties}"),
+    ];
+    format!("{{{}}}", members.join(&format!(",{}", space(g))))
+}
+
+static BATCHES_TAKEN: AtomicUsize = AtomicUsize::new(0);
+static BATCH_EVENTS: AtomicUsize = AtomicUsize::new(0);
+
+fn direct_batch_is_value_path(batch: RawBatch) -> bool {
+    let mut tree = Tree::default();
+    if let Some(events) =
+        batch_same_as_value_path(&mut tree, &batch.text, &OPTION_SETS[batch.options])
+    {
+        BATCHES_TAKEN.fetch_add(1, Ordering::Relaxed);
+        BATCH_EVENTS.fetch_add(events as usize, Ordering::Relaxed);
+    }
+    true
+}
+
+#[test]
+fn generated_aks_batches_the_direct_path_takes_are_the_value_paths_bytes_and_counts() {
+    // Rounds until enough batches with events got through the bail-outs (their share is
+    // random), as above.
+    const ROUND: u64 = 1000;
+    const MAX_ROUNDS: u64 = 12;
+    const WANTED: (u64, u64) = (150, 150);
+    let counts = || {
+        (
+            BATCHES_TAKEN.load(Ordering::Relaxed) as u64,
+            BATCH_EVENTS.load(Ordering::Relaxed) as u64,
+        )
+    };
+    let mut rounds = 0;
+    while rounds < 2 || (rounds < MAX_ROUNDS && (counts().0 < WANTED.0 || counts().1 < WANTED.1)) {
+        QuickCheck::new()
+            .tests(ROUND)
+            .max_tests(ROUND)
+            .quickcheck(direct_batch_is_value_path as fn(RawBatch) -> bool);
+        rounds += 1;
+    }
+    let (batches, events) = counts();
+    eprintln!(
+        "{batches} of {} generated batches taken, {events} events",
+        rounds * ROUND
+    );
+    assert!(batches >= WANTED.0, "{batches} batches taken");
+    assert!(events >= WANTED.1, "{events} events of batches taken");
+}
+
 // ---- through the binary ----
 
 fn ingest(args: &[&str], files: &[PathBuf]) -> Output {
@@ -857,5 +1111,49 @@ fn errors_and_odd_lines_deep_inside_are_the_oracles_at_every_thread_count() {
         );
         assert_eq!(run.status.success(), error_at.is_none(), "{name}");
         assert_eq!(out.exists(), error_at.is_none(), "{name}");
+    }
+}
+
+#[test]
+fn aks_batches_are_the_oracles_at_every_thread_count_and_chunk_size() {
+    let dir = crate::support::scratch("ingest-direct-batches");
+    let demo = std::fs::read_to_string(shared_path("reference/raw-k8s-audit/audit2rbac/demo.log"))
+        .unwrap();
+    let events: Vec<&str> = demo.lines().filter(|l| !l.trim().is_empty()).collect();
+    let other = r#"{"category":"guard","operationName":"o","resourceId":"r","time":"2024-01-01T00:00:00Z","properties":{"log":"plain text"}}"#;
+    let mut lines = Vec::new();
+    for (n, group) in events.repeat(3).chunks(5).enumerate() {
+        let mut records: Vec<String> = group
+            .iter()
+            .enumerate()
+            .map(|(i, event)| {
+                let time = format!("2024-01-01T00:{:02}:{:02}.{i:03}Z", n / 60 % 60, n % 60);
+                aks_line(event, &time)
+            })
+            .collect();
+        // Records of another category now and then (skipped, counted), a plain line between.
+        if n % 4 == 1 {
+            records.insert(2, other.to_string());
+        }
+        lines.push(format!("{{\"records\":[{}]}}", records.join(",")));
+        if n % 9 == 3 {
+            lines.push(events[n % events.len()].to_string());
+        }
+    }
+    let log = dir.join("batches.log");
+    std::fs::write(&log, lines.join("\n") + "\n").unwrap();
+    for args in [
+        &[][..],
+        &["--preserve-original"],
+        &["--format", "bulk", "--skip-invalid"],
+        &["--timestamp", "received", "--ingest-lag", "2s"],
+    ] {
+        let oracle = same_as_oracle(args, std::slice::from_ref(&log), &["1", "5000", "262144"]);
+        let stderr = String::from_utf8_lossy(&oracle.stderr);
+        assert!(oracle.status.success(), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("record(s) without an audit event"),
+            "{stderr}"
+        );
     }
 }

@@ -30,7 +30,7 @@
 //! | `inline_stats` | `INLINE STATS`: multivalued keys joined to every group they fall in (distinct values, every combination, aggregates end to end), the `INLINESTATS` deprecation warning |
 //! | `functions_added` | `ALL_FIRST`/`ALL_LAST`, `SAMPLE`, `YEAR`/`MONTH`/`DAY`/`HOUR`, `ASCII`/`TO_ASCII`, `DATE_UNIT_COUNT`: documented examples, nulls, multivalues, bad units; the reason range, `date_nanos` and `flattened` functions are refused |
 //! | `eval_edge_cases` | the edge cases of the semantics notes §16, one test each, via the API |
-//! | `ingest_direct` | `ingest`'s direct path = the `Value` path: every sample line, quickcheck over generated events, the binary at 1/2/4 threads and several chunk sizes vs `--value-path` (errors, lines, no partial file) |
+//! | `ingest_direct` | `ingest`'s direct path = the `Value` path: every sample line, quickcheck over generated events and AKS `records` batches, the binary at 1/2/4 threads and several chunk sizes vs `--value-path` (errors, lines, no partial file) |
 //! | `ingest_parallel` | `ingest --threads 1, 2, 4`: same output, warnings, errors and exit code over every sample log and long logs with errors deep inside; one thread = the library path |
 //! | `inputs` | `-` is stdin and gzip is found by content for every command; an input truncated under `query` is exit 2; silent acceptance turned into errors or warnings |
 //! | `loader` | NDJSON loading: scanned and serde-read documents load the same, `want_ids`, a refused document leaves nothing behind, selections |

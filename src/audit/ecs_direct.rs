@@ -4,8 +4,8 @@
 //!
 //! It covers native events, GKE Cloud Audit Log entries (`protoPayload`, as the Kubernetes
 //! integration's gcp-pubsub input indexes them) and single AKS envelopes ([`super::aks_direct`])
-//! and bails on everything else, which then takes the `Value` path (import's shapes,
-//! [`super::ecs`]): other envelopes and shapes (AKS `records` batches among them), events without a usable time, times out of range, duplicate or escaped keys,
+//! and AKS `{"records":[…]}` batches ([`write_any_line`]), and bails on everything else, which
+//! then takes the `Value` path (import's shapes, [`super::ecs`]): other envelopes and shapes, events without a usable time, times out of range, duplicate or escaped keys,
 //! non-string user names, a GKE status code that would merge into an existing
 //! `responseStatus`. Every step below is the step of `ecs::ingest_pipeline` it mirrors.
 
@@ -116,16 +116,50 @@ impl Fields {
 }
 
 /// Appends the document line(s) of `line` (without its newline) to `out` and says what the
-/// line was ([`Shape::Event`] or [`Shape::GkeEntry`], as the import counts it); on [`Bail`]
-/// `out` is left as it was.
+/// line was ([`Shape::Event`], [`Shape::GkeEntry`] or [`Shape::AksRecord`], as the import
+/// counts it); on [`Bail`] `out` is left as it was. An AKS `records` batch is a [`Bail`] here
+/// ([`write_any_line`] takes it).
 pub fn write_line(
     tree: &mut Tree,
     line: &str,
     options: &DirectOptions,
     out: &mut Vec<u8>,
 ) -> Result<Shape, Bail> {
+    match write_any_line(tree, None, line, options, out)? {
+        Taken::One(shape) => Ok(shape),
+        // Not taken without a tree for its records.
+        Taken::Batch(_) => Err(Bail),
+    }
+}
+
+/// What a line the direct path took held.
+#[derive(Debug)]
+pub enum Taken {
+    /// One event, as the import counts it.
+    One(Shape),
+    /// An AKS `{"records":[…]}` batch ([`Shape::AksRecords`]).
+    Batch(Batch),
+}
+
+/// What an AKS `{"records":[…]}` line held: its events were written; records of other
+/// categories were skipped, each with the import's reason.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub events: u32,
+    pub skipped: Vec<String>,
+}
+
+/// As [`write_line`], and with `records` (a second tree, for the events of a batch's records)
+/// AKS `{"records":[…]}` batches too.
+pub fn write_any_line(
+    tree: &mut Tree,
+    records: Option<&mut Tree>,
+    line: &str,
+    options: &DirectOptions,
+    out: &mut Vec<u8>,
+) -> Result<Taken, Bail> {
     let start = out.len();
-    let written = write_document(tree, line, options, out);
+    let written = write_document(tree, records, line, options, out);
     if written.is_err() {
         out.truncate(start);
     }
@@ -204,16 +238,21 @@ pub(super) fn time_of(tree: &Tree, text: &str, id: Option<Id>) -> Result<Option<
 
 fn write_document(
     tree: &mut Tree,
+    records: Option<&mut Tree>,
     line: &str,
     options: &DirectOptions,
     out: &mut Vec<u8>,
-) -> Result<Shape, Bail> {
+) -> Result<Taken, Bail> {
     if !line.starts_with('{') {
         return Err(Bail);
     }
     let root = tree.parse(line)?;
     if tree.get(line, root, "properties").is_some() {
-        return super::aks_direct::write_envelope(tree, line, root, options, out);
+        return super::aks_direct::write_envelope(tree, line, root, options, out).map(Taken::One);
+    }
+    if let Some(records) = records.filter(|_| tree.get(line, root, "records").is_some()) {
+        let batch = super::aks_direct::write_records(tree, records, line, root, options, out)?;
+        return Ok(Taken::Batch(batch));
     }
     let f = fields(tree, line, root, false)?;
     // The import refuses a time out of range in any of these (`E501`); 7. renames.
@@ -243,10 +282,10 @@ fn write_document(
         aks_metadata: None,
     };
     write_mapped(tree, &source, &f, timestamp, options, out)?;
-    Ok(match f.proto_payload {
+    Ok(Taken::One(match f.proto_payload {
         Some(_) => Shape::GkeEntry,
         None => Shape::Event,
-    })
+    }))
 }
 
 /// The event a document is written from.

@@ -203,6 +203,23 @@ impl<'n> LineReader<'n> {
         *self.summary.shapes.entry(shape).or_default() += 1;
     }
 
+    /// Counts a line that was one AKS `{"records":[…]}` batch, its `events` read and mapped by
+    /// the caller and its records of other categories skipped for the reasons `skipped` (only
+    /// when [`LineReader::is_clean`]): what [`LineReader::line`] would have counted for it.
+    pub fn plain_batch(&mut self, events: u32, skipped: &[String]) {
+        self.line_number += 1;
+        self.cri.first_line = None;
+        self.summary.events += u64::from(events);
+        *self.summary.shapes.entry(Shape::AksRecords).or_default() += 1;
+        for reason in skipped {
+            *self
+                .summary
+                .records_skipped
+                .entry(reason.clone())
+                .or_default() += 1;
+        }
+    }
+
     /// One line, with its newline (the last line of a file may have none).
     pub fn line(
         &mut self,

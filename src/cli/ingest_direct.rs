@@ -1,6 +1,7 @@
 //! `ingest`'s direct path on every core: this thread reads the log in chunks of whole lines,
 //! workers write the ECS document of each line that is one native audit event, GKE entry
-//! or AKS envelope straight from its bytes (`audit::ecs_direct`), and this thread takes the chunks back in the log's order,
+//! or AKS envelope, or an AKS `records` batch, straight from its bytes (`audit::ecs_direct`),
+//! and this thread takes the chunks back in the log's order,
 //! reading every other line (envelopes, documents over several lines, CRI prefixes, lines
 //! that do not parse) through the `Value` path as one thread would. The output, the warnings
 //! and the first error are those of the `Value` path at any number of threads and any chunk
@@ -11,7 +12,7 @@ use std::io::{self, BufRead, Read};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 
-use rulegate::audit::ecs_direct::{self, DirectOptions};
+use rulegate::audit::ecs_direct::{self, Batch, DirectOptions, Taken};
 use rulegate::audit::import::{ImportSummary, LineReader};
 use rulegate::audit::json_tree::Tree;
 use rulegate::audit::shapes::Shape;
@@ -39,6 +40,15 @@ struct Chunk {
     lines: Vec<(usize, usize, Shape)>,
     /// The documents of the mapped lines, back to back.
     out: Vec<u8>,
+    /// What each mapped AKS `records` batch ([`Shape::AksRecords`] in `lines`) held, in order.
+    batches: Vec<Batch>,
+}
+
+/// A worker's trees: one for the line, one for the events of a batch's records.
+#[derive(Default)]
+struct Trees {
+    line: Tree,
+    records: Tree,
 }
 
 /// Reads the next chunk into `chunk` (its buffers reused); `false` at the end of the log.
@@ -46,6 +56,7 @@ fn read_chunk(reader: &mut dyn BufRead, size: usize, chunk: &mut Chunk) -> bool 
     chunk.bytes.clear();
     chunk.lines.clear();
     chunk.out.clear();
+    chunk.batches.clear();
     chunk.error = None;
     let mut full = false;
     match (&mut *reader)
@@ -73,7 +84,7 @@ fn read_chunk(reader: &mut dyn BufRead, size: usize, chunk: &mut Chunk) -> bool 
 }
 
 /// Maps every line of a chunk that the direct path takes.
-fn map_chunk(chunk: &mut Chunk, options: &DirectOptions, tree: &mut Tree) {
+fn map_chunk(chunk: &mut Chunk, options: &DirectOptions, trees: &mut Trees) {
     let bytes = &chunk.bytes;
     // One UTF-8 check for the whole chunk (lines end at a newline, an ASCII byte, so each
     // line of valid text is valid text); line by line only in a chunk that is not.
@@ -85,15 +96,19 @@ fn map_chunk(chunk: &mut Chunk, options: &DirectOptions, tree: &mut Tree) {
             Some(text) => text.get(start..end),
             None => std::str::from_utf8(&bytes[start..end]).ok(),
         };
-        let mapped =
-            line.and_then(|line| ecs_direct::write_line(tree, line, options, &mut chunk.out).ok());
-        let out_end = match mapped {
-            Some(_) => chunk.out.len(),
-            None => NOT_MAPPED,
+        let (tree, records) = (&mut trees.line, Some(&mut trees.records));
+        let mapped = line.and_then(|line| {
+            ecs_direct::write_any_line(tree, records, line, options, &mut chunk.out).ok()
+        });
+        let (out_end, shape) = match mapped {
+            Some(Taken::One(shape)) => (chunk.out.len(), shape),
+            Some(Taken::Batch(batch)) => {
+                chunk.batches.push(batch);
+                (chunk.out.len(), Shape::AksRecords)
+            }
+            None => (NOT_MAPPED, Shape::Event),
         };
-        chunk
-            .lines
-            .push((end, out_end, mapped.unwrap_or(Shape::Event)));
+        chunk.lines.push((end, out_end, shape));
         start = end + 1;
     }
 }
@@ -110,9 +125,17 @@ impl Consumer<'_, '_> {
     /// Writes a chunk's documents and reads its other lines through the `Value` path.
     fn take(&mut self, chunk: &Chunk) -> Result<(), Box<Diagnostic>> {
         let (mut start, mut run_from, mut run_to) = (0, 0, 0);
+        let mut batches = chunk.batches.iter();
         for &(end, out_end, shape) in &chunk.lines {
+            // A batch's counts, taken in order whether or not its documents are used.
+            let batch = (shape == Shape::AksRecords)
+                .then(|| batches.next())
+                .flatten();
             if out_end != NOT_MAPPED && self.lines.is_clean() {
-                self.lines.plain_event(shape);
+                match batch {
+                    Some(batch) => self.lines.plain_batch(batch.events, &batch.skipped),
+                    None => self.lines.plain_event(shape),
+                }
                 run_to = out_end;
             } else {
                 self.state.write_documents(&chunk.out[run_from..run_to])?;
@@ -175,9 +198,9 @@ pub(super) fn ingest(
         lines: LineReader::new(name, skip_invalid),
     };
     if threads <= 1 {
-        let (mut chunk, mut tree) = (Chunk::default(), Tree::default());
+        let (mut chunk, mut trees) = (Chunk::default(), Trees::default());
         while read_chunk(&mut reader, chunk_size, &mut chunk) {
-            map_chunk(&mut chunk, options, &mut tree);
+            map_chunk(&mut chunk, options, &mut trees);
             consumer.take(&chunk)?;
         }
     } else {
@@ -245,7 +268,7 @@ fn map_chunks(
     done: &Sender<Option<Numbered>>,
     options: &DirectOptions,
 ) {
-    let mut tree = Tree::default();
+    let mut trees = Trees::default();
     loop {
         // The lock is held only while waiting for the next chunk.
         let next = match queue.lock() {
@@ -254,7 +277,7 @@ fn map_chunks(
         };
         let Ok((seq, mut chunk)) = next else { return };
         let mapped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            map_chunk(&mut chunk, options, &mut tree)
+            map_chunk(&mut chunk, options, &mut trees)
         }));
         let failed = mapped.is_err();
         if done.send((!failed).then_some((seq, chunk))).is_err() || failed {
