@@ -15,7 +15,6 @@ pub mod ip;
 pub mod mapping;
 mod scan;
 mod scan_blocks;
-mod scan_skip;
 pub mod store;
 pub mod value;
 mod walk;

@@ -20,8 +20,8 @@
 
 use std::borrow::Cow;
 
+use super::scan_blocks;
 use super::walk::{serde_number, Fields, Scalar, MAX_OBJECT_DEPTH};
-use super::{scan_blocks, scan_skip};
 
 /// The scanner cannot vouch for this document: read it with serde.
 #[derive(Debug, PartialEq, Eq)]
@@ -185,27 +185,8 @@ pub(super) fn scan<'a>(
     wanted: Wanted<'_>,
     out: &mut Vec<(u32, Scalar<'a>)>,
 ) -> Scanned {
-    scan_with(text, wanted, out, true)
-}
-
-/// [`scan`] crossing unwanted objects and arrays token by token: the reference of the tests.
-#[cfg(test)]
-pub(super) fn scan_by_tokens<'a>(
-    text: &'a str,
-    wanted: Wanted<'_>,
-    out: &mut Vec<(u32, Scalar<'a>)>,
-) -> Scanned {
-    scan_with(text, wanted, out, false)
-}
-
-fn scan_with<'a>(
-    text: &'a str,
-    wanted: Wanted<'_>,
-    out: &mut Vec<(u32, Scalar<'a>)>,
-    skip_by_blocks: bool,
-) -> Scanned {
     let start = text.bytes().take_while(|&b| b == b' ').count();
-    let end = object_at(text, start, wanted, out, skip_by_blocks)?;
+    let end = scan_object(text, start, wanted, out)?;
     let trailing = &text.as_bytes()[end..];
     if trailing.iter().all(|&b| b == b' ') {
         Ok(())
@@ -224,47 +205,18 @@ pub(super) fn scan_object<'a>(
     wanted: Wanted<'_>,
     out: &mut Vec<(u32, Scalar<'a>)>,
 ) -> Result<usize, Fallback> {
-    object_at(text, start, wanted, out, true)
-}
-
-fn object_at<'a>(
-    text: &'a str,
-    start: usize,
-    wanted: Wanted<'_>,
-    out: &mut Vec<(u32, Scalar<'a>)>,
-    skip_by_blocks: bool,
-) -> Result<usize, Fallback> {
     let mut scanner = Scanner {
         text: text.as_bytes(),
         source: text,
         at: start,
         wanted,
         out,
-        skip_by_blocks,
     };
     if scanner.peek() != Some(b'{') {
         return Err(Fallback);
     }
     scanner.object(Some(ROOT), 1)?;
     Ok(scanner.at)
-}
-
-/// The end of the unwanted value at `at` read token by token, inside a container at `depth`
-/// (the document's object is 1): the reference of [`scan_skip`]'s tests.
-#[cfg(test)]
-pub(super) fn value_end_by_tokens(text: &[u8], at: usize, depth: usize) -> Option<usize> {
-    let paths = Paths::new([])?;
-    let mut out = Vec::new();
-    let mut scanner = Scanner {
-        text,
-        source: "",
-        at,
-        wanted: Wanted::Paths(&paths),
-        out: &mut out,
-        skip_by_blocks: false,
-    };
-    scanner.value(None, depth).ok()?;
-    Some(scanner.at)
 }
 
 /// Flags (high bit of the byte) where a string's plain run ends in eight bytes: a quote, a
@@ -297,9 +249,6 @@ struct Scanner<'a, 'o> {
     at: usize,
     wanted: Wanted<'o>,
     out: &'o mut Vec<(u32, Scalar<'a>)>,
-    /// Unwanted objects and arrays are crossed by blocks ([`scan_skip`]); the tests turn it
-    /// off to compare with crossing them token by token.
-    skip_by_blocks: bool,
 }
 
 impl<'a> Scanner<'a, '_> {
@@ -342,11 +291,6 @@ impl<'a> Scanner<'a, '_> {
     /// One value at `node` (`None`: not wanted, only validated) inside a container at `depth`.
     fn value(&mut self, node: Option<u32>, depth: usize) -> Scanned {
         match self.peek().ok_or(Fallback)? {
-            b'{' | b'[' if node.is_none() && self.skip_by_blocks => {
-                let end = scan_skip::container_end(self.text, self.at, depth + 1);
-                self.at = end.ok_or(Fallback)?;
-                Ok(())
-            }
             b'{' => {
                 // An object where a leaf field is wanted.
                 if let Some(id) = node.and_then(|n| self.wanted.object(n)) {
@@ -584,12 +528,50 @@ impl<'a> Scanner<'a, '_> {
         }
     }
 
-    /// A number by JSON's grammar ([`scan_skip::number_end`]); whether it is an integer (no
-    /// fraction or exponent).
+    /// A number by JSON's grammar, `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`; whether
+    /// it is an integer (no fraction or exponent).
     fn number(&mut self) -> Result<bool, Fallback> {
-        let (end, integer) = scan_skip::number_end(self.text, self.at).ok_or(Fallback)?;
-        self.at = end;
+        if self.peek() == Some(b'-') {
+            self.at += 1;
+        }
+        match self.next()? {
+            b'0' => {}
+            b'1'..=b'9' => self.digits(),
+            _ => return Err(Fallback),
+        }
+        let mut integer = true;
+        if self.peek() == Some(b'.') {
+            self.at += 1;
+            self.some_digits()?;
+            integer = false;
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.at += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.at += 1;
+            }
+            self.some_digits()?;
+            integer = false;
+        }
+        // A digit right after a leading zero (`01`) is no JSON; the caller refuses the next
+        // byte unless it ends the value, and a digit never does.
         Ok(integer)
+    }
+
+    fn digits(&mut self) {
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.at += 1;
+        }
+    }
+
+    fn some_digits(&mut self) -> Scanned {
+        let start = self.at;
+        self.digits();
+        if self.at > start {
+            Ok(())
+        } else {
+            Err(Fallback)
+        }
     }
 }
 
@@ -605,7 +587,6 @@ pub(super) fn string_end_by_words(text: &[u8], at: usize) -> Option<(usize, bool
         at,
         wanted: Wanted::Paths(&paths),
         out: &mut out,
-        skip_by_blocks: false,
     };
     let (escaped, _) = scanner.string_by_words::<true>().ok()?;
     Some((scanner.at, escaped))
@@ -635,4 +616,4 @@ fn plain_integer(text: &[u8]) -> Option<Scalar<'static>> {
 
 #[cfg(test)]
 #[path = "scan_tests.rs"]
-pub(super) mod tests;
+mod tests;

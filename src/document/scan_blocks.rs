@@ -5,9 +5,6 @@
 //! of the baseline (no run-time detection); a portable byte loop on other targets, which the
 //! tests compare with the SSE2 path on every build.
 //!
-//! Also the byte classes of a 64-byte block that crossing a whole container needs
-//! ([`classes`], for `scan_skip`).
-//!
 //! The crate's only `unsafe`: the unaligned 16-byte loads, calling the SSE2 functions
 //! (`#[target_feature]`) from code compiled with SSE2 enabled anyway, and [`ascii_str`].
 
@@ -240,7 +237,7 @@ impl Escapes {
 }
 
 /// Bytes that may follow a backslash in a JSON string (`u` also needs four hex digits).
-pub(super) const ESCAPE_CODES: [bool; 256] = {
+const ESCAPE_CODES: [bool; 256] = {
     let mut codes = [false; 256];
     let valid = *b"\"\\/bfnrtu";
     let mut i = 0;
@@ -316,7 +313,7 @@ fn string_end_by_blocks(text: &[u8], mut at: usize) -> Option<(usize, bool)> {
 /// The 64 bytes from `at`, padded with zero bytes past the end: a control byte, so a string
 /// that reaches the padding is refused as unterminated.
 #[inline(always)]
-pub(super) fn block_at(text: &[u8], at: usize) -> [u8; 64] {
+fn block_at(text: &[u8], at: usize) -> [u8; 64] {
     let rest = text.get(at..).unwrap_or_default();
     match rest.first_chunk::<64>() {
         Some(block) => *block,
@@ -329,101 +326,9 @@ pub(super) fn block_at(text: &[u8], at: usize) -> [u8; 64] {
 }
 
 /// Four hex digits from `at`.
-pub(super) fn hex4(text: &[u8], at: usize) -> bool {
+fn hex4(text: &[u8], at: usize) -> bool {
     text.get(at..at + 4)
         .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
-}
-
-/// Per-byte bits (bit `i` for byte `i`) of one 64-byte block, for crossing a container.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) struct Classes {
-    pub(super) quote: u64,
-    pub(super) backslash: u64,
-    /// Bytes below 0x20: refused anywhere (whitespace between tokens is spaces only).
-    pub(super) control: u64,
-    /// `{`, `}`, `[`, `]`, `:` and `,`.
-    pub(super) structural: u64,
-    pub(super) space: u64,
-}
-
-/// The classes of `block` with SSE2, part of every x86_64 target's baseline.
-#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-#[inline(always)]
-pub(super) fn classes(block: &[u8; 64]) -> Classes {
-    // SAFETY: SSE2 is enabled at compile time (the `cfg` above).
-    unsafe { sse2_classes(block) }
-}
-
-#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-#[target_feature(enable = "sse2")]
-#[inline]
-fn sse2_classes(block: &[u8; 64]) -> Classes {
-    use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_or_si128,
-        _mm_set1_epi8,
-    };
-    let splat = |b: u8| _mm_set1_epi8(b as i8);
-    let last_control = splat(0x1f);
-    let mut classes = Classes {
-        quote: 0,
-        backslash: 0,
-        control: 0,
-        structural: 0,
-        space: 0,
-    };
-    for (lane, chunk) in block.chunks_exact(16).enumerate() {
-        // SAFETY: `chunk` is 16 initialised bytes (`chunks_exact(16)` of a 64-byte array),
-        // exactly what the unaligned load reads.
-        let bytes = unsafe { _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>()) };
-        let bits = |m| u64::from(_mm_movemask_epi8(m) as u16) << (16 * lane);
-        let is = |b: u8| _mm_cmpeq_epi8(bytes, splat(b));
-        classes.quote |= bits(is(b'"'));
-        classes.backslash |= bits(is(b'\\'));
-        classes.space |= bits(is(b' '));
-        classes.control |= bits(_mm_cmpeq_epi8(
-            _mm_max_epu8(bytes, last_control),
-            last_control,
-        ));
-        // `[`/`{` and `]`/`}` differ only in bit 0x20.
-        let folded = _mm_or_si128(bytes, splat(0x20));
-        let brackets = _mm_or_si128(
-            _mm_cmpeq_epi8(folded, splat(b'{')),
-            _mm_cmpeq_epi8(folded, splat(b'}')),
-        );
-        let separators = _mm_or_si128(is(b':'), is(b','));
-        classes.structural |= bits(_mm_or_si128(brackets, separators));
-    }
-    classes
-}
-
-/// [`classes`] on targets without the SSE2 path.
-#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-#[inline(always)]
-pub(super) fn classes(block: &[u8; 64]) -> Classes {
-    portable_classes(block)
-}
-
-/// [`classes`] byte by byte: the other targets' path, and the tests' reference.
-#[cfg_attr(
-    all(target_arch = "x86_64", target_feature = "sse2", not(test)),
-    allow(dead_code)
-)]
-pub(super) fn portable_classes(block: &[u8; 64]) -> Classes {
-    let mut classes = Classes {
-        quote: 0,
-        backslash: 0,
-        control: 0,
-        structural: 0,
-        space: 0,
-    };
-    for (i, &byte) in block.iter().enumerate() {
-        classes.quote |= u64::from(byte == b'"') << i;
-        classes.backslash |= u64::from(byte == b'\\') << i;
-        classes.control |= u64::from(byte < 0x20) << i;
-        classes.structural |= u64::from(b"{}[]:,".contains(&byte)) << i;
-        classes.space |= u64::from(byte == b' ') << i;
-    }
-    classes
 }
 
 #[cfg(test)]

@@ -333,9 +333,9 @@ fn render(json: &Json, spaced: bool, out: &mut String) {
 
 /// A generated document (the top level is an object) and a set of wanted names.
 #[derive(Clone, Debug)]
-pub(in crate::document) struct Case {
-    pub(in crate::document) text: String,
-    pub(in crate::document) names: Vec<&'static str>,
+struct Case {
+    text: String,
+    names: Vec<&'static str>,
 }
 
 fn case(g: &mut Gen, odd: bool) -> Case {
@@ -361,7 +361,7 @@ fn styled_case(g: &mut Gen, style: Style) -> Case {
 }
 
 #[derive(Clone, Debug)]
-pub(in crate::document) struct OddCase(pub(in crate::document) Case);
+struct OddCase(Case);
 
 impl Arbitrary for OddCase {
     fn arbitrary(g: &mut Gen) -> OddCase {
@@ -370,7 +370,7 @@ impl Arbitrary for OddCase {
 }
 
 #[derive(Clone, Debug)]
-pub(in crate::document) struct PlainCase(pub(in crate::document) Case);
+struct PlainCase(Case);
 
 impl Arbitrary for PlainCase {
     fn arbitrary(g: &mut Gen) -> PlainCase {
@@ -381,7 +381,7 @@ impl Arbitrary for PlainCase {
 /// Ordinary keys and numbers, string values with valid escapes and backslash runs anywhere
 /// in a long string: what `event.original` looks like, which the scanner must read itself.
 #[derive(Clone, Debug)]
-pub(in crate::document) struct EscapedCase(pub(in crate::document) Case);
+struct EscapedCase(Case);
 
 impl Arbitrary for EscapedCase {
     fn arbitrary(g: &mut Gen) -> EscapedCase {
@@ -396,7 +396,7 @@ impl Arbitrary for EscapedCase {
 /// A generated document with one corruption: truncated, or an ASCII byte replaced, inserted
 /// or removed.
 #[derive(Clone, Debug)]
-pub(in crate::document) struct Corrupted(pub(in crate::document) Case);
+struct Corrupted(Case);
 
 impl Arbitrary for Corrupted {
     fn arbitrary(g: &mut Gen) -> Corrupted {
