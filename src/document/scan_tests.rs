@@ -730,3 +730,49 @@ fn word_compares_equal_byte_compares() {
         }
     }
 }
+
+#[test]
+fn colons_and_commas_with_and_without_spaces() {
+    // Spaces on either side of each separator, none, and at the text's end; wanted and
+    // unwanted members, objects and arrays alike.
+    let names = ["a", "b", "o.k"];
+    for text in [
+        r#"{"a":1}"#,
+        r#"{"a" :1}"#,
+        r#"{"a": 1}"#,
+        r#"{"a" : 1 }"#,
+        r#"{"a":1,"b":"x"}"#,
+        r#"{"a":1 ,"b":"x"}"#,
+        r#"{"a":1, "b":"x"}"#,
+        r#"{"a":1 , "b":"x" }"#,
+        r#"{"z":{"y":1,"x":[1,2]},"o":{"k":[1 ,2 ],"j":{}},"a":[ 3,4]}"#,
+        r#"{"a":[],"b":{},"z":[[],{}]}"#,
+        r#"{"a":1} "#,
+    ] {
+        assert_eq!(compare(text, &names), Read::Fast, "{text}");
+    }
+    for text in [
+        r#"{"a"::1}"#,
+        r#"{"a":1,,"b":2}"#,
+        r#"{"a":1,}"#,
+        r#"{"a":1 ,}"#,
+        r#"{"a":[1,]}"#,
+        r#"{"z":[1,],"a":1}"#,
+        r#"{"a":1]"#,
+        r#"{"a":[1}"#,
+        r#"{"a":1}}"#,
+        r#"{"a":1,"#,
+        r#"{"a":1"#,
+        r#"{"a":"#,
+        r#"{"a""#,
+        r#"{"a":1;"b":2}"#,
+    ] {
+        assert!(serde_reads(text, &names).is_err(), "serde reads {text}");
+        assert_eq!(compare(text, &names), Read::Fallback, "{text}");
+    }
+    // Whitespace other than spaces beside a separator: serde's to read.
+    for text in ["{\"a\":1,\n\"b\":2}", "{\"a\":\t1}", "{\"a\"\r:1}"] {
+        assert_eq!(serde_reads(text, &names), Ok(()), "{text}");
+        assert_eq!(compare(text, &names), Read::Fallback, "{text}");
+    }
+}
