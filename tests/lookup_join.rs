@@ -526,3 +526,69 @@ fn more_lookup_indices_than_the_cap_are_refused_before_any_is_read() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_condition_on_lookup_fields_alone_filters_the_lookup_documents() {
+    // `other2 > 10000`-style conjuncts read only the lookup index: Elasticsearch runs them as a
+    // query on it (`lookup-join-expression.csv-spec lookupJoinWithLikeCondition`). Of the
+    // code-1 documents, those whose country holds an `a`.
+    let t = run(
+        "ROW n = 1::long | LOOKUP JOIN languages_non_unique_key ON language_code == n AND country LIKE \"*a*\" | KEEP n, country",
+        "",
+    );
+    assert_eq!(rows(&t), ["1 | Canada", "1 | United States of America"]);
+    // No document passes: the row stays once, with nulls.
+    let t = run(
+        "ROW n = 4::long | LOOKUP JOIN languages_non_unique_key ON language_code == n AND country IS NOT NULL | KEEP n, language_name",
+        "",
+    );
+    assert_eq!(rows(&t), ["4 | null"]);
+    // The multivalued documents fail the filter: they no longer warn (the range alone warns
+    // twice, in `the_expression_form_compares_an_input_column_with_a_lookup_field`).
+    let t = run(
+        "ROW n = 5::long | LOOKUP JOIN languages_non_unique_key ON language_code >= n AND (country == \"Atlantis\" OR language_name == \"Quenya\") | KEEP n, country",
+        "",
+    );
+    assert_eq!(rows(&t), ["5 | Atlantis"]);
+    assert!(t.warnings.is_empty(), "{:?}", t.warnings);
+    // Such a conjunct must be boolean.
+    assert_eq!(
+        refusal("ROW n = 5::long | LOOKUP JOIN languages_non_unique_key ON language_code == n AND country"),
+        "E311: Condition expression needs to be boolean, found [KEYWORD]"
+    );
+}
+
+#[test]
+fn a_lookup_file_keys_its_mapped_numeric_types_as_their_term_queries() {
+    // `code` is a `half_float` in the user's mapping: the document's 2.03 is the half float
+    // 2.029296875, and so is the key 2.029 (Elasticsearch's term query on the field rounds
+    // it); by value they differ. `n` is a `byte`: a key beyond its range matches nothing.
+    let lookup = temp_file(
+        "numeric.ndjson",
+        b"{\"code\":2.03,\"n\":1,\"name\":\"half\"}\n",
+    );
+    let mapping = temp_file(
+        "numeric-mapping.json",
+        br#"{"properties":{"code":{"type":"half_float"},"n":{"type":"byte"}}}"#,
+    );
+    let input = temp_file("numeric-input.ndjson", b"{\"x\":1}\n");
+    let query = |q: &str, with_mapping: bool| {
+        let mut command = support::rulegate();
+        command
+            .args(["query", "--format", "csv", "--esql", q, "--input"])
+            .arg(&*input)
+            .arg("--lookup")
+            .arg(format!("nums={}", lookup.display()));
+        if with_mapping {
+            command.arg("--mapping").arg(&*mapping);
+        }
+        let out = command.output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let by_half_float = "ROW k = 2.029 | LOOKUP JOIN nums ON k == code | KEEP k, name";
+    assert_eq!(query(by_half_float, true), "k,name\n2.029,half\n");
+    assert_eq!(query(by_half_float, false), "k,name\n2.029,\n");
+    let beyond_byte = "ROW m = 257 | LOOKUP JOIN nums ON m == n | KEEP m, name";
+    assert_eq!(query(beyond_byte, true), "m,name\n257,\n");
+}

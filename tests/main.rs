@@ -20,6 +20,7 @@
 //! | `audit` | ECS mapping vs Elastic's pipeline samples; `rulegate ingest` on every raw sample, .gz, EventList, AKS, bad lines |
 //! | `check` | `rulegate check`: green on the tree, red naming changed scenarios, exit 2 on bad input |
 //! | `esql_spec` | conformance: Elasticsearch's csv-spec tests over their datasets, with a ratchet |
+//! | `spec_followups` | engine differences the further spec files found: `FIRST`/`LAST` without sort keys and on `version`/`unsigned_long`, `IN` item types, `LIMIT BY` key refusals |
 //! | `lookup_join` | `LOOKUP JOIN`: rows and columns, null/multivalued keys, errors, lost-SORT warning, expression form, lookup files, `--lookup`/`[lookups]` |
 //! | `categorize` | `CATEGORIZE` in `STATS … BY`: categories with the bundled dictionary, null keys, emitted order, options, Elasticsearch's verifier errors, the cap on categories |
 //! | `change_point` | `CHANGE_POINT`: columns and types, the marked row, warnings (nulls, multivalues, too few or too many values), shadowing, `BY`, errors, print∘parse |
@@ -138,6 +139,7 @@ mod schedule;
 mod seed_rule;
 mod shapes;
 mod spans;
+mod spec_followups;
 mod streaming;
 mod support;
 mod syntax;

@@ -103,7 +103,22 @@ impl DataStream {
             .filter(|(name, _)| !self.inside_nested(name))
             .filter_map(|(name, ty)| Some((name.clone(), Type::parse(ty)?)))
             .collect();
-        Mapping { fields }
+        // A field list gives no `scaling_factor`: its `scaled_float`s key by value.
+        let numeric = (self.declared.iter())
+            .filter(|(name, ty)| {
+                super::mapping::NUMERIC_TYPES.contains(&ty.as_str())
+                    && *ty != "scaled_float"
+                    && !self.inside_nested(name)
+            })
+            .map(|(name, ty)| {
+                let field = super::mapping::NumericField {
+                    type_name: ty.clone(),
+                    scaling_factor: None,
+                };
+                (name.clone(), field)
+            })
+            .collect();
+        Mapping { fields, numeric }
     }
 
     /// Whether a parent object of `name` is declared `nested` (`process.Ext.code_signature`).
@@ -218,15 +233,22 @@ impl Catalog {
     /// declarations (the first stream by name wins a conflict), then the user's files, which
     /// win over everything.
     pub fn load_mapping(&self) -> Mapping {
-        let mut fields = BTreeMap::new();
+        let mut merged = Mapping::default();
         for stream in &self.streams {
-            for (name, ty) in stream.mapping().fields {
-                fields.entry(name).or_insert(ty);
+            let mapping = stream.mapping();
+            for (name, ty) in mapping.fields {
+                if merged.fields.contains_key(&name) {
+                    continue;
+                }
+                if let Some(numeric) = mapping.numeric.get(&name) {
+                    merged.numeric.insert(name.clone(), numeric.clone());
+                }
+                merged.fields.insert(name, ty);
             }
         }
-        fields.extend(Mapping::built_in().fields);
-        fields.extend(self.user.fields.clone());
-        Mapping { fields }
+        merged.overlay(Mapping::built_in());
+        merged.overlay(self.user.clone());
+        merged
     }
 
     /// The fields declared for `FROM patterns` over indices `present` (data-stream names), with

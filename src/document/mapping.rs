@@ -11,7 +11,31 @@ use super::value::Type;
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Mapping {
     pub fields: BTreeMap<String, Type>,
+    /// Numeric fields by their mapping type, which the engine's type folds (`half_float`,
+    /// `float` and `scaled_float` are read as `double`, `byte` and `short` as `integer`): a
+    /// lookup index keys them as that type's term query converts a value
+    /// (`eval::IndexedNumeric`).
+    pub numeric: BTreeMap<String, NumericField>,
 }
+
+/// A numeric field's mapping type name and, for `scaled_float`, its `scaling_factor`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NumericField {
+    pub type_name: String,
+    pub scaling_factor: Option<f64>,
+}
+
+/// The mapping types [`Mapping::numeric`] records.
+pub const NUMERIC_TYPES: &[&str] = &[
+    "byte",
+    "short",
+    "integer",
+    "long",
+    "half_float",
+    "float",
+    "double",
+    "scaled_float",
+];
 
 /// The built-in mapping: the Kubernetes audit integration's declared fields and the ECS fields
 /// rules read (`../shared/notes/k8s-audit-ecs.md` §1.5).
@@ -140,11 +164,22 @@ impl Mapping {
     pub fn built_in() -> Mapping {
         Mapping {
             fields: BUILT_IN.iter().map(|(n, t)| (n.to_string(), *t)).collect(),
+            numeric: BTreeMap::new(),
         }
     }
 
     pub fn get(&self, field: &str) -> Option<Type> {
         self.fields.get(field).copied()
+    }
+
+    /// Lays `other` over this mapping: its fields win, and a field it declares keeps only the
+    /// numeric detail `other` gives it.
+    pub fn overlay(&mut self, other: Mapping) {
+        for name in other.fields.keys() {
+            self.numeric.remove(name);
+        }
+        self.fields.extend(other.fields);
+        self.numeric.extend(other.numeric);
     }
 
     /// Reads Elasticsearch's mapping JSON (`{"properties": …}`, optionally under `mappings`),
@@ -160,9 +195,9 @@ impl Mapping {
         let Some(properties) = props.get("properties") else {
             return Err("mapping has no `properties`".into());
         };
-        let mut fields = BTreeMap::new();
-        walk(properties, "", &mut fields)?;
-        Ok(Mapping { fields })
+        let mut mapping = Mapping::default();
+        walk(properties, "", &mut mapping)?;
+        Ok(mapping)
     }
 }
 
@@ -236,11 +271,28 @@ fn field_type(name: &str, field: &str) -> Result<Option<Type>, String> {
     Ok(Type::parse(name))
 }
 
-fn walk(
-    properties: &serde_json::Value,
-    prefix: &str,
-    out: &mut BTreeMap<String, Type>,
-) -> Result<(), String> {
+/// Records `def`'s type for `name` in `out` (its numeric detail too).
+fn declare(def: &serde_json::Value, name: &str, out: &mut Mapping) -> Result<(), String> {
+    let Some(ty) = def.get("type").and_then(|t| t.as_str()) else {
+        return Ok(());
+    };
+    if let Some(t) = field_type(ty, name)? {
+        out.fields.insert(name.to_string(), t);
+    }
+    if NUMERIC_TYPES.contains(&ty) {
+        let scaling_factor = def.get("scaling_factor").and_then(|f| f.as_f64());
+        out.numeric.insert(
+            name.to_string(),
+            NumericField {
+                type_name: ty.to_string(),
+                scaling_factor,
+            },
+        );
+    }
+    Ok(())
+}
+
+fn walk(properties: &serde_json::Value, prefix: &str, out: &mut Mapping) -> Result<(), String> {
     let Some(map) = properties.as_object() else {
         return Err(format!("`properties` of [{prefix}] is not an object"));
     };
@@ -250,22 +302,13 @@ fn walk(
         } else {
             format!("{prefix}.{name}")
         };
-        if let Some(ty) = def.get("type").and_then(|t| t.as_str()) {
-            if let Some(t) = field_type(ty, &full)? {
-                out.insert(full.clone(), t);
-            }
-        }
+        declare(def, &full, out)?;
         if let Some(sub) = def.get("properties") {
             walk(sub, &full, out)?;
         }
         if let Some(multi) = def.get("fields").and_then(|f| f.as_object()) {
             for (sub, sdef) in multi {
-                let name = format!("{full}.{sub}");
-                if let Some(ty) = sdef.get("type").and_then(|t| t.as_str()) {
-                    if let Some(t) = field_type(ty, &name)? {
-                        out.insert(name, t);
-                    }
-                }
+                declare(sdef, &format!("{full}.{sub}"), out)?;
             }
         }
     }

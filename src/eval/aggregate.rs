@@ -168,10 +168,12 @@ pub enum Acc {
         count: u64,
     },
     List(Vec<Value>),
-    /// `FIRST`/`LAST`: the best sort key so far and the value cell of its row.
+    /// `FIRST`/`LAST`: the best sort key so far and the value cell of its row; `held` once
+    /// any row was kept (a row with a null sort key is kept only while no row had a key).
     Earliest {
         key: Option<Value>,
         value: Cell,
+        held: bool,
     },
     /// `FIRST`/`LAST` by a constant: the first row's value cell, once a row was seen.
     Any(Option<Cell>),
@@ -222,6 +224,7 @@ impl Acc {
             AggKind::First | AggKind::Last => Acc::Earliest {
                 key: None,
                 value: Cell::Null,
+                held: false,
             },
             AggKind::AnyValue => Acc::Any(None),
             AggKind::TopBy { .. } => Acc::Pairs(Vec::new()),
@@ -267,10 +270,11 @@ impl Acc {
             (Acc::Pairs(pairs), Acc::Pairs(more)) => pairs.extend(more),
             // Only a strictly better key replaces ours, as in `add_by`.
             (
-                Acc::Earliest { key, value },
+                Acc::Earliest { key, value, held },
                 Acc::Earliest {
                     key: Some(k),
                     value: v,
+                    ..
                 },
             ) => {
                 let better = match key {
@@ -281,7 +285,21 @@ impl Acc {
                 if better {
                     *key = Some(k);
                     *value = v;
+                    *held = true;
                 }
+            }
+            // The later rows only had null sort keys: their first is kept if ours had none.
+            (
+                Acc::Earliest {
+                    value, held: false, ..
+                },
+                Acc::Earliest {
+                    key: None,
+                    value: v,
+                    held: true,
+                },
+            ) => {
+                *value = v;
             }
             (Acc::Any(first), Acc::Any(later)) if first.is_none() => *first = later,
             // The later partial saw no value.
@@ -324,12 +342,15 @@ impl Acc {
     /// (`FIRST`/`LAST`'s sort key, `TOP`'s output field).
     pub fn add_by(&mut self, kind: AggKind, cell: &Cell, by: &Cell) {
         match self {
-            // A row whose sort key is null sorts last: it never wins. A multivalued key counts
-            // as its lowest value for `FIRST` and its highest for `LAST`. Only a strictly
-            // better key replaces the value, so of equal keys the earliest row wins (in
-            // Elasticsearch, whichever its data order met first). The value is kept whole:
-            // null or multivalued as it is in that row (`first_agg_with_null_and_mv_support`).
-            Acc::Earliest { key, value } => {
+            // A row whose sort key is null sorts last: it wins only a group where no row has
+            // a key, and then the first such row does (`stats_first_last.csv-spec`: `FIRST(d,
+            // @timestamp) BY status` gives the `yellow` group, whose one row has no timestamp,
+            // that row's value). A multivalued key counts as its lowest value for `FIRST` and
+            // its highest for `LAST`. Only a strictly better key replaces the value, so of
+            // equal keys the earliest row wins (in Elasticsearch, whichever its data order met
+            // first). The value is kept whole: null or multivalued as it is in that row
+            // (`first_agg_with_null_and_mv_support`).
+            Acc::Earliest { key, value, held } => {
                 let last = kind == AggKind::Last;
                 let candidate = by.values().iter().reduce(|a, b| {
                     let b_wins = if last {
@@ -344,6 +365,10 @@ impl Acc {
                     }
                 });
                 let Some(candidate) = candidate else {
+                    if !*held {
+                        *value = cell.clone();
+                        *held = true;
+                    }
                     return;
                 };
                 let better = match key {
@@ -354,6 +379,7 @@ impl Acc {
                 if better {
                     *key = Some(candidate.clone());
                     *value = cell.clone();
+                    *held = true;
                 }
             }
             // Every pair of the two multivalues, as Elasticsearch's generated two-input

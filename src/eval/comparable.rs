@@ -63,7 +63,7 @@ pub(super) fn check(text: &str, l: &CExpr, r: &CExpr, span: Span) -> Result<(), 
 }
 
 /// `DataType.typeName()`: as [`Type::name`], but a date is `datetime`.
-fn type_name(t: Type) -> &'static str {
+pub(crate) fn type_name(t: Type) -> &'static str {
     match t {
         Type::Datetime => "datetime",
         other => other.name(),

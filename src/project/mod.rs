@@ -245,7 +245,7 @@ impl Config {
             })?;
             let mapping = Mapping::from_json(&text)
                 .map_err(|m| vec![Diagnostic::error("E402", m).at_path(&path)])?;
-            merged.fields.extend(mapping.fields);
+            merged.overlay(mapping);
         }
         Ok(merged)
     }

@@ -197,11 +197,12 @@ fn load_csv(text: &str, name: &str, mapping: &Mapping) -> (Documents, NumericFie
             IndexedNumeric::from_mapping(&c.raw_ty, factor).map(|k| (c.name.clone(), k))
         })
         .collect();
-    let docs = Documents::from_rows(columns, rows, name);
-    let docs = match ids {
-        Some(ids) => docs.with_ids(ids),
-        None => docs,
-    };
+    // Without an `_id` column a document's id is its 1-based row number in the file:
+    // `id.csv-spec` (`FROM apps METADATA _id`) expects `1` … `14` in row order, and
+    // upstream's loader sends an `_id` only from such a column (the old harness that wrote
+    // those expectations was not readable; the row number is the simplest reading of them).
+    let ids = ids.unwrap_or_else(|| (1..=raw_rows.len()).map(|n| n.to_string()).collect());
+    let docs = Documents::from_rows(columns, rows, name).with_ids(ids);
     (docs, numeric)
 }
 

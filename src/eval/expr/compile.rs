@@ -144,11 +144,12 @@ impl<'q> Compiler<'q> {
             } => {
                 let v = self.expr(value, schema)?;
                 let mut items = Vec::new();
-                for item in list {
+                for (i, item) in list.iter().enumerate() {
                     let mut it = self.expr(item, schema)?;
                     crate::eval::functions::implicit::cast_compared_literal(
                         &mut it, v.ty, item.span,
                     )?;
+                    self.check_in_item(&v, &it, i, item.span, span)?;
                     let (_, it) = self.unify_for_compare(v.clone(), it, span)?;
                     items.push(it);
                 }

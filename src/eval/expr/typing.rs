@@ -118,6 +118,50 @@ impl Compiler<'_> {
         ))
     }
 
+    /// Elasticsearch's `In.resolveType`: once the string literals of the list are cast to
+    /// the value's type (`ImplicitCasting.processIn`), every item must be of a type
+    /// compatible with the value's (`DataType.areCompatible`: the same type, null, two
+    /// strings, two signed numbers). A non-literal string beside a `datetime`, `ip`,
+    /// `version` or `boolean` value is refused, as a date column beside a string value is:
+    /// `2nd argument of [d IN ("2024-01-01", s)] must be [datetime], found value [s] type
+    /// [keyword]` (items counted from 1, as `testMixedNonConvertibleTypesInIn` shows).
+    pub(super) fn check_in_item(
+        &self,
+        value: &CExpr,
+        item: &CExpr,
+        index: usize,
+        item_span: Span,
+        span: Span,
+    ) -> Result<(), Diagnostic> {
+        let (l, r) = (value.ty, item.ty);
+        let unsigned = |t: Type| t == Type::UnsignedLong;
+        // A string literal beside a `boolean` keeps its conversion for evaluation (see
+        // `cast_compared_literal`), but Elasticsearch has cast it already.
+        let cast_literal =
+            l == Type::Boolean && r.is_string() && matches!(item.kind, Kind::Literal(_));
+        let compatible = l == r
+            || cast_literal
+            || l == Type::Null
+            || r == Type::Null
+            || (l.is_string() && r.is_string())
+            || (l.is_numeric() && r.is_numeric() && unsigned(l) == unsigned(r));
+        if compatible {
+            return Ok(());
+        }
+        Err(error(
+            "E302",
+            span,
+            format!(
+                "{} argument of [{}] must be [{}], found value [{}] type [{}]",
+                ordinal(index + 1),
+                span.slice(self.text),
+                crate::eval::comparable::type_name(l),
+                item_span.slice(self.text),
+                crate::eval::comparable::type_name(r)
+            ),
+        ))
+    }
+
     pub(super) fn comparison(
         &mut self,
         op: BinaryOp,
@@ -190,4 +234,17 @@ impl Compiler<'_> {
         })?;
         Ok(self.make(Kind::Arith(op, Box::new(l), Box::new(r)), ty, span))
     }
+}
+
+/// `1st`, `2nd`, `3rd`, `4th` … `11th`, `12th`, `13th`, `21st`: Elasticsearch's
+/// `StringUtils.ordinal`, as its `In` messages show.
+fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
 }

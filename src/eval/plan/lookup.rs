@@ -118,12 +118,25 @@ impl Lookups {
             want_ids: false,
             ..LoadOptions::default()
         };
+        let numeric = options.mapping.numeric.clone();
         let docs = Documents::from_ndjson(bytes.as_slice(), &selection, options).map_err(|e| {
             fail(format!(
                 "lookup index [{name}], line {}: {}",
                 e.line, e.message
             ))
         })?;
+        // The mapping's numeric types key the join as the spec loader's mappings do: a
+        // `half_float` field matches a key rounded to a half float, not the key's value.
+        self.numeric.remove(name);
+        for column in &docs.columns {
+            let Some(field) = numeric.get(&column.name) else {
+                continue;
+            };
+            if let Some(kind) = IndexedNumeric::from_mapping(&field.type_name, field.scaling_factor)
+            {
+                self.set_indexed_numeric(name, &column.name, kind);
+            }
+        }
         self.insert(name, docs);
         Ok(())
     }
@@ -207,7 +220,7 @@ pub(super) fn flatten_and<'e>(e: &'e ast::Expr, out: &mut Vec<&'e ast::Expr>) {
 }
 
 /// Every column an expression names.
-fn column_names<'e>(e: &'e ast::Expr, out: &mut Vec<&'e str>) {
+pub(super) fn column_names<'e>(e: &'e ast::Expr, out: &mut Vec<&'e str>) {
     use ast::ExprKind as K;
     match &e.kind {
         K::Literal(_) => {}

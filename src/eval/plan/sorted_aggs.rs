@@ -7,7 +7,10 @@ use crate::eval::fold::Constant;
 use crate::eval::functions::type_mismatch;
 
 /// `FIRST`/`LAST` accept these value types (Elasticsearch's `First.resolveType`; a `null`
-/// literal too, as every `isType` check).
+/// literal too, as every `isType` check). `FIRST`/`LAST` (not the `ALL_` pair) take `version`
+/// and `unsigned_long` values too since `first_agg_extended_types`/`last_agg_extended_types`
+/// (`stats_first_last.csv-spec`); the message of that version was not readable, so the
+/// refusal keeps the older list.
 const VALUE_TYPES: &str =
     "boolean, date, ip, string or numeric except unsigned_long or counter types";
 /// ... and these sort key types (`int or long or date_nanos or datetime`, as its error says).
@@ -48,7 +51,8 @@ pub(super) fn compile_first_last(
             | Type::Integer
             | Type::Long
             | Type::Double
-    );
+    ) || (!call.name.starts_with("all_")
+        && matches!(value_expr.ty, Type::Version | Type::UnsignedLong));
     if !value_ok {
         return Err(type_error(
             c,

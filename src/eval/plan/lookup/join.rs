@@ -2,13 +2,13 @@
 //! lookup documents indexed by their equality keys, and each row's matches.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::diagnostic::Diagnostic;
 use crate::document::value::{Cell, Type, Value};
 use crate::document::{Column, Documents};
 use crate::esql::ast::{self, BinaryOp, ExprKind};
-use crate::eval::expr::{error, find, Compiler, Ctx};
+use crate::eval::expr::{error, find, CExpr, Compiler, Ctx};
 use crate::eval::fold::Constant;
 use crate::span::Span;
 
@@ -66,6 +66,11 @@ pub(crate) struct JoinPlan {
     single: HashMap<Vec<String>, Vec<usize>>,
     /// Documents with a multivalued compared field: they never join, and warn when they would.
     multi: Vec<usize>,
+    /// Conditions on lookup fields alone (`ON id == id_left AND other2 > 10000`), compiled
+    /// against the lookup's columns.
+    filter: Vec<CExpr>,
+    /// Which documents pass `filter`: computed once, at the first row (it needs `NOW()`).
+    passing: OnceLock<Vec<bool>>,
     docs: Arc<Documents>,
     /// The warning site: the command's text and position.
     site: u32,
@@ -88,6 +93,7 @@ pub(in crate::eval::plan) fn compile_lookup_join(
             "give the lookup index with `--lookup NAME=FILE` or under `[lookups]` in rulegate.toml",
         )
     })?;
+    let mut filter = Vec::new();
     let (mut predicates, right_keys) = match &join.condition {
         None => {
             // A key column that is the constant null joins nothing: Elasticsearch prunes the
@@ -101,7 +107,24 @@ pub(in crate::eval::plan) fn compile_lookup_join(
             }
             field_predicates(&join.on, schema, &docs)?
         }
-        Some(condition) => (expression_predicates(condition, schema, &docs)?, Vec::new()),
+        Some(condition) => {
+            let (predicates, lookup_only) = expression_predicates(condition, schema, &docs)?;
+            for conjunct in lookup_only {
+                let compiled = c.expr(conjunct, &docs.columns)?;
+                if !matches!(compiled.ty, Type::Boolean | Type::Null) {
+                    return Err(error(
+                        E_JOIN_COLUMN,
+                        conjunct.span,
+                        format!(
+                            "Condition expression needs to be boolean, found [{}]",
+                            compiled.ty.name().to_ascii_uppercase()
+                        ),
+                    ));
+                }
+                filter.push(compiled);
+            }
+            (predicates, Vec::new())
+        }
     };
     for p in &mut predicates {
         p.indexed = c
@@ -141,6 +164,8 @@ pub(in crate::eval::plan) fn compile_lookup_join(
         added,
         single,
         multi,
+        filter,
+        passing: OnceLock::new(),
         docs,
         site: c.site(command_span),
     })
@@ -189,16 +214,28 @@ fn field_predicates(
 
 /// `ON a == b AND c >= d`: each comparison names an input column on one side and a lookup
 /// field on the other; a name may exist in only one of them (Elasticsearch's rule; `RENAME`
-/// resolves a clash).
-fn expression_predicates(
-    condition: &ast::Expr,
+/// resolves a clash). A conjunct that reads lookup fields alone (`other2 > 10000`, `other1
+/// LIKE "*ta"`, `MATCH(other1, "beta")`, an `OR` of such) is returned apart: Elasticsearch
+/// runs it as a query on the lookup index (`lookup_join_with_full_text_function`).
+fn expression_predicates<'e>(
+    condition: &'e ast::Expr,
     schema: &[Column],
     docs: &Documents,
-) -> Result<Vec<Predicate>, Diagnostic> {
+) -> Result<(Vec<Predicate>, Vec<&'e ast::Expr>), Diagnostic> {
     let mut conjuncts = Vec::new();
     super::flatten_and(condition, &mut conjuncts);
     let mut predicates = Vec::new();
+    let mut lookup_only = Vec::new();
     for conjunct in conjuncts {
+        let mut names = Vec::new();
+        super::column_names(conjunct, &mut names);
+        if names
+            .iter()
+            .all(|n| docs.column(n).is_some() && find(schema, n).is_none())
+        {
+            lookup_only.push(conjunct);
+            continue;
+        }
         let unsupported = || {
             error(
                 E_JOIN_COLUMN,
@@ -266,7 +303,7 @@ fn expression_predicates(
         )?;
         predicates.push(predicate);
     }
-    Ok(predicates)
+    Ok((predicates, lookup_only))
 }
 
 /// Elasticsearch's `comparableTypes`: numeric types join each other when they have a common
@@ -388,6 +425,28 @@ impl JoinPlan {
             .collect()
     }
 
+    /// Which lookup documents pass the lookup-only conditions (empty when there are none).
+    /// Their warnings are dropped: Elasticsearch evaluates them as a query on the lookup index,
+    /// which reports none in the spec files (`lookupJoinWithLikeCondition`).
+    fn passing_documents(&self, now: i64) -> Vec<bool> {
+        if self.filter.is_empty() {
+            return Vec::new();
+        }
+        let mut warnings = crate::eval::warnings::Warnings::default();
+        let mut ctx = Ctx {
+            now,
+            warnings: &mut warnings,
+        };
+        (0..self.docs.len())
+            .map(|doc| {
+                let row = self.docs.row(doc);
+                self.filter
+                    .iter()
+                    .all(|f| matches!(f.eval(row, &mut ctx), Cell::One(Value::Boolean(true))))
+            })
+            .collect()
+    }
+
     /// The lookup documents a row joins with, in file order. A multivalued input key, or a
     /// lookup document with a multivalued field that would match, warns and joins nothing.
     fn matches(&self, row: &[Cell], ctx: &mut Ctx) -> Vec<usize> {
@@ -421,7 +480,11 @@ impl JoinPlan {
         } else {
             self.single.get(&key).cloned().unwrap_or_default()
         };
+        let passing = self.passing.get_or_init(|| self.passing_documents(ctx.now));
         let satisfies = |doc: usize, any_value: bool| {
+            if !passing.is_empty() && !passing[doc] {
+                return false;
+            }
             let lookup = self.docs.row(doc);
             self.predicates.iter().zip(&left).all(|(p, l)| {
                 let values = lookup[p.right].values();
