@@ -285,17 +285,7 @@ impl Loader {
             wanted.extend(range_objects::part_names(name));
         }
         let fields = Fields::new(wanted, selection.all);
-        let range_parts: Vec<range_objects::RangeField> = (ranges.iter())
-            .filter_map(|n| {
-                let mut ids = range_objects::part_names(n).map(|p| fields.get(&p));
-                let mut part = || ids.next().flatten();
-                let parts = [part()?, part()?, part()?, part()?];
-                Some(range_objects::RangeField {
-                    field: fields.get(n)?,
-                    parts,
-                })
-            })
-            .collect();
+        let range_parts = range_objects::resolve(&ranges, &fields);
         let geo_parts: Vec<(u32, u32, u32)> = (geo.iter())
             .filter_map(|n| {
                 let part = |p: &str| fields.get(&format!("{n}.{p}"));
@@ -506,20 +496,7 @@ impl Loader {
                 self.cells[cell] = Cell::from_values(values);
                 continue;
             }
-            if self.is_range_part(id) {
-                let values = (group.iter())
-                    .filter_map(|(_, leaf)| range_objects::bound_leaf(leaf))
-                    .collect();
-                self.cells[cell] = Cell::from_values(values);
-                continue;
-            }
-            if self.type_of(id, &group[0].1) == Some(Type::DateRange) {
-                // The objects' bounds are read from their leaves; a bare value is refused.
-                if let Some((_, leaf)) = group.iter().find(|(_, l)| !matches!(l, Scalar::Object)) {
-                    let m = to_value(leaf, Type::DateRange, id, &mut self.interner).err();
-                    let name = &self.fields.names[cell];
-                    return Err(format!("field [{name}]: {}", m.unwrap_or_default()));
-                }
+            if self.fill_range_group(id, group)? {
                 continue;
             }
             if self.type_of(id, &group[0].1) == Some(Type::GeoPoint) {
@@ -552,26 +529,6 @@ impl Loader {
         }
         self.pair_geo_objects()?;
         self.pair_range_objects()
-    }
-
-    fn is_range_part(&self, id: u32) -> bool {
-        (self.range_parts.iter()).any(|r| r.parts.contains(&id))
-    }
-
-    /// Ranges from each `date_range` field's bound leaves (`range_objects::ranges`).
-    fn pair_range_objects(&mut self) -> Result<(), String> {
-        for r in &self.range_parts {
-            let bounds = range_objects::take_bounds(&mut self.cells, r.parts);
-            if bounds.iter().all(Vec::is_empty) {
-                continue;
-            }
-            let name = &self.fields.names[r.field as usize];
-            let ranges =
-                range_objects::ranges(bounds).map_err(|m| format!("field [{name}]: {m}"))?;
-            let cell = Cell::from_values(ranges).into_doc_values(Type::DateRange);
-            self.cells[r.field as usize] = cell;
-        }
-        Ok(())
     }
 
     fn is_geo_part(&self, id: u32) -> bool {

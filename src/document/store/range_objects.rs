@@ -2,9 +2,11 @@
 //! `lt`/`lte`), read from their bound leaves and turned into half-open ranges as
 //! `RangeFieldMapper` with `RangeType.DATE` indexes them and ES|QL reads them back.
 
-use crate::document::value::{Cell, Value};
-use crate::document::walk::Scalar;
+use crate::document::value::{Cell, Type, Value};
+use crate::document::walk::{Fields, Scalar};
 use crate::document::{date_range, datetime};
+
+use super::Loader;
 
 /// The bound keys of a range object, in the order [`Bounds`] keeps them.
 const KEYS: [&str; 4] = ["gte", "gt", "lte", "lt"];
@@ -14,6 +16,65 @@ const KEYS: [&str; 4] = ["gte", "gt", "lte", "lt"];
 pub(super) struct RangeField {
     pub field: u32,
     pub parts: [u32; 4],
+}
+
+/// The `date_range` fields of `names` with their bound leaves' ids, once `fields` holds them.
+pub(super) fn resolve(names: &[&String], fields: &Fields) -> Vec<RangeField> {
+    (names.iter())
+        .filter_map(|n| {
+            let mut ids = part_names(n).map(|p| fields.get(&p));
+            let mut part = || ids.next().flatten();
+            let parts = [part()?, part()?, part()?, part()?];
+            Some(RangeField {
+                field: fields.get(n)?,
+                parts,
+            })
+        })
+        .collect()
+}
+
+impl Loader {
+    /// Fills the cell of a bound leaf (its values kept in source order for pairing) or checks
+    /// a `date_range` field's own leaves (objects only: a bare value fails the document);
+    /// `false` for any other field.
+    pub(super) fn fill_range_group(
+        &mut self,
+        id: u32,
+        group: &[(u32, Scalar)],
+    ) -> Result<bool, String> {
+        let cell = id as usize;
+        if (self.range_parts.iter()).any(|r| r.parts.contains(&id)) {
+            let values = (group.iter())
+                .filter_map(|(_, leaf)| bound_leaf(leaf))
+                .collect();
+            self.cells[cell] = Cell::from_values(values);
+            return Ok(true);
+        }
+        if self.type_of(id, &group[0].1) != Some(Type::DateRange) {
+            return Ok(false);
+        }
+        if let Some((_, leaf)) = group.iter().find(|(_, l)| !matches!(l, Scalar::Object)) {
+            let m = super::to_value(leaf, Type::DateRange, id, &mut self.interner).err();
+            let name = &self.fields.names[cell];
+            return Err(format!("field [{name}]: {}", m.unwrap_or_default()));
+        }
+        Ok(true)
+    }
+
+    /// Ranges from each `date_range` field's bound leaves ([`ranges`]), after the document.
+    pub(super) fn pair_range_objects(&mut self) -> Result<(), String> {
+        for r in &self.range_parts {
+            let bounds = take_bounds(&mut self.cells, r.parts);
+            if bounds.iter().all(Vec::is_empty) {
+                continue;
+            }
+            let name = &self.fields.names[r.field as usize];
+            let ranges = ranges(bounds).map_err(|m| format!("field [{name}]: {m}"))?;
+            let cell = Cell::from_values(ranges).into_doc_values(Type::DateRange);
+            self.cells[r.field as usize] = cell;
+        }
+        Ok(())
+    }
 }
 
 /// The leaf names to read for a `date_range` field `name`.
@@ -100,7 +161,7 @@ pub(super) fn ranges(bounds: [Vec<Value>; 4]) -> Result<Vec<Value>, String> {
 }
 
 /// The bound leaves' cells of a field, emptied (they are no columns).
-pub(super) fn take_bounds(cells: &mut [Cell], parts: [u32; 4]) -> [Vec<Value>; 4] {
+fn take_bounds(cells: &mut [Cell], parts: [u32; 4]) -> [Vec<Value>; 4] {
     parts.map(|id| std::mem::take(&mut cells[id as usize]).into_values())
 }
 
