@@ -282,8 +282,6 @@ fn sample_is_bounded_deterministic_and_per_call() {
 
 /// The functions that need a type rulegate does not model are refused with that reason.
 #[rstest]
-#[case("IN_RANGE(a, a)", "date_range")]
-#[case("RANGE_MIN(a)", "date_range")]
 #[case("TO_DATE_NANOS(a)", "date_nanos")]
 #[case("FIELD_EXTRACT(a, \"b\")", "flattened")]
 fn unmodelled_types_are_the_reason(#[case] call: &str, #[case] type_name: &str) {

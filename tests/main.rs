@@ -65,6 +65,7 @@
 //! | `recorded` | `[[recorded]]` data in scenarios (shift, filter, formats, gzip, mixing, errors), check/diff/mutate/coverage/doc over recorded suites, `rulegate fixture` |
 //! | `shapes` | every audit-log shape of `tests/data/shapes/` through `ingest` and `replay --raw`: events, times, skipped records, refusals (`E504`) |
 //! | `generic_events` | generic event steps and declared identities: the documented examples, timing, draws, `gen` formats, identity matching, `E630`–`E632` |
+//! | `date_range` | the `date_range` type and its eight functions: documented examples, half-open relations, null, multivalues, malformed strings, refused comparisons and sorts, ranges in documents |
 //! | `geo_point` | `geo_point` values and `TO_GEOPOINT`/`ST_X`/`ST_Y`/`ST_DISTANCE`: documented examples, null, multivalues, bad WKT, points in documents in every indexed form |
 //! | `gcp_audit` | GKE: the `gcp.audit` mapping vs Elastic's pipeline test, Kubernetes events as GKE entries, scenarios per platform, `parity` and its page |
 //! | `gke_impersonation` | impersonation on GKE: `authoritySelector` in the entry, `gcp.audit.authentication_info.authority_selector` in the document; Elastic's GKE impersonation rule vs its Kubernetes twin on one scenario; group-only impersonation |
@@ -83,6 +84,7 @@ mod check;
 mod cli;
 mod codes;
 mod corpus;
+mod date_range;
 mod doc;
 mod edges;
 mod eql_d4c;

@@ -221,6 +221,12 @@ pub fn convert(v: &Value, to: Type) -> Result<Value, String> {
                 .map_err(|m| format!("java.lang.IllegalArgumentException: {m}"))?,
             _ => return Err(unsupported(v, to)),
         },
+        Type::DateRange => match v {
+            Value::DateRange { .. } => v.clone(),
+            // `ToDateRange.fromKeyword`: `parseDateRange`, an `IllegalArgumentException` on failure.
+            Value::String(s) => super::date_range::parse(s)?,
+            _ => return Err(unsupported(v, to)),
+        },
         Type::Null | Type::DatePeriod | Type::TimeDuration => return Err(unsupported(v, to)),
     })
 }
@@ -236,7 +242,7 @@ pub fn convertible(from: Type, to: Type) -> bool {
             from.is_numeric() || from.is_string() || from == Type::Boolean || from == Type::Datetime
         }
         Type::Datetime => from.is_numeric() || from.is_string(),
-        Type::Ip | Type::Version | Type::GeoPoint => from.is_string(),
+        Type::Ip | Type::Version | Type::GeoPoint | Type::DateRange => from.is_string(),
         Type::DatePeriod | Type::TimeDuration => from.is_string(),
         _ => false,
     }

@@ -26,6 +26,8 @@ pub enum Type {
     TimeDuration,
     /// A point on the globe (`geo_point`); the other spatial types stay out of scope.
     GeoPoint,
+    /// A half-open interval of dates `[from, to)` (`date_range`, `super::date_range`).
+    DateRange,
 }
 
 impl Type {
@@ -46,6 +48,7 @@ impl Type {
             Type::DatePeriod => "date_period",
             Type::TimeDuration => "time_duration",
             Type::GeoPoint => "geo_point",
+            Type::DateRange => "date_range",
         }
     }
 
@@ -66,6 +69,7 @@ impl Type {
             "date_period" => Type::DatePeriod,
             "time_duration" => Type::TimeDuration,
             "geo_point" => Type::GeoPoint,
+            "date_range" => Type::DateRange,
             _ => return None,
         })
     }
@@ -129,6 +133,12 @@ pub enum Value {
         x: f64,
         y: f64,
     },
+    /// A `date_range`: milliseconds since the epoch, `from` inclusive and `to` exclusive, as
+    /// ES|QL's `LongRange` holds it (`from <= to`).
+    DateRange {
+        from: i64,
+        to: i64,
+    },
 }
 
 impl Value {
@@ -181,6 +191,7 @@ impl Value {
             (GeoPoint { x: a, y: c }, GeoPoint { x: b, y: d }) => {
                 a.total_cmp(b).then_with(|| c.total_cmp(d))
             }
+            (DateRange { from: a, to: c }, DateRange { from: b, to: d }) => (a, c).cmp(&(b, d)),
             (a, b) => match (a.as_whole(), b.as_whole()) {
                 (Some(x), Some(y)) => x.cmp(&y),
                 _ => {
@@ -215,6 +226,7 @@ impl Value {
             Value::Period { months, days } => format_period(*months, *days),
             Value::Duration(ms) => format_duration(*ms),
             Value::GeoPoint { x, y } => super::geo::format(*x, *y),
+            Value::DateRange { from, to } => super::date_range::format(*from, *to),
         }
     }
 
@@ -437,7 +449,11 @@ impl Cell {
             // Text and geo points keep their source order (`_source`, not doc values).
             Cell::Many(mut vs) if !matches!(ty, Type::Text | Type::GeoPoint) => {
                 vs.sort_by(|a, b| a.compare(b));
-                if matches!(ty, Type::Keyword | Type::Ip | Type::Version) {
+                // Ranges too: `BinaryRangeUtil.encodeLongRanges` stores a sorted set.
+                if matches!(
+                    ty,
+                    Type::Keyword | Type::Ip | Type::Version | Type::DateRange
+                ) {
                     vs.dedup_by(|a, b| a.compare(b) == Ordering::Equal);
                 }
                 Cell::from_values(vs)

@@ -35,6 +35,21 @@ pub(super) fn check(text: &str, l: &CExpr, r: &CExpr, span: Span) -> Result<(), 
         };
         return Err(error("E302", span, message));
     }
+    // No comparison evaluator takes a range (`EsqlBinaryComparison`'s evaluator maps have no
+    // `date_range` entry): `RANGE_WITHIN` and `RANGE_INTERSECTS` relate ranges instead.
+    if let Some((side, t)) = [("first", a), ("second", b)]
+        .into_iter()
+        .find(|(_, t)| *t == Type::DateRange)
+    {
+        return Err(error(
+            "E302",
+            span,
+            format!(
+                "{side} argument of [{source}] is [{}], which comparisons do not accept",
+                type_name(t)
+            ),
+        ));
+    }
     let string_literal = |e: &CExpr| matches!(e.kind, Kind::Literal(Cell::One(Value::String(_))));
     let boolean_cast =
         (a == Type::Boolean && string_literal(r)) || (b == Type::Boolean && string_literal(l));

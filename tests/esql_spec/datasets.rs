@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use rulegate::document::{datetime, ip, Cell, Column, Documents, Type, Value};
+use rulegate::document::{date_range, datetime, ip, Cell, Column, Documents, Type, Value};
 use rulegate::eval::{IndexedNumeric, Lookups};
 
 /// One CSV column: its name, the type written in the header (`float`, `scaled_float`, …) and
@@ -311,6 +311,8 @@ fn csv_value(v: &str, raw_ty: &str, ty: Type, scaling: f64) -> Option<Value> {
         Type::Datetime => Value::Datetime(datetime::parse_iso(v)?),
         Type::Ip => Value::Ip(ip::parse(v)?),
         Type::Version => Value::Version(v.into()),
+        // Upstream's loader indexes `from..to` as a range object, `from` included, `to` not.
+        Type::DateRange => date_range::parse(v).ok()?,
         _ => Value::str(v),
     })
 }

@@ -1,7 +1,7 @@
 //! The `*.csv-spec` format: tests (name, query, warnings, expected table) and expected cells
 //! in a canonical form comparable with the engine's output.
 
-use rulegate::document::{datetime, ip, Cell, Type, Value};
+use rulegate::document::{date_range, datetime, ip, Cell, Type, Value};
 
 /// One csv-spec test.
 #[derive(Debug)]
@@ -252,6 +252,7 @@ fn canonical(v: &str, ty: Option<Type>) -> String {
     match ty {
         Some(Type::Datetime) => datetime::parse_iso(v).map_or(v.to_string(), datetime::format_iso),
         Some(Type::Ip) => ip::parse(v).map_or(v.to_string(), |b| ip::format(&b)),
+        Some(Type::DateRange) => date_range::parse(v).map_or(v.to_string(), |r| r.to_text()),
         Some(Type::Double) => v
             .parse::<f64>()
             .map_or(v.to_string(), |d| format!("{:?}", d)),

@@ -15,6 +15,8 @@ use crate::document::{convert, datetime, geo, ip, Column};
 
 #[path = "loader_drop.rs"]
 mod dropping;
+#[path = "range_objects.rs"]
+mod range_objects;
 
 use dropping::joined_index;
 
@@ -122,6 +124,9 @@ fn to_value(s: &Scalar, ty: Type, field: u32, interner: &mut Interner) -> Result
             // `[lon, lat]` arrays are paired up by the loader before they get here.
             _ => fail("a lone number"),
         },
+        // A range is an object of bounds (`{"gte": …, "lt": …}`), read from its leaves by the
+        // loader (`date_range_values`); a bare value is what `RangeFieldMapper` rejects.
+        Type::DateRange => fail("a value that is not an object of bounds"),
         Type::Null | Type::DatePeriod | Type::TimeDuration => fail("a value"),
     }
 }
@@ -203,6 +208,8 @@ pub(super) struct Loader {
     line_ids: LineIds,
     /// Per `geo_point` field: its id and the ids of its `.lat` and `.lon` leaves.
     geo_parts: Vec<(u32, u32, u32)>,
+    /// Per `date_range` field: its id and its bound leaves' (`range_objects`).
+    range_parts: Vec<range_objects::RangeField>,
     /// [`LoadOptions::prefilter`] over field ids; `None` with geo points (their values come
     /// from other leaves) or every field selected.
     prefilter: Option<Resolved>,
@@ -271,7 +278,14 @@ impl Loader {
             wanted.push(format!("{name}.lat"));
             wanted.push(format!("{name}.lon"));
         }
+        let ranges: Vec<&String> = (selection.names.iter())
+            .filter(|n| options.mapping.get(n) == Some(Type::DateRange))
+            .collect();
+        for name in &ranges {
+            wanted.extend(range_objects::part_names(name));
+        }
         let fields = Fields::new(wanted, selection.all);
+        let range_parts = range_objects::resolve(&ranges, &fields);
         let geo_parts: Vec<(u32, u32, u32)> = (geo.iter())
             .filter_map(|n| {
                 let part = |p: &str| fields.get(&format!("{n}.{p}"));
@@ -286,7 +300,7 @@ impl Loader {
         };
         let internal = INTERNAL.map(|n| fields.get(n));
         let prefilter = (options.prefilter.as_deref())
-            .filter(|_| !selection.all && geo_parts.is_empty())
+            .filter(|_| !selection.all && geo_parts.is_empty() && range_parts.is_empty())
             .and_then(|filter| Resolved::new(filter, &fields));
         let default_index = options.default_index.as_deref().map(Arc::from);
         Loader {
@@ -306,6 +320,7 @@ impl Loader {
             no_id: Arc::from(""),
             line_ids: LineIds::default(),
             geo_parts,
+            range_parts,
             prefilter,
         }
     }
@@ -481,6 +496,9 @@ impl Loader {
                 self.cells[cell] = Cell::from_values(values);
                 continue;
             }
+            if self.fill_range_group(id, group)? {
+                continue;
+            }
             if self.type_of(id, &group[0].1) == Some(Type::GeoPoint) {
                 let points = geo_leaves(group)
                     .map_err(|m| format!("field [{}]: {m}", self.fields.names[cell]))?;
@@ -509,7 +527,8 @@ impl Loader {
                 self.cells[cell] = values.into_doc_values(ty);
             }
         }
-        self.pair_geo_objects()
+        self.pair_geo_objects()?;
+        self.pair_range_objects()
     }
 
     fn is_geo_part(&self, id: u32) -> bool {

@@ -42,7 +42,10 @@ impl Scalar {
             Value::String(s) | Value::Version(s) => Scalar::Str(s.to_string()),
             Value::Datetime(ms) => Scalar::Date(*ms),
             Value::Ip(b) => Scalar::Ip(*b),
-            Value::Period { .. } | Value::Duration(_) | Value::GeoPoint { .. } => Scalar::Null,
+            Value::Period { .. }
+            | Value::Duration(_)
+            | Value::GeoPoint { .. }
+            | Value::DateRange { .. } => Scalar::Null,
         }
     }
 

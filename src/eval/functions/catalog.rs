@@ -34,18 +34,7 @@ const EXCLUDED: &[(&str, &str)] = &[
 /// In-scope functions the engine does not evaluate (the `functions` test checks this list
 /// against the engine, both ways); each has its reason in [`NOT_YET_BECAUSE`]: a field type
 /// rulegate does not model.
-pub const NOT_YET: &[&str] = &[
-    "field_extract",
-    "in_range",
-    "range_contains",
-    "range_intersects",
-    "range_max",
-    "range_min",
-    "range_within",
-    "to_date_nanos",
-    "to_date_range",
-    "to_range",
-];
+pub const NOT_YET: &[&str] = &["field_extract", "to_date_nanos"];
 
 /// Why an in-scope function is not evaluated yet, where more than "yet" is known.
 const NOT_YET_BECAUSE: &[(&str, &str)] = &[
@@ -54,40 +43,8 @@ const NOT_YET_BECAUSE: &[(&str, &str)] = &[
         "it reads a `flattened` field, a type rulegate does not model",
     ),
     (
-        "in_range",
-        "it needs the date_range type, which rulegate does not model",
-    ),
-    (
-        "range_contains",
-        "it needs the date_range type, which rulegate does not model",
-    ),
-    (
-        "range_intersects",
-        "it needs the date_range type, which rulegate does not model",
-    ),
-    (
-        "range_max",
-        "it needs the date_range type, which rulegate does not model",
-    ),
-    (
-        "range_min",
-        "it needs the date_range type, which rulegate does not model",
-    ),
-    (
-        "range_within",
-        "it needs the date_range type, which rulegate does not model",
-    ),
-    (
         "to_date_nanos",
         "it needs the date_nanos type (nanosecond dates), which rulegate does not model",
-    ),
-    (
-        "to_date_range",
-        "it needs the date_range type, which rulegate does not model",
-    ),
-    (
-        "to_range",
-        "it needs the date_range type, which rulegate does not model",
     ),
 ];
 

@@ -10,7 +10,7 @@ use super::checks::{
 };
 use super::date_unit_count::date_unit_count;
 use super::{
-    bucket, catalog, categorize, date_parts, eval, fulltext, implicit, Func, MvSetOp, Unary,
+    bucket, catalog, categorize, date_parts, eval, fulltext, implicit, range, Func, MvSetOp, Unary,
 };
 use crate::document::value::{Cell, Type, Value};
 use crate::document::Column;
@@ -69,6 +69,23 @@ pub fn compile(
             args[i].ty.name()
         )
     };
+    if range::NAMES.contains(&name) {
+        let typed: Vec<_> = args
+            .iter()
+            .zip(&arg_spans)
+            .map(|(a, s)| (a.ty, *s))
+            .collect();
+        let compiled = range::compile(name, c.text, span, &typed)?;
+        if compiled.swapped {
+            args.swap(0, 1);
+        }
+        let site = c.site(span);
+        return Ok(CExpr {
+            kind: Kind::Call(compiled.func, args),
+            ty: compiled.ty,
+            site,
+        });
+    }
     let (func, ty) = match name {
         "case" => {
             arity(name, n, 2, usize::MAX, span)?;
@@ -132,6 +149,7 @@ pub fn compile(
         "to_version" | "to_ver" => (Func::ToType(Type::Version), Type::Version),
         "to_text" => (Func::ToType(Type::Text), Type::Text),
         "to_geopoint" => (Func::ToType(Type::GeoPoint), Type::GeoPoint),
+        "to_date_range" | "to_daterange" => (Func::ToType(Type::DateRange), Type::DateRange),
         "st_x" | "st_y" => {
             arity(name, n, 1, 1, span)?;
             expect(matches!(t(0), Type::GeoPoint | Type::Null), span, || {

@@ -21,6 +21,7 @@ pub mod implicit;
 mod java_math;
 mod math;
 mod qstr;
+pub mod range;
 mod spatial;
 
 pub(crate) use checks::arity;
@@ -146,6 +147,12 @@ pub enum Func {
     /// `ST_X` (true) or `ST_Y` (false) of a `geo_point`.
     StCoordinate(bool),
     StDistance,
+    /// `RANGE_MIN` (false) or `RANGE_MAX` (true) of a `date_range`.
+    RangeBound(bool),
+    /// `RANGE_WITHIN`, `RANGE_CONTAINS` (arguments swapped), `RANGE_INTERSECTS`, `IN_RANGE`.
+    RangeRelation(range::Relation),
+    /// `TO_RANGE(from, to)`: a `date_range` from two dates.
+    ToRange,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -107,6 +107,14 @@ pub(super) fn compile_command(
             let mut compiled = Vec::new();
             for k in keys {
                 let e = c.expr(&k.expr, schema)?;
+                // The Verifier's `DataType.isSortable` leaves ranges out.
+                if e.ty == Type::DateRange {
+                    return Err(error(
+                        "E302",
+                        k.expr.span,
+                        format!("cannot sort on {}", e.ty.name()),
+                    ));
+                }
                 let desc = k.order == Some(SortOrder::Desc);
                 let nulls_first = match k.nulls {
                     Some(NullsOrder::First) => true,

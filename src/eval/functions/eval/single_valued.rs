@@ -447,6 +447,9 @@ pub(super) fn single_valued(
                 Some(other) => kw(other.to_string()),
             }
         }
+        Func::RangeBound(_) | Func::RangeRelation(_) | Func::ToRange => {
+            super::range::eval(func, a)?
+        }
         _ => Cell::Null,
     })
 }
