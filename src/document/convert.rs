@@ -221,7 +221,9 @@ pub fn convert(v: &Value, to: Type) -> Result<Value, String> {
                 .map_err(|m| format!("java.lang.IllegalArgumentException: {m}"))?,
             _ => return Err(unsupported(v, to)),
         },
-        Type::Null | Type::DatePeriod | Type::TimeDuration => return Err(unsupported(v, to)),
+        Type::Null | Type::DatePeriod | Type::TimeDuration | Type::Flattened => {
+            return Err(unsupported(v, to))
+        }
     })
 }
 

@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod convert;
 pub mod date_unit;
 pub mod datetime;
+pub mod flattened;
 pub mod geo;
 mod ids;
 pub mod ip;

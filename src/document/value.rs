@@ -26,6 +26,9 @@ pub enum Type {
     TimeDuration,
     /// A point on the globe (`geo_point`); the other spatial types stay out of scope.
     GeoPoint,
+    /// The root of a `flattened` field: its leaves as one canonical JSON object of flat dotted
+    /// keys (`document::flattened`), held as a string value.
+    Flattened,
 }
 
 impl Type {
@@ -46,6 +49,7 @@ impl Type {
             Type::DatePeriod => "date_period",
             Type::TimeDuration => "time_duration",
             Type::GeoPoint => "geo_point",
+            Type::Flattened => "flattened",
         }
     }
 
@@ -66,6 +70,7 @@ impl Type {
             "date_period" => Type::DatePeriod,
             "time_duration" => Type::TimeDuration,
             "geo_point" => Type::GeoPoint,
+            "flattened" => Type::Flattened,
             _ => return None,
         })
     }

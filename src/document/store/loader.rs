@@ -15,6 +15,8 @@ use crate::document::{convert, datetime, geo, ip, Column};
 
 #[path = "loader_drop.rs"]
 mod dropping;
+#[path = "loader_flat.rs"]
+mod flat;
 
 use dropping::joined_index;
 
@@ -122,7 +124,8 @@ fn to_value(s: &Scalar, ty: Type, field: u32, interner: &mut Interner) -> Result
             // `[lon, lat]` arrays are paired up by the loader before they get here.
             _ => fail("a lone number"),
         },
-        Type::Null | Type::DatePeriod | Type::TimeDuration => fail("a value"),
+        // Read whole from the document by `Loader::fill_flattened`, never leaf by leaf.
+        Type::Null | Type::DatePeriod | Type::TimeDuration | Type::Flattened => fail("a value"),
     }
 }
 
@@ -206,6 +209,8 @@ pub(super) struct Loader {
     /// [`LoadOptions::prefilter`] over field ids; `None` with geo points (their values come
     /// from other leaves) or every field selected.
     prefilter: Option<Resolved>,
+    /// `flattened` roots: read whole from the document (`loader_flat.rs`).
+    flat: flat::FlatRoots,
 }
 
 /// The same (empty) buffer for leaves borrowing another document: vectors of one layout
@@ -285,8 +290,14 @@ impl Loader {
             Paths::new(ids)
         };
         let internal = INTERNAL.map(|n| fields.get(n));
+        let mut flat = flat::FlatRoots::default();
+        flat.selected = (selection.names.iter())
+            .filter(|n| options.mapping.get(n) == Some(Type::Flattened))
+            .filter_map(|n| Some((fields.get(n)?, Arc::from(n.as_str()))))
+            .collect();
+        // A flattened root's value is built after the leaves: the pre-filter cannot see it.
         let prefilter = (options.prefilter.as_deref())
-            .filter(|_| !selection.all && geo_parts.is_empty())
+            .filter(|_| !selection.all && geo_parts.is_empty() && flat.selected.is_empty())
             .and_then(|filter| Resolved::new(filter, &fields));
         let default_index = options.default_index.as_deref().map(Arc::from);
         Loader {
@@ -307,6 +318,7 @@ impl Loader {
             line_ids: LineIds::default(),
             geo_parts,
             prefilter,
+            flat,
         }
     }
 
@@ -423,10 +435,15 @@ impl Loader {
         if self.cells.len() < width {
             self.cells.resize(width, Cell::Null);
         }
-        if let Err(message) = self.fill_cells(leaves) {
+        if let Err(message) = self
+            .fill_cells(leaves)
+            .and_then(|()| self.fill_flattened(text, leaves))
+        {
             self.cells.fill(Cell::Null);
             return Err(message);
         }
+        // Every field may have made a flattened root's id.
+        let width = self.fields.names.len();
         let cells = &self.cells;
         let text_of = |id: Option<u32>| id.and_then(|id| first_text(&cells[id as usize]));
         let parts = [1, 2, 3].map(|i| text_of(self.internal[i]));
@@ -485,6 +502,9 @@ impl Loader {
                 let points = geo_leaves(group)
                     .map_err(|m| format!("field [{}]: {m}", self.fields.names[cell]))?;
                 self.cells[cell] = Cell::from_values(points);
+                continue;
+            }
+            if self.is_flat_root(id) {
                 continue;
             }
             for (_, leaf) in group {

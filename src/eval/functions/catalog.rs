@@ -35,7 +35,6 @@ const EXCLUDED: &[(&str, &str)] = &[
 /// against the engine, both ways); each has its reason in [`NOT_YET_BECAUSE`]: a field type
 /// rulegate does not model.
 pub const NOT_YET: &[&str] = &[
-    "field_extract",
     "in_range",
     "range_contains",
     "range_intersects",
@@ -49,10 +48,6 @@ pub const NOT_YET: &[&str] = &[
 
 /// Why an in-scope function is not evaluated yet, where more than "yet" is known.
 const NOT_YET_BECAUSE: &[(&str, &str)] = &[
-    (
-        "field_extract",
-        "it reads a `flattened` field, a type rulegate does not model",
-    ),
     (
         "in_range",
         "it needs the date_range type, which rulegate does not model",

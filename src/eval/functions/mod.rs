@@ -146,6 +146,8 @@ pub enum Func {
     /// `ST_X` (true) or `ST_Y` (false) of a `geo_point`.
     StCoordinate(bool),
     StDistance,
+    /// `FIELD_EXTRACT(flattened, key)`: one literal key of a `flattened` root, as `keyword`.
+    FieldExtract,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
