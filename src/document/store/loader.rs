@@ -290,11 +290,7 @@ impl Loader {
             Paths::new(ids)
         };
         let internal = INTERNAL.map(|n| fields.get(n));
-        let mut flat = flat::FlatRoots::default();
-        flat.selected = (selection.names.iter())
-            .filter(|n| options.mapping.get(n) == Some(Type::Flattened))
-            .filter_map(|n| Some((fields.get(n)?, Arc::from(n.as_str()))))
-            .collect();
+        let flat = flat::FlatRoots::new(selection, &options.mapping, &fields);
         // A flattened root's value is built after the leaves: the pre-filter cannot see it.
         let prefilter = (options.prefilter.as_deref())
             .filter(|_| !selection.all && geo_parts.is_empty() && flat.selected.is_empty())

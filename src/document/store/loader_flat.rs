@@ -8,49 +8,78 @@
 
 use std::sync::Arc;
 
-use super::Loader;
+use super::{FieldSelection, Loader};
 use crate::document::flattened;
 use crate::document::value::{Cell, Type, Value};
-use crate::document::walk::Scalar;
+use crate::document::walk::{Fields, Scalar};
+use crate::document::Mapping;
 
-/// Per field id: the flattened root it is or lies below (`None` if none), decided once.
+/// Not decided yet / below no flattened root, in [`FlatRoots::root_of`].
+const UNKNOWN: u32 = u32::MAX;
+const NO_ROOT: u32 = u32::MAX - 1;
+
+/// Per field id: the flattened root it is or lies below, decided once (a plain index, so the
+/// per-leaf look-up on every document costs no reference count).
 #[derive(Default)]
 pub(super) struct FlatRoots {
     /// The selected names the mapping types `flattened`, with their ids.
     pub(super) selected: Vec<(u32, Arc<str>)>,
-    root_of: Vec<Option<Option<Arc<str>>>>,
+    /// Per field id: an index into `roots`, [`NO_ROOT`] or [`UNKNOWN`].
+    root_of: Vec<u32>,
+    roots: Vec<Arc<str>>,
+}
+
+impl FlatRoots {
+    /// The selected fields `mapping` types `flattened`.
+    pub(super) fn new(selection: &FieldSelection, mapping: &Mapping, fields: &Fields) -> FlatRoots {
+        let selected = (selection.names.iter())
+            .filter(|n| mapping.get(n) == Some(Type::Flattened))
+            .filter_map(|n| Some((fields.get(n)?, Arc::from(n.as_str()))))
+            .collect();
+        FlatRoots {
+            selected,
+            ..FlatRoots::default()
+        }
+    }
 }
 
 impl Loader {
-    /// The flattened root `id`'s name is or lies below, by the load mapping.
-    fn flat_root_of(&mut self, id: u32) -> Option<Arc<str>> {
+    /// The index (in `flat.roots`) of the flattened root `id`'s name is or lies below.
+    fn flat_root_of(&mut self, id: u32) -> Option<usize> {
         let i = id as usize;
         if self.flat.root_of.len() <= i {
-            self.flat.root_of.resize(i + 1, None);
+            self.flat.root_of.resize(i + 1, UNKNOWN);
         }
-        if let Some(known) = &self.flat.root_of[i] {
-            return known.clone();
+        match self.flat.root_of[i] {
+            NO_ROOT => return None,
+            UNKNOWN => {}
+            known => return Some(known as usize),
         }
         let name = &self.fields.names[i];
-        let mut found = None;
+        let mut found = NO_ROOT;
         let mut end = 0;
         while end < name.len() {
             end = name[end..].find('.').map_or(name.len(), |dot| end + dot);
-            if self.options.mapping.get(&name[..end]) == Some(Type::Flattened) {
-                found = Some(Arc::from(&name[..end]));
+            let root = &name[..end];
+            if self.options.mapping.get(root) == Some(Type::Flattened) {
+                let at = (self.flat.roots.iter()).position(|r| **r == *root);
+                found = at.unwrap_or_else(|| {
+                    self.flat.roots.push(Arc::from(root));
+                    self.flat.roots.len() - 1
+                }) as u32;
                 break;
             }
             end += 1;
         }
-        self.flat.root_of[i] = Some(found.clone());
-        found
+        self.flat.root_of[i] = found;
+        (found != NO_ROOT).then_some(found as usize)
     }
 
     /// Whether a leaf is a flattened root's own (an object where the root is wanted): skipped
     /// leaf by leaf, the root is read whole by [`Loader::fill_flattened`].
     pub(super) fn is_flat_root(&mut self, id: u32) -> bool {
         self.flat_root_of(id)
-            .is_some_and(|root| *root == *self.fields.names[id as usize])
+            .is_some_and(|at| *self.flat.roots[at] == *self.fields.names[id as usize])
     }
 
     /// Sets the cell of every flattened root this document has: the canonical value of the
@@ -62,9 +91,9 @@ impl Loader {
     ) -> Result<(), String> {
         let mut roots: Vec<Arc<str>> = Vec::new();
         for (id, _) in leaves {
-            if let Some(root) = self.flat_root_of(*id) {
-                if !roots.contains(&root) {
-                    roots.push(root);
+            if let Some(at) = self.flat_root_of(*id) {
+                if !roots.contains(&self.flat.roots[at]) {
+                    roots.push(Arc::clone(&self.flat.roots[at]));
                 }
             }
         }
