@@ -92,8 +92,11 @@ impl Loader {
         let mut roots: Vec<Arc<str>> = Vec::new();
         for (id, _) in leaves {
             if let Some(at) = self.flat_root_of(*id) {
-                if !roots.contains(&self.flat.roots[at]) {
-                    roots.push(Arc::clone(&self.flat.roots[at]));
+                let root = &self.flat.roots[at];
+                // Keys read for KQL or EQL without their root cost no second parse.
+                let wanted = self.fields.all || self.fields.get(root).is_some();
+                if wanted && !roots.contains(root) {
+                    roots.push(Arc::clone(root));
                 }
             }
         }
