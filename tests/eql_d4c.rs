@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use rulegate::document::Catalog;
+use rulegate::document::{Catalog, Type};
 use rulegate::eql::ast::{Body, TimeUnit};
 use rulegate::rule::QueryStatus;
 use rulegate::runner::{run_scenario, RuleSource};
@@ -105,9 +105,12 @@ fn the_cloud_defend_tables_declare_the_data_streams_own_fields_only() {
     assert_eq!(file.declared["cloud_defend.trace_point"], "keyword");
     assert!(!process.declared.contains_key("cloud_defend.trace_point"));
     assert!(!file.declared.contains_key("cloud_defend.hook_point"));
-    // `flattened` is declared but ES|QL cannot read it, as in a mapping file.
+    // `flattened` is declared, and ES|QL reads it as one column of that type.
     assert_eq!(process.declared["orchestrator.resource.label"], "flattened");
-    assert!(!(process.mapping().fields).contains_key("orchestrator.resource.label"));
+    assert_eq!(
+        process.mapping().get("orchestrator.resource.label"),
+        Some(Type::Flattened)
+    );
     // ECS fields come from the imported ECS dynamic templates: not declared.
     assert!(!process.declared.contains_key("process.interactive"));
     // Fleet's global component template: the rules' `timestamp_override` field is a date.

@@ -29,7 +29,7 @@
 //! | `implicit_casting` | string literals cast to the parameter type as Elasticsearch's `ImplicitCasting` does: `ABS("10.0")`, dates, IPs, integers; the error for an unparsable literal; columns, calls and `null` not cast |
 //! | `functions` | the function catalog: implemented or refused with its category (`E303`/`E304`); documented examples and edge cases of each added function |
 //! | `inline_stats` | `INLINE STATS`: multivalued keys joined to every group they fall in (distinct values, every combination, aggregates end to end), the `INLINESTATS` deprecation warning |
-//! | `functions_added` | `ALL_FIRST`/`ALL_LAST`, `SAMPLE`, `YEAR`/`MONTH`/`DAY`/`HOUR`, `ASCII`/`TO_ASCII`, `DATE_UNIT_COUNT`: documented examples, nulls, multivalues, bad units; the reason range, `date_nanos` and `flattened` functions are refused |
+//! | `functions_added` | `ALL_FIRST`/`ALL_LAST`, `SAMPLE`, `YEAR`/`MONTH`/`DAY`/`HOUR`, `ASCII`/`TO_ASCII`, `DATE_UNIT_COUNT`: documented examples, nulls, multivalues, bad units; the reason range and `date_nanos` functions are refused |
 //! | `eval_edge_cases` | the edge cases of the semantics notes §16, one test each, via the API |
 //! | `ingest_direct` | `ingest`'s direct path = the `Value` path: every sample line, quickcheck over generated events and AKS `records` batches, the binary at 1/2/4 threads and several chunk sizes vs `--value-path` (errors, lines, no partial file) |
 //! | `ingest_parallel` | `ingest --threads 1, 2, 4`: same output, warnings, errors and exit code over every sample log and long logs with errors deep inside; one thread = the library path |
@@ -66,6 +66,7 @@
 //! | `shapes` | every audit-log shape of `tests/data/shapes/` through `ingest` and `replay --raw`: events, times, skipped records, refusals (`E504`) |
 //! | `generic_events` | generic event steps and declared identities: the documented examples, timing, draws, `gen` formats, identity matching, `E630`–`E632` |
 //! | `date_range` | the `date_range` type and its eight functions: documented examples, half-open relations, null, multivalues, malformed strings, refused comparisons and sorts, ranges in documents |
+//! | `flattened` | the `flattened` type: the root's JSON as the block loader writes it, documents' roots read whole, keys that are no columns, `FIELD_EXTRACT` examples, nulls, multivalues, errors |
 //! | `geo_point` | `geo_point` values and `TO_GEOPOINT`/`ST_X`/`ST_Y`/`ST_DISTANCE`: documented examples, null, multivalues, bad WKT, points in documents in every indexed form |
 //! | `gcp_audit` | GKE: the `gcp.audit` mapping vs Elastic's pipeline test, Kubernetes events as GKE entries, scenarios per platform, `parity` and its page |
 //! | `gke_impersonation` | impersonation on GKE: `authoritySelector` in the entry, `gcp.audit.authentication_info.authority_selector` in the document; Elastic's GKE impersonation rule vs its Kubernetes twin on one scenario; group-only impersonation |
@@ -99,6 +100,7 @@ mod esql_commands;
 mod esql_spec;
 mod eval_edge_cases;
 mod explain;
+mod flattened;
 mod functions;
 mod functions_added;
 mod fuzz_replay;

@@ -114,8 +114,8 @@ fn shipped_tables_load_with_every_ecs_reference_resolved() {
     );
     assert_eq!(
         gcp.get("gcp.audit.request"),
-        None,
-        "flattened is not modelled"
+        Some(Type::Flattened),
+        "a flattened field is one column of type flattened"
     );
     assert_eq!(by("okta.system").declared["url.original"], "wildcard");
 }

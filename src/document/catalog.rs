@@ -96,8 +96,8 @@ impl DataStream {
     }
 
     /// The declared fields ES|QL can read, with their types (types the engine does not model,
-    /// `flattened` or `geo_shape`, are left out as in a mapping file, and so is every field below
-    /// a `nested` one: ES|QL does not read nested documents).
+    /// `geo_shape` or `nested`, are left out as in a mapping file, and so is every field below
+    /// a `nested` one: ES|QL does not read nested documents). A `flattened` field is one column.
     pub fn mapping(&self) -> Mapping {
         let fields = (self.declared.iter())
             .filter(|(name, _)| !self.inside_nested(name))
@@ -325,10 +325,15 @@ pub fn from_columns(
         return Err(unknown_index(patterns));
     }
     let load = catalog.load_mapping();
-    let mut columns = docs.columns.clone();
+    // ES|QL sees a `flattened` field as its root only: its keys are no columns.
+    let below_flattened = |name: &str| super::flattened::lies_below_root(&load, name);
+    let mut columns: Vec<Column> = (docs.columns.iter())
+        .filter(|c| !below_flattened(&c.name))
+        .cloned()
+        .collect();
     let known: BTreeSet<String> = columns.iter().map(|c| c.name.clone()).collect();
     for name in catalog.declared_for(patterns, &present, unassigned) {
-        if known.contains(&name) {
+        if known.contains(&name) || below_flattened(&name) {
             continue;
         }
         if let Some(ty) = load.get(&name) {

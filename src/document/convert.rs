@@ -227,7 +227,9 @@ pub fn convert(v: &Value, to: Type) -> Result<Value, String> {
             Value::String(s) => super::date_range::parse(s)?,
             _ => return Err(unsupported(v, to)),
         },
-        Type::Null | Type::DatePeriod | Type::TimeDuration => return Err(unsupported(v, to)),
+        Type::Null | Type::DatePeriod | Type::TimeDuration | Type::Flattened => {
+            return Err(unsupported(v, to))
+        }
     })
 }
 

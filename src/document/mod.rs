@@ -10,6 +10,7 @@ pub mod convert;
 pub mod date_range;
 pub mod date_unit;
 pub mod datetime;
+pub mod flattened;
 pub mod geo;
 mod ids;
 pub mod ip;

@@ -28,6 +28,9 @@ pub enum Type {
     GeoPoint,
     /// A half-open interval of dates `[from, to)` (`date_range`, `super::date_range`).
     DateRange,
+    /// The root of a `flattened` field: its leaves as one canonical JSON object of flat dotted
+    /// keys (`document::flattened`), held as a string value.
+    Flattened,
 }
 
 impl Type {
@@ -49,6 +52,7 @@ impl Type {
             Type::TimeDuration => "time_duration",
             Type::GeoPoint => "geo_point",
             Type::DateRange => "date_range",
+            Type::Flattened => "flattened",
         }
     }
 
@@ -70,6 +74,7 @@ impl Type {
             "time_duration" => Type::TimeDuration,
             "geo_point" => Type::GeoPoint,
             "date_range" => Type::DateRange,
+            "flattened" => Type::Flattened,
             _ => return None,
         })
     }

@@ -160,6 +160,8 @@ fn run<'a, R: BufRead>(
     let columns: Vec<Column> = selection
         .names
         .iter()
+        // ES|QL sees a `flattened` field as its root only: its keys are no columns.
+        .filter(|name| !crate::document::flattened::lies_below_root(&options.mapping, name))
         .filter_map(|name| {
             let ty = options.mapping.get(name)?;
             Some(Column {

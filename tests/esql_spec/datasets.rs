@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use rulegate::document::{date_range, datetime, ip, Cell, Column, Documents, Type, Value};
+use rulegate::document::{
+    date_range, datetime, flattened, ip, Cell, Column, Documents, Type, Value,
+};
 use rulegate::eval::{IndexedNumeric, Lookups};
 
 /// One CSV column: its name, the type written in the header (`float`, `scaled_float`, …) and
@@ -143,6 +145,12 @@ fn load_csv(text: &str, name: &str, mapping: &Mapping) -> (Documents, NumericFie
         })
         .collect();
     for column in &mut header {
+        // A `json` column is an object; its mapping says how it is indexed (`flattened`).
+        if column.raw_ty == "json"
+            && mapping.types.get(&column.name).map(String::as_str) == Some("flattened")
+        {
+            column.ty = Type::Flattened;
+        }
         if column.ty == Type::Keyword && mapping.text.contains(&column.name) {
             column.ty = Type::Text;
             column.raw_ty = "text".into();
@@ -208,6 +216,9 @@ fn load_csv(text: &str, name: &str, mapping: &Mapping) -> (Documents, NumericFie
 
 fn cell(raw: &str, col: &CsvColumn, mapping: &Mapping) -> Cell {
     let raw = raw.trim();
+    if col.ty == Type::Flattened {
+        return flattened_cell(&col.name, &unescape(raw));
+    }
     let values: Vec<String> = if raw.starts_with('[') && raw.ends_with(']') {
         split_unescaped(&raw[1..raw.len() - 1], ',')
     } else if raw.is_empty() {
@@ -235,6 +246,18 @@ fn cell(raw: &str, col: &CsvColumn, mapping: &Mapping) -> Cell {
         col.ty
     };
     Cell::from_values(vals).into_doc_values(read_as)
+}
+
+/// A `json` cell of a `flattened` field, indexed as Elasticsearch indexes the object.
+fn flattened_cell(name: &str, json: &str) -> Cell {
+    if json.is_empty() {
+        return Cell::Null;
+    }
+    let value: serde_json::Value = serde_json::from_str(json).expect("json cell is JSON");
+    match flattened::canonical(name, &[&value]).expect("flattened cell indexes") {
+        Some(text) => Cell::One(Value::str(&text)),
+        None => Cell::Null,
+    }
 }
 
 /// Splits a data row on commas outside `[…]` that are not escaped as `\,`; pads to `width`.

@@ -201,10 +201,12 @@ fn split_row(line: &str) -> Vec<String> {
     out
 }
 
+/// A quoted cell's text, its doubled quotes single, as a CSV reader gives it
+/// (`"{""a"":""1"""` is `{"a":"1"`).
 fn unquote(s: &str) -> String {
     let s = s.trim();
     if s.len() >= 2 && s.starts_with('"') && s.ends_with('"') {
-        s[1..s.len() - 1].to_string()
+        s[1..s.len() - 1].replace("\"\"", "\"")
     } else {
         s.to_string()
     }
@@ -242,10 +244,42 @@ pub fn expected_cell(cell: &str, ty: Option<Type>) -> Option<Vec<String>> {
         }
         parts.push(unquote(&cur));
         parts
+    } else if ty == Some(Type::Flattened) {
+        // A quoted CSV cell (`"{""k"":""v""}"`, `"[{…}, {…}]"` for several values).
+        let json = unquote(cell);
+        match json.strip_prefix('[').and_then(|j| j.strip_suffix(']')) {
+            Some(inner) => split_json_values(inner),
+            None => vec![json],
+        }
     } else {
         vec![unquote(cell)]
     };
     Some(values.into_iter().map(|v| canonical(&v, ty)).collect())
+}
+
+/// `{…}, {…}`: the JSON values separated by commas outside braces, brackets and strings.
+fn split_json_values(inner: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let (mut depth, mut quoted, mut escaped) = (0i32, false, false);
+    let mut cur = String::new();
+    for c in inner.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            '{' | '[' if !quoted => depth += 1,
+            '}' | ']' if !quoted => depth -= 1,
+            ',' if !quoted && depth == 0 => {
+                out.push(cur.trim().to_string());
+                cur.clear();
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(c);
+    }
+    out.push(cur.trim().to_string());
+    out
 }
 
 fn canonical(v: &str, ty: Option<Type>) -> String {

@@ -17,6 +17,8 @@ use crate::document::{convert, datetime, geo, ip, Column};
 mod dropping;
 #[path = "range_objects.rs"]
 mod range_objects;
+#[path = "loader_flat.rs"]
+mod flat;
 
 use dropping::joined_index;
 
@@ -127,7 +129,8 @@ fn to_value(s: &Scalar, ty: Type, field: u32, interner: &mut Interner) -> Result
         // A range is an object of bounds (`{"gte": …, "lt": …}`), read from its leaves by the
         // loader (`date_range_values`); a bare value is what `RangeFieldMapper` rejects.
         Type::DateRange => fail("a value that is not an object of bounds"),
-        Type::Null | Type::DatePeriod | Type::TimeDuration => fail("a value"),
+        // Read whole from the document by `Loader::fill_flattened`, never leaf by leaf.
+        Type::Null | Type::DatePeriod | Type::TimeDuration | Type::Flattened => fail("a value"),
     }
 }
 
@@ -213,6 +216,8 @@ pub(super) struct Loader {
     /// [`LoadOptions::prefilter`] over field ids; `None` with geo points (their values come
     /// from other leaves) or every field selected.
     prefilter: Option<Resolved>,
+    /// `flattened` roots: read whole from the document (`loader_flat.rs`).
+    flat: flat::FlatRoots,
 }
 
 /// The same (empty) buffer for leaves borrowing another document: vectors of one layout
@@ -299,8 +304,10 @@ impl Loader {
             Paths::new(ids)
         };
         let internal = INTERNAL.map(|n| fields.get(n));
+        let flat = flat::FlatRoots::new(selection, &options.mapping, &fields);
+        // A flattened root's value is built after the leaves: the pre-filter cannot see it.
         let prefilter = (options.prefilter.as_deref())
-            .filter(|_| !selection.all && geo_parts.is_empty() && range_parts.is_empty())
+            .filter(|_| !selection.all && geo_parts.is_empty() && range_parts.is_empty() && flat.selected.is_empty())
             .and_then(|filter| Resolved::new(filter, &fields));
         let default_index = options.default_index.as_deref().map(Arc::from);
         Loader {
@@ -322,6 +329,7 @@ impl Loader {
             geo_parts,
             range_parts,
             prefilter,
+            flat,
         }
     }
 
@@ -438,10 +446,15 @@ impl Loader {
         if self.cells.len() < width {
             self.cells.resize(width, Cell::Null);
         }
-        if let Err(message) = self.fill_cells(leaves) {
+        if let Err(message) = self
+            .fill_cells(leaves)
+            .and_then(|()| self.fill_flattened(text, leaves))
+        {
             self.cells.fill(Cell::Null);
             return Err(message);
         }
+        // Every field may have made a flattened root's id.
+        let width = self.fields.names.len();
         let cells = &self.cells;
         let text_of = |id: Option<u32>| id.and_then(|id| first_text(&cells[id as usize]));
         let parts = [1, 2, 3].map(|i| text_of(self.internal[i]));
@@ -503,6 +516,9 @@ impl Loader {
                 let points = geo_leaves(group)
                     .map_err(|m| format!("field [{}]: {m}", self.fields.names[cell]))?;
                 self.cells[cell] = Cell::from_values(points);
+                continue;
+            }
+            if self.is_flat_root(id) {
                 continue;
             }
             for (_, leaf) in group {

@@ -12,6 +12,7 @@ use super::date_unit_count::date_unit_count;
 use super::{
     bucket, catalog, categorize, date_parts, eval, fulltext, implicit, range, Func, MvSetOp, Unary,
 };
+use crate::document::flattened;
 use crate::document::value::{Cell, Type, Value};
 use crate::document::Column;
 use crate::eval::aggregate::is_aggregate;
@@ -602,6 +603,18 @@ pub fn compile(
         "ip_prefix" => {
             arity(name, n, 3, 3, span)?;
             (Func::IpPrefix, Type::Ip)
+        }
+        "field_extract" => {
+            arity(name, n, 2, 2, span)?;
+            expect(matches!(t(0), Type::Flattened | Type::Null), span, || {
+                type_error(0, "flattened")
+            })?;
+            expect(string_ty(t(1)), span, || type_error(1, "keyword or text"))?;
+            // A constant path is checked once, as Elasticsearch's `resolveType` does.
+            if let Kind::Literal(Cell::One(Value::String(path))) = &args[1].kind {
+                flattened::check_extract_path(path).map_err(|m| error("E302", span, m))?;
+            }
+            (Func::FieldExtract, Type::Keyword)
         }
         "json_extract" => {
             arity(name, n, 2, 2, span)?;

@@ -153,6 +153,8 @@ pub enum Func {
     RangeRelation(range::Relation),
     /// `TO_RANGE(from, to)`: a `date_range` from two dates.
     ToRange,
+    /// `FIELD_EXTRACT(flattened, key)`: one literal key of a `flattened` root, as `keyword`.
+    FieldExtract,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

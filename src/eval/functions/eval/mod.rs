@@ -295,10 +295,8 @@ pub fn eval(func: &Func, args: Vec<Cell>, e: &CExpr, ctx: &mut Ctx) -> Cell {
             }
             Cell::from_values(out)
         }
+        // A null side is an empty set: false, not null (`MvIntersects`' javadoc table).
         Func::MvIntersects => {
-            if args[0].is_null() || args[1].is_null() {
-                return Cell::Null;
-            }
             let (a, b) = (args[0].values(), args[1].values());
             Cell::boolean(Some(
                 a.iter().any(|v| b.iter().any(|x| x.compare(v).is_eq())),

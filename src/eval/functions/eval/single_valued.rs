@@ -432,6 +432,12 @@ pub(super) fn single_valued(
             }
             Cell::One(Value::Ip(out))
         }
+        Func::FieldExtract => {
+            let path = s(a[1]);
+            crate::document::flattened::check_extract_path(path)
+                .map_err(|m| format!("java.lang.IllegalArgumentException: {m}"))?;
+            kw(crate::document::flattened::extract(s(a[0]), path)?)
+        }
         Func::JsonExtract => {
             let doc: serde_json::Value = serde_json::from_str(s(a[0])).map_err(|e| {
                 format!("java.lang.IllegalArgumentException: invalid JSON input: {e}")
