@@ -15,10 +15,10 @@ use crate::document::{convert, datetime, geo, ip, Column};
 
 #[path = "loader_drop.rs"]
 mod dropping;
-#[path = "range_objects.rs"]
-mod range_objects;
 #[path = "loader_flat.rs"]
 mod flat;
+#[path = "range_objects.rs"]
+mod range_objects;
 
 use dropping::joined_index;
 
@@ -307,7 +307,12 @@ impl Loader {
         let flat = flat::FlatRoots::new(selection, &options.mapping, &fields);
         // A flattened root's value is built after the leaves: the pre-filter cannot see it.
         let prefilter = (options.prefilter.as_deref())
-            .filter(|_| !selection.all && geo_parts.is_empty() && range_parts.is_empty() && flat.selected.is_empty())
+            .filter(|_| {
+                !selection.all
+                    && geo_parts.is_empty()
+                    && range_parts.is_empty()
+                    && flat.selected.is_empty()
+            })
             .and_then(|filter| Resolved::new(filter, &fields));
         let default_index = options.default_index.as_deref().map(Arc::from);
         Loader {

@@ -37,12 +37,10 @@ const EXCLUDED: &[(&str, &str)] = &[
 pub const NOT_YET: &[&str] = &["to_date_nanos"];
 
 /// Why an in-scope function is not evaluated yet, where more than "yet" is known.
-const NOT_YET_BECAUSE: &[(&str, &str)] = &[
-    (
-        "to_date_nanos",
-        "it needs the date_nanos type (nanosecond dates), which rulegate does not model",
-    ),
-];
+const NOT_YET_BECAUSE: &[(&str, &str)] = &[(
+    "to_date_nanos",
+    "it needs the date_nanos type (nanosecond dates), which rulegate does not model",
+)];
 
 /// Full-text functions evaluated offline, with the default analyzers (`fulltext.rs`, `qstr.rs`);
 /// the other full-text functions (scoring, snippets, …) stay refused with `E304`.
