@@ -26,6 +26,8 @@ pub enum Type {
     TimeDuration,
     /// A point on the globe (`geo_point`); the other spatial types stay out of scope.
     GeoPoint,
+    /// Nanoseconds since the epoch (`date_nanos`), 1970-01-01 to 2262-04-11.
+    DateNanos,
 }
 
 impl Type {
@@ -46,6 +48,7 @@ impl Type {
             Type::DatePeriod => "date_period",
             Type::TimeDuration => "time_duration",
             Type::GeoPoint => "geo_point",
+            Type::DateNanos => "date_nanos",
         }
     }
 
@@ -66,6 +69,7 @@ impl Type {
             "date_period" => Type::DatePeriod,
             "time_duration" => Type::TimeDuration,
             "geo_point" => Type::GeoPoint,
+            "date_nanos" => Type::DateNanos,
             _ => return None,
         })
     }
@@ -129,6 +133,8 @@ pub enum Value {
         x: f64,
         y: f64,
     },
+    /// Nanoseconds since the epoch, UTC (`date_nanos`); never negative.
+    DateNanos(i64),
 }
 
 impl Value {
@@ -158,7 +164,7 @@ impl Value {
             Value::Integer(v) => Some(*v as i64),
             Value::Long(v) => Some(*v),
             Value::UnsignedLong(v) => i64::try_from(*v).ok(),
-            Value::Datetime(v) => Some(*v),
+            Value::Datetime(v) | Value::DateNanos(v) => Some(*v),
             _ => None,
         }
     }
@@ -172,7 +178,10 @@ impl Value {
             (Integer(a), Integer(b)) => a.cmp(b),
             (Long(a), Long(b)) => a.cmp(b),
             (UnsignedLong(a), UnsignedLong(b)) => a.cmp(b),
-            (Datetime(a), Datetime(b)) => a.cmp(b),
+            (Datetime(a), Datetime(b)) | (DateNanos(a), DateNanos(b)) => a.cmp(b),
+            // A date and a nanosecond date compare as instants, exactly.
+            (DateNanos(n), Datetime(ms)) => super::date_nanos::compare_to_millis(*n, *ms),
+            (Datetime(ms), DateNanos(n)) => super::date_nanos::compare_to_millis(*n, *ms).reverse(),
             (String(a), String(b)) => a.as_bytes().cmp(b.as_bytes()),
             (Ip(a), Ip(b)) => a.cmp(b),
             (Version(a), Version(b)) => compare_versions(a, b),
@@ -215,6 +224,7 @@ impl Value {
             Value::Period { months, days } => format_period(*months, *days),
             Value::Duration(ms) => format_duration(*ms),
             Value::GeoPoint { x, y } => super::geo::format(*x, *y),
+            Value::DateNanos(ns) => super::date_nanos::format_iso(*ns),
         }
     }
 

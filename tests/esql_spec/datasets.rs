@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use rulegate::document::{datetime, ip, Cell, Column, Documents, Type, Value};
+use rulegate::document::{date_nanos, datetime, ip, Cell, Column, Documents, Type, Value};
 use rulegate::eval::{IndexedNumeric, Lookups};
 
 /// One CSV column: its name, the type written in the header (`float`, `scaled_float`, …) and
@@ -308,6 +308,7 @@ fn csv_value(v: &str, raw_ty: &str, ty: Type, scaling: f64) -> Option<Value> {
         Type::UnsignedLong => Value::UnsignedLong(v.parse().ok()?),
         Type::Boolean => Value::Boolean(v.eq_ignore_ascii_case("true")),
         Type::Datetime => Value::Datetime(datetime::parse_iso(v)?),
+        Type::DateNanos => Value::DateNanos(date_nanos::parse(v).ok()?),
         Type::Ip => Value::Ip(ip::parse(v)?),
         Type::Version => Value::Version(v.into()),
         _ => Value::str(v),

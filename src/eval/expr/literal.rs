@@ -36,6 +36,7 @@ pub(super) fn literal_type(v: &Value) -> Type {
         Value::Period { .. } => Type::DatePeriod,
         Value::Duration(_) => Type::TimeDuration,
         Value::GeoPoint { .. } => Type::GeoPoint,
+        Value::DateNanos(_) => Type::DateNanos,
     }
 }
 

@@ -42,7 +42,6 @@ pub const NOT_YET: &[&str] = &[
     "range_max",
     "range_min",
     "range_within",
-    "to_date_nanos",
     "to_date_range",
     "to_range",
 ];
@@ -76,10 +75,6 @@ const NOT_YET_BECAUSE: &[(&str, &str)] = &[
     (
         "range_within",
         "it needs the date_range type, which rulegate does not model",
-    ),
-    (
-        "to_date_nanos",
-        "it needs the date_nanos type (nanosecond dates), which rulegate does not model",
     ),
     (
         "to_date_range",
