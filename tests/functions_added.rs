@@ -1,7 +1,7 @@
 //! The functions of #16 item 1 added last: `ALL_FIRST`/`ALL_LAST`, `SAMPLE`, `YEAR`/`MONTH`/
 //! `DAY`/`HOUR`, `ASCII`/`TO_ASCII` and `DATE_UNIT_COUNT`, against Elasticsearch's documented
 //! examples and unit tests, with their edge cases (null, multivalued, out of range, bad units),
-//! and the reason the range, `date_nanos` and `flattened` functions are refused.
+//! and the reason the range and `flattened` functions are refused.
 
 use rstest::rstest;
 use rulegate::document::{Documents, LoadOptions};
@@ -284,7 +284,6 @@ fn sample_is_bounded_deterministic_and_per_call() {
 #[rstest]
 #[case("IN_RANGE(a, a)", "date_range")]
 #[case("RANGE_MIN(a)", "date_range")]
-#[case("TO_DATE_NANOS(a)", "date_nanos")]
 #[case("FIELD_EXTRACT(a, \"b\")", "flattened")]
 fn unmodelled_types_are_the_reason(#[case] call: &str, #[case] type_name: &str) {
     let message = compile_error(&format!("ROW a = 1 | EVAL x = {call}"));

@@ -239,9 +239,18 @@ mod tests {
 
     #[test]
     fn prints_three_to_nine_fraction_digits() {
-        assert_eq!(format_iso(1_698_069_301_543_123_456), "2023-10-23T13:55:01.543123456Z");
-        assert_eq!(format_iso(1_698_068_014_937_193_000), "2023-10-23T13:33:34.937193Z");
-        assert_eq!(format_iso(1_698_064_048_948_000_000), "2023-10-23T12:27:28.948Z");
+        assert_eq!(
+            format_iso(1_698_069_301_543_123_456),
+            "2023-10-23T13:55:01.543123456Z"
+        );
+        assert_eq!(
+            format_iso(1_698_068_014_937_193_000),
+            "2023-10-23T13:33:34.937193Z"
+        );
+        assert_eq!(
+            format_iso(1_698_064_048_948_000_000),
+            "2023-10-23T12:27:28.948Z"
+        );
         assert_eq!(format_iso(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(format_iso(i64::MAX), "2262-04-11T23:47:16.854775807Z");
         assert_eq!(format_iso(1_000), "1970-01-01T00:00:00.000001Z");
@@ -249,7 +258,10 @@ mod tests {
 
     #[test]
     fn parses_with_the_range_messages() {
-        assert_eq!(parse("2023-03-23T12:15:03.360103847"), Ok(1_679_573_703_360_103_847));
+        assert_eq!(
+            parse("2023-03-23T12:15:03.360103847"),
+            Ok(1_679_573_703_360_103_847)
+        );
         assert!(parse("2262-04-12T00:00:00.000").unwrap_err().ends_with(
             "date[2262-04-12T00:00:00Z] is after 2262-04-11T23:47:16.854775807 and cannot be stored in nanosecond resolution"
         ));

@@ -257,9 +257,9 @@ fn canonical(v: &str, ty: Option<Type>) -> String {
         Some(Type::Ip) => ip::parse(v).map_or(v.to_string(), |b| ip::format(&b)),
         // `Long.parseLong`/`Integer.parseInt` read the expected cell: `015787878` is 15787878
         // (date_nanos.csv-spec `Date nanos date extract`).
-        Some(Type::Long | Type::Integer) if v.len() > 1 && v.starts_with('0') => v
-            .parse::<i64>()
-            .map_or(v.to_string(), |n| n.to_string()),
+        Some(Type::Long | Type::Integer) if v.len() > 1 && v.starts_with('0') => {
+            v.parse::<i64>().map_or(v.to_string(), |n| n.to_string())
+        }
         Some(Type::Double) => v
             .parse::<f64>()
             .map_or(v.to_string(), |d| format!("{:?}", d)),

@@ -129,10 +129,12 @@ fn to_value(s: &Scalar, ty: Type, field: u32, interner: &mut Interner) -> Result
                 Scalar::F64(_) => Err(String::new()),
                 _ => return fail("a boolean"),
             };
-            nanos.map(Value::DateNanos).or_else(|_| fail(&match s {
-                Scalar::Str(t) => format!("\"{t}\""),
-                _ => "a number outside 1970 to 2262".to_string(),
-            }))
+            nanos.map(Value::DateNanos).or_else(|_| {
+                fail(&match s {
+                    Scalar::Str(t) => format!("\"{t}\""),
+                    _ => "a number outside 1970 to 2262".to_string(),
+                })
+            })
         }
         Type::Ip => match s {
             Scalar::Str(t) => ip::parse(t)

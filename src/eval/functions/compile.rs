@@ -294,7 +294,9 @@ pub fn compile(
                 span,
                 || type_error(0, "date_period or time_duration"),
             )?;
-            expect(date_ty(t(1)), span, || type_error(1, "date_nanos or datetime"))?;
+            expect(date_ty(t(1)), span, || {
+                type_error(1, "date_nanos or datetime")
+            })?;
             // `DateTrunc.dataType`: the date's own type, `datetime` for a null.
             let ty = if t(1) == Type::DateNanos {
                 Type::DateNanos

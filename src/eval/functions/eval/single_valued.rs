@@ -258,7 +258,9 @@ pub(super) fn single_valued(
         Func::DateDiff => {
             let unit = s(a[0]);
             let difference = match (a[1], a[2]) {
-                (Value::Datetime(start), Value::Datetime(end)) => datetime::diff(unit, *start, *end),
+                (Value::Datetime(start), Value::Datetime(end)) => {
+                    datetime::diff(unit, *start, *end)
+                }
                 // Either side a nanosecond date: the instants compared in nanoseconds
                 // (`DateDiff.processNanosMillis` and its siblings).
                 (start, end) => match (nanos_of(start), nanos_of(end)) {
