@@ -554,19 +554,6 @@ fn reverse_graphemes(text: &str) -> String {
     clusters.iter().rev().flat_map(|c| c.iter()).collect()
 }
 
-#[cfg(test)]
-mod reverse_tests {
-    #[test]
-    fn reverse_keeps_grapheme_clusters_whole() {
-        use super::reverse_graphemes as r;
-        assert_eq!(r("Disconnected 👍🏽😊"), "😊👍🏽 detcennocsiD");
-        assert_eq!(r("ae\u{301}b"), "be\u{301}a");
-        assert_eq!(r("a👨\u{200d}👩b"), "b👨\u{200d}👩a");
-        assert_eq!(r("🇫🇷x"), "x🇫🇷");
-        assert_eq!(r(""), "");
-    }
-}
-
 /// The milliseconds of a date of either resolution.
 fn millis_of(v: &Value) -> Option<i64> {
     match v {
@@ -582,5 +569,18 @@ fn nanos_of(v: &Value) -> Option<i128> {
         Value::Datetime(ms) => Some(i128::from(*ms) * 1_000_000),
         Value::DateNanos(ns) => Some(i128::from(*ns)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod reverse_tests {
+    #[test]
+    fn reverse_keeps_grapheme_clusters_whole() {
+        use super::reverse_graphemes as r;
+        assert_eq!(r("Disconnected 👍🏽😊"), "😊👍🏽 detcennocsiD");
+        assert_eq!(r("ae\u{301}b"), "be\u{301}a");
+        assert_eq!(r("a👨\u{200d}👩b"), "b👨\u{200d}👩a");
+        assert_eq!(r("🇫🇷x"), "x🇫🇷");
+        assert_eq!(r(""), "");
     }
 }
