@@ -428,3 +428,33 @@ fn buckets() {
     );
     assert_eq!(got, ["n=3", "b=2023-10-01T00:00:00.000Z"]);
 }
+
+/// KQL on a `date_nanos` field: a date bound compares with the nanosecond values as instants
+/// (before, the bound was a string and nothing compared).
+#[test]
+fn kql_ranges_on_a_nanosecond_field() {
+    use rulegate::kql::eval::{Compiled, Schema};
+    let parsed = rulegate::esql::parse("FROM logs-* | KEEP t, k").unwrap();
+    let selection = rulegate::eval::fields_for(&parsed, &[]);
+    let options = LoadOptions {
+        default_index: Some("logs-test-default".into()),
+        mapping: nanos_mapping(),
+        ..Default::default()
+    };
+    let store = Documents::from_ndjson(DOCS.as_bytes(), &selection, options).unwrap();
+    let matching = |query: &str| -> Vec<usize> {
+        let tree = rulegate::kql::parse(query).unwrap();
+        let schema = Schema {
+            columns: &store.columns,
+            now: 0,
+        };
+        let compiled = Compiled::compile(&tree, &schema).unwrap();
+        (0..5).filter(|&i| compiled.matches(store.row(i))).collect()
+    };
+    assert_eq!(matching(r#"t > "2023-10-23T13:55:01.543Z""#), [0, 1, 2, 3]);
+    assert_eq!(
+        matching(r#"t < "2023-10-23T13:55:01.543Z""#),
+        Vec::<usize>::new()
+    );
+    assert_eq!(matching(r#"t <= "2023-10-23T13:55:01.543Z""#), [3]);
+}
