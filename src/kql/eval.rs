@@ -624,6 +624,8 @@ fn compare(doc: &DocValue, bound: &DocValue) -> Option<std::cmp::Ordering> {
     match (doc, bound) {
         (V::String(a), V::String(b)) => Some(a.as_bytes().cmp(b.as_bytes())),
         (V::Datetime(a), V::Datetime(b)) => Some(a.cmp(b)),
+        // A `date_nanos` value against a date bound: the instants, exactly.
+        (V::DateNanos(_), V::Datetime(_)) => Some(doc.compare(bound)),
         (V::Ip(a), V::Ip(b)) => Some(a.cmp(b)),
         (V::Boolean(a), V::Boolean(b)) => Some(a.cmp(b)),
         _ => as_f64(doc)?.partial_cmp(&as_f64(bound)?),
