@@ -1,7 +1,6 @@
 //! The functions of #16 item 1 added last: `ALL_FIRST`/`ALL_LAST`, `SAMPLE`, `YEAR`/`MONTH`/
 //! `DAY`/`HOUR`, `ASCII`/`TO_ASCII` and `DATE_UNIT_COUNT`, against Elasticsearch's documented
-//! examples and unit tests, with their edge cases (null, multivalued, out of range, bad units),
-//! and the reason the range and `date_nanos` functions are refused.
+//! examples and unit tests, with their edge cases (null, multivalued, out of range, bad units).
 
 use rstest::rstest;
 use rulegate::document::{Documents, LoadOptions};
@@ -278,17 +277,6 @@ fn sample_is_bounded_deterministic_and_per_call() {
     assert_ne!(a, b, "two calls draw different samples");
     let got = cells(r#"ROW t = "x" | STATS s = SAMPLE(t::text, 2)"#);
     assert_eq!(got, ["s=x"]);
-}
-
-/// The functions that need a type rulegate does not model are refused with that reason.
-#[rstest]
-#[case("TO_DATE_NANOS(a)", "date_nanos")]
-fn unmodelled_types_are_the_reason(#[case] call: &str, #[case] type_name: &str) {
-    let message = compile_error(&format!("ROW a = 1 | EVAL x = {call}"));
-    assert!(
-        message.contains("not supported by rulegate yet") && message.contains(type_name),
-        "{message}"
-    );
 }
 
 /// The extreme dates count (computed in days, 128-bit); a huge `SAMPLE` limit allocates nothing.

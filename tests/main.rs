@@ -29,7 +29,8 @@
 //! | `implicit_casting` | string literals cast to the parameter type as Elasticsearch's `ImplicitCasting` does: `ABS("10.0")`, dates, IPs, integers; the error for an unparsable literal; columns, calls and `null` not cast |
 //! | `functions` | the function catalog: implemented or refused with its category (`E303`/`E304`); documented examples and edge cases of each added function |
 //! | `inline_stats` | `INLINE STATS`: multivalued keys joined to every group they fall in (distinct values, every combination, aggregates end to end), the `INLINESTATS` deprecation warning |
-//! | `functions_added` | `ALL_FIRST`/`ALL_LAST`, `SAMPLE`, `YEAR`/`MONTH`/`DAY`/`HOUR`, `ASCII`/`TO_ASCII`, `DATE_UNIT_COUNT`: documented examples, nulls, multivalues, bad units; the reason range and `date_nanos` functions are refused |
+//! | `functions_added` | `ALL_FIRST`/`ALL_LAST`, `SAMPLE`, `YEAR`/`MONTH`/`DAY`/`HOUR`, `ASCII`/`TO_ASCII`, `DATE_UNIT_COUNT`: documented examples, nulls, multivalues, bad units |
+//! | `date_nanos` | `date_nanos` values and `TO_DATE_NANOS`: documented examples, conversions from every type, out of range (before 1970, after 2262), comparisons with dates, date math, the date functions, documents, precision through `SORT`/`STATS` |
 //! | `eval_edge_cases` | the edge cases of the semantics notes §16, one test each, via the API |
 //! | `ingest_direct` | `ingest`'s direct path = the `Value` path: every sample line, quickcheck over generated events and AKS `records` batches, the binary at 1/2/4 threads and several chunk sizes vs `--value-path` (errors, lines, no partial file) |
 //! | `ingest_parallel` | `ingest --threads 1, 2, 4`: same output, warnings, errors and exit code over every sample log and long logs with errors deep inside; one thread = the library path |
@@ -85,6 +86,7 @@ mod check;
 mod cli;
 mod codes;
 mod corpus;
+mod date_nanos;
 mod date_range;
 mod doc;
 mod edges;

@@ -1,7 +1,7 @@
 //! Type conversions of `TO_*` functions and `::` casts, with Elasticsearch's failure messages.
 
 use super::value::{Type, Value};
-use super::{datetime, ip};
+use super::{date_nanos, datetime, ip};
 
 const INVALID_ARGUMENT: &str = "org.elasticsearch.xpack.esql.core.InvalidArgumentException";
 
@@ -192,6 +192,8 @@ pub fn convert(v: &Value, to: Type) -> Result<Value, String> {
         }),
         Type::Datetime => Value::Datetime(match v {
             Value::Datetime(ms) => *ms,
+            // `ToDatetime.fromDatenanos`: `DateUtils.toMilliSeconds`, truncated.
+            Value::DateNanos(ns) => date_nanos::to_millis(*ns),
             Value::String(s) => datetime::parse_iso_strict(s).ok_or_else(|| {
                 format!(
                     "java.lang.IllegalArgumentException: failed to parse date field [{s}] with format [strict_date_optional_time]"
@@ -227,10 +229,30 @@ pub fn convert(v: &Value, to: Type) -> Result<Value, String> {
             Value::String(s) => super::date_range::parse(s)?,
             _ => return Err(unsupported(v, to)),
         },
+        Type::DateNanos => Value::DateNanos(to_date_nanos(v)?),
         Type::Null | Type::DatePeriod | Type::TimeDuration | Type::Flattened => {
             return Err(unsupported(v, to))
         }
     })
+}
+
+/// `ToDateNanos`: a string parsed as `strict_date_optional_time_nanos`, a date widened, a long
+/// (or an `unsigned_long` within a long) read as nanoseconds, a double rounded as
+/// `safeDoubleToLong`; every result in the nanosecond range or a warning.
+fn to_date_nanos(v: &Value) -> Result<i64, String> {
+    match v {
+        Value::DateNanos(ns) => Ok(*ns),
+        Value::Datetime(ms) => date_nanos::from_millis(*ms),
+        Value::String(s) => date_nanos::parse(s),
+        Value::Long(l) => date_nanos::from_long(*l),
+        // `ToLongFromUnsignedLongEvaluator`: out of a long's range is an invalid argument.
+        Value::UnsignedLong(u) => {
+            i64::try_from(*u).map_err(|_| out_of_range(&u.to_string(), "long"))
+        }
+        Value::Double(d) if *d < 0.0 => date_nanos::from_long(-1),
+        Value::Double(d) => double_to_long(*d),
+        _ => Err(unsupported(v, Type::DateNanos)),
+    }
 }
 
 /// Whether a column of type `from` can be converted to `to` at all (a verification error
@@ -240,10 +262,24 @@ pub fn convertible(from: Type, to: Type) -> bool {
         return true;
     }
     match to {
-        Type::Boolean | Type::Integer | Type::Long | Type::UnsignedLong | Type::Double => {
+        Type::Long => {
+            from.is_numeric()
+                || from.is_string()
+                || matches!(from, Type::Boolean | Type::Datetime | Type::DateNanos)
+        }
+        Type::Boolean | Type::Integer | Type::UnsignedLong | Type::Double => {
             from.is_numeric() || from.is_string() || from == Type::Boolean || from == Type::Datetime
         }
-        Type::Datetime => from.is_numeric() || from.is_string(),
+        Type::Datetime => from.is_numeric() || from.is_string() || from == Type::DateNanos,
+        // `ToDateNanos` takes no `integer` (its range is two seconds after the epoch) and no
+        // `boolean`.
+        Type::DateNanos => {
+            from.is_string()
+                || matches!(
+                    from,
+                    Type::Datetime | Type::Long | Type::UnsignedLong | Type::Double
+                )
+        }
         Type::Ip | Type::Version | Type::GeoPoint | Type::DateRange => from.is_string(),
         Type::DatePeriod | Type::TimeDuration => from.is_string(),
         _ => false,

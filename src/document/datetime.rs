@@ -246,8 +246,27 @@ pub const WEEKDAYS: [&str; 7] = [
 ];
 
 /// Formats with a Java `DateTimeFormatter` pattern (letters `yYuMLdDHhmsSaEe`, `'…'` quoting,
-/// `X`/`Z` zones as UTC). Unsupported letters give `None`.
+/// `X`/`Z` zones as UTC), or one of Elasticsearch's named formats `strict_date_optional_time`
+/// and `strict_date_optional_time_nanos`. Unsupported letters give `None`.
 pub fn format_pattern(pattern: &str, ms: i64) -> Option<String> {
+    format_pattern_with(pattern, ms, 0)
+}
+
+/// [`format_pattern`] of an instant `sub_milli` nanoseconds past `ms` (a `date_nanos`): `S`
+/// letters beyond the third print those digits.
+pub fn format_pattern_with(pattern: &str, ms: i64, sub_milli: i64) -> Option<String> {
+    match pattern {
+        "strict_date_optional_time" => return Some(format_iso(ms)),
+        "strict_date_optional_time_nanos" => {
+            let nanos = i128::from(ms) * 1_000_000 + i128::from(sub_milli);
+            return match i64::try_from(nanos) {
+                Ok(n) if n >= 0 => Some(super::date_nanos::format_iso(n)),
+                // Before 1970 a millisecond date prints as the millisecond format does.
+                _ => Some(format_iso(ms)),
+            };
+        }
+        _ => {}
+    }
     let c = to_civil(ms);
     let days = ms.div_euclid(MS_PER_DAY);
     let weekday = (days + 3).rem_euclid(7) as usize;
@@ -308,7 +327,7 @@ pub fn format_pattern(pattern: &str, ms: i64) -> Option<String> {
             'm' => out += &pad(c.minute, n),
             's' => out += &pad(c.second, n),
             'S' => {
-                let frac = format!("{:03}000000", c.milli);
+                let frac = format!("{:03}{sub_milli:06}", c.milli);
                 out += &frac[..n.min(9)];
             }
             'a' => out += if c.hour < 12 { "AM" } else { "PM" },

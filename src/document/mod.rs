@@ -7,6 +7,7 @@
 
 pub mod catalog;
 pub mod convert;
+pub mod date_nanos;
 pub mod date_range;
 pub mod date_unit;
 pub mod datetime;

@@ -31,6 +31,8 @@ pub enum Type {
     /// The root of a `flattened` field: its leaves as one canonical JSON object of flat dotted
     /// keys (`document::flattened`), held as a string value.
     Flattened,
+    /// Nanoseconds since the epoch (`date_nanos`), 1970-01-01 to 2262-04-11.
+    DateNanos,
 }
 
 impl Type {
@@ -53,6 +55,7 @@ impl Type {
             Type::GeoPoint => "geo_point",
             Type::DateRange => "date_range",
             Type::Flattened => "flattened",
+            Type::DateNanos => "date_nanos",
         }
     }
 
@@ -75,6 +78,7 @@ impl Type {
             "geo_point" => Type::GeoPoint,
             "date_range" => Type::DateRange,
             "flattened" => Type::Flattened,
+            "date_nanos" => Type::DateNanos,
             _ => return None,
         })
     }
@@ -144,6 +148,8 @@ pub enum Value {
         from: i64,
         to: i64,
     },
+    /// Nanoseconds since the epoch, UTC (`date_nanos`); never negative.
+    DateNanos(i64),
 }
 
 impl Value {
@@ -173,7 +179,7 @@ impl Value {
             Value::Integer(v) => Some(*v as i64),
             Value::Long(v) => Some(*v),
             Value::UnsignedLong(v) => i64::try_from(*v).ok(),
-            Value::Datetime(v) => Some(*v),
+            Value::Datetime(v) | Value::DateNanos(v) => Some(*v),
             _ => None,
         }
     }
@@ -187,7 +193,10 @@ impl Value {
             (Integer(a), Integer(b)) => a.cmp(b),
             (Long(a), Long(b)) => a.cmp(b),
             (UnsignedLong(a), UnsignedLong(b)) => a.cmp(b),
-            (Datetime(a), Datetime(b)) => a.cmp(b),
+            (Datetime(a), Datetime(b)) | (DateNanos(a), DateNanos(b)) => a.cmp(b),
+            // A date and a nanosecond date compare as instants, exactly.
+            (DateNanos(n), Datetime(ms)) => super::date_nanos::compare_to_millis(*n, *ms),
+            (Datetime(ms), DateNanos(n)) => super::date_nanos::compare_to_millis(*n, *ms).reverse(),
             (String(a), String(b)) => a.as_bytes().cmp(b.as_bytes()),
             (Ip(a), Ip(b)) => a.cmp(b),
             (Version(a), Version(b)) => compare_versions(a, b),
@@ -232,6 +241,7 @@ impl Value {
             Value::Duration(ms) => format_duration(*ms),
             Value::GeoPoint { x, y } => super::geo::format(*x, *y),
             Value::DateRange { from, to } => super::date_range::format(*from, *to),
+            Value::DateNanos(ns) => super::date_nanos::format_iso(*ns),
         }
     }
 

@@ -139,7 +139,9 @@ pub fn hash_key<H: Hasher>(value: &Value, state: &mut H) {
     match value {
         Value::Boolean(b) => b.hash(state),
         Value::Integer(v) => (*v as i128).hash(state),
-        Value::Long(v) | Value::Datetime(v) | Value::Duration(v) => (*v as i128).hash(state),
+        Value::Long(v) | Value::Datetime(v) | Value::Duration(v) | Value::DateNanos(v) => {
+            (*v as i128).hash(state)
+        }
         Value::UnsignedLong(v) => (*v as i128).hash(state),
         Value::Double(v) => v.to_bits().hash(state),
         Value::String(s) | Value::Version(s) => s.hash(state),

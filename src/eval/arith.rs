@@ -74,6 +74,25 @@ pub fn arith(op: BinaryOp, a: &Value, b: &Value, ty: Type) -> Result<Value, Stri
             };
             result.map(Value::Datetime)
         }
+        Type::DateNanos => {
+            use crate::document::date_nanos;
+            let (date, span, sign) = match (a, b) {
+                (Value::DateNanos(d), s) => (*d, s, if op == BinaryOp::Sub { -1 } else { 1 }),
+                (s, Value::DateNanos(d)) => (*d, s, 1),
+                _ => return Err(date_nanos::OUT_OF_RANGE.into()),
+            };
+            let result = match span {
+                Value::Duration(ms) => ms
+                    .checked_mul(sign)
+                    .ok_or_else(|| date_nanos::OUT_OF_RANGE.to_string())
+                    .and_then(|ms| date_nanos::add_duration(date, ms)),
+                Value::Period { months, days } => {
+                    date_nanos::add_period(date, sign * months, sign * days)
+                }
+                _ => Err(date_nanos::OUT_OF_RANGE.to_string()),
+            };
+            result.map(Value::DateNanos)
+        }
         Type::Integer => {
             let (x, y) = (
                 a.as_i64().unwrap_or(0) as i32,

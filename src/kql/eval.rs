@@ -167,7 +167,7 @@ fn is_query(field: &Literal, value: &Literal, schema: &Schema) -> Result<Pred, D
             Test::Exists
         } else if value.has_wildcard() {
             wildcard_test(ty, value)?
-        } else if ty == Some(Type::Datetime) {
+        } else if matches!(ty, Some(Type::Datetime | Type::DateNanos)) {
             let bound = |round_up| date_value(value, schema.now, round_up);
             Test::Range {
                 lower: Some(Bound {
@@ -428,7 +428,8 @@ fn range_test(
     let text = value.text();
     let bound_value = |round_up: bool| -> Result<DocValue, Diagnostic> {
         Ok(match ty {
-            Type::Datetime => date_value(value, now, round_up)?,
+            // A nanosecond date compares with the millisecond bound as an instant.
+            Type::Datetime | Type::DateNanos => date_value(value, now, round_up)?,
             Type::Integer | Type::Long | Type::UnsignedLong | Type::Double => {
                 // Range bounds on whole-number fields accept fractions (rounded by the bound's side).
                 let parsed: f64 = text
@@ -496,7 +497,7 @@ fn free_text(value: &Literal, schema: &Schema) -> Pred {
     for (i, column) in schema.columns.iter().enumerate() {
         let test = if value.has_wildcard() {
             wildcard_test(Some(column.ty), value).ok()
-        } else if column.ty == Type::Datetime {
+        } else if matches!(column.ty, Type::Datetime | Type::DateNanos) {
             None
         } else {
             match_test(Some(column.ty), value).ok()
@@ -623,6 +624,8 @@ fn compare(doc: &DocValue, bound: &DocValue) -> Option<std::cmp::Ordering> {
     match (doc, bound) {
         (V::String(a), V::String(b)) => Some(a.as_bytes().cmp(b.as_bytes())),
         (V::Datetime(a), V::Datetime(b)) => Some(a.cmp(b)),
+        // A `date_nanos` value against a date bound: the instants, exactly.
+        (V::DateNanos(_), V::Datetime(_)) => Some(doc.compare(bound)),
         (V::Ip(a), V::Ip(b)) => Some(a.cmp(b)),
         (V::Boolean(a), V::Boolean(b)) => Some(a.cmp(b)),
         _ => as_f64(doc)?.partial_cmp(&as_f64(bound)?),

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use rulegate::document::{
-    date_range, datetime, flattened, ip, Cell, Column, Documents, Type, Value,
+    date_nanos, date_range, datetime, flattened, ip, Cell, Column, Documents, Type, Value,
 };
 use rulegate::eval::{IndexedNumeric, Lookups};
 
@@ -332,6 +332,7 @@ fn csv_value(v: &str, raw_ty: &str, ty: Type, scaling: f64) -> Option<Value> {
         Type::UnsignedLong => Value::UnsignedLong(v.parse().ok()?),
         Type::Boolean => Value::Boolean(v.eq_ignore_ascii_case("true")),
         Type::Datetime => Value::Datetime(datetime::parse_iso(v)?),
+        Type::DateNanos => Value::DateNanos(date_nanos::parse(v).ok()?),
         Type::Ip => Value::Ip(ip::parse(v)?),
         Type::Version => Value::Version(v.into()),
         // Upstream's loader indexes `from..to` as a range object, `from` included, `to` not.

@@ -33,7 +33,6 @@ const SPEC_NOW: i64 = 1_748_736_000_000;
 const OUT_OF_SCOPE: &[(&str, &str)] = &[
     ("enrich ", "ENRICH needs enrich policies"),
     ("\nset ", "SET statements are out of scope"),
-    ("date_nanos", "date_nanos is out of scope"),
     (
         "to_aggregate_metric_double",
         "aggregate_metric_double (a metrics field of min/max/sum/value_count parts) is not \
@@ -115,7 +114,7 @@ fn skip_reason(
     }
     if t.header.iter().any(|(_, ty)| {
         let ty = ty.to_lowercase();
-        ty.contains("geo") || ty.contains("cartesian") || ty == "date_nanos"
+        ty.contains("geo") || ty.contains("cartesian")
     }) {
         return Some("expects a type out of scope".into());
     }

@@ -11,7 +11,7 @@ use crate::document::ids::LineIds;
 use crate::document::scan::{self, Paths, Wanted};
 use crate::document::value::{Cell, Type, Value};
 use crate::document::walk::{self, Fields, Scalar, WordHashBuild};
-use crate::document::{convert, datetime, geo, ip, Column};
+use crate::document::{convert, date_nanos, datetime, geo, ip, Column};
 
 #[path = "loader_drop.rs"]
 mod dropping;
@@ -114,6 +114,32 @@ fn to_value(s: &Scalar, ty: Type, field: u32, interner: &mut Interner) -> Result
             Scalar::F64(f) => Ok(Value::Datetime(*f as i64)),
             _ => fail("a boolean"),
         },
+        // `date_nanos`' default format, `strict_date_optional_time_nanos||epoch_millis`: a
+        // number is milliseconds; a value outside 1970 to 2262 is refused, as the mapper does.
+        Type::DateNanos => {
+            let nanos = match s {
+                Scalar::Str(t) => date_nanos::parse(t).or_else(|e| {
+                    t.parse::<i64>()
+                        .map_err(|_| e)
+                        .and_then(date_nanos::from_millis)
+                }),
+                Scalar::I64(i) => date_nanos::from_millis(*i),
+                Scalar::U64(u) => i64::try_from(*u)
+                    .map_err(|_| String::new())
+                    .and_then(date_nanos::from_millis),
+                Scalar::F64(f) if f.is_finite() && *f >= 0.0 && *f < 9.2e15 => {
+                    Ok((*f * 1e6) as i64)
+                }
+                Scalar::F64(_) => Err(String::new()),
+                _ => return fail("a boolean"),
+            };
+            nanos.map(Value::DateNanos).or_else(|_| {
+                fail(&match s {
+                    Scalar::Str(t) => format!("\"{t}\""),
+                    _ => "a number outside 1970 to 2262".to_string(),
+                })
+            })
+        }
         Type::Ip => match s {
             Scalar::Str(t) => ip::parse(t)
                 .map(Value::Ip)

@@ -41,6 +41,7 @@ impl Scalar {
             Value::Double(d) => Scalar::Double(*d),
             Value::String(s) | Value::Version(s) => Scalar::Str(s.to_string()),
             Value::Datetime(ms) => Scalar::Date(*ms),
+            Value::DateNanos(ns) => Scalar::Date(crate::document::date_nanos::to_millis(*ns)),
             Value::Ip(b) => Scalar::Ip(*b),
             Value::Period { .. }
             | Value::Duration(_)

@@ -92,8 +92,12 @@ impl Compiler<'_> {
         r: CExpr,
         span: Span,
     ) -> Result<(CExpr, CExpr), Diagnostic> {
-        let special =
-            |t: Type| matches!(t, Type::Datetime | Type::Ip | Type::Version | Type::Boolean);
+        let special = |t: Type| {
+            matches!(
+                t,
+                Type::Datetime | Type::DateNanos | Type::Ip | Type::Version | Type::Boolean
+            )
+        };
         if l.ty.is_string() && special(r.ty) {
             let l = self.cast(l, r.ty, span)?;
             return Ok((l, r));
@@ -102,7 +106,12 @@ impl Compiler<'_> {
             let r = self.cast(r, l.ty, span)?;
             return Ok((l, r));
         }
-        if Type::common(l.ty, r.ty).is_some() || (l.ty.is_numeric() && r.ty.is_numeric()) {
+        // A date and a nanosecond date compare as instants (`date_nanos_compare_to_millis`).
+        let dates = |t: Type| matches!(t, Type::Datetime | Type::DateNanos);
+        if Type::common(l.ty, r.ty).is_some()
+            || (l.ty.is_numeric() && r.ty.is_numeric())
+            || (dates(l.ty) && dates(r.ty))
+        {
             return Ok((l, r));
         }
         Err(error(
@@ -211,12 +220,21 @@ impl Compiler<'_> {
                     Some(Type::Datetime)
                 }
             }
+            // `date_nanos_add_subtract`: the same date math, in nanoseconds.
+            (Type::DateNanos, t) | (t, Type::DateNanos) if temporal(t) && add_sub => {
+                if op == BinaryOp::Sub && temporal(l.ty) {
+                    None
+                } else {
+                    Some(Type::DateNanos)
+                }
+            }
             (a, b) if temporal(a) && a == b && matches!(op, BinaryOp::Add | BinaryOp::Sub) => {
                 Some(a)
             }
             (Type::Null, t) | (t, Type::Null) if t.is_numeric() || t == Type::Null => Some(t),
             (Type::Null, t) | (t, Type::Null) if temporal(t) && add_sub => Some(t),
             (Type::Null, Type::Datetime) | (Type::Datetime, Type::Null) => Some(Type::Datetime),
+            (Type::Null, Type::DateNanos) | (Type::DateNanos, Type::Null) => Some(Type::DateNanos),
             (a, b) if a.is_numeric() && b.is_numeric() => Type::common(a, b),
             _ => None,
         };

@@ -114,7 +114,7 @@ pub fn compile(
             site,
         });
     }
-    if field_ty == Type::Datetime {
+    if matches!(field_ty, Type::Datetime | Type::DateNanos) {
         return date_bucket(c, args, span, schema, &text);
     }
     if !field_ty.is_numeric() {
@@ -231,6 +231,7 @@ fn date_bucket(
         }
     };
     let field = args.swap_remove(0);
+    let ty = field.ty;
     let site = c.site(span);
     let interval = match rounding {
         None => args.swap_remove(0),
@@ -255,7 +256,7 @@ fn date_bucket(
     };
     Ok(CExpr {
         kind: Kind::Call(Func::DateTrunc, vec![interval, field]),
-        ty: Type::Datetime,
+        ty,
         site,
     })
 }
@@ -277,9 +278,10 @@ fn per_run_bucket(c: &mut Compiler, mut args: Vec<CExpr>, count: i64, span: Span
         ty: Type::TimeDuration,
         site,
     };
+    let ty = field.ty;
     CExpr {
         kind: Kind::Call(Func::DateTrunc, vec![rounding, field]),
-        ty: Type::Datetime,
+        ty,
         site,
     }
 }
@@ -289,6 +291,7 @@ fn per_run_bucket(c: &mut Compiler, mut args: Vec<CExpr>, count: i64, span: Span
 pub fn rounding_at_run(a: &[&Value]) -> Option<Value> {
     let date = |v: &Value| match v {
         Value::Datetime(ms) => Some(*ms),
+        Value::DateNanos(ns) => Some(crate::document::date_nanos::to_millis(*ns)),
         Value::String(s) => datetime::parse_iso(s),
         _ => None,
     };
@@ -422,6 +425,7 @@ fn fold_date(
 ) -> Result<i64, Diagnostic> {
     match folded(c, e, schema) {
         Some(Cell::One(Value::Datetime(ms))) => Ok(ms),
+        Some(Cell::One(Value::DateNanos(ns))) => Ok(crate::document::date_nanos::to_millis(ns)),
         Some(Cell::One(Value::String(s))) => datetime::parse_iso(&s).ok_or_else(|| {
             error(
                 "E302",

@@ -80,8 +80,9 @@ pub(super) fn string_ty(t: Type) -> bool {
     t.is_string() || t == Type::Null
 }
 
+/// A date of either resolution (`isDate`: `datetime` or `date_nanos`), or null.
 pub(super) fn date_ty(t: Type) -> bool {
-    matches!(t, Type::Datetime | Type::Null)
+    matches!(t, Type::Datetime | Type::DateNanos | Type::Null)
 }
 
 pub(super) fn numeric_ty(t: Type) -> bool {

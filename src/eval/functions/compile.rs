@@ -147,6 +147,7 @@ pub fn compile(
         "to_double" | "to_dbl" => (Func::ToType(Type::Double), Type::Double),
         "to_boolean" | "to_bool" => (Func::ToType(Type::Boolean), Type::Boolean),
         "to_datetime" | "to_dt" => (Func::ToType(Type::Datetime), Type::Datetime),
+        "to_date_nanos" | "to_datenanos" => (Func::ToType(Type::DateNanos), Type::DateNanos),
         "to_version" | "to_ver" => (Func::ToType(Type::Version), Type::Version),
         "to_text" => (Func::ToType(Type::Text), Type::Text),
         "to_geopoint" => (Func::ToType(Type::GeoPoint), Type::GeoPoint),
@@ -312,8 +313,16 @@ pub fn compile(
                 span,
                 || type_error(0, "date_period or time_duration"),
             )?;
-            expect(date_ty(t(1)), span, || type_error(1, "datetime"))?;
-            (Func::DateTrunc, Type::Datetime)
+            expect(date_ty(t(1)), span, || {
+                type_error(1, "date_nanos or datetime")
+            })?;
+            // `DateTrunc.dataType`: the date's own type, `datetime` for a null.
+            let ty = if t(1) == Type::DateNanos {
+                Type::DateNanos
+            } else {
+                Type::Datetime
+            };
+            (Func::DateTrunc, ty)
         }
         "date_diff" => {
             arity(name, n, 3, 3, span)?;

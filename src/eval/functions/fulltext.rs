@@ -335,7 +335,7 @@ pub fn fuzziness(spec: &str) -> Option<Fuzziness> {
 
 // ---- Compiling the calls -------------------------------------------------------------------
 
-/// Field types `MATCH` and `MULTI_MATCH` accept (Elasticsearch's list, without `date_nanos`).
+/// Field types `MATCH` and `MULTI_MATCH` accept (Elasticsearch's list).
 const MATCH_TYPES: &str =
     "keyword, text, boolean, date, date_nanos, double, integer, ip, long, unsigned_long, version";
 
@@ -346,6 +346,7 @@ fn match_type(ty: Type) -> bool {
             | Type::Text
             | Type::Boolean
             | Type::Datetime
+            | Type::DateNanos
             | Type::Double
             | Type::Integer
             | Type::Ip

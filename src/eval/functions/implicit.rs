@@ -136,7 +136,10 @@ pub fn cast_compared_literal(
     other: Type,
     span: Span,
 ) -> Result<(), Diagnostic> {
-    if matches!(other, Type::Datetime | Type::Ip | Type::Version) {
+    if matches!(
+        other,
+        Type::Datetime | Type::DateNanos | Type::Ip | Type::Version
+    ) {
         cast_one(literal, other, span)?;
     }
     Ok(())

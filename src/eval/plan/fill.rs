@@ -72,7 +72,7 @@ fn fill_value(value: &Value, from: Type, ty: Type) -> Result<Value, Option<Strin
     let cast_from_string = from == Type::Keyword
         && matches!(
             ty,
-            Type::Datetime | Type::Ip | Type::Version | Type::Boolean
+            Type::Datetime | Type::DateNanos | Type::Ip | Type::Version | Type::Boolean
         );
     if (numeric(from) && numeric(ty)) || cast_from_string {
         return crate::document::convert::convert(value, ty).map_err(Some);

@@ -65,7 +65,7 @@ pub(super) fn compile_first_last(
     }
     let all = call.name.starts_with("all_");
     let sort_ok = match sort_expr.ty {
-        Type::Null | Type::Long | Type::Datetime => true,
+        Type::Null | Type::Long | Type::Datetime | Type::DateNanos => true,
         Type::Integer => !all,
         _ => false,
     };

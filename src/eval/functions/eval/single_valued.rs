@@ -2,6 +2,7 @@
 //! function, value in, value (or error text) out.
 
 use super::*;
+use crate::document::date_nanos;
 
 /// Functions whose every argument is a single non-null value.
 pub(super) fn single_valued(
@@ -183,9 +184,10 @@ pub(super) fn single_valued(
         Func::ByteLength => int(s(a[0]).len() as i64),
         Func::Contains => Cell::boolean(Some(s(a[1]).is_empty() || s(a[0]).contains(s(a[1])))),
         Func::DayName | Func::MonthName => {
-            let Value::Datetime(ms) = a[0] else {
+            let Some(ms) = millis_of(a[0]) else {
                 return Ok(Cell::Null);
             };
+            let ms = &ms;
             if matches!(func, Func::DayName) {
                 kw(crate::document::datetime::day_name(*ms))
             } else {
@@ -194,9 +196,10 @@ pub(super) fn single_valued(
             }
         }
         Func::DateUnitCount => {
-            let Value::Datetime(ms) = a[2] else {
+            let Some(ms) = millis_of(a[2]) else {
                 return Ok(Cell::Null);
             };
+            let ms = &ms;
             let part = |v: &Value| {
                 date_parts::Part::resolve(s(v)).ok_or_else(|| {
                     format!(
@@ -210,7 +213,7 @@ pub(super) fn single_valued(
         }
         Func::Ascii => kw(date_parts::escape_ascii(s(a[0]))),
         Func::DaysInMonth => {
-            let Value::Datetime(ms) = a[0] else {
+            let Some(ms) = millis_of(a[0]) else {
                 return Ok(Cell::Null);
             };
             let (year, month, _) = crate::calendar::civil_from_days(ms.div_euclid(86_400_000));
@@ -230,8 +233,20 @@ pub(super) fn single_valued(
             below.or(least).map_or(Cell::Null, |p| Cell::One(p.clone()))
         }
         Func::DateTrunc => {
-            let Value::Datetime(ms) = a[1] else {
-                return Ok(Cell::Null);
+            let (months, days, duration) = match a[0] {
+                Value::Period { months, days } => (*months, *days, 0),
+                Value::Duration(d) => (0, 0, *d),
+                _ => return Ok(Cell::Null),
+            };
+            let ms = match a[1] {
+                Value::Datetime(ms) => ms,
+                Value::DateNanos(ns) => {
+                    return match date_nanos::trunc(*ns, months, days, duration) {
+                        Some(r) => r.map(|n| Cell::One(Value::DateNanos(n))),
+                        None => Ok(Cell::Null),
+                    }
+                }
+                _ => return Ok(Cell::Null),
             };
             let r = match a[0] {
                 Value::Period { months, days } => datetime::trunc(*ms, *months, *days, 0),
@@ -241,11 +256,19 @@ pub(super) fn single_valued(
             r.map_or(Cell::Null, |v| Cell::One(Value::Datetime(v)))
         }
         Func::DateDiff => {
-            let (Some(start), Some(end)) = (a[1].as_i64(), a[2].as_i64()) else {
-                return Ok(Cell::Null);
-            };
             let unit = s(a[0]);
-            match datetime::diff(unit, start, end) {
+            let difference = match (a[1], a[2]) {
+                (Value::Datetime(start), Value::Datetime(end)) => {
+                    datetime::diff(unit, *start, *end)
+                }
+                // Either side a nanosecond date: the instants compared in nanoseconds
+                // (`DateDiff.processNanosMillis` and its siblings).
+                (start, end) => match (nanos_of(start), nanos_of(end)) {
+                    (Some(start), Some(end)) => date_nanos::diff(unit, start, end),
+                    _ => return Ok(Cell::Null),
+                },
+            };
+            match difference {
                 None => {
                     return Err(format!(
                         "java.lang.IllegalArgumentException: A value of [YEAR, QUARTER, MONTH, DAYOFYEAR, DAY, WEEK, WEEKDAY, HOUR, MINUTE, SECOND, MILLISECOND, MICROSECOND, NANOSECOND] or their aliases is required; received [{unit}]"
@@ -268,8 +291,11 @@ pub(super) fn single_valued(
             } else {
                 ("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", a[0])
             };
-            let ms = date.as_i64().unwrap_or(0);
-            match datetime::format_pattern(pattern, ms) {
+            let formatted = match date {
+                Value::DateNanos(ns) => date_nanos::format_pattern(pattern, *ns),
+                other => datetime::format_pattern(pattern, other.as_i64().unwrap_or(0)),
+            };
+            match formatted {
                 Some(t) => kw(t),
                 None => {
                     return Err(format!(
@@ -299,8 +325,11 @@ pub(super) fn single_valued(
             }
         }
         Func::DateExtract => {
-            let ms = a[1].as_i64().unwrap_or(0);
-            match datetime::extract(s(a[0]), ms) {
+            let extracted = match a[1] {
+                Value::DateNanos(ns) => date_nanos::extract(s(a[0]), *ns),
+                other => datetime::extract(s(a[0]), other.as_i64().unwrap_or(0)),
+            };
+            match extracted {
                 Some(v) => Cell::One(Value::Long(v)),
                 None => {
                     return Err(format!(
@@ -532,6 +561,24 @@ fn reverse_graphemes(text: &str) -> String {
         start = i;
     }
     clusters.iter().rev().flat_map(|c| c.iter()).collect()
+}
+
+/// The milliseconds of a date of either resolution.
+fn millis_of(v: &Value) -> Option<i64> {
+    match v {
+        Value::Datetime(ms) => Some(*ms),
+        Value::DateNanos(ns) => Some(date_nanos::to_millis(*ns)),
+        _ => None,
+    }
+}
+
+/// The nanoseconds since the epoch of a date of either resolution, widened.
+fn nanos_of(v: &Value) -> Option<i128> {
+    match v {
+        Value::Datetime(ms) => Some(i128::from(*ms) * 1_000_000),
+        Value::DateNanos(ns) => Some(i128::from(*ns)),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
