@@ -148,8 +148,20 @@ impl Compiler<'_> {
         // `cast_compared_literal`), but Elasticsearch has cast it already.
         let cast_literal =
             l == Type::Boolean && r.is_string() && matches!(item.kind, Kind::Literal(_));
+        // A string literal *value* is cast to the items' type as the list's literals are to
+        // the value's (date_nanos.csv-spec `"2023-10-23T13:55:01.543123456Z" IN (nanos)`).
+        let literal_value = l.is_string()
+            && matches!(value.kind, Kind::Literal(_))
+            && matches!(
+                r,
+                Type::Datetime | Type::DateNanos | Type::Ip | Type::Version | Type::Boolean
+            );
+        // A date and a nanosecond date compare as instants (`date_nanos_compare_to_millis`).
+        let dates = |t: Type| matches!(t, Type::Datetime | Type::DateNanos);
         let compatible = l == r
             || cast_literal
+            || literal_value
+            || (dates(l) && dates(r))
             || l == Type::Null
             || r == Type::Null
             || (l.is_string() && r.is_string())

@@ -52,7 +52,12 @@ pub(super) fn compile_first_last(
             | Type::Long
             | Type::Double
     ) || (!call.name.starts_with("all_")
-        && matches!(value_expr.ty, Type::Version | Type::UnsignedLong));
+        && matches!(
+            value_expr.ty,
+            // `stats_first_last.csv-spec`: "Test date types in the search field", "Test first
+            // aggregation on flattened type".
+            Type::Version | Type::UnsignedLong | Type::DateNanos | Type::Flattened
+        ));
     if !value_ok {
         return Err(type_error(
             c,
