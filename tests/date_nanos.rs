@@ -22,16 +22,7 @@ fn run_on(query: &str, ndjson: &str, mapping: Mapping) -> Result<Table, String> 
     Ok(plan.run(&store, Window::All, 0))
 }
 
-fn display(t: &Table) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for row in &t.rows {
-        for (c, col) in row.iter().zip(&t.columns) {
-            out.push(format!("{}={}", col.name, c.to_display()));
-        }
-    }
-    out.extend(t.warnings.iter().map(|w| format!("warning: {w}")));
-    out
-}
+use crate::support::table_cells as display;
 
 /// The rows of `query` over no documents, as `col=value` per cell, then each warning.
 fn cells(query: &str) -> Vec<String> {

@@ -7,21 +7,7 @@ use rstest::rstest;
 use rulegate::document::{Documents, LoadOptions, Mapping};
 use rulegate::eval::{Plan, Table, Window};
 
-fn run_row(query: &str) -> Table {
-    let parsed = rulegate::esql::parse(query).expect("query parses");
-    let plan = Plan::compile(&parsed, query, &[]).expect("query compiles");
-    plan.run(&Documents::default(), Window::All, 0)
-}
-
-/// Each `col=value` of the one row, then each warning.
-fn row(query: &str) -> Vec<String> {
-    let t = run_row(query);
-    let mut out: Vec<String> = (t.rows[0].iter().zip(&t.columns))
-        .map(|(c, col)| format!("{}={}", col.name, c.to_display()))
-        .collect();
-    out.extend(t.warnings.iter().map(|w| format!("warning: {w}")));
-    out
-}
+use crate::support::row_cells as row;
 
 fn compile_error(query: &str) -> (String, String) {
     let parsed = rulegate::esql::parse(query).expect("query parses");
@@ -228,16 +214,7 @@ fn load(docs: &str, query: &str) -> Result<Table, String> {
     Ok(plan.run(&store, Window::All, 0))
 }
 
-fn rows(t: &Table) -> Vec<String> {
-    (t.rows.iter())
-        .map(|r| {
-            r.iter()
-                .map(|c| c.to_display())
-                .collect::<Vec<_>>()
-                .join(" | ")
-        })
-        .collect()
-}
+use crate::support::table_rows as rows;
 
 /// A `date_range` field is an object of bounds: `gte`/`lt` as given, `gt` one millisecond on,
 /// `lte` one millisecond on (a date without a time up to the end of its day), epoch

@@ -135,14 +135,7 @@ fn load(docs: &str, query: &str) -> Result<Table, String> {
 
 /// Each row as `a | b | …`, then each warning.
 fn lines(t: &Table) -> Vec<String> {
-    let mut out: Vec<String> = (t.rows.iter())
-        .map(|r| {
-            r.iter()
-                .map(|c| c.to_display())
-                .collect::<Vec<_>>()
-                .join(" | ")
-        })
-        .collect();
+    let mut out = crate::support::table_rows(t);
     out.extend(t.warnings.iter().map(|w| format!("warning: {w}")));
     out
 }

@@ -25,14 +25,7 @@ fn cells(query: &str) -> Vec<String> {
 
 fn cells_on(query: &str, ndjson: &str) -> Vec<String> {
     let t = run_on(query, ndjson).unwrap_or_else(|e| panic!("{query}: {e}"));
-    let mut out: Vec<String> = Vec::new();
-    for row in &t.rows {
-        for (c, col) in row.iter().zip(&t.columns) {
-            out.push(format!("{}={}", col.name, c.to_display()));
-        }
-    }
-    out.extend(t.warnings.iter().map(|w| format!("warning: {w}")));
-    out
+    crate::support::table_cells(&t)
 }
 
 fn compile_error(query: &str) -> String {

@@ -7,21 +7,7 @@ use rstest::rstest;
 use rulegate::document::{Documents, LoadOptions};
 use rulegate::eval::{Plan, Table, Window};
 
-fn run_row(query: &str) -> Table {
-    let parsed = rulegate::esql::parse(query).expect("query parses");
-    let plan = Plan::compile(&parsed, query, &[]).expect("query compiles");
-    plan.run(&Documents::default(), Window::All, 0)
-}
-
-/// Each `col=value` of the one row, then each warning.
-fn row(query: &str) -> Vec<String> {
-    let t = run_row(query);
-    let mut out: Vec<String> = (t.rows[0].iter().zip(&t.columns))
-        .map(|(c, col)| format!("{}={}", col.name, c.to_display()))
-        .collect();
-    out.extend(t.warnings.iter().map(|w| format!("warning: {w}")));
-    out
-}
+use crate::support::row_cells as row;
 
 #[rstest]
 // spatial.csv-spec `convertFromString` (tag `to_geopoint-str`): printed as WKT with a space.
@@ -161,14 +147,7 @@ fn documents_give_points_in_every_indexed_form() {
         "FROM logs-* | EVAL p = source.geo.location, y = ST_Y(p) | SORT n | KEEP n, p, y",
     )
     .unwrap();
-    let rows: Vec<String> = (t.rows.iter())
-        .map(|r| {
-            r.iter()
-                .map(|c| c.to_display())
-                .collect::<Vec<_>>()
-                .join(" | ")
-        })
-        .collect();
+    let rows = crate::support::table_rows(&t);
     let point = "POINT (-71.34 41.12)";
     let y = "41.1199999647215";
     assert_eq!(
@@ -233,14 +212,7 @@ fn the_impossible_travel_shape_runs() {
 | EVAL km = round(st_distance(p1, p2) / 1000.0, 0)
 | KEEP user.email, regions, km"#;
     let t = load(docs, query).unwrap();
-    let rows: Vec<String> = (t.rows.iter())
-        .map(|r| {
-            r.iter()
-                .map(|c| c.to_display())
-                .collect::<Vec<_>>()
-                .join(" | ")
-        })
-        .collect();
+    let rows = crate::support::table_rows(&t);
     // Paris to Berlin across the bounding box corners (2.35 48.85)–(13.4 52.52): 878 km.
     assert_eq!(rows, ["a@x | 2 | 878.0"], "{:?}", t.warnings);
     assert!(t.warnings.is_empty(), "{:?}", t.warnings);

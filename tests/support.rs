@@ -95,6 +95,31 @@ pub fn esql_refusal(query: &str) -> String {
     format!("{}: {}", d.code, d.message)
 }
 
+/// Every cell of a table as `col=value`, row by row, then each warning as `warning: …`.
+pub fn table_cells(t: &rulegate::eval::Table) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for row in &t.rows {
+        for (c, col) in row.iter().zip(&t.columns) {
+            out.push(format!("{}={}", col.name, c.to_display()));
+        }
+    }
+    out.extend(t.warnings.iter().map(|w| format!("warning: {w}")));
+    out
+}
+
+/// The cells (`col=value`) and warnings of a query over no documents (a `ROW` query) that must
+/// compile.
+pub fn row_cells(query: &str) -> Vec<String> {
+    let parsed = rulegate::esql::parse(query).expect("query parses");
+    let plan = rulegate::eval::Plan::compile(&parsed, query, &[]).expect("query compiles");
+    let t = plan.run(
+        &rulegate::document::Documents::default(),
+        rulegate::eval::Window::All,
+        0,
+    );
+    table_cells(&t)
+}
+
 /// A table's rows as `a | b` lines.
 pub fn table_rows(t: &rulegate::eval::Table) -> Vec<String> {
     t.rows
