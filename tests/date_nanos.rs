@@ -6,21 +6,8 @@
 
 use rstest::rstest;
 use rulegate::document::{Documents, LoadOptions, Mapping};
-use rulegate::eval::{Plan, Table, Window};
 
-fn run_on(query: &str, ndjson: &str, mapping: Mapping) -> Result<Table, String> {
-    let parsed = rulegate::esql::parse(query).map_err(|d| d.message)?;
-    let selection = rulegate::eval::fields_for(&parsed, &[]);
-    let options = LoadOptions {
-        default_index: Some("logs-test-default".into()),
-        mapping,
-        ..Default::default()
-    };
-    let store = Documents::from_ndjson(ndjson.as_bytes(), &selection, options)
-        .map_err(|e| format!("load: {e:?}"))?;
-    let plan = Plan::compile(&parsed, query, &store.columns).map_err(|d| d.message)?;
-    Ok(plan.run(&store, Window::All, 0))
-}
+use crate::support::esql_on_docs as run_on;
 
 use crate::support::table_cells as display;
 

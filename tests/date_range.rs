@@ -4,8 +4,8 @@
 //! malformed strings, from > to, refused comparisons and sorts, and ranges in documents.
 
 use rstest::rstest;
-use rulegate::document::{Documents, LoadOptions, Mapping};
-use rulegate::eval::{Plan, Table, Window};
+use rulegate::document::Mapping;
+use rulegate::eval::{Plan, Table};
 
 use crate::support::row_cells as row;
 
@@ -197,21 +197,11 @@ fn wrong_types_are_compile_errors(#[case] query: &str, #[case] message: &str) {
 }
 
 fn load(docs: &str, query: &str) -> Result<Table, String> {
-    let parsed = rulegate::esql::parse(query).unwrap();
-    let selection = rulegate::eval::fields_for(&parsed, &[]);
     let mapping = Mapping::from_json(
         r#"{"properties":{"period":{"type":"date_range"},"n":{"type":"long"}}}"#,
     )
     .unwrap();
-    let options = LoadOptions {
-        mapping,
-        default_index: Some("logs-test-default".into()),
-        ..Default::default()
-    };
-    let store =
-        Documents::from_ndjson(docs.as_bytes(), &selection, options).map_err(|e| e.to_string())?;
-    let plan = Plan::compile(&parsed, query, &store.columns).map_err(|d| d.message)?;
-    Ok(plan.run(&store, Window::All, 0))
+    crate::support::esql_on_docs(query, docs, mapping)
 }
 
 use crate::support::table_rows as rows;

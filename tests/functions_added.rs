@@ -3,19 +3,11 @@
 //! examples and unit tests, with their edge cases (null, multivalued, out of range, bad units).
 
 use rstest::rstest;
-use rulegate::document::{Documents, LoadOptions};
-use rulegate::eval::{Plan, Table, Window};
+use rulegate::document::LoadOptions;
+use rulegate::eval::Table;
 
 fn run_on(query: &str, ndjson: &str) -> Result<Table, String> {
-    let parsed = rulegate::esql::parse(query).map_err(|d| d.message)?;
-    let selection = rulegate::eval::fields_for(&parsed, &[]);
-    let options = LoadOptions {
-        default_index: Some("logs-test-default".into()),
-        ..Default::default()
-    };
-    let store = Documents::from_ndjson(ndjson.as_bytes(), &selection, options).unwrap();
-    let plan = Plan::compile(&parsed, query, &store.columns).map_err(|d| d.message)?;
-    Ok(plan.run(&store, Window::All, 0))
+    crate::support::esql_on_docs(query, ndjson, LoadOptions::default().mapping)
 }
 
 /// The rows of `query` over no documents, as `col=value` per cell, then each warning.

@@ -4,8 +4,8 @@
 //! form Elasticsearch indexes (`{lat, lon}`, `"lat,lon"`, WKT, `[lon, lat]`).
 
 use rstest::rstest;
-use rulegate::document::{Documents, LoadOptions};
-use rulegate::eval::{Plan, Table, Window};
+use rulegate::document::LoadOptions;
+use rulegate::eval::{Plan, Table};
 
 use crate::support::row_cells as row;
 
@@ -118,16 +118,7 @@ fn other_spatial_functions_stay_refused() {
 }
 
 fn load(docs: &str, query: &str) -> Result<Table, String> {
-    let parsed = rulegate::esql::parse(query).unwrap();
-    let selection = rulegate::eval::fields_for(&parsed, &[]);
-    let options = LoadOptions {
-        default_index: Some("logs-test-default".into()),
-        ..Default::default()
-    };
-    let store =
-        Documents::from_ndjson(docs.as_bytes(), &selection, options).map_err(|e| e.to_string())?;
-    let plan = Plan::compile(&parsed, query, &store.columns).map_err(|d| d.message)?;
-    Ok(plan.run(&store, Window::All, 0))
+    crate::support::esql_on_docs(query, docs, LoadOptions::default().mapping)
 }
 
 /// `source.geo.location` is a `geo_point` (ECS): every form Elasticsearch indexes reads as the

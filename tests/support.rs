@@ -95,6 +95,27 @@ pub fn esql_refusal(query: &str) -> String {
     format!("{}: {}", d.code, d.message)
 }
 
+/// Runs `query` over NDJSON documents loaded with `mapping` (index `logs-test-default`): a
+/// parse, load or compile error comes back as its message.
+pub fn esql_on_docs(
+    query: &str,
+    ndjson: &str,
+    mapping: rulegate::document::Mapping,
+) -> Result<rulegate::eval::Table, String> {
+    let parsed = rulegate::esql::parse(query).map_err(|d| d.message)?;
+    let selection = rulegate::eval::fields_for(&parsed, &[]);
+    let options = rulegate::document::LoadOptions {
+        default_index: Some("logs-test-default".into()),
+        mapping,
+        ..Default::default()
+    };
+    let store = rulegate::document::Documents::from_ndjson(ndjson.as_bytes(), &selection, options)
+        .map_err(|e| e.to_string())?;
+    let plan =
+        rulegate::eval::Plan::compile(&parsed, query, &store.columns).map_err(|d| d.message)?;
+    Ok(plan.run(&store, rulegate::eval::Window::All, 0))
+}
+
 /// Every cell of a table as `col=value`, row by row, then each warning as `warning: …`.
 pub fn table_cells(t: &rulegate::eval::Table) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
