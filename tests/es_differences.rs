@@ -3,9 +3,6 @@
 //! `CombineBinaryComparisons`, `FORK` with one branch, `LIMIT n BY`, and `PERCENTILE` outside
 //! 0–100. Through the public API over NDJSON, and the binary for the exit code.
 
-use std::io::Write;
-use std::process::Stdio;
-
 use crate::support::{esql_refusal as refusal, esql_table as run, table_rows as rows};
 
 /// `x` is single-valued, multivalued or missing; `@timestamp` (a date) is on one document.
@@ -92,21 +89,12 @@ fn the_refusal_points_at_the_comparison() {
 
 #[test]
 fn the_cli_refuses_it_with_exit_2() {
-    let mut child = crate::support::rulegate()
-        .args(["query", "--input", "-", "--color", "never", "--esql"])
-        .arg(r#"FROM logs-* | WHERE @timestamp > CONCAT("2020", "-01-01")"#)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(br#"{"@timestamp":"2021-01-01T00:00:00Z"}"#)
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = crate::support::with_stdin(
+        crate::support::rulegate()
+            .args(["query", "--input", "-", "--color", "never", "--esql"])
+            .arg(r#"FROM logs-* | WHERE @timestamp > CONCAT("2020", "-01-01")"#),
+        br#"{"@timestamp":"2021-01-01T00:00:00Z"}"#,
+    );
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(

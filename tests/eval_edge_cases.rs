@@ -30,11 +30,7 @@ fn compile_error(query: &str, docs: &str) -> String {
         .message
 }
 
-const DOCS: &str = r#"{"x":"a","n":1}
-{"x":"b","n":2}
-{"n":3}
-{"x":["a","c"],"n":4}
-"#;
+use crate::support::X_N_DOCS as DOCS;
 
 #[test]
 fn e01_not_in_with_null_is_never_true() {

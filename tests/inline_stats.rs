@@ -3,11 +3,7 @@
 
 use crate::support::{esql_table as run, table_rows as rows};
 
-const DOCS: &str = r#"{"x":"a","n":1}
-{"x":"b","n":2}
-{"n":3}
-{"x":["a","c"],"n":4}
-"#;
+use crate::support::X_N_DOCS as DOCS;
 
 #[test]
 fn a_multivalued_key_gets_every_matching_groups_aggregate() {

@@ -7,27 +7,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use crate::outputs::scratch;
-use crate::support::{repo_path, rulegate, shared_path, success_stdout};
+use crate::support::{repo_path, rulegate, shared_path, success_stdout, with_stdin};
 
 const RULE: &str = "rules/credential_access_kubernetes_multiple_secret_retrieval_burst.toml";
 const SCENARIO: &str = "scenarios/attack_forbidden_spray.toml";
 const DOCUMENTS: &str = "tests/data/seed_rule/burst_fires.ndjson";
 const NOW: &str = "2026-05-15T10:00:00Z";
-
-/// Runs `command` with `stdin` as its standard input.
-fn with_stdin(command: &mut Command, stdin: &[u8]) -> Output {
-    let mut child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    // The command may stop reading early (an error): a closed pipe here is its business.
-    let _ = input.write_all(stdin);
-    drop(input);
-    child.wait_with_output().unwrap()
-}
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());

@@ -3,8 +3,6 @@
 
 use std::io::Write;
 
-use std::process::Stdio;
-
 use crate::support::{self, snapshot};
 
 const QUERY: &str = "FROM logs-* | STATS c = COUNT(*), s = SUM(n) BY k | SORT k";
@@ -53,19 +51,10 @@ fn gzip_and_stdin() {
     let (code, out, _) = query(&["--esql", QUERY, "--format", "csv"], &input);
     assert_eq!((code, out.as_str()), (0, "c,s,k\n2,4,a\n1,2,b\n"));
 
-    let mut child = support::rulegate()
-        .args(["query", "--esql", QUERY, "--format", "csv", "--input", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(GOOD.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = support::with_stdin(
+        support::rulegate().args(["query", "--esql", QUERY, "--format", "csv", "--input", "-"]),
+        GOOD.as_bytes(),
+    );
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         "c,s,k\n2,4,a\n1,2,b\n"

@@ -95,6 +95,13 @@ pub fn esql_refusal(query: &str) -> String {
     format!("{}: {}", d.code, d.message)
 }
 
+/// Four documents with a keyword `x` (single, single, missing, multivalued) and a long `n`.
+pub const X_N_DOCS: &str = r#"{"x":"a","n":1}
+{"x":"b","n":2}
+{"n":3}
+{"x":["a","c"],"n":4}
+"#;
+
 /// Runs `query` over NDJSON documents loaded with `mapping` (index `logs-test-default`): a
 /// parse, load or compile error comes back as its message.
 pub fn esql_on_docs(
@@ -152,6 +159,21 @@ pub fn table_rows(t: &rulegate::eval::Table) -> Vec<String> {
                 .join(" | ")
         })
         .collect()
+}
+
+/// Runs `command` with `stdin` as its standard input.
+pub fn with_stdin(command: &mut Command, stdin: &[u8]) -> std::process::Output {
+    let mut child = command
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    // The command may stop reading early (an error): a closed pipe here is its business.
+    let _ = std::io::Write::write_all(&mut input, stdin);
+    drop(input);
+    child.wait_with_output().unwrap()
 }
 
 /// Runs a command that must succeed (exit 0) and returns its standard output; on failure the

@@ -94,6 +94,18 @@ impl Type {
         )
     }
 
+    /// A date of either resolution (`DataType.isDate`: `datetime` or `date_nanos`).
+    pub fn is_date(self) -> bool {
+        matches!(self, Type::Datetime | Type::DateNanos)
+    }
+
+    /// A type a string literal beside it is cast to when the query compiles (Elasticsearch's
+    /// `ImplicitCasting` for comparisons, `IN` lists and `FILLNULL`): dates, `ip`, `version`,
+    /// `boolean`.
+    pub fn takes_string_literals(self) -> bool {
+        self.is_date() || matches!(self, Type::Ip | Type::Version | Type::Boolean)
+    }
+
     pub fn is_whole(self) -> bool {
         matches!(self, Type::Integer | Type::Long | Type::UnsignedLong)
     }

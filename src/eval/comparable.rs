@@ -53,10 +53,9 @@ pub(super) fn check(text: &str, l: &CExpr, r: &CExpr, span: Span) -> Result<(), 
     let string_literal = |e: &CExpr| matches!(e.kind, Kind::Literal(Cell::One(Value::String(_))));
     let boolean_cast =
         (a == Type::Boolean && string_literal(r)) || (b == Type::Boolean && string_literal(l));
-    let date = |t: Type| matches!(t, Type::Datetime | Type::DateNanos);
     if (a.is_numeric() && b.is_numeric())
         || (a.is_string() && b.is_string())
-        || (date(a) && date(b))
+        || (a.is_date() && b.is_date())
         || a == b
         || null(a)
         || null(b)

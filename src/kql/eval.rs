@@ -167,7 +167,7 @@ fn is_query(field: &Literal, value: &Literal, schema: &Schema) -> Result<Pred, D
             Test::Exists
         } else if value.has_wildcard() {
             wildcard_test(ty, value)?
-        } else if matches!(ty, Some(Type::Datetime | Type::DateNanos)) {
+        } else if ty.is_some_and(Type::is_date) {
             let bound = |round_up| date_value(value, schema.now, round_up);
             Test::Range {
                 lower: Some(Bound {
@@ -497,7 +497,7 @@ fn free_text(value: &Literal, schema: &Schema) -> Pred {
     for (i, column) in schema.columns.iter().enumerate() {
         let test = if value.has_wildcard() {
             wildcard_test(Some(column.ty), value).ok()
-        } else if matches!(column.ty, Type::Datetime | Type::DateNanos) {
+        } else if column.ty.is_date() {
             None
         } else {
             match_test(Some(column.ty), value).ok()

@@ -92,12 +92,7 @@ impl Compiler<'_> {
         r: CExpr,
         span: Span,
     ) -> Result<(CExpr, CExpr), Diagnostic> {
-        let special = |t: Type| {
-            matches!(
-                t,
-                Type::Datetime | Type::DateNanos | Type::Ip | Type::Version | Type::Boolean
-            )
-        };
+        let special = Type::takes_string_literals;
         if l.ty.is_string() && special(r.ty) {
             let l = self.cast(l, r.ty, span)?;
             return Ok((l, r));
@@ -107,10 +102,9 @@ impl Compiler<'_> {
             return Ok((l, r));
         }
         // A date and a nanosecond date compare as instants (`date_nanos_compare_to_millis`).
-        let dates = |t: Type| matches!(t, Type::Datetime | Type::DateNanos);
         if Type::common(l.ty, r.ty).is_some()
             || (l.ty.is_numeric() && r.ty.is_numeric())
-            || (dates(l.ty) && dates(r.ty))
+            || (l.ty.is_date() && r.ty.is_date())
         {
             return Ok((l, r));
         }
@@ -150,18 +144,13 @@ impl Compiler<'_> {
             l == Type::Boolean && r.is_string() && matches!(item.kind, Kind::Literal(_));
         // A string literal *value* is cast to the items' type as the list's literals are to
         // the value's (date_nanos.csv-spec `"2023-10-23T13:55:01.543123456Z" IN (nanos)`).
-        let literal_value = l.is_string()
-            && matches!(value.kind, Kind::Literal(_))
-            && matches!(
-                r,
-                Type::Datetime | Type::DateNanos | Type::Ip | Type::Version | Type::Boolean
-            );
+        let literal_value =
+            l.is_string() && matches!(value.kind, Kind::Literal(_)) && r.takes_string_literals();
         // A date and a nanosecond date compare as instants (`date_nanos_compare_to_millis`).
-        let dates = |t: Type| matches!(t, Type::Datetime | Type::DateNanos);
         let compatible = l == r
             || cast_literal
             || literal_value
-            || (dates(l) && dates(r))
+            || (l.is_date() && r.is_date())
             || l == Type::Null
             || r == Type::Null
             || (l.is_string() && r.is_string())

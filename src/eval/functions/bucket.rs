@@ -114,7 +114,7 @@ pub fn compile(
             site,
         });
     }
-    if matches!(field_ty, Type::Datetime | Type::DateNanos) {
+    if field_ty.is_date() {
         return date_bucket(c, args, span, schema, &text);
     }
     if !field_ty.is_numeric() {

@@ -82,7 +82,7 @@ pub(super) fn string_ty(t: Type) -> bool {
 
 /// A date of either resolution (`isDate`: `datetime` or `date_nanos`), or null.
 pub(super) fn date_ty(t: Type) -> bool {
-    matches!(t, Type::Datetime | Type::DateNanos | Type::Null)
+    t.is_date() || t == Type::Null
 }
 
 pub(super) fn numeric_ty(t: Type) -> bool {

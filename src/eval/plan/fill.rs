@@ -69,11 +69,7 @@ fn fill_value(value: &Value, from: Type, ty: Type) -> Result<Value, Option<Strin
     if from == ty || (string(from) && string(ty)) {
         return Ok(value.clone());
     }
-    let cast_from_string = from == Type::Keyword
-        && matches!(
-            ty,
-            Type::Datetime | Type::DateNanos | Type::Ip | Type::Version | Type::Boolean
-        );
+    let cast_from_string = from == Type::Keyword && ty.takes_string_literals();
     if (numeric(from) && numeric(ty)) || cast_from_string {
         return crate::document::convert::convert(value, ty).map_err(Some);
     }
