@@ -254,6 +254,17 @@ fn documents_give_ranges_from_objects_of_bounds() {
     r#"{"period":{"gte":"2020-01-01","gt":"2020-01-01"}}"#,
     "gives each end once"
 )]
+// A bound that is no date and no long: never dropped (that would open the end).
+#[case(r#"{"period":{"gte":true,"lt":5}}"#, "found [true]")]
+#[case(r#"{"period":{"gte":{"x":1},"lt":5}}"#, "found an object")]
+#[case(
+    r#"{"period":{"gte":18446744073709551615,"lt":5}}"#,
+    "bound [18446744073709551615] is outside"
+)]
+#[case(
+    r#"{"period":{"gte":-1e30,"lt":5}}"#,
+    "is outside the epoch milliseconds"
+)]
 fn bad_ranges_in_documents_are_input_errors(#[case] doc: &str, #[case] message: &str) {
     let err = load(doc, "FROM logs-* | KEEP period").unwrap_err();
     assert!(err.contains("period") && err.contains(message), "{err}");

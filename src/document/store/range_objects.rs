@@ -45,8 +45,9 @@ impl Loader {
         let cell = id as usize;
         if (self.range_parts.iter()).any(|r| r.parts.contains(&id)) {
             let values = (group.iter())
-                .filter_map(|(_, leaf)| bound_leaf(leaf))
-                .collect();
+                .map(|(_, leaf)| bound_leaf(leaf))
+                .collect::<Result<_, _>>()
+                .map_err(|m| format!("field [{}]: {m}", self.fields.names[cell]))?;
             self.cells[cell] = Cell::from_values(values);
             return Ok(true);
         }
@@ -83,16 +84,31 @@ pub(super) fn part_names(name: &str) -> impl Iterator<Item = String> + '_ {
 }
 
 /// A bound leaf as a value, in source order: strings stay strings (parsed with the bound's
-/// rounding later), numbers are epoch milliseconds.
-pub(super) fn bound_leaf(leaf: &Scalar) -> Option<Value> {
-    Some(match leaf {
-        Scalar::Str(t) => Value::str(t),
-        Scalar::I64(i) => Value::Long(*i),
-        Scalar::U64(u) => Value::Long(i64::try_from(*u).ok()?),
+/// rounding later), numbers are epoch milliseconds. A number outside a long's milliseconds, a
+/// boolean or an object fails the document: dropping it would silently open that end.
+pub(super) fn bound_leaf(leaf: &Scalar) -> Result<Value, String> {
+    const LONG_RANGE: std::ops::Range<f64> = -9.223_372_036_854_776e18..9.223_372_036_854_776e18;
+    let out_of_range = |n: &dyn std::fmt::Display| {
+        format!("a range bound [{n}] is outside the epoch milliseconds a long holds")
+    };
+    match leaf {
+        Scalar::Str(t) => Ok(Value::str(t)),
+        Scalar::I64(i) => Ok(Value::Long(*i)),
+        Scalar::U64(u) => i64::try_from(*u)
+            .map(Value::Long)
+            .map_err(|_| out_of_range(u)),
         // `epoch_millis` keeps the whole milliseconds of a fraction.
-        Scalar::F64(f) if f.is_finite() => Value::Long(f.trunc() as i64),
-        Scalar::F64(_) | Scalar::Bool(_) | Scalar::Object => return None,
-    })
+        Scalar::F64(f) if f.is_finite() && LONG_RANGE.contains(&f.trunc()) => {
+            Ok(Value::Long(f.trunc() as i64))
+        }
+        Scalar::F64(f) => Err(out_of_range(f)),
+        Scalar::Bool(b) => Err(format!(
+            "a range bound must be a date string or a number, found [{b}]"
+        )),
+        Scalar::Object => {
+            Err("a range bound must be a date string or a number, found an object".into())
+        }
+    }
 }
 
 /// Milliseconds in a day less one: what `roundUp` adds to a date without a time.
