@@ -36,7 +36,7 @@ const EXCLUDED: &[(&str, &str)] = &[
 /// modelled; a function Elasticsearch adds to its definitions lands here until it is.
 pub const NOT_YET: &[&str] = &[];
 
-/// Full-text functions evaluated offline, with the default analyzers (`fulltext.rs`, `qstr.rs`);
+/// Full-text functions evaluated offline, with the default analyzers (`fulltext/`, `qstr/`);
 /// the other full-text functions (scoring, snippets, …) stay refused with `E304`.
 pub const FULL_TEXT_EVALUATED: &[&str] = &[
     "kql",
