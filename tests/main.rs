@@ -25,6 +25,7 @@
 //! | `categorize` | `CATEGORIZE` in `STATS … BY`: categories with the bundled dictionary, null keys, emitted order, options, Elasticsearch's verifier errors, the cap on categories |
 //! | `change_point` | `CHANGE_POINT`: columns and types, the marked row, warnings (nulls, multivalues, too few or too many values), shadowing, `BY`, errors, print∘parse |
 //! | `es_differences` | the known ES\|QL differences of #16 closed: comparison operand types, `PropagateEquals`/`CombineBinaryComparisons`, `FORK` with one branch, `LIMIT n BY`, `PERCENTILE` outside 0–100 |
+//! | `pushdown_warnings` | a `WHERE` comparison of an index field with a constant as the source query: single-value warnings only where any value matches, ranges of two bounds, dropped documents reach no later conjunct or `EVAL` |
 //! | `esql_commands` | `FILLNULL`, `DEDUP`/`DISTINCT`, `SAMPLE`: values, warnings, Elasticsearch's errors, print∘parse |
 //! | `implicit_casting` | string literals cast to the parameter type as Elasticsearch's `ImplicitCasting` does: `ABS("10.0")`, dates, IPs, integers; the error for an unparsable literal; columns, calls and `null` not cast |
 //! | `functions` | the function catalog: implemented or refused with its category (`E303`/`E304`); documented examples and edge cases of each added function |
@@ -131,6 +132,7 @@ mod mappings_upstream;
 mod outputs;
 mod prefilter;
 mod properties;
+mod pushdown_warnings;
 mod qstr;
 mod query_cli;
 mod recorded;

@@ -445,5 +445,6 @@ pub(super) fn is_row_local(step: &Step) -> bool {
             | Step::Grok { .. }
             | Step::Fill(_)
             | Step::LookupJoin(_)
+            | Step::LuceneGate(_)
     )
 }

@@ -23,6 +23,7 @@ mod fork;
 mod inline_stats;
 mod lookup;
 mod prefilter;
+mod pushdown;
 mod run;
 mod sample;
 mod sink;
@@ -86,6 +87,9 @@ pub(crate) enum Step {
     LookupJoin(Box<lookup::JoinPlan>),
     /// `CHANGE_POINT`: the rows sorted by the key, the change point's row marked.
     ChangePoint(Box<change_point::ChangePointPlan>),
+    /// The source query of the leading filters' pushed conjuncts: a row it does not match is
+    /// dropped before any step sees it (`pushdown`).
+    LuceneGate(pushdown::Gate),
 }
 
 #[derive(Clone, Debug)]
@@ -222,6 +226,11 @@ impl Plan {
             bind_top_n(&mut steps, DEFAULT_LIMIT);
         }
         let final_limit = if has_limit { MAX_LIMIT } else { DEFAULT_LIMIT };
+        if row.is_none() {
+            if let Some(gate) = pushdown::gate(&source, fields.len(), &steps) {
+                steps.insert(0, Step::LuceneGate(gate));
+            }
+        }
         Ok(Plan {
             source,
             row,

@@ -32,7 +32,12 @@ impl Plan {
         if self.row.is_some() {
             return None;
         }
-        let Some(Step::Where(condition)) = self.steps.first() else {
+        // The pushed-down gate drops rows silently; the filter after it decides the rest.
+        let first = self
+            .steps
+            .iter()
+            .find(|s| !matches!(s, Step::LuceneGate(_)));
+        let Some(Step::Where(condition)) = first else {
             return None;
         };
         let mut read = BTreeSet::new();

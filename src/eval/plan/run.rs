@@ -92,6 +92,11 @@ pub(super) fn push_through(
                 push_through(rest, row, ctx, out, cap);
             }
         }
+        Step::LuceneGate(gate) => {
+            if gate.admits(&row) {
+                push_through(rest, row, ctx, out, cap);
+            }
+        }
         Step::Eval(assignments) => {
             let mut row = row;
             // The new columns at once, not one reallocation of the row per column.
