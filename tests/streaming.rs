@@ -920,3 +920,46 @@ fn an_unread_escaped_original_changes_no_result_at_any_thread_count() {
         assert_eq!(table, expected, "{query} with {shape:?}");
     }
 }
+
+/// A streamed query's loaders get the mapping cut to the fields they read
+/// (`LoadOptions::for_selection`): a `geo_point` read from its `lat`/`lon` leaves, a
+/// `date_range` from its bounds, a `flattened` root and the keys below it, a field typed by
+/// its first value and a mapped field no document has load as with the whole mapping.
+#[test]
+fn a_mapping_cut_to_the_query_loads_as_the_whole_one() {
+    let mut options = LoadOptions::default();
+    options.mapping.overlay(
+        rulegate::document::Mapping::from_json(
+            r#"{"properties":{"period":{"type":"date_range"},"n":{"type":"long"},
+                "resource":{"properties":{"attributes":{"type":"flattened"}}},
+                "absent":{"type":"keyword"}}}"#,
+        )
+        .unwrap(),
+    );
+    let mut input = String::new();
+    for i in 0..300 {
+        input += &format!(
+            r#"{{"n":{i},"user":{{"name":"u{}"}},"period":{{"gte":{},"lt":{}}},"resource":{{"attributes":{{"host.name":"h{}","k":[{i},"x"]}}}},"source":{{"geo":{{"location":{{"lat":{}.5,"lon":-{}.25}}}}}},"dynamic":{{"count":{}}}}}"#,
+            i % 7,
+            i * 1000,
+            i * 1000 + 500,
+            i % 3,
+            i % 80,
+            i % 170,
+            i % 11
+        );
+        input.push('\n');
+    }
+    let queries = [
+        "FROM logs-* | KEEP n, period, resource.attributes, absent | SORT n DESC | LIMIT 50",
+        "FROM logs-* | EVAL x = ST_X(source.geo.location), y = ST_Y(source.geo.location) | KEEP n, x, y, source.geo.location | LIMIT 40",
+        "FROM logs-* | EVAL lo = RANGE_MIN(period) | STATS c = COUNT(*), last = MAX(lo) BY user.name | SORT user.name",
+        "FROM logs-* | STATS c = COUNT(*), s = SUM(dynamic.count) BY dynamic.count | SORT dynamic.count",
+    ];
+    for query in queries {
+        let (expected, documents) = loaded_all(query, input.as_bytes(), &options);
+        assert_eq!(documents, 300, "{query}");
+        assert!(!expected.rows.is_empty(), "{query}");
+        streams_as_loaded(query, input.as_bytes(), &options, &expected, &[1, 2, 3]);
+    }
+}

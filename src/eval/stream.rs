@@ -152,9 +152,10 @@ fn run<'a, R: BufRead>(
     now: i64,
 ) -> Result<Streamed, StreamError> {
     // A document's `_id` (a hash of its line when it has none) only if the query reads it.
+    // Each batch's loader takes a copy of the options: of the mapping, only what it consults.
     let options = LoadOptions {
         want_ids: selection.names.contains("_id"),
-        ..options.clone()
+        ..options.for_selection(selection)
     };
     let (options, held) = resolve_types(query, selection, &mut feed, &options)?;
     let columns: Vec<Column> = selection

@@ -25,7 +25,7 @@ use dropping::joined_index;
 /// Spare cells per row for metadata columns (`_id`, `_index`, `_version`, `_score`).
 const METADATA_ROOM: usize = 4;
 
-const INTERNAL: [&str; 4] = [
+pub(super) const INTERNAL: [&str; 4] = [
     "_id",
     "data_stream.type",
     "data_stream.dataset",

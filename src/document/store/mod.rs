@@ -68,6 +68,26 @@ impl Default for LoadOptions {
     }
 }
 
+impl LoadOptions {
+    /// These options with the mapping cut to what a loader of `selection` consults
+    /// ([`Mapping::around`] its names and the loader's own `_id` and `data_stream.*`), for a
+    /// reader that makes a loader, and so a copy of the options, per batch. Every field is
+    /// consulted when `selection` is `all` (its fields come from the documents): the mapping
+    /// then stays whole.
+    pub fn for_selection(&self, selection: &FieldSelection) -> LoadOptions {
+        if selection.all {
+            return self.clone();
+        }
+        let names = selection.names.iter().map(String::as_str);
+        LoadOptions {
+            mapping: self.mapping.around(names.chain(loader::INTERNAL)),
+            default_index: self.default_index.clone(),
+            prefilter: self.prefilter.clone(),
+            ..*self
+        }
+    }
+}
+
 /// A bad input document: its 1-based line number and what is wrong.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InputError {
@@ -367,3 +387,7 @@ mod batch_tests;
 #[cfg(test)]
 #[path = "prefilter_tests.rs"]
 mod prefilter_tests;
+
+#[cfg(test)]
+#[path = "selection_tests.rs"]
+mod selection_tests;

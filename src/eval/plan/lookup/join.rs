@@ -1,8 +1,12 @@
 //! The join itself: `ON` resolved to comparisons of input columns with lookup fields, the
 //! lookup documents indexed by their equality keys, and each row's matches.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::hash::{Hash, Hasher};
 use std::sync::{Arc, OnceLock};
+
+use hashbrown::{Equivalent, HashMap};
+use rustc_hash::FxBuildHasher;
 
 use crate::diagnostic::Diagnostic;
 use crate::document::value::{Cell, Type, Value};
@@ -12,6 +16,7 @@ use crate::eval::expr::{error, find, CExpr, Compiler, Ctx};
 use crate::eval::fold::Constant;
 use crate::span::Span;
 
+use super::term::Term;
 use super::{IndexedNumeric, E_JOIN_COLUMN, E_JOIN_TYPE, E_UNKNOWN_LOOKUP};
 
 /// The detail line of the multivalued-key warning, as Elasticsearch words it.
@@ -29,9 +34,9 @@ struct Predicate {
 
 impl Predicate {
     /// The equality key of a value on either side; `None` when it can match nothing.
-    fn key(&self, v: &Value) -> Option<String> {
+    fn key<'v>(&self, v: &'v Value) -> Option<Key<'v>> {
         match self.indexed {
-            Some(kind) => kind.term(v),
+            Some(kind) => kind.term(v).map(Key::Term),
             None => Some(key_of(v)),
         }
     }
@@ -63,7 +68,7 @@ pub(crate) struct JoinPlan {
     added: Vec<usize>,
     /// Documents whose compared fields are all single values, by their equality fields'
     /// texts, in file order.
-    single: HashMap<Vec<String>, Vec<usize>>,
+    single: SingleIndex,
     /// Documents with a multivalued compared field: they never join, and warn when they would.
     multi: Vec<usize>,
     /// Conditions on lookup fields alone (`ON id == id_left AND other2 > 10000`), compiled
@@ -347,12 +352,55 @@ fn check_key_types(span: Span, left: &Column, right: &Column) -> Result<(), Diag
     Ok(())
 }
 
-type SingleIndex = HashMap<Vec<String>, Vec<usize>>;
+/// An equality key: what two values must share to be equal on a join field. Keys are values,
+/// not texts, and strings are borrowed, so that keying an input row allocates nothing.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Key<'v> {
+    /// The term of a lookup field whose indexed numeric type is known.
+    Term(Term),
+    /// An `integer`, a `long`, or a whole `double` below 9e15: by its value, so that 1, 1 and
+    /// 1.0 are one key. No other value's text reads as a whole number (a `double`'s has a
+    /// point or an exponent), so no such key equals a `Text` one, as with texts before.
+    Whole(i64),
+    /// Any other value, by its text (the key types were checked to be comparable).
+    Text(Cow<'v, str>),
+}
+
+impl Key<'_> {
+    fn into_owned(self) -> Key<'static> {
+        match self {
+            Key::Term(t) => Key::Term(t),
+            Key::Whole(n) => Key::Whole(n),
+            Key::Text(t) => Key::Text(Cow::Owned(t.into_owned())),
+        }
+    }
+}
+
+/// An input row's keys, looked up in the index without being copied into a key vector of
+/// its own: it hashes and compares as that vector would.
+struct Probe<'k, 'v>(&'k [Key<'v>]);
+
+impl Hash for Probe<'_, '_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // `Vec<T>` hashes as its slice.
+        self.0.hash(state)
+    }
+}
+
+impl Equivalent<Vec<Key<'static>>> for Probe<'_, '_> {
+    fn equivalent(&self, key: &Vec<Key<'static>>) -> bool {
+        self.0 == key.as_slice()
+    }
+}
+
+/// Lookup documents by their equality keys. Which document comes first is decided by file
+/// order (the lists), never by the map's order, so a fast hasher changes no output.
+type SingleIndex = HashMap<Vec<Key<'static>>, Vec<usize>, FxBuildHasher>;
 
 /// Lookup documents by the values of their equality fields; those with a multivalued compared
 /// field apart; those with a null compared field left out (they can never match).
 fn index_documents(docs: &Documents, predicates: &[Predicate]) -> (SingleIndex, Vec<usize>) {
-    let mut single: SingleIndex = HashMap::new();
+    let mut single = SingleIndex::default();
     let mut multi = Vec::new();
     for doc in 0..docs.len() {
         let row = docs.row(doc);
@@ -363,11 +411,16 @@ fn index_documents(docs: &Documents, predicates: &[Predicate]) -> (SingleIndex, 
         if cells.iter().all(|c| matches!(c, Cell::One(_))) {
             // A value the field's term query can never produce (a float beyond the half-float
             // range) keys nothing.
-            let key: Option<Vec<String>> = predicates
+            let key: Option<Vec<Key<'static>>> = predicates
                 .iter()
                 .zip(&cells)
                 .filter(|(p, _)| p.op == BinaryOp::Eq)
-                .map(|(p, c)| c.values().first().and_then(|v| p.key(v)))
+                .map(|(p, c)| {
+                    c.values()
+                        .first()
+                        .and_then(|v| p.key(v))
+                        .map(Key::into_owned)
+                })
                 .collect();
             if let Some(key) = key {
                 single.entry(key).or_default().push(doc);
@@ -381,12 +434,13 @@ fn index_documents(docs: &Documents, predicates: &[Predicate]) -> (SingleIndex, 
 
 /// A value's equality key: numbers by their numeric value, so that an `integer` 1, a `long` 1
 /// and a `double` 1.0 are one key (the key types were checked to be comparable).
-fn key_of(v: &Value) -> String {
+fn key_of(v: &Value) -> Key<'_> {
     match v {
-        Value::Integer(i) => i.to_string(),
-        Value::Long(i) => i.to_string(),
-        Value::Double(d) if d.fract() == 0.0 && d.abs() < 9.0e15 => (*d as i64).to_string(),
-        other => other.to_text(),
+        Value::Integer(i) => Key::Whole((*i).into()),
+        Value::Long(i) => Key::Whole(*i),
+        Value::Double(d) if d.fract() == 0.0 && d.abs() < 9.0e15 => Key::Whole(*d as i64),
+        Value::String(s) | Value::Version(s) => Key::Text(Cow::Borrowed(&**s)),
+        other => Key::Text(Cow::Owned(other.to_text())),
     }
 }
 
@@ -461,7 +515,7 @@ impl JoinPlan {
                 Cell::One(v) => left.push(v),
             }
         }
-        let key: Option<Vec<String>> = self
+        let key: Option<Vec<Key>> = self
             .predicates
             .iter()
             .zip(&left)
@@ -473,12 +527,13 @@ impl JoinPlan {
         let Some(key) = key else {
             return Vec::new();
         };
-        let candidates: Vec<usize> = if key.is_empty() {
+        let candidates: Cow<[usize]> = if key.is_empty() {
             let mut all: Vec<usize> = self.single.values().flatten().copied().collect();
             all.sort_unstable();
-            all
+            Cow::Owned(all)
         } else {
-            self.single.get(&key).cloned().unwrap_or_default()
+            let found = self.single.get(&Probe(&key));
+            Cow::Borrowed(found.map_or(&[][..], Vec::as_slice))
         };
         let passing = self.passing.get_or_init(|| self.passing_documents(ctx.now));
         let satisfies = |doc: usize, any_value: bool| {
@@ -499,7 +554,8 @@ impl JoinPlan {
             ctx.warn(self.site, MULTI_VALUE);
         }
         candidates
-            .into_iter()
+            .iter()
+            .copied()
             .filter(|&doc| satisfies(doc, false))
             .collect()
     }
