@@ -34,6 +34,9 @@ pub struct DirectOptions {
     pub preserve_original: bool,
     /// `--format bulk`: the `create` action line first.
     pub bulk: bool,
+    /// `--dataset gcp.audit`: lines are Cloud Audit Log entries for the GCP integration's
+    /// data stream ([`super::gcp_direct`]); `received_first` does not apply.
+    pub gcp: bool,
 }
 
 /// Appends the document line(s) of `line` (without its newline) to `out` and says what the
@@ -79,6 +82,9 @@ pub fn write_any_line(
     options: &DirectOptions,
     out: &mut Vec<u8>,
 ) -> Result<Taken, Bail> {
+    if options.gcp {
+        return super::gcp_direct::write_entry(tree, line, options, out).map(Taken::One);
+    }
     let start = out.len();
     let written = write_document(tree, records, line, options, out);
     if written.is_err() {
