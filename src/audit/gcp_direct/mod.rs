@@ -116,8 +116,6 @@ impl Obj {
 pub(super) struct Entry<'a> {
     pub(super) line: &'a str,
     pub(super) root: Id,
-    /// `protoPayload` (any value: members of anything else than an object are absent).
-    pub(super) payload: Id,
     /// `@timestamp` (milliseconds, as the pipeline re-reads the text it wrote).
     pub(super) millis: Nanos,
     pub(super) ingested: Nanos,
@@ -125,6 +123,9 @@ pub(super) struct Entry<'a> {
     pub(super) ip: Option<std::borrow::Cow<'a, str>>,
     /// `authenticationInfo`, when it is an object.
     pub(super) authn: Option<Id>,
+    /// The members of [`TOP`] and [`PAYLOAD`].
+    top: [Option<Id>; TOP.len()],
+    in_payload: [Option<Id>; PAYLOAD.len()],
 }
 
 impl Entry<'_> {
@@ -132,13 +133,64 @@ impl Entry<'_> {
         id.and_then(|id| tree.get(self.line, id, name))
     }
 
-    fn top(&self, tree: &Tree, name: &str) -> Option<Id> {
-        tree.get(self.line, self.root, name)
+    /// The top-level member `name` (one of [`TOP`]).
+    fn top(&self, _tree: &Tree, name: &str) -> Option<Id> {
+        let slot = TOP.iter().position(|&n| n == name);
+        self.top[slot.expect("a member of TOP")]
     }
 
-    fn of_payload(&self, tree: &Tree, name: &str) -> Option<Id> {
-        tree.get(self.line, self.payload, name)
+    /// The member `name` (one of [`PAYLOAD`]) of `protoPayload`.
+    fn of_payload(&self, _tree: &Tree, name: &str) -> Option<Id> {
+        let slot = PAYLOAD.iter().position(|&n| n == name);
+        self.in_payload[slot.expect("a member of PAYLOAD")]
     }
+}
+
+/// The top-level members the mapping reads, found in one pass (the last of a name, as
+/// `serde_json` keeps it).
+const TOP: [&str; 9] = [
+    "insertId",
+    "labels",
+    "logName",
+    "operation",
+    "protoPayload",
+    "receiveTimestamp",
+    "resource",
+    "severity",
+    "timestamp",
+];
+
+/// The members of `protoPayload` the mapping reads.
+const PAYLOAD: [&str; 12] = [
+    "@type",
+    "authenticationInfo",
+    "authorizationInfo",
+    "methodName",
+    "numResponseItems",
+    "request",
+    "requestMetadata",
+    "resourceLocation",
+    "resourceName",
+    "response",
+    "serviceName",
+    "status",
+];
+
+/// Each of `names` found among the members of `id` (the last of a name).
+fn members_of<const N: usize>(
+    tree: &Tree,
+    line: &str,
+    id: Id,
+    names: &[&str; N],
+) -> [Option<Id>; N] {
+    let mut found = [None; N];
+    for (key, value) in tree.members(id) {
+        let key = tree.key(line, key);
+        if let Some(slot) = names.iter().position(|&n| n == key) {
+            found[slot] = Some(value);
+        }
+    }
+    found
 }
 
 /// The entry's top level: what makes the line something else than one Cloud Audit Log entry
@@ -163,15 +215,14 @@ fn read_entry<'a>(
             _ => {}
         }
     }
-    let payload = tree.get(line, root, "protoPayload").ok_or(Bail)?;
-    let payload_type = tree
-        .get(line, payload, "@type")
-        .and_then(|t| tree.str(line, t));
+    let top = members_of(tree, line, root, &TOP);
+    let payload = top[4].ok_or(Bail)?;
+    let in_payload = members_of(tree, line, payload, &PAYLOAD);
+    let payload_type = in_payload[0].and_then(|t| tree.str(line, t));
     if payload_type.is_some_and(|t| t != AUDIT_LOG_TYPE) {
         return Err(Bail);
     }
-    let timestamp = tree
-        .get(line, root, "timestamp")
+    let timestamp = top[8]
         .and_then(|t| tree.str(line, t))
         .and_then(|t| time::parse_rfc3339(&t))
         .ok_or(Bail)?;
@@ -181,7 +232,7 @@ fn read_entry<'a>(
         .checked_mul(1_000_000)
         .ok_or(Bail)?;
     let ingested = millis.checked_add(options.ingest_lag).ok_or(Bail)?;
-    let metadata = tree.get(line, payload, "requestMetadata");
+    let metadata = in_payload[6];
     let caller = metadata.and_then(|m| tree.get(line, m, "callerIp"));
     let ip = match caller.and_then(|c| tree.str(line, c)) {
         Some(ip) if ip == "gce-internal-ip" || ip == "private" => None,
@@ -189,17 +240,16 @@ fn read_entry<'a>(
         Some(ip) if ip.parse::<std::net::IpAddr>().is_err() => return Err(Bail),
         ip => ip,
     };
-    let authn = tree
-        .get(line, payload, "authenticationInfo")
-        .filter(|&a| tree.node(a).kind == Kind::Object);
+    let authn = in_payload[1].filter(|&a| tree.node(a).kind == Kind::Object);
     Ok(Entry {
         line,
         root,
-        payload,
         millis,
         ingested,
         ip,
         authn,
+        top,
+        in_payload,
     })
 }
 
