@@ -6,7 +6,9 @@
 # the load average; then a log of GKE Cloud Audit Log entries (a quarter as many lines) at two
 # threads, direct and `--value-path`; then a log of AKS diagnostic envelopes (the demo's events
 # in `properties.log`, as a storage account writes them, a quarter as many lines) the same way,
-# and the same envelopes ten to a `{"records":[…]}` batch line.
+# and the same envelopes ten to a `{"records":[…]}` batch line; then the GKE log again as
+# `--dataset gcp.audit` (the GCP integration's documents) at one and two threads, direct and
+# `--value-path`.
 # Target (issue 15): at least 500,000 documents per second
 # on two cores.
 # Usage: bench/ingest.sh [EVENTS]
@@ -74,13 +76,16 @@ fi
 cargo build --release --quiet
 OUT=target/bench/ingested.ndjson
 for run in 1 2 3; do
-  for how in "1" "2" "$(nproc)" "1 --value-path" "2 gke" "2 gke --value-path" "2 aks" "2 aks --value-path" "2 aksb" "2 aksb --value-path"; do
+  for how in "1" "2" "$(nproc)" "1 --value-path" "2 gke" "2 gke --value-path" "2 aks" "2 aks --value-path" "2 aksb" "2 aksb --value-path" "1 gcp" "2 gcp" "2 gcp --value-path"; do
     read -r threads extra <<< "$how"
     log=$LOG
     if [[ $extra == gke* ]]; then
       log=$GKE
       extra=${extra#gke}
       extra=${extra# }
+    elif [[ $extra == gcp* ]]; then
+      log=$GKE
+      extra="--dataset gcp.audit${extra#gcp}"
     elif [[ $extra == aksb* ]]; then
       log=$AKSB
       extra=${extra#aksb}

@@ -51,24 +51,28 @@ const OPTION_SETS: [DirectOptions; 4] = [
         ingest_lag: 0,
         preserve_original: false,
         bulk: false,
+        gcp: false,
     },
     DirectOptions {
         received_first: false,
         ingest_lag: 0,
         preserve_original: true,
         bulk: false,
+        gcp: false,
     },
     DirectOptions {
         received_first: true,
         ingest_lag: 2_500_000_000,
         preserve_original: false,
         bulk: true,
+        gcp: false,
     },
     DirectOptions {
         received_first: true,
         ingest_lag: 86_400_000_000_000,
         preserve_original: true,
         bulk: true,
+        gcp: false,
     },
 ];
 

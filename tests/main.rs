@@ -34,6 +34,7 @@
 //! | `date_nanos` | `date_nanos` values and `TO_DATE_NANOS`: documented examples, conversions from every type, out of range (before 1970, after 2262), comparisons with dates, date math, the date functions, documents, precision through `SORT`/`STATS` |
 //! | `eval_edge_cases` | the edge cases of the semantics notes §16, one test each, via the API |
 //! | `ingest_direct` | `ingest`'s direct path = the `Value` path: every sample line, quickcheck over generated events and AKS `records` batches, the binary at 1/2/4 threads and several chunk sizes vs `--value-path` (errors, lines, no partial file) |
+//! | `ingest_direct_gcp` | `ingest --dataset gcp.audit`'s direct path = the `Value` path: hand-written edge cases of every field the mapping reads, seeded generated entries, the binary at 1/2 threads and several chunk sizes vs `--value-path` (errors, lines, no partial file) |
 //! | `ingest_parallel` | `ingest --threads 1, 2, 4`: same output, warnings, errors and exit code over every sample log and long logs with errors deep inside; one thread = the library path |
 //! | `inputs` | `-` is stdin and gzip is found by content for every command; an input truncated under `query` is exit 2; silent acceptance turned into errors or warnings |
 //! | `loader` | NDJSON loading: scanned and serde-read documents load the same, `want_ids`, a refused document leaves nothing behind, selections |
@@ -113,6 +114,7 @@ mod geo_point;
 mod gke_impersonation;
 mod implicit_casting;
 mod ingest_direct;
+mod ingest_direct_gcp;
 mod ingest_parallel;
 mod inline_stats;
 mod inputs;

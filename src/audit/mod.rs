@@ -17,6 +17,7 @@ pub mod ecs;
 pub mod ecs_direct;
 pub mod event;
 pub mod gcp;
+pub mod gcp_direct;
 pub mod gke;
 pub mod import;
 pub mod json_text;

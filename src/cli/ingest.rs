@@ -59,10 +59,8 @@ pub struct Args {
     #[arg(long, default_value = "kubernetes.audit_logs",
         value_parser = ["kubernetes.audit_logs", rulegate::audit::gcp::DATASET])]
     pub dataset: String,
-    /// Threads mapping events (default: one per core for the Kubernetes data stream, whose
-    /// events are mapped straight from their bytes; 1 for `--dataset gcp.audit`, mapped through
-    /// a JSON tree per event, where more threads cost CPU for no gain); the output is the same
-    /// for any number.
+    /// Threads mapping events (default: one per core; events are mapped straight from their
+    /// bytes); the output is the same for any number.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256).map(usize::from))]
     pub threads: Option<usize>,
     /// Test oracle: map every event through `serde_json::Value` (the path before the direct
@@ -103,14 +101,15 @@ pub(super) struct Mapped {
 }
 
 impl Mapping {
-    /// The direct path's options, when it applies (the Kubernetes data stream).
-    fn direct(&self) -> Option<DirectOptions> {
-        self.gcp.is_none().then_some(DirectOptions {
+    /// The direct path's options (either data stream).
+    fn direct(&self) -> DirectOptions {
+        DirectOptions {
             received_first: self.timestamp == TimestampFrom::Received,
             ingest_lag: self.ingest_lag,
             preserve_original: self.preserve_original,
             bulk: self.bulk,
-        })
+            gcp: self.gcp.is_some(),
+        }
     }
 
     pub(super) fn map(&self, event: &import::Imported) -> Mapped {
@@ -314,7 +313,7 @@ pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
             preserve_original: args.preserve_original,
         }),
     };
-    let direct = mapping.direct().filter(|_| !args.value_path);
+    let direct = (!args.value_path).then(|| mapping.direct());
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(256));
     let threads = args
         .threads
