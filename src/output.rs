@@ -162,6 +162,45 @@ impl AtomicFile {
     }
 }
 
+/// A writer that can take a caller's buffer whole instead of copying it (see
+/// [`WriteBehind::write_vec`]): a producer that builds its output in buffers of its own hands
+/// each over and gets an empty one back.
+pub trait WriteVec: Write {
+    /// Writes `bytes` and leaves it empty (its allocation possibly exchanged for another).
+    fn write_vec(&mut self, bytes: &mut Vec<u8>) -> io::Result<()>;
+}
+
+/// Any writer as a [`WriteVec`], by copying.
+pub struct Copying<'w>(pub &'w mut dyn Write);
+
+impl Write for Copying<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.0.write_all(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+impl WriteVec for Copying<'_> {
+    fn write_vec(&mut self, bytes: &mut Vec<u8>) -> io::Result<()> {
+        self.0.write_all(bytes)?;
+        bytes.clear();
+        Ok(())
+    }
+}
+
+impl WriteVec for AtomicFile {
+    fn write_vec(&mut self, bytes: &mut Vec<u8>) -> io::Result<()> {
+        self.writer()?.write_vec(bytes)
+    }
+}
+
 impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.writer()?.write(buf)

@@ -19,6 +19,18 @@ pub const BUFFER: usize = 1 << 20;
 /// Full buffers that may wait for the writing thread.
 const QUEUED: usize = 2;
 
+/// Room past [`BUFFER`] in every buffer this module allocates: a caller that fills a buffer
+/// given back by [`WriteBehind::write_vec`] until it passes [`BUFFER`] ends within it, without
+/// growing (and so copying) it, unless its last piece is larger than this.
+pub const SLACK: usize = 64 * 1024;
+
+/// The smallest buffer [`WriteBehind::write_vec`] takes whole; smaller ones are copied.
+pub const TAKEN_WHOLE: usize = 128 * 1024;
+
+fn fresh() -> Vec<u8> {
+    Vec::with_capacity(BUFFER + SLACK)
+}
+
 /// A file written through a thread once more than one buffer of it is written.
 pub struct WriteBehind {
     /// The file, until the thread takes it.
@@ -40,9 +52,24 @@ impl WriteBehind {
     pub fn new(file: File) -> WriteBehind {
         WriteBehind {
             file: Some(file),
-            buffer: Vec::with_capacity(BUFFER),
+            buffer: fresh(),
             worker: None,
         }
+    }
+
+    /// Writes `bytes` and leaves it empty. A buffer of at least [`TAKEN_WHOLE`] bytes is taken
+    /// whole, without a copy: it goes to the thread as it is and `bytes` becomes a written
+    /// buffer back for reuse (at least [`BUFFER`] + [`SLACK`] bytes of capacity, or the
+    /// capacity of one the caller handed over before). Bytes already written go first.
+    pub fn write_vec(&mut self, bytes: &mut Vec<u8>) -> io::Result<()> {
+        if bytes.len() < TAKEN_WHOLE {
+            self.write_all(bytes)?;
+            bytes.clear();
+            return Ok(());
+        }
+        self.hand_off()?;
+        std::mem::swap(&mut self.buffer, bytes);
+        self.hand_off()
     }
 
     /// Hands the buffer to the thread (started on the first call).
@@ -62,7 +89,7 @@ impl WriteBehind {
                 worker.outstanding -= 1;
                 spare
             }
-            Err(_) => Vec::with_capacity(BUFFER),
+            Err(_) => fresh(),
         };
         let full = std::mem::replace(&mut self.buffer, spare);
         if worker.full.send(full).is_err() {
@@ -223,6 +250,36 @@ mod tests {
             }
         }
         assert!(writer.worker.is_some(), "the thread took the buffers");
+        drop(writer.finish().unwrap());
+        assert!(std::fs::read(&path).unwrap() == expected);
+    }
+
+    #[test]
+    fn buffers_handed_over_whole_arrive_in_order_between_copied_writes() {
+        let dir = crate::test_scratch::scratch("write-behind-vec");
+        let path = dir.join("out");
+        let mut writer = WriteBehind::new(File::create(&path).unwrap());
+        let mut expected = Vec::new();
+        let mut mine = Vec::new();
+        for i in 0..60u32 {
+            // Copied pieces, buffers under the size taken whole, and buffers taken whole.
+            let len = match i % 3 {
+                0 => 100 + i as usize,
+                1 => TAKEN_WHOLE - 1,
+                _ => TAKEN_WHOLE + 1000 * i as usize,
+            };
+            let byte = b'a' + (i % 26) as u8;
+            if i % 5 == 0 {
+                let piece = vec![byte; len];
+                writer.write_all(&piece).unwrap();
+                expected.extend_from_slice(&piece);
+                continue;
+            }
+            mine.resize(len, byte);
+            expected.extend_from_slice(&mine);
+            writer.write_vec(&mut mine).unwrap();
+            assert!(mine.is_empty(), "the buffer comes back empty");
+        }
         drop(writer.finish().unwrap());
         assert!(std::fs::read(&path).unwrap() == expected);
     }

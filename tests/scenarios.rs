@@ -479,6 +479,63 @@ fn personas_lists_one_persona_a_line_with_a_tab() {
 }
 
 #[test]
+fn gen_to_a_file_of_many_buffers_is_the_stream_byte_for_byte() {
+    // About 12 MB: the documents go to the file in the buffers they were built in.
+    let dir = crate::support::scratch("gen-many-buffers");
+    let path = dir.join("busy.toml");
+    let mut text = String::from(
+        "name = \"busy\"\ndescription = \"d\"\nkind = \"benign\"\nstart = \"2026-05-01T23:58:00Z\"\nseed = 7\n",
+    );
+    for persona in ["kube-scheduler", "helm", "kubelet"] {
+        text.push_str(&format!(
+            "\n[[noise]]\npersona = \"{persona}\"\nrate = \"1000/m\"\nfor = \"3m\"\n"
+        ));
+    }
+    std::fs::write(&path, text).unwrap();
+    let scenario = scenario::load(&path).unwrap();
+    let mut expected = Vec::new();
+    let count = scenario::write(&scenario, None, Format::Ecs, &mut expected).unwrap();
+    assert!(expected.len() > 8 << 20, "{} bytes", expected.len());
+    // The stream crosses midnight: the day kept for the timestamps changes.
+    let text = String::from_utf8_lossy(&expected);
+    assert!(text.contains("\"2026-05-01T23:59:") && text.contains("\"2026-05-02T00:00:"));
+    let mut canonical = Vec::new();
+    for doc in scenario::generate(&scenario, None) {
+        canonical.extend_from_slice(serde_json::to_string(&doc).unwrap().as_bytes());
+        canonical.push(b'\n');
+    }
+    assert!(
+        expected == canonical,
+        "the fast writer differs from raw_to_ecs"
+    );
+    let out = dir.join("out.ndjson");
+    let run = rulegate()
+        .args(["gen", path.to_str().unwrap(), "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let written = std::fs::read(&out).unwrap();
+    assert_eq!(
+        written.iter().filter(|&&b| b == b'\n').count() as u64,
+        count
+    );
+    assert!(written == expected, "the file differs from the stream");
+    let stdout = rulegate()
+        .args(["gen", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        stdout.stdout == expected,
+        "standard output differs from the stream"
+    );
+}
+
+#[test]
 fn gen_writes_the_library_stream_to_a_file_and_stdout() {
     let relative = "scenarios/attack_forbidden_spray.toml";
     let scenario = scenario::load(&repo_path(relative)).unwrap();

@@ -128,11 +128,17 @@ impl Tree {
     }
 
     /// The member `name` of an object (the last one; keys repeat only in bailed lines).
+    /// Searched from the end, so the search stops at that member instead of reading on.
     pub fn get(&self, text: &str, id: Id, name: &str) -> Option<Id> {
-        self.members(id)
-            .filter(|&(key, _)| self.key(text, key) == name)
-            .map(|(_, value)| value)
-            .last()
+        let node = self.node(id);
+        if node.kind != Kind::Object {
+            return None;
+        }
+        self.links[node.start as usize..node.end as usize]
+            .chunks_exact(2)
+            .rev()
+            .find(|pair| self.key(text, pair[0]) == name)
+            .map(|pair| pair[1])
     }
 
     /// A string node's value, unescaped; `None` for other nodes.
@@ -600,6 +606,24 @@ mod tests {
             crate::audit::ecs::remove_empty_value(&mut value);
             assert_eq!(String::from_utf8(out).unwrap(), value.to_string(), "{text}");
         }
+    }
+
+    #[test]
+    fn get_finds_the_last_member_of_a_name() {
+        let mut tree = Tree::default();
+        let text = r#"{"a":1,"b":{"a":5},"a":2,"c":3}"#;
+        let root = tree.parse(text).unwrap();
+        let value = |id: Option<Id>| id.map(|id| tree.text(text, id).to_string());
+        assert_eq!(value(tree.get(text, root, "a")), Some("2".into()));
+        assert_eq!(value(tree.get(text, root, "c")), Some("3".into()));
+        assert_eq!(tree.get(text, root, "z"), None);
+        let inner = tree.get(text, root, "b").unwrap();
+        assert_eq!(value(tree.get(text, inner, "a")), Some("5".into()));
+        // Not an object: no members.
+        assert_eq!(
+            tree.get(text, tree.get(text, root, "c").unwrap(), "a"),
+            None
+        );
     }
 
     #[test]

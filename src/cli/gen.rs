@@ -38,7 +38,8 @@ pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
         .with_help("use `--format ecs` or `--format bulk`")]);
     }
     let mut output = out::Out::create(args.output.as_deref())?;
-    scenario::write(&scenario, args.seed, format, &mut output)
+    // The documents are built in the buffers the output file is written from.
+    scenario::write_vec(&scenario, args.seed, format, &mut output)
         .map_err(|error| vec![output.error(error)])?;
     output.finish()?;
     Ok(Outcome::Success)

@@ -18,6 +18,7 @@ use rulegate::audit::ecs_direct::DirectOptions;
 use rulegate::audit::gcp::{log_entry_to_ecs, GcpOptions};
 use rulegate::audit::import::{self, ImportSummary, Item};
 use rulegate::diagnostic::{render_all, Diagnostic};
+use rulegate::output::WriteVec;
 use rulegate::scenario::parse_duration;
 
 use super::{out, DocumentFormat, Outcome};
@@ -218,6 +219,14 @@ impl Ordered<'_> {
     fn write_documents(&mut self, text: &[u8]) -> Result<(), Box<Diagnostic>> {
         self.output
             .write_all(text)
+            .map_err(|e| Box::new(self.output.error(e)))
+    }
+
+    /// As [`Ordered::write_documents`], handing the buffer over whole (an output file takes
+    /// it without a copy); `text` is left empty.
+    fn write_documents_vec(&mut self, text: &mut Vec<u8>) -> Result<(), Box<Diagnostic>> {
+        self.output
+            .write_vec(text)
             .map_err(|e| Box::new(self.output.error(e)))
     }
 

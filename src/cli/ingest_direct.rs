@@ -122,8 +122,10 @@ struct Consumer<'s, 'o> {
 }
 
 impl Consumer<'_, '_> {
-    /// Writes a chunk's documents and reads its other lines through the `Value` path.
-    fn take(&mut self, chunk: &Chunk) -> Result<(), Box<Diagnostic>> {
+    /// Writes a chunk's documents and reads its other lines through the `Value` path. When
+    /// the chunk's last run of documents is the whole of `chunk.out` (every line mapped), the
+    /// buffer itself goes to the output, which gives an empty one back.
+    fn take(&mut self, chunk: &mut Chunk) -> Result<(), Box<Diagnostic>> {
         let (mut start, mut run_from, mut run_to) = (0, 0, 0);
         let mut batches = chunk.batches.iter();
         for &(end, out_end, shape) in &chunk.lines {
@@ -150,7 +152,11 @@ impl Consumer<'_, '_> {
             }
             start = end + 1;
         }
-        self.state.write_documents(&chunk.out[run_from..run_to])?;
+        if run_from == 0 && run_to == chunk.out.len() {
+            self.state.write_documents_vec(&mut chunk.out)?;
+        } else {
+            self.state.write_documents(&chunk.out[run_from..run_to])?;
+        }
         match &chunk.error {
             Some(error) => Err(self.lines.read_error(error)),
             None => Ok(()),
@@ -201,7 +207,7 @@ pub(super) fn ingest(
         let (mut chunk, mut trees) = (Chunk::default(), Trees::default());
         while read_chunk(&mut reader, chunk_size, &mut chunk) {
             map_chunk(&mut chunk, options, &mut trees);
-            consumer.take(&chunk)?;
+            consumer.take(&mut chunk)?;
         }
     } else {
         in_parallel(&mut *reader, options, threads, chunk_size, &mut consumer)?;
@@ -303,7 +309,7 @@ impl InOrder {
         consumer: &mut Consumer<'_, '_>,
     ) -> Result<(), Box<Diagnostic>> {
         while self.sent - self.next > in_flight {
-            let Some(chunk) = self.pending.remove(&self.next) else {
+            let Some(mut chunk) = self.pending.remove(&self.next) else {
                 let Ok(Some((seq, chunk))) = self.results.recv() else {
                     return Err(stopped());
                 };
@@ -311,7 +317,7 @@ impl InOrder {
                 continue;
             };
             self.next += 1;
-            consumer.take(&chunk)?;
+            consumer.take(&mut chunk)?;
             self.spare.push(chunk);
         }
         Ok(())

@@ -13,7 +13,7 @@ use std::io::{self, BufWriter, StdoutLock, Write};
 use std::path::Path;
 
 use rulegate::diagnostic::Diagnostic;
-use rulegate::output::AtomicFile;
+use rulegate::output::{AtomicFile, WriteVec};
 
 /// The code of the one "error" that is not one: the reader of standard output went away.
 pub const CLOSED_PIPE: &str = "E005";
@@ -118,6 +118,20 @@ impl Write for Out {
         match &mut self.sink {
             Sink::Stdout(writer) => writer.flush(),
             Sink::File(file) => file.flush(),
+        }
+    }
+}
+
+impl WriteVec for Out {
+    /// A file takes the buffer whole; standard output copies it into its own.
+    fn write_vec(&mut self, bytes: &mut Vec<u8>) -> io::Result<()> {
+        match &mut self.sink {
+            Sink::Stdout(writer) => {
+                writer.write_all(bytes)?;
+                bytes.clear();
+                Ok(())
+            }
+            Sink::File(file) => file.write_vec(bytes),
         }
     }
 }

@@ -4,6 +4,8 @@
 //! pipeline's cleanup removes them. A test compares its bytes with the canonical path for every
 //! scenario in the library and for random scenarios.
 
+use std::cell::Cell;
+
 use super::generate::Generated;
 use super::render::{failure, parts, Parts};
 use super::{Decision, Scenario, Stage};
@@ -66,6 +68,8 @@ pub(super) struct Templates {
     actors: Vec<ActorTemplate>,
     /// Per step: `{"rulegate_actor":…,"rulegate_step":…}`, the level literal, and its activities.
     steps: Vec<(Vec<u8>, Vec<u8>, Vec<ActivityTemplate>)>,
+    /// The last day written (see [`push_time`]).
+    day: Cell<Option<(i64, [u8; DAY_TEXT])>>,
 }
 
 fn user_object(
@@ -198,7 +202,11 @@ impl Templates {
                 (labels, literal(&step.level), activities)
             })
             .collect();
-        Templates { actors, steps }
+        Templates {
+            actors,
+            steps,
+            day: Cell::new(None),
+        }
     }
 }
 
@@ -277,56 +285,80 @@ fn put(out: &mut Vec<u8>, parts: &[&[u8]]) {
     }
 }
 
-fn push2(out: &mut Vec<u8>, n: i64) {
-    out.push(b'0' + (n / 10 % 10) as u8);
-    out.push(b'0' + (n % 10) as u8);
-}
-
 fn push_digits(out: &mut Vec<u8>, n: i64, width: u32) {
     for i in (0..width).rev() {
         out.push(b'0' + (n / 10i64.pow(i) % 10) as u8);
     }
 }
 
-/// `"YYYY-MM-DDTHH:MM:SS` + fraction + `Z"` with `digits` fraction digits (0: none).
-fn push_time(out: &mut Vec<u8>, nanos: Nanos, digits: u32) {
-    let seconds = nanos.div_euclid(NANOS_PER_SECOND);
-    let (year, month, day) = civil_from_days(seconds.div_euclid(86_400));
-    let of_day = seconds.rem_euclid(86_400);
-    out.push(b'"');
-    push_digits(out, year, 4);
-    out.push(b'-');
-    push2(out, month);
-    out.push(b'-');
-    push2(out, day);
-    out.push(b'T');
-    push2(out, of_day / 3600);
-    out.push(b':');
-    push2(out, of_day / 60 % 60);
-    out.push(b':');
-    push2(out, of_day % 60);
-    if digits > 0 {
-        out.push(b'.');
-        push_digits(
-            out,
-            nanos.rem_euclid(NANOS_PER_SECOND) / 10i64.pow(9 - digits),
-            digits,
-        );
+/// `"YYYY-MM-DDT`: the opening quote and a day.
+const DAY_TEXT: usize = 12;
+
+/// Writes `n` (below `10^digits.len()`) in decimal, zero-padded to fill `digits`.
+fn fill_digits(digits: &mut [u8], mut n: u64) {
+    for digit in digits.iter_mut().rev() {
+        *digit = b'0' + (n % 10) as u8;
+        n /= 10;
     }
-    out.extend(b"Z\"");
+}
+
+fn day_text(days: i64) -> [u8; DAY_TEXT] {
+    let (year, month, day) = civil_from_days(days);
+    let mut text = *b"\"0000-00-00T";
+    // Times are nanoseconds in an i64 (years 1677 to 2262): always four digits.
+    fill_digits(&mut text[1..5], year.rem_euclid(10_000) as u64);
+    fill_digits(&mut text[6..8], month as u64);
+    fill_digits(&mut text[9..11], day as u64);
+    text
+}
+
+/// `"YYYY-MM-DDTHH:MM:SS` + fraction + `Z"` with `digits` fraction digits (0: none). The
+/// day's text is kept for the next call (a document's four times, and its neighbours', fall
+/// on one day but not always in one second), so the calendar arithmetic runs once a day of
+/// generated time; the whole text is put together on the stack and appended at once.
+fn push_time(t: &Templates, out: &mut Vec<u8>, nanos: Nanos, digits: u32) {
+    let seconds = nanos.div_euclid(NANOS_PER_SECOND);
+    let days = seconds.div_euclid(86_400);
+    let day = match t.day.get() {
+        Some((cached, text)) if cached == days => text,
+        _ => {
+            let text = day_text(days);
+            t.day.set(Some((days, text)));
+            text
+        }
+    };
+    let of_day = seconds.rem_euclid(86_400) as u64;
+    let mut text = *b"\"0000-00-00T00:00:00.000000000Z\"";
+    text[..DAY_TEXT].copy_from_slice(&day);
+    fill_digits(&mut text[12..14], of_day / 3600);
+    fill_digits(&mut text[15..17], of_day / 60 % 60);
+    fill_digits(&mut text[18..20], of_day % 60);
+    let mut len = 20;
+    if digits > 0 {
+        let digits = digits.min(9) as usize;
+        let fraction = nanos.rem_euclid(NANOS_PER_SECOND) / 10i64.pow(9 - digits as u32);
+        fill_digits(&mut text[21..21 + digits], fraction as u64);
+        len += 1 + digits;
+    }
+    text[len..len + 2].copy_from_slice(b"Z\"");
+    out.extend_from_slice(&text[..len + 2]);
 }
 
 fn push_uuid(out: &mut Vec<u8>, id: u128) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let id = super::render::uuid_bits(id);
-    out.push(b'"');
+    let mut text = [b'-'; 38];
+    text[0] = b'"';
+    text[37] = b'"';
+    let mut at = 1;
     for i in 0..32 {
         if matches!(i, 8 | 12 | 16 | 20) {
-            out.push(b'-');
+            at += 1;
         }
-        out.push(HEX[((id >> (124 - 4 * i)) & 0xF) as usize]);
+        text[at] = HEX[((id >> (124 - 4 * i)) & 0xF) as usize];
+        at += 1;
     }
-    out.push(b'"');
+    out.extend_from_slice(&text);
 }
 
 /// Appends one ECS document (no newline).
@@ -348,13 +380,13 @@ pub(super) fn write_ecs(t: &Templates, scenario: &Scenario, g: &Generated, out: 
     };
 
     out.extend(b"{\"@timestamp\":");
-    push_time(out, g.timestamp, 3);
+    push_time(t, out, g.timestamp, 3);
     out.extend(b",\"client\":{\"ip\":");
     out.extend(ips);
     out.extend(b"},\"data_stream\":{\"dataset\":\"kubernetes.audit_logs\",\"namespace\":\"default\",\"type\":\"logs\"},\"event\":{\"action\":");
     out.extend(&a.verb);
     out.extend(b",\"dataset\":\"kubernetes.audit_logs\",\"ingested\":");
-    push_time(out, g.ingested, 0);
+    push_time(t, out, g.ingested, 0);
     out.extend(b",\"kind\":\"event\"");
     match decision {
         Decision::Allow => out.extend(b",\"outcome\":\"success\""),
@@ -391,7 +423,7 @@ pub(super) fn write_ecs(t: &Templates, scenario: &Scenario, g: &Generated, out: 
     out.push(b'}');
     out.extend(&a.request_object);
     out.extend(b",\"requestReceivedTimestamp\":");
-    push_time(out, g.request_received, 6);
+    push_time(t, out, g.request_received, 6);
     out.extend(b",\"requestURI\":\"");
     if let Some(uri) = &a.request_uri {
         out.extend(uri);
@@ -423,7 +455,7 @@ pub(super) fn write_ecs(t: &Templates, scenario: &Scenario, g: &Generated, out: 
     out.extend(b",\"stage\":\"");
     out.extend(g.stage.as_str().as_bytes());
     out.extend(b"\",\"stageTimestamp\":");
-    push_time(out, g.stage_timestamp, 6);
+    push_time(t, out, g.stage_timestamp, 6);
     if let Some(user) = &actor.user {
         out.extend(b",\"user\":");
         out.extend(user);

@@ -10,6 +10,7 @@
 //! scenario::events(&s, seed)           -> Events: Iterator<Item = Generated>         records
 //! scenario::to_ecs(&s, &g) / to_raw(&s, &g)                                           one record
 //! scenario::write(&s, seed, fmt, out)  -> io::Result<u64>                            fast NDJSON
+//! scenario::write_vec(&s, seed, fmt, out) -> the same, chunks handed to an output::WriteVec whole
 //! ```
 //!
 //! * `seed: None` uses the scenario's own `seed`; the same scenario and seed give the same bytes.
@@ -79,7 +80,7 @@ pub use identity::{alert_matches_identity, KUBERNETES_IDENTITY};
 pub use persona::{builtin_personas, Persona, PersonaLibrary};
 pub use platform::Platform;
 pub use render::{
-    canonical_line, fast_line, generate, generate_marked, to_ecs, to_raw, write, Format,
+    canonical_line, fast_line, generate, generate_marked, to_ecs, to_raw, write, write_vec, Format,
 };
 pub use rng::SplitMix64;
 

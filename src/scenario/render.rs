@@ -16,6 +16,7 @@ use super::{Activity, Actor, Decision, Platform, Scenario, Stage};
 use crate::audit::ecs::INDEX;
 use crate::audit::event::{Event, ObjectReference, ResponseStatus, UserInfo};
 use crate::audit::time::format_micros;
+use crate::output::{behind, Copying, WriteVec};
 
 /// Output formats of `rulegate gen`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -150,6 +151,10 @@ fn uuid(id: u128) -> String {
 
 /// `(status, reason, message)` of a failed response, as the API server words them.
 pub(super) fn failure(p: &Parts<'_>, code: u16) -> Option<(&'static str, String)> {
+    // Decided before any text is built: most documents succeed, and `gen` asks per document.
+    if matches!(code, 200..=299 | 101) {
+        return None;
+    }
     let a = p.activity;
     let object = match p.name {
         Some(name) => format!("{} \"{name}\"", a.resource),
@@ -161,7 +166,6 @@ pub(super) fn failure(p: &Parts<'_>, code: u16) -> Option<(&'static str, String)
         None => " at the cluster scope".into(),
     };
     Some(match code {
-        200..=299 | 101 => return None,
         403 => (
             "Forbidden",
             format!("{object} is forbidden: User \"{user}\" cannot {} resource \"{}\" in API group \"{}\"{scope}", a.verb, a.resource, a.api_group),
@@ -273,6 +277,17 @@ pub fn write(
     format: Format,
     out: &mut dyn Write,
 ) -> io::Result<u64> {
+    write_vec(scenario, seed, format, &mut Copying(out))
+}
+
+/// As [`write`], handing each chunk of documents to `out` whole: an output file takes it
+/// without copying it (the documents are built in the buffer the file is written from).
+pub fn write_vec(
+    scenario: &Scenario,
+    seed: Option<u64>,
+    format: Format,
+    out: &mut dyn WriteVec,
+) -> io::Result<u64> {
     if !scenario.recorded.is_empty() {
         return write_with_recorded(scenario, seed, format, out);
     }
@@ -280,9 +295,10 @@ pub fn write(
         return write_canonical(scenario, seed, format, out);
     }
     let templates = fast::Templates::new(scenario);
-    // Chunks larger than a `BufWriter`'s buffer go straight to the file: no second copy.
-    const CHUNK: usize = 1 << 20;
-    let mut buffer = Vec::with_capacity(CHUNK + 64 * 1024);
+    // A chunk is handed over once it passes a write-behind buffer, which it fills without
+    // growing (a buffer given back has that much room and more).
+    const CHUNK: usize = behind::BUFFER;
+    let mut buffer = Vec::with_capacity(CHUNK + behind::SLACK);
     let mut count = 0;
     for g in events(scenario, seed) {
         if let Some(template) = &scenario.steps[g.step].event {
@@ -308,11 +324,10 @@ pub fn write(
         buffer.push(b'\n');
         count += 1;
         if buffer.len() >= CHUNK {
-            out.write_all(&buffer)?;
-            buffer.clear();
+            out.write_vec(&mut buffer)?;
         }
     }
-    out.write_all(&buffer)?;
+    out.write_vec(&mut buffer)?;
     Ok(count)
 }
 
