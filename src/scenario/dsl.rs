@@ -260,121 +260,14 @@ pub(super) fn parse(
         toml::from_str(text).map_err(|error| vec![toml_error(&file, &error)])?;
     let mut ctx = Ctx::new(&file);
 
-    let kind = match Kind::NAMES.iter().position(|k| *k == fields.kind.get_ref()) {
-        Some(i) => [
-            Kind::Attack,
-            Kind::Benign,
-            Kind::FalsePositive,
-            Kind::Evasion,
-            Kind::Edge,
-        ][i],
-        None => {
-            ctx.error(
-                "E608",
-                format!("unknown scenario kind `{}`", fields.kind.get_ref()),
-                fields.kind.span(),
-                "",
-            )
-            .help = Some(format!("kinds: {}", Kind::NAMES.join(", ")));
-            Kind::Edge
-        }
-    };
-    let start = match parse_rfc3339_checked(fields.start.get_ref()) {
-        Ok(start) => start,
-        Err(TimeError::NotRfc3339) => {
-            ctx.error(
-                "E604",
-                format!("`{}` is not an RFC 3339 time", fields.start.get_ref()),
-                fields.start.span(),
-                "expected e.g. `2026-05-01T10:00:00Z`",
-            );
-            0
-        }
-        Err(TimeError::OutOfRange) => {
-            ctx.error(
-                "E609",
-                format!(
-                    "`{}` is outside the range of nanosecond timestamps, {NANOS_RANGE}",
-                    fields.start.get_ref()
-                ),
-                fields.start.span(),
-                "out of range",
-            )
-            .help = Some(
-                "generated audit events carry nanosecond times: start within that range".into(),
-            );
-            0
-        }
-    };
+    let kind = scenario_kind(&mut ctx, &fields.kind);
+    let start = start_time(&mut ctx, &fields.start);
     let seed = ctx.count(&fields.seed, "`seed`", 0).unwrap_or(0);
     let platform = super::platform::parse(&mut ctx, fields.platform.as_ref());
-    let directory = path.parent().unwrap_or(Path::new(""));
-    // An entry that is not a path (no `/`, no `.toml`) is a rule's `rule_id`: the binding then
-    // survives moving or renaming the rule file.
-    let (ids, paths): (Vec<&String>, Vec<&String>) =
-        fields.rules.iter().partition(|r| super::is_rule_id(r));
-    let rules: Vec<PathBuf> = paths.iter().map(|r| directory.join(r)).collect();
-    let rule_ids: Vec<String> = ids.into_iter().cloned().collect();
-    let default_read_delay = ctx
-        .range(&fields.timing.read_delay)
-        .unwrap_or(DurationRange {
-            low: 500_000_000,
-            high: 2 * NANOS_PER_SECOND,
-        });
-    let default_ingest_lag = ctx
-        .range(&fields.timing.ingest_lag)
-        .unwrap_or(DurationRange {
-            low: 200_000_000,
-            high: NANOS_PER_SECOND,
-        });
+    let (rules, rule_ids) = rule_references(path, &fields.rules);
+    let (default_read_delay, default_ingest_lag) = default_timing(&mut ctx, &fields.timing);
 
-    // Actors: persona values first, then the actor's own.
-    let mut actors = Vec::new();
-    for (name, spanned) in &fields.actors {
-        let actor_fields = spanned.get_ref();
-        let mut spec = ActorSpec::default();
-        let mut persona_name = None;
-        if let Some(persona) = &actor_fields.persona {
-            match personas.resolved(persona.get_ref()) {
-                Some(base) => {
-                    spec = base;
-                    persona_name = Some(persona.get_ref().clone());
-                }
-                None => {
-                    unknown_persona(&mut ctx, personas, persona);
-                    ctx.broken_actors.push(name.clone());
-                    continue;
-                }
-            }
-        }
-        spec.overlay(ctx.actor_spec(actor_fields));
-        if let Some(actor) = finish_actor(&mut ctx, name, persona_name, spec, spanned.span()) {
-            actors.push(actor);
-        }
-    }
-    // Noise: an implicit actor per persona, requesting its activity mix at a rate.
-    let mut noise_steps = Vec::new();
-    for noise in &fields.noise {
-        let n = noise.get_ref();
-        let Some(spec) = personas.resolved(n.persona.get_ref()) else {
-            unknown_persona(&mut ctx, personas, &n.persona);
-            continue;
-        };
-        let name = format!("noise:{}", n.persona.get_ref());
-        if !actors.iter().any(|a: &Actor| a.name == name) {
-            if let Some(actor) = finish_actor(
-                &mut ctx,
-                &name,
-                Some(n.persona.get_ref().clone()),
-                spec,
-                noise.span(),
-            ) {
-                actors.push(actor);
-            }
-        }
-        noise_steps.push(noise);
-    }
-    actors.sort_by(|a, b| a.name.cmp(&b.name));
+    let (actors, noise_steps) = scenario_actors(&mut ctx, personas, &fields);
 
     let mut steps = Vec::new();
     let mut spans = Vec::new();
@@ -391,61 +284,17 @@ pub(super) fn parse(
             spans.push(spanned.span());
         }
     }
-    for (index, noise) in noise_steps.into_iter().enumerate() {
-        let n = noise.get_ref();
-        let actor = actors
-            .iter()
-            .position(|a| a.name == format!("noise:{}", n.persona.get_ref()));
-        let spacing = parse_rate(n.rate.get_ref());
-        if spacing.is_none() {
-            ctx.error(
-                "E605",
-                format!("`{}` is not a rate", n.rate.get_ref()),
-                n.rate.span(),
-                "expected e.g. `30/m`",
-            );
-        }
-        let duration = ctx.duration(&n.duration);
-        let at = n.at.as_ref().and_then(|at| ctx.duration(at)).unwrap_or(0);
-        let jitter = jitter(&mut ctx, &n.jitter).unwrap_or(0.5);
-        let (Some(actor), Some(spacing), Some(duration)) = (actor, spacing, duration) else {
-            continue;
-        };
-        spans.push(noise.span());
-        steps.push(Step {
-            actor,
-            label: format!("noise-{}", index + 1),
-            at,
-            activities: actors[actor].activity.clone(),
-            pick: Pick::Random,
-            requests: None,
-            duration: Some(duration),
-            spacing,
-            jitter,
-            repeat: 1,
-            every: 0,
-            read_delay: ctx.range(&n.read_delay).unwrap_or(default_read_delay),
-            ingest_lag: ctx.range(&n.ingest_lag).unwrap_or(default_ingest_lag),
-            level: "Metadata".into(),
-            event: None,
-            history: false,
-        });
-    }
+    push_noise_steps(
+        &mut ctx,
+        &actors,
+        noise_steps,
+        default_read_delay,
+        default_ingest_lag,
+        &mut steps,
+        &mut spans,
+    );
     if fields.steps.is_empty() && fields.noise.is_empty() && fields.recorded.is_empty() {
-        // Point at the end of the file, where the steps are missing.
-        let end = text.trim_end().len();
-        let line_start = text[..end].rfind('\n').map_or(0, |i| i + 1);
-        let label = "no `[[steps]]` after this";
-        ctx.error(
-            "E607",
-            "the scenario has no steps: it would generate nothing",
-            line_start..end,
-            label,
-        )
-        .help = Some(
-            "add a `[[steps]]` table (or `[[noise]]`, `[[recorded]]`), see docs/scenarios.md"
-                .into(),
-        );
+        no_steps_error(&mut ctx, text);
     }
 
     if ctx.diagnostics.is_empty() {
@@ -475,6 +324,213 @@ pub(super) fn parse(
         platform,
     };
     ctx.finish(scenario)
+}
+
+/// The scenario's `rules`: paths relative to the scenario's directory, and rule ids.
+fn rule_references(path: &Path, entries: &[String]) -> (Vec<PathBuf>, Vec<String>) {
+    let directory = path.parent().unwrap_or(Path::new(""));
+    // An entry that is not a path (no `/`, no `.toml`) is a rule's `rule_id`: the binding then
+    // survives moving or renaming the rule file.
+    let (ids, paths): (Vec<&String>, Vec<&String>) =
+        entries.iter().partition(|r| super::is_rule_id(r));
+    let rules: Vec<PathBuf> = paths.iter().map(|r| directory.join(r)).collect();
+    let rule_ids: Vec<String> = ids.into_iter().cloned().collect();
+    (rules, rule_ids)
+}
+
+/// The `[timing]` read delay and ingest lag every step starts from.
+fn default_timing(ctx: &mut Ctx, timing: &TimingFields) -> (DurationRange, DurationRange) {
+    let default_read_delay = ctx.range(&timing.read_delay).unwrap_or(DurationRange {
+        low: 500_000_000,
+        high: 2 * NANOS_PER_SECOND,
+    });
+    let default_ingest_lag = ctx.range(&timing.ingest_lag).unwrap_or(DurationRange {
+        low: 200_000_000,
+        high: NANOS_PER_SECOND,
+    });
+    (default_read_delay, default_ingest_lag)
+}
+
+/// The scenario's `kind`; an unknown one is reported and read as `edge`.
+fn scenario_kind(ctx: &mut Ctx, kind: &Spanned<String>) -> Kind {
+    match Kind::NAMES.iter().position(|k| *k == kind.get_ref()) {
+        Some(i) => [
+            Kind::Attack,
+            Kind::Benign,
+            Kind::FalsePositive,
+            Kind::Evasion,
+            Kind::Edge,
+        ][i],
+        None => {
+            ctx.error(
+                "E608",
+                format!("unknown scenario kind `{}`", kind.get_ref()),
+                kind.span(),
+                "",
+            )
+            .help = Some(format!("kinds: {}", Kind::NAMES.join(", ")));
+            Kind::Edge
+        }
+    }
+}
+
+/// The scenario's `start` in nanoseconds; one that is not an RFC 3339 time in range is reported
+/// and read as 0.
+fn start_time(ctx: &mut Ctx, start: &Spanned<String>) -> i64 {
+    match parse_rfc3339_checked(start.get_ref()) {
+        Ok(start) => start,
+        Err(TimeError::NotRfc3339) => {
+            ctx.error(
+                "E604",
+                format!("`{}` is not an RFC 3339 time", start.get_ref()),
+                start.span(),
+                "expected e.g. `2026-05-01T10:00:00Z`",
+            );
+            0
+        }
+        Err(TimeError::OutOfRange) => {
+            ctx.error(
+                "E609",
+                format!(
+                    "`{}` is outside the range of nanosecond timestamps, {NANOS_RANGE}",
+                    start.get_ref()
+                ),
+                start.span(),
+                "out of range",
+            )
+            .help = Some(
+                "generated audit events carry nanosecond times: start within that range".into(),
+            );
+            0
+        }
+    }
+}
+
+/// The scenario's actors, sorted by name: the declared ones (persona values first, then the
+/// actor's own) and one per `[[noise]]` persona; and the noise tables whose persona resolved.
+fn scenario_actors<'f>(
+    ctx: &mut Ctx,
+    personas: &PersonaLibrary,
+    fields: &'f ScenarioFields,
+) -> (Vec<Actor>, Vec<&'f Spanned<NoiseFields>>) {
+    // Actors: persona values first, then the actor's own.
+    let mut actors = Vec::new();
+    for (name, spanned) in &fields.actors {
+        let actor_fields = spanned.get_ref();
+        let mut spec = ActorSpec::default();
+        let mut persona_name = None;
+        if let Some(persona) = &actor_fields.persona {
+            match personas.resolved(persona.get_ref()) {
+                Some(base) => {
+                    spec = base;
+                    persona_name = Some(persona.get_ref().clone());
+                }
+                None => {
+                    unknown_persona(ctx, personas, persona);
+                    ctx.broken_actors.push(name.clone());
+                    continue;
+                }
+            }
+        }
+        spec.overlay(ctx.actor_spec(actor_fields));
+        if let Some(actor) = finish_actor(ctx, name, persona_name, spec, spanned.span()) {
+            actors.push(actor);
+        }
+    }
+    // Noise: an implicit actor per persona, requesting its activity mix at a rate.
+    let mut noise_steps = Vec::new();
+    for noise in &fields.noise {
+        let n = noise.get_ref();
+        let Some(spec) = personas.resolved(n.persona.get_ref()) else {
+            unknown_persona(ctx, personas, &n.persona);
+            continue;
+        };
+        let name = format!("noise:{}", n.persona.get_ref());
+        if !actors.iter().any(|a: &Actor| a.name == name) {
+            if let Some(actor) = finish_actor(
+                ctx,
+                &name,
+                Some(n.persona.get_ref().clone()),
+                spec,
+                noise.span(),
+            ) {
+                actors.push(actor);
+            }
+        }
+        noise_steps.push(noise);
+    }
+    actors.sort_by(|a, b| a.name.cmp(&b.name));
+    (actors, noise_steps)
+}
+
+/// One step per `[[noise]]` table, after the declared steps: its persona's implicit actor
+/// requesting its activity mix at the table's rate.
+fn push_noise_steps(
+    ctx: &mut Ctx,
+    actors: &[Actor],
+    noise_steps: Vec<&Spanned<NoiseFields>>,
+    default_read_delay: DurationRange,
+    default_ingest_lag: DurationRange,
+    steps: &mut Vec<Step>,
+    spans: &mut Vec<Range<usize>>,
+) {
+    for (index, noise) in noise_steps.into_iter().enumerate() {
+        let n = noise.get_ref();
+        let actor = actors
+            .iter()
+            .position(|a| a.name == format!("noise:{}", n.persona.get_ref()));
+        let spacing = parse_rate(n.rate.get_ref());
+        if spacing.is_none() {
+            ctx.error(
+                "E605",
+                format!("`{}` is not a rate", n.rate.get_ref()),
+                n.rate.span(),
+                "expected e.g. `30/m`",
+            );
+        }
+        let duration = ctx.duration(&n.duration);
+        let at = n.at.as_ref().and_then(|at| ctx.duration(at)).unwrap_or(0);
+        let jitter = jitter(ctx, &n.jitter).unwrap_or(0.5);
+        let (Some(actor), Some(spacing), Some(duration)) = (actor, spacing, duration) else {
+            continue;
+        };
+        spans.push(noise.span());
+        steps.push(Step {
+            actor,
+            label: format!("noise-{}", index + 1),
+            at,
+            activities: actors[actor].activity.clone(),
+            pick: Pick::Random,
+            requests: None,
+            duration: Some(duration),
+            spacing,
+            jitter,
+            repeat: 1,
+            every: 0,
+            read_delay: ctx.range(&n.read_delay).unwrap_or(default_read_delay),
+            ingest_lag: ctx.range(&n.ingest_lag).unwrap_or(default_ingest_lag),
+            level: "Metadata".into(),
+            event: None,
+            history: false,
+        });
+    }
+}
+
+/// `E607` at the end of the file: the scenario has neither steps, noise nor recorded events.
+fn no_steps_error(ctx: &mut Ctx, text: &str) {
+    // Point at the end of the file, where the steps are missing.
+    let end = text.trim_end().len();
+    let line_start = text[..end].rfind('\n').map_or(0, |i| i + 1);
+    let label = "no `[[steps]]` after this";
+    ctx.error(
+        "E607",
+        "the scenario has no steps: it would generate nothing",
+        line_start..end,
+        label,
+    )
+    .help = Some(
+        "add a `[[steps]]` table (or `[[noise]]`, `[[recorded]]`), see docs/scenarios.md".into(),
+    );
 }
 
 fn unknown_persona(ctx: &mut Ctx, personas: &PersonaLibrary, persona: &Spanned<String>) {

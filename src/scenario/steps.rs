@@ -1,13 +1,16 @@
 //! Validation of steps and expectations into [`Step`] and [`Expect`].
 
+use std::sync::Arc;
+
 use toml::Spanned;
 
 use super::check::Ctx;
 use super::dsl::{ActivityFields, ExpectFields, StepFields};
 use super::duration::{parse_rate, DurationRange};
+use super::event_step::EventTemplate;
 use super::persona::nearest;
-use super::{Actor, Expect, ExpectedGroup, Pick, Step, Suppression};
-use crate::audit::time::NANOS_PER_SECOND;
+use super::{Activity, Actor, Expect, ExpectedGroup, Pick, Step, Suppression};
+use crate::audit::time::{Nanos, NANOS_PER_SECOND};
 
 /// Repetitions are scheduled up front, one cursor each: this bounds the memory that takes.
 const MAX_REPEAT: i64 = 1_000_000;
@@ -61,7 +64,54 @@ pub(super) fn build_step(
     let at = s.at.as_ref().map(|at| ctx.duration(at)).unwrap_or(Some(0));
     let requests = s.requests.as_ref().map(|r| ctx.count(r, "`requests`", 0));
     let duration = s.duration.as_ref().map(|d| ctx.duration(d));
-    let spacing = match (&s.spacing, &s.rate) {
+    let spacing = step_spacing(ctx, s);
+    let jitter = jitter(ctx, &s.jitter);
+    let (repeat, every) = repeat_and_every(ctx, spanned);
+    if requests.is_some() && duration.is_some() {
+        let at = s
+            .duration
+            .as_ref()
+            .map(Spanned::span)
+            .unwrap_or(spanned.span());
+        ctx.error("E608", "give `requests` or `for`, not both", at, "");
+    }
+    let pick = step_pick(ctx, s);
+    let level = step_level(ctx, s);
+    let request = step_request(s);
+    let event = super::event_step::for_step(ctx, actors, actor, spanned);
+    let activities = step_activities(ctx, actors, actor, spanned, &event, &request);
+    zero_spacing_error(ctx, spanned, duration, spacing);
+    let (actor, at, spacing, activities) = (actor?, at?, spacing?, activities?);
+    let event = event.flatten();
+    let requests = step_requests(ctx, s, requests, duration, &event, &activities)?;
+    Some(Step {
+        actor,
+        label: s.name.clone().unwrap_or_else(|| (index + 1).to_string()),
+        at,
+        activities,
+        pick,
+        requests,
+        duration: duration.flatten(),
+        spacing,
+        jitter: jitter.unwrap_or(0.0),
+        repeat: repeat.flatten().unwrap_or(1),
+        every: every.flatten().unwrap_or(0),
+        // A generic event is stamped at its own time unless the step sets a read delay.
+        read_delay: ctx.range(&s.read_delay).unwrap_or(if event.is_some() {
+            DurationRange { low: 0, high: 0 }
+        } else {
+            read_delay
+        }),
+        ingest_lag: ctx.range(&s.ingest_lag).unwrap_or(ingest_lag),
+        level,
+        event,
+        history: s.history.unwrap_or(false),
+    })
+}
+
+/// The step's `spacing`, or the spacing its `rate` gives (one second when it gives neither).
+fn step_spacing(ctx: &mut Ctx, s: &StepFields) -> Option<Nanos> {
+    match (&s.spacing, &s.rate) {
         (Some(spacing), None) => ctx.duration(spacing),
         (None, Some(rate)) => {
             let parsed = parse_rate(rate.get_ref());
@@ -85,8 +135,15 @@ pub(super) fn build_step(
             None
         }
         (None, None) => Some(NANOS_PER_SECOND),
-    };
-    let jitter = jitter(ctx, &s.jitter);
+    }
+}
+
+/// The step's `repeat` and `every`, checked together (a repeat above 1 needs an interval).
+fn repeat_and_every(
+    ctx: &mut Ctx,
+    spanned: &Spanned<StepFields>,
+) -> (Option<Option<u64>>, Option<Option<Nanos>>) {
+    let s = spanned.get_ref();
     let repeat = s.repeat.as_ref().map(|r| ctx.count(r, "`repeat`", 1));
     if let Some(r) = s.repeat.as_ref().filter(|r| *r.get_ref() > MAX_REPEAT) {
         let message = format!("`repeat` is at most {MAX_REPEAT}, not {}", r.get_ref());
@@ -106,15 +163,12 @@ pub(super) fn build_step(
             "",
         );
     }
-    if requests.is_some() && duration.is_some() {
-        let at = s
-            .duration
-            .as_ref()
-            .map(Spanned::span)
-            .unwrap_or(spanned.span());
-        ctx.error("E608", "give `requests` or `for`, not both", at, "");
-    }
-    let pick = match s.pick.as_ref().map(|p| (p.get_ref().as_str(), p.span())) {
+    (repeat, every)
+}
+
+/// The step's `pick`: `cycle` (the default) or `random`.
+fn step_pick(ctx: &mut Ctx, s: &StepFields) -> Pick {
+    match s.pick.as_ref().map(|p| (p.get_ref().as_str(), p.span())) {
         None | Some(("cycle", _)) => Pick::Cycle,
         Some(("random", _)) => Pick::Random,
         Some((other, at)) => {
@@ -126,8 +180,12 @@ pub(super) fn build_step(
             );
             Pick::Cycle
         }
-    };
-    let level = match &s.level {
+    }
+}
+
+/// The step's audit `level`: `Metadata` unless it gives one or a request body.
+fn step_level(ctx: &mut Ctx, s: &StepFields) -> String {
+    match &s.level {
         Some(level)
             if ["None", "Metadata", "Request", "RequestResponse"]
                 .contains(&level.get_ref().as_str()) =>
@@ -147,8 +205,12 @@ pub(super) fn build_step(
         // A request body is only logged at the `Request` levels: a step that gives one logs it.
         None if s.request_object.is_some() => "RequestResponse".into(),
         None => "Metadata".into(),
-    };
-    let request = ActivityFields {
+    }
+}
+
+/// The request the step's own fields describe (verb, resource, names, outcome ...).
+fn step_request(s: &StepFields) -> ActivityFields {
+    ActivityFields {
         verb: s.verb.clone(),
         resource: s.resource.clone(),
         api_group: s.api_group.clone(),
@@ -166,18 +228,29 @@ pub(super) fn build_step(
         weight: None,
         request_object: s.request_object.clone(),
         request_uri: s.request_uri.clone(),
-    };
+    }
+}
+
+/// What the step requests: its generic event, the request it names, or its actor's activity mix
+/// (with the step's outcome fields applied).
+fn step_activities(
+    ctx: &mut Ctx,
+    actors: &[Actor],
+    actor: Option<usize>,
+    spanned: &Spanned<StepFields>,
+    event: &Option<Option<Arc<EventTemplate>>>,
+    request: &ActivityFields,
+) -> Option<Vec<Activity>> {
     let names_request = request.verb.is_some()
         || request.resource.is_some()
         || request.request_object.is_some()
         || request.request_uri.is_some()
         || request.names.is_some()
         || request.count.is_some();
-    let event = super::event_step::for_step(ctx, actors, actor, spanned);
-    let activities = if let Some(event) = &event {
+    if let Some(event) = event {
         event.as_ref().map(|_| vec![super::event_step::activity()])
     } else if names_request {
-        ctx.activity(&request, spanned.span()).map(|a| vec![a])
+        ctx.activity(request, spanned.span()).map(|a| vec![a])
     } else {
         let from_actor = actor
             .map(|i| actors[i].activity.clone())
@@ -211,7 +284,17 @@ pub(super) fn build_step(
             }
             Some(list)
         }
-    };
+    }
+}
+
+/// `E606` for a `for` step whose requests are spaced zero apart: time would never move.
+fn zero_spacing_error(
+    ctx: &mut Ctx,
+    spanned: &Spanned<StepFields>,
+    duration: Option<Option<Nanos>>,
+    spacing: Option<Nanos>,
+) {
+    let s = spanned.get_ref();
     if duration.is_some() && spacing == Some(0) {
         // `for` generates requests until time runs out: without spacing time never moves.
         let at = s
@@ -227,9 +310,19 @@ pub(super) fn build_step(
             "",
         );
     }
-    let (actor, at, spacing, activities) = (actor?, at?, spacing?, activities?);
-    let event = event.flatten();
-    let requests = match (requests, duration) {
+}
+
+/// How many requests the step makes: its `requests`, none for a `for` step, a generic step's
+/// `count` or one pass over its draws, else one pass over the names; `None` on an error.
+fn step_requests(
+    ctx: &mut Ctx,
+    s: &StepFields,
+    requests: Option<Option<u64>>,
+    duration: Option<Option<Nanos>>,
+    event: &Option<Arc<EventTemplate>>,
+    activities: &[Activity],
+) -> Option<Option<u64>> {
+    Some(match (requests, duration) {
         (Some(r), _) => Some(r?),
         (None, Some(_)) => None,
         // A generic step: `count` events, else one pass over its draws.
@@ -245,29 +338,6 @@ pub(super) fn build_step(
                 .max()
                 .unwrap_or(1),
         ),
-    };
-    Some(Step {
-        actor,
-        label: s.name.clone().unwrap_or_else(|| (index + 1).to_string()),
-        at,
-        activities,
-        pick,
-        requests,
-        duration: duration.flatten(),
-        spacing,
-        jitter: jitter.unwrap_or(0.0),
-        repeat: repeat.flatten().unwrap_or(1),
-        every: every.flatten().unwrap_or(0),
-        // A generic event is stamped at its own time unless the step sets a read delay.
-        read_delay: ctx.range(&s.read_delay).unwrap_or(if event.is_some() {
-            DurationRange { low: 0, high: 0 }
-        } else {
-            read_delay
-        }),
-        ingest_lag: ctx.range(&s.ingest_lag).unwrap_or(ingest_lag),
-        level,
-        event,
-        history: s.history.unwrap_or(false),
     })
 }
 

@@ -225,17 +225,57 @@ pub(super) fn edges(plan: &Plan, sequence: &Sequence) -> Result<Vec<EqlDraft>, S
         .map_or(SECOND, |m| SECOND.min(m.millis() / (2 * steps)));
     let base = plan.instance(&shape, &plan.key_for(&shape, 1))?;
     let mut drafts = Vec::new();
+    maxspan_edges(plan, &shape, sequence, &base, steps, &mut drafts)?;
+    let close: Vec<i64> = (0..count as i64).map(|j| j * spacing).collect();
+    key_differs_edges(plan, &shape, &base, &close, spacing, &mut drafts)?;
+    if count >= 2 {
+        let mut instance = Instance {
+            requests: base.requests.clone(),
+        };
+        instance.requests.reverse();
+        let mut requests = plan
+            .timed(labelled_requests(&shape, &instance, &close))
+            .ok_or("the sequence does not fit in one window")?;
+        for (j, r) in requests.iter_mut().enumerate() {
+            r.label = format!(
+                "{} (written in reverse order)",
+                stage_label(&shape, count - 1 - j)
+            );
+        }
+        let why = format!("The events of one sequence {} apart, in reverse order: each query must match an event after the previous query's.", spoken(spacing));
+        drafts.push(plan.draft(
+            "sequence-out-of-order",
+            "the steps out of order".into(),
+            why,
+            requests,
+        )?);
+    }
+    until_edges(plan, &shape, &base, spacing, &mut drafts)?;
+    runs_short_edges(plan, &shape, sequence, &base, spacing, &mut drafts)?;
+    let late: Vec<(String, i64, Request)> = labelled_requests(&shape, &base, &close)
+        .into_iter()
+        .map(|(label, at, request)| (format!("late event, {label}"), at, request))
+        .collect();
+    let filters: Vec<&crate::eql::ast::EventFilter> =
+        shape.stages.iter().map(|(_, term)| &term.filter).collect();
+    drafts.extend(plan.lookback_edges(late, &filters)?);
+    drafts.extend(value_edges(plan, &shape, &base, spacing)?);
+    Ok(drafts)
+}
+
+/// Sequences whose first and last events are just inside, exactly at and just outside `maxspan`.
+fn maxspan_edges(
+    plan: &Plan,
+    shape: &Shape,
+    sequence: &Sequence,
+    base: &Instance,
+    steps: i64,
+    drafts: &mut Vec<EqlDraft>,
+) -> Result<(), String> {
+    let count = shape.stages.len();
     let evenly = |span: i64| -> Vec<i64> {
         let steps = (count.max(2) - 1) as i64;
         (0..count as i64).map(|j| span * j / steps).collect()
-    };
-    let labelled = |instance: &Instance, offsets: &[i64]| -> Vec<(String, i64, Request)> {
-        instance
-            .requests
-            .iter()
-            .enumerate()
-            .map(|(j, r)| (stage_label(&shape, j), offsets[j], r.clone()))
-            .collect()
     };
     if let Some(maxspan) = &sequence.maxspan {
         let span = maxspan.millis();
@@ -252,7 +292,7 @@ pub(super) fn edges(plan: &Plan, sequence: &Sequence) -> Result<Vec<EqlDraft>, S
             if gap < MIN_SPACING * steps {
                 continue;
             }
-            let Some(requests) = plan.timed(labelled(&base, &evenly(gap))) else {
+            let Some(requests) = plan.timed(labelled_requests(shape, base, &evenly(gap))) else {
                 continue;
             };
             let why = format!(
@@ -269,23 +309,35 @@ pub(super) fn edges(plan: &Plan, sequence: &Sequence) -> Result<Vec<EqlDraft>, S
             )?);
         }
     }
-    let close: Vec<i64> = (0..count as i64).map(|j| j * spacing).collect();
-    let other_key = plan.key_for(&shape, 2);
-    if other_key != plan.key_for(&shape, 1) {
-        let other = plan.instance(&shape, &other_key)?;
+    Ok(())
+}
+
+/// Per stage, a sequence whose event at that stage carries another join key.
+fn key_differs_edges(
+    plan: &Plan,
+    shape: &Shape,
+    base: &Instance,
+    close: &[i64],
+    spacing: i64,
+    drafts: &mut Vec<EqlDraft>,
+) -> Result<(), String> {
+    let count = shape.stages.len();
+    let other_key = plan.key_for(shape, 2);
+    if other_key != plan.key_for(shape, 1) {
+        let other = plan.instance(shape, &other_key)?;
         for j in 0..count {
             let mut instance = Instance {
                 requests: base.requests.clone(),
             };
             instance.requests[j] = other.requests[j].clone();
             let requests = plan
-                .timed(labelled(&instance, &close))
+                .timed(labelled_requests(shape, &instance, close))
                 .ok_or("the sequence does not fit in one window")?;
             let why = format!(
                 "The events of one sequence {} apart, but {} carries another join key \
                  ({}): the sequence never joins.",
                 spoken(spacing),
-                stage_label(&shape, j),
+                stage_label(shape, j),
                 other_key
                     .iter()
                     .map(|k| format!("`{k}`"))
@@ -294,36 +346,26 @@ pub(super) fn edges(plan: &Plan, sequence: &Sequence) -> Result<Vec<EqlDraft>, S
             );
             drafts.push(plan.draft(
                 &format!("sequence-key-differs-step-{}", j + 1),
-                format!("the join key differs at {}", stage_label(&shape, j)),
+                format!("the join key differs at {}", stage_label(shape, j)),
                 why,
                 requests,
             )?);
         }
     }
-    if count >= 2 {
-        let mut instance = Instance {
-            requests: base.requests.clone(),
-        };
-        instance.requests.reverse();
-        let mut requests = plan
-            .timed(labelled(&instance, &close))
-            .ok_or("the sequence does not fit in one window")?;
-        for (j, r) in requests.iter_mut().enumerate() {
-            r.label = format!(
-                "{} (written in reverse order)",
-                stage_label(&shape, count - 1 - j)
-            );
-        }
-        let why = format!("The events of one sequence {} apart, in reverse order: each query must match an event after the previous query's.", spoken(spacing));
-        drafts.push(plan.draft(
-            "sequence-out-of-order",
-            "the steps out of order".into(),
-            why,
-            requests,
-        )?);
-    }
+    Ok(())
+}
+
+/// An `until` event with the sequence's key just before and just after its last step.
+fn until_edges(
+    plan: &Plan,
+    shape: &Shape,
+    base: &Instance,
+    spacing: i64,
+    drafts: &mut Vec<EqlDraft>,
+) -> Result<(), String> {
+    let count = shape.stages.len();
     if let Some((term, slots)) = &shape.until {
-        let key = plan.key_for(&shape, 1);
+        let key = plan.key_for(shape, 1);
         let until = plan
             .witness(&term.filter, &with_keys(slots, &key))
             .ok_or("no request the scenario DSL can write satisfies the `until` query")?;
@@ -339,7 +381,7 @@ pub(super) fn edges(plan: &Plan, sequence: &Sequence) -> Result<Vec<EqlDraft>, S
             ),
             ("sequence-until-after-last", last + spacing, after.as_str()),
         ] {
-            let mut listed = labelled(&base, &spaced);
+            let mut listed = labelled_requests(shape, base, &spaced);
             listed.push(("until".into(), at, until.clone()));
             listed.sort_by_key(|(_, t, _)| *t);
             let requests = plan
@@ -352,6 +394,18 @@ pub(super) fn edges(plan: &Plan, sequence: &Sequence) -> Result<Vec<EqlDraft>, S
             drafts.push(plan.draft(slug, format!("an until event {how}"), why, requests)?);
         }
     }
+    Ok(())
+}
+
+/// Per query with `runs` of 2 or more, a sequence with one run fewer than it needs.
+fn runs_short_edges(
+    plan: &Plan,
+    shape: &Shape,
+    sequence: &Sequence,
+    base: &Instance,
+    spacing: i64,
+    drafts: &mut Vec<EqlDraft>,
+) -> Result<(), String> {
     for (index, term) in sequence.terms.iter().enumerate() {
         let Some(runs) = term.runs.filter(|&n| n >= 2) else {
             continue;
@@ -391,15 +445,21 @@ pub(super) fn edges(plan: &Plan, sequence: &Sequence) -> Result<Vec<EqlDraft>, S
             requests,
         )?);
     }
-    let late: Vec<(String, i64, Request)> = labelled(&base, &close)
-        .into_iter()
-        .map(|(label, at, request)| (format!("late event, {label}"), at, request))
-        .collect();
-    let filters: Vec<&crate::eql::ast::EventFilter> =
-        shape.stages.iter().map(|(_, term)| &term.filter).collect();
-    drafts.extend(plan.lookback_edges(late, &filters)?);
-    drafts.extend(value_edges(plan, &shape, &base, spacing)?);
-    Ok(drafts)
+    Ok(())
+}
+
+/// A sequence instance's requests, each with its stage's label and its offset.
+fn labelled_requests(
+    shape: &Shape,
+    instance: &Instance,
+    offsets: &[i64],
+) -> Vec<(String, i64, Request)> {
+    instance
+        .requests
+        .iter()
+        .enumerate()
+        .map(|(j, r)| (stage_label(shape, j), offsets[j], r.clone()))
+        .collect()
 }
 
 /// Per query: one sequence instance per value tried on its conditions, the other queries met.

@@ -61,42 +61,8 @@ impl<'q> Compiler<'q> {
         }
         match &e.kind {
             ExprKind::Literal(lit) => self.literal(lit, span),
-            ExprKind::Column(name) => {
-                let index = find(schema, &name.name).ok_or_else(|| {
-                    error("E301", name.span, format!("Unknown column [{}]", name.name))
-                })?;
-                Ok(self.make(Kind::Column(index), schema[index].ty, span))
-            }
-            ExprKind::Unary { op, operand } => {
-                let inner = self.expr(operand, schema)?;
-                if !inner.ty.is_numeric()
-                    && !matches!(inner.ty, Type::Null | Type::DatePeriod | Type::TimeDuration)
-                {
-                    return Err(error(
-                        "E302",
-                        span,
-                        format!(
-                            "argument of [{}] must be numeric, found value of type [{}]",
-                            span.slice(self.text),
-                            inner.ty.name()
-                        ),
-                    ));
-                }
-                Ok(match op {
-                    UnaryOp::Plus => inner,
-                    UnaryOp::Neg => {
-                        // Fold negative literals so that `-2147483648` stays an integer.
-                        if let Kind::Literal(Cell::One(v)) = &inner.kind {
-                            if let Some(n) = negate_literal(v) {
-                                let ty = literal_type(&n);
-                                return Ok(self.make(Kind::Literal(Cell::One(n)), ty, span));
-                            }
-                        }
-                        let ty = inner.ty;
-                        self.make(Kind::Neg(Box::new(inner)), ty, span)
-                    }
-                })
-            }
+            ExprKind::Column(name) => self.column(name, span, schema),
+            ExprKind::Unary { op, operand } => self.unary(op, operand, span, schema),
             ExprKind::Binary { op, left, right } => {
                 let mut l = self.expr(left, schema)?;
                 let mut r = self.expr(right, schema)?;
@@ -141,25 +107,7 @@ impl<'q> Compiler<'q> {
                 value,
                 list,
                 negated,
-            } => {
-                let v = self.expr(value, schema)?;
-                let mut items = Vec::new();
-                for (i, item) in list.iter().enumerate() {
-                    let mut it = self.expr(item, schema)?;
-                    crate::eval::functions::implicit::cast_compared_literal(
-                        &mut it, v.ty, item.span,
-                    )?;
-                    self.check_in_item(&v, &it, i, item.span, span)?;
-                    let (_, it) = self.unify_for_compare(v.clone(), it, span)?;
-                    items.push(it);
-                }
-                let v = match items.iter().find(|i| i.ty != Type::Null) {
-                    Some(i) => self.unify_for_compare(v, i.clone(), span)?.0,
-                    None => v,
-                };
-                let inner = self.make(Kind::In(Box::new(v), items), Type::Boolean, span);
-                Ok(self.negate_if(inner, *negated, span))
-            }
+            } => self.in_list(value, list, negated, span, schema),
             ExprKind::IsNull { value, negated } => {
                 let v = self.expr(value, schema)?;
                 Ok(self.make(Kind::IsNull(Box::new(v), *negated), Type::Boolean, span))
@@ -169,90 +117,200 @@ impl<'q> Compiler<'q> {
                 patterns,
                 kind,
                 negated,
-            } => {
-                let v = self.expr(value, schema)?;
-                if !matches!(v.ty, Type::Keyword | Type::Text | Type::Null) {
-                    let (text, ordinal) = (self.text, "first ");
-                    return Err(type_mismatch(
-                        text, span, ordinal, value.span, v.ty, "string",
-                    ));
-                }
-                // A literal's text is known; an expression pattern folds to its text here, as
-                // Elasticsearch's optimizer folds it before planning (see `fold`).
-                let texts: Vec<(String, Span)> = match patterns {
-                    LikePatterns::Literals(literals) => {
-                        literals.iter().map(|p| (p.value.clone(), p.span)).collect()
-                    }
-                    LikePatterns::Expr(pattern) => {
-                        vec![(self.constant_pattern(pattern, *kind, schema)?, pattern.span)]
-                    }
-                };
-                // The optimizer turns a match-everything pattern into `IS NOT NULL`, so even
-                // `NOT x LIKE "*"` keeps rows where `x` is null.
-                let match_all = match kind {
-                    PatternKind::Like => "*",
-                    PatternKind::Rlike => ".*",
-                };
-                if texts.iter().any(|(text, _)| text == match_all) {
-                    let inner = self.make(Kind::IsNull(Box::new(v), true), Type::Boolean, span);
-                    return Ok(self.negate_if(inner, *negated, span));
-                }
-                let mut matchers = Vec::new();
-                for (text, pattern_span) in &texts {
-                    let m = match kind {
-                        PatternKind::Like => Matcher::like(text),
-                        PatternKind::Rlike => Matcher::rlike(text),
-                    }
-                    .map_err(|m| error("E305", *pattern_span, m))?;
-                    matchers.push(m);
-                }
-                let inner = self.make(Kind::Like(Box::new(v), matchers), Type::Boolean, span);
-                Ok(self.negate_if(inner, *negated, span))
-            }
+            } => self.like(value, patterns, kind, negated, span, schema),
             ExprKind::Cast { value, target } => {
-                let v = self.expr(value, schema)?;
-                let ty = Type::parse(&target.name).ok_or_else(|| {
-                    error(
-                        "E302",
-                        target.span,
-                        format!("Unknown data type [{}]", target.name),
-                    )
-                })?;
-                self.cast_folded(v, ty, span, schema)
+                self.cast_to_named_type(value, target, span, schema)
             }
             ExprKind::Call(call) => functions::compile(self, call, span, schema),
-            ExprKind::Map(entries) => {
-                // Options maps only configure functions (`TO_IP(s, {"leading_zeros": "octal"})`);
-                // they compile to a constant `key=value;…` string the function reads.
-                let mut text = String::new();
-                for entry in entries {
-                    let value = self.expr(&entry.value, &[])?;
-                    let value = match &value.kind {
-                        Kind::Literal(c) => c.to_display(),
-                        _ => String::new(),
-                    };
-                    text.push_str(&format!("{}={};", entry.key.value, value));
-                }
-                Ok(self.make(
-                    Kind::Literal(Cell::One(Value::str(&text))),
-                    Type::Keyword,
-                    span,
-                ))
-            }
-            ExprKind::Match { field, query } => {
-                let text = span.slice(self.text).to_string();
-                crate::eval::functions::fulltext::compile_match(
-                    self,
-                    field,
-                    query,
-                    Vec::new(),
-                    span,
-                    schema,
-                    "MATCH",
-                    &text,
-                )
-            }
+            ExprKind::Map(entries) => self.options_map(entries, span),
+            ExprKind::Match { field, query } => self.match_query(field, query, span, schema),
         }
+    }
+
+    /// A column reference: its index in the schema and its type.
+    fn column(
+        &mut self,
+        name: &ast::Name,
+        span: Span,
+        schema: &[Column],
+    ) -> Result<CExpr, Diagnostic> {
+        let index = find(schema, &name.name)
+            .ok_or_else(|| error("E301", name.span, format!("Unknown column [{}]", name.name)))?;
+        Ok(self.make(Kind::Column(index), schema[index].ty, span))
+    }
+
+    /// `+x` and `-x` of a number, a date period or a time duration; `-` of a literal folds.
+    fn unary(
+        &mut self,
+        op: &UnaryOp,
+        operand: &ast::Expr,
+        span: Span,
+        schema: &[Column],
+    ) -> Result<CExpr, Diagnostic> {
+        let inner = self.expr(operand, schema)?;
+        if !inner.ty.is_numeric()
+            && !matches!(inner.ty, Type::Null | Type::DatePeriod | Type::TimeDuration)
+        {
+            return Err(error(
+                "E302",
+                span,
+                format!(
+                    "argument of [{}] must be numeric, found value of type [{}]",
+                    span.slice(self.text),
+                    inner.ty.name()
+                ),
+            ));
+        }
+        Ok(match op {
+            UnaryOp::Plus => inner,
+            UnaryOp::Neg => {
+                // Fold negative literals so that `-2147483648` stays an integer.
+                if let Kind::Literal(Cell::One(v)) = &inner.kind {
+                    if let Some(n) = negate_literal(v) {
+                        let ty = literal_type(&n);
+                        return Ok(self.make(Kind::Literal(Cell::One(n)), ty, span));
+                    }
+                }
+                let ty = inner.ty;
+                self.make(Kind::Neg(Box::new(inner)), ty, span)
+            }
+        })
+    }
+
+    /// `value [NOT] IN (list)`: each item cast and unified with the value for comparison.
+    fn in_list(
+        &mut self,
+        value: &ast::Expr,
+        list: &[ast::Expr],
+        negated: &bool,
+        span: Span,
+        schema: &[Column],
+    ) -> Result<CExpr, Diagnostic> {
+        let v = self.expr(value, schema)?;
+        let mut items = Vec::new();
+        for (i, item) in list.iter().enumerate() {
+            let mut it = self.expr(item, schema)?;
+            crate::eval::functions::implicit::cast_compared_literal(&mut it, v.ty, item.span)?;
+            self.check_in_item(&v, &it, i, item.span, span)?;
+            let (_, it) = self.unify_for_compare(v.clone(), it, span)?;
+            items.push(it);
+        }
+        let v = match items.iter().find(|i| i.ty != Type::Null) {
+            Some(i) => self.unify_for_compare(v, i.clone(), span)?.0,
+            None => v,
+        };
+        let inner = self.make(Kind::In(Box::new(v), items), Type::Boolean, span);
+        Ok(self.negate_if(inner, *negated, span))
+    }
+
+    /// `value [NOT] LIKE`/`RLIKE` patterns: a match-everything pattern is `IS NOT NULL`.
+    fn like(
+        &mut self,
+        value: &ast::Expr,
+        patterns: &LikePatterns,
+        kind: &PatternKind,
+        negated: &bool,
+        span: Span,
+        schema: &[Column],
+    ) -> Result<CExpr, Diagnostic> {
+        let v = self.expr(value, schema)?;
+        if !matches!(v.ty, Type::Keyword | Type::Text | Type::Null) {
+            let (text, ordinal) = (self.text, "first ");
+            return Err(type_mismatch(
+                text, span, ordinal, value.span, v.ty, "string",
+            ));
+        }
+        // A literal's text is known; an expression pattern folds to its text here, as
+        // Elasticsearch's optimizer folds it before planning (see `fold`).
+        let texts: Vec<(String, Span)> = match patterns {
+            LikePatterns::Literals(literals) => {
+                literals.iter().map(|p| (p.value.clone(), p.span)).collect()
+            }
+            LikePatterns::Expr(pattern) => {
+                vec![(self.constant_pattern(pattern, *kind, schema)?, pattern.span)]
+            }
+        };
+        // The optimizer turns a match-everything pattern into `IS NOT NULL`, so even
+        // `NOT x LIKE "*"` keeps rows where `x` is null.
+        let match_all = match kind {
+            PatternKind::Like => "*",
+            PatternKind::Rlike => ".*",
+        };
+        if texts.iter().any(|(text, _)| text == match_all) {
+            let inner = self.make(Kind::IsNull(Box::new(v), true), Type::Boolean, span);
+            return Ok(self.negate_if(inner, *negated, span));
+        }
+        let mut matchers = Vec::new();
+        for (text, pattern_span) in &texts {
+            let m = match kind {
+                PatternKind::Like => Matcher::like(text),
+                PatternKind::Rlike => Matcher::rlike(text),
+            }
+            .map_err(|m| error("E305", *pattern_span, m))?;
+            matchers.push(m);
+        }
+        let inner = self.make(Kind::Like(Box::new(v), matchers), Type::Boolean, span);
+        Ok(self.negate_if(inner, *negated, span))
+    }
+
+    /// `value::type`: the conversion, folded when the value is constant.
+    fn cast_to_named_type(
+        &mut self,
+        value: &ast::Expr,
+        target: &ast::Name,
+        span: Span,
+        schema: &[Column],
+    ) -> Result<CExpr, Diagnostic> {
+        let v = self.expr(value, schema)?;
+        let ty = Type::parse(&target.name).ok_or_else(|| {
+            error(
+                "E302",
+                target.span,
+                format!("Unknown data type [{}]", target.name),
+            )
+        })?;
+        self.cast_folded(v, ty, span, schema)
+    }
+
+    /// A function's options map, as the constant `key=value;…` string the function reads.
+    fn options_map(&mut self, entries: &[ast::MapEntry], span: Span) -> Result<CExpr, Diagnostic> {
+        // Options maps only configure functions (`TO_IP(s, {"leading_zeros": "octal"})`);
+        // they compile to a constant `key=value;…` string the function reads.
+        let mut text = String::new();
+        for entry in entries {
+            let value = self.expr(&entry.value, &[])?;
+            let value = match &value.kind {
+                Kind::Literal(c) => c.to_display(),
+                _ => String::new(),
+            };
+            text.push_str(&format!("{}={};", entry.key.value, value));
+        }
+        Ok(self.make(
+            Kind::Literal(Cell::One(Value::str(&text))),
+            Type::Keyword,
+            span,
+        ))
+    }
+
+    /// The `field:query` match operator, compiled as `MATCH(field, query)`.
+    fn match_query(
+        &mut self,
+        field: &ast::Expr,
+        query: &ast::Expr,
+        span: Span,
+        schema: &[Column],
+    ) -> Result<CExpr, Diagnostic> {
+        let text = span.slice(self.text).to_string();
+        crate::eval::functions::fulltext::compile_match(
+            self,
+            field,
+            query,
+            Vec::new(),
+            span,
+            schema,
+            "MATCH",
+            &text,
+        )
     }
 
     fn negate_if(&mut self, inner: CExpr, negated: bool, span: Span) -> CExpr {
