@@ -65,7 +65,7 @@ pub(super) struct Loader {
     line_ids: LineIds,
     /// Per `geo_point` field: its id and the ids of its `.lat` and `.lon` leaves.
     geo_parts: Vec<(u32, u32, u32)>,
-    /// Per `date_range` field: its id and its bound leaves' (`range_objects`).
+    /// Per `date_range` or `double_range` field: its id and its bound leaves' (`range_objects`).
     range_parts: Vec<range_objects::RangeField>,
     /// [`LoadOptions::prefilter`] over field ids; `None` with geo points (their values come
     /// from other leaves) or every field selected.
@@ -137,10 +137,13 @@ impl Loader {
             wanted.push(format!("{name}.lat"));
             wanted.push(format!("{name}.lon"));
         }
-        let ranges: Vec<&String> = (selection.names.iter())
-            .filter(|n| options.mapping.get(n) == Some(Type::DateRange))
+        let ranges: Vec<(&String, Type)> = (selection.names.iter())
+            .filter_map(|n| match options.mapping.get(n) {
+                Some(ty @ (Type::DateRange | Type::DoubleRange)) => Some((n, ty)),
+                _ => None,
+            })
             .collect();
-        for name in &ranges {
+        for (name, _) in &ranges {
             wanted.extend(range_objects::part_names(name));
         }
         let fields = Fields::new(wanted, selection.all);

@@ -136,7 +136,7 @@ pub(super) fn to_value(
         },
         // A range is an object of bounds (`{"gte": …, "lt": …}`), read from its leaves by the
         // loader (`date_range_values`); a bare value is what `RangeFieldMapper` rejects.
-        Type::DateRange => fail("a value that is not an object of bounds"),
+        Type::DateRange | Type::DoubleRange => fail("a value that is not an object of bounds"),
         // Read whole from the document by `Loader::fill_flattened`, never leaf by leaf.
         Type::Null | Type::DatePeriod | Type::TimeDuration | Type::Flattened => fail("a value"),
     }

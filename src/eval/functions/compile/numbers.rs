@@ -102,7 +102,7 @@ pub(super) fn points_and_bounds(cx: &mut Args) -> Result<Option<Found>, Diagnost
             let ty = same_type(args, span, text)?;
             expect(
                 ty.is_numeric() && ty != Type::UnsignedLong
-                    || matches!(ty, Type::Datetime | Type::Null),
+                    || matches!(ty, Type::Datetime | Type::DateNanos | Type::Null),
                 span,
                 || type_error(0, "date, double, integer or long"),
             )?;
