@@ -29,8 +29,20 @@ pub(super) fn bound_leaf(leaf: &Scalar) -> Result<Value, String> {
 fn bounds(values: &[Value], next: bool) -> Vec<f64> {
     (values.iter())
         .filter_map(Value::as_f64)
-        .map(|d| if next { d.next_up() } else { d })
+        .map(|d| if next { next_up(d) } else { d })
         .collect()
+}
+
+/// Java's `Math.nextUp` (`f64::next_up` is newer than the crate's minimum Rust version).
+fn next_up(d: f64) -> f64 {
+    if d.is_nan() || d == f64::INFINITY {
+        return d;
+    }
+    if d == 0.0 {
+        return f64::from_bits(1);
+    }
+    let bits = d.to_bits();
+    f64::from_bits(if d > 0.0 { bits + 1 } else { bits - 1 })
 }
 
 /// The ranges of one field from its bound leaves (`gte`, `gt`, `lte`, `lt`, source order), as
@@ -85,11 +97,13 @@ mod tests {
             r[0],
             Value::DoubleRange {
                 from: 1.0,
-                to: 2.0f64.next_up()
+                to: 2.000_000_000_000_000_4
             }
         );
         let r = ranges([vec![], vec![], vec![], d(0.0)]).unwrap();
         assert_eq!(r[0].to_text(), "-Infinity..0.0");
+        assert_eq!(next_up(-0.0), f64::from_bits(1));
+        assert_eq!(next_up(-1.0), -0.999_999_999_999_999_9);
         assert!(ranges([d(2.0), vec![], vec![], d(1.0)]).is_err());
         assert!(ranges([d(1.0), d(1.0), vec![], vec![]]).is_err());
     }
