@@ -69,6 +69,7 @@
 //! | `shapes` | every audit-log shape of `tests/data/shapes/` through `ingest` and `replay --raw`: events, times, skipped records, refusals (`E504`) |
 //! | `generic_events` | generic event steps and declared identities: the documented examples, timing, draws, `gen` formats, identity matching, `E630`–`E632` |
 //! | `date_range` | the `date_range` type and its eight functions: documented examples, half-open relations, null, multivalues, malformed strings, refused comparisons and sorts, ranges in documents |
+//! | `double_range` | the `double_range` type and its functions, `IN_RANGE` over `date_nanos`: documented examples, half-open relations, open ends, null, multivalues, malformed strings, equality without ordering, ranges in documents |
 //! | `flattened` | the `flattened` type: the root's JSON as the block loader writes it, documents' roots read whole, keys that are no columns, `FIELD_EXTRACT` examples, nulls, multivalues, errors |
 //! | `geo_point` | `geo_point` values and `TO_GEOPOINT`/`ST_X`/`ST_Y`/`ST_DISTANCE`: documented examples, null, multivalues, bad WKT, points in documents in every indexed form |
 //! | `gcp_audit` | GKE: the `gcp.audit` mapping vs Elastic's pipeline test, Kubernetes events as GKE entries, scenarios per platform, `parity` and its page |
@@ -91,6 +92,7 @@ mod corpus;
 mod date_nanos;
 mod date_range;
 mod doc;
+mod double_range;
 mod edges;
 mod eql_d4c;
 mod eql_d4c_edges;

@@ -230,6 +230,12 @@ pub fn convert(v: &Value, to: Type) -> Result<Value, String> {
             _ => return Err(unsupported(v, to)),
         },
         Type::DateNanos => Value::DateNanos(to_date_nanos(v)?),
+        Type::DoubleRange => match v {
+            Value::DoubleRange { .. } => v.clone(),
+            // `ToDoubleRange.fromKeyword`: `parseDoubleRange`.
+            Value::String(s) => super::double_range::parse(s)?,
+            _ => return Err(unsupported(v, to)),
+        },
         Type::Null | Type::DatePeriod | Type::TimeDuration | Type::Flattened => {
             return Err(unsupported(v, to))
         }
@@ -280,7 +286,9 @@ pub fn convertible(from: Type, to: Type) -> bool {
                     Type::Datetime | Type::Long | Type::UnsignedLong | Type::Double
                 )
         }
-        Type::Ip | Type::Version | Type::GeoPoint | Type::DateRange => from.is_string(),
+        Type::Ip | Type::Version | Type::GeoPoint | Type::DateRange | Type::DoubleRange => {
+            from.is_string()
+        }
         Type::DatePeriod | Type::TimeDuration => from.is_string(),
         _ => false,
     }

@@ -11,6 +11,7 @@ pub mod date_nanos;
 pub mod date_range;
 pub mod date_unit;
 pub mod datetime;
+pub mod double_range;
 pub mod flattened;
 pub mod geo;
 mod ids;

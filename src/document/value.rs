@@ -33,6 +33,8 @@ pub enum Type {
     Flattened,
     /// Nanoseconds since the epoch (`date_nanos`), 1970-01-01 to 2262-04-11.
     DateNanos,
+    /// A half-open interval of doubles `[from, to)` (`double_range`, `super::double_range`).
+    DoubleRange,
 }
 
 impl Type {
@@ -56,6 +58,7 @@ impl Type {
             Type::DateRange => "date_range",
             Type::Flattened => "flattened",
             Type::DateNanos => "date_nanos",
+            Type::DoubleRange => "double_range",
         }
     }
 
@@ -79,6 +82,7 @@ impl Type {
             "date_range" => Type::DateRange,
             "flattened" => Type::Flattened,
             "date_nanos" => Type::DateNanos,
+            "double_range" => Type::DoubleRange,
             _ => return None,
         })
     }
@@ -162,6 +166,12 @@ pub enum Value {
     },
     /// Nanoseconds since the epoch, UTC (`date_nanos`); never negative.
     DateNanos(i64),
+    /// A `double_range`: `from` inclusive and `to` exclusive, as ES|QL's `DoubleRange` holds
+    /// it (`from <= to`; open ends are infinities).
+    DoubleRange {
+        from: f64,
+        to: f64,
+    },
 }
 
 impl Value {
@@ -218,6 +228,10 @@ impl Value {
                 a.total_cmp(b).then_with(|| c.total_cmp(d))
             }
             (DateRange { from: a, to: c }, DateRange { from: b, to: d }) => (a, c).cmp(&(b, d)),
+            // `Double.compare` on each bound, as the `DoubleRange` record's `equals`.
+            (DoubleRange { from: a, to: c }, DoubleRange { from: b, to: d }) => {
+                a.total_cmp(b).then_with(|| c.total_cmp(d))
+            }
             (a, b) => match (a.as_whole(), b.as_whole()) {
                 (Some(x), Some(y)) => x.cmp(&y),
                 _ => {
@@ -254,6 +268,7 @@ impl Value {
             Value::GeoPoint { x, y } => super::geo::format(*x, *y),
             Value::DateRange { from, to } => super::date_range::format(*from, *to),
             Value::DateNanos(ns) => super::date_nanos::format_iso(*ns),
+            Value::DoubleRange { from, to } => super::double_range::format(*from, *to),
         }
     }
 
@@ -479,7 +494,7 @@ impl Cell {
                 // Ranges too: `BinaryRangeUtil.encodeLongRanges` stores a sorted set.
                 if matches!(
                     ty,
-                    Type::Keyword | Type::Ip | Type::Version | Type::DateRange
+                    Type::Keyword | Type::Ip | Type::Version | Type::DateRange | Type::DoubleRange
                 ) {
                     vs.dedup_by(|a, b| a.compare(b) == Ordering::Equal);
                 }

@@ -149,6 +149,7 @@ pub fn hash_key<H: Hasher>(value: &Value, state: &mut H) {
         Value::Period { months, days } => (months, days).hash(state),
         Value::GeoPoint { x, y } => (x.to_bits(), y.to_bits()).hash(state),
         Value::DateRange { from, to } => (from, to).hash(state),
+        Value::DoubleRange { from, to } => (from.to_bits(), to.to_bits()).hash(state),
     }
 }
 

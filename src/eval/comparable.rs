@@ -39,7 +39,7 @@ pub(super) fn check(text: &str, l: &CExpr, r: &CExpr, span: Span) -> Result<(), 
     // `date_range` entry): `RANGE_WITHIN` and `RANGE_INTERSECTS` relate ranges instead.
     if let Some((side, t)) = [("first", a), ("second", b)]
         .into_iter()
-        .find(|(_, t)| *t == Type::DateRange)
+        .find(|(_, t)| matches!(t, Type::DateRange | Type::DoubleRange))
     {
         return Err(error(
             "E302",

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use rulegate::document::{
-    date_nanos, date_range, datetime, flattened, ip, Cell, Column, Documents, Type, Value,
+    date_nanos, date_range, datetime, double_range, flattened, ip, Cell, Column, Documents, Type,
+    Value,
 };
 use rulegate::eval::{IndexedNumeric, Lookups};
 
@@ -337,6 +338,7 @@ fn csv_value(v: &str, raw_ty: &str, ty: Type, scaling: f64) -> Option<Value> {
         Type::Version => Value::Version(v.into()),
         // Upstream's loader indexes `from..to` as a range object, `from` included, `to` not.
         Type::DateRange => date_range::parse(v).ok()?,
+        Type::DoubleRange => double_range::parse(v).ok()?,
         _ => Value::str(v),
     })
 }

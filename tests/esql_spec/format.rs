@@ -1,7 +1,7 @@
 //! The `*.csv-spec` format: tests (name, query, warnings, expected table) and expected cells
 //! in a canonical form comparable with the engine's output.
 
-use rulegate::document::{date_nanos, date_range, datetime, ip, Cell, Type, Value};
+use rulegate::document::{date_nanos, date_range, datetime, double_range, ip, Cell, Type, Value};
 
 /// One csv-spec test.
 #[derive(Debug)]
@@ -290,6 +290,7 @@ fn canonical(v: &str, ty: Option<Type>) -> String {
         Some(Type::DateNanos) => date_nanos::parse(v).map_or(v.to_string(), date_nanos::format_iso),
         Some(Type::Ip) => ip::parse(v).map_or(v.to_string(), |b| ip::format(&b)),
         Some(Type::DateRange) => date_range::parse(v).map_or(v.to_string(), |r| r.to_text()),
+        Some(Type::DoubleRange) => double_range::parse(v).map_or(v.to_string(), |r| r.to_text()),
         // `Long.parseLong`/`Integer.parseInt` read the expected cell: `015787878` is 15787878
         // (date_nanos.csv-spec `Date nanos date extract`).
         Some(Type::Long | Type::Integer) if v.len() > 1 && v.starts_with('0') => {

@@ -2,7 +2,6 @@
 //! mapping (or dynamically), coerced as Elasticsearch indexes them, and appended as a row.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::prefilter::Resolved;
@@ -10,17 +9,23 @@ use super::{Documents, FieldSelection, InputError, LoadOptions};
 use crate::document::ids::LineIds;
 use crate::document::scan::{self, Paths, Wanted};
 use crate::document::value::{Cell, Type, Value};
-use crate::document::walk::{self, Fields, Scalar, WordHashBuild};
-use crate::document::{convert, date_nanos, datetime, geo, ip, Column};
+use crate::document::walk::{self, Fields, Scalar};
+use crate::document::Column;
 
+#[path = "loader_cells.rs"]
+mod cells;
 #[path = "loader_drop.rs"]
 mod dropping;
 #[path = "loader_flat.rs"]
 mod flat;
+#[path = "loader_leaves.rs"]
+mod leaves;
 #[path = "range_objects.rs"]
 mod range_objects;
 
 use dropping::joined_index;
+use leaves::to_value;
+use leaves::{dynamic_type, Interner};
 
 /// Spare cells per row for metadata columns (`_id`, `_index`, `_version`, `_score`).
 const METADATA_ROOM: usize = 4;
@@ -31,183 +36,6 @@ pub(super) const INTERNAL: [&str; 4] = [
     "data_stream.dataset",
     "data_stream.namespace",
 ];
-
-/// A `geo_point` field's leaves: strings are points (`"lat,lon"` or WKT), numbers pair up as
-/// `[lon, lat]` arrays, objects are read from their `lat` and `lon` leaves elsewhere.
-fn geo_leaves(group: &[(u32, Scalar)]) -> Result<Vec<Value>, String> {
-    let mut points = Vec::new();
-    let mut pending: Option<f64> = None;
-    for (_, leaf) in group {
-        match leaf {
-            Scalar::Object => {}
-            Scalar::Str(t) => points.push(geo::parse_source_string(t)?),
-            Scalar::Bool(_) => return Err("cannot index a boolean as [geo_point]".into()),
-            number => {
-                let v = geo::coordinate(number)
-                    .and_then(|v| v.as_f64())
-                    .unwrap_or(f64::NAN);
-                match pending.take() {
-                    None => pending = Some(v),
-                    Some(x) => points.push(geo::validate(x, v)?),
-                }
-            }
-        }
-    }
-    if pending.is_some() {
-        return Err("a [lon, lat] array needs two numbers".into());
-    }
-    Ok(points)
-}
-
-/// Converts a JSON leaf to a value of the mapped type, with Elasticsearch's coercion; the error
-/// is what indexing would reject the document for.
-fn to_value(s: &Scalar, ty: Type, field: u32, interner: &mut Interner) -> Result<Value, String> {
-    let fail = |what: &str| Err(format!("cannot index {what} as [{}]", ty.name()));
-    if let Scalar::Object = s {
-        return fail("an object");
-    }
-    match ty {
-        Type::Keyword | Type::Text | Type::Version => {
-            // Strings go to the interner as they are: no copy per value.
-            let shared = match s {
-                Scalar::Str(t) => interner.get(field, t),
-                Scalar::Bool(b) => interner.get(field, &b.to_string()),
-                Scalar::I64(i) => interner.get(field, &i.to_string()),
-                Scalar::U64(u) => interner.get(field, &u.to_string()),
-                Scalar::F64(f) => interner.get(field, &f.to_string()),
-                Scalar::Object => unreachable!("handled above"),
-            };
-            Ok(if ty == Type::Version {
-                Value::Version(shared)
-            } else {
-                Value::String(shared)
-            })
-        }
-        Type::Boolean => match s {
-            Scalar::Bool(b) => Ok(Value::Boolean(*b)),
-            Scalar::Str(t) if t.as_ref() == "true" => Ok(Value::Boolean(true)),
-            Scalar::Str(t) if t == "false" || t.is_empty() => Ok(Value::Boolean(false)),
-            Scalar::Str(t) => fail(&format!("\"{t}\"")),
-            _ => fail("a number"),
-        },
-        Type::Integer | Type::Long | Type::UnsignedLong | Type::Double => {
-            let v = match s {
-                Scalar::I64(i) => Value::Long(*i),
-                Scalar::U64(u) => Value::UnsignedLong(*u),
-                Scalar::F64(f) => Value::Double(*f),
-                Scalar::Str(t) => Value::str(t),
-                Scalar::Bool(_) => return fail("a boolean"),
-                Scalar::Object => unreachable!("handled above"),
-            };
-            convert::convert(&v, ty).or_else(|_| fail(&format!("[{}]", v.to_text())))
-        }
-        Type::Datetime => match s {
-            Scalar::Str(t) => datetime::parse_iso(t)
-                .or_else(|| t.parse::<i64>().ok())
-                .map(Value::Datetime)
-                .ok_or(())
-                .or_else(|_| fail(&format!("\"{t}\""))),
-            Scalar::I64(i) => Ok(Value::Datetime(*i)),
-            Scalar::U64(u) => i64::try_from(*u)
-                .map(Value::Datetime)
-                .or_else(|_| fail("a number")),
-            Scalar::F64(f) => Ok(Value::Datetime(*f as i64)),
-            _ => fail("a boolean"),
-        },
-        // `date_nanos`' default format, `strict_date_optional_time_nanos||epoch_millis`: a
-        // number is milliseconds; a value outside 1970 to 2262 is refused, as the mapper does.
-        Type::DateNanos => {
-            let nanos = match s {
-                Scalar::Str(t) => date_nanos::parse(t).or_else(|e| {
-                    t.parse::<i64>()
-                        .map_err(|_| e)
-                        .and_then(date_nanos::from_millis)
-                }),
-                Scalar::I64(i) => date_nanos::from_millis(*i),
-                Scalar::U64(u) => i64::try_from(*u)
-                    .map_err(|_| String::new())
-                    .and_then(date_nanos::from_millis),
-                Scalar::F64(f) if f.is_finite() && *f >= 0.0 && *f < 9.2e15 => {
-                    Ok((*f * 1e6) as i64)
-                }
-                Scalar::F64(_) => Err(String::new()),
-                _ => return fail("a boolean"),
-            };
-            nanos.map(Value::DateNanos).or_else(|_| {
-                fail(&match s {
-                    Scalar::Str(t) => format!("\"{t}\""),
-                    _ => "a number outside 1970 to 2262".to_string(),
-                })
-            })
-        }
-        Type::Ip => match s {
-            Scalar::Str(t) => ip::parse(t)
-                .map(Value::Ip)
-                .ok_or(())
-                .or_else(|_| fail(&format!("'{t}' (not an IP string literal)"))),
-            _ => fail("a non-string"),
-        },
-        Type::GeoPoint => match s {
-            Scalar::Str(t) => geo::parse_source_string(t),
-            // `[lon, lat]` arrays are paired up by the loader before they get here.
-            _ => fail("a lone number"),
-        },
-        // A range is an object of bounds (`{"gte": …, "lt": …}`), read from its leaves by the
-        // loader (`date_range_values`); a bare value is what `RangeFieldMapper` rejects.
-        Type::DateRange => fail("a value that is not an object of bounds"),
-        // Read whole from the document by `Loader::fill_flattened`, never leaf by leaf.
-        Type::Null | Type::DatePeriod | Type::TimeDuration | Type::Flattened => fail("a value"),
-    }
-}
-
-fn dynamic_type(s: &Scalar) -> Option<Type> {
-    Some(match s {
-        Scalar::Bool(_) => Type::Boolean,
-        Scalar::I64(_) | Scalar::U64(_) => Type::Long,
-        Scalar::F64(_) => Type::Double,
-        Scalar::Str(_) => Type::Keyword,
-        Scalar::Object => return None,
-    })
-}
-
-/// Shares repeated strings (user names, verbs, resources) between documents; bounded, so
-/// unique values (audit ids) do not grow it without limit.
-#[derive(Default)]
-struct Interner {
-    strings: HashSet<Arc<str>, WordHashBuild>,
-    /// Per field id, the string it last gave: consecutive documents often repeat a field's
-    /// value (data stream, dataset, verb), and a compare costs less than a hash and probe.
-    last: Vec<Option<Arc<str>>>,
-}
-
-const MAX_INTERNED: usize = 1 << 16;
-
-impl Interner {
-    /// The shared string for `text`, a value of field `field`.
-    fn get(&mut self, field: u32, text: &str) -> Arc<str> {
-        let field = field as usize;
-        if let Some(Some(last)) = self.last.get(field) {
-            if last.len() == text.len() && scan::same(last.as_bytes(), text.as_bytes()) {
-                return Arc::clone(last);
-            }
-        }
-        let shared = match self.strings.get(text) {
-            Some(s) => Arc::clone(s),
-            None => {
-                let s: Arc<str> = Arc::from(text);
-                if self.strings.len() < MAX_INTERNED {
-                    self.strings.insert(Arc::clone(&s));
-                }
-                s
-            }
-        };
-        if self.last.len() <= field {
-            self.last.resize(field + 1, None);
-        }
-        self.last[field] = Some(Arc::clone(&shared));
-        shared
-    }
-}
 
 /// Incremental loader shared by the NDJSON and JSON-value entry points.
 pub(super) struct Loader {
@@ -237,7 +65,7 @@ pub(super) struct Loader {
     line_ids: LineIds,
     /// Per `geo_point` field: its id and the ids of its `.lat` and `.lon` leaves.
     geo_parts: Vec<(u32, u32, u32)>,
-    /// Per `date_range` field: its id and its bound leaves' (`range_objects`).
+    /// Per `date_range` or `double_range` field: its id and its bound leaves' (`range_objects`).
     range_parts: Vec<range_objects::RangeField>,
     /// [`LoadOptions::prefilter`] over field ids; `None` with geo points (their values come
     /// from other leaves) or every field selected.
@@ -309,10 +137,13 @@ impl Loader {
             wanted.push(format!("{name}.lat"));
             wanted.push(format!("{name}.lon"));
         }
-        let ranges: Vec<&String> = (selection.names.iter())
-            .filter(|n| options.mapping.get(n) == Some(Type::DateRange))
+        let ranges: Vec<(&String, Type)> = (selection.names.iter())
+            .filter_map(|n| match options.mapping.get(n) {
+                Some(ty @ (Type::DateRange | Type::DoubleRange)) => Some((n, ty)),
+                _ => None,
+            })
             .collect();
-        for name in &ranges {
+        for (name, _) in &ranges {
             wanted.extend(range_objects::part_names(name));
         }
         let fields = Fields::new(wanted, selection.all);
@@ -519,91 +350,6 @@ impl Loader {
         if hash_line {
             let doc = self.docs.ids.len() - 1;
             self.line_ids.add(doc, text, &mut self.docs.ids);
-        }
-        Ok(())
-    }
-
-    /// Typed cells from a document's leaves: a field's values in document order, then as
-    /// doc values (sorted, de-duplicated by type).
-    fn fill_cells(&mut self, leaves: &mut [(u32, Scalar)]) -> Result<(), String> {
-        // Stable: values of one field keep their order.
-        leaves.sort_by_key(|(id, _)| *id);
-        for group in leaves.chunk_by(|a, b| a.0 == b.0) {
-            let id = group[0].0;
-            // Built in place: moving cells through locals cost more than building them.
-            let cell = id as usize;
-            if self.is_geo_part(id) {
-                // Kept in source order for pairing: no doc-value sorting.
-                let values = (group.iter())
-                    .filter_map(|(_, leaf)| geo::coordinate(leaf))
-                    .collect();
-                self.cells[cell] = Cell::from_values(values);
-                continue;
-            }
-            if self.fill_range_group(id, group)? {
-                continue;
-            }
-            if self.type_of(id, &group[0].1) == Some(Type::GeoPoint) {
-                let points = geo_leaves(group)
-                    .map_err(|m| format!("field [{}]: {m}", self.fields.names[cell]))?;
-                self.cells[cell] = Cell::from_values(points);
-                continue;
-            }
-            if self.is_flat_root(id) {
-                continue;
-            }
-            for (_, leaf) in group {
-                if let Some(ty) = self.type_of(id, leaf) {
-                    let v = to_value(leaf, ty, id, &mut self.interner)
-                        .map_err(|m| format!("field [{}]: {m}", self.fields.names[cell]))?;
-                    match &mut self.cells[cell] {
-                        slot @ Cell::Null => *slot = Cell::One(v),
-                        Cell::Many(values) => values.push(v),
-                        slot => {
-                            if let Cell::One(first) = std::mem::take(slot) {
-                                *slot = Cell::Many(vec![first, v]);
-                            }
-                        }
-                    }
-                }
-            }
-            // Doc-value order only matters for several values.
-            let ty = self.types.get(cell).copied().flatten();
-            if let (Cell::Many(_), Some(ty)) = (&self.cells[cell], ty) {
-                let values = std::mem::take(&mut self.cells[cell]);
-                self.cells[cell] = values.into_doc_values(ty);
-            }
-        }
-        self.pair_geo_objects()?;
-        self.pair_range_objects()
-    }
-
-    fn is_geo_part(&self, id: u32) -> bool {
-        (self.geo_parts.iter()).any(|&(_, lat, lon)| id == lat || id == lon)
-    }
-
-    /// Points from `{"lat": …, "lon": …}` objects, after the field's other forms.
-    fn pair_geo_objects(&mut self) -> Result<(), String> {
-        for &(point, lat, lon) in &self.geo_parts {
-            let lats = std::mem::take(&mut self.cells[lat as usize]).into_values();
-            let lons = std::mem::take(&mut self.cells[lon as usize]).into_values();
-            if lats.is_empty() && lons.is_empty() {
-                continue;
-            }
-            let name = &self.fields.names[point as usize];
-            if lats.len() != lons.len() {
-                return Err(format!(
-                    "field [{name}]: a geo_point object needs both [lat] and [lon]"
-                ));
-            }
-            let mut values = std::mem::take(&mut self.cells[point as usize]).into_values();
-            for (y, x) in lats.iter().zip(&lons) {
-                let (Value::Double(y), Value::Double(x)) = (y, x) else {
-                    continue;
-                };
-                values.push(geo::validate(*x, *y).map_err(|m| format!("field [{name}]: {m}"))?);
-            }
-            self.cells[point as usize] = Cell::from_values(values);
         }
         Ok(())
     }

@@ -51,7 +51,7 @@ impl Loader {
             Scalar::Object => false,
             _ => match self.type_of(*id, leaf) {
                 None | Some(Type::Keyword | Type::Text | Type::Version) => true,
-                Some(Type::GeoPoint | Type::DateRange) => false,
+                Some(Type::GeoPoint | Type::DateRange | Type::DoubleRange) => false,
                 Some(ty) => to_value(leaf, ty, *id, &mut self.interner).is_ok(),
             },
         })

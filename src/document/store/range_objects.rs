@@ -1,33 +1,39 @@
-//! `date_range` fields of documents: `{"gte": …, "lt": …}` objects (any of `gt`/`gte` and
-//! `lt`/`lte`), read from their bound leaves and turned into half-open ranges as
-//! `RangeFieldMapper` with `RangeType.DATE` indexes them and ES|QL reads them back.
+//! `date_range` and `double_range` fields of documents: `{"gte": …, "lt": …}` objects (any of
+//! `gt`/`gte` and `lt`/`lte`), read from their bound leaves and turned into half-open ranges as
+//! `RangeFieldMapper` with `RangeType.DATE` or `RangeType.DOUBLE` indexes them and ES|QL reads
+//! them back.
 
 use crate::document::value::{Cell, Type, Value};
 use crate::document::walk::{Fields, Scalar};
 use crate::document::{date_range, datetime};
+
+#[path = "range_doubles.rs"]
+mod doubles;
 
 use super::Loader;
 
 /// The bound keys of a range object, in the order [`Bounds`] keeps them.
 const KEYS: [&str; 4] = ["gte", "gt", "lte", "lt"];
 
-/// One `date_range` field: its id and the ids of its `gte`, `gt`, `lte` and `lt` leaves.
+/// One range field: its id, the ids of its `gte`, `gt`, `lte` and `lt` leaves, and its type.
 #[derive(Clone, Debug)]
 pub(super) struct RangeField {
     pub field: u32,
     pub parts: [u32; 4],
+    pub ty: Type,
 }
 
-/// The `date_range` fields of `names` with their bound leaves' ids, once `fields` holds them.
-pub(super) fn resolve(names: &[&String], fields: &Fields) -> Vec<RangeField> {
+/// The range fields of `names` with their bound leaves' ids, once `fields` holds them.
+pub(super) fn resolve(names: &[(&String, Type)], fields: &Fields) -> Vec<RangeField> {
     (names.iter())
-        .filter_map(|n| {
+        .filter_map(|&(n, ty)| {
             let mut ids = part_names(n).map(|p| fields.get(&p));
             let mut part = || ids.next().flatten();
             let parts = [part()?, part()?, part()?, part()?];
             Some(RangeField {
                 field: fields.get(n)?,
                 parts,
+                ty,
             })
         })
         .collect()
@@ -43,19 +49,25 @@ impl Loader {
         group: &[(u32, Scalar)],
     ) -> Result<bool, String> {
         let cell = id as usize;
-        if (self.range_parts.iter()).any(|r| r.parts.contains(&id)) {
+        if let Some(r) = (self.range_parts.iter()).find(|r| r.parts.contains(&id)) {
+            let read = if r.ty == Type::DoubleRange {
+                doubles::bound_leaf
+            } else {
+                bound_leaf
+            };
             let values = (group.iter())
-                .map(|(_, leaf)| bound_leaf(leaf))
+                .map(|(_, leaf)| read(leaf))
                 .collect::<Result<_, _>>()
                 .map_err(|m| format!("field [{}]: {m}", self.fields.names[cell]))?;
             self.cells[cell] = Cell::from_values(values);
             return Ok(true);
         }
-        if self.type_of(id, &group[0].1) != Some(Type::DateRange) {
-            return Ok(false);
-        }
+        let ty = match self.type_of(id, &group[0].1) {
+            Some(ty @ (Type::DateRange | Type::DoubleRange)) => ty,
+            _ => return Ok(false),
+        };
         if let Some((_, leaf)) = group.iter().find(|(_, l)| !matches!(l, Scalar::Object)) {
-            let m = super::to_value(leaf, Type::DateRange, id, &mut self.interner).err();
+            let m = super::to_value(leaf, ty, id, &mut self.interner).err();
             let name = &self.fields.names[cell];
             return Err(format!("field [{name}]: {}", m.unwrap_or_default()));
         }
@@ -70,15 +82,20 @@ impl Loader {
                 continue;
             }
             let name = &self.fields.names[r.field as usize];
-            let ranges = ranges(bounds).map_err(|m| format!("field [{name}]: {m}"))?;
-            let cell = Cell::from_values(ranges).into_doc_values(Type::DateRange);
+            let ranges = if r.ty == Type::DoubleRange {
+                doubles::ranges(bounds)
+            } else {
+                ranges(bounds)
+            };
+            let ranges = ranges.map_err(|m| format!("field [{name}]: {m}"))?;
+            let cell = Cell::from_values(ranges).into_doc_values(r.ty);
             self.cells[r.field as usize] = cell;
         }
         Ok(())
     }
 }
 
-/// The leaf names to read for a `date_range` field `name`.
+/// The leaf names to read for a range field `name`.
 pub(super) fn part_names(name: &str) -> impl Iterator<Item = String> + '_ {
     KEYS.iter().map(move |k| format!("{name}.{k}"))
 }

@@ -46,7 +46,8 @@ impl Scalar {
             Value::Period { .. }
             | Value::Duration(_)
             | Value::GeoPoint { .. }
-            | Value::DateRange { .. } => Scalar::Null,
+            | Value::DateRange { .. }
+            | Value::DoubleRange { .. } => Scalar::Null,
         }
     }
 

@@ -37,6 +37,7 @@ pub(super) fn literal_type(v: &Value) -> Type {
         Value::Duration(_) => Type::TimeDuration,
         Value::GeoPoint { .. } => Type::GeoPoint,
         Value::DateRange { .. } => Type::DateRange,
+        Value::DoubleRange { .. } => Type::DoubleRange,
         Value::DateNanos(_) => Type::DateNanos,
     }
 }

@@ -1,11 +1,11 @@
-//! The `date_range` functions: `RANGE_MIN`, `RANGE_MAX`, `RANGE_WITHIN`, `RANGE_CONTAINS`,
-//! `RANGE_INTERSECTS`, `IN_RANGE` and `TO_RANGE` (`TO_DATE_RANGE` is a conversion,
-//! `Func::ToType`). Each takes single values: a multivalued argument is a warning and null, as
+//! The `date_range` and `double_range` functions: `RANGE_MIN`, `RANGE_MAX`, `RANGE_WITHIN`,
+//! `RANGE_CONTAINS`, `RANGE_INTERSECTS`, `IN_RANGE` and `TO_RANGE` (`TO_DATE_RANGE` and
+//! `TO_DOUBLE_RANGE` are conversions, `Func::ToType`). Each takes single values: a multivalued argument is a warning and null, as
 //! for every evaluator Elasticsearch generates with `@Evaluator`.
 
 use crate::diagnostic::Diagnostic;
-use crate::document::date_range;
 use crate::document::value::{Cell, Type, Value};
+use crate::document::{date_range, double_range};
 use crate::span::Span;
 
 use super::checks::{arity, type_mismatch};
@@ -46,6 +46,29 @@ pub struct Compiled {
     pub swapped: bool,
 }
 
+/// The point and range types of a call: `double`/`double_range` when an argument is one,
+/// `date`/`date_range` otherwise (the signatures never mix the two families).
+struct Family {
+    point: Type,
+    range: Type,
+    point_name: &'static str,
+    range_name: &'static str,
+}
+
+const DATES: Family = Family {
+    point: Type::Datetime,
+    range: Type::DateRange,
+    point_name: "date",
+    range_name: "date_range",
+};
+
+const DOUBLES: Family = Family {
+    point: Type::Double,
+    range: Type::DoubleRange,
+    point_name: "double",
+    range_name: "double_range",
+};
+
 /// Compiles a call to one of [`NAMES`] whose arguments have the types and spans `args`.
 pub fn compile(
     name: &str,
@@ -66,43 +89,47 @@ pub fn compile(
         };
         Err(type_mismatch(text, span, ordinal, at, t, want))
     };
-    use Type::{DateRange as R, Datetime as D};
-    let relation = |r: Relation| (Func::RangeRelation(r), Type::Boolean);
+    let doubles = (args.iter()).any(|(t, _)| matches!(t, Type::Double | Type::DoubleRange));
+    let f = if doubles { DOUBLES } else { DATES };
+    let (p, r) = (f.point, f.range);
+    let either = format!("{} or {}", f.point_name, f.range_name);
+    let relation = |rel: Relation| (Func::RangeRelation(rel), Type::Boolean);
     let (func, ty) = match name {
         "range_min" | "range_max" => {
             arity(name, n, 1, 1, span)?;
-            check(0, &[R], "date_range")?;
-            (Func::RangeBound(name == "range_max"), D)
+            check(0, &[r], f.range_name)?;
+            (Func::RangeBound(name == "range_max"), p)
         }
         "range_within" => {
             arity(name, n, 2, 2, span)?;
-            check(0, &[D, R], "date or date_range")?;
-            check(1, &[R], "date_range")?;
+            check(0, &[p, r], &either)?;
+            check(1, &[r], f.range_name)?;
             relation(Relation::Within)
         }
         "range_contains" => {
             arity(name, n, 2, 2, span)?;
-            check(0, &[R], "date_range")?;
-            check(1, &[D, R], "date or date_range")?;
+            check(0, &[r], f.range_name)?;
+            check(1, &[p, r], &either)?;
             relation(Relation::Within)
         }
         "range_intersects" => {
             arity(name, n, 2, 2, span)?;
-            check(0, &[D, R], "date or date_range")?;
-            check(1, &[D, R], "date or date_range")?;
+            check(0, &[p, r], &either)?;
+            check(1, &[p, r], &either)?;
             relation(Relation::Intersects)
         }
         "in_range" => {
             arity(name, n, 2, 2, span)?;
-            check(0, &[D], "date or date_nanos")?;
-            check(1, &[R], "date_range")?;
+            // `date_nanos` too: the instant is compared with the range's milliseconds.
+            check(0, &[Type::Datetime, Type::DateNanos], "date or date_nanos")?;
+            check(1, &[Type::DateRange], "date_range")?;
             relation(Relation::InRange)
         }
         _ => {
             arity(name, n, 2, 2, span)?;
-            check(0, &[D], "date")?;
-            check(1, &[D], "date")?;
-            (Func::ToRange, R)
+            check(0, &[p], f.point_name)?;
+            check(1, &[p], f.point_name)?;
+            (Func::ToRange, r)
         }
     };
     Ok(Compiled {
@@ -112,12 +139,22 @@ pub fn compile(
     })
 }
 
-/// A value as a range: a date is the one-point range `[d, d]` (closed; only `Intersects` and
-/// `Within` with a date on the left see it, and both test the point itself).
-fn bounds(v: &Value) -> Option<(i64, i64, bool)> {
+/// A value as a range of `T`: a point is the one-point range `[d, d]` (closed; only
+/// `Intersects` and `Within` with a point on the left see it, and both test the point itself).
+type Bounds<T> = (T, T, bool);
+
+fn date_bounds(v: &Value) -> Option<Bounds<i64>> {
     match v {
         Value::DateRange { from, to } => Some((*from, *to, true)),
         Value::Datetime(d) => Some((*d, *d, false)),
+        _ => None,
+    }
+}
+
+fn double_bounds(v: &Value) -> Option<Bounds<f64>> {
+    match v {
+        Value::DoubleRange { from, to } => Some((*from, *to, true)),
+        Value::Double(d) => Some((*d, *d, false)),
         _ => None,
     }
 }
@@ -129,17 +166,28 @@ pub fn eval(func: &Func, a: &[&Value]) -> Result<Cell, String> {
             Value::DateRange { from, to } => {
                 Cell::One(Value::Datetime(if *max { *to } else { *from }))
             }
+            Value::DoubleRange { from, to } => {
+                Cell::One(Value::Double(if *max { *to } else { *from }))
+            }
             _ => Cell::Null,
         },
-        Func::RangeRelation(relation) => {
-            let (Some(l), Some(r)) = (bounds(a[0]), bounds(a[1])) else {
-                return Ok(Cell::Null);
-            };
-            Cell::boolean(Some(relate(*relation, l, r)))
-        }
+        Func::RangeRelation(Relation::InRange) => match (a[0], a[1]) {
+            (Value::DateNanos(ns), Value::DateRange { from, to }) => {
+                let (ns, ms) = (*ns as i128, 1_000_000i128);
+                Cell::boolean(Some(ns >= *from as i128 * ms && ns <= *to as i128 * ms))
+            }
+            (l, r) => related(Relation::InRange, date_bounds(l), date_bounds(r)),
+        },
+        Func::RangeRelation(relation) => match (date_bounds(a[0]), date_bounds(a[1])) {
+            (Some(l), Some(r)) => Cell::boolean(Some(relate(*relation, l, r))),
+            _ => related(*relation, double_bounds(a[0]), double_bounds(a[1])),
+        },
         Func::ToRange => match (a[0], a[1]) {
             (Value::Datetime(from), Value::Datetime(to)) => {
                 Cell::One(date_range::to_range(*from, *to)?)
+            }
+            (Value::Double(from), Value::Double(to)) => {
+                Cell::One(double_range::to_range(*from, *to)?)
             }
             _ => Cell::Null,
         },
@@ -147,16 +195,30 @@ pub fn eval(func: &Func, a: &[&Value]) -> Result<Cell, String> {
     })
 }
 
-fn relate(relation: Relation, l: (i64, i64, bool), r: (i64, i64, bool)) -> bool {
-    let (l_range, r_range) = ((l.0, l.1), (r.0, r.1));
+/// The relation of two values of one family, null when either is of neither.
+fn related<T: PartialOrd + Copy>(
+    relation: Relation,
+    l: Option<Bounds<T>>,
+    r: Option<Bounds<T>>,
+) -> Cell {
+    match (l, r) {
+        (Some(l), Some(r)) => Cell::boolean(Some(relate(relation, l, r))),
+        _ => Cell::Null,
+    }
+}
+
+/// `RangeWithin`, `RangeIntersects` and `InRange` on half-open ranges `[from, to)`, the same
+/// for dates and doubles (`date_range::within` and friends spell out each case).
+fn relate<T: PartialOrd + Copy>(relation: Relation, l: Bounds<T>, r: Bounds<T>) -> bool {
+    let contains = |range: Bounds<T>, p: T| p >= range.0 && p < range.1;
     match (relation, l.2, r.2) {
         (Relation::InRange, _, _) => l.0 >= r.0 && l.0 <= r.1,
-        (Relation::Within, false, _) => date_range::contains_point(r_range, l.0),
-        (Relation::Within, true, _) => date_range::within(l_range, r_range),
-        (Relation::Intersects, true, true) => date_range::intersects(l_range, r_range),
-        (Relation::Intersects, false, true) => date_range::contains_point(r_range, l.0),
-        (Relation::Intersects, true, false) => date_range::contains_point(l_range, r.0),
-        // Two dates: `RangeIntersects.surrogate` is `a == b`.
+        (Relation::Within, false, _) => contains(r, l.0),
+        (Relation::Within, true, _) => l.0 >= r.0 && l.1 <= r.1,
+        (Relation::Intersects, true, true) => l.0 < r.1 && r.0 < l.1,
+        (Relation::Intersects, false, true) => contains(r, l.0),
+        (Relation::Intersects, true, false) => contains(l, r.0),
+        // Two points: `RangeIntersects.surrogate` is `a == b`.
         (Relation::Intersects, false, false) => l.0 == r.0,
     }
 }

@@ -108,7 +108,7 @@ pub(super) fn compile_command(
             for k in keys {
                 let e = c.expr(&k.expr, schema)?;
                 // The Verifier's `DataType.isSortable` leaves ranges out.
-                if e.ty == Type::DateRange {
+                if matches!(e.ty, Type::DateRange | Type::DoubleRange) {
                     return Err(error(
                         "E302",
                         k.expr.span,
