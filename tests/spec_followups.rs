@@ -119,3 +119,41 @@ fn limit_by_keys_are_refused_as_elsewhere_and_otherwise_any_type() {
     );
     assert_eq!(rows(&t), ["1", "2"]);
 }
+
+#[test]
+fn top_checks_its_field_limit_and_order_as_elasticsearch() {
+    // `Top.resolveType` runs in the verifier, before the surrogate that would read a limit-1
+    // `TOP` as `MIN`/`MAX` (which take these types): so `version`, `unsigned_long` and
+    // `date_nanos` fields are refused even with limit 1.
+    let types = "boolean, date, ip, string or numeric except unsigned_long or counter types";
+    for (row, ty) in [
+        ("TO_VERSION(\"1.2\")", "version"),
+        ("TO_UNSIGNED_LONG(1)", "unsigned_long"),
+        ("TO_DATE_NANOS(\"2023-10-23T12:15:03.360103847Z\")", "date_nanos"),
+    ] {
+        assert_eq!(
+            esql_refusal(&format!("ROW v = {row} | STATS t = TOP(v, 1, \"desc\")")),
+            format!("E302: first argument of [TOP(v, 1, \"desc\")] must be [{types}], found value [v] type [{ty}]")
+        );
+    }
+    let refusals = [
+        ("TOP(v, 0, \"desc\")", "Limit must be greater than 0 in [TOP(v, 0, \"desc\")], found [0]"),
+        ("TOP(v, -3, \"asc\")", "Limit must be greater than 0 in [TOP(v, -3, \"asc\")], found [-3]"),
+        ("TOP(v, null, \"asc\")", "second argument of [TOP(v, null, \"asc\")] cannot be null, received [null]"),
+        ("TOP(v, 2.5, \"asc\")", "second argument of [TOP(v, 2.5, \"asc\")] must be [integer], found value [2.5] type [double]"),
+        ("TOP(v, 2, null)", "third argument of [TOP(v, 2, null)] cannot be null, received [null]"),
+        ("TOP(v, 2, 3)", "third argument of [TOP(v, 2, 3)] must be [string], found value [3] type [integer]"),
+        ("TOP(v, 2, \"up\")", "Invalid order value in [TOP(v, 2, \"up\")], expected [ASC, DESC] but got [up]"),
+    ];
+    for (call, message) in refusals {
+        assert_eq!(
+            esql_refusal(&format!("ROW v = 1 | STATS t = {call}")),
+            format!("E302: {message}")
+        );
+    }
+    // The order is read in any case, and ascending when omitted.
+    let t = esql_table("ROW v = [3, 1, 2] | STATS t = TOP(v, 2, \"DeSc\")", "");
+    assert_eq!(rows(&t), ["[3, 2]"]);
+    let t = esql_table("ROW v = [3, 1, 2] | STATS t = TOP(v, 2)", "");
+    assert_eq!(rows(&t), ["[1, 2]"]);
+}

@@ -165,6 +165,34 @@ pub(super) fn compile_top_by(
     }))
 }
 
+/// Checks the field of a plain `TOP(field, limit, order)` (`compile` is the compiled field): a
+/// boolean, date, ip, string or number other than `unsigned_long` (or `null`), as
+/// `Top.resolveType` checks it before any surrogate; `version`, `unsigned_long`, `date_nanos`
+/// and the other types are refused (`TOP(d, 1, "desc")` is not read as `MAX(d)`).
+pub(super) fn check_top_field(
+    c: &Compiler,
+    span: Span,
+    field: &ast::Expr,
+    ty: Type,
+) -> Result<(), Diagnostic> {
+    let takes = matches!(
+        ty,
+        Type::Null
+            | Type::Boolean
+            | Type::Datetime
+            | Type::Ip
+            | Type::Keyword
+            | Type::Text
+            | Type::Integer
+            | Type::Long
+            | Type::Double
+    );
+    if takes {
+        return Ok(());
+    }
+    Err(type_mismatch(c.text, span, "first ", field.span, ty, VALUE_TYPES))
+}
+
 /// Compiles `SAMPLE(field, limit)`: any value type (`text` comes out as `keyword`), a constant
 /// positive `integer` limit, as `Sample.resolveType` and `FunctionUtils.resolveTypeLimit` check.
 /// The seed is the call's offset in the query text, so each call draws its own sample.

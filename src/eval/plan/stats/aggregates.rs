@@ -232,6 +232,7 @@ pub(super) fn compile_aggregate(
         "present" => AggKind::Present,
         "absent" => AggKind::Absent,
         "top" => {
+            super::sorted_aggs::check_top_field(c, span, first, input)?;
             let (limit, desc) = top_limit_order(c, call, span)?;
             AggKind::Top { limit, desc }
         }
@@ -274,21 +275,84 @@ pub(super) fn compile_aggregate(
     })
 }
 
-/// `TOP`'s constant limit and order (`desc`; ascending unless it says `desc`).
+/// `TOP`'s limit and order, checked as `Top.resolveType` and `Foldables.resolveTypeLimit` check
+/// them: a non-null `integer` limit that is a constant above 0, and a non-null constant string
+/// order that is `asc` or `desc` in any case; an omitted order is ascending (the order has been
+/// optional since `TOP` took an output field). Returns the limit and whether it is `desc`.
 pub(in crate::eval::plan) fn top_limit_order(
     c: &mut Compiler,
     call: &ast::Call,
     span: Span,
 ) -> Result<(usize, bool), Diagnostic> {
-    let limit = match call.args.get(1).map(|a| constant_arg(c, a)).transpose()? {
-        Some(Cell::One(v)) => v.as_i64().unwrap_or(0).max(0) as usize,
-        _ => return Err(error("E302", span, "TOP needs a constant limit")),
+    let text = span.slice(c.text).to_string();
+    let Some(limit) = call.args.get(1) else {
+        return Err(error("E302", span, "TOP needs a constant limit"));
     };
-    let desc = match call.args.get(2).map(|a| constant_arg(c, a)).transpose()? {
-        Some(Cell::One(v)) => v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("desc")),
-        _ => false,
+    let limit_text = limit.span.slice(c.text);
+    let limit_expr = c.expr(limit, &[])?;
+    if limit_expr.ty == Type::Null {
+        let msg = format!("second argument of [{text}] cannot be null, received [{limit_text}]");
+        return Err(error("E302", limit.span, msg));
+    }
+    if limit_expr.ty != Type::Integer {
+        let found = limit_expr.ty;
+        let accepted = "integer";
+        return Err(crate::eval::functions::type_mismatch(
+            c.text, span, "second ", limit.span, found, accepted,
+        ));
+    }
+    let limit_value = match limit_expr.eval_alone() {
+        Cell::One(Value::Integer(n)) => n,
+        _ => {
+            let msg = format!("Limit must be a constant integer in [{text}], found [{limit_text}]");
+            return Err(error("E302", limit.span, msg));
+        }
     };
-    Ok((limit, desc))
+    if limit_value <= 0 {
+        let msg = format!("Limit must be greater than 0 in [{text}], found [{limit_value}]");
+        return Err(error("E302", limit.span, msg));
+    }
+    let desc = match call.args.get(2) {
+        None => false,
+        Some(order) => top_order_is_desc(c, order, span)?,
+    };
+    Ok((limit_value as usize, desc))
+}
+
+/// Whether `TOP`'s order argument `order` (of the call at `span`) says `desc`, or the error
+/// `Top.resolveType` gives for it.
+fn top_order_is_desc(c: &mut Compiler, order: &ast::Expr, span: Span) -> Result<bool, Diagnostic> {
+    let text = span.slice(c.text).to_string();
+    let order_text = order.span.slice(c.text);
+    let order_expr = c.expr(order, &[])?;
+    if order_expr.ty == Type::Null {
+        let msg = format!("third argument of [{text}] cannot be null, received [{order_text}]");
+        return Err(error("E302", order.span, msg));
+    }
+    if !order_expr.ty.is_string() {
+        let found = order_expr.ty;
+        return Err(crate::eval::functions::type_mismatch(
+            c.text, span, "third ", order.span, found, "string",
+        ));
+    }
+    let value = match order_expr.eval_alone() {
+        Cell::One(v) => v.as_str().map(str::to_string),
+        _ => None,
+    };
+    match value {
+        Some(v) if v.eq_ignore_ascii_case("asc") => Ok(false),
+        Some(v) if v.eq_ignore_ascii_case("desc") => Ok(true),
+        Some(v) => Err(error(
+            "E302",
+            order.span,
+            format!("Invalid order value in [{text}], expected [ASC, DESC] but got [{v}]"),
+        )),
+        None => Err(error(
+            "E302",
+            order.span,
+            format!("Order must be a valid string in [{text}], found [{order_text}]"),
+        )),
+    }
 }
 
 /// Outside aggregate functions, a grouping function (`BUCKET`, `BIN`, `CATEGORIZE`) written exactly as a
