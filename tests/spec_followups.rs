@@ -129,7 +129,10 @@ fn top_checks_its_field_limit_and_order_as_elasticsearch() {
     for (row, ty) in [
         ("TO_VERSION(\"1.2\")", "version"),
         ("TO_UNSIGNED_LONG(1)", "unsigned_long"),
-        ("TO_DATE_NANOS(\"2023-10-23T12:15:03.360103847Z\")", "date_nanos"),
+        (
+            "TO_DATE_NANOS(\"2023-10-23T12:15:03.360103847Z\")",
+            "date_nanos",
+        ),
     ] {
         assert_eq!(
             esql_refusal(&format!("ROW v = {row} | STATS t = TOP(v, 1, \"desc\")")),

@@ -53,6 +53,39 @@ struct Member {
     prefix: u64,
 }
 
+/// Writes `open`, then the items `0..count` that `write` keeps, comma-separated, then `close`.
+/// `write` returns false for an item it leaves out, and whatever it wrote for that item is taken
+/// back; when no item is kept, nothing is written and the result is false (an empty array or
+/// object is dropped, as the pipelines' cleanup drops it).
+pub fn write_kept(
+    out: &mut Vec<u8>,
+    open: u8,
+    close: u8,
+    count: usize,
+    mut write: impl FnMut(usize, &mut Vec<u8>) -> Result<bool, Bail>,
+) -> Result<bool, Bail> {
+    let start = out.len();
+    out.push(open);
+    let mut first = true;
+    for i in 0..count {
+        let before = out.len();
+        if !first {
+            out.push(b',');
+        }
+        if write(i, out)? {
+            first = false;
+        } else {
+            out.truncate(before);
+        }
+    }
+    if first {
+        out.truncate(start);
+        return Ok(false);
+    }
+    out.push(close);
+    Ok(true)
+}
+
 fn key_prefix(key: &str) -> u64 {
     let mut bytes = [0u8; 8];
     let n = key.len().min(8);
@@ -216,28 +249,12 @@ impl Tree {
     }
 
     fn write_array(&mut self, text: &str, id: Id, out: &mut Vec<u8>) -> Result<bool, Bail> {
-        let start = out.len();
-        out.push(b'[');
         let node = self.node(id);
-        let mut first = true;
-        for at in node.start..node.end {
-            let item = self.links[at as usize];
-            let mark = out.len();
-            if !first {
-                out.push(b',');
-            }
-            if self.write_clean(text, item, out)? {
-                first = false;
-            } else {
-                out.truncate(mark);
-            }
-        }
-        if first {
-            out.truncate(start);
-            return Ok(false);
-        }
-        out.push(b']');
-        Ok(true)
+        let (start, count) = (node.start as usize, (node.end - node.start) as usize);
+        write_kept(out, b'[', b']', count, |i, out| {
+            let item = self.links[start + i];
+            self.write_clean(text, item, out)
+        })
     }
 
     /// Writes the object whose members are `self.members[mark..]`, keys renamed by `rename`
@@ -255,38 +272,21 @@ impl Tree {
             None => (None, skip),
         };
         let end = self.sort_members(text, mark, &rename)?;
-        let start = out.len();
-        out.push(b'{');
-        let mut first = true;
         // By index: writing a value stacks its own members above ours, and releases them.
-        for at in mark..end {
+        write_kept(out, b'{', b'}', end - mark, |i, out| {
             let Member {
                 key: k, value: v, ..
-            } = self.members[at];
+            } = self.members[mark + i];
             let name = rename(self.key(text, k));
             let inside: &[&str] = match skip_name == Some(&*name) {
-                true if skip_inside.is_empty() => continue,
+                true if skip_inside.is_empty() => return Ok(false),
                 true => skip_inside,
                 false => &[],
             };
-            let before = out.len();
-            if !first {
-                out.push(b',');
-            }
             write_plain(&name, out);
             out.push(b':');
-            if self.write_clean_except(text, v, inside, out)? {
-                first = false;
-            } else {
-                out.truncate(before);
-            }
-        }
-        if first {
-            out.truncate(start);
-            return Ok(false);
-        }
-        out.push(b'}');
-        Ok(true)
+            self.write_clean_except(text, v, inside, out)
+        })
     }
 
     /// Sorts `self.members[mark..]` by their keys renamed by `rename`, as a

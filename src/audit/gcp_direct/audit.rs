@@ -1,7 +1,7 @@
 //! `gcp.audit` of a Cloud Audit Log entry's document, in its keys' order, and what `event`
 //! takes from the same members (the operation's kind, the outcome).
 
-use super::super::json_tree::{Bail, Id, Kind, Tree};
+use super::super::json_tree::{write_kept, Bail, Id, Kind, Tree};
 use super::clean::{self, write_renamed};
 use super::{push_time, Entry, Obj};
 use crate::audit::time;
@@ -231,26 +231,10 @@ fn write_authorization(
     if tree.node(info).kind != Kind::Array {
         return clean::write_clean(tree, line, info, out);
     }
-    let start = out.len();
-    out.push(b'[');
-    let mut first = true;
-    for at in 0..tree.items(info).len() {
+    let count = tree.items(info).len();
+    write_kept(out, b'[', b']', count, |at, out| {
         let item = tree.items(info)[at];
-        let before = out.len();
-        if !first {
-            out.push(b',');
-        }
         let renamed = Some(("resourceAttributes", "resource_attributes"));
-        if write_renamed(tree, line, item, renamed, out)? {
-            first = false;
-        } else {
-            out.truncate(before);
-        }
-    }
-    if first {
-        out.truncate(start);
-        return Ok(false);
-    }
-    out.push(b']');
-    Ok(true)
+        write_renamed(tree, line, item, renamed, out)
+    })
 }

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use super::super::json_tree::{write_plain, Bail, Id, Kind, Tree};
+use super::super::json_tree::{write_kept, write_plain, Bail, Id, Kind, Tree};
 
 /// A key renamed (`from`, `to`) in the object written, not inside it.
 pub(super) type Rename = Option<(&'static str, &'static str)>;
@@ -42,27 +42,11 @@ pub(super) fn write_renamed(
 }
 
 fn write_array(tree: &mut Tree, line: &str, id: Id, out: &mut Vec<u8>) -> Result<bool, Bail> {
-    let start = out.len();
-    out.push(b'[');
-    let mut first = true;
-    for at in 0..tree.items(id).len() {
+    let count = tree.items(id).len();
+    write_kept(out, b'[', b']', count, |at, out| {
         let item = tree.items(id)[at];
-        let before = out.len();
-        if !first {
-            out.push(b',');
-        }
-        if write_clean(tree, line, item, out)? {
-            first = false;
-        } else {
-            out.truncate(before);
-        }
-    }
-    if first {
-        out.truncate(start);
-        return Ok(false);
-    }
-    out.push(b']');
-    Ok(true)
+        write_clean(tree, line, item, out)
+    })
 }
 
 fn write_members(
@@ -73,33 +57,16 @@ fn write_members(
     out: &mut Vec<u8>,
 ) -> Result<bool, Bail> {
     let end = tree.sort_members(line, mark, |key| Cow::Borrowed(renamed(rename, key)))?;
-    let start = out.len();
-    out.push(b'{');
-    let mut first = true;
-    for at in mark..end {
-        let (key, value) = tree.member(at);
+    write_kept(out, b'{', b'}', end - mark, |i, out| {
+        let (key, value) = tree.member(mark + i);
         let name = renamed(rename, tree.key(line, key));
         if !name.is_empty() && name.bytes().all(|b| b == b'.') {
-            continue;
-        }
-        let before = out.len();
-        if !first {
-            out.push(b',');
+            return Ok(false);
         }
         write_plain(name, out);
         out.push(b':');
-        if write_clean(tree, line, value, out)? {
-            first = false;
-        } else {
-            out.truncate(before);
-        }
-    }
-    if first {
-        out.truncate(start);
-        return Ok(false);
-    }
-    out.push(b'}');
-    Ok(true)
+        write_clean(tree, line, value, out)
+    })
 }
 
 fn renamed(rename: Rename, key: &str) -> &str {

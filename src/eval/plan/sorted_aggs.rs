@@ -40,24 +40,14 @@ pub(super) fn compile_first_last(
     let [value, sort] = two_args(call, span)?;
     let value_expr = c.expr(value, schema)?;
     let sort_expr = c.expr(sort, schema)?;
-    let value_ok = matches!(
-        value_expr.ty,
-        Type::Null
-            | Type::Boolean
-            | Type::Datetime
-            | Type::Ip
-            | Type::Keyword
-            | Type::Text
-            | Type::Integer
-            | Type::Long
-            | Type::Double
-    ) || (!call.name.starts_with("all_")
-        && matches!(
-            value_expr.ty,
-            // `stats_first_last.csv-spec`: "Test date types in the search field", "Test first
-            // aggregation on flattened type".
-            Type::Version | Type::UnsignedLong | Type::DateNanos | Type::Flattened
-        ));
+    let value_ok = takes_value(value_expr.ty)
+        || (!call.name.starts_with("all_")
+            && matches!(
+                value_expr.ty,
+                // `stats_first_last.csv-spec`: "Test date types in the search field", "Test first
+                // aggregation on flattened type".
+                Type::Version | Type::UnsignedLong | Type::DateNanos | Type::Flattened
+            ));
     if !value_ok {
         return Err(type_error(
             c,
@@ -165,17 +155,11 @@ pub(super) fn compile_top_by(
     }))
 }
 
-/// Checks the field of a plain `TOP(field, limit, order)` (`compile` is the compiled field): a
-/// boolean, date, ip, string or number other than `unsigned_long` (or `null`), as
-/// `Top.resolveType` checks it before any surrogate; `version`, `unsigned_long`, `date_nanos`
-/// and the other types are refused (`TOP(d, 1, "desc")` is not read as `MAX(d)`).
-pub(super) fn check_top_field(
-    c: &Compiler,
-    span: Span,
-    field: &ast::Expr,
-    ty: Type,
-) -> Result<(), Diagnostic> {
-    let takes = matches!(
+/// The value types `TOP` and every one of `FIRST`/`LAST`/`ALL_FIRST`/`ALL_LAST` take
+/// ([`VALUE_TYPES`]): boolean, date, ip, string and numbers other than `unsigned_long`, or a
+/// `null` literal.
+fn takes_value(ty: Type) -> bool {
+    matches!(
         ty,
         Type::Null
             | Type::Boolean
@@ -186,11 +170,31 @@ pub(super) fn check_top_field(
             | Type::Integer
             | Type::Long
             | Type::Double
-    );
+    )
+}
+
+/// Checks the field of a plain `TOP(field, limit, order)` (`compile` is the compiled field): a
+/// boolean, date, ip, string or number other than `unsigned_long` (or `null`), as
+/// `Top.resolveType` checks it before any surrogate; `version`, `unsigned_long`, `date_nanos`
+/// and the other types are refused (`TOP(d, 1, "desc")` is not read as `MAX(d)`).
+pub(super) fn check_top_field(
+    c: &Compiler,
+    span: Span,
+    field: &ast::Expr,
+    ty: Type,
+) -> Result<(), Diagnostic> {
+    let takes = takes_value(ty);
     if takes {
         return Ok(());
     }
-    Err(type_mismatch(c.text, span, "first ", field.span, ty, VALUE_TYPES))
+    Err(type_mismatch(
+        c.text,
+        span,
+        "first ",
+        field.span,
+        ty,
+        VALUE_TYPES,
+    ))
 }
 
 /// Compiles `SAMPLE(field, limit)`: any value type (`text` comes out as `keyword`), a constant
