@@ -98,7 +98,7 @@ impl Plan {
 }
 
 /// The top-level conjuncts of a condition (`a AND b AND c` gives `a`, `b`, `c`).
-fn conjuncts(e: &CExpr) -> Vec<&CExpr> {
+pub(super) fn conjuncts(e: &CExpr) -> Vec<&CExpr> {
     match &e.kind {
         Kind::And(l, r) => {
             let mut all = conjuncts(l);

@@ -22,6 +22,7 @@ use crate::document::value::{Cell, Type, Value};
 use crate::esql::ast::BinaryOp;
 use crate::eval::expr::{compare_op, CExpr, Kind};
 
+use super::prefilter::conjuncts;
 use super::Step;
 
 /// One pushed conjunct, over a source column.
@@ -133,17 +134,6 @@ fn pushable_type(ty: Type) -> bool {
             | Type::UnsignedLong
             | Type::Version
     )
-}
-
-fn conjuncts(e: &CExpr) -> Vec<&CExpr> {
-    match &e.kind {
-        Kind::And(l, r) => {
-            let mut all = conjuncts(l);
-            all.extend(conjuncts(r));
-            all
-        }
-        _ => vec![e],
-    }
 }
 
 /// The source field a column operand holds.
