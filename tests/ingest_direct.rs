@@ -902,8 +902,20 @@ fn ingest(args: &[&str], files: &[PathBuf]) -> Output {
 /// Runs the direct path at 1, 2 and 4 threads and several chunk sizes, asserts each is the
 /// `--value-path` oracle's run byte for byte, and returns the oracle's.
 fn same_as_oracle(args: &[&str], files: &[PathBuf], chunks: &[&str]) -> Output {
+    same_as_oracle_at(args, files, &["1", "2", "4"], chunks)
+}
+
+/// Runs the direct path at each of `threads` and `chunks` (`--chunk-bytes`), asserts each is
+/// the `--value-path` oracle's run byte for byte (exit code, stdout, stderr), and returns the
+/// oracle's.
+pub(crate) fn same_as_oracle_at(
+    args: &[&str],
+    files: &[PathBuf],
+    threads: &[&str],
+    chunks: &[&str],
+) -> Output {
     let oracle = ingest(&[&["--value-path"], args].concat(), files);
-    for threads in ["1", "2", "4"] {
+    for threads in threads {
         for chunk in chunks {
             let run_args = [&["--threads", threads, "--chunk-bytes", chunk], args].concat();
             let run = ingest(&run_args, files);

@@ -602,25 +602,13 @@ fn ingest(args: &[&str], files: &[PathBuf]) -> Output {
         .unwrap()
 }
 
-/// Runs the direct path at 1 and 2 threads and several chunk sizes, asserts each is the
-/// `--value-path` oracle's run byte for byte, and returns the oracle's.
+/// Runs `ingest --dataset gcp.audit ARGS` on the direct path at 1 and 2 threads and several
+/// chunk sizes, asserts each is the `--value-path` oracle's run byte for byte, and returns the
+/// oracle's.
 fn same_as_oracle(args: &[&str], files: &[PathBuf]) -> Output {
-    let oracle = ingest(&[&["--value-path"], args].concat(), files);
-    for threads in ["1", "2"] {
-        for chunk in ["1", "3000", "262144"] {
-            let run_args = [&["--threads", threads, "--chunk-bytes", chunk], args].concat();
-            let run = ingest(&run_args, files);
-            let what = format!("{run_args:?} {files:?}");
-            assert_eq!(run.status.code(), oracle.status.code(), "{what}");
-            assert!(run.stdout == oracle.stdout, "stdout {what}");
-            assert_eq!(
-                String::from_utf8_lossy(&run.stderr),
-                String::from_utf8_lossy(&oracle.stderr),
-                "{what}"
-            );
-        }
-    }
-    oracle
+    let args = [&["--dataset", "gcp.audit"], args].concat();
+    let (threads, chunks) = (["1", "2"], ["1", "3000", "262144"]);
+    crate::ingest_direct::same_as_oracle_at(&args, files, &threads, &chunks)
 }
 
 #[test]
