@@ -312,7 +312,7 @@ struct RawLine {
 
 const FRAGMENTS: &[&str] = &[
     "", "a", "get", "list", "é", "😀", "\"", "\\", "/", "\u{1}", "\t", "\n", "\u{7f}", "\u{2028}",
-    "<>&", " ", "allow", "forbid", "10.0.0.1", "::1", "a.b", "metadata",
+    "<>&", " ", "allow", "forbid", "10.0.0.1", "::1", "a.b", "metadata", "\r", "\u{8}", "\u{c}",
 ];
 const NUMBERS: &[&str] = &[
     "0",
@@ -417,6 +417,17 @@ fn string(g: &mut Gen, value: &str) -> String {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
             '/' if escape_all => out.push_str("\\/"),
+            // The short escapes, which `serde_json` writes back the same way.
+            '\n' | '\t' | '\r' | '\u{8}' | '\u{c}' if !escape_all => {
+                let short = match c {
+                    '\n' => "\\n",
+                    '\t' => "\\t",
+                    '\r' => "\\r",
+                    '\u{8}' => "\\b",
+                    _ => "\\f",
+                };
+                out.push_str(short);
+            }
             c if (c as u32) < 0x20 || (escape_all && !c.is_ascii()) => {
                 let mut units = [0u16; 2];
                 for unit in c.encode_utf16(&mut units) {
@@ -693,9 +704,21 @@ static TAKEN: AtomicUsize = AtomicUsize::new(0);
 static GKE_TAKEN: AtomicUsize = AtomicUsize::new(0);
 static AKS_TAKEN: AtomicUsize = AtomicUsize::new(0);
 
+thread_local! {
+    /// One tree for every generated line of a thread, as a worker keeps one: what it remembers
+    /// from line to line (the sort orders of recurring objects) must never change a document.
+    static TREE: std::cell::RefCell<Tree> = std::cell::RefCell::new(Tree::default());
+}
+
 fn direct_is_value_path(line: RawLine) -> bool {
-    let mut tree = Tree::default();
-    if same_as_value_path(&mut tree, &line.text, &OPTION_SETS[line.options]) {
+    let taken = TREE.with(|tree| {
+        same_as_value_path(
+            &mut tree.borrow_mut(),
+            &line.text,
+            &OPTION_SETS[line.options],
+        )
+    });
+    if taken {
         TAKEN.fetch_add(1, Ordering::Relaxed);
         if line.text.contains("\"properties\"") {
             AKS_TAKEN.fetch_add(1, Ordering::Relaxed);

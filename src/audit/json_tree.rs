@@ -39,6 +39,9 @@ pub enum Kind {
 #[derive(Debug, Clone, Copy)]
 pub struct Node {
     pub kind: Kind,
+    /// An [`Kind::Escaped`] string whose escapes are all ones `serde_json` writes the same way
+    /// (`\"`, `\\`, `\n`, `\t`, `\r`, `\b`, `\f`): its text is written back as it is.
+    same_escapes: bool,
     start: u32,
     end: u32,
 }
@@ -104,6 +107,98 @@ pub struct Tree {
     members: Vec<Member>,
     /// A decoded string.
     scratch: String,
+    /// Sort orders of the object shapes seen last.
+    orders: SortOrders,
+}
+
+/// Objects of at most this many members have their sort order remembered.
+const MAX_REMEMBERED: usize = 32;
+
+/// Remembered slots (direct-mapped by the shape's hash).
+const ORDER_SLOTS: usize = 64;
+
+/// The sort orders of recent object shapes: per slot, the hash of a run's renamed key
+/// prefixes and lengths, and where each member of the run in its first order goes.
+#[derive(Default)]
+struct SortOrders {
+    slots: Vec<RememberedOrder>,
+    /// A run in its first order, while [`SortOrders::apply`] reorders it.
+    first: Vec<Member>,
+}
+
+#[derive(Clone, Copy)]
+struct RememberedOrder {
+    shape: u64,
+    len: u8,
+    /// `from[i]`: the index in the first order of the member sorted to place `i`.
+    from: [u8; MAX_REMEMBERED],
+}
+
+impl SortOrders {
+    fn mix(hash: u64, value: u64) -> u64 {
+        (hash.rotate_left(5) ^ value).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95)
+    }
+
+    fn slot(shape: u64) -> usize {
+        (shape >> 58) as usize % ORDER_SLOTS
+    }
+
+    /// The key ids of a run that may be remembered, in their first order.
+    fn keys_of(run: &[Member]) -> Option<[u32; MAX_REMEMBERED]> {
+        let mut keys = [0; MAX_REMEMBERED];
+        for (key, member) in keys.iter_mut().zip(run) {
+            *key = member.key;
+        }
+        (run.len() <= MAX_REMEMBERED).then_some(keys)
+    }
+
+    /// Puts `run` in the order remembered for `shape`; false (and `run` untouched) when there
+    /// is none. The order is only a guess: the caller checks it.
+    fn apply(&mut self, shape: u64, run: &mut [Member]) -> bool {
+        let Some(order) = self.slots.get(Self::slot(shape)) else {
+            return false;
+        };
+        if order.shape != shape || usize::from(order.len) != run.len() {
+            return false;
+        }
+        self.first.clear();
+        self.first.extend_from_slice(run);
+        for (member, &from) in run.iter_mut().zip(&order.from) {
+            *member = self.first[usize::from(from)];
+        }
+        true
+    }
+
+    /// Remembers the order of the sorted `run`, whose keys were `first_keys` before the sort.
+    fn remember(&mut self, shape: u64, first_keys: Option<[u32; MAX_REMEMBERED]>, run: &[Member]) {
+        let Some(first_keys) = first_keys else {
+            return;
+        };
+        let first_keys = &first_keys[..run.len()];
+        let mut from = [0u8; MAX_REMEMBERED];
+        for (place, member) in run.iter().enumerate() {
+            // Keys are distinct nodes (the run has no duplicate), so the position is unique.
+            let Some(at) = first_keys.iter().position(|&k| k == member.key) else {
+                return;
+            };
+            from[place] = at as u8;
+        }
+        if self.slots.is_empty() {
+            self.slots = vec![
+                RememberedOrder {
+                    shape: 0,
+                    len: u8::MAX,
+                    from: [0; MAX_REMEMBERED],
+                };
+                ORDER_SLOTS
+            ];
+        }
+        self.slots[Self::slot(shape)] = RememberedOrder {
+            shape,
+            len: run.len() as u8,
+            from,
+        };
+    }
 }
 
 /// The index of a node.
@@ -226,6 +321,8 @@ impl Tree {
             Kind::Number => write_number(raw, out)?,
             Kind::Plain if raw.is_empty() => return Ok(false),
             Kind::Plain => write_plain(raw, out),
+            // Never empty: an escape stands for a character.
+            Kind::Escaped if node.same_escapes => write_plain(raw, out),
             Kind::Escaped => {
                 let mut scratch = std::mem::take(&mut self.scratch);
                 scratch.clear();
@@ -292,6 +389,11 @@ impl Tree {
     /// Sorts `self.members[mark..]` by their keys renamed by `rename`, as a
     /// `BTreeMap<String, _>` orders them; two equal keys are a [`Bail`] (`serde_json` keeps the
     /// last, which this path does not model). Returns the end of the run.
+    ///
+    /// Objects of one shape (the same keys in the same order) recur line after line, so the
+    /// order a sort found is remembered ([`SortOrders`]) and tried first on the next object
+    /// whose keys look the same; it is kept only when the keys it gives are strictly rising,
+    /// which proves it is the sorted order with no two keys equal, whatever the cache held.
     pub fn sort_members<'t>(
         &mut self,
         text: &'t str,
@@ -299,28 +401,44 @@ impl Tree {
         rename: impl Fn(&'t str) -> Cow<'t, str>,
     ) -> Result<usize, Bail> {
         let mut sorted = std::mem::take(&mut self.members);
+        let mut orders = std::mem::take(&mut self.orders);
         let key = |id: u32| rename(self.text(text, id));
+        let end = sorted.len();
         let run = &mut sorted[mark..];
+        let mut shape = run.len() as u64;
         for member in run.iter_mut() {
-            member.prefix = key_prefix(&key(member.key));
+            let name = key(member.key);
+            member.prefix = key_prefix(&name);
+            shape = SortOrders::mix(shape, member.prefix.wrapping_add(name.len() as u64));
         }
-        // Prefixes strictly rising: already sorted and no two keys equal (the usual case for
-        // small objects), so neither the sort nor the duplicate check is needed.
-        if run.windows(2).all(|pair| pair[0].prefix < pair[1].prefix) {
-            let end = sorted.len();
-            self.members = sorted;
-            return Ok(end);
-        }
-        run.sort_unstable_by(|a, b| {
+        let order_of = |a: &Member, b: &Member| {
             a.prefix
                 .cmp(&b.prefix)
                 .then_with(|| key(a.key).cmp(&key(b.key)))
-        });
+        };
+        let rising = |run: &[Member]| {
+            run.windows(2)
+                .all(|pair| order_of(&pair[0], &pair[1]) == std::cmp::Ordering::Less)
+        };
+        // Prefixes strictly rising: already sorted and no two keys equal (the usual case for
+        // small objects), so neither the sort nor the duplicate check is needed.
+        if run.windows(2).all(|pair| pair[0].prefix < pair[1].prefix) {
+            (self.members, self.orders) = (sorted, orders);
+            return Ok(end);
+        }
+        let first_keys = SortOrders::keys_of(run);
+        if orders.apply(shape, run) && rising(run) {
+            (self.members, self.orders) = (sorted, orders);
+            return Ok(end);
+        }
+        run.sort_unstable_by(order_of);
         let duplicate = run
             .windows(2)
             .any(|pair| pair[0].prefix == pair[1].prefix && key(pair[0].key) == key(pair[1].key));
-        let end = sorted.len();
-        self.members = sorted;
+        if !duplicate {
+            orders.remember(shape, first_keys, run);
+        }
+        (self.members, self.orders) = (sorted, orders);
         if duplicate {
             return Err(Bail);
         }
@@ -383,11 +501,16 @@ impl Parser<'_> {
     }
 
     fn push(&mut self, kind: Kind, start: usize, end: usize) -> Id {
-        self.tree.nodes.push(Node {
+        self.push_node(Node {
             kind,
+            same_escapes: false,
             start: start as u32,
             end: end as u32,
-        });
+        })
+    }
+
+    fn push_node(&mut self, node: Node) -> Id {
+        self.tree.nodes.push(node);
         (self.tree.nodes.len() - 1) as u32
     }
 
@@ -465,7 +588,7 @@ impl Parser<'_> {
     fn string(&mut self) -> Result<Id, Bail> {
         self.at += 1;
         let start = self.at;
-        let mut escaped = false;
+        let (mut escaped, mut same_escapes) = (false, true);
         loop {
             let rest = &self.bytes[self.at..];
             let Some(offset) = find_stop(rest) else {
@@ -476,6 +599,10 @@ impl Parser<'_> {
                 b'"' => break,
                 b'\\' => {
                     escaped = true;
+                    same_escapes &= matches!(
+                        self.bytes.get(self.at + 1),
+                        Some(b'"' | b'\\' | b'n' | b't' | b'r' | b'b' | b'f')
+                    );
                     self.at += 2;
                     if self.at > self.bytes.len() {
                         return Err(Bail);
@@ -487,13 +614,18 @@ impl Parser<'_> {
         let end = self.at;
         self.at += 1;
         let kind = if escaped { Kind::Escaped } else { Kind::Plain };
-        if escaped {
+        if escaped && !same_escapes {
             // Checked now, so that a bad escape anywhere bails the whole line.
             let text = std::str::from_utf8(&self.bytes[start..end]).map_err(|_| Bail)?;
             unescape(text, &mut self.tree.scratch)?;
             self.tree.scratch.clear();
         }
-        Ok(self.push(kind, start, end))
+        Ok(self.push_node(Node {
+            kind,
+            same_escapes: escaped && same_escapes,
+            start: start as u32,
+            end: end as u32,
+        }))
     }
 
     /// JSON's grammar: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
@@ -606,6 +738,73 @@ mod tests {
             crate::audit::ecs::remove_empty_value(&mut value);
             assert_eq!(String::from_utf8(out).unwrap(), value.to_string(), "{text}");
         }
+    }
+
+    /// `text` written by `tree` as `serde_json` writes its value after the cleanup.
+    fn written_as_serde_json(tree: &mut Tree, text: &str) {
+        let root = tree.parse(text).unwrap();
+        let mut out = Vec::new();
+        tree.write_clean(text, root, &mut out).unwrap();
+        let mut value: serde_json::Value = serde_json::from_str(text).unwrap();
+        crate::audit::ecs::remove_empty_value(&mut value);
+        assert_eq!(String::from_utf8(out).unwrap(), value.to_string(), "{text}");
+    }
+
+    #[test]
+    fn one_tree_writes_object_after_object_of_recurring_shapes_in_sorted_order() {
+        let wide: Vec<String> = (0..40).rev().map(|i| format!("\"k{i:02}\":{i}")).collect();
+        let wide = format!("{{{}}}", wide.join(","));
+        let shapes = [
+            r#"{"b":1,"a":2,"c":{"z":1,"y":2}}"#,
+            r#"{"b":3,"a":4,"c":{"z":5,"y":6}}"#,
+            r#"{"a":1,"b":2,"c":{"y":1,"z":2}}"#,
+            r#"{"responseStatus":1,"responseObject":{"b":1,"a":1},"requestURI":2}"#,
+            r#"{"responseObject":{"a":1,"b":1},"responseStatus":1,"requestURI":2}"#,
+            r#"{"responseStatus":1,"responseObject":{"b":1,"a":1},"requestURI":2}"#,
+            r#"{"abcdefghZ":1,"abcdefghA":2,"abcdefgh":3}"#,
+            r#"{"abcdefghA":1,"abcdefghZ":2,"abcdefgh":3}"#,
+            r#"{"b":"x\"y\n\t\r\b\f\\z","a":"\/\u00e9\n"}"#,
+            wide.as_str(),
+            wide.as_str(),
+        ];
+        let mut tree = Tree::default();
+        for _ in 0..3 {
+            for text in shapes {
+                written_as_serde_json(&mut tree, text);
+            }
+        }
+    }
+
+    #[test]
+    fn a_remembered_order_is_used_only_when_the_keys_it_gives_rise() {
+        let mut tree = Tree::default();
+        let text = r#"{"c":1,"b":2,"a":3}"#;
+        written_as_serde_json(&mut tree, text);
+        assert!(
+            tree.orders.slots.iter().any(|slot| slot.len == 3),
+            "the order was remembered"
+        );
+        // Every remembered order wrong (as a hash collision of two shapes would make it):
+        // the sort must notice and sort again.
+        for slot in &mut tree.orders.slots {
+            slot.from = std::array::from_fn(|i| i as u8);
+        }
+        written_as_serde_json(&mut tree, text);
+        written_as_serde_json(&mut tree, r#"{"c":{"b":1,"a":2},"b":2,"a":3}"#);
+    }
+
+    #[test]
+    fn escapes_serde_json_writes_alike_are_written_as_they_are_read() {
+        let mut tree = Tree::default();
+        let text = r#"{"a":"q\"b\\n\nt\tr\rb\bf\f","b":"\/","c":"\u0041","d":"\u001f\n"}"#;
+        let root = tree.parse(text).unwrap();
+        let same = |name| {
+            let id = tree.get(text, root, name).unwrap();
+            tree.node(id).same_escapes
+        };
+        assert!(same("a"));
+        assert!(!same("b") && !same("c") && !same("d"));
+        written_as_serde_json(&mut tree, text);
     }
 
     #[test]

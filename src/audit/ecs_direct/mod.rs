@@ -104,10 +104,18 @@ fn write_document(
         return Err(Bail);
     }
     let root = tree.parse(line)?;
-    if tree.get(line, root, "properties").is_some() {
+    let (mut properties, mut has_records) = (false, false);
+    for (key, _) in tree.members(root) {
+        match tree.key(line, key) {
+            "properties" => properties = true,
+            "records" => has_records = true,
+            _ => {}
+        }
+    }
+    if properties {
         return super::aks_direct::write_envelope(tree, line, root, options, out).map(Taken::One);
     }
-    if let Some(records) = records.filter(|_| tree.get(line, root, "records").is_some()) {
+    if let Some(records) = records.filter(|_| has_records) {
         let batch = super::aks_direct::write_records(tree, records, line, root, options, out)?;
         return Ok(Taken::Batch(batch));
     }

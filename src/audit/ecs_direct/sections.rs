@@ -84,14 +84,45 @@ fn write_pair(
 /// 10. `convert` to ip: the value when it is an IP string or an array of IP strings only.
 pub(super) fn source_ips(tree: &Tree, line: &str, id: Option<Id>) -> Option<Id> {
     let id = id?;
-    let is_ip = |v: Id| {
-        tree.str(line, v)
-            .is_some_and(|s| s.parse::<std::net::IpAddr>().is_ok())
-    };
+    let is_ip = |v: Id| tree.str(line, v).is_some_and(|s| known_ips::is_ip(&s));
     match tree.node(id).kind {
         Kind::Array if tree.items(id).iter().all(|&v| is_ip(v)) => Some(id),
         Kind::Plain | Kind::Escaped if is_ip(id) => Some(id),
         _ => None,
+    }
+}
+
+/// IP texts checked lately: the same few source IPs recur line after line, and `IpAddr`'s
+/// parser costs more than a comparison.
+mod known_ips {
+    use std::cell::RefCell;
+
+    /// Texts remembered per thread.
+    const REMEMBERED: usize = 8;
+
+    thread_local! {
+        static KNOWN: RefCell<(usize, Vec<String>)> = const { RefCell::new((0, Vec::new())) };
+    }
+
+    /// Whether `text` is an IP address as `IpAddr` reads one.
+    pub(super) fn is_ip(text: &str) -> bool {
+        KNOWN.with(|known| {
+            let (next, texts) = &mut *known.borrow_mut();
+            if texts.iter().any(|known| known == text) {
+                return true;
+            }
+            if text.parse::<std::net::IpAddr>().is_err() {
+                return false;
+            }
+            if texts.len() < REMEMBERED {
+                texts.push(text.to_owned());
+            } else {
+                texts[*next].clear();
+                texts[*next].push_str(text);
+                *next = (*next + 1) % REMEMBERED;
+            }
+            true
+        })
     }
 }
 
@@ -115,6 +146,8 @@ pub(super) fn user_names<'t>(
 }
 
 /// 13. `related.ip` (every source IP once) and `related.user` (uid, then username, once).
+/// Each list is written as it is read, an item left out when an earlier one is equal (lists
+/// of one or two items, compared where they lie instead of collected).
 pub(super) fn write_related(
     tree: &Tree,
     line: &str,
@@ -123,54 +156,58 @@ pub(super) fn write_related(
     username: &Option<Cow<'_, str>>,
     out: &mut Vec<u8>,
 ) -> Result<(), Bail> {
-    let mut unique: Vec<Cow<'_, str>> = Vec::new();
-    if let Some(ips) = ips {
-        let single = [ips];
-        let list = match tree.node(ips).kind {
-            Kind::Array => tree.items(ips),
-            _ => &single[..],
-        };
-        for &ip in list {
-            let ip = tree.str(line, ip).ok_or(Bail)?;
-            if !unique.contains(&ip) {
-                unique.push(ip);
-            }
-        }
-    }
-    let mut users: Vec<&str> = Vec::new();
-    for name in [uid, username].into_iter().flatten() {
-        if !users.contains(&name.as_ref()) {
-            users.push(name);
-        }
-    }
-    users.retain(|u| !u.is_empty());
-    if unique.is_empty() && users.is_empty() {
+    let single = ips.map(|ips| [ips]);
+    let ip_list: &[Id] = match (ips, &single) {
+        (Some(ips), _) if tree.node(ips).kind == Kind::Array => tree.items(ips),
+        (_, Some(single)) => single,
+        _ => &[],
+    };
+    let ip = |i: usize| tree.str(line, ip_list[i]).ok_or(Bail);
+    let users: [&str; 2] = [
+        uid.as_deref().unwrap_or(""),
+        username.as_deref().unwrap_or(""),
+    ];
+    let user_kept = |i: usize| !users[i].is_empty() && !users[..i].contains(&users[i]);
+    let any_user = user_kept(0) || user_kept(1);
+    if ip_list.is_empty() && !any_user {
         return Ok(());
     }
     out.extend_from_slice(b",\"related\":{");
-    if !unique.is_empty() {
-        write_list(b"\"ip\":", &unique, out);
+    if !ip_list.is_empty() {
+        out.extend_from_slice(b"\"ip\":[");
+        for i in 0..ip_list.len() {
+            let this = ip(i)?;
+            let mut seen = false;
+            for earlier in 0..i {
+                seen |= ip(earlier)? == this;
+            }
+            if seen {
+                continue;
+            }
+            if i > 0 {
+                out.push(b',');
+            }
+            write_str(&this, out);
+        }
+        out.push(b']');
     }
-    if !users.is_empty() {
-        if !unique.is_empty() {
+    if any_user {
+        if !ip_list.is_empty() {
             out.push(b',');
         }
-        write_list(b"\"user\":", &users, out);
+        out.extend_from_slice(b"\"user\":[");
+        let mut first = true;
+        for i in (0..2).filter(|&i| user_kept(i)) {
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            write_str(users[i], out);
+        }
+        out.push(b']');
     }
     out.push(b'}');
     Ok(())
-}
-
-fn write_list<S: AsRef<str>>(key: &[u8], items: &[S], out: &mut Vec<u8>) {
-    out.extend_from_slice(key);
-    out.push(b'[');
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        write_str(item.as_ref(), out);
-    }
-    out.push(b']');
 }
 
 /// 9. `user` (`id`, `name`), empty strings left out.
@@ -197,4 +234,47 @@ pub(super) fn write_user(
         write_str(name, out);
     }
     out.push(b'}');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::known_ips::is_ip;
+
+    #[test]
+    fn remembered_ips_answer_as_the_parser_does() {
+        let texts = [
+            "10.0.0.1",
+            "::1",
+            "not-an-ip",
+            "10.0.0.1",
+            "fe80::1",
+            "1.2.3",
+            "::1",
+            "256.0.0.1",
+            "a",
+            "b",
+            "c",
+            "d",
+            "e",
+            "f",
+            "1.1.1.1",
+            "2.2.2.2",
+            "3.3.3.3",
+            "4.4.4.4",
+            "5.5.5.5",
+            "6.6.6.6",
+            "7.7.7.7",
+            "8.8.8.8",
+            "9.9.9.9",
+            "10.0.0.1",
+            "::1",
+            "1.2.3",
+        ];
+        for _ in 0..3 {
+            for text in texts {
+                let parsed = text.parse::<std::net::IpAddr>().is_ok();
+                assert_eq!(is_ip(text), parsed, "{text}");
+            }
+        }
+    }
 }

@@ -5,14 +5,12 @@ use super::super::time::{self, Nanos};
 /// `2022-08-31T08:09:57.520Z` (`millis`, as `time::format_millis`) or `2022-08-31T08:09:58Z`
 /// (as `time::format_seconds`), without a formatter.
 pub(in crate::audit) fn push_time(nanos: Nanos, millis: bool, out: &mut Vec<u8>) {
-    fn digits(out: &mut Vec<u8>, n: i64, width: usize) {
-        let mut buffer = [b'0'; 4];
+    fn digits(text: &mut [u8], n: i64) {
         let mut n = n;
-        for slot in buffer[..width].iter_mut().rev() {
+        for slot in text.iter_mut().rev() {
             *slot = b'0' + (n % 10) as u8;
             n /= 10;
         }
-        out.extend_from_slice(&buffer[..width]);
     }
     let seconds = nanos.div_euclid(time::NANOS_PER_SECOND);
     let (year, month, day) = time::civil_from_days(seconds.div_euclid(86_400));
@@ -26,22 +24,23 @@ pub(in crate::audit) fn push_time(nanos: Nanos, millis: bool, out: &mut Vec<u8>)
         return;
     }
     let of_day = seconds.rem_euclid(86_400);
-    digits(out, year, 4);
-    out.push(b'-');
-    digits(out, month, 2);
-    out.push(b'-');
-    digits(out, day, 2);
-    out.push(b'T');
-    digits(out, of_day / 3600, 2);
-    out.push(b':');
-    digits(out, of_day / 60 % 60, 2);
-    out.push(b':');
-    digits(out, of_day % 60, 2);
+    let mut text = *b"0000-00-00T00:00:00.000Z";
+    digits(&mut text[0..4], year);
+    digits(&mut text[5..7], month);
+    digits(&mut text[8..10], day);
+    digits(&mut text[11..13], of_day / 3600);
+    digits(&mut text[14..16], of_day / 60 % 60);
+    digits(&mut text[17..19], of_day % 60);
     if millis {
-        out.push(b'.');
-        digits(out, nanos.rem_euclid(time::NANOS_PER_SECOND) / 1_000_000, 3);
+        digits(
+            &mut text[20..23],
+            nanos.rem_euclid(time::NANOS_PER_SECOND) / 1_000_000,
+        );
+        out.extend_from_slice(&text);
+    } else {
+        text[19] = b'Z';
+        out.extend_from_slice(&text[..20]);
     }
-    out.push(b'Z');
 }
 
 #[cfg(test)]
