@@ -145,7 +145,7 @@ pub(super) fn user_names<'t>(
     Ok([text("uid")?, text("username")?])
 }
 
-/// 13. `related.ip` (every source IP once) and `related.user` (uid, then username, once).
+/// Step 13: `related.ip` (every source IP once) and `related.user` (uid, then username, once).
 /// Each list is written as it is read, an item left out when an earlier one is equal (lists
 /// of one or two items, compared where they lie instead of collected).
 pub(super) fn write_related(
