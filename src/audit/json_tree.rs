@@ -552,10 +552,7 @@ impl Parser<'_> {
                     if self.bytes.get(self.at) != Some(&b'"') {
                         return Err(Bail);
                     }
-                    let key = self.string()?;
-                    if self.tree.nodes[key as usize].kind != Kind::Plain {
-                        return Err(Bail);
-                    }
+                    let key = self.key()?;
                     self.tree.pending.push(key);
                     self.skip_space();
                     if self.bytes.get(self.at) != Some(&b':') {
@@ -564,7 +561,11 @@ impl Parser<'_> {
                     self.at += 1;
                     self.skip_space();
                 }
-                let value = self.value(depth + 1)?;
+                // Strings, the usual value, without the dispatch.
+                let value = match self.bytes.get(self.at) {
+                    Some(b'"') => self.string()?,
+                    _ => self.value(depth + 1)?,
+                };
                 self.tree.pending.push(value);
                 self.skip_space();
                 match self.bytes.get(self.at) {
@@ -583,6 +584,19 @@ impl Parser<'_> {
         let end = self.tree.links.len();
         let kind = if object { Kind::Object } else { Kind::Array };
         Ok(self.push(kind, start, end))
+    }
+
+    /// A key: a string without escapes (an escaped key is left to the `Value` path).
+    fn key(&mut self) -> Result<Id, Bail> {
+        self.at += 1;
+        let start = self.at;
+        let offset = find_stop(&self.bytes[start..]).ok_or(Bail)?;
+        self.at += offset;
+        if self.bytes[self.at] != b'"' {
+            return Err(Bail);
+        }
+        self.at += 1;
+        Ok(self.push(Kind::Plain, start, start + offset))
     }
 
     fn string(&mut self) -> Result<Id, Bail> {
