@@ -67,6 +67,8 @@ impl Paths {
     }
 
     /// The node of `node`'s path joined with `key`, which may itself hold dots (`dotted`).
+    /// Inline: the scanner calls it for every key of a walked object, from another module.
+    #[inline]
     fn child(&self, node: u32, key: &[u8], dotted: bool) -> Option<u32> {
         if !dotted {
             return self.step(node, key);
@@ -79,6 +81,7 @@ impl Paths {
         self.step(at, rest)
     }
 
+    #[inline]
     fn id(&self, node: u32) -> Option<u32> {
         self.nodes[node as usize].id
     }
