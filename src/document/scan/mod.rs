@@ -22,7 +22,9 @@ use std::borrow::Cow;
 
 use super::walk::{serde_number, Scalar, MAX_OBJECT_DEPTH};
 
+/// The wanted field paths: a trie of dotted key segments, or every field.
 mod paths;
+/// Strings, escapes, literals and numbers.
 mod tokens;
 
 use paths::ROOT;
