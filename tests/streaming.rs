@@ -1,7 +1,7 @@
 //! Streaming `query` equals loading every document first: same rows, same warnings, same
 //! errors and line numbers, whatever the batch size and thread count.
 
-use rulegate::document::{Documents, LoadOptions};
+use rulegate::document::{Cell, Documents, LoadOptions, Value};
 use rulegate::eval::stream::{
     run_query, run_query_text, streams, StreamError, Streamed, Streaming, RELEASE_STEP,
 };
@@ -679,6 +679,42 @@ fn aggregates_merge_identically_at_every_thread_count_and_batch_size() {
             expected.failure
         );
         streams_as_loaded(query, input.as_bytes(), &options, &expected, &[1, 2, 4, 8]);
+    }
+}
+
+/// `TOP` (with and without an output field) and `SAMPLE` over hundreds of values a group, and
+/// over every value in one group: their lists are cut back to about twice the limit as they
+/// grow, in every batch's partial and in the merged whole, which must change no result.
+const MANY_VALUES_QUERIES: &[&str] = &[
+    "FROM logs-* | STATS t = TOP(n, 5, \"desc\"), ta = TOP(x, 40, \"asc\"), ts = TOP(s, 3, \"asc\"), tb = TOP(n, 4, \"desc\", x), sa = SAMPLE(id, 5) BY b = n % 3",
+    "FROM logs-* | STATS t = TOP(n, 7, \"asc\"), tx = TOP(x, 100, \"desc\"), tb = TOP(x, 3, \"asc\", n), ti = TOP(id, 2, \"desc\"), sa = SAMPLE(x, 50)",
+];
+
+#[test]
+fn top_and_sample_over_many_values_a_group_stream_identically() {
+    let input = aggregate_corpus(3000);
+    let options = LoadOptions::default();
+    for query in MANY_VALUES_QUERIES {
+        let (expected, documents) = loaded_all(query, input.as_bytes(), &options);
+        assert_eq!(documents, 3000);
+        assert!(!expected.rows.is_empty(), "{query}");
+        assert!(expected.failure.is_none(), "{query}");
+        streams_as_loaded(query, input.as_bytes(), &options, &expected, &[1, 2, 4, 8]);
+    }
+    // And what keeping every value gives, computed here: `n` is `(i * 7919) % 101`, so the 40
+    // least values of a group run across ties of about 30 equal values each.
+    let query = "FROM logs-* | STATS t = TOP(n, 40, \"asc\") BY b = n % 3 | SORT b";
+    let (table, _) = loaded_all(query, input.as_bytes(), &options);
+    for b in 0..3i64 {
+        let mut ns: Vec<i64> = (0..3000i64)
+            .map(|i| (i * 7919) % 101)
+            .filter(|n| n % 3 == b)
+            .collect();
+        ns.sort_unstable();
+        ns.truncate(40);
+        let expected = Cell::Many(ns.into_iter().map(Value::Long).collect());
+        assert_eq!(table.rows[b as usize][0], expected, "group {b}");
+        assert_eq!(table.rows[b as usize][1], Cell::One(Value::Long(b)));
     }
 }
 
