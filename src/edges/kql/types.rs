@@ -350,9 +350,7 @@ impl Plan<'_> {
         Some(match self.kind {
             Kind::Query => (1, None, None),
             Kind::Threshold(spec) => {
-                let Some(split) = free(&spec.fields) else {
-                    return None;
-                };
+                let split = free(&spec.fields)?;
                 let card = self.free_cardinality(spec);
                 let count = spec.value.max(card.map_or(0, |(_, c)| c));
                 (
