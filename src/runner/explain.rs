@@ -430,79 +430,84 @@ pub fn render_table(fates: &[DocumentFate]) -> String {
             .as_deref()
             .map(|a| format!(" [{a}]"))
             .unwrap_or_default();
-        let what = match &fate.fate {
-            Fate::OutsideWindows => "outside every execution window".to_string(),
-            Fate::NotRead { index } => format!("not read by FROM (data stream `{index}`)"),
-            Fate::Dropped {
-                role,
-                conjunct,
-                field,
-                value,
-                result,
-                also_failed,
-            } => format!(
-                "dropped by {role} `{conjunct}`: {result} ({field} = {value}){}",
-                if *also_failed > 0 {
-                    format!(", {also_failed} more conjunct(s) also failed")
-                } else {
-                    String::new()
-                }
-            ),
-            Fate::Grouped {
-                group,
-                alerted,
-                alerts,
-            } => {
-                let keys: Vec<String> = group.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                if *alerted {
-                    format!(
-                        "fed group {} which alerted ({})",
-                        keys.join(" "),
-                        alerts.join(", ")
-                    )
-                } else {
-                    format!("fed group {} which did not alert", keys.join(" "))
-                }
-            }
-            Fate::NoStep { steps } => {
-                let steps: Vec<String> = steps
-                    .iter()
-                    .map(|s| {
-                        format!(
-                            "step {} `{}` {} ({} = {}){}",
-                            s.step,
-                            s.conjunct,
-                            s.result,
-                            s.field,
-                            s.value,
-                            if s.also_failed > 0 {
-                                format!(" and {} more", s.also_failed)
-                            } else {
-                                String::new()
-                            }
-                        )
-                    })
-                    .collect();
-                format!("matches no step: {}", steps.join("; "))
-            }
-            Fate::Sequence {
-                steps,
-                alerted,
-                alerts,
-            } => {
-                let steps: Vec<String> = steps
-                    .iter()
-                    .map(|s| format!("step {} {}: {}", s.step, s.outcome, s.detail))
-                    .collect();
-                let verdict = if *alerted {
-                    format!("in an alerting sequence ({})", alerts.join(", "))
-                } else {
-                    "in no alerting sequence".to_string()
-                };
-                format!("{}; {verdict}", steps.join("; "))
-            }
-        };
+        let what = describe(&fate.fate);
         out.push_str(&format!("#{:<5} {time}{actor}  {what}\n", fate.document));
     }
     out
+}
+
+/// One fate as the table's text.
+fn describe(fate: &Fate) -> String {
+    match fate {
+        Fate::OutsideWindows => "outside every execution window".to_string(),
+        Fate::NotRead { index } => format!("not read by FROM (data stream `{index}`)"),
+        Fate::Dropped {
+            role,
+            conjunct,
+            field,
+            value,
+            result,
+            also_failed,
+        } => format!(
+            "dropped by {role} `{conjunct}`: {result} ({field} = {value}){}",
+            if *also_failed > 0 {
+                format!(", {also_failed} more conjunct(s) also failed")
+            } else {
+                String::new()
+            }
+        ),
+        Fate::Grouped {
+            group,
+            alerted,
+            alerts,
+        } => {
+            let keys: Vec<String> = group.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            if *alerted {
+                format!(
+                    "fed group {} which alerted ({})",
+                    keys.join(" "),
+                    alerts.join(", ")
+                )
+            } else {
+                format!("fed group {} which did not alert", keys.join(" "))
+            }
+        }
+        Fate::NoStep { steps } => {
+            let steps: Vec<String> = steps
+                .iter()
+                .map(|s| {
+                    format!(
+                        "step {} `{}` {} ({} = {}){}",
+                        s.step,
+                        s.conjunct,
+                        s.result,
+                        s.field,
+                        s.value,
+                        if s.also_failed > 0 {
+                            format!(" and {} more", s.also_failed)
+                        } else {
+                            String::new()
+                        }
+                    )
+                })
+                .collect();
+            format!("matches no step: {}", steps.join("; "))
+        }
+        Fate::Sequence {
+            steps,
+            alerted,
+            alerts,
+        } => {
+            let steps: Vec<String> = steps
+                .iter()
+                .map(|s| format!("step {} {}: {}", s.step, s.outcome, s.detail))
+                .collect();
+            let verdict = if *alerted {
+                format!("in an alerting sequence ({})", alerts.join(", "))
+            } else {
+                "in no alerting sequence".to_string()
+            };
+            format!("{}; {verdict}", steps.join("; "))
+        }
+    }
 }
