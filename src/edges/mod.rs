@@ -328,7 +328,6 @@ impl<'a> Plan<'a> {
     }
 
     fn exclusions(&self, drafts: &mut Vec<Draft>) {
-        let n = self.n();
         let mut seen_slugs = std::collections::BTreeSet::new();
         for exclusion in &self.input.model.exclusions {
             let field = exclusion.field.as_str();
@@ -344,73 +343,86 @@ impl<'a> Plan<'a> {
                 continue;
             }
             for (part, wanted) in [("hit", true), ("near-miss", false)] {
-                let chosen: Vec<&Variant> = variants
-                    .iter()
-                    .filter(|variant| variant.excluded == wanted)
-                    .collect();
-                if chosen.is_empty() {
-                    continue;
-                }
-                let listing: Vec<String> = chosen
-                    .iter()
-                    .map(|variant| format!("`{}` ({})", variant.value, variant.why))
-                    .collect();
-                let mut draft = self.draft(
-                    &format!("{slug}-{part}"),
-                    &format!("{}: {}", exclusion.text, if wanted { "exact hits" } else { "near misses" }),
-                    format!(
-                        "Each actor is an alert-worthy burst ({} distinct secrets in one window) that differs \
-                         only in `{field}`: {}. {}",
-                        n.max(1),
-                        listing.join(", "),
-                        if wanted {
-                            format!("Every value is caught by the exclusion `{}`, so nothing alerts.", exclusion.text)
-                        } else {
-                            format!("None of them is caught by `{}`, so each one alerts.", exclusion.text)
-                        }
-                    ),
-                );
-                let mut at = self.single_window_start();
-                for (index, variant) in chosen.iter().enumerate() {
-                    let key = format!("variant-{}", index + 1);
-                    let mut actor = self.actor(&key);
-                    actor.username = format!("{ACTOR_USERNAME}-{}", index + 1);
-                    let mut names = Self::secrets(&format!("edge-secret-{}", index + 1), n.max(1));
-                    match actor_field(field) {
-                        Some("username") => actor.username = variant.value.clone(),
-                        Some("source_ips") => actor.source_ips = vec![vec![variant.value.clone()]],
-                        Some("user_agent") => actor.user_agents = vec![variant.value.clone()],
-                        _ if field == "kubernetes.audit.objectRef.name" => {
-                            // N − 1 ordinary secrets and the variant: the group reaches the threshold
-                            // exactly when the variant is not excluded.
-                            names.pop();
-                            names.push(variant.value.clone());
-                        }
-                        _ => continue,
-                    }
-                    let requests = names.len() as i64;
-                    draft.steps.push(self.step(&key, at, names, requests));
-                    at = at.plus(requests * SECOND);
-                    if !wanted {
-                        draft.expect.groups.push(key.clone());
-                    }
-                    draft.actors.push(actor);
-                }
-                if draft.steps.is_empty() {
-                    continue;
-                }
-                if self.single_window_fits(
-                    (at.millis() - self.single_window_start().millis()) / SECOND,
-                ) {
-                    draft.expect.alerts = Some(if wanted {
-                        0
-                    } else {
-                        draft.expect.groups.len() as u64
-                    });
-                }
-                drafts.push(draft);
+                drafts.extend(self.exclusion_draft(exclusion, &variants, &slug, part, wanted));
             }
         }
+    }
+
+    /// One exclusion's scenario of its exact hits (`wanted`) or its near misses: one
+    /// alert-worthy actor per variant; `None` when there is no such variant to write.
+    fn exclusion_draft(
+        &self,
+        exclusion: &Exclusion,
+        variants: &[Variant],
+        slug: &str,
+        part: &str,
+        wanted: bool,
+    ) -> Option<Draft> {
+        let n = self.n();
+        let field = exclusion.field.as_str();
+        let chosen: Vec<&Variant> = variants
+            .iter()
+            .filter(|variant| variant.excluded == wanted)
+            .collect();
+        if chosen.is_empty() {
+            return None;
+        }
+        let listing: Vec<String> = chosen
+            .iter()
+            .map(|variant| format!("`{}` ({})", variant.value, variant.why))
+            .collect();
+        let mut draft = self.draft(
+            &format!("{slug}-{part}"),
+            &format!("{}: {}", exclusion.text, if wanted { "exact hits" } else { "near misses" }),
+            format!(
+                "Each actor is an alert-worthy burst ({} distinct secrets in one window) that differs \
+                 only in `{field}`: {}. {}",
+                n.max(1),
+                listing.join(", "),
+                if wanted {
+                    format!("Every value is caught by the exclusion `{}`, so nothing alerts.", exclusion.text)
+                } else {
+                    format!("None of them is caught by `{}`, so each one alerts.", exclusion.text)
+                }
+            ),
+        );
+        let mut at = self.single_window_start();
+        for (index, variant) in chosen.iter().enumerate() {
+            let key = format!("variant-{}", index + 1);
+            let mut actor = self.actor(&key);
+            actor.username = format!("{ACTOR_USERNAME}-{}", index + 1);
+            let mut names = Self::secrets(&format!("edge-secret-{}", index + 1), n.max(1));
+            match actor_field(field) {
+                Some("username") => actor.username = variant.value.clone(),
+                Some("source_ips") => actor.source_ips = vec![vec![variant.value.clone()]],
+                Some("user_agent") => actor.user_agents = vec![variant.value.clone()],
+                _ if field == "kubernetes.audit.objectRef.name" => {
+                    // N − 1 ordinary secrets and the variant: the group reaches the threshold
+                    // exactly when the variant is not excluded.
+                    names.pop();
+                    names.push(variant.value.clone());
+                }
+                _ => continue,
+            }
+            let requests = names.len() as i64;
+            draft.steps.push(self.step(&key, at, names, requests));
+            at = at.plus(requests * SECOND);
+            if !wanted {
+                draft.expect.groups.push(key.clone());
+            }
+            draft.actors.push(actor);
+        }
+        if draft.steps.is_empty() {
+            return None;
+        }
+        if self.single_window_fits((at.millis() - self.single_window_start().millis()) / SECOND) {
+            draft.expect.alerts = Some(if wanted {
+                0
+            } else {
+                draft.expect.groups.len() as u64
+            });
+        }
+        Some(draft)
     }
 
     fn schedule_edges(&self, drafts: &mut Vec<Draft>) {
