@@ -170,7 +170,68 @@ fn add_agent_and_fleet_fields(doc: &mut Map<String, Value>, options: &EcsOptions
 /// The integration's ingest pipeline (`elasticsearch/ingest_pipeline/default.yml`, newest
 /// version), applied in place to an incoming document.
 pub fn ingest_pipeline(doc: &mut Map<String, Value>) {
-    // 1–2. `message` → `event.original`, parsed into `kubernetes.audit`.
+    if !parse_message(doc) {
+        return;
+    }
+    doc.remove("message");
+    let Some(Value::Object(mut audit)) = doc
+        .get_mut("kubernetes")
+        .and_then(|k| k.as_object_mut())
+        .and_then(|k| k.remove("audit"))
+    else {
+        remove_empty(doc);
+        return;
+    };
+    if !unwrap_aks_envelope(doc, &mut audit) {
+        return;
+    }
+    // 4. Request and response object metadata are dropped.
+    for key in ["responseObject", "requestObject"] {
+        if let Some(Value::Object(object)) = audit.get_mut(key) {
+            object.remove("metadata");
+        }
+    }
+    // 5–6.
+    let event = object_at(doc, "event");
+    event.insert("kind".into(), Value::String("event".into()));
+    if let Some(Value::String(verb)) = audit.get("verb") {
+        if !verb.is_empty() {
+            event.insert("action".into(), Value::String(verb.clone()));
+        }
+    }
+    rename_gke_fields(&mut audit);
+    if let Some(outcome) = dedot_annotations(&mut audit) {
+        object_at(doc, "event").insert("outcome".into(), Value::String(outcome.into()));
+    }
+    // 9. User and user agent copies.
+    let user_name = audit.get("user").and_then(|u| u.get("username")).cloned();
+    let user_id = audit.get("user").and_then(|u| u.get("uid")).cloned();
+    if let Some(name) = &user_name {
+        object_at(doc, "user").insert("name".into(), name.clone());
+    }
+    if let Some(id) = &user_id {
+        object_at(doc, "user").insert("id".into(), id.clone());
+    }
+    if let Some(agent) = audit.get("userAgent") {
+        object_at(doc, "user_agent").insert("original".into(), agent.clone());
+    }
+    // 10. `convert` to type ip, ignore_failure: all elements or nothing.
+    let source_ip = audit.get("sourceIPs").and_then(convert_ip);
+    if let Some(ip) = &source_ip {
+        object_at(doc, "source").insert("ip".into(), ip.clone());
+        object_at(doc, "client").insert("ip".into(), ip.clone());
+    }
+    set_orchestrator(doc, &audit);
+    set_cloud_provider(doc);
+    set_related(doc, user_id, user_name, source_ip);
+    object_at(doc, "kubernetes").insert("audit".into(), Value::Object(audit));
+    // 14. Remove every empty value.
+    remove_empty(doc);
+}
+
+/// Steps 1–2: `message` → `event.original`, parsed into `kubernetes.audit`. False when the
+/// JSON does not parse (the document then carries the pipeline's error).
+fn parse_message(doc: &mut Map<String, Value>) -> bool {
     if get_path(doc, &["event", "original"]).is_none() {
         if let Some(message) = doc.remove("message") {
             object_at(doc, "event").insert("original".into(), message);
@@ -185,36 +246,33 @@ pub fn ingest_pipeline(doc: &mut Map<String, Value>) {
                 Err(error) => {
                     // 15. on_failure.
                     pipeline_error(doc, &format!("failed to parse JSON: {error}"));
-                    return;
+                    return false;
                 }
             }
         }
     }
-    doc.remove("message");
-    let Some(Value::Object(mut audit)) = doc
-        .get_mut("kubernetes")
-        .and_then(|k| k.as_object_mut())
-        .and_then(|k| k.remove("audit"))
-    else {
-        remove_empty(doc);
-        return;
-    };
-    // 3. The Azure AKS diagnostic envelope.
+    true
+}
+
+/// Step 3: the Azure AKS diagnostic envelope, when `audit` is one, is replaced by the audit
+/// event in its `properties.log`, the envelope's fields kept under `aks_metadata`. False when
+/// that log does not parse (the document then carries the pipeline's error).
+fn unwrap_aks_envelope(doc: &mut Map<String, Value>, audit: &mut Map<String, Value>) -> bool {
     if ["category", "operationName", "resourceId", "time"]
         .iter()
         .all(|k| audit.contains_key(*k))
     {
-        let mut envelope = std::mem::take(&mut audit);
+        let mut envelope = std::mem::take(audit);
         let mut properties = match envelope.remove("properties") {
             Some(Value::Object(p)) => p,
             _ => Map::new(),
         };
-        audit = match properties.remove("log") {
+        *audit = match properties.remove("log") {
             Some(Value::String(log)) => match serde_json::from_str::<Value>(&log) {
                 Ok(Value::Object(inner)) => inner,
                 _ => {
                     pipeline_error(doc, "failed to parse properties.log");
-                    return;
+                    return false;
                 }
             },
             Some(Value::Object(inner)) => inner,
@@ -251,21 +309,11 @@ pub fn ingest_pipeline(doc: &mut Map<String, Value>) {
         }
         audit.insert("aks_metadata".into(), Value::Object(aks));
     }
-    // 4. Request and response object metadata are dropped.
-    for key in ["responseObject", "requestObject"] {
-        if let Some(Value::Object(object)) = audit.get_mut(key) {
-            object.remove("metadata");
-        }
-    }
-    // 5–6.
-    let event = object_at(doc, "event");
-    event.insert("kind".into(), Value::String("event".into()));
-    if let Some(Value::String(verb)) = audit.get("verb") {
-        if !verb.is_empty() {
-            event.insert("action".into(), Value::String(verb.clone()));
-        }
-    }
-    // 7. GKE Cloud Logging names, each only when the Kubernetes name is absent.
+    true
+}
+
+/// Step 7: GKE Cloud Logging names, each only when the Kubernetes name is absent.
+fn rename_gke_fields(audit: &mut Map<String, Value>) {
     for (from, to) in [
         ("insertId", "auditID"),
         ("receiveTimestamp", "requestReceivedTimestamp"),
@@ -288,7 +336,7 @@ pub fn ingest_pipeline(doc: &mut Map<String, Value>) {
             .and_then(Value::as_object_mut)
             .and_then(|s| s.remove("code"));
         if let Some(code) = code {
-            object_at(&mut audit, "responseStatus").insert("code".into(), code);
+            object_at(audit, "responseStatus").insert("code".into(), code);
         }
     }
     if !audit.contains_key("annotations") {
@@ -296,7 +344,10 @@ pub fn ingest_pipeline(doc: &mut Map<String, Value>) {
             audit.insert("annotations".into(), labels);
         }
     }
-    // 8. Annotation keys de-dotted; the decision annotation gives `event.outcome`.
+}
+
+/// Step 8: annotation keys de-dotted; the decision annotation gives `event.outcome`, returned.
+fn dedot_annotations(audit: &mut Map<String, Value>) -> Option<&'static str> {
     let mut outcome = None;
     if let Some(Value::Object(annotations)) = audit.remove("annotations") {
         let mut dedotted = Map::new();
@@ -312,28 +363,11 @@ pub fn ingest_pipeline(doc: &mut Map<String, Value>) {
         }
         audit.insert("annotations".into(), Value::Object(dedotted));
     }
-    if let Some(outcome) = outcome {
-        object_at(doc, "event").insert("outcome".into(), Value::String(outcome.into()));
-    }
-    // 9. User and user agent copies.
-    let user_name = audit.get("user").and_then(|u| u.get("username")).cloned();
-    let user_id = audit.get("user").and_then(|u| u.get("uid")).cloned();
-    if let Some(name) = &user_name {
-        object_at(doc, "user").insert("name".into(), name.clone());
-    }
-    if let Some(id) = &user_id {
-        object_at(doc, "user").insert("id".into(), id.clone());
-    }
-    if let Some(agent) = audit.get("userAgent") {
-        object_at(doc, "user_agent").insert("original".into(), agent.clone());
-    }
-    // 10. `convert` to type ip, ignore_failure: all elements or nothing.
-    let source_ip = audit.get("sourceIPs").and_then(convert_ip);
-    if let Some(ip) = &source_ip {
-        object_at(doc, "source").insert("ip".into(), ip.clone());
-        object_at(doc, "client").insert("ip".into(), ip.clone());
-    }
-    // 11. Orchestrator.
+    outcome
+}
+
+/// Step 11: `orchestrator.*` from the audit event.
+fn set_orchestrator(doc: &mut Map<String, Value>, audit: &Map<String, Value>) {
     let orchestrator = object_at(doc, "orchestrator");
     orchestrator.insert("type".into(), Value::String("kubernetes".into()));
     if let Some(v) = audit.get("apiVersion") {
@@ -368,7 +402,10 @@ pub fn ingest_pipeline(doc: &mut Map<String, Value>) {
         cluster.insert("id".into(), v.clone());
     }
     orchestrator.insert("cluster".into(), Value::Object(cluster));
-    // 12. Cloud provider from the input type.
+}
+
+/// Step 12: cloud provider from the input type.
+fn set_cloud_provider(doc: &mut Map<String, Value>) {
     let provider = match get_path(doc, &["input", "type"]).and_then(Value::as_str) {
         Some("aws-cloudwatch") => Some("aws"),
         Some("azure-eventhub") => Some("azure"),
@@ -378,7 +415,15 @@ pub fn ingest_pipeline(doc: &mut Map<String, Value>) {
     if let Some(provider) = provider {
         object_at(doc, "cloud").insert("provider".into(), Value::String(provider.into()));
     }
-    // 13. Related: uid, then username; every source IP.
+}
+
+/// Step 13: related: uid, then username; every source IP.
+fn set_related(
+    doc: &mut Map<String, Value>,
+    user_id: Option<Value>,
+    user_name: Option<Value>,
+    source_ip: Option<Value>,
+) {
     let mut related_user: Vec<Value> = Vec::new();
     for v in [user_id, user_name].into_iter().flatten() {
         if !related_user.contains(&v) {
@@ -397,9 +442,6 @@ pub fn ingest_pipeline(doc: &mut Map<String, Value>) {
         }
     }
     related.insert("ip".into(), Value::Array(related_ip));
-    object_at(doc, "kubernetes").insert("audit".into(), Value::Object(audit));
-    // 14. Remove every empty value.
-    remove_empty(doc);
 }
 
 /// Elasticsearch's `convert` to `ip`: every element must be an IP literal, else the processor

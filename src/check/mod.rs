@@ -186,7 +186,6 @@ pub fn check(
     // scenario (or a full disk) leaves the snapshot folder as it was, never half updated.
     let mut pending: Vec<(PathBuf, String)> = Vec::new();
     for (name, path) in &scenarios {
-        let snapshot_path = options.snapshots.join(format!("{name}.snap"));
         let outcome = match run(path) {
             Ok(outcome) => outcome,
             Err(mut diagnostics) => {
@@ -194,106 +193,128 @@ pub fn check(
                 continue;
             }
         };
-        if !outcome.ran {
-            report.cases.push(CaseResult {
-                name: name.clone(),
-                scenario: path.display().to_string(),
-                snapshot: snapshot_path.display().to_string(),
-                kind: outcome.kind.clone(),
-                alerts: 0,
-                verdict: Verdict::NotRunnable {
-                    reasons: outcome.not_runnable.clone(),
-                },
-                updated: false,
-            });
-            continue;
-        }
-        let current = normalize(&outcome.snapshot);
-        let committed = if snapshot_path.exists() {
-            match SnapFile::read(&snapshot_path) {
-                Ok(snap) => Some(snap),
-                Err(error) => {
-                    errors.push(error);
-                    continue;
-                }
+        match check_case(options, name, path, &outcome) {
+            Ok((case, write)) => {
+                report.cases.push(case);
+                pending.extend(write);
             }
-        } else {
-            None
-        };
-        let diff = committed
-            .as_ref()
-            .filter(|snap| snap.contents != current)
-            .map(|snap| unified_diff(&snap.contents, &current, &snapshot_path));
-        let verdict = if !outcome.failed_expectations.is_empty() {
-            Verdict::ExpectationsFailed {
-                failures: outcome.failed_expectations.clone(),
-                diff: diff.clone(),
-            }
-        } else if committed.is_none() {
-            Verdict::NewSnapshot
-        } else if let Some(diff) = diff.clone() {
-            Verdict::Changed { diff }
-        } else {
-            Verdict::Passed
-        };
-        let needs_write = committed.is_none() || diff.is_some();
-        let updated = options.update && needs_write;
-        if updated {
-            let text = SnapFile::new(SNAPSHOT_SOURCE, &current).render();
-            pending.push((snapshot_path.clone(), text));
+            Err(error) => errors.push(error),
         }
-        report.cases.push(CaseResult {
-            name: name.clone(),
-            scenario: path.display().to_string(),
-            snapshot: snapshot_path.display().to_string(),
-            kind: outcome.kind.clone(),
-            alerts: outcome.alerts,
-            verdict,
-            updated,
-        });
     }
     if !errors.is_empty() {
         return Err(dedup(errors));
     }
     write_snapshots(&options.snapshots, &pending)?;
     if options.snapshots.is_dir() {
-        let names: std::collections::BTreeSet<&str> =
-            scenarios.iter().map(|(name, _)| name.as_str()).collect();
-        let entries = std::fs::read_dir(&options.snapshots).map_err(|error| {
-            vec![
-                Diagnostic::error("E001", format!("cannot read directory: {error}"))
-                    .at_path(&options.snapshots),
-            ]
-        })?;
-        let mut orphans: Vec<PathBuf> = entries
-            .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-            .filter(|path| {
-                let file_name = path
-                    .file_name()
-                    .map(|name| name.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                file_name
-                    .strip_suffix(".snap")
-                    .is_some_and(|stem| !names.contains(stem))
-            })
-            .collect();
-        orphans.sort();
-        for orphan in orphans {
-            if options.update {
-                report.deleted.push(orphan.display().to_string());
-                std::fs::remove_file(&orphan).map_err(|error| {
-                    vec![Diagnostic::error(
-                        "E003",
-                        format!("cannot remove orphaned snapshot: {error}"),
-                    )
-                    .at_path(&orphan)]
-                })?;
-            } else {
-                report.orphans.push(orphan.display().to_string());
-            }
-        }
+        orphan_snapshots(options, &scenarios, &mut report)?;
     }
     Ok(report)
+}
+
+/// One scenario's case against its committed snapshot, with the snapshot to write when
+/// updating; an error for a snapshot that cannot be read.
+fn check_case(
+    options: &CheckOptions,
+    name: &str,
+    path: &Path,
+    outcome: &ScenarioOutcome,
+) -> Result<(CaseResult, Option<(PathBuf, String)>), Diagnostic> {
+    let snapshot_path = options.snapshots.join(format!("{name}.snap"));
+    if !outcome.ran {
+        let case = CaseResult {
+            name: name.to_string(),
+            scenario: path.display().to_string(),
+            snapshot: snapshot_path.display().to_string(),
+            kind: outcome.kind.clone(),
+            alerts: 0,
+            verdict: Verdict::NotRunnable {
+                reasons: outcome.not_runnable.clone(),
+            },
+            updated: false,
+        };
+        return Ok((case, None));
+    }
+    let current = normalize(&outcome.snapshot);
+    let committed = if snapshot_path.exists() {
+        Some(SnapFile::read(&snapshot_path)?)
+    } else {
+        None
+    };
+    let diff = committed
+        .as_ref()
+        .filter(|snap| snap.contents != current)
+        .map(|snap| unified_diff(&snap.contents, &current, &snapshot_path));
+    let verdict = if !outcome.failed_expectations.is_empty() {
+        Verdict::ExpectationsFailed {
+            failures: outcome.failed_expectations.clone(),
+            diff: diff.clone(),
+        }
+    } else if committed.is_none() {
+        Verdict::NewSnapshot
+    } else if let Some(diff) = diff.clone() {
+        Verdict::Changed { diff }
+    } else {
+        Verdict::Passed
+    };
+    let needs_write = committed.is_none() || diff.is_some();
+    let updated = options.update && needs_write;
+    let write = updated.then(|| {
+        let text = SnapFile::new(SNAPSHOT_SOURCE, &current).render();
+        (snapshot_path.clone(), text)
+    });
+    let case = CaseResult {
+        name: name.to_string(),
+        scenario: path.display().to_string(),
+        snapshot: snapshot_path.display().to_string(),
+        kind: outcome.kind.clone(),
+        alerts: outcome.alerts,
+        verdict,
+        updated,
+    };
+    Ok((case, write))
+}
+
+/// Snapshot files no scenario names: deleted when updating, else reported.
+fn orphan_snapshots(
+    options: &CheckOptions,
+    scenarios: &[(String, PathBuf)],
+    report: &mut CheckReport,
+) -> Result<(), Vec<Diagnostic>> {
+    let names: std::collections::BTreeSet<&str> =
+        scenarios.iter().map(|(name, _)| name.as_str()).collect();
+    let entries = std::fs::read_dir(&options.snapshots).map_err(|error| {
+        vec![
+            Diagnostic::error("E001", format!("cannot read directory: {error}"))
+                .at_path(&options.snapshots),
+        ]
+    })?;
+    let mut orphans: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| {
+            let file_name = path
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            file_name
+                .strip_suffix(".snap")
+                .is_some_and(|stem| !names.contains(stem))
+        })
+        .collect();
+    orphans.sort();
+    for orphan in orphans {
+        if options.update {
+            report.deleted.push(orphan.display().to_string());
+            std::fs::remove_file(&orphan).map_err(|error| {
+                vec![
+                    Diagnostic::error("E003", format!("cannot remove orphaned snapshot: {error}"))
+                        .at_path(&orphan),
+                ]
+            })?;
+        } else {
+            report.orphans.push(orphan.display().to_string());
+        }
+    }
+    Ok(())
 }
 
 /// Writes the updated snapshots as one set ([`write_set`]), creating their folder first.

@@ -99,6 +99,33 @@ impl CheckReport {
     /// A few readable lines, then one block per failing scenario, then the gate's findings.
     pub fn render_human(&self) -> String {
         let mut out = String::new();
+        self.case_lines(&mut out);
+        for orphan in &self.orphans {
+            let _ = writeln!(out, "{:>18}  {orphan} (no scenario)", "ORPHAN");
+        }
+        for deleted in &self.deleted {
+            let _ = writeln!(out, "{:>18}  {deleted} (orphaned snapshot)", "deleted");
+        }
+        for (scenario, reference) in &self.dangling {
+            let _ = writeln!(
+                out,
+                "{:>18}  {scenario} names {reference}, which no selected rule is",
+                "DANGLING"
+            );
+        }
+        for rule in &self.unreferenced {
+            let _ = writeln!(out, "{:>18}  {rule} (no scenario names it)", "no scenario");
+        }
+        self.gate_lines(&mut out);
+        self.failure_blocks(&mut out);
+        out.push_str(&self.summary_line());
+        out.push_str(&self.kind_line());
+        out.push_str(&self.rules_line());
+        out
+    }
+
+    /// One line per scenario that did not simply pass.
+    fn case_lines(&self, out: &mut String) {
         for case in &self.cases {
             let label = match &case.verdict {
                 Verdict::Passed => continue,
@@ -123,22 +150,10 @@ impl CheckReport {
                 }
             }
         }
-        for orphan in &self.orphans {
-            let _ = writeln!(out, "{:>18}  {orphan} (no scenario)", "ORPHAN");
-        }
-        for deleted in &self.deleted {
-            let _ = writeln!(out, "{:>18}  {deleted} (orphaned snapshot)", "deleted");
-        }
-        for (scenario, reference) in &self.dangling {
-            let _ = writeln!(
-                out,
-                "{:>18}  {scenario} names {reference}, which no selected rule is",
-                "DANGLING"
-            );
-        }
-        for rule in &self.unreferenced {
-            let _ = writeln!(out, "{:>18}  {rule} (no scenario names it)", "no scenario");
-        }
+    }
+
+    /// The per-rule gate's failures, and the rules the engine cannot run yet.
+    fn gate_lines(&self, out: &mut String) {
         for finding in &self.rules {
             match &finding.verdict {
                 GateVerdict::Failed { lacks } => {
@@ -175,6 +190,10 @@ impl CheckReport {
             let rules = if count == 1 { "rule" } else { "rules" };
             let _ = writeln!(out, "{:>18}  {count} {rules}: {reason}", "not runnable");
         }
+    }
+
+    /// One block per changed snapshot or failed expectation.
+    fn failure_blocks(&self, out: &mut String) {
         for case in &self.cases {
             match &case.verdict {
                 Verdict::Changed { diff } if !case.updated => {
@@ -196,10 +215,6 @@ impl CheckReport {
                 _ => {}
             }
         }
-        out.push_str(&self.summary_line());
-        out.push_str(&self.kind_line());
-        out.push_str(&self.rules_line());
-        out
     }
 
     fn summary_line(&self) -> String {

@@ -289,23 +289,7 @@ impl Ordered<'_> {
 }
 
 pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
-    let Some(ingest_lag) = parse_duration(&args.ingest_lag) else {
-        return Err(vec![Diagnostic::error(
-            "E002",
-            format!("--ingest-lag: `{}` is not a duration", args.ingest_lag),
-        )]);
-    };
-    // A lag is seconds in practice; a bound keeps `@timestamp + lag` inside nanosecond times.
-    const MAX_INGEST_LAG: i64 = 86_400 * 1_000_000_000;
-    if ingest_lag > MAX_INGEST_LAG {
-        return Err(vec![Diagnostic::error(
-            "E502",
-            format!(
-                "--ingest-lag: `{}` is more than the limit of 1d",
-                args.ingest_lag
-            ),
-        )]);
-    }
+    let ingest_lag = checked_ingest_lag(&args.ingest_lag)?;
     let mut output = out::Out::create(args.output.as_deref())?;
     let timestamp = if args.timestamp == "received" {
         TimestampFrom::Received
@@ -374,8 +358,39 @@ pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
     total.skipped += untimed_count;
     warnings.append(&mut untimed);
     output.finish()?;
+    print_summary(&args, &mapping, &total, &warnings, dropped);
+    Ok(Outcome::Success)
+}
+
+/// `--ingest-lag`, parsed and bounded.
+fn checked_ingest_lag(text: &str) -> Result<i64, Vec<Diagnostic>> {
+    let Some(ingest_lag) = parse_duration(text) else {
+        return Err(vec![Diagnostic::error(
+            "E002",
+            format!("--ingest-lag: `{text}` is not a duration"),
+        )]);
+    };
+    // A lag is seconds in practice; a bound keeps `@timestamp + lag` inside nanosecond times.
+    const MAX_INGEST_LAG: i64 = 86_400 * 1_000_000_000;
+    if ingest_lag > MAX_INGEST_LAG {
+        return Err(vec![Diagnostic::error(
+            "E502",
+            format!("--ingest-lag: `{text}` is more than the limit of 1d"),
+        )]);
+    }
+    Ok(ingest_lag)
+}
+
+/// The run's warnings, notes and counts, on standard error.
+fn print_summary(
+    args: &Args,
+    mapping: &Mapping,
+    total: &ImportSummary,
+    warnings: &[Diagnostic],
+    dropped: u64,
+) {
     if !warnings.is_empty() {
-        out::eprint(&render_all(&warnings, false));
+        out::eprint(&render_all(warnings, false));
     }
     let notes = total.notes();
     // With --dataset gcp.audit the GKE note (mapped as the Kubernetes integration does) is moot.
@@ -397,5 +412,4 @@ pub fn run(args: Args) -> Result<Outcome, Vec<Diagnostic>> {
         args.files.len(),
         total.skipped
     ));
-    Ok(Outcome::Success)
 }

@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use rulegate::diagnostic::{Diagnostic, SourceFile};
-use rulegate::document::{datetime, Documents, LoadOptions};
+use rulegate::document::{datetime, Documents, FieldSelection, InputError, LoadOptions};
+use rulegate::esql::ast::Query;
 use rulegate::eval::stream::{StreamError, Streaming};
-use rulegate::eval::{self, Plan, Window};
+use rulegate::eval::{self, Plan, Table, Window};
 use rulegate::rule::{self, QueryStatus};
 
 use super::{formats_or_old, out, Format, Outcome};
@@ -76,55 +77,9 @@ pub fn run(args: QueryArgs, _color: bool) -> Result<Outcome, Vec<Diagnostic>> {
 /// Runs one query (`--esql`, or `rule`'s) over the input; the output text for stdout.
 fn query_one(args: &QueryArgs, rule: Option<&Path>) -> Result<(String, Outcome), Vec<Diagnostic>> {
     // The query, with a function that moves its diagnostics into the file they came from.
-    let (query, text, place): (_, String, Box<dyn Fn(Diagnostic) -> Diagnostic>) = match (
-        &args.esql, rule,
-    ) {
-        (Some(text), _) => {
-            let file = SourceFile::new("<query>", text.clone());
-            let place = {
-                let file = file.clone();
-                move |d: Diagnostic| d.in_file(&file)
-            };
-            let query = rulegate::esql::parse(text).map_err(|d| vec![place(d)])?;
-            (query, text.clone(), Box::new(place))
-        }
-        (None, Some(path)) => {
-            let loaded = rule::load(path)?;
-            match &loaded.query {
-                    QueryStatus::Parsed { query, text, .. } => {
-                        let (query, text) = (query.clone(), text.clone());
-                        (
-                            query,
-                            text,
-                            Box::new(move |d: Diagnostic| loaded.query_diagnostic(d)),
-                        )
-                    }
-                    QueryStatus::Invalid(errors) => return Err(errors.clone()),
-                    QueryStatus::Kql { .. } => {
-                        return Err(vec![Diagnostic::error(
-                            "E001",
-                            "the rule's language is `kuery`, not ES|QL: run it with `rulegate run` or `replay`",
-                        )
-                        .at_path(path)])
-                    }
-                    QueryStatus::Eql { .. } => {
-                        return Err(vec![Diagnostic::error(
-                            "E001",
-                            "the rule's language is `eql`, not ES|QL: run it with `rulegate run` or `replay`",
-                        )
-                        .at_path(path)])
-                    }
-                    QueryStatus::NotEsql { language } => {
-                        return Err(vec![Diagnostic::error(
-                            "E001",
-                            format!(
-                                "the rule's language is `{language}`, not ES|QL: nothing to run"
-                            ),
-                        )
-                        .at_path(path)])
-                    }
-                }
-        }
+    let (query, text, place) = match (&args.esql, rule) {
+        (Some(text), _) => esql_query(text)?,
+        (None, Some(path)) => rule_query(path)?,
         (None, None) => return Err(usage("give a rule file or --esql".into())),
     };
     let now = match &args.now {
@@ -142,58 +97,10 @@ fn query_one(args: &QueryArgs, rule: Option<&Path>) -> Result<(String, Outcome),
     };
     let selection = eval::fields_for(&query, &[]);
     let input_name = args.input.display().to_string();
-    let input_error = |e: rulegate::document::InputError| {
-        vec![Diagnostic::error(
-            "E401",
-            format!("{input_name}:{}: {}", e.line, e.message),
-        )]
-    };
-    let no_documents = || {
-        vec![Diagnostic::error(
-            "E403",
-            format!("{input_name}: the input has no documents"),
-        )]
-    };
-    let (table, documents, skipped) = if eval::stream::streams(&query, &selection) {
-        // Stream, holding only the groups (or the returned rows).
-        // Read, not memory-mapped: see `rulegate::input`.
-        let reader = open_input(&args.input)?;
-        let streaming = Streaming {
-            read_all: args.strict,
-            ..Streaming::default()
-        };
-        let streamed =
-            eval::stream::run_query(&query, &text, &selection, reader, &options, streaming, now)
-                .map_err(|e| match e {
-                    StreamError::Input(e) => input_error(e),
-                    StreamError::Query(d) => vec![place(d)],
-                })?;
-        if let (true, rulegate::esql::ast::SourceCommand::From(from)) = (
-            streamed.documents > 0 && streamed.matched == 0,
-            &query.source,
-        ) {
-            return Err(vec![place(rulegate::document::catalog::unknown_index_of(
-                from,
-            ))]);
-        }
-        (streamed.table, streamed.documents, streamed.skipped)
-    } else {
-        let reader = open_input(&args.input)?;
-        // The columns depend on the documents: read them all first.
-        let threads = Streaming::default().threads;
-        let docs = Documents::from_ndjson_parallel(reader, &selection, options, threads)
-            .map_err(input_error)?;
-        if docs.is_empty() && docs.skipped.is_empty() {
-            return Err(no_documents());
-        }
-        let catalog = rulegate::document::Catalog::current();
-        let plan = rulegate::document::catalog::source_columns(&query, &docs, &catalog)
-            .and_then(|columns| Plan::compile(&query, &text, &columns))
-            .map_err(|d| vec![place(d)])?;
-        (plan.run(&docs, Window::All, now), docs.len(), docs.skipped)
-    };
+    let (table, documents, skipped) =
+        evaluate(args, &query, &text, &place, &selection, options, now)?;
     if documents == 0 && skipped.is_empty() {
-        return Err(no_documents());
+        return Err(no_documents(&input_name));
     }
     if let Some(failure) = table.failure_diagnostic() {
         return Err(vec![failure.at_path(&args.input)]);
@@ -219,6 +126,123 @@ fn query_one(args: &QueryArgs, rule: Option<&Path>) -> Result<(String, Outcome),
         ));
     }
     Ok((output, Outcome::Success))
+}
+
+/// Moves a query's diagnostic into the file the query came from.
+type Place = Box<dyn Fn(Diagnostic) -> Diagnostic>;
+
+/// The `--esql` query, parsed.
+fn esql_query(text: &str) -> Result<(Query, String, Place), Vec<Diagnostic>> {
+    let file = SourceFile::new("<query>", text.to_string());
+    let place = {
+        let file = file.clone();
+        move |d: Diagnostic| d.in_file(&file)
+    };
+    let query = rulegate::esql::parse(text).map_err(|d| vec![place(d)])?;
+    Ok((query, text.to_string(), Box::new(place)))
+}
+
+/// The rule's query, parsed; an error for a rule that is not ES|QL.
+fn rule_query(path: &Path) -> Result<(Query, String, Place), Vec<Diagnostic>> {
+    let loaded = rule::load(path)?;
+    Ok(match &loaded.query {
+        QueryStatus::Parsed { query, text, .. } => {
+            let (query, text) = (query.clone(), text.clone());
+            (
+                query,
+                text,
+                Box::new(move |d: Diagnostic| loaded.query_diagnostic(d)),
+            )
+        }
+        QueryStatus::Invalid(errors) => return Err(errors.clone()),
+        QueryStatus::Kql { .. } => {
+            return Err(vec![Diagnostic::error(
+                "E001",
+                "the rule's language is `kuery`, not ES|QL: run it with `rulegate run` or `replay`",
+            )
+            .at_path(path)])
+        }
+        QueryStatus::Eql { .. } => {
+            return Err(vec![Diagnostic::error(
+                "E001",
+                "the rule's language is `eql`, not ES|QL: run it with `rulegate run` or `replay`",
+            )
+            .at_path(path)])
+        }
+        QueryStatus::NotEsql { language } => {
+            return Err(vec![Diagnostic::error(
+                "E001",
+                format!("the rule's language is `{language}`, not ES|QL: nothing to run"),
+            )
+            .at_path(path)])
+        }
+    })
+}
+
+/// The query's table over the input, with the documents read and those skipped: streamed when
+/// the query allows, else over the documents all loaded first.
+fn evaluate(
+    args: &QueryArgs,
+    query: &Query,
+    text: &str,
+    place: &Place,
+    selection: &FieldSelection,
+    options: LoadOptions,
+    now: i64,
+) -> Result<(Table, usize, Vec<InputError>), Vec<Diagnostic>> {
+    let input_name = args.input.display().to_string();
+    Ok(if eval::stream::streams(query, selection) {
+        // Stream, holding only the groups (or the returned rows).
+        // Read, not memory-mapped: see `rulegate::input`.
+        let reader = open_input(&args.input)?;
+        let streaming = Streaming {
+            read_all: args.strict,
+            ..Streaming::default()
+        };
+        let streamed =
+            eval::stream::run_query(query, text, selection, reader, &options, streaming, now)
+                .map_err(|e| match e {
+                    StreamError::Input(e) => input_error(&input_name, e),
+                    StreamError::Query(d) => vec![place(d)],
+                })?;
+        if let (true, rulegate::esql::ast::SourceCommand::From(from)) = (
+            streamed.documents > 0 && streamed.matched == 0,
+            &query.source,
+        ) {
+            return Err(vec![place(rulegate::document::catalog::unknown_index_of(
+                from,
+            ))]);
+        }
+        (streamed.table, streamed.documents, streamed.skipped)
+    } else {
+        let reader = open_input(&args.input)?;
+        // The columns depend on the documents: read them all first.
+        let threads = Streaming::default().threads;
+        let docs = Documents::from_ndjson_parallel(reader, selection, options, threads)
+            .map_err(|e| input_error(&input_name, e))?;
+        if docs.is_empty() && docs.skipped.is_empty() {
+            return Err(no_documents(&input_name));
+        }
+        let catalog = rulegate::document::Catalog::current();
+        let plan = rulegate::document::catalog::source_columns(query, &docs, &catalog)
+            .and_then(|columns| Plan::compile(query, text, &columns))
+            .map_err(|d| vec![place(d)])?;
+        (plan.run(&docs, Window::All, now), docs.len(), docs.skipped)
+    })
+}
+
+fn input_error(input_name: &str, e: InputError) -> Vec<Diagnostic> {
+    vec![Diagnostic::error(
+        "E401",
+        format!("{input_name}:{}: {}", e.line, e.message),
+    )]
+}
+
+fn no_documents(input_name: &str) -> Vec<Diagnostic> {
+    vec![Diagnostic::error(
+        "E403",
+        format!("{input_name}: the input has no documents"),
+    )]
 }
 
 /// Opens the documents; raw Kubernetes audit events (which `query` reads as they are, so a rule's

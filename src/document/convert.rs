@@ -137,74 +137,12 @@ fn long_to_int(v: i64) -> Result<i32, String> {
 pub fn convert(v: &Value, to: Type) -> Result<Value, String> {
     Ok(match to {
         Type::Keyword | Type::Text => Value::str(&v.to_text()),
-        Type::Boolean => Value::Boolean(match v {
-            Value::Boolean(b) => *b,
-            // Java's Boolean.parseBoolean: only "true" (any case) is true.
-            Value::String(s) => s.eq_ignore_ascii_case("true"),
-            Value::Double(d) => *d != 0.0,
-            Value::UnsignedLong(u) => *u != 0,
-            other => other.as_i64().map(|x| x != 0).ok_or_else(|| unsupported(v, to))?,
-        }),
-        Type::Integer => Value::Integer(match v {
-            Value::Integer(x) => *x,
-            Value::Boolean(b) => *b as i32,
-            Value::Double(d) => {
-                long_to_int(double_to_long(*d).map_err(|_| {
-                    out_of_range(&super::value::java_double(*d), "integer")
-                })?)?
-            }
-            Value::String(s) => string_to_int(s)?,
-            other => long_to_int(other.as_i64().ok_or_else(|| match other {
-                Value::UnsignedLong(u) => out_of_range(&u.to_string(), "integer"),
-                _ => unsupported(v, to),
-            })?)?,
-        }),
-        Type::Long => Value::Long(match v {
-            Value::Boolean(b) => *b as i64,
-            Value::Double(d) => double_to_long(*d)?,
-            Value::String(s) => string_to_long(s)?,
-            Value::UnsignedLong(u) => {
-                i64::try_from(*u).map_err(|_| out_of_range(&u.to_string(), "long"))?
-            }
-            other => other.as_i64().ok_or_else(|| unsupported(v, to))?,
-        }),
-        Type::UnsignedLong => Value::UnsignedLong(match v {
-            Value::Boolean(b) => *b as u64,
-            Value::UnsignedLong(u) => *u,
-            Value::Double(d) if *d >= 0.0 && *d < 1.8446744073709552e19 => *d as u64,
-            // `safeToUnsignedLong(Double)`: out of range, NaN included.
-            Value::Double(d) => {
-                return Err(out_of_range(&super::value::java_double(*d), "unsigned_long"))
-            }
-            Value::String(s) => string_to_unsigned_long(s)?,
-            other => {
-                let x = other.as_i64().ok_or_else(|| unsupported(v, to))?;
-                u64::try_from(x).map_err(|_| out_of_range(&x.to_string(), "unsigned_long"))?
-            }
-        }),
-        Type::Double => Value::Double(match v {
-            Value::Boolean(b) => *b as i64 as f64,
-            Value::String(s) => s.trim().parse::<f64>().map_err(|_| {
-                format!("java.lang.NumberFormatException: For input string: \"{s}\"")
-            })?,
-            Value::Datetime(ms) => *ms as f64,
-            other => other.as_f64().ok_or_else(|| unsupported(v, to))?,
-        }),
-        Type::Datetime => Value::Datetime(match v {
-            Value::Datetime(ms) => *ms,
-            // `ToDatetime.fromDatenanos`: `DateUtils.toMilliSeconds`, truncated.
-            Value::DateNanos(ns) => date_nanos::to_millis(*ns),
-            Value::String(s) => datetime::parse_iso_strict(s).ok_or_else(|| {
-                format!(
-                    "java.lang.IllegalArgumentException: failed to parse date field [{s}] with format [strict_date_optional_time]"
-                )
-            })?,
-            Value::Double(d) => double_to_long(*d)?,
-            Value::UnsignedLong(u) => {
-                i64::try_from(*u).map_err(|_| out_of_range(&u.to_string(), "long"))?
-            }
-            other => other.as_i64().ok_or_else(|| unsupported(v, to))?,
-        }),
+        Type::Boolean => Value::Boolean(to_boolean(v)?),
+        Type::Integer => Value::Integer(to_integer(v)?),
+        Type::Long => Value::Long(to_long(v)?),
+        Type::UnsignedLong => Value::UnsignedLong(to_unsigned_long(v)?),
+        Type::Double => Value::Double(to_double(v)?),
+        Type::Datetime => Value::Datetime(to_datetime(v)?),
         Type::Ip => match v {
             Value::Ip(b) => Value::Ip(*b),
             Value::String(s) => Value::Ip(ip::parse(s).ok_or_else(|| {
@@ -239,6 +177,106 @@ pub fn convert(v: &Value, to: Type) -> Result<Value, String> {
         Type::Null | Type::DatePeriod | Type::TimeDuration | Type::Flattened => {
             return Err(unsupported(v, to))
         }
+    })
+}
+
+/// [`convert`] to `boolean`.
+fn to_boolean(v: &Value) -> Result<bool, String> {
+    Ok(match v {
+        Value::Boolean(b) => *b,
+        // Java's Boolean.parseBoolean: only "true" (any case) is true.
+        Value::String(s) => s.eq_ignore_ascii_case("true"),
+        Value::Double(d) => *d != 0.0,
+        Value::UnsignedLong(u) => *u != 0,
+        other => other
+            .as_i64()
+            .map(|x| x != 0)
+            .ok_or_else(|| unsupported(v, Type::Boolean))?,
+    })
+}
+
+/// [`convert`] to `integer`.
+fn to_integer(v: &Value) -> Result<i32, String> {
+    Ok(match v {
+        Value::Integer(x) => *x,
+        Value::Boolean(b) => *b as i32,
+        Value::Double(d) => long_to_int(
+            double_to_long(*d)
+                .map_err(|_| out_of_range(&super::value::java_double(*d), "integer"))?,
+        )?,
+        Value::String(s) => string_to_int(s)?,
+        other => long_to_int(other.as_i64().ok_or_else(|| match other {
+            Value::UnsignedLong(u) => out_of_range(&u.to_string(), "integer"),
+            _ => unsupported(v, Type::Integer),
+        })?)?,
+    })
+}
+
+/// [`convert`] to `long`.
+fn to_long(v: &Value) -> Result<i64, String> {
+    Ok(match v {
+        Value::Boolean(b) => *b as i64,
+        Value::Double(d) => double_to_long(*d)?,
+        Value::String(s) => string_to_long(s)?,
+        Value::UnsignedLong(u) => {
+            i64::try_from(*u).map_err(|_| out_of_range(&u.to_string(), "long"))?
+        }
+        other => other.as_i64().ok_or_else(|| unsupported(v, Type::Long))?,
+    })
+}
+
+/// [`convert`] to `unsigned_long`.
+fn to_unsigned_long(v: &Value) -> Result<u64, String> {
+    Ok(match v {
+        Value::Boolean(b) => *b as u64,
+        Value::UnsignedLong(u) => *u,
+        Value::Double(d) if *d >= 0.0 && *d < 1.8446744073709552e19 => *d as u64,
+        // `safeToUnsignedLong(Double)`: out of range, NaN included.
+        Value::Double(d) => {
+            return Err(out_of_range(
+                &super::value::java_double(*d),
+                "unsigned_long",
+            ))
+        }
+        Value::String(s) => string_to_unsigned_long(s)?,
+        other => {
+            let x = other
+                .as_i64()
+                .ok_or_else(|| unsupported(v, Type::UnsignedLong))?;
+            u64::try_from(x).map_err(|_| out_of_range(&x.to_string(), "unsigned_long"))?
+        }
+    })
+}
+
+/// [`convert`] to `double`.
+fn to_double(v: &Value) -> Result<f64, String> {
+    Ok(match v {
+        Value::Boolean(b) => *b as i64 as f64,
+        Value::String(s) => s
+            .trim()
+            .parse::<f64>()
+            .map_err(|_| format!("java.lang.NumberFormatException: For input string: \"{s}\""))?,
+        Value::Datetime(ms) => *ms as f64,
+        other => other.as_f64().ok_or_else(|| unsupported(v, Type::Double))?,
+    })
+}
+
+/// [`convert`] to `datetime`.
+fn to_datetime(v: &Value) -> Result<i64, String> {
+    Ok(match v {
+        Value::Datetime(ms) => *ms,
+        // `ToDatetime.fromDatenanos`: `DateUtils.toMilliSeconds`, truncated.
+        Value::DateNanos(ns) => date_nanos::to_millis(*ns),
+        Value::String(s) => datetime::parse_iso_strict(s).ok_or_else(|| {
+            format!(
+                "java.lang.IllegalArgumentException: failed to parse date field [{s}] with format [strict_date_optional_time]"
+            )
+        })?,
+        Value::Double(d) => double_to_long(*d)?,
+        Value::UnsignedLong(u) => {
+            i64::try_from(*u).map_err(|_| out_of_range(&u.to_string(), "long"))?
+        }
+        other => other.as_i64().ok_or_else(|| unsupported(v, Type::Datetime))?,
     })
 }
 

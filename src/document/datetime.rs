@@ -276,25 +276,7 @@ pub fn format_pattern_with(pattern: &str, ms: i64, sub_milli: i64) -> Option<Str
     while i < chars.len() {
         let ch = chars[i];
         if ch == '\'' {
-            i += 1;
-            if chars.get(i) == Some(&'\'') {
-                out.push('\'');
-                i += 1;
-                continue;
-            }
-            while i < chars.len() {
-                if chars[i] == '\'' {
-                    if chars.get(i + 1) == Some(&'\'') {
-                        out.push('\'');
-                        i += 2;
-                        continue;
-                    }
-                    break;
-                }
-                out.push(chars[i]);
-                i += 1;
-            }
-            i += 1;
+            i = copy_quoted(&chars, i, &mut out);
             continue;
         }
         if !ch.is_ascii_alphabetic() {
@@ -366,15 +348,7 @@ pub fn parse_pattern(pattern: &str, text: &str) -> Option<i64> {
     while i < chars.len() {
         let ch = chars[i];
         if ch == '\'' {
-            i += 1;
-            while i < chars.len() && chars[i] != '\'' {
-                if t.get(p) != Some(&chars[i]) {
-                    return None;
-                }
-                i += 1;
-                p += 1;
-            }
-            i += 1;
+            (i, p) = match_quoted(&chars, i, &t, p)?;
             continue;
         }
         if !ch.is_ascii_alphabetic() {
@@ -410,25 +384,7 @@ pub fn parse_pattern(pattern: &str, text: &str) -> Option<i64> {
             return None;
         }
         let v: i64 = t[start..p].iter().collect::<String>().parse().ok()?;
-        match ch {
-            'y' | 'u' | 'Y' => c.year = if n == 2 { 2000 + v } else { v },
-            'M' => c.month = v,
-            'd' => c.day = v,
-            'H' | 'k' => c.hour = v,
-            'h' | 'K' => c.hour = v % 12,
-            'm' => c.minute = v,
-            's' => c.second = v,
-            'S' => {
-                let digits = p - start;
-                c.milli = match digits {
-                    1 => v * 100,
-                    2 => v * 10,
-                    3 => v,
-                    _ => v / 10_i64.pow(digits as u32 - 3),
-                }
-            }
-            _ => return None,
-        }
+        set_field(&mut c, ch, n, v, p - start)?;
     }
     if p != t.len() {
         return None;
@@ -446,6 +402,68 @@ pub fn parse_pattern(pattern: &str, text: &str) -> Option<i64> {
         return None;
     }
     from_civil(&c)
+}
+
+/// Copies the quoted literal that starts at the quote `chars[i]` (`''` is a quote) to `out`;
+/// returns the index after it.
+fn copy_quoted(chars: &[char], mut i: usize, out: &mut String) -> usize {
+    i += 1;
+    if chars.get(i) == Some(&'\'') {
+        out.push('\'');
+        i += 1;
+        return i;
+    }
+    while i < chars.len() {
+        if chars[i] == '\'' {
+            if chars.get(i + 1) == Some(&'\'') {
+                out.push('\'');
+                i += 2;
+                continue;
+            }
+            break;
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    i + 1
+}
+
+/// Matches the quoted literal that starts at the quote `chars[i]` against `t` from `p`;
+/// returns the indices after both.
+fn match_quoted(chars: &[char], mut i: usize, t: &[char], mut p: usize) -> Option<(usize, usize)> {
+    i += 1;
+    while i < chars.len() && chars[i] != '\'' {
+        if t.get(p) != Some(&chars[i]) {
+            return None;
+        }
+        i += 1;
+        p += 1;
+    }
+    i += 1;
+    Some((i, p))
+}
+
+/// Sets the field of the pattern letter `ch` (`n` of them) to `v`, read from `digits` digits.
+fn set_field(c: &mut Civil, ch: char, n: usize, v: i64, digits: usize) -> Option<()> {
+    match ch {
+        'y' | 'u' | 'Y' => c.year = if n == 2 { 2000 + v } else { v },
+        'M' => c.month = v,
+        'd' => c.day = v,
+        'H' | 'k' => c.hour = v,
+        'h' | 'K' => c.hour = v % 12,
+        'm' => c.minute = v,
+        's' => c.second = v,
+        'S' => {
+            c.milli = match digits {
+                1 => v * 100,
+                2 => v * 10,
+                3 => v,
+                _ => v / 10_i64.pow(digits as u32 - 3),
+            }
+        }
+        _ => return None,
+    }
+    Some(())
 }
 
 /// How many times the pattern letter at `at` repeats from there (`yyyy` is 4).

@@ -196,6 +196,32 @@ impl<'a> Plan<'a> {
         let Some((threshold, n)) = self.threshold else {
             return;
         };
+        self.threshold_counts(drafts, threshold, n);
+        if threshold.function == "count_distinct" {
+            drafts.push(self.one_value_repeated(threshold, n));
+        }
+        for key in &self.input.model.group_by {
+            let Some(kind) = actor_field(key) else {
+                continue;
+            };
+            if kind == "username"
+                && key != USER_FIELDS[0]
+                && self
+                    .input
+                    .model
+                    .group_by
+                    .iter()
+                    .any(|k| k == USER_FIELDS[0])
+            {
+                // `user.name` and `kubernetes.audit.user.username` are the same identity; one split covers both.
+                continue;
+            }
+            drafts.push(self.split_by_key(threshold, n, key, kind));
+        }
+    }
+
+    /// One client reads N − 1, N and N + 1 distinct secrets in one window.
+    fn threshold_counts(&self, drafts: &mut Vec<Draft>, threshold: &Threshold, n: i64) {
         let exact = self.single_window_fits(n + 1);
         let text = threshold.text();
         for (suffix, count, alerts) in [
@@ -231,87 +257,77 @@ impl<'a> Plan<'a> {
             }
             drafts.push(draft);
         }
-        if threshold.function == "count_distinct" {
-            let mut draft = self.draft(
-                "threshold-one-value-repeated",
-                &format!("{text}: {n} requests for one secret"),
-                format!(
-                    "One client reads the same secret {n} times. `{}` counts distinct values, so {n} \
-                     requests for one name count once and never reach the threshold.",
-                    threshold.column
-                ),
-            );
-            draft.actors.push(self.actor("prober"));
-            draft.steps.push(self.step(
-                "prober",
-                self.single_window_start(),
-                vec!["edge-secret-same".into()],
-                n,
-            ));
-            draft.expect.alerts = Some(0);
-            drafts.push(draft);
-        }
-        for key in &self.input.model.group_by {
-            let Some(kind) = actor_field(key) else {
-                continue;
-            };
-            if kind == "username"
-                && key != USER_FIELDS[0]
-                && self
-                    .input
-                    .model
-                    .group_by
-                    .iter()
-                    .any(|k| k == USER_FIELDS[0])
-            {
-                // `user.name` and `kubernetes.audit.user.username` are the same identity; one split covers both.
-                continue;
-            }
-            let slug = format!("threshold-split-by-{}", key.replace(['.', '_'], "-"));
-            let mut draft = self.draft(
-                &slug,
-                &format!("{text}: {n} secrets split across `{key}`"),
-                format!(
-                    "The same {n} distinct secrets are read in one window, but every request carries \
-                     a different `{key}`. The rule groups by `{key}`, so each group sees one secret \
-                     and nothing alerts: rotating this field evades the threshold."
-                ),
-            );
-            let names = Self::secrets("edge-secret", n);
-            if kind == "username" {
-                for i in 1..=n {
-                    let mut actor = self.actor(&format!("prober-{i}"));
-                    actor.username = format!("{ACTOR_USERNAME}-{i}");
-                    draft.steps.push(self.step(
-                        &actor.key,
-                        self.single_window_start().plus((i - 1) * SECOND),
-                        vec![names[(i - 1) as usize].clone()],
-                        1,
-                    ));
-                    draft.actors.push(actor);
-                }
-            } else {
-                let mut actor = self.actor("prober");
-                if kind == "source_ips" {
-                    actor.source_ips = (1..=n)
-                        .map(|i| vec![format!("203.0.113.{}", 100 + i)])
-                        .collect();
-                } else {
-                    actor.user_agents =
-                        (1..=n).map(|i| format!("{ACTOR_AGENT} edge/{i}")).collect();
-                }
+    }
+
+    /// `COUNT_DISTINCT` counts one secret read N times once.
+    fn one_value_repeated(&self, threshold: &Threshold, n: i64) -> Draft {
+        let text = threshold.text();
+        let mut draft = self.draft(
+            "threshold-one-value-repeated",
+            &format!("{text}: {n} requests for one secret"),
+            format!(
+                "One client reads the same secret {n} times. `{}` counts distinct values, so {n} \
+                 requests for one name count once and never reach the threshold.",
+                threshold.column
+            ),
+        );
+        draft.actors.push(self.actor("prober"));
+        draft.steps.push(self.step(
+            "prober",
+            self.single_window_start(),
+            vec!["edge-secret-same".into()],
+            n,
+        ));
+        draft.expect.alerts = Some(0);
+        draft
+    }
+
+    /// The N secrets read in one window, each request with a different value of the `BY` key
+    /// `key` (the actor field `kind`): no group reaches the threshold.
+    fn split_by_key(&self, threshold: &Threshold, n: i64, key: &str, kind: &str) -> Draft {
+        let text = threshold.text();
+        let slug = format!("threshold-split-by-{}", key.replace(['.', '_'], "-"));
+        let mut draft = self.draft(
+            &slug,
+            &format!("{text}: {n} secrets split across `{key}`"),
+            format!(
+                "The same {n} distinct secrets are read in one window, but every request carries \
+                 a different `{key}`. The rule groups by `{key}`, so each group sees one secret \
+                 and nothing alerts: rotating this field evades the threshold."
+            ),
+        );
+        let names = Self::secrets("edge-secret", n);
+        if kind == "username" {
+            for i in 1..=n {
+                let mut actor = self.actor(&format!("prober-{i}"));
+                actor.username = format!("{ACTOR_USERNAME}-{i}");
+                draft.steps.push(self.step(
+                    &actor.key,
+                    self.single_window_start().plus((i - 1) * SECOND),
+                    vec![names[(i - 1) as usize].clone()],
+                    1,
+                ));
                 draft.actors.push(actor);
-                draft
-                    .steps
-                    .push(self.step("prober", self.single_window_start(), names, n));
             }
-            draft.expect.alerts = Some(0);
-            drafts.push(draft);
+        } else {
+            let mut actor = self.actor("prober");
+            if kind == "source_ips" {
+                actor.source_ips = (1..=n)
+                    .map(|i| vec![format!("203.0.113.{}", 100 + i)])
+                    .collect();
+            } else {
+                actor.user_agents = (1..=n).map(|i| format!("{ACTOR_AGENT} edge/{i}")).collect();
+            }
+            draft.actors.push(actor);
+            draft
+                .steps
+                .push(self.step("prober", self.single_window_start(), names, n));
         }
+        draft.expect.alerts = Some(0);
+        draft
     }
 
     fn exclusions(&self, drafts: &mut Vec<Draft>) {
-        let n = self.n();
         let mut seen_slugs = std::collections::BTreeSet::new();
         for exclusion in &self.input.model.exclusions {
             let field = exclusion.field.as_str();
@@ -327,73 +343,86 @@ impl<'a> Plan<'a> {
                 continue;
             }
             for (part, wanted) in [("hit", true), ("near-miss", false)] {
-                let chosen: Vec<&Variant> = variants
-                    .iter()
-                    .filter(|variant| variant.excluded == wanted)
-                    .collect();
-                if chosen.is_empty() {
-                    continue;
-                }
-                let listing: Vec<String> = chosen
-                    .iter()
-                    .map(|variant| format!("`{}` ({})", variant.value, variant.why))
-                    .collect();
-                let mut draft = self.draft(
-                    &format!("{slug}-{part}"),
-                    &format!("{}: {}", exclusion.text, if wanted { "exact hits" } else { "near misses" }),
-                    format!(
-                        "Each actor is an alert-worthy burst ({} distinct secrets in one window) that differs \
-                         only in `{field}`: {}. {}",
-                        n.max(1),
-                        listing.join(", "),
-                        if wanted {
-                            format!("Every value is caught by the exclusion `{}`, so nothing alerts.", exclusion.text)
-                        } else {
-                            format!("None of them is caught by `{}`, so each one alerts.", exclusion.text)
-                        }
-                    ),
-                );
-                let mut at = self.single_window_start();
-                for (index, variant) in chosen.iter().enumerate() {
-                    let key = format!("variant-{}", index + 1);
-                    let mut actor = self.actor(&key);
-                    actor.username = format!("{ACTOR_USERNAME}-{}", index + 1);
-                    let mut names = Self::secrets(&format!("edge-secret-{}", index + 1), n.max(1));
-                    match actor_field(field) {
-                        Some("username") => actor.username = variant.value.clone(),
-                        Some("source_ips") => actor.source_ips = vec![vec![variant.value.clone()]],
-                        Some("user_agent") => actor.user_agents = vec![variant.value.clone()],
-                        _ if field == "kubernetes.audit.objectRef.name" => {
-                            // N − 1 ordinary secrets and the variant: the group reaches the threshold
-                            // exactly when the variant is not excluded.
-                            names.pop();
-                            names.push(variant.value.clone());
-                        }
-                        _ => continue,
-                    }
-                    let requests = names.len() as i64;
-                    draft.steps.push(self.step(&key, at, names, requests));
-                    at = at.plus(requests * SECOND);
-                    if !wanted {
-                        draft.expect.groups.push(key.clone());
-                    }
-                    draft.actors.push(actor);
-                }
-                if draft.steps.is_empty() {
-                    continue;
-                }
-                if self.single_window_fits(
-                    (at.millis() - self.single_window_start().millis()) / SECOND,
-                ) {
-                    draft.expect.alerts = Some(if wanted {
-                        0
-                    } else {
-                        draft.expect.groups.len() as u64
-                    });
-                }
-                drafts.push(draft);
+                drafts.extend(self.exclusion_draft(exclusion, &variants, &slug, part, wanted));
             }
         }
+    }
+
+    /// One exclusion's scenario of its exact hits (`wanted`) or its near misses: one
+    /// alert-worthy actor per variant; `None` when there is no such variant to write.
+    fn exclusion_draft(
+        &self,
+        exclusion: &Exclusion,
+        variants: &[Variant],
+        slug: &str,
+        part: &str,
+        wanted: bool,
+    ) -> Option<Draft> {
+        let n = self.n();
+        let field = exclusion.field.as_str();
+        let chosen: Vec<&Variant> = variants
+            .iter()
+            .filter(|variant| variant.excluded == wanted)
+            .collect();
+        if chosen.is_empty() {
+            return None;
+        }
+        let listing: Vec<String> = chosen
+            .iter()
+            .map(|variant| format!("`{}` ({})", variant.value, variant.why))
+            .collect();
+        let mut draft = self.draft(
+            &format!("{slug}-{part}"),
+            &format!("{}: {}", exclusion.text, if wanted { "exact hits" } else { "near misses" }),
+            format!(
+                "Each actor is an alert-worthy burst ({} distinct secrets in one window) that differs \
+                 only in `{field}`: {}. {}",
+                n.max(1),
+                listing.join(", "),
+                if wanted {
+                    format!("Every value is caught by the exclusion `{}`, so nothing alerts.", exclusion.text)
+                } else {
+                    format!("None of them is caught by `{}`, so each one alerts.", exclusion.text)
+                }
+            ),
+        );
+        let mut at = self.single_window_start();
+        for (index, variant) in chosen.iter().enumerate() {
+            let key = format!("variant-{}", index + 1);
+            let mut actor = self.actor(&key);
+            actor.username = format!("{ACTOR_USERNAME}-{}", index + 1);
+            let mut names = Self::secrets(&format!("edge-secret-{}", index + 1), n.max(1));
+            match actor_field(field) {
+                Some("username") => actor.username = variant.value.clone(),
+                Some("source_ips") => actor.source_ips = vec![vec![variant.value.clone()]],
+                Some("user_agent") => actor.user_agents = vec![variant.value.clone()],
+                _ if field == "kubernetes.audit.objectRef.name" => {
+                    // N − 1 ordinary secrets and the variant: the group reaches the threshold
+                    // exactly when the variant is not excluded.
+                    names.pop();
+                    names.push(variant.value.clone());
+                }
+                _ => continue,
+            }
+            let requests = names.len() as i64;
+            draft.steps.push(self.step(&key, at, names, requests));
+            at = at.plus(requests * SECOND);
+            if !wanted {
+                draft.expect.groups.push(key.clone());
+            }
+            draft.actors.push(actor);
+        }
+        if draft.steps.is_empty() {
+            return None;
+        }
+        if self.single_window_fits((at.millis() - self.single_window_start().millis()) / SECOND) {
+            draft.expect.alerts = Some(if wanted {
+                0
+            } else {
+                draft.expect.groups.len() as u64
+            });
+        }
+        Some(draft)
     }
 
     fn schedule_edges(&self, drafts: &mut Vec<Draft>) {
@@ -401,11 +430,21 @@ impl<'a> Plan<'a> {
         if n < 2 {
             return;
         }
+        let regular = self.lookback >= self.interval && self.lookback < 2 * self.interval;
+        self.lookback_bounds(drafts, regular);
+        self.overlap_burst(drafts, regular);
+        drafts.push(self.burst_split(regular));
+        self.ingest_lag(drafts, regular);
+    }
+
+    /// N reads spread over the look-back, the first just inside and just outside the window.
+    /// `regular` (a look-back of one to two intervals) makes the silent counts exact.
+    fn lookback_bounds(&self, drafts: &mut Vec<Draft>, regular: bool) {
+        let n = self.n();
         let lookback = self.lookback;
         let e = self.execution;
         let window_start = e.plus(-lookback);
         let lookback_text = crate::schedule::time::format_duration(lookback);
-        let regular = self.lookback >= self.interval && self.lookback < 2 * self.interval;
         for (slug, first, alerts, how) in [
             ("schedule-lookback-inside", window_start, true, "the first read falls exactly on the window's start (inclusive), the last on the execution time"),
             ("schedule-lookback-outside", window_start.plus(-SECOND), false, "the first read is one second before the window's start, so no window holds all of them"),
@@ -431,8 +470,13 @@ impl<'a> Plan<'a> {
             }
             drafts.push(draft);
         }
+    }
 
-        // A burst inside the overlap of two consecutive windows: both executions read it.
+    /// A burst inside the overlap of two consecutive windows: both executions read it.
+    fn overlap_burst(&self, drafts: &mut Vec<Draft>, regular: bool) {
+        let n = self.n();
+        let e = self.execution;
+        let lookback = self.lookback;
         let overlap_start = e.plus(self.interval - lookback);
         if overlap_start <= e && overlap_start.plus(n * SECOND) <= e {
             let mut draft = self.draft(
@@ -458,8 +502,12 @@ impl<'a> Plan<'a> {
             draft.expect.groups.push("prober".into());
             drafts.push(draft);
         }
+    }
 
-        // A burst split across two executions: half only the first window reads, half only the next.
+    /// A burst split across two executions: half only the first window reads, half only the next.
+    fn burst_split(&self, regular: bool) -> Draft {
+        let n = self.n();
+        let e = self.execution;
         let first_half = n / 2;
         let mut draft = self.draft(
             "schedule-burst-split",
@@ -488,10 +536,13 @@ impl<'a> Plan<'a> {
         if regular {
             draft.expect.alerts = Some(0);
         }
-        drafts.push(draft);
+        draft
+    }
 
-        // Ingest lag: all reads happen inside one window by `@timestamp`, but the last one is
-        // ingested an interval later and so falls into the next window.
+    /// Ingest lag: all reads happen inside one window by `@timestamp`, but the last one is
+    /// ingested an interval later and so falls into the next window.
+    fn ingest_lag(&self, drafts: &mut Vec<Draft>, regular: bool) {
+        let n = self.n();
         if self.input.schedule.timestamp_override.as_deref() == Some("event.ingested") {
             let mut draft = self.draft(
                 "schedule-ingest-lag",

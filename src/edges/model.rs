@@ -2,7 +2,7 @@
 //! post-`STATS` thresholds with the aggregate each one tests, the `BY` keys, the exclusions of
 //! the pre-`STATS` `WHERE`s and the request the positive conjuncts ask for.
 
-use crate::analysis::{self, PredicateKind};
+use crate::analysis::{self, Predicate, PredicateKind};
 use crate::esql::ast::{BinaryOp, CommandKind, ExprKind, Query};
 
 /// `Esql.unique_credentials >= 3`, with what `Esql.unique_credentials` aggregates.
@@ -69,48 +69,12 @@ impl EdgeModel {
     /// reports) and, for what each threshold aggregates, its `STATS` command.
     pub fn from_query(query: &Query, text: &str) -> EdgeModel {
         let analysis = analysis::analyze(query, text);
-        let mut aggregates: Vec<(String, String, Option<String>)> = Vec::new();
-        if let Some(stats) = query
-            .commands
-            .iter()
-            .find_map(|command| match &command.kind {
-                CommandKind::Stats(stats) => Some(stats),
-                _ => None,
-            })
-        {
-            for aggregate in &stats.aggregates {
-                if let ExprKind::Call(call) = &aggregate.field.expr.kind {
-                    let counted = call.args.first().and_then(|arg| match &arg.kind {
-                        ExprKind::Column(name) => Some(name.name.clone()),
-                        _ => None,
-                    });
-                    aggregates.push((
-                        aggregate.field.column_name(text),
-                        call.name.clone(),
-                        counted,
-                    ));
-                }
-            }
-        }
+        let aggregates = stats_aggregates(query, text);
         let exclusions = analysis
             .exclusions
             .iter()
             .filter(|predicate| !predicate.after_stats)
-            .filter_map(|predicate| {
-                let kind = match predicate.kind {
-                    PredicateKind::In | PredicateKind::Eq => ExclusionKind::In,
-                    PredicateKind::StartsWith => ExclusionKind::StartsWith,
-                    PredicateKind::Like | PredicateKind::Rlike => ExclusionKind::Pattern,
-                    _ => return None,
-                };
-                Some(Exclusion {
-                    field: predicate.field.clone(),
-                    kind,
-                    values: predicate.values.clone(),
-                    function: predicate.function.clone(),
-                    text: predicate.span.slice(text).trim().to_string(),
-                })
-            })
+            .filter_map(|predicate| exclusion_of(predicate, text))
             .collect();
         let equalities = analysis
             .indicators
@@ -128,27 +92,7 @@ impl EdgeModel {
             .indicators
             .iter()
             .filter(|predicate| predicate.after_stats)
-            .filter_map(|predicate| {
-                let op = match predicate.kind {
-                    PredicateKind::Ge => BinaryOp::Gte,
-                    PredicateKind::Gt => BinaryOp::Gt,
-                    PredicateKind::Eq => BinaryOp::Eq,
-                    PredicateKind::Le => BinaryOp::Lte,
-                    PredicateKind::Lt => BinaryOp::Lt,
-                    _ => return None,
-                };
-                let value = predicate.values.first()?.parse().ok()?;
-                let (_, function, counted_field) = aggregates
-                    .iter()
-                    .find(|(name, _, _)| *name == predicate.field)?;
-                Some(Threshold {
-                    column: predicate.field.clone(),
-                    op,
-                    value,
-                    function: function.clone(),
-                    counted_field: counted_field.clone(),
-                })
-            })
+            .filter_map(|predicate| threshold_of(predicate, &aggregates))
             .collect();
         EdgeModel {
             thresholds,
@@ -165,4 +109,76 @@ impl EdgeModel {
             .find(|(name, _)| name == field)
             .map(|(_, value)| value.as_str())
     }
+}
+
+/// Each `STATS` aggregate that is a call: its output column, its function and the column it
+/// counts (its first argument, when that is a column).
+fn stats_aggregates(query: &Query, text: &str) -> Vec<(String, String, Option<String>)> {
+    let mut aggregates: Vec<(String, String, Option<String>)> = Vec::new();
+    if let Some(stats) = query
+        .commands
+        .iter()
+        .find_map(|command| match &command.kind {
+            CommandKind::Stats(stats) => Some(stats),
+            _ => None,
+        })
+    {
+        for aggregate in &stats.aggregates {
+            if let ExprKind::Call(call) = &aggregate.field.expr.kind {
+                let counted = call.args.first().and_then(|arg| match &arg.kind {
+                    ExprKind::Column(name) => Some(name.name.clone()),
+                    _ => None,
+                });
+                aggregates.push((
+                    aggregate.field.column_name(text),
+                    call.name.clone(),
+                    counted,
+                ));
+            }
+        }
+    }
+    aggregates
+}
+
+/// A pre-`STATS` exclusion of a kind the edges vary (a list, a prefix, a pattern).
+fn exclusion_of(predicate: &Predicate, text: &str) -> Option<Exclusion> {
+    let kind = match predicate.kind {
+        PredicateKind::In | PredicateKind::Eq => ExclusionKind::In,
+        PredicateKind::StartsWith => ExclusionKind::StartsWith,
+        PredicateKind::Like | PredicateKind::Rlike => ExclusionKind::Pattern,
+        _ => return None,
+    };
+    Some(Exclusion {
+        field: predicate.field.clone(),
+        kind,
+        values: predicate.values.clone(),
+        function: predicate.function.clone(),
+        text: predicate.span.slice(text).trim().to_string(),
+    })
+}
+
+/// A post-`STATS` comparison of an aggregate with a number.
+fn threshold_of(
+    predicate: &Predicate,
+    aggregates: &[(String, String, Option<String>)],
+) -> Option<Threshold> {
+    let op = match predicate.kind {
+        PredicateKind::Ge => BinaryOp::Gte,
+        PredicateKind::Gt => BinaryOp::Gt,
+        PredicateKind::Eq => BinaryOp::Eq,
+        PredicateKind::Le => BinaryOp::Lte,
+        PredicateKind::Lt => BinaryOp::Lt,
+        _ => return None,
+    };
+    let value = predicate.values.first()?.parse().ok()?;
+    let (_, function, counted_field) = aggregates
+        .iter()
+        .find(|(name, _, _)| *name == predicate.field)?;
+    Some(Threshold {
+        column: predicate.field.clone(),
+        op,
+        value,
+        function: function.clone(),
+        counted_field: counted_field.clone(),
+    })
 }

@@ -52,36 +52,13 @@ pub fn print_command(command: &Command) -> String {
                 .iter()
                 .map(|r| format!("{} AS {}", name(&r.old), name(&r.new))),
         ),
-        CommandKind::Sort(keys) => join(keys.iter().map(|key| {
-            let mut text = expr(&key.expr);
-            match key.order {
-                Some(SortOrder::Asc) => text.push_str(" ASC"),
-                Some(SortOrder::Desc) => text.push_str(" DESC"),
-                None => {}
-            }
-            match key.nulls {
-                Some(NullsOrder::First) => text.push_str(" NULLS FIRST"),
-                Some(NullsOrder::Last) => text.push_str(" NULLS LAST"),
-                None => {}
-            }
-            text
-        })),
+        CommandKind::Sort(keys) => join(keys.iter().map(print_sort_key)),
         CommandKind::Limit(limit) if limit.by.is_empty() => limit.count.to_string(),
         CommandKind::Limit(limit) => {
             format!("{} BY {}", limit.count, join(limit.by.iter().map(expr)))
         }
         CommandKind::MvExpand(field) => name(field),
-        CommandKind::Dissect(dissect) => {
-            let mut text = format!(
-                "{} {}",
-                expr_at(&dissect.input, PRIMARY),
-                string(&dissect.pattern.value)
-            );
-            if let Some(separator) = &dissect.append_separator {
-                let _ = write!(text, " APPEND_SEPARATOR = {}", string(&separator.value));
-            }
-            text
-        }
+        CommandKind::Dissect(dissect) => print_dissect(dissect),
         CommandKind::Grok(grok) => format!(
             "{} {}",
             expr_at(&grok.input, PRIMARY),
@@ -94,27 +71,8 @@ pub fn print_command(command: &Command) -> String {
         ),
         CommandKind::Dedup | CommandKind::Distinct => String::new(),
         CommandKind::Sample(sample) => crate::document::value::java_double(sample.probability),
-        CommandKind::Fork(branches) => branches
-            .iter()
-            .map(|b| {
-                let commands: Vec<String> = b.commands.iter().map(print_command).collect();
-                format!("({})", commands.join(" | "))
-            })
-            .collect::<Vec<_>>()
-            .join(" "),
-        CommandKind::ChangePoint(cp) => {
-            let mut text = name(&cp.value);
-            if let Some(key) = &cp.key {
-                let _ = write!(text, " ON {}", name(key));
-            }
-            if let Some((type_name, pvalue)) = &cp.names {
-                let _ = write!(text, " AS {}, {}", name(type_name), name(pvalue));
-            }
-            if !cp.by.is_empty() {
-                let _ = write!(text, " BY {}", join(cp.by.iter().map(field)));
-            }
-            text
-        }
+        CommandKind::Fork(branches) => print_fork(branches),
+        CommandKind::ChangePoint(cp) => print_change_point(cp),
         CommandKind::LookupJoin(join) => format!(
             "{} ON {}",
             join.index.pattern,
@@ -129,6 +87,58 @@ pub fn print_command(command: &Command) -> String {
     } else {
         format!("{keyword} {body}")
     }
+}
+
+fn print_sort_key(key: &SortKey) -> String {
+    let mut text = expr(&key.expr);
+    match key.order {
+        Some(SortOrder::Asc) => text.push_str(" ASC"),
+        Some(SortOrder::Desc) => text.push_str(" DESC"),
+        None => {}
+    }
+    match key.nulls {
+        Some(NullsOrder::First) => text.push_str(" NULLS FIRST"),
+        Some(NullsOrder::Last) => text.push_str(" NULLS LAST"),
+        None => {}
+    }
+    text
+}
+
+fn print_dissect(dissect: &Dissect) -> String {
+    let mut text = format!(
+        "{} {}",
+        expr_at(&dissect.input, PRIMARY),
+        string(&dissect.pattern.value)
+    );
+    if let Some(separator) = &dissect.append_separator {
+        let _ = write!(text, " APPEND_SEPARATOR = {}", string(&separator.value));
+    }
+    text
+}
+
+fn print_fork(branches: &[ForkBranch]) -> String {
+    branches
+        .iter()
+        .map(|b| {
+            let commands: Vec<String> = b.commands.iter().map(print_command).collect();
+            format!("({})", commands.join(" | "))
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn print_change_point(cp: &ChangePoint) -> String {
+    let mut text = name(&cp.value);
+    if let Some(key) = &cp.key {
+        let _ = write!(text, " ON {}", name(key));
+    }
+    if let Some((type_name, pvalue)) = &cp.names {
+        let _ = write!(text, " AS {}, {}", name(type_name), name(pvalue));
+    }
+    if !cp.by.is_empty() {
+        let _ = write!(text, " BY {}", join(cp.by.iter().map(field)));
+    }
+    text
 }
 
 fn print_stats(stats: &Stats) -> String {
@@ -295,13 +305,7 @@ fn expr_at(e: &Expr, min: u8) -> String {
     let text = match &e.kind {
         ExprKind::Literal(literal) => print_literal(literal),
         ExprKind::Column(column) => name(column),
-        ExprKind::Call(call) => {
-            if call.star {
-                format!("{}(*)", call.name)
-            } else {
-                format!("{}({})", call.name, join(call.args.iter().map(expr)))
-            }
-        }
+        ExprKind::Call(call) => print_call(call),
         ExprKind::Unary { op, operand } => {
             let sign = match op {
                 UnaryOp::Neg => "-",
@@ -341,22 +345,7 @@ fn expr_at(e: &Expr, min: u8) -> String {
             patterns,
             kind,
             negated,
-        } => {
-            let keyword = kind.keyword();
-            let patterns = match patterns {
-                LikePatterns::Literals(literals) => match literals.as_slice() {
-                    [one] => string(&one.value),
-                    many => format!("({})", join(many.iter().map(|p| string(&p.value)))),
-                },
-                // The grammar takes a primary expression with casts here.
-                LikePatterns::Expr(pattern) => expr_at(pattern, CAST),
-            };
-            format!(
-                "{}{} {keyword} {patterns}",
-                expr_at(value, COMPARISON),
-                if *negated { " NOT" } else { "" }
-            )
-        }
+        } => print_like(value, patterns, *kind, *negated),
         ExprKind::Cast { value, target } => {
             format!("{}::{}", expr_at(value, CAST), target.name)
         }
@@ -379,6 +368,32 @@ fn expr_at(e: &Expr, min: u8) -> String {
     } else {
         text
     }
+}
+
+fn print_call(call: &Call) -> String {
+    if call.star {
+        format!("{}(*)", call.name)
+    } else {
+        format!("{}({})", call.name, join(call.args.iter().map(expr)))
+    }
+}
+
+/// `value [NOT] LIKE|RLIKE pattern` or a list of patterns.
+fn print_like(value: &Expr, patterns: &LikePatterns, kind: PatternKind, negated: bool) -> String {
+    let keyword = kind.keyword();
+    let patterns = match patterns {
+        LikePatterns::Literals(literals) => match literals.as_slice() {
+            [one] => string(&one.value),
+            many => format!("({})", join(many.iter().map(|p| string(&p.value)))),
+        },
+        // The grammar takes a primary expression with casts here.
+        LikePatterns::Expr(pattern) => expr_at(pattern, CAST),
+    };
+    format!(
+        "{}{} {keyword} {patterns}",
+        expr_at(value, COMPARISON),
+        if negated { " NOT" } else { "" }
+    )
 }
 
 fn print_literal(literal: &Literal) -> String {

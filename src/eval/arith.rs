@@ -40,7 +40,6 @@ macro_rules! checked_arithmetic {
     };
 }
 
-/// Binary arithmetic in the result type `ty`, with Java's overflow and division errors.
 /// Elasticsearch's `NumericUtils.asFiniteNumber` failure: the message ends with Java's text of
 /// the value (`NaN`, `Infinity`, `-Infinity`), as math.csv-spec `powSqrtNeg` asserts.
 pub fn not_finite(r: f64) -> String {
@@ -54,45 +53,11 @@ pub fn not_finite(r: f64) -> String {
     format!("java.lang.ArithmeticException: not a finite double number: {text}")
 }
 
+/// Binary arithmetic in the result type `ty`, with Java's overflow and division errors.
 pub fn arith(op: BinaryOp, a: &Value, b: &Value, ty: Type) -> Result<Value, String> {
     match ty {
-        Type::Datetime => {
-            let (date, span, sign) = match (a, b) {
-                (Value::Datetime(d), s) => (*d, s, if op == BinaryOp::Sub { -1 } else { 1 }),
-                (s, Value::Datetime(d)) => (*d, s, 1),
-                _ => return Err(LONG_OVERFLOW_MESSAGE.into()),
-            };
-            let result = match span {
-                Value::Duration(ms) => ms
-                    .checked_mul(sign)
-                    .and_then(|ms| date.checked_add(ms))
-                    .ok_or_else(|| LONG_OVERFLOW_MESSAGE.to_string()),
-                Value::Period { months, days } => {
-                    crate::document::datetime::add_period(date, sign * months, sign * days)
-                }
-                _ => Err(LONG_OVERFLOW_MESSAGE.to_string()),
-            };
-            result.map(Value::Datetime)
-        }
-        Type::DateNanos => {
-            use crate::document::date_nanos;
-            let (date, span, sign) = match (a, b) {
-                (Value::DateNanos(d), s) => (*d, s, if op == BinaryOp::Sub { -1 } else { 1 }),
-                (s, Value::DateNanos(d)) => (*d, s, 1),
-                _ => return Err(date_nanos::OUT_OF_RANGE.into()),
-            };
-            let result = match span {
-                Value::Duration(ms) => ms
-                    .checked_mul(sign)
-                    .ok_or_else(|| date_nanos::OUT_OF_RANGE.to_string())
-                    .and_then(|ms| date_nanos::add_duration(date, ms)),
-                Value::Period { months, days } => {
-                    date_nanos::add_period(date, sign * months, sign * days)
-                }
-                _ => Err(date_nanos::OUT_OF_RANGE.to_string()),
-            };
-            result.map(Value::DateNanos)
-        }
+        Type::Datetime => datetime_arith(op, a, b),
+        Type::DateNanos => date_nanos_arith(op, a, b),
         Type::Integer => {
             let (x, y) = (
                 a.as_i64().unwrap_or(0) as i32,
@@ -117,23 +82,7 @@ pub fn arith(op: BinaryOp, a: &Value, b: &Value, ty: Type) -> Result<Value, Stri
             r.map(Value::UnsignedLong)
                 .ok_or_else(|| "java.lang.ArithmeticException: unsigned_long overflow".into())
         }
-        Type::Double => {
-            let (x, y) = (a.as_f64().unwrap_or(0.0), b.as_f64().unwrap_or(0.0));
-            let r = match op {
-                BinaryOp::Add => x + y,
-                BinaryOp::Sub => x - y,
-                BinaryOp::Mul => x * y,
-                BinaryOp::Div if y == 0.0 => return Err(DIV_ZERO.into()),
-                BinaryOp::Div => x / y,
-                _ if y == 0.0 => return Err(DIV_ZERO.into()),
-                _ => x % y,
-            };
-            if r.is_finite() {
-                Ok(Value::Double(r))
-            } else {
-                Err(not_finite(r))
-            }
-        }
+        Type::Double => double_arith(op, a, b),
         Type::TimeDuration => match (a, b) {
             (Value::Duration(x), Value::Duration(y)) => if op == BinaryOp::Sub {
                 x.checked_sub(*y)
@@ -164,5 +113,63 @@ pub fn arith(op: BinaryOp, a: &Value, b: &Value, ty: Type) -> Result<Value, Stri
             _ => Err(LONG_OVERFLOW_MESSAGE.into()),
         },
         _ => Err(LONG_OVERFLOW_MESSAGE.into()),
+    }
+}
+
+/// A date plus or minus a duration or period (either side for `+`).
+fn datetime_arith(op: BinaryOp, a: &Value, b: &Value) -> Result<Value, String> {
+    let (date, span, sign) = match (a, b) {
+        (Value::Datetime(d), s) => (*d, s, if op == BinaryOp::Sub { -1 } else { 1 }),
+        (s, Value::Datetime(d)) => (*d, s, 1),
+        _ => return Err(LONG_OVERFLOW_MESSAGE.into()),
+    };
+    let result = match span {
+        Value::Duration(ms) => ms
+            .checked_mul(sign)
+            .and_then(|ms| date.checked_add(ms))
+            .ok_or_else(|| LONG_OVERFLOW_MESSAGE.to_string()),
+        Value::Period { months, days } => {
+            crate::document::datetime::add_period(date, sign * months, sign * days)
+        }
+        _ => Err(LONG_OVERFLOW_MESSAGE.to_string()),
+    };
+    result.map(Value::Datetime)
+}
+
+/// A `date_nanos` plus or minus a duration or period (either side for `+`).
+fn date_nanos_arith(op: BinaryOp, a: &Value, b: &Value) -> Result<Value, String> {
+    use crate::document::date_nanos;
+    let (date, span, sign) = match (a, b) {
+        (Value::DateNanos(d), s) => (*d, s, if op == BinaryOp::Sub { -1 } else { 1 }),
+        (s, Value::DateNanos(d)) => (*d, s, 1),
+        _ => return Err(date_nanos::OUT_OF_RANGE.into()),
+    };
+    let result = match span {
+        Value::Duration(ms) => ms
+            .checked_mul(sign)
+            .ok_or_else(|| date_nanos::OUT_OF_RANGE.to_string())
+            .and_then(|ms| date_nanos::add_duration(date, ms)),
+        Value::Period { months, days } => date_nanos::add_period(date, sign * months, sign * days),
+        _ => Err(date_nanos::OUT_OF_RANGE.to_string()),
+    };
+    result.map(Value::DateNanos)
+}
+
+/// Double arithmetic: a division by zero or a result that is not finite is an error.
+fn double_arith(op: BinaryOp, a: &Value, b: &Value) -> Result<Value, String> {
+    let (x, y) = (a.as_f64().unwrap_or(0.0), b.as_f64().unwrap_or(0.0));
+    let r = match op {
+        BinaryOp::Add => x + y,
+        BinaryOp::Sub => x - y,
+        BinaryOp::Mul => x * y,
+        BinaryOp::Div if y == 0.0 => return Err(DIV_ZERO.into()),
+        BinaryOp::Div => x / y,
+        _ if y == 0.0 => return Err(DIV_ZERO.into()),
+        _ => x % y,
+    };
+    if r.is_finite() {
+        Ok(Value::Double(r))
+    } else {
+        Err(not_finite(r))
     }
 }

@@ -270,104 +270,13 @@ pub fn fields_for(query: &ast::Query, extra: &[&str]) -> FieldSelection {
     };
     let mut bounded = false;
     for command in &query.commands {
-        match &command.kind {
-            CommandKind::Where(e) => read.expr(e),
-            CommandKind::Eval(fields) => {
-                for f in fields {
-                    read.expr(&f.expr);
-                    if let Some(name) = &f.name {
-                        read.defined.insert(name.name.clone());
-                    }
-                }
-            }
-            CommandKind::Stats(s) | CommandKind::InlineStats(s) => {
-                for a in &s.aggregates {
-                    read.expr(&a.field.expr);
-                    if let Some(f) = &a.filter {
-                        read.expr(f);
-                    }
-                }
-                s.by.iter().for_each(|f| read.expr(&f.expr));
-                if matches!(command.kind, CommandKind::Stats(_)) {
-                    bounded = true;
-                    break;
-                }
-                let outputs = s.aggregates.iter().map(|a| &a.field).chain(&s.by);
-                read.defined
-                    .extend(outputs.filter_map(|f| f.name.as_ref().map(|n| n.name.clone())));
-            }
-            CommandKind::Keep(patterns) => {
-                for p in patterns {
-                    if p.has_wildcard() {
-                        // A wildcard KEEP needs every field it could match.
-                        return FieldSelection {
-                            all: true,
-                            names: read.names,
-                        };
-                    }
-                    read.name(&p.pattern);
-                }
+        match read.command(&command.kind) {
+            After::Next => {}
+            After::Bounded => {
                 bounded = true;
                 break;
             }
-            CommandKind::Drop(_) => {}
-            CommandKind::Rename(rs) => {
-                for r in rs {
-                    read.name(&r.old.name);
-                    read.defined.insert(r.new.name.clone());
-                }
-            }
-            CommandKind::Sort(keys) => keys.iter().for_each(|k| read.expr(&k.expr)),
-            CommandKind::Limit(l) => l.by.iter().for_each(|e| read.expr(e)),
-            CommandKind::MvExpand(n) => read.name(&n.name),
-            CommandKind::Dissect(d) => {
-                read.expr(&d.input);
-                let sep = d.append_separator.as_ref().map_or("", |s| s.value.as_str());
-                if let Ok(dissect) = grok::Dissect::new(&d.pattern.value, sep) {
-                    read.defined.extend(dissect.columns);
-                }
-            }
-            CommandKind::Grok(g) => {
-                read.expr(&g.input);
-                if let Ok(grok) = grok::Grok::new_multi(&g.patterns()) {
-                    read.defined
-                        .extend(grok.columns.into_iter().map(|(n, _)| n));
-                }
-            }
-            CommandKind::FillNull(f) => {
-                if f.targets.iter().any(|p| p.has_wildcard()) {
-                    // `ON *` or a pattern fills (and so reads) every field it matches.
-                    return FieldSelection {
-                        all: true,
-                        names: read.names,
-                    };
-                }
-                f.targets.iter().for_each(|p| read.name(&p.pattern));
-            }
-            // Equal rows are equal in every column: all of them count.
-            CommandKind::Dedup | CommandKind::Distinct => {
-                return FieldSelection {
-                    all: true,
-                    names: read.names,
-                }
-            }
-            CommandKind::Sample(_) => {}
-            CommandKind::ChangePoint(cp) => {
-                read.name(&cp.value.name);
-                read.name(cp.key.as_ref().map_or("@timestamp", |k| k.name.as_str()));
-                cp.by.iter().for_each(|f| read.expr(&f.expr));
-                if let Some((t, p)) = &cp.names {
-                    read.defined.insert(t.name.clone());
-                    read.defined.insert(p.name.clone());
-                } else {
-                    read.defined.insert("type".into());
-                    read.defined.insert("pvalue".into());
-                }
-            }
-            // The join reads its keys; the lookup fields come from the lookup index.
-            CommandKind::LookupJoin(join) => join.on.iter().for_each(|n| read.name(&n.name)),
-            // Each branch reads what it reads; every field is the simple, safe answer.
-            CommandKind::Fork(_) => {
+            After::Everything => {
                 return FieldSelection {
                     all: true,
                     names: read.names,
@@ -381,6 +290,14 @@ pub fn fields_for(query: &ast::Query, extra: &[&str]) -> FieldSelection {
     }
 }
 
+/// What a command leaves of the field selection: the next command may read more, the output
+/// is bounded (no later command reads another document field), or every field is needed.
+enum After {
+    Next,
+    Bounded,
+    Everything,
+}
+
 /// The document fields a query reads, and the computed names that shadow them so far.
 struct Reads {
     names: BTreeSet<String>,
@@ -390,6 +307,106 @@ struct Reads {
 }
 
 impl Reads {
+    /// Adds what one command reads, and the names it defines.
+    fn command(&mut self, kind: &CommandKind) -> After {
+        match kind {
+            CommandKind::Where(e) => self.expr(e),
+            CommandKind::Eval(fields) => {
+                for f in fields {
+                    self.expr(&f.expr);
+                    if let Some(name) = &f.name {
+                        self.defined.insert(name.name.clone());
+                    }
+                }
+            }
+            CommandKind::Stats(s) => {
+                self.stats(s);
+                return After::Bounded;
+            }
+            CommandKind::InlineStats(s) => {
+                self.stats(s);
+                let outputs = s.aggregates.iter().map(|a| &a.field).chain(&s.by);
+                self.defined
+                    .extend(outputs.filter_map(|f| f.name.as_ref().map(|n| n.name.clone())));
+            }
+            CommandKind::Keep(patterns) => {
+                for p in patterns {
+                    if p.has_wildcard() {
+                        // A wildcard KEEP needs every field it could match.
+                        return After::Everything;
+                    }
+                    self.name(&p.pattern);
+                }
+                return After::Bounded;
+            }
+            CommandKind::Drop(_) => {}
+            CommandKind::Rename(rs) => {
+                for r in rs {
+                    self.name(&r.old.name);
+                    self.defined.insert(r.new.name.clone());
+                }
+            }
+            CommandKind::Sort(keys) => keys.iter().for_each(|k| self.expr(&k.expr)),
+            CommandKind::Limit(l) => l.by.iter().for_each(|e| self.expr(e)),
+            CommandKind::MvExpand(n) => self.name(&n.name),
+            CommandKind::Dissect(d) => {
+                self.expr(&d.input);
+                let sep = d.append_separator.as_ref().map_or("", |s| s.value.as_str());
+                if let Ok(dissect) = grok::Dissect::new(&d.pattern.value, sep) {
+                    self.defined.extend(dissect.columns);
+                }
+            }
+            CommandKind::Grok(g) => {
+                self.expr(&g.input);
+                if let Ok(grok) = grok::Grok::new_multi(&g.patterns()) {
+                    self.defined
+                        .extend(grok.columns.into_iter().map(|(n, _)| n));
+                }
+            }
+            CommandKind::FillNull(f) => {
+                if f.targets.iter().any(|p| p.has_wildcard()) {
+                    // `ON *` or a pattern fills (and so reads) every field it matches.
+                    return After::Everything;
+                }
+                f.targets.iter().for_each(|p| self.name(&p.pattern));
+            }
+            // Equal rows are equal in every column: all of them count.
+            CommandKind::Dedup | CommandKind::Distinct => return After::Everything,
+            CommandKind::Sample(_) => {}
+            CommandKind::ChangePoint(cp) => self.change_point(cp),
+            // The join reads its keys; the lookup fields come from the lookup index.
+            CommandKind::LookupJoin(join) => join.on.iter().for_each(|n| self.name(&n.name)),
+            // Each branch reads what it reads; every field is the simple, safe answer.
+            CommandKind::Fork(_) => return After::Everything,
+        }
+        After::Next
+    }
+
+    /// What a `STATS` or `INLINE STATS` reads: its aggregates, their filters and its keys.
+    fn stats(&mut self, s: &ast::Stats) {
+        for a in &s.aggregates {
+            self.expr(&a.field.expr);
+            if let Some(f) = &a.filter {
+                self.expr(f);
+            }
+        }
+        s.by.iter().for_each(|f| self.expr(&f.expr));
+    }
+
+    /// `CHANGE_POINT` reads its value, key and groups, and defines its two output columns.
+    fn change_point(&mut self, cp: &ast::ChangePoint) {
+        self.name(&cp.value.name);
+        self.name(cp.key.as_ref().map_or("@timestamp", |k| k.name.as_str()));
+        cp.by.iter().for_each(|f| self.expr(&f.expr));
+        if let Some((t, p)) = &cp.names {
+            self.defined.insert(t.name.clone());
+            self.defined.insert(p.name.clone());
+        } else {
+            self.defined.insert("type".into());
+            self.defined.insert("pvalue".into());
+        }
+    }
+
     fn name(&mut self, name: &str) {
         if !self.defined.contains(name) {
             self.names.insert(name.to_string());

@@ -260,55 +260,7 @@ impl InspectReport {
             }
             return out;
         };
-        let _ = writeln!(out, "\nStages");
-        for stage in &analysis.stages {
-            let pipe = if stage.number == 1 { "" } else { "| " };
-            let mut lines = stage.text.lines();
-            let first = lines.next().unwrap_or_default();
-            let _ = writeln!(out, "  {:>2}. {pipe}{}", stage.number, first.trim_end());
-            for line in lines {
-                let _ = writeln!(out, "      {}", line.trim_end());
-            }
-        }
-        for (title, predicates) in [
-            ("Exclusions (negated conjuncts)", &analysis.exclusions),
-            ("Indicators (positive conjuncts)", &analysis.indicators),
-        ] {
-            let _ = writeln!(out, "\n{title}");
-            if predicates.is_empty() {
-                let _ = writeln!(out, "  (none)");
-                continue;
-            }
-            let width = predicates
-                .iter()
-                .map(|p| field_cell(p).len())
-                .max()
-                .unwrap_or(0);
-            for p in predicates {
-                let _ = writeln!(
-                    out,
-                    "  {:<width$}  {:<13} {}",
-                    field_cell(p),
-                    p.kind.name(),
-                    values_cell(p)
-                );
-            }
-        }
-        let _ = writeln!(out, "\nGroup by");
-        let _ = writeln!(out, "  {}", none_if_empty(analysis.group_by.join(", ")));
-        let _ = writeln!(out, "\nOutput fields");
-        if analysis.output_fields.is_empty() {
-            let _ = writeln!(out, "  (none: no KEEP)");
-        }
-        let width = analysis
-            .output_fields
-            .iter()
-            .map(|o| o.field.len())
-            .max()
-            .unwrap_or(0);
-        for field in &analysis.output_fields {
-            let _ = writeln!(out, "  {:<width$}  {}", field.field, field.source);
-        }
+        analysis_text(&mut out, analysis);
         out
     }
 
@@ -343,65 +295,124 @@ impl InspectReport {
             let _ = writeln!(out, "\n{}", self.not_evaluated().unwrap_or_default());
             return out;
         };
-        let _ = writeln!(out, "\n## Stages");
-        for stage in &analysis.stages {
-            let pipe = if stage.number == 1 { "" } else { "| " };
+        analysis_markdown(&mut out, analysis);
+        out
+    }
+}
+
+/// [`InspectReport::to_text`]'s part from the query analysis: stages, exclusions and
+/// indicators, grouping, output fields.
+fn analysis_text(out: &mut String, analysis: &Analysis) {
+    let _ = writeln!(out, "\nStages");
+    for stage in &analysis.stages {
+        let pipe = if stage.number == 1 { "" } else { "| " };
+        let mut lines = stage.text.lines();
+        let first = lines.next().unwrap_or_default();
+        let _ = writeln!(out, "  {:>2}. {pipe}{}", stage.number, first.trim_end());
+        for line in lines {
+            let _ = writeln!(out, "      {}", line.trim_end());
+        }
+    }
+    for (title, predicates) in [
+        ("Exclusions (negated conjuncts)", &analysis.exclusions),
+        ("Indicators (positive conjuncts)", &analysis.indicators),
+    ] {
+        let _ = writeln!(out, "\n{title}");
+        if predicates.is_empty() {
+            let _ = writeln!(out, "  (none)");
+            continue;
+        }
+        let width = predicates
+            .iter()
+            .map(|p| field_cell(p).len())
+            .max()
+            .unwrap_or(0);
+        for p in predicates {
             let _ = writeln!(
                 out,
-                "\n### Stage {}: {}\n\n```esql\n{pipe}{}\n```",
-                stage.number, stage.command, stage.text
+                "  {:<width$}  {:<13} {}",
+                field_cell(p),
+                p.kind.name(),
+                values_cell(p)
             );
         }
-        for (title, blurb, predicates) in [
-            (
-                "Exclusions",
-                "Negated conjuncts (`NOT (…)`, `NOT IN`, `NOT LIKE`): what the rule suppresses.",
-                &analysis.exclusions,
-            ),
-            (
-                "Indicators",
-                "Positive conjuncts: what the rule matches, including thresholds after `STATS`.",
-                &analysis.indicators,
-            ),
-        ] {
-            let _ = writeln!(out, "\n## {title}\n\n{blurb}\n");
-            if predicates.is_empty() {
-                let _ = writeln!(out, "(none)");
-                continue;
-            }
-            let _ = writeln!(out, "| Field | Kind | Values |\n|---|---|---|");
-            for p in predicates {
-                let _ = writeln!(
-                    out,
-                    "| `{}` | {} | {} |",
-                    cell(&field_cell(p)),
-                    p.kind.name(),
-                    cell(&values_cell(p))
-                );
-            }
-        }
-        let _ = writeln!(out, "\n## Group by\n");
-        if analysis.group_by.is_empty() {
+    }
+    let _ = writeln!(out, "\nGroup by");
+    let _ = writeln!(out, "  {}", none_if_empty(analysis.group_by.join(", ")));
+    let _ = writeln!(out, "\nOutput fields");
+    if analysis.output_fields.is_empty() {
+        let _ = writeln!(out, "  (none: no KEEP)");
+    }
+    let width = analysis
+        .output_fields
+        .iter()
+        .map(|o| o.field.len())
+        .max()
+        .unwrap_or(0);
+    for field in &analysis.output_fields {
+        let _ = writeln!(out, "  {:<width$}  {}", field.field, field.source);
+    }
+}
+
+/// [`InspectReport::to_markdown`]'s part from the query analysis.
+fn analysis_markdown(out: &mut String, analysis: &Analysis) {
+    let _ = writeln!(out, "\n## Stages");
+    for stage in &analysis.stages {
+        let pipe = if stage.number == 1 { "" } else { "| " };
+        let _ = writeln!(
+            out,
+            "\n### Stage {}: {}\n\n```esql\n{pipe}{}\n```",
+            stage.number, stage.command, stage.text
+        );
+    }
+    for (title, blurb, predicates) in [
+        (
+            "Exclusions",
+            "Negated conjuncts (`NOT (…)`, `NOT IN`, `NOT LIKE`): what the rule suppresses.",
+            &analysis.exclusions,
+        ),
+        (
+            "Indicators",
+            "Positive conjuncts: what the rule matches, including thresholds after `STATS`.",
+            &analysis.indicators,
+        ),
+    ] {
+        let _ = writeln!(out, "\n## {title}\n\n{blurb}\n");
+        if predicates.is_empty() {
             let _ = writeln!(out, "(none)");
+            continue;
         }
-        for field in &analysis.group_by {
-            let _ = writeln!(out, "- `{field}`");
+        let _ = writeln!(out, "| Field | Kind | Values |\n|---|---|---|");
+        for p in predicates {
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} |",
+                cell(&field_cell(p)),
+                p.kind.name(),
+                cell(&values_cell(p))
+            );
         }
-        let _ = writeln!(out, "\n## Output fields\n");
-        if analysis.output_fields.is_empty() {
-            let _ = writeln!(out, "(none: no KEEP)");
-        } else {
-            let _ = writeln!(out, "| Field | Source |\n|---|---|");
-            for field in &analysis.output_fields {
-                let _ = writeln!(
-                    out,
-                    "| `{}` | `{}` |",
-                    cell(&field.field),
-                    cell(&field.source)
-                );
-            }
+    }
+    let _ = writeln!(out, "\n## Group by\n");
+    if analysis.group_by.is_empty() {
+        let _ = writeln!(out, "(none)");
+    }
+    for field in &analysis.group_by {
+        let _ = writeln!(out, "- `{field}`");
+    }
+    let _ = writeln!(out, "\n## Output fields\n");
+    if analysis.output_fields.is_empty() {
+        let _ = writeln!(out, "(none: no KEEP)");
+    } else {
+        let _ = writeln!(out, "| Field | Source |\n|---|---|");
+        for field in &analysis.output_fields {
+            let _ = writeln!(
+                out,
+                "| `{}` | `{}` |",
+                cell(&field.field),
+                cell(&field.source)
+            );
         }
-        out
     }
 }
 

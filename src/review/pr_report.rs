@@ -134,33 +134,45 @@ fn section(
         }
     }
     if let Some(head) = &head {
-        if let Some(report) = unless_limited(head, mutate(head, &suite))? {
-            section.mutation_after = Some(report.score);
-            section.new_survivors = report
-                .survivors
-                .into_iter()
-                .map(|s| s.mutation)
-                .filter(|m| !base_survivors.contains(m))
-                .collect();
-        }
-        section.reassurance = reassurance(head, &suite, &section.change)?;
-        let Some(coverage) = unless_limited(head, rule_coverage(head, &suite))? else {
-            return Ok(section);
-        };
-        for c in &coverage.conjuncts {
-            let text: String = c.text.split_whitespace().collect::<Vec<_>>().join(" ");
-            for gap in &c.gaps {
-                section.coverage_gaps.push(match gap {
-                    Gap::NeverFalse => {
-                        format!("`{text}` is never false: it filters nothing in the suite")
-                    }
-                    Gap::NeverTrue => format!("`{text}` is never true in the suite"),
-                    Gap::Unsatisfiable(reason) => format!("`{text}` can never be true: {reason}"),
-                });
-            }
-        }
+        review_head(&mut section, head, &suite, &base_survivors)?;
     }
     Ok(section)
+}
+
+/// The head rule's mutation score and the survivors `base_survivors` does not have, what the
+/// change kept, and the suite's coverage gaps.
+fn review_head(
+    section: &mut RuleSection,
+    head: &PreparedRule,
+    suite: &Suite,
+    base_survivors: &[String],
+) -> Result<(), Vec<Diagnostic>> {
+    if let Some(report) = unless_limited(head, mutate(head, suite))? {
+        section.mutation_after = Some(report.score);
+        section.new_survivors = report
+            .survivors
+            .into_iter()
+            .map(|s| s.mutation)
+            .filter(|m| !base_survivors.contains(m))
+            .collect();
+    }
+    section.reassurance = reassurance(head, suite, &section.change)?;
+    let Some(coverage) = unless_limited(head, rule_coverage(head, suite))? else {
+        return Ok(());
+    };
+    for c in &coverage.conjuncts {
+        let text: String = c.text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for gap in &c.gaps {
+            section.coverage_gaps.push(match gap {
+                Gap::NeverFalse => {
+                    format!("`{text}` is never false: it filters nothing in the suite")
+                }
+                Gap::NeverTrue => format!("`{text}` is never true in the suite"),
+                Gap::Unsatisfiable(reason) => format!("`{text}` can never be true: {reason}"),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// A review the engine cannot do for this rule type yet (mutation of a KQL rule, say) is left
@@ -253,75 +265,84 @@ impl PullRequestReport {
             out.push_str("No rule file changed.\n");
         }
         for rule in &self.rules {
-            let change = &rule.change;
-            let _ = writeln!(
-                out,
-                "### {}\n\n`{}` · {}\n",
-                change.name, change.rule, change.status
-            );
-            if let Some(reason) = &change.not_runnable {
-                let _ = writeln!(out, "Not runnable: {reason}.\n");
-                continue;
-            }
-            if let Some(gate) = &rule.gate {
-                let verdict = match &gate.verdict {
-                    GateVerdict::Passed => "passed".to_string(),
-                    GateVerdict::Failed { lacks } => {
-                        format!("**short of the gate**: {}", lacks.join("; "))
-                    }
-                    GateVerdict::Exempt { reason } => format!("exempt ({reason})"),
-                    GateVerdict::NotRunnable { reason, .. } => format!("not runnable: {reason}"),
-                };
-                let _ = writeln!(out, "- gate: {verdict}");
-            }
-            match (rule.mutation_before, rule.mutation_after) {
-                (Some(b), Some(a)) => {
-                    let _ = writeln!(out, "- mutation score: {b:.1}% → {a:.1}%");
-                }
-                (None, Some(a)) => {
-                    let _ = writeln!(out, "- mutation score: {a:.1}%");
-                }
-                (Some(b), None) => {
-                    let _ = writeln!(out, "- mutation score before: {b:.1}%");
-                }
-                (None, None) => {}
-            }
-            for line in &rule.reassurance {
-                let _ = writeln!(out, "- {line}");
-            }
-            out.push('\n');
-            let single = DiffReport::new(vec![change.clone()]).render_markdown();
-            // The diff's own rendering, without its heading and summary, folded.
-            let body: String = single
-                .lines()
-                .skip_while(|l| !l.starts_with("### "))
-                .skip(1)
-                .collect::<Vec<_>>()
-                .join("\n");
-            let _ = writeln!(out, "<details><summary>static change and alerts per scenario</summary>\n\n{}\n\n</details>\n", body.trim());
-            if !rule.new_survivors.is_empty() {
-                let _ = writeln!(
-                    out,
-                    "<details><summary>{} new surviving mutant(s)</summary>\n",
-                    rule.new_survivors.len()
-                );
-                for survivor in &rule.new_survivors {
-                    let _ = writeln!(out, "- {survivor}");
-                }
-                out.push_str("\n</details>\n\n");
-            }
-            if !rule.coverage_gaps.is_empty() {
-                let _ = writeln!(
-                    out,
-                    "<details><summary>{} coverage gap(s)</summary>\n",
-                    rule.coverage_gaps.len()
-                );
-                for gap in &rule.coverage_gaps {
-                    let _ = writeln!(out, "- {gap}");
-                }
-                out.push_str("\n</details>\n\n");
-            }
+            rule_markdown(&mut out, rule);
         }
         out
+    }
+}
+
+/// One rule's `###` section of the comment.
+fn rule_markdown(out: &mut String, rule: &RuleSection) {
+    let change = &rule.change;
+    let _ = writeln!(
+        out,
+        "### {}\n\n`{}` · {}\n",
+        change.name, change.rule, change.status
+    );
+    if let Some(reason) = &change.not_runnable {
+        let _ = writeln!(out, "Not runnable: {reason}.\n");
+        return;
+    }
+    if let Some(gate) = &rule.gate {
+        let verdict = match &gate.verdict {
+            GateVerdict::Passed => "passed".to_string(),
+            GateVerdict::Failed { lacks } => {
+                format!("**short of the gate**: {}", lacks.join("; "))
+            }
+            GateVerdict::Exempt { reason } => format!("exempt ({reason})"),
+            GateVerdict::NotRunnable { reason, .. } => format!("not runnable: {reason}"),
+        };
+        let _ = writeln!(out, "- gate: {verdict}");
+    }
+    match (rule.mutation_before, rule.mutation_after) {
+        (Some(b), Some(a)) => {
+            let _ = writeln!(out, "- mutation score: {b:.1}% → {a:.1}%");
+        }
+        (None, Some(a)) => {
+            let _ = writeln!(out, "- mutation score: {a:.1}%");
+        }
+        (Some(b), None) => {
+            let _ = writeln!(out, "- mutation score before: {b:.1}%");
+        }
+        (None, None) => {}
+    }
+    for line in &rule.reassurance {
+        let _ = writeln!(out, "- {line}");
+    }
+    out.push('\n');
+    let single = DiffReport::new(vec![change.clone()]).render_markdown();
+    // The diff's own rendering, without its heading and summary, folded.
+    let body: String = single
+        .lines()
+        .skip_while(|l| !l.starts_with("### "))
+        .skip(1)
+        .collect::<Vec<_>>()
+        .join("\n");
+    let _ = writeln!(
+        out,
+        "<details><summary>static change and alerts per scenario</summary>\n\n{}\n\n</details>\n",
+        body.trim()
+    );
+    if !rule.new_survivors.is_empty() {
+        let _ = writeln!(
+            out,
+            "<details><summary>{} new surviving mutant(s)</summary>\n",
+            rule.new_survivors.len()
+        );
+        for survivor in &rule.new_survivors {
+            let _ = writeln!(out, "- {survivor}");
+        }
+        out.push_str("\n</details>\n\n");
+    }
+    if !rule.coverage_gaps.is_empty() {
+        let _ = writeln!(
+            out,
+            "<details><summary>{} coverage gap(s)</summary>\n",
+            rule.coverage_gaps.len()
+        );
+        for gap in &rule.coverage_gaps {
+            let _ = writeln!(out, "- {gap}");
+        }
+        out.push_str("\n</details>\n\n");
     }
 }

@@ -196,65 +196,9 @@ pub fn explain(rule: &PreparedRule, docs: &DocumentSet, run: &RuleRun) -> Vec<Do
                 },
                 Some(values) => match values.iter().position(|value| *value != Some(true)) {
                     Some(first) => {
-                        let conjunct = outcomes.conjuncts[first];
-                        let is_exclusion = rule
-                            .analysis
-                            .exclusions
-                            .iter()
-                            .any(|e| e.location == conjunct.location);
-                        Fate::Dropped {
-                            role: if is_exclusion {
-                                "exclusion"
-                            } else {
-                                "indicator"
-                            },
-                            conjunct: conjunct.span.slice(&rule.text).trim().to_string(),
-                            field: conjunct.field.clone(),
-                            value: docs
-                                .documents
-                                .column(&conjunct.field)
-                                .map_or(Value::Null, |c| row[c].to_json()),
-                            result: if values[first].is_none() {
-                                "null"
-                            } else {
-                                "false"
-                            },
-                            also_failed: values.iter().filter(|v| **v != Some(true)).count() - 1,
-                        }
+                        dropped_fate(rule, docs, row, outcomes.conjuncts[first], &values, first)
                     }
-                    None => {
-                        let now = first_read(run, &read_by[doc]);
-                        let group: Vec<(String, Value)> = keys
-                            .iter()
-                            .map(|(key, value)| {
-                                let value = match value {
-                                    GroupKey::Column(Some(c)) => row[*c].to_json(),
-                                    GroupKey::Column(None) => Value::Null,
-                                    GroupKey::Computed(expr) => {
-                                        expr.value(&docs.documents, doc, now).to_json()
-                                    }
-                                };
-                                (key.clone(), value)
-                            })
-                            .collect();
-                        let alerts: Vec<String> = run
-                            .replay
-                            .alerts
-                            .iter()
-                            .filter(|alert| read_by[doc].contains(&alert.execution))
-                            .filter(|alert| {
-                                group.iter().all(|(key, value)| {
-                                    alert.fields.get(key).is_none_or(|v| v == value)
-                                })
-                            })
-                            .map(|alert| alert.id.clone())
-                            .collect();
-                        Fate::Grouped {
-                            group: Fields(group),
-                            alerted: !alerts.is_empty(),
-                            alerts,
-                        }
-                    }
+                    None => grouped_fate(docs, run, &read_by[doc], &keys, doc),
                 },
             };
             DocumentFate {
@@ -265,6 +209,83 @@ pub fn explain(rule: &PreparedRule, docs: &DocumentSet, run: &RuleRun) -> Vec<Do
             }
         })
         .collect()
+}
+
+/// A document a conjunct dropped: the first whose value (`values`, one per conjunct) is not
+/// true, at `first`.
+fn dropped_fate(
+    rule: &PreparedRule,
+    docs: &DocumentSet,
+    row: &[Cell],
+    conjunct: &crate::analysis::Predicate,
+    values: &[Option<bool>],
+    first: usize,
+) -> Fate {
+    let is_exclusion = rule
+        .analysis
+        .exclusions
+        .iter()
+        .any(|e| e.location == conjunct.location);
+    Fate::Dropped {
+        role: if is_exclusion {
+            "exclusion"
+        } else {
+            "indicator"
+        },
+        conjunct: conjunct.span.slice(&rule.text).trim().to_string(),
+        field: conjunct.field.clone(),
+        value: docs
+            .documents
+            .column(&conjunct.field)
+            .map_or(Value::Null, |c| row[c].to_json()),
+        result: if values[first].is_none() {
+            "null"
+        } else {
+            "false"
+        },
+        also_failed: values.iter().filter(|v| **v != Some(true)).count() - 1,
+    }
+}
+
+/// A document every conjunct kept: its group (the first execution that read it evaluates
+/// computed keys) and the alerts of that group from the executions that read it (`read_by`).
+fn grouped_fate(
+    docs: &DocumentSet,
+    run: &RuleRun,
+    read_by: &[usize],
+    keys: &[(String, GroupKey)],
+    doc: usize,
+) -> Fate {
+    let row = docs.documents.row(doc);
+    let now = first_read(run, read_by);
+    let group: Vec<(String, Value)> = keys
+        .iter()
+        .map(|(key, value)| {
+            let value = match value {
+                GroupKey::Column(Some(c)) => row[*c].to_json(),
+                GroupKey::Column(None) => Value::Null,
+                GroupKey::Computed(expr) => expr.value(&docs.documents, doc, now).to_json(),
+            };
+            (key.clone(), value)
+        })
+        .collect();
+    let alerts: Vec<String> = run
+        .replay
+        .alerts
+        .iter()
+        .filter(|alert| read_by.contains(&alert.execution))
+        .filter(|alert| {
+            group
+                .iter()
+                .all(|(key, value)| alert.fields.get(key).is_none_or(|v| v == value))
+        })
+        .map(|alert| alert.id.clone())
+        .collect();
+    Fate::Grouped {
+        group: Fields(group),
+        alerted: !alerts.is_empty(),
+        alerts,
+    }
 }
 
 /// A KQL rule: each top-level clause evaluated alone on every document read by some execution
@@ -409,79 +430,84 @@ pub fn render_table(fates: &[DocumentFate]) -> String {
             .as_deref()
             .map(|a| format!(" [{a}]"))
             .unwrap_or_default();
-        let what = match &fate.fate {
-            Fate::OutsideWindows => "outside every execution window".to_string(),
-            Fate::NotRead { index } => format!("not read by FROM (data stream `{index}`)"),
-            Fate::Dropped {
-                role,
-                conjunct,
-                field,
-                value,
-                result,
-                also_failed,
-            } => format!(
-                "dropped by {role} `{conjunct}`: {result} ({field} = {value}){}",
-                if *also_failed > 0 {
-                    format!(", {also_failed} more conjunct(s) also failed")
-                } else {
-                    String::new()
-                }
-            ),
-            Fate::Grouped {
-                group,
-                alerted,
-                alerts,
-            } => {
-                let keys: Vec<String> = group.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                if *alerted {
-                    format!(
-                        "fed group {} which alerted ({})",
-                        keys.join(" "),
-                        alerts.join(", ")
-                    )
-                } else {
-                    format!("fed group {} which did not alert", keys.join(" "))
-                }
-            }
-            Fate::NoStep { steps } => {
-                let steps: Vec<String> = steps
-                    .iter()
-                    .map(|s| {
-                        format!(
-                            "step {} `{}` {} ({} = {}){}",
-                            s.step,
-                            s.conjunct,
-                            s.result,
-                            s.field,
-                            s.value,
-                            if s.also_failed > 0 {
-                                format!(" and {} more", s.also_failed)
-                            } else {
-                                String::new()
-                            }
-                        )
-                    })
-                    .collect();
-                format!("matches no step: {}", steps.join("; "))
-            }
-            Fate::Sequence {
-                steps,
-                alerted,
-                alerts,
-            } => {
-                let steps: Vec<String> = steps
-                    .iter()
-                    .map(|s| format!("step {} {}: {}", s.step, s.outcome, s.detail))
-                    .collect();
-                let verdict = if *alerted {
-                    format!("in an alerting sequence ({})", alerts.join(", "))
-                } else {
-                    "in no alerting sequence".to_string()
-                };
-                format!("{}; {verdict}", steps.join("; "))
-            }
-        };
+        let what = describe(&fate.fate);
         out.push_str(&format!("#{:<5} {time}{actor}  {what}\n", fate.document));
     }
     out
+}
+
+/// One fate as the table's text.
+fn describe(fate: &Fate) -> String {
+    match fate {
+        Fate::OutsideWindows => "outside every execution window".to_string(),
+        Fate::NotRead { index } => format!("not read by FROM (data stream `{index}`)"),
+        Fate::Dropped {
+            role,
+            conjunct,
+            field,
+            value,
+            result,
+            also_failed,
+        } => format!(
+            "dropped by {role} `{conjunct}`: {result} ({field} = {value}){}",
+            if *also_failed > 0 {
+                format!(", {also_failed} more conjunct(s) also failed")
+            } else {
+                String::new()
+            }
+        ),
+        Fate::Grouped {
+            group,
+            alerted,
+            alerts,
+        } => {
+            let keys: Vec<String> = group.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            if *alerted {
+                format!(
+                    "fed group {} which alerted ({})",
+                    keys.join(" "),
+                    alerts.join(", ")
+                )
+            } else {
+                format!("fed group {} which did not alert", keys.join(" "))
+            }
+        }
+        Fate::NoStep { steps } => {
+            let steps: Vec<String> = steps
+                .iter()
+                .map(|s| {
+                    format!(
+                        "step {} `{}` {} ({} = {}){}",
+                        s.step,
+                        s.conjunct,
+                        s.result,
+                        s.field,
+                        s.value,
+                        if s.also_failed > 0 {
+                            format!(" and {} more", s.also_failed)
+                        } else {
+                            String::new()
+                        }
+                    )
+                })
+                .collect();
+            format!("matches no step: {}", steps.join("; "))
+        }
+        Fate::Sequence {
+            steps,
+            alerted,
+            alerts,
+        } => {
+            let steps: Vec<String> = steps
+                .iter()
+                .map(|s| format!("step {} {}: {}", s.step, s.outcome, s.detail))
+                .collect();
+            let verdict = if *alerted {
+                format!("in an alerting sequence ({})", alerts.join(", "))
+            } else {
+                "in no alerting sequence".to_string()
+            };
+            format!("{}; {verdict}", steps.join("; "))
+        }
+    }
 }

@@ -406,29 +406,7 @@ impl Context<'_> {
                 format!("no event matches step {previous_step} ({key})"),
             )
         } else if same_key.is_empty() {
-            // The nearest earlier event of the step, else the first after it.
-            let (other, _) = candidates
-                .iter()
-                .rev()
-                .find(|(_, at)| Some(*at) < here)
-                .unwrap_or(&candidates[0]);
-            let other = *other;
-            let other_key = self
-                .engine
-                .keys_for(store, previous, other)
-                .unwrap_or_default()
-                .first()
-                .map_or_else(
-                    || "a null join key".to_string(),
-                    |k| self.key_text(traced.stage - 1, k),
-                );
-            (
-                "key_differs",
-                format!(
-                    "step {previous_step}'s event #{} has {other_key}, this one {key}",
-                    other + 1
-                ),
-            )
+            self.key_differs(traced, &candidates, here, previous_step, key)
         } else if same_key.iter().all(|(_, at)| Some(*at) > here) {
             (
                 "out_of_order",
@@ -438,36 +416,85 @@ impl Context<'_> {
                 ),
             )
         } else {
-            let here_read = &self.read_by[traced.doc];
-            let earlier: Vec<usize> = same_key
-                .iter()
-                .filter(|(_, at)| Some(*at) < here)
-                .map(|(d, _)| *d)
-                .collect();
-            let shares_window = |d: &usize| self.read_by[*d].iter().any(|e| here_read.contains(e));
-            match earlier.iter().rev().find(|d| shares_window(d)) {
-                None => (
-                    "no_shared_window",
-                    format!(
-                        "step {previous_step}'s event #{} of the same key is in no execution window \
-                         with this one ({key})",
-                        earlier.last().map_or(0, |d| d + 1)
-                    ),
-                ),
-                Some(d) => (
-                    "no_waiting_sequence",
-                    format!(
-                        "step {previous_step}'s event #{} of the same key was taken by another \
-                         sequence ({key})",
-                        d + 1
-                    ),
-                ),
-            }
+            self.window_outcome(traced, &same_key, here, previous_step, key)
         };
         StepFate {
             step,
             outcome,
             detail,
+        }
+    }
+
+    /// No earlier event of the previous step has this join key: the nearest earlier event of
+    /// the step (else the first after it) names its key.
+    fn key_differs(
+        &self,
+        traced: &Traced,
+        candidates: &[(usize, (i64, usize))],
+        here: Option<(i64, usize)>,
+        previous_step: usize,
+        key: &str,
+    ) -> (&'static str, String) {
+        let store = &self.docs.documents;
+        let previous = &self.stages[traced.stage - 1];
+        let (other, _) = candidates
+            .iter()
+            .rev()
+            .find(|(_, at)| Some(*at) < here)
+            .unwrap_or(&candidates[0]);
+        let other = *other;
+        let other_key = self
+            .engine
+            .keys_for(store, previous, other)
+            .unwrap_or_default()
+            .first()
+            .map_or_else(
+                || "a null join key".to_string(),
+                |k| self.key_text(traced.stage - 1, k),
+            );
+        (
+            "key_differs",
+            format!(
+                "step {previous_step}'s event #{} has {other_key}, this one {key}",
+                other + 1
+            ),
+        )
+    }
+
+    /// An earlier event of the previous step has this join key: whether they share no
+    /// execution window, or another sequence took it.
+    fn window_outcome(
+        &self,
+        traced: &Traced,
+        same_key: &[&(usize, (i64, usize))],
+        here: Option<(i64, usize)>,
+        previous_step: usize,
+        key: &str,
+    ) -> (&'static str, String) {
+        let here_read = &self.read_by[traced.doc];
+        let earlier: Vec<usize> = same_key
+            .iter()
+            .filter(|(_, at)| Some(*at) < here)
+            .map(|(d, _)| *d)
+            .collect();
+        let shares_window = |d: &usize| self.read_by[*d].iter().any(|e| here_read.contains(e));
+        match earlier.iter().rev().find(|d| shares_window(d)) {
+            None => (
+                "no_shared_window",
+                format!(
+                    "step {previous_step}'s event #{} of the same key is in no execution window \
+                     with this one ({key})",
+                    earlier.last().map_or(0, |d| d + 1)
+                ),
+            ),
+            Some(d) => (
+                "no_waiting_sequence",
+                format!(
+                    "step {previous_step}'s event #{} of the same key was taken by another \
+                     sequence ({key})",
+                    d + 1
+                ),
+            ),
         }
     }
 }

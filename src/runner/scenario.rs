@@ -347,81 +347,100 @@ fn evaluate_expectations(scenario: &Scenario, reports: &[RuleReport]) -> Vec<Exp
         count(format!("alerts <= {n}"), total <= n);
     }
     for group in &expect.groups {
-        let wanted: Vec<(String, String)> = group
-            .fields
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        let mut label = Vec::new();
-        let actor = group.actor.and_then(|index| scenario.actors.get(index));
-        let identity = actor.map(|actor| actor.identity_fields(scenario.platform));
-        if let Some(actor) = actor {
-            label.push(format!("actor `{}`", actor.name));
-        }
-        label.extend(group.fields.iter().map(|(k, v)| format!("{k} = {v}")));
-        let matching = alerts
-            .iter()
-            .filter(|alert| {
-                matches_group(&alert.fields, &wanted)
-                    && identity
-                        .as_ref()
-                        .is_none_or(|identity| matches_identity(&alert.fields, identity))
-            })
-            .count() as u64;
-        let (expectation, passed) = match group.alerts {
-            Some(n) => (
-                format!("group {} has {n} alert(s)", label.join(", ")),
-                matching == n,
-            ),
-            None => (format!("group {} alerts", label.join(", ")), matching >= 1),
-        };
-        results.push(ExpectationResult {
-            expectation,
-            passed,
-            detail: format!("{matching} matching alert(s)"),
-        });
+        results.push(group_result(scenario, group, &alerts));
     }
     for suppressed in &expect.suppressed {
-        let Some(actor) = scenario.actors.get(suppressed.actor) else {
-            continue;
-        };
-        let identity = actor.identity_fields(scenario.platform);
-        let alerting = alerts
-            .iter()
-            .filter(|alert| matches_identity(&alert.fields, &identity))
-            .count();
-        // The conjunct on `field` that keeps the actor quiet: a pre-`STATS` one (exclusion or
-        // indicator) that dropped some of its documents, or a post-`STATS` threshold its groups
-        // stayed below although its documents reached `STATS`.
-        let mut dropped = 0;
-        let mut below_threshold = false;
-        for report in reports {
-            if let Some(facts) = report.actor_facts.get(&actor.name) {
-                dropped += facts
-                    .dropped_by_field
-                    .get(&suppressed.field)
-                    .copied()
-                    .unwrap_or(0);
-                below_threshold |=
-                    facts.reached_stats > 0 && report.threshold_fields.contains(&suppressed.field);
-            }
-        }
-        let passed = alerting == 0 && (dropped > 0 || below_threshold);
-        let detail = if below_threshold {
-            format!("its groups stayed below the threshold, {alerting} alert(s) for the actor")
-        } else {
-            format!("{dropped} document(s) dropped by it, {alerting} alert(s) for the actor")
-        };
-        results.push(ExpectationResult {
-            expectation: format!(
-                "actor `{}` is suppressed by the conjunct on `{}`",
-                actor.name, suppressed.field
-            ),
-            passed,
-            detail,
-        });
+        results.extend(suppressed_result(scenario, suppressed, reports, &alerts));
     }
     results
+}
+
+/// Whether the alerts of an expected group (its actor's identity and fields) are as many as
+/// expected, or at least one.
+fn group_result(
+    scenario: &Scenario,
+    group: &scenario::ExpectedGroup,
+    alerts: &[&Alert],
+) -> ExpectationResult {
+    let wanted: Vec<(String, String)> = group
+        .fields
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let mut label = Vec::new();
+    let actor = group.actor.and_then(|index| scenario.actors.get(index));
+    let identity = actor.map(|actor| actor.identity_fields(scenario.platform));
+    if let Some(actor) = actor {
+        label.push(format!("actor `{}`", actor.name));
+    }
+    label.extend(group.fields.iter().map(|(k, v)| format!("{k} = {v}")));
+    let matching = alerts
+        .iter()
+        .filter(|alert| {
+            matches_group(&alert.fields, &wanted)
+                && identity
+                    .as_ref()
+                    .is_none_or(|identity| matches_identity(&alert.fields, identity))
+        })
+        .count() as u64;
+    let (expectation, passed) = match group.alerts {
+        Some(n) => (
+            format!("group {} has {n} alert(s)", label.join(", ")),
+            matching == n,
+        ),
+        None => (format!("group {} alerts", label.join(", ")), matching >= 1),
+    };
+    ExpectationResult {
+        expectation,
+        passed,
+        detail: format!("{matching} matching alert(s)"),
+    }
+}
+
+/// Whether an actor is kept quiet by the conjunct on the expected field; `None` for an actor
+/// the scenario does not have.
+fn suppressed_result(
+    scenario: &Scenario,
+    suppressed: &scenario::Suppression,
+    reports: &[RuleReport],
+    alerts: &[&Alert],
+) -> Option<ExpectationResult> {
+    let actor = scenario.actors.get(suppressed.actor)?;
+    let identity = actor.identity_fields(scenario.platform);
+    let alerting = alerts
+        .iter()
+        .filter(|alert| matches_identity(&alert.fields, &identity))
+        .count();
+    // The conjunct on `field` that keeps the actor quiet: a pre-`STATS` one (exclusion or
+    // indicator) that dropped some of its documents, or a post-`STATS` threshold its groups
+    // stayed below although its documents reached `STATS`.
+    let mut dropped = 0;
+    let mut below_threshold = false;
+    for report in reports {
+        if let Some(facts) = report.actor_facts.get(&actor.name) {
+            dropped += facts
+                .dropped_by_field
+                .get(&suppressed.field)
+                .copied()
+                .unwrap_or(0);
+            below_threshold |=
+                facts.reached_stats > 0 && report.threshold_fields.contains(&suppressed.field);
+        }
+    }
+    let passed = alerting == 0 && (dropped > 0 || below_threshold);
+    let detail = if below_threshold {
+        format!("its groups stayed below the threshold, {alerting} alert(s) for the actor")
+    } else {
+        format!("{dropped} document(s) dropped by it, {alerting} alert(s) for the actor")
+    };
+    Some(ExpectationResult {
+        expectation: format!(
+            "actor `{}` is suppressed by the conjunct on `{}`",
+            actor.name, suppressed.field
+        ),
+        passed,
+        detail,
+    })
 }
 
 /// Whether an alert's fields hold every wanted value (a multivalued field containing it counts).

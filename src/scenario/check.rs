@@ -275,7 +275,36 @@ impl Ctx {
             a.name_pattern.as_ref(),
             "secret-{n}",
         )?;
-        let decision = match a
+        let decision = self.decision(a);
+        let code = self.status_code(a, decision, verb.get_ref());
+        let stages = self.stages(a);
+        let weight = match &a.weight {
+            Some(w) => self.count(w, "`weight`", 1)? as u32,
+            None => 1,
+        };
+        let api_group = a.api_group.clone().unwrap_or_default();
+        let request_object = self.request_object(a, span)?;
+        let request_uri = self.request_uri(a);
+        Some(Activity {
+            verb: verb.get_ref().clone(),
+            resource: resource.get_ref().clone(),
+            api_version: a.api_version.clone().unwrap_or_else(|| "v1".into()),
+            api_group,
+            subresource: a.subresource.clone().unwrap_or_default(),
+            namespaces,
+            names,
+            decision,
+            code,
+            stages,
+            weight,
+            request_object,
+            request_uri,
+        })
+    }
+
+    /// The request's authorization decision (`allow` when not given).
+    fn decision(&mut self, a: &ActivityFields) -> Decision {
+        match a
             .decision
             .as_ref()
             .map(|d| (d.get_ref().as_str(), d.span()))
@@ -292,8 +321,13 @@ impl Ctx {
                 );
                 Decision::Allow
             }
-        };
-        let code = match &a.code {
+        }
+    }
+
+    /// The response's HTTP status code; by default 403 for a forbidden request, 201 for a
+    /// `create`, else 200.
+    fn status_code(&mut self, a: &ActivityFields, decision: Decision, verb: &str) -> u16 {
+        match &a.code {
             Some(code) => {
                 let c = *code.get_ref();
                 if !(100..=599).contains(&c) {
@@ -307,9 +341,13 @@ impl Ctx {
                 c as u16
             }
             None if decision == Decision::Forbid => 403,
-            None if verb.get_ref() == "create" => 201,
+            None if verb == "create" => 201,
             None => 200,
-        };
+        }
+    }
+
+    /// The audit stages logged, in order, once each (`ResponseComplete` when none is given).
+    fn stages(&mut self, a: &ActivityFields) -> Vec<Stage> {
         let mut stages = Vec::new();
         let stage_list: Vec<&Spanned<String>> = match (&a.stages, &a.stage) {
             (Some(list), _) => list.iter().collect(),
@@ -342,12 +380,16 @@ impl Ctx {
         }
         stages.sort();
         stages.dedup();
-        let weight = match &a.weight {
-            Some(w) => self.count(w, "`weight`", 1)? as u32,
-            None => 1,
-        };
-        let api_group = a.api_group.clone().unwrap_or_default();
-        let request_object = match &a.request_object {
+        stages
+    }
+
+    /// The request's object as JSON; `None` (an error) when it nests too deep.
+    fn request_object(
+        &mut self,
+        a: &ActivityFields,
+        span: Range<usize>,
+    ) -> Option<Option<serde_json::Value>> {
+        Some(match &a.request_object {
             Some(table) => match table_to_json(table, 0) {
                 Some(value) => Some(value),
                 None => {
@@ -361,8 +403,12 @@ impl Ctx {
                 }
             },
             None => None,
-        };
-        let request_uri = match &a.request_uri {
+        })
+    }
+
+    /// The request's URI, which must be a path.
+    fn request_uri(&mut self, a: &ActivityFields) -> Option<String> {
+        match &a.request_uri {
             Some(uri) if !uri.get_ref().starts_with('/') => {
                 self.error(
                     "E608",
@@ -374,22 +420,7 @@ impl Ctx {
             }
             Some(uri) => Some(uri.get_ref().clone()),
             None => None,
-        };
-        Some(Activity {
-            verb: verb.get_ref().clone(),
-            resource: resource.get_ref().clone(),
-            api_version: a.api_version.clone().unwrap_or_else(|| "v1".into()),
-            api_group,
-            subresource: a.subresource.clone().unwrap_or_default(),
-            namespaces,
-            names,
-            decision,
-            code,
-            stages,
-            weight,
-            request_object,
-            request_uri,
-        })
+        }
     }
 }
 

@@ -9,7 +9,9 @@ use serde_json::{json, Value};
 
 use super::alert_id::{canonical_json, hash_id};
 use super::window::{PlannedExecution, Window};
-use super::{Engine, MissingFieldsStrategy, ResultTable, ScheduledRule, Timestamp};
+use super::{
+    Engine, MissingFieldsStrategy, ResultTable, ScheduledRule, SuppressionSpec, Timestamp,
+};
 use crate::diagnostic::Diagnostic;
 
 /// A result row's columns in the query's column order (serialised as a JSON object in that order).
@@ -167,26 +169,11 @@ impl AlertBook {
             suppressed: 0,
             over_max_signals: 0,
         };
-        let kept_columns: Vec<usize> = (0..result.columns.len())
-            .filter(|&column| {
-                result
-                    .rows
-                    .iter()
-                    .any(|row| !row.get(column).unwrap_or(&Value::Null).is_null())
-            })
-            .collect();
+        let kept_columns = non_null_columns(&result);
         // Identical rows of one execution get distinct ids, as Kibana's row index gives them.
         let mut occurrences: BTreeMap<String, u64> = BTreeMap::new();
         for row in &result.rows {
-            let fields = Fields(
-                kept_columns
-                    .iter()
-                    .map(|&column| {
-                        let value = row.get(column).cloned().unwrap_or(Value::Null);
-                        (result.columns[column].clone(), value)
-                    })
-                    .collect(),
-            );
+            let fields = row_fields(&result, &kept_columns, row);
             let row_key = canonical_json(&fields.to_pairs());
             let occurrence = occurrences.entry(row_key.clone()).or_default();
             let id = alert_id(rule, planned.window, &fields, *occurrence);
@@ -197,50 +184,13 @@ impl AlertBook {
             }
             let suppression = match &rule.schedule.suppression {
                 None => None,
-                Some(spec) => {
-                    let terms = Fields(
-                        spec.group_by
-                            .iter()
-                            .map(|field| {
-                                (
-                                    field.clone(),
-                                    fields.get(field).cloned().unwrap_or(Value::Null),
-                                )
-                            })
-                            .collect(),
-                    );
-                    let missing = terms.0.iter().any(|(_, value)| value.is_null());
-                    if missing && spec.missing_fields == MissingFieldsStrategy::DoNotSuppress {
-                        None
-                    } else {
-                        let instance_id = hash_id(&json!([terms.to_pairs(), rule.info.rule_id]));
-                        // Kibana looks for an open alert of this instance created at or after
-                        // `now - duration`, or the window's start when suppression is per execution.
-                        let window_start = match spec.duration {
-                            Some(duration) => planned.time.plus(-duration),
-                            None => planned.window.from,
-                        };
-                        if let Some(&existing) = self.by_instance.get(&instance_id) {
-                            let alert = &mut alerts[existing];
-                            if alert.time >= window_start {
-                                let state = alert
-                                    .suppression
-                                    .as_mut()
-                                    .expect("suppressed alerts carry state");
-                                state.suppressed += 1;
-                                state.end = planned.time;
-                                execution.suppressed += 1;
-                                continue;
-                            }
-                        }
-                        Some(AlertSuppression {
-                            instance_id,
-                            terms,
-                            suppressed: 0,
-                            end: planned.time,
-                        })
+                Some(spec) => match self.suppress(spec, rule, planned, &fields, alerts) {
+                    Suppressed::Opens(state) => state,
+                    Suppressed::Absorbed => {
+                        execution.suppressed += 1;
+                        continue;
                     }
-                }
+                },
             };
             // Suppressed rows update an existing alert and do not count against `max_signals`.
             if execution.alerts == rule.schedule.max_signals && !rule.uncapped {
@@ -277,6 +227,92 @@ impl AlertBook {
         }
         execution
     }
+
+    /// What suppression does with a new row of `fields`: an open alert of its group created
+    /// since the suppression window's start absorbs it, else it opens an alert, suppressing its
+    /// group unless a group term is missing and such rows are not suppressed.
+    fn suppress(
+        &self,
+        spec: &SuppressionSpec,
+        rule: &ScheduledRule,
+        planned: &PlannedExecution,
+        fields: &Fields,
+        alerts: &mut [Alert],
+    ) -> Suppressed {
+        let terms = Fields(
+            spec.group_by
+                .iter()
+                .map(|field| {
+                    (
+                        field.clone(),
+                        fields.get(field).cloned().unwrap_or(Value::Null),
+                    )
+                })
+                .collect(),
+        );
+        let missing = terms.0.iter().any(|(_, value)| value.is_null());
+        if missing && spec.missing_fields == MissingFieldsStrategy::DoNotSuppress {
+            Suppressed::Opens(None)
+        } else {
+            let instance_id = hash_id(&json!([terms.to_pairs(), rule.info.rule_id]));
+            // Kibana looks for an open alert of this instance created at or after
+            // `now - duration`, or the window's start when suppression is per execution.
+            let window_start = match spec.duration {
+                Some(duration) => planned.time.plus(-duration),
+                None => planned.window.from,
+            };
+            if let Some(&existing) = self.by_instance.get(&instance_id) {
+                let alert = &mut alerts[existing];
+                if alert.time >= window_start {
+                    let state = alert
+                        .suppression
+                        .as_mut()
+                        .expect("suppressed alerts carry state");
+                    state.suppressed += 1;
+                    state.end = planned.time;
+                    return Suppressed::Absorbed;
+                }
+            }
+            Suppressed::Opens(Some(AlertSuppression {
+                instance_id,
+                terms,
+                suppressed: 0,
+                end: planned.time,
+            }))
+        }
+    }
+}
+
+/// What alert suppression does with a row.
+enum Suppressed {
+    /// The row opens an alert, with its group's suppression state when it has one.
+    Opens(Option<AlertSuppression>),
+    /// An open alert of the row's group absorbed it.
+    Absorbed,
+}
+
+/// The columns some row has a value in (an alert leaves all-null columns out).
+fn non_null_columns(result: &ResultTable) -> Vec<usize> {
+    (0..result.columns.len())
+        .filter(|&column| {
+            result
+                .rows
+                .iter()
+                .any(|row| !row.get(column).unwrap_or(&Value::Null).is_null())
+        })
+        .collect()
+}
+
+/// One row's fields, of the columns `kept`.
+fn row_fields(result: &ResultTable, kept: &[usize], row: &[Value]) -> Fields {
+    Fields(
+        kept.iter()
+            .map(|&column| {
+                let value = row.get(column).cloned().unwrap_or(Value::Null);
+                (result.columns[column].clone(), value)
+            })
+            .collect(),
+    )
 }
 
 /// Kibana's `generateAlertId`, with FNV-1a over canonical JSON in place of `object-hash`:

@@ -49,22 +49,7 @@ pub(super) fn to_value(
         return fail("an object");
     }
     match ty {
-        Type::Keyword | Type::Text | Type::Version => {
-            // Strings go to the interner as they are: no copy per value.
-            let shared = match s {
-                Scalar::Str(t) => interner.get(field, t),
-                Scalar::Bool(b) => interner.get(field, &b.to_string()),
-                Scalar::I64(i) => interner.get(field, &i.to_string()),
-                Scalar::U64(u) => interner.get(field, &u.to_string()),
-                Scalar::F64(f) => interner.get(field, &f.to_string()),
-                Scalar::Object => unreachable!("handled above"),
-            };
-            Ok(if ty == Type::Version {
-                Value::Version(shared)
-            } else {
-                Value::String(shared)
-            })
-        }
+        Type::Keyword | Type::Text | Type::Version => Ok(string_leaf(s, ty, field, interner)),
         Type::Boolean => match s {
             Scalar::Bool(b) => Ok(Value::Boolean(*b)),
             Scalar::Str(t) if t.as_ref() == "true" => Ok(Value::Boolean(true)),
@@ -83,45 +68,8 @@ pub(super) fn to_value(
             };
             convert::convert(&v, ty).or_else(|_| fail(&format!("[{}]", v.to_text())))
         }
-        Type::Datetime => match s {
-            Scalar::Str(t) => datetime::parse_iso(t)
-                .or_else(|| t.parse::<i64>().ok())
-                .map(Value::Datetime)
-                .ok_or(())
-                .or_else(|_| fail(&format!("\"{t}\""))),
-            Scalar::I64(i) => Ok(Value::Datetime(*i)),
-            Scalar::U64(u) => i64::try_from(*u)
-                .map(Value::Datetime)
-                .or_else(|_| fail("a number")),
-            Scalar::F64(f) => Ok(Value::Datetime(*f as i64)),
-            _ => fail("a boolean"),
-        },
-        // `date_nanos`' default format, `strict_date_optional_time_nanos||epoch_millis`: a
-        // number is milliseconds; a value outside 1970 to 2262 is refused, as the mapper does.
-        Type::DateNanos => {
-            let nanos = match s {
-                Scalar::Str(t) => date_nanos::parse(t).or_else(|e| {
-                    t.parse::<i64>()
-                        .map_err(|_| e)
-                        .and_then(date_nanos::from_millis)
-                }),
-                Scalar::I64(i) => date_nanos::from_millis(*i),
-                Scalar::U64(u) => i64::try_from(*u)
-                    .map_err(|_| String::new())
-                    .and_then(date_nanos::from_millis),
-                Scalar::F64(f) if f.is_finite() && *f >= 0.0 && *f < 9.2e15 => {
-                    Ok((*f * 1e6) as i64)
-                }
-                Scalar::F64(_) => Err(String::new()),
-                _ => return fail("a boolean"),
-            };
-            nanos.map(Value::DateNanos).or_else(|_| {
-                fail(&match s {
-                    Scalar::Str(t) => format!("\"{t}\""),
-                    _ => "a number outside 1970 to 2262".to_string(),
-                })
-            })
-        }
+        Type::Datetime => datetime_leaf(s, fail),
+        Type::DateNanos => date_nanos_leaf(s, fail),
         Type::Ip => match s {
             Scalar::Str(t) => ip::parse(t)
                 .map(Value::Ip)
@@ -140,6 +88,72 @@ pub(super) fn to_value(
         // Read whole from the document by `Loader::fill_flattened`, never leaf by leaf.
         Type::Null | Type::DatePeriod | Type::TimeDuration | Type::Flattened => fail("a value"),
     }
+}
+
+/// A string-typed leaf (`keyword`, `text`, `version`), interned.
+fn string_leaf(s: &Scalar, ty: Type, field: u32, interner: &mut Interner) -> Value {
+    // Strings go to the interner as they are: no copy per value.
+    let shared = match s {
+        Scalar::Str(t) => interner.get(field, t),
+        Scalar::Bool(b) => interner.get(field, &b.to_string()),
+        Scalar::I64(i) => interner.get(field, &i.to_string()),
+        Scalar::U64(u) => interner.get(field, &u.to_string()),
+        Scalar::F64(f) => interner.get(field, &f.to_string()),
+        Scalar::Object => unreachable!("refused by to_value"),
+    };
+    if ty == Type::Version {
+        Value::Version(shared)
+    } else {
+        Value::String(shared)
+    }
+}
+
+/// A `date` leaf: an ISO time or epoch milliseconds.
+fn datetime_leaf(
+    s: &Scalar,
+    fail: impl Fn(&str) -> Result<Value, String>,
+) -> Result<Value, String> {
+    match s {
+        Scalar::Str(t) => datetime::parse_iso(t)
+            .or_else(|| t.parse::<i64>().ok())
+            .map(Value::Datetime)
+            .ok_or(())
+            .or_else(|_| fail(&format!("\"{t}\""))),
+        Scalar::I64(i) => Ok(Value::Datetime(*i)),
+        Scalar::U64(u) => i64::try_from(*u)
+            .map(Value::Datetime)
+            .or_else(|_| fail("a number")),
+        Scalar::F64(f) => Ok(Value::Datetime(*f as i64)),
+        _ => fail("a boolean"),
+    }
+}
+
+/// A `date_nanos` leaf, in its default format, `strict_date_optional_time_nanos||epoch_millis`:
+/// a number is milliseconds; a value outside 1970 to 2262 is refused, as the mapper does.
+fn date_nanos_leaf(
+    s: &Scalar,
+    fail: impl Fn(&str) -> Result<Value, String>,
+) -> Result<Value, String> {
+    let nanos = match s {
+        Scalar::Str(t) => date_nanos::parse(t).or_else(|e| {
+            t.parse::<i64>()
+                .map_err(|_| e)
+                .and_then(date_nanos::from_millis)
+        }),
+        Scalar::I64(i) => date_nanos::from_millis(*i),
+        Scalar::U64(u) => i64::try_from(*u)
+            .map_err(|_| String::new())
+            .and_then(date_nanos::from_millis),
+        Scalar::F64(f) if f.is_finite() && *f >= 0.0 && *f < 9.2e15 => Ok((*f * 1e6) as i64),
+        Scalar::F64(_) => Err(String::new()),
+        _ => return fail("a boolean"),
+    };
+    nanos.map(Value::DateNanos).or_else(|_| {
+        fail(&match s {
+            Scalar::Str(t) => format!("\"{t}\""),
+            _ => "a number outside 1970 to 2262".to_string(),
+        })
+    })
 }
 
 pub(super) fn dynamic_type(s: &Scalar) -> Option<Type> {

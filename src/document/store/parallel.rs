@@ -68,63 +68,27 @@ impl Documents {
                     // A line longer than a batch: fall back to the sequential reader for the
                     // rest, which bounds and reports it.
                     let rest = std::io::Cursor::new(batch).chain(input);
-                    let tail = Documents::from_ndjson(
+                    let tail = load_part(
                         std::io::BufReader::new(rest),
+                        first_line,
                         selection,
                         options.clone(),
-                    )
-                    .map_err(|e| InputError {
-                        line: e.line + first_line - 1,
-                        message: e.message,
-                    })?;
-                    done.push(tail.shift_lines(first_line - 1));
+                    )?;
+                    done.push(tail);
                     return Ok(Documents::concat_all(done));
                 }
             };
             if batch.is_empty() {
                 break;
             }
-            // Split into `threads` parts at line boundaries.
-            let mut parts: Vec<(&[u8], usize)> = Vec::new();
-            let mut start = 0;
-            let mut line = first_line;
-            for t in 0..threads {
-                let target = if t + 1 == threads {
-                    batch.len()
-                } else {
-                    (batch.len() * (t + 1) / threads).max(start)
-                };
-                let end = match batch[target.min(batch.len())..]
-                    .iter()
-                    .position(|&b| b == b'\n')
-                {
-                    Some(p) if t + 1 < threads => target + p + 1,
-                    _ => batch.len(),
-                };
-                let part = &batch[start..end];
-                parts.push((part, line));
-                // Sequential (the next part's first line depends on it), so counted with SIMD.
-                line += memchr::memchr_iter(b'\n', part).count();
-                start = end;
-                if start >= batch.len() {
-                    break;
-                }
-            }
-            first_line = line;
+            let parts = split_at_lines(&batch, threads, &mut first_line);
             let (loaded, read): (Vec<Result<Documents, InputError>>, _) =
                 std::thread::scope(|scope| {
                     let handles: Vec<_> = parts
                         .iter()
                         .map(|&(part, line)| {
                             let options = options.clone();
-                            scope.spawn(move || {
-                                Documents::from_ndjson(part, selection, options)
-                                    .map(|d| d.shift_lines(line - 1))
-                                    .map_err(|e| InputError {
-                                        line: e.line + line - 1,
-                                        message: e.message,
-                                    })
-                            })
+                            scope.spawn(move || load_part(part, line, selection, options))
                         })
                         .collect();
                     // Read the next batch while this one is parsed, so reading is not a
@@ -135,17 +99,7 @@ impl Documents {
                     } else {
                         read_batch(&mut input, &mut pending, max)
                     };
-                    let loaded = handles
-                        .into_iter()
-                        .map(|h| {
-                            h.join().unwrap_or_else(|_| {
-                                Err(InputError {
-                                    line: 0,
-                                    message: "a reader thread failed".into(),
-                                })
-                            })
-                        })
-                        .collect();
+                    let loaded = handles.into_iter().map(join_part).collect();
                     (loaded, read)
                 });
             for part in loaded {
@@ -168,4 +122,68 @@ impl Documents {
         }
         self
     }
+}
+
+/// Splits `batch` into up to `threads` parts at line boundaries, each with the input line it
+/// starts on; `first_line` (the batch's) moves on to the line after the batch.
+fn split_at_lines<'b>(
+    batch: &'b [u8],
+    threads: usize,
+    first_line: &mut usize,
+) -> Vec<(&'b [u8], usize)> {
+    let mut parts: Vec<(&[u8], usize)> = Vec::new();
+    let mut start = 0;
+    let mut line = *first_line;
+    for t in 0..threads {
+        let target = if t + 1 == threads {
+            batch.len()
+        } else {
+            (batch.len() * (t + 1) / threads).max(start)
+        };
+        let end = match batch[target.min(batch.len())..]
+            .iter()
+            .position(|&b| b == b'\n')
+        {
+            Some(p) if t + 1 < threads => target + p + 1,
+            _ => batch.len(),
+        };
+        let part = &batch[start..end];
+        parts.push((part, line));
+        // Sequential (the next part's first line depends on it), so counted with SIMD.
+        line += memchr::memchr_iter(b'\n', part).count();
+        start = end;
+        if start >= batch.len() {
+            break;
+        }
+    }
+    *first_line = line;
+    parts
+}
+
+/// Loads one part of the input, which starts on input line `line`, with the sequential reader;
+/// its documents' and errors' lines are the input's.
+fn load_part(
+    part: impl BufRead,
+    line: usize,
+    selection: &FieldSelection,
+    options: LoadOptions,
+) -> Result<Documents, InputError> {
+    Documents::from_ndjson(part, selection, options)
+        .map(|d| d.shift_lines(line - 1))
+        .map_err(|e| InputError {
+            line: e.line + line - 1,
+            message: e.message,
+        })
+}
+
+/// A part's documents once its thread ends; an error if the thread failed.
+fn join_part(
+    handle: std::thread::ScopedJoinHandle<'_, Result<Documents, InputError>>,
+) -> Result<Documents, InputError> {
+    handle.join().unwrap_or_else(|_| {
+        Err(InputError {
+            line: 0,
+            message: "a reader thread failed".into(),
+        })
+    })
 }

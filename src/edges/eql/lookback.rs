@@ -22,26 +22,7 @@ impl Plan<'_> {
             return Ok(Vec::new());
         }
         let first_run = self.first_run_off_neighbour_grids();
-        // The first execution starts with a request of the late requests' audit actor (a
-        // default one when none is an audit request): a plain list of another resource.
-        let mut anchor = late
-            .iter()
-            .map(|(_, _, r)| r)
-            .find(|r| r.source == Source::Audit)
-            .cloned()
-            .unwrap_or_else(|| Request::default().completed());
-        anchor.set(Slot::Verb, Some("list".into()));
-        anchor.set(Slot::Resource, Some("edge-anchors".into()));
-        // A plain list, as an API server logs one: no subresource and the URI built from the
-        // object reference (a `list` carrying the rule's `exec` subresource is no real request,
-        // and it killed the exec rule's verb mutant unfaithfully).
-        anchor.set(Slot::Subresource, None);
-        anchor.set(Slot::RequestUri, None);
-        let anchor_label = if filters.iter().any(|f| self.oracle.matches(f, &anchor)) {
-            "first request after the rule is enabled (joins no sequence)"
-        } else {
-            "first request after the rule is enabled (matches no query)"
-        };
+        let (anchor, anchor_label) = self.anchor_request(&late, filters);
         let lag = self.interval;
         let events = late.len();
         let place = |offset: i64, with_anchor: bool| -> Vec<TimedRequest> {
@@ -73,11 +54,7 @@ impl Plan<'_> {
             return Ok(Vec::new());
         }
         let lookback_text = format_duration(self.lookback);
-        let what = if events == 1 {
-            "An alert-worthy event".to_string()
-        } else {
-            format!("An alert-worthy sequence of {events} events, the first")
-        };
+        let what = late_subject(events);
         let mut drafts = Vec::new();
         for (slug, offset, how) in [
             (
@@ -94,15 +71,9 @@ impl Plan<'_> {
             let requests = place(offset, true);
             let read = offset == 0;
             let from = requests[0].at;
-            let title = match (events, read) {
-                (1, true) => "an alerting event ingested late, at the look-back bound",
-                (1, false) => "an alerting event ingested late, just before it",
-                (_, true) => "an alerting sequence ingested late, at the look-back bound",
-                (_, false) => "an alerting sequence ingested late, just before it",
-            };
             drafts.push(EqlDraft {
                 slug: slug.into(),
-                title: title.into(),
+                title: late_title(events, read).into(),
                 description: format!(
                     "The rule is enabled at {first_run} (the first request after it comes then; the late {} \
                      happened before). {what} from {from} is ingested {} late, \
@@ -111,11 +82,7 @@ impl Plan<'_> {
                      execution is the first multiple of the interval at or after the first request).",
                     if events == 1 { "event is history: it" } else { "events are history: they" },
                     format_duration(lag),
-                    match (read, events) {
-                        (true, _) => "The first execution reads it and alerts.",
-                        (false, 1) => "No execution reads it.",
-                        (false, _) => "No execution reads the first event, so no sequence completes.",
-                    }
+                    late_outcome(read, events),
                 ),
                 requests,
                 alerts: if read { alone.alerts } else { 0 },
@@ -123,6 +90,35 @@ impl Plan<'_> {
             });
         }
         Ok(drafts)
+    }
+
+    /// The request that starts the first execution, and its label.
+    fn anchor_request(
+        &self,
+        late: &[(String, i64, Request)],
+        filters: &[&EventFilter],
+    ) -> (Request, &'static str) {
+        // The first execution starts with a request of the late requests' audit actor (a
+        // default one when none is an audit request): a plain list of another resource.
+        let mut anchor = late
+            .iter()
+            .map(|(_, _, r)| r)
+            .find(|r| r.source == Source::Audit)
+            .cloned()
+            .unwrap_or_else(|| Request::default().completed());
+        anchor.set(Slot::Verb, Some("list".into()));
+        anchor.set(Slot::Resource, Some("edge-anchors".into()));
+        // A plain list, as an API server logs one: no subresource and the URI built from the
+        // object reference (a `list` carrying the rule's `exec` subresource is no real request,
+        // and it killed the exec rule's verb mutant unfaithfully).
+        anchor.set(Slot::Subresource, None);
+        anchor.set(Slot::RequestUri, None);
+        let label = if filters.iter().any(|f| self.oracle.matches(f, &anchor)) {
+            "first request after the rule is enabled (joins no sequence)"
+        } else {
+            "first request after the rule is enabled (matches no query)"
+        };
+        (anchor, label)
     }
 
     /// The first execution: a multiple of the interval after `E` that is no multiple of the
@@ -146,4 +142,32 @@ fn with_zero(verdict: &super::Verdict, extra: usize) -> super::Verdict {
     let mut out = verdict.clone();
     out.per_request.extend(std::iter::repeat_n(0, extra));
     out
+}
+
+/// A late-ingest edge's title: one event or a sequence, read at the bound or not.
+fn late_title(events: usize, read: bool) -> &'static str {
+    match (events, read) {
+        (1, true) => "an alerting event ingested late, at the look-back bound",
+        (1, false) => "an alerting event ingested late, just before it",
+        (_, true) => "an alerting sequence ingested late, at the look-back bound",
+        (_, false) => "an alerting sequence ingested late, just before it",
+    }
+}
+
+/// What the executions make of a late-ingest edge's events.
+fn late_outcome(read: bool, events: usize) -> &'static str {
+    match (read, events) {
+        (true, _) => "The first execution reads it and alerts.",
+        (false, 1) => "No execution reads it.",
+        (false, _) => "No execution reads the first event, so no sequence completes.",
+    }
+}
+
+/// What is ingested late, as a description's subject.
+fn late_subject(events: usize) -> String {
+    if events == 1 {
+        "An alert-worthy event".to_string()
+    } else {
+        format!("An alert-worthy sequence of {events} events, the first")
+    }
 }

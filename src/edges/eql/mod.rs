@@ -178,38 +178,7 @@ impl<'a> Plan<'a> {
             if chosen.is_empty() {
                 continue;
             }
-            let mut requests = vec![TimedRequest {
-                label: "baseline: every condition met".into(),
-                at: Timestamp(0),
-                request: base.clone(),
-                ingest_lag: None,
-                history: false,
-            }];
-            for (index, variant) in chosen.iter().enumerate() {
-                let mut request = variant.request.clone();
-                if source == Source::Audit
-                    && !username_fixed
-                    && variant.field != "user.name"
-                    && !variant.field.ends_with("user.username")
-                {
-                    request.set(
-                        Slot::Username,
-                        Some(format!("system:serviceaccount:edge:prober-{}", index + 2)),
-                    );
-                }
-                requests.push(TimedRequest {
-                    label: format!(
-                        "{} = {}: {}",
-                        variant.field,
-                        shown(&variant.value),
-                        variant.why
-                    ),
-                    at: Timestamp(0),
-                    request,
-                    ingest_lag: None,
-                    history: false,
-                });
-            }
+            let mut requests = variant_requests(&base, &chosen, source, username_fixed);
             let first = self
                 .place((requests.len() as i64 - 1) * SECOND)
                 .ok_or("the requests do not fit in one execution window")?;
@@ -304,4 +273,47 @@ pub fn for_rule(
     generate(&input).map_err(|why| {
         crate::diagnostic::Diagnostic::error("E711", format!("cannot derive edge scenarios: {why}"))
     })
+}
+
+/// A baseline request meeting every condition, then one request per variant, each from its own
+/// actor (an audit request gets a username of its own unless the variant or the query fixes it).
+fn variant_requests(
+    base: &Request,
+    chosen: &[&values::Variant],
+    source: Source,
+    username_fixed: bool,
+) -> Vec<TimedRequest> {
+    let mut requests = vec![TimedRequest {
+        label: "baseline: every condition met".into(),
+        at: Timestamp(0),
+        request: base.clone(),
+        ingest_lag: None,
+        history: false,
+    }];
+    for (index, variant) in chosen.iter().enumerate() {
+        let mut request = variant.request.clone();
+        if source == Source::Audit
+            && !username_fixed
+            && variant.field != "user.name"
+            && !variant.field.ends_with("user.username")
+        {
+            request.set(
+                Slot::Username,
+                Some(format!("system:serviceaccount:edge:prober-{}", index + 2)),
+            );
+        }
+        requests.push(TimedRequest {
+            label: format!(
+                "{} = {}: {}",
+                variant.field,
+                shown(&variant.value),
+                variant.why
+            ),
+            at: Timestamp(0),
+            request,
+            ingest_lag: None,
+            history: false,
+        });
+    }
+    requests
 }

@@ -483,66 +483,12 @@ fn value_edges(
             if chosen.is_empty() {
                 continue;
             }
-            let mut listed: Vec<(String, i64, Request)> = Vec::new();
-            let mut offset = 0;
-            let mut labels = vec!["baseline: every query met".to_string()];
-            for (n, variant) in std::iter::once(None)
-                .chain(chosen.iter().map(Some))
-                .enumerate()
-            {
-                let key = plan.key_for(shape, n + 1);
-                let instance = plan.instance(shape, &key)?;
-                for (j, request) in instance.requests.iter().enumerate() {
-                    let mut request = request.clone();
-                    if let (Some(variant), true) = (variant, j == stage) {
-                        let mut varied = variant.request.clone();
-                        for (slot, value) in shape.keys[j].iter().zip(&key) {
-                            if !variant.field.is_empty() && variant.slot != *slot {
-                                varied.set(*slot, Some(value.clone()));
-                            }
-                        }
-                        request = varied;
-                    }
-                    listed.push((
-                        format!("{} of instance {}", stage_label(shape, j), n + 1),
-                        offset,
-                        request,
-                    ));
-                    offset += spacing;
-                }
-                if let Some(variant) = variant {
-                    labels.push(format!(
-                        "{} = {}: {}",
-                        variant.field,
-                        variant
-                            .value
-                            .as_deref()
-                            .map_or("missing".to_string(), |v| format!("`{v}`")),
-                        variant.why
-                    ));
-                }
-                offset += SECOND;
-            }
+            let (listed, labels) = listed_instances(plan, shape, stage, &chosen, spacing)?;
             let Some(requests) = plan.timed(listed) else {
                 continue;
             };
             let mut requests = requests;
-            for (n, label) in labels.iter().enumerate() {
-                let completes = plan
-                    .verdict(&requests[n * count..(n + 1) * count])
-                    .is_ok_and(|v| v.sequences > 0);
-                for r in &mut requests[n * count..(n + 1) * count] {
-                    r.label = format!(
-                        "{}: {label} → {}",
-                        r.label,
-                        if completes {
-                            "completes"
-                        } else {
-                            "no sequence"
-                        }
-                    );
-                }
-            }
+            label_outcomes(plan, &mut requests, &labels, count);
             let why = format!(
                 "One sequence instance (its own join key) per value tried on query {}'s {what} (each \
                  constant as written, its case changed, a value just outside a pattern, the field missing), \
@@ -559,4 +505,78 @@ fn value_edges(
         }
     }
     Ok(drafts)
+}
+
+/// The requests of a baseline sequence instance (every query met) and of one instance per
+/// variant of query `stage`, each its own join key, with the labels of the instances.
+#[allow(clippy::type_complexity)]
+fn listed_instances(
+    plan: &Plan,
+    shape: &Shape,
+    stage: usize,
+    chosen: &[&values::Variant],
+    spacing: i64,
+) -> Result<(Vec<(String, i64, Request)>, Vec<String>), String> {
+    let mut listed: Vec<(String, i64, Request)> = Vec::new();
+    let mut offset = 0;
+    let mut labels = vec!["baseline: every query met".to_string()];
+    for (n, variant) in std::iter::once(None)
+        .chain(chosen.iter().map(Some))
+        .enumerate()
+    {
+        let key = plan.key_for(shape, n + 1);
+        let instance = plan.instance(shape, &key)?;
+        for (j, request) in instance.requests.iter().enumerate() {
+            let mut request = request.clone();
+            if let (Some(variant), true) = (variant, j == stage) {
+                let mut varied = variant.request.clone();
+                for (slot, value) in shape.keys[j].iter().zip(&key) {
+                    if !variant.field.is_empty() && variant.slot != *slot {
+                        varied.set(*slot, Some(value.clone()));
+                    }
+                }
+                request = varied;
+            }
+            listed.push((
+                format!("{} of instance {}", stage_label(shape, j), n + 1),
+                offset,
+                request,
+            ));
+            offset += spacing;
+        }
+        if let Some(variant) = variant {
+            labels.push(format!(
+                "{} = {}: {}",
+                variant.field,
+                variant
+                    .value
+                    .as_deref()
+                    .map_or("missing".to_string(), |v| format!("`{v}`")),
+                variant.why
+            ));
+        }
+        offset += SECOND;
+    }
+    Ok((listed, labels))
+}
+
+/// Appends to each request's label its instance's label and what the reference engine makes
+/// of the instance (`count` requests) alone.
+fn label_outcomes(plan: &Plan, requests: &mut [TimedRequest], labels: &[String], count: usize) {
+    for (n, label) in labels.iter().enumerate() {
+        let completes = plan
+            .verdict(&requests[n * count..(n + 1) * count])
+            .is_ok_and(|v| v.sequences > 0);
+        for r in &mut requests[n * count..(n + 1) * count] {
+            r.label = format!(
+                "{}: {label} → {}",
+                r.label,
+                if completes {
+                    "completes"
+                } else {
+                    "no sequence"
+                }
+            );
+        }
+    }
 }

@@ -262,27 +262,8 @@ impl Plan<'_> {
 
     /// One scenario for a leaf: one actor per near value, each its own bucket or term.
     fn site_draft(&self, site: &Site, slug: String) -> Result<Option<KqlDraft>, Diagnostic> {
-        let free = |fields: &[String]| {
-            fields
-                .iter()
-                .find(|f| **f != site.field && !self.read.contains(*f))
-                .cloned()
-        };
-        let (count, split, draw) = match self.kind {
-            Kind::Query => (1, None, None),
-            Kind::Threshold(spec) => {
-                let Some(split) = free(&spec.fields) else {
-                    return Ok(None);
-                };
-                let card = self.free_cardinality(spec);
-                let count = spec.value.max(card.map_or(0, |(_, c)| c));
-                (
-                    count,
-                    Some(split),
-                    card.and_then(|(field, c)| self.draw_of(field, c)),
-                )
-            }
-            Kind::NewTerms(spec) => (1, free(&spec.fields), None),
+        let Some((count, split, draw)) = self.site_grouping(site) else {
+            return Ok(None);
         };
         if count > MAX_EVENTS {
             return Ok(None);
@@ -308,26 +289,7 @@ impl Plan<'_> {
         }
         let (alerts, alerting) = self.site_alerts(&rows, count, &draw)?;
         let spacing = self.spacing(count * rows.len() as i64);
-        let listing: Vec<String> = rows
-            .iter()
-            .map(|(_, variant, _, matched)| {
-                let value = variant.value.as_ref().map_or("(missing)".to_string(), |v| {
-                    format!(
-                        "`{}`",
-                        v.as_str().map_or_else(|| v.to_string(), str::to_string)
-                    )
-                });
-                format!(
-                    "{value} ({}): {}",
-                    variant.why,
-                    if *matched {
-                        "matches"
-                    } else {
-                        "does not match"
-                    }
-                )
-            })
-            .collect();
+        let listing = variant_listing(&rows);
         let role = if site.negated {
             "the exclusion"
         } else {
@@ -369,6 +331,36 @@ impl Plan<'_> {
             draft.expect.groups = alerting;
         }
         Ok(Some(draft))
+    }
+
+    /// A leaf's events per actor, the field that gives each actor its own bucket or term, and
+    /// the values drawn for a threshold's free field; `None` when a threshold has no field free
+    /// to split on.
+    #[allow(clippy::type_complexity)]
+    fn site_grouping(
+        &self,
+        site: &Site,
+    ) -> Option<(i64, Option<String>, Option<(String, Vec<Json>)>)> {
+        let free = |fields: &[String]| {
+            fields
+                .iter()
+                .find(|f| **f != site.field && !self.read.contains(*f))
+                .cloned()
+        };
+        Some(match self.kind {
+            Kind::Query => (1, None, None),
+            Kind::Threshold(spec) => {
+                let split = free(&spec.fields)?;
+                let card = self.free_cardinality(spec);
+                let count = spec.value.max(card.map_or(0, |(_, c)| c));
+                (
+                    count,
+                    Some(split),
+                    card.and_then(|(field, c)| self.draw_of(field, c)),
+                )
+            }
+            Kind::NewTerms(spec) => (1, free(&spec.fields), None),
+        })
     }
 
     /// Alerts of the variants' events, and the actors whose events alert.
@@ -416,4 +408,27 @@ fn outcome(alerts: u64) -> String {
         1 => "one alert".to_string(),
         n => format!("{n} alerts"),
     }
+}
+
+/// Each variant's value, why it was chosen, and whether the query matches it.
+fn variant_listing(rows: &[(String, &sites::Variant, Doc, bool)]) -> Vec<String> {
+    rows.iter()
+        .map(|(_, variant, _, matched)| {
+            let value = variant.value.as_ref().map_or("(missing)".to_string(), |v| {
+                format!(
+                    "`{}`",
+                    v.as_str().map_or_else(|| v.to_string(), str::to_string)
+                )
+            });
+            format!(
+                "{value} ({}): {}",
+                variant.why,
+                if *matched {
+                    "matches"
+                } else {
+                    "does not match"
+                }
+            )
+        })
+        .collect()
 }

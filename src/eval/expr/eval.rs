@@ -110,57 +110,10 @@ impl CExpr {
             }
             // Both operands are always evaluated, as Elasticsearch's block evaluation does,
             // so each reports its warnings.
-            Kind::And(l, r) => {
-                // A full-text call is a Lucene query: a conjunction leads with it and advances
-                // the other clauses (and their per-document warnings) only on its matches.
-                let (first, second) = if r.leads_with_full_text() && !l.leads_with_full_text() {
-                    (r, l)
-                } else {
-                    (l, r)
-                };
-                let a = self.truth(first, row, ctx);
-                if a == Some(false) && first.leads_with_full_text() {
-                    return Cell::boolean(Some(false));
-                }
-                let b = self.truth(second, row, ctx);
-                Cell::boolean(match (a, b) {
-                    (Some(false), _) | (_, Some(false)) => Some(false),
-                    (Some(true), Some(true)) => Some(true),
-                    _ => None,
-                })
-            }
-            Kind::Or(l, r) => {
-                let a = self.truth(l, row, ctx);
-                let b = self.truth(r, row, ctx);
-                Cell::boolean(match (a, b) {
-                    (Some(true), _) | (_, Some(true)) => Some(true),
-                    (Some(false), Some(false)) => Some(false),
-                    _ => None,
-                })
-            }
+            Kind::And(l, r) => self.and(l, r, row, ctx),
+            Kind::Or(l, r) => self.or(l, r, row, ctx),
             Kind::Not(inner) => Cell::boolean(self.truth(inner, row, ctx).map(|b| !b)),
-            Kind::In(value, items) => {
-                let v = value.eval_ref(row, ctx);
-                let Some(v) = single(&v, ctx, self.site) else {
-                    return Cell::Null;
-                };
-                let mut saw_null = false;
-                for item in items {
-                    match item.eval_ref(row, ctx).as_ref() {
-                        Cell::Null => saw_null = true,
-                        Cell::One(x) => {
-                            if compare_op(BinaryOp::Eq, v, x) {
-                                return Cell::boolean(Some(true));
-                            }
-                        }
-                        Cell::Many(_) => {
-                            ctx.warn(self.site, MULTI_VALUE);
-                            saw_null = true;
-                        }
-                    }
-                }
-                Cell::boolean(if saw_null { None } else { Some(false) })
-            }
+            Kind::In(value, items) => self.is_in(value, items, row, ctx),
             Kind::IsNull(value, negated) => {
                 let is_null = value.eval_ref(row, ctx).is_null();
                 Cell::boolean(Some(is_null != *negated))
@@ -177,22 +130,7 @@ impl CExpr {
                 let c = inner.eval(row, ctx);
                 convert_cell(c, *ty, ctx, self.site)
             }
-            Kind::Case(args) => {
-                let mut i = 0;
-                while i + 1 < args.len() {
-                    match args[i].eval(row, ctx) {
-                        Cell::One(Value::Boolean(true)) => return args[i + 1].eval(row, ctx),
-                        Cell::Many(_) => ctx.warnings.add(self.site, true, MULTI_VALUE),
-                        _ => {}
-                    }
-                    i += 2;
-                }
-                if i < args.len() {
-                    args[i].eval(row, ctx)
-                } else {
-                    Cell::Null
-                }
-            }
+            Kind::Case(args) => self.case(args, row, ctx),
             Kind::Call(func, args)
                 if args.len() <= MAX_PLAIN_ARGS && functions::plain_single_valued(func) =>
             {
@@ -202,6 +140,80 @@ impl CExpr {
                 let cells: Vec<Cell> = args.iter().map(|a| a.eval(row, ctx)).collect();
                 functions::eval(func, cells, self, ctx)
             }
+        }
+    }
+
+    /// `l AND r`: three-valued, a full-text operand first.
+    fn and(&self, l: &CExpr, r: &CExpr, row: &[Cell], ctx: &mut Ctx) -> Cell {
+        // A full-text call is a Lucene query: a conjunction leads with it and advances
+        // the other clauses (and their per-document warnings) only on its matches.
+        let (first, second) = if r.leads_with_full_text() && !l.leads_with_full_text() {
+            (r, l)
+        } else {
+            (l, r)
+        };
+        let a = self.truth(first, row, ctx);
+        if a == Some(false) && first.leads_with_full_text() {
+            return Cell::boolean(Some(false));
+        }
+        let b = self.truth(second, row, ctx);
+        Cell::boolean(match (a, b) {
+            (Some(false), _) | (_, Some(false)) => Some(false),
+            (Some(true), Some(true)) => Some(true),
+            _ => None,
+        })
+    }
+
+    /// `l OR r`: three-valued, both operands evaluated.
+    fn or(&self, l: &CExpr, r: &CExpr, row: &[Cell], ctx: &mut Ctx) -> Cell {
+        let a = self.truth(l, row, ctx);
+        let b = self.truth(r, row, ctx);
+        Cell::boolean(match (a, b) {
+            (Some(true), _) | (_, Some(true)) => Some(true),
+            (Some(false), Some(false)) => Some(false),
+            _ => None,
+        })
+    }
+
+    /// `value IN (items)`: null when no item equals the value and some item is null.
+    fn is_in(&self, value: &CExpr, items: &[CExpr], row: &[Cell], ctx: &mut Ctx) -> Cell {
+        let v = value.eval_ref(row, ctx);
+        let Some(v) = single(&v, ctx, self.site) else {
+            return Cell::Null;
+        };
+        let mut saw_null = false;
+        for item in items {
+            match item.eval_ref(row, ctx).as_ref() {
+                Cell::Null => saw_null = true,
+                Cell::One(x) => {
+                    if compare_op(BinaryOp::Eq, v, x) {
+                        return Cell::boolean(Some(true));
+                    }
+                }
+                Cell::Many(_) => {
+                    ctx.warn(self.site, MULTI_VALUE);
+                    saw_null = true;
+                }
+            }
+        }
+        Cell::boolean(if saw_null { None } else { Some(false) })
+    }
+
+    /// `CASE(cond, value, …, else)`: the value of the first true condition.
+    fn case(&self, args: &[CExpr], row: &[Cell], ctx: &mut Ctx) -> Cell {
+        let mut i = 0;
+        while i + 1 < args.len() {
+            match args[i].eval(row, ctx) {
+                Cell::One(Value::Boolean(true)) => return args[i + 1].eval(row, ctx),
+                Cell::Many(_) => ctx.warnings.add(self.site, true, MULTI_VALUE),
+                _ => {}
+            }
+            i += 2;
+        }
+        if i < args.len() {
+            args[i].eval(row, ctx)
+        } else {
+            Cell::Null
         }
     }
 

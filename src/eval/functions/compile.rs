@@ -71,23 +71,7 @@ pub fn compile(
     schema: &[Column],
 ) -> Result<CExpr, Diagnostic> {
     let name = call.name.as_str();
-    if is_aggregate(name) {
-        return Err(error(
-            "E302",
-            span,
-            format!(
-                "aggregate function [{}] is only allowed in STATS",
-                span.slice(c.text)
-            ),
-        ));
-    }
-    if let Some(refused) = catalog::refusal(name, span) {
-        return Err(refused);
-    }
-    if name == "categorize" {
-        // `STATS … BY` compiles its `CATEGORIZE` key itself; any other place is an error.
-        return Err(categorize::grouping::outside_stats(c, span));
-    }
+    refuse_outside_scalar(c, name, span)?;
     if catalog::FULL_TEXT_EVALUATED.contains(&name) {
         return fulltext::compile(c, call, span, schema);
     }
@@ -104,21 +88,7 @@ pub fn compile(
         return bucket::compile(c, args, span, schema);
     }
     if range::NAMES.contains(&name) {
-        let typed: Vec<_> = args
-            .iter()
-            .zip(&arg_spans)
-            .map(|(a, s)| (a.ty, *s))
-            .collect();
-        let compiled = range::compile(name, c.text, span, &typed)?;
-        if compiled.swapped {
-            args.swap(0, 1);
-        }
-        let site = c.site(span);
-        return Ok(CExpr {
-            kind: Kind::Call(compiled.func, args),
-            ty: compiled.ty,
-            site,
-        });
+        return compile_range(c, name, span, args, &arg_spans);
     }
     let text = span.slice(c.text).to_string();
     let mut cx = Args {
@@ -156,6 +126,54 @@ pub fn compile(
     Ok(CExpr {
         kind: Kind::Call(func, args),
         ty,
+        site,
+    })
+}
+
+/// Refuses a call compiled outside its place or not evaluated at all: an aggregate outside
+/// `STATS`, a [`catalog::refusal`], `CATEGORIZE` outside `STATS … BY`.
+fn refuse_outside_scalar(c: &Compiler, name: &str, span: Span) -> Result<(), Diagnostic> {
+    if is_aggregate(name) {
+        return Err(error(
+            "E302",
+            span,
+            format!(
+                "aggregate function [{}] is only allowed in STATS",
+                span.slice(c.text)
+            ),
+        ));
+    }
+    if let Some(refused) = catalog::refusal(name, span) {
+        return Err(refused);
+    }
+    if name == "categorize" {
+        // `STATS … BY` compiles its `CATEGORIZE` key itself; any other place is an error.
+        return Err(categorize::grouping::outside_stats(c, span));
+    }
+    Ok(())
+}
+
+/// A range function (`range::NAMES`) over its compiled arguments.
+fn compile_range(
+    c: &mut Compiler,
+    name: &str,
+    span: Span,
+    mut args: Vec<CExpr>,
+    arg_spans: &[Span],
+) -> Result<CExpr, Diagnostic> {
+    let typed: Vec<_> = args
+        .iter()
+        .zip(arg_spans)
+        .map(|(a, s)| (a.ty, *s))
+        .collect();
+    let compiled = range::compile(name, c.text, span, &typed)?;
+    if compiled.swapped {
+        args.swap(0, 1);
+    }
+    let site = c.site(span);
+    Ok(CExpr {
+        kind: Kind::Call(compiled.func, args),
+        ty: compiled.ty,
         site,
     })
 }

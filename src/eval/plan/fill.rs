@@ -6,6 +6,7 @@ use crate::document::value::{Cell, Type, Value};
 use crate::document::Column;
 use crate::esql::ast;
 use crate::eval::expr::{error, Compiler, Kind};
+use crate::span::Span;
 
 use super::resolve_pattern;
 use crate::document::name_matches;
@@ -81,33 +82,11 @@ pub(super) fn compile_fill(
     c: &mut Compiler,
     fill: &ast::FillNull,
     schema: &[Column],
-    keyword: crate::span::Span,
+    keyword: Span,
 ) -> Result<Fill, Diagnostic> {
     let every = fill.targets.iter().any(|p| p.pattern == "*");
-    let mut targeted = vec![false; schema.len()];
-    for p in &fill.targets {
-        if p.pattern == "*" {
-            continue;
-        }
-        resolve_pattern(schema, p)?;
-        for (i, col) in schema.iter().enumerate() {
-            targeted[i] |= name_matches(&p.pattern, &col.name);
-        }
-    }
-    let value = match &fill.value {
-        None => None,
-        Some(e) => {
-            let compiled = c.expr(e, schema)?;
-            let Kind::Literal(cell) = &compiled.kind else {
-                return Err(error(
-                    "E302",
-                    e.span,
-                    "[FILLNULL] the fill value must be a constant",
-                ));
-            };
-            Some((cell.clone(), compiled.ty, e.span))
-        }
-    };
+    let targeted = targeted_columns(fill, schema)?;
+    let value = fill_constant(c, fill, schema)?;
     let mut fills = Vec::new();
     let mut unfillable = Vec::new();
     for (i, col) in schema.iter().enumerate() {
@@ -118,45 +97,7 @@ pub(super) fn compile_fill(
             unfillable.push(col);
             continue;
         }
-        let cell = match &value {
-            None => default_for(col.ty).map(Cell::One),
-            Some((Cell::Null, _, _)) => None,
-            Some((Cell::Many(_), _, span)) => {
-                return Err(error(
-                    "E302",
-                    *span,
-                    "[FILLNULL] the fill value must be a single value",
-                ))
-            }
-            Some((Cell::One(v), from, span)) => match fill_value(v, *from, col.ty) {
-                Ok(v) => Some(Cell::One(v)),
-                Err(_) if every => None,
-                Err(None) => {
-                    return Err(error(
-                        "E302",
-                        *span,
-                        format!(
-                        "[FILLNULL] fill value type [{}] is incompatible with field [{}] type [{}]",
-                        type_name(*from),
-                        col.name,
-                        type_name(col.ty)
-                    ),
-                    ))
-                }
-                Err(Some(_)) => {
-                    return Err(error(
-                        "E302",
-                        *span,
-                        format!(
-                            "[FILLNULL] fill value [{}] does not fit field [{}] of type [{}]",
-                            v.to_text(),
-                            col.name,
-                            type_name(col.ty)
-                        ),
-                    ))
-                }
-            },
-        };
+        let cell = column_fill(col, &value, every)?;
         match cell {
             Some(cell) => {
                 c.constants.forget(&col.name);
@@ -171,6 +112,92 @@ pub(super) fn compile_fill(
         notes.push(unfillable_note(&c.location(keyword), every, &unfillable));
     }
     Ok(Fill { fills, notes })
+}
+
+/// Which columns the command's patterns other than `*` name; an error for a name that is no
+/// column or a pattern that matches none.
+fn targeted_columns(fill: &ast::FillNull, schema: &[Column]) -> Result<Vec<bool>, Diagnostic> {
+    let mut targeted = vec![false; schema.len()];
+    for p in &fill.targets {
+        if p.pattern == "*" {
+            continue;
+        }
+        resolve_pattern(schema, p)?;
+        for (i, col) in schema.iter().enumerate() {
+            targeted[i] |= name_matches(&p.pattern, &col.name);
+        }
+    }
+    Ok(targeted)
+}
+
+/// The explicit fill value, with its type and span (`None` for `DEFAULT`); it must be a constant.
+fn fill_constant(
+    c: &mut Compiler,
+    fill: &ast::FillNull,
+    schema: &[Column],
+) -> Result<Option<(Cell, Type, Span)>, Diagnostic> {
+    Ok(match &fill.value {
+        None => None,
+        Some(e) => {
+            let compiled = c.expr(e, schema)?;
+            let Kind::Literal(cell) = &compiled.kind else {
+                return Err(error(
+                    "E302",
+                    e.span,
+                    "[FILLNULL] the fill value must be a constant",
+                ));
+            };
+            Some((cell.clone(), compiled.ty, e.span))
+        }
+    })
+}
+
+/// What fills the nulls of `col`: its type's default, or the explicit `value` where it fits;
+/// `None` where nothing applies (an unfitting value under `*` is skipped).
+fn column_fill(
+    col: &Column,
+    value: &Option<(Cell, Type, Span)>,
+    every: bool,
+) -> Result<Option<Cell>, Diagnostic> {
+    Ok(match value {
+        None => default_for(col.ty).map(Cell::One),
+        Some((Cell::Null, _, _)) => None,
+        Some((Cell::Many(_), _, span)) => {
+            return Err(error(
+                "E302",
+                *span,
+                "[FILLNULL] the fill value must be a single value",
+            ))
+        }
+        Some((Cell::One(v), from, span)) => match fill_value(v, *from, col.ty) {
+            Ok(v) => Some(Cell::One(v)),
+            Err(_) if every => None,
+            Err(None) => {
+                return Err(error(
+                    "E302",
+                    *span,
+                    format!(
+                        "[FILLNULL] fill value type [{}] is incompatible with field [{}] type [{}]",
+                        type_name(*from),
+                        col.name,
+                        type_name(col.ty)
+                    ),
+                ))
+            }
+            Err(Some(_)) => {
+                return Err(error(
+                    "E302",
+                    *span,
+                    format!(
+                        "[FILLNULL] fill value [{}] does not fit field [{}] of type [{}]",
+                        v.to_text(),
+                        col.name,
+                        type_name(col.ty)
+                    ),
+                ))
+            }
+        },
+    })
 }
 
 /// `WarnUnfillableFillNull`'s text: one field named with its type, or a list (the first ten).

@@ -37,54 +37,90 @@ pub(super) fn compile_fork(
     let mut outputs: Vec<(Vec<Column>, Vec<Step>)> = Vec::new();
     for (n, branch) in branches.iter().enumerate() {
         c.constants = constants.clone();
-        let mut columns = schema.to_vec();
-        let mut steps = Vec::new();
-        let mut has_limit = false;
-        for command in &branch.commands {
-            if matches!(command.kind, crate::esql::ast::CommandKind::Fork(_)) {
-                return Err(error(
-                    "E302",
-                    command.span,
-                    "Only a single FORK command is supported, but found multiple",
-                ));
-            }
-            compile_command(
-                c,
-                command,
-                text,
-                &mut columns,
-                &mut steps,
-                notes,
-                &mut has_limit,
-            )?;
-        }
-        if !has_limit {
-            bind_top_n(&mut steps, DEFAULT_LIMIT);
-            steps.push(Step::Limit(DEFAULT_LIMIT));
-        }
-        let site = c.site(branch.span);
-        let label = CExpr {
-            kind: Kind::Literal(Cell::One(Value::String(Arc::from(format!(
-                "fork{}",
-                n + 1
-            ))))),
-            ty: Type::Keyword,
-            site,
-        };
-        let existing = columns.iter().position(|col| col.name == "_fork");
-        steps.push(Step::Eval(vec![(label, existing)]));
-        if let Some(i) = existing {
-            columns.remove(i);
-        }
-        columns.push(Column {
-            name: "_fork".into(),
-            ty: Type::Keyword,
-        });
-        outputs.push((columns, steps));
+        outputs.push(compile_branch(c, n, branch, text, schema, notes)?);
     }
+    let union = union_columns(branches, &outputs)?;
+    let plans = outputs
+        .into_iter()
+        .map(|(columns, steps)| ForkPlan {
+            columns: union
+                .iter()
+                .map(|u| columns.iter().position(|c| c.name == u.name))
+                .collect(),
+            steps,
+        })
+        .collect();
+    // After FORK every column is computed by it, and none is a known constant.
+    c.constants = Constants::new();
+    c.computed = computed;
+    c.computed.extend(union.iter().map(|col| col.name.clone()));
+    Ok((union, plans))
+}
+
+/// Compiles branch `n` (from 0) over `schema`: its columns and steps, a default `LIMIT` added
+/// when it has none and its `_fork` label last.
+fn compile_branch(
+    c: &mut Compiler,
+    n: usize,
+    branch: &ForkBranch,
+    text: &str,
+    schema: &[Column],
+    notes: &mut Vec<String>,
+) -> Result<(Vec<Column>, Vec<Step>), Diagnostic> {
+    let mut columns = schema.to_vec();
+    let mut steps = Vec::new();
+    let mut has_limit = false;
+    for command in &branch.commands {
+        if matches!(command.kind, crate::esql::ast::CommandKind::Fork(_)) {
+            return Err(error(
+                "E302",
+                command.span,
+                "Only a single FORK command is supported, but found multiple",
+            ));
+        }
+        compile_command(
+            c,
+            command,
+            text,
+            &mut columns,
+            &mut steps,
+            notes,
+            &mut has_limit,
+        )?;
+    }
+    if !has_limit {
+        bind_top_n(&mut steps, DEFAULT_LIMIT);
+        steps.push(Step::Limit(DEFAULT_LIMIT));
+    }
+    let site = c.site(branch.span);
+    let label = CExpr {
+        kind: Kind::Literal(Cell::One(Value::String(Arc::from(format!(
+            "fork{}",
+            n + 1
+        ))))),
+        ty: Type::Keyword,
+        site,
+    };
+    let existing = columns.iter().position(|col| col.name == "_fork");
+    steps.push(Step::Eval(vec![(label, existing)]));
+    if let Some(i) = existing {
+        columns.remove(i);
+    }
+    columns.push(Column {
+        name: "_fork".into(),
+        ty: Type::Keyword,
+    });
+    Ok((columns, steps))
+}
+
+/// The output columns: the union of the branches' columns, in order of first appearance.
+fn union_columns(
+    branches: &[ForkBranch],
+    outputs: &[(Vec<Column>, Vec<Step>)],
+) -> Result<Vec<Column>, Diagnostic> {
     // The union, in order of first appearance; the same name must have one type.
     let mut union: Vec<Column> = Vec::new();
-    for (columns, _) in &outputs {
+    for (columns, _) in outputs {
         for col in columns {
             match union.iter().find(|u| u.name == col.name) {
                 Some(u) if u.ty != col.ty && u.ty != Type::Null && col.ty != Type::Null => {
@@ -116,21 +152,7 @@ pub(super) fn compile_fork(
             }
         }
     }
-    let plans = outputs
-        .into_iter()
-        .map(|(columns, steps)| ForkPlan {
-            columns: union
-                .iter()
-                .map(|u| columns.iter().position(|c| c.name == u.name))
-                .collect(),
-            steps,
-        })
-        .collect();
-    // After FORK every column is computed by it, and none is a known constant.
-    c.constants = Constants::new();
-    c.computed = computed;
-    c.computed.extend(union.iter().map(|col| col.name.clone()));
-    Ok((union, plans))
+    Ok(union)
 }
 
 /// Runs every branch over a copy of the rows and appends their outputs in branch order.

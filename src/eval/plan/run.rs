@@ -98,16 +98,7 @@ pub(super) fn push_through(
             }
         }
         Step::Eval(assignments) => {
-            let mut row = row;
-            // The new columns at once, not one reallocation of the row per column.
-            row.reserve(assignments.len());
-            for (e, replaced) in assignments {
-                let v = e.eval(&row, ctx);
-                if let Some(i) = replaced {
-                    row.remove(*i);
-                }
-                row.push(v);
-            }
+            let row = eval_row(assignments, row, ctx);
             push_through(rest, row, ctx, out, cap);
         }
         Step::Project(order) => {
@@ -133,14 +124,7 @@ pub(super) fn push_through(
             dissect,
             removed,
         } => {
-            let row = with_extracted(row, input, removed, dissect.columns.len(), ctx, |text| {
-                dissect.extract(text).map(|values| {
-                    values
-                        .into_iter()
-                        .map(|v| v.map_or(Cell::Null, |s| Cell::One(Value::str(&s))))
-                        .collect()
-                })
-            });
+            let row = dissect_row(row, input, dissect, removed, ctx);
             push_through(rest, row, ctx, out, cap);
         }
         Step::Grok {
@@ -154,15 +138,7 @@ pub(super) fn push_through(
             });
             push_through(rest, row, ctx, out, cap);
         }
-        Step::Fill(fills) => {
-            let mut row = row;
-            for (i, cell) in fills {
-                if row[*i].is_null() {
-                    row[*i] = cell.clone();
-                }
-            }
-            push_through(rest, row, ctx, out, cap);
-        }
+        Step::Fill(fills) => push_through(rest, fill_row(fills, row), ctx, out, cap),
         Step::LookupJoin(join) => {
             for joined in join.join(row, ctx) {
                 push_through(rest, joined, ctx, out, cap);
@@ -170,6 +146,52 @@ pub(super) fn push_through(
         }
         _ => out.push(row),
     }
+}
+
+/// `EVAL`'s assignments over one row.
+fn eval_row(
+    assignments: &[(CExpr, Option<usize>)],
+    mut row: Vec<Cell>,
+    ctx: &mut Ctx,
+) -> Vec<Cell> {
+    // The new columns at once, not one reallocation of the row per column.
+    row.reserve(assignments.len());
+    for (e, replaced) in assignments {
+        let v = e.eval(&row, ctx);
+        if let Some(i) = replaced {
+            row.remove(*i);
+        }
+        row.push(v);
+    }
+    row
+}
+
+/// `DISSECT` over one row: its keys' values (keywords) appended.
+fn dissect_row(
+    row: Vec<Cell>,
+    input: &CExpr,
+    dissect: &Dissect,
+    removed: &[usize],
+    ctx: &mut Ctx,
+) -> Vec<Cell> {
+    with_extracted(row, input, removed, dissect.columns.len(), ctx, |text| {
+        dissect.extract(text).map(|values| {
+            values
+                .into_iter()
+                .map(|v| v.map_or(Cell::Null, |s| Cell::One(Value::str(&s))))
+                .collect()
+        })
+    })
+}
+
+/// `FILLNULL` over one row: each null column given its fill value.
+fn fill_row(fills: &[(usize, Cell)], mut row: Vec<Cell>) -> Vec<Cell> {
+    for (i, cell) in fills {
+        if row[*i].is_null() {
+            row[*i] = cell.clone();
+        }
+    }
+    row
 }
 
 /// Counts rows `MV_EXPAND` makes from one source row against `--max-rows` (they are all held

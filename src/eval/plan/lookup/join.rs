@@ -114,20 +114,7 @@ pub(in crate::eval::plan) fn compile_lookup_join(
         }
         Some(condition) => {
             let (predicates, lookup_only) = expression_predicates(condition, schema, &docs)?;
-            for conjunct in lookup_only {
-                let compiled = c.expr(conjunct, &docs.columns)?;
-                if !matches!(compiled.ty, Type::Boolean | Type::Null) {
-                    return Err(error(
-                        E_JOIN_COLUMN,
-                        conjunct.span,
-                        format!(
-                            "Condition expression needs to be boolean, found [{}]",
-                            compiled.ty.name().to_ascii_uppercase()
-                        ),
-                    ));
-                }
-                filter.push(compiled);
-            }
+            filter = lookup_filter(c, &lookup_only, &docs)?;
             (predicates, Vec::new())
         }
     };
@@ -138,28 +125,8 @@ pub(in crate::eval::plan) fn compile_lookup_join(
     }
     // Equality comparisons first: they key the index.
     predicates.sort_by_key(|p| p.op != BinaryOp::Eq);
-    // The field-list form drops the lookup's keys (the input's stay); the expression form
-    // keeps every lookup field.
-    let added: Vec<usize> = (0..docs.columns.len())
-        .filter(|i| !right_keys.contains(i))
-        .collect();
-    let added_names: Vec<String> = added
-        .iter()
-        .map(|&i| docs.columns[i].name.clone())
-        .collect();
-    let kept: Vec<usize> = (0..schema.len())
-        .filter(|&i| !added_names.contains(&schema[i].name))
-        .collect();
     let input = schema.clone();
-    let mut next: Vec<Column> = kept.iter().map(|&i| schema[i].clone()).collect();
-    c.constants.project(schema, &kept, &next);
-    for &i in &added {
-        let column = docs.columns[i].clone();
-        c.constants.forget(&column.name);
-        c.computed.insert(column.name.clone());
-        next.push(column);
-    }
-    *schema = next;
+    let (added, added_names, kept) = join_output(c, schema, &docs, &right_keys);
     let (single, multi) = index_documents(&docs, &predicates);
     Ok(JoinPlan {
         input,
@@ -174,6 +141,64 @@ pub(in crate::eval::plan) fn compile_lookup_join(
         docs,
         site: c.site(command_span),
     })
+}
+
+/// The conjuncts that read lookup fields alone, compiled against the lookup's columns; each
+/// must be boolean.
+fn lookup_filter(
+    c: &mut Compiler,
+    lookup_only: &[&ast::Expr],
+    docs: &Documents,
+) -> Result<Vec<CExpr>, Diagnostic> {
+    let mut filter = Vec::new();
+    for conjunct in lookup_only {
+        let compiled = c.expr(conjunct, &docs.columns)?;
+        if !matches!(compiled.ty, Type::Boolean | Type::Null) {
+            return Err(error(
+                E_JOIN_COLUMN,
+                conjunct.span,
+                format!(
+                    "Condition expression needs to be boolean, found [{}]",
+                    compiled.ty.name().to_ascii_uppercase()
+                ),
+            ));
+        }
+        filter.push(compiled);
+    }
+    Ok(filter)
+}
+
+/// Makes `schema` the join's output: the input columns the lookup fields do not replace, then
+/// the lookup fields other than `right_keys`. Returns the lookup columns added, their names,
+/// and the input columns kept.
+fn join_output(
+    c: &mut Compiler,
+    schema: &mut Vec<Column>,
+    docs: &Documents,
+    right_keys: &[usize],
+) -> (Vec<usize>, Vec<String>, Vec<usize>) {
+    // The field-list form drops the lookup's keys (the input's stay); the expression form
+    // keeps every lookup field.
+    let added: Vec<usize> = (0..docs.columns.len())
+        .filter(|i| !right_keys.contains(i))
+        .collect();
+    let added_names: Vec<String> = added
+        .iter()
+        .map(|&i| docs.columns[i].name.clone())
+        .collect();
+    let kept: Vec<usize> = (0..schema.len())
+        .filter(|&i| !added_names.contains(&schema[i].name))
+        .collect();
+    let mut next: Vec<Column> = kept.iter().map(|&i| schema[i].clone()).collect();
+    c.constants.project(schema, &kept, &next);
+    for &i in &added {
+        let column = docs.columns[i].clone();
+        c.constants.forget(&column.name);
+        c.computed.insert(column.name.clone());
+        next.push(column);
+    }
+    *schema = next;
+    (added, added_names, kept)
 }
 
 /// `ON a, b`: each name is an input column and a lookup field, compared for equality. Returns

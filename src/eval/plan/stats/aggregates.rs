@@ -175,18 +175,7 @@ pub(super) fn compile_aggregate(
             format!("function [{name}] needs an argument"),
         ));
     };
-    for a in &call.args {
-        if contains_aggregate(a) {
-            return Err(error(
-                "E302",
-                a.span,
-                format!(
-                    "The field names in [{}] cannot be aggregations",
-                    span.slice(c.text)
-                ),
-            ));
-        }
-    }
+    refuse_nested_aggregates(c, call, span)?;
     if matches!(name, "first" | "last" | "all_first" | "all_last") {
         return super::sorted_aggs::compile_first_last(c, call, span, schema, filter);
     }
@@ -200,7 +189,51 @@ pub(super) fn compile_aggregate(
     }
     let arg = c.expr(first, schema)?;
     let input = arg.ty;
-    let kind = match name {
+    let kind = aggregate_kind(c, call, span, first, input)?;
+    check_numeric_input(c, &kind, span, first, input)?;
+    let mut ty = kind.result_type(input);
+    if ty == Type::Text && matches!(kind, AggKind::Min | AggKind::Max | AggKind::Top { .. }) {
+        ty = Type::Keyword;
+    }
+    Ok(AggSlot {
+        kind,
+        arg: Some(arg),
+        by: None,
+        filter: filter.cloned(),
+        input,
+        ty,
+        site,
+    })
+}
+
+/// An aggregate's arguments cannot themselves hold aggregates.
+fn refuse_nested_aggregates(c: &Compiler, call: &ast::Call, span: Span) -> Result<(), Diagnostic> {
+    for a in &call.args {
+        if contains_aggregate(a) {
+            return Err(error(
+                "E302",
+                a.span,
+                format!(
+                    "The field names in [{}] cannot be aggregations",
+                    span.slice(c.text)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The accumulator kind of the aggregate `call`, whose first argument `first` is of type
+/// `input`.
+fn aggregate_kind(
+    c: &mut Compiler,
+    call: &ast::Call,
+    span: Span,
+    first: &ast::Expr,
+    input: Type,
+) -> Result<AggKind, Diagnostic> {
+    let name = call.name.as_str();
+    Ok(match name {
         "count" => AggKind::Count,
         "count_distinct" => AggKind::CountDistinct,
         "values" => AggKind::Values,
@@ -237,7 +270,17 @@ pub(super) fn compile_aggregate(
             AggKind::Top { limit, desc }
         }
         other => return Err(crate::eval::functions::catalog::unsupported(other, span)),
-    };
+    })
+}
+
+/// The aggregates that compute on numbers refuse any other input.
+fn check_numeric_input(
+    c: &Compiler,
+    kind: &AggKind,
+    span: Span,
+    first: &ast::Expr,
+    input: Type,
+) -> Result<(), Diagnostic> {
     if matches!(
         kind,
         AggKind::Sum
@@ -260,19 +303,7 @@ pub(super) fn compile_aggregate(
             ),
         ));
     }
-    let mut ty = kind.result_type(input);
-    if ty == Type::Text && matches!(kind, AggKind::Min | AggKind::Max | AggKind::Top { .. }) {
-        ty = Type::Keyword;
-    }
-    Ok(AggSlot {
-        kind,
-        arg: Some(arg),
-        by: None,
-        filter: filter.cloned(),
-        input,
-        ty,
-        site,
-    })
+    Ok(())
 }
 
 /// `TOP`'s limit and order, checked as `Top.resolveType` and `Foldables.resolveTypeLimit` check

@@ -3,6 +3,7 @@
 use super::aggregates::{contains_aggregate, extract_aggregates, reuse_grouping_functions};
 use super::*;
 use crate::eval::functions::categorize::grouping;
+use crate::eval::functions::categorize::CategorizeSpec;
 
 impl StatsPlan {
     /// The grouping key cells of one input row.
@@ -18,8 +19,66 @@ pub(in crate::eval::plan) fn compile_stats(
     notes: &mut Vec<String>,
 ) -> Result<StatsPlan, Diagnostic> {
     grouping::verify(c, stats)?;
-    // Grouping keys, compiled against the input (a key does not see an earlier key's alias).
-    let mut keys: Vec<(Column, CExpr, Span, bool)> = Vec::new();
+    let (mut keys, categorize) = compile_keys(c, stats, schema)?;
+    drop_shadowed_keys(c, &mut keys, notes);
+    let follows = key_follows(c, stats, &keys);
+    let mut agg_schema = schema.to_vec();
+    let mut aliased = Vec::new();
+    for (i, (col, _, _, is_alias)) in keys.iter().enumerate() {
+        if *is_alias {
+            agg_schema.push(col.clone());
+            aliased.push(i);
+        }
+    }
+    let mut slots = Vec::new();
+    let mut rewritten = Vec::new();
+    for agg in &stats.aggregates {
+        let filter = match &agg.filter {
+            Some(f) => Some(c.boolean(f, &agg_schema)?),
+            None => None,
+        };
+        let mut e =
+            extract_aggregates(c, &agg.field.expr, &agg_schema, filter.as_ref(), &mut slots)?;
+        reuse_grouping_functions(&mut e, stats, &keys);
+        rewritten.push((agg.field.column_name(c.text), e, agg.field.span));
+    }
+    // Rows are extended with the computed keys only if some aggregate or filter reads them.
+    let reads_keys = |e: &CExpr| reads_column_from(e, schema.len());
+    if !slots.iter().any(|s| {
+        s.arg.as_ref().is_some_and(reads_keys) || s.filter.as_ref().is_some_and(reads_keys)
+    }) {
+        aliased.clear();
+    }
+    let candidates = output_candidates(c, stats, rewritten, &slots, &keys, &agg_schema)?;
+    let (outputs, columns) = unshadowed_outputs(c, &candidates, notes);
+    // A `CATEGORIZE` key shadowed by a later key of its name groups nothing.
+    let categorize = categorize
+        .filter(|(_, span)| keys.first().is_some_and(|k| k.2 == *span))
+        .map(|(spec, _)| spec);
+    Ok(StatsPlan {
+        categorize,
+        groups: keys.into_iter().map(|k| k.1).collect(),
+        follows,
+        aliased,
+        slots,
+        outputs,
+        columns,
+    })
+}
+
+/// A grouping key: its output column, its expression over the input, its span, and whether
+/// it is computed (not just an input column of its name).
+type GroupKey = (Column, CExpr, Span, bool);
+
+/// Grouping keys, compiled against the input (a key does not see an earlier key's alias),
+/// and the `CATEGORIZE` key's spec with its span if there is one.
+#[allow(clippy::type_complexity)]
+fn compile_keys(
+    c: &mut Compiler,
+    stats: &ast::Stats,
+    schema: &[Column],
+) -> Result<(Vec<GroupKey>, Option<(CategorizeSpec, Span)>), Diagnostic> {
+    let mut keys: Vec<GroupKey> = Vec::new();
     let mut categorize = None;
     for b in &stats.by {
         if contains_aggregate(&b.expr) {
@@ -50,7 +109,11 @@ pub(in crate::eval::plan) fn compile_stats(
         let aliased = !matches!(&b.expr.kind, ExprKind::Column(n) if n.name == name);
         keys.push((Column { name, ty }, e, b.span, aliased));
     }
-    // A key shadowed by a later key of the same name does not group at all.
+    Ok((keys, categorize))
+}
+
+/// A key shadowed by a later key of the same name does not group at all.
+fn drop_shadowed_keys(c: &Compiler, keys: &mut Vec<GroupKey>, notes: &mut Vec<String>) {
     let mut i = 0;
     while i < keys.len() {
         if let Some(later) = keys[i + 1..]
@@ -64,8 +127,12 @@ pub(in crate::eval::plan) fn compile_stats(
             i += 1;
         }
     }
-    // Keys that read the same column (directly or through `EVAL` copies and renames) are
-    // one attribute to Elasticsearch: a multivalue unrolls once for all of them.
+}
+
+/// For each key, the earlier key it follows, if any. Keys that read the same column (directly
+/// or through `EVAL` copies and renames) are one attribute to Elasticsearch: a multivalue
+/// unrolls once for all of them.
+fn key_follows(c: &Compiler, stats: &ast::Stats, keys: &[GroupKey]) -> Vec<Option<usize>> {
     let roots: Vec<Option<String>> = stats
         .by
         .iter()
@@ -75,42 +142,26 @@ pub(in crate::eval::plan) fn compile_stats(
             _ => None,
         })
         .collect();
-    let follows: Vec<Option<usize>> = roots
+    roots
         .iter()
         .enumerate()
         .map(|(i, r)| {
             r.as_ref()
                 .and_then(|r| roots[..i].iter().position(|x| x.as_ref() == Some(r)))
         })
-        .collect();
-    let mut agg_schema = schema.to_vec();
-    let mut aliased = Vec::new();
-    for (i, (col, _, _, is_alias)) in keys.iter().enumerate() {
-        if *is_alias {
-            agg_schema.push(col.clone());
-            aliased.push(i);
-        }
-    }
-    let mut slots = Vec::new();
-    let mut rewritten = Vec::new();
-    for agg in &stats.aggregates {
-        let filter = match &agg.filter {
-            Some(f) => Some(c.boolean(f, &agg_schema)?),
-            None => None,
-        };
-        let mut e =
-            extract_aggregates(c, &agg.field.expr, &agg_schema, filter.as_ref(), &mut slots)?;
-        reuse_grouping_functions(&mut e, stats, &keys);
-        rewritten.push((agg.field.column_name(c.text), e, agg.field.span));
-    }
-    // Rows are extended with the computed keys only if some aggregate or filter reads them.
-    let reads_keys = |e: &CExpr| reads_column_from(e, schema.len());
-    if !slots.iter().any(|s| {
-        s.arg.as_ref().is_some_and(reads_keys) || s.filter.as_ref().is_some_and(reads_keys)
-    }) {
-        aliased.clear();
-    }
-    // Output expressions see the slots, then the keys by name.
+        .collect()
+}
+
+/// The outputs before shadowing is resolved. Output expressions see the slots, then the keys
+/// by name.
+fn output_candidates(
+    c: &mut Compiler,
+    stats: &ast::Stats,
+    rewritten: Vec<(String, ast::Expr, Span)>,
+    slots: &[AggSlot],
+    keys: &[GroupKey],
+    agg_schema: &[Column],
+) -> Result<Vec<(String, CExpr, Span)>, Diagnostic> {
     let mut post: Vec<Column> = slots
         .iter()
         .enumerate()
@@ -135,7 +186,7 @@ pub(in crate::eval::plan) fn compile_stats(
             Err(err) if contains_aggregate(&agg.field.expr) => return Err(err),
             // Report what is wrong with the expression itself first (an unknown function).
             Err(_) => {
-                c.expr(&agg.field.expr, &agg_schema)?;
+                c.expr(&agg.field.expr, agg_schema)?;
                 return Err(error(
                     "E302",
                     agg.field.expr.span,
@@ -160,10 +211,19 @@ pub(in crate::eval::plan) fn compile_stats(
             *span,
         ));
     }
+    Ok(candidates)
+}
+
+/// The outputs and their columns: every shadowed field names the one that wins, the
+/// rightmost of its name.
+fn unshadowed_outputs(
+    c: &Compiler,
+    candidates: &[(String, CExpr, Span)],
+    notes: &mut Vec<String>,
+) -> (Vec<CExpr>, Vec<Column>) {
     let mut outputs = Vec::new();
     let mut columns = Vec::new();
     for (i, (name, e, span)) in candidates.iter().enumerate() {
-        // Every shadowed field names the one that wins: the rightmost of its name.
         if let Some((_, _, later)) = candidates[i + 1..].iter().rev().find(|(n, _, _)| n == name) {
             notes.push(shadow_note(c, name, *span, *later));
             continue;
@@ -174,19 +234,7 @@ pub(in crate::eval::plan) fn compile_stats(
             ty: e.ty,
         });
     }
-    // A `CATEGORIZE` key shadowed by a later key of its name groups nothing.
-    let categorize = categorize
-        .filter(|(_, span)| keys.first().is_some_and(|k| k.2 == *span))
-        .map(|(spec, _)| spec);
-    Ok(StatsPlan {
-        categorize,
-        groups: keys.into_iter().map(|k| k.1).collect(),
-        follows,
-        aliased,
-        slots,
-        outputs,
-        columns,
-    })
+    (outputs, columns)
 }
 
 /// Whether `e` reads a column at index `first` or later.
