@@ -4,9 +4,10 @@
 //! pipeline's cleanup removes them. A test compares its bytes with the canonical path for every
 //! scenario in the library and for random scenarios.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use super::generate::Generated;
+use super::pieces::{Cache, Kind, Marks};
 use super::render::{failure, parts, Parts};
 use super::{Decision, Scenario, Stage};
 use crate::audit::time::{civil_from_days, Nanos, NANOS_PER_SECOND};
@@ -70,6 +71,10 @@ pub(super) struct Templates {
     steps: Vec<(Vec<u8>, Vec<u8>, Vec<ActivityTemplate>)>,
     /// The last day written (see [`push_time`]).
     day: Cell<Option<(i64, [u8; DAY_TEXT])>>,
+    /// Per number of fraction digits (0–2, 3–5, 6–8, 9): the last second written, as text.
+    seconds: [Cell<(i64, [u8; SECOND_TEXT])>; 4],
+    /// The fixed pieces of the kinds of document written so far (see [`write_ecs`]).
+    pieces: RefCell<Cache>,
 }
 
 fn user_object(
@@ -206,6 +211,8 @@ impl Templates {
             actors,
             steps,
             day: Cell::new(None),
+            seconds: std::array::from_fn(|_| Cell::new((NO_SECOND, [0; SECOND_TEXT]))),
+            pieces: RefCell::new(Cache::default()),
         }
     }
 }
@@ -312,12 +319,59 @@ fn day_text(days: i64) -> [u8; DAY_TEXT] {
     text
 }
 
-/// `"YYYY-MM-DDTHH:MM:SS` + fraction + `Z"` with `digits` fraction digits (0: none). The
-/// day's text is kept for the next call (a document's four times, and its neighbours', fall
-/// on one day but not always in one second), so the calendar arithmetic runs once a day of
-/// generated time; the whole text is put together on the stack and appended at once.
+/// `"YYYY-MM-DDTHH:MM:SS`: the opening quote, a day and a time of day.
+const SECOND_TEXT: usize = 20;
+
+/// No second written yet (no `Nanos` is this many seconds).
+const NO_SECOND: i64 = i64::MIN;
+
+/// `"YYYY-MM-DDTHH:MM:SS` + fraction + `Z"` with `digits` fraction digits (0: none). The text
+/// of the last second written is kept per number of digits (a document's times of one kind
+/// follow each other, most often within a second), and that of the last day for a new second
+/// (a document's four times, and its neighbours', fall on one day), so the calendar runs once a
+/// day of generated time and the time of day once a second; the whole text is put together on
+/// the stack and appended at once.
 fn push_time(t: &Templates, out: &mut Vec<u8>, nanos: Nanos, digits: u32) {
+    let digits = digits.min(9) as usize;
     let seconds = nanos.div_euclid(NANOS_PER_SECOND);
+    let kept = &t.seconds[digits / 3];
+    let mut text = *b"\"0000-00-00T00:00:00.000000000Z\"";
+    match kept.get() {
+        (second, second_text) if second == seconds => {
+            text[..SECOND_TEXT].copy_from_slice(&second_text);
+        }
+        _ => {
+            let second_text = second_text(t, seconds);
+            kept.set((seconds, second_text));
+            text[..SECOND_TEXT].copy_from_slice(&second_text);
+        }
+    }
+    let mut len = SECOND_TEXT;
+    if digits > 0 {
+        let fraction = nanos.rem_euclid(NANOS_PER_SECOND) as u64 / FRACTION_DIVISOR[digits];
+        fill_digits(&mut text[21..21 + digits], fraction);
+        len += 1 + digits;
+    }
+    text[len..len + 2].copy_from_slice(b"Z\"");
+    out.extend_from_slice(&text[..len + 2]);
+}
+
+/// What divides a second's nanoseconds down to `i` fraction digits.
+const FRACTION_DIVISOR: [u64; 10] = [
+    1_000_000_000,
+    100_000_000,
+    10_000_000,
+    1_000_000,
+    100_000,
+    10_000,
+    1_000,
+    100,
+    10,
+    1,
+];
+
+/// `"YYYY-MM-DDTHH:MM:SS` of a second since the epoch; its day is kept for the next call.
+fn second_text(t: &Templates, seconds: i64) -> [u8; SECOND_TEXT] {
     let days = seconds.div_euclid(86_400);
     let day = match t.day.get() {
         Some((cached, text)) if cached == days => text,
@@ -328,42 +382,71 @@ fn push_time(t: &Templates, out: &mut Vec<u8>, nanos: Nanos, digits: u32) {
         }
     };
     let of_day = seconds.rem_euclid(86_400) as u64;
-    let mut text = *b"\"0000-00-00T00:00:00.000000000Z\"";
+    let mut text = *b"\"0000-00-00T00:00:00";
     text[..DAY_TEXT].copy_from_slice(&day);
     fill_digits(&mut text[12..14], of_day / 3600);
     fill_digits(&mut text[15..17], of_day / 60 % 60);
     fill_digits(&mut text[18..20], of_day % 60);
-    let mut len = 20;
-    if digits > 0 {
-        let digits = digits.min(9) as usize;
-        let fraction = nanos.rem_euclid(NANOS_PER_SECOND) / 10i64.pow(9 - digits as u32);
-        fill_digits(&mut text[21..21 + digits], fraction as u64);
-        len += 1 + digits;
-    }
-    text[len..len + 2].copy_from_slice(b"Z\"");
-    out.extend_from_slice(&text[..len + 2]);
+    text
 }
 
 fn push_uuid(out: &mut Vec<u8>, id: u128) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let id = super::render::uuid_bits(id);
+    /// Where each byte's two digits go in `"8-4-4-4-12"`.
+    const AT: [usize; 16] = [1, 3, 5, 7, 10, 12, 15, 17, 20, 22, 25, 27, 29, 31, 33, 35];
+    let id = super::render::uuid_bits(id).to_be_bytes();
     let mut text = [b'-'; 38];
     text[0] = b'"';
     text[37] = b'"';
-    let mut at = 1;
-    for i in 0..32 {
-        if matches!(i, 8 | 12 | 16 | 20) {
-            at += 1;
-        }
-        text[at] = HEX[((id >> (124 - 4 * i)) & 0xF) as usize];
-        at += 1;
+    for (byte, at) in id.iter().zip(AT) {
+        text[at] = HEX[usize::from(byte >> 4)];
+        text[at + 1] = HEX[usize::from(byte & 0xF)];
     }
     out.extend_from_slice(&text);
 }
 
-/// Appends one ECS document (no newline).
+/// Appends one ECS document (no newline): from the fixed pieces of its kind when a document of
+/// that kind was written before ([`super::pieces`]), else from the templates (and its pieces
+/// are kept for the next one).
 pub(super) fn write_ecs(t: &Templates, scenario: &Scenario, g: &Generated, out: &mut Vec<u8>) {
+    let kind = Kind::of(g);
+    if let Some(pieces) = t.pieces.borrow().get(&kind) {
+        // The pieces and at most 40 bytes per value.
+        out.reserve(pieces.len() + 5 * 40);
+        out.extend_from_slice(pieces.get(0));
+        push_time(t, out, g.timestamp, 3);
+        out.extend_from_slice(pieces.get(1));
+        push_time(t, out, g.ingested, 0);
+        out.extend_from_slice(pieces.get(2));
+        push_uuid(out, g.audit_id);
+        out.extend_from_slice(pieces.get(3));
+        push_time(t, out, g.request_received, 6);
+        out.extend_from_slice(pieces.get(4));
+        push_time(t, out, g.stage_timestamp, 6);
+        out.extend_from_slice(pieces.get(5));
+        return;
+    }
+    let start = out.len();
+    let mut marks = write_document(t, scenario, g, out);
+    for (from, to) in &mut marks {
+        *from -= start;
+        *to -= start;
+    }
+    t.pieces.borrow_mut().keep(kind, &out[start..], &marks);
+}
+
+/// Calls `push` and says where in `out` it wrote.
+fn marked(out: &mut Vec<u8>, push: impl FnOnce(&mut Vec<u8>)) -> (usize, usize) {
+    let start = out.len();
+    push(out);
+    (start, out.len())
+}
+
+/// Appends one ECS document from the templates; returns where its five varying values are.
+fn write_document(t: &Templates, scenario: &Scenario, g: &Generated, out: &mut Vec<u8>) -> Marks {
+    let mut marks: Marks = [(0, 0); 5];
     let p: Parts<'_> = parts(scenario, g);
+
     let step = &scenario.steps[g.step];
     let actor = &t.actors[step.actor];
     let (labels, level, activities) = &t.steps[g.step];
@@ -380,13 +463,13 @@ pub(super) fn write_ecs(t: &Templates, scenario: &Scenario, g: &Generated, out: 
     };
 
     out.extend(b"{\"@timestamp\":");
-    push_time(t, out, g.timestamp, 3);
+    marks[0] = marked(out, |out| push_time(t, out, g.timestamp, 3));
     out.extend(b",\"client\":{\"ip\":");
     out.extend(ips);
     out.extend(b"},\"data_stream\":{\"dataset\":\"kubernetes.audit_logs\",\"namespace\":\"default\",\"type\":\"logs\"},\"event\":{\"action\":");
     out.extend(&a.verb);
     out.extend(b",\"dataset\":\"kubernetes.audit_logs\",\"ingested\":");
-    push_time(t, out, g.ingested, 0);
+    marks[1] = marked(out, |out| push_time(t, out, g.ingested, 0));
     out.extend(b",\"kind\":\"event\"");
     match decision {
         Decision::Allow => out.extend(b",\"outcome\":\"success\""),
@@ -402,7 +485,7 @@ pub(super) fn write_ecs(t: &Templates, scenario: &Scenario, g: &Generated, out: 
         Decision::None => {}
     }
     out.extend(b"\"apiVersion\":\"audit.k8s.io/v1\",\"auditID\":");
-    push_uuid(out, g.audit_id);
+    marks[2] = marked(out, |out| push_uuid(out, g.audit_id));
     if let Some(impersonated) = &actor.impersonated {
         out.extend(b",\"impersonatedUser\":");
         out.extend(impersonated);
@@ -423,7 +506,7 @@ pub(super) fn write_ecs(t: &Templates, scenario: &Scenario, g: &Generated, out: 
     out.push(b'}');
     out.extend(&a.request_object);
     out.extend(b",\"requestReceivedTimestamp\":");
-    push_time(t, out, g.request_received, 6);
+    marks[3] = marked(out, |out| push_time(t, out, g.request_received, 6));
     out.extend(b",\"requestURI\":\"");
     if let Some(uri) = &a.request_uri {
         out.extend(uri);
@@ -455,7 +538,7 @@ pub(super) fn write_ecs(t: &Templates, scenario: &Scenario, g: &Generated, out: 
     out.extend(b",\"stage\":\"");
     out.extend(g.stage.as_str().as_bytes());
     out.extend(b"\",\"stageTimestamp\":");
-    push_time(t, out, g.stage_timestamp, 6);
+    marks[4] = marked(out, |out| push_time(t, out, g.stage_timestamp, 6));
     if let Some(user) = &actor.user {
         out.extend(b",\"user\":");
         out.extend(user);
@@ -491,6 +574,7 @@ pub(super) fn write_ecs(t: &Templates, scenario: &Scenario, g: &Generated, out: 
         out.push(b'}');
     }
     out.push(b'}');
+    marks
 }
 
 /// The request URI built from the object reference, closing quote included.

@@ -43,8 +43,11 @@ pub struct Generated {
     pub ingested: Nanos,
 }
 
+/// The order of records: `@timestamp`, then generation order.
+type OrderKey = (Nanos, usize, u64, u64, Stage);
+
 impl Generated {
-    fn order_key(&self) -> (Nanos, usize, u64, u64, Stage) {
+    fn order_key(&self) -> OrderKey {
         (
             self.timestamp,
             self.step,
@@ -64,6 +67,59 @@ impl Ord for Generated {
 impl PartialOrd for Generated {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
+    }
+}
+
+/// A record in the reorder window: its order, and where the record itself is kept. The heap
+/// moves these (48 bytes) instead of the records (160), and compares them as it compared the
+/// records (by key alone), so records of equal keys still come out as they did.
+struct Waiting {
+    key: OrderKey,
+    slot: usize,
+}
+
+impl PartialEq for Waiting {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+impl Eq for Waiting {}
+impl Ord for Waiting {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.key.cmp(&other.key)
+    }
+}
+impl PartialOrd for Waiting {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// The records of the reorder window, by slot; freed slots are taken again first.
+#[derive(Default)]
+struct Slots {
+    records: Vec<Generated>,
+    free: Vec<usize>,
+}
+
+impl Slots {
+    fn keep(&mut self, record: Generated) -> usize {
+        match self.free.pop() {
+            Some(slot) => {
+                self.records[slot] = record;
+                slot
+            }
+            None => {
+                self.records.push(record);
+                self.records.len() - 1
+            }
+        }
+    }
+
+    /// The record of `slot`, whose slot is free from now on.
+    fn take(&mut self, slot: usize) -> Generated {
+        self.free.push(slot);
+        self.records[slot].clone()
     }
 }
 
@@ -103,7 +159,8 @@ impl PartialOrd for Cursor {
 pub struct Events<'s> {
     scenario: &'s Scenario,
     cursors: BinaryHeap<Reverse<Cursor>>,
-    ready: BinaryHeap<Reverse<Generated>>,
+    ready: BinaryHeap<Reverse<Waiting>>,
+    slots: Slots,
     min_read_delay: Nanos,
 }
 
@@ -137,6 +194,7 @@ pub fn events(scenario: &Scenario, seed: Option<u64>) -> Events<'_> {
         scenario,
         cursors,
         ready: BinaryHeap::new(),
+        slots: Slots::default(),
         min_read_delay,
     }
 }
@@ -207,7 +265,7 @@ impl Events<'_> {
             let timestamp =
                 stage_timestamp + sample(rng, step.read_delay.low, step.read_delay.high);
             let ingested = timestamp + sample(rng, step.ingest_lag.low, step.ingest_lag.high);
-            self.ready.push(Reverse(Generated {
+            let record = Generated {
                 actor: step.actor,
                 step: cursor.step,
                 repetition: cursor.repetition,
@@ -223,7 +281,10 @@ impl Events<'_> {
                 stage_timestamp,
                 timestamp,
                 ingested,
-            }));
+            };
+            let key = record.order_key();
+            let slot = self.slots.keep(record);
+            self.ready.push(Reverse(Waiting { key, slot }));
         }
         // Next request: spacing × (1 ± jitter); never backwards, so the cursor stays ordered.
         let factor = 1.0 + step.jitter * (2.0 * rng.unit() - 1.0);
@@ -232,6 +293,14 @@ impl Events<'_> {
         if has_request(scenario, &cursor) {
             self.cursors.push(Reverse(cursor));
         }
+    }
+}
+
+impl Events<'_> {
+    /// The earliest record of the window.
+    fn pop(&mut self) -> Option<Generated> {
+        let Reverse(waiting) = self.ready.pop()?;
+        Some(self.slots.take(waiting.slot))
     }
 }
 
@@ -247,11 +316,11 @@ impl Iterator for Events<'_> {
                 // pending request can be stamped.
                 .map(|Reverse(c)| c.next_time.div_euclid(1000) * 1000 + self.min_read_delay);
             match (self.ready.peek(), watermark) {
-                (Some(Reverse(first)), Some(watermark)) if first.timestamp < watermark => {
-                    return self.ready.pop().map(|Reverse(g)| g)
+                (Some(Reverse(first)), Some(watermark)) if first.key.0 < watermark => {
+                    return self.pop()
                 }
                 (_, Some(_)) => self.advance(),
-                (_, None) => return self.ready.pop().map(|Reverse(g)| g),
+                (_, None) => return self.pop(),
             }
         }
     }

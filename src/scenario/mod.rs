@@ -61,6 +61,7 @@ mod fast;
 mod generate;
 mod identity;
 mod persona;
+mod pieces;
 mod platform;
 pub mod recorded;
 mod render;
