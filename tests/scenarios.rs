@@ -536,6 +536,51 @@ fn gen_to_a_file_of_many_buffers_is_the_stream_byte_for_byte() {
 }
 
 #[test]
+fn more_kinds_of_document_than_the_fast_writer_keeps_are_still_the_canonical_bytes() {
+    // 3,000 names read twice (one stage each): 3,000 kinds of document, more than the 2,048
+    // whose fixed pieces the fast writer keeps; the second round meets kept and unkept kinds.
+    let dir = crate::support::scratch("gen-many-kinds");
+    let path = dir.join("many.toml");
+    std::fs::write(
+        &path,
+        r#"name = "many kinds"
+description = "d"
+kind = "benign"
+start = "2026-05-01T23:59:50Z"
+seed = 3
+
+[actors.reader]
+username = "system:serviceaccount:ci:reader"
+source_ips = ["10.0.0.1", "10.0.0.2", "10.0.0.3"]
+user_agent = "kubectl/v1.31.2"
+
+[[steps]]
+actor = "reader"
+verb = "get"
+resource = "configmaps"
+namespace = "apps"
+count = 3000
+name_pattern = "config-{n}"
+at = "+0s"
+spacing = "3ms"
+repeat = 2
+every = "10s"
+"#,
+    )
+    .unwrap();
+    let scenario = scenario::load(&path).unwrap();
+    let mut fast = Vec::new();
+    let count = scenario::write(&scenario, None, Format::Ecs, &mut fast).unwrap();
+    assert_eq!(count, 6_000);
+    let mut canonical = Vec::new();
+    for doc in scenario::generate(&scenario, None) {
+        canonical.extend_from_slice(serde_json::to_string(&doc).unwrap().as_bytes());
+        canonical.push(b'\n');
+    }
+    assert!(fast == canonical, "the fast writer differs from raw_to_ecs");
+}
+
+#[test]
 fn gen_writes_the_library_stream_to_a_file_and_stdout() {
     let relative = "scenarios/attack_forbidden_spray.toml";
     let scenario = scenario::load(&repo_path(relative)).unwrap();
