@@ -22,6 +22,7 @@ pub mod gke;
 pub mod import;
 pub mod json_text;
 pub mod json_tree;
+mod known_ips;
 pub mod shapes;
 pub mod time;
 

@@ -237,7 +237,7 @@ fn read_entry<'a>(
     let ip = match caller.and_then(|c| tree.str(line, c)) {
         Some(ip) if ip == "gce-internal-ip" || ip == "private" => None,
         // Not an IP: a `pipeline_error` document.
-        Some(ip) if ip.parse::<std::net::IpAddr>().is_err() => return Err(Bail),
+        Some(ip) if !super::known_ips::is_ip(&ip) => return Err(Bail),
         ip => ip,
     };
     let authn = in_payload[1].filter(|&a| tree.node(a).kind == Kind::Object);
