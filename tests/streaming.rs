@@ -3,7 +3,8 @@
 
 use rulegate::document::{Cell, Documents, LoadOptions, Value};
 use rulegate::eval::stream::{
-    run_query, run_query_text, streams, StreamError, Streamed, Streaming, RELEASE_STEP,
+    run_query, run_query_mapped, run_query_text, streams, InMemory, StreamError, Streamed,
+    Streaming, RELEASE_STEP,
 };
 use rulegate::eval::{self, Plan, Window};
 
@@ -453,6 +454,99 @@ fn the_cli_streams_files_gzip_and_stdin_alike() {
     writer.join().unwrap().unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(String::from_utf8(out.stdout).unwrap(), json, "stdin");
+}
+
+#[test]
+fn text_in_memory_then_a_reader_is_one_input_lines_counted_across_both() {
+    // A mapped file is scanned in place up to its last line end and read on from there.
+    let query = "FROM logs-* | STATS n = COUNT(*), users = VALUES(user.name)";
+    let shape = Streaming {
+        threads: 2,
+        batch_bytes: 64,
+        read_all: false,
+    };
+    for bad in [&[][..], &[3], &[9], &[10]] {
+        let text = numbered_lines(10, bad);
+        let parsed = rulegate::esql::parse(query).unwrap();
+        let selection = eval::fields_for(&parsed, &[]);
+        let options = LoadOptions::default();
+        let whole = run_query(
+            &parsed,
+            query,
+            &selection,
+            text.as_bytes(),
+            &options,
+            shape,
+            NOW,
+        );
+        // Cut at every line end, and with the reader's part ending without one.
+        let ends = text.match_indices('\n').map(|(i, _)| i + 1);
+        for cut in std::iter::once(0).chain(ends) {
+            let (lines, rest) = text.as_bytes().split_at(cut);
+            let rest = rest.strip_suffix(b"\n").unwrap_or(rest);
+            let whole = match &whole {
+                // Without the last line end the same documents are read.
+                Ok(run) => format!("{:?}", outcome_of(run)),
+                Err(e) => format!("{e:?}"),
+            };
+            let input = InMemory {
+                lines,
+                release: &|_| {},
+                then: Some(rest),
+            };
+            let split = run_query_mapped(&parsed, query, &selection, input, &options, shape, NOW);
+            let split = match &split {
+                Ok(run) => format!("{:?}", outcome_of(run)),
+                Err(e) => format!("{e:?}"),
+            };
+            assert_eq!(split, whole, "bad lines {bad:?}, cut at {cut}");
+        }
+    }
+}
+
+fn outcome_of(run: &Streamed) -> (&eval::Table, usize) {
+    (&run.table, run.documents)
+}
+
+#[test]
+fn the_cli_reads_a_mapped_file_as_it_reads_standard_input() {
+    // Files are mapped, standard input is read: output, errors and their lines agree, with
+    // and without a last line end.
+    let dir = crate::support::scratch("mapped-or-read");
+    let query = "FROM logs-* | STATS n = COUNT(*) BY user.name | SORT user.name";
+    // Each input with what its run says: a count on standard output, or the bad line.
+    let inputs = [
+        (numbered_lines(3, &[]), "1,u3\n"),
+        (numbered_lines(12, &[7]), "INPUT:7:"),
+        (numbered_lines(4, &[4]).trim_end().to_string(), "INPUT:4:"),
+        (numbered_lines(5, &[]).trim_end().to_string(), "1,u5\n"),
+        (
+            "\n\n".to_string() + &numbered_lines(2, &[]) + "\n\n",
+            "1,u2\n",
+        ),
+    ];
+    for (i, (input, says)) in inputs.iter().enumerate() {
+        let path = dir.join(format!("input-{i}.ndjson"));
+        std::fs::write(&path, input).unwrap();
+        let run = |from: &str, stdin: &[u8]| {
+            let mut command = support::rulegate();
+            command.args(["query", "--esql", query, "--format", "csv", "--input", from]);
+            let output = support::with_stdin(&mut command, stdin);
+            let stderr = String::from_utf8_lossy(&output.stderr).replace(from, "INPUT");
+            (
+                output.status.code(),
+                String::from_utf8_lossy(&output.stdout).into_owned(),
+                stderr,
+            )
+        };
+        let file = path.display().to_string();
+        let mapped = run(&file, b"");
+        assert_eq!(mapped, run("-", input.as_bytes()), "{input:?}");
+        assert!(
+            mapped.1.contains(says) || mapped.2.contains(says),
+            "{mapped:?}"
+        );
+    }
 }
 
 /// Lines of a document, the `n`th of them malformed when `bad` says so.

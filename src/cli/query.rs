@@ -8,8 +8,9 @@ use clap::Args;
 use rulegate::diagnostic::{Diagnostic, SourceFile};
 use rulegate::document::{datetime, Documents, FieldSelection, InputError, LoadOptions};
 use rulegate::esql::ast::Query;
-use rulegate::eval::stream::{StreamError, Streaming};
+use rulegate::eval::stream::{run_query_mapped, InMemory, StreamError, Streaming};
 use rulegate::eval::{self, Plan, Table, Window};
+use rulegate::input::Mapped;
 use rulegate::rule::{self, QueryStatus};
 
 use super::{formats_or_old, out, Format, Outcome};
@@ -193,18 +194,35 @@ fn evaluate(
     let input_name = args.input.display().to_string();
     Ok(if eval::stream::streams(query, selection) {
         // Stream, holding only the groups (or the returned rows).
-        // Read, not memory-mapped: see `rulegate::input`.
-        let reader = open_input(&args.input)?;
         let streaming = Streaming {
             read_all: args.strict,
             ..Streaming::default()
         };
-        let streamed =
-            eval::stream::run_query(query, text, selection, reader, &options, streaming, now)
-                .map_err(|e| match e {
-                    StreamError::Input(e) => input_error(&input_name, e),
-                    StreamError::Query(d) => vec![place(d)],
-                })?;
+        let streamed = match map_input(&args.input)? {
+            // Scanned where the page cache holds it; a truncation meanwhile outranks
+            // whatever the run made of the zeros the guard put in its place.
+            Some(mapped) => {
+                let release = |end: usize| mapped.release(end);
+                let input = InMemory {
+                    lines: mapped.lines(),
+                    release: &release,
+                    then: Some(mapped.rest().map_err(|e| cannot_read(&args.input, &e))?),
+                };
+                let run = run_query_mapped(query, text, selection, input, &options, streaming, now);
+                if let Some(e) = mapped.truncated() {
+                    return Err(cannot_read(&args.input, &e));
+                }
+                run
+            }
+            None => {
+                let reader = open_input(&args.input)?;
+                eval::stream::run_query(query, text, selection, reader, &options, streaming, now)
+            }
+        }
+        .map_err(|e| match e {
+            StreamError::Input(e) => input_error(&input_name, e),
+            StreamError::Query(d) => vec![place(d)],
+        })?;
         if let (true, rulegate::esql::ast::SourceCommand::From(from)) = (
             streamed.documents > 0 && streamed.matched == 0,
             &query.source,
@@ -245,21 +263,42 @@ fn no_documents(input_name: &str) -> Vec<Diagnostic> {
     )]
 }
 
+/// The input mapped into memory when it is a plain file (see `rulegate::input::Mapped`), with
+/// `W007` said as [`open_input`] says it.
+fn map_input(path: &Path) -> Result<Option<Mapped>, Vec<Diagnostic>> {
+    let mapped = Mapped::open(path).map_err(|e| cannot_read(path, &e))?;
+    if let Some(mapped) = &mapped {
+        // What a read would have buffered first (`rulegate::input::open`'s 64 KiB).
+        let first = &mapped.bytes()[..mapped.bytes().len().min(1 << 16)];
+        if rulegate::audit::import::starts_with_raw_audit(&mut &*first) {
+            raw_audit_warning(path);
+        }
+    }
+    Ok(mapped)
+}
+
+fn cannot_read(path: &Path, e: &std::io::Error) -> Vec<Diagnostic> {
+    vec![Diagnostic::error("E001", format!("cannot read input: {e}")).at_path(path)]
+}
+
 /// Opens the documents; raw Kubernetes audit events (which `query` reads as they are, so a rule's
 /// ECS fields are all missing) are said on standard error as `W007`.
 fn open_input(path: &Path) -> Result<Box<dyn BufRead>, Vec<Diagnostic>> {
-    let mut reader = rulegate::input::open(path).map_err(|e| {
-        vec![Diagnostic::error("E001", format!("cannot read input: {e}")).at_path(path)]
-    })?;
+    let mut reader = rulegate::input::open(path).map_err(|e| cannot_read(path, &e))?;
     if rulegate::audit::import::starts_with_raw_audit(&mut reader) {
-        let warning = Diagnostic::warning(
-            "W007",
-            "these are raw Kubernetes audit events, not ECS documents: the query reads their \
-             fields as they are (`verb`, not `kubernetes.audit.verb`)",
-        )
-        .at_path(format!("{}:1", path.display()))
-        .with_help("convert them with `rulegate ingest` to query them as Elastic indexes them");
-        out::eprint(&warning.render(false));
+        raw_audit_warning(path);
     }
     Ok(reader)
+}
+
+/// `W007`: the input holds raw audit events, which `query` reads as they are.
+fn raw_audit_warning(path: &Path) {
+    let warning = Diagnostic::warning(
+        "W007",
+        "these are raw Kubernetes audit events, not ECS documents: the query reads their \
+             fields as they are (`verb`, not `kubernetes.audit.verb`)",
+    )
+    .at_path(format!("{}:1", path.display()))
+    .with_help("convert them with `rulegate ingest` to query them as Elastic indexes them");
+    out::eprint(&warning.render(false));
 }

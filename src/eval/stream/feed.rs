@@ -65,6 +65,9 @@ pub(super) enum Feed<'a, R> {
         released: usize,
         /// How far behind the cursor released text stays.
         lag: usize,
+        /// What follows the text (a mapped file's unfinished last line and what is appended
+        /// to it meanwhile), read once the text is done.
+        then: Option<Batches<R>>,
     },
 }
 
@@ -118,9 +121,13 @@ impl<'a, R: BufRead> Feed<'a, R> {
                 release,
                 released,
                 lag,
+                then,
             } => {
                 if *at >= text.len() {
-                    return Ok(None);
+                    return match then {
+                        Some(rest) => rest.next(),
+                        None => Ok(None),
+                    };
                 }
                 let behind = at.saturating_sub(*lag) / RELEASE_STEP * RELEASE_STEP;
                 if behind > *released {
@@ -139,7 +146,9 @@ impl<'a, R: BufRead> Feed<'a, R> {
     pub(super) fn at_end(&self) -> bool {
         match self {
             Feed::Reader(reader) => reader.eof && reader.pending.is_empty(),
-            Feed::Text { text, at, .. } => *at >= text.len(),
+            Feed::Text { text, at, then, .. } => {
+                *at >= text.len() && then.as_ref().is_none_or(|r| r.eof && r.pending.is_empty())
+            }
         }
     }
 }

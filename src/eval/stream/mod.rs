@@ -114,10 +114,10 @@ pub fn run_query(
     )
 }
 
-/// [`run_query`] over text already in memory (a mapped file): batches are cut where they lie,
-/// without copying. `release(end)` is called as batches are cut, with an offset well behind
-/// the batches in flight: the text before it is not needed any more (a mapped file drops those
-/// pages, so that memory stays flat over a file of any size).
+/// [`run_query`] over text already in memory: batches are cut where they lie, without copying.
+/// `release(end)` is called as batches are cut, with an offset well behind the batches in
+/// flight: the text before it is not needed any more (a mapped file drops those pages, so that
+/// memory stays flat over a file of any size).
 #[allow(clippy::too_many_arguments)]
 pub fn run_query_text(
     query: &ast::Query,
@@ -129,17 +129,50 @@ pub fn run_query_text(
     streaming: Streaming,
     now: i64,
 ) -> Result<Streamed, StreamError> {
-    let feed: Feed<'_, std::io::Empty> = Feed::Text {
-        text: input,
-        at: 0,
-        batch_bytes: streaming.batch_bytes.max(1),
-        size: FIRST_BATCH.min(streaming.batch_bytes.max(1)),
+    let mapped = InMemory {
+        lines: input,
         release,
+        then: None::<std::io::Empty>,
+    };
+    run_query_mapped(query, text, selection, mapped, options, streaming, now)
+}
+
+/// Input held in memory (a mapped file), and what follows it.
+pub struct InMemory<'a, R> {
+    /// Whole lines (or text ending without a line end when nothing follows).
+    pub lines: &'a [u8],
+    /// Called with offsets of `lines` no batch reads before any more (see [`run_query_text`]).
+    pub release: &'a dyn Fn(usize),
+    /// Read after `lines`: the rest of a mapped file, from the start of a line.
+    pub then: Option<R>,
+}
+
+/// [`run_query_text`] over `input.lines`, then on through `input.then`, lines counted across
+/// both.
+pub fn run_query_mapped<R: BufRead>(
+    query: &ast::Query,
+    text: &str,
+    selection: &FieldSelection,
+    input: InMemory<'_, R>,
+    options: &LoadOptions,
+    streaming: Streaming,
+    now: i64,
+) -> Result<Streamed, StreamError> {
+    let batch_bytes = streaming.batch_bytes.max(1);
+    let spare = Spare::default();
+    let then =
+        (input.then).map(|r| Batches::new(r, batch_bytes, options.max_line_bytes, spare.clone()));
+    let feed = Feed::Text {
+        text: input.lines,
+        at: 0,
+        batch_bytes,
+        size: FIRST_BATCH.min(batch_bytes),
+        release: input.release,
         released: 0,
         // Several times the batches in flight (two per thread, and one in each thread).
-        lag: streaming.batch_bytes.max(1) * streaming.threads.max(1) * 8,
+        lag: batch_bytes * streaming.threads.max(1) * 8,
+        then,
     };
-    let spare = Spare::default();
     run(
         query, text, selection, feed, options, streaming, &spare, now,
     )

@@ -2,12 +2,41 @@
 //! by its magic bytes (whatever the file is called), and a file that shrinks while it is read
 //! (log rotation by `copytruncate`) is a read error rather than a silently shorter input.
 //!
-//! Inputs are read through `read(2)`, never memory-mapped: a mapped file truncated under the
-//! reader kills it with SIGBUS, which no error handling can turn into a message.
+//! Inputs are read through `read(2)`; `query` maps a plain file instead ([`Mapped`], on Linux),
+//! with a guard that turns a truncation under the mapping into the same error, not a SIGBUS.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
+
+/// A plain file mapped into memory, guarded against truncation.
+#[cfg(target_os = "linux")]
+mod mapped;
+#[cfg(target_os = "linux")]
+pub use mapped::Mapped;
+
+/// Where files are not mapped: every input is read.
+#[cfg(not(target_os = "linux"))]
+pub enum Mapped {}
+
+#[cfg(not(target_os = "linux"))]
+impl Mapped {
+    pub fn open(_: &Path) -> io::Result<Option<Mapped>> {
+        Ok(None)
+    }
+    pub fn lines(&self) -> &[u8] {
+        match *self {}
+    }
+    pub fn rest(&self) -> io::Result<Box<dyn BufRead>> {
+        match *self {}
+    }
+    pub fn release(&self, _: usize) {
+        match *self {}
+    }
+    pub fn truncated(&self) -> Option<io::Error> {
+        match *self {}
+    }
+}
 
 /// Gzip's magic bytes (RFC 1952, section 2.3.1).
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
@@ -71,17 +100,21 @@ impl Read for Shrinking {
         let n = self.file.read(buf)?;
         self.read += n as u64;
         if n == 0 && !buf.is_empty() && self.read < self.expected {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                format!(
-                    "the file was truncated while it was read ({} of its {} bytes read; \
-                     rotated with copytruncate?)",
-                    self.read, self.expected
-                ),
-            ));
+            return Err(truncated_error(self.read, self.expected));
         }
         Ok(n)
     }
+}
+
+/// The error of a file that ended after `read` of the `expected` bytes it had when opened.
+fn truncated_error(read: u64, expected: u64) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        format!(
+            "the file was truncated while it was read ({read} of its {expected} bytes read; \
+             rotated with copytruncate?)"
+        ),
+    )
 }
 
 #[cfg(test)]
