@@ -155,17 +155,13 @@ impl Mapped {
         }
     }
 
-    /// The read error when the file shrank under the mapping while it was read (a page was
-    /// lost, or it is now shorter than when it was mapped); `None` when the bytes read were
-    /// the file's.
+    /// The read error when a page was read after the file stopped backing it; `None` when
+    /// every byte read was the file's. A truncation after the last read (a `LIMIT` filled
+    /// first, say) is no error, as it is none for a reader that stopped reading: the kernel
+    /// takes a truncated page out of every mapping, so reading it again always faults.
     pub fn truncated(&self) -> Option<io::Error> {
         let lost = self.slot.lost.load(Ordering::SeqCst);
-        let now = self.file.metadata().map_or(0, |m| m.len());
-        if lost == usize::MAX && now >= self.len as u64 {
-            return None;
-        }
-        let read = (lost as u64).min(now).min(self.len as u64);
-        Some(super::truncated_error(read, self.len as u64))
+        (lost != usize::MAX).then(|| super::truncated_error(lost as u64, self.len as u64))
     }
 }
 
