@@ -290,6 +290,8 @@ fn string_end_by_blocks(text: &[u8], mut at: usize) -> Option<(usize, bool)> {
         }
         let mut codes = escaped & before;
         had_escapes |= codes != 0;
+        // Escaped quotes and backslashes (most escapes) are valid codes as they stand.
+        codes &= !(masks.quote | masks.backslash);
         while codes != 0 {
             let i = codes.trailing_zeros() as usize;
             let code = block[i];

@@ -33,13 +33,14 @@ impl Loader {
     /// nothing else done): a test fails, the filter's fields are single-valued, and every
     /// leaf converts, so the row would load and give no row and no warning.
     pub(super) fn drops(&mut self, leaves: &[(u32, Scalar)]) -> bool {
-        let Some(filter) = self.prefilter.take() else {
+        let Some(mut filter) = self.prefilter.take() else {
             return false;
         };
+        filter.count(leaves);
         let drops = filter.fails(leaves, |id, leaf| self.type_of(id, leaf))
             && filter.single_valued(leaves)
             && self.all_convert(leaves)
-            && self.count_dropped(leaves);
+            && self.count_dropped(filter.tally(), leaves);
         self.prefilter = Some(filter);
         drops
     }
@@ -59,10 +60,10 @@ impl Loader {
 
     /// Counts a dropped document under its `_index`; `false` (not dropped) when its
     /// `data_stream.*` leaves are not plain strings.
-    fn count_dropped(&mut self, leaves: &[(u32, Scalar)]) -> bool {
+    fn count_dropped(&mut self, tally: &prefilter::Tally, leaves: &[(u32, Scalar)]) -> bool {
         let ids = [self.internal[1], self.internal[2], self.internal[3]];
         let Ok(parts) =
-            prefilter::data_stream_parts(leaves, ids, |id, leaf| self.type_of(id, leaf))
+            prefilter::data_stream_parts(tally, leaves, ids, |id, leaf| self.type_of(id, leaf))
         else {
             return false;
         };

@@ -38,6 +38,46 @@ pub struct PreFilter {
 pub(super) struct Resolved {
     tests: Vec<(u32, Option<Box<str>>)>,
     single: Vec<u32>,
+    /// The document's leaves per field id: how many, and where the first is (see [`Tally`]).
+    tally: Tally,
+}
+
+/// One document's leaves counted per field id, so that each test and field looks its leaves
+/// up at once instead of walking every leaf again (reused from document to document).
+#[derive(Debug, Default)]
+pub(super) struct Tally {
+    /// Per field id: (leaves, index of the first in the document's leaves).
+    fields: Vec<(u32, u32)>,
+}
+
+impl Tally {
+    /// Counts `leaves` (one document's), forgetting the previous document's.
+    pub(super) fn count(&mut self, leaves: &[(u32, Scalar)]) {
+        self.fields.clear();
+        for (i, (id, _)) in leaves.iter().enumerate() {
+            let id = *id as usize;
+            if id >= self.fields.len() {
+                self.fields.resize(id + 1, (0, 0));
+            }
+            let field = &mut self.fields[id];
+            if field.0 == 0 {
+                field.1 = i as u32;
+            }
+            field.0 += 1;
+        }
+    }
+
+    /// How many leaves field `id` has, and its first, as [`leaves_of`] finds them.
+    pub(super) fn of<'l, 'a>(
+        &self,
+        leaves: &'l [(u32, Scalar<'a>)],
+        id: u32,
+    ) -> (usize, Option<&'l Scalar<'a>>) {
+        match self.fields.get(id as usize) {
+            Some(&(n, first)) if n > 0 => (n as usize, leaves.get(first as usize).map(|(_, l)| l)),
+            _ => (0, None),
+        }
+    }
 }
 
 impl Resolved {
@@ -54,18 +94,29 @@ impl Resolved {
         let single = (filter.single.iter())
             .map(|name| fields.get(name))
             .collect::<Option<Vec<_>>>()?;
-        Some(Resolved { tests, single })
+        Some(Resolved {
+            tests,
+            single,
+            tally: Tally::default(),
+        })
     }
 
-    /// Whether some test fails on `leaves` (one document's, in document order); `type_of`
-    /// gives a field's type (an equality is decided on keyword and text fields only).
+    /// Counts `leaves` for [`Resolved::fails`], [`Resolved::single_valued`] and
+    /// [`data_stream_parts`] on the same document.
+    pub(super) fn count(&mut self, leaves: &[(u32, Scalar)]) {
+        self.tally.count(leaves);
+    }
+
+    /// Whether some test fails on `leaves` (one document's, in document order, counted last
+    /// by [`Resolved::count`]); `type_of` gives a field's type (an equality is decided on
+    /// keyword and text fields only).
     pub(super) fn fails(
         &self,
         leaves: &[(u32, Scalar)],
         mut type_of: impl FnMut(u32, &Scalar) -> Option<Type>,
     ) -> bool {
         self.tests.iter().any(|(id, value)| {
-            let (count, first) = leaves_of(leaves, *id);
+            let (count, first) = self.tally.of(leaves, *id);
             match (value, first) {
                 // No value: null, so neither `==` nor `IS NOT NULL` is true.
                 (_, None) => true,
@@ -79,14 +130,24 @@ impl Resolved {
         })
     }
 
-    /// Whether every field the filter reads has at most one leaf.
+    /// Whether every field the filter reads has at most one leaf (on the counted document).
     pub(super) fn single_valued(&self, leaves: &[(u32, Scalar)]) -> bool {
-        (self.single.iter()).all(|&id| leaves.iter().filter(|(f, _)| *f == id).nth(1).is_none())
+        (self.single.iter()).all(|&id| self.tally.of(leaves, id).0 <= 1)
+    }
+
+    /// The counts of the document [`Resolved::count`] counted last.
+    pub(super) fn tally(&self) -> &Tally {
+        &self.tally
     }
 }
 
-/// How many leaves field `id` has in `leaves`, and its first.
-fn leaves_of<'l, 'a>(leaves: &'l [(u32, Scalar<'a>)], id: u32) -> (usize, Option<&'l Scalar<'a>>) {
+/// How many leaves field `id` has in `leaves`, and its first: what [`Tally`] answers at once,
+/// kept as the tests' reference.
+#[cfg(test)]
+pub(super) fn leaves_of<'l, 'a>(
+    leaves: &'l [(u32, Scalar<'a>)],
+    id: u32,
+) -> (usize, Option<&'l Scalar<'a>>) {
     let mut first = None;
     let mut count = 0;
     for (f, leaf) in leaves {
@@ -101,6 +162,7 @@ fn leaves_of<'l, 'a>(leaves: &'l [(u32, Scalar<'a>)], id: u32) -> (usize, Option
 /// A document's `_index` text from its three `data_stream.*` leaves: each absent, or one
 /// string of a keyword-like type. `Err(())` otherwise (the loader then builds the row).
 pub(super) fn data_stream_parts<'l>(
+    tally: &Tally,
     leaves: &'l [(u32, Scalar)],
     ids: [Option<u32>; 3],
     mut type_of: impl FnMut(u32, &Scalar) -> Option<Type>,
@@ -108,7 +170,7 @@ pub(super) fn data_stream_parts<'l>(
     let mut parts = [None; 3];
     for (part, id) in parts.iter_mut().zip(ids) {
         let Some(id) = id else { continue };
-        match leaves_of(leaves, id) {
+        match tally.of(leaves, id) {
             (0, _) => {}
             (1, Some(leaf @ Scalar::Str(t))) => match type_of(id, leaf) {
                 Some(Type::Keyword | Type::Text | Type::Version) => *part = Some(&**t),

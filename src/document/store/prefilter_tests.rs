@@ -133,3 +133,22 @@ fn a_rejected_document_that_fails_to_load_is_not_dropped() {
     assert_eq!(skipping.skipped[0].line, 2);
     assert_eq!(skipping.take_dropped(), [(None, 1)]);
 }
+
+#[quickcheck_macros::quickcheck]
+fn a_tally_answers_as_walking_the_leaves_does(ids: Vec<u8>, asked: Vec<u8>) -> bool {
+    use super::prefilter::{leaves_of, Tally};
+    use crate::document::walk::Scalar;
+    // Small ids, so that fields repeat and some are asked for that have no leaf.
+    let leaves: Vec<(u32, Scalar)> = (ids.iter().enumerate())
+        .map(|(i, id)| (u32::from(id % 16), Scalar::U64(i as u64)))
+        .collect();
+    let mut tally = Tally::default();
+    // A previous, longer document must leave nothing behind.
+    tally.count(&[(40, Scalar::Bool(true)), (3, Scalar::Bool(false))]);
+    tally.count(&leaves);
+    (asked.iter().map(|a| u32::from(a % 48))).all(|id| {
+        let (n, first) = leaves_of(&leaves, id);
+        let (m, found) = tally.of(&leaves, id);
+        n == m && format!("{first:?}") == format!("{found:?}")
+    })
+}
