@@ -211,7 +211,7 @@ impl<'a> Scanner<'a, '_> {
                     // serde decodes keys of objects it walks: leave escapes there to it.
                     (true, _) => return Err(Fallback),
                     (false, dotted) => {
-                        let key = self.source.get(start..self.at - 1).ok_or(Fallback)?;
+                        let key = self.text.get(start..self.at - 1).ok_or(Fallback)?;
                         self.wanted.child(node, key, dotted)
                     }
                 },

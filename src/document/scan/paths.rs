@@ -119,12 +119,15 @@ pub(in crate::document) enum Wanted<'w> {
 }
 
 impl Wanted<'_> {
-    /// The node of `node`'s path joined with `key` (`dotted` if it holds a `.`).
+    /// The node of `node`'s path joined with `key` (`dotted` if it holds a `.`). The key is
+    /// bytes between two quotes of text, so text too; the trie reads it as bytes, without
+    /// the character-boundary checks of slicing text.
     #[inline(always)]
-    pub(super) fn child(&mut self, node: u32, key: &str, dotted: bool) -> Option<u32> {
+    pub(super) fn child(&mut self, node: u32, key: &[u8], dotted: bool) -> Option<u32> {
         match self {
-            Wanted::Paths(paths) => paths.child(node, key.as_bytes(), dotted),
+            Wanted::Paths(paths) => paths.child(node, key, dotted),
             Wanted::All { path, .. } => {
+                let key = std::str::from_utf8(key).ok()?;
                 path.truncate(node as usize);
                 if !path.is_empty() {
                     path.push('.');
