@@ -12,7 +12,9 @@
 //! faulting read then sees a zero byte, which no JSON document holds, so the scan falls back
 //! and stops) and records the offset. [`Mapped::truncated`] turns that into the error. A
 //! SIGBUS anywhere else restores the default action and returns, so the fault repeats and kills
-//! the process as it would have without the handler.
+//! the process as it would have without the handler. (It replaces the handler Rust's runtime
+//! installs for guard pages, which on Linux fault with SIGSEGV, not SIGBUS; for any other
+//! address that one does the same: default action, return.)
 //!
 //! What mapping does not guard against, as reading does not either: bytes rewritten in place
 //! while they are read are read as whatever they became.
