@@ -267,27 +267,21 @@ mod tests {
     fn a_file_truncated_under_the_mapping_reads_zeros_and_is_reported() {
         let dir = scratch("truncated");
         let path = dir.join("log");
-        std::fs::write(&path, vec![b'x'; 5 * 4096 + 10]).unwrap();
+        // SAFETY: `sysconf` reads a constant.
+        let page = usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap();
+        let len = 5 * page + 10;
+        std::fs::write(&path, vec![b'x'; len]).unwrap();
         let mapped = Mapped::open(&path).unwrap().expect("mapped");
         assert_eq!(mapped.bytes()[0], b'x');
         assert!(mapped.truncated().is_none());
-        File::options()
-            .write(true)
-            .open(&path)
-            .unwrap()
-            .set_len(4096)
-            .unwrap();
+        let file = File::options().write(true).open(&path).unwrap();
+        file.set_len(page as u64).unwrap();
         let bytes = mapped.bytes();
         // The first page is still the file's; the lost ones read as zeros, not a signal.
-        assert_eq!(
-            (bytes[4095], bytes[4096], bytes[5 * 4096 + 9]),
-            (b'x', 0, 0)
-        );
+        assert_eq!((bytes[page - 1], bytes[page], bytes[len - 1]), (b'x', 0, 0));
         let error = mapped.truncated().expect("an error").to_string();
-        assert!(
-            error.contains("truncated while it was read (4096 of its 20490 bytes read"),
-            "{error}"
-        );
+        let said = format!("truncated while it was read ({page} of its {len} bytes read");
+        assert!(error.contains(&said), "{error}");
     }
 
     #[test]
