@@ -16,8 +16,12 @@
 //! installs for guard pages, which on Linux fault with SIGSEGV, not SIGBUS; for any other
 //! address that one does the same: default action, return.)
 //!
-//! What mapping does not guard against, as reading does not either: bytes rewritten in place
-//! while they are read are read as whatever they became.
+//! What mapping does not guard against: bytes rewritten in place while they are read are read
+//! as whatever they became (a reader gets a mix of old and new bytes too). Unlike a read copy,
+//! they may change after the batch was checked as text, which breaks what Rust's `&str`
+//! promises for the text the scanner slices; rewriting an input file in place while `query`
+//! reads it is outside the contract, as it is for every program that maps files (memmap2
+//! makes its callers accept it, `unsafe`). Truncation, what log rotation does, is guarded.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Seek, SeekFrom};
