@@ -45,82 +45,138 @@ pub fn parse_timestamp(text: &str, syntax: Syntax) -> Option<Instant> {
         Syntax::Rfc3339 => text.as_bytes(),
         Syntax::DateOptionalTime { .. } => text.trim().as_bytes(),
     };
-    let mut p = 0;
-    let digits = |p: &mut usize, min: usize, max: usize| -> Option<i64> {
-        let start = *p;
-        while *p < s.len() && s[*p].is_ascii_digit() && *p - start < max {
-            *p += 1;
+    let mut cursor = Cursor { s, p: 0 };
+    let full = syntax == Syntax::Rfc3339;
+    let year = parse_year(&mut cursor, full)?;
+    let (month, day) = parse_month_day(&mut cursor, full)?;
+    let space = matches!(
+        syntax,
+        Syntax::Rfc3339 | Syntax::DateOptionalTime { space: true }
+    );
+    let time = parse_time_of_day(&mut cursor, full, space)?;
+    let offset = parse_zone_offset(&mut cursor, full)?;
+    let TimeOfDay {
+        hour,
+        minute,
+        second,
+        nanos,
+    } = time;
+    let max_second = if full { 60 } else { 59 };
+    if cursor.p != s.len()
+        || !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > max_second
+    {
+        return None;
+    }
+    // Years of at most nine digits: every term fits an `i64` with room to spare.
+    let seconds =
+        days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset;
+    Some(Instant { seconds, nanos })
+}
+
+/// The bytes of a timestamp being parsed and the position reached in them.
+struct Cursor<'a> {
+    s: &'a [u8],
+    p: usize,
+}
+
+impl Cursor<'_> {
+    /// The number written by the next `min` to `max` ASCII digits; `None` when fewer than `min`.
+    #[inline]
+    fn digits(&mut self, min: usize, max: usize) -> Option<i64> {
+        let s = self.s;
+        let start = self.p;
+        while self.p < s.len() && s[self.p].is_ascii_digit() && self.p - start < max {
+            self.p += 1;
         }
-        if *p - start < min {
+        if self.p - start < min {
             return None;
         }
         // At most nine digits (the longest run any caller allows): no overflow.
         Some(
-            s[start..*p]
+            s[start..self.p]
                 .iter()
                 .fold(0i64, |n, &d| n * 10 + i64::from(d - b'0')),
         )
-    };
-    let eat = |p: &mut usize, b: u8| -> bool {
-        let hit = s.get(*p) == Some(&b);
-        *p += usize::from(hit);
+    }
+
+    /// Steps over `b` when it is the next byte; whether it was.
+    #[inline]
+    fn eat(&mut self, b: u8) -> bool {
+        let hit = self.s.get(self.p) == Some(&b);
+        self.p += usize::from(hit);
         hit
-    };
-    let full = syntax == Syntax::Rfc3339;
-    let year = if full {
-        digits(&mut p, 4, 4)?
-    } else {
-        let negative = eat(&mut p, b'-');
-        if !negative {
-            eat(&mut p, b'+');
-        }
-        let year = digits(&mut p, 4, 9)?;
-        if negative {
-            -year
-        } else {
-            year
-        }
-    };
-    let (mut month, mut day, mut hour, mut minute, mut second, mut nanos) = (1, 1, 0, 0, 0, 0);
-    if eat(&mut p, b'-') {
-        month = digits(&mut p, 2, 2)?;
-        if eat(&mut p, b'-') {
-            day = digits(&mut p, 2, 2)?;
+    }
+}
+
+/// The time of day of a timestamp (all zero when it gives none).
+struct TimeOfDay {
+    hour: i64,
+    minute: i64,
+    second: i64,
+    nanos: u32,
+}
+
+/// The year: four digits in RFC 3339 (`full`), else a signed year of 4 to 9 digits.
+#[inline]
+fn parse_year(c: &mut Cursor<'_>, full: bool) -> Option<i64> {
+    if full {
+        return c.digits(4, 4);
+    }
+    let negative = c.eat(b'-');
+    if !negative {
+        c.eat(b'+');
+    }
+    let year = c.digits(4, 9)?;
+    Some(if negative { -year } else { year })
+}
+
+/// `-MM-DD` (both required in RFC 3339); January and the first when left out.
+#[inline]
+fn parse_month_day(c: &mut Cursor<'_>, full: bool) -> Option<(i64, i64)> {
+    let (mut month, mut day) = (1, 1);
+    if c.eat(b'-') {
+        month = c.digits(2, 2)?;
+        if c.eat(b'-') {
+            day = c.digits(2, 2)?;
         } else if full {
             return None;
         }
     } else if full {
         return None;
     }
-    let space = matches!(
-        syntax,
-        Syntax::Rfc3339 | Syntax::DateOptionalTime { space: true }
-    );
-    let separator = s
-        .get(p)
-        .is_some_and(|&b| b == b'T' || b == b't' || (space && b == b' '));
+    Some((month, day))
+}
+
+/// `THH[:MM[:SS[.fraction]]]` (`T`, `t` or, when `space`, a space; RFC 3339 requires all up to
+/// the seconds); midnight when no separator follows the date.
+#[inline]
+fn parse_time_of_day(c: &mut Cursor<'_>, full: bool, space: bool) -> Option<TimeOfDay> {
+    let mut time = TimeOfDay {
+        hour: 0,
+        minute: 0,
+        second: 0,
+        nanos: 0,
+    };
+    let separator =
+        c.s.get(c.p)
+            .is_some_and(|&b| b == b'T' || b == b't' || (space && b == b' '));
     if separator {
-        p += 1;
-        hour = digits(&mut p, 2, 2)?;
-        let has_minutes = eat(&mut p, b':');
+        c.p += 1;
+        time.hour = c.digits(2, 2)?;
+        let has_minutes = c.eat(b':');
         if has_minutes {
-            minute = digits(&mut p, 2, 2)?;
+            time.minute = c.digits(2, 2)?;
         }
-        let has_seconds = has_minutes && eat(&mut p, b':');
+        let has_seconds = has_minutes && c.eat(b':');
         if has_seconds {
-            second = digits(&mut p, 2, 2)?;
-            if eat(&mut p, b'.') || (!full && eat(&mut p, b',')) {
-                let start = p;
-                while p < s.len() && s[p].is_ascii_digit() {
-                    p += 1;
-                }
-                let fraction = &s[start..p];
-                if fraction.is_empty() || (!full && fraction.len() > 9) {
-                    return None;
-                }
-                for i in 0..9 {
-                    nanos = nanos * 10 + fraction.get(i).map_or(0, |d| u32::from(d - b'0'));
-                }
+            time.second = c.digits(2, 2)?;
+            if c.eat(b'.') || (!full && c.eat(b',')) {
+                time.nanos = parse_fraction(c, full)?;
             }
         } else if full {
             return None;
@@ -128,18 +184,45 @@ pub fn parse_timestamp(text: &str, syntax: Syntax) -> Option<Instant> {
     } else if full {
         return None;
     }
-    let offset = match s.get(p) {
+    Some(time)
+}
+
+/// The digits after the decimal mark as nanoseconds: at least one, at most nine outside RFC 3339
+/// (which takes any number and truncates beyond nine).
+#[inline]
+fn parse_fraction(c: &mut Cursor<'_>, full: bool) -> Option<u32> {
+    let s = c.s;
+    let start = c.p;
+    while c.p < s.len() && s[c.p].is_ascii_digit() {
+        c.p += 1;
+    }
+    let fraction = &s[start..c.p];
+    if fraction.is_empty() || (!full && fraction.len() > 9) {
+        return None;
+    }
+    let mut nanos = 0;
+    for i in 0..9 {
+        nanos = nanos * 10 + fraction.get(i).map_or(0, |d| u32::from(d - b'0'));
+    }
+    Some(nanos)
+}
+
+/// The zone as seconds east of UTC: `Z`, or `±HH:MM` (`±HH[:MM]` outside RFC 3339, where no zone
+/// at all means UTC).
+#[inline]
+fn parse_zone_offset(c: &mut Cursor<'_>, full: bool) -> Option<i64> {
+    let offset = match c.s.get(c.p) {
         None if !full => 0,
         Some(b'Z' | b'z') => {
-            p += 1;
+            c.p += 1;
             0
         }
         Some(&sign @ (b'+' | b'-')) => {
-            p += 1;
-            let h = digits(&mut p, 2, 2)?;
-            let colon = eat(&mut p, b':');
-            let m = if colon || (!full && p < s.len()) {
-                digits(&mut p, 2, 2)?
+            c.p += 1;
+            let h = c.digits(2, 2)?;
+            let colon = c.eat(b':');
+            let m = if colon || (!full && c.p < c.s.len()) {
+                c.digits(2, 2)?
             } else if full {
                 return None;
             } else {
@@ -160,21 +243,7 @@ pub fn parse_timestamp(text: &str, syntax: Syntax) -> Option<Instant> {
         }
         _ => return None,
     };
-    let max_second = if full { 60 } else { 59 };
-    if p != s.len()
-        || !(1..=12).contains(&month)
-        || day < 1
-        || day > days_in_month(year, month)
-        || hour > 23
-        || minute > 59
-        || second > max_second
-    {
-        return None;
-    }
-    // Years of at most nine digits: every term fits an `i64` with room to spare.
-    let seconds =
-        days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset;
-    Some(Instant { seconds, nanos })
+    Some(offset)
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date.

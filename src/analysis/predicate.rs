@@ -1,6 +1,8 @@
 //! Classifies one `WHERE` conjunct as a field, a kind and the values it tests.
 
-use crate::esql::ast::{BinaryOp, Expr, ExprKind, LikePatterns, Literal, PatternKind};
+use crate::esql::ast::{
+    BinaryOp, Expr, ExprKind, LikePatterns, Literal, PatternKind, StringLiteral,
+};
 use crate::esql::print;
 
 /// What a conjunct tests, named as in the seed document (`eq`, `in`, `starts_with`, …).
@@ -92,18 +94,7 @@ pub fn classify(expr: &Expr) -> Test {
             patterns: LikePatterns::Literals(literals),
             kind,
             negated,
-        } => {
-            let values: Vec<String> = literals.iter().map(|p| p.value.clone()).collect();
-            let (kind, values) = match (kind, values.as_slice()) {
-                (PatternKind::Like, [one]) if prefix_pattern(one).is_some() => (
-                    PredicateKind::StartsWith,
-                    vec![prefix_pattern(one).unwrap_or_default()],
-                ),
-                (PatternKind::Like, _) => (PredicateKind::Like, values),
-                (PatternKind::Rlike, _) => (PredicateKind::Rlike, values),
-            };
-            test(value, kind, values, *negated)
-        }
+        } => like_test(value, literals, kind, *negated),
         // An expression pattern's text is only known once the engine folds it, so no pattern
         // values are extracted: the conjunct is a plain expression on its field, keeping its
         // polarity (the value is its printed text without the `NOT`).
@@ -112,31 +103,9 @@ pub fn classify(expr: &Expr) -> Test {
             negated,
             patterns: LikePatterns::Expr(_),
             ..
-        } => {
-            let mut positive = expr.clone();
-            if let ExprKind::Like { negated, .. } = &mut positive.kind {
-                *negated = false;
-            }
-            let text = print::expr(&positive);
-            test(value, PredicateKind::Expr, vec![text], *negated)
-        }
+        } => like_expression_test(expr, value, *negated),
         ExprKind::Binary { op, left, right } if op.is_comparison() => {
-            // Put the field on the left: `3 <= x` is `x >= 3`.
-            let (field, other, op) = if is_field_side(left) || !is_field_side(right) {
-                (left, right, *op)
-            } else {
-                (right, left, op.swapped())
-            };
-            let kind = match op {
-                BinaryOp::Eq => PredicateKind::Eq,
-                BinaryOp::Neq => PredicateKind::Neq,
-                BinaryOp::EqIgnoreCase => PredicateKind::EqIgnoreCase,
-                BinaryOp::Gte => PredicateKind::Ge,
-                BinaryOp::Gt => PredicateKind::Gt,
-                BinaryOp::Lte => PredicateKind::Le,
-                _ => PredicateKind::Lt,
-            };
-            test(field, kind, vec![value_text(other)], false)
+            comparison_test(*op, left, right)
         }
         ExprKind::Match { field, query } => {
             test(field, PredicateKind::Match, vec![value_text(query)], false)
@@ -149,6 +118,50 @@ pub fn classify(expr: &Expr) -> Test {
             negated: false,
         },
     }
+}
+
+/// `value LIKE/RLIKE literals`: a single `LIKE` prefix pattern (`"abc*"`) is a `StartsWith`.
+fn like_test(value: &Expr, literals: &[StringLiteral], kind: &PatternKind, negated: bool) -> Test {
+    let values: Vec<String> = literals.iter().map(|p| p.value.clone()).collect();
+    let (kind, values) = match (kind, values.as_slice()) {
+        (PatternKind::Like, [one]) if prefix_pattern(one).is_some() => (
+            PredicateKind::StartsWith,
+            vec![prefix_pattern(one).unwrap_or_default()],
+        ),
+        (PatternKind::Like, _) => (PredicateKind::Like, values),
+        (PatternKind::Rlike, _) => (PredicateKind::Rlike, values),
+    };
+    test(value, kind, values, negated)
+}
+
+/// `value LIKE <expression>` (`expr`): the printed `LIKE` without its `NOT`, with the polarity.
+fn like_expression_test(expr: &Expr, value: &Expr, negated: bool) -> Test {
+    let mut positive = expr.clone();
+    if let ExprKind::Like { negated, .. } = &mut positive.kind {
+        *negated = false;
+    }
+    let text = print::expr(&positive);
+    test(value, PredicateKind::Expr, vec![text], negated)
+}
+
+/// A comparison as a test on its field.
+fn comparison_test(op: BinaryOp, left: &Expr, right: &Expr) -> Test {
+    // Put the field on the left: `3 <= x` is `x >= 3`.
+    let (field, other, op) = if is_field_side(left) || !is_field_side(right) {
+        (left, right, op)
+    } else {
+        (right, left, op.swapped())
+    };
+    let kind = match op {
+        BinaryOp::Eq => PredicateKind::Eq,
+        BinaryOp::Neq => PredicateKind::Neq,
+        BinaryOp::EqIgnoreCase => PredicateKind::EqIgnoreCase,
+        BinaryOp::Gte => PredicateKind::Ge,
+        BinaryOp::Gt => PredicateKind::Gt,
+        BinaryOp::Lte => PredicateKind::Le,
+        _ => PredicateKind::Lt,
+    };
+    test(field, kind, vec![value_text(other)], false)
 }
 
 fn test(value: &Expr, kind: PredicateKind, values: Vec<String>, negated: bool) -> Test {

@@ -270,61 +270,11 @@ pub fn coverage(
             CommandKind::Where(condition) => {
                 let parts = conjuncts(condition);
                 let probe_query = probe(query, index, &parts);
-                let mut totals =
-                    vec![(Outcomes::default(), ThresholdOutcomes::default()); parts.len()];
-                for stream in streams {
-                    let plan = Plan::compile(&probe_query, text, &stream.docs.columns)?;
-                    let runs: Vec<(Window, i64)> = if seen_stats {
-                        stream
-                            .executions
-                            .iter()
-                            .map(|(ids, now)| (Window::Indices(ids), *now))
-                            .collect()
-                    } else {
-                        let now = stream.executions.last().map(|(_, now)| *now).unwrap_or(0);
-                        vec![(Window::All, now)]
-                    };
-                    for (window, now) in runs {
-                        let table = plan.run(stream.docs, window, now);
-                        if let Some(failure) = table.failure_diagnostic() {
-                            return Err(failure);
-                        }
-                        let Some(row) = table.rows.first() else {
-                            continue;
-                        };
-                        let column = |name: &str| {
-                            table
-                                .columns
-                                .iter()
-                                .position(|c| c.name == name)
-                                .and_then(|i| row.get(i))
-                        };
-                        for (i, total) in totals.iter_mut().enumerate() {
-                            total.0.true_ += count(column(&format!("t{i}")));
-                            total.0.false_ += count(column(&format!("f{i}")));
-                            total.0.null += count(column(&format!("n{i}")));
-                            total.1.below += count(column(&format!("below{i}")));
-                            total.1.at += count(column(&format!("at{i}")));
-                            total.1.above += count(column(&format!("above{i}")));
-                        }
-                    }
-                }
+                let totals = conjunct_totals(&probe_query, text, streams, seen_stats, parts.len())?;
                 let contradictions = contradiction(&parts, text);
                 for (i, part) in parts.iter().enumerate() {
                     let (outcomes, thresholds) = totals[i];
-                    let mut gaps = Vec::new();
-                    if outcomes.false_ == 0 && outcomes.null == 0 {
-                        gaps.push(Gap::NeverFalse);
-                    }
-                    if outcomes.true_ == 0 {
-                        gaps.push(Gap::NeverTrue);
-                    }
-                    if let Some(reason) = unsatisfiable(part) {
-                        gaps.push(Gap::Unsatisfiable(reason));
-                    }
-                    for (_, reason) in contradictions.iter().filter(|(j, _)| *j == i) {
-                        gaps.push(Gap::Unsatisfiable(reason.clone()));
-                    }
+                    let gaps = gaps_of(part, i, outcomes, &contradictions);
                     out.push(ConjunctCoverage {
                         command: index,
                         conjunct: i,
@@ -341,6 +291,79 @@ pub fn coverage(
         }
     }
     Ok(out)
+}
+
+/// Per conjunct, its outcomes and threshold groups over every stream, summed over the runs
+/// (one per execution after `STATS`, else one over all documents).
+fn conjunct_totals(
+    probe_query: &Query,
+    text: &str,
+    streams: &[Stream],
+    seen_stats: bool,
+    conjuncts: usize,
+) -> Result<Vec<(Outcomes, ThresholdOutcomes)>, crate::diagnostic::Diagnostic> {
+    let mut totals = vec![(Outcomes::default(), ThresholdOutcomes::default()); conjuncts];
+    for stream in streams {
+        let plan = Plan::compile(probe_query, text, &stream.docs.columns)?;
+        let runs: Vec<(Window, i64)> = if seen_stats {
+            stream
+                .executions
+                .iter()
+                .map(|(ids, now)| (Window::Indices(ids), *now))
+                .collect()
+        } else {
+            let now = stream.executions.last().map(|(_, now)| *now).unwrap_or(0);
+            vec![(Window::All, now)]
+        };
+        for (window, now) in runs {
+            let table = plan.run(stream.docs, window, now);
+            if let Some(failure) = table.failure_diagnostic() {
+                return Err(failure);
+            }
+            let Some(row) = table.rows.first() else {
+                continue;
+            };
+            let column = |name: &str| {
+                table
+                    .columns
+                    .iter()
+                    .position(|c| c.name == name)
+                    .and_then(|i| row.get(i))
+            };
+            for (i, total) in totals.iter_mut().enumerate() {
+                total.0.true_ += count(column(&format!("t{i}")));
+                total.0.false_ += count(column(&format!("f{i}")));
+                total.0.null += count(column(&format!("n{i}")));
+                total.1.below += count(column(&format!("below{i}")));
+                total.1.at += count(column(&format!("at{i}")));
+                total.1.above += count(column(&format!("above{i}")));
+            }
+        }
+    }
+    Ok(totals)
+}
+
+/// The gaps of conjunct `i` (`part`) given its outcomes and the query's contradictions.
+fn gaps_of(
+    part: &Expr,
+    i: usize,
+    outcomes: Outcomes,
+    contradictions: &[(usize, String)],
+) -> Vec<Gap> {
+    let mut gaps = Vec::new();
+    if outcomes.false_ == 0 && outcomes.null == 0 {
+        gaps.push(Gap::NeverFalse);
+    }
+    if outcomes.true_ == 0 {
+        gaps.push(Gap::NeverTrue);
+    }
+    if let Some(reason) = unsatisfiable(part) {
+        gaps.push(Gap::Unsatisfiable(reason));
+    }
+    for (_, reason) in contradictions.iter().filter(|(j, _)| *j == i) {
+        gaps.push(Gap::Unsatisfiable(reason.clone()));
+    }
+    gaps
 }
 
 #[cfg(test)]

@@ -328,27 +328,6 @@ pub struct TypeSetting {
 /// The settings of Kibana's rule types and data sources that differ: `type`, threshold fields,
 /// value and cardinality, new_terms fields and history window, `index`, `data_view_id`.
 pub fn type_settings(before: &RuleData, after: &RuleData) -> Vec<TypeSetting> {
-    let threshold_fields = |d: &RuleData| match d.threshold.as_ref().map(|t| &t.field) {
-        Some(OneOrMany::One(f)) if f.is_empty() => Vec::new(),
-        Some(OneOrMany::One(f)) => vec![f.clone()],
-        Some(OneOrMany::Many(fs)) => fs.clone(),
-        None => Vec::new(),
-    };
-    let threshold_value = |d: &RuleData| d.threshold.as_ref().map(|t| t.value.to_string());
-    let cardinality = |d: &RuleData| {
-        d.threshold.as_ref().map(|t| {
-            t.cardinality
-                .iter()
-                .map(|c| format!("{} >= {}", c.field, c.value))
-                .collect::<Vec<_>>()
-        })
-    };
-    let new_terms_fields = |d: &RuleData| d.new_terms.as_ref().map(|n| n.value.clone());
-    let history = |d: &RuleData| {
-        d.new_terms
-            .as_ref()
-            .and_then(|n| n.history_window_start.first().map(|h| h.value.clone()))
-    };
     let mut out = Vec::new();
     let mut scalar = |setting, a: Option<String>, b: Option<String>| {
         if a != b {
@@ -396,26 +375,70 @@ pub fn type_settings(before: &RuleData, after: &RuleData) -> Vec<TypeSetting> {
         ("index", before.index.clone(), after.index.clone()),
     ];
     for (setting, a, b) in lists {
-        let (a, b) = (a.unwrap_or_default(), b.unwrap_or_default());
-        if a == b {
-            continue;
-        }
-        let shown = |l: &[String]| {
-            if l.is_empty() {
-                "none".to_string()
-            } else {
-                l.join(", ")
-            }
-        };
-        out.push(TypeSetting {
-            setting,
-            before: shown(&a),
-            after: shown(&b),
-            added: b.iter().filter(|x| !a.contains(x)).cloned().collect(),
-            removed: a.iter().filter(|x| !b.contains(x)).cloned().collect(),
-        });
+        out.extend(list_setting(setting, a, b));
     }
     out
+}
+
+/// The change of a list setting (the entries added and removed), or `None` when it is the same.
+fn list_setting(
+    setting: &'static str,
+    a: Option<Vec<String>>,
+    b: Option<Vec<String>>,
+) -> Option<TypeSetting> {
+    let (a, b) = (a.unwrap_or_default(), b.unwrap_or_default());
+    if a == b {
+        return None;
+    }
+    let shown = |l: &[String]| {
+        if l.is_empty() {
+            "none".to_string()
+        } else {
+            l.join(", ")
+        }
+    };
+    Some(TypeSetting {
+        setting,
+        before: shown(&a),
+        after: shown(&b),
+        added: b.iter().filter(|x| !a.contains(x)).cloned().collect(),
+        removed: a.iter().filter(|x| !b.contains(x)).cloned().collect(),
+    })
+}
+
+/// `threshold.field` as a list (an empty single field is no field).
+fn threshold_fields(d: &RuleData) -> Vec<String> {
+    match d.threshold.as_ref().map(|t| &t.field) {
+        Some(OneOrMany::One(f)) if f.is_empty() => Vec::new(),
+        Some(OneOrMany::One(f)) => vec![f.clone()],
+        Some(OneOrMany::Many(fs)) => fs.clone(),
+        None => Vec::new(),
+    }
+}
+
+fn threshold_value(d: &RuleData) -> Option<String> {
+    d.threshold.as_ref().map(|t| t.value.to_string())
+}
+
+/// `threshold.cardinality` as `field >= value` entries.
+fn cardinality(d: &RuleData) -> Option<Vec<String>> {
+    d.threshold.as_ref().map(|t| {
+        t.cardinality
+            .iter()
+            .map(|c| format!("{} >= {}", c.field, c.value))
+            .collect::<Vec<_>>()
+    })
+}
+
+fn new_terms_fields(d: &RuleData) -> Option<Vec<String>> {
+    d.new_terms.as_ref().map(|n| n.value.clone())
+}
+
+/// The new_terms history window (its first entry).
+fn history(d: &RuleData) -> Option<String> {
+    d.new_terms
+        .as_ref()
+        .and_then(|n| n.history_window_start.first().map(|h| h.value.clone()))
 }
 
 /// The enabled filters of a rule as the KQL rulegate runs them (a negated one as `not (…)`), or

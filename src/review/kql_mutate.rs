@@ -42,7 +42,19 @@ pub fn kql_mutants(logic: &RuleLogic) -> Vec<KqlMutant> {
         search.query.root = root;
         replace_search(logic, search)
     };
-    // Drop a top-level clause.
+    drop_clause_mutants(root, &facts, &with_root, &mut out);
+    site_mutants(root, &facts, &with_root, &mut out);
+    rule_type_mutants(logic, &mut out);
+    out
+}
+
+/// Drops each top-level clause of an `and` in turn; `with_root` makes the mutated logic.
+fn drop_clause_mutants(
+    root: &Node,
+    facts: &Facts,
+    with_root: &impl Fn(Option<Node>) -> RuleLogic,
+    out: &mut Vec<KqlMutant>,
+) {
     if let NodeKind::And(items) = &root.kind {
         for (i, item) in items.iter().enumerate() {
             let mut rest = items.clone();
@@ -68,7 +80,15 @@ pub fn kql_mutants(logic: &RuleLogic) -> Vec<KqlMutant> {
             });
         }
     }
-    // Value-list and literal sites, by pre-order index over a clone.
+}
+
+/// The value-list and literal mutants, by pre-order index of the site over a clone of `root`.
+fn site_mutants(
+    root: &Node,
+    facts: &Facts,
+    with_root: &impl Fn(Option<Node>) -> RuleLogic,
+    out: &mut Vec<KqlMutant>,
+) {
     let count = count_sites(root);
     for site in 0..count {
         let operators = [
@@ -96,7 +116,7 @@ pub fn kql_mutants(logic: &RuleLogic) -> Vec<KqlMutant> {
                 seen: &mut seen,
                 operator,
                 which,
-                facts: &facts,
+                facts,
                 frozen: None,
             };
             mutate_site(&mut mutated, &mut at, &mut found);
@@ -112,8 +132,6 @@ pub fn kql_mutants(logic: &RuleLogic) -> Vec<KqlMutant> {
             }
         }
     }
-    rule_type_mutants(logic, &mut out);
-    out
 }
 
 fn rule_type_mutants(logic: &RuleLogic, out: &mut Vec<KqlMutant>) {

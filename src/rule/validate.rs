@@ -9,7 +9,7 @@ use toml::Spanned;
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::span::Span;
 
-use super::model::Rule;
+use super::model::{Metadata, Rule, RuleData};
 use super::schedule::{parse_interval, DateMath};
 
 pub const E_INVALID_VALUE: &str = "E103";
@@ -46,79 +46,10 @@ pub fn validate(
         file,
         errors: Vec::new(),
     };
-    let data = &rule.data;
-    let meta = &rule.metadata;
-    checks.one_of(&["rule", "type"], &data.rule_type, RULE_TYPES);
-    checks.one_of(&["rule", "severity"], &data.severity, SEVERITIES);
-    if let Some(language) = &data.language {
-        checks.one_of(&["rule", "language"], language, LANGUAGES);
-    }
-    if let Some(maturity) = &meta.maturity {
-        checks.one_of(&["metadata", "maturity"], maturity, MATURITIES);
-    }
-    if !(0..=100).contains(&data.risk_score) {
-        checks.fail(
-            &["rule", "risk_score"],
-            "`risk_score` must be between 0 and 100",
-            None,
-        );
-    }
-    if !is_uuid(&data.rule_id) {
-        checks.fail(
-            &["rule", "rule_id"],
-            "`rule_id` must be a lower-case UUID",
-            Some("for example `b4c8e2a1-9f3d-4e7c-a2b1-0d5e6f7a8b9c`"),
-        );
-    }
-    for (key, value) in [
-        ("creation_date", Some(&meta.creation_date)),
-        ("updated_date", Some(&meta.updated_date)),
-        ("deprecation_date", meta.deprecation_date.as_ref()),
-    ] {
-        if value.is_some_and(|v| !is_date(v)) {
-            checks.fail(
-                &["metadata", key],
-                &format!("`{key}` must be a date `YYYY/MM/DD`"),
-                None,
-            );
-        }
-    }
-    if let Some(from) = &data.from {
-        if DateMath::parse(from).is_none() {
-            checks.fail(
-                &["rule", "from"],
-                &format!("`from` is not Elastic date math of the form `now-<n><unit>`: `{from}`"),
-                Some("detection-rules requires `^now-\\d+[yMwdhHms]$`, e.g. `now-6m` or `now-1h`"),
-            );
-        }
-    }
-    if let Some(interval) = &data.interval {
-        if parse_interval(interval).is_none() {
-            checks.fail(
-                &["rule", "interval"],
-                &format!("`interval` is not a positive duration: `{interval}`"),
-                Some("detection-rules requires `^\\d+[mshd]$`, e.g. `5m` or `1h`"),
-            );
-        }
-    }
-    if let Some(max_signals) = data.max_signals {
-        if !(1..=1000).contains(&max_signals) {
-            checks.fail(
-                &["rule", "max_signals"],
-                "`max_signals` must be between 1 and 1000",
-                None,
-            );
-        }
-    }
-    if let Some(field) = &data.timestamp_override {
-        if field.is_empty() || field.chars().any(char::is_whitespace) {
-            checks.fail(
-                &["rule", "timestamp_override"],
-                "`timestamp_override` must be a field name such as `event.ingested`",
-                None,
-            );
-        }
-    }
+    checks.enumerated_values(rule);
+    checks.risk_score_and_rule_id(&rule.data);
+    checks.metadata_dates(&rule.metadata);
+    checks.schedule(&rule.data);
     checks.type_specific(rule);
     checks.errors
 }
@@ -130,6 +61,95 @@ struct Checks<'d, 'i> {
 }
 
 impl Checks<'_, '_> {
+    /// `type`, `severity`, `language` and `maturity`: one of the values detection-rules allows.
+    fn enumerated_values(&mut self, rule: &Rule) {
+        let data = &rule.data;
+        let meta = &rule.metadata;
+        self.one_of(&["rule", "type"], &data.rule_type, RULE_TYPES);
+        self.one_of(&["rule", "severity"], &data.severity, SEVERITIES);
+        if let Some(language) = &data.language {
+            self.one_of(&["rule", "language"], language, LANGUAGES);
+        }
+        if let Some(maturity) = &meta.maturity {
+            self.one_of(&["metadata", "maturity"], maturity, MATURITIES);
+        }
+    }
+
+    /// `risk_score` in 0-100 and `rule_id` a lower-case UUID.
+    fn risk_score_and_rule_id(&mut self, data: &RuleData) {
+        if !(0..=100).contains(&data.risk_score) {
+            self.fail(
+                &["rule", "risk_score"],
+                "`risk_score` must be between 0 and 100",
+                None,
+            );
+        }
+        if !is_uuid(&data.rule_id) {
+            self.fail(
+                &["rule", "rule_id"],
+                "`rule_id` must be a lower-case UUID",
+                Some("for example `b4c8e2a1-9f3d-4e7c-a2b1-0d5e6f7a8b9c`"),
+            );
+        }
+    }
+
+    /// The metadata dates, each `YYYY/MM/DD`.
+    fn metadata_dates(&mut self, meta: &Metadata) {
+        for (key, value) in [
+            ("creation_date", Some(&meta.creation_date)),
+            ("updated_date", Some(&meta.updated_date)),
+            ("deprecation_date", meta.deprecation_date.as_ref()),
+        ] {
+            if value.is_some_and(|v| !is_date(v)) {
+                self.fail(
+                    &["metadata", key],
+                    &format!("`{key}` must be a date `YYYY/MM/DD`"),
+                    None,
+                );
+            }
+        }
+    }
+
+    /// `from`, `interval`, `max_signals` and `timestamp_override`.
+    fn schedule(&mut self, data: &RuleData) {
+        if let Some(from) = &data.from {
+            if DateMath::parse(from).is_none() {
+                self.fail(
+                    &["rule", "from"],
+                    &format!("`from` is not Elastic date math of the form `now-<n><unit>`: `{from}`"),
+                    Some("detection-rules requires `^now-\\d+[yMwdhHms]$`, e.g. `now-6m` or `now-1h`"),
+                );
+            }
+        }
+        if let Some(interval) = &data.interval {
+            if parse_interval(interval).is_none() {
+                self.fail(
+                    &["rule", "interval"],
+                    &format!("`interval` is not a positive duration: `{interval}`"),
+                    Some("detection-rules requires `^\\d+[mshd]$`, e.g. `5m` or `1h`"),
+                );
+            }
+        }
+        if let Some(max_signals) = data.max_signals {
+            if !(1..=1000).contains(&max_signals) {
+                self.fail(
+                    &["rule", "max_signals"],
+                    "`max_signals` must be between 1 and 1000",
+                    None,
+                );
+            }
+        }
+        if let Some(field) = &data.timestamp_override {
+            if field.is_empty() || field.chars().any(char::is_whitespace) {
+                self.fail(
+                    &["rule", "timestamp_override"],
+                    "`timestamp_override` must be a field name such as `event.ingested`",
+                    None,
+                );
+            }
+        }
+    }
+
     /// The span of the value at `path`, or of the closest existing table above it.
     fn span(&self, path: &[&str]) -> Span {
         let mut span = Span::new(0, 0);

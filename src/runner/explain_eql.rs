@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::explain::{DocumentFate, Fate, StepFate, StepMiss};
 use super::{DocumentSet, EqlSearch, PreparedRule, RuleRun};
-use crate::document::Cell;
+use crate::document::{Cell, Documents};
 use crate::eql::ast::{Body, Category, EventFilter};
 use crate::eql::engine::sequence::StepKind;
 use crate::eql::engine::{Engine, JoinKey, Settings, Stage, Traced};
@@ -53,26 +53,8 @@ pub(super) fn explain_eql(
             .any(|pattern| crate::document::index_matches(pattern, name)),
         _ => true,
     };
-    let traces: Vec<Vec<Traced>> = run
-        .plan
-        .iter()
-        .map(|execution| {
-            let window: Vec<usize> = execution
-                .documents
-                .iter()
-                .copied()
-                .filter(|&d| in_index(d))
-                .collect();
-            engine.trace(store, &window).unwrap_or_default()
-        })
-        .collect();
-    let all: Vec<usize> = (0..store.len()).filter(|&d| in_index(d)).collect();
-    let order = engine
-        .ordered(store, &all)
-        .iter()
-        .enumerate()
-        .map(|(position, e)| (e.doc, (e.time, position)))
-        .collect();
+    let traces = traces_per_execution(&engine, store, run, &in_index);
+    let order = event_order(&engine, store, &in_index);
     let stages = engine
         .stages()
         .iter()
@@ -89,10 +71,7 @@ pub(super) fn explain_eql(
     let timestamp_column = store.column("@timestamp");
     (0..store.len())
         .map(|doc| {
-            let timestamp = timestamp_column.and_then(|c| match &store.row(doc)[c] {
-                Cell::One(crate::document::Value::Datetime(millis)) => Some(Timestamp(*millis)),
-                _ => None,
-            });
+            let timestamp = timestamp_of(store, timestamp_column, doc);
             let fate = if read_by[doc].is_empty() {
                 Fate::OutsideWindows
             } else if !in_index(doc) {
@@ -114,6 +93,50 @@ pub(super) fn explain_eql(
             }
         })
         .collect()
+}
+
+/// The engine's trace of each execution, over the documents of its window in the rule's indices.
+fn traces_per_execution(
+    engine: &Engine,
+    store: &Documents,
+    run: &RuleRun,
+    in_index: &impl Fn(usize) -> bool,
+) -> Vec<Vec<Traced>> {
+    run.plan
+        .iter()
+        .map(|execution| {
+            let window: Vec<usize> = execution
+                .documents
+                .iter()
+                .copied()
+                .filter(|&d| in_index(d))
+                .collect();
+            engine.trace(store, &window).unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Each document of the rule's indices: its time and position in event order.
+fn event_order(
+    engine: &Engine,
+    store: &Documents,
+    in_index: &impl Fn(usize) -> bool,
+) -> HashMap<usize, (i64, usize)> {
+    let all: Vec<usize> = (0..store.len()).filter(|&d| in_index(d)).collect();
+    engine
+        .ordered(store, &all)
+        .iter()
+        .enumerate()
+        .map(|(position, e)| (e.doc, (e.time, position)))
+        .collect()
+}
+
+/// The document's `@timestamp` (`column`), when it is one date.
+fn timestamp_of(store: &Documents, column: Option<usize>, doc: usize) -> Option<Timestamp> {
+    column.and_then(|c| match &store.row(doc)[c] {
+        Cell::One(crate::document::Value::Datetime(millis)) => Some(Timestamp(*millis)),
+        _ => None,
+    })
 }
 
 /// The alerts of executions that read `doc` whose `_id` is the document's (an event alert or a

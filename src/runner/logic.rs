@@ -17,7 +17,7 @@ use crate::diagnostic::Diagnostic;
 use crate::document::{Cell, Value};
 use crate::esql::ast::Query as EsqlQuery;
 use crate::kql::{self, eval::Compiled, eval::Schema, E_RULE_TYPE};
-use crate::rule::{DateMath, LoadedRule};
+use crate::rule::{DateMath, LoadedRule, RuleData};
 use crate::schedule::{DocumentTime, ResultTable, Timestamp, NEW_TERMS_FIELD};
 
 /// A rule's logic. ES|QL keeps its tree; KQL rules their tree, filters, index patterns and
@@ -107,60 +107,8 @@ impl RuleLogic {
         };
         match data.rule_type.as_str() {
             "query" => Ok(RuleLogic::Query(search)),
-            "threshold" => {
-                let threshold = data
-                    .threshold
-                    .as_ref()
-                    .ok_or_else(|| bad("a threshold rule without `[rule.threshold]`".into()))?;
-                let fields: Vec<String> = match &threshold.field {
-                    crate::rule::OneOrMany::One(field) if field.is_empty() => Vec::new(),
-                    crate::rule::OneOrMany::One(field) => vec![field.clone()],
-                    crate::rule::OneOrMany::Many(fields) => fields.clone(),
-                };
-                if fields.len() > MAX_FIELDS || threshold.value < 1 {
-                    return Err(bad(format!(
-                        "threshold needs at most {MAX_FIELDS} fields and a value of at least 1"
-                    )));
-                }
-                let cardinality = threshold
-                    .cardinality
-                    .first()
-                    .map(|c| (c.field.clone(), c.value));
-                Ok(RuleLogic::Threshold(
-                    search,
-                    ThresholdSpec {
-                        fields,
-                        value: threshold.value,
-                        cardinality,
-                    },
-                ))
-            }
-            "new_terms" => {
-                let new_terms = data
-                    .new_terms
-                    .as_ref()
-                    .ok_or_else(|| bad("a new_terms rule without `[rule.new_terms]`".into()))?;
-                if new_terms.value.is_empty() || new_terms.value.len() > MAX_FIELDS {
-                    return Err(bad(format!("new_terms needs one to {MAX_FIELDS} fields")));
-                }
-                let start = new_terms
-                    .history_window_start
-                    .first()
-                    .map(|h| h.value.as_str())
-                    .unwrap_or("now-7d");
-                let history = DateMath::parse(start).ok_or_else(|| {
-                    bad(format!(
-                        "history_window_start `{start}` is not date math rulegate understands"
-                    ))
-                })?;
-                Ok(RuleLogic::NewTerms(
-                    search,
-                    NewTermsSpec {
-                        fields: new_terms.value.clone(),
-                        history,
-                    },
-                ))
-            }
+            "threshold" => Ok(RuleLogic::Threshold(search, threshold_spec(data, &bad)?)),
+            "new_terms" => Ok(RuleLogic::NewTerms(search, new_terms_spec(data, &bad)?)),
             other => Err(bad(format!("KQL rules of type `{other}` are not run"))),
         }
     }
@@ -229,6 +177,64 @@ impl RuleLogic {
         }
         out.into_iter().collect()
     }
+}
+
+/// The group-by fields, count and cardinality of a threshold rule (`bad` makes the error).
+fn threshold_spec(
+    data: &RuleData,
+    bad: &impl Fn(String) -> Diagnostic,
+) -> Result<ThresholdSpec, Diagnostic> {
+    let threshold = data
+        .threshold
+        .as_ref()
+        .ok_or_else(|| bad("a threshold rule without `[rule.threshold]`".into()))?;
+    let fields: Vec<String> = match &threshold.field {
+        crate::rule::OneOrMany::One(field) if field.is_empty() => Vec::new(),
+        crate::rule::OneOrMany::One(field) => vec![field.clone()],
+        crate::rule::OneOrMany::Many(fields) => fields.clone(),
+    };
+    if fields.len() > MAX_FIELDS || threshold.value < 1 {
+        return Err(bad(format!(
+            "threshold needs at most {MAX_FIELDS} fields and a value of at least 1"
+        )));
+    }
+    let cardinality = threshold
+        .cardinality
+        .first()
+        .map(|c| (c.field.clone(), c.value));
+    Ok(ThresholdSpec {
+        fields,
+        value: threshold.value,
+        cardinality,
+    })
+}
+
+/// The fields and history window of a new_terms rule (`bad` makes the error).
+fn new_terms_spec(
+    data: &RuleData,
+    bad: &impl Fn(String) -> Diagnostic,
+) -> Result<NewTermsSpec, Diagnostic> {
+    let new_terms = data
+        .new_terms
+        .as_ref()
+        .ok_or_else(|| bad("a new_terms rule without `[rule.new_terms]`".into()))?;
+    if new_terms.value.is_empty() || new_terms.value.len() > MAX_FIELDS {
+        return Err(bad(format!("new_terms needs one to {MAX_FIELDS} fields")));
+    }
+    let start = new_terms
+        .history_window_start
+        .first()
+        .map(|h| h.value.as_str())
+        .unwrap_or("now-7d");
+    let history = DateMath::parse(start).ok_or_else(|| {
+        bad(format!(
+            "history_window_start `{start}` is not date math rulegate understands"
+        ))
+    })?;
+    Ok(NewTermsSpec {
+        fields: new_terms.value.clone(),
+        history,
+    })
 }
 
 /// A KQL rule compiled against one document set.

@@ -285,54 +285,14 @@ impl ActorOutcome {
             ("**no alert**", "handled by")
         };
         if !self.alerts.is_empty() {
-            let margin = match study.alerting {
-                Alerting::Query => {
-                    format!("; {}", best_margin(study, &self.alerting_groups, "up to"))
-                }
-                _ => String::new(),
-            };
-            return format!(
-                "**alerts** ({}{margin}): no exclusion covers it",
-                plural(self.alerts.len(), "alert"),
-            );
+            return self.alert_verdict(study);
         }
-        let excluded: Vec<String> = study
-            .exclusions
-            .iter()
-            .filter_map(|exclusion| {
-                let drops = exclusion.by_actor.get(actor)?;
-                let mut results = Vec::new();
-                if drops.false_ > 0 {
-                    results.push("false");
-                }
-                if drops.null > 0 {
-                    results.push("null");
-                }
-                Some(format!(
-                    "the exclusion {} ({}{})",
-                    name(&exclusion.conjunct, &exclusion.field),
-                    plural(drops.false_ + drops.null, "document"),
-                    through(&results, drops.multivalued, &exclusion.field)
-                ))
-            })
-            .collect();
+        let excluded = excluded_by(study, actor, &name);
         if !excluded.is_empty() {
             return format!("{quiet}: {handled} {}", excluded.join("; "));
         }
         if self.sequence_documents > 0 {
-            let why: Vec<String> = self
-                .broken_steps
-                .iter()
-                .map(|(what, count)| format!("{what} ×{count}"))
-                .collect();
-            return if why.is_empty() {
-                format!("{quiet}: its events started sequences that no later step completed")
-            } else {
-                format!(
-                    "{quiet}: its events matched steps but completed no sequence ({})",
-                    why.join(", ")
-                )
-            };
+            return self.sequence_verdict(quiet);
         }
         if self.quiet_documents > 0 {
             return format!("{quiet}: {}", self.why_quiet(study));
@@ -354,6 +314,38 @@ impl ActorOutcome {
             return format!("{quiet}: none of its documents falls inside an execution window");
         }
         format!("{quiet}: the rule's `FROM` reads none of its documents")
+    }
+
+    /// The verdict of an actor whose documents alert (with the best margin of a query rule).
+    fn alert_verdict(&self, study: &Study) -> String {
+        let margin = match study.alerting {
+            Alerting::Query => {
+                format!("; {}", best_margin(study, &self.alerting_groups, "up to"))
+            }
+            _ => String::new(),
+        };
+        format!(
+            "**alerts** ({}{margin}): no exclusion covers it",
+            plural(self.alerts.len(), "alert"),
+        )
+    }
+
+    /// The verdict of an actor whose events matched sequence steps but completed none (`quiet`
+    /// is "no alert" or, for an evasion, "missed").
+    fn sequence_verdict(&self, quiet: &str) -> String {
+        let why: Vec<String> = self
+            .broken_steps
+            .iter()
+            .map(|(what, count)| format!("{what} ×{count}"))
+            .collect();
+        if why.is_empty() {
+            format!("{quiet}: its events started sequences that no later step completed")
+        } else {
+            format!(
+                "{quiet}: its events matched steps but completed no sequence ({})",
+                why.join(", ")
+            )
+        }
     }
 
     /// Why documents that passed every clause raised no alert, in the rule type's terms.
@@ -517,4 +509,29 @@ fn codes(fields: &[String]) -> String {
         .map(|f| code(f))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The exclusions that drop the actor's documents, each with its count and how (`name` shows
+/// the conjunct).
+fn excluded_by(study: &Study, actor: &str, name: &impl Fn(&str, &str) -> String) -> Vec<String> {
+    study
+        .exclusions
+        .iter()
+        .filter_map(|exclusion| {
+            let drops = exclusion.by_actor.get(actor)?;
+            let mut results = Vec::new();
+            if drops.false_ > 0 {
+                results.push("false");
+            }
+            if drops.null > 0 {
+                results.push("null");
+            }
+            Some(format!(
+                "the exclusion {} ({}{})",
+                name(&exclusion.conjunct, &exclusion.field),
+                plural(drops.false_ + drops.null, "document"),
+                through(&results, drops.multivalued, &exclusion.field)
+            ))
+        })
+        .collect()
 }
