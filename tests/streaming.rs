@@ -479,33 +479,23 @@ fn text_in_memory_then_a_reader_is_one_input_lines_counted_across_both() {
             shape,
             NOW,
         );
-        // Cut at every line end, and with the reader's part ending without one.
+        let whole = format!("{:?}", whole.map(outcome));
+        // Cut at every line end, and with the reader's part ending without one (the same
+        // documents are read without the last line end).
         let ends = text.match_indices('\n').map(|(i, _)| i + 1);
         for cut in std::iter::once(0).chain(ends) {
             let (lines, rest) = text.as_bytes().split_at(cut);
             let rest = rest.strip_suffix(b"\n").unwrap_or(rest);
-            let whole = match &whole {
-                // Without the last line end the same documents are read.
-                Ok(run) => format!("{:?}", outcome_of(run)),
-                Err(e) => format!("{e:?}"),
-            };
             let input = InMemory {
                 lines,
                 release: &|_| {},
                 then: Some(rest),
             };
             let split = run_query_mapped(&parsed, query, &selection, input, &options, shape, NOW);
-            let split = match &split {
-                Ok(run) => format!("{:?}", outcome_of(run)),
-                Err(e) => format!("{e:?}"),
-            };
+            let split = format!("{:?}", split.map(outcome));
             assert_eq!(split, whole, "bad lines {bad:?}, cut at {cut}");
         }
     }
-}
-
-fn outcome_of(run: &Streamed) -> (&eval::Table, usize) {
-    (&run.table, run.documents)
 }
 
 #[test]
@@ -761,9 +751,15 @@ const AGGREGATE_QUERIES: &[&str] = &[
 
 #[test]
 fn aggregates_merge_identically_at_every_thread_count_and_batch_size() {
+    every_query_streams_as_loaded_over_the_aggregate_corpus(AGGREGATE_QUERIES);
+}
+
+/// Each query over 3,000 documents of [`aggregate_corpus`]: rows and no failure when loaded,
+/// and the same when streamed at 1, 2, 4 and 8 threads.
+fn every_query_streams_as_loaded_over_the_aggregate_corpus(queries: &[&str]) {
     let input = aggregate_corpus(3000);
     let options = LoadOptions::default();
-    for query in AGGREGATE_QUERIES {
+    for query in queries {
         let (expected, documents) = loaded_all(query, input.as_bytes(), &options);
         assert_eq!(documents, 3000);
         assert!(!expected.rows.is_empty(), "{query}");
@@ -786,19 +782,12 @@ const MANY_VALUES_QUERIES: &[&str] = &[
 
 #[test]
 fn top_and_sample_over_many_values_a_group_stream_identically() {
-    let input = aggregate_corpus(3000);
-    let options = LoadOptions::default();
-    for query in MANY_VALUES_QUERIES {
-        let (expected, documents) = loaded_all(query, input.as_bytes(), &options);
-        assert_eq!(documents, 3000);
-        assert!(!expected.rows.is_empty(), "{query}");
-        assert!(expected.failure.is_none(), "{query}");
-        streams_as_loaded(query, input.as_bytes(), &options, &expected, &[1, 2, 4, 8]);
-    }
+    every_query_streams_as_loaded_over_the_aggregate_corpus(MANY_VALUES_QUERIES);
     // And what keeping every value gives, computed here: `n` is `(i * 7919) % 101`, so the 40
     // least values of a group run across ties of about 30 equal values each.
     let query = "FROM logs-* | STATS t = TOP(n, 40, \"asc\") BY b = n % 3 | SORT b";
-    let (table, _) = loaded_all(query, input.as_bytes(), &options);
+    let input = aggregate_corpus(3000);
+    let (table, _) = loaded_all(query, input.as_bytes(), &LoadOptions::default());
     for b in 0..3i64 {
         let mut ns: Vec<i64> = (0..3000i64)
             .map(|i| (i * 7919) % 101)

@@ -63,8 +63,8 @@ const FREE: Region = Region {
 
 static REGIONS: [Region; SLOTS] = [FREE; SLOTS];
 
-/// The page size, once the handler is installed (`None`: it could not be, so nothing is mapped).
-static GUARD: OnceLock<Option<usize>> = OnceLock::new();
+/// Whether the handler is installed (if it could not be, nothing is mapped).
+static GUARD: OnceLock<bool> = OnceLock::new();
 
 impl Mapped {
     /// Maps `path` when it is a non-empty regular file that is not gzip; `None` when it is
@@ -82,9 +82,10 @@ impl Mapped {
         if !metadata.is_file() || len == 0 {
             return Ok(None);
         }
-        let Some(page) = *GUARD.get_or_init(install_guard) else {
+        if !*GUARD.get_or_init(install_guard) {
             return Ok(None);
-        };
+        }
+        let page = PAGE.load(Ordering::SeqCst);
         let Some(slot) = REGIONS.iter().find(|r| {
             (r.taken)
                 .compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst)
@@ -150,7 +151,7 @@ impl Mapped {
     /// memory of a scan stays flat over a file of any size. A page read again is faulted in
     /// again from the file, with the same bytes.
     pub fn release(&self, end: usize) {
-        let page = GUARD.get().copied().flatten().unwrap_or(4096);
+        let page = PAGE.load(Ordering::SeqCst);
         let end = end.min(self.len) / page * page;
         if end > 0 {
             // SAFETY: `[start, start + end)` lies inside the mapping (page-aligned, at most
@@ -201,22 +202,24 @@ fn map(file: &File, len: usize) -> Option<*const u8> {
     (start != libc::MAP_FAILED).then_some(start.cast::<u8>().cast_const())
 }
 
-/// Installs the SIGBUS handler; the page size, or `None` when it cannot be installed.
-fn install_guard() -> Option<usize> {
+/// Records the page size and installs the SIGBUS handler; whether both succeeded.
+fn install_guard() -> bool {
     // SAFETY: `sysconf` reads a constant; `sigaction` installs a handler that only loads
     // atomics and calls `mmap` and `sigaction`, both async-signal-safe system calls.
     unsafe {
-        let page = usize::try_from(libc::sysconf(libc::_SC_PAGESIZE)).ok()?;
+        let Ok(page) = usize::try_from(libc::sysconf(libc::_SC_PAGESIZE)) else {
+            return false;
+        };
         PAGE.store(page, Ordering::SeqCst);
         let mut action: libc::sigaction = std::mem::zeroed();
         action.sa_sigaction = on_sigbus as *const () as usize;
         action.sa_flags = libc::SA_SIGINFO;
         libc::sigemptyset(&mut action.sa_mask);
-        (libc::sigaction(libc::SIGBUS, &action, std::ptr::null_mut()) == 0).then_some(page)
+        libc::sigaction(libc::SIGBUS, &action, std::ptr::null_mut()) == 0
     }
 }
 
-/// The page size, for the handler (which must not touch the `OnceLock`).
+/// The system's page size (set with the handler, which reads it from here).
 static PAGE: AtomicUsize = AtomicUsize::new(4096);
 
 /// The SIGBUS handler (see the module's description).

@@ -323,26 +323,18 @@ fn rule_markdown(out: &mut String, rule: &RuleSection) {
         "<details><summary>static change and alerts per scenario</summary>\n\n{}\n\n</details>\n",
         body.trim()
     );
-    if !rule.new_survivors.is_empty() {
-        let _ = writeln!(
-            out,
-            "<details><summary>{} new surviving mutant(s)</summary>\n",
-            rule.new_survivors.len()
-        );
-        for survivor in &rule.new_survivors {
-            let _ = writeln!(out, "- {survivor}");
-        }
-        out.push_str("\n</details>\n\n");
+    details_list(out, "new surviving mutant(s)", &rule.new_survivors);
+    details_list(out, "coverage gap(s)", &rule.coverage_gaps);
+}
+
+/// A folded list of `items` headed by their count and `what`; nothing when there are none.
+fn details_list(out: &mut String, what: &str, items: &[String]) {
+    if items.is_empty() {
+        return;
     }
-    if !rule.coverage_gaps.is_empty() {
-        let _ = writeln!(
-            out,
-            "<details><summary>{} coverage gap(s)</summary>\n",
-            rule.coverage_gaps.len()
-        );
-        for gap in &rule.coverage_gaps {
-            let _ = writeln!(out, "- {gap}");
-        }
-        out.push_str("\n</details>\n\n");
+    let _ = writeln!(out, "<details><summary>{} {what}</summary>\n", items.len());
+    for item in items {
+        let _ = writeln!(out, "- {item}");
     }
+    out.push_str("\n</details>\n\n");
 }

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use super::prefilter::Resolved;
+use super::prefilter::{Resolved, Tally};
 use super::{Documents, FieldSelection, InputError, LoadOptions};
 use crate::document::ids::LineIds;
 use crate::document::scan::{self, Paths, Wanted};
@@ -70,6 +70,8 @@ pub(super) struct Loader {
     /// [`LoadOptions::prefilter`] over field ids; `None` with geo points (their values come
     /// from other leaves) or every field selected.
     prefilter: Option<Resolved>,
+    /// The current document's leaves counted per field, for the pre-filter's lookups.
+    tally: Tally,
     /// `flattened` roots: read whole from the document (`loader_flat.rs`).
     flat: flat::FlatRoots,
 }
@@ -191,6 +193,7 @@ impl Loader {
             geo_parts,
             range_parts,
             prefilter,
+            tally: Tally::default(),
             flat,
         }
     }

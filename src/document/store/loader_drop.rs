@@ -33,15 +33,17 @@ impl Loader {
     /// nothing else done): a test fails, the filter's fields are single-valued, and every
     /// leaf converts, so the row would load and give no row and no warning.
     pub(super) fn drops(&mut self, leaves: &[(u32, Scalar)]) -> bool {
-        let Some(mut filter) = self.prefilter.take() else {
+        let Some(filter) = self.prefilter.take() else {
             return false;
         };
-        filter.count(leaves);
-        let drops = filter.fails(leaves, |id, leaf| self.type_of(id, leaf))
-            && filter.single_valued(leaves)
+        let mut tally = std::mem::take(&mut self.tally);
+        tally.count(leaves);
+        let drops = filter.fails(&tally, leaves, |id, leaf| self.type_of(id, leaf))
+            && filter.single_valued(&tally, leaves)
             && self.all_convert(leaves)
-            && self.count_dropped(filter.tally(), leaves);
+            && self.count_dropped(&tally, leaves);
         self.prefilter = Some(filter);
+        self.tally = tally;
         drops
     }
 

@@ -38,8 +38,6 @@ pub struct PreFilter {
 pub(super) struct Resolved {
     tests: Vec<(u32, Option<Box<str>>)>,
     single: Vec<u32>,
-    /// The document's leaves per field id: how many, and where the first is (see [`Tally`]).
-    tally: Tally,
 }
 
 /// One document's leaves counted per field id, so that each test and field looks its leaves
@@ -94,29 +92,20 @@ impl Resolved {
         let single = (filter.single.iter())
             .map(|name| fields.get(name))
             .collect::<Option<Vec<_>>>()?;
-        Some(Resolved {
-            tests,
-            single,
-            tally: Tally::default(),
-        })
+        Some(Resolved { tests, single })
     }
 
-    /// Counts `leaves` for [`Resolved::fails`], [`Resolved::single_valued`] and
-    /// [`data_stream_parts`] on the same document.
-    pub(super) fn count(&mut self, leaves: &[(u32, Scalar)]) {
-        self.tally.count(leaves);
-    }
-
-    /// Whether some test fails on `leaves` (one document's, in document order, counted last
-    /// by [`Resolved::count`]); `type_of` gives a field's type (an equality is decided on
-    /// keyword and text fields only).
+    /// Whether some test fails on `leaves` (one document's, in document order, counted in
+    /// `tally`); `type_of` gives a field's type (an equality is decided on keyword and text
+    /// fields only).
     pub(super) fn fails(
         &self,
+        tally: &Tally,
         leaves: &[(u32, Scalar)],
         mut type_of: impl FnMut(u32, &Scalar) -> Option<Type>,
     ) -> bool {
         self.tests.iter().any(|(id, value)| {
-            let (count, first) = self.tally.of(leaves, *id);
+            let (count, first) = tally.of(leaves, *id);
             match (value, first) {
                 // No value: null, so neither `==` nor `IS NOT NULL` is true.
                 (_, None) => true,
@@ -130,14 +119,9 @@ impl Resolved {
         })
     }
 
-    /// Whether every field the filter reads has at most one leaf (on the counted document).
-    pub(super) fn single_valued(&self, leaves: &[(u32, Scalar)]) -> bool {
-        (self.single.iter()).all(|&id| self.tally.of(leaves, id).0 <= 1)
-    }
-
-    /// The counts of the document [`Resolved::count`] counted last.
-    pub(super) fn tally(&self) -> &Tally {
-        &self.tally
+    /// Whether every field the filter reads has at most one leaf (`tally` counts `leaves`).
+    pub(super) fn single_valued(&self, tally: &Tally, leaves: &[(u32, Scalar)]) -> bool {
+        (self.single.iter()).all(|&id| tally.of(leaves, id).0 <= 1)
     }
 }
 
